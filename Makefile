@@ -1,0 +1,38 @@
+# One task runner. A fresh machine needs only Python 3.11+: every target sets up what it uses.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: demo test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) -e '.[test,lint]'
+	touch $@
+
+## make demo: build the demo network workbook and run the weekly job on it
+demo: $(VENV)/.installed
+	rm -rf demo
+	$(BIN)/sheetsync --config demo/sheetsync.toml init --backend local --workbook demo/network.xlsx --demo
+	$(BIN)/sheetsync --config demo/sheetsync.toml run weekly
+
+## make test: the whole suite (pytest exits non-zero, 5 included, when nothing ran)
+test: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(BIN)/ruff check sheetsync tests bench
+	$(BIN)/ruff format --check sheetsync tests bench
+	$(BIN)/mypy
+
+## make bench: speed and memory of the weekly job at sizes S, M and L
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/run_bench.py
+
+clean:
+	rm -rf $(VENV) demo bench/out test-artifacts

@@ -1,0 +1,368 @@
+"""A local .xlsx workbook as a Backend: python-calamine reads, openpyxl writes atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import io
+import math
+import os
+import secrets
+import stat
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from zipfile import ZIP_DEFLATED, ZipFile
+
+import openpyxl
+from openpyxl.styles.numbers import is_date_format
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import IllegalCharacterError
+from openpyxl.workbook.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
+from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
+
+from sheetsync.backends.base import TabChanges, TabData, Value
+from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
+
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+DATE_FORMAT = "yyyy-mm-dd"
+# Text typed with one of these first is read by Excel and LibreOffice as a formula or a number.
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+# Excel refuses tab names longer than 31 characters or holding any of these.
+TAB_NAME_MAX = 31
+TAB_NAME_FORBIDDEN = set("[]:*?/\\")
+RUN_AGAIN = "Nothing was written; run sheetsync again to pick up the change."
+
+# What calamine's to_python() hands over: Value plus time-of-day and duration.
+CalamineValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta
+
+
+class WorkbookBackend:
+    """The Backend protocol on a local .xlsx file."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def describe(self) -> str:
+        """A short human description, e.g. "workbook demo/network.xlsx"."""
+        return f"workbook {self.path}"
+
+    def list_tabs(self) -> list[str]:
+        """The names of all tabs in workbook order; [] if the file does not exist yet."""
+        if not self.path.exists():
+            return []
+        with self._open(self.path) as book:
+            return list(book.sheet_names)
+
+    def read_tabs(self, names: Iterable[str]) -> dict[str, TabData]:
+        """Read the named tabs, opening the file once; a missing tab raises MissingTabError."""
+        wanted = list(dict.fromkeys(names))
+        if not wanted:
+            return {}
+        if not self.path.exists():
+            raise self._not_found()
+        with self._open(self.path) as book:
+            return {name: TabData(name, self._rows(book, name)) for name in wanted}
+
+    def apply(self, changes: Sequence[TabChanges]) -> None:
+        """Write all changes at once, or nothing at all (see Backend.apply)."""
+        # Empty changes carry nothing to write, so their start_row and guards are not checked.
+        todo = [change for change in changes if not change.is_empty]
+        if not todo:
+            return
+        tabs = [change.tab for change in todo]
+        duplicates = sorted({tab for tab in tabs if tabs.count(tab) > 1})
+        if duplicates:
+            raise ValueError(f"apply() got more than one TabChanges for tab(s) {duplicates}")
+        if self.path.suffix.lower() != ".xlsx":
+            # openpyxl would drop an .xlsm's macros; it cannot write .xls or .ods at all.
+            raise BackendError(
+                f"Cannot write {self.path}: sheetsync only writes .xlsx workbooks. "
+                "Save a copy as .xlsx and point sheetsync.toml at it."
+            )
+        self._check_locks()
+
+        # Check and write the same snapshot of the file, so a save in between cannot slip in.
+        before: os.stat_result | None = None
+        data = b""
+        try:
+            with self.path.open("rb") as file:
+                before = os.fstat(file.fileno())
+                data = file.read()
+        except FileNotFoundError:
+            if not all(change.create for change in todo):
+                raise self._not_found() from None
+        except OSError as err:
+            raise BackendError(f"Cannot read {self.path}: {err.strerror}.") from err
+
+        if before is None:
+            book = Workbook()
+            book.remove(book.worksheets[0])  # openpyxl starts every new workbook with "Sheet"
+            self._check(todo, book=None)
+        else:
+            with self._open(io.BytesIO(data)) as snapshot:
+                self._check(todo, book=snapshot)
+            book = self._load(data)
+        for change in todo:
+            _write_tab(book, change)
+        self._save(book, before)
+
+    # Reading
+
+    def _open(self, source: Path | io.BytesIO) -> CalamineWorkbook:
+        """Open the workbook with calamine, turning its errors into a BackendError."""
+        try:
+            if isinstance(source, Path):
+                return CalamineWorkbook.from_path(source)
+            return CalamineWorkbook.from_filelike(source)
+        except (CalamineError, OSError) as err:
+            raise BackendError(
+                f"Cannot read {self.path}: it is not a valid .xlsx workbook ({err}). "
+                "Check the path, or open it in Excel or LibreOffice and save it as .xlsx."
+            ) from err
+
+    def _rows(self, book: CalamineWorkbook, name: str) -> list[list[Value]]:
+        """One tab's rows, trimmed like Google's values API; rows[i] is sheet row i + 1."""
+        if name not in book.sheet_names:
+            raise self._missing_tab(name, book.sheet_names)
+        try:
+            return _trimmed_rows(book.get_sheet_by_name(name))
+        except CalamineError as err:
+            raise BackendError(f"Cannot read tab {name!r} of {self.path}: {err}.") from err
+
+    # Writing
+
+    def _check_locks(self) -> None:
+        """Refuse to write while Excel or LibreOffice has the workbook open."""
+        name = self.path.name
+        # Excel names its owner file "~$" + name, but overwrites the first two characters of
+        # longer names ("~$twork.xlsx" for "network.xlsx"), so look for both.
+        candidates = [
+            ("Excel", f"~${name}"),
+            ("Excel", f"~${name[2:]}"),
+            ("LibreOffice", f".~lock.{name}#"),
+        ]
+        for program, lock_name in candidates:
+            lock = self.path.with_name(lock_name)
+            if lock.exists():
+                raise WorkbookLockedError(
+                    f"{self.path} is open in {program} (lock file {lock}). Close the workbook "
+                    "there and run again. If nobody has it open, delete the lock file."
+                )
+
+    def _check(self, todo: list[TabChanges], book: CalamineWorkbook | None) -> None:
+        """Check every change against the file on disk now; raise before anything is written."""
+        existing = list(book.sheet_names) if book is not None else []
+        for change in todo:
+            if change.create:
+                self._check_new_tab(change.tab, existing)
+                continue
+            if book is None or change.tab not in existing:
+                raise self._missing_tab(change.tab, existing)
+            # Read with calamine, exactly as read_tabs did, so "empty" means the same thing.
+            rows = self._rows(book, change.tab)
+            if len(rows) != change.start_row - 1:
+                raise SheetChangedError(
+                    f"Tab {change.tab!r} in {self.path} changed while sheetsync was working: "
+                    f"it now ends at row {len(rows)}, not row {change.start_row - 1}. {RUN_AGAIN}"
+                )
+            for guard in change.guards:
+                row = rows[guard.row - 1] if 0 < guard.row <= len(rows) else []
+                actual = row[guard.col - 1] if 0 < guard.col <= len(row) else ""
+                if _as_text(actual).strip() != guard.expected.strip():
+                    cell = f"{get_column_letter(guard.col)}{guard.row}"
+                    raise SheetChangedError(
+                        f"Tab {change.tab!r} in {self.path} changed while sheetsync was working: "
+                        f"cell {cell} holds {_as_text(actual)!r}, not {guard.expected!r}. "
+                        f"{RUN_AGAIN}"
+                    )
+
+    def _check_new_tab(self, tab: str, existing: list[str]) -> None:
+        """A tab to create must have a name Excel accepts and must not exist yet."""
+        if tab in existing:
+            raise SheetChangedError(
+                f"Tab {tab!r} already exists in {self.path}: it was created while sheetsync was "
+                f"working. {RUN_AGAIN}"
+            )
+        # Excel compares tab names without regard to case; openpyxl would add a "1" instead.
+        clash = [name for name in existing if name.casefold() == tab.casefold()]
+        if clash:
+            raise BackendError(
+                f"Cannot create tab {tab!r} in {self.path}: tab {clash[0]!r} already exists and "
+                "tab names are not case-sensitive. Rename that tab, or use its name."
+            )
+        if not tab or len(tab) > TAB_NAME_MAX or TAB_NAME_FORBIDDEN & set(tab):
+            raise BackendError(
+                f"Cannot create tab {tab!r} in {self.path}: a tab name must be 1 to 31 "
+                "characters long, without any of [ ] : * ? / \\."
+            )
+
+    def _load(self, data: bytes) -> Workbook:
+        """Load the whole workbook with openpyxl, keeping formatting and rich text."""
+        try:
+            return openpyxl.load_workbook(io.BytesIO(data), rich_text=True)
+        # openpyxl fails in many ways on files it cannot parse; calamine already read this one.
+        except Exception as err:
+            raise BackendError(
+                f"Cannot update {self.path}: openpyxl could not load it ({err}). "
+                "Open it in Excel or LibreOffice, save it as .xlsx and run again."
+            ) from err
+
+    def _save(self, book: Workbook, before: os.stat_result | None) -> None:
+        """Save beside the original, then swap it in with one atomic rename."""
+        tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.sheetsync-tmp")
+        try:
+            # 0o666 lets the umask decide, as for any new file; an existing file's mode is copied.
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except OSError as err:
+            raise BackendError(
+                f"Cannot write {self.path}: {err.strerror} ({tmp}). Check that the folder exists "
+                "and that you may write in it."
+            ) from err
+        try:
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    # ExcelWriter on our own ZipFile rather than book.save(): when writing fails
+                    # half-way, openpyxl leaves its ZipFile open and it errors again when
+                    # garbage-collected; the `with` closes it.
+                    with ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True) as archive:
+                        ExcelWriter(book, archive).write_data()
+                    out.flush()
+                    os.fsync(out.fileno())
+                if before is not None:
+                    os.chmod(tmp, stat.S_IMODE(before.st_mode))
+            except OSError as err:
+                raise BackendError(f"Cannot write {self.path}: {err}.") from err
+            if _fingerprint(self.path) != _fingerprint_of(before):
+                raise SheetChangedError(
+                    f"{self.path} was saved by another program while sheetsync was working. "
+                    f"{RUN_AGAIN}"
+                )
+            try:
+                os.replace(tmp, self.path)
+            except PermissionError as err:
+                # On Windows, Excel keeps an open workbook locked against replacement.
+                raise WorkbookLockedError(
+                    f"Cannot replace {self.path}: permission denied. If the workbook is open in "
+                    "Excel or another program, close it there and run again; otherwise check "
+                    "the file's permissions."
+                ) from err
+            except OSError as err:
+                raise BackendError(f"Cannot replace {self.path}: {err}.") from err
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    # Messages
+
+    def _not_found(self) -> BackendError:
+        return BackendError(
+            f"Workbook {self.path} not found. Run `sheetsync init --backend local --workbook "
+            f"{self.path}` to create it, or check the path in sheetsync.toml."
+        )
+
+    def _missing_tab(self, tab: str, existing: list[str]) -> MissingTabError:
+        listed = ", ".join(repr(name) for name in existing) or "none"
+        folded = [name for name in existing if name.casefold().strip() == tab.casefold().strip()]
+        close = folded or difflib.get_close_matches(tab, existing, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        return MissingTabError(
+            f"Tab {tab!r} not found in workbook {self.path} (tabs: {listed}).{hint} "
+            "Run `sheetsync init` to create sheetsync's tabs, or rename the tab back."
+        )
+
+
+def _trimmed_rows(sheet: CalamineSheet) -> list[list[Value]]:
+    """Rows from A1 on, trailing empty cells and rows dropped."""
+    rows: list[list[Value]] = []
+    last = 0
+    # skip_empty_area=False: by default calamine drops leading empty rows and columns, which
+    # would shift every coordinate when the data does not start at A1.
+    for raw in sheet.to_python(skip_empty_area=False):
+        row = [_from_calamine(value) for value in raw]
+        while row and row[-1] == "":
+            row.pop()
+        rows.append(row)
+        if row:
+            last = len(rows)
+    del rows[last:]
+    return rows
+
+
+def _from_calamine(value: CalamineValue) -> Value:
+    """Pass a calamine value on; time-of-day and duration cells become text as Excel shows them."""
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        minutes, seconds = divmod(round(value.total_seconds()), 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return value
+
+
+def _as_text(value: Value) -> str:
+    """A cell as the text a guard compares; 17.0 is "17" (xlsx stores every number as float)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
+
+
+def _write_tab(book: Workbook, change: TabChanges) -> None:
+    """Apply one TabChanges to the loaded workbook."""
+    sheet = book.create_sheet(change.tab) if change.create else book[change.tab]
+    if not isinstance(sheet, Worksheet):
+        raise BackendError(f"Cannot write to tab {change.tab!r}: it is a chart sheet, not cells.")
+    for offset, values in enumerate(change.append):
+        for col, value in enumerate(values, start=1):
+            # An appended row leaves a cell alone rather than clearing what may be there
+            # (a formula filled down in advance reads as empty).
+            if value is not None and value != "":
+                _set_cell(sheet, change.start_row + offset, col, value)
+    for update in change.update:
+        _set_cell(sheet, update.row, update.col, update.value)
+
+
+def _set_cell(sheet: Worksheet, row: int, col: int, value: Value) -> None:
+    """Set one cell, keeping text text and dates dates; None or "" clears it."""
+    cell = sheet.cell(row=row, column=col)
+    where = f"{sheet.title}!{cell.coordinate}"
+    if value is None or value == "":
+        cell.value = None
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BackendError(f"Cannot write {value} to {where}: use None for an empty cell.")
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        raise BackendError(
+            f"Cannot write {value} to {where}: Excel cannot store a time zone; "
+            "convert it to local time first."
+        )
+    had_date_format = is_date_format(cell.number_format)
+    try:
+        cell.value = value
+    except IllegalCharacterError as err:
+        raise BackendError(
+            f"Cannot write {value!r} to {where}: it holds a control character Excel does not "
+            "allow. Remove it from the source row and run again."
+        ) from err
+    if isinstance(value, str):
+        # openpyxl turns any str starting with "=" into a formula; force a string cell.
+        cell.data_type = "s"
+        if value.startswith(FORMULA_PREFIXES):
+            # quotePrefix (the leading ' in Excel) keeps it text when someone edits the cell.
+            cell.quotePrefix = True
+    elif isinstance(value, dt.date) and not had_date_format:
+        # Keep an organizer's own date format; otherwise use one every locale reads the same.
+        is_datetime = isinstance(value, dt.datetime)
+        cell.number_format = DATETIME_FORMAT if is_datetime else DATE_FORMAT
+
+
+def _fingerprint(path: Path) -> tuple[int, int, int] | None:
+    """What tells a file apart from a newer save of it; None if it does not exist."""
+    try:
+        return _fingerprint_of(path.stat())
+    except FileNotFoundError:
+        return None
+
+
+def _fingerprint_of(info: os.stat_result | None) -> tuple[int, int, int] | None:
+    return None if info is None else (info.st_ino, info.st_size, info.st_mtime_ns)

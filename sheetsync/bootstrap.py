@@ -1,0 +1,80 @@
+"""`sheetsync init`: create the tabs and columns a network's spreadsheet is missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
+from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
+from sheetsync.jobs import FORM_SCHEMAS, resolve_tab
+from sheetsync.normalize import cell_text
+from sheetsync.schema import TableSchema, load_schemas
+
+
+@dataclass
+class InitReport:
+    """What init created; all empty when the spreadsheet already had everything."""
+
+    created_tabs: list[str] = field(default_factory=list)
+    added_columns: dict[str, list[str]] = field(default_factory=dict)
+    demo_responses: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created_tabs or self.added_columns)
+
+
+def init_spreadsheet(
+    backend: Backend, config: Config, *, demo: bool = False, now: dt.datetime | None = None
+) -> InitReport:
+    """Create missing tabs (with demo responses in new form tabs when `demo`) and columns."""
+    schemas = load_schemas()
+    tabs = backend.list_tabs()
+    report = InitReport()
+    changes: list[TabChanges] = []
+    demo_rows = _demo_rows(config, schemas, now) if demo else {}
+    for form in FORMS:
+        schema = schemas[FORM_SCHEMAS[form]]
+        if resolve_tab(config.form_tab(form), tabs) is None:
+            rows = [list[Value](schema.titles), *demo_rows.get(form, [])]
+            changes.append(TabChanges(tab=config.form_tab(form), create=True, append=rows))
+            report.created_tabs.append(config.form_tab(form))
+            report.demo_responses += len(rows) - 1
+    present = [t for t in SHEETSYNC_TABS if config.tabs[t] in tabs]
+    data = backend.read_tabs([config.tabs[t] for t in present]) if present else {}
+    for logical in SHEETSYNC_TABS:
+        schema, tab = schemas[logical], config.tabs[logical]
+        if tab not in data:
+            changes.append(TabChanges(tab=tab, create=True, append=[list(schema.titles)]))
+            report.created_tabs.append(tab)
+            continue
+        header = [cell_text(h).strip() for h in data[tab].header]
+        missing = [t for t in schema.titles if t not in header]
+        if not missing:
+            continue
+        if not data[tab].rows:
+            changes.append(TabChanges(tab=tab, start_row=1, append=[list(schema.titles)]))
+        else:
+            start = len(data[tab].header) + 1
+            changes.append(TabChanges(
+                tab=tab, start_row=len(data[tab].rows) + 1,
+                update=[CellUpdate(1, start + i, title) for i, title in enumerate(missing)],
+            ))
+        report.added_columns[tab] = missing
+    if changes:
+        backend.apply(changes)
+    return report
+
+
+def _demo_rows(
+    config: Config, schemas: dict[str, TableSchema], now: dt.datetime | None
+) -> dict[str, list[list[Value]]]:
+    from sheetsync.demo import DEMO, generate_responses
+    from sheetsync.jobs import local_now
+
+    responses = generate_responses(DEMO, now=now or local_now(config), zones=config.zones)
+    return {
+        form: [[r[name] for name in schemas[FORM_SCHEMAS[form]].names] for r in rows]
+        for form, rows in responses.items()
+    }

@@ -1,0 +1,282 @@
+"""The sheetsync command: parse options, call the core, render the result, exit 0/1/2."""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from sheetsync import __version__
+from sheetsync.backends import open_backend
+from sheetsync.bootstrap import init_spreadsheet
+from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, Config, render_config
+from sheetsync.errors import SheetsyncError
+from sheetsync.jobs import (
+    find_job,
+    jobs_folder,
+    last_runs,
+    list_jobs,
+    local_now,
+    read_state,
+    run_job,
+)
+from sheetsync.report import RunReport
+from sheetsync.steps import StepContext
+from sheetsync.steps.intake import run as intake
+
+F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("sheetsync")
+
+
+@dataclass
+class Settings:
+    config_path: Path
+    verbose: bool
+
+    def config(self) -> Config:
+        return Config.from_file(self.config_path)
+
+
+def handle_errors(func: F) -> F:
+    """Turn sheetsync's failures into a message and exit code 1 (click gives 2 for usage)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except SheetsyncError as err:
+            raise click.ClickException(str(err)) from err
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group()
+@click.version_option(__version__, prog_name="sheetsync")
+@click.option(
+    "--config",
+    "config_path",
+    envvar=CONFIG_ENV,
+    default=DEFAULT_CONFIG,
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"The network's settings file (or ${CONFIG_ENV}).",
+)
+@click.option("--verbose", "-v", is_flag=True, help="Say more: every change and every problem.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
+    """sheetsync: a careful helper for mutual aid organizers, inside their own spreadsheet."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.INFO,
+        stream=sys.stderr,
+        format="%(asctime)s %(name)s %(message)s",
+        datefmt="%Y-%m-%d %H:%M:%S",
+    )
+    ctx.obj = Settings(config_path, verbose)
+
+
+pass_settings = click.make_pass_decorator(Settings)
+
+
+@cli.command()
+@click.option(
+    "--backend",
+    type=click.Choice(["local"]),
+    default="local",
+    show_default=True,
+    help="Where the network's spreadsheet lives.",
+)
+@click.option(
+    "--workbook",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The .xlsx workbook (created if missing).",
+)
+@click.option("--demo", is_flag=True, help="Fill new form tabs with a demo network's responses.")
+@pass_settings
+@handle_errors
+def init(settings: Settings, backend: str, workbook: Path | None, demo: bool) -> None:
+    """Write sheetsync.toml and create the tabs and columns the spreadsheet is missing.
+
+    Running it again changes nothing.
+    """
+    path = settings.config_path
+    if path.exists():
+        click.echo(f"Kept {path}: it exists already.")
+    else:
+        if workbook is None:
+            raise click.UsageError("--workbook PATH is needed to create a config.")
+        relative = Path(os.path.relpath(workbook.resolve(), path.parent.resolve()))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(
+            render_config(backend=backend, workbook=relative.as_posix()), encoding="utf-8"
+        )
+        click.echo(f"Wrote {path}: check the zones, region and time zone in it.")
+    config = settings.config()
+    store = open_backend(config)
+    report = init_spreadsheet(store, config, demo=demo)
+    for tab in report.created_tabs:
+        click.echo(f"Created tab {tab!r}.")
+    for tab, columns in report.added_columns.items():
+        click.echo(f"Added columns to {tab!r}: {', '.join(columns)}.")
+    if report.demo_responses:
+        click.echo(f"Added {report.demo_responses} demo form responses.")
+    if not report.changed:
+        click.echo(f"{store.describe()} has every tab and column sheetsync needs.")
+
+
+@cli.command()
+@pass_settings
+@handle_errors
+def check(settings: Settings) -> None:
+    """Check the config, the tabs and every form response; change nothing.
+
+    Exits 1 when the spreadsheet cannot be processed (a missing tab or column).
+    """
+    config = settings.config()
+    store = open_backend(config)
+    state = read_state(store, config)
+    frames = {name: table.frame for name, table in state.tables.items()}
+    result = intake(
+        StepContext(config, local_now(config), state.forms, state.tables, frames, state.schemas)
+    )
+    for notice in result.notices:
+        click.echo(f"Note: {notice}")
+    counts = result.counts
+    click.echo(
+        f"{store.describe()}: {counts['responses']} form responses, "
+        f"{counts['valid']} usable, {counts['invalid']} with problems."
+    )
+    for issue in result.issues:
+        click.echo(f"  {issue.source}  {issue.message}")
+    if result.issues:
+        click.echo(
+            "Fix these in the form responses; `sheetsync run` lists them on the "
+            "Errors tab and uses every other row."
+        )
+
+
+@cli.command()
+@click.argument("job")
+@click.option(
+    "--dry-run", is_flag=True, help="Compute everything, print the changes, write nothing."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+@pass_settings
+@handle_errors
+def run(settings: Settings, job: str, dry_run: bool, as_json: bool) -> None:
+    """Run JOB (a file in jobs/, e.g. weekly) on the spreadsheet."""
+    config = settings.config()
+    store = open_backend(config)
+    progress = Progress(enabled=not as_json)
+    try:
+        report = run_job(
+            find_job(job, config), store, config, dry_run=dry_run, on_step=progress.on_step
+        )
+    finally:
+        progress.stop()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        return
+    render_report(report, store.describe(), verbose=settings.verbose)
+
+
+@cli.command("jobs")
+@pass_settings
+@handle_errors
+def jobs_command(settings: Settings) -> None:
+    """List the jobs, their schedules and their last run."""
+    config = settings.config() if settings.config_path.exists() else None
+    latest = last_runs(open_backend(config), config) if config else {}
+    for job in list_jobs(jobs_folder(config)):
+        last = latest.get(job.name)
+        when = f"last run {last['started']} ({last['outcome']})" if last else "never run"
+        click.echo(f"{job.name:<10} {job.schedule:<14} {when:<36} {job.description}")
+
+
+class Progress:
+    """On a terminal, a live line for steps that take over a second; otherwise log lines."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.tty = enabled and sys.stderr.isatty()
+        self.enabled = enabled
+        self._step: str | None = None
+        self._began = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def on_step(self, name: str, seconds: float | None) -> None:
+        if not self.enabled:
+            return
+        if seconds is None:
+            self._step, self._began = name, time.monotonic()
+            if self.tty and self._thread is None:
+                self._thread = threading.Thread(target=self._tick, daemon=True)
+                self._thread.start()
+            return
+        self._step = None
+        if self.tty:
+            click.echo(f"\r\x1b[K  {name} done in {seconds:.1f} s", err=True)
+        else:
+            log.info("%s done in %.1f s", name, seconds)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.25):
+            step = self._step
+            if step and time.monotonic() - self._began >= 1:
+                click.echo(
+                    f"\r\x1b[K  {step} … {time.monotonic() - self._began:.0f} s", err=True, nl=False
+                )
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def render_report(report: RunReport, where: str, *, verbose: bool) -> None:
+    """The run report as text a person reads."""
+    took = sum(s.seconds for s in report.steps)
+    mode = "dry run, nothing written" if report.dry_run else "done"
+    click.echo(f"Job {report.job} on {where}: {mode} ({took:.1f} s of steps).")
+    for note in report.notices:
+        click.echo(f"Note: {note}")
+    for step in report.steps:
+        figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in step.counts.items())
+        click.echo(f"  {step.name:<8} {figures}")
+    if not report.tabs:
+        click.echo("No changes: the spreadsheet was already up to date.")
+    verb = "would" if report.dry_run else ""
+    limit = None if verbose else 5
+    for tab in report.tabs:
+        click.echo(
+            f"{tab.tab}: {verb + ' ' if verb else ''}add {tab.rows_added} rows, "
+            f"{verb + ' ' if verb else ''}change {tab.cells_changed} cells"
+            + (" (new tab)" if tab.created else "")
+        )
+        if report.dry_run or verbose:
+            for row in tab.added[:limit]:
+                click.echo("  + " + " | ".join(cell for cell in row[:6]))
+            for change in tab.changed[:limit]:
+                click.echo(
+                    f"  ~ row {change.row} {change.column}: {change.old!r} -> {change.new!r}"
+                )
+            hidden = len(tab.added) + len(tab.changed) - 2 * (limit or 0)
+            if limit and hidden > 0:
+                click.echo("  … (--verbose shows every change)")
+    if report.issues:
+        click.echo(
+            f"{len({i.source for i in report.issues})} form responses need fixing; "
+            "they are on the Errors tab:"
+        )
+        for issue in report.issues[:limit]:
+            click.echo(f"  {issue.source}  {issue.message}")
+    if not report.dry_run and report.tabs:
+        tabs = ", ".join(t.tab for t in report.tabs)
+        click.echo(f"Open {where} and look at: {tabs}.")

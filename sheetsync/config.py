@@ -1,0 +1,260 @@
+"""sheetsync.toml → a typed Config (from_file / from_dict), and the text `init` writes."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+import zoneinfo
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+
+from sheetsync.errors import ConfigError
+
+DEFAULT_CONFIG = "sheetsync.toml"
+CONFIG_ENV = "SHEETSYNC_CONFIG"
+
+FORMS = ("requests", "offers", "checkins")
+# Logical name -> default tab title of every tab sheetsync maintains.
+SHEETSYNC_TABS = {
+    "people": "People",
+    "needs": "Needs",
+    "tasks": "Tasks",
+    "errors": "Errors",
+    "summary": "Summary",
+    "run_log": "Run log",
+}
+# Google names a form's response tab "Form Responses N" (older) or "Form responses N" (newer).
+DEFAULT_FORM_TABS = {
+    "requests": "Form Responses 1",
+    "offers": "Form Responses 2",
+    "checkins": "Form Responses 3",
+}
+
+_SECTIONS = {"network", "backend", "forms", "tabs", "jobs"}
+_NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
+_BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials"}
+_FORM_KEYS = {"tab", "columns"}
+_JOBS_KEYS = {"dir"}
+
+
+@dataclass(frozen=True)
+class FormConfig:
+    """Where a form's responses live and how its question titles map to schema fields."""
+
+    tab: str
+    columns: Mapping[str, str] = field(default_factory=dict)  # field name -> header in the tab
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs to know about one network's spreadsheet."""
+
+    network_name: str
+    zones: tuple[str, ...]
+    default_region: str = "US"
+    timezone: str = "UTC"
+    locale: str = "en_US"
+    backend: str = "local"
+    workbook: Path | None = None
+    spreadsheet: str | None = None
+    credentials: Path | None = None
+    forms: Mapping[str, FormConfig] = field(default_factory=dict)
+    tabs: Mapping[str, str] = field(default_factory=lambda: dict(SHEETSYNC_TABS))
+    jobs_dir: Path | None = None
+    path: Path | None = None
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str]) -> Config:
+        """Read sheetsync.toml; relative paths in it are relative to the file's folder."""
+        p = Path(path)
+        if not p.exists():
+            raise ConfigError(
+                f"Config file {p} not found. Create one with `sheetsync init` "
+                f"(or point to it with --config or ${CONFIG_ENV})."
+            )
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as err:
+            raise ConfigError(f"{p} is not valid TOML: {err}. Fix the line it names.") from err
+        return cls.from_dict(data, base_dir=p.parent, path=p)
+
+    @classmethod
+    def from_dict(
+        cls, data: Mapping[str, Any], *, base_dir: Path | None = None, path: Path | None = None
+    ) -> Config:
+        """Build a Config from parsed TOML, checking every key and value."""
+        where = str(path) if path else "the config"
+        _check_keys(data, _SECTIONS, where)
+        network = _section(data, "network", where)
+        _check_keys(network, _NETWORK_KEYS, f"[network] in {where}")
+        backend = _section(data, "backend", where)
+        _check_keys(backend, _BACKEND_KEYS, f"[backend] in {where}")
+        jobs = _section(data, "jobs", where)
+        _check_keys(jobs, _JOBS_KEYS, f"[jobs] in {where}")
+        base = base_dir or Path.cwd()
+
+        zones = network.get("zones")
+        if not isinstance(zones, list) or not zones or not all(isinstance(z, str) for z in zones):
+            raise ConfigError(
+                f"[network] zones in {where} must list your neighbourhoods, e.g. "
+                'zones = ["Northside", "Eastside"]: they are the answers to the '
+                "Neighbourhood question."
+            )
+        region = str(network.get("default_region", "US")).upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ConfigError(
+                f"[network] default_region = {region!r} in {where} is not a country code "
+                "phone numbers know; use a two-letter code such as \"US\", \"GB\" or \"MX\"."
+            )
+        tz = str(network.get("timezone", "UTC"))
+        try:
+            zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+            raise ConfigError(
+                f"[network] timezone = {tz!r} in {where} is not a known time zone; "
+                'use a name such as "America/Chicago" or "Europe/London".'
+            ) from err
+
+        kind = str(backend.get("kind", "local"))
+        if kind not in ("local", "google"):
+            raise ConfigError(
+                f'[backend] kind = {kind!r} in {where}: use "local" (an .xlsx workbook) '
+                'or "google" (Google Sheets).'
+            )
+        workbook = backend.get("workbook")
+        if kind == "local" and not workbook:
+            raise ConfigError(
+                f'[backend] in {where} needs workbook = "network.xlsx" (the local workbook).'
+            )
+        credentials = backend.get("credentials")
+        return cls(
+            network_name=str(network.get("name", "Mutual aid network")),
+            zones=tuple(zones),
+            default_region=region,
+            timezone=tz,
+            locale=str(network.get("locale", "en_US")),
+            backend=kind,
+            workbook=(base / str(workbook)) if workbook else None,
+            spreadsheet=str(backend["spreadsheet"]) if backend.get("spreadsheet") else None,
+            credentials=(base / str(credentials)) if credentials else None,
+            forms=_forms(data, where),
+            tabs=_tabs(data, where),
+            jobs_dir=(base / str(jobs["dir"])) if jobs.get("dir") else None,
+            path=path,
+        )
+
+    def form_tab(self, form: str) -> str:
+        """The tab holding a form's responses."""
+        return self.forms[form].tab
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+def _section(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[{name}] in {where} must be a table (a [{name}] section).")
+    return value
+
+
+def _check_keys(data: Mapping[str, Any], known: set[str], where: str) -> None:
+    for key in data:
+        if key not in known:
+            close = difflib.get_close_matches(key, sorted(known), n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise ConfigError(
+                f"Unknown setting {key!r} in {where}.{hint} Known: {', '.join(sorted(known))}."
+            )
+
+
+def _forms(data: Mapping[str, Any], where: str) -> dict[str, FormConfig]:
+    forms = _section(data, "forms", where)
+    _check_keys(forms, set(FORMS), f"[forms] in {where}")
+    result = {}
+    for form in FORMS:
+        section = forms.get(form, {})
+        if not isinstance(section, Mapping):
+            raise ConfigError(f"[forms.{form}] in {where} must be a table.")
+        _check_keys(section, _FORM_KEYS, f"[forms.{form}] in {where}")
+        columns = section.get("columns", {})
+        if not isinstance(columns, Mapping) or not all(
+            isinstance(v, str) for v in columns.values()
+        ):
+            raise ConfigError(
+                f"[forms.{form}.columns] in {where} maps field names to the question titles "
+                'in your form, e.g. phone = "Phone Number ".'
+            )
+        result[form] = FormConfig(
+            tab=str(section.get("tab", DEFAULT_FORM_TABS[form])), columns=dict(columns)
+        )
+    return result
+
+
+def _tabs(data: Mapping[str, Any], where: str) -> dict[str, str]:
+    tabs = _section(data, "tabs", where)
+    _check_keys(tabs, set(SHEETSYNC_TABS), f"[tabs] in {where}")
+    return {**SHEETSYNC_TABS, **{k: str(v) for k, v in tabs.items()}}
+
+
+def render_config(
+    *,
+    backend: str,
+    workbook: str | None = None,
+    spreadsheet: str | None = None,
+    credentials: str | None = None,
+    network_name: str = "Our mutual aid network",
+    zones: tuple[str, ...] = ("Northside", "Eastside", "Southside", "Westside", "Downtown"),
+    default_region: str = "US",
+    timezone: str = "America/Chicago",
+    form_tabs: Mapping[str, str] | None = None,
+) -> str:
+    """The sheetsync.toml that `sheetsync init` writes, with comments for organizers."""
+    tabs = {**DEFAULT_FORM_TABS, **(form_tabs or {})}
+    zone_list = ", ".join(f'"{z}"' for z in zones)
+    if backend == "local":
+        backend_lines = f'kind = "local"\nworkbook = "{workbook}"'
+    else:
+        backend_lines = f'kind = "google"\nspreadsheet = "{spreadsheet}"'
+        if credentials:
+            backend_lines += f'\ncredentials = "{credentials}"'
+    return f"""\
+# sheetsync settings for one network. Docs: README.md and docs/forms.md.
+
+[network]
+name = "{network_name}"
+# The answers to the Neighbourhood question, exactly as the form offers them.
+zones = [{zone_list}]
+# Phone numbers without a country code are read as numbers of this country.
+default_region = "{default_region}"
+# Form timestamps and job schedules are in this time zone.
+timezone = "{timezone}"
+# How the spreadsheet writes dates, e.g. en_US: 8/31/2023 19:08:16.
+locale = "en_US"
+
+[backend]
+{backend_lines}
+
+# The tab each form writes its responses to. If your form's questions are worded
+# differently, map each field to your title under [forms.NAME.columns], e.g.
+#   [forms.requests.columns]
+#   phone = "Phone Number "
+# Map a field to "" if your form does not ask that question.
+[forms.requests]
+tab = "{tabs['requests']}"
+
+[forms.offers]
+tab = "{tabs['offers']}"
+
+[forms.checkins]
+tab = "{tabs['checkins']}"
+
+# sheetsync's own tabs can be renamed here, e.g. people = "Members".
+[tabs]
+"""

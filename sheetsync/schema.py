@@ -1,0 +1,190 @@
+"""schemas/*.yaml (Table Schema, with a few documented extensions) → typed field specs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import sheetsync
+from sheetsync.errors import SchemaError
+
+
+class FieldType(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    DATE = "date"
+    DATETIME = "datetime"
+    LIST = "list"  # Table Schema v2 list: items joined by `delimiter` (Google: ", ")
+
+
+class Owner(StrEnum):
+    FORM = "form"  # a form response column: sheetsync only reads it
+    SHEETSYNC = "sheetsync"  # recomputed and written by sheetsync
+    ORGANIZER = "organizer"  # edited by organizers: read, written only when a row is added
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One column: its field name, header title, type and constraints."""
+
+    name: str
+    title: str
+    type: FieldType
+    owner: Owner
+    format: str | None = None
+    pii: bool = False
+    delimiter: str = ", "
+    required: bool = False
+    enum: tuple[str, ...] | None = None
+    enum_from: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A form's responses or one of sheetsync's tabs."""
+
+    name: str
+    title: str
+    kind: str  # "form" or "tab"
+    tab: str
+    fields: tuple[FieldSpec, ...]
+    primary_key: str | None = None
+    required_one_of: tuple[tuple[str, ...], ...] = ()
+    path: Path | None = None
+
+    def field(self, name: str) -> FieldSpec:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def titles(self) -> list[str]:
+        return [f.title for f in self.fields]
+
+
+_TOP_KEYS = {"name", "title", "kind", "tab", "fields", "primaryKey", "requiredOneOf",
+             "description"}
+_FIELD_KEYS = {"name", "title", "type", "format", "owner", "pii", "delimiter", "itemType",
+               "constraints", "enumFrom", "description"}
+_CONSTRAINT_KEYS = {"required", "enum", "minimum", "maximum", "maxLength", "pattern"}
+
+
+def data_dir(name: str) -> Path:
+    """The folder of shipped `schemas` or `jobs`: the repo's top level, or inside the wheel."""
+    package = Path(sheetsync.__file__).parent
+    for candidate in (package / "_data" / name, package.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise SchemaError(f"The {name}/ folder is missing from the sheetsync install; reinstall it.")
+
+
+def load_schema(path: Path) -> TableSchema:
+    """Load and check one schema file."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise SchemaError(f"Schema {path} cannot be read: {err}") from err
+    if not isinstance(raw, dict):
+        raise SchemaError(f"Schema {path} must be a mapping with 'name' and 'fields'.")
+    _unknown(raw, _TOP_KEYS, str(path))
+    kind = raw.get("kind", "tab")
+    if kind not in ("form", "tab"):
+        raise SchemaError(f"Schema {path}: kind must be 'form' or 'tab', not {kind!r}.")
+    fields = tuple(_field(f, kind, path) for f in raw.get("fields") or [])
+    if not fields:
+        raise SchemaError(f"Schema {path} has no fields.")
+    names = [f.name for f in fields]
+    if len(set(names)) != len(names):
+        raise SchemaError(f"Schema {path} names a field twice.")
+    key = raw.get("primaryKey")
+    if key is not None and key not in names:
+        raise SchemaError(f"Schema {path}: primaryKey {key!r} is not one of its fields.")
+    one_of = tuple(tuple(group) for group in raw.get("requiredOneOf") or [])
+    for group in one_of:
+        missing = [n for n in group if n not in names]
+        if missing:
+            raise SchemaError(f"Schema {path}: requiredOneOf names unknown fields {missing}.")
+    return TableSchema(
+        name=str(raw.get("name") or path.stem),
+        title=str(raw.get("title") or raw.get("name") or path.stem),
+        kind=kind,
+        tab=str(raw.get("tab") or raw.get("title") or path.stem),
+        fields=fields,
+        primary_key=key,
+        required_one_of=one_of,
+        path=path,
+    )
+
+
+def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
+    if not isinstance(raw, dict) or "name" not in raw:
+        raise SchemaError(f"Schema {path}: every field needs a name; found {raw!r}.")
+    where = f"{path} field {raw['name']!r}"
+    _unknown(raw, _FIELD_KEYS, where)
+    constraints = raw.get("constraints") or {}
+    _unknown(constraints, _CONSTRAINT_KEYS, f"{where} constraints")
+    try:
+        ftype = FieldType(raw.get("type", "string"))
+    except ValueError as err:
+        known = ", ".join(t.value for t in FieldType)
+        raise SchemaError(f"{where}: type {raw.get('type')!r} is not one of {known}.") from err
+    default_owner = Owner.FORM if kind == "form" else Owner.SHEETSYNC
+    try:
+        owner = Owner(raw.get("owner", default_owner))
+    except ValueError as err:
+        raise SchemaError(f"{where}: owner must be sheetsync or organizer.") from err
+    enum = constraints.get("enum")
+    return FieldSpec(
+        name=str(raw["name"]),
+        # sheetsync's own tabs use the field name as the header; forms use the question title.
+        title=str(raw.get("title", raw["name"])),
+        type=ftype,
+        owner=owner,
+        format=raw.get("format"),
+        pii=bool(raw.get("pii", False)),
+        delimiter=str(raw.get("delimiter", ", ")),
+        required=bool(constraints.get("required", False)),
+        enum=tuple(str(v) for v in enum) if enum is not None else None,
+        enum_from=raw.get("enumFrom"),
+        minimum=constraints.get("minimum"),
+        maximum=constraints.get("maximum"),
+        max_length=constraints.get("maxLength"),
+        pattern=constraints.get("pattern"),
+        description=str(raw.get("description", "")),
+    )
+
+
+def _unknown(raw: dict[str, Any], known: set[str], where: str) -> None:
+    extra = set(raw) - known
+    if extra:
+        raise SchemaError(
+            f"{where}: unknown keys {sorted(extra)}; known: {sorted(known)}. "
+            "See docs/schemas.md."
+        )
+
+
+@cache
+def load_schemas(folder: Path | None = None) -> dict[str, TableSchema]:
+    """Every schema in the folder (default: the shipped schemas/), by name."""
+    folder = folder or data_dir("schemas")
+    schemas = {}
+    for path in sorted(folder.glob("*.y*ml")):
+        schema = load_schema(path)
+        schemas[schema.name] = schema
+    return schemas

@@ -1,0 +1,317 @@
+"""intake: form responses → People, Needs and Errors. Idempotent; keyed by response row.
+
+A response is identified by its tab and row ("Form Responses 1:17"), as Google identifies it:
+an edited response rewrites its own row with a new Timestamp, so it updates its records.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from sheetsync.normalize import cell_text, dayfirst_locale, fold, format_datetime
+from sheetsync.report import Issue
+from sheetsync.steps import StepContext, StepResult
+from sheetsync.tables import ROW, frame_of
+from sheetsync.validate import Validated, ValidationContext, validate_form
+
+FORM_ORDER = ("requests", "offers", "checkins")
+CONSENT = {"Yes": "yes", "First name only": "first_name", "No": "no"}
+CHECKIN = {"Green": "green", "Yellow": "yellow", "Red": "red"}
+SOURCE_SEP = "; "
+
+
+@dataclass
+class Response:
+    """One valid form response."""
+
+    form: str
+    ref: str
+    row: int
+    values: dict[str, Any]
+
+    @property
+    def ts(self) -> Any:
+        return self.values["timestamp"]
+
+
+def run(ctx: StepContext) -> StepResult:
+    """Validate every response, then bring People, Needs and Errors up to date."""
+    validated: dict[str, Validated] = {}
+    responses: list[Response] = []
+    for form in FORM_ORDER:
+        table = ctx.forms[form]
+        vctx = ValidationContext(
+            tab=table.tab,
+            region=ctx.config.default_region,
+            dayfirst=dayfirst_locale(ctx.config.locale),
+            allowed={"network.zones": ctx.config.zones},
+            titles=table.titles,
+        )
+        result = validate_form(table.frame, table.schema, vctx)
+        validated[form] = result
+        for row, values in zip(result.valid.index, result.valid.to_dict("records"), strict=True):
+            responses.append(Response(form, table.ref(int(row)), int(row), values))
+    invalid_refs = {
+        ctx.forms[form].ref(row) for form, v in validated.items() for row in v.invalid_rows
+    }
+    responses.sort(key=lambda r: (r.ts, FORM_ORDER.index(r.form), r.row))
+
+    people, person_of, new_people = _people(ctx, responses, invalid_refs)
+    needs, new_needs = _needs(ctx, [r for r in responses if r.form == "requests"], person_of)
+    issues = [i for v in validated.values() for i in v.issues]
+    errors, new_errors = _errors(ctx, validated, issues)
+    rows_in = sum(len(t.frame) for t in ctx.forms.values())
+    return StepResult(
+        frames={"people": people, "needs": needs, "errors": errors},
+        counts={
+            "responses": rows_in,
+            "valid": len(responses),
+            "invalid": len(invalid_refs),
+            "blank_rows": sum(len(t.blank_rows) for t in ctx.forms.values()),
+            "new_people": new_people,
+            "new_needs": new_needs,
+            "new_errors": new_errors,
+        },
+        issues=issues,
+        notices=[n for t in ctx.forms.values() for n in t.notices],
+    )
+
+
+class _Ids:
+    """Hands out the next stable id with a prefix: P0001, P0002, … after the largest seen."""
+
+    def __init__(self, prefix: str, existing: Iterable[str]) -> None:
+        self.prefix = prefix
+        pattern = re.compile(rf"{re.escape(prefix)}(\d+)$")
+        numbers = [int(m.group(1)) for x in existing if (m := pattern.match(x))]
+        self.next = max(numbers, default=0) + 1
+
+    def __call__(self) -> str:
+        value = f"{self.prefix}{self.next:04d}"
+        self.next += 1
+        return value
+
+
+def _split(text: str, sep: str = SOURCE_SEP) -> list[str]:
+    return [part for part in text.split(sep) if part]
+
+
+def _ref_key(ref: str) -> tuple[str, int]:
+    tab, _, row = ref.rpartition(":")
+    return tab, int(row) if row.isdigit() else 0
+
+
+def _people(
+    ctx: StepContext, responses: list[Response], invalid_refs: set[str]
+) -> tuple[pd.DataFrame, dict[str, str], int]:
+    schema = ctx.schemas["people"]
+    records: list[dict[str, Any]] = ctx.frames["people"].to_dict("records")
+    ids = _Ids("P", (r["person_id"] for r in records))
+    by_id: dict[str, dict[str, Any]] = {}
+    by_ref: dict[str, str] = {}
+    by_email: dict[str, str] = {}
+    by_phone_name: dict[tuple[str, str], str] = {}
+
+    def remember(pid: str, email: str, phone: str, name: str) -> None:
+        if email:
+            by_email.setdefault(email.casefold(), pid)
+        if phone and name:
+            # A shared household phone links only the same name: household members stay apart.
+            by_phone_name.setdefault((phone, fold(name)), pid)
+
+    for record in records:
+        if not record["person_id"] and record["name"]:
+            record["person_id"] = ids()  # a person an organizer added by hand
+        pid = record["person_id"]
+        if not pid:
+            continue
+        by_id[pid] = record
+        for ref in _split(record["source"]):
+            by_ref.setdefault(ref, pid)
+        remember(pid, record["email"], record["phone"], record["name"])
+
+    person_of: dict[str, str] = {}
+    groups: dict[str, list[Response]] = defaultdict(list)
+    new_people = 0
+    for response in responses:
+        v = response.values
+        email, phone, name = v["email"], v["phone"], v["name"]
+        pid = (
+            by_ref.get(response.ref)
+            or (email and by_email.get(email.casefold()))
+            or (phone and by_phone_name.get((phone, fold(name))))
+            or ""
+        )
+        if not pid:
+            pid = ids()
+            record = {n: "" for n in schema.names}
+            record.update(person_id=pid, **{ROW: 0})
+            by_id[pid] = record
+            records.append(record)
+            new_people += 1
+        by_ref.setdefault(response.ref, pid)
+        remember(pid, email, phone, name)
+        person_of[response.ref] = pid
+        groups[pid].append(response)
+
+    for pid, group in groups.items():
+        _merge_person(by_id[pid], group, invalid_refs)
+    return frame_of(records, schema), person_of, new_people
+
+
+def _latest(group: list[Response], field: str, forms: tuple[str, ...]) -> Any:
+    """The newest non-empty answer to a field among a person's responses to some forms."""
+    for response in reversed(group):
+        if response.form in forms:
+            value = response.values.get(field, "")
+            if value not in ("", None, []):
+                return value
+    return None
+
+
+def _text(value: Any, sep: str = ", ") -> str:
+    if isinstance(value, list):
+        return sep.join(value)
+    return cell_text(value)
+
+
+def _merge_person(record: dict[str, Any], group: list[Response], invalid: set[str]) -> None:
+    """Update a person from their responses (oldest first): the newest answer wins."""
+    both = ("requests", "offers", "checkins")
+    sources = ("requests", "offers")
+    fields = {
+        "name": both,
+        "phone": both,
+        "email": both,
+        "zone": sources,
+        "languages": sources,
+        "availability": sources,
+        "contact_pref": ("requests",),
+        "offers": ("offers",),
+        "offers_note": ("requests",),
+        "weekly_capacity": ("offers",),
+        "has_car": ("offers",),
+        "volunteer_note": ("offers",),
+    }
+    for field, forms in fields.items():
+        value = _latest(group, field, forms)
+        if value is not None:
+            record[field] = _text(value)
+    consent = _latest(group, "consent", sources)
+    if consent is not None:
+        record["consent"] = CONSENT.get(consent, "no")
+    checkin = next((r for r in reversed(group) if r.form == "checkins"), None)
+    if checkin is not None:
+        status = checkin.values["checkin_status"].split(" ", 1)[0]
+        record["checkin_status"] = CHECKIN.get(status, "")
+        record["checkin_hours"] = cell_text(checkin.values["checkin_hours"])
+        record["checkin_date"] = checkin.ts.date().isoformat()
+    roles = set(_split(record["roles"], ", "))
+    if any(r.form == "requests" for r in group):
+        roles.add("requester")
+    if any(r.form in ("offers", "checkins") for r in group):
+        roles.add("volunteer")
+    record["roles"] = ", ".join(sorted(roles))
+    first = group[0].ts.date().isoformat()
+    last = group[-1].ts.date().isoformat()
+    record["first_seen"] = min(filter(None, [record["first_seen"], first]))
+    record["last_seen"] = max(filter(None, [record["last_seen"], last]))
+    refs = {ref for ref in _split(record["source"]) if ref not in invalid}
+    refs.update(r.ref for r in group)
+    record["source"] = SOURCE_SEP.join(sorted(refs, key=_ref_key))
+
+
+def _needs(
+    ctx: StepContext, requests: list[Response], person_of: dict[str, str]
+) -> tuple[pd.DataFrame, int]:
+    schema = ctx.schemas["needs"]
+    records: list[dict[str, Any]] = ctx.frames["needs"].to_dict("records")
+    ids = _Ids("N", (r["need_id"] for r in records))
+    by_key = {(r["source"], r["category"]): r for r in records if r["need_id"]}
+    asked: dict[str, set[str]] = {}
+    new_needs = 0
+    for response in requests:
+        v = response.values
+        asked[response.ref] = set(v["categories"])
+        for category in v["categories"]:
+            record = by_key.get((response.ref, category))
+            if record is None:
+                record = {n: "" for n in schema.names}
+                record.update(
+                    need_id=ids(),
+                    status="open",
+                    opened=format_datetime(v["timestamp"]),
+                    source=response.ref,
+                    category=category,
+                    **{ROW: 0},
+                )
+                by_key[(response.ref, category)] = record
+                records.append(record)
+                new_needs += 1
+            elif record["status"] == "withdrawn":
+                record["status"] = "open"  # the edited response asks for it again
+            record.update(
+                person_id=person_of[response.ref],
+                name=v["name"],
+                zone=v["zone"],
+                urgency=v["urgency"],
+                details=v["details"],
+                languages=_text(v["languages"]),
+                availability=_text(v["availability"]),
+                contact_pref=v["contact_pref"],
+                updated=format_datetime(v["timestamp"]),
+            )
+    for record in records:
+        categories = asked.get(record["source"])
+        if categories is not None and record["category"] not in categories:
+            if record["status"] == "open":
+                record["status"] = "withdrawn"  # an edit took this category out
+    return frame_of(records, schema), new_needs
+
+
+def _errors(
+    ctx: StepContext, validated: dict[str, Validated], issues: list[Issue]
+) -> tuple[pd.DataFrame, int]:
+    schema = ctx.schemas["errors"]
+    records: list[dict[str, Any]] = ctx.frames["errors"].to_dict("records")
+    ids = _Ids("E", (r["error_id"] for r in records))
+    by_source = {r["source"]: r for r in records if r["source"]}
+    by_row: dict[str, list[Issue]] = defaultdict(list)
+    for issue in issues:
+        by_row[issue.source].append(issue)
+    new_errors = 0
+    for form, result in validated.items():
+        table = ctx.forms[form]
+        for row in result.invalid_rows:
+            ref = table.ref(row)
+            found = by_row[ref]
+            record = by_source.get(ref)
+            if record is None:
+                record = {n: "" for n in schema.names}
+                record.update(
+                    error_id=ids(), source=ref, first_seen=format_datetime(ctx.now), **{ROW: 0}
+                )
+                by_source[ref] = record
+                records.append(record)
+                new_errors += 1
+            raw = table.frame.loc[row]
+            fields = dict.fromkeys(table.titles.get(i.field, i.field) for i in found)
+            record.update(
+                form=table.schema.title,
+                timestamp=cell_text(raw["timestamp"]),
+                name=cell_text(raw["name"]).strip(),
+                fields=", ".join(fields),
+                reason=" ".join(i.message for i in found),
+                status="open",
+            )
+    current = {ctx.forms[f].ref(r) for f, v in validated.items() for r in v.invalid_rows}
+    for record in records:
+        if record["status"] == "open" and record["source"] not in current:
+            record["status"] = "resolved"
+    return frame_of(records, schema), new_errors

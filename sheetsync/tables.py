@@ -1,0 +1,221 @@
+"""Tabs as DataFrames keyed by field name, and the diff that turns new frames into changes.
+
+Ownership is enforced here, once, for every step: an existing row only ever gets cells of
+sheetsync-owned columns rewritten; organizer columns are written only when a row is added.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from sheetsync.backends.base import CellUpdate, Guard, TabChanges, TabData, Value
+from sheetsync.config import FormConfig
+from sheetsync.errors import ConfigError, MissingColumnError
+from sheetsync.normalize import cell_text
+from sheetsync.report import CellChange, TabReport
+from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
+
+ROW = "_row"  # column of a tab frame: the sheet row a record sits on; 0 for a new record
+
+
+@dataclass
+class FormTable:
+    """A form's response tab: raw cells by field name, indexed by sheet row number."""
+
+    form: str
+    tab: str
+    schema: TableSchema
+    frame: pd.DataFrame
+    titles: dict[str, str]  # field name -> the header it was read from
+    blank_rows: list[int] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    def ref(self, row: int) -> str:
+        return f"{self.tab}:{row}"
+
+
+@dataclass
+class Table:
+    """One of sheetsync's tabs: text cells by field name, with `_row` for the sheet row."""
+
+    schema: TableSchema
+    tab: str
+    header: list[str]
+    columns: dict[str, int]  # field name -> 0-based column
+    frame: pd.DataFrame
+    n_rows: int  # rows read, header included: the last sheet row holding anything
+    exists: bool = True
+
+
+def _grid(rows: list[list[Value]], width: int) -> list[list[Value]]:
+    return [r[:width] + [""] * (width - len(r)) for r in rows]
+
+
+def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -> FormTable:
+    """Map a response tab's headers to the form schema; fail before anything is written."""
+    headers = [cell_text(h) for h in data.header]
+    positions: dict[str, list[int]] = {}
+    titles: dict[str, str] = {}
+    for spec in schema.fields:
+        alias = form.columns.get(spec.name)
+        if alias == "":
+            if spec.required:
+                raise ConfigError(
+                    f"[forms.{name}.columns] maps {spec.name} to \"\", but '{spec.title}' is "
+                    "required: map it to the question that asks it."
+                )
+            continue
+        wanted = alias if alias is not None else spec.title
+        found = [i for i, h in enumerate(headers) if h == wanted]
+        if not found:  # Forms keep trailing spaces and editors change case: match loosely.
+            key = wanted.strip().casefold()
+            found = [i for i, h in enumerate(headers) if h.strip().casefold() == key]
+        if not found:
+            raise _missing_column(data.name, wanted, headers, f"forms.{name}.columns", spec)
+        positions[spec.name] = found
+        titles[spec.name] = headers[found[0]]
+    body = _grid(data.rows[1:], len(headers))
+    frame = pd.DataFrame(body, columns=range(len(headers)), dtype=object)
+    frame.index = pd.RangeIndex(2, 2 + len(body))
+    notices = []
+    out = pd.DataFrame(index=frame.index)
+    for spec in schema.fields:
+        cols = positions.get(spec.name)
+        if cols is None:
+            out[spec.name] = ""
+            continue
+        values = frame[cols[0]]
+        for extra in cols[1:]:
+            # Two questions with one title give two identical headers: use the first answer.
+            values = values.where(values.map(cell_text).str.strip() != "", frame[extra])
+        if len(cols) > 1:
+            notices.append(
+                f"Tab '{data.name}' has {len(cols)} columns titled '{titles[spec.name]}'; "
+                f"sheetsync uses the first answer given. Rename one question to tell them apart."
+            )
+        out[spec.name] = values
+    blank = frame.map(cell_text).apply(lambda col: col.str.strip() == "").all(axis=1)
+    blank_rows = [int(r) for r in frame.index[blank]]
+    return FormTable(
+        form=name, tab=data.name, schema=schema, frame=out[~blank], titles=titles,
+        blank_rows=blank_rows, notices=notices,
+    )
+
+
+def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
+    """Read one of sheetsync's tabs (None: it does not exist yet)."""
+    if data is None or not data.rows:
+        header = [f.title for f in schema.fields]
+        frame = pd.DataFrame({f.name: pd.Series(dtype=object) for f in schema.fields})
+        frame[ROW] = pd.Series(dtype="int64")
+        return Table(schema, tab, header, {n: i for i, n in enumerate(schema.names)}, frame,
+                     n_rows=0, exists=data is not None)
+    header = [cell_text(h).strip() for h in data.header]
+    columns: dict[str, int] = {}
+    for spec in schema.fields:
+        if spec.title not in header:
+            raise _missing_column(tab, spec.title, header, None, spec)
+        columns[spec.name] = header.index(spec.title)
+    body = _grid(data.rows[1:], len(header))
+    frame = pd.DataFrame(body, columns=range(len(header)), dtype=object)
+    frame = frame[[columns[n] for n in schema.names]].map(cell_text)
+    frame.columns = pd.Index(schema.names)
+    frame[ROW] = range(2, 2 + len(body))
+    return Table(schema, tab, header, columns, frame, n_rows=len(data.rows))
+
+
+def _missing_column(
+    tab: str, title: str, headers: list[str], mapping: str | None, spec: FieldSpec
+) -> MissingColumnError:
+    close = difflib.get_close_matches(title, [h for h in headers if h], n=1, cutoff=0.5)
+    hint = f" The closest header is '{close[0]}'." if close else ""
+    if mapping:
+        example = close[0] if close else "Your question title"
+        how = (
+            f" If the question was renamed, map it in sheetsync.toml:\n"
+            f"  [{mapping}]\n  {spec.name} = \"{example}\"\n"
+            + ("" if spec.required else "If your form does not ask it, map it to \"\".")
+        )
+    else:
+        how = (
+            f" sheetsync keeps this column up to date: rename the column back to '{title}', "
+            "or run `sheetsync init` to add it again at the end."
+        )
+    return MissingColumnError(f"Column '{title}' not found in tab '{tab}'.{hint}{how}")
+
+
+def to_cell(spec: FieldSpec | None, text: str) -> Value:
+    """The value to write for a field's text: numbers as numbers, everything else as text."""
+    if text == "":
+        return None
+    if spec is not None and spec.type in (FieldType.INTEGER, FieldType.NUMBER):
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() else number
+    return text
+
+
+def plan_changes(table: Table, new: pd.DataFrame) -> tuple[TabChanges, TabReport]:
+    """Diff a step's frame against the tab as read: cells to update, rows to append."""
+    schema = table.schema
+    specs = {f.name: f for f in schema.fields}
+    report = TabReport(tab=table.tab, created=not table.exists, header=list(table.header))
+    changes = TabChanges(tab=table.tab, create=not table.exists, start_row=table.n_rows + 1)
+    if not table.exists:
+        changes.start_row = 1
+        changes.append.append(list(table.header))
+    elif table.n_rows == 0:  # the tab exists but is empty: write its header first
+        changes.append.append(list(table.header))
+
+    existing = new[new[ROW] > 0].set_index(ROW)
+    old = table.frame.set_index(ROW)
+    owned = [f.name for f in schema.fields if f.owner is Owner.SHEETSYNC]
+    key_col = table.columns.get(schema.primary_key) if schema.primary_key else None
+    if not existing.empty:
+        before = old.loc[existing.index, owned]
+        after = existing[owned].astype(str)
+        differs = before.ne(after)
+        guarded: set[int] = set()
+        for row, name in differs.stack().loc[lambda s: s].index:
+            row = int(row)
+            changes.update.append(CellUpdate(row, table.columns[name] + 1,
+                                             to_cell(specs[name], after.at[row, name])))
+            report.changed.append(CellChange(row, name, str(before.at[row, name]),
+                                             str(after.at[row, name])))
+            if key_col is not None and row not in guarded and schema.primary_key:
+                guarded.add(row)
+                changes.guards.append(Guard(row, key_col + 1, str(old.at[row, schema.primary_key])))
+    added = new[new[ROW] == 0]
+    by_column = {i: n for n, i in table.columns.items()}
+    width = len(table.header)
+    for record in added.to_dict("records"):
+        cells = [
+            to_cell(specs[by_column[i]], str(record.get(by_column[i], "")))
+            if i in by_column else None
+            for i in range(width)
+        ]
+        changes.append.append(cells)
+        report.added.append([cell_text(c) for c in cells])
+    report.rows_added = len(added)
+    report.cells_changed = len(changes.update)
+    return changes, report
+
+
+def empty_record(schema: TableSchema) -> dict[str, str]:
+    """A new row's fields, all empty, with `_row` 0."""
+    return {**{n: "" for n in schema.names}, ROW: 0}  # type: ignore[dict-item]
+
+
+def frame_of(records: list[Mapping[str, object]], schema: TableSchema) -> pd.DataFrame:
+    """A tab frame from records (fields as text, `_row` as int)."""
+    frame = pd.DataFrame.from_records(records, columns=[*schema.names, ROW])
+    for name in schema.names:
+        frame[name] = frame[name].fillna("").astype(str)
+    frame[ROW] = frame[ROW].fillna(0).astype("int64")
+    return frame

@@ -1,0 +1,312 @@
+"""Validate a form's responses against its schema, column by column over the whole frame.
+
+Every problem of every row is found in one pass and returned as data (report.Issue); the
+valid rows come back normalised (phones in E.164, emails normalised, options canonical).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from sheetsync.normalize import (
+    normalize_email,
+    normalize_phone,
+    parse_timestamp,
+    tidy_name,
+    tidy_text,
+)
+from sheetsync.report import Issue
+from sheetsync.schema import FieldSpec, FieldType, TableSchema
+
+
+@dataclass
+class Validated:
+    """The outcome of validating one form tab."""
+
+    valid: pd.DataFrame  # normalised rows that passed, indexed by sheet row number
+    issues: list[Issue]  # every problem found, in row then column order
+    invalid_rows: list[int]  # sheet rows with at least one problem
+
+
+@dataclass(frozen=True)
+class ValidationContext:
+    """What validation needs besides the schema."""
+
+    tab: str
+    region: str
+    dayfirst: bool
+    allowed: Mapping[str, Sequence[str]]  # enumFrom source ("network.zones") -> values
+    titles: Mapping[str, str]  # field name -> the header it was read from
+
+
+def validate_form(frame: pd.DataFrame, schema: TableSchema, ctx: ValidationContext) -> Validated:
+    """Check and normalise every column; rows with any problem are left out of `valid`."""
+    clean = pd.DataFrame(index=frame.index)
+    problems: list[pd.DataFrame] = []
+    for spec in schema.fields:
+        raw = frame[spec.name] if spec.name in frame else pd.Series("", index=frame.index)
+        values, bad = _check_field(raw, spec, ctx)
+        clean[spec.name] = values
+        if bad is not None and not bad.empty:
+            problems.append(bad)
+    for group in schema.required_one_of:
+        present = pd.Series(False, index=frame.index)
+        for name in group:
+            # Given but invalid still counts as given: its own problem is reported already.
+            if name in frame:
+                present |= frame[name].map(tidy_text).ne("")
+        missing = ~present
+        if missing.any():
+            titles = " or ".join(f"'{ctx.titles.get(n, n)}'" for n in group)
+            problems.append(
+                _problems(
+                    missing,
+                    group[0],
+                    "required_one_of",
+                    f"Needs {titles}: the response has neither.",
+                )
+            )
+    issues = _to_issues(problems, schema, ctx.tab)
+    invalid = sorted({i.row for i in issues})
+    valid = clean.drop(index=invalid)
+    return Validated(valid=valid, issues=issues, invalid_rows=invalid)
+
+
+def _problems(mask: pd.Series, field: str, code: str, message: str | pd.Series) -> pd.DataFrame:
+    rows = mask[mask].index
+    text = message[rows] if isinstance(message, pd.Series) else message
+    return pd.DataFrame({"row": rows, "field": field, "code": code, "message": text})
+
+
+def _to_issues(problems: list[pd.DataFrame], schema: TableSchema, tab: str) -> list[Issue]:
+    if not problems:
+        return []
+    order = {name: i for i, name in enumerate(schema.names)}
+    table = pd.concat(problems, ignore_index=True)
+    table["order"] = table["field"].map(order)
+    table = table.sort_values(["row", "order"], kind="stable")
+    return [
+        Issue(tab=tab, row=int(r.row), field=str(r.field), code=str(r.code), message=str(r.message))
+        for r in table.itertuples(index=False)
+    ]
+
+
+def _check_field(
+    raw: pd.Series, spec: FieldSpec, ctx: ValidationContext
+) -> tuple[pd.Series, pd.DataFrame | None]:
+    title = ctx.titles.get(spec.name, spec.title)
+    text = raw.map(tidy_name if spec.name == "name" else tidy_text)
+    empty = text.eq("")
+    found: list[pd.DataFrame] = []
+    if spec.required and empty.any():
+        found.append(
+            _problems(empty, spec.name, "required", f"'{title}' is empty; it is required.")
+        )
+    filled = ~empty
+    values: pd.Series = text
+    checker = _CHECKERS.get(spec.type)
+    if checker is not None:
+        values, bad = checker(text, filled, spec, ctx, title, raw)
+        found.extend(bad)
+    if spec.max_length is not None:
+        long = text.str.len() > spec.max_length
+        if long.any():
+            found.append(
+                _problems(
+                    long,
+                    spec.name,
+                    "max_length",
+                    f"'{title}' is longer than {spec.max_length} characters.",
+                )
+            )
+    return values, (pd.concat(found, ignore_index=True) if found else None)
+
+
+Checked = tuple[pd.Series, list[pd.DataFrame]]
+
+
+def _check_string(
+    text: pd.Series,
+    filled: pd.Series,
+    spec: FieldSpec,
+    ctx: ValidationContext,
+    title: str,
+    raw: pd.Series,
+) -> Checked:
+    found: list[pd.DataFrame] = []
+    values = text
+    if spec.format == "phone":
+        phones = _map_unique(text.where(filled, ""), lambda s: normalize_phone(s, ctx.region) or "")
+        bad = filled & phones.eq("")
+        if bad.any():
+            msg = text.map(
+                lambda s: (
+                    f"Phone number {s!r} is not valid as a {ctx.region} number: "
+                    "correct it, or start it with its country code (+44 …)."
+                )
+            )
+            found.append(_problems(bad, spec.name, "format.phone", msg))
+        values = phones.where(filled, "")
+    elif spec.format == "email":
+        parsed = _map_unique(
+            text.where(filled, ""), lambda s: normalize_email(s) if s else ("", "")
+        )
+        emails = parsed.map(lambda p: p[0] or "")
+        bad = filled & emails.eq("")
+        if bad.any():
+            msg = pd.Series(
+                [
+                    f"Email {t!r} is not a valid address: {p[1]}"
+                    for t, p in zip(text, parsed, strict=True)
+                ],
+                index=text.index,
+            )
+            found.append(_problems(bad, spec.name, "format.email", msg))
+        values = emails
+    allowed = _allowed(spec, ctx)
+    if allowed is not None:
+        canon = {a.casefold(): a for a in allowed}
+        mapped = text.map(lambda s: canon.get(s.casefold(), ""))
+        bad = filled & mapped.eq("")
+        if bad.any():
+            msg = text.map(lambda s: _not_allowed(s, title, allowed, spec))
+            found.append(_problems(bad, spec.name, "enum", msg))
+        values = mapped.where(filled, "")
+    if spec.pattern:
+        pattern = re.compile(spec.pattern)
+        bad = filled & ~text.map(lambda s: bool(pattern.fullmatch(s)))
+        if bad.any():
+            found.append(
+                _problems(bad, spec.name, "pattern", f"'{title}' does not have the expected form.")
+            )
+    return values, found
+
+
+def _check_list(
+    text: pd.Series,
+    filled: pd.Series,
+    spec: FieldSpec,
+    ctx: ValidationContext,
+    title: str,
+    raw: pd.Series,
+) -> Checked:
+    items = text.map(lambda s: [i.strip() for i in s.split(spec.delimiter) if i.strip()])
+    allowed = _allowed(spec, ctx)
+    found: list[pd.DataFrame] = []
+    if allowed is None:
+        # Free lists (languages): tidy the case so "spanish" and "Spanish" are one language.
+        return items.map(lambda xs: [x[:1].upper() + x[1:] for x in xs]), found
+    canon = {a.casefold(): a for a in allowed}
+    unknown = items.map(lambda xs: [x for x in xs if x.casefold() not in canon])
+    bad = unknown.map(bool)
+    if bad.any():
+        msg = unknown.map(lambda xs: "; ".join(_not_allowed(x, title, allowed, spec) for x in xs))
+        found.append(_problems(bad, spec.name, "enum", msg))
+    order = {a: i for i, a in enumerate(allowed)}
+    values = items.map(
+        lambda xs: sorted(
+            {canon[x.casefold()] for x in xs if x.casefold() in canon}, key=order.__getitem__
+        )
+    )
+    return values, found
+
+
+def _check_number(
+    text: pd.Series,
+    filled: pd.Series,
+    spec: FieldSpec,
+    ctx: ValidationContext,
+    title: str,
+    raw: pd.Series,
+) -> Checked:
+    numbers = pd.to_numeric(text.str.replace(",", ".", regex=False).where(filled), errors="coerce")
+    found: list[pd.DataFrame] = []
+    kind = "a whole number" if spec.type is FieldType.INTEGER else "a number"
+    bad = filled & numbers.isna()
+    if spec.type is FieldType.INTEGER:
+        bad |= filled & numbers.notna() & (numbers % 1 != 0)
+    if bad.any():
+        found.append(
+            _problems(
+                bad,
+                spec.name,
+                f"type.{spec.type.value}",
+                text.map(lambda s: f"'{title}' should be {kind}, not {s!r}."),
+            )
+        )
+    if spec.minimum is not None:
+        low = numbers < spec.minimum
+        if low.any():
+            found.append(
+                _problems(
+                    low, spec.name, "minimum", f"'{title}' is below the minimum, {spec.minimum:g}."
+                )
+            )
+    if spec.maximum is not None:
+        high = numbers > spec.maximum
+        if high.any():
+            found.append(
+                _problems(
+                    high, spec.name, "maximum", f"'{title}' is above the maximum, {spec.maximum:g}."
+                )
+            )
+    values = numbers.map(lambda v: "" if pd.isna(v) else (int(v) if v % 1 == 0 else float(v)))
+    return values.where(~bad, ""), found
+
+
+def _check_datetime(
+    text: pd.Series,
+    filled: pd.Series,
+    spec: FieldSpec,
+    ctx: ValidationContext,
+    title: str,
+    raw: pd.Series,
+) -> Checked:
+    # Parse the raw cell: the backend may give a date, a serial number or text.
+    parsed = raw.map(lambda v: parse_timestamp(v, dayfirst=ctx.dayfirst))
+    bad = filled & parsed.isna()
+    found = []
+    if bad.any():
+        found.append(
+            _problems(
+                bad,
+                spec.name,
+                "type.datetime",
+                text.map(lambda s: f"'{title}' {s!r} is not a date and time."),
+            )
+        )
+    return parsed.where(parsed.notna(), ""), found
+
+
+_CHECKERS: dict[FieldType, Callable[..., Checked]] = {
+    FieldType.STRING: _check_string,
+    FieldType.LIST: _check_list,
+    FieldType.INTEGER: _check_number,
+    FieldType.NUMBER: _check_number,
+    FieldType.DATETIME: _check_datetime,
+    FieldType.DATE: _check_datetime,
+}
+
+
+def _allowed(spec: FieldSpec, ctx: ValidationContext) -> Sequence[str] | None:
+    if spec.enum_from:
+        return ctx.allowed.get(spec.enum_from, ())
+    return spec.enum
+
+
+def _not_allowed(value: str, title: str, allowed: Sequence[str], spec: FieldSpec) -> str:
+    close = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    where = " (the zones listed in sheetsync.toml under [network])" if spec.enum_from else ""
+    return f"{value!r} is not an answer '{title}' allows{where}.{hint}"
+
+
+def _map_unique(series: pd.Series, func: Callable[[str], object]) -> pd.Series:
+    """Apply a slow scalar function once per distinct value (phones, emails repeat)."""
+    cache = {v: func(v) for v in series.unique()}
+    return series.map(cache)

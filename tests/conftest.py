@@ -1,0 +1,135 @@
+"""Fixtures: a network config and a real local workbook backend on a temp file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sheetsync.backends.base import TabChanges, Value
+from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.bootstrap import init_spreadsheet
+from sheetsync.config import Config
+from sheetsync.schema import TableSchema, load_schemas
+
+NOW = dt.datetime(2026, 11, 23, 9, 0)
+ZONES = ("Northside", "Eastside", "Southside", "Westside", "Downtown")
+
+
+def make_config(workbook: Path, **network: Any) -> Config:
+    data = {
+        "network": {"name": "Test network", "zones": list(ZONES), "default_region": "US",
+                    "timezone": "America/Chicago", **network},
+        "backend": {"kind": "local", "workbook": str(workbook)},
+    }
+    return Config.from_dict(data, base_dir=workbook.parent)
+
+
+@pytest.fixture
+def schemas() -> dict[str, TableSchema]:
+    return load_schemas()
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return make_config(tmp_path / "network.xlsx")
+
+
+@pytest.fixture
+def backend(config: Config) -> WorkbookBackend:
+    """A fresh workbook with every tab sheetsync expects and no responses yet."""
+    assert config.workbook is not None
+    store = WorkbookBackend(config.workbook)
+    init_spreadsheet(store, config)
+    return store
+
+
+def request(**answers: Any) -> dict[str, Value]:
+    """A valid Request help response, with answers overridden by field name."""
+    base: dict[str, Value] = {
+        "timestamp": dt.datetime(2026, 11, 20, 10, 0),
+        "name": "Maria Garcia",
+        "phone": "(201) 555-0143",
+        "email": "maria@example.org",
+        "zone": "Eastside",
+        "categories": "Groceries",
+        "details": "Weekly shop",
+        "urgency": "This week",
+        "languages": "Spanish, English",
+        "contact_pref": "Text",
+        "availability": "Weekday mornings",
+        "consent": "Yes",
+        "offers_note": "",
+    }
+    base.update(answers)
+    return base
+
+
+def offer(**answers: Any) -> dict[str, Value]:
+    """A valid Offer help response."""
+    base: dict[str, Value] = {
+        "timestamp": dt.datetime(2026, 11, 18, 18, 0),
+        "name": "Sam Lee",
+        "phone": "201-555-0170",
+        "email": "sam@example.net",
+        "zone": "Eastside",
+        "offers": "Groceries, Rides",
+        "languages": "English",
+        "availability": "Weekends",
+        "weekly_capacity": "3",
+        "has_car": "Yes",
+        "volunteer_note": "",
+        "consent": "Yes",
+    }
+    base.update(answers)
+    return base
+
+
+def checkin(**answers: Any) -> dict[str, Value]:
+    """A valid Weekly check-in response."""
+    base: dict[str, Value] = {
+        "timestamp": dt.datetime(2026, 11, 22, 8, 0),
+        "name": "Sam Lee",
+        "phone": "",
+        "email": "sam@example.net",
+        "checkin_status": "Green – I have capacity",
+        "checkin_hours": "4",
+        "checkin_note": "",
+    }
+    base.update(answers)
+    return base
+
+
+FORM_OF = {"requests": "Form Responses 1", "offers": "Form Responses 2",
+           "checkins": "Form Responses 3"}
+
+
+@pytest.fixture
+def add_responses(
+    backend: WorkbookBackend, schemas: dict[str, TableSchema]
+) -> Callable[..., None]:
+    """Append responses (dicts by field name) to a form's tab, as Google Forms would."""
+
+    def add(form: str, *responses: dict[str, Value]) -> None:
+        tab = FORM_OF[form]
+        rows = backend.read_tabs([tab])[tab].rows
+        names = schemas[form].names
+        backend.apply([TabChanges(tab=tab, start_row=len(rows) + 1,
+                                  append=[[r.get(n, "") for n in names] for r in responses])])
+
+    return add
+
+
+def edit_response(backend: WorkbookBackend, schemas: dict[str, TableSchema], form: str,
+                  row: int, **answers: Value) -> None:
+    """Rewrite a response in place with a new Timestamp, as an edited Google Form response."""
+    from sheetsync.backends.base import CellUpdate
+
+    tab = FORM_OF[form]
+    names = schemas[form].names
+    n_rows = len(backend.read_tabs([tab])[tab].rows)
+    updates = [CellUpdate(row, names.index(k) + 1, v) for k, v in answers.items()]
+    backend.apply([TabChanges(tab=tab, start_row=n_rows + 1, update=updates)])

@@ -1,0 +1,481 @@
+"""WorkbookBackend on real .xlsx files in a temp folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import stat
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.styles import PatternFill
+from openpyxl.writer.excel import ExcelWriter
+from python_calamine import CalamineError, CalamineWorkbook
+
+from sheetsync.backends.base import CellUpdate, Guard, TabChanges, Value
+from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.errors import (
+    BackendError,
+    MissingTabError,
+    SheetChangedError,
+    WorkbookLockedError,
+)
+
+TS1 = dt.datetime(2024, 5, 1, 9, 30, 15)
+TS2 = dt.datetime(2024, 5, 2, 0, 0)  # midnight: calamine hands it back as a date
+RED = "FFFF0000"
+TABS = ["Form Responses 1", "People", "Empty", "Offset"]
+
+
+@pytest.fixture
+def xlsx(tmp_path: Path) -> Path:
+    """network.xlsx, like an organizer's: a form tab, a People tab, an empty tab, offset data."""
+    book = openpyxl.Workbook()
+    form = book.worksheets[0]
+    form.title = "Form Responses 1"
+    form.append(["Timestamp", "Phone Number ", "Name", "Name", "Notes"])
+    form.append([TS1, "+1 (555) 010-2000", "Ana", "Ana B", None])
+    form.append([])  # an empty row in the middle
+    form.append([TS2, None, "Bo", None, None])
+    form.append([None, "555-0101", None, None, "call after 5"])
+    form.append([None, None, None, None, ""])  # holds only "": trimmed like an empty row
+    # openpyxl saves a lone space without xml:space="preserve", so calamine reads "" there
+    # but still counts the row: trailing rows must be trimmed.
+    form.append([None, None, " "])
+    people = book.create_sheet("People")
+    people.append(["id", "name", "phone", "active", "joined"])
+    people.append(["P-0001", "Ana", "+1 (555) 010-2000", True, dt.date(2023, 1, 5)])
+    people.append(["P-0002", "Bo", 5550101, False, 2.5])
+    people["E1"].fill = PatternFill("solid", fgColor=RED)
+    people.column_dimensions["B"].width = 33
+    book.create_sheet("Empty")
+    offset = book.create_sheet("Offset")
+    offset["B3"] = "first"
+    offset["C3"] = "second"
+    offset["C5"] = 1.5
+    target = tmp_path / "network.xlsx"
+    book.save(target)
+    return target
+
+
+@pytest.fixture
+def sample(xlsx: Path) -> WorkbookBackend:
+    """A backend on the sample workbook (conftest's `backend` starts from `sheetsync init`)."""
+    return WorkbookBackend(xlsx)
+
+
+def files_in(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir())
+
+
+def append_person() -> TabChanges:
+    return TabChanges("People", start_row=4, append=[["P-0003", "Cy"]])
+
+
+# Reading
+
+
+def test_describe_and_list_tabs(sample: WorkbookBackend, xlsx: Path) -> None:
+    assert sample.describe() == f"workbook {xlsx}"
+    assert sample.list_tabs() == TABS
+
+
+def test_read_trims_like_google(sample: WorkbookBackend) -> None:
+    tab = sample.read_tabs(["Form Responses 1"])["Form Responses 1"]
+    assert tab.rows == [
+        ["Timestamp", "Phone Number ", "Name", "Name", "Notes"],
+        [TS1, "+1 (555) 010-2000", "Ana", "Ana B"],
+        [],
+        [TS2.date(), "", "Bo"],
+        ["", "555-0101", "", "", "call after 5"],
+    ]
+    assert tab.header == ["Timestamp", "Phone Number ", "Name", "Name", "Notes"]
+
+
+def test_read_value_types(sample: WorkbookBackend) -> None:
+    tabs = sample.read_tabs(["People", "Form Responses 1"])
+    assert list(tabs) == ["People", "Form Responses 1"]
+    people = tabs["People"].rows
+    assert people[1] == ["P-0001", "Ana", "+1 (555) 010-2000", True, dt.date(2023, 1, 5)]
+    # xlsx stores every number as a float, and calamine hands back 5550101.0, not an int.
+    assert people[2] == ["P-0002", "Bo", 5550101.0, False, 2.5]
+    assert [type(v) for v in people[2]] == [str, str, float, bool, float]
+    form = tabs["Form Responses 1"].rows
+    assert type(form[1][0]) is dt.datetime
+    assert type(form[3][0]) is dt.date
+
+
+def test_read_keeps_coordinates_when_data_does_not_start_at_a1(sample: WorkbookBackend) -> None:
+    rows = sample.read_tabs(["Offset"])["Offset"].rows
+    assert rows == [[], [], ["", "first", "second"], [], ["", "", 1.5]]
+    assert rows[2][1] == "first"  # B3
+
+
+def test_read_empty_tab(sample: WorkbookBackend) -> None:
+    tab = sample.read_tabs(["Empty"])["Empty"]
+    assert tab.rows == []
+    assert tab.header == []
+
+
+def test_time_and_duration_cells_read_as_text(xlsx: Path) -> None:
+    book = openpyxl.load_workbook(xlsx)
+    book["Empty"].append([dt.time(14, 5), dt.timedelta(hours=30, minutes=1)])
+    book.save(xlsx)
+    rows = WorkbookBackend(xlsx).read_tabs(["Empty"])["Empty"].rows
+    assert rows == [["14:05:00", "30:01:00"]]
+
+
+@pytest.mark.parametrize(
+    ("tab", "hint"),
+    [
+        ("Requests", ""),
+        ("people", " Did you mean 'People'?"),
+        ("Form Responses", " Did you mean 'Form Responses 1'?"),
+    ],
+)
+def test_missing_tab_message(sample: WorkbookBackend, xlsx: Path, tab: str, hint: str) -> None:
+    with pytest.raises(MissingTabError) as caught:
+        sample.read_tabs(["People", tab])
+    assert str(caught.value) == (
+        f"Tab {tab!r} not found in workbook {xlsx} "
+        "(tabs: 'Form Responses 1', 'People', 'Empty', 'Offset')."
+        f"{hint} Run `sheetsync init` to create sheetsync's tabs, or rename the tab back."
+    )
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.xlsx"
+    sample = WorkbookBackend(missing)
+    assert sample.list_tabs() == []
+    assert sample.read_tabs([]) == {}
+    expected = (
+        f"Workbook {missing} not found. Run `sheetsync init --backend local --workbook "
+        f"{missing}` to create it, or check the path in sheetsync.toml."
+    )
+    with pytest.raises(BackendError) as caught:
+        sample.read_tabs(["People"])
+    assert str(caught.value) == expected
+    with pytest.raises(BackendError) as caught:
+        sample.apply([append_person()])
+    assert str(caught.value) == expected
+    assert files_in(tmp_path) == []
+
+
+def test_invalid_file(tmp_path: Path) -> None:
+    bad = tmp_path / "network.xlsx"
+    bad.write_bytes(b"this is not a workbook")
+    sample = WorkbookBackend(bad)
+    calls = [
+        sample.list_tabs,
+        lambda: sample.read_tabs(["People"]),
+        lambda: sample.apply([TabChanges("New", create=True, append=[["a"]])]),
+    ]
+    for call in calls:
+        with pytest.raises(BackendError, match=r"is not a valid \.xlsx workbook") as caught:
+            call()
+        assert isinstance(caught.value.__cause__, CalamineError)
+    assert bad.read_bytes() == b"this is not a workbook"
+
+
+# Writing
+
+
+def test_create_append_update_roundtrip(sample: WorkbookBackend, xlsx: Path) -> None:
+    when = dt.datetime(2024, 6, 1, 18, 45, 0)
+    sample.apply(
+        [
+            TabChanges(
+                "Requests",
+                create=True,
+                append=[
+                    ["id", "when", "day", "qty", "urgent"],
+                    ["R-1", when, when.date(), 3, True],
+                ],
+            ),
+            TabChanges(
+                "People",
+                start_row=4,
+                append=[["P-0003", "Cy", "555-0199"], ["P-0004", None, "", 0.5]],
+                update=[CellUpdate(2, 2, "Ana María"), CellUpdate(3, 6, "new column")],
+                guards=[Guard(2, 1, "P-0001"), Guard(3, 1, "P-0002")],
+            ),
+        ]
+    )
+    assert sample.list_tabs() == [*TABS, "Requests"]
+    tabs = sample.read_tabs(["Requests", "People"])
+    assert tabs["Requests"].rows == [
+        ["id", "when", "day", "qty", "urgent"],
+        ["R-1", when, when.date(), 3.0, True],
+    ]
+    assert tabs["People"].rows == [
+        ["id", "name", "phone", "active", "joined"],
+        ["P-0001", "Ana María", "+1 (555) 010-2000", True, dt.date(2023, 1, 5)],
+        ["P-0002", "Bo", 5550101.0, False, 2.5, "new column"],
+        ["P-0003", "Cy", "555-0199"],
+        ["P-0004", "", "", 0.5],
+    ]
+    sheet = openpyxl.load_workbook(xlsx)["Requests"]
+    assert sheet["B2"].is_date and sheet["B2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert sheet["C2"].is_date and sheet["C2"].number_format == "yyyy-mm-dd"
+    assert files_in(xlsx.parent) == ["network.xlsx"]
+
+
+def test_new_workbook_when_file_is_missing(tmp_path: Path) -> None:
+    target = tmp_path / "new.xlsx"
+    sample = WorkbookBackend(target)
+    sample.apply([TabChanges("Requests", create=True, append=[["id", "name"]])])
+    assert sample.list_tabs() == ["Requests"]  # openpyxl's default "Sheet" is gone
+    assert sample.read_tabs(["Requests"])["Requests"].rows == [["id", "name"]]
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("cleared", [None, ""])
+def test_update_none_clears_a_cell(sample: WorkbookBackend, cleared: str | None) -> None:
+    sample.apply(
+        [TabChanges("People", start_row=4, update=[CellUpdate(3, 3, cleared), CellUpdate(3, 5, 1)])]
+    )
+    assert sample.read_tabs(["People"])["People"].rows[2] == ["P-0002", "Bo", "", False, 1.0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '=HYPERLINK("http://evil.example","click")',
+        "=1+1",
+        "+1 (555) 010-2000",
+        "-5",
+        "@home",
+    ],
+)
+def test_formula_looking_text_stays_text(sample: WorkbookBackend, xlsx: Path, text: str) -> None:
+    sample.apply(
+        [
+            TabChanges("People", start_row=4, append=[["P-0003", text]]),
+            TabChanges("Notes", create=True, append=[["note"], [text]]),
+        ]
+    )
+    with zipfile.ZipFile(xlsx) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert len(sheets) == 5
+        for name in sheets:
+            assert not re.search(r"<f[\s>/]", archive.read(name).decode()), name
+    tabs = sample.read_tabs(["People", "Notes"])
+    assert tabs["People"].rows[3] == ["P-0003", text]
+    assert tabs["Notes"].rows == [["note"], [text]]
+    with CalamineWorkbook.from_path(xlsx) as book:
+        assert book.get_sheet_by_name("Notes").to_python()[1] == [text]
+    cell = openpyxl.load_workbook(xlsx)["People"]["B4"]
+    assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
+
+
+def test_formatting_and_formulas_survive_a_write(sample: WorkbookBackend, xlsx: Path) -> None:
+    book = openpyxl.load_workbook(xlsx)
+    book["People"]["F4"] = "=1+1"  # filled down in advance; reads as empty (no cached value)
+    book.save(xlsx)
+    assert len(sample.read_tabs(["People"])["People"].rows) == 3
+    sample.apply([TabChanges("People", start_row=4, append=[["P-0003", "Cy", None, None, None]])])
+    sheet = openpyxl.load_workbook(xlsx)["People"]
+    assert sheet["E1"].fill.fgColor.rgb == RED
+    assert sheet.column_dimensions["B"].width == 33
+    assert (sheet["F4"].value, sheet["F4"].data_type) == ("=1+1", "f")
+    assert sample.read_tabs(["Form Responses 1"])["Form Responses 1"].rows[1][0] == TS1
+
+
+def test_permission_bits_are_kept(sample: WorkbookBackend, xlsx: Path) -> None:
+    xlsx.chmod(0o640)
+    sample.apply([append_person()])
+    assert stat.S_IMODE(xlsx.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        [],
+        [TabChanges("People")],
+        [TabChanges("Not a tab", start_row=99, guards=[Guard(1, 1, "x")])],
+    ],
+)
+def test_empty_changes_do_not_touch_the_file(
+    sample: WorkbookBackend, xlsx: Path, changes: list[TabChanges]
+) -> None:
+    before = xlsx.stat()
+    sample.apply(changes)
+    assert xlsx.stat().st_mtime_ns == before.st_mtime_ns
+    assert files_in(xlsx.parent) == ["network.xlsx"]
+
+
+def _raise(error: BaseException) -> Callable[..., None]:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise error
+
+    return boom
+
+
+@pytest.mark.parametrize(
+    ("owner", "attribute", "error", "expected"),
+    [
+        (ExcelWriter, "write_data", OSError(28, "No space left on device"), BackendError),
+        # Fails after part of the zip is written, leaving a half-written temp file behind.
+        (ExcelWriter, "write_worksheet", RuntimeError("boom"), RuntimeError),
+        (os, "replace", PermissionError(13, "Permission denied"), WorkbookLockedError),
+        (os, "replace", OSError(18, "Invalid cross-device link"), BackendError),
+    ],
+)
+def test_failed_write_leaves_the_file_unchanged(
+    sample: WorkbookBackend,
+    xlsx: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    owner: object,
+    attribute: str,
+    error: BaseException,
+    expected: type[BaseException],
+) -> None:
+    original = xlsx.read_bytes()
+    monkeypatch.setattr(owner, attribute, _raise(error))
+    with pytest.raises(expected):
+        sample.apply([append_person(), TabChanges("New", create=True, append=[["a"]])])
+    monkeypatch.undo()
+    assert xlsx.read_bytes() == original
+    assert files_in(xlsx.parent) == ["network.xlsx"]
+
+
+def test_saved_by_another_program_meanwhile(
+    sample: WorkbookBackend, xlsx: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_data = ExcelWriter.write_data
+
+    def save_then_someone_else_saves(writer: ExcelWriter) -> None:
+        write_data(writer)
+        xlsx.write_bytes(b"someone else's save")
+
+    monkeypatch.setattr(ExcelWriter, "write_data", save_then_someone_else_saves)
+    with pytest.raises(SheetChangedError, match="saved by another program"):
+        sample.apply([append_person()])
+    assert xlsx.read_bytes() == b"someone else's save"
+    assert files_in(xlsx.parent) == ["network.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        (TabChanges("People", start_row=3, append=[["x"]]), SheetChangedError, "ends at row 3"),
+        (TabChanges("People", start_row=5, append=[["x"]]), SheetChangedError, "ends at row 3"),
+        (
+            TabChanges(
+                "People",
+                start_row=4,
+                update=[CellUpdate(3, 2, "x")],
+                guards=[Guard(3, 1, "P-0001")],
+            ),
+            SheetChangedError,
+            "cell A3 holds 'P-0002', not 'P-0001'",
+        ),
+        (
+            TabChanges(
+                "People",
+                start_row=4,
+                update=[CellUpdate(9, 2, "x")],
+                guards=[Guard(9, 1, "P-0009")],
+            ),
+            SheetChangedError,
+            "cell A9 holds '', not 'P-0009'",
+        ),
+        (TabChanges("People", create=True, append=[["x"]]), SheetChangedError, "already exists"),
+        (
+            TabChanges("Requests", start_row=2, append=[["x"]]),
+            MissingTabError,
+            "Run `sheetsync init`",
+        ),
+        (TabChanges("people", create=True, append=[["x"]]), BackendError, "not case-sensitive"),
+        (TabChanges("A/B", create=True, append=[["x"]]), BackendError, "1 to 31 characters"),
+        (TabChanges("x" * 32, create=True, append=[["x"]]), BackendError, "1 to 31 characters"),
+    ],
+)
+def test_refused_changes_write_nothing(
+    sample: WorkbookBackend,
+    xlsx: Path,
+    change: TabChanges,
+    error: type[BaseException],
+    message: str,
+) -> None:
+    original = xlsx.read_bytes()
+    # The good change comes first: nothing of it may be written either.
+    with pytest.raises(error, match=re.escape(message)) as caught:
+        sample.apply([TabChanges("New", create=True, append=[["a"]]), change])
+    if error is SheetChangedError:
+        assert "run sheetsync again to pick up the change" in str(caught.value)
+    assert xlsx.read_bytes() == original
+    assert files_in(xlsx.parent) == ["network.xlsx"]
+
+
+@pytest.mark.parametrize(
+    "guard",
+    [Guard(2, 1, "P-0001"), Guard(2, 1, " P-0001 "), Guard(3, 3, "5550101"), Guard(3, 5, "2.5")],
+)
+def test_guards_compare_as_stripped_text(sample: WorkbookBackend, guard: Guard) -> None:
+    sample.apply([TabChanges("People", start_row=4, append=[["P-0003"]], guards=[guard])])
+    assert sample.read_tabs(["People"])["People"].rows[3] == ["P-0003"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (float("nan"), "use None for an empty cell"),
+        (float("inf"), "use None for an empty cell"),
+        (dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "cannot store a time zone"),
+        ("line\x0bbreak", "control character"),
+    ],
+)
+def test_values_excel_cannot_hold_write_nothing(
+    sample: WorkbookBackend, xlsx: Path, value: Value, message: str
+) -> None:
+    original = xlsx.read_bytes()
+    with pytest.raises(BackendError, match=message) as caught:
+        sample.apply([TabChanges("People", start_row=4, append=[["P-0003", value]])])
+    assert "People!B4" in str(caught.value)
+    assert xlsx.read_bytes() == original
+    assert files_in(xlsx.parent) == ["network.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("lock_name", "program"),
+    [
+        ("~$network.xlsx", "Excel"),
+        ("~$twork.xlsx", "Excel"),  # Excel overwrites the first two characters of long names
+        (".~lock.network.xlsx#", "LibreOffice"),
+    ],
+)
+def test_lock_file_refuses_the_write(
+    sample: WorkbookBackend, xlsx: Path, lock_name: str, program: str
+) -> None:
+    original = xlsx.read_bytes()
+    lock = xlsx.with_name(lock_name)
+    lock.write_text("someone")
+    with pytest.raises(WorkbookLockedError) as caught:
+        sample.apply([append_person()])
+    assert str(caught.value) == (
+        f"{xlsx} is open in {program} (lock file {lock}). Close the workbook there and run "
+        "again. If nobody has it open, delete the lock file."
+    )
+    assert xlsx.read_bytes() == original
+    lock.unlink()
+    sample.apply([append_person()])
+    assert sample.read_tabs(["People"])["People"].rows[3] == ["P-0003", "Cy"]
+
+
+@pytest.mark.parametrize("name", ["network.xlsm", "network.ods", "network.xls"])
+def test_only_xlsx_is_written(tmp_path: Path, name: str) -> None:
+    with pytest.raises(BackendError, match=r"only writes \.xlsx workbooks"):
+        WorkbookBackend(tmp_path / name).apply([TabChanges("New", create=True, append=[["a"]])])
+    assert files_in(tmp_path) == []
+
+
+def test_two_changes_for_one_tab_are_a_caller_bug(sample: WorkbookBackend) -> None:
+    with pytest.raises(ValueError, match="more than one TabChanges"):
+        sample.apply([append_person(), append_person()])

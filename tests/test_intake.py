@@ -1,0 +1,304 @@
+"""The intake step through the real pipeline on a temp workbook: People, Needs, Errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+
+import pytest
+
+from sheetsync.backends.base import CellUpdate, TabChanges
+from sheetsync.errors import MissingColumnError, SheetChangedError, StepError
+from sheetsync.jobs import find_job, read_state, run_job
+from tests.conftest import NOW, checkin, edit_response, offer, request
+
+
+def weekly(backend, config, **kwargs):
+    return run_job(find_job("weekly", config), backend, config, now=NOW, **kwargs)
+
+
+def records(backend, config, logical):
+    return read_state(backend, config).tables[logical].frame.to_dict("records")
+
+
+def test_valid_request_makes_a_person_and_one_need_per_category(backend, config, add_responses):
+    add_responses("requests", request(categories="Groceries, Rides", name="MARIA  GARCIA"))
+    report = weekly(backend, config)
+    assert report.step("intake").counts["new_people"] == 1
+    [person] = records(backend, config, "people")
+    assert person["person_id"] == "P0001"
+    assert person["name"] == "Maria Garcia"
+    assert person["phone"] == "+12015550143"
+    assert person["email"] == "maria@example.org"
+    assert person["roles"] == "requester"
+    assert person["consent"] == "yes"
+    assert person["source"] == "Form Responses 1:2"
+    needs = records(backend, config, "needs")
+    assert [(n["need_id"], n["category"], n["status"], n["person_id"]) for n in needs] == [
+        ("N0001", "Groceries", "open", "P0001"),
+        ("N0002", "Rides", "open", "P0001"),
+    ]
+    assert needs[0]["opened"] == "2026-11-20 10:00"
+
+
+def test_second_run_changes_nothing(backend, config, add_responses):
+    add_responses("requests", request(), request(name="Ann Bell", email="ann@example.org",
+                                                 phone="201 555 0101"))
+    add_responses("offers", offer())
+    add_responses("checkins", checkin())
+    first = weekly(backend, config)
+    assert first.rows_added > 0
+    second = weekly(backend, config)
+    assert [t.tab for t in second.tabs] == []
+    assert second.rows_added == 0 and second.cells_changed == 0
+
+
+def test_every_response_row_ends_in_exactly_one_place(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(),
+        request(zone="", name="No Zone", email="nz@example.org"),
+        request(email="maria@@example.org", name="Bad Email", phone=""),
+        request(name="Ann Bell", email="ann@example.org", phone="2015550101"),
+    )
+    add_responses("offers", offer(phone="555-12", email=""), offer())
+    report = weekly(backend, config)
+    counts = report.step("intake").counts
+    assert counts["responses"] == counts["valid"] + counts["invalid"] == 6
+    people_refs = {ref for p in records(backend, config, "people")
+                   for ref in p["source"].split("; ")}
+    error_refs = {e["source"] for e in records(backend, config, "errors") if e["status"] == "open"}
+    assert people_refs & error_refs == set()
+    assert people_refs | error_refs == {
+        "Form Responses 1:2", "Form Responses 1:3", "Form Responses 1:4", "Form Responses 1:5",
+        "Form Responses 2:2", "Form Responses 2:3",
+    }
+    assert error_refs == {"Form Responses 1:3", "Form Responses 1:4", "Form Responses 2:2"}
+    errors = {e["source"]: e for e in records(backend, config, "errors")}
+    assert errors["Form Responses 1:3"]["fields"] == "Neighbourhood"
+    assert "'Neighbourhood' is empty" in errors["Form Responses 1:3"]["reason"]
+    assert errors["Form Responses 2:2"]["fields"] == "Phone number"
+    assert errors["Form Responses 2:2"]["reason"].startswith("Phone number '555-12' is not valid")
+
+
+def test_edited_response_updates_its_records_instead_of_adding(
+    backend, config, schemas, add_responses
+):
+    add_responses("requests", request(categories="Groceries, Meals"))
+    weekly(backend, config)
+    edit_response(backend, schemas, "requests", 2,
+                  timestamp=dt.datetime(2026, 11, 21, 9, 30), phone="+1 201 555 0199",
+                  categories="Groceries, Childcare")
+    report = weekly(backend, config)
+    assert report.step("intake").counts["new_people"] == 0
+    [person] = records(backend, config, "people")
+    assert person["phone"] == "+12015550199"
+    needs = {n["category"]: n for n in records(backend, config, "needs")}
+    assert needs["Groceries"]["need_id"] == "N0001"
+    assert needs["Groceries"]["opened"] == "2026-11-20 10:00"  # waiting time keeps counting
+    assert needs["Groceries"]["updated"] == "2026-11-21 09:30"
+    assert needs["Meals"]["status"] == "withdrawn"
+    assert needs["Childcare"]["status"] == "open"
+
+
+def test_fixed_response_resolves_its_error(backend, config, schemas, add_responses):
+    add_responses("requests", request(zone="Eastsid"))
+    weekly(backend, config)
+    [error] = records(backend, config, "errors")
+    assert error["status"] == "open"
+    assert "Did you mean 'Eastside'?" in error["reason"]
+    edit_response(backend, schemas, "requests", 2, zone="Eastside")
+    weekly(backend, config)
+    [error] = records(backend, config, "errors")
+    assert error["status"] == "resolved"
+    assert len(records(backend, config, "people")) == 1
+
+
+@pytest.mark.parametrize(
+    ("second", "people"),
+    [
+        ({"phone": "2015550143", "email": "maria@example.org"}, 1),  # same email
+        ({"phone": "(201) 555-0143", "email": "", "name": "maria garcia"}, 1),  # phone + name
+        ({"phone": "(201) 555-0143", "email": "luis@example.org", "name": "Luis Garcia"}, 2),
+    ],
+    ids=["same-email", "same-phone-same-name", "household-shares-phone"],
+)
+def test_people_are_linked_only_when_certain(backend, config, add_responses, second, people):
+    add_responses("requests", request(), request(timestamp=dt.datetime(2026, 11, 21), **second))
+    weekly(backend, config)
+    assert len(records(backend, config, "people")) == people
+
+
+def test_a_requester_who_also_offers_is_one_person_with_both_roles(
+    backend, config, add_responses
+):
+    add_responses("requests", request(offers_note="I can cook for a neighbour"))
+    add_responses("offers", offer(name="Maria Garcia", email="maria@example.org",
+                                  phone="2015550143", weekly_capacity="2"))
+    add_responses("checkins", checkin(name="Maria Garcia", email="maria@example.org",
+                                      checkin_status="Red – I need a break", checkin_hours="0"))
+    weekly(backend, config)
+    [person] = records(backend, config, "people")
+    assert person["roles"] == "requester, volunteer"
+    assert person["offers"] == "Groceries, Rides"
+    assert person["offers_note"] == "I can cook for a neighbour"
+    assert person["weekly_capacity"] == "2"
+    assert (person["checkin_status"], person["checkin_hours"]) == ("red", "0")
+    assert person["source"] == "Form Responses 1:2; Form Responses 2:2; Form Responses 3:2"
+
+
+def test_formula_looking_text_is_stored_as_text(backend, config, add_responses):
+    formula = '=HYPERLINK("http://example.com","click")'
+    add_responses("requests", request(details=formula, offers_note="+1 more bag please"))
+    weekly(backend, config)
+    [need] = records(backend, config, "needs")
+    assert need["details"] == formula
+    with zipfile.ZipFile(config.workbook) as z:
+        sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+        assert all("<f>" not in z.read(n).decode() for n in sheets)
+
+
+def test_organizer_columns_and_rows_survive_a_run(backend, config, add_responses):
+    add_responses("requests", request())
+    weekly(backend, config)
+    state = read_state(backend, config)
+    people, errors = state.tables["people"], state.tables["errors"]
+    col = people.columns
+    backend.apply([TabChanges(
+        tab="People", start_row=people.n_rows + 1,
+        update=[CellUpdate(2, col["do_not_contact"] + 1, "x"),
+                CellUpdate(2, col["notes"] + 1, "prefers evenings"),
+                CellUpdate(2, len(people.header) + 1, "organizer's own column")],
+        append=[[None, "Walk-in Neighbour", None, "walkin@example.org"]],
+    )])
+    # An edit to the response makes sheetsync rewrite the person's sheetsync-owned cells.
+    add_responses("requests", request(timestamp=dt.datetime(2026, 11, 22), zone="Westside"))
+    weekly(backend, config)
+    rows = records(backend, config, "people")
+    maria = next(r for r in rows if r["name"] == "Maria Garcia")
+    assert (maria["zone"], maria["do_not_contact"], maria["notes"]) == (
+        "Westside", "x", "prefers evenings")
+    walk_in = next(r for r in rows if r["name"] == "Walk-in Neighbour")
+    assert walk_in["person_id"] == "P0002"
+    raw = backend.read_tabs(["People"])["People"].rows
+    assert raw[1][len(people.header)] == "organizer's own column"
+    assert errors.n_rows == 1
+
+
+def test_renamed_column_stops_before_anything_is_written(backend, config, add_responses):
+    add_responses("requests", request())
+    backend.apply([TabChanges(tab="Form Responses 1", start_row=3,
+                              update=[CellUpdate(1, 3, "Phone Number (mobile)")])])
+    before = config.workbook.read_bytes()
+    with pytest.raises(MissingColumnError) as err:
+        weekly(backend, config)
+    message = str(err.value)
+    assert "Column 'Phone number' not found in tab 'Form Responses 1'" in message
+    assert "closest header is 'Phone Number (mobile)'" in message
+    assert "[forms.requests.columns]" in message
+    assert config.workbook.read_bytes() == before
+
+
+def test_header_quirks_trailing_space_and_case_are_matched(backend, config, add_responses):
+    add_responses("requests", request())
+    backend.apply([TabChanges(tab="Form Responses 1", start_row=3,
+                              update=[CellUpdate(1, 3, "Phone Number ")])])
+    weekly(backend, config)
+    [person] = records(backend, config, "people")
+    assert person["phone"] == "+12015550143"
+
+
+def test_dry_run_writes_nothing_and_reports_the_changes(backend, config, add_responses):
+    add_responses("requests", request())
+    before = config.workbook.read_bytes()
+    report = weekly(backend, config, dry_run=True)
+    assert config.workbook.read_bytes() == before
+    people = report.tab("People")
+    assert people is not None and people.rows_added == 1
+    assert people.added[0][:2] == ["P0001", "Maria Garcia"]
+
+
+def test_a_failing_step_writes_no_data_and_logs_the_failure(
+    backend, config, add_responses, monkeypatch
+):
+    add_responses("requests", request())
+    before = read_state(backend, config)
+
+    def broken(ctx):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("sheetsync.steps.summary.run", broken)
+    with pytest.raises(StepError, match="Step 'summary' of job 'weekly' failed"):
+        weekly(backend, config)
+    after = read_state(backend, config)
+    for tab in ("people", "needs", "errors", "summary"):
+        assert after.tables[tab].n_rows == before.tables[tab].n_rows
+    [log] = after.tables["run_log"].frame.to_dict("records")
+    assert log["outcome"] == "failed"
+    assert "disk on fire" in log["message"]
+
+
+def test_a_failing_write_leaves_the_workbook_byte_for_byte(
+    backend, config, add_responses, monkeypatch
+):
+    add_responses("requests", request())
+    before = config.workbook.read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr("openpyxl.writer.excel.ExcelWriter.write_data", crash)
+    with pytest.raises(Exception, match="No space left on device"):
+        weekly(backend, config)
+    assert config.workbook.read_bytes() == before
+    assert sorted(p.name for p in config.workbook.parent.iterdir()) == ["network.xlsx"]
+
+
+def test_sheet_changed_during_the_run_is_read_again_once(backend, config, add_responses,
+                                                        monkeypatch):
+    add_responses("requests", request())
+    weekly(backend, config)
+    add_responses("requests", request(name="Ann Bell", email="ann@example.org",
+                                      phone="2015550101"))
+    original = type(backend).apply
+    calls = []
+
+    def interfere(self, changes):
+        calls.append(1)
+        if len(calls) == 1:  # an organizer adds a person by hand between read and write
+            original(self, [TabChanges(tab="People", start_row=3,
+                                       append=[[None, "Walk-in Neighbour"]])])
+        return original(self, changes)
+
+    monkeypatch.setattr(type(backend), "apply", interfere)
+    report = weekly(backend, config)
+    assert report.attempts == 2
+    assert "changed while sheetsync was working" in report.notices[0]
+    names = [p["name"] for p in records(backend, config, "people")]
+    assert names == ["Maria Garcia", "Walk-in Neighbour", "Ann Bell"]
+    assert [r["outcome"] for r in records(backend, config, "run_log")] == ["ok", "ok"]
+
+
+def test_sheet_that_keeps_changing_gives_up_with_nothing_written(
+    backend, config, add_responses, monkeypatch
+):
+    add_responses("requests", request())
+
+    def always_changed(self, changes):
+        raise SheetChangedError("Tab 'People' changed while sheetsync was working.")
+
+    monkeypatch.setattr(type(backend), "apply", always_changed)
+    before = config.workbook.read_bytes()
+    with pytest.raises(SheetChangedError, match="changed again after sheetsync read it"):
+        weekly(backend, config)
+    assert config.workbook.read_bytes() == before
+
+
+def test_checkin_from_unknown_person_and_blank_rows(backend, config, add_responses):
+    add_responses("checkins", {k: "" for k in checkin()},
+                  checkin(name="New Person", email="new@example.com"))
+    report = weekly(backend, config)
+    counts = report.step("intake").counts
+    assert (counts["responses"], counts["blank_rows"]) == (1, 1)
+    [person] = records(backend, config, "people")
+    assert (person["roles"], person["checkin_status"]) == ("volunteer", "green")
