@@ -57,10 +57,13 @@ def init_spreadsheet(
             changes.append(TabChanges(tab=tab, start_row=1, append=[list(schema.titles)]))
         else:
             start = len(data[tab].header) + 1
-            changes.append(TabChanges(
-                tab=tab, start_row=len(data[tab].rows) + 1,
-                update=[CellUpdate(1, start + i, title) for i, title in enumerate(missing)],
-            ))
+            changes.append(
+                TabChanges(
+                    tab=tab,
+                    start_row=len(data[tab].rows) + 1,
+                    update=[CellUpdate(1, start + i, title) for i, title in enumerate(missing)],
+                )
+            )
         report.added_columns[tab] = missing
     if changes:
         backend.apply(changes)

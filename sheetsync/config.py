@@ -109,7 +109,7 @@ class Config:
         if region not in phonenumbers.SUPPORTED_REGIONS:
             raise ConfigError(
                 f"[network] default_region = {region!r} in {where} is not a country code "
-                "phone numbers know; use a two-letter code such as \"US\", \"GB\" or \"MX\"."
+                'phone numbers know; use a two-letter code such as "US", "GB" or "MX".'
             )
         tz = str(network.get("timezone", "UTC"))
         try:
@@ -247,13 +247,13 @@ locale = "en_US"
 #   phone = "Phone Number "
 # Map a field to "" if your form does not ask that question.
 [forms.requests]
-tab = "{tabs['requests']}"
+tab = "{tabs["requests"]}"
 
 [forms.offers]
-tab = "{tabs['offers']}"
+tab = "{tabs["offers"]}"
 
 [forms.checkins]
-tab = "{tabs['checkins']}"
+tab = "{tabs["checkins"]}"
 
 # sheetsync's own tabs can be renamed here, e.g. people = "Members".
 [tabs]

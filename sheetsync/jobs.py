@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sheetsync.backends.base import Backend, TabChanges
+from sheetsync.backends.base import Backend, TabChanges, Value
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
 from sheetsync.errors import (
     JobError,
@@ -22,7 +22,15 @@ from sheetsync.normalize import cell_text, format_datetime
 from sheetsync.report import RunReport, StepReport
 from sheetsync.schema import TableSchema, data_dir, load_schemas
 from sheetsync.steps import STEPS, StepContext, get_step
-from sheetsync.tables import FormTable, Table, plan_changes, read_form, read_table, to_cell
+from sheetsync.tables import (
+    FormTable,
+    Table,
+    plan_changes,
+    read_form,
+    read_table,
+    records_of,
+    to_cell,
+)
 
 FORM_SCHEMAS = {"requests": "requests", "offers": "offers", "checkins": "checkins"}
 # on_step(step name, seconds so far or None when it starts): drives the CLI's progress display.
@@ -55,19 +63,21 @@ def load_job(path: Path) -> Job:
         raise JobError(f"Job file {path} cannot be read: {err}") from err
     unknown = set(raw) - {"description", "schedule", "steps"}
     if unknown:
-        raise JobError(f"Job file {path}: unknown keys {sorted(unknown)}; "
-                       "use description, schedule and steps.")
+        raise JobError(
+            f"Job file {path}: unknown keys {sorted(unknown)}; use description, schedule and steps."
+        )
     steps = raw.get("steps")
     if not isinstance(steps, list) or not steps:
         raise JobError(f'Job file {path} needs steps = ["intake", ...].')
     for step in steps:
         if step not in STEPS:
-            raise JobError(f"Job file {path}: unknown step {step!r}; "
-                           f"steps are {', '.join(STEPS)}.")
+            raise JobError(f"Job file {path}: unknown step {step!r}; steps are {', '.join(STEPS)}.")
     schedule = str(raw.get("schedule", ""))
     if len(schedule.split()) != 5:
-        raise JobError(f"Job file {path}: schedule = {schedule!r} is not a crontab expression "
-                       'of five fields, e.g. "0 7 * * 1" (Mondays at 07:00).')
+        raise JobError(
+            f"Job file {path}: schedule = {schedule!r} is not a crontab expression "
+            'of five fields, e.g. "0 7 * * 1" (Mondays at 07:00).'
+        )
     return Job(path.stem, schedule, tuple(steps), str(raw.get("description", "")), path)
 
 
@@ -82,8 +92,7 @@ def find_job(name: str, config: Config | None) -> Job:
     path = folder / f"{name}.toml"
     if not path.exists():
         known = ", ".join(j.name for j in list_jobs(folder)) or "none"
-        raise JobError(f"No job {name!r} in {folder}. Jobs: {known}. "
-                       "`sheetsync jobs` lists them.")
+        raise JobError(f"No job {name!r} in {folder}. Jobs: {known}. `sheetsync jobs` lists them.")
     return load_job(path)
 
 
@@ -154,8 +163,9 @@ def run_job(
 ) -> RunReport:
     """Run a job's steps on the sheet and write all changes at once (none when dry_run)."""
     started = now or local_now(config)
-    report = RunReport(job=job.name, started=started, dry_run=dry_run,
-                       run_id=f"R{started:%Y%m%d-%H%M%S}")
+    report = RunReport(
+        job=job.name, started=started, dry_run=dry_run, run_id=f"R{started:%Y%m%d-%H%M%S}"
+    )
     retried = False
     try:
         for attempt in (1, 2):
@@ -171,8 +181,9 @@ def run_job(
                     ) from err
                 retried = True
         if retried:
-            report.notices.insert(0, "The sheet changed while sheetsync was working; it read "
-                                  "it again and recomputed.")
+            report.notices.insert(
+                0, "The sheet changed while sheetsync was working; it read it again and recomputed."
+            )
     except SheetsyncError as err:
         report.outcome, report.message = "failed", str(err)
         report.finished = now or local_now(config)
@@ -196,8 +207,7 @@ def _run_once(
     frames = {name: table.frame for name, table in state.tables.items()}
     report.steps, report.issues, report.notices, report.tabs = [], [], [], []
     for name in job.steps:
-        ctx = StepContext(config, report.started, state.forms, state.tables, frames,
-                          state.schemas)
+        ctx = StepContext(config, report.started, state.forms, state.tables, frames, state.schemas)
         if on_step:
             on_step(name, None)
         began = time.perf_counter()
@@ -230,12 +240,13 @@ def _run_once(
         return
     report.finished = max(report.started, local_now(config))
     log = state.tables["run_log"]
-    changes.append(TabChanges(tab=log.tab, start_row=log.n_rows + 1,
-                              append=[_log_row(report, log)]))
+    changes.append(
+        TabChanges(tab=log.tab, start_row=log.n_rows + 1, append=[_log_row(report, log)])
+    )
     backend.apply(changes)
 
 
-def _log_row(report: RunReport, log: Table) -> list[object]:
+def _log_row(report: RunReport, log: Table) -> list[Value]:
     """The Run log row describing a run, in the tab's column order."""
     values = {
         "run_id": report.run_id,
@@ -244,16 +255,17 @@ def _log_row(report: RunReport, log: Table) -> list[object]:
         "finished": format_datetime(report.finished) if report.finished else "",
         "outcome": report.outcome,
         "steps": ", ".join(f"{s.name} {s.seconds:.1f}s" for s in report.steps),
-        "changes": "; ".join(
-            f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs
-        ) or "no changes",
+        "changes": "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
+        or "no changes",
         "problems": str(len(report.issues)),
         "message": report.message[:500],
     }
     specs = {f.name: f for f in log.schema.fields}
     by_column = {i: n for n, i in log.columns.items()}
-    return [to_cell(specs[by_column[i]], values[by_column[i]]) if i in by_column else None
-            for i in range(len(log.header))]
+    return [
+        to_cell(specs[by_column[i]], values[by_column[i]]) if i in by_column else None
+        for i in range(len(log.header))
+    ]
 
 
 def _log_failure(backend: Backend, config: Config, report: RunReport) -> None:
@@ -263,7 +275,7 @@ def _log_failure(backend: Backend, config: Config, report: RunReport) -> None:
         data = backend.read_tabs([tab])[tab]
         log = read_table(data, load_schemas()["run_log"], tab)
         row = _log_row(report, log)
-        header = [] if log.n_rows else [list(log.header)]
+        header: list[list[Value]] = [] if log.n_rows else [list(log.header)]
         backend.apply([TabChanges(tab=tab, start_row=log.n_rows + 1, append=[*header, row])])
     except SheetsyncError as err:
         report.notices.append(f"The failure could not be written to the Run log: {err}")
@@ -276,7 +288,7 @@ def last_runs(backend: Backend, config: Config) -> dict[str, dict[str, str]]:
         return {}
     log = read_table(backend.read_tabs([tab])[tab], load_schemas()["run_log"], tab)
     latest: dict[str, dict[str, str]] = {}
-    for record in log.frame.to_dict("records"):
+    for record in records_of(log.frame):
         job = cell_text(record["job"])
         if job and record["started"] >= latest.get(job, {}).get("started", ""):
             latest[job] = {k: cell_text(v) for k, v in record.items()}

@@ -120,8 +120,21 @@ def dayfirst_locale(locale: str) -> bool:
 
 
 # Locales whose short dates put the month first; all others put the day first.
-_MONTH_FIRST_LOCALES = {"en_US", "en_PH", "es_US", "en_CA_US", "fil_PH", "en", "en_AS", "en_GU",
-                        "en_MH", "en_MP", "en_PR", "en_UM", "en_VI"}
+_MONTH_FIRST_LOCALES = {
+    "en_US",
+    "en_PH",
+    "es_US",
+    "en_CA_US",
+    "fil_PH",
+    "en",
+    "en_AS",
+    "en_GU",
+    "en_MH",
+    "en_MP",
+    "en_PR",
+    "en_UM",
+    "en_VI",
+}
 
 
 def safe_text(text: str) -> bool:

@@ -78,10 +78,20 @@ class TableSchema:
         return [f.title for f in self.fields]
 
 
-_TOP_KEYS = {"name", "title", "kind", "tab", "fields", "primaryKey", "requiredOneOf",
-             "description"}
-_FIELD_KEYS = {"name", "title", "type", "format", "owner", "pii", "delimiter", "itemType",
-               "constraints", "enumFrom", "description"}
+_TOP_KEYS = {"name", "title", "kind", "tab", "fields", "primaryKey", "requiredOneOf", "description"}
+_FIELD_KEYS = {
+    "name",
+    "title",
+    "type",
+    "format",
+    "owner",
+    "pii",
+    "delimiter",
+    "itemType",
+    "constraints",
+    "enumFrom",
+    "description",
+}
 _CONSTRAINT_KEYS = {"required", "enum", "minimum", "maximum", "maxLength", "pattern"}
 
 
@@ -174,8 +184,7 @@ def _unknown(raw: dict[str, Any], known: set[str], where: str) -> None:
     extra = set(raw) - known
     if extra:
         raise SchemaError(
-            f"{where}: unknown keys {sorted(extra)}; known: {sorted(known)}. "
-            "See docs/schemas.md."
+            f"{where}: unknown keys {sorted(extra)}; known: {sorted(known)}. See docs/schemas.md."
         )
 
 

@@ -7,9 +7,11 @@ sheetsync-owned columns rewritten; organizer columns are written only when a row
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, cast
 
+import numpy as np
 import pandas as pd
 
 from sheetsync.backends.base import CellUpdate, Guard, TabChanges, TabData, Value
@@ -101,8 +103,13 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
     blank = frame.map(cell_text).apply(lambda col: col.str.strip() == "").all(axis=1)
     blank_rows = [int(r) for r in frame.index[blank]]
     return FormTable(
-        form=name, tab=data.name, schema=schema, frame=out[~blank], titles=titles,
-        blank_rows=blank_rows, notices=notices,
+        form=name,
+        tab=data.name,
+        schema=schema,
+        frame=out[~blank],
+        titles=titles,
+        blank_rows=blank_rows,
+        notices=notices,
     )
 
 
@@ -112,8 +119,15 @@ def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
         header = [f.title for f in schema.fields]
         frame = pd.DataFrame({f.name: pd.Series(dtype=object) for f in schema.fields})
         frame[ROW] = pd.Series(dtype="int64")
-        return Table(schema, tab, header, {n: i for i, n in enumerate(schema.names)}, frame,
-                     n_rows=0, exists=data is not None)
+        return Table(
+            schema,
+            tab,
+            header,
+            {n: i for i, n in enumerate(schema.names)},
+            frame,
+            n_rows=0,
+            exists=data is not None,
+        )
     header = [cell_text(h).strip() for h in data.header]
     columns: dict[str, int] = {}
     for spec in schema.fields:
@@ -137,8 +151,8 @@ def _missing_column(
         example = close[0] if close else "Your question title"
         how = (
             f" If the question was renamed, map it in sheetsync.toml:\n"
-            f"  [{mapping}]\n  {spec.name} = \"{example}\"\n"
-            + ("" if spec.required else "If your form does not ask it, map it to \"\".")
+            f'  [{mapping}]\n  {spec.name} = "{example}"\n'
+            + ("" if spec.required else 'If your form does not ask it, map it to "".')
         )
     else:
         how = (
@@ -178,26 +192,28 @@ def plan_changes(table: Table, new: pd.DataFrame) -> tuple[TabChanges, TabReport
     owned = [f.name for f in schema.fields if f.owner is Owner.SHEETSYNC]
     key_col = table.columns.get(schema.primary_key) if schema.primary_key else None
     if not existing.empty:
-        before = old.loc[existing.index, owned]
+        before = old.loc[list(existing.index), owned]
         after = existing[owned].astype(str)
-        differs = before.ne(after)
         guarded: set[int] = set()
-        for row, name in differs.stack().loc[lambda s: s].index:
-            row = int(row)
-            changes.update.append(CellUpdate(row, table.columns[name] + 1,
-                                             to_cell(specs[name], after.at[row, name])))
-            report.changed.append(CellChange(row, name, str(before.at[row, name]),
-                                             str(after.at[row, name])))
+        changed_at = np.nonzero(before.to_numpy() != after.to_numpy())
+        for i, j in zip(*changed_at, strict=True):
+            row, name = int(before.index[i]), owned[j]
+            new_text = str(after.at[row, name])
+            changes.update.append(
+                CellUpdate(row, table.columns[name] + 1, to_cell(specs[name], new_text))
+            )
+            report.changed.append(CellChange(row, name, str(before.at[row, name]), new_text))
             if key_col is not None and row not in guarded and schema.primary_key:
                 guarded.add(row)
                 changes.guards.append(Guard(row, key_col + 1, str(old.at[row, schema.primary_key])))
     added = new[new[ROW] == 0]
     by_column = {i: n for n, i in table.columns.items()}
     width = len(table.header)
-    for record in added.to_dict("records"):
+    for record in records_of(added):
         cells = [
             to_cell(specs[by_column[i]], str(record.get(by_column[i], "")))
-            if i in by_column else None
+            if i in by_column
+            else None
             for i in range(width)
         ]
         changes.append.append(cells)
@@ -212,7 +228,12 @@ def empty_record(schema: TableSchema) -> dict[str, str]:
     return {**{n: "" for n in schema.names}, ROW: 0}  # type: ignore[dict-item]
 
 
-def frame_of(records: list[Mapping[str, object]], schema: TableSchema) -> pd.DataFrame:
+def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A frame's rows as dicts keyed by column name."""
+    return cast(list[dict[str, Any]], frame.to_dict("records"))
+
+
+def frame_of(records: Sequence[Mapping[str, Any]], schema: TableSchema) -> pd.DataFrame:
     """A tab frame from records (fields as text, `_row` as int)."""
     frame = pd.DataFrame.from_records(records, columns=[*schema.names, ROW])
     for name in schema.names:

@@ -91,8 +91,10 @@ def _to_issues(problems: list[pd.DataFrame], schema: TableSchema, tab: str) -> l
     table["order"] = table["field"].map(order)
     table = table.sort_values(["row", "order"], kind="stable")
     return [
-        Issue(tab=tab, row=int(r.row), field=str(r.field), code=str(r.code), message=str(r.message))
-        for r in table.itertuples(index=False)
+        Issue(tab=tab, row=int(row), field=str(field), code=str(code), message=str(message))
+        for row, field, code, message in zip(
+            table["row"], table["field"], table["code"], table["message"], strict=True
+        )
     ]
 
 

@@ -21,8 +21,13 @@ ZONES = ("Northside", "Eastside", "Southside", "Westside", "Downtown")
 
 def make_config(workbook: Path, **network: Any) -> Config:
     data = {
-        "network": {"name": "Test network", "zones": list(ZONES), "default_region": "US",
-                    "timezone": "America/Chicago", **network},
+        "network": {
+            "name": "Test network",
+            "zones": list(ZONES),
+            "default_region": "US",
+            "timezone": "America/Chicago",
+            **network,
+        },
         "backend": {"kind": "local", "workbook": str(workbook)},
     }
     return Config.from_dict(data, base_dir=workbook.parent)
@@ -103,28 +108,37 @@ def checkin(**answers: Any) -> dict[str, Value]:
     return base
 
 
-FORM_OF = {"requests": "Form Responses 1", "offers": "Form Responses 2",
-           "checkins": "Form Responses 3"}
+FORM_OF = {
+    "requests": "Form Responses 1",
+    "offers": "Form Responses 2",
+    "checkins": "Form Responses 3",
+}
 
 
 @pytest.fixture
-def add_responses(
-    backend: WorkbookBackend, schemas: dict[str, TableSchema]
-) -> Callable[..., None]:
+def add_responses(backend: WorkbookBackend, schemas: dict[str, TableSchema]) -> Callable[..., None]:
     """Append responses (dicts by field name) to a form's tab, as Google Forms would."""
 
     def add(form: str, *responses: dict[str, Value]) -> None:
         tab = FORM_OF[form]
         rows = backend.read_tabs([tab])[tab].rows
         names = schemas[form].names
-        backend.apply([TabChanges(tab=tab, start_row=len(rows) + 1,
-                                  append=[[r.get(n, "") for n in names] for r in responses])])
+        backend.apply(
+            [
+                TabChanges(
+                    tab=tab,
+                    start_row=len(rows) + 1,
+                    append=[[r.get(n, "") for n in names] for r in responses],
+                )
+            ]
+        )
 
     return add
 
 
-def edit_response(backend: WorkbookBackend, schemas: dict[str, TableSchema], form: str,
-                  row: int, **answers: Value) -> None:
+def edit_response(
+    backend: WorkbookBackend, schemas: dict[str, TableSchema], form: str, row: int, **answers: Value
+) -> None:
     """Rewrite a response in place with a new Timestamp, as an edited Google Form response."""
     from sheetsync.backends.base import CellUpdate
 

@@ -42,8 +42,11 @@ def test_valid_request_makes_a_person_and_one_need_per_category(backend, config,
 
 
 def test_second_run_changes_nothing(backend, config, add_responses):
-    add_responses("requests", request(), request(name="Ann Bell", email="ann@example.org",
-                                                 phone="201 555 0101"))
+    add_responses(
+        "requests",
+        request(),
+        request(name="Ann Bell", email="ann@example.org", phone="201 555 0101"),
+    )
     add_responses("offers", offer())
     add_responses("checkins", checkin())
     first = weekly(backend, config)
@@ -65,13 +68,18 @@ def test_every_response_row_ends_in_exactly_one_place(backend, config, add_respo
     report = weekly(backend, config)
     counts = report.step("intake").counts
     assert counts["responses"] == counts["valid"] + counts["invalid"] == 6
-    people_refs = {ref for p in records(backend, config, "people")
-                   for ref in p["source"].split("; ")}
+    people_refs = {
+        ref for p in records(backend, config, "people") for ref in p["source"].split("; ")
+    }
     error_refs = {e["source"] for e in records(backend, config, "errors") if e["status"] == "open"}
     assert people_refs & error_refs == set()
     assert people_refs | error_refs == {
-        "Form Responses 1:2", "Form Responses 1:3", "Form Responses 1:4", "Form Responses 1:5",
-        "Form Responses 2:2", "Form Responses 2:3",
+        "Form Responses 1:2",
+        "Form Responses 1:3",
+        "Form Responses 1:4",
+        "Form Responses 1:5",
+        "Form Responses 2:2",
+        "Form Responses 2:3",
     }
     assert error_refs == {"Form Responses 1:3", "Form Responses 1:4", "Form Responses 2:2"}
     errors = {e["source"]: e for e in records(backend, config, "errors")}
@@ -86,9 +94,15 @@ def test_edited_response_updates_its_records_instead_of_adding(
 ):
     add_responses("requests", request(categories="Groceries, Meals"))
     weekly(backend, config)
-    edit_response(backend, schemas, "requests", 2,
-                  timestamp=dt.datetime(2026, 11, 21, 9, 30), phone="+1 201 555 0199",
-                  categories="Groceries, Childcare")
+    edit_response(
+        backend,
+        schemas,
+        "requests",
+        2,
+        timestamp=dt.datetime(2026, 11, 21, 9, 30),
+        phone="+1 201 555 0199",
+        categories="Groceries, Childcare",
+    )
     report = weekly(backend, config)
     assert report.step("intake").counts["new_people"] == 0
     [person] = records(backend, config, "people")
@@ -129,14 +143,23 @@ def test_people_are_linked_only_when_certain(backend, config, add_responses, sec
     assert len(records(backend, config, "people")) == people
 
 
-def test_a_requester_who_also_offers_is_one_person_with_both_roles(
-    backend, config, add_responses
-):
+def test_a_requester_who_also_offers_is_one_person_with_both_roles(backend, config, add_responses):
     add_responses("requests", request(offers_note="I can cook for a neighbour"))
-    add_responses("offers", offer(name="Maria Garcia", email="maria@example.org",
-                                  phone="2015550143", weekly_capacity="2"))
-    add_responses("checkins", checkin(name="Maria Garcia", email="maria@example.org",
-                                      checkin_status="Red – I need a break", checkin_hours="0"))
+    add_responses(
+        "offers",
+        offer(
+            name="Maria Garcia", email="maria@example.org", phone="2015550143", weekly_capacity="2"
+        ),
+    )
+    add_responses(
+        "checkins",
+        checkin(
+            name="Maria Garcia",
+            email="maria@example.org",
+            checkin_status="Red – I need a break",
+            checkin_hours="0",
+        ),
+    )
     weekly(backend, config)
     [person] = records(backend, config, "people")
     assert person["roles"] == "requester, volunteer"
@@ -164,20 +187,30 @@ def test_organizer_columns_and_rows_survive_a_run(backend, config, add_responses
     state = read_state(backend, config)
     people, errors = state.tables["people"], state.tables["errors"]
     col = people.columns
-    backend.apply([TabChanges(
-        tab="People", start_row=people.n_rows + 1,
-        update=[CellUpdate(2, col["do_not_contact"] + 1, "x"),
-                CellUpdate(2, col["notes"] + 1, "prefers evenings"),
-                CellUpdate(2, len(people.header) + 1, "organizer's own column")],
-        append=[[None, "Walk-in Neighbour", None, "walkin@example.org"]],
-    )])
+    backend.apply(
+        [
+            TabChanges(
+                tab="People",
+                start_row=people.n_rows + 1,
+                update=[
+                    CellUpdate(2, col["do_not_contact"] + 1, "x"),
+                    CellUpdate(2, col["notes"] + 1, "prefers evenings"),
+                    CellUpdate(2, len(people.header) + 1, "organizer's own column"),
+                ],
+                append=[[None, "Walk-in Neighbour", None, "walkin@example.org"]],
+            )
+        ]
+    )
     # An edit to the response makes sheetsync rewrite the person's sheetsync-owned cells.
     add_responses("requests", request(timestamp=dt.datetime(2026, 11, 22), zone="Westside"))
     weekly(backend, config)
     rows = records(backend, config, "people")
     maria = next(r for r in rows if r["name"] == "Maria Garcia")
     assert (maria["zone"], maria["do_not_contact"], maria["notes"]) == (
-        "Westside", "x", "prefers evenings")
+        "Westside",
+        "x",
+        "prefers evenings",
+    )
     walk_in = next(r for r in rows if r["name"] == "Walk-in Neighbour")
     assert walk_in["person_id"] == "P0002"
     raw = backend.read_tabs(["People"])["People"].rows
@@ -187,8 +220,15 @@ def test_organizer_columns_and_rows_survive_a_run(backend, config, add_responses
 
 def test_renamed_column_stops_before_anything_is_written(backend, config, add_responses):
     add_responses("requests", request())
-    backend.apply([TabChanges(tab="Form Responses 1", start_row=3,
-                              update=[CellUpdate(1, 3, "Phone Number (mobile)")])])
+    backend.apply(
+        [
+            TabChanges(
+                tab="Form Responses 1",
+                start_row=3,
+                update=[CellUpdate(1, 3, "Phone Number (mobile)")],
+            )
+        ]
+    )
     before = config.workbook.read_bytes()
     with pytest.raises(MissingColumnError) as err:
         weekly(backend, config)
@@ -201,8 +241,13 @@ def test_renamed_column_stops_before_anything_is_written(backend, config, add_re
 
 def test_header_quirks_trailing_space_and_case_are_matched(backend, config, add_responses):
     add_responses("requests", request())
-    backend.apply([TabChanges(tab="Form Responses 1", start_row=3,
-                              update=[CellUpdate(1, 3, "Phone Number ")])])
+    backend.apply(
+        [
+            TabChanges(
+                tab="Form Responses 1", start_row=3, update=[CellUpdate(1, 3, "Phone Number ")]
+            )
+        ]
+    )
     weekly(backend, config)
     [person] = records(backend, config, "people")
     assert person["phone"] == "+12015550143"
@@ -254,20 +299,21 @@ def test_a_failing_write_leaves_the_workbook_byte_for_byte(
     assert sorted(p.name for p in config.workbook.parent.iterdir()) == ["network.xlsx"]
 
 
-def test_sheet_changed_during_the_run_is_read_again_once(backend, config, add_responses,
-                                                        monkeypatch):
+def test_sheet_changed_during_the_run_is_read_again_once(
+    backend, config, add_responses, monkeypatch
+):
     add_responses("requests", request())
     weekly(backend, config)
-    add_responses("requests", request(name="Ann Bell", email="ann@example.org",
-                                      phone="2015550101"))
+    add_responses("requests", request(name="Ann Bell", email="ann@example.org", phone="2015550101"))
     original = type(backend).apply
     calls = []
 
     def interfere(self, changes):
         calls.append(1)
         if len(calls) == 1:  # an organizer adds a person by hand between read and write
-            original(self, [TabChanges(tab="People", start_row=3,
-                                       append=[[None, "Walk-in Neighbour"]])])
+            original(
+                self, [TabChanges(tab="People", start_row=3, append=[[None, "Walk-in Neighbour"]])]
+            )
         return original(self, changes)
 
     monkeypatch.setattr(type(backend), "apply", interfere)
@@ -295,8 +341,9 @@ def test_sheet_that_keeps_changing_gives_up_with_nothing_written(
 
 
 def test_checkin_from_unknown_person_and_blank_rows(backend, config, add_responses):
-    add_responses("checkins", {k: "" for k in checkin()},
-                  checkin(name="New Person", email="new@example.com"))
+    add_responses(
+        "checkins", {k: "" for k in checkin()}, checkin(name="New Person", email="new@example.com")
+    )
     report = weekly(backend, config)
     counts = report.step("intake").counts
     assert (counts["responses"], counts["blank_rows"]) == (1, 1)

@@ -17,7 +17,7 @@ import pandas as pd
 from sheetsync.normalize import cell_text, dayfirst_locale, fold, format_datetime
 from sheetsync.report import Issue
 from sheetsync.steps import StepContext, StepResult
-from sheetsync.tables import ROW, frame_of
+from sheetsync.tables import ROW, frame_of, records_of
 from sheetsync.validate import Validated, ValidationContext, validate_form
 
 FORM_ORDER = ("requests", "offers", "checkins")
@@ -55,7 +55,7 @@ def run(ctx: StepContext) -> StepResult:
         )
         result = validate_form(table.frame, table.schema, vctx)
         validated[form] = result
-        for row, values in zip(result.valid.index, result.valid.to_dict("records"), strict=True):
+        for row, values in zip(result.valid.index, records_of(result.valid), strict=True):
             responses.append(Response(form, table.ref(int(row)), int(row), values))
     invalid_refs = {
         ctx.forms[form].ref(row) for form, v in validated.items() for row in v.invalid_rows
@@ -111,7 +111,7 @@ def _people(
     ctx: StepContext, responses: list[Response], invalid_refs: set[str]
 ) -> tuple[pd.DataFrame, dict[str, str], int]:
     schema = ctx.schemas["people"]
-    records: list[dict[str, Any]] = ctx.frames["people"].to_dict("records")
+    records: list[dict[str, Any]] = records_of(ctx.frames["people"])
     ids = _Ids("P", (r["person_id"] for r in records))
     by_id: dict[str, dict[str, Any]] = {}
     by_ref: dict[str, str] = {}
@@ -231,7 +231,7 @@ def _needs(
     ctx: StepContext, requests: list[Response], person_of: dict[str, str]
 ) -> tuple[pd.DataFrame, int]:
     schema = ctx.schemas["needs"]
-    records: list[dict[str, Any]] = ctx.frames["needs"].to_dict("records")
+    records: list[dict[str, Any]] = records_of(ctx.frames["needs"])
     ids = _Ids("N", (r["need_id"] for r in records))
     by_key = {(r["source"], r["category"]): r for r in records if r["need_id"]}
     asked: dict[str, set[str]] = {}
@@ -269,9 +269,9 @@ def _needs(
             )
     for record in records:
         categories = asked.get(record["source"])
-        if categories is not None and record["category"] not in categories:
-            if record["status"] == "open":
-                record["status"] = "withdrawn"  # an edit took this category out
+        taken_out = categories is not None and record["category"] not in categories
+        if taken_out and record["status"] == "open":
+            record["status"] = "withdrawn"  # an edit took this category out
     return frame_of(records, schema), new_needs
 
 
@@ -279,7 +279,7 @@ def _errors(
     ctx: StepContext, validated: dict[str, Validated], issues: list[Issue]
 ) -> tuple[pd.DataFrame, int]:
     schema = ctx.schemas["errors"]
-    records: list[dict[str, Any]] = ctx.frames["errors"].to_dict("records")
+    records: list[dict[str, Any]] = records_of(ctx.frames["errors"])
     ids = _Ids("E", (r["error_id"] for r in records))
     by_source = {r["source"]: r for r in records if r["source"]}
     by_row: dict[str, list[Issue]] = defaultdict(list)

@@ -29,46 +29,81 @@ def run(ctx: StepContext) -> StepResult:
         add("Needs by status", name, f"needs.status.{name}", int((status == name).sum()))
     waiting = needs[status == "open"]
     for category in categories:
-        add("Needs waiting for a volunteer, by category", category,
-            f"needs.open.category.{category}", int((waiting["category"] == category).sum()))
+        add(
+            "Needs waiting for a volunteer, by category",
+            category,
+            f"needs.open.category.{category}",
+            int((waiting["category"] == category).sum()),
+        )
     for zone in ctx.config.zones:
-        add("Needs waiting for a volunteer, by zone", zone, f"needs.open.zone.{zone}",
-            int((waiting["zone"] == zone).sum()))
+        add(
+            "Needs waiting for a volunteer, by zone",
+            zone,
+            f"needs.open.zone.{zone}",
+            int((waiting["zone"] == zone).sum()),
+        )
     met = needs[status == "met"]
     for category in categories:
-        add("Needs met, by category", category, f"needs.met.category.{category}",
-            int((met["category"] == category).sum()))
+        add(
+            "Needs met, by category",
+            category,
+            f"needs.met.category.{category}",
+            int((met["category"] == category).sum()),
+        )
     opened = pd.to_datetime(waiting["opened"], errors="coerce")
     oldest = (ctx.now - opened.min()).days if opened.notna().any() else 0
     add("Waiting", "Days the oldest waiting need has waited", "needs.open.oldest_days", oldest)
-    add("Waiting", "Needs waiting more than 7 days", "needs.open.over_7_days",
-        int((opened < week_ago).sum()))
+    add(
+        "Waiting",
+        "Needs waiting more than 7 days",
+        "needs.open.over_7_days",
+        int((opened < week_ago).sum()),
+    )
 
     first_seen = pd.to_datetime(people["first_seen"], errors="coerce")
     new = people[first_seen >= pd.Timestamp(week_ago.date())]
     add("This week", "New people", "people.new_this_week", len(new))
-    add("This week", "New people asking for help", "people.new_requesters_this_week",
-        int(new["roles"].str.contains("requester").sum()))
-    add("This week", "New volunteers", "people.new_volunteers_this_week",
-        int(new["roles"].str.contains("volunteer").sum()))
+    add(
+        "This week",
+        "New people asking for help",
+        "people.new_requesters_this_week",
+        int(new["roles"].str.contains("requester").sum()),
+    )
+    add(
+        "This week",
+        "New volunteers",
+        "people.new_volunteers_this_week",
+        int(new["roles"].str.contains("volunteer").sum()),
+    )
     add("People", "People in the network", "people.total", len(people))
-    add("People", "Volunteers", "people.volunteers",
-        int(people["roles"].str.contains("volunteer").sum()))
+    add(
+        "People",
+        "Volunteers",
+        "people.volunteers",
+        int(people["roles"].str.contains("volunteer").sum()),
+    )
 
     waiting_errors = errors[(errors["status"] == "open") & (errors["fixed"].str.strip() == "")]
-    add("Errors", "Form responses waiting to be fixed (Errors tab)", "errors.open",
-        len(waiting_errors))
+    add(
+        "Errors",
+        "Form responses waiting to be fixed (Errors tab)",
+        "errors.open",
+        len(waiting_errors),
+    )
 
     old = ctx.frames["summary"].set_index("metric")
     records: list[dict[str, Any]] = []
     for section, item, key, value in figures:
-        row = int(old.at[key, ROW]) if key in old.index else 0
-        records.append({"section": section, "item": item, "value": _number(value),
-                        "metric": key, ROW: row})
+        row = int(str(old.at[key, ROW])) if key in old.index else 0
+        records.append(
+            {"section": section, "item": item, "value": _number(value), "metric": key, ROW: row}
+        )
     known = {key for _, _, key, _ in figures}
     # Figures no longer computed keep their rows: sheetsync never deletes a row.
     kept = ctx.frames["summary"][~ctx.frames["summary"]["metric"].isin(known)]
-    frame = pd.concat([kept, frame_of(records, ctx.schemas["summary"])], ignore_index=True)
+    frame: pd.DataFrame = pd.concat(
+        [kept, frame_of(records, ctx.schemas["summary"])], ignore_index=True
+    )
     return StepResult(frames={"summary": frame}, counts={"figures": len(figures)})
 
 

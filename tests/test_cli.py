@@ -1,0 +1,172 @@
+"""The CLI: exact messages and exit codes (0 done, 1 failed, 2 usage), --help everywhere."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from sheetsync import __version__
+from sheetsync.backends.base import CellUpdate, TabChanges
+from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.cli import cli
+from tests.conftest import FORM_OF, request
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def network(tmp_path, runner, schemas):
+    """A config and an initialised workbook with two responses, one of them bad."""
+    config = tmp_path / "sheetsync.toml"
+    result = runner.invoke(
+        cli, ["--config", str(config), "init", "--workbook", str(tmp_path / "network.xlsx")]
+    )
+    assert result.exit_code == 0, result.output
+    store = WorkbookBackend(tmp_path / "network.xlsx")
+    names = schemas["requests"].names
+    rows = [request(zone="Eastside"), request(name="", email="x@example.org")]
+    store.apply(
+        [
+            TabChanges(
+                tab=FORM_OF["requests"], start_row=2, append=[[r[n] for n in names] for r in rows]
+            )
+        ]
+    )
+    return config, store
+
+
+def invoke(runner, config, *args):
+    return runner.invoke(cli, ["--config", str(config), *args])
+
+
+@pytest.mark.parametrize("command", [[], ["init"], ["check"], ["run"], ["jobs"]])
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(cli, [*command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage: " in result.output
+    assert len(result.output.splitlines()) > 3
+
+
+def test_version(runner):
+    result = runner.invoke(cli, ["--version"])
+    assert result.output == f"sheetsync, version {__version__}\n"
+
+
+def test_init_writes_config_and_tabs_then_changes_nothing(tmp_path, runner):
+    config = tmp_path / "sheetsync.toml"
+    args = [
+        "--config",
+        str(config),
+        "init",
+        "--backend",
+        "local",
+        "--workbook",
+        str(tmp_path / "network.xlsx"),
+    ]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0
+    assert f"Wrote {config}" in first.output
+    assert "Created tab 'People'." in first.output
+    assert 'workbook = "network.xlsx"' in config.read_text()
+    before = (tmp_path / "network.xlsx").read_bytes()
+    second = runner.invoke(cli, args)
+    assert second.exit_code == 0
+    assert second.output.splitlines() == [
+        f"Kept {config}: it exists already.",
+        f"workbook {tmp_path / 'network.xlsx'} has every tab and column sheetsync needs.",
+    ]
+    assert (tmp_path / "network.xlsx").read_bytes() == before
+
+
+def test_init_without_workbook_is_a_usage_error(tmp_path, runner):
+    result = runner.invoke(cli, ["--config", str(tmp_path / "s.toml"), "init"])
+    assert result.exit_code == 2
+    assert "--workbook PATH is needed" in result.output
+
+
+def test_check_lists_row_problems_and_exits_0(network, runner):
+    config, _ = network
+    result = invoke(runner, config, "check")
+    assert result.exit_code == 0, result.output
+    assert "2 form responses, 1 usable, 1 with problems." in result.output
+    assert "Form Responses 1:3  'Your name' is empty; it is required." in result.output
+
+
+def test_check_exits_1_when_a_column_is_missing(network, runner):
+    config, store = network
+    store.apply(
+        [TabChanges(tab="Form Responses 1", start_row=4, update=[CellUpdate(1, 5, "Area")])]
+    )
+    result = invoke(runner, config, "check")
+    assert result.exit_code == 1
+    assert result.output.startswith(
+        "Error: Column 'Neighbourhood' not found in tab 'Form Responses 1'."
+    )
+
+
+def test_missing_config_exits_1_with_a_way_forward(tmp_path, runner):
+    result = runner.invoke(cli, ["--config", str(tmp_path / "nope.toml"), "check"])
+    assert result.exit_code == 1
+    assert "Create one with `sheetsync init`" in result.output
+
+
+def test_config_from_environment(network, runner):
+    config, _ = network
+    result = runner.invoke(cli, ["check"], env={"SHEETSYNC_CONFIG": str(config)})
+    assert result.exit_code == 0, result.output
+
+
+def test_run_json_is_the_run_report(network, runner):
+    config, _ = network
+    result = invoke(runner, config, "run", "weekly", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["job"] == "weekly" and report["outcome"] == "ok"
+    assert [s["name"] for s in report["steps"]] == ["intake", "summary"]
+    assert report["steps"][0]["counts"]["invalid"] == 1
+    assert [(i["row"], i["field"], i["code"]) for i in report["issues"]] == [
+        (3, "name", "required")
+    ]
+    tabs = {t["tab"]: t["rows_added"] for t in report["tabs"]}
+    assert tabs["People"] == 1 and tabs["Needs"] == 1 and tabs["Errors"] == 1
+
+
+def test_run_dry_run_prints_changes_and_writes_nothing(network, runner):
+    config, store = network
+    before = store.path.read_bytes()
+    result = invoke(runner, config, "run", "weekly", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert store.path.read_bytes() == before
+    assert "dry run, nothing written" in result.output
+    assert "People: would add 1 rows, would change 0 cells" in result.output
+    assert "  + P0001 | Maria Garcia | +12015550143" in result.output
+
+
+def test_run_then_jobs_shows_the_last_run(network, runner):
+    config, _ = network
+    assert invoke(runner, config, "run", "weekly").exit_code == 0
+    second = invoke(runner, config, "run", "weekly")
+    assert "No changes: the spreadsheet was already up to date." in second.output
+    result = invoke(runner, config, "jobs")
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line for line in result.output.splitlines()}
+    assert "never run" in lines["intake"]
+    assert "(ok)" in lines["weekly"] and "0 7 * * 1" in lines["weekly"]
+
+
+def test_unknown_job_lists_the_jobs(network, runner):
+    config, _ = network
+    result = invoke(runner, config, "run", "daily")
+    assert result.exit_code == 1
+    assert "No job 'daily'" in result.output and "Jobs: intake, weekly." in result.output
+
+
+def test_unknown_option_is_a_usage_error(network, runner):
+    config, _ = network
+    result = invoke(runner, config, "run", "weekly", "--fast")
+    assert result.exit_code == 2
