@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
-import logging
 import os
 import sys
 import threading
@@ -35,7 +35,6 @@ from sheetsync.steps import StepContext
 from sheetsync.steps.intake import run as intake
 
 F = TypeVar("F", bound=Callable[..., Any])
-log = logging.getLogger("sheetsync")
 
 
 @dataclass
@@ -75,12 +74,6 @@ def handle_errors(func: F) -> F:
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
     """sheetsync: a careful helper for mutual aid organizers, inside their own spreadsheet."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        stream=sys.stderr,
-        format="%(asctime)s %(name)s %(message)s",
-        datefmt="%Y-%m-%d %H:%M:%S",
-    )
     ctx.obj = Settings(config_path, verbose)
 
 
@@ -225,8 +218,9 @@ class Progress:
         self._step = None
         if self.tty:
             click.echo(f"\r\x1b[K  {name} done in {seconds:.1f} s", err=True)
-        else:
-            log.info("%s done in %.1f s", name, seconds)
+        else:  # cron: one plain, timestamped line per step
+            stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+            click.echo(f"{stamp} sheetsync {name} done in {seconds:.1f} s", err=True)
 
     def _tick(self) -> None:
         while not self._stop.wait(0.25):

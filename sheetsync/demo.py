@@ -21,6 +21,16 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
+from sheetsync.demo_data import (
+    CHECKIN_NOTES,
+    COMMUNITIES,
+    COMMUNITY_WEIGHTS,
+    DETAILS,
+    NICKNAMES,
+    OFFERS_NOTES,
+    VOLUNTEER_NOTES,
+)
+
 # A cell as Google Forms leaves it in the response tab.
 Value = str | int | float | datetime
 
@@ -239,205 +249,6 @@ def _zipf(n: int, s: float) -> list[float]:
     return _cum(1 / (r + 1) ** s for r in range(n))
 
 
-@dataclass(frozen=True)
-class _Community:
-    first: tuple[str, ...]  # commonest first
-    last: tuple[str, ...]
-    languages: tuple[str, ...]  # the "Languages you speak" answers people of it give
-    language_weights: tuple[int, ...]
-    details: tuple[str, ...]  # "Tell us more" written in the community's language
-    # How much commoner the first names of a list are; a few surnames dominate Vietnamese.
-    first_skew: float = 0.5
-    last_skew: float = 0.4
-
-
-_COMMUNITIES = (
-    _Community(
-        first=_words(
-            "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William "
-            "Barbara Richard Susan Joseph Jessica Thomas Sarah Christopher Karen Daniel Nancy "
-            "Matthew Margaret Anthony Ashley Mark Emily Steven Michelle Kevin Amanda Brian "
-            "Deborah Jason Rebecca Eric Laura Jonathan Angela Samuel Katherine Gregory Rachel "
-            "Patrick Hannah Peter Julie Kyle Grace Ethan Olivia Noah Emma Darnell Keisha Tyrone "
-            "Latoya Jamal Imani DeShawn Aaliyah Malik Tanisha Andre Jasmine Terrell Shanice "
-            "Dorothy Walter Ruth Harold Evelyn Frank Doris Eugene Zoë Chloé"
-        ),
-        last=_words(
-            "Smith Johnson Williams Brown Jones Miller Davis Wilson Anderson Taylor Thomas Moore "
-            "Jackson Martin Lee Thompson White Harris Clark Lewis Robinson Walker Young Allen "
-            "King Wright Scott Hill Green Adams Baker Nelson Carter Mitchell Roberts Turner "
-            "Phillips Campbell Parker Evans Edwards Collins Stewart Morris Murphy Cook Rogers "
-            "Morgan Cooper Peterson Reed Bailey Bell Kelly Howard Ward Cox Richardson Wood "
-            "Watson Brooks Bennett Gray James Hughes Price Sanders Myers Long Foster Powell "
-            "Jenkins Russo O'Brien Kowalski Schmidt Rossi Sullivan Washington Jefferson"
-        ),
-        languages=(
-            "English",
-            "English, Spanish",
-            "English, Chinese",
-            "English, Arabic",
-            "English, Haitian Creole",
-        ),
-        language_weights=(85, 8, 2, 2, 3),
-        details=(),
-    ),
-    _Community(
-        first=_words(
-            "María José Juan Carlos Luis Ana Rosa Jorge Carmen Miguel Guadalupe Francisco Jesús "
-            "Alejandro Lucía Sofía Javier Pedro Elena Isabel Ramón Andrés Gabriela Fernanda "
-            "Alejandra Diego Antonio Manuel Verónica Ricardo Marisol Yesenia Esperanza Ignacio "
-            "Rosario Daniela Valeria Mateo Santiago Camila Ximena Óscar Raúl Inés Marta Beatriz "
-            "Héctor Julio Teresa"
-        ),
-        last=_words(
-            "García Rodríguez Martínez Hernández López González Pérez Sánchez Ramírez Torres "
-            "Flores Rivera Gómez Díaz Cruz Morales Reyes Gutiérrez Ortiz Chávez Ramos Ruiz "
-            "Mendoza Castillo Jiménez Vargas Romero Herrera Medina Aguilar Castro Vásquez Núñez "
-            "Rojas Delgado Guerrero Soto Peña Santos Cabrera"
-        ),
-        languages=("Spanish", "English, Spanish"),
-        language_weights=(45, 55),
-        details=("Necesito ayuda esta semana, gracias", "Vivo sola y no puedo salir"),
-    ),
-    _Community(
-        first=_words(
-            "Wei Jing Min Hui Ying Jun Yan Lei Xiu Ming Hong Fang Qiang Mei Ling Xin Yi Hao Jie "
-            "Lan Ping Tao Kai Xiaoming Yuxuan Zihan Shu Wing Kwok"
-        ),
-        last=_words(
-            "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu Guo Lin He Gao Luo "
-            "Zheng Liang Wong Chan Lam Cheung Ng"
-        ),
-        languages=("Chinese", "English, Chinese"),
-        language_weights=(50, 50),
-        details=("这周需要帮忙，谢谢",),
-        last_skew=0.8,
-    ),
-    _Community(
-        first=_words(
-            "Anh Linh Minh Hung Tuan Lan Huong Thanh Trang Mai Duc Phuong Long Hoa Thu Quang "
-            "Hieu Ngoc Dung Khanh Nam Bao Vy Tam Hai Thảo Hương Đức"
-        ),
-        last=_words("Nguyen Tran Le Pham Hoang Huynh Phan Vu Vo Dang Bui Do Ho Ngo Duong Ly"),
-        languages=("Vietnamese", "English, Vietnamese", "English, Chinese, Vietnamese"),
-        language_weights=(45, 50, 5),
-        details=("Tuần này tôi cần giúp đỡ, cảm ơn",),
-        last_skew=1.3,  # Nguyen is about 4 in 10
-    ),
-    _Community(
-        first=_words(
-            "Mohammed Ahmed Fatima Omar Ali Aisha Yusuf Mariam Hassan Layla Khalid Nour Ibrahim "
-            "Amina Mustafa Zainab Samir Rania Tariq Huda Karim Salma Youssef Hana Bilal Yasmin "
-            "Abdullah Leila Nabil Dina Walid Rana Jamal Mona Sami"
-        ),
-        last=_words(
-            "Haddad Khoury Hassan Ali Ahmed Mansour Saleh Nasser Ibrahim Farouk Khalil Aziz "
-            "Hamdan Darwish Qureshi Al-Sayed Al-Masri Abdallah Rahman Hussein Mahmoud Saad Awad "
-            "Sabbagh Najjar"
-        ),
-        languages=("Arabic", "English, Arabic"),
-        language_weights=(40, 60),
-        details=("أحتاج إلى مساعدة هذا الأسبوع، شكراً",),
-    ),
-    _Community(
-        first=_words(
-            "Marie Jean Pierre Rose Jacques Nadège Widlene Fritznel Guerline Wilner Mirlande "
-            "Jean-Claude Roseline Dieudonné Esther Ketly Emmanuel Fabienne Ricardo Jeanne Yves "
-            "Lourdes Ronald Nadine Jocelyne Frantz Magalie Wisly Marjorie Stanley Claudette "
-            "Rodney Sherline Jean-Pierre Darline"
-        ),
-        last=_words(
-            "Jean-Baptiste Pierre Joseph Louis Charles Jean Baptiste Celestin Michel Paul Dorvil "
-            "Alexis Toussaint Etienne Desir Augustin Francois Laguerre Saint-Fleur Noel "
-            "Dorsainvil Metellus Beauvais Fils-Aime Cadet Lafleur"
-        ),
-        languages=("Haitian Creole", "English, Haitian Creole", "English, Spanish, Haitian Creole"),
-        language_weights=(40, 45, 15),
-        details=("Mwen bezwen èd semèn sa a, mèsi",),
-    ),
-)
-_COMMUNITY_WEIGHTS = (55, 20, 8, 6, 6, 5)  # English, Spanish, Chinese, Vietnamese, Arabic, Kreyòl
-_NICKNAMES = {
-    "Robert": "Bob",
-    "William": "Bill",
-    "Elizabeth": "Liz",
-    "Margaret": "Peggy",
-    "Richard": "Rick",
-    "James": "Jim",
-    "Katherine": "Kate",
-    "Michael": "Mike",
-    "Jennifer": "Jen",
-    "Patricia": "Pat",
-    "Thomas": "Tom",
-    "Christopher": "Chris",
-    "Joseph": "Joe",
-    "Daniel": "Dan",
-    "Deborah": "Debbie",
-    "Samuel": "Sam",
-    "Rebecca": "Becky",
-    "José": "Pepe",
-    "Francisco": "Paco",
-    "Guadalupe": "Lupe",
-    "Alejandro": "Alex",
-    "Jesús": "Chuy",
-    "Ignacio": "Nacho",
-    "Rosario": "Charo",
-    "Mohammed": "Mo",
-}
-
-_DETAILS = {
-    "Groceries": (
-        "Groceries for a family of four",
-        "Need rice, milk and diapers",
-        "Can't carry heavy bags since my surgery",
-    ),
-    "Meals": ("Hot meals for my father, he lives alone", "Meals for 2 this week, one vegetarian"),
-    "Medicine pickup": (
-        "Prescription ready at the pharmacy on Thursday",
-        "Need my insulin picked up",
-    ),
-    "Childcare": (
-        "Someone to watch my 2 kids Tuesday afternoon",
-        "After-school pickup for my daughter",
-    ),
-    "Rides": ("Ride to a clinic appointment on Friday at 10", "Ride to the food pantry"),
-    "Translation": ("Help with a letter from the landlord", "Interpreter for a school meeting"),
-    "Emotional support": (
-        "Just someone to talk to, it's been a hard month",
-        "A weekly phone call would help",
-    ),
-    "Tech help": ("Setting up video calls with my doctor", "My phone won't get email"),
-    "Benefits help": ("Help applying for SNAP", "Renewing Medicaid paperwork"),
-    "Financial support": ("Behind on rent this month", "Need help with the electric bill"),
-    "Other": ("Moving a couch to the curb", "Fixing a broken window latch"),
-}
-_OFFERS_NOTES = (
-    "I can cook for a neighbour",
-    "Spanish translation",
-    "I can make phone calls to check on people",
-    "I can sew and mend clothes",
-    "I can watch kids on Saturdays",
-    "Haitian Creole translation",
-    "I can show someone how to use a smartphone",
-    "Extra vegetables from my garden",
-)
-_VOLUNTEER_NOTES = (
-    "Can't lift heavy things",
-    "Only near my neighbourhood please",
-    "I have a car seat",
-    "Text first, I work nights",
-    "Fluent in ASL",
-    "I can do a weekly call with someone",
-    "Away the last week of the month",
-)
-_CHECKIN_NOTES = (
-    "Away next weekend",
-    "Can take one more grocery run",
-    "Back to driving, knee is better",
-    "Busy with exams this week",
-    "Car is in the shop",
-    "Need a break for a couple of weeks",
-)
 # Where each FORMULA_LIKE text is placed, in the same order.
 _FORMULA_TARGETS = (
     ("requests", "details"),
@@ -576,10 +387,10 @@ class _Builder:
         size, rng = self.size, self.rng
         n = size.people
         zone_weights = [rng.uniform(0.5, 1.5) for _ in self.zones]
-        communities = rng.choices(range(len(_COMMUNITIES)), weights=_COMMUNITY_WEIGHTS, k=n)
+        communities = rng.choices(range(len(COMMUNITIES)), weights=COMMUNITY_WEIGHTS, k=n)
         zones = rng.choices(self.zones, weights=zone_weights, k=n)
         self.people = [_Person("", "", c, zone) for c, zone in zip(communities, zones, strict=True)]
-        for c, com in enumerate(_COMMUNITIES):  # draws in bulk: L has 100k+ people
+        for c, com in enumerate(COMMUNITIES):  # draws in bulk: L has 100k+ people
             members = [p for p in self.people if p.community == c]
             firsts = rng.choices(com.first, cum_weights=_FIRST_CUM[c], k=len(members))
             lasts = rng.choices(com.last, cum_weights=_LAST_CUM[c], k=len(members))
@@ -599,12 +410,12 @@ class _Builder:
         for a, b in self.households:
             pa, pb = self.people[a], self.people[b]
             pb.last, pb.zone, pb.community = pa.last, pa.zone, pa.community
-            firsts = [f for f in _COMMUNITIES[pa.community].first if f != pa.first]
+            firsts = [f for f in COMMUNITIES[pa.community].first if f != pa.first]
             pb.first = rng.choice(firsts)
         for i in self.nicknamed:
             p = self.people[i]
-            if p.first not in _NICKNAMES:
-                names = [f for f in _COMMUNITIES[p.community].first if f in _NICKNAMES]
+            if p.first not in NICKNAMES:
+                names = [f for f in COMMUNITIES[p.community].first if f in NICKNAMES]
                 p.first = rng.choice(names or ["Robert"])
         # A requester and an unrelated volunteer with one name: dedupe must keep them apart.
         volunteers_only = range(size.requesters, n)
@@ -636,7 +447,7 @@ class _Builder:
         sizes = Counter(p.community for p in people)
         spoken = {
             c: iter(rng.choices(com.languages, weights=com.language_weights, k=sizes[c]))
-            for c, com in enumerate(_COMMUNITIES)
+            for c, com in enumerate(COMMUNITIES)
         }
         patterns = rng.choices(range(len(_EMAIL_PATTERNS)), weights=_EMAIL_WEIGHTS, k=n)
         domains = rng.choices(_DOMAINS, weights=(4, 4, 2), k=n)
@@ -740,15 +551,15 @@ class _Builder:
             categories = _NEEDS[0][needs[row]]
             details = ""
             if row not in no_details:
-                com = _COMMUNITIES[p.community]
+                com = COMMUNITIES[p.community]
                 details = (
                     _one(rng, com.details)
                     if com.details and rng.random() < 0.3
-                    else _one(rng, _DETAILS[categories.split(", ")[0]])
+                    else _one(rng, DETAILS[categories.split(", ")[0]])
                 )
             note = ""
             if rng.random() < (0.5 if i >= size.requesters - size.both else 0.1):
-                note = _one(rng, _OFFERS_NOTES)
+                note = _one(rng, OFFERS_NOTES)
             self.first_row.setdefault(i, ("requests", row))
             drafts.append(
                 _Draft(
@@ -799,7 +610,7 @@ class _Builder:
             if kind is PairKind.PHONE_FORMAT:
                 values["phone"] = _format_phone(p.digits, (p.fmt + rng.randint(1, 7)) % 8)
             elif kind is PairKind.NICKNAME:
-                values["name"] = f"{_NICKNAMES[p.first]} {p.last}"
+                values["name"] = f"{NICKNAMES[p.first]} {p.last}"
                 values["phone"] = ""
             if original.t + delta >= _WINDOW:  # keep the resubmission after, and before now
                 original.t -= delta
@@ -841,9 +652,7 @@ class _Builder:
                         # Google writes numbers as text; a sheet read unformatted gives an int.
                         "weekly_capacity": capacity[row] if row in as_int else str(capacity[row]),
                         "has_car": "" if row in no_car else car[row],
-                        "volunteer_note": _one(rng, _VOLUNTEER_NOTES)
-                        if rng.random() < 0.25
-                        else "",
+                        "volunteer_note": _one(rng, VOLUNTEER_NOTES) if rng.random() < 0.25 else "",
                         "consent": consent[row],
                     },
                 )
@@ -882,7 +691,7 @@ class _Builder:
                         else hours
                         if row in as_int
                         else str(hours),
-                        "checkin_note": _one(rng, _CHECKIN_NOTES) if rng.random() < 0.2 else "",
+                        "checkin_note": _one(rng, CHECKIN_NOTES) if rng.random() < 0.2 else "",
                     },
                 )
             )
@@ -993,8 +802,8 @@ class _Builder:
         return GeneratedNetwork(responses, truth)
 
 
-_FIRST_CUM = [_zipf(len(c.first), c.first_skew) for c in _COMMUNITIES]
-_LAST_CUM = [_zipf(len(c.last), c.last_skew) for c in _COMMUNITIES]
+_FIRST_CUM = [_zipf(len(c.first), c.first_skew) for c in COMMUNITIES]
+_LAST_CUM = [_zipf(len(c.last), c.last_skew) for c in COMMUNITIES]
 _ASCII: dict[str, str] = {}
 _NO_DECOMPOSITION = str.maketrans({"Đ": "D", "đ": "d", "Ø": "O", "ø": "o", "ß": "ss"})
 

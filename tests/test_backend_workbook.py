@@ -9,15 +9,17 @@ import stat
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 import openpyxl
 import pytest
 from openpyxl.styles import PatternFill
-from openpyxl.writer.excel import ExcelWriter
 from python_calamine import CalamineError, CalamineWorkbook
 
+from sheetsync.backends import xlsx_patch
 from sheetsync.backends.base import CellUpdate, Guard, TabChanges, Value
 from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.backends.xlsx_patch import _Package
 from sheetsync.errors import (
     BackendError,
     MissingTabError,
@@ -320,9 +322,9 @@ def _raise(error: BaseException) -> Callable[..., None]:
 @pytest.mark.parametrize(
     ("owner", "attribute", "error", "expected"),
     [
-        (ExcelWriter, "write_data", OSError(28, "No space left on device"), BackendError),
+        (_Package, "write", OSError(28, "No space left on device"), BackendError),
         # Fails after part of the zip is written, leaving a half-written temp file behind.
-        (ExcelWriter, "write_worksheet", RuntimeError("boom"), RuntimeError),
+        (xlsx_patch.shutil, "copyfileobj", RuntimeError("boom"), RuntimeError),
         (os, "replace", PermissionError(13, "Permission denied"), WorkbookLockedError),
         (os, "replace", OSError(18, "Invalid cross-device link"), BackendError),
     ],
@@ -348,13 +350,13 @@ def test_failed_write_leaves_the_file_unchanged(
 def test_saved_by_another_program_meanwhile(
     sample: WorkbookBackend, xlsx: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_data = ExcelWriter.write_data
+    write = _Package.write
 
-    def save_then_someone_else_saves(writer: ExcelWriter) -> None:
-        write_data(writer)
+    def save_then_someone_else_saves(package: _Package, out: IO[bytes]) -> None:
+        write(package, out)
         xlsx.write_bytes(b"someone else's save")
 
-    monkeypatch.setattr(ExcelWriter, "write_data", save_then_someone_else_saves)
+    monkeypatch.setattr(_Package, "write", save_then_someone_else_saves)
     with pytest.raises(SheetChangedError, match="saved by another program"):
         sample.apply([append_person()])
     assert xlsx.read_bytes() == b"someone else's save"
@@ -426,9 +428,9 @@ def test_guards_compare_as_stripped_text(sample: WorkbookBackend, guard: Guard) 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (float("nan"), "use None for an empty cell"),
-        (float("inf"), "use None for an empty cell"),
-        (dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "cannot store a time zone"),
+        (float("nan"), "not a number a spreadsheet can hold"),
+        (float("inf"), "not a number a spreadsheet can hold"),
+        (dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "has no time zone"),
         ("line\x0bbreak", "control character"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -170,3 +171,15 @@ def test_unknown_option_is_a_usage_error(network, runner):
     config, _ = network
     result = invoke(runner, config, "run", "weekly", "--fast")
     assert result.exit_code == 2
+
+
+def test_run_without_a_terminal_logs_one_line_per_step(network, runner):
+    config, _ = network
+    result = invoke(runner, config, "run", "weekly")
+    assert result.exit_code == 0
+    lines = [line for line in result.stderr.splitlines() if " sheetsync " in line]
+    assert [re.sub(r"[\d.]+ s$", "N s", line.split(" ", 3)[3]) for line in lines] == [
+        "intake done in N s",
+        "summary done in N s",
+    ]
+    assert "Job weekly on workbook" in result.stdout

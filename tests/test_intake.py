@@ -292,7 +292,7 @@ def test_a_failing_write_leaves_the_workbook_byte_for_byte(
     def crash(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr("openpyxl.writer.excel.ExcelWriter.write_data", crash)
+    monkeypatch.setattr("sheetsync.backends.xlsx_patch._Package.write", crash)
     with pytest.raises(Exception, match="No space left on device"):
         weekly(backend, config)
     assert config.workbook.read_bytes() == before

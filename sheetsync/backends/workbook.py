@@ -5,24 +5,19 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import io
-import math
 import os
 import secrets
 import stat
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from zipfile import ZIP_DEFLATED, ZipFile
 
-import openpyxl
-from openpyxl.styles.numbers import is_date_format
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from sheetsync.backends.base import TabChanges, TabData, Value
+from sheetsync.backends.xlsx_patch import patch
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -97,16 +92,14 @@ class WorkbookBackend:
             raise BackendError(f"Cannot read {self.path}: {err.strerror}.") from err
 
         if before is None:
-            book = Workbook()
-            book.remove(book.worksheets[0])  # openpyxl starts every new workbook with "Sheet"
             self._check(todo, book=None)
+            # Start from openpyxl's empty workbook, its one sheet named as the first new tab.
+            data = _new_workbook(todo[0].tab)
+            todo[0] = replace(todo[0], create=False)
         else:
             with self._open(io.BytesIO(data)) as snapshot:
                 self._check(todo, book=snapshot)
-            book = self._load(data)
-        for change in todo:
-            _write_tab(book, change)
-        self._save(book, before)
+        self._save(data, todo, before)
 
     # Reading
 
@@ -198,18 +191,7 @@ class WorkbookBackend:
                 "characters long, without any of [ ] : * ? / \\."
             )
 
-    def _load(self, data: bytes) -> Workbook:
-        """Load the whole workbook with openpyxl, keeping formatting and rich text."""
-        try:
-            return openpyxl.load_workbook(io.BytesIO(data), rich_text=True)
-        # openpyxl fails in many ways on files it cannot parse; calamine already read this one.
-        except Exception as err:
-            raise BackendError(
-                f"Cannot update {self.path}: openpyxl could not load it ({err}). "
-                "Open it in Excel or LibreOffice, save it as .xlsx and run again."
-            ) from err
-
-    def _save(self, book: Workbook, before: os.stat_result | None) -> None:
+    def _save(self, data: bytes, todo: list[TabChanges], before: os.stat_result | None) -> None:
         """Save beside the original, then swap it in with one atomic rename."""
         tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.sheetsync-tmp")
         try:
@@ -223,11 +205,7 @@ class WorkbookBackend:
         try:
             try:
                 with os.fdopen(fd, "wb") as out:
-                    # ExcelWriter on our own ZipFile rather than book.save(): when writing fails
-                    # half-way, openpyxl leaves its ZipFile open and it errors again when
-                    # garbage-collected; the `with` closes it.
-                    with ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True) as archive:
-                        ExcelWriter(book, archive).write_data()
+                    patch(io.BytesIO(data), todo, out)
                     out.flush()
                     os.fsync(out.fileno())
                 if before is not None:
@@ -307,53 +285,15 @@ def _as_text(value: Value) -> str:
     return "" if value is None else str(value)
 
 
-def _write_tab(book: Workbook, change: TabChanges) -> None:
-    """Apply one TabChanges to the loaded workbook."""
-    sheet = book.create_sheet(change.tab) if change.create else book[change.tab]
-    if not isinstance(sheet, Worksheet):
-        raise BackendError(f"Cannot write to tab {change.tab!r}: it is a chart sheet, not cells.")
-    for offset, values in enumerate(change.append):
-        for col, value in enumerate(values, start=1):
-            # An appended row leaves a cell alone rather than clearing what may be there
-            # (a formula filled down in advance reads as empty).
-            if value is not None and value != "":
-                _set_cell(sheet, change.start_row + offset, col, value)
-    for update in change.update:
-        _set_cell(sheet, update.row, update.col, update.value)
-
-
-def _set_cell(sheet: Worksheet, row: int, col: int, value: Value) -> None:
-    """Set one cell, keeping text text and dates dates; None or "" clears it."""
-    cell = sheet.cell(row=row, column=col)
-    where = f"{sheet.title}!{cell.coordinate}"
-    if value is None or value == "":
-        cell.value = None
-        return
-    if isinstance(value, float) and not math.isfinite(value):
-        raise BackendError(f"Cannot write {value} to {where}: use None for an empty cell.")
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        raise BackendError(
-            f"Cannot write {value} to {where}: Excel cannot store a time zone; "
-            "convert it to local time first."
-        )
-    had_date_format = is_date_format(cell.number_format)
-    try:
-        cell.value = value
-    except IllegalCharacterError as err:
-        raise BackendError(
-            f"Cannot write {value!r} to {where}: it holds a control character Excel does not "
-            "allow. Remove it from the source row and run again."
-        ) from err
-    if isinstance(value, str):
-        # openpyxl turns any str starting with "=" into a formula; force a string cell.
-        cell.data_type = "s"
-        if value.startswith(FORMULA_PREFIXES):
-            # quotePrefix (the leading ' in Excel) keeps it text when someone edits the cell.
-            cell.quotePrefix = True
-    elif isinstance(value, dt.date) and not had_date_format:
-        # Keep an organizer's own date format; otherwise use one every locale reads the same.
-        is_datetime = isinstance(value, dt.datetime)
-        cell.number_format = DATETIME_FORMAT if is_datetime else DATE_FORMAT
+def _new_workbook(first_tab: str) -> bytes:
+    """An empty .xlsx holding one empty tab."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new openpyxl Workbook always has its one worksheet
+    sheet.title = first_tab
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
 
 
 def _fingerprint(path: Path) -> tuple[int, int, int] | None:
