@@ -91,11 +91,11 @@ def normalize_email(raw: str) -> tuple[str | None, str]:
 def parse_timestamp(value: object, *, dayfirst: bool) -> dt.datetime | None:
     """A form Timestamp as a naive local datetime, from a date cell, serial number or text."""
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
+        return _to_second(value.replace(tzinfo=None))
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return SHEETS_EPOCH + dt.timedelta(days=float(value))
+        return _to_second(SHEETS_EPOCH + dt.timedelta(days=float(value)))
     text = tidy_text(value)
     if not text:
         return None
@@ -105,6 +105,11 @@ def parse_timestamp(value: object, *, dayfirst: bool) -> dt.datetime | None:
         except ValueError:
             continue
     return None
+
+
+def _to_second(value: dt.datetime) -> dt.datetime:
+    """Round to the second: a date stored as a float serial reads back as 09:59:59.99999."""
+    return (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
 
 
 def _text_formats(dayfirst: bool) -> tuple[str, ...]:

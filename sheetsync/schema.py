@@ -78,6 +78,9 @@ class TableSchema:
         return [f.title for f in self.fields]
 
 
+# Lists in sheetsync.toml that a field's answers may be checked against.
+ENUM_SOURCES = ("network.zones",)
+
 _TOP_KEYS = {"name", "title", "kind", "tab", "fields", "primaryKey", "requiredOneOf", "description"}
 _FIELD_KEYS = {
     "name",
@@ -158,8 +161,13 @@ def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
     try:
         owner = Owner(raw.get("owner", default_owner))
     except ValueError as err:
-        raise SchemaError(f"{where}: owner must be sheetsync or organizer.") from err
+        raise SchemaError(f"{where}: owner must be form, sheetsync or organizer.") from err
     enum = constraints.get("enum")
+    if raw.get("enumFrom") not in (None, *ENUM_SOURCES):
+        raise SchemaError(
+            f"{where}: enumFrom {raw['enumFrom']!r} is not a list sheetsync knows; "
+            f"use one of {', '.join(ENUM_SOURCES)}."
+        )
     return FieldSpec(
         name=str(raw["name"]),
         # sheetsync's own tabs use the field name as the header; forms use the question title.

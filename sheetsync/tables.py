@@ -35,9 +35,11 @@ class FormTable:
     titles: dict[str, str]  # field name -> the header it was read from
     blank_rows: list[int] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    ref_tab: str = ""  # the tab's name in sheetsync.toml: refs survive "Form responses 1"
 
     def ref(self, row: int) -> str:
-        return f"{self.tab}:{row}"
+        """How records name a response: "Form Responses 1:17"."""
+        return f"{self.ref_tab or self.tab}:{row}"
 
 
 @dataclass
@@ -59,6 +61,14 @@ def _grid(rows: list[list[Value]], width: int) -> list[list[Value]]:
 
 def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -> FormTable:
     """Map a response tab's headers to the form schema; fail before anything is written."""
+    unknown = sorted(set(form.columns) - set(schema.names))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], schema.names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(
+            f"[forms.{name}.columns] maps {unknown[0]!r}, which is not a question sheetsync "
+            f"reads.{hint} The fields are: {', '.join(schema.names)}."
+        )
     headers = [cell_text(h) for h in data.header]
     positions: dict[str, list[int]] = {}
     titles: dict[str, str] = {}
@@ -110,6 +120,7 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
         titles=titles,
         blank_rows=blank_rows,
         notices=notices,
+        ref_tab=form.tab,
     )
 
 

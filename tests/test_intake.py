@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 
 import pytest
@@ -134,8 +135,18 @@ def test_fixed_response_resolves_its_error(backend, config, schemas, add_respons
         ({"phone": "2015550143", "email": "maria@example.org"}, 1),  # same email
         ({"phone": "(201) 555-0143", "email": "", "name": "maria garcia"}, 1),  # phone + name
         ({"phone": "(201) 555-0143", "email": "luis@example.org", "name": "Luis Garcia"}, 2),
+        ({"phone": "", "email": "maria@example.org", "name": "Luis Garcia"}, 2),
+        ({"phone": "", "email": "MARIA@example.org", "name": "Maria"}, 1),
+        ({"phone": "", "email": "maria@example.org", "name": "Bob Garcia"}, 2),
     ],
-    ids=["same-email", "same-phone-same-name", "household-shares-phone"],
+    ids=[
+        "same-email",
+        "same-phone-same-name",
+        "household-shares-phone",
+        "household-shares-email",
+        "first-name-only-same-email",
+        "nickname-is-for-dedupe",
+    ],
 )
 def test_people_are_linked_only_when_certain(backend, config, add_responses, second, people):
     add_responses("requests", request(), request(timestamp=dt.datetime(2026, 11, 21), **second))
@@ -349,3 +360,43 @@ def test_checkin_from_unknown_person_and_blank_rows(backend, config, add_respons
     assert (counts["responses"], counts["blank_rows"]) == (1, 1)
     [person] = records(backend, config, "people")
     assert (person["roles"], person["checkin_status"]) == ("volunteer", "green")
+
+
+def test_a_case_only_rename_of_a_response_tab_keeps_every_record(backend, config, add_responses):
+    add_responses("requests", request())
+    weekly(backend, config)
+    # Google's newer name for the same tab: "Form responses 1".
+    import openpyxl
+
+    book = openpyxl.load_workbook(config.workbook)
+    sheet = book["Form Responses 1"]
+    sheet.title = "renaming"  # openpyxl would add a "1" to a name that differs only in case
+    sheet.title = "Form responses 1"
+    book.save(config.workbook)
+    report = weekly(backend, config)
+    assert report.rows_added == 0 and report.cells_changed == 0
+    assert [n["source"] for n in records(backend, config, "needs")] == ["Form Responses 1:2"]
+
+
+def test_a_typo_in_a_column_mapping_is_explained(tmp_path, add_responses):
+    from sheetsync.backends.workbook import WorkbookBackend
+    from sheetsync.bootstrap import init_spreadsheet
+    from sheetsync.config import Config
+    from sheetsync.errors import ConfigError
+
+    config = Config.from_dict(
+        {
+            "network": {"zones": ["Eastside"]},
+            "backend": {"workbook": str(tmp_path / "n.xlsx")},
+            "forms": {"requests": {"columns": {"phnoe": "Phone"}}},
+        }
+    )
+    store = WorkbookBackend(tmp_path / "n.xlsx")
+    init_spreadsheet(store, config)
+    with pytest.raises(
+        ConfigError,
+        match=re.escape(
+            "maps 'phnoe', which is not a question sheetsync reads. Did you mean 'phone'?"
+        ),
+    ):
+        weekly(store, config)

@@ -41,7 +41,8 @@ def test_checkbox_questions_are_lists_split_on_comma_space():
         ("fields:\n  - {name: a, type: blob}\n", "type 'blob' is not one of"),
         ("fields:\n  - {name: a, colour: red}\n", "unknown keys ['colour']"),
         ("fields:\n  - {name: a}\nprimaryKey: b\n", "primaryKey 'b' is not one of its fields"),
-        ("fields:\n  - {name: a, owner: mayor}\n", "owner must be sheetsync or organizer"),
+        ("fields:\n  - {name: a, owner: mayor}\n", "owner must be form, sheetsync or organizer"),
+        ("fields:\n  - {name: a, enumFrom: network.cities}\n", "enumFrom 'network.cities' is not"),
         ("- just a list\n", "must be a mapping"),
     ],
 )

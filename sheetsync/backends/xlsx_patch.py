@@ -230,15 +230,15 @@ class _Package:
         col = 0
         for match in _CELL.finditer(body):
             found = _attrs(match.group("attrs"))
-            ref = _REF.fullmatch(found.get("r", ""))
-            col = column_index_from_string(ref.group(1)) if ref else col + 1
+            # A cell without r="B4" sits one right of the cell before it.
+            where = _REF.fullmatch(found.get("r", ""))
+            col = column_index_from_string(where.group(1)) if where else col + 1
             cells[col] = match.group(0)
             styles[col] = found.get("s", "")
-            if col in values and "<" in (match.group("body") or "") and _has_formula(match):
-                had_formula = True
+            had_formula |= col in values and _has_formula(match)
         for col, value in values.items():
-            ref = f"{get_column_letter(col)}{number}"
-            cells[col] = self._cell(px, ref, value, styles.get(col, ""), tab)
+            cell = f"{get_column_letter(col)}{number}"
+            cells[col] = self._cell(px, cell, value, styles.get(col, ""), tab)
         # "spans" is an optional hint about the row's first and last cell; drop it, not fix it.
         kept = re.sub(r'\s+spans="[^"]*"', "", attrs)
         return f"<{px}row{kept}>{''.join(cells[c] for c in sorted(cells))}</{px}row>", had_formula

@@ -115,15 +115,23 @@ def _people(
     ids = _Ids("P", (r["person_id"] for r in records))
     by_id: dict[str, dict[str, Any]] = {}
     by_ref: dict[str, str] = {}
-    by_email: dict[str, str] = {}
-    by_phone_name: dict[tuple[str, str], str] = {}
+    # Contact -> the people known by it, with their first names: a shared household phone or
+    # email links only responses that give the same first name.
+    by_contact: dict[str, list[tuple[str, str]]] = defaultdict(list)
 
     def remember(pid: str, email: str, phone: str, name: str) -> None:
-        if email:
-            by_email.setdefault(email.casefold(), pid)
-        if phone and name:
-            # A shared household phone links only the same name: household members stay apart.
-            by_phone_name.setdefault((phone, fold(name)), pid)
+        first = _first_name(name)
+        for contact in (email.casefold(), phone):
+            if contact and (pid, first) not in by_contact[contact]:
+                by_contact[contact].append((pid, first))
+
+    def known(email: str, phone: str, name: str) -> str:
+        first = _first_name(name)
+        for contact in (email.casefold(), phone):
+            for pid, their_first in by_contact.get(contact, ()):
+                if first and their_first == first:
+                    return pid
+        return ""
 
     for record in records:
         if not record["person_id"] and record["name"]:
@@ -142,12 +150,7 @@ def _people(
     for response in responses:
         v = response.values
         email, phone, name = v["email"], v["phone"], v["name"]
-        pid = (
-            by_ref.get(response.ref)
-            or (email and by_email.get(email.casefold()))
-            or (phone and by_phone_name.get((phone, fold(name))))
-            or ""
-        )
+        pid = by_ref.get(response.ref) or known(email, phone, name)
         if not pid:
             pid = ids()
             record = {n: "" for n in schema.names}
@@ -163,6 +166,11 @@ def _people(
     for pid, group in groups.items():
         _merge_person(by_id[pid], group, invalid_refs)
     return frame_of(records, schema), person_of, new_people
+
+
+def _first_name(name: str) -> str:
+    """The folded first word of a name: "José  García" -> "jose"."""
+    return fold(name).partition(" ")[0]
 
 
 def _latest(group: list[Response], field: str, forms: tuple[str, ...]) -> Any:
@@ -212,6 +220,7 @@ def _merge_person(record: dict[str, Any], group: list[Response], invalid: set[st
         record["checkin_status"] = CHECKIN.get(status, "")
         record["checkin_hours"] = cell_text(checkin.values["checkin_hours"])
         record["checkin_date"] = checkin.ts.date().isoformat()
+        record["checkin_note"] = checkin.values["checkin_note"]
     roles = set(_split(record["roles"], ", "))
     if any(r.form == "requests" for r in group):
         roles.add("requester")
