@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
+from sheetsync.errors import MissingColumnError
 from sheetsync.jobs import FORM_SCHEMAS, resolve_tab
 from sheetsync.normalize import cell_text
 from sheetsync.schema import TableSchema, load_schemas
@@ -34,15 +35,20 @@ def init_spreadsheet(
     report = InitReport()
     changes: list[TabChanges] = []
     demo_rows = _demo_rows(config, schemas, now) if demo else {}
-    for form in FORMS:
+    forms = {form: resolve_tab(config.form_tab(form), tabs) for form in FORMS}
+    present = [t for t in SHEETSYNC_TABS if config.tabs[t] in tabs]
+    names = [tab for tab in forms.values() if tab] + [config.tabs[t] for t in present]
+    data = backend.read_tabs(names) if names else {}
+    for form, found in forms.items():
         schema = schemas[FORM_SCHEMAS[form]]
-        if resolve_tab(config.form_tab(form), tabs) is None:
+        if found is None:
             rows = [list[Value](schema.titles), *demo_rows.get(form, [])]
             changes.append(TabChanges(tab=config.form_tab(form), create=True, append=rows))
             report.created_tabs.append(config.form_tab(form))
             report.demo_responses += len(rows) - 1
-    present = [t for t in SHEETSYNC_TABS if config.tabs[t] in tabs]
-    data = backend.read_tabs([config.tabs[t] for t in present]) if present else {}
+        elif not data[found].rows:  # an empty tab waiting for a form: give it the headers
+            changes.append(TabChanges(tab=found, start_row=1, append=[list(schema.titles)]))
+            report.added_columns[found] = list(schema.titles)
     for logical in SHEETSYNC_TABS:
         schema, tab = schemas[logical], config.tabs[logical]
         if tab not in data:
@@ -56,7 +62,15 @@ def init_spreadsheet(
         if not data[tab].rows:
             changes.append(TabChanges(tab=tab, start_row=1, append=[list(schema.titles)]))
         else:
-            start = len(data[tab].header) + 1
+            key = schema.primary_key
+            if key in missing and len(data[tab].rows) > 1:
+                raise MissingColumnError(
+                    f"Column '{key}' is missing from tab '{tab}', which has rows. It holds the "
+                    "ids other tabs point to: restore it (Undo, or File → Version history) "
+                    "rather than adding it again empty, which would give everyone new ids."
+                )
+            # After the widest row, not the header: an organizer may have notes there.
+            start = max(len(row) for row in data[tab].rows) + 1
             changes.append(
                 TabChanges(
                     tab=tab,

@@ -9,6 +9,7 @@ import os
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,17 +23,14 @@ from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, Config, render_config
 from sheetsync.errors import SheetsyncError
 from sheetsync.jobs import (
+    check_spreadsheet,
     find_job,
     jobs_folder,
     last_runs,
     list_jobs,
-    local_now,
-    read_state,
     run_job,
 )
 from sheetsync.report import RunReport
-from sheetsync.steps import StepContext
-from sheetsync.steps.intake import run as intake
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -54,6 +52,9 @@ def handle_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except SheetsyncError as err:
+            context = click.get_current_context(silent=True)
+            if context is not None and isinstance(context.obj, Settings) and context.obj.verbose:
+                click.echo("".join(traceback.format_exception(err)), err=True)
             raise click.ClickException(str(err)) from err
 
     return wrapper  # type: ignore[return-value]
@@ -136,11 +137,7 @@ def check(settings: Settings) -> None:
     """
     config = settings.config()
     store = open_backend(config)
-    state = read_state(store, config)
-    frames = {name: table.frame for name, table in state.tables.items()}
-    result = intake(
-        StepContext(config, local_now(config), state.forms, state.tables, frames, state.schemas)
-    )
+    result = check_spreadsheet(store, config)
     for notice in result.notices:
         click.echo(f"Note: {notice}")
     counts = result.counts

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
@@ -120,6 +121,12 @@ class Config:
                 'use a name such as "America/Chicago" or "Europe/London".'
             ) from err
 
+        locale = str(network.get("locale", "en_US"))
+        if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", locale):
+            raise ConfigError(
+                f"[network] locale = {locale!r} in {where} is not a locale name; use the "
+                'spreadsheet\'s locale as language_COUNTRY, e.g. "en_US" or "es_MX".'
+            )
         kind = str(backend.get("kind", "local"))
         if kind not in ("local", "google"):
             raise ConfigError(
@@ -137,7 +144,7 @@ class Config:
             zones=tuple(zones),
             default_region=region,
             timezone=tz,
-            locale=str(network.get("locale", "en_US")),
+            locale=locale,
             backend=kind,
             workbook=(base / str(workbook)) if workbook else None,
             spreadsheet=str(backend["spreadsheet"]) if backend.get("spreadsheet") else None,

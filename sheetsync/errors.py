@@ -39,5 +39,9 @@ class SheetChangedError(BackendError):
     """The sheet changed between sheetsync's read and its write."""
 
 
+class FormRowsMovedError(SheetsyncError):
+    """Rows of a form response tab were deleted or sorted: responses lost their row."""
+
+
 class StepError(SheetsyncError):
     """A pipeline step failed."""

@@ -21,7 +21,7 @@ from sheetsync.errors import (
 from sheetsync.normalize import cell_text, format_datetime
 from sheetsync.report import RunReport, StepReport
 from sheetsync.schema import TableSchema, data_dir, load_schemas
-from sheetsync.steps import STEPS, StepContext, get_step
+from sheetsync.steps import STEPS, StepContext, StepResult, get_step
 from sheetsync.tables import (
     FormTable,
     Table,
@@ -117,6 +117,11 @@ def read_state(backend: Backend, config: Config) -> State:
     """Read every form tab and sheetsync tab in one go; stop on a missing tab or column."""
     schemas = load_schemas()
     tabs = backend.list_tabs()
+    if not tabs:
+        raise MissingTabError(
+            f"{backend.describe()} has no tabs, or does not exist yet. Run `sheetsync init` "
+            "to create it with the tabs sheetsync needs, or check the path in sheetsync.toml."
+        )
     form_tabs: dict[str, str] = {}
     for form in FORMS:
         wanted = config.form_tab(form)
@@ -145,6 +150,18 @@ def read_state(backend: Backend, config: Config) -> State:
     }
     tables = {logical: read_table(data[tab], schemas[logical], tab) for logical, tab in own.items()}
     return State(forms, tables, schemas)
+
+
+def check_spreadsheet(
+    backend: Backend, config: Config, now: dt.datetime | None = None
+) -> StepResult:
+    """Read everything and validate every response, as a run would; write nothing."""
+    state = read_state(backend, config)
+    frames = {name: table.frame for name, table in state.tables.items()}
+    ctx = StepContext(
+        config, now or local_now(config), state.forms, state.tables, frames, state.schemas
+    )
+    return get_step("intake")(ctx)
 
 
 def local_now(config: Config) -> dt.datetime:
@@ -218,7 +235,8 @@ def _run_once(
         except Exception as err:
             raise StepError(
                 f"Step {name!r} of job {job.name!r} failed: {type(err).__name__}: {err}. "
-                "Nothing was written. Please report this with the --verbose output."
+                "No data was changed; the failure is noted in the Run log tab. Please report "
+                "this with the output of the same command run with --verbose."
             ) from err
         seconds = time.perf_counter() - began
         if on_step:

@@ -11,6 +11,8 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 _SPACES = re.compile(r"\s+")
+# Control characters a spreadsheet cannot store (a vertical tab pasted from Word, say).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # A spreadsheet evaluates text starting with one of these as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 # Google Sheets and Excel count days from 1899-12-30 (serial number dates).
@@ -44,8 +46,8 @@ def format_datetime(value: dt.datetime) -> str:
 
 
 def tidy_text(value: object) -> str:
-    """Text from a form, trimmed; numbers a spreadsheet guessed are turned back into text."""
-    return cell_text(value).strip()
+    """Text from a form, trimmed, control characters made spaces; numbers back into text."""
+    return _CONTROL.sub(" ", cell_text(value)).strip()
 
 
 def tidy_name(value: object) -> str:

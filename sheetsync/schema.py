@@ -201,7 +201,9 @@ def load_schemas(folder: Path | None = None) -> dict[str, TableSchema]:
     """Every schema in the folder (default: the shipped schemas/), by name."""
     folder = folder or data_dir("schemas")
     schemas = {}
-    for path in sorted(folder.glob("*.y*ml")):
+    # YAML or JSON (JSON is YAML too, so one loader reads both).
+    paths = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml"), *folder.glob("*.json")])
+    for path in paths:
         schema = load_schema(path)
         schemas[schema.name] = schema
     return schemas

@@ -36,6 +36,7 @@ class FormTable:
     blank_rows: list[int] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     ref_tab: str = ""  # the tab's name in sheetsync.toml: refs survive "Form responses 1"
+    last_row: int = 1  # the last sheet row holding anything
 
     def ref(self, row: int) -> str:
         """How records name a response: "Form Responses 1:17"."""
@@ -61,6 +62,12 @@ def _grid(rows: list[list[Value]], width: int) -> list[list[Value]]:
 
 def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -> FormTable:
     """Map a response tab's headers to the form schema; fail before anything is written."""
+    if not data.rows:
+        raise MissingColumnError(
+            f"Tab '{data.name}' is empty: it has no header row yet. Link the form to this "
+            "spreadsheet (in the form: Responses → Link to Sheets), or run `sheetsync init` "
+            "to write the headers."
+        )
     unknown = sorted(set(form.columns) - set(schema.names))
     if unknown:
         close = difflib.get_close_matches(unknown[0], schema.names, n=1)
@@ -121,6 +128,7 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
         blank_rows=blank_rows,
         notices=notices,
         ref_tab=form.tab,
+        last_row=len(data.rows),
     )
 
 
@@ -143,7 +151,12 @@ def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
     columns: dict[str, int] = {}
     for spec in schema.fields:
         if spec.title not in header:
-            raise _missing_column(tab, spec.title, header, None, spec)
+            raise _missing_column(tab, spec.title, header, None, spec, key=schema.primary_key)
+        if header.count(spec.title) > 1:
+            raise MissingColumnError(
+                f"Tab '{tab}' has {header.count(spec.title)} columns titled '{spec.title}'; "
+                "sheetsync cannot tell which one it keeps up to date. Rename the copy."
+            )
         columns[spec.name] = header.index(spec.title)
     body = _grid(data.rows[1:], len(header))
     frame = pd.DataFrame(body, columns=range(len(header)), dtype=object)
@@ -154,7 +167,12 @@ def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
 
 
 def _missing_column(
-    tab: str, title: str, headers: list[str], mapping: str | None, spec: FieldSpec
+    tab: str,
+    title: str,
+    headers: list[str],
+    mapping: str | None,
+    spec: FieldSpec,
+    key: str | None = None,
 ) -> MissingColumnError:
     close = difflib.get_close_matches(title, [h for h in headers if h], n=1, cutoff=0.5)
     hint = f" The closest header is '{close[0]}'." if close else ""
@@ -165,10 +183,16 @@ def _missing_column(
             f'  [{mapping}]\n  {spec.name} = "{example}"\n'
             + ("" if spec.required else 'If your form does not ask it, map it to "".')
         )
+    elif spec.name == key:
+        how = (
+            f" It holds the ids that other tabs point to: rename the column back to '{title}', "
+            "or restore it (Undo, or File → Version history). Adding it again empty would "
+            "give everyone new ids."
+        )
     else:
         how = (
             f" sheetsync keeps this column up to date: rename the column back to '{title}', "
-            "or run `sheetsync init` to add it again at the end."
+            "or run `sheetsync init` to add it at the end."
         )
     return MissingColumnError(f"Column '{title}' not found in tab '{tab}'.{hint}{how}")
 

@@ -52,6 +52,8 @@ def validate_form(frame: pd.DataFrame, schema: TableSchema, ctx: ValidationConte
         raw = frame[spec.name] if spec.name in frame else pd.Series("", index=frame.index)
         values, bad = _check_field(raw, spec, ctx)
         clean[spec.name] = values
+        if spec.type is FieldType.LIST and spec.enum and OTHER in spec.enum:
+            clean[f"{spec.name}_other"] = _other_text(raw, spec)
         if bad is not None and not bad.empty:
             problems.append(bad)
     for group in schema.required_one_of:
@@ -130,6 +132,7 @@ def _check_field(
 
 
 Checked = tuple[pd.Series, list[pd.DataFrame]]
+OTHER = "Other"  # the option Google Forms can add to a checkbox question
 
 
 def _check_string(
@@ -148,8 +151,8 @@ def _check_string(
         if bad.any():
             msg = text.map(
                 lambda s: (
-                    f"Phone number {s!r} is not valid as a {ctx.region} number: "
-                    "correct it, or start it with its country code (+44 …)."
+                    f"Phone number {_quote(s)} is not valid as a {ctx.region} number: "
+                    "correct it, or start it with + and its country code."
                 )
             )
             found.append(_problems(bad, spec.name, "format.phone", msg))
@@ -163,7 +166,7 @@ def _check_string(
         if bad.any():
             msg = pd.Series(
                 [
-                    f"Email {t!r} is not a valid address: {p[1]}"
+                    f"Email {_quote(t)} is not a valid address: {p[1]}"
                     for t, p in zip(text, parsed, strict=True)
                 ],
                 index=text.index,
@@ -205,6 +208,10 @@ def _check_list(
         return items.map(lambda xs: [x[:1].upper() + x[1:] for x in xs]), found
     canon = {a.casefold(): a for a in allowed}
     unknown = items.map(lambda xs: [x for x in xs if x.casefold() not in canon])
+    if OTHER in allowed:
+        # Google writes what was typed next to "Other" instead of "Other": not an error.
+        items = items.map(lambda xs: [x if x.casefold() in canon else OTHER for x in xs])
+        unknown = unknown.map(lambda xs: [])
     bad = unknown.map(bool)
     if bad.any():
         msg = unknown.map(lambda xs: "; ".join(_not_allowed(x, title, allowed, spec) for x in xs))
@@ -216,6 +223,13 @@ def _check_list(
         )
     )
     return values, found
+
+
+def _other_text(raw: pd.Series, spec: FieldSpec) -> pd.Series:
+    """What people typed in a checkbox question's "Other" box, per row."""
+    known = {a.casefold() for a in spec.enum or ()}
+    parts = raw.map(tidy_text).map(lambda s: [x.strip() for x in s.split(spec.delimiter)])
+    return parts.map(lambda xs: ", ".join(x for x in xs if x and x.casefold() not in known))
 
 
 def _check_number(
@@ -238,7 +252,7 @@ def _check_number(
                 bad,
                 spec.name,
                 f"type.{spec.type.value}",
-                text.map(lambda s: f"'{title}' should be {kind}, not {s!r}."),
+                text.map(lambda s: f"'{title}' should be {kind}, not {_quote(s)}."),
             )
         )
     if spec.minimum is not None:
@@ -279,7 +293,7 @@ def _check_datetime(
                 bad,
                 spec.name,
                 "type.datetime",
-                text.map(lambda s: f"'{title}' {s!r} is not a date and time."),
+                text.map(lambda s: f"'{title}' {_quote(s)} is not a date and time."),
             )
         )
     return parsed.where(parsed.notna(), ""), found
@@ -305,7 +319,12 @@ def _not_allowed(value: str, title: str, allowed: Sequence[str], spec: FieldSpec
     close = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     where = " (the zones listed in sheetsync.toml under [network])" if spec.enum_from else ""
-    return f"{value!r} is not an answer '{title}' allows{where}.{hint}"
+    return f"{_quote(value)} is not an answer '{title}' allows{where}.{hint}"
+
+
+def _quote(value: str) -> str:
+    """A value quoted in a message, clipped: a message must stay readable."""
+    return repr(value if len(value) <= 60 else value[:57] + "…")
 
 
 def _map_unique(series: pd.Series, func: Callable[[str], object]) -> pd.Series:

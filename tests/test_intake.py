@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 import zipfile
 
 import pytest
 
 from sheetsync.backends.base import CellUpdate, TabChanges
-from sheetsync.errors import MissingColumnError, SheetChangedError, StepError
+from sheetsync.errors import (
+    FormRowsMovedError,
+    MissingColumnError,
+    SheetChangedError,
+    StepError,
+)
 from sheetsync.jobs import find_job, read_state, run_job
 from tests.conftest import NOW, checkin, edit_response, offer, request
 
@@ -32,7 +38,7 @@ def test_valid_request_makes_a_person_and_one_need_per_category(backend, config,
     assert person["phone"] == "+12015550143"
     assert person["email"] == "maria@example.org"
     assert person["roles"] == "requester"
-    assert person["consent"] == "yes"
+    assert (person["requester_consent"], person["volunteer_consent"]) == ("yes", "")
     assert person["source"] == "Form Responses 1:2"
     needs = records(backend, config, "needs")
     assert [(n["need_id"], n["category"], n["status"], n["person_id"]) for n in needs] == [
@@ -226,7 +232,7 @@ def test_organizer_columns_and_rows_survive_a_run(backend, config, add_responses
     assert walk_in["person_id"] == "P0002"
     raw = backend.read_tabs(["People"])["People"].rows
     assert raw[1][len(people.header)] == "organizer's own column"
-    assert errors.n_rows == 1
+    assert errors.n_rows == 1  # the Errors tab still holds only its header
 
 
 def test_renamed_column_stops_before_anything_is_written(backend, config, add_responses):
@@ -400,3 +406,133 @@ def test_a_typo_in_a_column_mapping_is_explained(tmp_path, add_responses):
         ),
     ):
         weekly(store, config)
+
+
+def clear_row(backend, form, row):
+    """Clear every cell of a response, as an organizer removing a spam response should."""
+    from tests.conftest import FORM_OF
+
+    tab = FORM_OF[form]
+    rows = backend.read_tabs([tab])[tab].rows
+    width = len(rows[0])
+    backend.apply(
+        [
+            TabChanges(
+                tab=tab,
+                start_row=len(rows) + 1,
+                update=[CellUpdate(row, c, None) for c in range(1, width + 1)],
+            )
+        ]
+    )
+
+
+def test_a_response_made_invalid_leaves_no_stale_record(backend, config, schemas, add_responses):
+    add_responses(
+        "requests", request(), request(name="Ann Bell", email="ann@example.org", phone="2015550101")
+    )
+    weekly(backend, config)
+    edit_response(backend, schemas, "requests", 2, zone="Mars")
+    weekly(backend, config)
+    people = {p["name"]: p for p in records(backend, config, "people")}
+    assert people["Maria Garcia"]["source"] == ""  # the row is kept, its link is not
+    [need] = [n for n in records(backend, config, "needs") if n["name"] == "Maria Garcia"]
+    assert need["status"] == "withdrawn"
+    [error] = records(backend, config, "errors")
+    assert (error["source"], error["status"]) == ("Form Responses 1:2", "open")
+    edit_response(backend, schemas, "requests", 2, zone="Eastside")
+    weekly(backend, config)
+    assert [n["status"] for n in records(backend, config, "needs")] == ["open", "open"]
+    assert records(backend, config, "errors")[0]["status"] == "resolved"
+
+
+def test_a_cleared_response_withdraws_its_needs(backend, config, add_responses):
+    add_responses(
+        "requests", request(), request(name="Ann Bell", email="ann@example.org", phone="2015550101")
+    )
+    weekly(backend, config)
+    clear_row(backend, "requests", 2)
+    report = weekly(backend, config)
+    assert report.step("intake").counts["blank_rows"] == 1
+    needs = {n["name"]: n["status"] for n in records(backend, config, "needs")}
+    assert needs == {"Maria Garcia": "withdrawn", "Ann Bell": "open"}
+
+
+def test_deleting_a_form_row_stops_the_run_before_writing(backend, config, add_responses):
+    import openpyxl
+
+    add_responses(
+        "requests", request(), request(name="Ann Bell", email="ann@example.org", phone="2015550101")
+    )
+    weekly(backend, config)
+    book = openpyxl.load_workbook(config.workbook)
+    book["Form Responses 1"].delete_rows(2)
+    book.save(config.workbook)
+    before = config.workbook.read_bytes()
+    with pytest.raises(FormRowsMovedError, match="Rows were deleted from tab 'Form Responses 1'"):
+        weekly(backend, config)
+    assert config.workbook.read_bytes() == before
+
+
+def test_sorting_a_form_tab_stops_the_run_before_writing(backend, config, add_responses):
+    import openpyxl
+
+    add_responses(
+        "requests",
+        request(
+            name="Zoe Adams",
+            email="zoe@example.org",
+            phone="2015550102",
+            timestamp=dt.datetime(2026, 11, 1),
+        ),
+        request(
+            name="Ann Bell",
+            email="ann@example.org",
+            phone="2015550101",
+            timestamp=dt.datetime(2026, 11, 2),
+        ),
+    )
+    weekly(backend, config)
+    book = openpyxl.load_workbook(config.workbook)
+    sheet = book["Form Responses 1"]
+    first, second = ([c.value for c in sheet[r]] for r in (2, 3))
+    for col, (a, b) in enumerate(zip(second, first, strict=True), start=1):  # newest first
+        sheet.cell(2, col, a)
+        sheet.cell(3, col, b)
+    book.save(config.workbook)
+    with pytest.raises(FormRowsMovedError, match="row 3 now holds an older response"):
+        weekly(backend, config)
+
+
+def test_the_two_consent_answers_stay_apart(backend, config, add_responses):
+    add_responses("requests", request(consent="No"))
+    add_responses(
+        "offers",
+        offer(name="Maria Garcia", email="maria@example.org", phone="2015550143", consent="Yes"),
+    )
+    weekly(backend, config)
+    [person] = records(backend, config, "people")
+    assert (person["requester_consent"], person["volunteer_consent"]) == ("no", "yes")
+    [need] = records(backend, config, "needs")
+    assert need["consent"] == "no"
+
+
+def test_other_text_becomes_an_other_need_with_the_text(backend, config, add_responses):
+    add_responses("requests", request(categories="Groceries, Dog walking", details="Small dog"))
+    weekly(backend, config)
+    needs = {n["category"]: n["details"] for n in records(backend, config, "needs")}
+    assert needs == {"Groceries": "Small dog", "Other": "[Other: Dog walking] Small dog"}
+
+
+def test_a_control_character_in_an_answer_does_not_block_the_run(backend, config, add_responses):
+    add_responses("requests", request(details="Line one@VT@line two"))
+    # Excel stores a vertical tab (pasted from Word) as the escape _x000B_.
+    data = config.workbook.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        parts = {n: source.read(n) for n in source.namelist()}
+    with zipfile.ZipFile(config.workbook, "w") as target:
+        for name, content in parts.items():
+            target.writestr(name, content.replace(b"@VT@", b"_x000B_"))
+    assert "\x0b" in backend.read_tabs(["Form Responses 1"])["Form Responses 1"].rows[1][6]
+    weekly(backend, config)
+    [need] = records(backend, config, "needs")
+    assert need["details"] == "Line one line two"

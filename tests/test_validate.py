@@ -42,10 +42,10 @@ def run(schemas, *rows, dayfirst=False, region="US"):
             "Needs 'Phone number' or 'Email': the response has neither.",
         ),
         (
-            {"categories": "Groceries, Gardening"},
-            "categories",
+            {"availability": "Weekends, Night shifts"},
+            "availability",
             "enum",
-            "'Gardening' is not an answer 'What do you need help with?' allows",
+            "'Night shifts' is not an answer 'When are you available?' allows",
         ),
         ({"urgency": "Yesterday"}, "urgency", "enum", "'Yesterday' is not an answer"),
         ({"timestamp": "not a date"}, "timestamp", "type.datetime", "is not a date and time"),
@@ -121,3 +121,17 @@ def test_phone_without_country_code_uses_the_network_region(schemas):
 def test_a_phone_number_the_sheet_turned_into_a_number(schemas):
     result = run(schemas, request(phone=2015550143.0))
     assert result.valid.loc[2, "phone"] == "+12015550143"
+
+
+def test_text_typed_next_to_other_counts_as_other(schemas):
+    result = run(schemas, request(categories="Groceries, Dog walking, Other"))
+    assert result.issues == []
+    assert result.valid.loc[2, "categories"] == ["Groceries", "Other"]
+    assert result.valid.loc[2, "categories_other"] == "Dog walking"
+
+
+def test_long_values_are_clipped_in_messages(schemas):
+    result = run(schemas, request(email="x" * 300 + "@@example.org"))
+    [issue] = [i for i in result.issues if i.code == "format.email"]
+    assert len(issue.message) < 250
+    assert "xxx…'" in issue.message

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from sheetsync.errors import FormRowsMovedError
 from sheetsync.normalize import cell_text, dayfirst_locale, fold, format_datetime
 from sheetsync.report import Issue
 from sheetsync.steps import StepContext, StepResult
@@ -60,10 +61,15 @@ def run(ctx: StepContext) -> StepResult:
     invalid_refs = {
         ctx.forms[form].ref(row) for form, v in validated.items() for row in v.invalid_rows
     }
+    # Responses that no longer stand: now invalid, or cleared by an organizer. Their records
+    # stay (nothing is deleted) but stop pointing at them, and their needs are withdrawn.
+    gone = invalid_refs | {t.ref(row) for t in ctx.forms.values() for row in t.blank_rows}
     responses.sort(key=lambda r: (r.ts, FORM_ORDER.index(r.form), r.row))
+    _check_rows_stayed(ctx, responses)
 
-    people, person_of, new_people = _people(ctx, responses, invalid_refs)
-    needs, new_needs = _needs(ctx, [r for r in responses if r.form == "requests"], person_of)
+    people, person_of, new_people = _people(ctx, responses, gone)
+    requests = [r for r in responses if r.form == "requests"]
+    needs, new_needs = _needs(ctx, requests, person_of, gone)
     issues = [i for v in validated.values() for i in v.issues]
     errors, new_errors = _errors(ctx, validated, issues)
     rows_in = sum(len(t.frame) for t in ctx.forms.values())
@@ -81,6 +87,44 @@ def run(ctx: StepContext) -> StepResult:
         issues=issues,
         notices=[n for t in ctx.forms.values() for n in t.notices],
     )
+
+
+def _check_rows_stayed(ctx: StepContext, responses: list[Response]) -> None:
+    """Stop if form rows were deleted or sorted: every record would point at the wrong row."""
+    tabs = {t.ref_tab: t for t in ctx.forms.values()}
+    refs = [
+        *(ref for text in ctx.frames["people"]["source"] for ref in _split(text)),
+        *ctx.frames["needs"]["source"],
+        *ctx.frames["errors"]["source"],
+    ]
+    for ref in refs:
+        tab, row = _ref_key(ref)
+        if tab in tabs and row > tabs[tab].last_row:
+            raise FormRowsMovedError(
+                f"Rows were deleted from tab '{tabs[tab].tab}': sheetsync's records point to "
+                f"row {row}, but the tab now ends at row {tabs[tab].last_row}. {_ROWS_MOVED}"
+            )
+    # An edit only ever gives a row a newer Timestamp; an older one means rows were moved.
+    seen = {r.ref: r.ts for r in responses}
+    for source, updated in zip(
+        ctx.frames["needs"]["source"], ctx.frames["needs"]["updated"], strict=True
+    ):
+        ts = seen.get(source)
+        if ts is not None and updated and format_datetime(ts) < updated:
+            tab, row = _ref_key(source)
+            raise FormRowsMovedError(
+                f"Rows were sorted or deleted in tab '{tabs[tab].tab if tab in tabs else tab}': "
+                f"row {row} now holds an older response than the one sheetsync read there. "
+                f"{_ROWS_MOVED}"
+            )
+
+
+_ROWS_MOVED = (
+    "sheetsync knows each response by its row, so it stopped before writing anything. Undo "
+    "the change (Edit → Undo, or File → Version history) and run again. To remove a response, "
+    "clear its cells instead of deleting its row; to see rows in another order, use a filter "
+    "view."
+)
 
 
 class _Ids:
@@ -108,7 +152,7 @@ def _ref_key(ref: str) -> tuple[str, int]:
 
 
 def _people(
-    ctx: StepContext, responses: list[Response], invalid_refs: set[str]
+    ctx: StepContext, responses: list[Response], gone: set[str]
 ) -> tuple[pd.DataFrame, dict[str, str], int]:
     schema = ctx.schemas["people"]
     records: list[dict[str, Any]] = records_of(ctx.frames["people"])
@@ -164,7 +208,11 @@ def _people(
         groups[pid].append(response)
 
     for pid, group in groups.items():
-        _merge_person(by_id[pid], group, invalid_refs)
+        _merge_person(by_id[pid], group)
+    for record in records:
+        refs = _split(record["source"])
+        if any(ref in gone for ref in refs):
+            record["source"] = SOURCE_SEP.join(ref for ref in refs if ref not in gone)
     return frame_of(records, schema), person_of, new_people
 
 
@@ -189,7 +237,7 @@ def _text(value: Any, sep: str = ", ") -> str:
     return cell_text(value)
 
 
-def _merge_person(record: dict[str, Any], group: list[Response], invalid: set[str]) -> None:
+def _merge_person(record: dict[str, Any], group: list[Response]) -> None:
     """Update a person from their responses (oldest first): the newest answer wins."""
     both = ("requests", "offers", "checkins")
     sources = ("requests", "offers")
@@ -211,9 +259,12 @@ def _merge_person(record: dict[str, Any], group: list[Response], invalid: set[st
         value = _latest(group, field, forms)
         if value is not None:
             record[field] = _text(value)
-    consent = _latest(group, "consent", sources)
-    if consent is not None:
-        record["consent"] = CONSENT.get(consent, "no")
+    # Two questions, two answers: sharing a requester's contact with their volunteer, and a
+    # volunteer's contact with the people they help. One must never stand in for the other.
+    for form, column in (("requests", "requester_consent"), ("offers", "volunteer_consent")):
+        consent = _latest(group, "consent", (form,))
+        if consent is not None:
+            record[column] = CONSENT.get(consent, "no")
     checkin = next((r for r in reversed(group) if r.form == "checkins"), None)
     if checkin is not None:
         status = checkin.values["checkin_status"].split(" ", 1)[0]
@@ -231,19 +282,19 @@ def _merge_person(record: dict[str, Any], group: list[Response], invalid: set[st
     last = group[-1].ts.date().isoformat()
     record["first_seen"] = min(filter(None, [record["first_seen"], first]))
     record["last_seen"] = max(filter(None, [record["last_seen"], last]))
-    refs = {ref for ref in _split(record["source"]) if ref not in invalid}
+    refs = set(_split(record["source"]))
     refs.update(r.ref for r in group)
     record["source"] = SOURCE_SEP.join(sorted(refs, key=_ref_key))
 
 
 def _needs(
-    ctx: StepContext, requests: list[Response], person_of: dict[str, str]
+    ctx: StepContext, requests: list[Response], person_of: dict[str, str], gone: set[str]
 ) -> tuple[pd.DataFrame, int]:
     schema = ctx.schemas["needs"]
     records: list[dict[str, Any]] = records_of(ctx.frames["needs"])
     ids = _Ids("N", (r["need_id"] for r in records))
     by_key = {(r["source"], r["category"]): r for r in records if r["need_id"]}
-    asked: dict[str, set[str]] = {}
+    asked: dict[str, set[str]] = {ref: set() for ref in gone}
     new_needs = 0
     for response in requests:
         v = response.values
@@ -263,24 +314,32 @@ def _needs(
                 by_key[(response.ref, category)] = record
                 records.append(record)
                 new_needs += 1
-            elif record["status"] == "withdrawn":
-                record["status"] = "open"  # the edited response asks for it again
+            elif record["status"] in ("withdrawn", ""):
+                record["status"] = "open"  # asked again, or the cell was emptied by hand
+            if not record["opened"]:
+                record["opened"] = format_datetime(v["timestamp"])
+            details = v["details"]
+            if category == "Other" and v.get("categories_other"):
+                # Google writes the text typed next to "Other", not the word "Other".
+                details = f"[Other: {v['categories_other']}] {details}".strip()
             record.update(
                 person_id=person_of[response.ref],
                 name=v["name"],
                 zone=v["zone"],
                 urgency=v["urgency"],
-                details=v["details"],
+                details=details,
                 languages=_text(v["languages"]),
                 availability=_text(v["availability"]),
                 contact_pref=v["contact_pref"],
+                consent=CONSENT.get(v["consent"], "no"),
                 updated=format_datetime(v["timestamp"]),
             )
     for record in records:
         categories = asked.get(record["source"])
         taken_out = categories is not None and record["category"] not in categories
         if taken_out and record["status"] == "open":
-            record["status"] = "withdrawn"  # an edit took this category out
+            # The response was edited to drop this category, made invalid, or cleared.
+            record["status"] = "withdrawn"
     return frame_of(records, schema), new_needs
 
 

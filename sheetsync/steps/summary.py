@@ -50,7 +50,7 @@ def run(ctx: StepContext) -> StepResult:
             f"needs.met.category.{category}",
             int((met["category"] == category).sum()),
         )
-    opened = pd.to_datetime(waiting["opened"], errors="coerce")
+    opened = pd.to_datetime(waiting["opened"], errors="coerce", format="ISO8601")
     oldest = (ctx.now - opened.min()).days if opened.notna().any() else 0
     add("Waiting", "Days the oldest waiting need has waited", "needs.open.oldest_days", oldest)
     add(
@@ -60,7 +60,7 @@ def run(ctx: StepContext) -> StepResult:
         int((opened < week_ago).sum()),
     )
 
-    first_seen = pd.to_datetime(people["first_seen"], errors="coerce")
+    first_seen = pd.to_datetime(people["first_seen"], errors="coerce", format="ISO8601")
     new = people[first_seen >= pd.Timestamp(week_ago.date())]
     add("This week", "New people", "people.new_this_week", len(new))
     add(
@@ -91,7 +91,8 @@ def run(ctx: StepContext) -> StepResult:
         len(waiting_errors),
     )
 
-    old = ctx.frames["summary"].set_index("metric")
+    # A row copied by hand would repeat a metric: the first one is the one sheetsync updates.
+    old = ctx.frames["summary"].drop_duplicates("metric").set_index("metric")
     records: list[dict[str, Any]] = []
     for section, item, key, value in figures:
         row = int(str(old.at[key, ROW])) if key in old.index else 0
