@@ -91,6 +91,10 @@ def test_every_response_row_ends_in_exactly_one_place(backend, config, add_respo
     assert error_refs == {"Form Responses 1:3", "Form Responses 1:4", "Form Responses 2:2"}
     errors = {e["source"]: e for e in records(backend, config, "errors")}
     assert errors["Form Responses 1:3"]["fields"] == "Neighbourhood"
+    assert (errors["Form Responses 1:3"]["tab"], errors["Form Responses 1:3"]["row"]) == (
+        "Form Responses 1",
+        "3",
+    )
     assert "'Neighbourhood' is empty" in errors["Form Responses 1:3"]["reason"]
     assert errors["Form Responses 2:2"]["fields"] == "Phone number"
     assert errors["Form Responses 2:2"]["reason"].startswith("Phone number '555-12' is not valid")

@@ -52,3 +52,37 @@ def test_a_week_later_only_changed_figures_are_rewritten(backend, config, add_re
     assert {c.column for c in summary.changed} == {"value"}
     changed = {figures(backend, config)[k] for k in ("needs.open.oldest_days",)}
     assert changed == {"9"}
+
+
+def test_met_and_unmet_needs_are_counted_by_category_and_zone(backend, config, add_responses):
+    from sheetsync.backends.base import CellUpdate, TabChanges
+
+    add_responses(
+        "requests",
+        request(categories="Groceries, Meals"),
+        request(name="Ann Bell", email="ann@example.org", phone="2015550101", zone="Westside"),
+    )
+    job = find_job("weekly", config)
+    run_job(job, backend, config, now=NOW)
+    needs = backend.read_tabs(["Needs"])["Needs"]
+    header = [str(h) for h in needs.header]
+    meals_row = next(
+        i + 1 for i, row in enumerate(needs.rows) if row[header.index("category")] == "Meals"
+    )
+    # Tasks drive this later; here the Needs status is set the way a finished task would.
+    backend.apply(
+        [
+            TabChanges(
+                "Needs",
+                start_row=len(needs.rows) + 1,
+                update=[CellUpdate(meals_row, header.index("status") + 1, "met")],
+            )
+        ]
+    )
+    run_job(job, backend, config, now=NOW)
+    got = figures(backend, config)
+    assert got["needs.met.zone.Eastside"] == "1"
+    assert got["needs.met.zone.Westside"] == "0"
+    assert got["needs.met.category.Meals"] == "1"
+    assert got["needs.unmet.category.Meals"] == "0"
+    assert got["needs.unmet.category.Groceries"] == "2"

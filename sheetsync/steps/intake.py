@@ -372,6 +372,8 @@ def _errors(
             fields = dict.fromkeys(table.titles.get(i.field, i.field) for i in found)
             record.update(
                 form=table.schema.title,
+                tab=table.ref_tab or table.tab,
+                row=str(row),
                 timestamp=cell_text(raw["timestamp"]),
                 name=cell_text(raw["name"]).strip(),
                 fields=", ".join(fields),

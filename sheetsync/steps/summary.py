@@ -50,6 +50,21 @@ def run(ctx: StepContext) -> StepResult:
             f"needs.met.category.{category}",
             int((met["category"] == category).sum()),
         )
+    for zone in ctx.config.zones:
+        add(
+            "Needs met, by zone",
+            zone,
+            f"needs.met.zone.{zone}",
+            int((met["zone"] == zone).sum()),
+        )
+    unmet = needs[status.isin(["open", "matched"])]
+    for category in categories:
+        add(
+            "Needs not yet met, by category",
+            category,
+            f"needs.unmet.category.{category}",
+            int((unmet["category"] == category).sum()),
+        )
     opened = pd.to_datetime(waiting["opened"], errors="coerce", format="ISO8601")
     oldest = (ctx.now - opened.min()).days if opened.notna().any() else 0
     add("Waiting", "Days the oldest waiting need has waited", "needs.open.oldest_days", oldest)
