@@ -33,6 +33,7 @@ lint: $(VENV)/.installed-dev
 ## make bench: speed and memory of the weekly job at sizes S, M and L
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/run_bench.py
+	$(BIN)/python bench/google_requests.py
 
 clean:
 	rm -rf $(VENV) demo bench/out test-artifacts

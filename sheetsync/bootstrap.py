@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
@@ -82,6 +83,37 @@ def init_spreadsheet(
     if changes:
         backend.apply(changes)
     return report
+
+
+FORM_TAB = re.compile(r"form responses \d+", re.IGNORECASE)
+
+
+def detect_form_tabs(backend: Backend) -> dict[str, str]:
+    """Which 'Form Responses N' tab holds which form, told apart by their headers.
+
+    Google numbers response tabs in the order forms were linked, so the number says nothing;
+    the question titles do. Forms with no recognisable tab keep their default tab names.
+    """
+    schemas = load_schemas()
+    candidates = [t for t in backend.list_tabs() if FORM_TAB.fullmatch(t.strip())]
+    data = backend.read_tabs(candidates) if candidates else {}
+    scores: list[tuple[int, str, str]] = []
+    for tab, tab_data in data.items():
+        header = {cell_text(h).strip().casefold() for h in tab_data.header}
+        for form in FORMS:
+            titles = {t.strip().casefold() for t in schemas[FORM_SCHEMAS[form]].titles}
+            # Name, phone, email and Timestamp are on every form: count what sets them apart.
+            score = len(header & titles) - len(header & _COMMON_TITLES)
+            if score > 0:
+                scores.append((score, tab, form))
+    found: dict[str, str] = {}
+    for _, tab, form in sorted(scores, reverse=True):
+        if form not in found and tab not in found.values():
+            found[form] = tab
+    return found
+
+
+_COMMON_TITLES = {"timestamp", "your name", "phone number", "email", "email address"}
 
 
 def _demo_rows(

@@ -19,7 +19,7 @@ import click
 
 from sheetsync import __version__
 from sheetsync.backends import open_backend
-from sheetsync.bootstrap import init_spreadsheet
+from sheetsync.bootstrap import detect_form_tabs, init_spreadsheet
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, Config, render_config
 from sheetsync.errors import SheetsyncError
 from sheetsync.jobs import (
@@ -84,20 +84,33 @@ pass_settings = click.make_pass_decorator(Settings)
 @cli.command()
 @click.option(
     "--backend",
-    type=click.Choice(["local"]),
+    type=click.Choice(["local", "google"]),
     default="local",
     show_default=True,
-    help="Where the network's spreadsheet lives.",
+    help="Where the network's spreadsheet lives: a local .xlsx workbook or Google Sheets.",
 )
 @click.option(
     "--workbook",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The .xlsx workbook (created if missing).",
+    help="local: the .xlsx workbook (created if missing).",
+)
+@click.option("--spreadsheet", help="google: the spreadsheet's address or key.")
+@click.option(
+    "--credentials",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="google: the service account's JSON key (or $GOOGLE_APPLICATION_CREDENTIALS).",
 )
 @click.option("--demo", is_flag=True, help="Fill new form tabs with a demo network's responses.")
 @pass_settings
 @handle_errors
-def init(settings: Settings, backend: str, workbook: Path | None, demo: bool) -> None:
+def init(
+    settings: Settings,
+    backend: str,
+    workbook: Path | None,
+    spreadsheet: str | None,
+    credentials: Path | None,
+    demo: bool,
+) -> None:
     """Write sheetsync.toml and create the tabs and columns the spreadsheet is missing.
 
     Running it again changes nothing.
@@ -105,15 +118,16 @@ def init(settings: Settings, backend: str, workbook: Path | None, demo: bool) ->
     path = settings.config_path
     if path.exists():
         click.echo(f"Kept {path}: it exists already.")
-    else:
+    elif backend == "local":
         if workbook is None:
             raise click.UsageError("--workbook PATH is needed to create a config.")
-        relative = Path(os.path.relpath(workbook.resolve(), path.parent.resolve()))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
-            render_config(backend=backend, workbook=relative.as_posix()), encoding="utf-8"
+            render_config(backend=backend, workbook=_relative(workbook, path)), encoding="utf-8"
         )
         click.echo(f"Wrote {path}: check the zones, region and time zone in it.")
+    else:
+        _write_google_config(path, spreadsheet, credentials)
     config = settings.config()
     store = open_backend(config)
     report = init_spreadsheet(store, config, demo=demo)
@@ -125,6 +139,44 @@ def init(settings: Settings, backend: str, workbook: Path | None, demo: bool) ->
         click.echo(f"Added {report.demo_responses} demo form responses.")
     if not report.changed:
         click.echo(f"{store.describe()} has every tab and column sheetsync needs.")
+
+
+def _relative(target: Path, config_path: Path) -> str:
+    return Path(os.path.relpath(target.resolve(), config_path.parent.resolve())).as_posix()
+
+
+def _write_google_config(path: Path, spreadsheet: str | None, credentials: Path | None) -> None:
+    """Check access to the spreadsheet, then write a config matching what it holds."""
+    from sheetsync.backends.google import CREDENTIALS_ENV, GoogleBackend
+
+    if not spreadsheet:
+        raise click.UsageError("--spreadsheet KEY_OR_ADDRESS is needed to create a config.")
+    key_file = credentials or (
+        Path(os.environ[CREDENTIALS_ENV]) if os.environ.get(CREDENTIALS_ENV) else None
+    )
+    if key_file is None:
+        raise click.UsageError(
+            f"--credentials service-account.json (or ${CREDENTIALS_ENV}) is needed: the JSON "
+            "key of the service account the spreadsheet is shared with."
+        )
+    store = GoogleBackend(spreadsheet, key_file, endpoint=None)
+    form_tabs = detect_form_tabs(store)  # reads the spreadsheet: fails here if not shared
+    click.echo(f"Opened {store.describe()} as {store.client_email}.")
+    for form, tab in form_tabs.items():
+        click.echo(f"Found the {form} form's responses in tab {tab!r}.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        render_config(
+            backend="google",
+            spreadsheet=store.key,
+            credentials=_relative(key_file, path) if credentials else None,
+            timezone=str(store.properties.get("timeZone") or "UTC"),
+            locale=str(store.properties.get("locale") or "en_US"),
+            form_tabs=form_tabs,
+        ),
+        encoding="utf-8",
+    )
+    click.echo(f"Wrote {path}: check the zones and region in it.")
 
 
 @cli.command()

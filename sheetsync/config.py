@@ -36,11 +36,12 @@ DEFAULT_FORM_TABS = {
     "checkins": "Form Responses 3",
 }
 
-_SECTIONS = {"network", "backend", "forms", "tabs", "jobs"}
+_SECTIONS = {"network", "backend", "google", "forms", "tabs", "jobs"}
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
 _BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials"}
 _FORM_KEYS = {"tab", "columns"}
 _JOBS_KEYS = {"dir"}
+_GOOGLE_KEYS = {"endpoint"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class Config:
     workbook: Path | None = None
     spreadsheet: str | None = None
     credentials: Path | None = None
+    google_endpoint: str | None = None
     forms: Mapping[str, FormConfig] = field(default_factory=dict)
     tabs: Mapping[str, str] = field(default_factory=lambda: dict(SHEETSYNC_TABS))
     jobs_dir: Path | None = None
@@ -97,6 +99,8 @@ class Config:
         _check_keys(backend, _BACKEND_KEYS, f"[backend] in {where}")
         jobs = _section(data, "jobs", where)
         _check_keys(jobs, _JOBS_KEYS, f"[jobs] in {where}")
+        google = _section(data, "google", where)
+        _check_keys(google, _GOOGLE_KEYS, f"[google] in {where}")
         base = base_dir or Path.cwd()
 
         zones = network.get("zones")
@@ -122,7 +126,7 @@ class Config:
             ) from err
 
         locale = str(network.get("locale", "en_US"))
-        if not re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", locale):
+        if not re.fullmatch(r"[a-z]{2,3}(_[A-Za-z0-9]{2,4})?", locale):
             raise ConfigError(
                 f"[network] locale = {locale!r} in {where} is not a locale name; use the "
                 'spreadsheet\'s locale as language_COUNTRY, e.g. "en_US" or "es_MX".'
@@ -138,6 +142,17 @@ class Config:
             raise ConfigError(
                 f'[backend] in {where} needs workbook = "network.xlsx" (the local workbook).'
             )
+        if kind == "google" and not backend.get("spreadsheet"):
+            raise ConfigError(
+                f'[backend] in {where} needs spreadsheet = "KEY" (the long id in the Google '
+                "sheet's address, between /d/ and /edit)."
+            )
+        endpoint = google.get("endpoint")
+        if endpoint is not None and not re.match(r"https?://", str(endpoint)):
+            raise ConfigError(
+                f"[google] endpoint = {endpoint!r} in {where} must be an http(s) address, "
+                'e.g. "http://127.0.0.1:8085"; leave it out to use Google itself.'
+            )
         credentials = backend.get("credentials")
         return cls(
             network_name=str(network.get("name", "Mutual aid network")),
@@ -149,6 +164,7 @@ class Config:
             workbook=(base / str(workbook)) if workbook else None,
             spreadsheet=str(backend["spreadsheet"]) if backend.get("spreadsheet") else None,
             credentials=(base / str(credentials)) if credentials else None,
+            google_endpoint=str(endpoint) if endpoint else None,
             forms=_forms(data, where),
             tabs=_tabs(data, where),
             jobs_dir=(base / str(jobs["dir"])) if jobs.get("dir") else None,
@@ -220,6 +236,7 @@ def render_config(
     zones: tuple[str, ...] = ("Northside", "Eastside", "Southside", "Westside", "Downtown"),
     default_region: str = "US",
     timezone: str = "America/Chicago",
+    locale: str = "en_US",
     form_tabs: Mapping[str, str] | None = None,
 ) -> str:
     """The sheetsync.toml that `sheetsync init` writes, with comments for organizers."""
@@ -231,6 +248,10 @@ def render_config(
         backend_lines = f'kind = "google"\nspreadsheet = "{spreadsheet}"'
         if credentials:
             backend_lines += f'\ncredentials = "{credentials}"'
+        backend_lines += (
+            "\n# Or leave credentials out and set $GOOGLE_APPLICATION_CREDENTIALS."
+            "\n# Share the spreadsheet with the service account's client_email as Editor."
+        )
     return f"""\
 # sheetsync settings for one network. Docs: README.md and docs/forms.md.
 
@@ -243,7 +264,7 @@ default_region = "{default_region}"
 # Form timestamps and job schedules are in this time zone.
 timezone = "{timezone}"
 # How the spreadsheet writes dates, e.g. en_US: 8/31/2023 19:08:16.
-locale = "en_US"
+locale = "{locale}"
 
 [backend]
 {backend_lines}

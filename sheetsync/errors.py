@@ -45,3 +45,11 @@ class FormRowsMovedError(SheetsyncError):
 
 class StepError(SheetsyncError):
     """A pipeline step failed."""
+
+
+class AccessDeniedError(BackendError):
+    """The credentials cannot open the spreadsheet (not shared, or a revoked key)."""
+
+
+class GoogleUnavailableError(BackendError):
+    """Google kept answering 429/5xx, or not at all, past the retry policy's bounds."""

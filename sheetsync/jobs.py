@@ -161,7 +161,15 @@ def check_spreadsheet(
     ctx = StepContext(
         config, now or local_now(config), state.forms, state.tables, frames, state.schemas
     )
-    return get_step("intake")(ctx)
+    result = get_step("intake")(ctx)
+    sheet_tz = getattr(backend, "time_zone", None)
+    if sheet_tz and sheet_tz != config.timezone:
+        result.notices.append(
+            f"The spreadsheet's time zone is {sheet_tz} but sheetsync.toml says "
+            f"{config.timezone}: form timestamps are read as {config.timezone} times. Set "
+            f'timezone = "{sheet_tz}" under [network] unless the spreadsheet\'s is wrong.'
+        )
+    return result
 
 
 def local_now(config: Config) -> dt.datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,29 @@ from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import Config
 from sheetsync.schema import TableSchema, load_schemas
 
+pytest_plugins = ["tests.emulator_fixtures"]
+
 NOW = dt.datetime(2026, 11, 23, 9, 0)
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def only_loopback(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Tests never open a connection beyond 127.0.0.1: any other address fails loudly."""
+    attempts: list[object] = []
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else address
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in LOOPBACK:
+            attempts.append(address)
+            raise OSError(f"test tried to connect to {address!r}: only 127.0.0.1 is allowed")
+        real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return attempts
+
+
 ZONES = ("Northside", "Eastside", "Southside", "Westside", "Downtown")
 
 

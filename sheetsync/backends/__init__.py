@@ -16,7 +16,9 @@ def open_backend(config: Config) -> Backend:
 
         assert config.workbook is not None  # Config.from_dict requires it for "local"
         return WorkbookBackend(config.workbook)
-    raise ConfigError(
-        f'[backend] kind = "{config.backend}" is not available in this release of sheetsync; '
-        'use kind = "local" with a workbook for now.'
-    )
+    if config.backend == "google":
+        from sheetsync.backends.google import open_google_backend
+
+        assert config.spreadsheet is not None  # Config.from_dict requires it for "google"
+        return open_google_backend(config.spreadsheet, config.credentials, config.google_endpoint)
+    raise ConfigError(f'[backend] kind = "{config.backend}": use "local" or "google".')

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+
+from sheetsync.errors import MissingTabError
 
 # A cell as a backend hands it over. Text stays text: a backend must never let a string that
 # starts with "=" become a formula. None is an empty cell.
@@ -84,3 +87,24 @@ class Backend(Protocol):
         guard still holds; otherwise raise SheetChangedError and write nothing.
         """
         ...
+
+
+def missing_tab_error(tab: str, existing: Sequence[str], where: str) -> MissingTabError:
+    """A MissingTabError naming the tabs there are and the closest one."""
+    listed = ", ".join(repr(name) for name in existing) or "none"
+    folded = [name for name in existing if name.casefold().strip() == tab.casefold().strip()]
+    close = folded or difflib.get_close_matches(tab, list(existing), n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return MissingTabError(
+        f"Tab {tab!r} not found in {where} (tabs: {listed}).{hint} "
+        "Run `sheetsync init` to create sheetsync's tabs, or rename the tab back."
+    )
+
+
+def guard_text(value: Value) -> str:
+    """A cell as the text a guard compares: 17.0 is "17", TRUE for true, "" for empty."""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import io
 import os
 import secrets
@@ -16,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
-from sheetsync.backends.base import TabChanges, TabData, Value
+from sheetsync.backends.base import TabChanges, TabData, Value, guard_text, missing_tab_error
 from sheetsync.backends.xlsx_patch import patch
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
 
@@ -163,11 +162,11 @@ class WorkbookBackend:
             for guard in change.guards:
                 row = rows[guard.row - 1] if 0 < guard.row <= len(rows) else []
                 actual = row[guard.col - 1] if 0 < guard.col <= len(row) else ""
-                if _as_text(actual).strip() != guard.expected.strip():
+                if guard_text(actual).strip() != guard.expected.strip():
                     cell = f"{get_column_letter(guard.col)}{guard.row}"
                     raise SheetChangedError(
                         f"Tab {change.tab!r} in {self.path} changed while sheetsync was working: "
-                        f"cell {cell} holds {_as_text(actual)!r}, not {guard.expected!r}. "
+                        f"cell {cell} holds {guard_text(actual)!r}, not {guard.expected!r}. "
                         f"{RUN_AGAIN}"
                     )
 
@@ -240,14 +239,7 @@ class WorkbookBackend:
         )
 
     def _missing_tab(self, tab: str, existing: list[str]) -> MissingTabError:
-        listed = ", ".join(repr(name) for name in existing) or "none"
-        folded = [name for name in existing if name.casefold().strip() == tab.casefold().strip()]
-        close = folded or difflib.get_close_matches(tab, existing, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        return MissingTabError(
-            f"Tab {tab!r} not found in workbook {self.path} (tabs: {listed}).{hint} "
-            "Run `sheetsync init` to create sheetsync's tabs, or rename the tab back."
-        )
+        return missing_tab_error(tab, existing, f"workbook {self.path}")
 
 
 def _trimmed_rows(sheet: CalamineSheet) -> list[list[Value]]:
@@ -276,13 +268,6 @@ def _from_calamine(value: CalamineValue) -> Value:
         hours, minutes = divmod(minutes, 60)
         return f"{hours}:{minutes:02d}:{seconds:02d}"
     return value
-
-
-def _as_text(value: Value) -> str:
-    """A cell as the text a guard compares; 17.0 is "17" (xlsx stores every number as float)."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return "" if value is None else str(value)
 
 
 def _new_workbook(first_tab: str) -> bytes:

@@ -15,7 +15,13 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.errors import FormRowsMovedError
-from sheetsync.normalize import cell_text, dayfirst_locale, fold, format_datetime
+from sheetsync.normalize import (
+    cell_text,
+    dayfirst_locale,
+    fold,
+    format_datetime,
+    parse_timestamp,
+)
 from sheetsync.report import Issue
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import ROW, frame_of, records_of
@@ -374,7 +380,7 @@ def _errors(
                 form=table.schema.title,
                 tab=table.ref_tab or table.tab,
                 row=str(row),
-                timestamp=cell_text(raw["timestamp"]),
+                timestamp=_timestamp_text(raw["timestamp"], ctx),
                 name=cell_text(raw["name"]).strip(),
                 fields=", ".join(fields),
                 reason=" ".join(i.message for i in found),
@@ -385,3 +391,9 @@ def _errors(
         if record["status"] == "open" and record["source"] not in current:
             record["status"] = "resolved"
     return frame_of(records, schema), new_errors
+
+
+def _timestamp_text(value: object, ctx: StepContext) -> str:
+    """A response's Timestamp as sortable text; as it stands in the form when unreadable."""
+    parsed = parse_timestamp(value, dayfirst=dayfirst_locale(ctx.config.locale))
+    return format_datetime(parsed) if parsed else cell_text(value)

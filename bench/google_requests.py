@@ -1,0 +1,95 @@
+"""make bench (Google part): API requests per weekly run at sizes S, M and L, through the real
+client stack (gspread, google-auth) against the local Sheets API emulator.
+
+The request count is what matters here (Google's quota is 60 reads and 60 writes a minute per
+user); wall times include the emulator's own work in the same process, so they are not
+Google's. Usage: python bench/google_requests.py [S] [M] [L]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+from sheetsync.backends.google import GoogleBackend
+from sheetsync.bootstrap import init_spreadsheet
+from sheetsync.config import DEFAULT_FORM_TABS, Config
+from sheetsync.demo import SIZES, generate_responses
+from sheetsync.jobs import find_job, run_job
+from sheetsync.schema import load_schemas
+from sheetsync.testing.sheets_emulator import SheetsEmulator, write_service_account_key
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out" / "google"
+NOW = dt.datetime(2026, 11, 23, 9, 0)
+ZONES = ("Northside", "Eastside", "Southside", "Westside", "Downtown")
+AIM = 4  # requests per weekly run, whatever the size, unless a payload passes 2 MB
+
+
+def main(sizes: list[str]) -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    schemas = load_schemas()
+    print(
+        f"{'size':<5}{'responses':>10}{'run':>8}{'requests':>10}{'MB sent':>9}{'wall s':>8}  kinds"
+    )
+    verdicts = []
+    with SheetsEmulator() as emulator:
+        key = write_service_account_key(OUT / "key.json", emulator)
+        for size in sizes:
+            responses = generate_responses(SIZES[size], now=NOW, zones=ZONES)
+            sheets = {
+                DEFAULT_FORM_TABS[form]: [
+                    list(schemas[form].titles),
+                    *([r[n] for n in schemas[form].names] for r in responses[form]),
+                ]
+                for form in DEFAULT_FORM_TABS
+            }
+            sheet_id = emulator.create_spreadsheet(
+                f"{size} network", sheets=sheets, editors=[key["client_email"]], cols=1
+            )
+            config = Config.from_dict(
+                {
+                    "network": {"zones": list(ZONES), "timezone": "America/New_York"},
+                    "backend": {
+                        "kind": "google",
+                        "spreadsheet": sheet_id,
+                        "credentials": str(OUT / "key.json"),
+                    },
+                    "google": {"endpoint": emulator.url},
+                }
+            )
+            init_spreadsheet(_backend(config), config)
+            n = sum(len(r) for r in responses.values())
+            for run in ("first", "second"):
+                emulator.reset_requests()
+                began = time.perf_counter()
+                run_job(find_job("weekly", config), _backend(config), config, now=NOW)
+                seconds = time.perf_counter() - began
+                requests = emulator.api_requests()
+                kinds = Counter(r.kind for r in requests)
+                sent = sum(r.body_bytes for r in requests) / 1e6
+                listed = ", ".join(f"{k} x{v}" for k, v in kinds.items())
+                print(
+                    f"{size:<5}{n:>10}{run:>8}{len(requests):>10}{sent:>9.1f}{seconds:>8.1f}"
+                    f"  {listed}",
+                    flush=True,
+                )
+                verdicts.append(
+                    f"{size} {run} run: {len(requests)} requests "
+                    f"({'within' if len(requests) <= AIM else 'over'} {AIM}"
+                    f"{'' if len(requests) <= AIM else ': payloads split past 2 MB'})"
+                )
+    print("\n".join(verdicts))
+    return 0
+
+
+def _backend(config: Config) -> GoogleBackend:
+    assert config.spreadsheet and config.credentials
+    return GoogleBackend(config.spreadsheet, config.credentials, endpoint=config.google_endpoint)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or ["S", "M", "L"]))

@@ -1,0 +1,138 @@
+"""gspread's HTTP client, made to point at any Sheets endpoint and to retry with bounds.
+
+gspread takes the client class through its supported `http_client=` parameter, so nothing
+here patches gspread's module constants. gspread 6.2.1's own BackOffHTTPClient is not used:
+it retries a persistent 429 by recursion until Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import google.auth.exceptions
+import requests
+from google.auth.credentials import Credentials
+from gspread.exceptions import APIError
+from gspread.http_client import FileType, HTTPClient, ParamsType
+from requests import Response, Session
+
+from sheetsync.errors import GoogleUnavailableError
+
+GOOGLE_SHEETS = "https://sheets.googleapis.com"
+# Answers worth another try: quota (429), request timeout (408) and Google's own faults (5xx).
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded in attempts and in total time."""
+
+    attempts: int = 6
+    total_seconds: float = 120.0
+    first_delay: float = 1.0
+    max_delay: float = 32.0
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds to wait before attempt `attempt + 1` (attempt counts from 1)."""
+        if retry_after is not None:
+            return min(retry_after, self.max_delay * 2)
+        ceiling = min(self.max_delay, self.first_delay * 2 ** (attempt - 1))
+        return rng.uniform(ceiling / 2, ceiling)
+
+
+class SheetsHTTPClient(HTTPClient):
+    """An HTTPClient with an endpoint override, bounded retries and a request counter."""
+
+    def __init__(
+        self,
+        auth: Credentials,
+        session: Session | None = None,
+        *,
+        endpoint: str | None = None,
+        policy: RetryPolicy | None = None,
+        timeout: float | tuple[float, float] = (10.0, 120.0),
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        super().__init__(auth, session)
+        self.endpoint = endpoint.rstrip("/") if endpoint else None
+        self.policy = policy or RetryPolicy()
+        self.timeout = timeout
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+        self.requests_sent = 0  # every HTTP request to the Sheets API, retries included
+
+    def request(
+        self,
+        method: str,
+        endpoint: str,
+        params: ParamsType | None = None,
+        data: bytes | None = None,
+        json: Mapping[str, Any] | None = None,
+        files: FileType = None,
+        headers: MutableMapping[str, str] | None = None,
+    ) -> Response:
+        """Send one API call, retrying 429, 408, 5xx and timeouts within the policy's bounds."""
+        url = self._url(endpoint)
+        began = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            self.requests_sent += 1
+            try:
+                response = self.session.request(
+                    method=method,
+                    url=url,
+                    json=json,
+                    params=params,
+                    data=data,
+                    files=files,
+                    headers=headers,
+                    timeout=self.timeout,
+                )
+            except (google.auth.exceptions.RefreshError, google.auth.exceptions.TransportError):
+                raise  # the token endpoint: GoogleBackend explains it with the key file's details
+            except (requests.Timeout, requests.ConnectionError) as err:
+                problem, retry_after = f"no answer ({type(err).__name__})", None
+            else:
+                if response.ok:
+                    return response
+                if response.status_code not in RETRY_STATUSES:
+                    raise APIError(response)
+                problem = f"HTTP {response.status_code}"
+                retry_after = _retry_after(response.headers.get("Retry-After"))
+            wait = self.policy.delay(attempt, retry_after, self.rng)
+            spent = time.monotonic() - began
+            if attempt >= self.policy.attempts or spent + wait > self.policy.total_seconds:
+                raise GoogleUnavailableError(
+                    f"Google Sheets did not accept the request after {attempt} attempts over "
+                    f"{spent:.0f} s (last answer: {problem}). Nothing more was written by this "
+                    "run. If this is a quota limit (HTTP 429), wait a minute and run again, "
+                    "and make sure no other program uses the same service account heavily."
+                )
+            self.sleep(wait)
+
+    def _url(self, url: str) -> str:
+        if self.endpoint and url.startswith(GOOGLE_SHEETS):
+            return self.endpoint + url[len(GOOGLE_SHEETS) :]
+        return url
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After as seconds: either a number or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

@@ -1,0 +1,1 @@
+"""Test helpers shipped with sheetsync: a local Google Sheets API emulator."""
