@@ -108,3 +108,13 @@ def guard_text(value: Value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value)
+
+
+def changes_to_write(changes: Sequence[TabChanges]) -> list[TabChanges]:
+    """The changes that carry something (empty ones are not checked); one per tab at most."""
+    todo = [change for change in changes if not change.is_empty]
+    tabs = [change.tab for change in todo]
+    duplicates = sorted({tab for tab in tabs if tabs.count(tab) > 1})
+    if duplicates:
+        raise ValueError(f"apply() got more than one TabChanges for tab(s) {duplicates}")
+    return todo

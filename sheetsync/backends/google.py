@@ -30,7 +30,14 @@ from gspread import Client
 from gspread.exceptions import APIError
 from gspread.http_client import HTTPClientType
 
-from sheetsync.backends.base import TabChanges, TabData, Value, guard_text, missing_tab_error
+from sheetsync.backends.base import (
+    TabChanges,
+    TabData,
+    Value,
+    changes_to_write,
+    guard_text,
+    missing_tab_error,
+)
 from sheetsync.backends.google_http import RetryPolicy, SheetsHTTPClient
 from sheetsync.errors import (
     AccessDeniedError,
@@ -169,13 +176,9 @@ class GoogleBackend:
 
     def apply(self, changes: Sequence[TabChanges]) -> None:
         """Check, grow, then write all changes (see Backend.apply and the module docstring)."""
-        todo = [change for change in changes if not change.is_empty]
+        todo = changes_to_write(changes)
         if not todo:
             return
-        tabs = [change.tab for change in todo]
-        duplicates = sorted({tab for tab in tabs if tabs.count(tab) > 1})
-        if duplicates:
-            raise ValueError(f"apply() got more than one TabChanges for tab(s) {duplicates}")
         sheets = dict(self._sheets if self._sheets is not None else self._fetch_metadata())
         try:
             grow = self._plan_structure(todo, sheets)

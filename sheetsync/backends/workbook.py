@@ -15,7 +15,14 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
-from sheetsync.backends.base import TabChanges, TabData, Value, guard_text, missing_tab_error
+from sheetsync.backends.base import (
+    TabChanges,
+    TabData,
+    Value,
+    changes_to_write,
+    guard_text,
+    missing_tab_error,
+)
 from sheetsync.backends.xlsx_patch import patch
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
 
@@ -62,13 +69,9 @@ class WorkbookBackend:
     def apply(self, changes: Sequence[TabChanges]) -> None:
         """Write all changes at once, or nothing at all (see Backend.apply)."""
         # Empty changes carry nothing to write, so their start_row and guards are not checked.
-        todo = [change for change in changes if not change.is_empty]
+        todo = changes_to_write(changes)
         if not todo:
             return
-        tabs = [change.tab for change in todo]
-        duplicates = sorted({tab for tab in tabs if tabs.count(tab) > 1})
-        if duplicates:
-            raise ValueError(f"apply() got more than one TabChanges for tab(s) {duplicates}")
         if self.path.suffix.lower() != ".xlsx":
             # openpyxl would drop an .xlsm's macros; it cannot write .xls or .ods at all.
             raise BackendError(
