@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
@@ -85,26 +84,26 @@ def init_spreadsheet(
     return report
 
 
-FORM_TAB = re.compile(r"form responses \d+", re.IGNORECASE)
-
-
 def detect_form_tabs(backend: Backend) -> dict[str, str]:
-    """Which 'Form Responses N' tab holds which form, told apart by their headers.
+    """Which tab holds which form's responses, told apart by their question titles.
 
-    Google numbers response tabs in the order forms were linked, so the number says nothing;
-    the question titles do. Forms with no recognisable tab keep their default tab names.
+    Google numbers response tabs in the order forms were linked, and names them in the
+    owner's language ('Form responses 1', 'Respuestas de formulario 1'), so neither the
+    number nor the name says which form it is; the questions do. Every tab is scored by the
+    titles only its form asks; forms with no recognisable tab keep their default tab names.
     """
     schemas = load_schemas()
-    candidates = [t for t in backend.list_tabs() if FORM_TAB.fullmatch(t.strip())]
+    own = set(SHEETSYNC_TABS.values())
+    candidates = [t for t in backend.list_tabs() if t not in own]
     data = backend.read_tabs(candidates) if candidates else {}
     scores: list[tuple[int, str, str]] = []
     for tab, tab_data in data.items():
         header = {cell_text(h).strip().casefold() for h in tab_data.header}
         for form in FORMS:
             titles = {t.strip().casefold() for t in schemas[FORM_SCHEMAS[form]].titles}
-            # Name, phone, email and Timestamp are on every form: count what sets them apart.
-            score = len(header & titles) - len(header & _COMMON_TITLES)
-            if score > 0:
+            # Timestamp, name, phone and email are on every form: count what sets them apart.
+            score = len(header & (titles - _COMMON_TITLES))
+            if score >= 2:
                 scores.append((score, tab, form))
     found: dict[str, str] = {}
     for _, tab, form in sorted(scores, reverse=True):

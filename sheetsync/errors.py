@@ -53,3 +53,7 @@ class AccessDeniedError(BackendError):
 
 class GoogleUnavailableError(BackendError):
     """Google kept answering 429/5xx, or not at all, past the retry policy's bounds."""
+
+
+class PartlyWrittenError(BackendError):
+    """A write split into several requests failed after some of them were applied."""

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from sheetsync.backends.google import GoogleBackend, quote_tab, spreadsheet_key
+from sheetsync.backends.google import GoogleBackend, column_letter, quote_tab, spreadsheet_key
 from sheetsync.backends.google_http import RetryPolicy
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.bootstrap import init_spreadsheet
@@ -290,7 +290,7 @@ def test_an_organizer_edit_between_read_and_write_survives(network):
     network.add_form_rows("requests", [request(categories="Meals")])  # same person: updates P1
 
     def organizer_writes_a_note(emulator: SheetsEmulator) -> None:
-        cell = f"{chr(65 + notes)}2"
+        cell = f"{column_letter(notes + 1)}2"
         emulator.set_values(network.id, "People", cell, [["called Tuesday"]])
 
     network.emulator.before("values.batchUpdate", organizer_writes_a_note)
@@ -313,7 +313,7 @@ def test_rows_inserted_between_read_and_write_make_the_run_read_again(network):
         "values.batchGet", lambda e: e.before("values.batchGet", organizer_adds_a_row)
     )
     report = weekly(network.backend(), network.config)
-    assert report.outcome == "ok"
+    assert report.outcome == "ok" and report.attempts == 2
     needs = network.emulator.values(network.id, "Needs")
     assert ["", "hand-added need"] in [row[:2] for row in needs]  # kept, not overwritten
     category = needs[0].index("category")
@@ -358,7 +358,7 @@ def test_init_through_the_cli_finds_the_form_tabs_by_their_questions(
         "Westside network",
         sheets={
             "Form responses 1": [schemas["offers"].titles],
-            "Form responses 2": [schemas["requests"].titles],
+            "Respuestas de formulario 2": [schemas["requests"].titles],
             "Form responses 3": [],
         },
         editors=[client_email],
@@ -387,7 +387,7 @@ def test_init_through_the_cli_finds_the_form_tabs_by_their_questions(
     assert config.spreadsheet == key
     assert config.timezone == "Europe/London" and config.locale == "en_GB"
     assert config.form_tab("offers") == "Form responses 1"
-    assert config.form_tab("requests") == "Form responses 2"
+    assert config.form_tab("requests") == "Respuestas de formulario 2"
     tabs = GoogleBackend(key, service_account_key, endpoint=sheets_emulator.url).list_tabs()
     assert set(SHEETSYNC_TABS.values()) <= set(tabs)
 
@@ -511,3 +511,89 @@ def test_payload_parts_stay_under_the_limit_and_keep_every_row_in_order():
     assert starts[0] == 5 and starts == sorted(starts)
     assert {"range": "'Needs'!C2:D2", "values": [["met", ""]]} in parts[-1]
     assert parts[-1][-1]["range"] == "'Run log'!A3:B3"
+
+
+def many_requests(n: int) -> list[dict[str, object]]:
+    return [
+        request(
+            name=f"Neighbour {i}", email=f"n{i}@example.org", phone="", categories="Meals, Rides"
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_row_typed_just_before_a_growing_write_is_kept(network):
+    network.add_form_rows("requests", many_requests(600))  # 1200 needs: Needs must grow
+
+    def organizer_types_a_row(emulator: SheetsEmulator) -> None:
+        emulator.set_values(network.id, "People", "A2", [["", "typed by hand"]])
+
+    network.emulator.before("spreadsheets.batchUpdate", organizer_types_a_row)
+    report = weekly(network.backend(), network.config)
+    assert report.outcome == "ok" and report.attempts == 2
+    people = network.emulator.values(network.id, "People")
+    assert people[1][1] == "typed by hand"  # kept where it was typed (and given an id)
+    assert len(people) == 602  # the header, the typed row and 600 neighbours below it
+    assert len(network.emulator.values(network.id, "Needs")) == 1201
+
+
+def test_rows_sorted_between_read_and_write_are_caught_by_the_id_check(network):
+    network.add_form_rows(
+        "requests", [request(), request(name="Ann Bell", email="ann@example.org")]
+    )
+    weekly(network.backend(), network.config)
+    network.add_form_rows("requests", [request(categories="Meals", zone="Westside")])  # Maria moved
+
+    def organizer_sorts_people(emulator: SheetsEmulator) -> None:
+        rows = emulator.values(network.id, "People")
+        emulator.set_values(network.id, "People", "A2", [rows[2], rows[1]])
+
+    network.emulator.before(
+        "values.batchGet", lambda e: e.before("values.batchGet", organizer_sorts_people)
+    )
+    report = weekly(network.backend(), network.config)
+    assert report.attempts == 2
+    people = network.emulator.values(network.id, "People")
+    header = people[0]
+    by_name = {row[header.index("name")]: row for row in people[1:]}
+    assert by_name["Maria Garcia"][header.index("zone")] == "Westside"
+    assert by_name["Ann Bell"][header.index("zone")] == "Eastside"
+
+
+def test_a_split_write_failing_part_way_is_reported_and_the_next_run_completes_it(
+    network, monkeypatch
+):
+    import sheetsync.backends.google as google
+    from sheetsync.errors import PartlyWrittenError
+
+    monkeypatch.setattr(google, "MAX_PAYLOAD", 4_000)
+    network.add_form_rows("requests", many_requests(30))
+    kind = "values.batchUpdate"
+    network.emulator.before(kind, lambda e: e.before(kind, lambda e2: e2.fail(kind, 500, times=6)))
+    with pytest.raises(PartlyWrittenError, match=r"parts 1 to 1 of \d+ were written"):
+        weekly(network.backend(), network.config)
+    assert len(network.emulator.values(network.id, "Run log")) == 1  # no row for that run
+    report = weekly(network.backend(), network.config)
+    assert report.outcome == "ok"
+    people = network.emulator.values(network.id, "People")
+    names = [row[people[0].index("name")] for row in people[1:]]
+    assert sorted(names) == sorted(f"Neighbour {i}" for i in range(30))
+    needs = network.emulator.values(network.id, "Needs")
+    assert len(needs) == 61
+
+
+def test_a_grow_that_timed_out_is_not_sent_twice(network):
+    network.add_form_rows("requests", many_requests(600))
+    network.emulator.delay("spreadsheets.batchUpdate", 1.5)  # applied, but answered too late
+    report = weekly(network.backend(timeout=0.5), network.config)
+    assert report.outcome == "ok" and report.attempts == 2
+    grows = [r for r in network.emulator.api_requests() if r.kind == "spreadsheets.batchUpdate"]
+    assert len(grows) == 1
+    rows, _ = network.emulator.grid(network.id, "Needs")
+    assert rows == 1201 + google_headroom()
+
+
+def google_headroom() -> int:
+    from sheetsync.backends.google import ROW_HEADROOM
+
+    return ROW_HEADROOM

@@ -28,7 +28,8 @@ import google.auth.exceptions
 from google.oauth2 import service_account
 from gspread import Client
 from gspread.exceptions import APIError
-from gspread.http_client import HTTPClientType
+from gspread.http_client import HTTPClientType, ParamsType
+from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from sheetsync.backends.base import (
     TabChanges,
@@ -44,6 +45,7 @@ from sheetsync.errors import (
     BackendError,
     ConfigError,
     MissingTabError,
+    PartlyWrittenError,
     SheetChangedError,
     SheetsyncError,
 )
@@ -67,6 +69,11 @@ NEW_TAB_ROWS = 1000
 SPARE_COLUMNS = 4
 # Grown tabs get this many spare rows, so most runs need no grow request at all.
 ROW_HEADROOM = 500
+# Only what the check needs from a grow request's answer, not every cell's formats.
+GROW_FIELDS = (
+    "replies,updatedSpreadsheet(sheets(properties(sheetId,title),"
+    "data(startRow,startColumn,rowData(values(effectiveValue,formattedValue)))))"
+)
 RUN_AGAIN = "Nothing was written. Run the job again: sheetsync will read the sheet afresh."
 _KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _KEY = re.compile(r"[A-Za-z0-9_-]{20,}")
@@ -123,7 +130,7 @@ class GoogleBackend:
         *,
         endpoint: str | None = None,
         policy: RetryPolicy | None = None,
-        timeout: float | tuple[float, float] = (10.0, 120.0),
+        timeout: float | tuple[float, float] = (10.0, 60.0),
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.key = spreadsheet_key(spreadsheet)
@@ -190,14 +197,29 @@ class GoogleBackend:
             else:
                 found = []
             _verify(todo, checks, found)
-            for part in _payloads(todo, MAX_PAYLOAD):
-                self._call(
-                    "write the changes",
-                    lambda part=part: self.http.values_batch_update(  # type: ignore[misc]
-                        self.key,
-                        {"valueInputOption": "RAW", "data": part, "includeValuesInResponse": False},
-                    ),
-                )
+            parts = _payloads(todo, MAX_PAYLOAD)
+            for number, part in enumerate(parts, start=1):
+                try:
+                    self._call(
+                        "write the changes",
+                        lambda part=part: self.http.values_batch_update(  # type: ignore[misc]
+                            self.key,
+                            {
+                                "valueInputOption": "RAW",
+                                "data": part,
+                                "includeValuesInResponse": False,
+                            },
+                        ),
+                    )
+                except BackendError as err:
+                    if number == 1:
+                        raise
+                    raise PartlyWrittenError(
+                        f"{err} This run's changes were too big for one request: parts 1 to "
+                        f"{number - 1} of {len(parts)} were written, the rest and the Run log "
+                        "row were not. Run the job again: records are keyed by their form "
+                        "response, so it completes the rest without adding anything twice."
+                    ) from err
         finally:
             self._sheets = None  # the next read fetches the tabs afresh
 
@@ -297,6 +319,19 @@ class GoogleBackend:
         code = err.response.status_code
         message = str(err.error.get("message", "")) if isinstance(err.error, dict) else str(err)
         who = self.client_email or "the service account"
+        reasons = _reasons(err)
+        if code == 403 and "SERVICE_DISABLED" in reasons:
+            return AccessDeniedError(
+                f"The Google Sheets API is not enabled in {who}'s Google Cloud project (Google "
+                f"said: {message}). Enable it: Google Cloud console → APIs & Services → Library "
+                "→ Google Sheets API → Enable, then run again in a few minutes."
+            )
+        if code == 403 and what in ("write the changes", "create or grow tabs"):
+            return AccessDeniedError(
+                f"The service account {who} can read spreadsheet {self.key} but not edit it "
+                f"(Google said: {message}). Nothing was written. Share the spreadsheet with "
+                f"{who} as Editor, not Viewer or Commenter."
+            )
         if code == 403:
             return AccessDeniedError(
                 f"The service account {who} may not open spreadsheet {self.key} (Google said: "
@@ -387,7 +422,11 @@ class GoogleBackend:
         return requests
 
     def _grow_and_read(self, grow: list[dict[str, Any]], ranges: list[str]) -> list[Grid]:
-        """Grow the grids; the same request's answer carries the cells to check."""
+        """Grow the grids; the same request's answer carries the cells to check.
+
+        If the answer does not hold one block per range where it was asked, the cells are
+        read with a separate values.batchGet instead: the check is never skipped.
+        """
         body: dict[str, Any] = {"requests": grow}
         if ranges:
             body.update(
@@ -395,12 +434,17 @@ class GoogleBackend:
                 responseRanges=ranges,
                 responseIncludeGridData=True,
             )
-        answer = self._call("create or grow tabs", lambda: self.http.batch_update(self.key, body))
+        params: ParamsType | None = {"fields": GROW_FIELDS} if ranges else None
+        answer = self._call(
+            "create or grow tabs",
+            lambda: self.http.request(
+                "post", SPREADSHEET_BATCH_UPDATE_URL % self.key, json=body, params=params
+            ).json(),
+        )
         if not ranges:
             return []
-        sheets = answer.get("updatedSpreadsheet", {}).get("sheets", [])
         blocks: dict[str, list[Grid]] = {}
-        for sheet in sheets:
+        for sheet in answer.get("updatedSpreadsheet", {}).get("sheets", []):
             title = sheet.get("properties", {}).get("title", "")
             blocks[title] = [_grid_from_data(data) for data in sheet.get("data", [])]
         found: list[Grid] = []
@@ -410,7 +454,11 @@ class GoogleBackend:
             i = taken.get(tab, 0)
             taken[tab] = i + 1
             tab_blocks = blocks.get(tab, [])
-            found.append(tab_blocks[i] if i < len(tab_blocks) else Grid(0, 0, []))
+            if i >= len(tab_blocks) or (tab_blocks[i].row0, tab_blocks[i].col0) != _start_of(a1):
+                return self._read_checks(ranges)
+            found.append(tab_blocks[i])
+        if any(len(blocks.get(tab, [])) != n for tab, n in taken.items()):
+            return self._read_checks(ranges)
         return found
 
     def _read_checks(self, ranges: list[str]) -> list[Grid]:
@@ -657,3 +705,9 @@ def open_google_backend(
             "section shows how to create one."
         )
     return GoogleBackend(spreadsheet, path, endpoint=endpoint)
+
+
+def _reasons(err: APIError) -> set[str]:
+    """The ErrorInfo reasons in a Google error body, e.g. SERVICE_DISABLED."""
+    details = err.error.get("details", []) if isinstance(err.error, dict) else []
+    return {str(d.get("reason", "")) for d in details if isinstance(d, dict)}

@@ -21,7 +21,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import FileType, HTTPClient, ParamsType
 from requests import Response, Session
 
-from sheetsync.errors import GoogleUnavailableError
+from sheetsync.errors import GoogleUnavailableError, SheetChangedError
 
 GOOGLE_SHEETS = "https://sheets.googleapis.com"
 # Answers worth another try: quota (429), request timeout (408) and Google's own faults (5xx).
@@ -55,7 +55,7 @@ class SheetsHTTPClient(HTTPClient):
         *,
         endpoint: str | None = None,
         policy: RetryPolicy | None = None,
-        timeout: float | tuple[float, float] = (10.0, 120.0),
+        timeout: float | tuple[float, float] = (10.0, 60.0),
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
     ) -> None:
@@ -99,6 +99,7 @@ class SheetsHTTPClient(HTTPClient):
                 raise  # the token endpoint: GoogleBackend explains it with the key file's details
             except (requests.Timeout, requests.ConnectionError) as err:
                 problem, retry_after = f"no answer ({type(err).__name__})", None
+                answered = False
             else:
                 if response.ok:
                     return response
@@ -106,14 +107,28 @@ class SheetsHTTPClient(HTTPClient):
                     raise APIError(response)
                 problem = f"HTTP {response.status_code}"
                 retry_after = _retry_after(response.headers.get("Retry-After"))
+                answered = True
+            if _grows_grid(method, url) and not (answered and response.status_code == 429):
+                # addSheet and appendDimension are not safe to send twice: Google may have
+                # applied one that timed out or failed on its side. Read the sheet afresh.
+                raise SheetChangedError(
+                    f"Google did not confirm a change to the tabs' size ({problem}); it may or "
+                    "may not have been applied, so sheetsync reads the sheet again."
+                )
             wait = self.policy.delay(attempt, retry_after, self.rng)
             spent = time.monotonic() - began
             if attempt >= self.policy.attempts or spent + wait > self.policy.total_seconds:
+                outcome = (
+                    "Google may have applied the last attempt, which got no answer; run the "
+                    "job again and sheetsync will see what was written."
+                    if not answered and method.lower() != "get"
+                    else "Nothing more was written by this run."
+                )
                 raise GoogleUnavailableError(
                     f"Google Sheets did not accept the request after {attempt} attempts over "
-                    f"{spent:.0f} s (last answer: {problem}). Nothing more was written by this "
-                    "run. If this is a quota limit (HTTP 429), wait a minute and run again, "
-                    "and make sure no other program uses the same service account heavily."
+                    f"{spent:.0f} s (last answer: {problem}). {outcome} If this is a quota "
+                    "limit (HTTP 429), wait a minute and run again, and make sure no other "
+                    "program uses the same service account heavily."
                 )
             self.sleep(wait)
 
@@ -136,3 +151,9 @@ def _retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+def _grows_grid(method: str, url: str) -> bool:
+    """spreadsheets.batchUpdate (not values:batchUpdate): sheetsync sends it to add or grow tabs."""
+    path = url.split("?", 1)[0]
+    return method.lower() == "post" and path.endswith(":batchUpdate") and "/values" not in path

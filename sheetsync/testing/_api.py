@@ -199,7 +199,9 @@ def get_spreadsheet(book: Spreadsheet, query: Query) -> JsonObject:
     return masked(result, query)
 
 
-def batch_update(book: Spreadsheet, body: JsonObject, rng: random.Random) -> JsonObject:
+def batch_update(
+    book: Spreadsheet, body: JsonObject, rng: random.Random, query: Query | None = None
+) -> JsonObject:
     """spreadsheets.batchUpdate on book (a copy the caller commits only if this returns)."""
     check_fields(
         body,
@@ -213,8 +215,53 @@ def batch_update(book: Spreadsheet, body: JsonObject, rng: random.Random) -> Jso
     replies = apply_requests(book, body.get("requests") or [], rng)
     result: JsonObject = {"spreadsheetId": book.id, "replies": replies}
     if flag(body, "includeSpreadsheetInResponse"):
-        result["updatedSpreadsheet"] = spreadsheet_json(book)
+        updated = spreadsheet_json(book)
+        if flag(body, "responseIncludeGridData"):
+            _attach_grid_data(book, updated, body.get("responseRanges") or [])
+        result["updatedSpreadsheet"] = updated
+    fields = (query or {}).get("fields")
+    if fields and fields[-1]:
+        try:
+            mask = parse_mask(fields[-1])
+        except ValueError:
+            raise invalid(f"Invalid field selection {fields[-1]}") from None
+        result = apply_mask(result, mask)
     return result
+
+
+def _attach_grid_data(book: Spreadsheet, updated: JsonObject, ranges: list[str]) -> None:
+    """Each response range as a GridData block on its sheet, in the order asked, as Google
+    answers responseRanges with responseIncludeGridData: effective values, formatted text,
+    startRow/startColumn left out when 0, trailing empty rows and cells left out."""
+    by_id = {s["properties"]["sheetId"]: s for s in updated["sheets"]}
+    for text in ranges:
+        target = book.target(text)
+        area = target.area()
+        values = read(book, target, "ROWS", "UNFORMATTED_VALUE", "SERIAL_NUMBER").get("values", [])
+        block: JsonObject = {}
+        if area.row0:
+            block["startRow"] = area.row0
+        if area.col0:
+            block["startColumn"] = area.col0
+        if values:
+            block["rowData"] = [{"values": [_cell_data(v) for v in row]} for row in values]
+        by_id[target.sheet.sheet_id].setdefault("data", []).append(block)
+
+
+def _cell_data(value: object) -> JsonObject:
+    if value == "" or value is None:
+        return {}
+    if isinstance(value, bool):
+        kind, shown = "boolValue", "TRUE" if value else "FALSE"
+    elif isinstance(value, int | float):
+        kind, shown = "numberValue", str(value)
+    else:
+        kind, shown = "stringValue", str(value)
+    return {
+        "userEnteredValue": {kind: value},
+        "effectiveValue": {kind: value},
+        "formattedValue": shown,
+    }
 
 
 # --- values -------------------------------------------------------------------------------------

@@ -440,7 +440,7 @@ class SheetsEmulator:
             return _api.values_batch_get(book, query)
         work = book.copy()  # a write is committed only if all of it succeeds
         if kind == "spreadsheets.batchUpdate":
-            result = _api.batch_update(work, body, self._rng)
+            result = _api.batch_update(work, body, self._rng, query)
         elif kind == "values.update":
             result = _api.values_update(work, params["range"], query, body)
         elif kind == "values.batchUpdate":
