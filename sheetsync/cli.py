@@ -117,7 +117,22 @@ def init(
     """
     path = settings.config_path
     if path.exists():
-        click.echo(f"Kept {path}: it exists already.")
+        given = [
+            f"--{name}"
+            for name, value in (
+                ("workbook", workbook),
+                ("spreadsheet", spreadsheet),
+                ("credentials", credentials),
+            )
+            if value
+        ]
+        unused = (
+            f" {', '.join(given)} not used: to change them, edit [backend] in {path} "
+            "or remove it and run init again."
+            if given
+            else ""
+        )
+        click.echo(f"Kept {path}: it exists already.{unused}")
     elif backend == "local":
         if workbook is None:
             raise click.UsageError("--workbook PATH is needed to create a config.")

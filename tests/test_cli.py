@@ -78,10 +78,13 @@ def test_init_writes_config_and_tabs_then_changes_nothing(tmp_path, runner):
     second = runner.invoke(cli, args)
     assert second.exit_code == 0
     assert second.output.splitlines() == [
-        f"Kept {config}: it exists already.",
+        f"Kept {config}: it exists already. --workbook not used: to change them, edit "
+        f"[backend] in {config} or remove it and run init again.",
         f"workbook {tmp_path / 'network.xlsx'} has every tab and column sheetsync needs.",
     ]
     assert (tmp_path / "network.xlsx").read_bytes() == before
+    plain = runner.invoke(cli, ["--config", str(config), "init"])
+    assert plain.output.splitlines()[0] == f"Kept {config}: it exists already."
 
 
 def test_init_without_workbook_is_a_usage_error(tmp_path, runner):
