@@ -8,11 +8,12 @@ Google's. Usage: python bench/google_requests.py [S] [M] [L]
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 import time
 from collections import Counter
 from pathlib import Path
+
+from run_bench import NOW, ZONES  # the same network and clock as the workbook bench
 
 from sheetsync.backends.google import GoogleBackend
 from sheetsync.bootstrap import init_spreadsheet
@@ -24,8 +25,6 @@ from sheetsync.testing.sheets_emulator import SheetsEmulator, write_service_acco
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "google"
-NOW = dt.datetime(2026, 11, 23, 9, 0)
-ZONES = ("Northside", "Eastside", "Southside", "Westside", "Downtown")
 AIM = 4  # requests per weekly run, whatever the size, unless a payload passes 2 MB
 
 

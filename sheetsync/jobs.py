@@ -162,7 +162,7 @@ def check_spreadsheet(
         config, now or local_now(config), state.forms, state.tables, frames, state.schemas
     )
     result = get_step("intake")(ctx)
-    sheet_tz = getattr(backend, "time_zone", None)
+    sheet_tz = backend.time_zone
     if sheet_tz and sheet_tz != config.timezone:
         result.notices.append(
             f"The spreadsheet's time zone is {sheet_tz} but sheetsync.toml says "

@@ -72,6 +72,11 @@ class Backend(Protocol):
         """A short human description, e.g. "workbook demo/network.xlsx"."""
         ...
 
+    @property
+    def time_zone(self) -> str | None:
+        """The spreadsheet's own time zone, if it has one (an .xlsx file has none)."""
+        ...
+
     def list_tabs(self) -> list[str]:
         """The names of all tabs, in the spreadsheet's order."""
         ...

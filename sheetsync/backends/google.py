@@ -165,7 +165,7 @@ class GoogleBackend:
         wanted = list(dict.fromkeys(names))
         if not wanted:
             return {}
-        sheets = self._sheets if self._sheets is not None else self._fetch_metadata()
+        sheets = self._known_sheets()
         for name in wanted:
             if name not in sheets:
                 raise self._missing_tab(name, list(sheets))
@@ -186,14 +186,14 @@ class GoogleBackend:
         todo = changes_to_write(changes)
         if not todo:
             return
-        sheets = dict(self._sheets if self._sheets is not None else self._fetch_metadata())
+        sheets = dict(self._known_sheets())
         try:
             grow = self._plan_structure(todo, sheets)
             checks = _check_ranges(todo, sheets)
             if grow:
-                found = self._grow_and_read(grow, [c.a1 for c in checks])
+                found = self._grow_and_read(grow, checks)
             elif checks:
-                found = self._read_checks([c.a1 for c in checks])
+                found = self._read_checks(checks)
             else:
                 found = []
             _verify(todo, checks, found)
@@ -276,6 +276,10 @@ class GoogleBackend:
             # regional-access-boundary lookup, which would call a Google host.
             credentials._is_regional_access_boundary_lookup_required = lambda: False
         return credentials
+
+    def _known_sheets(self) -> dict[str, SheetInfo]:
+        """The tabs as read by this run's list_tabs, or read now."""
+        return self._sheets if self._sheets is not None else self._fetch_metadata()
 
     def _fetch_metadata(self) -> dict[str, SheetInfo]:
         body = self._call(
@@ -421,13 +425,14 @@ class GoogleBackend:
                 requests.append(_append_dimension(info.sheet_id, "COLUMNS", more_cols))
         return requests
 
-    def _grow_and_read(self, grow: list[dict[str, Any]], ranges: list[str]) -> list[Grid]:
+    def _grow_and_read(self, grow: list[dict[str, Any]], checks: list[Check]) -> list[Grid]:
         """Grow the grids; the same request's answer carries the cells to check.
 
         If the answer does not hold one block per range where it was asked, the cells are
         read with a separate values.batchGet instead: the check is never skipped.
         """
         body: dict[str, Any] = {"requests": grow}
+        ranges = [check.a1 for check in checks]
         if ranges:
             body.update(
                 includeSpreadsheetInResponse=True,
@@ -449,28 +454,37 @@ class GoogleBackend:
             blocks[title] = [_grid_from_data(data) for data in sheet.get("data", [])]
         found: list[Grid] = []
         taken: dict[str, int] = {}
-        for a1 in ranges:
-            tab = _tab_of(a1)
+        for check in checks:
+            tab = check.change.tab
             i = taken.get(tab, 0)
             taken[tab] = i + 1
             tab_blocks = blocks.get(tab, [])
-            if i >= len(tab_blocks) or (tab_blocks[i].row0, tab_blocks[i].col0) != _start_of(a1):
-                return self._read_checks(ranges)
+            if i >= len(tab_blocks) or (tab_blocks[i].row0, tab_blocks[i].col0) != (
+                check.row0,
+                check.col0,
+            ):
+                return self._read_checks(checks)
             found.append(tab_blocks[i])
         if any(len(blocks.get(tab, [])) != n for tab, n in taken.items()):
-            return self._read_checks(ranges)
+            return self._read_checks(checks)
         return found
 
-    def _read_checks(self, ranges: list[str]) -> list[Grid]:
+    def _read_checks(self, checks: list[Check]) -> list[Grid]:
+        ranges = [check.a1 for check in checks]
         body = self._call(
             "check the tabs before writing",
             lambda: self.http.values_batch_get(self.key, ranges, params=dict(READ_OPTIONS)),
         )
-        found = []
-        for a1, value_range in zip(ranges, body.get("valueRanges", []), strict=False):
-            row0, col0 = _start_of(a1)
-            found.append(Grid(row0, col0, [list(r) for r in value_range.get("values", [])]))
-        return found
+        answered = body.get("valueRanges", [])
+        if len(answered) != len(checks):
+            raise BackendError(
+                f"Google answered {len(answered)} ranges for the {len(checks)} sheetsync asked "
+                f"to check in spreadsheet {self.key}. {RUN_AGAIN}"
+            )
+        return [
+            Grid(check.row0, check.col0, [list(r) for r in value_range.get("values", [])])
+            for check, value_range in zip(checks, answered, strict=True)
+        ]
 
 
 @dataclass(frozen=True)
@@ -525,6 +539,8 @@ class Check:
     a1: str
     change: TabChanges
     past_end: bool
+    row0: int  # where the range starts, 0-based, as Google's GridData says it
+    col0: int = 0
 
 
 def _check_ranges(todo: list[TabChanges], sheets: dict[str, SheetInfo]) -> list[Check]:
@@ -536,20 +552,22 @@ def _check_ranges(todo: list[TabChanges], sheets: dict[str, SheetInfo]) -> list[
         tab = quote_tab(change.tab)
         info = sheets[change.tab]
         if change.start_row <= info.rows:
-            checks.append(Check(f"{tab}!{change.start_row}:{info.rows}", change, True))
+            a1 = f"{tab}!{change.start_row}:{info.rows}"
+            checks.append(Check(a1, change, True, change.start_row - 1))
         by_col: dict[int, list[int]] = {}
         for guard in change.guards:
             by_col.setdefault(guard.col, []).append(guard.row)
         for col, rows in sorted(by_col.items()):
             letter = column_letter(col)
-            checks.append(Check(f"{tab}!{letter}{min(rows)}:{letter}{max(rows)}", change, False))
+            a1 = f"{tab}!{letter}{min(rows)}:{letter}{max(rows)}"
+            checks.append(Check(a1, change, False, min(rows) - 1, col - 1))
     return checks
 
 
 def _verify(todo: list[TabChanges], checks: list[Check], found: list[Grid]) -> None:
     """Raise SheetChangedError if a tab grew or a guarded id moved since it was read."""
     grids: dict[str, list[Grid]] = {}
-    for check, grid in zip(checks, found, strict=False):
+    for check, grid in zip(checks, found, strict=True):
         change = check.change
         grids.setdefault(change.tab, []).append(grid)
         if check.past_end:
@@ -674,23 +692,6 @@ def _effective(cell: dict[str, Any]) -> Value:
         if kind in value:
             return cast(Value, value[kind])
     return cell.get("formattedValue")
-
-
-def _tab_of(a1: str) -> str:
-    """The tab of a quoted A1 range."""
-    quoted = a1.rsplit("!", 1)[0]
-    return quoted[1:-1].replace("''", "'")
-
-
-def _start_of(a1: str) -> tuple[int, int]:
-    """0-based (row, col) where a range built by _check_ranges starts."""
-    ref = a1.rsplit("!", 1)[1].split(":")[0]
-    letters = "".join(ch for ch in ref if ch.isalpha())
-    digits = "".join(ch for ch in ref if ch.isdigit())
-    col = 0
-    for ch in letters:
-        col = col * 26 + ord(ch.upper()) - 64
-    return (int(digits) - 1 if digits else 0), (col - 1 if col else 0)
 
 
 def open_google_backend(

@@ -49,6 +49,11 @@ class WorkbookBackend:
         """A short human description, e.g. "workbook demo/network.xlsx"."""
         return f"workbook {self.path}"
 
+    @property
+    def time_zone(self) -> str | None:
+        """An .xlsx workbook has no time zone of its own."""
+        return None
+
     def list_tabs(self) -> list[str]:
         """The names of all tabs in workbook order; [] if the file does not exist yet."""
         if not self.path.exists():

@@ -28,43 +28,19 @@ def run(ctx: StepContext) -> StepResult:
     for name in ("open", "matched", "met", "withdrawn"):
         add("Needs by status", name, f"needs.status.{name}", int((status == name).sum()))
     waiting = needs[status == "open"]
-    for category in categories:
-        add(
-            "Needs waiting for a volunteer, by category",
-            category,
-            f"needs.open.category.{category}",
-            int((waiting["category"] == category).sum()),
-        )
-    for zone in ctx.config.zones:
-        add(
-            "Needs waiting for a volunteer, by zone",
-            zone,
-            f"needs.open.zone.{zone}",
-            int((waiting["zone"] == zone).sum()),
-        )
     met = needs[status == "met"]
-    for category in categories:
-        add(
-            "Needs met, by category",
-            category,
-            f"needs.met.category.{category}",
-            int((met["category"] == category).sum()),
-        )
-    for zone in ctx.config.zones:
-        add(
-            "Needs met, by zone",
-            zone,
-            f"needs.met.zone.{zone}",
-            int((met["zone"] == zone).sum()),
-        )
     unmet = needs[status.isin(["open", "matched"])]
-    for category in categories:
-        add(
-            "Needs not yet met, by category",
-            category,
-            f"needs.unmet.category.{category}",
-            int((unmet["category"] == category).sum()),
-        )
+    zones = ctx.config.zones
+    for heading, state, subset, column, values in (
+        ("Needs waiting for a volunteer, by category", "open", waiting, "category", categories),
+        ("Needs waiting for a volunteer, by zone", "open", waiting, "zone", zones),
+        ("Needs met, by category", "met", met, "category", categories),
+        ("Needs met, by zone", "met", met, "zone", zones),
+        ("Needs not yet met, by category", "unmet", unmet, "category", categories),
+    ):
+        counts = subset[column].value_counts()
+        for name in values:
+            add(heading, name, f"needs.{state}.{column}.{name}", int(counts.get(name, 0)))
     opened = pd.to_datetime(waiting["opened"], errors="coerce", format="ISO8601")
     oldest = (ctx.now - opened.min()).days if opened.notna().any() else 0
     add("Waiting", "Days the oldest waiting need has waited", "needs.open.oldest_days", oldest)
