@@ -25,15 +25,20 @@ demo: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
+$(VENV)/.installed-bench: $(VENV)/.installed-dev
+	$(PIP) -e '.[bench]'
+	touch $@
+
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sheetsync tests bench
 	$(BIN)/ruff format --check sheetsync tests bench
 	$(BIN)/mypy
 
-## make bench: speed and memory of the weekly job at sizes S, M and L
-bench: $(VENV)/.installed-dev
+## make bench: speed and memory of the weekly job at sizes S, M and L; dedupe quality and speed
+bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/google_requests.py
+	$(BIN)/python bench/dedupe_bench.py
 
 clean:
 	rm -rf $(VENV) demo bench/out test-artifacts

@@ -21,6 +21,7 @@ from sheetsync import __version__
 from sheetsync.backends import open_backend
 from sheetsync.bootstrap import detect_form_tabs, init_spreadsheet
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, Config, render_config
+from sheetsync.contacts import dedupe_contacts, read_contacts, write_contacts
 from sheetsync.errors import SheetsyncError
 from sheetsync.jobs import (
     check_spreadsheet,
@@ -244,6 +245,67 @@ def run(settings: Settings, job: str, dry_run: bool, as_json: bool) -> None:
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
         return
     render_report(report, store.describe(), verbose=settings.verbose)
+
+
+@cli.command("dedupe")
+@click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out",
+    "out_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the result (.csv or .xlsx).",
+)
+@click.option(
+    "--column",
+    "columns",
+    multiple=True,
+    metavar="FIELD=HEADER",
+    help="Use the column HEADER for FIELD (name, given_name, family_name, phone, email, "
+    "address, postcode, zone, birth_date). Repeatable.",
+)
+@click.option("--sheet", help="For a workbook: the sheet to read (default: the first).")
+@click.option(
+    "--region",
+    help="Phone numbers without a country code are from this country (default: the "
+    "network's default_region in sheetsync.toml, else US).",
+)
+@pass_settings
+@handle_errors
+def dedupe_command(
+    settings: Settings,
+    input_path: Path,
+    out_path: Path,
+    columns: tuple[str, ...],
+    sheet: str | None,
+    region: str | None,
+) -> None:
+    """Find the duplicates in a contact list (CSV or XLSX) and write it with cluster_id,
+    duplicate_of, match_score and match_reason added. The input file is not changed."""
+    mapping = {}
+    for item in columns:
+        name, sep, header = item.partition("=")
+        if not sep or not name.strip() or not header.strip():
+            raise click.BadParameter(f"{item!r}: write FIELD=HEADER, e.g. phone='Mobile'.")
+        mapping[name.strip()] = header.strip()
+    if out_path.resolve() == input_path.resolve():
+        raise click.BadParameter("--out must be another file: the input is never changed.")
+    if region is None:
+        region = settings.config().default_region if settings.config_path.exists() else "US"
+    frame = read_contacts(input_path, sheet)
+    result = dedupe_contacts(frame, region.upper(), mapping)
+    write_contacts(result.frame, out_path)
+    for notice in result.notices:
+        click.echo(f"Note: {notice}", err=True)
+    used = ", ".join(f"{name} = '{header}'" for name, header in result.columns.items())
+    counts = result.counts
+    click.echo(f"Columns compared: {used}.")
+    click.echo(
+        f"{counts['rows']} rows, {counts['people']} people: {counts['duplicate_rows']} rows "
+        f"repeat an earlier one, {counts['to_review']} pairs to check by hand (match_reason "
+        f"starts 'maybe'), {counts['households']} households kept apart."
+    )
+    click.echo(f"Wrote {out_path}.")
 
 
 @cli.command("jobs")

@@ -26,6 +26,7 @@ SHEETSYNC_TABS = {
     "needs": "Needs",
     "tasks": "Tasks",
     "errors": "Errors",
+    "duplicates": "Duplicates",
     "summary": "Summary",
     "run_log": "Run log",
 }

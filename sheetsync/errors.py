@@ -57,3 +57,7 @@ class GoogleUnavailableError(BackendError):
 
 class PartlyWrittenError(BackendError):
     """A write split into several requests failed after some of them were applied."""
+
+
+class InputFileError(SheetsyncError):
+    """A file given to a command cannot be read or used."""

@@ -46,6 +46,7 @@ Step = Callable[[StepContext], StepResult]
 # Step name -> module under sheetsync.steps holding its `run`.
 STEPS: dict[str, str] = {
     "intake": "intake",
+    "dedupe": "dedupe",
     "summary": "summary",
 }
 

@@ -6,9 +6,7 @@ an edited response rewrites its own row with a new Timestamp, so it updates its 
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +22,7 @@ from sheetsync.normalize import (
 )
 from sheetsync.report import Issue
 from sheetsync.steps import StepContext, StepResult
+from sheetsync.steps.ids import Ids
 from sheetsync.tables import ROW, frame_of, records_of
 from sheetsync.validate import Validated, ValidationContext, validate_form
 
@@ -133,21 +132,6 @@ _ROWS_MOVED = (
 )
 
 
-class _Ids:
-    """Hands out the next stable id with a prefix: P0001, P0002, … after the largest seen."""
-
-    def __init__(self, prefix: str, existing: Iterable[str]) -> None:
-        self.prefix = prefix
-        pattern = re.compile(rf"{re.escape(prefix)}(\d+)$")
-        numbers = [int(m.group(1)) for x in existing if (m := pattern.match(x))]
-        self.next = max(numbers, default=0) + 1
-
-    def __call__(self) -> str:
-        value = f"{self.prefix}{self.next:04d}"
-        self.next += 1
-        return value
-
-
 def _split(text: str, sep: str = SOURCE_SEP) -> list[str]:
     return [part for part in text.split(sep) if part]
 
@@ -162,7 +146,7 @@ def _people(
 ) -> tuple[pd.DataFrame, dict[str, str], int]:
     schema = ctx.schemas["people"]
     records: list[dict[str, Any]] = records_of(ctx.frames["people"])
-    ids = _Ids("P", (r["person_id"] for r in records))
+    ids = Ids("P", (r["person_id"] for r in records))
     by_id: dict[str, dict[str, Any]] = {}
     by_ref: dict[str, str] = {}
     # Contact -> the people known by it, with their first names: a shared household phone or
@@ -261,33 +245,32 @@ def _merge_person(record: dict[str, Any], group: list[Response]) -> None:
         "has_car": ("offers",),
         "volunteer_note": ("offers",),
     }
+    # Recomputed from the responses alone, so that what dedupe copied from a linked row
+    # goes away when organizers undo the link.
     for field, forms in fields.items():
         value = _latest(group, field, forms)
-        if value is not None:
-            record[field] = _text(value)
+        record[field] = "" if value is None else _text(value)
     # Two questions, two answers: sharing a requester's contact with their volunteer, and a
     # volunteer's contact with the people they help. One must never stand in for the other.
     for form, column in (("requests", "requester_consent"), ("offers", "volunteer_consent")):
         consent = _latest(group, "consent", (form,))
-        if consent is not None:
-            record[column] = CONSENT.get(consent, "no")
+        record[column] = "" if consent is None else CONSENT.get(consent, "no")
     checkin = next((r for r in reversed(group) if r.form == "checkins"), None)
+    record.update(checkin_status="", checkin_hours="", checkin_date="", checkin_note="")
     if checkin is not None:
         status = checkin.values["checkin_status"].split(" ", 1)[0]
         record["checkin_status"] = CHECKIN.get(status, "")
         record["checkin_hours"] = cell_text(checkin.values["checkin_hours"])
         record["checkin_date"] = checkin.ts.date().isoformat()
         record["checkin_note"] = checkin.values["checkin_note"]
-    roles = set(_split(record["roles"], ", "))
+    roles = set()
     if any(r.form == "requests" for r in group):
         roles.add("requester")
     if any(r.form in ("offers", "checkins") for r in group):
         roles.add("volunteer")
     record["roles"] = ", ".join(sorted(roles))
-    first = group[0].ts.date().isoformat()
-    last = group[-1].ts.date().isoformat()
-    record["first_seen"] = min(filter(None, [record["first_seen"], first]))
-    record["last_seen"] = max(filter(None, [record["last_seen"], last]))
+    record["first_seen"] = group[0].ts.date().isoformat()
+    record["last_seen"] = group[-1].ts.date().isoformat()
     refs = set(_split(record["source"]))
     refs.update(r.ref for r in group)
     record["source"] = SOURCE_SEP.join(sorted(refs, key=_ref_key))
@@ -298,7 +281,7 @@ def _needs(
 ) -> tuple[pd.DataFrame, int]:
     schema = ctx.schemas["needs"]
     records: list[dict[str, Any]] = records_of(ctx.frames["needs"])
-    ids = _Ids("N", (r["need_id"] for r in records))
+    ids = Ids("N", (r["need_id"] for r in records))
     by_key = {(r["source"], r["category"]): r for r in records if r["need_id"]}
     asked: dict[str, set[str]] = {ref: set() for ref in gone}
     new_needs = 0
@@ -343,7 +326,7 @@ def _needs(
     for record in records:
         categories = asked.get(record["source"])
         taken_out = categories is not None and record["category"] not in categories
-        if taken_out and record["status"] == "open":
+        if taken_out and record["status"] in ("open", "duplicate"):
             # The response was edited to drop this category, made invalid, or cleared.
             record["status"] = "withdrawn"
     return frame_of(records, schema), new_needs
@@ -354,7 +337,7 @@ def _errors(
 ) -> tuple[pd.DataFrame, int]:
     schema = ctx.schemas["errors"]
     records: list[dict[str, Any]] = records_of(ctx.frames["errors"])
-    ids = _Ids("E", (r["error_id"] for r in records))
+    ids = Ids("E", (r["error_id"] for r in records))
     by_source = {r["source"]: r for r in records if r["source"]}
     by_row: dict[str, list[Issue]] = defaultdict(list)
     for issue in issues:

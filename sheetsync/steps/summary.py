@@ -14,7 +14,8 @@ from sheetsync.tables import ROW, frame_of
 def run(ctx: StepContext) -> StepResult:
     """Recompute every figure; rows are keyed by `metric`, so only changed values are written."""
     needs = ctx.frames["needs"]
-    people = ctx.frames["people"]
+    # A row linked to an earlier person (duplicate_of) is not another person.
+    people = ctx.frames["people"][ctx.frames["people"]["duplicate_of"] == ""]
     errors = ctx.frames["errors"]
     categories = ctx.forms["requests"].schema.field("categories").enum or ()
     week_ago = ctx.now - dt.timedelta(days=7)
@@ -25,7 +26,7 @@ def run(ctx: StepContext) -> StepResult:
         figures.append((section, item, key, value))
 
     status = needs["status"]
-    for name in ("open", "matched", "met", "withdrawn"):
+    for name in ("open", "matched", "met", "withdrawn", "duplicate"):
         add("Needs by status", name, f"needs.status.{name}", int((status == name).sum()))
     waiting = needs[status == "open"]
     met = needs[status == "met"]
@@ -80,6 +81,20 @@ def run(ctx: StepContext) -> StepResult:
         "Form responses waiting to be fixed (Errors tab)",
         "errors.open",
         len(waiting_errors),
+    )
+
+    duplicates = ctx.frames["duplicates"]
+    add(
+        "Duplicates",
+        "Pairs of people waiting for your decision (Duplicates tab)",
+        "duplicates.to_review",
+        int((duplicates["status"] == "to review").sum()),
+    )
+    add(
+        "Duplicates",
+        "Households (people sharing a phone or address)",
+        "people.households",
+        people["household"].replace("", pd.NA).nunique(),
     )
 
     # A row copied by hand would repeat a metric: the first one is the one sheetsync updates.

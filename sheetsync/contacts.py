@@ -1,0 +1,219 @@
+"""Deduplicate any contact list (CSV or XLSX): the standalone `sheetsync dedupe` command.
+
+The output is the input, every row and column in its order, plus four columns:
+cluster_id (rows of one person share it), duplicate_of (the row number of the person's
+first row, when this row repeats it), match_score and match_reason. Rows are named by
+their row number in the file (the header is row 1), as a spreadsheet shows them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from sheetsync.errors import InputFileError
+from sheetsync.linkage import Linkage, find_duplicates
+from sheetsync.normalize import fold
+
+OUTPUT_COLUMNS = ("cluster_id", "duplicate_of", "match_score", "match_reason")
+# Field -> headers it is recognised by (folded, punctuation as spaces); English and Spanish.
+# Exact matches win; otherwise a header containing one of the longer names as words.
+HEADERS: dict[str, tuple[str, ...]] = {
+    "given_name": ("first name", "given name", "forename", "first", "primer nombre"),
+    "family_name": ("last name", "surname", "family name", "last", "apellido", "apellidos"),
+    # after the two above, so that "First name" is not taken for a full name
+    "name": ("name", "full name", "your name", "contact name", "nombre", "nombre completo"),
+    "phone": (
+        "phone",
+        "phone number",
+        "telephone",
+        "tel",
+        "mobile",
+        "cell",
+        "cell phone",
+        "mobile number",
+        "whatsapp",
+        "telefono",
+        "celular",
+        "movil",
+    ),
+    "email": ("email", "e mail", "email address", "mail", "correo", "correo electronico"),
+    "address": ("address", "street address", "street", "home address", "direccion", "domicilio"),
+    "postcode": ("postcode", "post code", "postal code", "zip", "zip code", "codigo postal"),
+    "zone": ("zone", "neighbourhood", "neighborhood", "area", "district", "barrio", "zona"),
+    "birth_date": ("date of birth", "dob", "birth date", "birthday", "fecha de nacimiento"),
+}
+_PUNCTUATION = re.compile(r"[^\w]+")
+
+
+@dataclass
+class ContactsResult:
+    """The deduplicated list and what was found."""
+
+    frame: pd.DataFrame
+    columns: dict[str, str]  # field -> the header used
+    linkage: Linkage
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        clusters = self.linkage.cluster_members().values()
+        return {
+            "rows": len(self.frame),
+            "people": len(clusters),
+            "duplicate_rows": sum(len(m) - 1 for m in clusters),
+            "to_review": len(self.linkage.review),
+            "households": len(set(self.linkage.household_of.values())),
+        }
+
+
+def read_contacts(path: Path, sheet: str | None = None) -> pd.DataFrame:
+    """A CSV or XLSX file's rows as text; for a workbook, its first sheet unless named."""
+    if not path.exists():
+        raise InputFileError(f"{path} does not exist. Give the path of a .csv or .xlsx file.")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(
+                path, sheet_name=sheet or 0, dtype=str, keep_default_na=False, engine="calamine"
+            )
+        elif suffix in (".csv", ".txt"):
+            frame = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+                sep=None,
+                engine="python",
+            )
+        else:
+            raise InputFileError(
+                f"{path}: sheetsync reads .csv and .xlsx files. Save the list as one of them "
+                "(File → Download → CSV, in Google Sheets)."
+            )
+    except UnicodeDecodeError as err:
+        raise InputFileError(
+            f"{path} is not UTF-8 text ({err.reason} at byte {err.start}). Save it as "
+            "'CSV UTF-8' and try again."
+        ) from err
+    except ValueError as err:  # unknown sheet name, a file that is not a workbook
+        raise InputFileError(f"{path} cannot be read: {err}") from err
+    frame.columns = [str(c).strip() for c in frame.columns]
+    return frame
+
+
+def recognise_columns(
+    headers: list[str], mapping: Mapping[str, str] | None = None
+) -> tuple[dict[str, str], list[str]]:
+    """Field -> header, from --column mappings first, then common header names."""
+    notices: list[str] = []
+    found: dict[str, str] = {}
+    for name, header in (mapping or {}).items():
+        if name not in HEADERS:
+            raise InputFileError(
+                f"--column {name}=…: {name!r} is not a field sheetsync compares. "
+                f"Use one of {', '.join(HEADERS)}."
+            )
+        if header not in headers:
+            close = difflib.get_close_matches(header, headers, n=1, cutoff=0.5)
+            hint = f" Did you mean '{close[0]}'?" if close else ""
+            raise InputFileError(
+                f"--column {name}={header}: no column is titled '{header}'.{hint} "
+                f"The columns are: {', '.join(headers)}."
+            )
+        found[name] = header
+    taken = set(found.values())
+    folded = {h: _PUNCTUATION.sub(" ", fold(h)).strip() for h in headers}
+    for name, known in HEADERS.items():
+        if name in found:
+            continue
+        exact = [h for h in headers if h not in taken and folded[h] in known]
+        loose = [
+            h
+            for h in headers
+            if h not in taken
+            and any(re.search(rf"\b{re.escape(k)}\b", folded[h]) for k in known if len(k) > 3)
+        ]
+        matches = exact or loose
+        if matches:
+            found[name] = matches[0]
+            taken.add(matches[0])
+            if len(matches) > 1:
+                notices.append(
+                    f"Columns {', '.join(repr(m) for m in matches)} could all be the {name}; "
+                    f"used '{matches[0]}'. Choose another with --column {name}=HEADER."
+                )
+    if "name" in found and ("given_name" in found or "family_name" in found):
+        found.pop("name")  # separate first and last names say more than a full name
+    if not ({"name", "given_name", "family_name"} & found.keys()):
+        raise InputFileError(
+            "No name column found (looked for "
+            f"{', '.join(repr(h) for h in (*HEADERS['name'][:2], 'first name', 'last name'))}"
+            f"…). The columns are: {', '.join(headers)}. Say which holds the name with "
+            "--column name=HEADER (or given_name= and family_name=)."
+        )
+    return found, notices
+
+
+def dedupe_contacts(
+    frame: pd.DataFrame, region: str, mapping: Mapping[str, str] | None = None
+) -> ContactsResult:
+    """Find the duplicates in a contact list; return it with the four result columns."""
+    columns, notices = recognise_columns(list(frame.columns), mapping)
+    replaced = [c for c in OUTPUT_COLUMNS if c in frame.columns]
+    if replaced:
+        notices.append(f"The input already had {', '.join(replaced)}: replaced with new results.")
+        frame = frame.drop(columns=replaced)
+    rows = [str(n) for n in range(2, len(frame) + 2)]  # as the file numbers them
+    records = pd.DataFrame({"id": rows})
+    for name, header in columns.items():
+        records[name] = frame[header].tolist()
+    linkage = find_duplicates(records, region)
+    out = frame.copy()
+    cluster_of: dict[str, str] = {}
+    for number, members in enumerate(
+        (m for _, m in sorted(linkage.cluster_members().items(), key=lambda kv: int(kv[0]))),
+        start=1,
+    ):
+        for member in members:
+            cluster_of[member] = f"C{number:04d}"
+    score: dict[str, str] = {}
+    reason: dict[str, str] = {}
+    for pair in linkage.links:
+        later = max(pair.a, pair.b, key=int)
+        if later not in reason or float(score[later]) < pair.score:
+            score[later] = f"{pair.score:.2f}"
+            reason[later] = f"same person as row {min(pair.a, pair.b, key=int)}: {pair.reason}"
+    for pair in sorted(linkage.review, key=lambda p: -p.score):
+        for this, other in ((pair.a, pair.b), (pair.b, pair.a)):
+            if this not in reason:
+                score[this] = f"{pair.score:.2f}"
+                reason[this] = f"maybe the same person as row {other} (check): {pair.reason}"
+    homes: dict[str, list[str]] = {}
+    for rid, first in linkage.household_of.items():
+        homes.setdefault(first, []).append(rid)
+    for members in homes.values():
+        for rid in members:
+            others = ", ".join(m for m in sorted(members, key=int) if m != rid)
+            reason.setdefault(rid, f"a different person in one household with row {others}")
+    out["cluster_id"] = [cluster_of[r] for r in rows]
+    out["duplicate_of"] = [linkage.kept_of[r] if linkage.kept_of[r] != r else "" for r in rows]
+    out["match_score"] = [score.get(r, "") for r in rows]
+    out["match_reason"] = [reason.get(r, "") for r in rows]
+    return ContactsResult(out, columns, linkage, notices)
+
+
+def write_contacts(frame: pd.DataFrame, path: Path) -> None:
+    """Write the result as CSV (UTF-8, as Excel and Google Sheets open it) or XLSX."""
+    try:
+        if path.suffix.lower() == ".xlsx":
+            frame.to_excel(path, index=False)
+        else:
+            frame.to_csv(path, index=False, encoding="utf-8-sig")
+    except OSError as err:
+        raise InputFileError(f"Cannot write {path}: {err.strerror}.") from err

@@ -1,0 +1,59 @@
+"""Find the records of one person among contact records, without merging households.
+
+`find_duplicates(records, region)` normalises (prepare.py), builds candidate pairs from
+blocks that share a key (blocking.py), scores each pair (compare.py), then clusters the
+certain pairs with a union-find that refuses to join two groups holding records that are
+surely different people (clusters.py). The core never drops a record: every id is in
+`kept_of`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from sheetsync.linkage.blocking import candidate_pairs
+from sheetsync.linkage.clusters import Linkage, Pair, cluster, pair_key
+from sheetsync.linkage.compare import Verdict, compare
+from sheetsync.linkage.prepare import prepare
+
+__all__ = ["Linkage", "Pair", "Verdict", "find_duplicates", "pair_key"]
+
+
+def find_duplicates(
+    records: pd.DataFrame,
+    region: str = "US",
+    decisions: Mapping[tuple[str, str], str] | None = None,
+) -> Linkage:
+    """Link the records of one person; list the uncertain pairs; mark households.
+
+    `records` holds an `id` column (unique) and any of name (or given_name and family_name),
+    phone, email, address, postcode, zone, birth_date. The first record of a cluster, in the
+    frame's order, is the one kept. `decisions` maps `pair_key(a, b)` to "same" or
+    "different", as organizers decided; they override the scores.
+    """
+    prepared = prepare(records, region)
+    if len(set(prepared.ids)) != len(prepared.ids) or "" in prepared.ids:
+        raise ValueError("find_duplicates needs a unique, non-empty id for every record")
+    index = {rid: k for k, rid in enumerate(prepared.ids)}
+    decided: dict[tuple[int, int], str] = {}
+    for (a, b), decision in (decisions or {}).items():
+        if a in index and b in index and a != b:
+            i, j = sorted((index[a], index[b]))
+            decided[(i, j)] = decision
+    pairs = candidate_pairs(prepared)
+    scored: dict[tuple[int, int], Pair] = {}
+    for i, j in sorted(pairs | decided.keys()):
+        result = compare(prepared, i, j)
+        if result.verdict is Verdict.DIFFERENT and (i, j) not in decided:
+            continue
+        scored[(i, j)] = Pair(
+            a=prepared.ids[i],
+            b=prepared.ids[j],
+            score=result.score,
+            weight=result.weight,
+            verdict=result.verdict,
+            reason=result.reason,
+        )
+    return cluster(prepared, scored, decided, compared=len(pairs))

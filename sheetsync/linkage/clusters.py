@@ -1,0 +1,156 @@
+"""Scored pairs → clusters of one person each, and households of different people.
+
+Organizers' "same" decisions are joined first. Then certain pairs join, strongest first,
+through a union-find that refuses a join when the two groups hold a pair of records that
+are surely different people (clearly different given names, Jr./Sr.) or that organizers
+marked "different". So Ana and her brother Luis are never chained together through the
+landline they share with an "A. Ruiz" who matches both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sheetsync.linkage.compare import Verdict, names_clash
+from sheetsync.linkage.prepare import Prepared
+
+# A "household" bigger than this is a building, shelter or office sharing an address.
+MAX_HOUSEHOLD = 8
+# Joining stops growing a cluster past this many records; the rest go to review.
+MAX_CLUSTER = 25
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two records compared: their ids, score (0–1), verdict and the evidence."""
+
+    a: str
+    b: str
+    score: float
+    weight: float
+    verdict: Verdict
+    reason: str
+
+
+@dataclass
+class Linkage:
+    """The result: each record's kept record, the linked and uncertain pairs, households."""
+
+    kept_of: dict[str, str]
+    links: list[Pair] = field(default_factory=list)
+    review: list[Pair] = field(default_factory=list)
+    household_of: dict[str, str] = field(default_factory=dict)
+    pairs: dict[tuple[str, str], Pair] = field(default_factory=dict)  # by pair_key
+    compared: int = 0
+    refused: int = 0  # certain pairs not joined because it would merge different people
+
+    def cluster_members(self) -> dict[str, list[str]]:
+        """Kept id -> the ids of its cluster, kept first."""
+        members: dict[str, list[str]] = {}
+        for rid, kept in self.kept_of.items():
+            members.setdefault(kept, []).append(rid)
+        return members
+
+
+def pair_key(a: str, b: str) -> tuple[str, str]:
+    """The order-free key of a pair of ids."""
+    return (a, b) if a <= b else (b, a)
+
+
+class _Groups:
+    """Union-find over record indexes; the root is the group's lowest index (kept record)."""
+
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+        self.members: dict[int, list[int]] = {}
+
+    def find(self, k: int) -> int:
+        root = k
+        while self.parent[root] != root:
+            root = self.parent[root]
+        while self.parent[k] != root:
+            self.parent[k], k = root, self.parent[k]
+        return root
+
+    def group(self, root: int) -> list[int]:
+        return self.members.get(root, [root])
+
+    def join(self, a: int, b: int) -> None:
+        ra, rb = sorted((self.find(a), self.find(b)))
+        if ra == rb:
+            return
+        self.parent[rb] = ra
+        self.members[ra] = self.group(ra) + self.group(rb)
+        self.members.pop(rb, None)
+
+
+def cluster(
+    p: Prepared,
+    scored: dict[tuple[int, int], Pair],
+    decisions: dict[tuple[int, int], str],
+    compared: int,
+) -> Linkage:
+    """Join certain and organizer-confirmed pairs into clusters; list what to ask about."""
+    groups = _Groups(len(p))
+    apart = {pair for pair, decision in decisions.items() if decision == "different"}
+    for (i, j), decision in sorted(decisions.items()):
+        if decision == "same":
+            groups.join(i, j)
+    refused = 0
+    certain = [
+        (pair.weight, i, j)
+        for (i, j), pair in scored.items()
+        if pair.verdict is Verdict.LINK and (i, j) not in decisions
+    ]
+    for _, i, j in sorted(certain, key=lambda t: (-t[0], t[1], t[2])):
+        ri, rj = groups.find(i), groups.find(j)
+        if ri == rj:
+            continue
+        a, b = groups.group(ri), groups.group(rj)
+        if len(a) + len(b) > MAX_CLUSTER or _kept_apart(p, a, b, apart):
+            refused += 1
+            continue
+        groups.join(i, j)
+
+    kept_of = {p.ids[k]: p.ids[groups.find(k)] for k in range(len(p))}
+    linkage = Linkage(kept_of=kept_of, compared=compared, refused=refused)
+    for (i, j), pair in scored.items():
+        linkage.pairs[pair_key(pair.a, pair.b)] = pair
+        together = groups.find(i) == groups.find(j)
+        decided = (i, j) in decisions  # organizers said: same, or kept apart
+        if pair.verdict is Verdict.LINK and together:
+            linkage.links.append(pair)
+        elif pair.verdict in (Verdict.LINK, Verdict.REVIEW) and not together and not decided:
+            linkage.review.append(pair)
+    linkage.household_of = _households(p, groups, scored)
+    return linkage
+
+
+def _kept_apart(p: Prepared, a: Iterable[int], b: list[int], apart: set[tuple[int, int]]) -> bool:
+    """Whether any record of group a and any of group b are surely different people."""
+    for i in a:
+        for j in b:
+            key = (i, j) if i < j else (j, i)
+            if key in apart or names_clash(p, i, j):
+                return True
+    return False
+
+
+def _households(
+    p: Prepared, groups: _Groups, scored: dict[tuple[int, int], Pair]
+) -> dict[str, str]:
+    """Different people who share a phone, address or email: id -> the household's first id."""
+    homes = _Groups(len(p))
+    for (i, j), pair in scored.items():
+        if pair.verdict is Verdict.HOUSEHOLD and groups.find(i) != groups.find(j):
+            homes.join(groups.find(i), groups.find(j))
+    for k in range(len(p)):
+        homes.join(k, groups.find(k))
+    household_of: dict[str, str] = {}
+    for root, members in homes.members.items():
+        people = {groups.find(k) for k in members}
+        if 2 <= len(people) <= MAX_HOUSEHOLD:
+            for k in members:
+                household_of[p.ids[k]] = p.ids[root]
+    return household_of

@@ -1,0 +1,312 @@
+"""Score a pair of records: field by field, with weights and the evidence in plain words.
+
+The weights are Fellegi–Sunter style log2 likelihood ratios, set by hand and tuned on the
+labelled generator in bench/ (sheetsync.testing.contacts_generator): agreement on a field
+adds log2(m/u), disagreement subtracts. A family name's weight follows how common it is in
+the data, so "Garcia" counts for less than "Oyelaran".
+
+Two rules sit above the weights, because a false merge hides a person who asked for help:
+- clearly different given names (not a nickname, short form, typo or swap) are two people,
+  whatever else they share — a household sharing a phone, an address or an email;
+- names that only nearly match (a nickname, a typo) link automatically only with personal
+  evidence (the same email or birth date) or two shared contacts; otherwise organizers decide.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.fuzz import token_sort_ratio
+
+from sheetsync.linkage.prepare import Prepared
+from sheetsync.nicknames import formal_names
+
+LINK_WEIGHT = 11.0  # at or above: the same person, linked without asking
+REVIEW_WEIGHT = 6.0  # at or above (and below LINK_WEIGHT): organizers decide
+
+
+class Verdict(StrEnum):
+    """What the comparison of two records concluded."""
+
+    LINK = "link"
+    REVIEW = "review"
+    HOUSEHOLD = "household"  # different people sharing a phone, address or email
+    DIFFERENT = "different"
+
+
+class GivenMatch(StrEnum):
+    """How two given names compare."""
+
+    SAME = "same"
+    NICKNAME = "nickname"
+    SHORT = "short form"
+    INITIAL = "initial"
+    TYPO = "typo"
+    CLOSE = "close"
+    MISSING = "missing"
+    CLASH = "clash"
+
+
+_GIVEN_WEIGHT = {
+    GivenMatch.SAME: 3.0,
+    GivenMatch.NICKNAME: 3.0,
+    GivenMatch.SHORT: 2.0,
+    GivenMatch.TYPO: 2.0,
+    GivenMatch.INITIAL: 1.0,
+    GivenMatch.CLOSE: 0.5,
+    GivenMatch.MISSING: 0.0,
+    GivenMatch.CLASH: -6.0,
+}
+# Pairs of given names that differ by their last letter are usually a brother and a sister.
+_GENDER_ENDINGS = {"a", "o", "e"}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome for one pair: weight, verdict, the 0–1 score shown, and the evidence."""
+
+    weight: float
+    verdict: Verdict
+    evidence: tuple[str, ...]
+
+    @property
+    def score(self) -> float:
+        """A 0–1 confidence: 0.05 at the review threshold, 0.95 at the link threshold."""
+        middle = (LINK_WEIGHT + REVIEW_WEIGHT) / 2
+        slope = math.log(19) / (LINK_WEIGHT - middle)
+        return round(1 / (1 + math.exp(-slope * (self.weight - middle))), 2)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.evidence)
+
+
+def compare_given(a: str, b: str, formal_a: frozenset[str], formal_b: frozenset[str]) -> GivenMatch:
+    """Compare two folded given names."""
+    if not a or not b:
+        return GivenMatch.MISSING
+    if a == b:
+        return GivenMatch.SAME
+    if formal_a & formal_b:
+        return GivenMatch.NICKNAME
+    if len(a) == 1 or len(b) == 1:
+        return GivenMatch.INITIAL if a[0] == b[0] else GivenMatch.CLASH
+    if _gender_pair(a, b):
+        return GivenMatch.CLASH
+    short, long = sorted((a, b), key=len)
+    if len(short) >= 3 and long.startswith(short):
+        return GivenMatch.SHORT
+    similarity = JaroWinkler.normalized_similarity(a, b)
+    if similarity >= 0.92 or (similarity >= 0.88 and min(len(a), len(b)) >= 6):
+        return GivenMatch.TYPO
+    if len(a) == len(b) >= 4 and _transposed(a, b):  # "Amria" for "Maria"
+        return GivenMatch.TYPO
+    if similarity >= 0.85:
+        return GivenMatch.CLOSE
+    return GivenMatch.CLASH
+
+
+def _transposed(a: str, b: str) -> bool:
+    """Same letters with two neighbours swapped."""
+    diffs = [k for k in range(len(a)) if a[k] != b[k]]
+    return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]
+
+
+def _gender_pair(a: str, b: str) -> bool:
+    """Mario/Maria, Daniel/Daniela, Juan/Juana: one letter at the end tells two people apart."""
+    if len(a) == len(b):
+        return a[:-1] == b[:-1] and {a[-1], b[-1]} <= _GENDER_ENDINGS
+    short, long = sorted((a, b), key=len)
+    return len(long) == len(short) + 1 and long.startswith(short) and long[-1] in "ae"
+
+
+def names_clash(p: Prepared, i: int, j: int) -> bool:
+    """Whether two records are surely two people by their names (or Jr./Sr.)."""
+    if p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j]:
+        return True
+    given = compare_given(p.given[i], p.given[j], p.formal[i], p.formal[j])
+    return given is GivenMatch.CLASH and not _swapped(p, i, j)
+
+
+def _swapped(p: Prepared, i: int, j: int) -> bool:
+    """ "Smith John" / "John Smith" (or "Smith Johnny"): given and family typed the other way."""
+    if not (p.given[i] and p.given[j] and p.family[i] and p.family[j]):
+        return False
+    return _name_alike(p.given[i], p.family[j]) and _name_alike(p.family[i], p.given[j])
+
+
+def _name_alike(a: str, b: str) -> bool:
+    """Two folded names the same, a nickname, a short form or a typo of each other."""
+    match = compare_given(a, b, formal_names(a), formal_names(b))
+    return match in (GivenMatch.SAME, GivenMatch.NICKNAME, GivenMatch.SHORT, GivenMatch.TYPO)
+
+
+def _family(p: Prepared, i: int, j: int) -> tuple[float, str]:
+    a, b = p.family[i], p.family[j]
+    if not a or not b:
+        return 0.0, ""
+    if a == b:
+        return _common_name_weight(p, a), "same family name"
+    if p.family_tokens[i] & p.family_tokens[j]:
+        shared = min(p.family_tokens[i] & p.family_tokens[j])
+        return min(_common_name_weight(p, shared), 3.5), "a family name in common"
+    similarity = JaroWinkler.normalized_similarity(a, b)
+    if similarity >= 0.92:
+        return 2.5, f"family names close ({similarity:.2f})"
+    if similarity >= 0.85:
+        return 1.0, f"family names somewhat alike ({similarity:.2f})"
+    return -3.0, "different family names"
+
+
+def _common_name_weight(p: Prepared, family: str) -> float:
+    """log2(m/u) for agreeing on this family name: rarer names are stronger evidence."""
+    count = max(1, min(p.family_count[t] for t in family.split()))
+    return min(4.5, max(2.0, math.log2(0.9 * len(p) / count)))
+
+
+def compare(p: Prepared, i: int, j: int) -> Comparison:
+    """Compare records i and j of a prepared set."""
+    evidence: list[str] = []
+    weight = 0.0
+    shared = 0  # contacts a household may share: phone, address
+    personal = False  # evidence one person does not share: email, birth date
+    agreed = 0  # fields other than the name that agree
+
+    for values, same_w, diff_w, label in (
+        (p.phone, 6.0, -3.5, "phone"),
+        (p.email, 7.0, -2.5, "email"),
+    ):
+        if values[i] and values[j]:
+            if values[i] == values[j]:
+                weight += same_w
+                evidence.append(f"same {label}")
+                agreed += 1
+                shared += label == "phone"
+                personal = personal or label == "email"
+            elif (
+                label == "email"
+                and len(p.email_user[i]) >= 5
+                and (p.email_user[i] == p.email_user[j])
+            ):
+                # Neutral: people with the same name often pick the same handle.
+                evidence.append("same email name at another provider")
+            else:
+                weight += diff_w
+                evidence.append(f"different {label}s")
+
+    swapped = False
+    given = compare_given(p.given[i], p.given[j], p.formal[i], p.formal[j])
+    family_w, family_text = _family(p, i, j)
+    if (given is GivenMatch.CLASH or family_w < 0) and _swapped(p, i, j):
+        swapped = True
+        given = GivenMatch.TYPO
+        family_w = 2.5
+        family_text = "given and family names swapped"
+    weight += _GIVEN_WEIGHT[given] + family_w
+    evidence.insert(0, _names_evidence(p, i, j, given, family_text))
+
+    if p.address[i] and p.address[j]:
+        if p.address[i] == p.address[j]:
+            weight += 3.0
+            shared += 1
+            agreed += 1
+            evidence.append("same address")
+        elif token_sort_ratio(p.address[i], p.address[j]) >= 90:
+            weight += 2.0
+            shared += 1
+            agreed += 1
+            evidence.append("addresses alike")
+        else:
+            weight -= 2.5
+            evidence.append("different addresses")
+    if p.postcode[i] and p.postcode[j]:
+        same = p.postcode[i] == p.postcode[j]
+        weight += 1.0 if same else -1.0
+        agreed += same
+        evidence.append("same postcode" if same else "different postcodes")
+    elif p.zone[i] and p.zone[j]:
+        same = p.zone[i] == p.zone[j]
+        weight += 0.5 if same else -1.0
+        agreed += same
+        evidence.append("same zone" if same else "different zones")
+    if p.birth[i] and p.birth[j]:
+        if p.birth[i] == p.birth[j]:
+            weight += 6.0
+            personal = True
+            agreed += 1
+            evidence.append("same birth date")
+        elif _one_slip(p.birth[i], p.birth[j]):
+            weight += 2.0
+            agreed += 1
+            evidence.append("birth dates one digit apart")
+        else:
+            weight -= 5.0
+            evidence.append("different birth dates")
+
+    facts = _Facts(given, swapped, family_w < 0, shared, personal, agreed)
+    verdict = _verdict(p, i, j, weight, facts)
+    return Comparison(weight=weight, verdict=verdict, evidence=tuple(evidence))
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the verdict rules look at beyond the weight."""
+
+    given: GivenMatch
+    swapped: bool
+    family_differs: bool
+    shared: int  # contacts a household may share that agree: phone, address
+    personal: bool  # the same email or birth date
+    agreed: int  # fields other than the name that agree
+
+
+def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdict:
+    given, swapped, shared, personal = facts.given, facts.swapped, facts.shared, facts.personal
+    clash = given is GivenMatch.CLASH or (
+        p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j]
+    )
+    if clash:
+        shares = shared or (p.email[i] and p.email[i] == p.email[j])
+        return Verdict.HOUSEHOLD if shares else Verdict.DIFFERENT
+    if weight >= LINK_WEIGHT and facts.family_differs:
+        # "Nguyen Hung" / "Nguyen Quang" (family name first), or a new married name: asked.
+        return Verdict.REVIEW
+    if weight >= LINK_WEIGHT:
+        certain_name = given is GivenMatch.SAME and not swapped
+        other_name = given in (GivenMatch.NICKNAME, GivenMatch.SHORT)
+        fuzzy = (GivenMatch.TYPO, GivenMatch.INITIAL)
+        if personal and (certain_name or other_name or swapped or given in fuzzy):
+            return Verdict.LINK
+        if certain_name and (shared or p.family[i] == p.family[j]):
+            return Verdict.LINK
+        # A household can hold a Mark and a Mary, a Jon and a Joan: with only a shared phone
+        # and address, a typo-like difference is for organizers to judge.
+        if other_name and shared >= 2:
+            return Verdict.LINK
+        return Verdict.REVIEW
+    # Names alone never make a pair worth asking about: something else must agree.
+    if weight >= REVIEW_WEIGHT and facts.agreed:
+        return Verdict.REVIEW
+    return Verdict.DIFFERENT
+
+
+def _names_evidence(p: Prepared, i: int, j: int, given: GivenMatch, family_text: str) -> str:
+    a, b = p.names[i], p.names[j]
+    if a.casefold() == b.casefold():
+        return "same name"
+    similarity = token_sort_ratio(f"{p.given[i]} {p.family[i]}", f"{p.given[j]} {p.family[j]}")
+    text = f"names '{a}' / '{b}' {similarity / 100:.2f}"
+    notes = [f"first names: {given.value}"] if given is not GivenMatch.SAME else []
+    if family_text and family_text != "same family name":
+        notes.append(family_text)
+    return f"{text} ({', '.join(notes)})" if notes else text
+
+
+def _one_slip(a: str, b: str) -> bool:
+    """Two dates written the same but for one wrong or two swapped digits."""
+    if len(a) != len(b):
+        return False
+    return sum(x != y for x, y in zip(a, b, strict=True)) == 1 or _transposed(a, b)

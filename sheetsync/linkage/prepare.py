@@ -1,0 +1,206 @@
+"""Contact records → comparable keys: folded names, E.164 phones, canonical emails, addresses."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import jellyfish
+import pandas as pd
+import phonenumbers
+
+from sheetsync.nicknames import formal_names
+from sheetsync.normalize import fold
+
+FIELDS = ("id", "name", "given_name", "family_name", "phone", "email", "address", "postcode")
+FIELDS_MORE = ("zone", "birth_date")
+
+# Hyphens and apostrophes join: "Jean-Baptiste" is one name, "O'Brien" is "obrien".
+_NOT_NAME = re.compile(r"[^\w\s]|[\d_]")
+_NOT_WORD = re.compile(r"[^\w\s]|_")
+# Generational suffixes tell a father from a son with the same name; titles tell nothing.
+_SUFFIXES = {"jr": "jr", "junior": "jr", "sr": "sr", "senior": "sr", "ii": "ii", "iii": "iii"}
+_TITLES = {"mr", "mrs", "ms", "miss", "dr", "sra", "srta", "don", "dona", "mx"}
+# Providers that deliver a.b+tag@ to ab@: dots only for Gmail, "+tags" for these.
+_DOTS_IGNORED = {"gmail.com"}
+_PLUS_TAGS = {
+    "gmail.com",
+    "outlook.com",
+    "hotmail.com",
+    "live.com",
+    "msn.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "fastmail.com",
+    "proton.me",
+    "protonmail.com",
+}
+_DOMAIN_ALIASES = {"googlemail.com": "gmail.com"}
+_ADDRESS_WORDS = {
+    "street": "st",
+    "avenue": "ave",
+    "av": "ave",
+    "road": "rd",
+    "boulevard": "blvd",
+    "drive": "dr",
+    "lane": "ln",
+    "place": "pl",
+    "court": "ct",
+    "terrace": "ter",
+    "highway": "hwy",
+    "apartment": "apt",
+    "unit": "apt",
+    "suite": "apt",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
+    "calle": "c",
+    "avenida": "ave",
+}
+
+
+@dataclass
+class Prepared:
+    """Column lists of comparable keys, one entry per record, in the input's order."""
+
+    ids: list[str]
+    names: list[str]  # as given, for evidence
+    given: list[str]  # folded first given name
+    family: list[str]  # folded family name(s), space separated
+    family_tokens: list[frozenset[str]]
+    formal: list[frozenset[str]]  # formal names the given name may stand for
+    suffix: list[str]
+    phone: list[str]
+    email: list[str]
+    email_user: list[str]  # the part before @, for "same name at another provider"
+    address: list[str]
+    postcode: list[str]
+    zone: list[str]
+    birth: list[str]
+    family_count: Counter[str] = field(default_factory=Counter)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def prepare(records: pd.DataFrame, region: str) -> Prepared:
+    """Normalise a frame of contact records (missing columns count as empty)."""
+    n = len(records)
+
+    def column(name: str) -> list[str]:
+        if name not in records.columns:
+            return [""] * n
+        return ["" if v is None or v != v else str(v) for v in records[name].tolist()]
+
+    ids = column("id")
+    names, given, family, suffix = [], [], [], []
+    if "given_name" in records.columns or "family_name" in records.columns:
+        pairs = zip(column("given_name"), column("family_name"), strict=True)
+        for g, f in pairs:
+            names.append(f"{g} {f}".strip())
+            gn, _, sx1 = split_name(g)
+            fn_given, fn_family, sx2 = split_name(f)
+            given.append(gn)
+            family.append(" ".join(filter(None, [fn_given, fn_family])))
+            suffix.append(sx1 or sx2)
+    else:
+        for raw in column("name"):
+            names.append(raw.strip())
+            g, f, sx = split_name(raw)
+            given.append(g)
+            family.append(f)
+            suffix.append(sx)
+    phone_of = _phone_normaliser(region)
+    emails = [email_key(e) for e in column("email")]
+    prepared = Prepared(
+        ids=ids,
+        names=names,
+        given=given,
+        family=family,
+        family_tokens=[frozenset(f.split()) for f in family],
+        formal=[formal_names(g) if g else frozenset() for g in given],
+        suffix=suffix,
+        phone=[phone_of(p) for p in column("phone")],
+        email=emails,
+        email_user=[e.partition("@")[0] for e in emails],
+        address=[address_key(a) for a in column("address")],
+        postcode=[_compact(p) for p in column("postcode")],
+        zone=[fold(z) for z in column("zone")],
+        birth=[_compact(b) for b in column("birth_date")],
+    )
+    prepared.family_count = Counter(t for tokens in prepared.family_tokens for t in tokens)
+    return prepared
+
+
+@lru_cache(maxsize=200_000)
+def split_name(raw: str) -> tuple[str, str, str]:
+    """(given, family, suffix), folded: "GARCÍA, María Elena" -> ("maria", "elena garcia", "")."""
+    text = raw
+    if "," in text:  # "Family, Given"
+        family, _, given = text.partition(",")
+        text = f"{given} {family}"
+    words = _NOT_NAME.sub("", fold(text)).split()
+    suffix = ""
+    kept: list[str] = []
+    for w in words:
+        if w in _SUFFIXES:
+            suffix = _SUFFIXES[w]
+        elif kept or w not in _TITLES or len(words) <= 2:  # "Dr Ana Ruiz", not "Don Ruiz"
+            kept.append(w)
+    if not kept:
+        return "", "", suffix
+    return kept[0], " ".join(kept[1:]), suffix
+
+
+def email_key(raw: str) -> str:
+    """An address as its mailbox receives it: lower case; Gmail dots and +tags dropped."""
+    text = raw.strip().casefold()
+    user, at, domain = text.rpartition("@")
+    if not at or not user or "." not in domain:
+        return ""
+    domain = _DOMAIN_ALIASES.get(domain, domain)
+    if domain in _PLUS_TAGS:
+        user = user.partition("+")[0]
+    if domain in _DOTS_IGNORED:
+        user = user.replace(".", "")
+    return f"{user}@{domain}"
+
+
+@lru_cache(maxsize=200_000)
+def address_key(raw: str) -> str:
+    """An address with common words abbreviated: "12 Main Street, Apt 3" -> "12 main st apt 3"."""
+    words = _NOT_WORD.sub(" ", fold(raw).replace("#", " apt ")).split()
+    return " ".join(_ADDRESS_WORDS.get(w, w) for w in words)
+
+
+def family_key(word: str) -> str:
+    """A phonetic key of a family name, for blocking: "Smyth" and "Smith" share it."""
+    return jellyfish.metaphone(word) or word
+
+
+def _compact(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def _phone_normaliser(region: str) -> Callable[[str], str]:
+    @lru_cache(maxsize=200_000)
+    def phone_key(raw: str) -> str:
+        text = raw.strip()
+        if not text:
+            return ""
+        if text.startswith("+") and text[1:].isdigit():
+            return text  # already E.164, as sheetsync's People tab holds phones
+        try:
+            number = phonenumbers.parse(text, region)
+        except phonenumbers.NumberParseException:
+            return ""
+        if not phonenumbers.is_possible_number(number):
+            return ""
+        return f"+{number.country_code}{number.national_number}"
+
+    return phone_key

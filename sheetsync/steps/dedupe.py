@@ -1,0 +1,259 @@
+"""dedupe: link People rows of one person, ask organizers about uncertain pairs, mark households.
+
+Runs after intake on every run and recomputes from scratch, so the result depends only on
+the People rows and the organizers' decisions on the Duplicates tab: a decision changed or
+cleared is undone on the next run. Nothing is deleted. A linked row keeps its own data and
+gets `duplicate_of`; the kept person shows the newest answers of all their rows (as intake
+does for one person's responses), and their needs point to the kept person.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import pandas as pd
+
+from sheetsync.linkage import Linkage, Pair, find_duplicates, pair_key
+from sheetsync.normalize import fold, format_datetime
+from sheetsync.report import Issue, Severity
+from sheetsync.steps import StepContext, StepResult
+from sheetsync.steps.ids import Ids, id_number
+from sheetsync.tables import ROW, frame_of, records_of
+
+SAME, DIFFERENT = "same", "different"
+# What organizers may write in the decision column, folded; English and Spanish.
+_DECISIONS = {
+    **dict.fromkeys(("same", "yes", "y", "si", "s", "same person", "misma", "mismo"), SAME),
+    **dict.fromkeys(("different", "no", "n", "not same", "diferente", "distinct"), DIFFERENT),
+}
+# The kept person takes each of these from the newest of their rows that answered it.
+_FOLLOWED = (
+    "name",
+    "phone",
+    "email",
+    "zone",
+    "languages",
+    "contact_pref",
+    "availability",
+    "offers_note",
+    "weekly_capacity",
+    "has_car",
+    "volunteer_note",
+    "requester_consent",
+    "volunteer_consent",
+)
+_CHECKIN = ("checkin_status", "checkin_hours", "checkin_date", "checkin_note")
+# Needs that still wait for help: a second ask for the same category joins the first.
+_STANDING = ("open", "matched")
+_URGENCY_ORDER = ("today", "this week", "whenever")
+
+
+def run(ctx: StepContext) -> StepResult:
+    """Link, review and mark households among People; fold repeated needs into one."""
+    people = records_of(ctx.frames["people"])
+    pairs_rows = records_of(ctx.frames["duplicates"])
+    decisions, issues = _read_decisions(ctx, pairs_rows)
+    # The earliest id is kept: order by the id's number, rows without one at the end.
+    people.sort(key=lambda r: (id_number(r["person_id"]), r[ROW]))
+    listed = [r for r in people if r["person_id"]]
+    frame = pd.DataFrame(
+        {
+            "id": [r["person_id"] for r in listed],
+            "name": [r["name"] for r in listed],
+            "phone": [r["phone"] for r in listed],
+            "email": [r["email"] for r in listed],
+            "zone": [r["zone"] for r in listed],
+        }
+    )
+    linkage = find_duplicates(frame, ctx.config.default_region, decisions)
+    by_id = {r["person_id"]: r for r in listed}
+    linked = _apply_links(by_id, linkage)
+    households = _apply_households(by_id, linkage)
+    needs, repeated = _fold_needs(ctx, linkage)
+    pairs, to_review = _pairs_tab(ctx, pairs_rows, by_id, linkage, decisions)
+    people.sort(key=lambda r: r[ROW] or float("inf"))
+    return StepResult(
+        frames={
+            "people": frame_of(people, ctx.schemas["people"]),
+            "needs": needs,
+            "duplicates": pairs,
+        },
+        counts={
+            "compared": linkage.compared,
+            "linked_people": linked,
+            "to_review": to_review,
+            "households": households,
+            "repeated_needs": repeated,
+        },
+        issues=issues,
+    )
+
+
+def _read_decisions(
+    ctx: StepContext, rows: list[dict[str, Any]]
+) -> tuple[dict[tuple[str, str], str], list[Issue]]:
+    """The organizers' marks, by pair; a mark that is neither same nor different is reported."""
+    decisions: dict[tuple[str, str], str] = {}
+    issues: list[Issue] = []
+    tab = ctx.tables["duplicates"].tab
+    for row in rows:
+        mark = fold(row["decision"])
+        if not mark or not row["person_a"] or not row["person_b"]:
+            continue
+        decision = _DECISIONS.get(mark)
+        if decision is None:
+            issues.append(
+                Issue(
+                    tab=tab,
+                    row=int(row[ROW]),
+                    field="decision",
+                    code="unknown-decision",
+                    message=(
+                        f"Decision {row['decision']!r} on {tab} row {row[ROW]} is not "
+                        "understood: write same or different, or leave it empty. Until "
+                        "then sheetsync treats the pair as undecided."
+                    ),
+                    severity=Severity.WARNING,
+                )
+            )
+            continue
+        decisions[pair_key(row["person_a"], row["person_b"])] = decision
+    return decisions, issues
+
+
+def _apply_links(by_id: dict[str, dict[str, Any]], linkage: Linkage) -> int:
+    """Set duplicate_of; give each kept person the newest answers of all their rows."""
+    for pid, record in by_id.items():
+        kept = linkage.kept_of[pid]
+        record["duplicate_of"] = "" if kept == pid else kept
+    linked = 0
+    for kept, members in linkage.cluster_members().items():
+        if len(members) == 1:
+            continue
+        linked += len(members) - 1
+        rows = sorted((by_id[m] for m in members), key=lambda r: r["last_seen"])
+        target = by_id[kept]
+        for name in _FOLLOWED:
+            newest = next((r[name] for r in reversed(rows) if r[name]), "")
+            if newest:
+                target[name] = newest
+        checked = [r for r in rows if r["checkin_date"]]
+        if checked:
+            latest = max(checked, key=lambda r: r["checkin_date"])
+            for name in _CHECKIN:
+                target[name] = latest[name]
+        for name in ("roles", "offers"):
+            values = {v for r in rows for v in r[name].split(", ") if v}
+            target[name] = ", ".join(sorted(values))
+        target["first_seen"] = min((r["first_seen"] for r in rows if r["first_seen"]), default="")
+        target["last_seen"] = max((r["last_seen"] for r in rows), default="")
+    return linked
+
+
+def _apply_households(by_id: dict[str, dict[str, Any]], linkage: Linkage) -> int:
+    """Mark different people sharing a phone, address or email as one household."""
+    for record in by_id.values():
+        record["household"] = ""
+    firsts = set()
+    for pid, first in linkage.household_of.items():
+        by_id[pid]["household"] = f"H{first[1:]}" if first[:1] == "P" else f"H-{first}"
+        firsts.add(first)
+    return len(firsts)
+
+
+def _fold_needs(ctx: StepContext, linkage: Linkage) -> tuple[pd.DataFrame, int]:
+    """Needs follow the kept person; a repeated ask for a standing need joins the first one."""
+    needs = records_of(ctx.frames["needs"])
+    for need in needs:
+        need["person_id"] = linkage.kept_of.get(need["person_id"], need["person_id"])
+        if need["status"] == "duplicate":
+            need["status"] = "open"  # decided again below, from the current links
+        need["duplicate_of"] = ""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for need in needs:
+        if need["person_id"] and need["status"] in _STANDING:
+            groups[(need["person_id"], need["category"])].append(need)
+    repeated = 0
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        group.sort(key=lambda n: (n["opened"], id_number(n["need_id"])))
+        first, *later = group
+        for need in later:
+            if need["status"] != "open":
+                continue  # a task is already on it: organizers decide
+            need["status"] = "duplicate"
+            need["duplicate_of"] = first["need_id"]
+            repeated += 1
+            if _urgency_rank(need["urgency"]) < _urgency_rank(first["urgency"]):
+                first["urgency"] = need["urgency"]
+    return frame_of(needs, ctx.schemas["needs"]), repeated
+
+
+def _urgency_rank(urgency: str) -> int:
+    text = fold(urgency)
+    for rank, word in enumerate(_URGENCY_ORDER):
+        if word in text:
+            return rank
+    return len(_URGENCY_ORDER)
+
+
+def _pairs_tab(
+    ctx: StepContext,
+    rows: list[dict[str, Any]],
+    by_id: dict[str, dict[str, Any]],
+    linkage: Linkage,
+    decisions: dict[tuple[str, str], str],
+) -> tuple[pd.DataFrame, int]:
+    """Bring the Duplicates tab up to date; rows are found by their pair of ids."""
+    now = format_datetime(ctx.now)
+    ids = Ids("D", (r["pair_id"] for r in rows))
+    by_pair = {pair_key(r["person_a"], r["person_b"]): r for r in rows if r["person_a"]}
+    found: dict[tuple[str, str], Pair] = {}
+    for listed in sorted(linkage.review, key=lambda p: (-p.score, p.a, p.b)):
+        found[pair_key(listed.a, listed.b)] = listed
+    for linked in linkage.links:
+        found.setdefault(pair_key(linked.a, linked.b), linked)
+    for key in dict.fromkeys([*found, *by_pair]):
+        record = by_pair.get(key)
+        if record is None:
+            first = found[key]  # person_a is the earlier id: the person kept
+            record = {name: "" for name in ctx.schemas["duplicates"].names}
+            record.update(pair_id=ids(), person_a=first.a, person_b=first.b, first_seen=now)
+            record[ROW] = 0
+            by_pair[key] = record
+            rows.append(record)
+        pair = found.get(key) or linkage.pairs.get(key)
+        new = {
+            "name_a": _name(by_id, record["person_a"], record["name_a"]),
+            "name_b": _name(by_id, record["person_b"], record["name_b"]),
+            "score": f"{pair.score:.2f}" if pair else record["score"],
+            "evidence": pair.reason if pair else record["evidence"],
+            "status": _status(key, linkage, decisions, key in found),
+        }
+        if any(record[k] != v for k, v in new.items()):
+            record.update(new, updated=now)
+    to_review = sum(r["status"] == "to review" for r in rows)
+    return frame_of(rows, ctx.schemas["duplicates"]), to_review
+
+
+def _name(by_id: dict[str, dict[str, Any]], pid: str, old: str) -> str:
+    return str(by_id[pid]["name"]) if pid in by_id else old
+
+
+def _status(
+    key: tuple[str, str],
+    linkage: Linkage,
+    decisions: dict[tuple[str, str], str],
+    found: bool,
+) -> str:
+    decision = decisions.get(key)
+    together = linkage.kept_of.get(key[0], key[0]) == linkage.kept_of.get(key[1], key[1])
+    if decision == DIFFERENT:
+        return "kept apart"
+    if decision == SAME:
+        return "linked by organizers" if together else "kept apart"
+    if together:
+        return "linked"
+    return "to review" if found else "no longer alike"

@@ -1,0 +1,151 @@
+"""`sheetsync dedupe INPUT --out OUTPUT`: any contact list, CSV or XLSX."""
+
+from __future__ import annotations
+
+import csv
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from sheetsync.cli import cli
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def run(runner, tmp_path, *args):
+    return runner.invoke(cli, ["--config", str(tmp_path / "none.toml"), "dedupe", *args])
+
+
+def read_csv(path):
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_csv_with_spanish_headers(runner, tmp_path):
+    source = tmp_path / "contactos.csv"
+    source.write_text(
+        "Nombre completo,Teléfono (WhatsApp),Correo electrónico,Barrio,Notas\n"
+        "Robert Smith,(212) 555-0142,rob.smith@gmail.com,East,first\n"
+        "Bob Smith,+1 212 555 0142,robsmith@gmail.com,East,second\n"
+        "Ana Ruiz,718-555-0100,ana@example.org,West,\n"
+        "Luis Ruiz,718 555 0100,,West,\n"
+        "Guadalupe Soto,917-555-0123,lupe@example.org,North,\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    result = run(runner, tmp_path, str(source), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "Columns compared: name = 'Nombre completo', phone = 'Teléfono (WhatsApp)', "
+        "email = 'Correo electrónico', zone = 'Barrio'.",
+        "5 rows, 4 people: 1 rows repeat an earlier one, 0 pairs to check by hand "
+        "(match_reason starts 'maybe'), 1 households kept apart.",
+        f"Wrote {out}.",
+    ]
+    rows = read_csv(out)
+    assert [r["Notas"] for r in rows] == ["first", "second", "", "", ""]  # input kept
+    assert list(rows[0])[-4:] == ["cluster_id", "duplicate_of", "match_score", "match_reason"]
+    assert [(r["cluster_id"], r["duplicate_of"]) for r in rows] == [
+        ("C0001", ""),
+        ("C0001", "2"),
+        ("C0002", ""),
+        ("C0003", ""),
+        ("C0004", ""),
+    ]
+    assert rows[1]["match_score"] == "1.00"
+    assert rows[1]["match_reason"].startswith("same person as row 2: names 'Robert Smith'")
+    assert rows[2]["match_reason"] == "a different person in one household with row 5"
+    assert rows[4]["match_reason"] == ""
+
+
+def test_xlsx_with_first_and_last_name_and_a_mapped_column(runner, tmp_path):
+    source = tmp_path / "list.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Volunteers 2026"
+    sheet.append(["Surname", "First Name", "Cel.", "Email Address", "Postal Code"])
+    sheet.append(["García", "José", "2125550177", "jose@example.org", "10001"])
+    sheet.append(["Garcia", "Pepe", "212-555-0177", "jose@example.org", "10001"])
+    sheet.append(["Nguyen", "Mai", "3475550188", "", "11201"])
+    book.save(source)
+    out = tmp_path / "out.csv"
+    result = run(runner, tmp_path, str(source), "--out", str(out), "--column", "phone=Cel.")
+    assert result.exit_code == 0, result.output
+    assert "given_name = 'First Name'" in result.stdout
+    assert "family_name = 'Surname'" in result.stdout
+    assert "phone = 'Cel.'" in result.stdout
+    rows = read_csv(out)
+    assert [r["duplicate_of"] for r in rows] == ["", "2", ""]
+    assert "first names: nickname" in rows[1]["match_reason"]
+
+
+def test_uncertain_pairs_are_marked_maybe(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "name,phone,email\n"
+        "Robert Smith,212 555 0142,rob@example.org\n"
+        "Bob Smith,2125550142,bob@other.org\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.csv"
+    assert run(runner, tmp_path, str(source), "--out", str(out)).exit_code == 0
+    rows = read_csv(out)
+    assert [r["duplicate_of"] for r in rows] == ["", ""]
+    assert rows[1]["match_reason"].startswith("maybe the same person as row 2 (check): ")
+    assert rows[0]["match_reason"].startswith("maybe the same person as row 3 (check): ")
+
+
+def test_rerun_on_its_own_output_replaces_the_result_columns(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("name,phone\nAna Ruiz,718 555 0100\nAna Ruiz,7185550100\n", "utf-8")
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert run(runner, tmp_path, str(source), "--out", str(first)).exit_code == 0
+    result = run(runner, tmp_path, str(first), "--out", str(second))
+    assert result.exit_code == 0
+    assert "replaced with new results" in result.stderr
+    assert read_csv(first) == read_csv(second)
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        (
+            "Phone,Email\n1,a@b.org\n",
+            [],
+            "No name column found",
+        ),
+        (
+            "name,Cell\nAna,1\n",
+            ["--column", "phone=Celular"],
+            "--column phone=Celular: no column is titled 'Celular'. Did you mean 'Cell'?",
+        ),
+        (
+            "name,Cell\nAna,1\n",
+            ["--column", "mobile=Cell"],
+            "'mobile' is not a field sheetsync compares",
+        ),
+    ],
+)
+def test_clear_errors(runner, tmp_path, content, args, message):
+    source = tmp_path / "in.csv"
+    source.write_text(content, "utf-8")
+    result = run(runner, tmp_path, str(source), "--out", str(tmp_path / "o.csv"), *args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_refuses_to_overwrite_the_input_and_missing_files(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("name\nAna\n", "utf-8")
+    result = run(runner, tmp_path, str(source), "--out", str(source))
+    assert result.exit_code == 2
+    assert "the input is never changed" in result.stderr
+    assert source.read_text("utf-8") == "name\nAna\n"
+    result = run(runner, tmp_path, str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o.csv"))
+    assert result.exit_code == 1
+    assert "nope.csv does not exist" in result.stderr

@@ -1,0 +1,241 @@
+"""The dedupe step through the real pipeline on a temp workbook: People, Needs, Duplicates."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sheetsync.backends.base import CellUpdate, TabChanges
+from sheetsync.jobs import find_job, read_state, run_job
+from tests.conftest import NOW, checkin, offer, request
+
+
+def weekly(backend, config, **kwargs):
+    return run_job(find_job("weekly", config), backend, config, now=NOW, **kwargs)
+
+
+def records(backend, config, logical):
+    return read_state(backend, config).tables[logical].frame.to_dict("records")
+
+
+def people(backend, config):
+    return {p["person_id"]: p for p in records(backend, config, "people")}
+
+
+def decide(backend, config, pair_id, decision):
+    """An organizer writes in the Duplicates tab's decision column."""
+    table = read_state(backend, config).tables["duplicates"]
+    [row] = [r["_row"] for r in table.frame.to_dict("records") if r["pair_id"] == pair_id]
+    column = table.columns["decision"] + 1
+    backend.apply(
+        [
+            TabChanges(
+                tab=table.tab,
+                start_row=table.n_rows + 1,
+                update=[CellUpdate(row, column, decision)],
+            )
+        ]
+    )
+
+
+def later(days, **answers):
+    return request(timestamp=dt.datetime(2026, 11, 20, 10, 0) + dt.timedelta(days=days), **answers)
+
+
+def test_nickname_with_the_same_email_is_linked_and_explained(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name="Robert Smith", phone="201 555 0111", email="rob.smith@gmail.com"),
+        later(1, name="Bob Smith", phone="", email="robsmith+help@gmail.com", categories="Rides"),
+    )
+    report = weekly(backend, config)
+    assert report.step("dedupe").counts["linked_people"] == 1
+    found = people(backend, config)
+    assert found["P0002"]["duplicate_of"] == "P0001"
+    assert found["P0001"]["duplicate_of"] == ""
+    assert found["P0002"]["name"] == "Bob Smith"  # the duplicate row keeps its own data
+    [pair] = records(backend, config, "duplicates")
+    assert (pair["person_a"], pair["person_b"], pair["status"]) == ("P0001", "P0002", "linked")
+    assert "first names: nickname" in pair["evidence"]
+    assert "same email" in pair["evidence"]
+    # Its need follows the kept person.
+    needs = {n["category"]: n for n in records(backend, config, "needs")}
+    assert needs["Rides"]["person_id"] == "P0001"
+
+
+def test_typo_phone_format_and_swapped_names(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name="Maria Garcia", phone="(201) 555-0143", email="maria@example.org"),
+        later(1, name="Garcia Maria", phone="+1 201 555 0143", email="maria@example.org"),
+        later(2, name="Maira Garcia", phone="201.555.0143", email="maria@example.org"),
+    )
+    weekly(backend, config)
+    found = people(backend, config)
+    # Intake already joins a response with the same contact and first name; the swapped and
+    # the misspelt ones are linked by dedupe.
+    linked = {pid: p["duplicate_of"] for pid, p in found.items()}
+    assert sorted(linked.values()) == ["", "P0001", "P0001"]
+
+
+def test_uncertain_pair_waits_for_organizers_and_decision_is_remembered(
+    backend, config, add_responses
+):
+    add_responses(
+        "requests",
+        request(name="Robert Smith", phone="201 555 0111", email="rob@example.org"),
+        later(1, name="Bob Smith", phone="2015550111", email="bob@other.org"),
+    )
+    report = weekly(backend, config)
+    assert report.step("dedupe").counts["to_review"] == 1
+    [pair] = records(backend, config, "duplicates")
+    assert pair["status"] == "to review"
+    assert pair["evidence"].startswith("names 'Robert Smith' / 'Bob Smith'")
+    assert "same phone" in pair["evidence"]
+    assert people(backend, config)["P0002"]["duplicate_of"] == ""
+
+    decide(backend, config, pair["pair_id"], "Different")
+    report = weekly(backend, config)
+    [pair] = records(backend, config, "duplicates")
+    assert pair["status"] == "kept apart"
+    assert report.step("dedupe").counts["to_review"] == 0
+    # Never asked again: a third run changes nothing on the tab.
+    third = weekly(backend, config)
+    assert all(t.tab != "Duplicates" for t in third.tabs)
+    assert people(backend, config)["P0002"]["duplicate_of"] == ""
+
+
+def test_same_decision_links_and_clearing_it_undoes(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name="Robert Smith", phone="201 555 0111", email="rob@example.org"),
+        later(1, name="Bob Smith", phone="2015550111", email="bob@other.org", categories="Rides"),
+    )
+    weekly(backend, config)
+    [pair] = records(backend, config, "duplicates")
+    decide(backend, config, pair["pair_id"], "same")
+    weekly(backend, config)
+    assert people(backend, config)["P0002"]["duplicate_of"] == "P0001"
+    assert records(backend, config, "duplicates")[0]["status"] == "linked by organizers"
+    rides = [n for n in records(backend, config, "needs") if n["category"] == "Rides"]
+    assert rides[0]["person_id"] == "P0001"
+
+    decide(backend, config, pair["pair_id"], "")
+    weekly(backend, config)
+    assert people(backend, config)["P0002"]["duplicate_of"] == ""
+    assert records(backend, config, "duplicates")[0]["status"] == "to review"
+    rides = [n for n in records(backend, config, "needs") if n["category"] == "Rides"]
+    assert rides[0]["person_id"] == "P0002"
+
+
+def test_undoing_an_automatic_link_restores_both_people(backend, config, add_responses):
+    add_responses("offers", offer(name="Samuel Lee", phone="", email="sam@example.net"))
+    add_responses(
+        "requests", request(name="Sam Lee", phone="201-555-0170", email="sam@example.net")
+    )
+    add_responses("checkins", checkin(name="Sam Lee", email="sam@example.net"))
+    weekly(backend, config)
+    found = people(backend, config)
+    kept, linked = found["P0001"], found["P0002"]
+    # The kept row shows the newest answers of both rows, as for one person's responses.
+    assert (kept["name"], linked["name"]) == ("Sam Lee", "Sam Lee")
+    assert linked["duplicate_of"] == "P0001"
+    # The kept person carries the linked row's request and check-in.
+    assert kept["roles"] == "requester, volunteer"
+    assert kept["checkin_status"] == "green"
+    assert kept["phone"] == "+12015550170"
+    needs = records(backend, config, "needs")
+    assert {n["person_id"] for n in needs} == {"P0001"}
+
+    [pair] = records(backend, config, "duplicates")
+    assert pair["status"] == "linked"
+    decide(backend, config, pair["pair_id"], "different")
+    weekly(backend, config)
+    found = people(backend, config)
+    assert found["P0002"]["duplicate_of"] == ""
+    assert (found["P0001"]["name"], found["P0001"]["roles"]) == ("Samuel Lee", "volunteer")
+    assert (found["P0001"]["checkin_status"], found["P0001"]["phone"]) == ("", "")
+    assert found["P0002"]["checkin_status"] == "green"
+    assert {n["person_id"] for n in records(backend, config, "needs")} == {"P0002"}
+    assert records(backend, config, "duplicates")[0]["status"] == "kept apart"
+
+
+def test_household_sharing_a_phone_and_email_stays_two_people(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name="Ana Ruiz", phone="201 555 0100", email="ruiz.family@example.org"),
+        later(1, name="Luis Ruiz", phone="201 555 0100", email="ruiz.family@example.org"),
+        later(2, name="Mario Ruiz", phone="201 555 0100", email="", categories="Rides"),
+        later(3, name="Maria Ruiz", phone="201 555 0100", email="", categories="Rides"),
+    )
+    report = weekly(backend, config)
+    found = people(backend, config)
+    assert len(found) == 4
+    assert {p["duplicate_of"] for p in found.values()} == {""}
+    assert {p["household"] for p in found.values()} == {"H0001"}
+    assert report.step("dedupe").counts["households"] == 1
+    assert records(backend, config, "duplicates") == []
+    # Household members' needs stay their own.
+    rides = [n["person_id"] for n in records(backend, config, "needs") if n["category"] == "Rides"]
+    assert rides == ["P0003", "P0004"]
+
+
+def test_repeated_request_for_an_open_need_is_one_need(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(categories="Groceries, Rides", urgency="This week"),
+        later(2, categories="Groceries", urgency="Today", details="Still need food"),
+    )
+    report = weekly(backend, config)
+    assert report.step("dedupe").counts["repeated_needs"] == 1
+    needs = records(backend, config, "needs")
+    status = [(n["need_id"], n["category"], n["status"], n["duplicate_of"]) for n in needs]
+    assert status == [
+        ("N0001", "Groceries", "open", ""),
+        ("N0002", "Rides", "open", ""),
+        ("N0003", "Groceries", "duplicate", "N0001"),
+    ]
+    # The need keeps its first date (it has waited since then) and takes the higher urgency.
+    assert needs[0]["opened"] == "2026-11-20 10:00"
+    assert needs[0]["urgency"] == "Today"
+    summary = {r["metric"]: r["value"] for r in records(backend, config, "summary")}
+    assert summary["needs.status.open"] == "2"
+    assert summary["needs.status.duplicate"] == "1"
+
+
+def test_unknown_decision_is_reported_and_the_pair_stays_undecided(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name="Robert Smith", phone="201 555 0111", email="rob@example.org"),
+        later(1, name="Bob Smith", phone="2015550111", email="bob@other.org"),
+    )
+    weekly(backend, config)
+    [pair] = records(backend, config, "duplicates")
+    decide(backend, config, pair["pair_id"], "maybe?")
+    report = weekly(backend, config)
+    [issue] = [i for i in report.issues if i.code == "unknown-decision"]
+    assert issue.tab == "Duplicates" and issue.row == 2 and issue.field == "decision"
+    assert "write same or different" in issue.message
+    assert records(backend, config, "duplicates")[0]["status"] == "to review"
+
+
+def test_network_without_duplicates_changes_nothing(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name="Maria Garcia"),
+        later(1, name="Ann Bell", phone="201 555 0101", email="ann@example.org"),
+        later(2, name="Tariq Ali", phone="201 555 0102", email="tariq@example.org"),
+    )
+    add_responses("offers", offer())
+    first = weekly(backend, config)
+    assert first.step("dedupe").counts == {
+        "compared": 0,
+        "linked_people": 0,
+        "to_review": 0,
+        "households": 0,
+        "repeated_needs": 0,
+    }
+    assert all(p["duplicate_of"] == p["household"] == "" for p in people(backend, config).values())
+    assert records(backend, config, "duplicates") == []
+    second = weekly(backend, config)
+    assert [t.tab for t in second.tabs] == []
+    assert second.rows_added == 0 and second.cells_changed == 0
