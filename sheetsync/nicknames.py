@@ -6,6 +6,11 @@ Keys and values are folded (lower case, no accents). A name listed under two for
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 # formal name: the short forms and nicknames it goes by
 _NICKNAMES: dict[str, tuple[str, ...]] = {
     # English
@@ -99,7 +104,7 @@ _NICKNAMES: dict[str, tuple[str, ...]] = {
     "helen": ("nell", "nellie"),
     "sarah": ("sally", "sadie"),
     "mary": ("molly", "polly", "mae"),
-    "ann": ("annie", "nan"),
+    "ann": ("anna", "annie", "nan"),
     "anne": ("annie", "nan"),
     "caroline": ("carrie", "carol"),
     "virginia": ("ginny", "ginger"),
@@ -154,6 +159,7 @@ _NICKNAMES: dict[str, tuple[str, ...]] = {
     # Other languages common in the networks this was written for
     "mohammed": ("mohamed", "muhammad", "mohammad", "mo", "hamid"),
     "abdullah": ("abdul",),
+    "emmanuel": ("manny", "manno", "manu"),
     "ibrahim": ("ibra",),
     "yusuf": ("joseph", "youssef", "yousef"),
     "fatima": ("fatma", "fati"),
@@ -178,3 +184,27 @@ def same_by_nickname(a: str, b: str) -> bool:
     if a == b:
         return True
     return bool(formal_names(a) & formal_names(b))
+
+
+# Only formal names are looked up: short nicknames sit too close together ("margo", "mario").
+_FORMAL = sorted(_NICKNAMES)
+
+
+@lru_cache(maxsize=50_000)
+def near_formal_names(given: str) -> frozenset[str]:
+    """Formal names of the listed name a misspelt given name is closest to: "robrt" ->
+    {"robert"}, so that "Robrt" and "Bobby" can still be the same person. Empty unless one
+    letter added, dropped, changed or two swapped inside the name make it a listed name
+    ("Jasmine" is not a typo of "James", nor "Mario" of "Maria")."""
+    if given in _GROUPS:
+        return formal_names(given)
+    if len(given) < 5:
+        return frozenset()
+    best = process.extractOne(given, _FORMAL, scorer=OSA.distance, score_cutoff=1)
+    if best is None:
+        return frozenset()
+    # Not when only the end differs: "Mario" is Maria's brother, not a typo of her name.
+    name = best[0]
+    if name[:-1] == given[:-1] or name.startswith(given) or given.startswith(name):
+        return frozenset()
+    return formal_names(name)

@@ -63,9 +63,13 @@ def _title_word(word: str) -> str:
     return re.sub(r"[^\W\d_]+", lambda m: m.group(0).capitalize(), word.lower())
 
 
+# Letters Unicode does not decompose into a base letter and an accent.
+_UNDECOMPOSED = str.maketrans({"Đ": "D", "đ": "d", "Ø": "O", "ø": "o", "Ł": "L", "ł": "l"})
+
+
 def fold(text: str) -> str:
-    """Case- and accent-insensitive key: "José  GARCÍA" -> "jose garcia"."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    """Case- and accent-insensitive key: "José  GARCÍA" -> "jose garcia", "Đức" -> "duc"."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACES.sub(" ", stripped.casefold()).strip()
 

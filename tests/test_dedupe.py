@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
+import openpyxl
+import pytest
+
 from sheetsync.backends.base import CellUpdate, TabChanges
+from sheetsync.bootstrap import init_spreadsheet
+from sheetsync.demo import SIZES, generate
+from sheetsync.errors import MissingTabError
 from sheetsync.jobs import find_job, read_state, run_job
-from tests.conftest import NOW, checkin, offer, request
+from tests.conftest import FORM_OF, NOW, ZONES, checkin, offer, request
 
 
 def weekly(backend, config, **kwargs):
@@ -239,3 +245,67 @@ def test_network_without_duplicates_changes_nothing(backend, config, add_respons
     second = weekly(backend, config)
     assert [t.tab for t in second.tabs] == []
     assert second.rows_added == 0 and second.cells_changed == 0
+
+
+def test_a_workbook_from_before_dedupe_is_upgraded_by_init(backend, config, add_responses):
+    add_responses("requests", request())
+    weekly(backend, config)
+    # The workbook as the previous release left it: no Duplicates tab, no new columns.
+    book = openpyxl.load_workbook(config.workbook)
+    del book["Duplicates"]
+    for tab, header in (
+        ("People", "duplicate_of"),
+        ("People", "household"),
+        ("Needs", "duplicate_of"),
+    ):
+        sheet = book[tab]
+        titles = [c.value for c in sheet[1]]
+        sheet.delete_cols(titles.index(header) + 1)
+    book.save(config.workbook)
+
+    with pytest.raises(MissingTabError, match="run `sheetsync init`"):
+        weekly(backend, config)
+    report = init_spreadsheet(backend, config)
+    assert report.created_tabs == ["Duplicates"]
+    assert report.added_columns == {
+        "People": ["duplicate_of", "household"],
+        "Needs": ["duplicate_of"],
+    }
+    assert weekly(backend, config).outcome == "ok"
+    assert [p["name"] for p in people(backend, config).values()] == ["Maria Garcia"]
+
+
+@pytest.mark.parametrize(("size", "seed"), [("S", 3), ("M", 7)])
+def test_generated_network_duplicates_households_and_namesakes(
+    backend, config, add_responses, size, seed
+):
+    """The demo generator knows who is who: resubmissions are one person, the rest are not."""
+    network = generate(SIZES[size], now=NOW, zones=ZONES, seed=seed)
+    for form, rows in network.responses.items():
+        add_responses(form, *rows)
+    weekly(backend, config)
+    kept_of = {}
+    household_of = {}
+    for person in records(backend, config, "people"):
+        for ref in person["source"].split("; "):
+            kept_of[ref] = person["duplicate_of"] or person["person_id"]
+            household_of[ref] = person["household"]
+
+    def sheet_ref(row):
+        return f"{FORM_OF[row.form]}:{row.row + 2}"
+
+    truth = network.truth
+    invalid = {sheet_ref(r) for r in truth.invalid_rows}
+
+    def valid(pairs):
+        pairs = [(sheet_ref(p.first), sheet_ref(p.second)) for p in pairs]
+        return [(a, b) for a, b in pairs if a not in invalid and b not in invalid]
+
+    assert truth.duplicates and truth.households
+    for a, b in valid(truth.duplicates):
+        assert kept_of[a] == kept_of[b], (a, b)
+    for a, b in valid(truth.households):
+        assert kept_of[a] != kept_of[b], (a, b)
+        assert household_of[a] == household_of[b] != "", (a, b)
+    for a, b in valid(truth.namesakes):
+        assert kept_of[a] != kept_of[b], (a, b)

@@ -91,9 +91,14 @@ ROBERT = ("Robert Smith", "(212) 555-0142", "rob.smith@gmail.com", "12 Main Stre
             Verdict.HOUSEHOLD,
         ),
         (
-            "household: a sister, Roberta, one letter away",
+            "Roberta: a sister, or a typo? one letter more is for organizers to decide",
             ("Roberta Smith", "212-555-0142", "", "12 Main Street", "10001"),
-            Verdict.HOUSEHOLD,
+            Verdict.REVIEW,
+        ),
+        (
+            "Roberto for Robert: one letter more, asked",
+            ("Roberto Smith", "212-555-0142", "rob.smith@gmail.com", "12 Main Street", "10001"),
+            Verdict.REVIEW,
         ),
         (
             "household: the son, Robert Smith Jr.",
@@ -110,6 +115,12 @@ def test_junior_and_senior_are_two_people():
     father = ("Robert Smith Sr", "212-555-0142", "", "12 Main Street", "10001")
     son = ("Robert Smith Jr.", "212-555-0142", "", "12 Main Street", "10001")
     assert verdict(father, son) is Verdict.HOUSEHOLD
+
+
+def test_brother_and_sister_by_their_last_vowel_are_a_household():
+    brother = ("Roberto Smith", "212-555-0142", "", "12 Main Street", "10001")
+    sister = ("Roberta Smith", "212-555-0142", "", "12 Main Street", "10001")
+    assert verdict(brother, sister) is Verdict.HOUSEHOLD
 
 
 def test_family_name_first_households_are_not_linked():
@@ -130,9 +141,15 @@ def test_family_name_first_households_are_not_linked():
         ("maximilian", "max", GivenMatch.SHORT),
         ("catherine", "catherina", GivenMatch.CLASH),  # a sister's name, not a typo
         ("jonathan", "jonathon", GivenMatch.TYPO),
+        ("robrt", "bobby", GivenMatch.TYPO),  # a typo of Robert, and a nickname of it
+        ("cheistopher", "chris", GivenMatch.TYPO),
+        ("jasmine", "james", GivenMatch.CLASH),
+        ("mario", "margo", GivenMatch.CLOSE),  # never linked, never chained
         ("maria", "amria", GivenMatch.TYPO),
         ("mario", "maria", GivenMatch.CLASH),
-        ("daniel", "daniela", GivenMatch.CLASH),
+        ("daniel", "daniela", GivenMatch.ONE_LETTER),
+        ("jessic", "jessica", GivenMatch.ONE_LETTER),
+        ("francisco", "francisca", GivenMatch.CLASH),
         ("ana", "alma", GivenMatch.CLASH),
         ("ana", "luis", GivenMatch.CLASH),
         ("j", "james", GivenMatch.INITIAL),

@@ -2,8 +2,9 @@
 
 Keys: the phone, the email, the address, the birth date; and, with the postcode (or zone),
 the name's phonetic keys in either order (swapped names), and a phonetic key of each
-family name with the given name's initial. Two rows with the same name and nothing else in
-common are not worth asking about, so no key is the name alone.
+family name with the given name's initial; the family name's key with the house number.
+Two rows with the same name and nothing else in common are not worth asking about, so no
+key is the name alone.
 A key shared by more than MAX_BLOCK records (a shelter's phone, "Maria Garcia" in a big
 city) is too weak to compare all its pairs; those records still meet through their other keys.
 """
@@ -29,6 +30,7 @@ def blocking_keys(p: Prepared, k: int) -> list[str]:
         keys.append("a" + p.address[k])
     if p.birth[k]:
         keys.append("b" + p.birth[k])
+    number = p.address[k].split(" ", 1)[0] if p.address[k] else ""
     place = p.postcode[k] or p.zone[k]
     # A nickname blocks with its formal name: "bob" with "robert".
     given = family_key(min(p.formal[k])) if p.given[k] else ""
@@ -38,6 +40,8 @@ def blocking_keys(p: Prepared, k: int) -> list[str]:
             first, second = sorted((given, code))
             keys.append(f"n{first}|{second}|{place}")
         keys.append(f"f{code}|{given[:1]}|{place}")
+        if number:  # the house number and family name: a typo in the street or postcode
+            keys.append(f"h{number}|{code}")
     if given and not p.family_tokens[k]:
         keys.append(f"g{given}|{place}")
     return keys

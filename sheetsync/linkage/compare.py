@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from rapidfuzz.distance import JaroWinkler
-from rapidfuzz.fuzz import token_sort_ratio
+from rapidfuzz.fuzz import ratio, token_sort_ratio
 
 from sheetsync.linkage.prepare import Prepared
-from sheetsync.nicknames import formal_names
+from sheetsync.nicknames import formal_names, near_formal_names
 
 LINK_WEIGHT = 11.0  # at or above: the same person, linked without asking
 REVIEW_WEIGHT = 6.0  # at or above (and below LINK_WEIGHT): organizers decide
@@ -46,6 +46,7 @@ class GivenMatch(StrEnum):
     INITIAL = "initial"
     TYPO = "typo"
     CLOSE = "close"
+    ONE_LETTER = "one letter apart"  # Jessic/Jessica, or Daniel/Daniela: organizers decide
     MISSING = "missing"
     CLASH = "clash"
 
@@ -57,6 +58,7 @@ _GIVEN_WEIGHT = {
     GivenMatch.TYPO: 2.0,
     GivenMatch.INITIAL: 1.0,
     GivenMatch.CLOSE: 0.5,
+    GivenMatch.ONE_LETTER: 0.5,
     GivenMatch.MISSING: 0.0,
     GivenMatch.CLASH: -6.0,
 }
@@ -96,11 +98,15 @@ def compare_given(a: str, b: str, formal_a: frozenset[str], formal_b: frozenset[
         return GivenMatch.INITIAL if a[0] == b[0] else GivenMatch.CLASH
     if _gender_pair(a, b):
         return GivenMatch.CLASH
+    if _one_letter_more(a, b):
+        return GivenMatch.ONE_LETTER
     short, long = sorted((a, b), key=len)
     if len(short) >= 3 and long.startswith(short):
         return GivenMatch.SHORT
     similarity = JaroWinkler.normalized_similarity(a, b)
     if similarity >= 0.92 or (similarity >= 0.88 and min(len(a), len(b)) >= 6):
+        return GivenMatch.TYPO
+    if near_formal_names(a) & near_formal_names(b):  # "Robrt" / "Bobby": typo and nickname
         return GivenMatch.TYPO
     if len(a) == len(b) >= 4 and _transposed(a, b):  # "Amria" for "Maria"
         return GivenMatch.TYPO
@@ -116,32 +122,43 @@ def _transposed(a: str, b: str) -> bool:
 
 
 def _gender_pair(a: str, b: str) -> bool:
-    """Mario/Maria, Daniel/Daniela, Juan/Juana: one letter at the end tells two people apart."""
-    if len(a) == len(b):
-        return a[:-1] == b[:-1] and {a[-1], b[-1]} <= _GENDER_ENDINGS
+    """Mario/Maria, Francisco/Francisca: the last vowel tells a brother from a sister."""
+    return len(a) == len(b) and a[:-1] == b[:-1] and {a[-1], b[-1]} <= _GENDER_ENDINGS
+
+
+def _one_letter_more(a: str, b: str) -> bool:
+    """Daniel/Daniela, Louis/Louise, and also Jessic/Jessica: a relative or a dropped letter."""
     short, long = sorted((a, b), key=len)
-    return len(long) == len(short) + 1 and long.startswith(short) and long[-1] in "ae"
+    return len(long) == len(short) + 1 and long.startswith(short) and len(short) >= 3
 
 
 def names_clash(p: Prepared, i: int, j: int) -> bool:
-    """Whether two records are surely two people by their names (or Jr./Sr.)."""
+    """Whether two records may not join one cluster without organizers: their given names
+    clash, are only close (Mario/Margo) or one letter longer (Daniel/Daniela), or Jr./Sr."""
     if p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j]:
         return True
     given = compare_given(p.given[i], p.given[j], p.formal[i], p.formal[j])
-    return given is GivenMatch.CLASH and not _swapped(p, i, j)
+    unsure = (GivenMatch.CLASH, GivenMatch.ONE_LETTER, GivenMatch.CLOSE)
+    return given in unsure and not _swapped(p, i, j)
 
 
 def _swapped(p: Prepared, i: int, j: int) -> bool:
     """ "Smith John" / "John Smith" (or "Smith Johnny"): given and family typed the other way."""
     if not (p.given[i] and p.given[j] and p.family[i] and p.family[j]):
         return False
-    return _name_alike(p.given[i], p.family[j]) and _name_alike(p.family[i], p.given[j])
+    cross = (_name_match(p.given[i], p.family[j]), _name_match(p.family[i], p.given[j]))
+    # both parts alike, or one the same and the other close ("Vega Teresa" / "Teresa Cega")
+    return min(cross) >= 2 or (max(cross) == 3 and min(cross) >= 1)
 
 
-def _name_alike(a: str, b: str) -> bool:
-    """Two folded names the same, a nickname, a short form or a typo of each other."""
+def _name_match(a: str, b: str) -> int:
+    """3 the same, 2 a nickname, short form or typo, 1 close, 0 different."""
+    if a == b:
+        return 3
     match = compare_given(a, b, formal_names(a), formal_names(b))
-    return match in (GivenMatch.SAME, GivenMatch.NICKNAME, GivenMatch.SHORT, GivenMatch.TYPO)
+    if match in (GivenMatch.NICKNAME, GivenMatch.SHORT, GivenMatch.TYPO):
+        return 2
+    return 1 if match in (GivenMatch.CLOSE, GivenMatch.ONE_LETTER) else 0
 
 
 def _family(p: Prepared, i: int, j: int) -> tuple[float, str]:
@@ -202,8 +219,9 @@ def compare(p: Prepared, i: int, j: int) -> Comparison:
     family_w, family_text = _family(p, i, j)
     if (given is GivenMatch.CLASH or family_w < 0) and _swapped(p, i, j):
         swapped = True
-        given = GivenMatch.TYPO
-        family_w = 2.5
+        exact = p.given[i] == p.family[j] and p.family[i] == p.given[j]
+        given = GivenMatch.SAME if exact else GivenMatch.TYPO
+        family_w = _common_name_weight(p, p.given[i]) - 0.5 if exact else 2.5
         family_text = "given and family names swapped"
     weight += _GIVEN_WEIGHT[given] + family_w
     evidence.insert(0, _names_evidence(p, i, j, given, family_text))
@@ -214,7 +232,7 @@ def compare(p: Prepared, i: int, j: int) -> Comparison:
             shared += 1
             agreed += 1
             evidence.append("same address")
-        elif token_sort_ratio(p.address[i], p.address[j]) >= 90:
+        elif _addresses_alike(p.address[i], p.address[j]):
             weight += 2.0
             shared += 1
             agreed += 1
@@ -225,12 +243,10 @@ def compare(p: Prepared, i: int, j: int) -> Comparison:
     if p.postcode[i] and p.postcode[j]:
         same = p.postcode[i] == p.postcode[j]
         weight += 1.0 if same else -1.0
-        agreed += same
         evidence.append("same postcode" if same else "different postcodes")
     elif p.zone[i] and p.zone[j]:
         same = p.zone[i] == p.zone[j]
         weight += 0.5 if same else -1.0
-        agreed += same
         evidence.append("same zone" if same else "different zones")
     if p.birth[i] and p.birth[j]:
         if p.birth[i] == p.birth[j]:
@@ -246,7 +262,8 @@ def compare(p: Prepared, i: int, j: int) -> Comparison:
             weight -= 5.0
             evidence.append("different birth dates")
 
-    facts = _Facts(given, swapped, family_w < 0, shared, personal, agreed)
+    same_birth = bool(p.birth[i]) and p.birth[i] == p.birth[j]
+    facts = _Facts(given, swapped, family_w < 0, shared, personal, agreed, same_birth)
     verdict = _verdict(p, i, j, weight, facts)
     return Comparison(weight=weight, verdict=verdict, evidence=tuple(evidence))
 
@@ -260,7 +277,8 @@ class _Facts:
     family_differs: bool
     shared: int  # contacts a household may share that agree: phone, address
     personal: bool  # the same email or birth date
-    agreed: int  # fields other than the name that agree
+    agreed: int  # phone, email, address or birth date agreeing
+    same_birth: bool
 
 
 def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdict:
@@ -270,6 +288,8 @@ def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdi
     )
     if clash:
         shares = shared or (p.email[i] and p.email[i] == p.email[j])
+        if given is GivenMatch.CLASH and facts.same_birth and (shares or not facts.family_differs):
+            return Verdict.REVIEW  # twins, or a name typed wrong: organizers know
         return Verdict.HOUSEHOLD if shares else Verdict.DIFFERENT
     if weight >= LINK_WEIGHT and facts.family_differs:
         # "Nguyen Hung" / "Nguyen Quang" (family name first), or a new married name: asked.
@@ -287,7 +307,8 @@ def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdi
         if other_name and shared >= 2:
             return Verdict.LINK
         return Verdict.REVIEW
-    # Names alone never make a pair worth asking about: something else must agree.
+    # Names (and a neighbourhood) alone never make a pair worth asking about: a phone, an
+    # email, an address or a birth date must agree.
     if weight >= REVIEW_WEIGHT and facts.agreed:
         return Verdict.REVIEW
     return Verdict.DIFFERENT
@@ -303,6 +324,13 @@ def _names_evidence(p: Prepared, i: int, j: int, given: GivenMatch, family_text:
     if family_text and family_text != "same family name":
         notes.append(family_text)
     return f"{text} ({', '.join(notes)})" if notes else text
+
+
+def _addresses_alike(a: str, b: str) -> bool:
+    """ "12 main st apt 3" / "12 main st #3", "65 plant rd" / "65 plantroad": typed apart."""
+    if token_sort_ratio(a, b) >= 90:
+        return True
+    return ratio(a.replace(" ", ""), b.replace(" ", "")) >= 90 and a.split()[0] == b.split()[0]
 
 
 def _one_slip(a: str, b: str) -> bool:

@@ -100,6 +100,8 @@ _PART = {
     Kind.ADDRESS_FORMAT: "address",
 }
 _NAME_CHANGES = {Kind.TYPO, Kind.NICKNAME, Kind.SWAPPED_NAMES}
+_NO_CONTACT = {Kind.MISSING_PHONE, Kind.MISSING_EMAIL}  # a form needs one of the two
+
 
 APPEARANCES = {1: 0.65, 2: 0.24, 3: 0.08, 4: 0.03}  # how many rows a person has
 TWO_CORRUPTIONS = 0.35  # share of duplicate rows with two corruptions rather than one
@@ -108,6 +110,61 @@ HOUSEHOLD_SIZES = {2: 0.55, 3: 0.25, 4: 0.13, 5: 0.07}
 HOUSEHOLD_START = 0.11  # a new unit is a household: about 25% of people live in one
 NAMESAKE_SHARE = 0.03  # new people given the full name of someone already there
 
+# Rarer names after the demo network's, per community (same order as COMMUNITIES): without
+# them nearly everyone at 100k rows would share their full name with someone.
+_MORE_FIRST = (
+    "Gary Larry Dennis Jerry Tyler Aaron Jose Adam Nathan Zachary Jeremy Sean Christian Austin "
+    "Jordan Jesse Bryan Bruce Albert Joe Roger Terry Keith Carl Arthur Lawrence Dylan Jacob "
+    "Logan Wayne Ralph Roy Louis Russell Bobby Philip Johnny Vincent Randy Howard Carol Sandra "
+    "Donna Sharon Kimberly Cynthia Kathleen Amy Shirley Anna Brenda Pamela Nicole Helen "
+    "Samantha Christine Debra Catherine Virginia Carolyn Janet Frances Heather Diane Joyce "
+    "Victoria Kelly Christina Lauren Joan Judith Megan Cheryl Andrea Martha Gloria Teresa Sara "
+    "Madison Kathryn Janice Jean Abigail Alice Judy Sophia Julia Marie Denise Amber Danielle "
+    "Marilyn Beverly Charlotte Natalie Theresa Diana Brittany Kayla Alexis Lori Tamika",
+    "Adriana Alma Angélica Armando Arturo Blanca Cecilia Claudia Cristina Eduardo Elsa Emilio "
+    "Enrique Ernesto Esteban Fabiola Felipe Gerardo Gloria Graciela Gustavo Hilda Hugo Irma "
+    "Jaime Josefina Leticia Lorena Lourdes Luz Marco Mario Martín Mercedes Miriam Nicolás Norma "
+    "Pablo Patricia Rafael Raquel Rebeca Roberto Rodrigo Rubén Salvador Sergio Silvia Susana "
+    "Tomás Víctor Yolanda",
+    "Bo Chun Dan Feng Gang Hua Jian Jiayi Kang Li Lian Na Qing Rong Shan Ting Wen Xia Yong Zhen",
+    "An Binh Chau Cuong Diep Giang Ha Hanh Hien Hoang Kim Lien Loan Nga Nhung Phuc Son Thuy "
+    "Tien Trinh Truc Uyen Vinh Xuan Yen",
+    "Adel Ahmad Amal Amir Asma Bashir Farah Fadi Ghada Hadi Hamza Hiba Ismail Jamila Khaled "
+    "Lina Majid Nadia Nasser Rami Reem Said Sana Suha Tamer Wafa Ziad",
+    "Anne Carline Daphney Edeline Evens Gary Gerda Guirlande Jameson Jonas Judith Lovely "
+    "Merline Nathalie Patrick Phanie Rolande Samuel Sonia Tania Vladimir Wesner Widline",
+)
+_MORE_LAST = (
+    "Ross Henderson Coleman Perry Butler Barnes Fisher Simmons Patterson Jordan Reynolds "
+    "Hamilton Graham Wallace West Cole Hayes Bryant Gibson Ellis Stevens Murray Ford Marshall "
+    "Owens McDonald Harrison Kennedy Wells Alvarez Woods Mendez Castillo Olson Webb Hunter "
+    "Hicks Palmer Robertson Black Holmes Stone Meyer Boyd Mills Warren Fox Rose Rice Moreno "
+    "Patel Ferguson Nichols Herrera Weaver Daniels Stephens Gardner Payne Kelley Dunn Pierce "
+    "Arnold Spencer Peters Hawkins Grant Hansen Castro Hoffman Hart Elliott Cunningham Knight "
+    "Bradley Carroll Hudson Duncan Armstrong Berry Andrews Johnston Ray Lane Riley Carpenter "
+    "Perkins Aguilar Silva Richards Willis Matthews Chapman Lawrence Garza Vargas Watkins "
+    "Wheeler Larson Carlson Harper George Greene Burke Guzman Morrison Munoz Jacobs Lawson "
+    "Franklin Lynch Bishop Carr Salazar Austin Mendoza Gilbert Jensen Williamson Montgomery "
+    "Harvey Oliver Howell Dean Hanson Weber Garrett Sims Burton Fuller Soto McCoy Welch Chen "
+    "Schultz Walters Reid Fields Walsh Little Fowler Bowman Davidson May Day Schneider Newman "
+    "Brewer Lucas Holland Wong Banks Santos Curtis Pearson Delgado Valdez Rios Goldberg Cohen "
+    "Levy Novak Romano Ricci Costa Fischer Weiss Nowak Wojcik Brennan Gallagher Doyle Quinn",
+    "Acosta Aguirre Alvarado Ávila Benítez Cano Cervantes Contreras Cortés Domínguez Espinoza "
+    "Estrada Fernández Figueroa Fuentes Gallegos Guzmán Ibarra Juárez Lara León Luna Maldonado "
+    "Marín Márquez Mejía Miranda Molina Montoya Muñoz Navarro Orozco Pacheco Padilla Palacios "
+    "Paredes Ríos Rosales Rosas Salazar Salinas Sandoval Serrano Silva Solís Suárez Trujillo "
+    "Valdez Valencia Vega Velázquez Zamora",
+    "Tang Feng Deng Cao Peng Zeng Xiao Tian Dong Pan Yuan Cai Jiang Yu Du Ye Cheng Wei Su Lu "
+    "Ding Ren Shen Yao Tam Leung Ho Yip",
+    "Lam Mai Cao Trinh Dinh Luong Truong Lu Ton Quach Thai Ta Chau Kieu Vuong",
+    "Bakri Barakat Bitar Daher Fakhoury Ghanem Habib Hijazi Issa Jaber Kassem Makki Malouf "
+    "Nassar Obeid Sabri Shami Suleiman Tannous Yassin Zaher Zaki",
+    "Altidor Bastien Bellamy Blanc Charlot Clerge Delva Duverne Exantus Fleurant Gedeon "
+    "Hyppolite Jeune Lamour Moise Nelson Orelus Philogene Remy Simeon Thermidor Valcourt "
+    "Vilsaint",
+)
+
+# Given names and the nicknames or other spellings the same person uses (Kind.NICKNAME).
 NICKNAMES: dict[str, tuple[str, ...]] = {
     "Robert": ("Bob", "Rob", "Bobby"),
     "William": ("Bill", "Will", "Billy"),
@@ -142,6 +199,28 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "Peter": ("Pete",),
     "Patrick": ("Pat",),
     "Evelyn": ("Evie",),
+    "John": ("Johnny", "Jack"),
+    "Lawrence": ("Larry",),
+    "Judith": ("Judy",),
+    "Catherine": ("Cathy", "Kate"),
+    "Kathryn": ("Kathy", "Kate"),
+    "Kathleen": ("Kathy", "Kate"),
+    "Christina": ("Chris", "Tina"),
+    "Christine": ("Chris", "Tina"),
+    "Samantha": ("Sam",),
+    "Victoria": ("Vicky", "Tori"),
+    "Kimberly": ("Kim",),
+    "Pamela": ("Pam",),
+    "Cynthia": ("Cindy",),
+    "Sandra": ("Sandy",),
+    "Abigail": ("Abby",),
+    "Vincent": ("Vince",),
+    "Philip": ("Phil",),
+    "Zachary": ("Zach",),
+    "Nathan": ("Nate",),
+    "Jacob": ("Jake",),
+    "Arthur": ("Art",),
+    "Russell": ("Russ",),
     "José": ("Pepe",),
     "Francisco": ("Paco", "Pancho"),
     "Guadalupe": ("Lupe",),
@@ -157,10 +236,11 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "Santiago": ("Santi",),
     "Isabel": ("Isa", "Chabela"),
     "Beatriz": ("Bea",),
-    "Teresa": ("Tere",),
+    "Teresa": ("Tere", "Terry"),
     "Lucía": ("Lucy",),
     "Javier": ("Javi",),
     "Mohammed": ("Mo", "Mohamed", "Muhammad"),
+    "Youssef": ("Yusuf", "Yousef"),  # spellings count too: never two in one household
     "Abdullah": ("Abdul",),
     "Emmanuel": ("Manno",),
     "Jean-Claude": ("JC",),
@@ -357,14 +437,18 @@ class _Generator:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.phones: set[str] = set()
-        self.emails: set[str] = set()
+        self.inboxes: set[str] = set()  # Gmail ignores dots: a.b@ and ab@ are one inbox
         self.homes: set[tuple[_Address, str]] = set()
         self.buildings: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
         self.singles: list[_Person] = []
         self.n_people = 0
         self.n_households = 0
         self.names = [
-            (_zipf(c.first, c.first_skew), _zipf(c.last, c.last_skew)) for c in COMMUNITIES
+            (
+                _zipf(c.first + _words(more_first), c.first_skew),
+                _zipf(c.last + _words(more_last), c.last_skew),
+            )
+            for c, more_first, more_last in zip(COMMUNITIES, _MORE_FIRST, _MORE_LAST, strict=True)
         ]
 
     def rows(self, n_rows: int) -> list[_Row]:
@@ -489,10 +573,10 @@ class _Generator:
         provider = provider or _PROVIDER.draw(self.rng)
         number = self.rng.randrange(1, 100)
         local = pattern.format(g=g, f=f, i=g[:1], n=number)
-        while f"{local}@{provider}" in self.emails:
+        while _inbox(f"{local}@{provider}") in self.inboxes:
             number += self.rng.randrange(1, 50)
             local = f"{g}{f}{number}"
-        self.emails.add(f"{local}@{provider}")
+        self.inboxes.add(_inbox(f"{local}@{provider}"))
         return f"{local}@{provider}"
 
     def home(self, zone: str) -> _Address:
@@ -535,12 +619,12 @@ class _Generator:
 
     def pick_kinds(self, usual: _Draft) -> list[Kind]:
         """One or two corruptions that apply and touch different parts of the row."""
+        # Drawn with replacement: a repeat makes a set of one where two were wanted, redrawn.
         options = _corruptions(_traits(usual))
         while True:
             n = 1 + (self.rng.random() < TWO_CORRUPTIONS)
             kinds = sorted({options.draw(self.rng) for _ in range(n)}, key=_ORDER.__getitem__)
-            parts = {_PART.get(k, k) for k in kinds}
-            if len(parts) == n and not (n > 1 and Kind.EXACT in kinds):
+            if len(kinds) == n and _compatible(kinds):
                 return kinds
 
     def hard_kinds(self, usual: _Draft) -> list[Kind]:
@@ -608,8 +692,8 @@ class _Generator:
         if self.rng.random() < 0.5:
             others = [p for p in _PROVIDERS if p != provider]
             moved = f"{local}@{self.rng.choice(others)}"
-            if moved not in self.emails:
-                self.emails.add(moved)
+            if _inbox(moved) not in self.inboxes:
+                self.inboxes.add(_inbox(moved))
                 return moved
         return self.email(d.given, d.family)
 
@@ -660,7 +744,7 @@ def _traits(d: _Draft) -> tuple[bool, ...]:
     """What decides which corruptions can show on a person's answers."""
     return (
         d.given in NICKNAMES,
-        _ascii(d.given + d.family) != d.given + d.family,
+        _ascii(d.given) != d.given or _ascii(d.family) != d.family,
         bool(d.digits),
         bool(d.email),
         d.email.endswith("@gmail.com"),
@@ -684,6 +768,13 @@ def _corruptions(traits: tuple[bool, ...]) -> _Weighted[Kind]:
         Kind.ADDRESS_FORMAT: address,
     }
     return _Weighted.of({k: w for k, w in CORRUPTION_WEIGHTS.items() if can.get(k, True)})
+
+
+def _compatible(kinds: Sequence[Kind]) -> bool:
+    """Corruptions of one row touch different parts of it; an exact copy has no other."""
+    if len(kinds) > 1 and (Kind.EXACT in kinds or _NO_CONTACT.issubset(kinds)):
+        return False
+    return len({_PART.get(k, k) for k in kinds}) == len(kinds)
 
 
 def _evidence(usual: _Draft, d: _Draft, kinds: Sequence[Kind]) -> bool:
@@ -742,7 +833,7 @@ def _nicknames_used() -> frozenset[str]:
     return frozenset(itertools.chain.from_iterable(NICKNAMES.values()))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=16_384)
 def _ascii(text: str) -> str:
     return "".join(
         c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
