@@ -206,6 +206,30 @@ def test_repeated_request_for_an_open_need_is_one_need(backend, config, add_resp
     summary = {r["metric"]: r["value"] for r in records(backend, config, "summary")}
     assert summary["needs.status.open"] == "2"
     assert summary["needs.status.duplicate"] == "1"
+    again = weekly(backend, config)
+    assert (again.rows_added, again.cells_changed) == (0, 0)
+
+
+def test_a_repeat_shares_the_fate_of_the_need_it_repeats(backend, config, add_responses):
+    add_responses("requests", request(), later(2, urgency="Today"))
+    weekly(backend, config)
+    # The first need is met (as the match step will record it): the repeat was the same ask.
+    table = read_state(backend, config).tables["needs"]
+    column = table.columns["status"] + 1
+    backend.apply(
+        [TabChanges(tab="Needs", start_row=table.n_rows + 1, update=[CellUpdate(2, column, "met")])]
+    )
+    weekly(backend, config)
+    needs = records(backend, config, "needs")
+    assert [(n["status"], n["duplicate_of"]) for n in needs] == [
+        ("met", ""),
+        ("duplicate", "N0001"),
+    ]
+    # A new ask after the first was met is a new need.
+    add_responses("requests", later(5, details="Food again"))
+    weekly(backend, config)
+    needs = records(backend, config, "needs")
+    assert [(n["need_id"], n["status"]) for n in needs][2] == ("N0003", "open")
 
 
 def test_unknown_decision_is_reported_and_the_pair_stays_undecided(backend, config, add_responses):

@@ -167,28 +167,39 @@ def _fold_needs(ctx: StepContext, linkage: Linkage) -> tuple[pd.DataFrame, int]:
     needs = records_of(ctx.frames["needs"])
     for need in needs:
         need["person_id"] = linkage.kept_of.get(need["person_id"], need["person_id"])
-        if need["status"] == "duplicate":
-            need["status"] = "open"  # decided again below, from the current links
-        need["duplicate_of"] = ""
+    by_id = {n["need_id"]: n for n in needs if n["need_id"]}
+    for need in needs:
+        if need["status"] != "duplicate":
+            need["duplicate_of"] = ""
+            continue
+        # Once folded, a repeat shares its need's fate (met with it), as long as both are
+        # still the same person's ask for the same category.
+        first = by_id.get(need["duplicate_of"])
+        still = (
+            first is not None
+            and first["status"] in (*_STANDING, "met")
+            and (first["person_id"], first["category"]) == (need["person_id"], need["category"])
+        )
+        if not still:
+            need["status"], need["duplicate_of"] = "open", ""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for need in needs:
         if need["person_id"] and need["status"] in _STANDING:
             groups[(need["person_id"], need["category"])].append(need)
-    repeated = 0
     for group in groups.values():
         if len(group) < 2:
             continue
         group.sort(key=lambda n: (n["opened"], id_number(n["need_id"])))
         first, *later = group
         for need in later:
-            if need["status"] != "open":
-                continue  # a task is already on it: organizers decide
-            need["status"] = "duplicate"
-            need["duplicate_of"] = first["need_id"]
-            repeated += 1
-            if _urgency_rank(need["urgency"]) < _urgency_rank(first["urgency"]):
-                first["urgency"] = need["urgency"]
-    return frame_of(needs, ctx.schemas["needs"]), repeated
+            if need["status"] == "open":  # one with a task on it is for organizers to judge
+                need["status"], need["duplicate_of"] = "duplicate", first["need_id"]
+    repeated = [n for n in needs if n["status"] == "duplicate"]
+    for need in repeated:  # every run: intake resets the first need's urgency to its own
+        first = by_id[need["duplicate_of"]]
+        if _urgency_rank(need["urgency"]) < _urgency_rank(first["urgency"]):
+            first["urgency"] = need["urgency"]
+    return frame_of(needs, ctx.schemas["needs"]), len(repeated)
 
 
 def _urgency_rank(urgency: str) -> int:
