@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import phonenumbers
 
 from sheetsync import __version__
 from sheetsync.backends import open_backend
 from sheetsync.bootstrap import detect_form_tabs, init_spreadsheet
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, Config, render_config
-from sheetsync.contacts import dedupe_contacts, read_contacts, write_contacts
+from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
 from sheetsync.errors import SheetsyncError
 from sheetsync.jobs import (
     check_spreadsheet,
@@ -292,6 +293,12 @@ def dedupe_command(
         raise click.BadParameter("--out must be another file: the input is never changed.")
     if region is None:
         region = settings.config().default_region if settings.config_path.exists() else "US"
+    if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+        raise click.BadParameter(
+            f"{region!r} is not a country code: use two letters, such as US, MX or GB.",
+            param_hint="--region",
+        )
+    check_output(out_path)
     frame = read_contacts(input_path, sheet)
     result = dedupe_contacts(frame, region.upper(), mapping)
     write_contacts(result.frame, out_path)

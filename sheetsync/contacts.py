@@ -8,6 +8,7 @@ their row number in the file (the header is row 1), as a spreadsheet shows them.
 
 from __future__ import annotations
 
+import csv
 import difflib
 import re
 from collections.abc import Mapping
@@ -49,6 +50,16 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "birth_date": ("date of birth", "dob", "birth date", "birthday", "fecha de nacimiento"),
 }
 _PUNCTUATION = re.compile(r"[^\w]+")
+# Names also recognised inside a longer header ("Phone number (WhatsApp ok)"); short or
+# common words such as "first", "last" or "name" only as the whole header.
+_LOOSE = {
+    *("full name", "your name", "first name", "given name", "last name", "surname"),
+    *("family name", "apellido", "apellidos", "phone", "telephone", "mobile", "whatsapp"),
+    *("telefono", "celular", "email", "e mail", "correo", "address", "direccion"),
+    *("postcode", "postal code", "zip code", "codigo postal", "neighbourhood", "neighborhood"),
+    *("barrio", "date of birth", "birth date", "fecha de nacimiento"),
+}
+OUTPUT_SUFFIXES = (".csv", ".xlsx")
 
 
 @dataclass
@@ -84,12 +95,7 @@ def read_contacts(path: Path, sheet: str | None = None) -> pd.DataFrame:
             )
         elif suffix in (".csv", ".txt"):
             frame = pd.read_csv(
-                path,
-                dtype=str,
-                keep_default_na=False,
-                encoding="utf-8-sig",
-                sep=None,
-                engine="python",
+                path, dtype=str, keep_default_na=False, encoding="utf-8-sig", sep=_separator(path)
             )
         else:
             raise InputFileError(
@@ -105,6 +111,25 @@ def read_contacts(path: Path, sheet: str | None = None) -> pd.DataFrame:
         raise InputFileError(f"{path} cannot be read: {err}") from err
     frame.columns = [str(c).strip() for c in frame.columns]
     return frame
+
+
+def _separator(path: Path) -> str:
+    """Comma, semicolon (European Excel), tab or bar, from the file's first lines."""
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        sample = f.read(64_000)
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:  # one column, or too little to tell
+        return ","
+
+
+def check_output(path: Path) -> None:
+    """Refuse an output file type sheetsync does not write."""
+    if path.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise InputFileError(
+            f"--out {path}: sheetsync writes .csv or .xlsx files; name the output e.g. "
+            f"{path.with_suffix('.csv').name}."
+        )
 
 
 def recognise_columns(
@@ -137,7 +162,7 @@ def recognise_columns(
             h
             for h in headers
             if h not in taken
-            and any(re.search(rf"\b{re.escape(k)}\b", folded[h]) for k in known if len(k) > 3)
+            and any(re.search(rf"\b{re.escape(k)}\b", folded[h]) for k in known if k in _LOOSE)
         ]
         matches = exact or loose
         if matches:
@@ -148,8 +173,8 @@ def recognise_columns(
                     f"Columns {', '.join(repr(m) for m in matches)} could all be the {name}; "
                     f"used '{matches[0]}'. Choose another with --column {name}=HEADER."
                 )
-    if "name" in found and ("given_name" in found or "family_name" in found):
-        found.pop("name")  # separate first and last names say more than a full name
+    if {"given_name", "family_name"} <= found.keys() and "name" not in (mapping or {}):
+        found.pop("name", None)  # separate first and last names say more than a full name
     if not ({"name", "given_name", "family_name"} & found.keys()):
         raise InputFileError(
             "No name column found (looked for "

@@ -72,6 +72,12 @@ def load_job(path: Path) -> Job:
     for step in steps:
         if step not in STEPS:
             raise JobError(f"Job file {path}: unknown step {step!r}; steps are {', '.join(STEPS)}.")
+    if "intake" in steps and "dedupe" not in steps[steps.index("intake") :]:
+        raise JobError(
+            f'Job file {path}: a job that runs "intake" must run "dedupe" after it. Intake '
+            "rebuilds People and Needs from the forms, so without dedupe each run would undo "
+            'the links to duplicate people. Use steps = ["intake", "dedupe", …].'
+        )
     schedule = str(raw.get("schedule", ""))
     if len(schedule.split()) != 5:
         raise JobError(

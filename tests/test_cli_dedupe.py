@@ -149,3 +149,35 @@ def test_refuses_to_overwrite_the_input_and_missing_files(runner, tmp_path):
     result = run(runner, tmp_path, str(tmp_path / "nope.csv"), "--out", str(tmp_path / "o.csv"))
     assert result.exit_code == 1
     assert "nope.csv does not exist" in result.stderr
+
+
+def test_a_one_column_csv_and_generic_headers(runner, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("name\nAna Ruiz\nLuis Ruiz\n", "utf-8")
+    out = tmp_path / "o.csv"
+    assert run(runner, tmp_path, str(source), "--out", str(out)).exit_code == 0
+    assert [r["name"] for r in read_csv(out)] == ["Ana Ruiz", "Luis Ruiz"]
+    # "Last contacted" is not a last name; semicolons as Excel writes them in Europe.
+    source.write_text("Name;Phone;Last contacted\nAna Ruiz;718 555 0100;2026-01-02\n", "utf-8")
+    result = run(runner, tmp_path, str(source), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Columns compared: name = 'Name', phone = 'Phone'." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--region", "XX"], "'XX' is not a country code: use two letters, such as US"),
+        (["--out", "o.xls"], "sheetsync writes .csv or .xlsx files; name the output e.g. o.csv"),
+    ],
+)
+def test_bad_region_and_output_type(runner, tmp_path, args, message):
+    source = tmp_path / "in.csv"
+    source.write_text("name\nAna\n", "utf-8")
+    if args[0] != "--out":
+        args = [*args, "--out", str(tmp_path / "o.csv")]
+    else:
+        args = ["--out", str(tmp_path / args[1])]
+    result = run(runner, tmp_path, str(source), *args)
+    assert result.exit_code in (1, 2)
+    assert message in result.stderr

@@ -142,13 +142,12 @@ def test_undoing_an_automatic_link_restores_both_people(backend, config, add_res
     weekly(backend, config)
     found = people(backend, config)
     kept, linked = found["P0001"], found["P0002"]
-    # The kept row shows the newest answers of both rows, as for one person's responses.
-    assert (kept["name"], linked["name"]) == ("Sam Lee", "Sam Lee")
-    assert linked["duplicate_of"] == "P0001"
-    # The kept person carries the linked row's request and check-in.
+    # Each row keeps its own name and contacts; the kept person carries the linked row's
+    # role and check-in.
+    assert (kept["name"], kept["phone"]) == ("Samuel Lee", "")
+    assert (linked["name"], linked["phone"]) == ("Sam Lee", "+12015550170")
     assert kept["roles"] == "requester, volunteer"
     assert kept["checkin_status"] == "green"
-    assert kept["phone"] == "+12015550170"
     needs = records(backend, config, "needs")
     assert {n["person_id"] for n in needs} == {"P0001"}
 
@@ -159,7 +158,7 @@ def test_undoing_an_automatic_link_restores_both_people(backend, config, add_res
     found = people(backend, config)
     assert found["P0002"]["duplicate_of"] == ""
     assert (found["P0001"]["name"], found["P0001"]["roles"]) == ("Samuel Lee", "volunteer")
-    assert (found["P0001"]["checkin_status"], found["P0001"]["phone"]) == ("", "")
+    assert found["P0001"]["checkin_status"] == ""
     assert found["P0002"]["checkin_status"] == "green"
     assert {n["person_id"] for n in records(backend, config, "needs")} == {"P0002"}
     assert records(backend, config, "duplicates")[0]["status"] == "kept apart"
@@ -333,3 +332,137 @@ def test_generated_network_duplicates_households_and_namesakes(
         assert household_of[a] == household_of[b] != "", (a, b)
     for a, b in valid(truth.namesakes):
         assert kept_of[a] != kept_of[b], (a, b)
+
+
+def test_relatives_with_similar_names_and_a_family_email_are_asked_not_linked(
+    backend, config, add_responses
+):
+    add_responses(
+        "requests",
+        request(name="Patrick Smith", phone="201 555 0111", email="smiths@example.org"),
+        later(1, name="Patricia Smith", phone="201 555 0111", email="smiths@example.org"),
+    )
+    weekly(backend, config)
+    found = people(backend, config)
+    assert {p["duplicate_of"] for p in found.values()} == {""}
+    assert (found["P0001"]["name"], found["P0002"]["name"]) == ("Patrick Smith", "Patricia Smith")
+    [pair] = records(backend, config, "duplicates")
+    assert pair["status"] == "to review"
+    assert "first names: different endings" in pair["evidence"]
+
+
+def test_new_response_after_a_link_stays_with_its_own_row_and_undo_is_complete(
+    backend, config, add_responses, schemas
+):
+    add_responses(
+        "requests",
+        request(name="Robert Smith", phone="201 555 0111", email="rob@example.org"),
+        later(1, name="Bob Smith", phone="2015550111", email="bob@other.org"),
+    )
+    weekly(backend, config)
+    [pair] = records(backend, config, "duplicates")
+    decide(backend, config, pair["pair_id"], "same")
+    weekly(backend, config)
+    add_responses("requests", later(3, name="Bob Smith", phone="", email="bob@other.org"))
+    weekly(backend, config)
+    found = people(backend, config)
+    assert found["P0002"]["source"] == "Form Responses 1:3; Form Responses 1:4"
+    assert found["P0001"]["name"] == "Robert Smith"
+    decide(backend, config, pair["pair_id"], "different")
+    weekly(backend, config)
+    found = people(backend, config)
+    assert [(p["name"], p["duplicate_of"]) for p in found.values()] == [
+        ("Robert Smith", ""),
+        ("Bob Smith", ""),
+    ]
+    assert {n["person_id"] for n in records(backend, config, "needs")} == {"P0001", "P0002"}
+
+
+def test_a_person_added_by_hand_is_never_rewritten(backend, config, add_responses):
+    people_tab = read_state(backend, config).tables["people"]
+    hand = {"person_id": "", "name": "Robert Smith", "email": "rob@example.org", "roles": ""}
+    row = [hand.get(f.name, "") for f in people_tab.schema.fields]
+    backend.apply([TabChanges(tab="People", start_row=2, append=[row])])
+    add_responses(
+        "requests", request(name="Rob Smith", phone="2015550111", email="rob@example.org")
+    )
+    add_responses("checkins", checkin(name="Rob Smith", email="rob@example.org"))
+    weekly(backend, config)
+    found = people(backend, config)
+    assert found["P0002"]["duplicate_of"] == "P0001"
+    assert found["P0001"]["email"] == "rob@example.org"
+    # Nothing copied onto the hand-typed row: an undo could not take it back.
+    assert (found["P0001"]["roles"], found["P0001"]["checkin_status"]) == ("", "")
+    [pair] = records(backend, config, "duplicates")
+    decide(backend, config, pair["pair_id"], "different")
+    weekly(backend, config)
+    assert people(backend, config)["P0001"]["name"] == "Robert Smith"
+
+
+def test_contradicting_decisions_are_reported_and_keep_people_apart(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name="Robert Smith", phone="201 555 0111", email="rob@example.org"),
+        later(1, name="Bob Smith", phone="2015550111", email="bob@other.org"),
+        later(2, name="Robbie Smith", phone="2015550111", email="robbie@else.org"),
+    )
+    weekly(backend, config)
+    pairs = {
+        (r["person_a"], r["person_b"]): r["pair_id"] for r in records(backend, config, "duplicates")
+    }
+    decide(backend, config, pairs[("P0001", "P0002")], "same")
+    decide(backend, config, pairs[("P0002", "P0003")], "same")
+    decide(backend, config, pairs[("P0001", "P0003")], "different")
+    report = weekly(backend, config)
+    [issue] = [i for i in report.issues if i.code == "contradicting-decisions"]
+    assert "sheetsync kept them apart" in issue.message
+    found = people(backend, config)
+    assert found["P0003"]["duplicate_of"] == ""
+    status = {
+        (r["person_a"], r["person_b"]): r["status"] for r in records(backend, config, "duplicates")
+    }
+    assert status[("P0001", "P0003")] == "kept apart"
+    assert status[("P0002", "P0003")] == "contradicts another decision"
+
+
+def test_a_copied_people_row_is_reported_and_the_run_goes_on(backend, config, add_responses):
+    add_responses("requests", request(), later(1, name="Ann Bell", email="ann@example.org"))
+    weekly(backend, config)
+    table = read_state(backend, config).tables["people"]
+    first = table.frame.drop(columns="_row").iloc[0].tolist()
+    backend.apply([TabChanges(tab="People", start_row=table.n_rows + 1, append=[first])])
+    report = weekly(backend, config)
+    assert report.outcome == "ok"
+    [issue] = [i for i in report.issues if i.code == "repeated-id"]
+    assert issue.row == 4
+    assert "People rows 2 and 4 both have id P0001" in issue.message
+
+
+def test_do_not_contact_on_a_linked_row_is_reported(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name="Robert Smith", email="rob.smith@gmail.com"),
+        later(1, name="Bob Smith", phone="", email="robsmith+x@gmail.com"),
+    )
+    weekly(backend, config)
+    table = read_state(backend, config).tables["people"]
+    column = table.columns["do_not_contact"] + 1
+    backend.apply(
+        [TabChanges(tab="People", start_row=table.n_rows + 1, update=[CellUpdate(3, column, "x")])]
+    )
+    report = weekly(backend, config)
+    [issue] = [i for i in report.issues if i.code == "do-not-contact-on-duplicate"]
+    assert "P0002 is marked do not contact and is the same person as P0001" in issue.message
+
+
+def test_the_hourly_intake_job_keeps_what_the_weekly_job_linked(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name="Robert Smith", email="rob.smith@gmail.com"),
+        later(1, name="Bob Smith", phone="", email="robsmith+x@gmail.com", categories="Rides"),
+        later(2, name="Ana Ruiz", phone="201 555 0100", email="ana@example.org"),
+        later(3, name="Luis Ruiz", phone="201 555 0100", email=""),
+    )
+    weekly(backend, config)
+    hourly = run_job(find_job("intake", config), backend, config, now=NOW)
+    assert (hourly.rows_added, hourly.cells_changed) == (0, 0)

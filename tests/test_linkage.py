@@ -140,15 +140,21 @@ def test_family_name_first_households_are_not_linked():
         ("christopher", "chris", GivenMatch.NICKNAME),
         ("maximilian", "max", GivenMatch.SHORT),
         ("catherine", "catherina", GivenMatch.CLASH),  # a sister's name, not a typo
-        ("jonathan", "jonathon", GivenMatch.TYPO),
+        ("jonathan", "jonathon", GivenMatch.ENDING),
+        ("jonathan", "jonahtan", GivenMatch.TYPO),
+        ("patrick", "patricia", GivenMatch.ENDING),
+        ("francis", "frances", GivenMatch.ENDING),
+        ("gabriel", "gabriella", GivenMatch.ENDING),
+        ("jon", "joan", GivenMatch.CLOSE),
+        ("michael", "michelle", GivenMatch.CLOSE),
         ("robrt", "bobby", GivenMatch.TYPO),  # a typo of Robert, and a nickname of it
         ("cheistopher", "chris", GivenMatch.TYPO),
         ("jasmine", "james", GivenMatch.CLASH),
-        ("mario", "margo", GivenMatch.CLOSE),  # never linked, never chained
+        ("mario", "margo", GivenMatch.ENDING),  # never linked, never chained
         ("maria", "amria", GivenMatch.TYPO),
         ("mario", "maria", GivenMatch.CLASH),
-        ("daniel", "daniela", GivenMatch.ONE_LETTER),
-        ("jessic", "jessica", GivenMatch.ONE_LETTER),
+        ("daniel", "daniela", GivenMatch.ENDING),
+        ("jessic", "jessica", GivenMatch.ENDING),
         ("francisco", "francisca", GivenMatch.CLASH),
         ("ana", "alma", GivenMatch.CLASH),
         ("ana", "luis", GivenMatch.CLASH),

@@ -67,7 +67,11 @@ def test_every_job_file_loads_and_names_known_steps():
     ("text", "message"),
     [
         ('schedule = "0 7 * * 1"\nsteps = ["intake", "magic"]\n', "unknown step 'magic'"),
-        ('schedule = "weekly"\nsteps = ["intake"]\n', "is not a crontab expression"),
+        ('schedule = "weekly"\nsteps = ["summary"]\n', "is not a crontab expression"),
+        (
+            'schedule = "0 7 * * 1"\nsteps = ["intake", "summary"]\n',
+            'a job that runs "intake" must run "dedupe" after it',
+        ),
         ('schedule = "0 7 * * 1"\n', 'needs steps = ["intake", ...]'),
         ('schedule = "0 7 * * 1"\nsteps = ["intake"]\nretries = 3\n', "unknown keys"),
     ],

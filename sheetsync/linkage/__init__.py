@@ -14,34 +14,36 @@ from collections.abc import Mapping
 import pandas as pd
 
 from sheetsync.linkage.blocking import candidate_pairs
-from sheetsync.linkage.clusters import Linkage, Pair, cluster, pair_key
-from sheetsync.linkage.compare import Verdict, compare
+from sheetsync.linkage.clusters import Decision, Linkage, Pair, cluster, pair_key
+from sheetsync.linkage.compare import Verdict, compare, find_family_emails
 from sheetsync.linkage.prepare import prepare
 
-__all__ = ["Linkage", "Pair", "Verdict", "find_duplicates", "pair_key"]
+__all__ = ["Decision", "Linkage", "Pair", "Verdict", "find_duplicates", "pair_key"]
 
 
 def find_duplicates(
     records: pd.DataFrame,
     region: str = "US",
-    decisions: Mapping[tuple[str, str], str] | None = None,
+    decisions: Mapping[tuple[str, str], Decision] | None = None,
 ) -> Linkage:
     """Link the records of one person; list the uncertain pairs; mark households.
 
     `records` holds an `id` column (unique) and any of name (or given_name and family_name),
     phone, email, address, postcode, zone, birth_date. The first record of a cluster, in the
-    frame's order, is the one kept. `decisions` maps `pair_key(a, b)` to "same" or
-    "different", as organizers decided; they override the scores.
+    frame's order, is the one kept. `decisions` maps `pair_key(a, b)` to what organizers
+    decided; they override the scores. A "same" that would join a pair decided "different"
+    is not applied and is listed in `contradictions`.
     """
     prepared = prepare(records, region)
+    prepared.family_emails = find_family_emails(prepared)
     if len(set(prepared.ids)) != len(prepared.ids) or "" in prepared.ids:
         raise ValueError("find_duplicates needs a unique, non-empty id for every record")
     index = {rid: k for k, rid in enumerate(prepared.ids)}
-    decided: dict[tuple[int, int], str] = {}
+    decided: dict[tuple[int, int], Decision] = {}
     for (a, b), decision in (decisions or {}).items():
         if a in index and b in index and a != b:
             i, j = sorted((index[a], index[b]))
-            decided[(i, j)] = decision
+            decided[(i, j)] = Decision(decision)
     pairs = candidate_pairs(prepared)
     scored: dict[tuple[int, int], Pair] = {}
     for i, j in sorted(pairs | decided.keys()):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from sheetsync.linkage.compare import Verdict, names_clash
 from sheetsync.linkage.prepare import Prepared
@@ -19,6 +20,13 @@ from sheetsync.linkage.prepare import Prepared
 MAX_HOUSEHOLD = 8
 # Joining stops growing a cluster past this many records; the rest go to review.
 MAX_CLUSTER = 25
+
+
+class Decision(StrEnum):
+    """What organizers decided about a pair."""
+
+    SAME = "same"
+    DIFFERENT = "different"
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,8 @@ class Linkage:
     pairs: dict[tuple[str, str], Pair] = field(default_factory=dict)  # by pair_key
     compared: int = 0
     refused: int = 0  # certain pairs not joined because it would merge different people
+    # "same" decisions not applied: joining them would join a pair decided "different"
+    contradictions: list[tuple[str, str]] = field(default_factory=list)
 
     def cluster_members(self) -> dict[str, list[str]]:
         """Kept id -> the ids of its cluster, kept first."""
@@ -88,15 +98,20 @@ class _Groups:
 def cluster(
     p: Prepared,
     scored: dict[tuple[int, int], Pair],
-    decisions: dict[tuple[int, int], str],
+    decisions: dict[tuple[int, int], Decision],
     compared: int,
 ) -> Linkage:
     """Join certain and organizer-confirmed pairs into clusters; list what to ask about."""
     groups = _Groups(len(p))
-    apart = {pair for pair, decision in decisions.items() if decision == "different"}
+    apart = {pair for pair, decision in decisions.items() if decision is Decision.DIFFERENT}
+    contradictions = []
     for (i, j), decision in sorted(decisions.items()):
-        if decision == "same":
-            groups.join(i, j)
+        if decision is Decision.SAME:
+            a, b = groups.group(groups.find(i)), groups.group(groups.find(j))
+            if any((min(x, y), max(x, y)) in apart for x in a for y in b):
+                contradictions.append((p.ids[i], p.ids[j]))
+            else:
+                groups.join(i, j)  # organizers know: no name check
     refused = 0
     certain = [
         (pair.weight, i, j)
@@ -114,7 +129,9 @@ def cluster(
         groups.join(i, j)
 
     kept_of = {p.ids[k]: p.ids[groups.find(k)] for k in range(len(p))}
-    linkage = Linkage(kept_of=kept_of, compared=compared, refused=refused)
+    linkage = Linkage(
+        kept_of=kept_of, compared=compared, refused=refused, contradictions=contradictions
+    )
     for (i, j), pair in scored.items():
         linkage.pairs[pair_key(pair.a, pair.b)] = pair
         together = groups.find(i) == groups.find(j)

@@ -14,11 +14,12 @@ Two rules sit above the weights, because a false merge hides a person who asked 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
 
 from sheetsync.linkage.prepare import Prepared
@@ -26,6 +27,7 @@ from sheetsync.nicknames import formal_names, near_formal_names
 
 LINK_WEIGHT = 11.0  # at or above: the same person, linked without asking
 REVIEW_WEIGHT = 6.0  # at or above (and below LINK_WEIGHT): organizers decide
+MAX_EMAIL_USERS = 30  # an email on more records than this is an organization's
 
 
 class Verdict(StrEnum):
@@ -46,7 +48,7 @@ class GivenMatch(StrEnum):
     INITIAL = "initial"
     TYPO = "typo"
     CLOSE = "close"
-    ONE_LETTER = "one letter apart"  # Jessic/Jessica, or Daniel/Daniela: organizers decide
+    ENDING = "different endings"  # Patrick/Patricia, Daniel/Daniela, or Jessic/Jessica: asked
     MISSING = "missing"
     CLASH = "clash"
 
@@ -58,10 +60,12 @@ _GIVEN_WEIGHT = {
     GivenMatch.TYPO: 2.0,
     GivenMatch.INITIAL: 1.0,
     GivenMatch.CLOSE: 0.5,
-    GivenMatch.ONE_LETTER: 0.5,
+    GivenMatch.ENDING: 0.5,
     GivenMatch.MISSING: 0.0,
     GivenMatch.CLASH: -6.0,
 }
+# Given names that may belong to two people: never linked without organizers, never chained.
+_UNSURE = (GivenMatch.CLASH, GivenMatch.ENDING, GivenMatch.CLOSE)
 # Pairs of given names that differ by their last letter are usually a brother and a sister.
 _GENDER_ENDINGS = {"a", "o", "e"}
 
@@ -86,6 +90,23 @@ class Comparison:
         return "; ".join(self.evidence)
 
 
+def find_family_emails(p: Prepared) -> set[str]:
+    """Emails that records of surely different people (by their names) have in common."""
+    users: dict[str, list[int]] = {}
+    for k, email in enumerate(p.email):
+        if email and p.given[k]:
+            users.setdefault(email, []).append(k)
+    return {
+        email
+        for email, ks in users.items()
+        if len(ks) > 1
+        and (
+            len(ks) > MAX_EMAIL_USERS
+            or any(names_clash(p, i, j) for i, j in itertools.combinations(ks, 2))
+        )
+    }
+
+
 def compare_given(a: str, b: str, formal_a: frozenset[str], formal_b: frozenset[str]) -> GivenMatch:
     """Compare two folded given names."""
     if not a or not b:
@@ -98,17 +119,15 @@ def compare_given(a: str, b: str, formal_a: frozenset[str], formal_b: frozenset[
         return GivenMatch.INITIAL if a[0] == b[0] else GivenMatch.CLASH
     if _gender_pair(a, b):
         return GivenMatch.CLASH
-    if _one_letter_more(a, b):
-        return GivenMatch.ONE_LETTER
+    if _ending_differs(a, b):
+        return GivenMatch.ENDING
     short, long = sorted((a, b), key=len)
     if len(short) >= 3 and long.startswith(short):
-        return GivenMatch.SHORT
+        return GivenMatch.SHORT  # Alex/Alexander, Max/Maximilian
     similarity = JaroWinkler.normalized_similarity(a, b)
-    if similarity >= 0.92 or (similarity >= 0.88 and min(len(a), len(b)) >= 6):
+    if _typo(a, b, similarity):
         return GivenMatch.TYPO
     if near_formal_names(a) & near_formal_names(b):  # "Robrt" / "Bobby": typo and nickname
-        return GivenMatch.TYPO
-    if len(a) == len(b) >= 4 and _transposed(a, b):  # "Amria" for "Maria"
         return GivenMatch.TYPO
     if similarity >= 0.85:
         return GivenMatch.CLOSE
@@ -126,10 +145,23 @@ def _gender_pair(a: str, b: str) -> bool:
     return len(a) == len(b) and a[:-1] == b[:-1] and {a[-1], b[-1]} <= _GENDER_ENDINGS
 
 
-def _one_letter_more(a: str, b: str) -> bool:
-    """Daniel/Daniela, Louis/Louise, and also Jessic/Jessica: a relative or a dropped letter."""
-    short, long = sorted((a, b), key=len)
-    return len(long) == len(short) + 1 and long.startswith(short) and len(short) >= 3
+def _ending_differs(a: str, b: str) -> bool:
+    """Patrick/Patricia, Francis/Frances, Daniel/Danielle, or a dropped last letter (Jessic):
+    at most two letters differ, at the end. Often two relatives, so never certain."""
+    shortest = min(len(a), len(b))
+    start = next((k for k in range(shortest) if a[k] != b[k]), shortest)
+    return start >= 3 and max(len(a), len(b)) - start <= 2
+
+
+def _typo(a: str, b: str, similarity: float) -> bool:
+    """A slip of the keyboard inside a name: "Jonathon", "Rbert", "Amria". Short names are
+    left out ("Jon" / "Joan" are a couple), and so are names several edits apart."""
+    if len(a) == len(b) >= 4 and _transposed(a, b):
+        return True
+    shortest = min(len(a), len(b))
+    if shortest < 5 or OSA.distance(a, b) > (1 if shortest < 8 else 2):
+        return False
+    return similarity >= 0.92 or (similarity >= 0.88 and shortest >= 6)
 
 
 def names_clash(p: Prepared, i: int, j: int) -> bool:
@@ -138,8 +170,7 @@ def names_clash(p: Prepared, i: int, j: int) -> bool:
     if p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j]:
         return True
     given = compare_given(p.given[i], p.given[j], p.formal[i], p.formal[j])
-    unsure = (GivenMatch.CLASH, GivenMatch.ONE_LETTER, GivenMatch.CLOSE)
-    return given in unsure and not _swapped(p, i, j)
+    return given in _UNSURE and not _swapped(p, i, j)
 
 
 def _swapped(p: Prepared, i: int, j: int) -> bool:
@@ -158,7 +189,7 @@ def _name_match(a: str, b: str) -> int:
     match = compare_given(a, b, formal_names(a), formal_names(b))
     if match in (GivenMatch.NICKNAME, GivenMatch.SHORT, GivenMatch.TYPO):
         return 2
-    return 1 if match in (GivenMatch.CLOSE, GivenMatch.ONE_LETTER) else 0
+    return 1 if match in (GivenMatch.CLOSE, GivenMatch.ENDING) else 0
 
 
 def _family(p: Prepared, i: int, j: int) -> tuple[float, str]:
@@ -201,8 +232,10 @@ def compare(p: Prepared, i: int, j: int) -> Comparison:
                 weight += same_w
                 evidence.append(f"same {label}")
                 agreed += 1
-                shared += label == "phone"
-                personal = personal or label == "email"
+                # A family's email is shared like a landline; one person's is personal.
+                family = label == "phone" or values[i] in p.family_emails
+                shared += family
+                personal = personal or not family
             elif (
                 label == "email"
                 and len(p.email_user[i]) >= 5

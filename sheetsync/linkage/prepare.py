@@ -83,6 +83,8 @@ class Prepared:
     zone: list[str]
     birth: list[str]
     family_count: Counter[str] = field(default_factory=Counter)
+    # Emails used by people with different given names: a family's, not one person's.
+    family_emails: set[str] = field(default_factory=set)
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -2,47 +2,50 @@
 
 Runs after intake on every run and recomputes from scratch, so the result depends only on
 the People rows and the organizers' decisions on the Duplicates tab: a decision changed or
-cleared is undone on the next run. Nothing is deleted. A linked row keeps its own data and
-gets `duplicate_of`; the kept person shows the newest answers of all their rows (as intake
-does for one person's responses), and their needs point to the kept person.
+cleared is undone on the next run. Nothing is deleted, and no row's own name or contact
+details change. A linked row gets `duplicate_of`; its needs point to the kept person, and
+the kept person's roles, offers and latest check-in include the linked rows' (only on rows
+intake recomputes from the forms, so that an undo leaves nothing behind). Later steps read
+`duplicate_of` for the rest.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 
-from sheetsync.linkage import Linkage, Pair, find_duplicates, pair_key
+from sheetsync.linkage import Decision, Linkage, Pair, find_duplicates, pair_key
 from sheetsync.normalize import fold, format_datetime
 from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids, id_number
 from sheetsync.tables import ROW, frame_of, records_of
 
-SAME, DIFFERENT = "same", "different"
 # What organizers may write in the decision column, folded; English and Spanish.
 _DECISIONS = {
-    **dict.fromkeys(("same", "yes", "y", "si", "s", "same person", "misma", "mismo"), SAME),
-    **dict.fromkeys(("different", "no", "n", "not same", "diferente", "distinct"), DIFFERENT),
+    **dict.fromkeys(
+        ("same", "yes", "y", "si", "s", "same person", "misma", "mismo"), Decision.SAME
+    ),
+    **dict.fromkeys(
+        ("different", "no", "n", "not same", "diferente", "distinct"), Decision.DIFFERENT
+    ),
 }
-# The kept person takes each of these from the newest of their rows that answered it.
-_FOLLOWED = (
-    "name",
-    "phone",
-    "email",
-    "zone",
-    "languages",
-    "contact_pref",
-    "availability",
-    "offers_note",
-    "weekly_capacity",
-    "has_car",
-    "volunteer_note",
-    "requester_consent",
-    "volunteer_consent",
-)
+
+
+class PairStatus(StrEnum):
+    """The Duplicates tab's status column."""
+
+    TO_REVIEW = "to review"
+    LINKED = "linked"
+    LINKED_BY_ORGANIZERS = "linked by organizers"
+    KEPT_APART = "kept apart"
+    NO_LONGER_ALIKE = "no longer alike"
+    CONTRADICTED = "contradicts another decision"
+
+
 _CHECKIN = ("checkin_status", "checkin_hours", "checkin_date", "checkin_note")
 # Needs that still wait for help: a second ask for the same category joins the first.
 _STANDING = ("open", "matched")
@@ -56,19 +59,21 @@ def run(ctx: StepContext) -> StepResult:
     decisions, issues = _read_decisions(ctx, pairs_rows)
     # The earliest id is kept: order by the id's number, rows without one at the end.
     people.sort(key=lambda r: (id_number(r["person_id"]), r[ROW]))
-    listed = [r for r in people if r["person_id"]]
+    by_id: dict[str, dict[str, Any]] = {}
+    for record in people:
+        pid = record["person_id"]
+        if pid in by_id:
+            issues.append(_copied_row(ctx, by_id[pid], record))
+        elif pid:
+            by_id[pid] = record
     frame = pd.DataFrame(
-        {
-            "id": [r["person_id"] for r in listed],
-            "name": [r["name"] for r in listed],
-            "phone": [r["phone"] for r in listed],
-            "email": [r["email"] for r in listed],
-            "zone": [r["zone"] for r in listed],
-        }
+        {name: [r[name] for r in by_id.values()] for name in ("name", "phone", "email", "zone")}
     )
+    frame.insert(0, "id", list(by_id))
     linkage = find_duplicates(frame, ctx.config.default_region, decisions)
-    by_id = {r["person_id"]: r for r in listed}
     linked = _apply_links(by_id, linkage)
+    rows_of = {pair_key(r["person_a"], r["person_b"]): int(r[ROW]) for r in pairs_rows}
+    issues.extend(_warnings(ctx, by_id, linkage, rows_of))
     households = _apply_households(by_id, linkage)
     needs, repeated = _fold_needs(ctx, linkage)
     pairs, to_review = _pairs_tab(ctx, pairs_rows, by_id, linkage, decisions)
@@ -90,11 +95,28 @@ def run(ctx: StepContext) -> StepResult:
     )
 
 
+def _copied_row(ctx: StepContext, first: dict[str, Any], copy: dict[str, Any]) -> Issue:
+    tab = ctx.tables["people"].tab
+    return Issue(
+        tab=tab,
+        row=int(copy[ROW]),
+        field="person_id",
+        code="repeated-id",
+        message=(
+            f"{tab} rows {first[ROW]} and {copy[ROW]} both have id {copy['person_id']}: "
+            f"sheetsync uses row {first[ROW]} and leaves row {copy[ROW]} out of the "
+            "duplicate check. If it is a copy, delete it; if it is another person, clear "
+            "its person_id and sheetsync will give it a new one."
+        ),
+        severity=Severity.WARNING,
+    )
+
+
 def _read_decisions(
     ctx: StepContext, rows: list[dict[str, Any]]
-) -> tuple[dict[tuple[str, str], str], list[Issue]]:
+) -> tuple[dict[tuple[str, str], Decision], list[Issue]]:
     """The organizers' marks, by pair; a mark that is neither same nor different is reported."""
-    decisions: dict[tuple[str, str], str] = {}
+    decisions: dict[tuple[str, str], Decision] = {}
     issues: list[Issue] = []
     tab = ctx.tables["duplicates"].tab
     for row in rows:
@@ -123,32 +145,71 @@ def _read_decisions(
 
 
 def _apply_links(by_id: dict[str, dict[str, Any]], linkage: Linkage) -> int:
-    """Set duplicate_of; give each kept person the newest answers of all their rows."""
+    """Set duplicate_of; give each kept person the roles, offers and check-in of their rows."""
     for pid, record in by_id.items():
         kept = linkage.kept_of[pid]
         record["duplicate_of"] = "" if kept == pid else kept
     linked = 0
     for kept, members in linkage.cluster_members().items():
-        if len(members) == 1:
-            continue
         linked += len(members) - 1
-        rows = sorted((by_id[m] for m in members), key=lambda r: r["last_seen"])
         target = by_id[kept]
-        for name in _FOLLOWED:
-            newest = next((r[name] for r in reversed(rows) if r[name]), "")
-            if newest:
-                target[name] = newest
+        # A row added by hand is never recomputed by intake: what dedupe wrote there could
+        # not be taken back on an undo, so it is left as typed.
+        if len(members) == 1 or not target["source"]:
+            continue
+        rows = [by_id[m] for m in members]
         checked = [r for r in rows if r["checkin_date"]]
         if checked:
             latest = max(checked, key=lambda r: r["checkin_date"])
             for name in _CHECKIN:
                 target[name] = latest[name]
         for name in ("roles", "offers"):
-            values = {v for r in rows for v in r[name].split(", ") if v}
+            values = dict.fromkeys(v for r in rows for v in r[name].split(", ") if v)
             target[name] = ", ".join(sorted(values))
-        target["first_seen"] = min((r["first_seen"] for r in rows if r["first_seen"]), default="")
-        target["last_seen"] = max((r["last_seen"] for r in rows), default="")
     return linked
+
+
+def _warnings(
+    ctx: StepContext,
+    by_id: dict[str, dict[str, Any]],
+    linkage: Linkage,
+    rows_of: dict[tuple[str, str], int],
+) -> list[Issue]:
+    """A do-not-contact mark the kept person lacks; decisions that contradict each other."""
+    tab, issues = ctx.tables["people"].tab, []
+    for pid, record in by_id.items():
+        kept = by_id[linkage.kept_of[pid]]
+        if record["do_not_contact"].strip() and not kept["do_not_contact"].strip():
+            issues.append(
+                Issue(
+                    tab=tab,
+                    row=int(record[ROW]),
+                    field="do_not_contact",
+                    code="do-not-contact-on-duplicate",
+                    message=(
+                        f"{pid} is marked do not contact and is the same person as "
+                        f"{kept['person_id']} ({tab} row {kept[ROW]}): mark that row too, so "
+                        "nobody contacts them."
+                    ),
+                    severity=Severity.WARNING,
+                )
+            )
+    for a, b in linkage.contradictions:
+        issues.append(
+            Issue(
+                tab=ctx.tables["duplicates"].tab,
+                row=rows_of.get(pair_key(a, b), 0),
+                field="decision",
+                code="contradicting-decisions",
+                message=(
+                    f"{a} and {b} are marked same, but with the other pairs marked same that "
+                    "would make people marked different one person. sheetsync kept them "
+                    f"apart until the decisions on the rows with {a} or {b} agree."
+                ),
+                severity=Severity.WARNING,
+            )
+        )
+    return issues
 
 
 def _apply_households(by_id: dict[str, dict[str, Any]], linkage: Linkage) -> int:
@@ -215,7 +276,7 @@ def _pairs_tab(
     rows: list[dict[str, Any]],
     by_id: dict[str, dict[str, Any]],
     linkage: Linkage,
-    decisions: dict[tuple[str, str], str],
+    decisions: dict[tuple[str, str], Decision],
 ) -> tuple[pd.DataFrame, int]:
     """Bring the Duplicates tab up to date; rows are found by their pair of ids."""
     now = format_datetime(ctx.now)
@@ -245,7 +306,7 @@ def _pairs_tab(
         }
         if any(record[k] != v for k, v in new.items()):
             record.update(new, updated=now)
-    to_review = sum(r["status"] == "to review" for r in rows)
+    to_review = sum(r["status"] == PairStatus.TO_REVIEW for r in rows)
     return frame_of(rows, ctx.schemas["duplicates"]), to_review
 
 
@@ -256,15 +317,15 @@ def _name(by_id: dict[str, dict[str, Any]], pid: str, old: str) -> str:
 def _status(
     key: tuple[str, str],
     linkage: Linkage,
-    decisions: dict[tuple[str, str], str],
+    decisions: dict[tuple[str, str], Decision],
     found: bool,
-) -> str:
+) -> PairStatus:
     decision = decisions.get(key)
     together = linkage.kept_of.get(key[0], key[0]) == linkage.kept_of.get(key[1], key[1])
-    if decision == DIFFERENT:
-        return "kept apart"
-    if decision == SAME:
-        return "linked by organizers" if together else "kept apart"
+    if decision is Decision.DIFFERENT:
+        return PairStatus.KEPT_APART
+    if decision is Decision.SAME:
+        return PairStatus.LINKED_BY_ORGANIZERS if together else PairStatus.CONTRADICTED
     if together:
-        return "linked"
-    return "to review" if found else "no longer alike"
+        return PairStatus.LINKED
+    return PairStatus.TO_REVIEW if found else PairStatus.NO_LONGER_ALIKE

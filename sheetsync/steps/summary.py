@@ -92,7 +92,7 @@ def run(ctx: StepContext) -> StepResult:
     )
     add(
         "Duplicates",
-        "Households (people sharing a phone or address)",
+        "Households (different people sharing a phone or an email)",
         "people.households",
         people["household"].replace("", pd.NA).nunique(),
     )
