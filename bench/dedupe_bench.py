@@ -94,7 +94,6 @@ def given_name_replaced(frame: pd.DataFrame, pairs: set[Pair]) -> int:
     sheetsync these are two people, as in a household, so it does not link them."""
     from sheetsync.linkage.compare import GivenMatch, compare_given
     from sheetsync.linkage.prepare import split_name
-    from sheetsync.nicknames import formal_names
 
     given = {r: split_name(g)[0] for r, g in zip(frame["rec_id"], frame["given_name"], strict=True)}
     count = 0
@@ -103,7 +102,7 @@ def given_name_replaced(frame: pd.DataFrame, pairs: set[Pair]) -> int:
         if (
             ga
             and gb
-            and compare_given(ga, gb, formal_names(ga), formal_names(gb))
+            and compare_given(ga, gb)
             in (
                 GivenMatch.CLASH,
                 GivenMatch.CLOSE,

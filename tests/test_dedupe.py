@@ -466,3 +466,20 @@ def test_the_hourly_intake_job_keeps_what_the_weekly_job_linked(backend, config,
     weekly(backend, config)
     hourly = run_job(find_job("intake", config), backend, config, now=NOW)
     assert (hourly.rows_added, hourly.cells_changed) == (0, 0)
+
+
+def test_a_second_run_over_linked_and_asked_pairs_changes_nothing(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name="Robert Smith", phone="201 555 0111", email="rob.smith@gmail.com"),
+        later(1, name="Bob Smith", phone="", email="robsmith+x@gmail.com"),
+        later(2, name="Ann Bell", phone="201 555 0199", email="ann@example.org"),
+        later(3, name="Annie Bell", phone="2015550199", email="annie@other.org"),
+    )
+    weekly(backend, config)
+    assert sorted(r["status"] for r in records(backend, config, "duplicates")) == [
+        "linked",
+        "to review",
+    ]
+    again = weekly(backend, config)
+    assert (again.rows_added, again.cells_changed) == (0, 0)

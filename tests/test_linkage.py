@@ -10,7 +10,6 @@ import pytest
 from sheetsync.linkage import Verdict, find_duplicates, pair_key
 from sheetsync.linkage.compare import GivenMatch, compare, compare_given
 from sheetsync.linkage.prepare import email_key, prepare, split_name
-from sheetsync.nicknames import formal_names
 from sheetsync.testing.contacts_generator import generate_contacts, household_pairs, true_pairs
 
 COLUMNS = ("name", "phone", "email", "address", "postcode")
@@ -163,7 +162,7 @@ def test_family_name_first_households_are_not_linked():
     ],
 )
 def test_given_names(a, b, expected):
-    assert compare_given(a, b, formal_names(a), formal_names(b)) is expected
+    assert compare_given(a, b) is expected
 
 
 @pytest.mark.parametrize(

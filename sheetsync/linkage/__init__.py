@@ -47,7 +47,7 @@ def find_duplicates(
     pairs = candidate_pairs(prepared)
     scored: dict[tuple[int, int], Pair] = {}
     for i, j in sorted(pairs | decided.keys()):
-        result = compare(prepared, i, j)
+        result = compare(prepared, i, j, explain=(i, j) in decided)
         if result.verdict is Verdict.DIFFERENT and (i, j) not in decided:
             continue
         scored[(i, j)] = Pair(

@@ -5,8 +5,9 @@ the name's phonetic keys in either order (swapped names), and a phonetic key of 
 family name with the given name's initial; the family name's key with the house number.
 Two rows with the same name and nothing else in common are not worth asking about, so no
 key is the name alone.
-A key shared by more than MAX_BLOCK records (a shelter's phone, "Maria Garcia" in a big
-city) is too weak to compare all its pairs; those records still meet through their other keys.
+A key shared by more than MAX_BLOCK records (a shelter's phone), or a name key by more than
+MAX_NAME_BLOCK ("Maria Garcia" in a big city), is too weak to compare all its pairs; those
+records still meet through their other keys.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from itertools import combinations
 from sheetsync.linkage.prepare import Prepared, family_key
 
 MAX_BLOCK = 60
+# Name keys are weak: a pair they alone bring must still agree on a phone, email, address
+# or birth date to be asked about, and those have keys of their own. So common names with
+# a place are compared only in small groups.
+MAX_NAME_BLOCK = 15
 
 
 def blocking_keys(p: Prepared, k: int) -> list[str]:
@@ -54,7 +59,8 @@ def candidate_pairs(p: Prepared) -> set[tuple[int, int]]:
         for key in blocking_keys(p, k):
             blocks[key].append(k)
     pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if 1 < len(members) <= MAX_BLOCK:
+    for key, members in blocks.items():
+        limit = MAX_BLOCK if key[0] in "peab" else MAX_NAME_BLOCK
+        if 1 < len(members) <= limit:
             pairs.update(combinations(members, 2))
     return pairs

@@ -18,6 +18,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
@@ -107,13 +108,14 @@ def find_family_emails(p: Prepared) -> set[str]:
     }
 
 
-def compare_given(a: str, b: str, formal_a: frozenset[str], formal_b: frozenset[str]) -> GivenMatch:
-    """Compare two folded given names."""
+@lru_cache(maxsize=500_000)
+def compare_given(a: str, b: str) -> GivenMatch:
+    """Compare two folded given names (cached: a network's names repeat)."""
     if not a or not b:
         return GivenMatch.MISSING
     if a == b:
         return GivenMatch.SAME
-    if formal_a & formal_b:
+    if formal_names(a) & formal_names(b):
         return GivenMatch.NICKNAME
     if len(a) == 1 or len(b) == 1:
         return GivenMatch.INITIAL if a[0] == b[0] else GivenMatch.CLASH
@@ -169,7 +171,7 @@ def names_clash(p: Prepared, i: int, j: int) -> bool:
     clash, are only close (Mario/Margo) or one letter longer (Daniel/Daniela), or Jr./Sr."""
     if p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j]:
         return True
-    given = compare_given(p.given[i], p.given[j], p.formal[i], p.formal[j])
+    given = compare_given(p.given[i], p.given[j])
     return given in _UNSURE and not _swapped(p, i, j)
 
 
@@ -182,11 +184,12 @@ def _swapped(p: Prepared, i: int, j: int) -> bool:
     return min(cross) >= 2 or (max(cross) == 3 and min(cross) >= 1)
 
 
+@lru_cache(maxsize=500_000)
 def _name_match(a: str, b: str) -> int:
     """3 the same, 2 a nickname, short form or typo, 1 close, 0 different."""
     if a == b:
         return 3
-    match = compare_given(a, b, formal_names(a), formal_names(b))
+    match = compare_given(a, b)
     if match in (GivenMatch.NICKNAME, GivenMatch.SHORT, GivenMatch.TYPO):
         return 2
     return 1 if match in (GivenMatch.CLOSE, GivenMatch.ENDING) else 0
@@ -211,12 +214,16 @@ def _family(p: Prepared, i: int, j: int) -> tuple[float, str]:
 
 def _common_name_weight(p: Prepared, family: str) -> float:
     """log2(m/u) for agreeing on this family name: rarer names are stronger evidence."""
-    count = max(1, min(p.family_count[t] for t in family.split()))
-    return min(4.5, max(2.0, math.log2(0.9 * len(p) / count)))
+    weight = p.family_weights.get(family)
+    if weight is None:
+        count = max(1, min(p.family_count[t] for t in family.split()))
+        weight = p.family_weights[family] = min(4.5, max(2.0, math.log2(0.9 * len(p) / count)))
+    return weight
 
 
-def compare(p: Prepared, i: int, j: int) -> Comparison:
-    """Compare records i and j of a prepared set."""
+def compare(p: Prepared, i: int, j: int, explain: bool = False) -> Comparison:
+    """Compare records i and j of a prepared set. The evidence names the names only when
+    the pair is not plainly different, or when asked to `explain`."""
     evidence: list[str] = []
     weight = 0.0
     shared = 0  # contacts a household may share: phone, address
@@ -248,7 +255,7 @@ def compare(p: Prepared, i: int, j: int) -> Comparison:
                 evidence.append(f"different {label}s")
 
     swapped = False
-    given = compare_given(p.given[i], p.given[j], p.formal[i], p.formal[j])
+    given = compare_given(p.given[i], p.given[j])
     family_w, family_text = _family(p, i, j)
     if (given is GivenMatch.CLASH or family_w < 0) and _swapped(p, i, j):
         swapped = True
@@ -257,7 +264,6 @@ def compare(p: Prepared, i: int, j: int) -> Comparison:
         family_w = _common_name_weight(p, p.given[i]) - 0.5 if exact else 2.5
         family_text = "given and family names swapped"
     weight += _GIVEN_WEIGHT[given] + family_w
-    evidence.insert(0, _names_evidence(p, i, j, given, family_text))
 
     if p.address[i] and p.address[j]:
         if p.address[i] == p.address[j]:
@@ -298,6 +304,8 @@ def compare(p: Prepared, i: int, j: int) -> Comparison:
     same_birth = bool(p.birth[i]) and p.birth[i] == p.birth[j]
     facts = _Facts(given, swapped, family_w < 0, shared, personal, agreed, same_birth)
     verdict = _verdict(p, i, j, weight, facts)
+    if explain or verdict is not Verdict.DIFFERENT:  # most pairs compared are different
+        evidence.insert(0, _names_evidence(p, i, j, given, family_text))
     return Comparison(weight=weight, verdict=verdict, evidence=tuple(evidence))
 
 

@@ -83,6 +83,7 @@ class Prepared:
     zone: list[str]
     birth: list[str]
     family_count: Counter[str] = field(default_factory=Counter)
+    family_weights: dict[str, float] = field(default_factory=dict)  # memo of compare's
     # Emails used by people with different given names: a family's, not one person's.
     family_emails: set[str] = field(default_factory=set)
 

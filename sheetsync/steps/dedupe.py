@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.linkage import Decision, Linkage, Pair, find_duplicates, pair_key
-from sheetsync.normalize import fold, format_datetime
+from sheetsync.normalize import cell_text, fold, format_datetime
 from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids, id_number
@@ -300,7 +300,8 @@ def _pairs_tab(
         new = {
             "name_a": _name(by_id, record["person_a"], record["name_a"]),
             "name_b": _name(by_id, record["person_b"], record["name_b"]),
-            "score": f"{pair.score:.2f}" if pair else record["score"],
+            # as the sheet gives a number back: "1", "0.95"
+            "score": cell_text(pair.score) if pair else record["score"],
             "evidence": pair.reason if pair else record["evidence"],
             "status": _status(key, linkage, decisions, key in found),
         }
