@@ -34,11 +34,12 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check sheetsync tests bench
 	$(BIN)/mypy
 
-## make bench: speed and memory of the weekly job at sizes S, M and L; dedupe quality and speed
+## make bench: the weekly job at sizes S, M and L; dedupe quality and speed; the matching solver
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run_bench.py
 	$(BIN)/python bench/google_requests.py
 	$(BIN)/python bench/dedupe_bench.py
+	$(BIN)/python bench/matching_bench.py
 
 clean:
 	rm -rf $(VENV) demo bench/out test-artifacts
