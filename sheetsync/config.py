@@ -37,7 +37,10 @@ DEFAULT_FORM_TABS = {
     "checkins": "Form Responses 3",
 }
 
-_SECTIONS = {"network", "backend", "google", "forms", "tabs", "jobs"}
+_SECTIONS = {"network", "backend", "google", "forms", "tabs", "jobs", "matching"}
+_MATCHING_KEYS = {"neighbours", "remote_categories", "hours_per_task", "recent_weeks"}
+# Help given by phone or online: any zone will do.
+DEFAULT_REMOTE = ("Emotional support", "Tech help", "Translation", "Benefits help")
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
 _BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials"}
 _FORM_KEYS = {"tab", "columns"}
@@ -51,6 +54,16 @@ class FormConfig:
 
     tab: str
     columns: Mapping[str, str] = field(default_factory=dict)  # field name -> header in the tab
+
+
+@dataclass(frozen=True)
+class MatchingConfig:
+    """How the match step reads zones, remote help and capacity."""
+
+    neighbours: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # both ways
+    remote_categories: tuple[str, ...] = DEFAULT_REMOTE
+    hours_per_task: float = 2.0  # turns a check-in's hours into tasks
+    recent_weeks: int = 4  # tasks this far back count as a volunteer's recent work
 
 
 @dataclass(frozen=True)
@@ -71,6 +84,7 @@ class Config:
     tabs: Mapping[str, str] = field(default_factory=lambda: dict(SHEETSYNC_TABS))
     jobs_dir: Path | None = None
     path: Path | None = None
+    matching: MatchingConfig = field(default_factory=MatchingConfig)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Config:
@@ -170,6 +184,7 @@ class Config:
             tabs=_tabs(data, where),
             jobs_dir=(base / str(jobs["dir"])) if jobs.get("dir") else None,
             path=path,
+            matching=_matching(data, where, tuple(zones)),
         )
 
     def form_tab(self, form: str) -> str:
@@ -219,6 +234,45 @@ def _forms(data: Mapping[str, Any], where: str) -> dict[str, FormConfig]:
             tab=str(section.get("tab", DEFAULT_FORM_TABS[form])), columns=dict(columns)
         )
     return result
+
+
+def _matching(data: Mapping[str, Any], where: str, zones: tuple[str, ...]) -> MatchingConfig:
+    section = _section(data, "matching", where)
+    _check_keys(section, _MATCHING_KEYS, f"[matching] in {where}")
+    raw = section.get("neighbours", {})
+    example = 'neighbours = { Northside = ["Eastside", "Downtown"] }'
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"[matching] neighbours in {where} must be a table, e.g. {example}.")
+    neighbours: dict[str, set[str]] = {}
+    for zone, near in raw.items():
+        if not isinstance(near, list) or not all(isinstance(z, str) for z in near):
+            raise ConfigError(f"[matching] neighbours in {where}: write e.g. {example}.")
+        for z in (zone, *near):
+            if z not in zones:
+                raise ConfigError(
+                    f"[matching] neighbours in {where} names {z!r}, which is not one of "
+                    f"[network] zones ({', '.join(zones)}). Use the zones' exact names."
+                )
+        for z in near:  # a neighbour of mine has me as a neighbour
+            neighbours.setdefault(zone, set()).add(z)
+            neighbours.setdefault(z, set()).add(zone)
+    remote = section.get("remote_categories", list(DEFAULT_REMOTE))
+    if not isinstance(remote, list) or not all(isinstance(c, str) for c in remote):
+        raise ConfigError(
+            f'[matching] remote_categories in {where} lists categories, e.g. ["Tech help"].'
+        )
+    hours = section.get("hours_per_task", 2.0)
+    weeks = section.get("recent_weeks", 4)
+    if not isinstance(hours, (int, float)) or hours <= 0:
+        raise ConfigError(f"[matching] hours_per_task in {where} must be a number above 0.")
+    if not isinstance(weeks, int) or weeks < 1:
+        raise ConfigError(f"[matching] recent_weeks in {where} must be a whole number, 1 or more.")
+    return MatchingConfig(
+        neighbours={z: tuple(sorted(n)) for z, n in neighbours.items()},
+        remote_categories=tuple(remote),
+        hours_per_task=float(hours),
+        recent_weeks=weeks,
+    )
 
 
 def _tabs(data: Mapping[str, Any], where: str) -> dict[str, str]:

@@ -170,3 +170,17 @@ def edit_response(
     n_rows = len(backend.read_tabs([tab])[tab].rows)
     updates = [CellUpdate(row, names.index(k) + 1, v) for k, v in answers.items()]
     backend.apply([TabChanges(tab=tab, start_row=n_rows + 1, update=updates)])
+
+
+def write_cell(
+    backend: WorkbookBackend, config: Config, logical: str, key: str, column: str, value: str
+) -> None:
+    """An organizer types `value` in `column` of the row whose primary key is `key`."""
+    from sheetsync.backends.base import CellUpdate
+    from sheetsync.jobs import read_state
+
+    table = read_state(backend, config).tables[logical]
+    id_column = table.schema.primary_key
+    [row] = [r["_row"] for r in table.frame.to_dict("records") if r[id_column] == key]
+    update = CellUpdate(row, table.columns[column] + 1, value)
+    backend.apply([TabChanges(tab=table.tab, start_row=table.n_rows + 1, update=[update])])

@@ -12,7 +12,7 @@ from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.demo import SIZES, generate
 from sheetsync.errors import MissingTabError
 from sheetsync.jobs import find_job, read_state, run_job
-from tests.conftest import FORM_OF, NOW, ZONES, checkin, offer, request
+from tests.conftest import FORM_OF, NOW, ZONES, checkin, offer, request, write_cell
 
 
 def weekly(backend, config, **kwargs):
@@ -29,18 +29,7 @@ def people(backend, config):
 
 def decide(backend, config, pair_id, decision):
     """An organizer writes in the Duplicates tab's decision column."""
-    table = read_state(backend, config).tables["duplicates"]
-    [row] = [r["_row"] for r in table.frame.to_dict("records") if r["pair_id"] == pair_id]
-    column = table.columns["decision"] + 1
-    backend.apply(
-        [
-            TabChanges(
-                tab=table.tab,
-                start_row=table.n_rows + 1,
-                update=[CellUpdate(row, column, decision)],
-            )
-        ]
-    )
+    write_cell(backend, config, "duplicates", pair_id, "decision", decision)
 
 
 def later(days, **answers):

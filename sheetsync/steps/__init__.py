@@ -47,6 +47,7 @@ Step = Callable[[StepContext], StepResult]
 STEPS: dict[str, str] = {
     "intake": "intake",
     "dedupe": "dedupe",
+    "match": "match",
     "summary": "summary",
 }
 

@@ -49,7 +49,7 @@ class PairStatus(StrEnum):
 _CHECKIN = ("checkin_status", "checkin_hours", "checkin_date", "checkin_note")
 # Needs that still wait for help: a second ask for the same category joins the first.
 _STANDING = ("open", "matched")
-_URGENCY_ORDER = ("today", "this week", "whenever")
+_URGENCY_ORDER = ("today", "this week", "when someone can")  # the form's answers
 
 
 def run(ctx: StepContext) -> StepResult:

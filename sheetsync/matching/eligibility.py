@@ -1,0 +1,180 @@
+"""Who may help with what: the hard constraints, and the reasons for a match in plain words.
+
+Hard constraints (never broken): the volunteer offers the category; shares a language with
+the requester (when both gave theirs); is in the same zone, a neighbouring zone from
+[matching] neighbours, or any zone for a remote category; has availability in common
+(when both gave it); has room left this week; is not resting (a red check-in); is not
+marked do not contact; is not the requester or in their household; has a car for Rides.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sheetsync.config import MatchingConfig
+
+RIDES = "Rides"
+URGENCY_RANK = {"today": 2, "this week": 1}  # "When someone can" and anything else: 0
+DAY = 100  # priority per day waited; an urgency step outweighs 1,000 days
+URGENCY_STEP = 100_000
+# Above this many candidate pairs each need keeps its MIN_CANDIDATES.. best candidates.
+MAX_PAIRS = 1_500_000
+MIN_CANDIDATES = 10
+
+
+@dataclass
+class Volunteer:
+    """One person (with their linked duplicate rows) as a possible helper."""
+
+    person_id: str
+    offers: set[str]
+    languages: set[str]
+    zone: str
+    availability: set[str]
+    has_car: bool
+    capacity: int  # tasks they can still take this week
+    recent: int  # tasks over the last weeks, for fairness
+    household: str = ""
+    resting: bool = False
+    do_not_contact: bool = False
+
+
+@dataclass
+class Need:
+    """One open need."""
+
+    need_id: str
+    person_id: str
+    category: str
+    zone: str
+    languages: set[str]
+    availability: set[str]
+    urgency: str
+    days_waiting: int
+    household: str = ""
+    declined_by: set[str] = field(default_factory=set)
+
+    @property
+    def priority(self) -> int:
+        """Urgency first, then waiting time: never anything about the person."""
+        rank = URGENCY_RANK.get(self.urgency.strip().casefold(), 0)
+        return rank * URGENCY_STEP + min(self.days_waiting, 999) * DAY
+
+
+def reasons(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str] | None:
+    """Why this volunteer fits this need, or None when a hard constraint rules them out."""
+    if volunteer.person_id == need.person_id:
+        return None
+    if need.household and need.household == volunteer.household:
+        return None
+    return _fit(need, volunteer, config)
+
+
+def _fit(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str] | None:
+    """The constraints every need of one kind shares (all but who the requester is)."""
+    if need.category not in volunteer.offers:
+        return None
+    if volunteer.resting or volunteer.do_not_contact or volunteer.capacity <= 0:
+        return None
+    why = [f"offers {need.category}"]
+    if need.languages and volunteer.languages:
+        shared = sorted(need.languages & volunteer.languages)
+        if not shared:
+            return None
+        if shared != ["English"]:
+            why.append(f"speaks {' and '.join(s for s in shared if s != 'English') or shared[0]}")
+    if need.category in config.remote_categories:
+        why.append("can help by phone (any zone)")
+    elif need.zone == volunteer.zone:
+        why.append(f"same zone ({need.zone})")
+    elif volunteer.zone in config.neighbours.get(need.zone, ()):
+        why.append(f"neighbouring zone ({volunteer.zone})")
+    else:
+        return None
+    if need.availability and volunteer.availability:
+        common = sorted(need.availability & volunteer.availability)
+        if not common:
+            return None
+        why.append(f"free {', '.join(common).lower()}")
+    if need.category == RIDES:
+        if not volunteer.has_car:
+            return None
+        why.append("has a car")
+    tasks = volunteer.recent
+    why.append(f"{tasks} task{'s' if tasks != 1 else ''} in recent weeks")
+    return why
+
+
+@dataclass
+class Eligibility:
+    """Eligible (need index, volunteer index) pairs with their reasons."""
+
+    pairs: dict[tuple[int, int], list[str]]
+    narrowed_to: int | None = None  # set when each need kept only its best candidates
+
+
+def eligible_pairs(
+    needs: list[Need],
+    volunteers: list[Volunteer],
+    config: MatchingConfig,
+    max_pairs: int = MAX_PAIRS,
+) -> Eligibility:
+    """Every pair the hard constraints allow. Needs of one kind (category, zone, languages,
+    availability) share their candidates, so each kind is worked out once. Past `max_pairs`
+    candidate pairs (a very large network), each need is weighed against a share of its
+    kind's candidates only, the needs of a kind taking turns through them, least busy
+    first: the solver stays fast and small, at some cost to exactness."""
+    in_zone: dict[tuple[str, str], list[int]] = defaultdict(list)
+    anywhere: dict[str, list[int]] = defaultdict(list)
+    for v, volunteer in enumerate(volunteers):
+        if volunteer.capacity <= 0 or volunteer.resting or volunteer.do_not_contact:
+            continue
+        for category in volunteer.offers:
+            in_zone[(category, volunteer.zone)].append(v)
+            anywhere[category].append(v)
+    Kind = tuple[str, str, frozenset[str], frozenset[str]]
+    kinds: dict[Kind, list[tuple[int, list[str]]]] = {}
+    kind_of: list[Kind] = []
+    for need in needs:
+        remote = need.category in config.remote_categories
+        zone = "" if remote else need.zone  # by phone: the zone does not matter
+        kind = (need.category, zone, frozenset(need.languages), frozenset(need.availability))
+        kind_of.append(kind)
+        if kind in kinds:
+            continue
+        if remote:
+            pool = anywhere.get(need.category, [])
+        else:
+            zones = (need.zone, *config.neighbours.get(need.zone, ()))
+            pool = [v for z in zones for v in in_zone.get((need.category, z), [])]
+        found = []
+        for v in pool:
+            why = _fit(need, volunteers[v], config)
+            if why is not None:
+                found.append((v, why))
+        kinds[kind] = found
+    total = sum(len(kinds[k]) for k in kind_of)
+    narrowed = None
+    if total > max_pairs:
+        narrowed = max(MIN_CANDIDATES, max_pairs // max(1, len(needs)))
+        for found in kinds.values():
+            found.sort(key=lambda vw: (volunteers[vw[0]].recent, -volunteers[vw[0]].capacity))
+    seen: dict[Kind, int] = defaultdict(int)  # needs of each kind so far
+    pairs: dict[tuple[int, int], list[str]] = {}
+    for i, need in enumerate(needs):
+        found = kinds[kind_of[i]]
+        if narrowed and len(found) > narrowed:
+            # Needs of one kind take turns through its candidates, least busy first, so
+            # that narrowing never piles a whole kind on the same few volunteers.
+            start = seen[kind_of[i]] * narrowed
+            seen[kind_of[i]] += 1
+            found = [found[(start + t) % len(found)] for t in range(narrowed)]
+        for v, why in found:
+            volunteer = volunteers[v]
+            if volunteer.person_id == need.person_id or volunteer.person_id in need.declined_by:
+                continue
+            if need.household and need.household == volunteer.household:
+                continue
+            pairs[(i, v)] = why
+    return Eligibility(pairs, narrowed)

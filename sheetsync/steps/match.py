@@ -1,0 +1,257 @@
+"""match: propose a volunteer for every open need that can be served, each with its reasons.
+
+Runs after dedupe. Organizers move each task on in the Tasks tab's status column (theirs):
+proposed -> accepted -> done, or declined / cancelled. From those statuses:
+- a need with a task done is met; with a task proposed or accepted, matched; a need whose
+  only tasks were declined or cancelled is open again, and is proposed to someone else;
+- proposed and accepted tasks are never moved: their volunteer keeps them, and they count
+  against the volunteer's week;
+- a volunteer who declined a need is never proposed it again.
+The assignment among what is left is optimal (matching/solver.py): the most needs served,
+urgent and long-waiting ones first, and work spread to whoever has had the least of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from typing import Any
+
+from sheetsync.matching.eligibility import Need, Volunteer, eligible_pairs
+from sheetsync.matching.solver import Problem, solve
+from sheetsync.normalize import fold, format_datetime
+from sheetsync.report import Issue, Severity
+from sheetsync.steps import StepContext, StepResult
+from sheetsync.steps.ids import Ids
+from sheetsync.tables import ROW, frame_of, records_of
+
+LIVE = {"proposed", "accepted"}
+ENDED = {"declined", "cancelled"}
+# What organizers may type in a task's status, folded.
+_STATUSES = {
+    "proposed": "proposed",
+    "accepted": "accepted",
+    "in progress": "accepted",
+    "done": "done",
+    "declined": "declined",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+}
+
+
+def run(ctx: StepContext) -> StepResult:
+    """Bring Needs' status up to date from Tasks, then propose tasks for open needs."""
+    people = records_of(ctx.frames["people"])
+    needs = records_of(ctx.frames["needs"])
+    tasks = records_of(ctx.frames["tasks"])
+    issues: list[Issue] = []
+    kept = {p["person_id"]: p["duplicate_of"] or p["person_id"] for p in people if p["person_id"]}
+    status_of = [_task_status(ctx, t, issues) for t in tasks]
+    by_need: dict[str, list[str]] = defaultdict(list)
+    for task, status in zip(tasks, status_of, strict=True):
+        by_need[task["need_id"]].append(status)
+    for need in needs:
+        _update_status(need, by_need.get(need["need_id"], []))
+
+    volunteers = _volunteers(ctx, people, tasks, status_of, kept)
+    households = {kept[p["person_id"]]: p["household"] for p in people if p["household"]}
+    declined: dict[str, set[str]] = defaultdict(set)
+    for task, status in zip(tasks, status_of, strict=True):
+        if status == "declined":
+            declined[task["need_id"]].add(kept.get(task["volunteer_id"], task["volunteer_id"]))
+    # Open now means no task on it is proposed, accepted or done.
+    waiting = [
+        _need(ctx, n, households, declined) for n in needs if n["status"] == "open" and n["need_id"]
+    ]
+    eligibility = eligible_pairs(waiting, volunteers, ctx.config.matching)
+    pairs = eligibility.pairs
+    notices = []
+    if eligibility.narrowed_to:
+        notices.append(
+            f"{len(waiting):,} open needs and {len(volunteers):,} volunteers make too many "
+            f"possible pairs to weigh them all: each need was weighed against "
+            f"{eligibility.narrowed_to} of its candidates, the needs of one kind taking turns "
+            "through them. The result is close to, but not surely, the best possible."
+        )
+    chosen = solve(
+        Problem(
+            priority=[n.priority for n in waiting],
+            capacity=[v.capacity for v in volunteers],
+            load=[v.recent for v in volunteers],
+            pairs=list(pairs),
+        )
+    )
+    ids = Ids("T", (t["task_id"] for t in tasks))
+    by_id = {n["need_id"]: n for n in needs}
+    now = format_datetime(ctx.now)
+    for i, v in sorted(chosen, key=lambda iv: -waiting[iv[0]].priority):
+        served, volunteer = waiting[i], volunteers[v]
+        tasks.append(
+            {
+                "task_id": ids(),
+                "need_id": served.need_id,
+                "volunteer_id": volunteer.person_id,
+                "category": served.category,
+                "zone": served.zone,
+                "reasons": "; ".join(pairs[(i, v)]),
+                "proposed": now,
+                "status": "proposed",
+                "due": "",
+                "hours": "",
+                "notes": "",
+                ROW: 0,
+            }
+        )
+        by_id[served.need_id]["status"] = "matched"
+    served_at = {i for i, _ in chosen}
+    unserved = [n for k, n in enumerate(waiting) if k not in served_at]
+    return StepResult(
+        frames={
+            "needs": frame_of(needs, ctx.schemas["needs"]),
+            "tasks": frame_of(tasks, ctx.schemas["tasks"]),
+        },
+        counts={
+            "open_needs": len(waiting),
+            "volunteers_with_room": sum(v.capacity > 0 for v in volunteers),
+            "proposed": len(chosen),
+            "not_matched": len(unserved),
+            "urgent_not_matched": sum(n.urgency.casefold() == "today" for n in unserved),
+        },
+        issues=issues,
+        notices=notices,
+    )
+
+
+def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) -> str:
+    text = fold(task["status"])
+    status = _STATUSES.get(text)
+    if status is None:
+        tab = ctx.tables["tasks"].tab
+        issues.append(
+            Issue(
+                tab=tab,
+                row=int(task[ROW]),
+                field="status",
+                code="unknown-task-status",
+                message=(
+                    f"Task {task['task_id']} on {tab} row {task[ROW]} has status "
+                    f"{task['status']!r}: write proposed, accepted, done, declined or "
+                    "cancelled. Until then sheetsync counts it as proposed."
+                ),
+                severity=Severity.WARNING,
+            )
+        )
+        return "proposed"
+    return status
+
+
+def _update_status(need: dict[str, Any], statuses: list[str]) -> None:
+    """A need's status from its tasks; duplicates and withdrawn needs keep theirs."""
+    if need["status"] not in ("open", "matched", "met"):
+        return
+    if "done" in statuses:
+        need["status"] = "met"
+    elif LIVE & set(statuses):
+        need["status"] = "matched"
+    elif need["status"] == "matched":
+        need["status"] = "open"  # declined or cancelled: free for someone else
+
+
+def _volunteers(
+    ctx: StepContext,
+    people: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+    status_of: list[str],
+    kept: dict[str, str],
+) -> list[Volunteer]:
+    """One Volunteer per person (linked duplicate rows joined), with their room this week."""
+    cfg = ctx.config.matching
+    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for p in people:
+        if p["person_id"]:
+            rows[kept[p["person_id"]]].append(p)
+    week_ago = ctx.now - dt.timedelta(days=7)
+    recent_from = ctx.now - dt.timedelta(weeks=cfg.recent_weeks)
+    this_week: dict[str, int] = defaultdict(int)
+    recent: dict[str, int] = defaultdict(int)
+    for task, status in zip(tasks, status_of, strict=True):
+        if status in ENDED:
+            continue
+        who = kept.get(task["volunteer_id"], task["volunteer_id"])
+        proposed = _when(task["proposed"])
+        if status in LIVE or (proposed is not None and proposed >= week_ago):
+            this_week[who] += 1
+        if proposed is not None and proposed >= recent_from:
+            recent[who] += 1
+    volunteers = []
+    for pid, group in rows.items():
+        if not any("volunteer" in r["roles"] for r in group):
+            continue
+        capacity = max((_int(r["weekly_capacity"]) for r in group), default=0)
+        latest = max(group, key=lambda r: r["checkin_date"])
+        if latest["checkin_hours"]:
+            hours = float(latest["checkin_hours"])
+            capacity = min(capacity, math.floor(hours / cfg.hours_per_task))
+        main = next(r for r in group if r["person_id"] == pid)
+        volunteers.append(
+            Volunteer(
+                person_id=pid,
+                offers=_union(group, "offers"),
+                languages=_union(group, "languages"),
+                zone=main["zone"] or next((r["zone"] for r in group if r["zone"]), ""),
+                availability=_union(group, "availability"),
+                has_car=any(fold(r["has_car"]) == "yes" for r in group),
+                capacity=capacity - this_week[pid],
+                recent=recent[pid],
+                household=next((r["household"] for r in group if r["household"]), ""),
+                resting=latest["checkin_status"] == "red",
+                do_not_contact=any(r["do_not_contact"].strip() for r in group),
+            )
+        )
+    return volunteers
+
+
+def _need(
+    ctx: StepContext,
+    need: dict[str, Any],
+    households: dict[str, str],
+    declined: dict[str, set[str]],
+) -> Need:
+    opened = _when(need["opened"])
+    days = 0 if opened is None else max(0, (ctx.now - opened).days)
+    return Need(
+        need_id=need["need_id"],
+        person_id=need["person_id"],
+        category=need["category"],
+        zone=need["zone"],
+        languages=_split(need["languages"]),
+        availability=_split(need["availability"]),
+        urgency=need["urgency"],
+        days_waiting=days,
+        household=households.get(need["person_id"], ""),
+        declined_by=declined.get(need["need_id"], set()),
+    )
+
+
+def _when(text: str) -> dt.datetime | None:
+    """sheetsync's own datetime text ("2026-11-23 07:00"), or None."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def _split(text: str) -> set[str]:
+    return {part.strip() for part in text.split(",") if part.strip()}
+
+
+def _union(rows: list[dict[str, Any]], name: str) -> set[str]:
+    return set().union(*(_split(r[name]) for r in rows))
+
+
+def _int(text: str) -> int:
+    try:
+        return max(0, int(float(text)))
+    except ValueError:
+        return 0
