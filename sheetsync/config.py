@@ -38,7 +38,13 @@ DEFAULT_FORM_TABS = {
 }
 
 _SECTIONS = {"network", "backend", "google", "forms", "tabs", "jobs", "matching"}
-_MATCHING_KEYS = {"neighbours", "remote_categories", "hours_per_task", "recent_weeks"}
+_MATCHING_KEYS = {
+    "neighbours",
+    "remote_categories",
+    "hours_per_task",
+    "recent_weeks",
+    "mentor_new_volunteers",
+}
 # Help given by phone or online: any zone will do.
 DEFAULT_REMOTE = ("Emotional support", "Tech help", "Translation", "Benefits help")
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
@@ -64,6 +70,7 @@ class MatchingConfig:
     remote_categories: tuple[str, ...] = DEFAULT_REMOTE
     hours_per_task: float = 2.0  # turns a check-in's hours into tasks
     recent_weeks: int = 4  # tasks this far back count as a volunteer's recent work
+    mentor_new_volunteers: bool = False  # first tasks go with an experienced co-volunteer
 
 
 @dataclass(frozen=True)
@@ -267,7 +274,13 @@ def _matching(data: Mapping[str, Any], where: str, zones: tuple[str, ...]) -> Ma
         raise ConfigError(f"[matching] hours_per_task in {where} must be a number above 0.")
     if not isinstance(weeks, int) or weeks < 1:
         raise ConfigError(f"[matching] recent_weeks in {where} must be a whole number, 1 or more.")
+    mentor = section.get("mentor_new_volunteers", False)
+    if not isinstance(mentor, bool):
+        raise ConfigError(
+            f"[matching] mentor_new_volunteers in {where} must be true or false (no quotes)."
+        )
     return MatchingConfig(
+        mentor_new_volunteers=mentor,
         neighbours={z: tuple(sorted(n)) for z, n in neighbours.items()},
         remote_categories=tuple(remote),
         hours_per_task=float(hours),

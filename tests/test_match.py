@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from sheetsync.backends.base import TabChanges
 from sheetsync.config import Config, MatchingConfig
 from sheetsync.errors import ConfigError
 from sheetsync.jobs import find_job, read_state, run_job
@@ -272,3 +273,28 @@ def test_needs_of_one_kind_share_candidates_and_a_huge_network_is_narrowed():
     # The requester never helps themself, even when they volunteer.
     own = eligible_pairs([need(person_id="V3", household="")], volunteers, CONFIG)
     assert all(volunteers[v].person_id != "V3" for (_, v) in own.pairs)
+
+
+def test_a_new_volunteer_goes_with_an_experienced_one(backend, config, add_responses):
+    config = dataclasses.replace(
+        config, matching=dataclasses.replace(config.matching, mentor_new_volunteers=True)
+    )
+    add_responses(
+        "offers",
+        volunteer_offer("Vera Old", "201-555-0180", "vera@example.net"),
+        volunteer_offer("Nico New", "201-555-0181", "nico@example.net"),
+    )
+    add_responses("requests", request())
+    # Vera (P0001) has done three tasks in recent weeks; Nico (P0002) none.
+    tasks = read_state(backend, config).tables["tasks"]
+    done = (NOW - dt.timedelta(days=10)).strftime("%Y-%m-%d %H:%M")
+    earlier = {"need_id": "N0900", "volunteer_id": "P0001", "proposed": done, "status": "done"}
+    rows = [
+        [{**earlier, "task_id": f"T000{k}"}.get(f.name, "") for f in tasks.schema.fields]
+        for k in (1, 2, 3)
+    ]
+    backend.apply([TabChanges(tab="Tasks", start_row=2, append=rows)])
+    weekly(backend, config)
+    task = records(backend, config, "tasks")[-1]
+    assert (task["volunteer_id"], task["co_volunteer_id"]) == ("P0002", "P0001")
+    assert task["reasons"].endswith("a first task, so with P0001 (3 tasks done)")

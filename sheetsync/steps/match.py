@@ -27,6 +27,7 @@ from sheetsync.steps.ids import Ids
 from sheetsync.tables import ROW, frame_of, records_of
 
 LIVE = {"proposed", "accepted"}
+MENTOR_DONE = 3  # tasks done that make a volunteer experienced enough to go along
 ENDED = {"declined", "cancelled"}
 # What organizers may type in a task's status, folded.
 _STATUSES = {
@@ -82,6 +83,11 @@ def run(ctx: StepContext) -> StepResult:
             pairs=list(pairs),
         )
     )
+    co = (
+        _mentors(chosen, pairs, volunteers, tasks, status_of, kept)
+        if ctx.config.matching.mentor_new_volunteers
+        else {}
+    )
     ids = Ids("T", (t["task_id"] for t in tasks))
     by_id = {n["need_id"]: n for n in needs}
     now = format_datetime(ctx.now)
@@ -94,7 +100,8 @@ def run(ctx: StepContext) -> StepResult:
                 "volunteer_id": volunteer.person_id,
                 "category": served.category,
                 "zone": served.zone,
-                "reasons": "; ".join(pairs[(i, v)]),
+                "reasons": "; ".join([*pairs[(i, v)], *co.get(i, ("",))[1:]]),
+                "co_volunteer_id": co.get(i, ("",))[0],
                 "proposed": now,
                 "status": "proposed",
                 "due": "",
@@ -121,6 +128,49 @@ def run(ctx: StepContext) -> StepResult:
         issues=issues,
         notices=notices,
     )
+
+
+def _mentors(
+    chosen: list[tuple[int, int]],
+    pairs: dict[tuple[int, int], list[str]],
+    volunteers: list[Volunteer],
+    tasks: list[dict[str, Any]],
+    status_of: list[str],
+    kept: dict[str, str],
+) -> dict[int, tuple[str, str]]:
+    """For a new volunteer's proposal (no task accepted or done yet): an experienced
+    co-volunteer (MENTOR_DONE tasks done) eligible for the same need with room left, the
+    least busy first. Need index -> (their id, the reason's words)."""
+    done: dict[str, int] = defaultdict(int)
+    started: set[str] = set()
+    for task, status in zip(tasks, status_of, strict=True):
+        who = kept.get(task["volunteer_id"], task["volunteer_id"])
+        if status in ("accepted", "done"):
+            started.add(who)
+        done[who] += status == "done"
+    room = [v.capacity for v in volunteers]
+    for _, v in chosen:
+        room[v] -= 1
+    eligible: dict[int, list[int]] = defaultdict(list)
+    for i, v in pairs:
+        eligible[i].append(v)
+    co: dict[int, tuple[str, str]] = {}
+    for i, v in chosen:
+        if volunteers[v].person_id in started:
+            continue
+        mentors = [
+            u
+            for u in eligible[i]
+            if u != v and room[u] > 0 and done[volunteers[u].person_id] >= MENTOR_DONE
+        ]
+        if not mentors:
+            co[i] = ("", "a first task: no experienced co-volunteer is free")
+            continue
+        u = min(mentors, key=lambda u: (volunteers[u].recent, volunteers[u].person_id))
+        room[u] -= 1
+        mentor = volunteers[u].person_id
+        co[i] = (mentor, f"a first task, so with {mentor} ({done[mentor]} tasks done)")
+    return co
 
 
 def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) -> str:
@@ -178,12 +228,15 @@ def _volunteers(
     for task, status in zip(tasks, status_of, strict=True):
         if status in ENDED:
             continue
-        who = kept.get(task["volunteer_id"], task["volunteer_id"])
         proposed = _when(task["proposed"])
-        if status in LIVE or (proposed is not None and proposed >= week_ago):
-            this_week[who] += 1
-        if proposed is not None and proposed >= recent_from:
-            recent[who] += 1
+        for helper in (task["volunteer_id"], task["co_volunteer_id"]):
+            if not helper:
+                continue
+            who = kept.get(helper, helper)
+            if status in LIVE or (proposed is not None and proposed >= week_ago):
+                this_week[who] += 1
+            if proposed is not None and proposed >= recent_from:
+                recent[who] += 1
     volunteers = []
     for pid, group in rows.items():
         if not any("volunteer" in r["roles"] for r in group):
