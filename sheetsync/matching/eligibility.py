@@ -19,7 +19,7 @@ URGENCY_RANK = {"today": 2, "this week": 1}  # "When someone can" and anything e
 DAY = 100  # priority per day waited; an urgency step outweighs 1,000 days
 URGENCY_STEP = 100_000
 # Above this many candidate pairs each need keeps its MIN_CANDIDATES.. best candidates.
-MAX_PAIRS = 1_500_000
+MAX_PAIRS = 3_000_000
 MIN_CANDIDATES = 10
 
 
