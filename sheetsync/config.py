@@ -270,9 +270,9 @@ def _matching(data: Mapping[str, Any], where: str, zones: tuple[str, ...]) -> Ma
         )
     hours = section.get("hours_per_task", 2.0)
     weeks = section.get("recent_weeks", 4)
-    if not isinstance(hours, (int, float)) or hours <= 0:
+    if isinstance(hours, bool) or not isinstance(hours, (int, float)) or hours <= 0:
         raise ConfigError(f"[matching] hours_per_task in {where} must be a number above 0.")
-    if not isinstance(weeks, int) or weeks < 1:
+    if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
         raise ConfigError(f"[matching] recent_weeks in {where} must be a whole number, 1 or more.")
     mentor = section.get("mentor_new_volunteers", False)
     if not isinstance(mentor, bool):

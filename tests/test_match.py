@@ -298,3 +298,39 @@ def test_a_new_volunteer_goes_with_an_experienced_one(backend, config, add_respo
     task = records(backend, config, "tasks")[-1]
     assert (task["volunteer_id"], task["co_volunteer_id"]) == ("P0002", "P0001")
     assert task["reasons"].endswith("a first task, so with P0001 (3 tasks done)")
+
+
+def test_no_one_helps_themself_nor_their_household_nor_a_maybe_same_person(
+    backend, config, add_responses
+):
+    add_responses(
+        "requests",
+        request(name="Maria Garcia", phone="(201) 555-0143", email="maria@example.org"),
+    )
+    add_responses(
+        "offers",
+        # Maybe Maria herself: dedupe asks organizers (same phone, "Mari").
+        volunteer_offer("Mari Garcia", "(201) 555-0143", "mg@other.org"),
+        # Her household: same phone, another given name.
+        volunteer_offer("Luis Garcia", "(201) 555-0143", "luis@other.org"),
+    )
+    weekly(backend, config)
+    assert records(backend, config, "tasks") == []
+    pairs = records(backend, config, "duplicates")
+    assert [p["status"] for p in pairs] == ["to review"]
+    people = {p["name"]: p for p in records(backend, config, "people")}
+    assert people["Luis Garcia"]["household"] == people["Maria Garcia"]["household"] != ""
+
+
+def test_a_need_met_between_weekly_runs_is_met_for_the_hourly_run(network, add_responses):
+    backend, config = network
+    weekly(backend, config)
+    [task] = records(backend, config, "tasks")
+    set_task_status(backend, config, task["task_id"], "done")
+    # Maria asks again on Wednesday; the hourly job runs before the next weekly one.
+    add_responses("requests", request(timestamp=dt.datetime(2026, 11, 25, 10, 0)))
+    run_job(find_job("intake", config), backend, config, now=NOW + dt.timedelta(days=2))
+    needs = records(backend, config, "needs")
+    assert [(n["status"], n["duplicate_of"]) for n in needs] == [("met", ""), ("open", "")]
+    weekly(backend, config, now=NOW + dt.timedelta(days=7))
+    assert records(backend, config, "needs")[1]["status"] == "matched"

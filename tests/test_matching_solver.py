@@ -2,12 +2,48 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import random
 
 import pytest
 
 from sheetsync.matching.solver import FAIRNESS, Problem, solve
+
+
+def ranked(problem: Problem, assignment: dict[int, int]) -> tuple[int, list[int], int]:
+    """The issue's order, not the solver's sum: the most needs; then the served needs'
+    priorities, highest first, compared in turn; then the least fairness cost."""
+    tasks = [list(assignment.values()).count(v) for v in range(len(problem.capacity))]
+    fairness = sum(FAIRNESS * (problem.load[v] + k) for v, t in enumerate(tasks) for k in range(t))
+    served = sorted((problem.priority[i] for i in assignment), reverse=True)
+    return len(assignment), served, -fairness
+
+
+def brute_force_ranked(problem: Problem) -> tuple[int, list[int], int]:
+    options = [
+        [None, *[v for (i, v) in problem.pairs if i == need]]
+        for need in range(len(problem.priority))
+    ]
+    best = None
+    for choice in itertools.product(*options):
+        assignment = {i: v for i, v in enumerate(choice) if v is not None}
+        used = [list(assignment.values()).count(v) for v in range(len(problem.capacity))]
+        if any(u > c for u, c in zip(used, problem.capacity, strict=True)):
+            continue
+        rank = ranked(problem, assignment)
+        if best is None or rank > best:
+            best = rank
+    assert best is not None
+    return best
+
+
+@pytest.mark.parametrize("seed", range(200))
+def test_lexicographic_order_of_the_issue(seed):
+    """Without pair costs (the step never sets them), the flow's weighted sum gives exactly
+    the issue's order: most needs, then urgency and waiting, then fairness."""
+    problem = dataclasses.replace(random_problem(random.Random(1000 + seed)), pair_cost=None)
+    assert ranked(problem, dict(solve(problem))) == brute_force_ranked(problem)
 
 
 def objective(problem: Problem, assignment: dict[int, int]) -> tuple[int, int]:

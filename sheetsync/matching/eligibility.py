@@ -54,6 +54,8 @@ class Need:
     days_waiting: int
     household: str = ""
     declined_by: set[str] = field(default_factory=set)
+    # People the Duplicates tab is still asking about: they may be the requester.
+    maybe_same: set[str] = field(default_factory=set)
 
     @property
     def priority(self) -> int:
@@ -64,11 +66,18 @@ class Need:
 
 def reasons(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str] | None:
     """Why this volunteer fits this need, or None when a hard constraint rules them out."""
-    if volunteer.person_id == need.person_id:
-        return None
-    if need.household and need.household == volunteer.household:
+    if _excluded(need, volunteer):
         return None
     return _fit(need, volunteer, config)
+
+
+def _excluded(need: Need, volunteer: Volunteer) -> bool:
+    """The requester themself (or maybe: a pair still to review), their household, or
+    someone who declined this need."""
+    who = volunteer.person_id
+    if who == need.person_id or who in need.maybe_same or who in need.declined_by:
+        return True
+    return bool(need.household) and need.household == volunteer.household
 
 
 def _fit(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str] | None:
@@ -164,17 +173,19 @@ def eligible_pairs(
     pairs: dict[tuple[int, int], list[str]] = {}
     for i, need in enumerate(needs):
         found = kinds[kind_of[i]]
+        start = 0
         if narrowed and len(found) > narrowed:
             # Needs of one kind take turns through its candidates, least busy first, so
             # that narrowing never piles a whole kind on the same few volunteers.
             start = seen[kind_of[i]] * narrowed
             seen[kind_of[i]] += 1
-            found = [found[(start + t) % len(found)] for t in range(narrowed)]
-        for v, why in found:
-            volunteer = volunteers[v]
-            if volunteer.person_id == need.person_id or volunteer.person_id in need.declined_by:
-                continue
-            if need.household and need.household == volunteer.household:
+        kept = 0
+        for t in range(len(found)):
+            v, why = found[(start + t) % len(found)]
+            if _excluded(need, volunteers[v]):
                 continue
             pairs[(i, v)] = why
+            kept += 1
+            if narrowed and kept == narrowed:
+                break
     return Eligibility(pairs, narrowed)

@@ -21,10 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 from ortools.graph.python import min_cost_flow
 
+from sheetsync.errors import SheetsyncError
+
 FAIRNESS = 1  # cost of each task a volunteer already has, per new task
 
 
-class MatchingError(RuntimeError):
+class MatchingError(SheetsyncError):
     """The solver did not find an optimal flow (a bug: the model is always feasible)."""
 
 
@@ -75,6 +77,9 @@ def solve(problem: Problem) -> list[tuple[int, int]]:
     flow.set_nodes_supplies(np.arange(n + m + 1), supplies)
     status = flow.solve()
     if status != flow.OPTIMAL:
-        raise MatchingError(f"min-cost flow ended with status {status}")
+        raise MatchingError(
+            f"The matching solver stopped with status {status} instead of a result; nothing "
+            "was written. Please report this with the run report (sheetsync run --json)."
+        )
     used = flow.flows(arcs[: len(pairs)]) > 0
     return sorted((int(a), int(b)) for a, b in pairs[used])

@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.linkage import Decision, Linkage, Pair, find_duplicates, pair_key
+from sheetsync.matching.statuses import update_need_statuses
 from sheetsync.normalize import cell_text, fold, format_datetime
 from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
@@ -226,6 +227,8 @@ def _apply_households(by_id: dict[str, dict[str, Any]], linkage: Linkage) -> int
 def _fold_needs(ctx: StepContext, linkage: Linkage) -> tuple[pd.DataFrame, int]:
     """Needs follow the kept person; a repeated ask for a standing need joins the first one."""
     needs = records_of(ctx.frames["needs"])
+    # What organizers recorded on Tasks first: a need met since the last weekly run is met.
+    update_need_statuses(needs, records_of(ctx.frames["tasks"]))
     for need in needs:
         need["person_id"] = linkage.kept_of.get(need["person_id"], need["person_id"])
     by_id = {n["need_id"]: n for n in needs if n["need_id"]}

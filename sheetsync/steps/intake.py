@@ -326,7 +326,7 @@ def _needs(
     for record in records:
         categories = asked.get(record["source"])
         taken_out = categories is not None and record["category"] not in categories
-        if taken_out and record["status"] in ("open", "duplicate"):
+        if taken_out and record["status"] in ("open", "duplicate", "matched"):
             # The response was edited to drop this category, made invalid, or cleared.
             record["status"] = "withdrawn"
     return frame_of(records, schema), new_needs

@@ -20,25 +20,14 @@ from typing import Any
 
 from sheetsync.matching.eligibility import Need, Volunteer, eligible_pairs
 from sheetsync.matching.solver import Problem, solve
+from sheetsync.matching.statuses import ENDED, LIVE, task_status, update_need_statuses
 from sheetsync.normalize import fold, format_datetime
 from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
 from sheetsync.tables import ROW, frame_of, records_of
 
-LIVE = {"proposed", "accepted"}
 MENTOR_DONE = 3  # tasks done that make a volunteer experienced enough to go along
-ENDED = {"declined", "cancelled"}
-# What organizers may type in a task's status, folded.
-_STATUSES = {
-    "proposed": "proposed",
-    "accepted": "accepted",
-    "in progress": "accepted",
-    "done": "done",
-    "declined": "declined",
-    "cancelled": "cancelled",
-    "canceled": "cancelled",
-}
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -49,11 +38,7 @@ def run(ctx: StepContext) -> StepResult:
     issues: list[Issue] = []
     kept = {p["person_id"]: p["duplicate_of"] or p["person_id"] for p in people if p["person_id"]}
     status_of = [_task_status(ctx, t, issues) for t in tasks]
-    by_need: dict[str, list[str]] = defaultdict(list)
-    for task, status in zip(tasks, status_of, strict=True):
-        by_need[task["need_id"]].append(status)
-    for need in needs:
-        _update_status(need, by_need.get(need["need_id"], []))
+    update_need_statuses(needs, tasks)
 
     volunteers = _volunteers(ctx, people, tasks, status_of, kept)
     households = {kept[p["person_id"]]: p["household"] for p in people if p["household"]}
@@ -61,9 +46,21 @@ def run(ctx: StepContext) -> StepResult:
     for task, status in zip(tasks, status_of, strict=True):
         if status == "declined":
             declined[task["need_id"]].add(kept.get(task["volunteer_id"], task["volunteer_id"]))
-    # Open now means no task on it is proposed, accepted or done.
+    maybe_same: dict[str, set[str]] = defaultdict(set)
+    for pair in records_of(ctx.frames["duplicates"]):
+        if pair["status"] == "to review":
+            a, b = (kept.get(p, p) for p in (pair["person_a"], pair["person_b"]))
+            maybe_same[a].add(b)
+            maybe_same[b].add(a)
+    unreachable = {
+        kept[p["person_id"]] for p in people if p["person_id"] and p["do_not_contact"].strip()
+    }
+    # Open now means no task on it is proposed, accepted or done. A requester marked do
+    # not contact is never sent a volunteer.
     waiting = [
-        _need(ctx, n, households, declined) for n in needs if n["status"] == "open" and n["need_id"]
+        _need(ctx, n, households, declined, maybe_same)
+        for n in needs
+        if n["status"] == "open" and n["need_id"] and n["person_id"] not in unreachable
     ]
     eligibility = eligible_pairs(waiting, volunteers, ctx.config.matching)
     pairs = eligibility.pairs
@@ -123,7 +120,7 @@ def run(ctx: StepContext) -> StepResult:
             "volunteers_with_room": sum(v.capacity > 0 for v in volunteers),
             "proposed": len(chosen),
             "not_matched": len(unserved),
-            "urgent_not_matched": sum(n.urgency.casefold() == "today" for n in unserved),
+            "urgent_not_matched": sum(n.urgency.strip().casefold() == "today" for n in unserved),
         },
         issues=issues,
         notices=notices,
@@ -174,10 +171,11 @@ def _mentors(
 
 
 def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) -> str:
-    text = fold(task["status"])
-    status = _STATUSES.get(text)
+    status = task_status(task["status"])
     if status is None:
         tab = ctx.tables["tasks"].tab
+        typed = task["status"].strip()
+        what = f"has status {typed!r}" if typed else "has no status"
         issues.append(
             Issue(
                 tab=tab,
@@ -185,27 +183,15 @@ def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) ->
                 field="status",
                 code="unknown-task-status",
                 message=(
-                    f"Task {task['task_id']} on {tab} row {task[ROW]} has status "
-                    f"{task['status']!r}: write proposed, accepted, done, declined or "
-                    "cancelled. Until then sheetsync counts it as proposed."
+                    f"Task {task['task_id']} on {tab} row {task[ROW]} {what}: write "
+                    "proposed, accepted, done, declined or cancelled. Until then sheetsync "
+                    "counts it as proposed."
                 ),
                 severity=Severity.WARNING,
             )
         )
         return "proposed"
     return status
-
-
-def _update_status(need: dict[str, Any], statuses: list[str]) -> None:
-    """A need's status from its tasks; duplicates and withdrawn needs keep theirs."""
-    if need["status"] not in ("open", "matched", "met"):
-        return
-    if "done" in statuses:
-        need["status"] = "met"
-    elif LIVE & set(statuses):
-        need["status"] = "matched"
-    elif need["status"] == "matched":
-        need["status"] = "open"  # declined or cancelled: free for someone else
 
 
 def _volunteers(
@@ -242,7 +228,7 @@ def _volunteers(
         if not any("volunteer" in r["roles"] for r in group):
             continue
         capacity = max((_int(r["weekly_capacity"]) for r in group), default=0)
-        latest = max(group, key=lambda r: r["checkin_date"])
+        latest = max(group, key=lambda r: (r["checkin_date"], r["checkin_status"] == "red"))
         if latest["checkin_hours"]:
             hours = float(latest["checkin_hours"])
             capacity = min(capacity, math.floor(hours / cfg.hours_per_task))
@@ -270,6 +256,7 @@ def _need(
     need: dict[str, Any],
     households: dict[str, str],
     declined: dict[str, set[str]],
+    maybe_same: dict[str, set[str]],
 ) -> Need:
     opened = _when(need["opened"])
     days = 0 if opened is None else max(0, (ctx.now - opened).days)
@@ -284,6 +271,7 @@ def _need(
         days_waiting=days,
         household=households.get(need["person_id"], ""),
         declined_by=declined.get(need["need_id"], set()),
+        maybe_same=maybe_same.get(need["person_id"], set()),
     )
 
 
