@@ -179,13 +179,6 @@ def formal_names(given: str) -> frozenset[str]:
     return frozenset(_GROUPS.get(given, set()) | {given})
 
 
-def same_by_nickname(a: str, b: str) -> bool:
-    """Whether two folded given names can name the same person: "bob" / "robert" / "rob"."""
-    if a == b:
-        return True
-    return bool(formal_names(a) & formal_names(b))
-
-
 # Only formal names are looked up: short nicknames sit too close together ("margo", "mario").
 _FORMAL = sorted(_NICKNAMES)
 

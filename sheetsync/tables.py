@@ -258,9 +258,9 @@ def plan_changes(table: Table, new: pd.DataFrame) -> tuple[TabChanges, TabReport
     return changes, report
 
 
-def empty_record(schema: TableSchema) -> dict[str, str]:
-    """A new row's fields, all empty, with `_row` 0."""
-    return {**{n: "" for n in schema.names}, ROW: 0}  # type: ignore[dict-item]
+def empty_record(schema: TableSchema, **values: Any) -> dict[str, Any]:
+    """A new row: every field empty but `values`, and `_row` 0 (not on the sheet yet)."""
+    return {**dict.fromkeys(schema.names, ""), **values, ROW: 0}
 
 
 def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -36,6 +36,16 @@ def later(days, **answers):
     return request(timestamp=dt.datetime(2026, 11, 20, 10, 0) + dt.timedelta(days=days), **answers)
 
 
+# Robert and, a day later, "Bob" on the same phone with another email: a father and son
+# could share the landline, so dedupe asks organizers.
+ROBERT = {"name": "Robert Smith", "phone": "201 555 0111", "email": "rob@example.org"}
+BOB = {"name": "Bob Smith", "phone": "2015550111", "email": "bob@other.org"}
+
+
+def robert_and_bob(add_responses, *more, **bob):
+    add_responses("requests", request(**ROBERT), later(1, **{**BOB, **bob}), *more)
+
+
 def test_nickname_with_the_same_email_is_linked_and_explained(backend, config, add_responses):
     add_responses(
         "requests",
@@ -75,11 +85,7 @@ def test_typo_phone_format_and_swapped_names(backend, config, add_responses):
 def test_uncertain_pair_waits_for_organizers_and_decision_is_remembered(
     backend, config, add_responses
 ):
-    add_responses(
-        "requests",
-        request(name="Robert Smith", phone="201 555 0111", email="rob@example.org"),
-        later(1, name="Bob Smith", phone="2015550111", email="bob@other.org"),
-    )
+    robert_and_bob(add_responses)
     report = weekly(backend, config)
     assert report.step("dedupe").counts["to_review"] == 1
     [pair] = records(backend, config, "duplicates")
@@ -100,11 +106,7 @@ def test_uncertain_pair_waits_for_organizers_and_decision_is_remembered(
 
 
 def test_same_decision_links_and_clearing_it_undoes(backend, config, add_responses):
-    add_responses(
-        "requests",
-        request(name="Robert Smith", phone="201 555 0111", email="rob@example.org"),
-        later(1, name="Bob Smith", phone="2015550111", email="bob@other.org", categories="Rides"),
-    )
+    robert_and_bob(add_responses, categories="Rides")
     weekly(backend, config)
     [pair] = records(backend, config, "duplicates")
     decide(backend, config, pair["pair_id"], "same")
@@ -221,11 +223,7 @@ def test_a_repeat_shares_the_fate_of_the_need_it_repeats(backend, config, add_re
 
 
 def test_unknown_decision_is_reported_and_the_pair_stays_undecided(backend, config, add_responses):
-    add_responses(
-        "requests",
-        request(name="Robert Smith", phone="201 555 0111", email="rob@example.org"),
-        later(1, name="Bob Smith", phone="2015550111", email="bob@other.org"),
-    )
+    robert_and_bob(add_responses)
     weekly(backend, config)
     [pair] = records(backend, config, "duplicates")
     decide(backend, config, pair["pair_id"], "maybe?")
@@ -343,11 +341,7 @@ def test_relatives_with_similar_names_and_a_family_email_are_asked_not_linked(
 def test_new_response_after_a_link_stays_with_its_own_row_and_undo_is_complete(
     backend, config, add_responses, schemas
 ):
-    add_responses(
-        "requests",
-        request(name="Robert Smith", phone="201 555 0111", email="rob@example.org"),
-        later(1, name="Bob Smith", phone="2015550111", email="bob@other.org"),
-    )
+    robert_and_bob(add_responses)
     weekly(backend, config)
     [pair] = records(backend, config, "duplicates")
     decide(backend, config, pair["pair_id"], "same")
@@ -389,11 +383,8 @@ def test_a_person_added_by_hand_is_never_rewritten(backend, config, add_response
 
 
 def test_contradicting_decisions_are_reported_and_keep_people_apart(backend, config, add_responses):
-    add_responses(
-        "requests",
-        request(name="Robert Smith", phone="201 555 0111", email="rob@example.org"),
-        later(1, name="Bob Smith", phone="2015550111", email="bob@other.org"),
-        later(2, name="Robbie Smith", phone="2015550111", email="robbie@else.org"),
+    robert_and_bob(
+        add_responses, later(2, name="Robbie Smith", phone="2015550111", email="robbie@else.org")
     )
     weekly(backend, config)
     pairs = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import random
 
@@ -40,20 +39,18 @@ def brute_force_ranked(problem: Problem) -> tuple[int, list[int], int]:
 
 @pytest.mark.parametrize("seed", range(200))
 def test_lexicographic_order_of_the_issue(seed):
-    """Without pair costs (the step never sets them), the flow's weighted sum gives exactly
-    the issue's order: most needs, then urgency and waiting, then fairness."""
-    problem = dataclasses.replace(random_problem(random.Random(1000 + seed)), pair_cost=None)
+    """The flow's weighted sum gives exactly the issue's order: most needs, then urgency and
+    waiting, then fairness."""
+    problem = random_problem(random.Random(1000 + seed))
     assert ranked(problem, dict(solve(problem))) == brute_force_ranked(problem)
 
 
 def objective(problem: Problem, assignment: dict[int, int]) -> tuple[int, int]:
     """(needs matched, cost of the rest): larger first, smaller second is better."""
-    costs = dict(zip(problem.pairs, problem.pair_cost or [0] * len(problem.pairs), strict=True))
     unmatched = sum(p for i, p in enumerate(problem.priority) if i not in assignment)
     tasks = [list(assignment.values()).count(v) for v in range(len(problem.capacity))]
     fairness = sum(FAIRNESS * (problem.load[v] + k) for v, t in enumerate(tasks) for k in range(t))
-    paired = sum(costs[(i, v)] for i, v in assignment.items())
-    return len(assignment), unmatched + fairness + paired
+    return len(assignment), unmatched + fairness
 
 
 def brute_force(problem: Problem) -> tuple[int, int]:
@@ -82,7 +79,6 @@ def random_problem(rng: random.Random) -> Problem:
         capacity=[rng.randint(0, 3) for _ in range(m)],
         load=[rng.randint(0, 4) for _ in range(m)],
         pairs=pairs,
-        pair_cost=[rng.randint(0, 3) for _ in pairs],
     )
 
 

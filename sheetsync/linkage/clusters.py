@@ -9,7 +9,7 @@ landline they share with an "A. Ruiz" who matches both.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -108,7 +108,7 @@ def cluster(
     for (i, j), decision in sorted(decisions.items()):
         if decision is Decision.SAME:
             a, b = groups.group(groups.find(i)), groups.group(groups.find(j))
-            if any((min(x, y), max(x, y)) in apart for x in a for y in b):
+            if _any_pair(a, b, lambda x, y: (x, y) in apart):
                 contradictions.append((p.ids[i], p.ids[j]))
             else:
                 groups.join(i, j)  # organizers know: no name check
@@ -123,7 +123,9 @@ def cluster(
         if ri == rj:
             continue
         a, b = groups.group(ri), groups.group(rj)
-        if len(a) + len(b) > MAX_CLUSTER or _kept_apart(p, a, b, apart):
+        if len(a) + len(b) > MAX_CLUSTER or _any_pair(
+            a, b, lambda x, y: (x, y) in apart or names_clash(p, x, y)
+        ):
             refused += 1
             continue
         groups.join(i, j)
@@ -144,14 +146,10 @@ def cluster(
     return linkage
 
 
-def _kept_apart(p: Prepared, a: Iterable[int], b: list[int], apart: set[tuple[int, int]]) -> bool:
-    """Whether any record of group a and any of group b are surely different people."""
-    for i in a:
-        for j in b:
-            key = (i, j) if i < j else (j, i)
-            if key in apart or names_clash(p, i, j):
-                return True
-    return False
+def _any_pair(a: Iterable[int], b: list[int], apart: Callable[[int, int], bool]) -> bool:
+    """Whether some record of group a and some of group b must stay apart: apart(i, j),
+    i < j, says so for a pair (organizers marked it different, or the names clash)."""
+    return any(apart(min(i, j), max(i, j)) for i in a for j in b)
 
 
 def _households(

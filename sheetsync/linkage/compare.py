@@ -301,8 +301,7 @@ def compare(p: Prepared, i: int, j: int, explain: bool = False) -> Comparison:
             weight -= 5.0
             evidence.append("different birth dates")
 
-    same_birth = bool(p.birth[i]) and p.birth[i] == p.birth[j]
-    facts = _Facts(given, swapped, family_w < 0, shared, personal, agreed, same_birth)
+    facts = _Facts(given, swapped, family_w < 0, shared, personal, agreed)
     verdict = _verdict(p, i, j, weight, facts)
     if explain or verdict is not Verdict.DIFFERENT:  # most pairs compared are different
         evidence.insert(0, _names_evidence(p, i, j, given, family_text))
@@ -319,7 +318,6 @@ class _Facts:
     shared: int  # contacts a household may share that agree: phone, address
     personal: bool  # the same email or birth date
     agreed: int  # phone, email, address or birth date agreeing
-    same_birth: bool
 
 
 def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdict:
@@ -328,18 +326,19 @@ def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdi
         p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j]
     )
     if clash:
-        shares = shared or (p.email[i] and p.email[i] == p.email[j])
-        if given is GivenMatch.CLASH and facts.same_birth and (shares or not facts.family_differs):
+        # An email two clashing names share is a family's (find_family_emails): in `shared`.
+        same_birth = p.birth[i] and p.birth[i] == p.birth[j]
+        if given is GivenMatch.CLASH and same_birth and (shared or not facts.family_differs):
             return Verdict.REVIEW  # twins, or a name typed wrong: organizers know
-        return Verdict.HOUSEHOLD if shares else Verdict.DIFFERENT
+        return Verdict.HOUSEHOLD if shared else Verdict.DIFFERENT
     if weight >= LINK_WEIGHT and facts.family_differs:
         # "Nguyen Hung" / "Nguyen Quang" (family name first), or a new married name: asked.
         return Verdict.REVIEW
     if weight >= LINK_WEIGHT:
         certain_name = given is GivenMatch.SAME and not swapped
         other_name = given in (GivenMatch.NICKNAME, GivenMatch.SHORT)
-        fuzzy = (GivenMatch.TYPO, GivenMatch.INITIAL)
-        if personal and (certain_name or other_name or swapped or given in fuzzy):
+        # same, nickname, short form, typo or initial (a swap counts as same or typo)
+        if personal and given not in (*_UNSURE, GivenMatch.MISSING):
             return Verdict.LINK
         if certain_name and (shared or p.family[i] == p.family[j]):
             return Verdict.LINK

@@ -15,9 +15,6 @@ import phonenumbers
 from sheetsync.nicknames import formal_names
 from sheetsync.normalize import fold
 
-FIELDS = ("id", "name", "given_name", "family_name", "phone", "email", "address", "postcode")
-FIELDS_MORE = ("zone", "birth_date")
-
 # Hyphens and apostrophes join: "Jean-Baptiste" is one name, "O'Brien" is "obrien".
 _NOT_NAME = re.compile(r"[^\w\s]|[\d_]")
 _NOT_WORD = re.compile(r"[^\w\s]|_")
@@ -161,7 +158,8 @@ def split_name(raw: str) -> tuple[str, str, str]:
 
 
 def email_key(raw: str) -> str:
-    """An address as its mailbox receives it: lower case; Gmail dots and +tags dropped."""
+    """An address as its mailbox receives it: lower case; Gmail dots and +tags dropped.
+    (normalize.normalize_email validates; this only compares, so it never raises.)"""
     text = raw.strip().casefold()
     user, at, domain = text.rpartition("@")
     if not at or not user or "." not in domain:
@@ -191,6 +189,8 @@ def _compact(text: str) -> str:
 
 
 def _phone_normaliser(region: str) -> Callable[[str], str]:
+    # Not normalize.normalize_phone: that one validates form answers. Here a number only
+    # has to be possible, because even a mistyped number, typed twice, tells who came back.
     @lru_cache(maxsize=200_000)
     def phone_key(raw: str) -> str:
         text = raw.strip()

@@ -23,6 +23,11 @@ MAX_PAIRS = 3_000_000
 MIN_CANDIDATES = 10
 
 
+# Needs of one kind share their candidates: (category, zone or "" if remote, languages,
+# availability).
+Kind = tuple[str, str, frozenset[str], frozenset[str]]
+
+
 @dataclass
 class Volunteer:
     """One person (with their linked duplicate rows) as a possible helper."""
@@ -58,10 +63,17 @@ class Need:
     maybe_same: set[str] = field(default_factory=set)
 
     @property
+    def rank(self) -> int:
+        return URGENCY_RANK.get(self.urgency.strip().casefold(), 0)
+
+    @property
+    def urgent(self) -> bool:
+        return self.rank == max(URGENCY_RANK.values())
+
+    @property
     def priority(self) -> int:
         """Urgency first, then waiting time: never anything about the person."""
-        rank = URGENCY_RANK.get(self.urgency.strip().casefold(), 0)
-        return rank * URGENCY_STEP + min(self.days_waiting, 999) * DAY
+        return self.rank * URGENCY_STEP + min(self.days_waiting, 999) * DAY
 
 
 def reasons(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str] | None:
@@ -142,7 +154,6 @@ def eligible_pairs(
         for category in volunteer.offers:
             in_zone[(category, volunteer.zone)].append(v)
             anywhere[category].append(v)
-    Kind = tuple[str, str, frozenset[str], frozenset[str]]
     kinds: dict[Kind, list[tuple[int, list[str]]]] = {}
     kind_of: list[Kind] = []
     for need in needs:

@@ -2,7 +2,7 @@
 
 A min-cost flow (OR-Tools' SimpleMinCostFlow, exact and fast on sparse graphs):
 
-    need --(1, pair cost)--> volunteer --(1 each, rising cost)--> sink
+    need --(1, 0)--> volunteer --(1 each, rising cost)--> sink
     need --(1, BIG + priority)-----------------------------------> sink   (left unmatched)
 
 Every need sends one unit. Leaving a need unmatched costs BIG, more than all other costs
@@ -33,13 +33,13 @@ class MatchingError(SheetsyncError):
 @dataclass(frozen=True)
 class Problem:
     """Needs 0..n-1 with priorities, volunteers 0..m-1 with capacity and load, and the
-    eligible (need, volunteer) pairs with the cost of each pairing (0 = as good as any)."""
+    eligible (need, volunteer) pairs. Every eligible pair is as good as any other: the
+    hard constraints decide eligibility, priority and fairness decide the rest."""
 
     priority: Sequence[int]  # per need: higher is served first
     capacity: Sequence[int]  # per volunteer: tasks they can still take
     load: Sequence[int]  # per volunteer: tasks they already have (recent)
     pairs: Sequence[tuple[int, int]]  # eligible (need, volunteer)
-    pair_cost: Sequence[int] | None = None  # per pair; None: all 0
 
 
 def solve(problem: Problem) -> list[tuple[int, int]]:
@@ -48,11 +48,6 @@ def solve(problem: Problem) -> list[tuple[int, int]]:
     if not problem.pairs or n == 0:
         return []
     pairs = np.asarray(problem.pairs, dtype=np.int64).reshape(-1, 2)
-    pair_cost = (
-        np.zeros(len(pairs), dtype=np.int64)
-        if problem.pair_cost is None
-        else np.asarray(problem.pair_cost, dtype=np.int64)
-    )
     priority = np.asarray(problem.priority, dtype=np.int64)
     capacity = np.maximum(np.asarray(problem.capacity, dtype=np.int64), 0)
     load = np.asarray(problem.load, dtype=np.int64)
@@ -60,7 +55,7 @@ def solve(problem: Problem) -> list[tuple[int, int]]:
     unit_volunteer = np.repeat(np.arange(m, dtype=np.int64), capacity)
     unit_rank = np.arange(len(unit_volunteer)) - np.repeat(np.cumsum(capacity) - capacity, capacity)
     unit_cost = FAIRNESS * (load[unit_volunteer] + unit_rank)
-    spread = int(pair_cost.max(initial=0)) + int(unit_cost.max(initial=0)) + 1
+    spread = int(unit_cost.max(initial=0)) + 1
     big = (int(priority.max(initial=0)) + spread) * (n + 1) + 1
 
     # Nodes: needs 0..n-1, volunteers n..n+m-1, sink n+m.
@@ -68,7 +63,7 @@ def solve(problem: Problem) -> list[tuple[int, int]]:
     tails = np.concatenate([pairs[:, 0], n + unit_volunteer, np.arange(n)])
     heads = np.concatenate([n + pairs[:, 1], np.full(len(unit_volunteer), sink), np.full(n, sink)])
     capacities = np.ones(len(tails), dtype=np.int64)
-    costs = np.concatenate([pair_cost, unit_cost, big + priority])
+    costs = np.concatenate([np.zeros(len(pairs), dtype=np.int64), unit_cost, big + priority])
     flow = min_cost_flow.SimpleMinCostFlow()
     arcs = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
     supplies = np.zeros(n + m + 1, dtype=np.int64)

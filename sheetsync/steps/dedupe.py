@@ -23,7 +23,7 @@ from sheetsync.normalize import cell_text, fold, format_datetime
 from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids, id_number
-from sheetsync.tables import ROW, frame_of, records_of
+from sheetsync.tables import ROW, empty_record, frame_of, records_of
 
 # What organizers may write in the decision column, folded; English and Spanish.
 _DECISIONS = {
@@ -294,9 +294,13 @@ def _pairs_tab(
         record = by_pair.get(key)
         if record is None:
             first = found[key]  # person_a is the earlier id: the person kept
-            record = {name: "" for name in ctx.schemas["duplicates"].names}
-            record.update(pair_id=ids(), person_a=first.a, person_b=first.b, first_seen=now)
-            record[ROW] = 0
+            record = empty_record(
+                ctx.schemas["duplicates"],
+                pair_id=ids(),
+                person_a=first.a,
+                person_b=first.b,
+                first_seen=now,
+            )
             by_pair[key] = record
             rows.append(record)
         pair = found.get(key) or linkage.pairs.get(key)

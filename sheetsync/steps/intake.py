@@ -23,7 +23,7 @@ from sheetsync.normalize import (
 from sheetsync.report import Issue
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
-from sheetsync.tables import ROW, frame_of, records_of
+from sheetsync.tables import empty_record, frame_of, records_of
 from sheetsync.validate import Validated, ValidationContext, validate_form
 
 FORM_ORDER = ("requests", "offers", "checkins")
@@ -187,8 +187,7 @@ def _people(
         pid = by_ref.get(response.ref) or known(email, phone, name)
         if not pid:
             pid = ids()
-            record = {n: "" for n in schema.names}
-            record.update(person_id=pid, **{ROW: 0})
+            record = empty_record(schema, person_id=pid)
             by_id[pid] = record
             records.append(record)
             new_people += 1
@@ -291,14 +290,13 @@ def _needs(
         for category in v["categories"]:
             record = by_key.get((response.ref, category))
             if record is None:
-                record = {n: "" for n in schema.names}
-                record.update(
+                record = empty_record(
+                    schema,
                     need_id=ids(),
                     status="open",
                     opened=format_datetime(v["timestamp"]),
                     source=response.ref,
                     category=category,
-                    **{ROW: 0},
                 )
                 by_key[(response.ref, category)] = record
                 records.append(record)
@@ -350,9 +348,8 @@ def _errors(
             found = by_row[ref]
             record = by_source.get(ref)
             if record is None:
-                record = {n: "" for n in schema.names}
-                record.update(
-                    error_id=ids(), source=ref, first_seen=format_datetime(ctx.now), **{ROW: 0}
+                record = empty_record(
+                    schema, error_id=ids(), source=ref, first_seen=format_datetime(ctx.now)
                 )
                 by_source[ref] = record
                 records.append(record)

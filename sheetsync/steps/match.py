@@ -25,7 +25,7 @@ from sheetsync.normalize import fold, format_datetime
 from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
-from sheetsync.tables import ROW, frame_of, records_of
+from sheetsync.tables import ROW, empty_record, frame_of, records_of
 
 MENTOR_DONE = 3  # tasks done that make a volunteer experienced enough to go along
 
@@ -89,23 +89,21 @@ def run(ctx: StepContext) -> StepResult:
     by_id = {n["need_id"]: n for n in needs}
     now = format_datetime(ctx.now)
     for i, v in sorted(chosen, key=lambda iv: -waiting[iv[0]].priority):
-        served, volunteer = waiting[i], volunteers[v]
+        served = waiting[i]
+        mentor, note = co.get(i, ("", ""))
         tasks.append(
-            {
-                "task_id": ids(),
-                "need_id": served.need_id,
-                "volunteer_id": volunteer.person_id,
-                "category": served.category,
-                "zone": served.zone,
-                "reasons": "; ".join([*pairs[(i, v)], *co.get(i, ("",))[1:]]),
-                "co_volunteer_id": co.get(i, ("",))[0],
-                "proposed": now,
-                "status": "proposed",
-                "due": "",
-                "hours": "",
-                "notes": "",
-                ROW: 0,
-            }
+            empty_record(
+                ctx.schemas["tasks"],
+                task_id=ids(),
+                need_id=served.need_id,
+                volunteer_id=volunteers[v].person_id,
+                co_volunteer_id=mentor,
+                category=served.category,
+                zone=served.zone,
+                reasons="; ".join([*pairs[(i, v)], *filter(None, [note])]),
+                proposed=now,
+                status="proposed",
+            )
         )
         by_id[served.need_id]["status"] = "matched"
     served_at = {i for i, _ in chosen}
@@ -120,7 +118,7 @@ def run(ctx: StepContext) -> StepResult:
             "volunteers_with_room": sum(v.capacity > 0 for v in volunteers),
             "proposed": len(chosen),
             "not_matched": len(unserved),
-            "urgent_not_matched": sum(n.urgency.strip().casefold() == "today" for n in unserved),
+            "urgent_not_matched": sum(n.urgent for n in unserved),
         },
         issues=issues,
         notices=notices,
