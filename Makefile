@@ -18,7 +18,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 ## make demo: build the demo network workbook and run the weekly job on it
 demo: $(VENV)/.installed
 	rm -rf demo
-	$(BIN)/sheetsync --config demo/sheetsync.toml init --backend local --workbook demo/network.xlsx --demo
+	$(BIN)/sheetsync --config demo/sheetsync.toml init --backend local --workbook demo/network.xlsx --demo --history 4
 	$(BIN)/sheetsync --config demo/sheetsync.toml run weekly
 
 ## make test: the whole suite (pytest exits non-zero, 5 included, when nothing ran)

@@ -20,6 +20,8 @@ class InitReport:
     created_tabs: list[str] = field(default_factory=list)
     added_columns: dict[str, list[str]] = field(default_factory=dict)
     demo_responses: int = 0
+    history_runs: int = 0  # weekly runs played in the demo's past (--history)
+    go_to: str = ""  # the demo's go-to volunteer, whom the Load tab flags
 
     @property
     def changed(self) -> bool:
@@ -27,14 +29,28 @@ class InitReport:
 
 
 def init_spreadsheet(
-    backend: Backend, config: Config, *, demo: bool = False, now: dt.datetime | None = None
+    backend: Backend,
+    config: Config,
+    *,
+    demo: bool = False,
+    history_weeks: int = 0,
+    now: dt.datetime | None = None,
 ) -> InitReport:
-    """Create missing tabs (with demo responses in new form tabs when `demo`) and columns."""
+    """Create missing tabs (with demo responses in new form tabs when `demo`) and columns.
+
+    With `history_weeks`, the demo's last weeks are played out: their responses arrive
+    week by week, the weekly job runs each week and a simulated organizer answers
+    (demo_history.py), so Tasks and Load have a past."""
+    from sheetsync.jobs import local_now
+
     schemas = load_schemas()
     tabs = backend.list_tabs()
     report = InitReport()
     changes: list[TabChanges] = []
+    now = now or local_now(config)
     demo_rows = _demo_rows(config, schemas, now) if demo else {}
+    played_from = now - dt.timedelta(days=7 * history_weeks)
+    later: dict[str, tuple[str, list[list[Value]]]] = {}
     forms = {form: resolve_tab(config.form_tab(form), tabs) for form in FORMS}
     present = [t for t in SHEETSYNC_TABS if config.tabs[t] in tabs]
     names = [tab for tab in forms.values() if tab] + [config.tabs[t] for t in present]
@@ -42,10 +58,15 @@ def init_spreadsheet(
     for form, found in forms.items():
         schema = schemas[FORM_SCHEMAS[form]]
         if found is None:
-            rows = [list[Value](schema.titles), *demo_rows.get(form, [])]
+            responses = demo_rows.get(form, [])
+            first = [r for r in responses if not _later(r[0], played_from, history_weeks)]
+            rest = [r for r in responses if _later(r[0], played_from, history_weeks)]
+            rows = [list[Value](schema.titles), *first]
             changes.append(TabChanges(tab=config.form_tab(form), create=True, append=rows))
             report.created_tabs.append(config.form_tab(form))
-            report.demo_responses += len(rows) - 1
+            report.demo_responses += len(responses)
+            if rest:
+                later[form] = (config.form_tab(form), rest)
         elif not data[found].rows:  # an empty tab waiting for a form: give it the headers
             changes.append(TabChanges(tab=found, start_row=1, append=[list(schema.titles)]))
             report.added_columns[found] = list(schema.titles)
@@ -81,7 +102,17 @@ def init_spreadsheet(
         report.added_columns[tab] = missing
     if changes:
         backend.apply(changes)
+    if later:
+        from sheetsync.demo_history import play_history
+
+        history = play_history(backend, config, later, weeks=history_weeks, now=now)
+        report.history_runs, report.go_to = history.runs, history.go_to
     return report
+
+
+def _later(stamp: Value, played_from: dt.datetime, weeks: int) -> bool:
+    """Whether a demo response arrives during the played weeks (or after)."""
+    return weeks > 0 and (not isinstance(stamp, dt.datetime) or stamp > played_from)
 
 
 def detect_form_tabs(backend: Backend) -> dict[str, str]:
@@ -116,12 +147,11 @@ _COMMON_TITLES = {"timestamp", "your name", "phone number", "email", "email addr
 
 
 def _demo_rows(
-    config: Config, schemas: dict[str, TableSchema], now: dt.datetime | None
+    config: Config, schemas: dict[str, TableSchema], now: dt.datetime
 ) -> dict[str, list[list[Value]]]:
     from sheetsync.demo import DEMO, generate_responses
-    from sheetsync.jobs import local_now
 
-    responses = generate_responses(DEMO, now=now or local_now(config), zones=config.zones)
+    responses = generate_responses(DEMO, now=now, zones=config.zones)
     return {
         form: [[r[name] for name in schemas[FORM_SCHEMAS[form]].names] for r in rows]
         for form, rows in responses.items()

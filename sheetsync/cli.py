@@ -103,6 +103,16 @@ pass_settings = click.make_pass_decorator(Settings)
     help="google: the service account's JSON key (or $GOOGLE_APPLICATION_CREDENTIALS).",
 )
 @click.option("--demo", is_flag=True, help="Fill new form tabs with a demo network's responses.")
+@click.option(
+    "--history",
+    "history_weeks",
+    type=click.IntRange(0, 8),
+    default=0,
+    show_default=True,
+    help="With --demo: play out the demo's last WEEKS weeks (responses arriving, the weekly "
+    "job, an organizer answering), so Tasks and Load have a past.",
+    metavar="WEEKS",
+)
 @pass_settings
 @handle_errors
 def init(
@@ -112,6 +122,7 @@ def init(
     spreadsheet: str | None,
     credentials: Path | None,
     demo: bool,
+    history_weeks: int,
 ) -> None:
     """Write sheetsync.toml and create the tabs and columns the spreadsheet is missing.
 
@@ -147,13 +158,20 @@ def init(
         _write_google_config(path, spreadsheet, credentials)
     config = settings.config()
     store = open_backend(config)
-    report = init_spreadsheet(store, config, demo=demo)
+    if history_weeks and not demo:
+        raise click.UsageError("--history plays out the demo's past: use it with --demo.")
+    report = init_spreadsheet(store, config, demo=demo, history_weeks=history_weeks)
     for tab in report.created_tabs:
         click.echo(f"Created tab {tab!r}.")
     for tab, columns in report.added_columns.items():
         click.echo(f"Added columns to {tab!r}: {', '.join(columns)}.")
     if report.demo_responses:
         click.echo(f"Added {report.demo_responses} demo form responses.")
+    if report.history_runs:
+        click.echo(
+            f"Played {report.history_runs} past weeks: the weekly job and a simulated organizer "
+            f"(who hands many tasks to {report.go_to}: see the Load tab)."
+        )
     if not report.changed:
         click.echo(f"{store.describe()} has every tab and column sheetsync needs.")
 

@@ -27,6 +27,7 @@ SHEETSYNC_TABS = {
     "tasks": "Tasks",
     "errors": "Errors",
     "duplicates": "Duplicates",
+    "load": "Load",
     "summary": "Summary",
     "run_log": "Run log",
 }
@@ -37,7 +38,7 @@ DEFAULT_FORM_TABS = {
     "checkins": "Form Responses 3",
 }
 
-_SECTIONS = {"network", "backend", "google", "forms", "tabs", "jobs", "matching"}
+_SECTIONS = {"network", "backend", "google", "forms", "tabs", "jobs", "matching", "load"}
 _MATCHING_KEYS = {
     "neighbours",
     "remote_categories",
@@ -74,6 +75,32 @@ class MatchingConfig:
 
 
 @dataclass(frozen=True)
+class LoadConfig:
+    """When the load step flags a member, and how long a suggested rest lasts."""
+
+    yellow_max_tasks: int = 2  # a yellow check-in with more tasks this week than this
+    shifts_per_week: int = 3  # this many shifts in 7 days: suggest the next week off
+    busy_weeks: int = 4  # busy this many weeks in a row without a week off
+    overdue_tasks: int = 2  # this many tasks past their due date: suggest handing some over
+    checkin_weeks: int = 3  # no check-in for this many weeks: a friendly check-in
+    rest_days: int = 7  # how long a suggested rest lasts
+    top_two_share: float = 0.5  # the two busiest hold more than this of 4 weeks' tasks
+    share_min_tasks: int = 10  # ... counted once the network has done this many tasks
+
+
+# [load] key -> (smallest value allowed, what it means) for the whole-number settings.
+_LOAD_COUNTS = {
+    "yellow_max_tasks": (0, "tasks"),
+    "shifts_per_week": (1, "shifts"),
+    "busy_weeks": (2, "weeks"),
+    "overdue_tasks": (1, "tasks"),
+    "checkin_weeks": (1, "weeks"),
+    "rest_days": (1, "days"),
+    "share_min_tasks": (1, "tasks"),
+}
+
+
+@dataclass(frozen=True)
 class Config:
     """Everything a run needs to know about one network's spreadsheet."""
 
@@ -92,6 +119,7 @@ class Config:
     jobs_dir: Path | None = None
     path: Path | None = None
     matching: MatchingConfig = field(default_factory=MatchingConfig)
+    load: LoadConfig = field(default_factory=LoadConfig)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Config:
@@ -192,6 +220,7 @@ class Config:
             jobs_dir=(base / str(jobs["dir"])) if jobs.get("dir") else None,
             path=path,
             matching=_matching(data, where, tuple(zones)),
+            load=_load(data, where),
         )
 
     def form_tab(self, form: str) -> str:
@@ -288,6 +317,29 @@ def _matching(data: Mapping[str, Any], where: str, zones: tuple[str, ...]) -> Ma
     )
 
 
+def _load(data: Mapping[str, Any], where: str) -> LoadConfig:
+    section = _section(data, "load", where)
+    _check_keys(section, {*_LOAD_COUNTS, "top_two_share"}, f"[load] in {where}")
+    values: dict[str, Any] = {}
+    for key, (least, unit) in _LOAD_COUNTS.items():
+        if key not in section:
+            continue
+        value = section[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ConfigError(
+                f"[load] {key} in {where} must be a whole number of {unit}, {least} or more "
+                f"(the default is {getattr(LoadConfig, key)})."
+            )
+        values[key] = value
+    share = section.get("top_two_share", LoadConfig.top_two_share)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 < share < 1:
+        raise ConfigError(
+            f"[load] top_two_share in {where} is a fraction between 0 and 1, e.g. 0.5 for "
+            "half of the tasks."
+        )
+    return LoadConfig(top_two_share=float(share), **values)
+
+
 def _tabs(data: Mapping[str, Any], where: str) -> dict[str, str]:
     tabs = _section(data, "tabs", where)
     _check_keys(tabs, set(SHEETSYNC_TABS), f"[tabs] in {where}")
@@ -353,4 +405,16 @@ tab = "{tabs["checkins"]}"
 
 # sheetsync's own tabs can be renamed here, e.g. people = "Members".
 [tabs]
+
+# When the Load tab flags a member, and for how long it suggests a rest (docs/load.md).
+# These are the defaults: uncomment a line to change it.
+[load]
+# yellow_max_tasks = 2    # stretched (yellow check-in) with more tasks than this this week
+# shifts_per_week = 3     # this many shifts in 7 days: suggest the next week off
+# busy_weeks = 4          # busy this many weeks in a row without a week off
+# overdue_tasks = 2       # this many tasks past their due date: suggest handing some over
+# checkin_weeks = 3       # no check-in for this many weeks: suggest a friendly check-in
+# rest_days = 7           # how long a suggested rest lasts
+# top_two_share = 0.5     # the two busiest people hold more than this share of the
+# share_min_tasks = 10    # last four weeks' tasks (once there are this many tasks)
 """

@@ -8,6 +8,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sheetsync.backends.base import Backend, TabChanges, Value
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
@@ -237,8 +238,11 @@ def _run_once(
     state = read_state(backend, config)
     frames = {name: table.frame for name, table in state.tables.items()}
     report.steps, report.issues, report.notices, report.tabs = [], [], [], []
+    findings: dict[str, Any] = {}
     for name in job.steps:
-        ctx = StepContext(config, report.started, state.forms, state.tables, frames, state.schemas)
+        ctx = StepContext(
+            config, report.started, state.forms, state.tables, frames, state.schemas, findings
+        )
         if on_step:
             on_step(name, None)
         began = time.perf_counter()
@@ -256,6 +260,7 @@ def _run_once(
         if on_step:
             on_step(name, seconds)
         frames.update(result.frames)
+        findings.update(result.findings)
         report.steps.append(StepReport(name, round(seconds, 3), result.counts))
         report.issues.extend(result.issues)
         report.notices.extend(result.notices)

@@ -113,6 +113,22 @@ def parse_timestamp(value: object, *, dayfirst: bool) -> dt.datetime | None:
     return None
 
 
+def parse_date(text: str, *, dayfirst: bool) -> dt.date | None:
+    """A date an organizer typed, as read back from the sheet: a serial number (Google's
+    unformatted value), ISO text, or the spreadsheet locale's short date. None otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        serial = float(text)
+    except ValueError:
+        parsed = parse_timestamp(text, dayfirst=dayfirst)
+        return parsed.date() if parsed else None
+    if not 1 <= serial < 2_958_466:  # 1899-12-31 .. 9999-12-31
+        return None
+    return (SHEETS_EPOCH + dt.timedelta(days=serial)).date()
+
+
 def _to_second(value: dt.datetime) -> dt.datetime:
     """Round to the second: a date stored as a float serial reads back as 09:59:59.99999."""
     return (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)

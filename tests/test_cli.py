@@ -131,7 +131,7 @@ def test_run_json_is_the_run_report(network, runner):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["job"] == "weekly" and report["outcome"] == "ok"
-    assert [s["name"] for s in report["steps"]] == ["intake", "dedupe", "match", "summary"]
+    assert [s["name"] for s in report["steps"]] == ["intake", "dedupe", "match", "load", "summary"]
     assert report["steps"][0]["counts"]["invalid"] == 1
     assert [(i["row"], i["field"], i["code"]) for i in report["issues"]] == [
         (3, "name", "required")
@@ -185,6 +185,7 @@ def test_run_without_a_terminal_logs_one_line_per_step(network, runner):
         "intake done in N s",
         "dedupe done in N s",
         "match done in N s",
+        "load done in N s",
         "summary done in N s",
     ]
     assert "Job weekly on workbook" in result.stdout

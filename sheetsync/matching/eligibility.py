@@ -9,6 +9,7 @@ marked do not contact; is not the requester or in their household; has a car for
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -200,3 +201,37 @@ def eligible_pairs(
             if narrowed and kept == narrowed:
                 break
     return Eligibility(pairs, narrowed)
+
+
+def without_volunteer(
+    needs: list[Need], volunteers: list[Volunteer], config: MatchingConfig
+) -> list[bool]:
+    """For each need: True when no volunteer could ever take it, whatever their week: none
+    offers the category within reach with a shared language, common availability and (for
+    Rides) a car. False when some could, but were full, resting, declined or are the
+    requester's own. These are the needs to recruit for."""
+    free = [
+        dataclasses.replace(v, capacity=1, resting=False)
+        for v in volunteers
+        if not v.do_not_contact
+    ]
+    by_category: dict[str, list[Volunteer]] = defaultdict(list)
+    for volunteer in free:
+        for category in volunteer.offers:
+            by_category[category].append(volunteer)
+    answers: dict[Kind, bool] = {}
+    result = []
+    for need in needs:
+        remote = need.category in config.remote_categories
+        kind = (
+            need.category,
+            "" if remote else need.zone,
+            frozenset(need.languages),
+            frozenset(need.availability),
+        )
+        if kind not in answers:
+            answers[kind] = not any(
+                _fit(need, v, config) is not None for v in by_category.get(need.category, [])
+            )
+        result.append(answers[kind])
+    return result

@@ -10,6 +10,7 @@ import datetime as dt
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -29,6 +30,9 @@ class StepContext:
     tables: dict[str, Table]  # sheetsync's tabs as read
     frames: dict[str, pd.DataFrame]  # sheetsync's tabs as earlier steps left them
     schemas: dict[str, TableSchema]
+    # What earlier steps of this run found that later ones report on (match's needs that
+    # found no volunteer, for the Summary): name -> value, see each step's docstring.
+    findings: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -39,6 +43,7 @@ class StepResult:
     counts: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    findings: dict[str, Any] = field(default_factory=dict)
 
 
 Step = Callable[[StepContext], StepResult]
@@ -48,6 +53,7 @@ STEPS: dict[str, str] = {
     "intake": "intake",
     "dedupe": "dedupe",
     "match": "match",
+    "load": "load",
     "summary": "summary",
 }
 

@@ -9,6 +9,10 @@ proposed -> accepted -> done, or declined / cancelled. From those statuses:
 - a volunteer who declined a need is never proposed it again.
 The assignment among what is left is optimal (matching/solver.py): the most needs served,
 urgent and long-waiting ones first, and work spread to whoever has had the least of it.
+Members resting (a red check-in, or a rest confirmed on the Load tab) are left out.
+
+Finding for later steps: "unserved", the needs left open (workload.groups.Unserved), each
+saying whether no volunteer could ever take it or those who could were full or resting.
 """
 
 from __future__ import annotations
@@ -18,14 +22,25 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from sheetsync.matching.eligibility import Need, Volunteer, eligible_pairs
+from sheetsync.matching.eligibility import Need, Volunteer, eligible_pairs, without_volunteer
 from sheetsync.matching.solver import Problem, solve
 from sheetsync.matching.statuses import ENDED, LIVE, task_status, update_need_statuses
-from sheetsync.normalize import fold, format_datetime
+from sheetsync.members import (
+    helps,
+    kept_ids,
+    latest_checkin,
+    parse_datetime,
+    rows_by_person,
+    split_list,
+    whole_number,
+)
+from sheetsync.normalize import dayfirst_locale, fold, format_datetime
 from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
+from sheetsync.workload.groups import Unserved
+from sheetsync.workload.rest import resting_members
 
 MENTOR_DONE = 3  # tasks done that make a volunteer experienced enough to go along
 
@@ -36,11 +51,18 @@ def run(ctx: StepContext) -> StepResult:
     needs = records_of(ctx.frames["needs"])
     tasks = records_of(ctx.frames["tasks"])
     issues: list[Issue] = []
-    kept = {p["person_id"]: p["duplicate_of"] or p["person_id"] for p in people if p["person_id"]}
+    kept = kept_ids(people)
     status_of = [_task_status(ctx, t, issues) for t in tasks]
     update_need_statuses(needs, tasks)
 
-    volunteers = _volunteers(ctx, people, tasks, status_of, kept)
+    resting = resting_members(
+        records_of(ctx.frames["load"]),
+        people,
+        kept,
+        ctx.now.date(),
+        dayfirst=dayfirst_locale(ctx.config.locale),
+    )
+    volunteers = _volunteers(ctx, people, tasks, kept, resting)
     households = {kept[p["person_id"]]: p["household"] for p in people if p["household"]}
     declined: dict[str, set[str]] = defaultdict(set)
     for task, status in zip(tasks, status_of, strict=True):
@@ -108,6 +130,8 @@ def run(ctx: StepContext) -> StepResult:
         by_id[served.need_id]["status"] = "matched"
     served_at = {i for i, _ in chosen}
     unserved = [n for k, n in enumerate(waiting) if k not in served_at]
+    nobody = without_volunteer(unserved, volunteers, ctx.config.matching)
+    remote = ctx.config.matching.remote_categories
     return StepResult(
         frames={
             "needs": frame_of(needs, ctx.schemas["needs"]),
@@ -119,9 +143,23 @@ def run(ctx: StepContext) -> StepResult:
             "proposed": len(chosen),
             "not_matched": len(unserved),
             "urgent_not_matched": sum(n.urgent for n in unserved),
+            "no_volunteer_at_all": sum(nobody),
+            "volunteers_resting": sum(v.resting for v in volunteers),
         },
         issues=issues,
         notices=notices,
+        findings={
+            "unserved": [
+                Unserved(
+                    category=n.category,
+                    zone="" if n.category in remote else n.zone,
+                    languages=frozenset(n.languages),
+                    urgent=n.urgent,
+                    nobody=none,
+                )
+                for n, none in zip(unserved, nobody, strict=True)
+            ]
+        },
     )
 
 
@@ -196,37 +234,31 @@ def _volunteers(
     ctx: StepContext,
     people: list[dict[str, Any]],
     tasks: list[dict[str, Any]],
-    status_of: list[str],
     kept: dict[str, str],
+    resting: set[str],
 ) -> list[Volunteer]:
     """One Volunteer per person (linked duplicate rows joined), with their room this week."""
     cfg = ctx.config.matching
-    rows: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for p in people:
-        if p["person_id"]:
-            rows[kept[p["person_id"]]].append(p)
-    week_ago = ctx.now - dt.timedelta(days=7)
-    recent_from = ctx.now - dt.timedelta(weeks=cfg.recent_weeks)
+    rows = rows_by_person(people, kept)
+    week_ago = (ctx.now - dt.timedelta(days=7)).date()
+    recent_from = (ctx.now - dt.timedelta(weeks=cfg.recent_weeks)).date()
     this_week: dict[str, int] = defaultdict(int)
     recent: dict[str, int] = defaultdict(int)
-    for task, status in zip(tasks, status_of, strict=True):
-        if status in ENDED:
+    # A task's date is its due date, else the day it was proposed (as on the Load tab), so
+    # tasks organizers typed in by hand count too.
+    for task in helps(tasks, kept, dayfirst=dayfirst_locale(ctx.config.locale)):
+        if task.status in ENDED:
             continue
-        proposed = _when(task["proposed"])
-        for helper in (task["volunteer_id"], task["co_volunteer_id"]):
-            if not helper:
-                continue
-            who = kept.get(helper, helper)
-            if status in LIVE or (proposed is not None and proposed >= week_ago):
-                this_week[who] += 1
-            if proposed is not None and proposed >= recent_from:
-                recent[who] += 1
+        if task.status in LIVE or (task.on is not None and task.on >= week_ago):
+            this_week[task.person_id] += 1
+        if task.on is not None and task.on >= recent_from:
+            recent[task.person_id] += 1
     volunteers = []
     for pid, group in rows.items():
         if not any("volunteer" in r["roles"] for r in group):
             continue
-        capacity = max((_int(r["weekly_capacity"]) for r in group), default=0)
-        latest = max(group, key=lambda r: (r["checkin_date"], r["checkin_status"] == "red"))
+        capacity = max((whole_number(r["weekly_capacity"]) for r in group), default=0)
+        latest = latest_checkin(group)
         if latest["checkin_hours"]:
             hours = float(latest["checkin_hours"])
             capacity = min(capacity, math.floor(hours / cfg.hours_per_task))
@@ -242,7 +274,7 @@ def _volunteers(
                 capacity=capacity - this_week[pid],
                 recent=recent[pid],
                 household=next((r["household"] for r in group if r["household"]), ""),
-                resting=latest["checkin_status"] == "red",
+                resting=latest["checkin_status"] == "red" or pid in resting,
                 do_not_contact=any(r["do_not_contact"].strip() for r in group),
             )
         )
@@ -256,15 +288,15 @@ def _need(
     declined: dict[str, set[str]],
     maybe_same: dict[str, set[str]],
 ) -> Need:
-    opened = _when(need["opened"])
+    opened = parse_datetime(need["opened"])
     days = 0 if opened is None else max(0, (ctx.now - opened).days)
     return Need(
         need_id=need["need_id"],
         person_id=need["person_id"],
         category=need["category"],
         zone=need["zone"],
-        languages=_split(need["languages"]),
-        availability=_split(need["availability"]),
+        languages=split_list(need["languages"]),
+        availability=split_list(need["availability"]),
         urgency=need["urgency"],
         days_waiting=days,
         household=households.get(need["person_id"], ""),
@@ -273,24 +305,5 @@ def _need(
     )
 
 
-def _when(text: str) -> dt.datetime | None:
-    """sheetsync's own datetime text ("2026-11-23 07:00"), or None."""
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _split(text: str) -> set[str]:
-    return {part.strip() for part in text.split(",") if part.strip()}
-
-
 def _union(rows: list[dict[str, Any]], name: str) -> set[str]:
-    return set().union(*(_split(r[name]) for r in rows))
-
-
-def _int(text: str) -> int:
-    try:
-        return max(0, int(float(text)))
-    except ValueError:
-        return 0
+    return set().union(*(split_list(r[name]) for r in rows))

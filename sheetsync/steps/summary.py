@@ -1,14 +1,25 @@
-"""summary: the Summary tab's figures, one row per figure with a stable key."""
+"""summary: the Summary tab's figures, one row per figure with a stable key, and the
+network-wide flags in the note column: is the work shared, which needs found no volunteer
+(from match's "unserved" finding in the same run), how many members the Load tab flags."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
+from sheetsync.members import helps, kept_ids
+from sheetsync.normalize import dayfirst_locale
 from sheetsync.steps import StepContext, StepResult
-from sheetsync.tables import ROW, frame_of
+from sheetsync.tables import ROW, frame_of, records_of
+from sheetsync.workload.figures import MONTH_WEEKS
+from sheetsync.workload.flags import FlagCode
+from sheetsync.workload.groups import Unserved, group_unserved, work_share
+
+Add = Callable[..., None]  # add(section, item, metric, value, note="")
+UNSERVED = "unserved."  # metric prefix of the needs-without-volunteer groups
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -20,10 +31,10 @@ def run(ctx: StepContext) -> StepResult:
     categories = ctx.forms["requests"].schema.field("categories").enum or ()
     week_ago = ctx.now - dt.timedelta(days=7)
 
-    figures: list[tuple[str, str, str, float]] = []
+    figures: list[tuple[str, str, str, float, str]] = []
 
-    def add(section: str, item: str, key: str, value: float) -> None:
-        figures.append((section, item, key, value))
+    def add(section: str, item: str, key: str, value: float, note: str = "") -> None:
+        figures.append((section, item, key, value, note))
 
     status = needs["status"]
     for name in ("open", "matched", "met", "withdrawn", "duplicate"):
@@ -97,21 +108,86 @@ def run(ctx: StepContext) -> StepResult:
         people["household"].replace("", pd.NA).nunique(),
     )
 
+    _sharing(ctx, add)
+    _load_flags(ctx, add)
+    unserved: list[Unserved] | None = ctx.findings.get("unserved")
+    if unserved is not None:
+        for group in group_unserved(unserved):
+            section = (
+                "Needs no volunteer could take: whom to recruit"
+                if group.nobody
+                else "Needs that waited: volunteers were full or resting"
+            )
+            add(section, group.label, group.key, group.needs, group.sentence)
+
     # A row copied by hand would repeat a metric: the first one is the one sheetsync updates.
     old = ctx.frames["summary"].drop_duplicates("metric").set_index("metric")
+    if unserved is not None:  # a group met since: its row stays, at 0
+        for key, was in old.iterrows():
+            if str(key).startswith(UNSERVED) and key not in {f[2] for f in figures}:
+                add(str(was["section"]), str(was["item"]), str(key), 0)
     records: list[dict[str, Any]] = []
-    for section, item, key, value in figures:
+    for section, item, key, value, note in figures:
         row = int(str(old.at[key, ROW])) if key in old.index else 0
         records.append(
-            {"section": section, "item": item, "value": _number(value), "metric": key, ROW: row}
+            {
+                "section": section,
+                "item": item,
+                "value": _number(value),
+                "metric": key,
+                "note": note,
+                ROW: row,
+            }
         )
-    known = {key for _, _, key, _ in figures}
+    known = {f[2] for f in figures}
     # Figures no longer computed keep their rows: sheetsync never deletes a row.
     kept = ctx.frames["summary"][~ctx.frames["summary"]["metric"].isin(known)]
     frame: pd.DataFrame = pd.concat(
         [kept, frame_of(records, ctx.schemas["summary"])], ignore_index=True
     )
     return StepResult(frames={"summary": frame}, counts={"figures": len(figures)})
+
+
+def _sharing(ctx: StepContext, add: Add) -> None:
+    """Is the work shared? The two busiest people's share of the last four weeks' tasks."""
+    people = records_of(ctx.frames["people"])
+    kept = kept_ids(people)
+    names = {p["person_id"]: p["name"] for p in people}
+    found = helps(
+        records_of(ctx.frames["tasks"]), kept, dayfirst=dayfirst_locale(ctx.config.locale)
+    )
+    share = work_share(found, ctx.now.date())
+    cfg = ctx.config.load
+    section = f"Sharing the work (last {MONTH_WEEKS} weeks)"
+    add(section, "Tasks taken on (accepted or done)", "work.tasks_4_weeks", share.tasks)
+    add(section, "People who took them on", "work.people_4_weeks", share.people)
+    percent = round(100 * share.top_share)
+    note = ""
+    if share.tasks >= cfg.share_min_tasks and share.top_share > cfg.top_two_share:
+        who = " and ".join(f"{names.get(p, p)} ({n})" for p, n in share.top)
+        note = (
+            f"{who} hold {percent}% of the last {MONTH_WEEKS} weeks' tasks. One or two "
+            "people are carrying most of the work: check in with them, and spread new tasks "
+            "more widely (see the Load tab)."
+        )
+    add(section, "Share held by the two busiest people (%)", "work.top_two_share", percent, note)
+
+
+def _load_flags(ctx: StepContext, add: Add) -> None:
+    """How many members the Load tab flags, by flag, and how many rest."""
+    load = ctx.frames["load"]
+    flags = load["flags"].str.split(", ")
+    section = "Load: members who may be carrying too much (Load tab)"
+    add(section, "Members flagged", "load.flagged", int((load["flags"] != "").sum()))
+    for code in FlagCode:
+        count = int(flags.map(lambda found, c=code.value: c in found).sum())
+        add(section, f"Flagged: {code.value}", f"load.flag.{code.value}", count)
+    add(
+        section,
+        "Resting (confirmed)",
+        "load.resting",
+        int((load["rest_status"] == "resting").sum()),
+    )
 
 
 def _number(value: float) -> str:

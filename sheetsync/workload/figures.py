@@ -1,0 +1,68 @@
+"""A member's load from the Tasks tab: tasks and hours this week and over four weeks,
+shifts in the last seven days, busy weeks in a row, overdue tasks.
+
+A task counts as work once it is accepted (it is on their plate) or done. Its date is its
+due date, else the day sheetsync proposed it. Hours are the Tasks tab's hours; a task
+without them counts as [matching] hours_per_task, and the figures say they are estimated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sheetsync.members import Help
+
+WORK = {"accepted", "done"}
+WEEK = dt.timedelta(days=7)
+MONTH_WEEKS = 4  # "the last four weeks": the month the figures and the group flag use
+
+
+@dataclass(frozen=True)
+class Figures:
+    tasks_week: int = 0  # accepted and not done yet, or done in the last 7 days
+    hours_week: float = 0.0
+    tasks_month: int = 0  # the same over the last four weeks
+    hours_month: float = 0.0
+    shifts_7_days: int = 0  # tasks dated in the last 7 days
+    busy_weeks: int = 0  # weeks in a row, back from this one, with at least one task
+    overdue: int = 0  # accepted, not done, past their due date
+    accepted: int = 0  # accepted and not done yet
+    estimated: bool = False  # some hours were not recorded and were estimated
+
+
+def figures_of(
+    helps: Iterable[Help], today: dt.date, *, hours_per_task: float, weeks_back: int
+) -> Figures:
+    """One member's figures on `today` from the tasks they took part in."""
+    work = [h for h in helps if h.status in WORK]
+    week_from = today - dt.timedelta(days=6)
+    month_from = today - dt.timedelta(days=7 * MONTH_WEEKS - 1)
+
+    def counts(since: dt.date) -> list[Help]:
+        # Accepted work is on their plate whatever its date; done work by its date.
+        return [h for h in work if h.status == "accepted" or (h.on is not None and h.on >= since)]
+
+    def hours(found: list[Help]) -> float:
+        return sum(hours_per_task if h.hours is None else h.hours for h in found)
+
+    week, month = counts(week_from), counts(month_from)
+    dated = [h.on for h in work if h.on is not None]
+    busy = 0
+    while busy < weeks_back:
+        end = today - dt.timedelta(days=7 * busy)
+        if not any(end - dt.timedelta(days=6) <= on <= end for on in dated):
+            break
+        busy += 1
+    return Figures(
+        tasks_week=len(week),
+        hours_week=hours(week),
+        tasks_month=len(month),
+        hours_month=hours(month),
+        shifts_7_days=sum(week_from <= on <= today for on in dated),
+        busy_weeks=busy,
+        overdue=sum(h.status == "accepted" and h.due is not None and h.due < today for h in work),
+        accepted=sum(h.status == "accepted" for h in work),
+        estimated=any(h.hours is None for h in month),
+    )

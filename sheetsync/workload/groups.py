@@ -1,0 +1,105 @@
+"""Network-wide flags for the Summary tab and the digest: is the work shared, and which
+needs found no volunteer at all (whom to recruit)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sheetsync.members import Help
+from sheetsync.workload.figures import MONTH_WEEKS, WORK
+
+
+@dataclass(frozen=True)
+class Share:
+    """How the last four weeks' work was spread."""
+
+    tasks: int  # tasks taken part in (a task with a co-volunteer counts for both)
+    people: int  # people who took part
+    top: list[tuple[str, int]]  # the two busiest: (kept person id, tasks)
+
+    @property
+    def top_share(self) -> float:
+        return sum(n for _, n in self.top) / self.tasks if self.tasks else 0.0
+
+
+def work_share(helps: Iterable[Help], today: dt.date) -> Share:
+    since = today - dt.timedelta(days=7 * MONTH_WEEKS - 1)
+    counts = Counter(
+        h.person_id
+        for h in helps
+        if h.status in WORK and (h.status == "accepted" or (h.on is not None and h.on >= since))
+    )
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
+    return Share(sum(counts.values()), len(counts), top)
+
+
+@dataclass(frozen=True)
+class Unserved:
+    """An open need the match step could not serve this week."""
+
+    category: str
+    zone: str  # "" when the help is remote (any zone would do)
+    languages: frozenset[str]
+    urgent: bool
+    nobody: bool  # no volunteer could ever take it; else those who could were full or resting
+
+
+@dataclass(frozen=True)
+class UnservedGroup:
+    category: str
+    zone: str
+    language: str  # the language a volunteer would need, "" when any will do
+    nobody: bool
+    needs: int
+    urgent: int
+
+    @property
+    def key(self) -> str:
+        kind = "nobody" if self.nobody else "full"
+        return f"unserved.{kind}.{self.category}.{self.zone or 'any zone'}.{self.language}"
+
+    @property
+    def label(self) -> str:
+        """E.g. "Groceries in Westside, Spanish-speaking"."""
+        where = f"in {self.zone}" if self.zone else "by phone or online"
+        speaking = f", {self.language}-speaking" if self.language else ""
+        return f"{self.category} {where}{speaking}"
+
+    @property
+    def sentence(self) -> str:
+        """E.g. "4 Spanish-speaking Groceries needs in Westside had no volunteer." """
+        speaking = f"{self.language}-speaking " if self.language else ""
+        where = f" in {self.zone}" if self.zone else ""
+        need = "need" if self.needs == 1 else "needs"
+        urgent = f" ({self.urgent} urgent)" if self.urgent else ""
+        if self.nobody:
+            return (
+                f"{self.needs} {speaking}{self.category} {need}{where}{urgent} had no "
+                f"volunteer: nobody who offers it is within reach, speaks the language and is "
+                f"free at those times. Recruit {speaking}volunteers for {self.category}{where}."
+            )
+        return (
+            f"{self.needs} {speaking}{self.category} {need}{where}{urgent} waited: the "
+            "volunteers who could help were full or resting this week."
+        )
+
+
+def group_unserved(unserved: Iterable[Unserved]) -> list[UnservedGroup]:
+    """Needs grouped by what a volunteer would have to offer, the largest groups first."""
+    counts: Counter[tuple[str, str, str, bool]] = Counter()
+    urgent: Counter[tuple[str, str, str, bool]] = Counter()
+    for need in unserved:
+        # A requester who also speaks English can be helped by anyone; else name a language.
+        spoken = sorted(need.languages)
+        language = "" if not spoken or "English" in spoken else " or ".join(spoken)
+        key = (need.category, need.zone, language, need.nobody)
+        counts[key] += 1
+        urgent[key] += need.urgent
+    groups = [
+        UnservedGroup(c, z, lang, nobody, n, urgent[(c, z, lang, nobody)])
+        for (c, z, lang, nobody), n in counts.items()
+    ]
+    return sorted(groups, key=lambda g: (not g.nobody, -g.urgent, -g.needs, g.key))
