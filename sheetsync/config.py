@@ -81,6 +81,7 @@ class LoadConfig:
     yellow_max_tasks: int = 2  # a yellow check-in with more tasks this week than this
     shifts_per_week: int = 3  # this many shifts in 7 days: suggest the next week off
     busy_weeks: int = 4  # busy this many weeks in a row without a week off
+    busy_week_tasks: int = 2  # a week with this many tasks is a busy week
     overdue_tasks: int = 2  # this many tasks past their due date: suggest handing some over
     checkin_weeks: int = 3  # no check-in for this many weeks: a friendly check-in
     rest_days: int = 7  # how long a suggested rest lasts
@@ -93,6 +94,7 @@ _LOAD_COUNTS = {
     "yellow_max_tasks": (0, "tasks"),
     "shifts_per_week": (1, "shifts"),
     "busy_weeks": (2, "weeks"),
+    "busy_week_tasks": (1, "tasks"),
     "overdue_tasks": (1, "tasks"),
     "checkin_weeks": (1, "weeks"),
     "rest_days": (1, "days"),
@@ -412,6 +414,7 @@ tab = "{tabs["checkins"]}"
 # yellow_max_tasks = 2    # stretched (yellow check-in) with more tasks than this this week
 # shifts_per_week = 3     # this many shifts in 7 days: suggest the next week off
 # busy_weeks = 4          # busy this many weeks in a row without a week off
+# busy_week_tasks = 2     # ... a busy week being one with this many tasks
 # overdue_tasks = 2       # this many tasks past their due date: suggest handing some over
 # checkin_weeks = 3       # no check-in for this many weeks: suggest a friendly check-in
 # rest_days = 7           # how long a suggested rest lasts

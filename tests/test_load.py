@@ -60,6 +60,14 @@ def test_busy_weeks_count_weeks_in_a_row_back_from_this_one():
     assert figures_of(gap, TODAY, hours_per_task=2, weeks_back=4).busy_weeks == 1
 
 
+def test_a_busy_week_takes_the_configured_number_of_tasks_and_far_tasks_wait():
+    one_a_week = [help_("done", on=-7 * k - 1, hours=1) for k in range(5)]
+    steady = figures_of(one_a_week, TODAY, hours_per_task=2, weeks_back=4, busy_week_tasks=2)
+    assert steady.busy_weeks == 0  # one task a week is a steady pace, not a busy one
+    later = [help_("accepted", on=20, due=20)]  # due next month: not this week's load
+    assert figures_of(later, TODAY, hours_per_task=2, weeks_back=4).tasks_week == 0
+
+
 def test_a_week_with_no_tasks_at_all():
     assert figures_of([], TODAY, hours_per_task=2, weeks_back=4) == Figures()
 
@@ -98,7 +106,7 @@ def member(capacity=3, status="green", hours=None, on=-2, since=-60, **figures):
         (
             member(status="red"),
             FlagCode.RED_CHECKIN,
-            f"Their check-in on {day(-2)} was red: they need a break.",
+            f"Their check-in on {day(-2)} was red.",
             "Matching already leaves them out",
         ),
         (
@@ -200,7 +208,8 @@ def test_needs_without_a_volunteer_are_grouped_for_recruiting():
     # Someone who also speaks English can be helped by any volunteer: no language named.
     assert groups[1].label == "Groceries in Westside" and groups[1].needs == 1
     assert groups[2].sentence == (
-        "1 Tech help need waited: the volunteers who could help were full or resting this week."
+        "1 Tech help need waited: the volunteers who could help were full, resting, had "
+        "declined it, or are family."
     )
 
 
@@ -296,6 +305,52 @@ def test_three_shifts_suggest_a_rest_that_an_organizer_confirms_and_matching_hon
     row = load_row(backend, config)
     assert row["rest_status"] == "back"
     assert f"Back from rest: they checked in green on {day(2)}." in row["reasons"]
+
+
+def test_yes_after_the_suggested_day_rests_from_today_and_clearing_ends_a_rest(sam, add_responses):
+    backend, config = sam
+    add_tasks(backend, config, *shifts("P0001", -1, -3, -5))
+    weekly(backend, config)
+    write_cell(backend, config, "load", "P0001", "rest_until", "yes")
+    add_responses("requests", request(timestamp=NOW + dt.timedelta(hours=2)))
+    late = NOW + dt.timedelta(days=9)  # the next run is late: the suggested day has passed
+    assert weekly(backend, config, now=late).step("match").counts["proposed"] == 0
+    row = load_row(backend, config)
+    assert (row["rest_status"], row["resting_until"]) == ("resting", day(16).isoformat())
+    # A rerun while resting changes nothing.
+    again = weekly(backend, config, now=late)
+    assert [t.tab for t in again.tabs if t.cells_changed or t.rows_added] == []
+    # The member would rather help after all: clearing rest_until ends the rest.
+    write_cell(backend, config, "load", "P0001", "rest_until", "")
+    assert weekly(backend, config, now=late).step("match").counts["proposed"] == 1
+    assert load_row(backend, config)["rest_status"] == ""
+
+
+def test_no_thanks_is_not_a_problem_and_a_serial_date_confirms(sam):
+    backend, config = sam
+    weekly(backend, config)
+    write_cell(backend, config, "load", "P0001", "rest_until", "no")
+    assert not [i for i in weekly(backend, config).issues if i.code == "unreadable-rest"]
+    write_cell(backend, config, "load", "P0001", "rest_until", 46357)  # Google's 2026-12-01
+    weekly(backend, config)
+    assert load_row(backend, config)["resting_until"] == "2026-12-01"
+
+
+def test_a_rest_written_on_a_linked_row_is_reported_not_applied(backend, config, add_responses):
+    add_responses(
+        "offers",
+        volunteer_offer("Robert Smith", "201-555-0170", "rob@example.net"),
+        volunteer_offer("Bob Smith", "201-555-0170", "bob@example.net"),
+    )
+    weekly(backend, config)
+    [pair] = rows(backend, config, "duplicates")
+    write_cell(backend, config, "duplicates", pair["pair_id"], "decision", "same")
+    write_cell(backend, config, "load", "P0002", "rest_until", day(5).isoformat())
+    add_responses("requests", request(timestamp=NOW + dt.timedelta(hours=2)))
+    report = weekly(backend, config)
+    assert report.step("match").counts["volunteers_resting"] == 0
+    [issue] = [i for i in report.issues if i.code == "unreadable-rest"]
+    assert "linked to P0001, so its rest_until is not applied" in issue.message
 
 
 def test_a_rest_ends_when_its_day_passes(sam, add_responses):

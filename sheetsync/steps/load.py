@@ -29,7 +29,7 @@ from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
 from sheetsync.workload.figures import WORK, figures_of
 from sheetsync.workload.flags import RESTFUL, Member, first_name, flags_for, offer_rest
-from sheetsync.workload.rest import Rest, RestStatus, read_rest
+from sheetsync.workload.rest import BACK_NOTE_DAYS, Rest, RestStatus, read_rest
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -60,7 +60,9 @@ def run(ctx: StepContext) -> StepResult:
         if found is None:
             rows.append(row)
         member = _member(pid, groups[pid], helped[pid], ctx, today)
-        rest = read_rest(row, member.checkin, today, dayfirst=dayfirst)
+        rest = read_rest(
+            row, member.checkin, today, dayfirst=dayfirst, rest_days=ctx.config.load.rest_days
+        )
         if rest.problem:
             issues.append(_rest_issue(ctx, row, rest.problem))
         new = _row(member, rest, row, ctx, today)
@@ -74,9 +76,41 @@ def run(ctx: StepContext) -> StepResult:
     current = set(members)
     for row in rows:
         pid = row["person_id"]
-        if pid and pid not in current and row[ROW]:
-            why = f"Linked to {kept[pid]}: see their row." if kept.get(pid, pid) != pid else ""
-            _update(row, {"flags": "", "reasons": why, "next_steps": "", "rest_status": ""}, now)
+        if not pid or pid in current or not row[ROW]:
+            continue
+        linked = kept.get(pid, pid) != pid
+        why = f"Linked to {kept[pid]}: see their row." if linked else "Not volunteering now."
+        if linked and row["rest_until"].strip():
+            issues.append(
+                _rest_issue(
+                    ctx,
+                    row,
+                    f"this row is linked to {kept[pid]}, so its rest_until is not applied: "
+                    f"write it on {kept[pid]}'s row.",
+                )
+            )
+        cleared = dict.fromkeys(("flags", "next_steps", "rest_status", "rest_suggested"), "")
+        _update(row, {**cleared, "reasons": why, "resting_until": "", "rest_confirmed": ""}, now)
+    undated = {
+        h.task_id for pid in members for h in helped[pid] if h.status in WORK and h.on is None
+    }
+    if undated:
+        tab = ctx.tables["tasks"].tab
+        issues.append(
+            Issue(
+                tab=tab,
+                row=0,
+                field="due",
+                code="undated-task",
+                message=(
+                    f"{len(undated)} accepted or done task(s) on {tab} have no due date and "
+                    f"were not proposed by sheetsync ({', '.join(sorted(undated)[:5]) or 'no id'}"
+                    f"{'…' if len(undated) > 5 else ''}): give them a due date so the Load tab "
+                    "can count them in the right week."
+                ),
+                severity=Severity.WARNING,
+            )
+        )
     return StepResult(
         frames={"load": frame_of(rows, ctx.schemas["load"])},
         counts={"members": len(members), **counts},
@@ -101,6 +135,7 @@ def _member(
             today,
             hours_per_task=ctx.config.matching.hours_per_task,
             weeks_back=max(ctx.config.load.busy_weeks, 1),
+            busy_week_tasks=ctx.config.load.busy_week_tasks,
         ),
     )
 
@@ -127,7 +162,7 @@ def _row(
     f = member.figures
     checkin = member.checkin
     reasons = [flag.reason for flag in flags]
-    if status is RestStatus.BACK:
+    if status is RestStatus.BACK and rest.back_on and (today - rest.back_on).days < BACK_NOTE_DAYS:
         reasons.append(f"Back from rest: {rest.why_back}.")
     return {
         "name": member.name,

@@ -61,6 +61,7 @@ def run(ctx: StepContext) -> StepResult:
         kept,
         ctx.now.date(),
         dayfirst=dayfirst_locale(ctx.config.locale),
+        rest_days=ctx.config.load.rest_days,
     )
     volunteers = _volunteers(ctx, people, tasks, kept, resting)
     households = {kept[p["person_id"]]: p["household"] for p in people if p["household"]}
@@ -240,7 +241,7 @@ def _volunteers(
     """One Volunteer per person (linked duplicate rows joined), with their room this week."""
     cfg = ctx.config.matching
     rows = rows_by_person(people, kept)
-    week_ago = (ctx.now - dt.timedelta(days=7)).date()
+    week_ago = ctx.now.date() - dt.timedelta(days=6)  # the last 7 days, as on the Load tab
     recent_from = (ctx.now - dt.timedelta(weeks=cfg.recent_weeks)).date()
     this_week: dict[str, int] = defaultdict(int)
     recent: dict[str, int] = defaultdict(int)

@@ -165,8 +165,9 @@ def _sharing(ctx: StepContext, add: Add) -> None:
     note = ""
     if share.tasks >= cfg.share_min_tasks and share.top_share > cfg.top_two_share:
         who = " and ".join(f"{names.get(p, p)} ({n})" for p, n in share.top)
+        verb = "hold" if len(share.top) > 1 else "holds"
         note = (
-            f"{who} hold {percent}% of the last {MONTH_WEEKS} weeks' tasks. One or two "
+            f"{who} {verb} {percent}% of the last {MONTH_WEEKS} weeks' tasks. One or two "
             "people are carrying most of the work: check in with them, and spread new tasks "
             "more widely (see the Load tab)."
         )

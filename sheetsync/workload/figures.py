@@ -26,23 +26,36 @@ class Figures:
     tasks_month: int = 0  # the same over the last four weeks
     hours_month: float = 0.0
     shifts_7_days: int = 0  # tasks dated in the last 7 days
-    busy_weeks: int = 0  # weeks in a row, back from this one, with at least one task
+    busy_weeks: int = 0  # weeks in a row, back from this one, with busy_week_tasks tasks
     overdue: int = 0  # accepted, not done, past their due date
     accepted: int = 0  # accepted and not done yet
     estimated: bool = False  # some hours were not recorded and were estimated
 
 
 def figures_of(
-    helps: Iterable[Help], today: dt.date, *, hours_per_task: float, weeks_back: int
+    helps: Iterable[Help],
+    today: dt.date,
+    *,
+    hours_per_task: float,
+    weeks_back: int,
+    busy_week_tasks: int = 1,
 ) -> Figures:
-    """One member's figures on `today` from the tasks they took part in."""
+    """One member's figures on `today` from the tasks they took part in. A week is busy
+    with at least `busy_week_tasks` tasks dated in it."""
     work = [h for h in helps if h.status in WORK]
     week_from = today - dt.timedelta(days=6)
     month_from = today - dt.timedelta(days=7 * MONTH_WEEKS - 1)
+    week_to = today + dt.timedelta(days=6)
 
     def counts(since: dt.date) -> list[Help]:
-        # Accepted work is on their plate whatever its date; done work by its date.
-        return [h for h in work if h.status == "accepted" or (h.on is not None and h.on >= since)]
+        # Accepted work is on their plate until done, if due by the coming week (or
+        # undated); done work counts by its date.
+        return [
+            h
+            for h in work
+            if (h.on is None and h.status == "accepted")
+            or (h.on is not None and h.on <= week_to and (h.status == "accepted" or h.on >= since))
+        ]
 
     def hours(found: list[Help]) -> float:
         return sum(hours_per_task if h.hours is None else h.hours for h in found)
@@ -52,7 +65,7 @@ def figures_of(
     busy = 0
     while busy < weeks_back:
         end = today - dt.timedelta(days=7 * busy)
-        if not any(end - dt.timedelta(days=6) <= on <= end for on in dated):
+        if sum(end - dt.timedelta(days=6) <= on <= end for on in dated) < busy_week_tasks:
             break
         busy += 1
     return Figures(

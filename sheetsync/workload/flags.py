@@ -89,7 +89,7 @@ def flags_for(member: Member, cfg: LoadConfig, today: dt.date) -> list[Flag]:
         flags.append(
             Flag(
                 FlagCode.RED_CHECKIN,
-                f"Their check-in on {checkin.on} was red: they need a break.",
+                f"Their check-in on {checkin.on} was red.",
                 f"Thank {who} warmly. Matching already leaves them out until they check in again.",
             )
         )

@@ -83,7 +83,7 @@ class UnservedGroup:
             )
         return (
             f"{self.needs} {speaking}{self.category} {need}{where}{urgent} waited: the "
-            "volunteers who could help were full or resting this week."
+            "volunteers who could help were full, resting, had declined it, or are family."
         )
 
 

@@ -18,8 +18,11 @@ from typing import Any
 from sheetsync.members import Checkin, rows_by_person
 from sheetsync.normalize import fold, parse_date
 
-# What an organizer may write in rest_until to confirm the suggested day, folded.
-YES = {"yes", "y", "ok", "okay", "si", "confirmed", "confirm", "x", "✓", "✔"}
+# What an organizer may write in rest_until to confirm the suggested day, folded (TRUE: a
+# ticked checkbox); and to note that the member said no thanks.
+YES = {"yes", "y", "ok", "okay", "si", "confirmed", "confirm", "x", "✓", "✔", "true"}
+NO = {"no", "n", "no thanks", "declined", "false"}
+BACK_NOTE_DAYS = 7  # "back from rest" shows on the Load tab this long
 
 
 class RestStatus(StrEnum):
@@ -37,40 +40,59 @@ class Rest:
     until: dt.date | None = None  # the rest's last day
     confirmed_on: dt.date | None = None
     why_back: str = ""  # for BACK, in words
+    back_on: dt.date | None = None  # for BACK: the day they were back
     problem: str = ""  # what is wrong with the rest_until cell, for the run report
 
 
 def read_rest(
-    row: dict[str, Any] | None, checkin: Checkin, today: dt.date, *, dayfirst: bool
+    row: dict[str, Any] | None,
+    checkin: Checkin,
+    today: dt.date,
+    *,
+    dayfirst: bool,
+    rest_days: int = 7,
 ) -> Rest:
     """The rest a Load row confirms (None: the member has no row yet)."""
     cell = (row or {}).get("rest_until", "").strip()
-    if row is None or not cell:
+    if row is None or not cell or fold(cell) in NO:
         return Rest()
     pinned = parse_date(row["resting_until"], dayfirst=False)
-    example = (today + dt.timedelta(days=7)).isoformat()
+    suggested = parse_date(row["rest_suggested"], dayfirst=False)
+    example = (today + dt.timedelta(days=rest_days)).isoformat()
+    problem = ""
     if fold(cell) in YES:
-        until = pinned or parse_date(row["rest_suggested"], dayfirst=False)
+        if pinned is not None and suggested is not None and suggested > pinned:
+            # The rest "yes" confirmed has ended and a new one is suggested.
+            problem = (
+                f"rest_until says {cell!r}, which confirmed the rest until {pinned}; for the "
+                f"new suggestion, write its last day ({suggested}) instead."
+            )
+        until = pinned or suggested
         if until is None:
             return Rest(
                 problem=f"rest_until says {cell!r}, but no rest was suggested to confirm: "
                 f"write the rest's last day instead, e.g. {example}."
             )
+        if pinned is None and until < today:
+            # Confirmed after the suggested day had passed (a late run): rest from today.
+            until = today + dt.timedelta(days=rest_days)
     else:
         until = parse_date(cell, dayfirst=dayfirst)
         if until is None:
             return Rest(
                 problem=f"rest_until holds {cell!r}, which is not a date: write the rest's "
-                f"last day, e.g. {example}, or yes to confirm the suggested day."
+                f"last day, e.g. {example}, yes to confirm the suggested day, or no."
             )
     seen = parse_date(row["rest_confirmed"], dayfirst=False)
     confirmed_on = seen if seen is not None and pinned == until else today
     if today > until:
-        return Rest(RestStatus.BACK, until, confirmed_on, f"their rest ended on {until}")
+        back = until + dt.timedelta(days=1)
+        why = f"their rest ended on {until}"
+        return Rest(RestStatus.BACK, until, confirmed_on, why, back, problem)
     if checkin.status in ("green", "yellow") and checkin.on and checkin.on > confirmed_on:
         why = f"they checked in {checkin.status} on {checkin.on}"
-        return Rest(RestStatus.BACK, until, confirmed_on, why)
-    return Rest(RestStatus.RESTING, until, confirmed_on)
+        return Rest(RestStatus.BACK, until, confirmed_on, why, checkin.on, problem)
+    return Rest(RestStatus.RESTING, until, confirmed_on, problem=problem)
 
 
 def resting_members(
@@ -80,15 +102,24 @@ def resting_members(
     today: dt.date,
     *,
     dayfirst: bool,
+    rest_days: int = 7,
 ) -> set[str]:
-    """Kept ids of the members whose confirmed rest is in force today."""
+    """Kept ids of the members whose confirmed rest is in force today. Only a member's own
+    row counts (the first, if it was copied), as on the Load tab: a rest written on a row
+    since linked to another person is reported there, not applied."""
     groups = rows_by_person(people, kept)
     resting = set()
+    seen: set[str] = set()
     for row in load_rows:
-        pid = kept.get(row["person_id"], row["person_id"])
-        if pid not in groups or not row["rest_until"].strip():
+        pid = row["person_id"]
+        if pid in seen or pid not in groups:
             continue
-        rest = read_rest(row, Checkin.of(groups[pid]), today, dayfirst=dayfirst)
+        seen.add(pid)
+        if not row["rest_until"].strip():
+            continue
+        rest = read_rest(
+            row, Checkin.of(groups[pid]), today, dayfirst=dayfirst, rest_days=rest_days
+        )
         if rest.status is RestStatus.RESTING:
             resting.add(pid)
     return resting
