@@ -15,6 +15,13 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PIP) -e '.[test,lint]'
 	touch $@
 
+# The digest's browser test renders HTML in Debian's headless Chromium.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	command -v apt-get >/dev/null && (DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	  || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)) \
+	  || sudo apt-get install -y -q chromium
+
 ## make demo: build the demo network workbook and run the weekly job on it
 demo: $(VENV)/.installed
 	rm -rf demo
@@ -22,7 +29,7 @@ demo: $(VENV)/.installed
 	$(BIN)/sheetsync --config demo/sheetsync.toml run weekly
 
 ## make test: the whole suite (pytest exits non-zero, 5 included, when nothing ran)
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 $(VENV)/.installed-bench: $(VENV)/.installed-dev
@@ -42,4 +49,4 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/matching_bench.py
 
 clean:
-	rm -rf $(VENV) demo bench/out test-artifacts
+	rm -rf $(VENV) demo bench/out test-artifacts digest-preview

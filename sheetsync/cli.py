@@ -333,6 +333,47 @@ def dedupe_command(
     click.echo(f"Wrote {out_path}.")
 
 
+@cli.command("digest")
+@click.option(
+    "--preview",
+    is_flag=True,
+    help="Write the organizers' digest as HTML and print its path; send nothing.",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("digest-preview"),
+    show_default=True,
+    help="With --preview: the folder to write to.",
+)
+@pass_settings
+@handle_errors
+def digest_command(settings: Settings, preview: bool, out_dir: Path) -> None:
+    """Send this week's digests (organizers, volunteers who asked, public), each once.
+
+    Without [email.smtp] in sheetsync.toml they go to the outbox folder as .eml and .html.
+    """
+    from sheetsync.digest.deliver import preview as write_preview
+    from sheetsync.digest.deliver import send_digests
+
+    config = settings.config()
+    store = open_backend(config)
+    if preview:
+        click.echo(str(write_preview(store, config, out_dir)))
+        return
+    deliveries = send_digests(store, config)
+    for d in deliveries:
+        click.echo(f"{d.outcome:12} {d.audience:10} {d.period} {d.to} {d.detail}".rstrip())
+    if not deliveries:
+        click.echo(
+            "No digests to send: list organizers under [email] in sheetsync.toml, and write "
+            "yes in People's weekly_email for volunteers who want theirs."
+        )
+    if any(d.outcome == "failed" for d in deliveries):
+        raise SystemExit(1)
+
+
 @cli.command("jobs")
 @pass_settings
 @handle_errors

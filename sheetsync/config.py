@@ -38,7 +38,19 @@ DEFAULT_FORM_TABS = {
     "checkins": "Form Responses 3",
 }
 
-_SECTIONS = {"network", "backend", "google", "forms", "tabs", "jobs", "matching", "load"}
+_SECTIONS = {
+    "network",
+    "backend",
+    "google",
+    "forms",
+    "tabs",
+    "jobs",
+    "matching",
+    "load",
+    "email",
+}
+_EMAIL_KEYS = {"sender", "organizers", "organizers_language", "public", "outbox", "smtp"}
+_SMTP_KEYS = {"host", "port", "security", "user", "password_env", "cafile"}
 _MATCHING_KEYS = {
     "neighbours",
     "remote_categories",
@@ -72,6 +84,18 @@ class MatchingConfig:
     hours_per_task: float = 2.0  # turns a check-in's hours into tasks
     recent_weeks: int = 4  # tasks this far back count as a volunteer's recent work
     mentor_new_volunteers: bool = False  # first tasks go with an experienced co-volunteer
+
+
+@dataclass(frozen=True)
+class EmailConfig:
+    """Who gets the weekly digests and how they are sent (docs/digest.md)."""
+
+    sender: str = "sheetsync@localhost"
+    organizers: tuple[str, ...] = ()
+    organizers_language: str = "en"
+    public: tuple[str, ...] = ()  # who gets the public summary (a newsletter editor)
+    outbox: Path | None = None  # without [email.smtp]: digests are written here
+    smtp: Mapping[str, Any] | None = None  # host, port, security, user, password_env, cafile
 
 
 @dataclass(frozen=True)
@@ -122,6 +146,7 @@ class Config:
     path: Path | None = None
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     load: LoadConfig = field(default_factory=LoadConfig)
+    email: EmailConfig = field(default_factory=EmailConfig)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Config:
@@ -223,6 +248,7 @@ class Config:
             path=path,
             matching=_matching(data, where, tuple(zones)),
             load=_load(data, where),
+            email=_email(data, where, base),
         )
 
     def form_tab(self, form: str) -> str:
@@ -340,6 +366,43 @@ def _load(data: Mapping[str, Any], where: str) -> LoadConfig:
             "half of the tasks."
         )
     return LoadConfig(top_two_share=float(share), **values)
+
+
+def _email(data: Mapping[str, Any], where: str, base: Path) -> EmailConfig:
+    section = _section(data, "email", where)
+    _check_keys(section, _EMAIL_KEYS, f"[email] in {where}")
+    lists = {}
+    for key in ("organizers", "public"):
+        value = section.get(key, [])
+        if not isinstance(value, list) or not all(
+            isinstance(v, str) and "@" in v and "\n" not in v for v in value
+        ):
+            raise ConfigError(
+                f'[email] {key} in {where} lists email addresses, e.g. ["ana@example.org"].'
+            )
+        lists[key] = tuple(value)
+    smtp = section.get("smtp")
+    if smtp is not None:
+        if not isinstance(smtp, Mapping) or not smtp.get("host"):
+            raise ConfigError(
+                f'[email.smtp] in {where} needs host = "smtp.example.org" (and port, '
+                'security = "starttls" or "ssl", user; the password goes in '
+                "$SHEETSYNC_SMTP_PASSWORD, never in this file)."
+            )
+        _check_keys(smtp, _SMTP_KEYS, f"[email.smtp] in {where}")
+        if smtp.get("security", "starttls") not in ("starttls", "ssl", "none"):
+            raise ConfigError(
+                f'[email.smtp] security in {where} is "starttls" (port 587), "ssl" (port '
+                '465) or "none" (a server on this machine only).'
+            )
+    return EmailConfig(
+        sender=str(section.get("sender", EmailConfig.sender)),
+        organizers=lists["organizers"],
+        organizers_language=str(section.get("organizers_language", "en")),
+        public=lists["public"],
+        outbox=base / str(section.get("outbox", "outbox")),
+        smtp=dict(smtp) if smtp else None,
+    )
 
 
 def _tabs(data: Mapping[str, Any], where: str) -> dict[str, str]:

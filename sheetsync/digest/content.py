@@ -1,0 +1,248 @@
+"""What each audience's digest says, as plain data built from the tabs (no I/O).
+
+- organizers: new requests, needs waiting (days open), proposals waiting for a yes, pairs
+  to review, responses to fix, load flags, the network-wide flags, failed runs;
+- a volunteer (who opted in): their tasks, with only what they need to do them, and the
+  requester's name and contact only as the requester consented;
+- the public: counts only, no personal data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sheetsync.digest.privacy import may_share_contact, one_line, shown_name
+from sheetsync.matching.eligibility import URGENCY_RANK
+from sheetsync.matching.statuses import task_status
+from sheetsync.members import kept_ids, parse_datetime
+from sheetsync.tables import records_of
+
+STALE_DAYS = 7  # a need open this long, or a proposal unanswered this long, is stale
+
+
+def period_of(now: dt.datetime) -> str:
+    """The digest period: the ISO week, e.g. 2026-W48."""
+    year, week, _ = now.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass
+class NeedLine:
+    need_id: str
+    who: str
+    category: str
+    zone: str
+    urgency: str
+    days_open: int
+
+
+@dataclass
+class OrganizerDigest:
+    network: str
+    period: str
+    new_needs: list[NeedLine] = field(default_factory=list)
+    waiting: list[NeedLine] = field(default_factory=list)  # open, most urgent first
+    proposals: list[dict[str, Any]] = field(default_factory=list)  # waiting for a yes
+    to_review: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    flagged: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # network-wide flags (Summary notes)
+    failed_runs: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def stale(self) -> int:
+        return sum(n.days_open >= STALE_DAYS for n in self.waiting)
+
+
+@dataclass
+class TaskLine:
+    task_id: str
+    category: str
+    zone: str
+    status: str
+    due: str
+    who: str
+    contact: str  # "" unless the requester consented
+    details: str  # "" unless the requester consented
+    languages: str
+    availability: str
+
+
+@dataclass
+class VolunteerDigest:
+    network: str
+    period: str
+    person_id: str
+    first_name: str
+    tasks: list[TaskLine]
+
+
+@dataclass
+class PublicSummary:
+    network: str
+    period: str
+    needs_this_week: int
+    met_this_week: int
+    needs_met_total: int
+    people_helped: int
+    volunteers_active: int
+    met_by_category: dict[str, int]
+
+
+def _days(now: dt.datetime, text: str) -> int:
+    when = parse_datetime(text)
+    return 0 if when is None else max(0, (now - when).days)
+
+
+def _need_line(need: dict[str, Any], now: dt.datetime) -> NeedLine:
+    return NeedLine(
+        need_id=need["need_id"],
+        who=shown_name(need["name"], need["consent"], need["zone"]),
+        category=need["category"],
+        zone=need["zone"],
+        urgency=need["urgency"],
+        days_open=_days(now, need["opened"]),
+    )
+
+
+def organizer_digest(
+    frames: dict[str, pd.DataFrame], network: str, now: dt.datetime, since: dt.datetime
+) -> OrganizerDigest:
+    needs = records_of(frames["needs"])
+    week_ago = now - dt.timedelta(days=7)
+    digest = OrganizerDigest(network, period_of(now))
+    for need in needs:
+        opened = parse_datetime(need["opened"])
+        if need["status"] in ("open", "matched", "met") and opened and opened >= week_ago:
+            digest.new_needs.append(_need_line(need, now))
+        if need["status"] == "open":
+            digest.waiting.append(_need_line(need, now))
+    digest.waiting.sort(
+        key=lambda n: (-URGENCY_RANK.get(n.urgency.strip().casefold(), 0), -n.days_open)
+    )
+    names = {p["person_id"]: p["name"] for p in records_of(frames["people"])}
+    by_need = {n["need_id"]: n for n in needs}
+    for task in records_of(frames["tasks"]):
+        if task_status(task["status"]) == "proposed":
+            need = by_need.get(task["need_id"], {})
+            digest.proposals.append(
+                {
+                    "task_id": task["task_id"],
+                    "volunteer": one_line(names.get(task["volunteer_id"], task["volunteer_id"])),
+                    "category": task["category"],
+                    "zone": task["zone"],
+                    "days": _days(now, task["proposed"]),
+                    "who": shown_name(need.get("name", ""), need.get("consent", ""), task["zone"]),
+                }
+            )
+    digest.to_review = int((frames["duplicates"]["status"] == "to review").sum())
+    for error in records_of(frames["errors"]):
+        if error["status"] == "open" and not error["fixed"].strip():
+            digest.errors.append({"source": error["source"], "reason": error["reason"]})
+    for row in records_of(frames["load"]):
+        if row["flags"]:
+            digest.flagged.append(
+                {
+                    "name": one_line(row["name"]),
+                    "flags": row["flags"],
+                    "next_steps": row["next_steps"],
+                }
+            )
+    digest.notes = [n for n in frames["summary"]["note"] if str(n).strip()]
+    for run in records_of(frames["run_log"]):
+        started = parse_datetime(run["started"])
+        if run["outcome"] == "failed" and started and started >= since:
+            digest.failed_runs.append(
+                {"job": run["job"], "started": run["started"], "message": run["message"]}
+            )
+    return digest
+
+
+def volunteer_digests(
+    frames: dict[str, pd.DataFrame], network: str, now: dt.datetime
+) -> list[VolunteerDigest]:
+    """One digest per volunteer who opted in (People's weekly_email, an organizer column)
+    and has tasks proposed or accepted."""
+    people = records_of(frames["people"])
+    kept = kept_ids(people)
+    by_id = {p["person_id"]: p for p in people}
+    needs = {n["need_id"]: n for n in records_of(frames["needs"])}
+    tasks_of: dict[str, list[TaskLine]] = {}
+    for task in records_of(frames["tasks"]):
+        status = task_status(task["status"])
+        if status not in ("proposed", "accepted"):
+            continue
+        need = needs.get(task["need_id"])
+        if need is None:
+            continue
+        requester = by_id.get(need["person_id"], {})
+        consent = need["consent"]
+        share = may_share_contact(consent) and not requester.get("do_not_contact", "").strip()
+        contact = ""
+        if share:
+            contact = one_line(
+                ", ".join(x for x in (requester.get("phone", ""), requester.get("email", "")) if x)
+            )
+        line = TaskLine(
+            task_id=task["task_id"],
+            category=task["category"],
+            zone=task["zone"],
+            status=status,
+            due=task["due"],
+            who=shown_name(need["name"], consent, need["zone"]),
+            contact=contact,
+            details=one_line(need["details"]) if share else "",
+            languages=need["languages"],
+            availability=need["availability"],
+        )
+        for helper in (task["volunteer_id"], task["co_volunteer_id"]):
+            if helper:
+                tasks_of.setdefault(kept.get(helper, helper), []).append(line)
+    digests = []
+    for pid, lines in sorted(tasks_of.items()):
+        person = by_id.get(pid)
+        if person is None or not _opted_in(person) or not person["email"]:
+            continue
+        digests.append(
+            VolunteerDigest(
+                network, period_of(now), pid, one_line(person["name"]).split(" ")[0], lines
+            )
+        )
+    return digests
+
+
+def _opted_in(person: dict[str, Any]) -> bool:
+    return person.get("weekly_email", "").strip().casefold() in ("yes", "y", "sí", "si", "x")
+
+
+def public_summary(
+    frames: dict[str, pd.DataFrame], network: str, now: dt.datetime
+) -> PublicSummary:
+    needs = frames["needs"]
+    tasks = records_of(frames["tasks"])
+    week_ago = now - dt.timedelta(days=7)
+    opened = pd.to_datetime(needs["opened"], errors="coerce", format="ISO8601")
+    updated = pd.to_datetime(needs["updated"], errors="coerce", format="ISO8601")
+    real = needs["status"].isin(["open", "matched", "met"])
+    met = needs["status"] == "met"
+    active = {
+        t["volunteer_id"]
+        for t in tasks
+        if task_status(t["status"]) in ("accepted", "done") and t["volunteer_id"]
+    }
+    return PublicSummary(
+        network=network,
+        period=period_of(now),
+        needs_this_week=int((real & (opened >= week_ago)).sum()),
+        met_this_week=int((met & (updated >= week_ago)).sum()),
+        needs_met_total=int(met.sum()),
+        people_helped=int(needs.loc[met, "person_id"].nunique()),
+        volunteers_active=len(active),
+        met_by_category={
+            str(k): int(v) for k, v in needs.loc[met, "category"].value_counts().items()
+        },
+    )

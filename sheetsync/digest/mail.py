@@ -1,0 +1,108 @@
+"""Digest emails: multipart/alternative (plain text, then HTML), headers that a name with a
+newline cannot break, and delivery by SMTP (STARTTLS or SSL) or into an outbox folder."""
+
+from __future__ import annotations
+
+import os
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from typing import Protocol
+
+from sheetsync.digest.privacy import one_line
+from sheetsync.digest.render import Rendered
+from sheetsync.errors import SheetsyncError
+
+
+class DeliveryError(SheetsyncError):
+    """An email could not be handed over; the digest is retried on the next run."""
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"  # starttls, ssl or none (none: only to 127.0.0.1)
+    user: str = ""
+    password_env: str = "SHEETSYNC_SMTP_PASSWORD"
+    cafile: str | None = None  # a CA to trust besides the system's (a test server's)
+
+
+def build_message(
+    rendered: Rendered, *, sender: str, to: str, to_name: str = "", domain: str = "sheetsync"
+) -> EmailMessage:
+    """The email for one recipient. Names are made one line before they reach a header."""
+    message = EmailMessage()
+    message["Subject"] = one_line(rendered.subject)
+    message["From"] = sender
+    message["To"] = formataddr((one_line(to_name), one_line(to)))
+    message["Message-ID"] = make_msgid(domain=domain)
+    message["Content-Language"] = rendered.language
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    return message
+
+
+class Transport(Protocol):
+    def send(self, message: EmailMessage) -> str:
+        """Hand the message over; return where it went. Raise DeliveryError."""
+        ...
+
+
+class Outbox:
+    """Without SMTP settings: each digest as .eml (the whole email) and .html (to open)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, message: EmailMessage) -> str:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        to = re.sub(r"[^A-Za-z0-9@._-]+", "_", str(message["To"]))[:80]
+        stem = f"{_safe(str(message['Subject']))}--{to}"
+        (self.folder / f"{stem}.eml").write_bytes(bytes(message))
+        html = message.get_body(preferencelist=("html",))
+        if html is not None:
+            (self.folder / f"{stem}.html").write_text(html.get_content(), encoding="utf-8")
+        return str(self.folder / f"{stem}.eml")
+
+
+def _safe(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "digest"
+
+
+class Smtp:
+    """SMTP delivery; the password comes from an environment variable, never the config."""
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+
+    def send(self, message: EmailMessage) -> str:
+        s = self.settings
+        context = ssl.create_default_context(cafile=s.cafile)
+        password = os.environ.get(s.password_env, "")
+        if s.user and not password:
+            raise DeliveryError(
+                f"SMTP user {s.user!r} is set but ${s.password_env} is empty: set the "
+                "password in that environment variable (never in sheetsync.toml)."
+            )
+        try:
+            if s.security == "ssl":
+                client: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, context=context, timeout=30)
+            else:
+                client = smtplib.SMTP(s.host, s.port, timeout=30)
+            with client:
+                if s.security == "starttls":
+                    client.starttls(context=context)
+                if s.user:
+                    client.login(s.user, password)
+                client.send_message(message)
+        except (smtplib.SMTPException, OSError) as err:
+            raise DeliveryError(
+                f"The mail server {s.host}:{s.port} did not take the digest for "
+                f"{message['To']}: {err}. It will be tried again on the next run."
+            ) from err
+        return f"smtp://{s.host}:{s.port}"

@@ -1,0 +1,84 @@
+"""Digests rendered from jinja2 templates (sheetsync/templates/digest/): HTML (autoescaped)
+and plain text, in the recipient's language where a translation exists (gettext catalogs
+in sheetsync/locale/LANG/LC_MESSAGES/messages.po, read with Babel), English otherwise."""
+
+from __future__ import annotations
+
+import gettext
+import io
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+HERE = Path(__file__).resolve().parent.parent
+LOCALES = HERE / "locale"
+TEMPLATES = HERE / "templates"
+# A language as People's languages column writes it -> its catalog.
+LANGUAGE_CODES = {"english": "en", "spanish": "es", "español": "es", "espanol": "es"}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+    language: str
+
+
+def available_languages() -> set[str]:
+    return {"en"} | {p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES").is_dir()}
+
+
+def language_for(spoken: str) -> str:
+    """The first language someone listed that sheetsync has a translation for; else en."""
+    have = available_languages()
+    for name in spoken.split(","):
+        code = LANGUAGE_CODES.get(name.strip().casefold(), name.strip().casefold())
+        if code in have:
+            return code
+    return "en"
+
+
+@cache
+def _translations(language: str) -> gettext.NullTranslations:
+    po = LOCALES / language / "LC_MESSAGES" / "messages.po"
+    if language == "en" or not po.exists():
+        return gettext.NullTranslations()
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+@cache
+def _environment(language: str, html: bool) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=html,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(_translations(language), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+def render(audience: str, data: Any, language: str = "en", **extra: Any) -> Rendered:
+    """An audience's digest (organizers, volunteer, public) in a language."""
+    if language not in available_languages():
+        language = "en"
+    values = {"d": data, "lang": language, **extra}
+    html = _environment(language, True).get_template(f"digest/{audience}.html").render(values)
+    text = _environment(language, False).get_template(f"digest/{audience}.txt").render(values)
+    subject = (
+        _environment(language, False).get_template(f"digest/{audience}.subject").render(values)
+    )
+    return Rendered(" ".join(subject.split()), text, html, language)

@@ -1,0 +1,335 @@
+"""Digests: each audience's content, consent, Spanish, delivery once per period (outbox and
+STARTTLS to a real SMTP server on 127.0.0.1), a retry after a refusal, header injection,
+and the preview rendered in headless Chromium."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email
+import email.policy
+import ipaddress
+import re
+import shutil
+import socket
+import ssl
+import subprocess
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from sheetsync.config import EmailConfig
+from sheetsync.digest.deliver import build_digests, preview, send_digests
+from sheetsync.digest.mail import DeliveryError, Outbox, Smtp, SmtpSettings, build_message
+from sheetsync.digest.privacy import shown_name
+from sheetsync.digest.render import language_for, render
+from sheetsync.jobs import find_job, read_state, run_job
+from tests.conftest import NOW, checkin, offer, request, write_cell
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def with_email(config, **email_settings):
+    base = EmailConfig(outbox=config.workbook.parent / "outbox")
+    return dataclasses.replace(config, email=dataclasses.replace(base, **email_settings))
+
+
+@pytest.fixture
+def network(backend, config, add_responses):
+    """Maria (consent yes, Spanish) and Ann (consent no) ask; Sam volunteers (opted in)."""
+    add_responses(
+        "requests",
+        request(),  # Maria Garcia, consent Yes, Spanish and English
+        request(
+            name="Ann Bell",
+            phone="201 555 0101",
+            email="ann@example.org",
+            consent="No",
+            details="Insulin from the pharmacy",
+            languages="English",
+            timestamp=dt.datetime(2026, 11, 21, 10, 0),
+        ),
+    )
+    add_responses(
+        "offers",
+        offer(
+            availability="Weekday mornings, Weekends",
+            weekly_capacity="5",
+            languages="Spanish, English",
+        ),
+    )
+    add_responses("checkins", checkin())
+    config = with_email(config, organizers=("org@example.org",), public=("news@example.org",))
+    run_job(find_job("weekly", config), backend, config, now=NOW)
+    people = read_state(backend, config).tables["people"].frame
+    [sam] = people.loc[people["email"] == "sam@example.net", "person_id"]
+    write_cell(backend, config, "people", sam, "weekly_email", "yes")
+    return backend, config
+
+
+def by_audience(digests):
+    return {d.audience: d for d in digests}
+
+
+def test_each_audience_gets_what_it_needs_and_consent_decides(network):
+    backend, config = network
+    digests = by_audience(build_digests(backend, config, NOW))
+    organizers = digests["organizers"].rendered
+    assert "New requests this week: 2" in organizers.text
+    assert "Proposals waiting for a yes: 2" in organizers.text
+    # Ann did not consent: initials and zone, everywhere outside the spreadsheet.
+    assert "A. B. (Eastside)" in organizers.text and "Ann Bell" not in organizers.text
+    assert "Maria Garcia" in organizers.text
+    volunteer = digests["volunteer"]
+    assert volunteer.to == "sam@example.net"
+    text = volunteer.rendered.text
+    assert "Maria Garcia ((201) 555-0143" not in text  # contact comes cleaned, E.164
+    assert "Maria Garcia (+12015550143, maria@example.org)" in text
+    assert "A. B. (Eastside)" in text
+    assert "201" not in text.split("A. B. (Eastside)")[1].split("\n")[0]
+    assert "Insulin" not in text  # Ann's details stay in the spreadsheet
+    public = digests["public"].rendered
+    for private in ("Maria", "Ann", "Sam", "@", "+1201"):
+        assert private not in public.text and private not in public.html
+    assert "Requests for help this week: 2" in public.text
+
+
+def test_a_volunteer_who_speaks_spanish_gets_the_spanish_digest(network):
+    backend, config = network
+    volunteer = by_audience(build_digests(backend, config, NOW))["volunteer"].rendered
+    assert volunteer.language == "es"
+    assert volunteer.subject == "Tus tareas esta semana (2026-W48)"
+    assert "Hola Sam:" in volunteer.text and "Descansar también importa." in volunteer.text
+    assert language_for("Haitian Creole, English") == "en"
+    assert language_for("Arabic") == "en"  # no catalog yet: English
+
+
+def test_outbox_delivery_goes_once_per_period_and_is_logged(network):
+    backend, config = network
+    first = send_digests(backend, config, now=NOW)
+    assert sorted((d.audience, d.outcome) for d in first) == [
+        ("organizers", "sent"),
+        ("public", "sent"),
+        ("volunteer", "sent"),
+    ]
+    outbox = config.email.outbox
+    assert len(list(outbox.glob("*.eml"))) == 3 and len(list(outbox.glob("*.html"))) == 3
+    again = send_digests(backend, config, now=NOW + dt.timedelta(hours=3))
+    assert {d.outcome for d in again} == {"already sent"}
+    assert len(list(outbox.glob("*.eml"))) == 3
+    log = read_state(backend, config).tables["run_log"].frame
+    sent = log[log["job"] == "digest"]
+    assert sorted(sent["steps"]) == [
+        "organizers 2026-W48",
+        "public 2026-W48",
+        "volunteer 2026-W48",
+    ]
+    # Next week is a new period.
+    later = send_digests(backend, config, now=NOW + dt.timedelta(days=7))
+    assert {d.outcome for d in later} == {"sent"}
+
+
+def test_html_is_autoescaped_and_a_newline_cannot_inject_a_header():
+    data = {"network": "Net<script>", "period": "2026-W48"}
+    rendered = render("public", _Public(**data))
+    assert "Net&lt;script&gt;" in rendered.html and "<script>" not in rendered.html
+    message = build_message(
+        rendered, sender="org@example.org", to="sam@example.net", to_name="Sam\nBcc: evil@x.org"
+    )
+    parsed = email.message_from_bytes(bytes(message), policy=email.policy.default)
+    assert parsed["Bcc"] is None
+    assert "evil@x.org" in str(parsed["To"])  # kept as part of the display name, harmless
+    assert parsed.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
+
+
+@dataclasses.dataclass
+class _Public:
+    network: str
+    period: str
+    needs_this_week: int = 0
+    met_this_week: int = 0
+    needs_met_total: int = 0
+    people_helped: int = 0
+    volunteers_active: int = 0
+    met_by_category: dict = dataclasses.field(default_factory=dict)
+
+
+def test_shown_name_by_consent():
+    assert shown_name("Maria Garcia", "yes", "Eastside") == "Maria Garcia"
+    assert shown_name("Maria Garcia", "first_name", "Eastside") == "Maria"
+    assert shown_name("Maria Garcia", "no", "Eastside") == "M. G. (Eastside)"
+    assert shown_name("Maria\nGarcia", "", "") == "M. G."
+
+
+# --- SMTP on 127.0.0.1, STARTTLS ---
+
+
+class Inbox:
+    def __init__(self, refuse: int = 0) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.refuse = refuse
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            self.refuse -= 1
+            return "451 Try again later"
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 OK"
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    inbox = Inbox()
+    with socket.socket() as probe:  # a free port on 127.0.0.1
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
+    )
+    controller.start()
+    try:
+        yield inbox, controller.port, cert
+    finally:
+        controller.stop()
+
+
+def test_starttls_delivery_to_a_real_smtp_server_and_retry_after_a_refusal(network, smtp_server):
+    backend, config = network
+    inbox, port, cert = smtp_server
+    smtp = {"host": "127.0.0.1", "port": port, "security": "starttls", "cafile": str(cert)}
+    config = dataclasses.replace(config, email=dataclasses.replace(config.email, smtp=smtp))
+    inbox.refuse = 1  # the first message is refused
+    first = send_digests(backend, config, now=NOW)
+    assert [d.outcome for d in first] == ["failed", "sent", "sent"]
+    assert "did not take the digest" in first[0].detail and "next run" in first[0].detail
+    assert len(inbox.messages) == 2
+    second = send_digests(backend, config, now=NOW + dt.timedelta(hours=1))
+    assert [d.outcome for d in second] == ["sent", "already sent", "already sent"]
+    assert len(inbox.messages) == 3
+    received = {str(m["To"]): m for m in inbox.messages}
+    organizers = received["org@example.org"]
+    assert organizers["Subject"] == "Test network: the week 2026-W48"
+    html = organizers.get_body(preferencelist=("html",)).get_content()
+    assert "Needs waiting for a volunteer" in html
+
+
+def test_starttls_is_required_by_the_server_and_a_plain_client_is_refused(smtp_server, network):
+    _, port, _ = smtp_server
+    backend, config = network
+    [digest] = [d for d in build_digests(backend, config, NOW) if d.audience == "public"]
+    message = build_message(digest.rendered, sender="a@example.org", to="b@example.org")
+    plain = Smtp(SmtpSettings(host="127.0.0.1", port=port, security="none"))
+    with pytest.raises(DeliveryError, match="did not take the digest"):
+        plain.send(message)
+
+
+def test_a_password_comes_only_from_the_environment(smtp_server, monkeypatch, network):
+    _, port, cert = smtp_server
+    backend, config = network
+    [digest] = [d for d in build_digests(backend, config, NOW) if d.audience == "public"]
+    message = build_message(digest.rendered, sender="a@example.org", to="b@example.org")
+    monkeypatch.delenv("SHEETSYNC_SMTP_PASSWORD", raising=False)
+    client = Smtp(SmtpSettings("127.0.0.1", port, user="org", cafile=str(cert)))
+    with pytest.raises(DeliveryError, match=r"\$SHEETSYNC_SMTP_PASSWORD is empty"):
+        client.send(message)
+
+
+# --- the preview in a real browser ---
+
+
+def test_the_preview_renders_in_headless_chromium_within_600px(network, tmp_path):
+    backend, config = network
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    assert Path(chromium).exists(), "make test installs Debian's chromium"
+    path = preview(backend, config, tmp_path / "preview", now=NOW)
+    assert path.name == "organizers-2026-W48.html"
+    html = path.read_text(encoding="utf-8")
+    probe = tmp_path / "probe.html"
+    probe.write_text(
+        html.replace(
+            "</body>",
+            "<script>document.body.setAttribute('data-width', "
+            "String(document.documentElement.scrollWidth));</script></body>",
+        ),
+        encoding="utf-8",
+    )
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        f"--user-data-dir={tmp_path / 'profile'}",
+        "--window-size=600,1200",
+    ]
+    dom = subprocess.run(
+        [chromium, *flags, "--dump-dom", probe.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    width = int(re.search(r'data-width="(\d+)"', dom).group(1))
+    assert width <= 600, f"the digest overflows a 600 px window: {width} px wide"
+    assert "Needs waiting for a volunteer" in dom
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "digest-preview.png"
+    subprocess.run(
+        [chromium, *flags, f"--screenshot={shot}", path.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert shot.stat().st_size > 5_000
+
+
+def test_outbox_writes_eml_and_html(tmp_path):
+    rendered = render("public", _Public(network="Net", period="2026-W48"))
+    message = build_message(rendered, sender="a@example.org", to="b@example.org")
+    where = Outbox(tmp_path).send(message)
+    assert where.endswith(".eml")
+    assert Path(where).with_suffix(".html").read_text().startswith("<!doctype html>")
