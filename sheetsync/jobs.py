@@ -297,6 +297,11 @@ def _log_row(report: RunReport, log: Table) -> list[Value]:
         "problems": str(len(report.issues)),
         "message": report.message[:500],
     }
+    return log_cells(log, values)
+
+
+def log_cells(log: Table, values: dict[str, str]) -> list[Value]:
+    """A Run log row from its values by field name, in the tab's column order."""
     specs = {f.name: f for f in log.schema.fields}
     by_column = {i: n for n, i in log.columns.items()}
     return [

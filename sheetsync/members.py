@@ -68,6 +68,7 @@ class Help:
     """One task a member took part in (as its volunteer or co-volunteer)."""
 
     task_id: str
+    need_id: str
     person_id: str  # the kept person
     status: str  # proposed, accepted, done, declined, cancelled
     on: dt.date | None  # the task's date: its due date, else the day it was proposed
@@ -88,7 +89,15 @@ def helps(tasks: Iterable[dict[str, Any]], kept: dict[str, str], *, dayfirst: bo
         for helper in (task["volunteer_id"], task["co_volunteer_id"]):
             if helper:
                 found.append(
-                    Help(task["task_id"], kept.get(helper, helper), status, on, due, hours)
+                    Help(
+                        task["task_id"],
+                        task["need_id"],
+                        kept.get(helper, helper),
+                        status,
+                        on,
+                        due,
+                        hours,
+                    )
                 )
     return found
 

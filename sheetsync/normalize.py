@@ -50,9 +50,15 @@ def tidy_text(value: object) -> str:
     return _CONTROL.sub(" ", cell_text(value)).strip()
 
 
+def one_line(value: object) -> str:
+    """Text on one line: control characters and line breaks become single spaces (safe in
+    an email header)."""
+    return _SPACES.sub(" ", tidy_text(value))
+
+
 def tidy_name(value: object) -> str:
     """Collapse spaces; fix names typed all in capitals or all in lower case."""
-    name = _SPACES.sub(" ", tidy_text(value))
+    name = one_line(value)
     if name and (name.isupper() or name.islower()):
         name = " ".join(_title_word(w) for w in name.split(" "))
     return name

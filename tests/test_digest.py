@@ -99,6 +99,18 @@ def test_each_audience_gets_what_it_needs_and_consent_decides(network):
     assert "Requests for help this week: 2" in public.text
 
 
+def test_the_public_counts_needs_met_this_week_from_tasks_done(network):
+    backend, config = network
+    write_cell(backend, config, "tasks", "T0001", "status", "done")
+    write_cell(backend, config, "tasks", "T0001", "due", NOW.date().isoformat())
+    run_job(find_job("weekly", config), backend, config, now=NOW)
+    public = by_audience(build_digests(backend, config, NOW))["public"].rendered.text
+    assert "Needs met this week: 1" in public
+    assert "Volunteers who helped in the last four weeks: 1" in public
+    later = by_audience(build_digests(backend, config, NOW + dt.timedelta(days=8)))
+    assert "Needs met this week: 0" in later["public"].rendered.text
+
+
 def test_a_volunteer_who_speaks_spanish_gets_the_spanish_digest(network):
     backend, config = network
     volunteer = by_audience(build_digests(backend, config, NOW))["volunteer"].rendered

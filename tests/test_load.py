@@ -29,7 +29,7 @@ def day(offset: int) -> dt.date:
 
 
 def help_(status="done", on=0, due=None, hours=None, task="T1"):
-    return Help(task, "P1", status, day(on), None if due is None else day(due), hours)
+    return Help(task, "N1", "P1", status, day(on), None if due is None else day(due), hours)
 
 
 # --- figures ---

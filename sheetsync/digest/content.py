@@ -15,11 +15,13 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.digest.privacy import may_share_contact, one_line, shown_name
+from sheetsync.digest.privacy import may_share_contact, shown_name
 from sheetsync.matching.eligibility import URGENCY_RANK
 from sheetsync.matching.statuses import task_status
-from sheetsync.members import kept_ids, parse_datetime
+from sheetsync.members import helps, kept_ids, parse_datetime
+from sheetsync.normalize import one_line
 from sheetsync.tables import records_of
+from sheetsync.workload.groups import work_share
 
 STALE_DAYS = 7  # a need open this long, or a proposal unanswered this long, is stale
 
@@ -89,7 +91,7 @@ class PublicSummary:
     met_this_week: int
     needs_met_total: int
     people_helped: int
-    volunteers_active: int
+    volunteers_active: int  # took on a task in the last four weeks
     met_by_category: dict[str, int]
 
 
@@ -220,28 +222,28 @@ def _opted_in(person: dict[str, Any]) -> bool:
 
 
 def public_summary(
-    frames: dict[str, pd.DataFrame], network: str, now: dt.datetime
+    frames: dict[str, pd.DataFrame], network: str, now: dt.datetime, *, dayfirst: bool = False
 ) -> PublicSummary:
+    """Counts only. A need is met this week when a task on it was done in the last 7 days
+    (by its due date, else the day it was proposed, as on the Load tab)."""
     needs = frames["needs"]
-    tasks = records_of(frames["tasks"])
-    week_ago = now - dt.timedelta(days=7)
+    kept = kept_ids(records_of(frames["people"]))
+    worked = helps(records_of(frames["tasks"]), kept, dayfirst=dayfirst)
+    week_from = now.date() - dt.timedelta(days=6)
+    met_now = {
+        h.need_id for h in worked if h.status == "done" and h.on is not None and h.on >= week_from
+    }
     opened = pd.to_datetime(needs["opened"], errors="coerce", format="ISO8601")
-    updated = pd.to_datetime(needs["updated"], errors="coerce", format="ISO8601")
     real = needs["status"].isin(["open", "matched", "met"])
     met = needs["status"] == "met"
-    active = {
-        t["volunteer_id"]
-        for t in tasks
-        if task_status(t["status"]) in ("accepted", "done") and t["volunteer_id"]
-    }
     return PublicSummary(
         network=network,
         period=period_of(now),
-        needs_this_week=int((real & (opened >= week_ago)).sum()),
-        met_this_week=int((met & (updated >= week_ago)).sum()),
+        needs_this_week=int((real & (opened >= now - dt.timedelta(days=7))).sum()),
+        met_this_week=len(met_now - {""}),
         needs_met_total=int(met.sum()),
         people_helped=int(needs.loc[met, "person_id"].nunique()),
-        volunteers_active=len(active),
+        volunteers_active=work_share(worked, now.date()).people,
         met_by_category={
             str(k): int(v) for k, v in needs.loc[met, "category"].value_counts().items()
         },

@@ -11,9 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from sheetsync.backends.base import Backend, TabChanges, Value
+from sheetsync.backends.base import Backend, TabChanges
 from sheetsync.config import Config
 from sheetsync.digest.content import (
     organizer_digest,
@@ -30,9 +29,9 @@ from sheetsync.digest.mail import (
     build_message,
 )
 from sheetsync.digest.render import Rendered, language_for, render
-from sheetsync.jobs import local_now, read_state
-from sheetsync.normalize import format_datetime
-from sheetsync.tables import records_of, to_cell
+from sheetsync.jobs import State, local_now, log_cells, read_state
+from sheetsync.normalize import dayfirst_locale, format_datetime
+from sheetsync.tables import records_of
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,10 @@ class Delivery:
 
 def build_digests(backend: Backend, config: Config, now: dt.datetime) -> list[Digest]:
     """Every digest of the period, rendered, in its recipient's language."""
-    state = read_state(backend, config)
+    return _digests(read_state(backend, config), config, now)
+
+
+def _digests(state: State, config: Config, now: dt.datetime) -> list[Digest]:
     frames = {name: table.frame for name, table in state.tables.items()}
     network = config.network_name
     digests = []
@@ -67,7 +69,7 @@ def build_digests(backend: Backend, config: Config, now: dt.datetime) -> list[Di
         person = people[volunteer.person_id]
         rendered = render("volunteer", volunteer, language_for(person["languages"]))
         digests.append(Digest("volunteer", person["email"], person["name"], rendered))
-    summary = public_summary(frames, network, now)
+    summary = public_summary(frames, network, now, dayfirst=dayfirst_locale(config.locale))
     for address in config.email.public:
         digests.append(Digest("public", address, "", render("public", summary)))
     return digests
@@ -92,7 +94,8 @@ def send_digests(
     now = now or local_now(config)
     period = period_of(now)
     transport = transport or transport_for(config)
-    log = read_state(backend, config).tables["run_log"]
+    state = read_state(backend, config)
+    log = state.tables["run_log"]
     sent = {
         (r["steps"], r["changes"])
         for r in records_of(log.frame)
@@ -100,7 +103,7 @@ def send_digests(
     }
     n_rows = log.n_rows
     deliveries = []
-    for number, digest in enumerate(build_digests(backend, config, now), start=1):
+    for number, digest in enumerate(_digests(state, config, now), start=1):
         what = f"{digest.audience} {period}"
         if (what, digest.to) in sent:
             deliveries.append(Delivery(digest.audience, digest.to, period, "already sent"))
@@ -125,23 +128,13 @@ def send_digests(
             "problems": "0" if delivery.outcome == "sent" else "1",
             "message": delivery.detail[:500],
         }
-        row = _row(log, values)
-        changes = TabChanges(tab=log.tab, start_row=n_rows + 1, append=[row])
+        changes = TabChanges(tab=log.tab, start_row=n_rows + 1, append=[log_cells(log, values)])
         if n_rows == 0:
             changes.append.insert(0, list(log.header))
             n_rows += 1
         backend.apply([changes])  # at once: a crash after this never sends it twice
         n_rows += 1
     return deliveries
-
-
-def _row(log: Any, values: dict[str, str]) -> list[Value]:
-    specs = {f.name: f for f in log.schema.fields}
-    by_column = {i: n for n, i in log.columns.items()}
-    return [
-        to_cell(specs[by_column[i]], values[by_column[i]]) if i in by_column else None
-        for i in range(len(log.header))
-    ]
 
 
 def preview(backend: Backend, config: Config, folder: Path, now: dt.datetime | None = None) -> Path:

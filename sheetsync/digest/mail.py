@@ -13,9 +13,9 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from typing import Protocol
 
-from sheetsync.digest.privacy import one_line
 from sheetsync.digest.render import Rendered
 from sheetsync.errors import SheetsyncError
+from sheetsync.normalize import one_line
 
 
 class DeliveryError(SheetsyncError):

@@ -7,14 +7,7 @@ zone. Organizers' notes and check-in notes never leave the spreadsheet at all.
 
 from __future__ import annotations
 
-import re
-
-_SPACES = re.compile(r"\s+")
-
-
-def one_line(text: str) -> str:
-    """Text safe for one line of an email: no newlines or control characters."""
-    return _SPACES.sub(" ", "".join(c if c.isprintable() else " " for c in text)).strip()
+from sheetsync.normalize import one_line
 
 
 def initials(name: str) -> str:

@@ -77,6 +77,12 @@ class Need:
         return self.rank * URGENCY_STEP + min(self.days_waiting, 999) * DAY
 
 
+def _kind(need: Need, config: MatchingConfig) -> Kind:
+    """What the needs sharing their candidates have in common; by phone, any zone."""
+    zone = "" if need.category in config.remote_categories else need.zone
+    return (need.category, zone, frozenset(need.languages), frozenset(need.availability))
+
+
 def reasons(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str] | None:
     """Why this volunteer fits this need, or None when a hard constraint rules them out."""
     if _excluded(need, volunteer):
@@ -159,8 +165,7 @@ def eligible_pairs(
     kind_of: list[Kind] = []
     for need in needs:
         remote = need.category in config.remote_categories
-        zone = "" if remote else need.zone  # by phone: the zone does not matter
-        kind = (need.category, zone, frozenset(need.languages), frozenset(need.availability))
+        kind = _kind(need, config)
         kind_of.append(kind)
         if kind in kinds:
             continue
@@ -222,13 +227,7 @@ def without_volunteer(
     answers: dict[Kind, bool] = {}
     result = []
     for need in needs:
-        remote = need.category in config.remote_categories
-        kind = (
-            need.category,
-            "" if remote else need.zone,
-            frozenset(need.languages),
-            frozenset(need.availability),
-        )
+        kind = _kind(need, config)
         if kind not in answers:
             answers[kind] = not any(
                 _fit(need, v, config) is not None for v in by_category.get(need.category, [])

@@ -123,8 +123,9 @@ def run(ctx: StepContext) -> StepResult:
     # A row copied by hand would repeat a metric: the first one is the one sheetsync updates.
     old = ctx.frames["summary"].drop_duplicates("metric").set_index("metric")
     if unserved is not None:  # a group met since: its row stays, at 0
+        current = {f[2] for f in figures}
         for key, was in old.iterrows():
-            if str(key).startswith(UNSERVED) and key not in {f[2] for f in figures}:
+            if str(key).startswith(UNSERVED) and key not in current:
                 add(str(was["section"]), str(was["item"]), str(key), 0)
     records: list[dict[str, Any]] = []
     for section, item, key, value, note in figures:

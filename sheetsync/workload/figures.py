@@ -32,6 +32,18 @@ class Figures:
     estimated: bool = False  # some hours were not recorded and were estimated
 
 
+def counts_since(h: Help, today: dt.date, days: int) -> bool:
+    """Whether a task counts as work over the last `days` days: accepted and due by the
+    coming week (or undated: on their plate until done), or done in those days."""
+    if h.status not in WORK:
+        return False
+    if h.on is None:
+        return h.status == "accepted"
+    if h.on > today + dt.timedelta(days=6):
+        return False
+    return h.status == "accepted" or h.on > today - dt.timedelta(days=days)
+
+
 def figures_of(
     helps: Iterable[Help],
     today: dt.date,
@@ -43,24 +55,14 @@ def figures_of(
     """One member's figures on `today` from the tasks they took part in. A week is busy
     with at least `busy_week_tasks` tasks dated in it."""
     work = [h for h in helps if h.status in WORK]
+    week, month = (
+        [h for h in work if counts_since(h, today, days)] for days in (7, 7 * MONTH_WEEKS)
+    )
     week_from = today - dt.timedelta(days=6)
-    month_from = today - dt.timedelta(days=7 * MONTH_WEEKS - 1)
-    week_to = today + dt.timedelta(days=6)
-
-    def counts(since: dt.date) -> list[Help]:
-        # Accepted work is on their plate until done, if due by the coming week (or
-        # undated); done work counts by its date.
-        return [
-            h
-            for h in work
-            if (h.on is None and h.status == "accepted")
-            or (h.on is not None and h.on <= week_to and (h.status == "accepted" or h.on >= since))
-        ]
 
     def hours(found: list[Help]) -> float:
         return sum(hours_per_task if h.hours is None else h.hours for h in found)
 
-    week, month = counts(week_from), counts(month_from)
     dated = [h.on for h in work if h.on is not None]
     busy = 0
     while busy < weeks_back:

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sheetsync.members import Help
-from sheetsync.workload.figures import MONTH_WEEKS, WORK
+from sheetsync.workload.figures import MONTH_WEEKS, counts_since
 
 
 @dataclass(frozen=True)
@@ -26,12 +26,7 @@ class Share:
 
 
 def work_share(helps: Iterable[Help], today: dt.date) -> Share:
-    since = today - dt.timedelta(days=7 * MONTH_WEEKS - 1)
-    counts = Counter(
-        h.person_id
-        for h in helps
-        if h.status in WORK and (h.status == "accepted" or (h.on is not None and h.on >= since))
-    )
+    counts = Counter(h.person_id for h in helps if counts_since(h, today, 7 * MONTH_WEEKS))
     top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
     return Share(sum(counts.values()), len(counts), top)
 

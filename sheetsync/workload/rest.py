@@ -53,7 +53,7 @@ def read_rest(
     rest_days: int = 7,
 ) -> Rest:
     """The rest a Load row confirms (None: the member has no row yet)."""
-    cell = (row or {}).get("rest_until", "").strip()
+    cell = row["rest_until"].strip() if row is not None else ""
     if row is None or not cell or fold(cell) in NO:
         return Rest()
     pinned = parse_date(row["resting_until"], dayfirst=False)
