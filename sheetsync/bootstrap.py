@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
 from sheetsync.errors import MissingColumnError
-from sheetsync.jobs import FORM_SCHEMAS, resolve_tab
 from sheetsync.normalize import cell_text
 from sheetsync.schema import TableSchema, load_schemas
+from sheetsync.state import FORM_SCHEMAS, resolve_tab
 
 
 @dataclass
@@ -41,7 +41,7 @@ def init_spreadsheet(
     With `history_weeks`, the demo's last weeks are played out: their responses arrive
     week by week, the weekly job runs each week and a simulated organizer answers
     (demo_history.py), so Tasks and Load have a past."""
-    from sheetsync.jobs import local_now
+    from sheetsync.state import local_now
 
     schemas = load_schemas()
     tabs = backend.list_tabs()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 import os
 import sys
 import threading
@@ -28,11 +29,14 @@ from sheetsync.jobs import (
     check_spreadsheet,
     find_job,
     jobs_folder,
-    last_runs,
     list_jobs,
     run_job,
 )
+from sheetsync.members import parse_datetime
 from sheetsync.report import RunReport
+from sheetsync.run_log import last_runs
+from sheetsync.scheduling.lock import NetworkLock
+from sheetsync.state import local_now
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -74,10 +78,43 @@ def handle_errors(func: F) -> F:
     help=f"The network's settings file (or ${CONFIG_ENV}).",
 )
 @click.option("--verbose", "-v", is_flag=True, help="Say more: every change and every problem.")
+@click.option(
+    "--quiet", "-q", is_flag=True, help="On stderr, only warnings and failures (cron mails them)."
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also append the log (a line per step, per run, per email) to this file.",
+)
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, verbose: bool) -> None:
+def cli(
+    ctx: click.Context, config_path: Path, verbose: bool, quiet: bool, log_file: Path | None
+) -> None:
     """sheetsync: a careful helper for mutual aid organizers, inside their own spreadsheet."""
     ctx.obj = Settings(config_path, verbose)
+    setup_logging(quiet=quiet, log_file=log_file)
+
+
+LOG_FORMAT = "%(asctime)s sheetsync %(message)s"
+
+
+def setup_logging(*, quiet: bool, log_file: Path | None) -> None:
+    """sheetsync's log lines on stderr (from INFO, or WARNING when quiet) and in a file."""
+    logger = logging.getLogger("sheetsync")
+    for old in [h for h in logger.handlers if getattr(h, "sheetsync_cli", False)]:
+        logger.removeHandler(old)
+        old.close()
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    handlers[0].setLevel(logging.WARNING if quiet else logging.INFO)
+    if log_file is not None:
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
+        handler.sheetsync_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
 
 
 pass_settings = click.make_pass_decorator(Settings)
@@ -255,15 +292,18 @@ def run(settings: Settings, job: str, dry_run: bool, as_json: bool) -> None:
     store = open_backend(config)
     progress = Progress(enabled=not as_json)
     try:
-        report = run_job(
-            find_job(job, config), store, config, dry_run=dry_run, on_step=progress.on_step
-        )
+        with NetworkLock(config, f"run {job}"):
+            report = run_job(
+                find_job(job, config), store, config, dry_run=dry_run, on_step=progress.on_step
+            )
     finally:
         progress.stop()
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
         return
     render_report(report, store.describe(), verbose=settings.verbose)
+    if any(d.outcome == "failed" for d in report.deliveries):
+        raise SystemExit(1)
 
 
 @cli.command("dedupe")
@@ -362,7 +402,8 @@ def digest_command(settings: Settings, preview: bool, out_dir: Path) -> None:
     if preview:
         click.echo(str(write_preview(store, config, out_dir)))
         return
-    deliveries = send_digests(store, config)
+    with NetworkLock(config, "digest"):
+        deliveries = send_digests(store, config)
     for d in deliveries:
         click.echo(f"{d.outcome:12} {d.audience:10} {d.period} {d.to} {d.detail}".rstrip())
     if not deliveries:
@@ -387,8 +428,88 @@ def jobs_command(settings: Settings) -> None:
         click.echo(f"{job.name:<10} {job.schedule:<14} {when:<36} {job.description}")
 
 
+@cli.command("schedule")
+@click.option("--install", is_flag=True, help="Add the lines to your crontab (again: no change).")
+@click.option(
+    "--every",
+    type=click.IntRange(1, 30),
+    default=5,
+    show_default=True,
+    help="Minutes between ticks: a job starts at most this late.",
+)
+@pass_settings
+@handle_errors
+def schedule_command(settings: Settings, install: bool, every: int) -> None:
+    """Print the crontab lines that run this network's jobs (or --install them).
+
+    Cron runs `sheetsync tick` every few minutes; tick runs each job in jobs/ when its
+    schedule says, one run at a time, and catches up a missed run once.
+    """
+    from sheetsync.scheduling.crontab import crontab_block
+    from sheetsync.scheduling.crontab import install as install_block
+
+    config = settings.config()
+    block = crontab_block(config, list_jobs(jobs_folder(config)), every=every)
+    if not install:
+        click.echo("\n".join(block))
+        click.echo("# To add these lines to your crontab: sheetsync schedule --install", err=True)
+        return
+    if install_block(block):
+        click.echo("Installed in your crontab (`crontab -l` shows it):\n" + "\n".join(block))
+    else:
+        click.echo("Your crontab has these lines already; nothing changed.")
+
+
+@cli.command("tick")
+@click.option(
+    "--now",
+    "now_text",
+    metavar="'YYYY-MM-DD HH:MM'",
+    help="Act as if it were this time in the network's time zone (to test a schedule).",
+)
+@pass_settings
+@handle_errors
+def tick_command(settings: Settings, now_text: str | None) -> None:
+    """Run the jobs that are due (cron runs this every few minutes; see `schedule`)."""
+    from sheetsync.scheduling.tick import tick
+
+    config = settings.config()
+    now = local_now(config)
+    if now_text:
+        given = parse_datetime(now_text)
+        if given is None:
+            raise click.BadParameter(f"{now_text!r}: write e.g. '2026-11-23 07:05'.")
+        now = given
+    store = open_backend(config)
+
+    def run_one(job: Any) -> str:
+        report = run_job(job, store, config, now=now)
+        failed = [d for d in report.deliveries if d.outcome == "failed"]
+        for d in failed:
+            click.echo(f"Digest for {d.to} not sent: {d.detail}", err=True)
+        return report.outcome
+
+    def last_started() -> dict[str, dt.datetime]:
+        found = {}
+        for name, row in last_runs(store, config).items():
+            when = parse_datetime(row["started"])
+            if when is not None:
+                found[name] = when
+        return found
+
+    results = tick(config, list_jobs(jobs_folder(config)), now, run_one, last_started)
+    for r in results:
+        missed = f" (caught up {r.missed} missed slots)" if r.missed else ""
+        click.echo(
+            f"{r.job:<10} {r.action:<10} slot {r.slot:%Y-%m-%d %H:%M}{missed} {r.detail}".rstrip()
+        )
+    if any(r.action == "failed" for r in results):
+        raise SystemExit(1)
+
+
 class Progress:
-    """On a terminal, a live line for steps that take over a second; otherwise log lines."""
+    """On a terminal, a live line for steps that take over a second (the log has a line
+    for each step when it ends)."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.tty = enabled and sys.stderr.isatty()
@@ -408,11 +529,8 @@ class Progress:
                 self._thread.start()
             return
         self._step = None
-        if self.tty:
-            click.echo(f"\r\x1b[K  {name} done in {seconds:.1f} s", err=True)
-        else:  # cron: one plain, timestamped line per step
-            stamp = dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
-            click.echo(f"{stamp} sheetsync {name} done in {seconds:.1f} s", err=True)
+        if self.tty:  # the log's line for the step follows
+            click.echo("\r\x1b[K", err=True, nl=False)
 
     def _tick(self) -> None:
         while not self._stop.wait(0.25):
@@ -463,6 +581,8 @@ def render_report(report: RunReport, where: str, *, verbose: bool) -> None:
         )
         for issue in report.issues[:limit]:
             click.echo(f"  {issue.source}  {issue.message}")
+    for d in report.deliveries:
+        click.echo(f"Digest {d.outcome}: {d.audience} {d.period} to {d.to} {d.detail}".rstrip())
     if not report.dry_run and report.tabs:
         tabs = ", ".join(t.tab for t in report.tabs)
         click.echo(f"Open {where} and look at: {tabs}.")

@@ -48,6 +48,8 @@ _SECTIONS = {
     "matching",
     "load",
     "email",
+    "goals",
+    "schedule",
 }
 _EMAIL_KEYS = {"sender", "organizers", "organizers_language", "public", "outbox", "smtp"}
 _SMTP_KEYS = {"host", "port", "security", "user", "password_env", "cafile"}
@@ -96,6 +98,37 @@ class EmailConfig:
     public: tuple[str, ...] = ()  # who gets the public summary (a newsletter editor)
     outbox: Path | None = None  # without [email.smtp]: digests are written here
     smtp: Mapping[str, Any] | None = None  # host, port, security, user, password_env, cafile
+
+
+# What a goal can count, per week or per month ("500 families a month").
+GOAL_MEASURES = {
+    "households_helped": "households (families) helped",
+    "people_helped": "people helped",
+    "needs_met": "needs met",
+    "volunteers_active": "volunteers active",
+    "hours_given": "hours given",
+}
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A target the network set itself, e.g. households_helped_per_month = 500."""
+
+    measure: str  # a key of GOAL_MEASURES
+    per: str  # week or month
+    target: float
+
+    @property
+    def label(self) -> str:
+        return f"{GOAL_MEASURES[self.measure]} a {self.per}"
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    """Where `sheetsync tick` keeps its lock and the record of the slots it ran."""
+
+    state_dir: Path | None = None  # default: .sheetsync/ beside sheetsync.toml
+    log_file: Path | None = None  # where the installed crontab line appends its log
 
 
 @dataclass(frozen=True)
@@ -147,6 +180,8 @@ class Config:
     matching: MatchingConfig = field(default_factory=MatchingConfig)
     load: LoadConfig = field(default_factory=LoadConfig)
     email: EmailConfig = field(default_factory=EmailConfig)
+    goals: tuple[Goal, ...] = ()
+    schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Config:
@@ -249,6 +284,8 @@ class Config:
             matching=_matching(data, where, tuple(zones)),
             load=_load(data, where),
             email=_email(data, where, base),
+            goals=_goals(data, where),
+            schedule=_schedule(data, where, base),
         )
 
     def form_tab(self, form: str) -> str:
@@ -402,6 +439,32 @@ def _email(data: Mapping[str, Any], where: str, base: Path) -> EmailConfig:
         public=lists["public"],
         outbox=base / str(section.get("outbox", "outbox")),
         smtp=dict(smtp) if smtp else None,
+    )
+
+
+def _goals(data: Mapping[str, Any], where: str) -> tuple[Goal, ...]:
+    section = _section(data, "goals", where)
+    goals = []
+    for key, value in section.items():
+        measure, _, per = key.rpartition("_per_")
+        if measure not in GOAL_MEASURES or per not in ("week", "month"):
+            raise ConfigError(
+                f"[goals] {key} in {where} is not a goal sheetsync can follow. Write "
+                "MEASURE_per_month or MEASURE_per_week, where MEASURE is one of "
+                f"{', '.join(GOAL_MEASURES)}; e.g. households_helped_per_month = 500."
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ConfigError(f"[goals] {key} in {where} is a number above 0, e.g. 500.")
+        goals.append(Goal(measure, per, float(value)))
+    return tuple(goals)
+
+
+def _schedule(data: Mapping[str, Any], where: str, base: Path) -> ScheduleConfig:
+    section = _section(data, "schedule", where)
+    _check_keys(section, {"state_dir", "log_file"}, f"[schedule] in {where}")
+    return ScheduleConfig(
+        state_dir=base / str(section["state_dir"]) if section.get("state_dir") else None,
+        log_file=base / str(section["log_file"]) if section.get("log_file") else None,
     )
 
 

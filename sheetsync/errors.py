@@ -61,3 +61,11 @@ class PartlyWrittenError(BackendError):
 
 class InputFileError(SheetsyncError):
     """A file given to a command cannot be read or used."""
+
+
+class LockHeldError(SheetsyncError):
+    """Another sheetsync run holds the network's lock."""
+
+
+class ScheduleError(SheetsyncError):
+    """The crontab cannot be read or written, or a schedule cannot be followed."""

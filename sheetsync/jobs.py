@@ -1,39 +1,48 @@
-"""jobs/*.toml → ordered steps; run_job() reads the sheet, runs the steps, writes once."""
+"""jobs/*.toml → ordered steps; run_job() reads the sheet, runs the steps, writes once,
+then hands over the digests a `digest` step rendered (each logged in the Run log as sent).
+
+Each step and the run's end are logged on the "sheetsync" logger, one line each: the CLI
+shows them on stderr and in --log-file.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sheetsync.backends.base import Backend, TabChanges, Value
-from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
+from sheetsync.backends.base import Backend, TabChanges
+from sheetsync.config import Config
+from sheetsync.digest.deliver import Digest, pending_deliveries, send_digests
+from sheetsync.digest.mail import Transport
 from sheetsync.errors import (
+    BackendError,
     JobError,
-    MissingTabError,
     SheetChangedError,
     SheetsyncError,
     StepError,
 )
-from sheetsync.normalize import cell_text, format_datetime
 from sheetsync.report import RunReport, StepReport
-from sheetsync.schema import TableSchema, data_dir, load_schemas
+from sheetsync.run_log import log_failure, log_row
+from sheetsync.schema import data_dir
+from sheetsync.state import local_now, read_state
 from sheetsync.steps import STEPS, StepContext, StepResult, get_step
-from sheetsync.tables import (
-    FormTable,
-    Table,
-    plan_changes,
-    read_form,
-    read_table,
-    records_of,
-    to_cell,
-)
+from sheetsync.tables import plan_changes
 
-FORM_SCHEMAS = {"requests": "requests", "offers": "offers", "checkins": "checkins"}
+log = logging.getLogger(__name__)
+
+
+def _loggable(err: SheetsyncError) -> bool:
+    """A failed run goes in the Run log unless the store itself failed: writing would fail
+    (or wait out the retries) again. A sheet that changed under the run can be written."""
+    return isinstance(err, SheetChangedError) or not isinstance(err, BackendError)
+
+
 # on_step(step name, seconds so far or None when it starts): drives the CLI's progress display.
 OnStep = Callable[[str, float | None], None]
 
@@ -103,62 +112,6 @@ def find_job(name: str, config: Config | None) -> Job:
     return load_job(path)
 
 
-@dataclass
-class State:
-    """The spreadsheet as read at the start of a run."""
-
-    forms: dict[str, FormTable]
-    tables: dict[str, Table]
-    schemas: dict[str, TableSchema] = field(default_factory=dict)
-
-
-def resolve_tab(name: str, tabs: list[str]) -> str | None:
-    """A tab by name; Google's 'Form Responses 1' and 'Form responses 1' are the same tab."""
-    if name in tabs:
-        return name
-    folded = [t for t in tabs if t.casefold() == name.casefold()]
-    return folded[0] if len(folded) == 1 else None
-
-
-def read_state(backend: Backend, config: Config) -> State:
-    """Read every form tab and sheetsync tab in one go; stop on a missing tab or column."""
-    schemas = load_schemas()
-    tabs = backend.list_tabs()
-    if not tabs:
-        raise MissingTabError(
-            f"{backend.describe()} has no tabs, or does not exist yet. Run `sheetsync init` "
-            "to create it with the tabs sheetsync needs, or check the path in sheetsync.toml."
-        )
-    form_tabs: dict[str, str] = {}
-    for form in FORMS:
-        wanted = config.form_tab(form)
-        found = resolve_tab(wanted, tabs)
-        if found is None:
-            raise MissingTabError(
-                f"The {schemas[FORM_SCHEMAS[form]].title!r} form's tab {wanted!r} is not in "
-                f"{backend.describe()} (tabs: {', '.join(tabs) or 'none'}). If the form writes "
-                f'to another tab, set it in sheetsync.toml:\n  [forms.{form}]\n  tab = "…"'
-            )
-        form_tabs[form] = found
-    own: dict[str, str] = {}
-    for logical in SHEETSYNC_TABS:
-        title = config.tabs[logical]
-        if title not in tabs:
-            raise MissingTabError(
-                f"sheetsync's tab {title!r} is not in {backend.describe()}. If you renamed it, "
-                f'rename it back, or tell sheetsync its new name:\n  [tabs]\n  {logical} = "…"\n'
-                "If it was never created, run `sheetsync init`."
-            )
-        own[logical] = title
-    data = backend.read_tabs([*form_tabs.values(), *own.values()])
-    forms = {
-        form: read_form(data[tab], schemas[FORM_SCHEMAS[form]], config.forms[form], form)
-        for form, tab in form_tabs.items()
-    }
-    tables = {logical: read_table(data[tab], schemas[logical], tab) for logical, tab in own.items()}
-    return State(forms, tables, schemas)
-
-
 def check_spreadsheet(
     backend: Backend, config: Config, now: dt.datetime | None = None
 ) -> StepResult:
@@ -179,11 +132,6 @@ def check_spreadsheet(
     return result
 
 
-def local_now(config: Config) -> dt.datetime:
-    """The network's wall-clock time, naive like the forms' timestamps."""
-    return dt.datetime.now(config.tz).replace(tzinfo=None, microsecond=0)
-
-
 def run_job(
     job: Job,
     backend: Backend,
@@ -192,18 +140,24 @@ def run_job(
     now: dt.datetime | None = None,
     dry_run: bool = False,
     on_step: OnStep | None = None,
+    transport: Transport | None = None,
 ) -> RunReport:
-    """Run a job's steps on the sheet and write all changes at once (none when dry_run)."""
+    """Run a job's steps on the sheet and write all changes at once (none when dry_run).
+
+    When the job has a `digest` step, its digests are sent after the write (listed, not
+    sent, in a dry run); `transport` replaces the one [email] configures.
+    """
     started = now or local_now(config)
     report = RunReport(
         job=job.name, started=started, dry_run=dry_run, run_id=f"R{started:%Y%m%d-%H%M%S}"
     )
+    log.info("%s started%s", job.name, " (dry run: nothing written)" if dry_run else "")
     retried = False
     try:
         for attempt in (1, 2):
             report.attempts = attempt
             try:
-                _run_once(job, backend, config, report, dry_run, on_step)
+                _run_once(job, backend, config, report, dry_run, on_step, transport)
                 break
             except SheetChangedError as err:
                 if attempt == 2:
@@ -212,6 +166,7 @@ def run_job(
                         "nothing was written. Run the job again when editing has calmed down."
                     ) from err
                 retried = True
+                log.info("%s: the sheet changed while working; reading it again", job.name)
         if retried:
             report.notices.insert(
                 0, "The sheet changed while sheetsync was working; it read it again and recomputed."
@@ -219,11 +174,14 @@ def run_job(
     except SheetsyncError as err:
         report.outcome, report.message = "failed", str(err)
         report.finished = now or local_now(config)
-        # A step that crashed is logged. A missing tab or column stops before anything is
-        # written, and a store that failed to write is not asked to write again.
-        if not dry_run and isinstance(err, StepError):
-            _log_failure(backend, config, report)
+        log.error("%s failed: %s", job.name, err)
+        # Logged where the spreadsheet can be reached, so the next digest reports it.
+        if not dry_run and _loggable(err):
+            log_failure(backend, config, report)
         raise
+    took = sum(s.seconds for s in report.steps)
+    changed = "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
+    log.info("%s %s in %.1f s: %s", job.name, report.outcome, took, changed or "no changes")
     return report
 
 
@@ -234,6 +192,7 @@ def _run_once(
     report: RunReport,
     dry_run: bool,
     on_step: OnStep | None,
+    transport: Transport | None,
 ) -> None:
     state = read_state(backend, config)
     frames = {name: table.frame for name, table in state.tables.items()}
@@ -259,6 +218,8 @@ def _run_once(
         seconds = time.perf_counter() - began
         if on_step:
             on_step(name, seconds)
+        figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts.items())
+        log.info("%s %s done in %.1f s%s", job.name, name, seconds, f": {figures}" * bool(figures))
         frames.update(result.frames)
         findings.update(result.findings)
         report.steps.append(StepReport(name, round(seconds, 3), result.counts))
@@ -272,66 +233,21 @@ def _run_once(
             changes.append(tab_changes)
             report.tabs.append(tab_report)
     report.outcome = "ok"
+    digests: list[Digest] | None = findings.get("digests")
     report.finished = report.started if dry_run else None
     if dry_run:
+        if digests is not None:
+            report.deliveries = pending_deliveries(state.tables["run_log"], digests, report.started)
         return
     report.finished = max(report.started, local_now(config))
-    log = state.tables["run_log"]
+    run_log = state.tables["run_log"]
     changes.append(
-        TabChanges(tab=log.tab, start_row=log.n_rows + 1, append=[_log_row(report, log)])
+        TabChanges(tab=run_log.tab, start_row=run_log.n_rows + 1, append=[log_row(report, run_log)])
     )
     backend.apply(changes)
-
-
-def _log_row(report: RunReport, log: Table) -> list[Value]:
-    """The Run log row describing a run, in the tab's column order."""
-    values = {
-        "run_id": report.run_id,
-        "job": report.job,
-        "started": format_datetime(report.started),
-        "finished": format_datetime(report.finished) if report.finished else "",
-        "outcome": report.outcome,
-        "steps": ", ".join(f"{s.name} {s.seconds:.1f}s" for s in report.steps),
-        "changes": "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
-        or "no changes",
-        "problems": str(len(report.issues)),
-        "message": report.message[:500],
-    }
-    return log_cells(log, values)
-
-
-def log_cells(log: Table, values: dict[str, str]) -> list[Value]:
-    """A Run log row from its values by field name, in the tab's column order."""
-    specs = {f.name: f for f in log.schema.fields}
-    by_column = {i: n for n, i in log.columns.items()}
-    return [
-        to_cell(specs[by_column[i]], values[by_column[i]]) if i in by_column else None
-        for i in range(len(log.header))
-    ]
-
-
-def _log_failure(backend: Backend, config: Config, report: RunReport) -> None:
-    """Best effort: record a failed run in the Run log, so the next reader sees it."""
-    try:
-        tab = config.tabs["run_log"]
-        data = backend.read_tabs([tab])[tab]
-        log = read_table(data, load_schemas()["run_log"], tab)
-        row = _log_row(report, log)
-        header: list[list[Value]] = [] if log.n_rows else [list(log.header)]
-        backend.apply([TabChanges(tab=tab, start_row=log.n_rows + 1, append=[*header, row])])
-    except SheetsyncError as err:
-        report.notices.append(f"The failure could not be written to the Run log: {err}")
-
-
-def last_runs(backend: Backend, config: Config) -> dict[str, dict[str, str]]:
-    """The newest Run log row of each job (empty when there is no Run log yet)."""
-    tab = config.tabs["run_log"]
-    if tab not in backend.list_tabs():
-        return {}
-    log = read_table(backend.read_tabs([tab])[tab], load_schemas()["run_log"], tab)
-    latest: dict[str, dict[str, str]] = {}
-    for record in records_of(log.frame):
-        job = cell_text(record["job"])
-        if job and record["started"] >= latest.get(job, {}).get("started", ""):
-            latest[job] = {k: cell_text(v) for k, v in record.items()}
-    return latest
+    if digests is not None:
+        # After the write: a digest tells of the sheet as it now is, and its send log row
+        # goes below the run's.
+        report.deliveries = send_digests(
+            backend, config, digests, now=report.started, transport=transport
+        )

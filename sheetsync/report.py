@@ -61,6 +61,17 @@ class StepReport:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """One digest handed over, refused, or not sent again (already sent this period)."""
+
+    audience: str  # organizers, volunteer, public
+    to: str
+    period: str  # the ISO week, e.g. 2026-W48
+    outcome: str  # sent, failed, already sent; "would send" in a dry run
+    detail: str = ""  # where it went, or why it was refused
+
+
 @dataclass
 class RunReport:
     """Everything one run of a job did and found."""
@@ -77,6 +88,7 @@ class RunReport:
     tabs: list[TabReport] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
     attempts: int = 1
+    deliveries: list[Delivery] = field(default_factory=list)  # a digest step's emails
 
     @property
     def rows_added(self) -> int:

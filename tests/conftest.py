@@ -184,3 +184,20 @@ def write_cell(
     [row] = [r["_row"] for r in table.frame.to_dict("records") if r[id_column] == key]
     update = CellUpdate(row, table.columns[column] + 1, value)
     backend.apply([TabChanges(tab=table.tab, start_row=table.n_rows + 1, update=[update])])
+
+
+def all_values(backend) -> dict[str, list[list]]:
+    """Every tab's values, as the backend reads them."""
+    tabs = backend.list_tabs()
+    return {tab: data.rows for tab, data in backend.read_tabs(tabs).items()}
+
+
+def assert_only_the_failure_was_logged(before, after, job: str, message: str) -> None:
+    """A run that stopped changed no tab but the Run log, where it added one failed row."""
+    log_before, log_after = before.pop("Run log"), after.pop("Run log")
+    assert after == before
+    assert log_after[: len(log_before)] == log_before
+    [row] = log_after[len(log_before) :]
+    header = log_after[0]
+    assert row[header.index("job")] == job and row[header.index("outcome")] == "failed"
+    assert message in row[header.index("message")]

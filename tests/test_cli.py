@@ -129,9 +129,16 @@ def test_run_json_is_the_run_report(network, runner):
     config, _ = network
     result = invoke(runner, config, "run", "weekly", "--json")
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     assert report["job"] == "weekly" and report["outcome"] == "ok"
-    assert [s["name"] for s in report["steps"]] == ["intake", "dedupe", "match", "load", "summary"]
+    assert [s["name"] for s in report["steps"]] == [
+        "intake",
+        "dedupe",
+        "match",
+        "load",
+        "summary",
+        "digest",
+    ]
     assert report["steps"][0]["counts"]["invalid"] == 1
     assert [(i["row"], i["field"], i["code"]) for i in report["issues"]] == [
         (3, "name", "required")
@@ -181,11 +188,16 @@ def test_run_without_a_terminal_logs_one_line_per_step(network, runner):
     result = invoke(runner, config, "run", "weekly")
     assert result.exit_code == 0
     lines = [line for line in result.stderr.splitlines() if " sheetsync " in line]
-    assert [re.sub(r"[\d.]+ s$", "N s", line.split(" ", 3)[3]) for line in lines] == [
-        "intake done in N s",
-        "dedupe done in N s",
-        "match done in N s",
-        "load done in N s",
-        "summary done in N s",
+    assert all(re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d sheetsync ", line) for line in lines)
+    steps = [re.sub(r" [\d.]+ s(:.*)?$", " N s", line.split(" ", 3)[3]) for line in lines]
+    assert steps == [
+        "weekly started",
+        "weekly intake done in N s",
+        "weekly dedupe done in N s",
+        "weekly match done in N s",
+        "weekly load done in N s",
+        "weekly summary done in N s",
+        "weekly digest done in N s",
+        "weekly ok in N s",
     ]
     assert "Job weekly on workbook" in result.stdout

@@ -23,15 +23,23 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from sheetsync.config import EmailConfig
+from sheetsync.config import EmailConfig, Goal
+from sheetsync.digest.content import PublicSummary
 from sheetsync.digest.deliver import build_digests, preview, send_digests
 from sheetsync.digest.mail import DeliveryError, Outbox, Smtp, SmtpSettings, build_message
 from sheetsync.digest.privacy import shown_name
 from sheetsync.digest.render import language_for, render
+from sheetsync.errors import StepError
 from sheetsync.jobs import find_job, read_state, run_job
 from tests.conftest import NOW, checkin, offer, request, write_cell
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def without_digest(config):
+    """The weekly job's steps before the digest: these tests send by hand."""
+    weekly = find_job("weekly", config)
+    return dataclasses.replace(weekly, steps=tuple(s for s in weekly.steps if s != "digest"))
 
 
 def with_email(config, **email_settings):
@@ -65,7 +73,7 @@ def network(backend, config, add_responses):
     )
     add_responses("checkins", checkin())
     config = with_email(config, organizers=("org@example.org",), public=("news@example.org",))
-    run_job(find_job("weekly", config), backend, config, now=NOW)
+    run_job(without_digest(config), backend, config, now=NOW)
     people = read_state(backend, config).tables["people"].frame
     [sam] = people.loc[people["email"] == "sam@example.net", "person_id"]
     write_cell(backend, config, "people", sam, "weekly_email", "yes")
@@ -103,7 +111,7 @@ def test_the_public_counts_needs_met_this_week_from_tasks_done(network):
     backend, config = network
     write_cell(backend, config, "tasks", "T0001", "status", "done")
     write_cell(backend, config, "tasks", "T0001", "due", NOW.date().isoformat())
-    run_job(find_job("weekly", config), backend, config, now=NOW)
+    run_job(without_digest(config), backend, config, now=NOW)
     public = by_audience(build_digests(backend, config, NOW))["public"].rendered.text
     assert "Needs met this week: 1" in public
     assert "Volunteers who helped in the last four weeks: 1" in public
@@ -148,7 +156,7 @@ def test_outbox_delivery_goes_once_per_period_and_is_logged(network):
 
 def test_html_is_autoescaped_and_a_newline_cannot_inject_a_header():
     data = {"network": "Net<script>", "period": "2026-W48"}
-    rendered = render("public", _Public(**data))
+    rendered = render("public", _public(**data))
     assert "Net&lt;script&gt;" in rendered.html and "<script>" not in rendered.html
     message = build_message(
         rendered, sender="org@example.org", to="sam@example.net", to_name="Sam\nBcc: evil@x.org"
@@ -160,16 +168,8 @@ def test_html_is_autoescaped_and_a_newline_cannot_inject_a_header():
     assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
 
 
-@dataclasses.dataclass
-class _Public:
-    network: str
-    period: str
-    needs_this_week: int = 0
-    met_this_week: int = 0
-    needs_met_total: int = 0
-    people_helped: int = 0
-    volunteers_active: int = 0
-    met_by_category: dict = dataclasses.field(default_factory=dict)
+def _public(network: str, period: str) -> PublicSummary:
+    return PublicSummary(network, period, 0, 0, 0, 0, 0, {})
 
 
 def test_shown_name_by_consent():
@@ -298,12 +298,17 @@ def test_the_preview_renders_in_headless_chromium_within_600px(network, tmp_path
     path = preview(backend, config, tmp_path / "preview", now=NOW)
     assert path.name == "organizers-2026-W48.html"
     html = path.read_text(encoding="utf-8")
-    probe = tmp_path / "probe.html"
+    probe = path.with_name("probe.html")  # beside the chart it links to
     probe.write_text(
         html.replace(
             "</body>",
-            "<script>document.body.setAttribute('data-width', "
-            "String(document.documentElement.scrollWidth));</script></body>",
+            "<script>window.addEventListener('load', () => {"
+            "document.body.setAttribute('data-width', "
+            "String(document.documentElement.scrollWidth));"
+            "const chart = document.querySelector('img');"
+            "document.body.setAttribute('data-chart', "
+            "chart.complete ? chart.naturalWidth + 'x' + chart.width : 'broken');"
+            "});</script></body>",
         ),
         encoding="utf-8",
     )
@@ -327,6 +332,9 @@ def test_the_preview_renders_in_headless_chromium_within_600px(network, tmp_path
     ).stdout
     width = int(re.search(r'data-width="(\d+)"', dom).group(1))
     assert width <= 600, f"the digest overflows a 600 px window: {width} px wide"
+    # The chart is a file beside the preview (cid: in the email), loaded and scaled down.
+    natural, shown = re.search(r'data-chart="(\d+)x(\d+)"', dom).groups()
+    assert int(natural) == 1120 and 0 < int(shown) <= 568
     assert "Needs waiting for a volunteer" in dom
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "digest-preview.png"
@@ -340,8 +348,90 @@ def test_the_preview_renders_in_headless_chromium_within_600px(network, tmp_path
 
 
 def test_outbox_writes_eml_and_html(tmp_path):
-    rendered = render("public", _Public(network="Net", period="2026-W48"))
+    rendered = render("public", _public(network="Net", period="2026-W48"))
     message = build_message(rendered, sender="a@example.org", to="b@example.org")
     where = Outbox(tmp_path).send(message)
     assert where.endswith(".eml")
     assert Path(where).with_suffix(".html").read_text().startswith("<!doctype html>")
+
+
+def test_the_weekly_job_sends_each_digest_once_with_the_chart_inline(network):
+    backend, config = network
+    report = run_job(find_job("weekly", config), backend, config, now=NOW)
+    assert report.step("digest").counts == {
+        "digests": 3,
+        "organizers": 1,
+        "volunteer": 1,
+        "public": 1,
+    }
+    assert sorted((d.audience, d.outcome) for d in report.deliveries) == [
+        ("organizers", "sent"),
+        ("public", "sent"),
+        ("volunteer", "sent"),
+    ]
+    [organizers] = [d for d in report.deliveries if d.audience == "organizers"]
+    parsed = email.message_from_bytes(
+        Path(organizers.detail).read_bytes(), policy=email.policy.default
+    )
+    html = parsed.get_body(preferencelist=("html",))
+    assert html.get_content_type() == "text/html"
+    assert 'src="cid:chart@sheetsync"' in html.get_content()
+    [chart] = [p for p in parsed.walk() if p.get_content_type() == "image/png"]
+    assert chart["Content-ID"] == "<chart@sheetsync>"
+    png = chart.get_content()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(png[16:20], "big") == 1120  # the IHDR width
+    # The outbox's .html opens in a browser: the chart is a file beside it.
+    opened = Path(organizers.detail).with_suffix(".html").read_text(encoding="utf-8")
+    [src] = re.findall(r'<img src="([^"]+)"', opened)
+    assert (Path(organizers.detail).parent / src).read_bytes() == png
+    again = run_job(find_job("weekly", config), backend, config, now=NOW + dt.timedelta(hours=1))
+    assert {d.outcome for d in again.deliveries} == {"already sent"}
+    log = read_state(backend, config).tables["run_log"].frame
+    assert (log["job"] == "digest").sum() == 3
+
+
+def test_a_dry_run_lists_the_digests_it_would_send_and_sends_none(network):
+    backend, config = network
+    report = run_job(find_job("weekly", config), backend, config, now=NOW, dry_run=True)
+    assert sorted((d.audience, d.outcome) for d in report.deliveries) == [
+        ("organizers", "would send"),
+        ("public", "would send"),
+        ("volunteer", "would send"),
+    ]
+    assert not config.email.outbox.exists()
+
+
+def test_a_failed_run_shows_in_the_next_organizers_digest_and_only_there(network, monkeypatch):
+    backend, config = network
+    import sheetsync.steps.match as match
+
+    def crash(ctx):
+        raise RuntimeError("the solver ran out of memory")
+
+    monkeypatch.setattr(match, "run", crash)
+    with pytest.raises(StepError):
+        run_job(find_job("weekly", config), backend, config, now=NOW - dt.timedelta(days=1))
+    monkeypatch.undo()
+    organizers = by_audience(build_digests(backend, config, NOW))["organizers"].rendered
+    assert "Runs that failed" in organizers.text
+    assert "the solver ran out of memory" in organizers.text
+    send_digests(backend, config, now=NOW)
+    next_week = NOW + dt.timedelta(days=7)
+    organizers = by_audience(build_digests(backend, config, next_week))["organizers"].rendered
+    assert "Runs that failed" not in organizers.text  # told once, in the digest after it
+
+
+def test_the_organizers_digest_has_the_month_and_goal_progress(network):
+    backend, config = network
+    write_cell(backend, config, "tasks", "T0001", "status", "done")
+    write_cell(backend, config, "tasks", "T0001", "due", NOW.date().isoformat())
+    config = dataclasses.replace(config, goals=(Goal("households_helped", "month", 500),))
+    digests = by_audience(build_digests(backend, config, NOW))
+    text = digests["organizers"].rendered.text
+    assert "November 2026 (so far): 1 needs met for 1 households (1 people)" in text
+    assert "Goal: households (families) helped a month. 1 so far (0%)." in text
+    assert "- 10 Nov: 0 opened, 0 met" in text and "- 17 Nov: 2 opened, 1 met" in text
+    public = digests["public"].rendered.text
+    assert "Goal: households (families) helped a month. 1 so far (0%)." in public
+    assert "October 2026" in public

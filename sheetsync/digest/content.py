@@ -15,12 +15,22 @@ from typing import Any
 
 import pandas as pd
 
+from sheetsync.config import Goal
 from sheetsync.digest.privacy import may_share_contact, shown_name
 from sheetsync.matching.eligibility import URGENCY_RANK
 from sheetsync.matching.statuses import task_status
-from sheetsync.members import helps, kept_ids, parse_datetime
+from sheetsync.members import Help, helps, kept_ids, parse_datetime
 from sheetsync.normalize import one_line
+from sheetsync.outcomes import (
+    GoalProgress,
+    PeriodFigures,
+    WeekCount,
+    figures_for,
+    goal_progress,
+    weekly_series,
+)
 from sheetsync.tables import records_of
+from sheetsync.workload.figures import MONTH_WEEKS, counts_since
 from sheetsync.workload.groups import work_share
 
 STALE_DAYS = 7  # a need open this long, or a proposal unanswered this long, is stale
@@ -54,6 +64,10 @@ class OrganizerDigest:
     flagged: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # network-wide flags (Summary notes)
     failed_runs: list[dict[str, str]] = field(default_factory=list)
+    chart: list[WeekCount] = field(default_factory=list)  # needs opened and met, 8 weeks
+    spread: list[tuple[str, int]] = field(default_factory=list)  # tasks per volunteer, 4 weeks
+    month: PeriodFigures | None = None  # this calendar month so far
+    goals: list[GoalProgress] = field(default_factory=list)
 
     @property
     def stale(self) -> int:
@@ -93,6 +107,8 @@ class PublicSummary:
     people_helped: int
     volunteers_active: int  # took on a task in the last four weeks
     met_by_category: dict[str, int]
+    periods: list[PeriodFigures] = field(default_factory=list)  # week, month, last month
+    goals: list[GoalProgress] = field(default_factory=list)
 
 
 def _days(now: dt.datetime, text: str) -> int:
@@ -112,8 +128,16 @@ def _need_line(need: dict[str, Any], now: dt.datetime) -> NeedLine:
 
 
 def organizer_digest(
-    frames: dict[str, pd.DataFrame], network: str, now: dt.datetime, since: dt.datetime
+    frames: dict[str, pd.DataFrame],
+    network: str,
+    now: dt.datetime,
+    since: dt.datetime,
+    *,
+    dayfirst: bool = False,
+    hours_per_task: float = 2.0,
+    goals: tuple[Goal, ...] = (),
 ) -> OrganizerDigest:
+    """`since`: failed runs from then on are listed (the last organizers' digest)."""
     needs = records_of(frames["needs"])
     week_ago = now - dt.timedelta(days=7)
     digest = OrganizerDigest(network, period_of(now))
@@ -154,14 +178,40 @@ def organizer_digest(
                     "next_steps": row["next_steps"],
                 }
             )
-    digest.notes = [n for n in frames["summary"]["note"] if str(n).strip()]
+    summary = frames["summary"]
+    flags = ~summary["metric"].str.startswith(("period.", "goal."))  # flags, not figures
+    digest.notes = [n for n in summary.loc[flags, "note"] if str(n).strip()]
     for run in records_of(frames["run_log"]):
         started = parse_datetime(run["started"])
         if run["outcome"] == "failed" and started and started >= since:
             digest.failed_runs.append(
                 {"job": run["job"], "started": run["started"], "message": run["message"]}
             )
+    outcomes, worked, figures = figures_for(
+        frames, now.date(), dayfirst=dayfirst, hours_per_task=hours_per_task
+    )
+    digest.chart = weekly_series(outcomes, now.date())
+    digest.spread = _spread(worked, names, now.date())
+    digest.month = figures[1]
+    digest.goals = goal_progress(goals, figures)
     return digest
+
+
+def _spread(worked: list[Help], names: dict[str, str], today: dt.date) -> list[tuple[str, int]]:
+    """Tasks per volunteer over the last four weeks, busiest first, as "Ming W."."""
+    counts: dict[str, int] = {}
+    for h in worked:
+        if counts_since(h, today, 7 * MONTH_WEEKS):
+            counts[h.person_id] = counts.get(h.person_id, 0) + 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [(_short(names.get(pid, pid)), n) for pid, n in ranked]
+
+
+def _short(name: str) -> str:
+    parts = one_line(name).split()
+    if len(parts) < 2:
+        return parts[0] if parts else "?"
+    return f"{parts[0]} {parts[-1][0]}."
 
 
 def volunteer_digests(
@@ -222,7 +272,13 @@ def _opted_in(person: dict[str, Any]) -> bool:
 
 
 def public_summary(
-    frames: dict[str, pd.DataFrame], network: str, now: dt.datetime, *, dayfirst: bool = False
+    frames: dict[str, pd.DataFrame],
+    network: str,
+    now: dt.datetime,
+    *,
+    dayfirst: bool = False,
+    hours_per_task: float = 2.0,
+    goals: tuple[Goal, ...] = (),
 ) -> PublicSummary:
     """Counts only. A need is met this week when a task on it was done in the last 7 days
     (by its due date, else the day it was proposed, as on the Load tab)."""
@@ -236,6 +292,9 @@ def public_summary(
     opened = pd.to_datetime(needs["opened"], errors="coerce", format="ISO8601")
     real = needs["status"].isin(["open", "matched", "met"])
     met = needs["status"] == "met"
+    _, _, figures = figures_for(
+        frames, now.date(), dayfirst=dayfirst, hours_per_task=hours_per_task
+    )
     return PublicSummary(
         network=network,
         period=period_of(now),
@@ -247,4 +306,6 @@ def public_summary(
         met_by_category={
             str(k): int(v) for k, v in needs.loc[met, "category"].value_counts().items()
         },
+        periods=figures,
+        goals=goal_progress(goals, figures),
     )

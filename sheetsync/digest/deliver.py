@@ -9,11 +9,15 @@ the command runs or wherever it crashed; a "failed" one is tried again on the ne
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from sheetsync.backends.base import Backend, TabChanges
 from sheetsync.config import Config
+from sheetsync.digest.chart import chart_png
 from sheetsync.digest.content import (
     organizer_digest,
     period_of,
@@ -27,11 +31,18 @@ from sheetsync.digest.mail import (
     SmtpSettings,
     Transport,
     build_message,
+    html_with_files,
 )
-from sheetsync.digest.render import Rendered, language_for, render
-from sheetsync.jobs import State, local_now, log_cells, read_state
+from sheetsync.digest.render import Image, Rendered, language_for, render
 from sheetsync.normalize import dayfirst_locale, format_datetime
-from sheetsync.tables import records_of
+from sheetsync.report import Delivery
+from sheetsync.run_log import log_cells
+from sheetsync.schema import load_schemas
+from sheetsync.state import local_now, read_state
+from sheetsync.tables import Table, read_table, records_of
+
+log = logging.getLogger(__name__)
+CHART_CID = "chart@sheetsync"
 
 
 @dataclass(frozen=True)
@@ -42,37 +53,64 @@ class Digest:
     rendered: Rendered
 
 
-@dataclass(frozen=True)
-class Delivery:
-    audience: str
-    to: str
-    period: str
-    outcome: str  # sent, failed, already sent
-    detail: str = ""
-
-
 def build_digests(backend: Backend, config: Config, now: dt.datetime) -> list[Digest]:
-    """Every digest of the period, rendered, in its recipient's language."""
-    return _digests(read_state(backend, config), config, now)
+    """Every digest of the period from the spreadsheet as it is, rendered."""
+    state = read_state(backend, config)
+    return digests_of({n: t.frame for n, t in state.tables.items()}, config, now)
 
 
-def _digests(state: State, config: Config, now: dt.datetime) -> list[Digest]:
-    frames = {name: table.frame for name, table in state.tables.items()}
+def digests_of(frames: dict[str, pd.DataFrame], config: Config, now: dt.datetime) -> list[Digest]:
+    """Every digest of the period, rendered in its recipient's language (no I/O)."""
     network = config.network_name
+    dayfirst = dayfirst_locale(config.locale)
     digests = []
-    organizers = organizer_digest(frames, network, now, since=now - dt.timedelta(days=7))
-    for address in config.email.organizers:
-        rendered = render("organizers", organizers, config.email.organizers_language)
-        digests.append(Digest("organizers", address, "", rendered))
+    if config.email.organizers:
+        rendered = _organizers(frames, config, now)
+        digests += [Digest("organizers", to, "", rendered) for to in config.email.organizers]
     people = {p["person_id"]: p for p in records_of(frames["people"])}
     for volunteer in volunteer_digests(frames, network, now):
         person = people[volunteer.person_id]
         rendered = render("volunteer", volunteer, language_for(person["languages"]))
         digests.append(Digest("volunteer", person["email"], person["name"], rendered))
-    summary = public_summary(frames, network, now, dayfirst=dayfirst_locale(config.locale))
+    summary = public_summary(
+        frames,
+        network,
+        now,
+        dayfirst=dayfirst,
+        hours_per_task=config.matching.hours_per_task,
+        goals=config.goals,
+    )
     for address in config.email.public:
         digests.append(Digest("public", address, "", render("public", summary)))
     return digests
+
+
+def _organizers(frames: dict[str, pd.DataFrame], config: Config, now: dt.datetime) -> Rendered:
+    """The organizers' digest with its chart. Failed runs are those since the last
+    organizers' digest went out (or the last 7 days, before the first)."""
+    since = last_sent(frames["run_log"], "organizers") or now - dt.timedelta(days=7)
+    data = organizer_digest(
+        frames,
+        config.network_name,
+        now,
+        since=since,
+        dayfirst=dayfirst_locale(config.locale),
+        hours_per_task=config.matching.hours_per_task,
+        goals=config.goals,
+    )
+    chart = Image(CHART_CID, f"chart-{data.period}.png", chart_png(data.chart, data.spread))
+    return render("organizers", data, config.email.organizers_language, chart=chart)
+
+
+def last_sent(run_log: pd.DataFrame, audience: str) -> dt.datetime | None:
+    """When a digest for an audience was last handed over, from the send log."""
+    sent = run_log[
+        (run_log["job"] == "digest")
+        & (run_log["outcome"] == "sent")
+        & run_log["steps"].str.startswith(f"{audience} ")
+    ]
+    when = pd.to_datetime(sent["started"], errors="coerce", format="ISO8601").max()
+    return None if pd.isna(when) else when.to_pydatetime()
 
 
 def transport_for(config: Config) -> Transport:
@@ -83,27 +121,53 @@ def transport_for(config: Config) -> Transport:
     return Outbox(config.email.outbox)
 
 
+def _sent(run_log: Table) -> set[tuple[str, str]]:
+    return {
+        (r["steps"], r["changes"])
+        for r in records_of(run_log.frame)
+        if r["job"] == "digest" and r["outcome"] == "sent"
+    }
+
+
+def pending_deliveries(run_log: Table, digests: list[Digest], now: dt.datetime) -> list[Delivery]:
+    """What a run would send (a dry run): "would send" or "already sent" per digest."""
+    period, sent = period_of(now), _sent(run_log)
+    return [
+        Delivery(
+            d.audience,
+            d.to,
+            period,
+            "already sent" if (f"{d.audience} {period}", d.to) in sent else "would send",
+        )
+        for d in digests
+    ]
+
+
 def send_digests(
     backend: Backend,
     config: Config,
+    digests: list[Digest] | None = None,
     *,
     now: dt.datetime | None = None,
     transport: Transport | None = None,
 ) -> list[Delivery]:
-    """Send the period's digests that have not gone yet; log each in the Run log tab."""
+    """Send the period's digests that have not gone yet; log each in the Run log tab.
+
+    Without `digests`, they are built from the spreadsheet as it is.
+    """
     now = now or local_now(config)
+    if digests is None:
+        digests = build_digests(backend, config, now)
+    if not digests:
+        return []
     period = period_of(now)
     transport = transport or transport_for(config)
-    state = read_state(backend, config)
-    log = state.tables["run_log"]
-    sent = {
-        (r["steps"], r["changes"])
-        for r in records_of(log.frame)
-        if r["job"] == "digest" and r["outcome"] == "sent"
-    }
-    n_rows = log.n_rows
+    tab = config.tabs["run_log"]
+    run_log = read_table(backend.read_tabs([tab])[tab], load_schemas()["run_log"], tab)
+    sent = _sent(run_log)
+    n_rows = run_log.n_rows
     deliveries = []
-    for number, digest in enumerate(_digests(state, config, now), start=1):
+    for number, digest in enumerate(digests, start=1):
         what = f"{digest.audience} {period}"
         if (what, digest.to) in sent:
             deliveries.append(Delivery(digest.audience, digest.to, period, "already sent"))
@@ -114,23 +178,25 @@ def send_digests(
         try:
             where = transport.send(message)
             delivery = Delivery(digest.audience, digest.to, period, "sent", where)
+            log.info("digest %s sent to %s", what, digest.to)
         except DeliveryError as err:
             delivery = Delivery(digest.audience, digest.to, period, "failed", str(err))
+            log.error("digest %s for %s not sent: %s", what, digest.to, err)
         deliveries.append(delivery)
         values = {
             "run_id": f"M{now:%Y%m%d-%H%M%S}-{number:03d}",
             "job": "digest",
             "started": format_datetime(now),
-            "finished": format_datetime(now if now else local_now(config)),
+            "finished": format_datetime(max(now, local_now(config))),
             "outcome": delivery.outcome,
             "steps": what,
             "changes": digest.to,
             "problems": "0" if delivery.outcome == "sent" else "1",
             "message": delivery.detail[:500],
         }
-        changes = TabChanges(tab=log.tab, start_row=n_rows + 1, append=[log_cells(log, values)])
+        changes = TabChanges(tab=tab, start_row=n_rows + 1, append=[log_cells(run_log, values)])
         if n_rows == 0:
-            changes.append.insert(0, list(log.header))
+            changes.append.insert(0, list(run_log.header))
             n_rows += 1
         backend.apply([changes])  # at once: a crash after this never sends it twice
         n_rows += 1
@@ -138,17 +204,24 @@ def send_digests(
 
 
 def preview(backend: Backend, config: Config, folder: Path, now: dt.datetime | None = None) -> Path:
-    """Write the organizers' digest as HTML (and its text beside it); return the HTML's path."""
+    """Write the organizers' digest as HTML (its chart and text beside it); return its path."""
     now = now or local_now(config)
     state = read_state(backend, config)
-    frames = {name: table.frame for name, table in state.tables.items()}
-    data = organizer_digest(frames, config.network_name, now, since=now - dt.timedelta(days=7))
-    rendered = render("organizers", data, config.email.organizers_language)
+    rendered = _organizers({n: t.frame for n, t in state.tables.items()}, config, now)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"organizers-{period_of(now)}.html"
-    path.write_text(rendered.html, encoding="utf-8")
+    path.write_text(html_with_files(rendered, folder), encoding="utf-8")
     path.with_suffix(".txt").write_text(rendered.text, encoding="utf-8")
     return path
 
 
-__all__ = ["Delivery", "DeliveryError", "build_digests", "preview", "send_digests"]
+__all__ = [
+    "Delivery",
+    "DeliveryError",
+    "Digest",
+    "build_digests",
+    "digests_of",
+    "pending_deliveries",
+    "preview",
+    "send_digests",
+]

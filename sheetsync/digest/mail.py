@@ -44,7 +44,24 @@ def build_message(
     message["Content-Language"] = rendered.language
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
+    if rendered.images:
+        html = message.get_body(preferencelist=("html",))
+        assert html is not None
+        for image in rendered.images:  # the HTML part becomes multipart/related
+            html.add_related(
+                image.png, "image", "png", cid=f"<{image.cid}>", filename=image.filename
+            )
     return message
+
+
+def html_with_files(rendered: Rendered, folder: Path) -> str:
+    """The HTML to open from a folder: each picture written beside it, cid: links made
+    file links (the outbox, the preview)."""
+    html = rendered.html
+    for image in rendered.images:
+        (folder / image.filename).write_bytes(image.png)
+        html = html.replace(image.src, image.filename)
+    return html
 
 
 class Transport(Protocol):
@@ -66,7 +83,15 @@ class Outbox:
         (self.folder / f"{stem}.eml").write_bytes(bytes(message))
         html = message.get_body(preferencelist=("html",))
         if html is not None:
-            (self.folder / f"{stem}.html").write_text(html.get_content(), encoding="utf-8")
+            text = html.get_content()
+            for part in message.walk():
+                cid = str(part.get("Content-ID", "")).strip("<>")
+                data = part.get_payload(decode=True)
+                if cid and part.get_filename() and isinstance(data, bytes):
+                    name = f"{stem}--{part.get_filename()}"
+                    (self.folder / name).write_bytes(data)
+                    text = text.replace(f"cid:{cid}", name)
+            (self.folder / f"{stem}.html").write_text(text, encoding="utf-8")
         return str(self.folder / f"{stem}.eml")
 
 

@@ -23,11 +23,26 @@ LANGUAGE_CODES = {"english": "en", "spanish": "es", "español": "es", "espanol":
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture shown inside the HTML: its template variable holds it, and the HTML
+    refers to it as cid:<cid> (the email's inline part)."""
+
+    cid: str
+    filename: str
+    png: bytes
+
+    @property
+    def src(self) -> str:
+        return f"cid:{self.cid}"
+
+
+@dataclass(frozen=True)
 class Rendered:
     subject: str
     text: str
     html: str
     language: str
+    images: tuple[Image, ...] = ()
 
 
 def available_languages() -> set[str]:
@@ -72,7 +87,8 @@ def _environment(language: str, html: bool) -> jinja2.Environment:
 
 
 def render(audience: str, data: Any, language: str = "en", **extra: Any) -> Rendered:
-    """An audience's digest (organizers, volunteer, public) in a language."""
+    """An audience's digest (organizers, volunteer, public) in a language. An Image among
+    `extra` goes with the email as an inline part."""
     if language not in available_languages():
         language = "en"
     values = {"d": data, "lang": language, **extra}
@@ -81,4 +97,5 @@ def render(audience: str, data: Any, language: str = "en", **extra: Any) -> Rend
     subject = (
         _environment(language, False).get_template(f"digest/{audience}.subject").render(values)
     )
-    return Rendered(" ".join(subject.split()), text, html, language)
+    images = tuple(v for v in extra.values() if isinstance(v, Image))
+    return Rendered(" ".join(subject.split()), text, html, language, images)

@@ -55,6 +55,7 @@ STEPS: dict[str, str] = {
     "match": "match",
     "load": "load",
     "summary": "summary",
+    "digest": "digest",
 }
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 
 from sheetsync.members import helps, kept_ids
 from sheetsync.normalize import dayfirst_locale
+from sheetsync.outcomes import figures_for, goal_progress
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import ROW, frame_of, records_of
 from sheetsync.workload.figures import MONTH_WEEKS
@@ -108,6 +109,7 @@ def run(ctx: StepContext) -> StepResult:
         people["household"].replace("", pd.NA).nunique(),
     )
 
+    _periods(ctx, add, categories)
     _sharing(ctx, add)
     _load_flags(ctx, add)
     unserved: list[Unserved] | None = ctx.findings.get("unserved")
@@ -147,6 +149,54 @@ def run(ctx: StepContext) -> StepResult:
         [kept, frame_of(records, ctx.schemas["summary"])], ignore_index=True
     )
     return StepResult(frames={"summary": frame}, counts={"figures": len(figures)})
+
+
+def _periods(ctx: StepContext, add: Add, categories: tuple[str, ...]) -> None:
+    """What the network achieved in the last 7 days, this month so far and last month, and
+    how far along its goals are ([goals] in sheetsync.toml)."""
+    _, _, figures = figures_for(
+        ctx.frames,
+        ctx.now.date(),
+        dayfirst=dayfirst_locale(ctx.config.locale),
+        hours_per_task=ctx.config.matching.hours_per_task,
+    )
+    for fig in figures:
+        p = fig.period
+        section = f"Achieved in {p.label}"
+        key = f"period.{p.key}"
+        add(section, "Needs opened", f"{key}.needs_opened", fig.needs_opened)
+        add(section, "Needs met (a task done)", f"{key}.needs_met", fig.needs_met)
+        add(section, "People helped", f"{key}.people_helped", fig.people_helped)
+        add(section, "Households helped", f"{key}.households_helped", fig.households_helped)
+        add(section, "Volunteers active", f"{key}.volunteers_active", fig.volunteers_active)
+        estimated = (
+            f"Some done tasks had no hours: each counts {ctx.config.matching.hours_per_task:g} "
+            "hours ([matching] hours_per_task)."
+            if fig.hours_estimated
+            else ""
+        )
+        add(section, "Hours given", f"{key}.hours_given", fig.hours_given, estimated)
+        median = fig.median_days_to_match
+        add(
+            section,
+            "Median days from a request to a volunteer's yes",
+            f"{key}.median_days_to_match",
+            median if median is not None else 0,
+            "" if median is not None else "No need was matched in this period.",
+        )
+        for name in categories:
+            met, unmet = fig.met_by_category.get(name, 0), fig.unmet_by_category.get(name, 0)
+            add(section, f"Met: {name}", f"{key}.met.{name}", met)
+            add(section, f"Opened, not met yet: {name}", f"{key}.unmet.{name}", unmet)
+    for progress in goal_progress(ctx.config.goals, figures):
+        goal = progress.goal
+        add(
+            "Goals ([goals] in sheetsync.toml)",
+            f"{goal.label[0].upper()}{goal.label[1:]}: goal {_number(goal.target)}",
+            f"goal.{goal.measure}_per_{goal.per}",
+            progress.achieved,
+            progress.sentence,
+        )
 
 
 def _sharing(ctx: StepContext, add: Add) -> None:

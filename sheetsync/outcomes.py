@@ -1,0 +1,233 @@
+"""What the network achieved over a period, from the tabs: needs opened and met, people and
+households helped, days to a match, volunteers active, hours given.
+
+A need is *met* on the date of its first task marked done (the task's due date, else the
+day it was proposed, as on the Load tab). It is *matched* on the day its first task that
+a volunteer accepted (or did) was proposed. Linked duplicate rows count as one person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sheetsync.config import GOAL_MEASURES, Goal
+from sheetsync.members import Help, helps, kept_ids, parse_datetime
+from sheetsync.tables import records_of
+from sheetsync.workload.figures import WORK
+
+REAL = ("open", "matched", "met")  # not withdrawn, not a duplicate request
+
+
+@dataclass(frozen=True)
+class NeedOutcome:
+    need_id: str
+    person_id: str  # the kept person
+    household: str  # the household, else the person: "families helped"
+    category: str
+    status: str
+    opened: dt.date | None
+    matched: dt.date | None
+    met: dt.date | None
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str  # week, month, last_month
+    label: str  # "the last 7 days", "November 2026 (so far)"
+    start: dt.date
+    end: dt.date  # inclusive
+
+    def holds(self, day: dt.date | None) -> bool:
+        return day is not None and self.start <= day <= self.end
+
+
+@dataclass
+class PeriodFigures:
+    period: Period
+    needs_opened: int = 0
+    needs_met: int = 0
+    people_helped: int = 0
+    households_helped: int = 0
+    volunteers_active: int = 0
+    hours_given: float = 0.0
+    hours_estimated: bool = False
+    median_days_to_match: float | None = None  # None: nothing was matched in the period
+    met_by_category: dict[str, int] = field(default_factory=dict)
+    unmet_by_category: dict[str, int] = field(default_factory=dict)  # opened, not met yet
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    label: str  # the week's first day, e.g. "17 Nov"
+    opened: int
+    met: int
+
+
+def periods(today: dt.date) -> list[Period]:
+    """The last 7 days, this calendar month so far, and last month."""
+    month_start = today.replace(day=1)
+    last_end = month_start - dt.timedelta(days=1)
+    last_start = last_end.replace(day=1)
+    return [
+        Period("week", "the last 7 days", today - dt.timedelta(days=6), today),
+        Period("month", f"{today:%B %Y} (so far)", month_start, today),
+        Period("last_month", f"{last_end:%B %Y}", last_start, last_end),
+    ]
+
+
+def need_outcomes(
+    needs: Iterable[dict[str, Any]],
+    people: Iterable[dict[str, Any]],
+    help_list: Iterable[Help],
+) -> list[NeedOutcome]:
+    """Each real need with the day it opened, was matched and was met."""
+    people = list(people)
+    kept = kept_ids(people)
+    household = {p["person_id"]: p["household"] for p in people}
+    matched: dict[str, dt.date] = {}
+    met: dict[str, dt.date] = {}
+    for h in help_list:
+        if h.on is None or h.status not in WORK:
+            continue
+        if h.need_id not in matched or h.on < matched[h.need_id]:
+            matched[h.need_id] = h.on
+        if h.status == "done" and (h.need_id not in met or h.on < met[h.need_id]):
+            met[h.need_id] = h.on
+    found = []
+    for need in needs:
+        if need["status"] not in REAL:
+            continue
+        opened = parse_datetime(need["opened"])
+        person = kept.get(need["person_id"], need["person_id"])
+        found.append(
+            NeedOutcome(
+                need["need_id"],
+                person,
+                household.get(person) or person,
+                need["category"],
+                need["status"],
+                opened.date() if opened else None,
+                matched.get(need["need_id"]),
+                # A need marked met by hand, without a done task, has no date: not counted.
+                met.get(need["need_id"]),
+            )
+        )
+    return found
+
+
+def period_figures(
+    period: Period,
+    outcomes: list[NeedOutcome],
+    help_list: list[Help],
+    *,
+    hours_per_task: float,
+) -> PeriodFigures:
+    fig = PeriodFigures(period)
+    met = [o for o in outcomes if period.holds(o.met)]
+    fig.needs_opened = sum(period.holds(o.opened) for o in outcomes)
+    fig.needs_met = len(met)
+    fig.people_helped = len({o.person_id for o in met})
+    fig.households_helped = len({o.household for o in met})
+    for o in met:
+        fig.met_by_category[o.category] = fig.met_by_category.get(o.category, 0) + 1
+    for o in outcomes:
+        if period.holds(o.opened) and o.status != "met":
+            fig.unmet_by_category[o.category] = fig.unmet_by_category.get(o.category, 0) + 1
+    waits = [
+        (o.matched - o.opened).days
+        for o in outcomes
+        if period.holds(o.matched) and o.opened is not None and o.matched is not None
+    ]
+    fig.median_days_to_match = max(0.0, statistics.median(waits)) if waits else None
+    worked = [h for h in help_list if h.status in WORK and period.holds(h.on)]
+    fig.volunteers_active = len({h.person_id for h in worked})
+    done = {(h.task_id, h.person_id): h for h in worked if h.status == "done"}
+    for h in done.values():
+        fig.hours_given += h.hours if h.hours is not None else hours_per_task
+        fig.hours_estimated |= h.hours is None
+    return fig
+
+
+def weekly_series(outcomes: list[NeedOutcome], today: dt.date, weeks: int = 8) -> list[WeekCount]:
+    """Needs opened and met in each of the last `weeks` 7-day weeks, oldest first."""
+    series = []
+    for back in range(weeks - 1, -1, -1):
+        end = today - dt.timedelta(days=7 * back)
+        week = Period("w", f"{end - dt.timedelta(days=6):%d %b}", end - dt.timedelta(days=6), end)
+        series.append(
+            WeekCount(
+                week.label,
+                sum(week.holds(o.opened) for o in outcomes),
+                sum(week.holds(o.met) for o in outcomes),
+            )
+        )
+    return series
+
+
+def figures_for(
+    frames: dict[str, Any], today: dt.date, *, dayfirst: bool, hours_per_task: float
+) -> tuple[list[NeedOutcome], list[Help], list[PeriodFigures]]:
+    """The outcomes, the helps and the figures of each period, from the frames."""
+    people = records_of(frames["people"])
+    help_list = helps(records_of(frames["tasks"]), kept_ids(people), dayfirst=dayfirst)
+    outcomes = need_outcomes(records_of(frames["needs"]), people, help_list)
+    return (
+        outcomes,
+        help_list,
+        [
+            period_figures(p, outcomes, help_list, hours_per_task=hours_per_task)
+            for p in periods(today)
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class GoalProgress:
+    goal: Goal
+    achieved: float
+    period: Period  # the month so far, or the last 7 days
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.achieved / self.goal.target)
+
+    @property
+    def sentence(self) -> str:
+        done = _number(self.achieved)
+        what = GOAL_MEASURES[self.goal.measure]
+        text = (
+            f"{done} of {_number(self.goal.target)} {what} ({self.percent}%) in {self.period.label}"
+        )
+        if self.goal.per == "month":
+            days = (self.period.end - self.period.start).days + 1
+            length = _month_days(self.period.start)
+            if days < length and self.achieved < self.goal.target:
+                pace = self.achieved * length / days
+                text += f"; at this pace, {_number(round(pace))} by the end of the month"
+        return text + "."
+
+
+def goal_progress(goals: Iterable[Goal], figures: list[PeriodFigures]) -> list[GoalProgress]:
+    """Each goal against its period's figures: the last 7 days, or this month so far."""
+    by_key = {f.period.key: f for f in figures}
+    return [
+        GoalProgress(
+            goal,
+            float(getattr(by_key["week" if goal.per == "week" else "month"], goal.measure)),
+            by_key["week" if goal.per == "week" else "month"].period,
+        )
+        for goal in goals
+    ]
+
+
+def _month_days(first: dt.date) -> int:
+    following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return (following - first).days
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

@@ -1,0 +1,104 @@
+"""The crontab lines for a network, and their installation in the user's crontab.
+
+One line runs `sheetsync tick` every few minutes; tick decides which job is due from
+jobs/ (in the network's time zone), so changing a job's schedule needs no new crontab.
+The lines sit in a block marked with the config's path: installing again replaces the
+block (no duplicates), and the user's other lines are kept as they are.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+from sheetsync.config import Config
+from sheetsync.errors import ScheduleError
+from sheetsync.jobs import Job
+from sheetsync.scheduling.lock import state_dir
+
+CRONTAB_ENV = "SHEETSYNC_CRONTAB"  # the crontab program (tests point it at a stand-in)
+
+
+def sheetsync_command() -> list[str]:
+    """How cron starts this sheetsync: the script beside this Python, else python -m."""
+    script = Path(sys.executable).with_name("sheetsync")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-m", "sheetsync"]
+
+
+def crontab_block(config: Config, jobs: list[Job], *, every: int = 5) -> list[str]:
+    """The lines `sheetsync schedule` prints and `--install` writes."""
+    if config.path is None:
+        raise ScheduleError("A schedule needs a config file: run `sheetsync init` first.")
+    path = config.path.resolve()
+    log_file = (config.schedule.log_file or state_dir(config) / "sheetsync.log").resolve()
+    command = [
+        *sheetsync_command(),
+        "--config",
+        str(path),
+        "--quiet",
+        "--log-file",
+        str(log_file),
+        "tick",
+    ]
+    width = max((len(j.name) for j in jobs), default=0)
+    return [
+        f"# >>> sheetsync {path}",
+        "# Managed by `sheetsync schedule --install`; `sheetsync tick` runs these jobs when",
+        f"# due, in {config.timezone} time (edit jobs/*.toml, not these lines):",
+        *(f"#   {j.name:<{width}}  {j.schedule:<13}  {j.description}" for j in jobs),
+        f"*/{every} * * * * cd {shlex.quote(str(path.parent))} && {shlex.join(command)}",
+        f"# <<< sheetsync {path}",
+    ]
+
+
+def merged(current: str, block: list[str]) -> str:
+    """The crontab with this network's block put in (replacing an older one)."""
+    begin, end = block[0], block[-1]
+    lines = current.splitlines()
+    if begin in lines and end in lines[lines.index(begin) :]:
+        start = lines.index(begin)
+        stop = lines.index(end, start)
+        lines[start : stop + 1] = block
+    else:
+        lines += block
+    return "\n".join(lines) + "\n"
+
+
+def _crontab() -> str:
+    return os.environ.get(CRONTAB_ENV, "crontab")
+
+
+def read_crontab() -> str:
+    """The user's crontab ("" when they have none yet)."""
+    try:
+        done = subprocess.run([_crontab(), "-l"], capture_output=True, text=True, timeout=30)
+    except FileNotFoundError as err:
+        raise ScheduleError(
+            f"There is no {_crontab()!r} program on this machine: install cron (on Debian "
+            "or Ubuntu: sudo apt-get install cron), or copy the lines `sheetsync schedule` "
+            "prints into your scheduler."
+        ) from err
+    if done.returncode != 0:
+        if "no crontab" in done.stderr.casefold():
+            return ""
+        raise ScheduleError(f"`crontab -l` failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def install(block: list[str]) -> bool:
+    """Put the block in the user's crontab; False when it was there already, unchanged."""
+    current = read_crontab()
+    wanted = merged(current, block)
+    if wanted == current:
+        return False
+    done = subprocess.run(
+        [_crontab(), "-"], input=wanted, capture_output=True, text=True, timeout=30
+    )
+    if done.returncode != 0:
+        raise ScheduleError(f"`crontab -` refused the new crontab: {done.stderr.strip()}")
+    return True

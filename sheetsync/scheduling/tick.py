@@ -1,0 +1,194 @@
+"""tick: run every job whose time has come, once, one run at a time.
+
+A job is due when the latest time its schedule names (croniter, in the network's time
+zone) is later than the slot it last ran for. Slots missed while the machine was off are
+caught up by one run, not one per slot. A failed run is tried again after RETRY_AFTER, up
+to ATTEMPTS times for the same slot; after that it waits for its next slot (the failure
+is in the Run log tab and the next organizers' digest).
+
+What tick has run is kept in .sheetsync/schedule.json beside the config. A job tick has
+never seen starts from its last run in the Run log: caught up if that is older than its
+latest slot, else (never run) from the next slot, so installing never runs a job at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from croniter import croniter
+
+from sheetsync.config import Config
+from sheetsync.errors import LockHeldError, ScheduleError, SheetsyncError
+from sheetsync.jobs import Job
+from sheetsync.scheduling.lock import NetworkLock, state_dir
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 3
+RETRY_AFTER = dt.timedelta(minutes=30)
+
+RunJob = Callable[[Job], str]  # runs a job; returns its outcome ("ok"), raises on failure
+LastRuns = Callable[[], dict[str, dt.datetime]]  # each job's last run, from the Run log
+
+
+@dataclass
+class Record:
+    """What tick last did for a job."""
+
+    slot: dt.datetime  # the schedule time it ran (or would have run) for
+    outcome: str = ""  # ok, failed, or "" when only the starting point was noted
+    attempts: int = 0
+    tried: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class TickResult:
+    job: str
+    slot: dt.datetime
+    action: str  # ran, failed, not due, started (first seen), skipped (lock held), covered
+    missed: int = 0  # slots missed before this one (caught up by one run)
+    detail: str = ""
+
+
+def latest_slot(schedule: str, now: dt.datetime) -> dt.datetime:
+    """The latest time at or before `now` that a crontab expression names (naive, local)."""
+    try:
+        slots = croniter(schedule, now + dt.timedelta(seconds=1))
+    except (ValueError, KeyError) as err:
+        raise ScheduleError(f"schedule = {schedule!r} is not a crontab expression: {err}") from err
+    previous: dt.datetime = slots.get_prev(dt.datetime)
+    return previous
+
+
+def slots_between(schedule: str, after: dt.datetime, until: dt.datetime) -> int:
+    """How many slots fall after `after`, up to and including `until`."""
+    count, slots = 0, croniter(schedule, after)
+    while slots.get_next(dt.datetime) <= until and count < 10_000:
+        count += 1
+    return count
+
+
+def state_path(config: Config) -> Path:
+    return state_dir(config) / "schedule.json"
+
+
+def load_records(path: Path) -> dict[str, Record]:
+    if not path.exists():
+        return {}
+    try:
+        raw: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            name: Record(
+                dt.datetime.fromisoformat(r["slot"]),
+                r.get("outcome", ""),
+                int(r.get("attempts", 0)),
+                dt.datetime.fromisoformat(r["tried"]) if r.get("tried") else None,
+            )
+            for name, r in raw.get("jobs", {}).items()
+        }
+    except (ValueError, KeyError, TypeError) as err:
+        raise ScheduleError(
+            f"{path} cannot be read ({err}). Delete it: tick starts again from each job's "
+            "last run in the Run log tab."
+        ) from err
+
+
+def save_records(path: Path, records: dict[str, Record]) -> None:
+    data = {
+        "jobs": {
+            name: {
+                "slot": r.slot.isoformat(),
+                "outcome": r.outcome,
+                "attempts": r.attempts,
+                "tried": r.tried.isoformat() if r.tried else None,
+            }
+            for name, r in sorted(records.items())
+        }
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(path)  # whole or not at all
+
+
+def tick(
+    config: Config,
+    jobs: list[Job],
+    now: dt.datetime,
+    run: RunJob,
+    last_runs: LastRuns,
+) -> list[TickResult]:
+    """Run the due jobs under the network's lock; say what was done for each job.
+
+    `now` is the network's wall-clock time (naive). When the lock is held, nothing runs
+    and every due job stays due for the next tick.
+    """
+    try:
+        with NetworkLock(config, "tick"):
+            return _tick(state_path(config), jobs, now, run, last_runs)
+    except LockHeldError as err:
+        log.info("tick: %s", err)
+        return [
+            TickResult(j.name, latest_slot(j.schedule, now), "skipped", detail=str(err))
+            for j in jobs
+        ]
+
+
+def _tick(
+    path: Path, jobs: list[Job], now: dt.datetime, run: RunJob, last_runs: LastRuns
+) -> list[TickResult]:
+    records = load_records(path)
+    results: list[TickResult] = []
+    due: list[tuple[Job, dt.datetime, int]] = []
+    seen_runs: dict[str, dt.datetime] | None = None
+    for job in jobs:
+        slot = latest_slot(job.schedule, now)
+        record = records.get(job.name)
+        if record is None:
+            if seen_runs is None:
+                seen_runs = last_runs()
+            last = seen_runs.get(job.name)
+            if last is None or last >= slot:  # never run, or ran since: wait for the next slot
+                records[job.name] = Record(slot)
+                results.append(TickResult(job.name, slot, "started"))
+                continue
+            record = Record(last)
+        if slot > record.slot:
+            due.append((job, slot, slots_between(job.schedule, record.slot, slot) - 1))
+        elif (
+            record.outcome == "failed"
+            and record.attempts < ATTEMPTS
+            and record.tried is not None
+            and now - record.tried >= RETRY_AFTER
+        ):
+            due.append((job, slot, 0))
+        else:
+            results.append(TickResult(job.name, slot, "not due"))
+    due.sort(key=lambda d: d[1])
+    for job, slot, missed in due:
+        # A job whose steps another due job runs too is covered by that run.
+        wider = [o for o, _, _ in due if o is not job and set(job.steps) < set(o.steps)]
+        if wider:
+            records[job.name] = Record(slot, "ok", 1, now)
+            results.append(TickResult(job.name, slot, "covered", detail=f"by {wider[0].name}"))
+            continue
+        if missed:
+            log.info("tick: %s missed %d slots; catching up with one run", job.name, missed)
+        previous = records.get(job.name)
+        attempts = previous.attempts + 1 if previous and previous.slot == slot else 1
+        try:
+            outcome = run(job)
+        except SheetsyncError as err:
+            records[job.name] = Record(slot, "failed", attempts, now)
+            results.append(TickResult(job.name, slot, "failed", missed, str(err)))
+        else:
+            records[job.name] = Record(slot, outcome, attempts, now)
+            results.append(TickResult(job.name, slot, "ran", missed))
+        save_records(path, records)  # after each run: a crash later never reruns it
+    save_records(path, records)
+    return results

@@ -1,0 +1,75 @@
+"""The spreadsheet as a run reads it: every form tab and sheetsync tab, checked, in one read."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sheetsync.backends.base import Backend
+from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
+from sheetsync.errors import MissingTabError
+from sheetsync.schema import TableSchema, load_schemas
+from sheetsync.tables import FormTable, Table, read_form, read_table
+
+FORM_SCHEMAS = {"requests": "requests", "offers": "offers", "checkins": "checkins"}
+
+
+@dataclass
+class State:
+    """The spreadsheet as read at the start of a run."""
+
+    forms: dict[str, FormTable]
+    tables: dict[str, Table]
+    schemas: dict[str, TableSchema] = field(default_factory=dict)
+
+
+def resolve_tab(name: str, tabs: list[str]) -> str | None:
+    """A tab by name; Google's 'Form Responses 1' and 'Form responses 1' are the same tab."""
+    if name in tabs:
+        return name
+    folded = [t for t in tabs if t.casefold() == name.casefold()]
+    return folded[0] if len(folded) == 1 else None
+
+
+def read_state(backend: Backend, config: Config) -> State:
+    """Read every form tab and sheetsync tab in one go; stop on a missing tab or column."""
+    schemas = load_schemas()
+    tabs = backend.list_tabs()
+    if not tabs:
+        raise MissingTabError(
+            f"{backend.describe()} has no tabs, or does not exist yet. Run `sheetsync init` "
+            "to create it with the tabs sheetsync needs, or check the path in sheetsync.toml."
+        )
+    form_tabs: dict[str, str] = {}
+    for form in FORMS:
+        wanted = config.form_tab(form)
+        found = resolve_tab(wanted, tabs)
+        if found is None:
+            raise MissingTabError(
+                f"The {schemas[FORM_SCHEMAS[form]].title!r} form's tab {wanted!r} is not in "
+                f"{backend.describe()} (tabs: {', '.join(tabs) or 'none'}). If the form writes "
+                f'to another tab, set it in sheetsync.toml:\n  [forms.{form}]\n  tab = "…"'
+            )
+        form_tabs[form] = found
+    own: dict[str, str] = {}
+    for logical in SHEETSYNC_TABS:
+        title = config.tabs[logical]
+        if title not in tabs:
+            raise MissingTabError(
+                f"sheetsync's tab {title!r} is not in {backend.describe()}. If you renamed it, "
+                f'rename it back, or tell sheetsync its new name:\n  [tabs]\n  {logical} = "…"\n'
+                "If it was never created, run `sheetsync init`."
+            )
+        own[logical] = title
+    data = backend.read_tabs([*form_tabs.values(), *own.values()])
+    forms = {
+        form: read_form(data[tab], schemas[FORM_SCHEMAS[form]], config.forms[form], form)
+        for form, tab in form_tabs.items()
+    }
+    tables = {logical: read_table(data[tab], schemas[logical], tab) for logical, tab in own.items()}
+    return State(forms, tables, schemas)
+
+
+def local_now(config: Config) -> dt.datetime:
+    """The network's wall-clock time, naive like the forms' timestamps."""
+    return dt.datetime.now(config.tz).replace(tzinfo=None, microsecond=0)

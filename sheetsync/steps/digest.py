@@ -1,0 +1,28 @@
+"""digest: render this week's digests from the tabs as the earlier steps left them.
+
+The step only renders (it changes no tab); the job hands the emails over after it has
+written the spreadsheet, and logs each in the Run log tab, once per recipient and week.
+Finding: "digests", the rendered Digest list.
+"""
+
+from __future__ import annotations
+
+from sheetsync.digest.deliver import digests_of
+from sheetsync.steps import StepContext, StepResult
+
+
+def run(ctx: StepContext) -> StepResult:
+    digests = digests_of(ctx.frames, ctx.config, ctx.now)
+    counts = {
+        audience: sum(d.audience == audience for d in digests)
+        for audience in ("organizers", "volunteer", "public")
+    }
+    notices = []
+    if not ctx.config.email.organizers:
+        notices.append(
+            "No organizers' digest: list the organizers' addresses under [email] in "
+            'sheetsync.toml, e.g. organizers = ["ana@example.org"].'
+        )
+    return StepResult(
+        counts={"digests": len(digests), **counts}, findings={"digests": digests}, notices=notices
+    )
