@@ -188,7 +188,13 @@ def init(
             raise click.UsageError("--workbook PATH is needed to create a config.")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
-            render_config(backend=backend, workbook=_relative(workbook, path)), encoding="utf-8"
+            render_config(
+                backend=backend,
+                workbook=_relative(workbook, path),
+                organizers=("organizers@example.org",) if demo else (),
+                public=("newsletter@example.org",) if demo else (),
+            ),
+            encoding="utf-8",
         )
         click.echo(f"Wrote {path}: check the zones, region and time zone in it.")
     else:

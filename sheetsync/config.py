@@ -486,8 +486,11 @@ def render_config(
     timezone: str = "America/Chicago",
     locale: str = "en_US",
     form_tabs: Mapping[str, str] | None = None,
+    organizers: tuple[str, ...] = (),
+    public: tuple[str, ...] = (),
 ) -> str:
-    """The sheetsync.toml that `sheetsync init` writes, with comments for organizers."""
+    """The sheetsync.toml that `sheetsync init` writes, with comments for organizers.
+    With `organizers` (the demo), the digests go to them in the outbox folder."""
     tabs = {**DEFAULT_FORM_TABS, **(form_tabs or {})}
     zone_list = ", ".join(f'"{z}"' for z in zones)
     if backend == "local":
@@ -546,4 +549,30 @@ tab = "{tabs["checkins"]}"
 # rest_days = 7           # how long a suggested rest lasts
 # top_two_share = 0.5     # the two busiest people hold more than this share of the
 # share_min_tasks = 10    # last four weeks' tasks (once there are this many tasks)
+
+# The weekly digests (docs/digest.md). Without [email.smtp] they are written to the
+# outbox folder as .eml and .html files; volunteers get theirs when an organizer writes
+# yes in their weekly_email column on the People tab.
+[email]
+sender = "sheetsync@localhost"
+organizers = [{_quoted(organizers)}]
+# organizers_language = "es"
+public = [{_quoted(public)}]       # who gets the public summary (a newsletter editor)
+outbox = "outbox"
+# [email.smtp]
+# host = "smtp.example.org"
+# port = 587
+# security = "starttls"   # or "ssl" (port 465)
+# user = "digests@example.org"
+# The password is read from $SHEETSYNC_SMTP_PASSWORD, never from this file.
+
+# Goals the network set itself, per month or per week; the Summary tab and the digests
+# show how far along they are (docs/schedule.md). For example, 500 families a month:
+[goals]
+# households_helped_per_month = 500
+# needs_met_per_week = 100
 """
+
+
+def _quoted(addresses: tuple[str, ...]) -> str:
+    return ", ".join(f'"{a}"' for a in addresses)

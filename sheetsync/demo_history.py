@@ -107,12 +107,31 @@ def _organize(
         elif status == "accepted" and due is not None and due <= today and rng.random() < 0.85:
             write(row, "status", "done")
             write(row, "hours", rng.choice([1, 1.5, 2, 2, 3, 4]))
+    first_week = not go_to
     go_to = go_to or _pick_go_to(state.tables["people"])
     hand = _hand_over(state.tables, tasks, go_to, today, rng)
-    backend.apply(
-        [TabChanges(tab=tasks.tab, start_row=tasks.n_rows + 1, update=updates, append=hand)]
-    )
+    changes = [TabChanges(tab=tasks.tab, start_row=tasks.n_rows + 1, update=updates, append=hand)]
+    if first_week:
+        changes.append(_opt_in(state.tables["people"], go_to))
+    backend.apply(changes)
     return go_to
+
+
+def _opt_in(people: Table, go_to: str, others: int = 2) -> TabChanges:
+    """Volunteers who asked for their weekly email: the go-to one and a couple more."""
+    volunteers = [
+        p
+        for p in records_of(people.frame)
+        if "volunteer" in p["roles"] and p["email"] and not p["duplicate_of"]
+    ]
+    chosen = [p for p in volunteers if p["person_id"] == go_to]
+    chosen += [p for p in volunteers if p["person_id"] != go_to][:others]
+    column = people.columns["weekly_email"] + 1
+    return TabChanges(
+        tab=people.tab,
+        start_row=people.n_rows + 1,
+        update=[CellUpdate(int(p["_row"]), column, "yes") for p in chosen],
+    )
 
 
 def _pick_go_to(people: Table) -> str:

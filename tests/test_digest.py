@@ -435,3 +435,25 @@ def test_the_organizers_digest_has_the_month_and_goal_progress(network):
     public = digests["public"].rendered.text
     assert "Goal: households (families) helped a month. 1 so far (0%)." in public
     assert "October 2026" in public
+
+
+def test_every_message_in_the_templates_has_a_spanish_translation():
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    from sheetsync.config import GOAL_MEASURES, Goal
+    from sheetsync.digest.render import LOCALES, TEMPLATES
+
+    found = {
+        message
+        for _, _, message, _, _ in extract_from_dir(
+            TEMPLATES,
+            method_map=[("**.html", "jinja2"), ("**.txt", "jinja2"), ("**.subject", "jinja2")],
+        )
+    }
+    found |= {Goal(m, per, 1).label for m in GOAL_MEASURES for per in ("week", "month")}
+    with (LOCALES / "es" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="es")
+    missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
+    assert missing == []
+    assert len(found) > 40
