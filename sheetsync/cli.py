@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import logging
@@ -45,6 +44,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Settings:
     config_path: Path
     verbose: bool
+    quiet: bool = False
 
     def config(self) -> Config:
         return Config.from_file(self.config_path)
@@ -91,7 +91,7 @@ def cli(
     ctx: click.Context, config_path: Path, verbose: bool, quiet: bool, log_file: Path | None
 ) -> None:
     """sheetsync: a careful helper for mutual aid organizers, inside their own spreadsheet."""
-    ctx.obj = Settings(config_path, verbose)
+    ctx.obj = Settings(config_path, verbose, quiet)
     setup_logging(quiet=quiet, log_file=log_file)
 
 
@@ -471,13 +471,16 @@ def schedule_command(settings: Settings, install: bool, every: int) -> None:
     "--now",
     "now_text",
     metavar="'YYYY-MM-DD HH:MM'",
-    help="Act as if it were this time in the network's time zone (to test a schedule).",
+    help="Say what would run at this time (network time zone); run and record nothing.",
 )
 @pass_settings
 @handle_errors
 def tick_command(settings: Settings, now_text: str | None) -> None:
-    """Run the jobs that are due (cron runs this every few minutes; see `schedule`)."""
-    from sheetsync.scheduling.tick import tick
+    """Run the jobs that are due (cron runs this every few minutes; see `schedule`).
+
+    Prints a line per job; with --quiet, only for jobs that failed (cron mails those).
+    """
+    from sheetsync.scheduling.tick import tick_network
 
     config = settings.config()
     now = local_now(config)
@@ -486,29 +489,13 @@ def tick_command(settings: Settings, now_text: str | None) -> None:
         if given is None:
             raise click.BadParameter(f"{now_text!r}: write e.g. '2026-11-23 07:05'.")
         now = given
-    store = open_backend(config)
-
-    def run_one(job: Any) -> str:
-        report = run_job(job, store, config, now=now)
-        failed = [d for d in report.deliveries if d.outcome == "failed"]
-        for d in failed:
-            click.echo(f"Digest for {d.to} not sent: {d.detail}", err=True)
-        return report.outcome
-
-    def last_started() -> dict[str, dt.datetime]:
-        found = {}
-        for name, row in last_runs(store, config).items():
-            when = parse_datetime(row["started"])
-            if when is not None:
-                found[name] = when
-        return found
-
-    results = tick(config, list_jobs(jobs_folder(config)), now, run_one, last_started)
+    results = tick_network(config, open_backend(config), now, dry_run=now_text is not None)
     for r in results:
+        if settings.quiet and r.action != "failed":
+            continue
         missed = f" (caught up {r.missed} missed slots)" if r.missed else ""
-        click.echo(
-            f"{r.job:<10} {r.action:<10} slot {r.slot:%Y-%m-%d %H:%M}{missed} {r.detail}".rstrip()
-        )
+        line = f"{r.job:<10} {r.action:<10} slot {r.slot:%Y-%m-%d %H:%M}{missed} {r.detail}"
+        click.echo(line.rstrip())
     if any(r.action == "failed" for r in results):
         raise SystemExit(1)
 

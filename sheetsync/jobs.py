@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from croniter import croniter
+
 from sheetsync.backends.base import Backend, TabChanges
 from sheetsync.config import Config
 from sheetsync.digest.deliver import Digest, pending_deliveries, send_digests
@@ -89,7 +91,7 @@ def load_job(path: Path) -> Job:
             'the links to duplicate people. Use steps = ["intake", "dedupe", …].'
         )
     schedule = str(raw.get("schedule", ""))
-    if len(schedule.split()) != 5:
+    if len(schedule.split()) != 5 or not croniter.is_valid(schedule):
         raise JobError(
             f"Job file {path}: schedule = {schedule!r} is not a crontab expression "
             'of five fields, e.g. "0 7 * * 1" (Mondays at 07:00).'
@@ -153,11 +155,12 @@ def run_job(
     )
     log.info("%s started%s", job.name, " (dry run: nothing written)" if dry_run else "")
     retried = False
+    digests: list[Digest] | None = None
     try:
         for attempt in (1, 2):
             report.attempts = attempt
             try:
-                _run_once(job, backend, config, report, dry_run, on_step, transport)
+                digests = _run_once(job, backend, config, report, dry_run, on_step)
                 break
             except SheetChangedError as err:
                 if attempt == 2:
@@ -179,6 +182,12 @@ def run_job(
         if not dry_run and _loggable(err):
             log_failure(backend, config, report)
         raise
+    if digests is not None and not dry_run:
+        # After the write, outside the retry: a digest tells of the sheet as it now is,
+        # its send log row goes below the run's, and nothing is sent twice.
+        report.deliveries = send_digests(
+            backend, config, digests, now=report.started, transport=transport
+        )
     took = sum(s.seconds for s in report.steps)
     changed = "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
     log.info("%s %s in %.1f s: %s", job.name, report.outcome, took, changed or "no changes")
@@ -192,8 +201,8 @@ def _run_once(
     report: RunReport,
     dry_run: bool,
     on_step: OnStep | None,
-    transport: Transport | None,
-) -> None:
+) -> list[Digest] | None:
+    """One read, the steps, one write; returns the digests a digest step rendered."""
     state = read_state(backend, config)
     frames = {name: table.frame for name, table in state.tables.items()}
     report.steps, report.issues, report.notices, report.tabs = [], [], [], []
@@ -238,16 +247,11 @@ def _run_once(
     if dry_run:
         if digests is not None:
             report.deliveries = pending_deliveries(state.tables["run_log"], digests, report.started)
-        return
+        return digests
     report.finished = max(report.started, local_now(config))
     run_log = state.tables["run_log"]
     changes.append(
         TabChanges(tab=run_log.tab, start_row=run_log.n_rows + 1, append=[log_row(report, run_log)])
     )
     backend.apply(changes)
-    if digests is not None:
-        # After the write: a digest tells of the sheet as it now is, and its send log row
-        # goes below the run's.
-        report.deliveries = send_digests(
-            backend, config, digests, now=report.started, transport=transport
-        )
+    return digests

@@ -74,6 +74,7 @@ class Help:
     on: dt.date | None  # the task's date: its due date, else the day it was proposed
     due: dt.date | None
     hours: float | None  # as recorded on the Tasks tab
+    proposed: dt.date | None = None  # the day sheetsync proposed it (or it was typed in)
 
 
 def helps(tasks: Iterable[dict[str, Any]], kept: dict[str, str], *, dayfirst: bool) -> list[Help]:
@@ -97,6 +98,7 @@ def helps(tasks: Iterable[dict[str, Any]], kept: dict[str, str], *, dayfirst: bo
                         on,
                         due,
                         hours,
+                        proposed.date() if proposed else None,
                     )
                 )
     return found

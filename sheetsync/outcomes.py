@@ -91,11 +91,16 @@ def need_outcomes(
     matched: dict[str, dt.date] = {}
     met: dict[str, dt.date] = {}
     for h in help_list:
-        if h.on is None or h.status not in WORK:
+        if h.status not in WORK:
             continue
-        if h.need_id not in matched or h.on < matched[h.need_id]:
-            matched[h.need_id] = h.on
-        if h.status == "done" and (h.need_id not in met or h.on < met[h.need_id]):
+        # Matched when proposed, not when due: a task due in a fortnight was matched today.
+        if h.proposed is not None and (h.need_id not in matched or h.proposed < matched[h.need_id]):
+            matched[h.need_id] = h.proposed
+        if (
+            h.status == "done"
+            and h.on is not None
+            and (h.need_id not in met or h.on < met[h.need_id])
+        ):
             met[h.need_id] = h.on
     found = []
     for need in needs:

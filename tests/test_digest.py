@@ -457,3 +457,33 @@ def test_every_message_in_the_templates_has_a_spanish_translation():
     missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
     assert missing == []
     assert len(found) > 40
+
+
+def test_the_chart_names_a_volunteer_who_did_not_consent_by_initials_and_zone():
+    from sheetsync.digest.content import _chart_name
+
+    person = {
+        "name": "Ann Bell",
+        "zone": "Westside",
+        "volunteer_consent": "no",
+        "requester_consent": "",
+    }
+    assert _chart_name(person, "P0002") == "A. B. (Westside)"
+    assert _chart_name({**person, "volunteer_consent": "yes"}, "P0002") == "Ann B."
+    assert _chart_name(None, "P0009") == "P0009"
+
+
+def test_a_digest_that_cannot_be_made_never_costs_the_sheet_update(network, monkeypatch):
+    backend, config = network
+    import sheetsync.steps.digest as step
+
+    def broken(*args, **kwargs):
+        raise KeyError("weekly_email")
+
+    monkeypatch.setattr(step, "digests_of", broken)
+    write_cell(backend, config, "tasks", "T0001", "status", "done")
+    report = run_job(find_job("weekly", config), backend, config, now=NOW)
+    assert report.outcome == "ok" and report.deliveries == []
+    assert any("The digests could not be made (KeyError" in n for n in report.notices)
+    needs = read_state(backend, config).tables["needs"].frame
+    assert "met" in needs["status"].tolist()  # the match step's update was written

@@ -22,7 +22,7 @@ from sheetsync.jobs import find_job, run_job
 from sheetsync.run_log import last_runs
 from sheetsync.scheduling.crontab import CRONTAB_ENV
 from sheetsync.scheduling.lock import NetworkLock
-from sheetsync.scheduling.tick import RETRY_AFTER, state_path, tick
+from sheetsync.scheduling.tick import RETRY_AFTER, state_path, tick, tick_network
 from sheetsync.state import read_state
 from tests.conftest import request
 
@@ -149,46 +149,71 @@ def seed_state(config_path, **slots):
     path.write_text(json.dumps({"jobs": jobs}))
 
 
+def tick_at(config_path, when, *, dry_run=False):
+    """tick as cron runs it, at a chosen time; the jobs run at that time too."""
+    from sheetsync.backends import open_backend
+
+    config = Config.from_file(config_path)
+    results = tick_network(config, open_backend(config), when, dry_run=dry_run, run_at=when)
+    return {r.job: r for r in results}
+
+
 def test_the_first_tick_runs_nothing_and_the_next_slot_runs_the_job(runner, network):
-    first = invoke(runner, network, "tick", "--now", "2026-11-20 10:00")
-    assert first.exit_code == 0, first.output
-    assert "weekly     started" in first.stdout
+    first = tick_at(network, dt.datetime(2026, 11, 20, 10, 0))
+    assert {j: r.action for j, r in first.items()} == {"intake": "started", "weekly": "started"}
     assert weekly_runs(network) == []
-    monday = invoke(runner, network, "tick", "--now", "2026-11-23 07:05")
-    assert monday.exit_code == 0, monday.output
-    assert "weekly     ran        slot 2026-11-23 07:00" in monday.stdout
+    monday = tick_at(network, MONDAY_0705)
+    assert monday["weekly"].action == "ran"
+    assert monday["weekly"].slot == dt.datetime(2026, 11, 23, 7, 0)
     assert weekly_runs(network) == ["2026-11-23 07:05"]
-    again = invoke(runner, network, "tick", "--now", "2026-11-23 07:10")
-    assert "weekly     not due" in again.stdout
+    again = tick_at(network, MONDAY_0705 + dt.timedelta(minutes=5))
+    assert again["weekly"].action == "not due"
     assert weekly_runs(network) == ["2026-11-23 07:05"]
 
 
-def test_a_missed_slot_is_caught_up_once_not_once_per_slot(runner, network):
+def test_the_cli_tick_on_the_real_clock_and_its_dry_run(runner, network):
+    first = invoke(runner, network, "tick")
+    assert first.exit_code == 0, first.output
+    assert [line.split()[:2] for line in first.stdout.splitlines()] == [
+        ["intake", "started"],
+        ["weekly", "started"],
+    ]
+    quiet = invoke(runner, network, "--quiet", "tick")
+    assert quiet.exit_code == 0 and quiet.stdout == ""  # cron mails nothing
+    # --now says what would run then, and neither runs nor records it.
+    before = state_path(Config.from_file(network)).read_text()
+    later = dt.datetime.now() + dt.timedelta(days=8)
+    dry = invoke(runner, network, "tick", "--now", f"{later:%Y-%m-%d %H:%M}")
+    assert dry.exit_code == 0, dry.output
+    assert "weekly     would run" in dry.stdout
+    assert state_path(Config.from_file(network)).read_text() == before
+    assert weekly_runs(network) == []
+
+
+def test_a_missed_slot_is_caught_up_once_not_once_per_slot(network):
     seed_state(network, weekly="2026-11-02T07:00:00", intake="2026-11-23T06:15:00")
-    result = invoke(runner, network, "tick", "--now", "2026-11-23 09:00")
-    assert result.exit_code == 0, result.output
+    got = tick_at(network, dt.datetime(2026, 11, 23, 9, 0))
     # 9, 16 and 23 November were missed: one run, for the latest slot.
-    assert "weekly     ran        slot 2026-11-23 07:00 (caught up 2 missed slots)" in (
-        result.stdout
-    )
+    assert (got["weekly"].action, got["weekly"].missed) == ("ran", 2)
+    assert got["weekly"].slot == dt.datetime(2026, 11, 23, 7, 0)
     # intake was due too (08:15), but weekly runs its steps: covered, not run twice.
-    assert "intake     covered" in result.stdout and "by weekly" in result.stdout
+    assert (got["intake"].action, got["intake"].detail) == ("covered", "by weekly")
     assert weekly_runs(network) == ["2026-11-23 09:00"]
     state = json.loads(state_path(Config.from_file(network)).read_text())
     assert state["jobs"]["weekly"]["slot"] == "2026-11-23T07:00:00"
-    later = invoke(runner, network, "tick", "--now", "2026-11-23 09:05")
-    assert "weekly     not due" in later.stdout
+    later = tick_at(network, dt.datetime(2026, 11, 23, 9, 5))
+    assert later["weekly"].action == "not due"
     assert weekly_runs(network) == ["2026-11-23 09:00"]
 
 
-def test_a_job_seen_first_catches_up_from_its_last_run_in_the_run_log(runner, network):
+def test_a_job_seen_first_catches_up_from_its_last_run_in_the_run_log(network):
     config = Config.from_file(network)
     from sheetsync.backends import open_backend
 
     store = open_backend(config)
     run_job(find_job("weekly", config), store, config, now=dt.datetime(2026, 11, 10, 7, 0))
-    result = invoke(runner, network, "tick", "--now", "2026-11-23 07:05")
-    assert "weekly     ran" in result.stdout
+    got = tick_at(network, MONDAY_0705)
+    assert got["weekly"].action == "ran"
     assert weekly_runs(network) == ["2026-11-10 07:00", "2026-11-23 07:05"]
     assert last_runs(store, config)["weekly"]["outcome"] == "ok"
 
@@ -214,18 +239,48 @@ def test_tick_with_the_lock_held_runs_nothing_and_the_job_stays_due(runner, netw
             if ready.exists():
                 break
             subprocess.run(["sleep", "0.05"], check=True)
-        held = invoke(runner, network, "tick", "--now", "2026-11-23 07:20")
-        assert held.exit_code == 0, held.output
-        assert "weekly     skipped" in held.stdout and "run weekly by hand" in held.stdout
+        held = tick_at(network, dt.datetime(2026, 11, 23, 7, 20))
+        assert held["weekly"].action == "skipped"
+        assert "run weekly by hand" in held["weekly"].detail
         assert weekly_runs(network) == []
+        cli_tick = invoke(runner, network, "tick")
+        assert cli_tick.exit_code == 0 and "weekly     skipped" in cli_tick.stdout
         manual = invoke(runner, network, "run", "weekly")
         assert manual.exit_code == 1 and "Another sheetsync run" in manual.output
     finally:
         holder.kill()
         holder.wait()
-    freed = invoke(runner, network, "tick", "--now", "2026-11-23 07:25")
-    assert "weekly     ran        slot 2026-11-23 07:00" in freed.stdout
+    freed = tick_at(network, dt.datetime(2026, 11, 23, 7, 25))
+    assert (freed["weekly"].action, freed["weekly"].slot) == ("ran", dt.datetime(2026, 11, 23, 7))
     assert weekly_runs(network) == ["2026-11-23 07:25"]
+
+
+def test_a_digest_refused_makes_the_run_failed_for_tick_and_the_retry_sends_it(network):
+    import dataclasses
+
+    from sheetsync.backends import open_backend
+
+    config = Config.from_file(network)
+    seed_state(network, weekly="2026-11-16T07:00:00", intake="2026-11-23T07:15:00")
+    outbox = config.email.outbox
+    outbox.parent.mkdir(parents=True, exist_ok=True)
+    outbox.write_text("a file where the outbox folder should be")
+    mailing = dataclasses.replace(
+        config, email=dataclasses.replace(config.email, organizers=("org@example.org",))
+    )
+    store = open_backend(mailing)
+    first = tick_network(mailing, store, MONDAY_0705, run_at=MONDAY_0705)
+    [weekly] = [r for r in first if r.job == "weekly"]
+    assert weekly.action == "failed" and "1 digests were not sent" in weekly.detail
+    assert "outbox folder" in weekly.detail
+    outbox.unlink()
+    retry_at = MONDAY_0705 + RETRY_AFTER
+    second = tick_network(mailing, store, retry_at, run_at=retry_at)
+    assert [r.action for r in second if r.job == "weekly"] == ["ran"]
+    log = read_state(store, mailing).tables["run_log"].frame
+    sends = log[log["job"] == "digest"][["outcome", "changes"]].values.tolist()
+    assert sends == [["failed", "org@example.org"], ["sent", "org@example.org"]]
+    assert len(list(outbox.glob("*.eml"))) == 1
 
 
 def test_a_failed_run_is_retried_after_half_an_hour_at_most_three_times(network):
@@ -301,3 +356,23 @@ def test_a_failed_run_is_logged_as_an_error_even_when_quiet(runner, network, tmp
     assert result.exit_code == 1
     assert "weekly failed: " in result.stderr
     assert "weekly failed: " in log_file.read_text()
+
+
+def test_a_broken_sheetsync_block_in_the_crontab_is_not_guessed_at(runner, network, crontab):
+    assert invoke(runner, network, "schedule", "--install").exit_code == 0
+    lines = crontab.read_text().splitlines()
+    crontab.write_text("\n".join([*lines[:-1], "0 3 * * * /usr/local/bin/mine"]) + "\n")
+    result = invoke(runner, network, "schedule", "--install")
+    assert result.exit_code == 1
+    assert "block for this network is broken" in result.output and "crontab -e" in result.output
+    assert crontab.read_text().splitlines()[-1] == "0 3 * * * /usr/local/bin/mine"
+
+
+def test_a_schedule_cron_cannot_follow_is_refused_when_the_job_is_read(tmp_path):
+    from sheetsync.errors import JobError
+    from sheetsync.jobs import load_job
+
+    path = tmp_path / "daily.toml"
+    path.write_text('schedule = "60 7 * * 1"\nsteps = ["summary"]\n')
+    with pytest.raises(JobError, match="not a crontab expression"):
+        load_job(path)

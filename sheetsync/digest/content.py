@@ -33,6 +33,7 @@ from sheetsync.tables import records_of
 from sheetsync.workload.figures import MONTH_WEEKS, counts_since
 from sheetsync.workload.groups import work_share
 
+MAX_FAILED_RUNS = 10
 STALE_DAYS = 7  # a need open this long, or a proposal unanswered this long, is stale
 
 
@@ -64,6 +65,7 @@ class OrganizerDigest:
     flagged: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # network-wide flags (Summary notes)
     failed_runs: list[dict[str, str]] = field(default_factory=list)
+    more_failed_runs: int = 0  # older failures not listed (see the Run log tab)
     chart: list[WeekCount] = field(default_factory=list)  # needs opened and met, 8 weeks
     spread: list[tuple[str, int]] = field(default_factory=list)  # tasks per volunteer, 4 weeks
     month: PeriodFigures | None = None  # this calendar month so far
@@ -183,28 +185,44 @@ def organizer_digest(
     digest.notes = [n for n in summary.loc[flags, "note"] if str(n).strip()]
     for run in records_of(frames["run_log"]):
         started = parse_datetime(run["started"])
-        if run["outcome"] == "failed" and started and started >= since:
+        if run["outcome"] == "failed" and started and since <= started <= now:
             digest.failed_runs.append(
                 {"job": run["job"], "started": run["started"], "message": run["message"]}
             )
+    if len(digest.failed_runs) > MAX_FAILED_RUNS:  # the newest, and how many more
+        digest.more_failed_runs = len(digest.failed_runs) - MAX_FAILED_RUNS
+        digest.failed_runs = digest.failed_runs[-MAX_FAILED_RUNS:]
     outcomes, worked, figures = figures_for(
         frames, now.date(), dayfirst=dayfirst, hours_per_task=hours_per_task
     )
     digest.chart = weekly_series(outcomes, now.date())
-    digest.spread = _spread(worked, names, now.date())
+    digest.spread = _spread(worked, records_of(frames["people"]), now.date())
     digest.month = figures[1]
     digest.goals = goal_progress(goals, figures)
     return digest
 
 
-def _spread(worked: list[Help], names: dict[str, str], today: dt.date) -> list[tuple[str, int]]:
-    """Tasks per volunteer over the last four weeks, busiest first, as "Ming W."."""
+def _spread(
+    worked: list[Help], people: list[dict[str, Any]], today: dt.date
+) -> list[tuple[str, int]]:
+    """Tasks per volunteer over the last four weeks, busiest first, as "Ming W.", or by
+    initials and zone for someone who did not consent to share their name."""
     counts: dict[str, int] = {}
     for h in worked:
         if counts_since(h, today, 7 * MONTH_WEEKS):
             counts[h.person_id] = counts.get(h.person_id, 0) + 1
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return [(_short(names.get(pid, pid)), n) for pid, n in ranked]
+    by_id = {p["person_id"]: p for p in people}
+    return [(_chart_name(by_id.get(pid), pid), n) for pid, n in ranked]
+
+
+def _chart_name(person: dict[str, Any] | None, person_id: str) -> str:
+    if person is None:
+        return person_id
+    consented = person["volunteer_consent"] == "yes" and person["requester_consent"] != "no"
+    if consented:
+        return _short(person["name"])
+    return shown_name(person["name"], "no", person["zone"])
 
 
 def _short(name: str) -> str:
@@ -222,11 +240,15 @@ def volunteer_digests(
     people = records_of(frames["people"])
     kept = kept_ids(people)
     by_id = {p["person_id"]: p for p in people}
+    opted = {p["person_id"] for p in people if _opted_in(p) and p["email"]}
+    if not opted:  # nobody asked: nothing to build (a large network's tasks are many)
+        return []
     needs = {n["need_id"]: n for n in records_of(frames["needs"])}
     tasks_of: dict[str, list[TaskLine]] = {}
     for task in records_of(frames["tasks"]):
         status = task_status(task["status"])
-        if status not in ("proposed", "accepted"):
+        helpers = {kept.get(h, h) for h in (task["volunteer_id"], task["co_volunteer_id"]) if h}
+        if status not in ("proposed", "accepted") or not helpers & opted:
             continue
         need = needs.get(task["need_id"])
         if need is None:

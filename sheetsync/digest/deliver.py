@@ -88,7 +88,7 @@ def digests_of(frames: dict[str, pd.DataFrame], config: Config, now: dt.datetime
 def _organizers(frames: dict[str, pd.DataFrame], config: Config, now: dt.datetime) -> Rendered:
     """The organizers' digest with its chart. Failed runs are those since the last
     organizers' digest went out (or the last 7 days, before the first)."""
-    since = last_sent(frames["run_log"], "organizers") or now - dt.timedelta(days=7)
+    since = last_sent(frames["run_log"], "organizers", now) or now - dt.timedelta(days=7)
     data = organizer_digest(
         frames,
         config.network_name,
@@ -102,14 +102,15 @@ def _organizers(frames: dict[str, pd.DataFrame], config: Config, now: dt.datetim
     return render("organizers", data, config.email.organizers_language, chart=chart)
 
 
-def last_sent(run_log: pd.DataFrame, audience: str) -> dt.datetime | None:
-    """When a digest for an audience was last handed over, from the send log."""
+def last_sent(run_log: pd.DataFrame, audience: str, now: dt.datetime) -> dt.datetime | None:
+    """When a digest for an audience was last handed over before `now`, from the send log."""
     sent = run_log[
         (run_log["job"] == "digest")
         & (run_log["outcome"] == "sent")
         & run_log["steps"].str.startswith(f"{audience} ")
     ]
-    when = pd.to_datetime(sent["started"], errors="coerce", format="ISO8601").max()
+    started = pd.to_datetime(sent["started"], errors="coerce", format="ISO8601")
+    when = started[started <= pd.Timestamp(now)].max()
     return None if pd.isna(when) else when.to_pydatetime()
 
 

@@ -77,6 +77,16 @@ class Outbox:
         self.folder = folder
 
     def send(self, message: EmailMessage) -> str:
+        try:
+            return self._write(message)
+        except OSError as err:
+            raise DeliveryError(
+                f"The digest could not be written to the outbox folder {self.folder}: {err}. "
+                "Check that the folder ([email] outbox in sheetsync.toml) can be written; "
+                "it will be tried again on the next run."
+            ) from err
+
+    def _write(self, message: EmailMessage) -> str:
         self.folder.mkdir(parents=True, exist_ok=True)
         to = re.sub(r"[^A-Za-z0-9@._-]+", "_", str(message["To"]))[:80]
         stem = f"{_safe(str(message['Subject']))}--{to}"
@@ -128,6 +138,11 @@ class Smtp:
         except (smtplib.SMTPException, OSError) as err:
             raise DeliveryError(
                 f"The mail server {s.host}:{s.port} did not take the digest for "
-                f"{message['To']}: {err}. It will be tried again on the next run."
+                f"{_address(message)}: {err}. It will be tried again on the next run."
             ) from err
         return f"smtp://{s.host}:{s.port}"
+
+
+def _address(message: EmailMessage) -> str:
+    """The recipient's address without their name (messages end up in logs)."""
+    return ", ".join(a.addr_spec for a in message["To"].addresses)

@@ -60,12 +60,19 @@ def merged(current: str, block: list[str]) -> str:
     """The crontab with this network's block put in (replacing an older one)."""
     begin, end = block[0], block[-1]
     lines = current.splitlines()
-    if begin in lines and end in lines[lines.index(begin) :]:
-        start = lines.index(begin)
-        stop = lines.index(end, start)
-        lines[start : stop + 1] = block
-    else:
+    starts = [i for i, line in enumerate(lines) if line == begin]
+    stops = [i for i, line in enumerate(lines) if line == end]
+    if not starts and not stops:
         lines += block
+    elif len(starts) == 1 and len(stops) == 1 and starts[0] < stops[0]:
+        lines[starts[0] : stops[0] + 1] = block
+    else:
+        raise ScheduleError(
+            f"Your crontab's sheetsync block for this network is broken: it should have "
+            f"one line {begin!r} and, below it, one line {end!r}, but has {len(starts)} "
+            f"and {len(stops)}. Fix it with `crontab -e` (or delete the block's lines), "
+            "then run `sheetsync schedule --install` again."
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -86,7 +93,11 @@ def read_crontab() -> str:
     if done.returncode != 0:
         if "no crontab" in done.stderr.casefold():
             return ""
-        raise ScheduleError(f"`crontab -l` failed: {done.stderr.strip()}")
+        raise ScheduleError(
+            f"`crontab -l` failed: {done.stderr.strip()}. Check that you may use cron "
+            "(/etc/cron.allow, /etc/cron.deny), or copy the lines `sheetsync schedule` "
+            "prints into your scheduler."
+        )
     return done.stdout
 
 

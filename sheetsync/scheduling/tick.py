@@ -23,9 +23,13 @@ from typing import Any
 
 from croniter import croniter
 
+from sheetsync.backends.base import Backend
 from sheetsync.config import Config
+from sheetsync.digest.mail import DeliveryError
 from sheetsync.errors import LockHeldError, ScheduleError, SheetsyncError
-from sheetsync.jobs import Job
+from sheetsync.jobs import Job, jobs_folder, list_jobs, run_job
+from sheetsync.members import parse_datetime
+from sheetsync.run_log import last_runs
 from sheetsync.scheduling.lock import NetworkLock, state_dir
 
 log = logging.getLogger(__name__)
@@ -50,7 +54,8 @@ class Record:
 class TickResult:
     job: str
     slot: dt.datetime
-    action: str  # ran, failed, not due, started (first seen), skipped (lock held), covered
+    action: str  # ran, failed, not due, started (first seen), skipped (lock held), covered,
+    # or "would run" (dry run)
     missed: int = 0  # slots missed before this one (caught up by one run)
     detail: str = ""
 
@@ -122,15 +127,18 @@ def tick(
     now: dt.datetime,
     run: RunJob,
     last_runs: LastRuns,
+    *,
+    dry_run: bool = False,
 ) -> list[TickResult]:
     """Run the due jobs under the network's lock; say what was done for each job.
 
     `now` is the network's wall-clock time (naive). When the lock is held, nothing runs
-    and every due job stays due for the next tick.
+    and every due job stays due for the next tick. A dry run says what would run at
+    `now`, runs nothing and records nothing.
     """
     try:
         with NetworkLock(config, "tick"):
-            return _tick(state_path(config), jobs, now, run, last_runs)
+            return _tick(state_path(config), jobs, now, run, last_runs, dry_run)
     except LockHeldError as err:
         log.info("tick: %s", err)
         return [
@@ -140,7 +148,12 @@ def tick(
 
 
 def _tick(
-    path: Path, jobs: list[Job], now: dt.datetime, run: RunJob, last_runs: LastRuns
+    path: Path,
+    jobs: list[Job],
+    now: dt.datetime,
+    run: RunJob,
+    last_runs: LastRuns,
+    dry_run: bool,
 ) -> list[TickResult]:
     records = load_records(path)
     results: list[TickResult] = []
@@ -177,18 +190,58 @@ def _tick(
             records[job.name] = Record(slot, "ok", 1, now)
             results.append(TickResult(job.name, slot, "covered", detail=f"by {wider[0].name}"))
             continue
+        if dry_run:
+            results.append(TickResult(job.name, slot, "would run", missed))
+            continue
         if missed:
             log.info("tick: %s missed %d slots; catching up with one run", job.name, missed)
         previous = records.get(job.name)
         attempts = previous.attempts + 1 if previous and previous.slot == slot else 1
         try:
             outcome = run(job)
-        except SheetsyncError as err:
+        except Exception as err:  # any failure is recorded, so retries stay bounded
+            if not isinstance(err, SheetsyncError):
+                log.exception("tick: %s failed unexpectedly", job.name)
             records[job.name] = Record(slot, "failed", attempts, now)
             results.append(TickResult(job.name, slot, "failed", missed, str(err)))
         else:
             records[job.name] = Record(slot, outcome, attempts, now)
             results.append(TickResult(job.name, slot, "ran", missed))
         save_records(path, records)  # after each run: a crash later never reruns it
-    save_records(path, records)
+    if not dry_run:
+        save_records(path, records)
     return results
+
+
+def tick_network(
+    config: Config,
+    backend: Backend,
+    now: dt.datetime,
+    *,
+    dry_run: bool = False,
+    run_at: dt.datetime | None = None,
+) -> list[TickResult]:
+    """tick for a network's jobs/ and spreadsheet. Each job runs on the real clock (its own
+    run_id), or at `run_at`. A run whose digests were not all sent counts as failed, so
+    the retry sends them."""
+
+    def run_one(job: Job) -> str:
+        report = run_job(job, backend, config, now=run_at)
+        failed = [d for d in report.deliveries if d.outcome == "failed"]
+        if failed:
+            raise DeliveryError(
+                f"The sheet was updated, but {len(failed)} digests were not sent "
+                f"({failed[0].detail})"
+            )
+        return report.outcome
+
+    def last_started() -> dict[str, dt.datetime]:
+        found = {}
+        for name, row in last_runs(backend, config).items():
+            when = parse_datetime(row["started"])
+            if when is not None:
+                found[name] = when
+        return found
+
+    jobs = list_jobs(jobs_folder(config))
+    return tick(config, jobs, now, run_one, last_started, dry_run=dry_run)

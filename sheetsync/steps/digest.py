@@ -7,12 +7,27 @@ Finding: "digests", the rendered Digest list.
 
 from __future__ import annotations
 
+import logging
+
 from sheetsync.digest.deliver import digests_of
 from sheetsync.steps import StepContext, StepResult
 
+log = logging.getLogger(__name__)
+
 
 def run(ctx: StepContext) -> StepResult:
-    digests = digests_of(ctx.frames, ctx.config, ctx.now)
+    try:
+        digests = digests_of(ctx.frames, ctx.config, ctx.now)
+    except Exception as err:  # a digest must never cost the week's update of the sheet
+        log.exception("the digests could not be rendered")
+        return StepResult(
+            counts={"digests": 0},
+            notices=[
+                f"The digests could not be made ({type(err).__name__}: {err}), so none "
+                "was sent; the spreadsheet was updated as usual. Please report this with "
+                "the log; `sheetsync digest` sends them once it is fixed."
+            ],
+        )
     counts = {
         audience: sum(d.audience == audience for d in digests)
         for audience in ("organizers", "volunteer", "public")
