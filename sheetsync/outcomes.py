@@ -173,9 +173,12 @@ def weekly_series(outcomes: list[NeedOutcome], today: dt.date, weeks: int = 8) -
     return series
 
 
+Outcomes = tuple[list[NeedOutcome], list[Help], list[PeriodFigures]]
+
+
 def figures_for(
     frames: dict[str, Any], today: dt.date, *, dayfirst: bool, hours_per_task: float
-) -> tuple[list[NeedOutcome], list[Help], list[PeriodFigures]]:
+) -> Outcomes:
     """The outcomes, the helps and the figures of each period, from the frames."""
     people = records_of(frames["people"])
     help_list = helps(records_of(frames["tasks"]), kept_ids(people), dayfirst=dayfirst)

@@ -487,3 +487,25 @@ def test_a_digest_that_cannot_be_made_never_costs_the_sheet_update(network, monk
     assert any("The digests could not be made (KeyError" in n for n in report.notices)
     needs = read_state(backend, config).tables["needs"].frame
     assert "met" in needs["status"].tolist()  # the match step's update was written
+
+
+def test_long_lists_show_the_most_urgent_lines_and_how_many_more(network):
+    backend, config = network
+    from sheetsync.digest.content import MAX_LINES, organizer_digest
+
+    state = read_state(backend, config)
+    frames = {n: t.frame for n, t in state.tables.items()}
+    needs = frames["needs"]
+    copies = needs.loc[needs.index.repeat(40)].reset_index(drop=True)
+    copies["need_id"] = [f"N{i:04d}" for i in range(len(copies))]
+    copies["status"] = "open"
+    copies.loc[0, "urgency"] = "Today"
+    frames["needs"] = copies
+    digest = organizer_digest(frames, "Net", NOW, since=NOW - dt.timedelta(days=7))
+    assert digest.counts["waiting"] == 80 and len(digest.waiting) == MAX_LINES
+    assert digest.waiting[0].need_id == "N0000"  # the most urgent stays in the list
+    from sheetsync.digest.render import Image
+
+    text = render("organizers", digest, chart=Image("c", "c.png", b"")).text
+    assert "Needs waiting for a volunteer: 80" in text
+    assert "… and 30 more on the Needs tab." in text

@@ -23,6 +23,7 @@ from sheetsync.members import Help, helps, kept_ids, parse_datetime
 from sheetsync.normalize import one_line
 from sheetsync.outcomes import (
     GoalProgress,
+    Outcomes,
     PeriodFigures,
     WeekCount,
     figures_for,
@@ -34,6 +35,7 @@ from sheetsync.workload.figures import MONTH_WEEKS, counts_since
 from sheetsync.workload.groups import work_share
 
 MAX_FAILED_RUNS = 10
+MAX_LINES = 50  # a list longer than this shows its first lines and "and N more"
 STALE_DAYS = 7  # a need open this long, or a proposal unanswered this long, is stale
 
 
@@ -65,15 +67,17 @@ class OrganizerDigest:
     flagged: list[dict[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # network-wide flags (Summary notes)
     failed_runs: list[dict[str, str]] = field(default_factory=list)
+    # Each list's full length; the lists keep their first MAX_LINES (most urgent, oldest).
+    counts: dict[str, int] = field(default_factory=dict)
     more_failed_runs: int = 0  # older failures not listed (see the Run log tab)
     chart: list[WeekCount] = field(default_factory=list)  # needs opened and met, 8 weeks
     spread: list[tuple[str, int]] = field(default_factory=list)  # tasks per volunteer, 4 weeks
     month: PeriodFigures | None = None  # this calendar month so far
     goals: list[GoalProgress] = field(default_factory=list)
 
-    @property
-    def stale(self) -> int:
-        return sum(n.days_open >= STALE_DAYS for n in self.waiting)
+    def more(self, name: str) -> int:
+        """How many lines of a list the digest leaves out (they are in the tabs)."""
+        return self.counts.get(name, 0) - len(getattr(self, name))
 
 
 @dataclass
@@ -138,6 +142,7 @@ def organizer_digest(
     dayfirst: bool = False,
     hours_per_task: float = 2.0,
     goals: tuple[Goal, ...] = (),
+    computed: Outcomes | None = None,
 ) -> OrganizerDigest:
     """`since`: failed runs from then on are listed (the last organizers' digest)."""
     needs = records_of(frames["needs"])
@@ -167,6 +172,7 @@ def organizer_digest(
                     "who": shown_name(need.get("name", ""), need.get("consent", ""), task["zone"]),
                 }
             )
+    digest.proposals.sort(key=lambda t: -t["days"])  # the longest-waiting first
     digest.to_review = int((frames["duplicates"]["status"] == "to review").sum())
     for error in records_of(frames["errors"]):
         if error["status"] == "open" and not error["fixed"].strip():
@@ -189,10 +195,16 @@ def organizer_digest(
             digest.failed_runs.append(
                 {"job": run["job"], "started": run["started"], "message": run["message"]}
             )
+    digest.counts = {
+        name: len(getattr(digest, name)) for name in ("new_needs", "waiting", "proposals", "errors")
+    }
+    digest.counts["stale"] = sum(n.days_open >= STALE_DAYS for n in digest.waiting)
+    for name in ("new_needs", "waiting", "proposals", "errors"):
+        setattr(digest, name, getattr(digest, name)[:MAX_LINES])
     if len(digest.failed_runs) > MAX_FAILED_RUNS:  # the newest, and how many more
         digest.more_failed_runs = len(digest.failed_runs) - MAX_FAILED_RUNS
         digest.failed_runs = digest.failed_runs[-MAX_FAILED_RUNS:]
-    outcomes, worked, figures = figures_for(
+    outcomes, worked, figures = computed or figures_for(
         frames, now.date(), dayfirst=dayfirst, hours_per_task=hours_per_task
     )
     digest.chart = weekly_series(outcomes, now.date())
@@ -301,6 +313,7 @@ def public_summary(
     dayfirst: bool = False,
     hours_per_task: float = 2.0,
     goals: tuple[Goal, ...] = (),
+    computed: Outcomes | None = None,
 ) -> PublicSummary:
     """Counts only. A need is met this week when a task on it was done in the last 7 days
     (by its due date, else the day it was proposed, as on the Load tab)."""
@@ -314,7 +327,7 @@ def public_summary(
     opened = pd.to_datetime(needs["opened"], errors="coerce", format="ISO8601")
     real = needs["status"].isin(["open", "matched", "met"])
     met = needs["status"] == "met"
-    _, _, figures = figures_for(
+    _, _, figures = computed or figures_for(
         frames, now.date(), dayfirst=dayfirst, hours_per_task=hours_per_task
     )
     return PublicSummary(

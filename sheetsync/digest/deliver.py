@@ -35,6 +35,7 @@ from sheetsync.digest.mail import (
 )
 from sheetsync.digest.render import Image, Rendered, language_for, render
 from sheetsync.normalize import dayfirst_locale, format_datetime
+from sheetsync.outcomes import Outcomes, figures_for
 from sheetsync.report import Delivery
 from sheetsync.run_log import log_cells
 from sheetsync.schema import load_schemas
@@ -63,29 +64,41 @@ def digests_of(frames: dict[str, pd.DataFrame], config: Config, now: dt.datetime
     """Every digest of the period, rendered in its recipient's language (no I/O)."""
     network = config.network_name
     dayfirst = dayfirst_locale(config.locale)
+    computed = None
+    if config.email.organizers or config.email.public:  # shared by both: computed once
+        computed = figures_for(
+            frames, now.date(), dayfirst=dayfirst, hours_per_task=config.matching.hours_per_task
+        )
     digests = []
     if config.email.organizers:
-        rendered = _organizers(frames, config, now)
+        rendered = _organizers(frames, config, now, computed)
         digests += [Digest("organizers", to, "", rendered) for to in config.email.organizers]
     people = {p["person_id"]: p for p in records_of(frames["people"])}
     for volunteer in volunteer_digests(frames, network, now):
         person = people[volunteer.person_id]
         rendered = render("volunteer", volunteer, language_for(person["languages"]))
         digests.append(Digest("volunteer", person["email"], person["name"], rendered))
-    summary = public_summary(
-        frames,
-        network,
-        now,
-        dayfirst=dayfirst,
-        hours_per_task=config.matching.hours_per_task,
-        goals=config.goals,
-    )
-    for address in config.email.public:
-        digests.append(Digest("public", address, "", render("public", summary)))
+    if config.email.public:
+        summary = public_summary(
+            frames,
+            network,
+            now,
+            dayfirst=dayfirst,
+            hours_per_task=config.matching.hours_per_task,
+            goals=config.goals,
+            computed=computed,
+        )
+        rendered = render("public", summary)
+        digests += [Digest("public", to, "", rendered) for to in config.email.public]
     return digests
 
 
-def _organizers(frames: dict[str, pd.DataFrame], config: Config, now: dt.datetime) -> Rendered:
+def _organizers(
+    frames: dict[str, pd.DataFrame],
+    config: Config,
+    now: dt.datetime,
+    computed: Outcomes | None = None,
+) -> Rendered:
     """The organizers' digest with its chart. Failed runs are those since the last
     organizers' digest went out (or the last 7 days, before the first)."""
     since = last_sent(frames["run_log"], "organizers", now) or now - dt.timedelta(days=7)
@@ -97,6 +110,7 @@ def _organizers(frames: dict[str, pd.DataFrame], config: Config, now: dt.datetim
         dayfirst=dayfirst_locale(config.locale),
         hours_per_task=config.matching.hours_per_task,
         goals=config.goals,
+        computed=computed,
     )
     chart = Image(CHART_CID, f"chart-{data.period}.png", chart_png(data.chart, data.spread))
     return render("organizers", data, config.email.organizers_language, chart=chart)
