@@ -288,6 +288,18 @@ class Config:
             schedule=_schedule(data, where, base),
         )
 
+    @property
+    def state_dir(self) -> Path:
+        """sheetsync's own files for this network (the run lock, tick's records, the send
+        journal): [schedule] state_dir, else .sheetsync/ beside sheetsync.toml."""
+        if self.schedule.state_dir is not None:
+            return self.schedule.state_dir
+        if self.path is not None:
+            return self.path.parent / ".sheetsync"
+        if self.workbook is not None:  # a config built in code, without a file
+            return self.workbook.parent / ".sheetsync"
+        return Path.cwd() / ".sheetsync"
+
     def form_tab(self, form: str) -> str:
         """The tab holding a form's responses."""
         return self.forms[form].tab

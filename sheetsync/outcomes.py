@@ -159,18 +159,20 @@ def period_figures(
 
 def weekly_series(outcomes: list[NeedOutcome], today: dt.date, weeks: int = 8) -> list[WeekCount]:
     """Needs opened and met in each of the last `weeks` 7-day weeks, oldest first."""
-    series = []
-    for back in range(weeks - 1, -1, -1):
-        end = today - dt.timedelta(days=7 * back)
-        week = Period("w", f"{end - dt.timedelta(days=6):%d %b}", end - dt.timedelta(days=6), end)
-        series.append(
-            WeekCount(
-                week.label,
-                sum(week.holds(o.opened) for o in outcomes),
-                sum(week.holds(o.met) for o in outcomes),
-            )
-        )
-    return series
+    opened, met = [0] * weeks, [0] * weeks  # index 0: the week ending today
+
+    def count(day: dt.date | None, into: list[int]) -> None:
+        back = (today - day).days // 7 if day is not None and day <= today else weeks
+        if back < weeks:
+            into[back] += 1
+
+    for o in outcomes:
+        count(o.opened, opened)
+        count(o.met, met)
+    return [
+        WeekCount(f"{today - dt.timedelta(days=7 * back + 6):%d %b}", opened[back], met[back])
+        for back in range(weeks - 1, -1, -1)
+    ]
 
 
 Outcomes = tuple[list[NeedOutcome], list[Help], list[PeriodFigures]]
@@ -205,17 +207,16 @@ class GoalProgress:
 
     @property
     def sentence(self) -> str:
-        done = _number(self.achieved)
+        done = format_number(self.achieved)
         what = GOAL_MEASURES[self.goal.measure]
-        text = (
-            f"{done} of {_number(self.goal.target)} {what} ({self.percent}%) in {self.period.label}"
-        )
+        target = format_number(self.goal.target)
+        text = f"{done} of {target} {what} ({self.percent}%) in {self.period.label}"
         if self.goal.per == "month":
             days = (self.period.end - self.period.start).days + 1
             length = _month_days(self.period.start)
             if days < length and self.achieved < self.goal.target:
                 pace = self.achieved * length / days
-                text += f"; at this pace, {_number(round(pace))} by the end of the month"
+                text += f"; at this pace, {format_number(round(pace))} by the end of the month"
         return text + "."
 
 
@@ -237,5 +238,6 @@ def _month_days(first: dt.date) -> int:
     return (following - first).days
 
 
-def _number(value: float) -> str:
+def format_number(value: float) -> str:
+    """A figure as the Summary writes it: 3, or 2.5."""
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

@@ -509,3 +509,41 @@ def test_long_lists_show_the_most_urgent_lines_and_how_many_more(network):
     text = render("organizers", digest, chart=Image("c", "c.png", b"")).text
     assert "Needs waiting for a volunteer: 80" in text
     assert "… and 30 more on the Needs tab." in text
+
+
+class _Crashing:
+    """Hands over the first email, then the process dies (as a power cut would)."""
+
+    def __init__(self, outbox):
+        self.outbox, self.sent = outbox, 0
+
+    def send(self, message):
+        if self.sent:
+            raise SystemExit("power cut")
+        self.sent += 1
+        return self.outbox.send(message)
+
+
+def test_a_crash_half_way_never_sends_twice_and_the_log_is_written_once_per_run(
+    network, monkeypatch
+):
+    backend, config = network
+    outbox = Outbox(config.email.outbox)
+    with pytest.raises(SystemExit):
+        send_digests(backend, config, now=NOW, transport=_Crashing(outbox))
+    log = read_state(backend, config).tables["run_log"].frame
+    assert (log["job"] == "digest").sum() == 0  # the crash came before the one write
+    journal = config.state_dir / "sent.jsonl"
+    assert len(journal.read_text().splitlines()) == 1
+    writes = []
+    apply = backend.apply
+    monkeypatch.setattr(backend, "apply", lambda changes: writes.append(changes) or apply(changes))
+    again = send_digests(backend, config, now=NOW, transport=outbox)
+    assert sorted(d.outcome for d in again) == ["already sent", "sent", "sent"]
+    assert len(writes) == 1  # the journal's row and the two new ones, in one write
+    log = read_state(backend, config).tables["run_log"].frame
+    sends = log[log["job"] == "digest"]
+    assert sorted(sends["outcome"]) == ["sent", "sent", "sent"]
+    assert len(set(sends["changes"])) == 3
+    assert not journal.exists()
+    assert len(list(config.email.outbox.glob("*.eml"))) == 3

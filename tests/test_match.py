@@ -334,3 +334,31 @@ def test_a_need_met_between_weekly_runs_is_met_for_the_hourly_run(network, add_r
     assert [(n["status"], n["duplicate_of"]) for n in needs] == [("met", ""), ("open", "")]
     weekly(backend, config, now=NOW + dt.timedelta(days=7))
     assert records(backend, config, "needs")[1]["status"] == "matched"
+
+
+def test_a_task_accepted_for_weeks_ahead_leaves_this_weeks_room(backend, config, add_responses):
+    """Room this week is counted as the Load tab counts it: a task due in three weeks is
+    not this week's, one due in three days is."""
+    add_responses("requests", request())
+    add_responses(
+        "offers", volunteer_offer("Sam Lee", "201-555-0170", "sam@example.net", weekly_capacity="1")
+    )
+    weekly(backend, config)
+    [task] = records(backend, config, "tasks")
+    set_task_status(backend, config, task["task_id"], "accepted")
+    write_cell(backend, config, "tasks", task["task_id"], "due", "2026-12-14")
+    add_responses(
+        "requests", request(name="Ann Bell", phone="201 555 0101", email="ann@example.org")
+    )
+    weekly(backend, config)
+    tasks = records(backend, config, "tasks")
+    # Sam had room this week for Ann's need; the Load tab agrees that the task three weeks
+    # ahead is not this week's (the new proposal counts there once accepted).
+    assert [t["volunteer_id"] for t in tasks] == [task["volunteer_id"]] * 2
+    [sam] = records(backend, config, "load")
+    assert sam["tasks_this_week"] == "0"
+    # Due in three days instead: it is this week's, and Sam's one slot is taken.
+    set_task_status(backend, config, tasks[1]["task_id"], "declined")
+    write_cell(backend, config, "tasks", task["task_id"], "due", "2026-11-26")
+    report = weekly(backend, config)
+    assert report.step("match").counts["proposed"] == 0

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +20,10 @@ from sheetsync.config import Goal
 from sheetsync.digest.privacy import may_share_contact, shown_name
 from sheetsync.matching.eligibility import URGENCY_RANK
 from sheetsync.matching.statuses import task_status
-from sheetsync.members import Help, helps, kept_ids, parse_datetime
-from sheetsync.normalize import one_line
+from sheetsync.members import Help, kept_ids, parse_datetime
+from sheetsync.normalize import fold, one_line
 from sheetsync.outcomes import (
+    REAL,
     GoalProgress,
     Outcomes,
     PeriodFigures,
@@ -30,8 +32,8 @@ from sheetsync.outcomes import (
     goal_progress,
     weekly_series,
 )
+from sheetsync.steps.summary import FLAG_METRICS
 from sheetsync.tables import records_of
-from sheetsync.workload.figures import MONTH_WEEKS, counts_since
 from sheetsync.workload.groups import work_share
 
 MAX_FAILED_RUNS = 10
@@ -101,6 +103,9 @@ class VolunteerDigest:
     person_id: str
     first_name: str
     tasks: list[TaskLine]
+    name: str = ""  # for the To header
+    email: str = ""
+    languages: str = ""  # theirs, for the digest's language
 
 
 @dataclass
@@ -148,31 +153,39 @@ def organizer_digest(
     needs = records_of(frames["needs"])
     week_ago = now - dt.timedelta(days=7)
     digest = OrganizerDigest(network, period_of(now))
+    new, waiting = [], []
     for need in needs:
         opened = parse_datetime(need["opened"])
-        if need["status"] in ("open", "matched", "met") and opened and opened >= week_ago:
-            digest.new_needs.append(_need_line(need, now))
+        if need["status"] in REAL and opened and opened >= week_ago:
+            new.append(need)
         if need["status"] == "open":
-            digest.waiting.append(_need_line(need, now))
-    digest.waiting.sort(
-        key=lambda n: (-URGENCY_RANK.get(n.urgency.strip().casefold(), 0), -n.days_open)
-    )
+            waiting.append(need)
+    # Most urgent first, then the longest waiting; lines only for what the digest shows.
+    waiting.sort(key=lambda n: (-URGENCY_RANK.get(fold(n["urgency"]), 0), n["opened"] or "9999"))
+    digest.new_needs = [_need_line(n, now) for n in new[:MAX_LINES]]
+    digest.waiting = [_need_line(n, now) for n in waiting[:MAX_LINES]]
     names = {p["person_id"]: p["name"] for p in records_of(frames["people"])}
     by_need = {n["need_id"]: n for n in needs}
-    for task in records_of(frames["tasks"]):
-        if task_status(task["status"]) == "proposed":
-            need = by_need.get(task["need_id"], {})
-            digest.proposals.append(
-                {
-                    "task_id": task["task_id"],
-                    "volunteer": one_line(names.get(task["volunteer_id"], task["volunteer_id"])),
-                    "category": task["category"],
-                    "zone": task["zone"],
-                    "days": _days(now, task["proposed"]),
-                    "who": shown_name(need.get("name", ""), need.get("consent", ""), task["zone"]),
-                }
-            )
-    digest.proposals.sort(key=lambda t: -t["days"])  # the longest-waiting first
+    proposed = [t for t in records_of(frames["tasks"]) if task_status(t["status"]) == "proposed"]
+    proposed.sort(key=lambda t: t["proposed"] or "9999")  # the longest waiting first
+    for task in proposed[:MAX_LINES]:
+        need = by_need.get(task["need_id"], {})
+        digest.proposals.append(
+            {
+                "task_id": task["task_id"],
+                "volunteer": one_line(names.get(task["volunteer_id"], task["volunteer_id"])),
+                "category": task["category"],
+                "zone": task["zone"],
+                "days": _days(now, task["proposed"]),
+                "who": shown_name(need.get("name", ""), need.get("consent", ""), task["zone"]),
+            }
+        )
+    digest.counts = {
+        "new_needs": len(new),
+        "waiting": len(waiting),
+        "stale": sum(_days(now, n["opened"]) >= STALE_DAYS for n in waiting),
+        "proposals": len(proposed),
+    }
     digest.to_review = int((frames["duplicates"]["status"] == "to review").sum())
     for error in records_of(frames["errors"]):
         if error["status"] == "open" and not error["fixed"].strip():
@@ -187,7 +200,7 @@ def organizer_digest(
                 }
             )
     summary = frames["summary"]
-    flags = ~summary["metric"].str.startswith(("period.", "goal."))  # flags, not figures
+    flags = summary["metric"].str.startswith(FLAG_METRICS)
     digest.notes = [n for n in summary.loc[flags, "note"] if str(n).strip()]
     for run in records_of(frames["run_log"]):
         started = parse_datetime(run["started"])
@@ -195,12 +208,8 @@ def organizer_digest(
             digest.failed_runs.append(
                 {"job": run["job"], "started": run["started"], "message": run["message"]}
             )
-    digest.counts = {
-        name: len(getattr(digest, name)) for name in ("new_needs", "waiting", "proposals", "errors")
-    }
-    digest.counts["stale"] = sum(n.days_open >= STALE_DAYS for n in digest.waiting)
-    for name in ("new_needs", "waiting", "proposals", "errors"):
-        setattr(digest, name, getattr(digest, name)[:MAX_LINES])
+    digest.counts["errors"] = len(digest.errors)
+    digest.errors = digest.errors[:MAX_LINES]
     if len(digest.failed_runs) > MAX_FAILED_RUNS:  # the newest, and how many more
         digest.more_failed_runs = len(digest.failed_runs) - MAX_FAILED_RUNS
         digest.failed_runs = digest.failed_runs[-MAX_FAILED_RUNS:]
@@ -219,12 +228,8 @@ def _spread(
 ) -> list[tuple[str, int]]:
     """Tasks per volunteer over the last four weeks, busiest first, as "Ming W.", or by
     initials and zone for someone who did not consent to share their name."""
-    counts: dict[str, int] = {}
-    for h in worked:
-        if counts_since(h, today, 7 * MONTH_WEEKS):
-            counts[h.person_id] = counts.get(h.person_id, 0) + 1
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     by_id = {p["person_id"]: p for p in people}
+    ranked = work_share(worked, today).ranked  # as the Summary's "two busiest" counts
     return [(_chart_name(by_id.get(pid), pid), n) for pid, n in ranked]
 
 
@@ -249,12 +254,12 @@ def volunteer_digests(
 ) -> list[VolunteerDigest]:
     """One digest per volunteer who opted in (People's weekly_email, an organizer column)
     and has tasks proposed or accepted."""
+    if not frames["people"]["weekly_email"].map(_opted_in).any():
+        return []  # nobody asked: nothing to build (a large network's tasks are many)
     people = records_of(frames["people"])
     kept = kept_ids(people)
     by_id = {p["person_id"]: p for p in people}
-    opted = {p["person_id"] for p in people if _opted_in(p) and p["email"]}
-    if not opted:  # nobody asked: nothing to build (a large network's tasks are many)
-        return []
+    opted = {p["person_id"] for p in people if _opted_in(p["weekly_email"]) and p["email"]}
     needs = {n["need_id"]: n for n in records_of(frames["needs"])}
     tasks_of: dict[str, list[TaskLine]] = {}
     for task in records_of(frames["tasks"]):
@@ -291,18 +296,25 @@ def volunteer_digests(
     digests = []
     for pid, lines in sorted(tasks_of.items()):
         person = by_id.get(pid)
-        if person is None or not _opted_in(person) or not person["email"]:
+        if person is None or pid not in opted:
             continue
         digests.append(
             VolunteerDigest(
-                network, period_of(now), pid, one_line(person["name"]).split(" ")[0], lines
+                network,
+                period_of(now),
+                pid,
+                one_line(person["name"]).split(" ")[0],
+                lines,
+                name=person["name"],
+                email=person["email"],
+                languages=person["languages"],
             )
         )
     return digests
 
 
-def _opted_in(person: dict[str, Any]) -> bool:
-    return person.get("weekly_email", "").strip().casefold() in ("yes", "y", "sí", "si", "x")
+def _opted_in(weekly_email: str) -> bool:
+    return weekly_email.strip().casefold() in ("yes", "y", "sí", "si", "x")
 
 
 def public_summary(
@@ -315,32 +327,22 @@ def public_summary(
     goals: tuple[Goal, ...] = (),
     computed: Outcomes | None = None,
 ) -> PublicSummary:
-    """Counts only. A need is met this week when a task on it was done in the last 7 days
-    (by its due date, else the day it was proposed, as on the Load tab)."""
-    needs = frames["needs"]
-    kept = kept_ids(records_of(frames["people"]))
-    worked = helps(records_of(frames["tasks"]), kept, dayfirst=dayfirst)
-    week_from = now.date() - dt.timedelta(days=6)
-    met_now = {
-        h.need_id for h in worked if h.status == "done" and h.on is not None and h.on >= week_from
-    }
-    opened = pd.to_datetime(needs["opened"], errors="coerce", format="ISO8601")
-    real = needs["status"].isin(["open", "matched", "met"])
-    met = needs["status"] == "met"
-    _, _, figures = computed or figures_for(
+    """Counts only, from the same outcomes as the Summary tab: this week is its last 7
+    days, a need is met on its first task done, and a person is counted once."""
+    outcomes, worked, figures = computed or figures_for(
         frames, now.date(), dayfirst=dayfirst, hours_per_task=hours_per_task
     )
+    met = [o for o in outcomes if o.status == "met"]
+    week = figures[0]
     return PublicSummary(
         network=network,
         period=period_of(now),
-        needs_this_week=int((real & (opened >= now - dt.timedelta(days=7))).sum()),
-        met_this_week=len(met_now - {""}),
-        needs_met_total=int(met.sum()),
-        people_helped=int(needs.loc[met, "person_id"].nunique()),
+        needs_this_week=week.needs_opened,
+        met_this_week=week.needs_met,
+        needs_met_total=len(met),
+        people_helped=len({o.person_id for o in met}),
         volunteers_active=work_share(worked, now.date()).people,
-        met_by_category={
-            str(k): int(v) for k, v in needs.loc[met, "category"].value_counts().items()
-        },
+        met_by_category=dict(Counter(o.category for o in met).most_common()),
         periods=figures,
         goals=goal_progress(goals, figures),
     )

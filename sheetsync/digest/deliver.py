@@ -1,15 +1,20 @@
 """Build, render and deliver every digest of the period, once per recipient.
 
-The send log is the Run log tab: each email handed over (or refused) gets its own row at
-once, job "digest", steps "<audience> <period>", changes "<recipient>", outcome "sent" or
-"failed". A digest with a "sent" row is never sent again for that period, however often
-the command runs or wherever it crashed; a "failed" one is tried again on the next run.
+The send log is the Run log tab: each email handed over (or refused) gets a row, job
+"digest", steps "<audience> <period>", changes "<recipient>", outcome "sent" or "failed".
+Each row goes first, at once, to a journal file beside the config, then to the tab in one
+write. A digest with a "sent" row is never sent again for that period, however often the
+command runs or wherever it crashed; a "failed" one is tried again on the next run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import json
 import logging
+import os
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,12 +65,17 @@ def build_digests(backend: Backend, config: Config, now: dt.datetime) -> list[Di
     return digests_of({n: t.frame for n, t in state.tables.items()}, config, now)
 
 
-def digests_of(frames: dict[str, pd.DataFrame], config: Config, now: dt.datetime) -> list[Digest]:
-    """Every digest of the period, rendered in its recipient's language (no I/O)."""
+def digests_of(
+    frames: dict[str, pd.DataFrame],
+    config: Config,
+    now: dt.datetime,
+    computed: Outcomes | None = None,
+) -> list[Digest]:
+    """Every digest of the period, rendered in its recipient's language (no I/O).
+    `computed`: the period figures, when the summary step has worked them out already."""
     network = config.network_name
     dayfirst = dayfirst_locale(config.locale)
-    computed = None
-    if config.email.organizers or config.email.public:  # shared by both: computed once
+    if computed is None and (config.email.organizers or config.email.public):
         computed = figures_for(
             frames, now.date(), dayfirst=dayfirst, hours_per_task=config.matching.hours_per_task
         )
@@ -73,11 +83,9 @@ def digests_of(frames: dict[str, pd.DataFrame], config: Config, now: dt.datetime
     if config.email.organizers:
         rendered = _organizers(frames, config, now, computed)
         digests += [Digest("organizers", to, "", rendered) for to in config.email.organizers]
-    people = {p["person_id"]: p for p in records_of(frames["people"])}
     for volunteer in volunteer_digests(frames, network, now):
-        person = people[volunteer.person_id]
-        rendered = render("volunteer", volunteer, language_for(person["languages"]))
-        digests.append(Digest("volunteer", person["email"], person["name"], rendered))
+        rendered = render("volunteer", volunteer, language_for(volunteer.languages))
+        digests.append(Digest("volunteer", volunteer.email, volunteer.name, rendered))
     if config.email.public:
         summary = public_summary(
             frames,
@@ -166,9 +174,13 @@ def send_digests(
     now: dt.datetime | None = None,
     transport: Transport | None = None,
 ) -> list[Delivery]:
-    """Send the period's digests that have not gone yet; log each in the Run log tab.
+    """Send the period's digests that have not gone yet; log them in the Run log tab.
 
-    Without `digests`, they are built from the spreadsheet as it is.
+    Without `digests`, they are built from the spreadsheet as it is. Each email handed
+    over (or refused) is written at once to the send journal (.sheetsync/sent.jsonl), and
+    the journal goes to the Run log in one write at the end: one write per run, not per
+    email. Rows a crash or a failed write left in the journal are written on the next run,
+    and count as sent meanwhile.
     """
     now = now or local_now(config)
     if digests is None:
@@ -179,43 +191,93 @@ def send_digests(
     transport = transport or transport_for(config)
     tab = config.tabs["run_log"]
     run_log = read_table(backend.read_tabs([tab])[tab], load_schemas()["run_log"], tab)
-    sent = _sent(run_log)
-    n_rows = run_log.n_rows
+    journal = config.state_dir / JOURNAL
+    logged = {_key(r) for r in records_of(run_log.frame) if r["job"] == "digest"}
+    rows = [v for v in _read_journal(journal) if _key(v) not in logged]  # not in the tab yet
+    sent = _sent(run_log) | {(v["steps"], v["changes"]) for v in rows if v["outcome"] == "sent"}
     deliveries = []
-    for number, digest in enumerate(digests, start=1):
-        what = f"{digest.audience} {period}"
-        if (what, digest.to) in sent:
-            deliveries.append(Delivery(digest.audience, digest.to, period, "already sent"))
-            continue
-        message = build_message(
-            digest.rendered, sender=config.email.sender, to=digest.to, to_name=digest.name
+    with _open_journal(journal) as record:
+        for number, digest in enumerate(digests, start=1):
+            what = f"{digest.audience} {period}"
+            if (what, digest.to) in sent:
+                deliveries.append(Delivery(digest.audience, digest.to, period, "already sent"))
+                continue
+            message = build_message(
+                digest.rendered, sender=config.email.sender, to=digest.to, to_name=digest.name
+            )
+            try:
+                where = transport.send(message)
+                delivery = Delivery(digest.audience, digest.to, period, "sent", where)
+                log.info("digest %s sent to %s", what, digest.to)
+            except DeliveryError as err:
+                delivery = Delivery(digest.audience, digest.to, period, "failed", str(err))
+                log.error("digest %s for %s not sent: %s", what, digest.to, err)
+            deliveries.append(delivery)
+            values = {
+                "run_id": f"M{now:%Y%m%d-%H%M%S}-{number:03d}",
+                "job": "digest",
+                "started": format_datetime(now),
+                "finished": format_datetime(max(now, local_now(config))),
+                "outcome": delivery.outcome,
+                "steps": what,
+                "changes": digest.to,
+                "problems": "0" if delivery.outcome == "sent" else "1",
+                "message": delivery.detail[:500],
+            }
+            record(values)  # at once: a crash after this never sends it twice
+            rows.append(values)
+    if rows:
+        changes = TabChanges(
+            tab=tab,
+            start_row=run_log.n_rows + 1,
+            append=[log_cells(run_log, v) for v in rows],
         )
-        try:
-            where = transport.send(message)
-            delivery = Delivery(digest.audience, digest.to, period, "sent", where)
-            log.info("digest %s sent to %s", what, digest.to)
-        except DeliveryError as err:
-            delivery = Delivery(digest.audience, digest.to, period, "failed", str(err))
-            log.error("digest %s for %s not sent: %s", what, digest.to, err)
-        deliveries.append(delivery)
-        values = {
-            "run_id": f"M{now:%Y%m%d-%H%M%S}-{number:03d}",
-            "job": "digest",
-            "started": format_datetime(now),
-            "finished": format_datetime(max(now, local_now(config))),
-            "outcome": delivery.outcome,
-            "steps": what,
-            "changes": digest.to,
-            "problems": "0" if delivery.outcome == "sent" else "1",
-            "message": delivery.detail[:500],
-        }
-        changes = TabChanges(tab=tab, start_row=n_rows + 1, append=[log_cells(run_log, values)])
-        if n_rows == 0:
+        if run_log.n_rows == 0:
             changes.append.insert(0, list(run_log.header))
-            n_rows += 1
-        backend.apply([changes])  # at once: a crash after this never sends it twice
-        n_rows += 1
+        backend.apply([changes])
+    journal.unlink(missing_ok=True)  # all of it is in the Run log now
     return deliveries
+
+
+JOURNAL = "sent.jsonl"
+
+
+def _key(values: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(str(values[k]) for k in ("run_id", "steps", "changes", "outcome"))
+
+
+def _read_journal(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError:  # a line cut short by a crash: its email is unsure
+            log.warning("send journal %s: a line cut short is skipped: %r", path, line)
+    return rows
+
+
+@contextlib.contextmanager
+def _open_journal(path: Path) -> Iterator[Callable[[dict[str, str]], None]]:
+    """A function writing one journal line, flushed to disk before it returns."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a", encoding="utf-8")
+    except OSError as err:
+        raise DeliveryError(
+            f"The send journal {path} cannot be written ({err}), so no digest was sent: "
+            "sheetsync must note each email the moment it goes. Check that the folder can "
+            "be written ([schedule] state_dir in sheetsync.toml moves it)."
+        ) from err
+
+    def record(values: dict[str, str]) -> None:
+        handle.write(json.dumps(values, ensure_ascii=False) + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+    with handle:
+        yield record
 
 
 def preview(backend: Backend, config: Config, folder: Path, now: dt.datetime | None = None) -> Path:

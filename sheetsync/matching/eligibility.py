@@ -9,7 +9,6 @@ marked do not contact; is not the requester or in their household; has a car for
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -85,9 +84,9 @@ def _kind(need: Need, config: MatchingConfig) -> Kind:
 
 def reasons(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str] | None:
     """Why this volunteer fits this need, or None when a hard constraint rules them out."""
-    if _excluded(need, volunteer):
+    if _excluded(need, volunteer) or not _has_room(volunteer) or not _fits(need, volunteer, config):
         return None
-    return _fit(need, volunteer, config)
+    return why(need, volunteer, config)
 
 
 def _excluded(need: Need, volunteer: Volunteer) -> bool:
@@ -99,46 +98,60 @@ def _excluded(need: Need, volunteer: Volunteer) -> bool:
     return bool(need.household) and need.household == volunteer.household
 
 
-def _fit(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str] | None:
-    """The constraints every need of one kind shares (all but who the requester is)."""
+def _has_room(volunteer: Volunteer) -> bool:
+    """Their week: not resting, reachable, with room left."""
+    return not (volunteer.resting or volunteer.do_not_contact or volunteer.capacity <= 0)
+
+
+def _fits(need: Need, volunteer: Volunteer, config: MatchingConfig) -> bool:
+    """The constraints every need of one kind shares (all but who the requester is and the
+    volunteer's week): category, language, zone, availability, a car for rides."""
     if need.category not in volunteer.offers:
-        return None
-    if volunteer.resting or volunteer.do_not_contact or volunteer.capacity <= 0:
-        return None
-    why = [f"offers {need.category}"]
+        return False
+    if need.languages and volunteer.languages and not need.languages & volunteer.languages:
+        return False
+    if need.category not in config.remote_categories and not (
+        need.zone == volunteer.zone or volunteer.zone in config.neighbours.get(need.zone, ())
+    ):
+        return False
+    if (
+        need.availability
+        and volunteer.availability
+        and not need.availability & volunteer.availability
+    ):
+        return False
+    return need.category != RIDES or volunteer.has_car
+
+
+def why(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str]:
+    """The reasons a fitting volunteer was chosen, in plain words (written only for the
+    pairs the solver chose: a large network weighs millions)."""
+    words = [f"offers {need.category}"]
     if need.languages and volunteer.languages:
         shared = sorted(need.languages & volunteer.languages)
-        if not shared:
-            return None
         if shared != ["English"]:
-            why.append(f"speaks {' and '.join(s for s in shared if s != 'English') or shared[0]}")
+            words.append(f"speaks {' and '.join(s for s in shared if s != 'English') or shared[0]}")
     if need.category in config.remote_categories:
-        why.append("can help by phone (any zone)")
+        words.append("can help by phone (any zone)")
     elif need.zone == volunteer.zone:
-        why.append(f"same zone ({need.zone})")
-    elif volunteer.zone in config.neighbours.get(need.zone, ()):
-        why.append(f"neighbouring zone ({volunteer.zone})")
+        words.append(f"same zone ({need.zone})")
     else:
-        return None
+        words.append(f"neighbouring zone ({volunteer.zone})")
     if need.availability and volunteer.availability:
         common = sorted(need.availability & volunteer.availability)
-        if not common:
-            return None
-        why.append(f"free {', '.join(common).lower()}")
+        words.append(f"free {', '.join(common).lower()}")
     if need.category == RIDES:
-        if not volunteer.has_car:
-            return None
-        why.append("has a car")
+        words.append("has a car")
     tasks = volunteer.recent
-    why.append(f"{tasks} task{'s' if tasks != 1 else ''} in recent weeks")
-    return why
+    words.append(f"{tasks} task{'s' if tasks != 1 else ''} in recent weeks")
+    return words
 
 
 @dataclass
 class Eligibility:
-    """Eligible (need index, volunteer index) pairs with their reasons."""
+    """Eligible (need index, volunteer index) pairs."""
 
-    pairs: dict[tuple[int, int], list[str]]
+    pairs: list[tuple[int, int]]
     narrowed_to: int | None = None  # set when each need kept only its best candidates
 
 
@@ -156,12 +169,12 @@ def eligible_pairs(
     in_zone: dict[tuple[str, str], list[int]] = defaultdict(list)
     anywhere: dict[str, list[int]] = defaultdict(list)
     for v, volunteer in enumerate(volunteers):
-        if volunteer.capacity <= 0 or volunteer.resting or volunteer.do_not_contact:
+        if not _has_room(volunteer):
             continue
         for category in volunteer.offers:
             in_zone[(category, volunteer.zone)].append(v)
             anywhere[category].append(v)
-    kinds: dict[Kind, list[tuple[int, list[str]]]] = {}
+    kinds: dict[Kind, list[int]] = {}
     kind_of: list[Kind] = []
     for need in needs:
         remote = need.category in config.remote_categories
@@ -174,20 +187,15 @@ def eligible_pairs(
         else:
             zones = (need.zone, *config.neighbours.get(need.zone, ()))
             pool = [v for z in zones for v in in_zone.get((need.category, z), [])]
-        found = []
-        for v in pool:
-            why = _fit(need, volunteers[v], config)
-            if why is not None:
-                found.append((v, why))
-        kinds[kind] = found
+        kinds[kind] = [v for v in pool if _fits(need, volunteers[v], config)]
     total = sum(len(kinds[k]) for k in kind_of)
     narrowed = None
     if total > max_pairs:
         narrowed = max(MIN_CANDIDATES, max_pairs // max(1, len(needs)))
         for found in kinds.values():
-            found.sort(key=lambda vw: (volunteers[vw[0]].recent, -volunteers[vw[0]].capacity))
+            found.sort(key=lambda v: (volunteers[v].recent, -volunteers[v].capacity))
     seen: dict[Kind, int] = defaultdict(int)  # needs of each kind so far
-    pairs: dict[tuple[int, int], list[str]] = {}
+    pairs: list[tuple[int, int]] = []
     for i, need in enumerate(needs):
         found = kinds[kind_of[i]]
         start = 0
@@ -198,10 +206,10 @@ def eligible_pairs(
             seen[kind_of[i]] += 1
         kept = 0
         for t in range(len(found)):
-            v, why = found[(start + t) % len(found)]
+            v = found[(start + t) % len(found)]
             if _excluded(need, volunteers[v]):
                 continue
-            pairs[(i, v)] = why
+            pairs.append((i, v))
             kept += 1
             if narrowed and kept == narrowed:
                 break
@@ -215,13 +223,8 @@ def without_volunteer(
     offers the category within reach with a shared language, common availability and (for
     Rides) a car. False when some could, but were full, resting, declined or are the
     requester's own. These are the needs to recruit for."""
-    free = [
-        dataclasses.replace(v, capacity=1, resting=False)
-        for v in volunteers
-        if not v.do_not_contact
-    ]
     by_category: dict[str, list[Volunteer]] = defaultdict(list)
-    for volunteer in free:
+    for volunteer in (v for v in volunteers if not v.do_not_contact):
         for category in volunteer.offers:
             by_category[category].append(volunteer)
     answers: dict[Kind, bool] = {}
@@ -230,7 +233,7 @@ def without_volunteer(
         kind = _kind(need, config)
         if kind not in answers:
             answers[kind] = not any(
-                _fit(need, v, config) is not None for v in by_category.get(need.category, [])
+                _fits(need, v, config) for v in by_category.get(need.category, [])
             )
         result.append(answers[kind])
     return result

@@ -17,7 +17,6 @@ from pathlib import Path
 from sheetsync.config import Config
 from sheetsync.errors import ScheduleError
 from sheetsync.jobs import Job
-from sheetsync.scheduling.lock import state_dir
 
 CRONTAB_ENV = "SHEETSYNC_CRONTAB"  # the crontab program (tests point it at a stand-in)
 
@@ -35,7 +34,7 @@ def crontab_block(config: Config, jobs: list[Job], *, every: int = 5) -> list[st
     if config.path is None:
         raise ScheduleError("A schedule needs a config file: run `sheetsync init` first.")
     path = config.path.resolve()
-    log_file = (config.schedule.log_file or state_dir(config) / "sheetsync.log").resolve()
+    log_file = (config.schedule.log_file or config.state_dir / "sheetsync.log").resolve()
     command = [
         *sheetsync_command(),
         "--config",

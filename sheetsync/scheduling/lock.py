@@ -9,26 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import os
-from pathlib import Path
 from types import TracebackType
 
 from sheetsync.config import Config
 from sheetsync.errors import LockHeldError
 
 
-def state_dir(config: Config) -> Path:
-    """Where tick keeps its lock and records: [schedule] state_dir, else .sheetsync/."""
-    if config.schedule.state_dir is not None:
-        return config.schedule.state_dir
-    base = config.path.parent if config.path is not None else Path.cwd()
-    return base / ".sheetsync"
-
-
 class NetworkLock:
     """`with NetworkLock(config, "weekly"):` runs alone, or raises LockHeldError."""
 
     def __init__(self, config: Config, what: str) -> None:
-        self.path = state_dir(config) / "run.lock"
+        self.path = config.state_dir / "run.lock"
         self.what = what
         self._fd: int | None = None
 

@@ -30,7 +30,7 @@ from sheetsync.errors import LockHeldError, ScheduleError, SheetsyncError
 from sheetsync.jobs import Job, jobs_folder, list_jobs, run_job
 from sheetsync.members import parse_datetime
 from sheetsync.run_log import last_runs
-from sheetsync.scheduling.lock import NetworkLock, state_dir
+from sheetsync.scheduling.lock import NetworkLock
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
@@ -79,7 +79,7 @@ def slots_between(schedule: str, after: dt.datetime, until: dt.datetime) -> int:
 
 
 def state_path(config: Config) -> Path:
-    return state_dir(config) / "schedule.json"
+    return config.state_dir / "schedule.json"
 
 
 def load_records(path: Path) -> dict[str, Record]:

@@ -18,7 +18,9 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.linkage import Decision, Linkage, Pair, find_duplicates, pair_key
+from sheetsync.matching.eligibility import URGENCY_RANK
 from sheetsync.matching.statuses import update_need_statuses
+from sheetsync.members import latest_checkin, split_list
 from sheetsync.normalize import cell_text, fold, format_datetime
 from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
@@ -50,7 +52,6 @@ class PairStatus(StrEnum):
 _CHECKIN = ("checkin_status", "checkin_hours", "checkin_date", "checkin_note")
 # Needs that still wait for help: a second ask for the same category joins the first.
 _STANDING = ("open", "matched")
-_URGENCY_ORDER = ("today", "this week", "when someone can")  # the form's answers
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -159,14 +160,12 @@ def _apply_links(by_id: dict[str, dict[str, Any]], linkage: Linkage) -> int:
         if len(members) == 1 or not target["source"]:
             continue
         rows = [by_id[m] for m in members]
-        checked = [r for r in rows if r["checkin_date"]]
-        if checked:
-            latest = max(checked, key=lambda r: r["checkin_date"])
+        latest = latest_checkin(rows)  # as match and load read it: red wins a same-day tie
+        if latest["checkin_date"]:
             for name in _CHECKIN:
                 target[name] = latest[name]
         for name in ("roles", "offers"):
-            values = dict.fromkeys(v for r in rows for v in r[name].split(", ") if v)
-            target[name] = ", ".join(sorted(values))
+            target[name] = ", ".join(sorted(set().union(*(split_list(r[name]) for r in rows))))
     return linked
 
 
@@ -261,17 +260,14 @@ def _fold_needs(ctx: StepContext, linkage: Linkage) -> tuple[pd.DataFrame, int]:
     repeated = [n for n in needs if n["status"] == "duplicate"]
     for need in repeated:  # every run: intake resets the first need's urgency to its own
         first = by_id[need["duplicate_of"]]
-        if _urgency_rank(need["urgency"]) < _urgency_rank(first["urgency"]):
+        if _urgency_rank(need["urgency"]) > _urgency_rank(first["urgency"]):
             first["urgency"] = need["urgency"]
     return frame_of(needs, ctx.schemas["needs"]), len(repeated)
 
 
 def _urgency_rank(urgency: str) -> int:
-    text = fold(urgency)
-    for rank, word in enumerate(_URGENCY_ORDER):
-        if word in text:
-            return rank
-    return len(_URGENCY_ORDER)
+    """Higher is more urgent, as match ranks it."""
+    return URGENCY_RANK.get(fold(urgency), 0)
 
 
 def _pairs_tab(

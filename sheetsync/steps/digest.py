@@ -2,7 +2,7 @@
 
 The step only renders (it changes no tab); the job hands the emails over after it has
 written the spreadsheet, and logs each in the Run log tab, once per recipient and week.
-Finding: "digests", the rendered Digest list.
+Finding: "digests", the rendered Digest list. It reuses the summary step's "outcomes".
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 def run(ctx: StepContext) -> StepResult:
     try:
-        digests = digests_of(ctx.frames, ctx.config, ctx.now)
+        digests = digests_of(ctx.frames, ctx.config, ctx.now, ctx.findings.get("outcomes"))
     except Exception as err:  # a digest must never cost the week's update of the sheet
         log.exception("the digests could not be rendered")
         return StepResult(

@@ -22,11 +22,18 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from sheetsync.matching.eligibility import Need, Volunteer, eligible_pairs, without_volunteer
+from sheetsync.matching.eligibility import (
+    Need,
+    Volunteer,
+    eligible_pairs,
+    why,
+    without_volunteer,
+)
 from sheetsync.matching.solver import Problem, solve
-from sheetsync.matching.statuses import ENDED, LIVE, task_status, update_need_statuses
+from sheetsync.matching.statuses import task_status, update_need_statuses
 from sheetsync.members import (
     helps,
+    is_volunteer,
     kept_ids,
     latest_checkin,
     parse_datetime,
@@ -39,6 +46,7 @@ from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
+from sheetsync.workload.figures import counts_since
 from sheetsync.workload.groups import Unserved
 from sheetsync.workload.rest import resting_members
 
@@ -100,7 +108,7 @@ def run(ctx: StepContext) -> StepResult:
             priority=[n.priority for n in waiting],
             capacity=[v.capacity for v in volunteers],
             load=[v.recent for v in volunteers],
-            pairs=list(pairs),
+            pairs=pairs,
         )
     )
     co = (
@@ -123,7 +131,9 @@ def run(ctx: StepContext) -> StepResult:
                 co_volunteer_id=mentor,
                 category=served.category,
                 zone=served.zone,
-                reasons="; ".join([*pairs[(i, v)], *filter(None, [note])]),
+                reasons="; ".join(
+                    [*why(served, volunteers[v], ctx.config.matching), *filter(None, [note])]
+                ),
                 proposed=now,
                 status="proposed",
             )
@@ -166,7 +176,7 @@ def run(ctx: StepContext) -> StepResult:
 
 def _mentors(
     chosen: list[tuple[int, int]],
-    pairs: dict[tuple[int, int], list[str]],
+    pairs: list[tuple[int, int]],
     volunteers: list[Volunteer],
     tasks: list[dict[str, Any]],
     status_of: list[str],
@@ -241,22 +251,25 @@ def _volunteers(
     """One Volunteer per person (linked duplicate rows joined), with their room this week."""
     cfg = ctx.config.matching
     rows = rows_by_person(people, kept)
-    week_ago = ctx.now.date() - dt.timedelta(days=6)  # the last 7 days, as on the Load tab
-    recent_from = (ctx.now - dt.timedelta(weeks=cfg.recent_weeks)).date()
+    today = ctx.now.date()
     this_week: dict[str, int] = defaultdict(int)
     recent: dict[str, int] = defaultdict(int)
-    # A task's date is its due date, else the day it was proposed (as on the Load tab), so
-    # tasks organizers typed in by hand count too.
+    # Counted as on the Load tab (workload.figures.counts_since): a task's date is its due
+    # date, else the day it was proposed, so tasks typed in by hand count too. A proposal
+    # waiting for a yes holds its place this week as well.
     for task in helps(tasks, kept, dayfirst=dayfirst_locale(ctx.config.locale)):
-        if task.status in ENDED:
-            continue
-        if task.status in LIVE or (task.on is not None and task.on >= week_ago):
+        proposed = task.status == "proposed"
+        if proposed or counts_since(task, today, 7):
             this_week[task.person_id] += 1
-        if task.on is not None and task.on >= recent_from:
+        if counts_since(task, today, 7 * cfg.recent_weeks) or (
+            proposed
+            and task.on is not None
+            and task.on > today - dt.timedelta(weeks=cfg.recent_weeks)
+        ):
             recent[task.person_id] += 1
     volunteers = []
     for pid, group in rows.items():
-        if not any("volunteer" in r["roles"] for r in group):
+        if not is_volunteer(group):
             continue
         capacity = max((whole_number(r["weekly_capacity"]) for r in group), default=0)
         latest = latest_checkin(group)

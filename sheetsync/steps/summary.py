@@ -10,17 +10,18 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.members import helps, kept_ids
 from sheetsync.normalize import dayfirst_locale
-from sheetsync.outcomes import figures_for, goal_progress
+from sheetsync.outcomes import Outcomes, figures_for, format_number, goal_progress
 from sheetsync.steps import StepContext, StepResult
-from sheetsync.tables import ROW, frame_of, records_of
+from sheetsync.tables import ROW, frame_of
 from sheetsync.workload.figures import MONTH_WEEKS
 from sheetsync.workload.flags import FlagCode
 from sheetsync.workload.groups import Unserved, group_unserved, work_share
 
 Add = Callable[..., None]  # add(section, item, metric, value, note="")
 UNSERVED = "unserved."  # metric prefix of the needs-without-volunteer groups
+# The figures whose note is a flag about the whole network (the digest lists these notes).
+FLAG_METRICS = ("work.top_two_share", UNSERVED)
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -109,8 +110,14 @@ def run(ctx: StepContext) -> StepResult:
         people["household"].replace("", pd.NA).nunique(),
     )
 
-    _periods(ctx, add, categories)
-    _sharing(ctx, add)
+    computed = figures_for(
+        ctx.frames,
+        ctx.now.date(),
+        dayfirst=dayfirst_locale(ctx.config.locale),
+        hours_per_task=ctx.config.matching.hours_per_task,
+    )
+    _periods(ctx, add, categories, computed)
+    _sharing(ctx, add, computed)
     _load_flags(ctx, add)
     unserved: list[Unserved] | None = ctx.findings.get("unserved")
     if unserved is not None:
@@ -136,7 +143,7 @@ def run(ctx: StepContext) -> StepResult:
             {
                 "section": section,
                 "item": item,
-                "value": _number(value),
+                "value": format_number(value),
                 "metric": key,
                 "note": note,
                 ROW: row,
@@ -148,18 +155,18 @@ def run(ctx: StepContext) -> StepResult:
     frame: pd.DataFrame = pd.concat(
         [kept, frame_of(records, ctx.schemas["summary"])], ignore_index=True
     )
-    return StepResult(frames={"summary": frame}, counts={"figures": len(figures)})
+    # The digest step reuses the outcomes: no step after this one changes their tabs.
+    return StepResult(
+        frames={"summary": frame},
+        counts={"figures": len(figures)},
+        findings={"outcomes": computed},
+    )
 
 
-def _periods(ctx: StepContext, add: Add, categories: tuple[str, ...]) -> None:
+def _periods(ctx: StepContext, add: Add, categories: tuple[str, ...], computed: Outcomes) -> None:
     """What the network achieved in the last 7 days, this month so far and last month, and
     how far along its goals are ([goals] in sheetsync.toml)."""
-    _, _, figures = figures_for(
-        ctx.frames,
-        ctx.now.date(),
-        dayfirst=dayfirst_locale(ctx.config.locale),
-        hours_per_task=ctx.config.matching.hours_per_task,
-    )
+    _, _, figures = computed
     for fig in figures:
         p = fig.period
         section = f"Achieved in {p.label}"
@@ -192,22 +199,18 @@ def _periods(ctx: StepContext, add: Add, categories: tuple[str, ...]) -> None:
         goal = progress.goal
         add(
             "Goals ([goals] in sheetsync.toml)",
-            f"{goal.label[0].upper()}{goal.label[1:]}: goal {_number(goal.target)}",
+            f"{goal.label[0].upper()}{goal.label[1:]}: goal {format_number(goal.target)}",
             f"goal.{goal.measure}_per_{goal.per}",
             progress.achieved,
             progress.sentence,
         )
 
 
-def _sharing(ctx: StepContext, add: Add) -> None:
+def _sharing(ctx: StepContext, add: Add, computed: Outcomes) -> None:
     """Is the work shared? The two busiest people's share of the last four weeks' tasks."""
-    people = records_of(ctx.frames["people"])
-    kept = kept_ids(people)
-    names = {p["person_id"]: p["name"] for p in people}
-    found = helps(
-        records_of(ctx.frames["tasks"]), kept, dayfirst=dayfirst_locale(ctx.config.locale)
-    )
-    share = work_share(found, ctx.now.date())
+    people = ctx.frames["people"]
+    names = dict(zip(people["person_id"], people["name"], strict=True))
+    share = work_share(computed[1], ctx.now.date())
     cfg = ctx.config.load
     section = f"Sharing the work (last {MONTH_WEEKS} weeks)"
     add(section, "Tasks taken on (accepted or done)", "work.tasks_4_weeks", share.tasks)
@@ -240,7 +243,3 @@ def _load_flags(ctx: StepContext, add: Add) -> None:
         "load.resting",
         int((load["rest_status"] == "resting").sum()),
     )
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else f"{value:.1f}"

@@ -18,7 +18,12 @@ class Share:
 
     tasks: int  # tasks taken part in (a task with a co-volunteer counts for both)
     people: int  # people who took part
-    top: list[tuple[str, int]]  # the two busiest: (kept person id, tasks)
+    ranked: list[tuple[str, int]]  # (kept person id, tasks), busiest first
+
+    @property
+    def top(self) -> list[tuple[str, int]]:
+        """The two busiest."""
+        return self.ranked[:2]
 
     @property
     def top_share(self) -> float:
@@ -27,8 +32,8 @@ class Share:
 
 def work_share(helps: Iterable[Help], today: dt.date) -> Share:
     counts = Counter(h.person_id for h in helps if counts_since(h, today, 7 * MONTH_WEEKS))
-    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
-    return Share(sum(counts.values()), len(counts), top)
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return Share(sum(counts.values()), len(counts), ranked)
 
 
 @dataclass(frozen=True)
