@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench golden clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ demo: $(VENV)/.installed
 ## make test: the whole suite (pytest exits non-zero, 5 included, when nothing ran)
 test: $(VENV)/.installed-dev $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+## make golden: write tests/golden/ anew from the demo, when a change of behaviour is meant
+golden: $(VENV)/.installed-dev
+	$(BIN)/python -m pytest tests/test_golden_demo.py --update-golden -q
+	git status --short tests/golden
 
 $(VENV)/.installed-bench: $(VENV)/.installed-dev
 	$(PIP) -e '.[bench]'

@@ -18,6 +18,15 @@ from sheetsync.schema import TableSchema, load_schemas
 
 pytest_plugins = ["tests.emulator_fixtures"]
 
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Write tests/golden/ anew from this run (make golden); review the diff.",
+    )
+
+
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
