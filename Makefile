@@ -11,8 +11,8 @@ $(VENV)/.installed: pyproject.toml
 	$(PIP) -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) -e '.[test,lint]'
+$(VENV)/.installed-dev: $(VENV)/.installed testkit/pyproject.toml
+	$(PIP) -e '.[test,lint]' -e ./testkit
 	touch $@
 
 # The digest's browser test renders HTML in Debian's headless Chromium.
@@ -42,8 +42,8 @@ $(VENV)/.installed-bench: $(VENV)/.installed-dev
 	touch $@
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check sheetsync tests bench
-	$(BIN)/ruff format --check sheetsync tests bench
+	$(BIN)/ruff check sheetsync testkit tests bench
+	$(BIN)/ruff format --check sheetsync testkit tests bench
 	$(BIN)/mypy
 
 ## make bench: the weekly job at sizes S, M and L; dedupe quality and speed; the matching solver

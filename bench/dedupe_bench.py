@@ -1,6 +1,6 @@
 """make bench (dedupe part): sheetsync's duplicate finder against recordlinkage's ECM recipe.
 
-Datasets: generated intake contacts (sheetsync.testing.contacts_generator, seed 1) at 1k, 10k
+Datasets: generated intake contacts (sheetsync_testkit.contacts_generator, seed 1) at 1k, 10k
 and 100k rows, and FEBRL3 (5,000 records, soc_sec_id left out). Each method runs on each
 dataset in a fresh process, which reports its wall time and peak RSS. Scores are pairwise:
 a predicted pair is two records in one sheetsync cluster (auto-link), or also a pair in its
@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from sheetsync.testing.contacts_generator import (
+from sheetsync_testkit.contacts_generator import (
     TRUTH_COLUMNS,
     generate_contacts,
     household_pairs,
@@ -92,8 +91,8 @@ def worker(method: str, dataset: str, rows: int) -> Result:
 def given_name_replaced(frame: pd.DataFrame, pairs: set[Pair]) -> int:
     """FEBRL3 pairs whose given names differ outright (FEBRL swaps in another name): to
     sheetsync these are two people, as in a household, so it does not link them."""
-    from sheetsync.linkage.compare import GivenMatch, compare_given
-    from sheetsync.linkage.prepare import split_name
+    from sheetsync.dedupe.compare import GivenMatch, compare_given
+    from sheetsync.dedupe.prepare import split_name
 
     given = {r: split_name(g)[0] for r, g in zip(frame["rec_id"], frame["given_name"], strict=True)}
     count = 0
@@ -125,8 +124,8 @@ def load(dataset: str, rows: int) -> tuple[pd.DataFrame, set[Pair], set[Pair] | 
 
 
 def run_ours(frame: pd.DataFrame, dataset: str) -> Result:
-    """sheetsync.linkage.find_duplicates on the input columns only."""
-    from sheetsync.linkage import find_duplicates
+    """sheetsync.dedupe.find_duplicates on the input columns only."""
+    from sheetsync.dedupe import find_duplicates
 
     records = ours_input(frame, dataset)
     began = time.perf_counter()

@@ -14,14 +14,14 @@ from collections import Counter
 from pathlib import Path
 
 from run_bench import NOW, ZONES  # the same network and clock as the workbook bench
+from sheetsync_testkit.sheets_emulator import SheetsEmulator, write_service_account_key
 
 from sheetsync.backends.google import GoogleBackend
 from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import DEFAULT_FORM_TABS, Config
-from sheetsync.demo import SIZES, generate_responses
+from sheetsync.demo.generate import SIZES, generate_responses
 from sheetsync.jobs import find_job, run_job
 from sheetsync.schema import load_schemas
-from sheetsync.testing.sheets_emulator import SheetsEmulator, write_service_account_key
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "google"

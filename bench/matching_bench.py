@@ -22,7 +22,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from sheetsync.matching.solver import Problem, solve
+from sheetsync.match.solver import Problem, solve
 
 OUT = Path(__file__).parent / "out"
 SIZES = {"10k": (10_000, 5_000), "50k": (50_000, 20_000)}

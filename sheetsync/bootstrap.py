@@ -40,7 +40,7 @@ def init_spreadsheet(
 
     With `history_weeks`, the demo's last weeks are played out: their responses arrive
     week by week, the weekly job runs each week and a simulated organizer answers
-    (demo_history.py), so Tasks and Load have a past."""
+    (sheetsync/demo/history.py), so Tasks and Load have a past."""
     from sheetsync.state import local_now
 
     schemas = load_schemas()
@@ -103,7 +103,7 @@ def init_spreadsheet(
     if changes:
         backend.apply(changes)
     if later:
-        from sheetsync.demo_history import play_history
+        from sheetsync.demo.history import play_history
 
         history = play_history(backend, config, later, weeks=history_weeks, now=now)
         report.history_runs, report.go_to = history.runs, history.go_to
@@ -149,7 +149,7 @@ _COMMON_TITLES = {"timestamp", "your name", "phone number", "email", "email addr
 def _demo_rows(
     config: Config, schemas: dict[str, TableSchema], now: dt.datetime
 ) -> dict[str, list[list[Value]]]:
-    from sheetsync.demo import DEMO, generate_responses
+    from sheetsync.demo.generate import DEMO, generate_responses
 
     responses = generate_responses(DEMO, now=now, zones=config.zones)
     return {

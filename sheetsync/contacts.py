@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sheetsync.dedupe import Linkage, find_duplicates
 from sheetsync.errors import InputFileError
-from sheetsync.linkage import Linkage, find_duplicates
 from sheetsync.normalize import fold
 
 OUTPUT_COLUMNS = ("cluster_id", "duplicate_of", "match_score", "match_reason")

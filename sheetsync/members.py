@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sheetsync.matching.statuses import task_status
+from sheetsync.match.statuses import task_status
 from sheetsync.normalize import parse_date
 
 

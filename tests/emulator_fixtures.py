@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from google.auth.credentials import CredentialsWithRegionalAccessBoundary
-
-from sheetsync.testing.sheets_emulator import SheetsEmulator, write_service_account_key
+from sheetsync_testkit.sheets_emulator import SheetsEmulator, write_service_account_key
 
 
 @pytest.fixture

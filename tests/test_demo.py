@@ -15,8 +15,8 @@ import phonenumbers
 import pytest
 import yaml
 
-from sheetsync import demo
-from sheetsync.demo import (
+from sheetsync.demo import generate as demo
+from sheetsync.demo.generate import (
     DEMO,
     FORMULA_LIKE,
     SIZES,

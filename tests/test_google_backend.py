@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from sheetsync_testkit.sheets_emulator import SheetsEmulator, write_service_account_key
 
 from sheetsync.backends.google import GoogleBackend, column_letter, quote_tab, spreadsheet_key
 from sheetsync.backends.google_http import RetryPolicy
@@ -18,7 +19,7 @@ from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.cli import cli
 from sheetsync.config import DEFAULT_FORM_TABS, SHEETSYNC_TABS, Config
-from sheetsync.demo import SIZES, generate_responses
+from sheetsync.demo.generate import SIZES, generate_responses
 from sheetsync.errors import (
     AccessDeniedError,
     ConfigError,
@@ -27,7 +28,6 @@ from sheetsync.errors import (
 )
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.schema import load_schemas
-from sheetsync.testing.sheets_emulator import SheetsEmulator, write_service_account_key
 from tests.conftest import NOW, ZONES, assert_only_the_failure_was_logged, make_config, request
 
 WRITE_KINDS = {"values.batchUpdate", "spreadsheets.batchUpdate", "values.update", "values.append"}

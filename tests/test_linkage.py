@@ -6,11 +6,11 @@ from itertools import combinations
 
 import pandas as pd
 import pytest
+from sheetsync_testkit.contacts_generator import generate_contacts, household_pairs, true_pairs
 
-from sheetsync.linkage import Verdict, find_duplicates, pair_key
-from sheetsync.linkage.compare import GivenMatch, compare, compare_given
-from sheetsync.linkage.prepare import email_key, prepare, split_name
-from sheetsync.testing.contacts_generator import generate_contacts, household_pairs, true_pairs
+from sheetsync.dedupe import Verdict, find_duplicates, pair_key
+from sheetsync.dedupe.compare import GivenMatch, compare, compare_given
+from sheetsync.dedupe.prepare import email_key, prepare, split_name
 
 COLUMNS = ("name", "phone", "email", "address", "postcode")
 

@@ -14,11 +14,11 @@ from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import Config, LoadConfig
 from sheetsync.errors import ConfigError
 from sheetsync.jobs import find_job, read_state, run_job
+from sheetsync.load.figures import Figures, figures_of
+from sheetsync.load.flags import FlagCode, Member, flags_for
 from sheetsync.members import Checkin, Help
 from sheetsync.normalize import parse_date
-from sheetsync.workload.figures import Figures, figures_of
-from sheetsync.workload.flags import FlagCode, Member, flags_for
-from sheetsync.workload.groups import Unserved, group_unserved
+from sheetsync.summary.network import Unserved, group_unserved
 from tests.conftest import NOW, checkin, offer, request, write_cell
 
 TODAY = NOW.date()

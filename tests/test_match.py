@@ -11,7 +11,7 @@ from sheetsync.backends.base import TabChanges
 from sheetsync.config import Config, MatchingConfig
 from sheetsync.errors import ConfigError
 from sheetsync.jobs import find_job, read_state, run_job
-from sheetsync.matching.eligibility import Need, Volunteer, eligible_pairs, reasons
+from sheetsync.match.eligibility import Need, Volunteer, eligible_pairs, reasons
 from tests.conftest import NOW, checkin, offer, request, write_cell
 
 CONFIG = MatchingConfig(neighbours={"Eastside": ("Northside",), "Northside": ("Eastside",)})

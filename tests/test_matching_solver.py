@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from sheetsync.matching.solver import FAIRNESS, Problem, solve
+from sheetsync.match.solver import FAIRNESS, Problem, solve
 
 
 def ranked(problem: Problem, assignment: dict[int, int]) -> tuple[int, list[int], int]:

@@ -20,9 +20,8 @@ import requests
 from google.auth import crypt
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
-
-from sheetsync.testing._batch import HANDLERS
-from sheetsync.testing.sheets_emulator import (
+from sheetsync_testkit._batch import HANDLERS
+from sheetsync_testkit.sheets_emulator import (
     DRIVE_KINDS,
     KINDS,
     SHEETS_KINDS,

@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from sheetsync.validate import ValidationContext, validate_form
+from sheetsync.intake.validate import ValidationContext, validate_form
 from tests.conftest import ZONES, request
 
 

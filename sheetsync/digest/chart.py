@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 
-from sheetsync.outcomes import WeekCount
+from sheetsync.summary.outcomes import WeekCount
 
 WIDTH_PX, HEIGHT_PX, DPI = 1120, 900, 200  # shown at 560 px wide: sharp on any screen
 MAX_BARS = 12  # volunteers shown by name; the rest in one bar

@@ -18,11 +18,13 @@ import pandas as pd
 
 from sheetsync.config import Goal
 from sheetsync.digest.privacy import may_share_contact, shown_name
-from sheetsync.matching.eligibility import URGENCY_RANK
-from sheetsync.matching.statuses import task_status
+from sheetsync.match.eligibility import URGENCY_RANK
+from sheetsync.match.statuses import task_status
 from sheetsync.members import Help, kept_ids, parse_datetime
 from sheetsync.normalize import fold, one_line
-from sheetsync.outcomes import (
+from sheetsync.steps.summary import FLAG_METRICS
+from sheetsync.summary.network import work_share
+from sheetsync.summary.outcomes import (
     REAL,
     GoalProgress,
     Outcomes,
@@ -32,9 +34,7 @@ from sheetsync.outcomes import (
     goal_progress,
     weekly_series,
 )
-from sheetsync.steps.summary import FLAG_METRICS
 from sheetsync.tables import records_of
-from sheetsync.workload.groups import work_share
 
 MAX_FAILED_RUNS = 10
 MAX_LINES = 50  # a list longer than this shows its first lines and "and N more"

@@ -40,11 +40,11 @@ from sheetsync.digest.mail import (
 )
 from sheetsync.digest.render import Image, Rendered, language_for, render
 from sheetsync.normalize import dayfirst_locale, format_datetime
-from sheetsync.outcomes import Outcomes, figures_for
 from sheetsync.report import Delivery
 from sheetsync.run_log import log_cells
 from sheetsync.schema import load_schemas
 from sheetsync.state import local_now, read_state
+from sheetsync.summary.outcomes import Outcomes, figures_for
 from sheetsync.tables import Table, read_table, records_of
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.linkage import Decision, Linkage, Pair, find_duplicates, pair_key
-from sheetsync.matching.eligibility import URGENCY_RANK
-from sheetsync.matching.statuses import update_need_statuses
+from sheetsync.dedupe import Decision, Linkage, Pair, find_duplicates, pair_key
+from sheetsync.match.eligibility import URGENCY_RANK
+from sheetsync.match.statuses import update_need_statuses
 from sheetsync.members import latest_checkin, split_list
 from sheetsync.normalize import cell_text, fold, format_datetime
 from sheetsync.report import Issue, Severity

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.errors import FormRowsMovedError
+from sheetsync.intake.validate import Validated, ValidationContext, validate_form
 from sheetsync.normalize import (
     cell_text,
     dayfirst_locale,
@@ -24,7 +25,6 @@ from sheetsync.report import Issue
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
 from sheetsync.tables import empty_record, frame_of, records_of
-from sheetsync.validate import Validated, ValidationContext, validate_form
 
 FORM_ORDER = ("requests", "offers", "checkins")
 CONSENT = {"Yes": "yes", "First name only": "first_name", "No": "no"}

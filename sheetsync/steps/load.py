@@ -14,6 +14,9 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
+from sheetsync.load.figures import WORK, figures_of
+from sheetsync.load.flags import RESTFUL, Member, first_name, flags_for, offer_rest
+from sheetsync.load.rest import BACK_NOTE_DAYS, Rest, RestStatus, read_rest
 from sheetsync.members import (
     Checkin,
     Help,
@@ -27,9 +30,6 @@ from sheetsync.normalize import cell_text, dayfirst_locale, format_datetime, par
 from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
-from sheetsync.workload.figures import WORK, figures_of
-from sheetsync.workload.flags import RESTFUL, Member, first_name, flags_for, offer_rest
-from sheetsync.workload.rest import BACK_NOTE_DAYS, Rest, RestStatus, read_rest
 
 
 def run(ctx: StepContext) -> StepResult:

@@ -7,11 +7,11 @@ proposed -> accepted -> done, or declined / cancelled. From those statuses:
 - proposed and accepted tasks are never moved: their volunteer keeps them, and they count
   against the volunteer's week;
 - a volunteer who declined a need is never proposed it again.
-The assignment among what is left is optimal (matching/solver.py): the most needs served,
+The assignment among what is left is optimal (sheetsync/match/solver.py): the most needs served,
 urgent and long-waiting ones first, and work spread to whoever has had the least of it.
 Members resting (a red check-in, or a rest confirmed on the Load tab) are left out.
 
-Finding for later steps: "unserved", the needs left open (workload.groups.Unserved), each
+Finding for later steps: "unserved", the needs left open (summary.network.Unserved), each
 saying whether no volunteer could ever take it or those who could were full or resting.
 """
 
@@ -22,15 +22,17 @@ import math
 from collections import defaultdict
 from typing import Any
 
-from sheetsync.matching.eligibility import (
+from sheetsync.load.figures import counts_since
+from sheetsync.load.rest import resting_members
+from sheetsync.match.eligibility import (
     Need,
     Volunteer,
     eligible_pairs,
     why,
     without_volunteer,
 )
-from sheetsync.matching.solver import Problem, solve
-from sheetsync.matching.statuses import task_status, update_need_statuses
+from sheetsync.match.solver import Problem, solve
+from sheetsync.match.statuses import task_status, update_need_statuses
 from sheetsync.members import (
     helps,
     is_volunteer,
@@ -45,10 +47,8 @@ from sheetsync.normalize import dayfirst_locale, fold, format_datetime
 from sheetsync.report import Issue, Severity
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
+from sheetsync.summary.network import Unserved
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
-from sheetsync.workload.figures import counts_since
-from sheetsync.workload.groups import Unserved
-from sheetsync.workload.rest import resting_members
 
 MENTOR_DONE = 3  # tasks done that make a volunteer experienced enough to go along
 
@@ -254,7 +254,7 @@ def _volunteers(
     today = ctx.now.date()
     this_week: dict[str, int] = defaultdict(int)
     recent: dict[str, int] = defaultdict(int)
-    # Counted as on the Load tab (workload.figures.counts_since): a task's date is its due
+    # Counted as on the Load tab (load.figures.counts_since): a task's date is its due
     # date, else the day it was proposed, so tasks typed in by hand count too. A proposal
     # waiting for a yes holds its place this week as well.
     for task in helps(tasks, kept, dayfirst=dayfirst_locale(ctx.config.locale)):

@@ -10,13 +10,13 @@ from typing import Any
 
 import pandas as pd
 
+from sheetsync.load.figures import MONTH_WEEKS
+from sheetsync.load.flags import FlagCode
 from sheetsync.normalize import dayfirst_locale
-from sheetsync.outcomes import Outcomes, figures_for, format_number, goal_progress
 from sheetsync.steps import StepContext, StepResult
+from sheetsync.summary.network import Unserved, group_unserved, work_share
+from sheetsync.summary.outcomes import Outcomes, figures_for, format_number, goal_progress
 from sheetsync.tables import ROW, frame_of
-from sheetsync.workload.figures import MONTH_WEEKS
-from sheetsync.workload.flags import FlagCode
-from sheetsync.workload.groups import Unserved, group_unserved, work_share
 
 Add = Callable[..., None]  # add(section, item, metric, value, note="")
 UNSERVED = "unserved."  # metric prefix of the needs-without-volunteer groups

@@ -7,9 +7,9 @@ import json
 import random
 from typing import Any
 
-from sheetsync.testing._batch import apply_requests
-from sheetsync.testing._fields import apply_mask, parse_mask
-from sheetsync.testing._workbook import (
+from sheetsync_testkit._batch import apply_requests
+from sheetsync_testkit._fields import apply_mask, parse_mask
+from sheetsync_testkit._workbook import (
     ApiError,
     JsonObject,
     Spreadsheet,

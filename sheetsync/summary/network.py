@@ -8,8 +8,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sheetsync.load.figures import MONTH_WEEKS, counts_since
 from sheetsync.members import Help
-from sheetsync.workload.figures import MONTH_WEEKS, counts_since
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,10 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from sheetsync.linkage.blocking import candidate_pairs
-from sheetsync.linkage.clusters import Decision, Linkage, Pair, cluster, pair_key
-from sheetsync.linkage.compare import Verdict, compare, find_family_emails
-from sheetsync.linkage.prepare import prepare
+from sheetsync.dedupe.blocking import candidate_pairs
+from sheetsync.dedupe.clusters import Decision, Linkage, Pair, cluster, pair_key
+from sheetsync.dedupe.compare import Verdict, compare, find_family_emails
+from sheetsync.dedupe.prepare import prepare
 
 __all__ = ["Decision", "Linkage", "Pair", "Verdict", "find_duplicates", "pair_key"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from itertools import combinations
 
-from sheetsync.linkage.prepare import Prepared, family_key
+from sheetsync.dedupe.prepare import Prepared, family_key
 
 MAX_BLOCK = 60
 # Name keys are weak: a pair they alone bring must still agree on a phone, email, address

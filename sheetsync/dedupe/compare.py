@@ -1,7 +1,7 @@
 """Score a pair of records: field by field, with weights and the evidence in plain words.
 
 The weights are Fellegi–Sunter style log2 likelihood ratios, set by hand and tuned on the
-labelled generator in bench/ (sheetsync.testing.contacts_generator): agreement on a field
+labelled generator in bench/ (sheetsync_testkit.contacts_generator): agreement on a field
 adds log2(m/u), disagreement subtracts. A family name's weight follows how common it is in
 the data, so "Garcia" counts for less than "Oyelaran".
 
@@ -23,7 +23,7 @@ from functools import lru_cache
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
 
-from sheetsync.linkage.prepare import Prepared
+from sheetsync.dedupe.prepare import Prepared
 from sheetsync.nicknames import formal_names, near_formal_names
 
 LINK_WEIGHT = 11.0  # at or above: the same person, linked without asking

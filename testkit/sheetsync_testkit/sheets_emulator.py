@@ -40,14 +40,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from sheetsync.testing import _api, _drive
-from sheetsync.testing._a1 import MAX_COLUMNS, parse_bounds
-from sheetsync.testing._auth import Authority, OAuthError, PublicKey, Token, require_scope
-from sheetsync.testing._batch import new_sheet_id
-from sheetsync.testing._cells import Cell, python_cell, python_value, user_entered_cell
-from sheetsync.testing._faults import READ_KINDS, Rule, Rules, injected
-from sheetsync.testing._http import Answer, Incoming, Server, request_kind
-from sheetsync.testing._workbook import (
+from sheetsync_testkit import _api, _drive
+from sheetsync_testkit._a1 import MAX_COLUMNS, parse_bounds
+from sheetsync_testkit._auth import Authority, OAuthError, PublicKey, Token, require_scope
+from sheetsync_testkit._batch import new_sheet_id
+from sheetsync_testkit._cells import Cell, python_cell, python_value, user_entered_cell
+from sheetsync_testkit._faults import READ_KINDS, Rule, Rules, injected
+from sheetsync_testkit._http import Answer, Incoming, Server, request_kind
+from sheetsync_testkit._workbook import (
     ApiError,
     JsonObject,
     Sheet,

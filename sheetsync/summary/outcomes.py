@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetsync.config import GOAL_MEASURES, Goal
+from sheetsync.load.figures import WORK
 from sheetsync.members import Help, helps, kept_ids, parse_datetime
 from sheetsync.tables import records_of
-from sheetsync.workload.figures import WORK
 
 REAL = ("open", "matched", "met")  # not withdrawn, not a duplicate request
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sheetsync.linkage.compare import Verdict, names_clash
-from sheetsync.linkage.prepare import Prepared
+from sheetsync.dedupe.compare import Verdict, names_clash
+from sheetsync.dedupe.prepare import Prepared
 
 # A "household" bigger than this is a building, shelter or office sharing an address.
 MAX_HOUSEHOLD = 8

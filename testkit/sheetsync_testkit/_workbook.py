@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheetsync.testing._a1 import (
+from sheetsync_testkit._a1 import (
     MAX_COLUMNS,
     Bounds,
     column_letters,
@@ -17,7 +17,7 @@ from sheetsync.testing._a1 import (
     parse_range,
     quote_title,
 )
-from sheetsync.testing._cells import Cell, raw_cell, render, user_entered_cell
+from sheetsync_testkit._cells import Cell, raw_cell, render, user_entered_cell
 
 CELL_LIMIT = 10_000_000  # Sheets counts grid size, not filled cells
 JsonObject = dict[str, Any]

@@ -9,10 +9,10 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from sheetsync.testing._a1 import MAX_COLUMNS, format_cells
-from sheetsync.testing._cells import Cell, evaluate
-from sheetsync.testing._fields import leaf_paths, parse_mask
-from sheetsync.testing._workbook import (
+from sheetsync_testkit._a1 import MAX_COLUMNS, format_cells
+from sheetsync_testkit._cells import Cell, evaluate
+from sheetsync_testkit._fields import leaf_paths, parse_mask
+from sheetsync_testkit._workbook import (
     ApiError,
     JsonObject,
     Sheet,

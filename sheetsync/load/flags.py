@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sheetsync.config import LoadConfig
+from sheetsync.load.figures import Figures
 from sheetsync.members import Checkin
-from sheetsync.workload.figures import Figures
 
 
 class FlagCode(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sheetsync.testing._workbook import ApiError, JsonObject, Spreadsheet, invalid
+from sheetsync_testkit._workbook import ApiError, JsonObject, Spreadsheet, invalid
 
 SPREADSHEET_MIME = "application/vnd.google-apps.spreadsheet"
 

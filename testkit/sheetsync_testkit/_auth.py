@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from sheetsync.testing._workbook import ApiError
+from sheetsync_testkit._workbook import ApiError
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 # google-auth always sends Google's own token endpoint as the audience, whatever token_uri is.

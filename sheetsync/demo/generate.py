@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from sheetsync.demo_data import (
+from sheetsync.demo.data import (
     CHECKIN_NOTES,
     COMMUNITIES,
     COMMUNITY_WEIGHTS,

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sheetsync.testing._http import Answer
-from sheetsync.testing._workbook import ApiError, JsonObject
+from sheetsync_testkit._http import Answer
+from sheetsync_testkit._workbook import ApiError, JsonObject
 
 READ_KINDS = frozenset({"spreadsheets.get", "values.get", "values.batchGet"})
 

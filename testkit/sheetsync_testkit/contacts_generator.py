@@ -27,7 +27,7 @@ import pandas as pd
 import phonenumbers
 from rapidfuzz.distance import JaroWinkler
 
-from sheetsync.demo_data import COMMUNITIES, COMMUNITY_WEIGHTS
+from sheetsync.demo.data import COMMUNITIES, COMMUNITY_WEIGHTS
 
 COLUMNS = (
     "id",

@@ -1,1 +1,0 @@
-"""Test helpers shipped with sheetsync: a local Google Sheets API emulator."""
