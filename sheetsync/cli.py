@@ -21,7 +21,7 @@ import phonenumbers
 from sheetsync import __version__
 from sheetsync.backends import open_backend
 from sheetsync.bootstrap import detect_form_tabs, init_spreadsheet
-from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, Config, render_config
+from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
 from sheetsync.errors import SheetsyncError
 from sheetsync.jobs import (
@@ -32,7 +32,7 @@ from sheetsync.jobs import (
     run_job,
 )
 from sheetsync.members import parse_datetime
-from sheetsync.report import RunReport
+from sheetsync.report import DeliveryOutcome, RunReport
 from sheetsync.run_log import last_runs
 from sheetsync.scheduling.lock import NetworkLock
 from sheetsync.state import local_now
@@ -123,8 +123,8 @@ pass_settings = click.make_pass_decorator(Settings)
 @cli.command()
 @click.option(
     "--backend",
-    type=click.Choice(["local", "google"]),
-    default="local",
+    type=click.Choice([kind.value for kind in BackendKind]),
+    default=BackendKind.LOCAL.value,
     show_default=True,
     help="Where the network's spreadsheet lives: a local .xlsx workbook or Google Sheets.",
 )
@@ -183,7 +183,7 @@ def init(
             else ""
         )
         click.echo(f"Kept {path}: it exists already.{unused}")
-    elif backend == "local":
+    elif backend == BackendKind.LOCAL:
         if workbook is None:
             raise click.UsageError("--workbook PATH is needed to create a config.")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -245,7 +245,7 @@ def _write_google_config(path: Path, spreadsheet: str | None, credentials: Path 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         render_config(
-            backend="google",
+            backend=BackendKind.GOOGLE,
             spreadsheet=store.key,
             credentials=_relative(key_file, path) if credentials else None,
             timezone=str(store.properties.get("timeZone") or "UTC"),
@@ -308,7 +308,7 @@ def run(settings: Settings, job: str, dry_run: bool, as_json: bool) -> None:
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
         return
     render_report(report, store.describe(), verbose=settings.verbose)
-    if any(d.outcome == "failed" for d in report.deliveries):
+    if any(d.outcome == DeliveryOutcome.FAILED for d in report.deliveries):
         raise SystemExit(1)
 
 
@@ -417,7 +417,7 @@ def digest_command(settings: Settings, preview: bool, out_dir: Path) -> None:
             "No digests to send: list organizers under [email] in sheetsync.toml, and write "
             "yes in People's weekly_email for volunteers who want theirs."
         )
-    if any(d.outcome == "failed" for d in deliveries):
+    if any(d.outcome == DeliveryOutcome.FAILED for d in deliveries):
         raise SystemExit(1)
 
 
@@ -480,7 +480,7 @@ def tick_command(settings: Settings, now_text: str | None) -> None:
 
     Prints a line per job; with --quiet, only for jobs that failed (cron mails those).
     """
-    from sheetsync.scheduling.tick import tick_network
+    from sheetsync.scheduling.tick import TickAction, tick_network
 
     config = settings.config()
     now = local_now(config)
@@ -491,12 +491,12 @@ def tick_command(settings: Settings, now_text: str | None) -> None:
         now = given
     results = tick_network(config, open_backend(config), now, dry_run=now_text is not None)
     for r in results:
-        if settings.quiet and r.action != "failed":
+        if settings.quiet and r.action != TickAction.FAILED:
             continue
         missed = f" (caught up {r.missed} missed slots)" if r.missed else ""
         line = f"{r.job:<10} {r.action:<10} slot {r.slot:%Y-%m-%d %H:%M}{missed} {r.detail}"
         click.echo(line.rstrip())
-    if any(r.action == "failed" for r in results):
+    if any(r.action == TickAction.FAILED for r in results):
         raise SystemExit(1)
 
 

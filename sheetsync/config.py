@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import difflib
+import functools
+import json
 import os
 import re
 import tomllib
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+import jinja2
 import phonenumbers
 
 from sheetsync.errors import ConfigError
@@ -20,6 +24,15 @@ DEFAULT_CONFIG = "sheetsync.toml"
 CONFIG_ENV = "SHEETSYNC_CONFIG"
 
 FORMS = ("requests", "offers", "checkins")
+
+
+class BackendKind(StrEnum):
+    """Where a network's spreadsheet lives ([backend] kind)."""
+
+    LOCAL = "local"  # an .xlsx workbook on this machine
+    GOOGLE = "google"  # a Google spreadsheet, through the Sheets API
+
+
 # Logical name -> default tab title of every tab sheetsync maintains.
 SHEETSYNC_TABS = {
     "people": "People",
@@ -168,7 +181,7 @@ class Config:
     default_region: str = "US"
     timezone: str = "UTC"
     locale: str = "en_US"
-    backend: str = "local"
+    backend: BackendKind = BackendKind.LOCAL
     workbook: Path | None = None
     spreadsheet: str | None = None
     credentials: Path | None = None
@@ -243,18 +256,18 @@ class Config:
                 f"[network] locale = {locale!r} in {where} is not a locale name; use the "
                 'spreadsheet\'s locale as language_COUNTRY, e.g. "en_US" or "es_MX".'
             )
-        kind = str(backend.get("kind", "local"))
-        if kind not in ("local", "google"):
+        kind = str(backend.get("kind", BackendKind.LOCAL))
+        if kind not in set(BackendKind):
             raise ConfigError(
                 f'[backend] kind = {kind!r} in {where}: use "local" (an .xlsx workbook) '
                 'or "google" (Google Sheets).'
             )
         workbook = backend.get("workbook")
-        if kind == "local" and not workbook:
+        if kind == BackendKind.LOCAL and not workbook:
             raise ConfigError(
                 f'[backend] in {where} needs workbook = "network.xlsx" (the local workbook).'
             )
-        if kind == "google" and not backend.get("spreadsheet"):
+        if kind == BackendKind.GOOGLE and not backend.get("spreadsheet"):
             raise ConfigError(
                 f'[backend] in {where} needs spreadsheet = "KEY" (the long id in the Google '
                 "sheet's address, between /d/ and /edit)."
@@ -272,7 +285,7 @@ class Config:
             default_region=region,
             timezone=tz,
             locale=locale,
-            backend=kind,
+            backend=BackendKind(kind),
             workbook=(base / str(workbook)) if workbook else None,
             spreadsheet=str(backend["spreadsheet"]) if backend.get("spreadsheet") else None,
             credentials=(base / str(credentials)) if credentials else None,
@@ -501,90 +514,42 @@ def render_config(
     organizers: tuple[str, ...] = (),
     public: tuple[str, ...] = (),
 ) -> str:
-    """The sheetsync.toml that `sheetsync init` writes, with comments for organizers.
-    With `organizers` (the demo), the digests go to them in the outbox folder."""
-    tabs = {**DEFAULT_FORM_TABS, **(form_tabs or {})}
-    zone_list = ", ".join(f'"{z}"' for z in zones)
-    if backend == "local":
-        backend_lines = f'kind = "local"\nworkbook = "{workbook}"'
-    else:
-        backend_lines = f'kind = "google"\nspreadsheet = "{spreadsheet}"'
-        if credentials:
-            backend_lines += f'\ncredentials = "{credentials}"'
-        backend_lines += (
-            "\n# Or leave credentials out and set $GOOGLE_APPLICATION_CREDENTIALS."
-            "\n# Share the spreadsheet with the service account's client_email as Editor."
-        )
-    return f"""\
-# sheetsync settings for one network. Docs: README.md and docs/forms.md.
-
-[network]
-name = "{network_name}"
-# The answers to the Neighbourhood question, exactly as the form offers them.
-zones = [{zone_list}]
-# Phone numbers without a country code are read as numbers of this country.
-default_region = "{default_region}"
-# Form timestamps and job schedules are in this time zone.
-timezone = "{timezone}"
-# How the spreadsheet writes dates, e.g. en_US: 8/31/2023 19:08:16.
-locale = "{locale}"
-
-[backend]
-{backend_lines}
-
-# The tab each form writes its responses to. If your form's questions are worded
-# differently, map each field to your title under [forms.NAME.columns], e.g.
-#   [forms.requests.columns]
-#   phone = "Phone Number "
-# Map a field to "" if your form does not ask that question.
-[forms.requests]
-tab = "{tabs["requests"]}"
-
-[forms.offers]
-tab = "{tabs["offers"]}"
-
-[forms.checkins]
-tab = "{tabs["checkins"]}"
-
-# sheetsync's own tabs can be renamed here, e.g. people = "Members".
-[tabs]
-
-# When the Load tab flags a member, and for how long it suggests a rest (docs/load.md).
-# These are the defaults: uncomment a line to change it.
-[load]
-# yellow_max_tasks = 2    # stretched (yellow check-in) with more tasks than this this week
-# shifts_per_week = 3     # this many shifts in 7 days: suggest the next week off
-# busy_weeks = 4          # busy this many weeks in a row without a week off
-# busy_week_tasks = 2     # ... a busy week being one with this many tasks
-# overdue_tasks = 2       # this many tasks past their due date: suggest handing some over
-# checkin_weeks = 3       # no check-in for this many weeks: suggest a friendly check-in
-# rest_days = 7           # how long a suggested rest lasts
-# top_two_share = 0.5     # the two busiest people hold more than this share of the
-# share_min_tasks = 10    # last four weeks' tasks (once there are this many tasks)
-
-# The weekly digests (docs/digest.md). Without [email.smtp] they are written to the
-# outbox folder as .eml and .html files; volunteers get theirs when an organizer writes
-# yes in their weekly_email column on the People tab.
-[email]
-sender = "sheetsync@localhost"
-organizers = [{_quoted(organizers)}]
-# organizers_language = "es"
-public = [{_quoted(public)}]       # who gets the public summary (a newsletter editor)
-outbox = "outbox"
-# [email.smtp]
-# host = "smtp.example.org"
-# port = 587
-# security = "starttls"   # or "ssl" (port 465)
-# user = "digests@example.org"
-# The password is read from $SHEETSYNC_SMTP_PASSWORD, never from this file.
-
-# Goals the network set itself, per month or per week; the Summary tab and the digests
-# show how far along they are (docs/schedule.md). For example, 500 families a month:
-[goals]
-# households_helped_per_month = 500
-# needs_met_per_week = 100
-"""
+    """The sheetsync.toml that `sheetsync init` writes, with comments for organizers
+    (templates/config/sheetsync.toml.jinja). With `organizers` (the demo), the digests go
+    to them in the outbox folder."""
+    return _config_template().render(
+        backend=BackendKind(backend).value,
+        workbook=workbook,
+        spreadsheet=spreadsheet,
+        credentials=credentials,
+        network_name=network_name,
+        zones=list(zones),
+        default_region=default_region,
+        timezone=timezone,
+        locale=locale,
+        form_tabs={**DEFAULT_FORM_TABS, **(form_tabs or {})},
+        organizers=list(organizers),
+        public=list(public),
+    )
 
 
-def _quoted(addresses: tuple[str, ...]) -> str:
-    return ", ".join(f'"{a}"' for a in addresses)
+@functools.cache
+def _config_template() -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("sheetsync", "templates/config"),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,  # TOML, not HTML: the toml filter does the quoting
+    )
+    env.filters["toml"] = _toml_value
+    return env.get_template("sheetsync.toml.jinja")
+
+
+def _toml_value(value: str | list[str]) -> str:
+    """A TOML basic string, or an inline array of them. A JSON string is a valid TOML basic
+    string (the same escapes), so a quote or backslash in a name or path stays harmless."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)

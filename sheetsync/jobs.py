@@ -1,5 +1,5 @@
 """jobs/*.toml → ordered steps; run_job() reads the sheet, runs the steps, writes once,
-then hands over the digests a `digest` step rendered (each logged in the Run log as sent).
+then runs the effects the steps asked for (the digest step's: send the digests).
 
 Each step and the run's end are logged on the "sheetsync" logger, one line each: the CLI
 shows them on stderr and in --log-file.
@@ -14,14 +14,11 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from croniter import croniter
 
 from sheetsync.backends.base import Backend, TabChanges
 from sheetsync.config import Config
-from sheetsync.digest.deliver import Digest, pending_deliveries, send_digests
-from sheetsync.digest.mail import Transport
 from sheetsync.errors import (
     BackendError,
     JobError,
@@ -29,11 +26,11 @@ from sheetsync.errors import (
     SheetsyncError,
     StepError,
 )
-from sheetsync.report import RunReport, StepReport
+from sheetsync.report import Findings, RunOutcome, RunReport, StepReport
 from sheetsync.run_log import log_failure, log_row
 from sheetsync.schema import data_dir
 from sheetsync.state import local_now, read_state
-from sheetsync.steps import STEPS, StepContext, StepResult, get_step
+from sheetsync.steps import STEPS, Effect, StepContext, StepResult, get_step
 from sheetsync.tables import plan_changes
 
 log = logging.getLogger(__name__)
@@ -142,12 +139,11 @@ def run_job(
     now: dt.datetime | None = None,
     dry_run: bool = False,
     on_step: OnStep | None = None,
-    transport: Transport | None = None,
 ) -> RunReport:
     """Run a job's steps on the sheet and write all changes at once (none when dry_run).
 
-    When the job has a `digest` step, its digests are sent after the write (listed, not
-    sent, in a dry run); `transport` replaces the one [email] configures.
+    Then the steps' effects run, such as the digest step's emails (a dry run lists what
+    they would do).
     """
     started = now or local_now(config)
     report = RunReport(
@@ -155,12 +151,12 @@ def run_job(
     )
     log.info("%s started%s", job.name, " (dry run: nothing written)" if dry_run else "")
     retried = False
-    digests: list[Digest] | None = None
+    effects: list[Effect] = []
     try:
         for attempt in (1, 2):
             report.attempts = attempt
             try:
-                digests = _run_once(job, backend, config, report, dry_run, on_step)
+                effects = _run_once(job, backend, config, report, dry_run, on_step)
                 break
             except SheetChangedError as err:
                 if attempt == 2:
@@ -175,19 +171,18 @@ def run_job(
                 0, "The sheet changed while sheetsync was working; it read it again and recomputed."
             )
     except SheetsyncError as err:
-        report.outcome, report.message = "failed", str(err)
+        report.outcome, report.message = RunOutcome.FAILED, str(err)
         report.finished = now or local_now(config)
         log.error("%s failed: %s", job.name, err)
         # Logged where the spreadsheet can be reached, so the next digest reports it.
         if not dry_run and _loggable(err):
             log_failure(backend, config, report)
         raise
-    if digests is not None and not dry_run:
-        # After the write, outside the retry: a digest tells of the sheet as it now is,
-        # its send log row goes below the run's, and nothing is sent twice.
-        report.deliveries = send_digests(
-            backend, config, digests, now=report.started, transport=transport
-        )
+    # After the write, outside the retry: a digest tells of the sheet as it now is, its
+    # send log row goes below the run's, and nothing is sent twice.
+    for effect in effects:
+        act = effect.plan if dry_run else effect.run
+        report.deliveries.extend(act(backend, config, report.started))
     took = sum(s.seconds for s in report.steps)
     changed = "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
     log.info("%s %s in %.1f s: %s", job.name, report.outcome, took, changed or "no changes")
@@ -201,15 +196,22 @@ def _run_once(
     report: RunReport,
     dry_run: bool,
     on_step: OnStep | None,
-) -> list[Digest] | None:
-    """One read, the steps, one write; returns the digests a digest step rendered."""
+) -> list[Effect]:
+    """One read, the steps, one write; returns the effects the steps asked for."""
     state = read_state(backend, config)
     frames = {name: table.frame for name, table in state.tables.items()}
     report.steps, report.issues, report.notices, report.tabs = [], [], [], []
-    findings: dict[str, Any] = {}
+    report.findings = Findings()
+    effects: list[Effect] = []
     for name in job.steps:
         ctx = StepContext(
-            config, report.started, state.forms, state.tables, frames, state.schemas, findings
+            config,
+            report.started,
+            state.forms,
+            state.tables,
+            frames,
+            state.schemas,
+            report.findings,
         )
         if on_step:
             on_step(name, None)
@@ -230,7 +232,9 @@ def _run_once(
         figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts.items())
         log.info("%s %s done in %.1f s%s", job.name, name, seconds, f": {figures}" * bool(figures))
         frames.update(result.frames)
-        findings.update(result.findings)
+        if result.findings is not None:
+            report.findings.add(result.findings)
+        effects.extend(result.effects)
         report.steps.append(StepReport(name, round(seconds, 3), result.counts))
         report.issues.extend(result.issues)
         report.notices.extend(result.notices)
@@ -241,17 +245,14 @@ def _run_once(
         if not tab_changes.is_empty:
             changes.append(tab_changes)
             report.tabs.append(tab_report)
-    report.outcome = "ok"
-    digests: list[Digest] | None = findings.get("digests")
+    report.outcome = RunOutcome.OK
     report.finished = report.started if dry_run else None
     if dry_run:
-        if digests is not None:
-            report.deliveries = pending_deliveries(state.tables["run_log"], digests, report.started)
-        return digests
+        return effects
     report.finished = max(report.started, local_now(config))
     run_log = state.tables["run_log"]
     changes.append(
         TabChanges(tab=run_log.tab, start_row=run_log.n_rows + 1, append=[log_row(report, run_log)])
     )
     backend.apply(changes)
-    return digests
+    return effects

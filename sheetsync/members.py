@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sheetsync.match.statuses import task_status
 from sheetsync.normalize import parse_date
+from sheetsync.statuses import TaskStatus, task_status
 
 
 def kept_ids(people: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -70,7 +70,7 @@ class Help:
     task_id: str
     need_id: str
     person_id: str  # the kept person
-    status: str  # proposed, accepted, done, declined, cancelled
+    status: TaskStatus
     on: dt.date | None  # the task's date: its due date, else the day it was proposed
     due: dt.date | None
     hours: float | None  # as recorded on the Tasks tab
@@ -82,7 +82,7 @@ def helps(tasks: Iterable[dict[str, Any]], kept: dict[str, str], *, dayfirst: bo
     proposed, as everywhere else."""
     found = []
     for task in tasks:
-        status = task_status(task["status"]) or "proposed"
+        status = task_status(task["status"]) or TaskStatus.PROPOSED
         due = parse_date(task["due"], dayfirst=dayfirst)
         proposed = parse_datetime(task["proposed"])
         on = due or (proposed.date() if proposed else None)

@@ -3,14 +3,68 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
 
 
 class Severity(StrEnum):
     ERROR = "error"  # the row was not used; it is on the Errors tab
     WARNING = "warning"  # the row was used; something in it deserves a look
+
+
+class IssueCode(StrEnum):
+    """What kind of problem an Issue is, one word or a few joined by hyphens (--json)."""
+
+    # A form response breaks its schema (intake/validate.py); the row is on the Errors tab.
+    REQUIRED = "required"
+    REQUIRED_ONE_OF = "required-one-of"
+    MAX_LENGTH = "max-length"
+    FORMAT_PHONE = "format-phone"
+    FORMAT_EMAIL = "format-email"
+    ENUM = "enum"
+    PATTERN = "pattern"
+    TYPE_INTEGER = "type-integer"
+    TYPE_NUMBER = "type-number"
+    TYPE_DATETIME = "type-datetime"
+    MINIMUM = "minimum"
+    MAXIMUM = "maximum"
+    # Something typed in a tab sheetsync keeps deserves a look (a warning).
+    REPEATED_ID = "repeated-id"
+    UNKNOWN_DECISION = "unknown-decision"
+    DO_NOT_CONTACT_ON_DUPLICATE = "do-not-contact-on-duplicate"
+    CONTRADICTING_DECISIONS = "contradicting-decisions"
+    UNKNOWN_TASK_STATUS = "unknown-task-status"
+    UNDATED_TASK = "undated-task"
+    UNREADABLE_REST = "unreadable-rest"
+
+
+class RunOutcome(StrEnum):
+    """How a run of a job ended (the Run log's outcome column)."""
+
+    RUNNING = "running"  # not ended yet; never written
+    OK = "ok"
+    FAILED = "failed"
+
+
+class DeliveryOutcome(StrEnum):
+    """What became of one digest (the Run log's outcome for job "digest": sent or failed)."""
+
+    SENT = "sent"
+    FAILED = "failed"
+    ALREADY_SENT = "already sent"  # sent earlier this period: not sent again
+    WOULD_SEND = "would send"  # a dry run
+
+
+class Audience(StrEnum):
+    """Who a digest is for."""
+
+    ORGANIZERS = "organizers"
+    VOLUNTEER = "volunteer"
+    PUBLIC = "public"
 
 
 @dataclass(frozen=True)
@@ -20,7 +74,7 @@ class Issue:
     tab: str
     row: int
     field: str
-    code: str
+    code: IssueCode
     message: str
     severity: Severity = Severity.ERROR
 
@@ -65,11 +119,30 @@ class StepReport:
 class Delivery:
     """One digest handed over, refused, or not sent again (already sent this period)."""
 
-    audience: str  # organizers, volunteer, public
+    audience: Audience
     to: str
     period: str  # the ISO week, e.g. 2026-W48
-    outcome: str  # sent, failed, already sent; "would send" in a dry run
+    outcome: DeliveryOutcome
     detail: str = ""  # where it went, or why it was refused
+
+
+class Findings:
+    """What the steps of a run found, one dataclass per step that has something to pass on
+    (steps/findings.py), looked up by its type: `findings.get(MatchFindings)`."""
+
+    def __init__(self) -> None:
+        self._found: dict[type, object] = {}
+
+    def add(self, found: object) -> None:
+        """Keep a step's findings; a second of the same type replaces the first."""
+        self._found[type(found)] = found
+
+    def get(self, kind: type[T]) -> T | None:
+        """The findings of this type, or None when no step of the run made them."""
+        return cast(T | None, self._found.get(kind))
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self._found.values())
 
 
 @dataclass
@@ -80,7 +153,7 @@ class RunReport:
     started: dt.datetime
     dry_run: bool = False
     finished: dt.datetime | None = None
-    outcome: str = "running"
+    outcome: RunOutcome = RunOutcome.RUNNING
     message: str = ""
     run_id: str = ""
     steps: list[StepReport] = field(default_factory=list)
@@ -89,6 +162,8 @@ class RunReport:
     notices: list[str] = field(default_factory=list)
     attempts: int = 1
     deliveries: list[Delivery] = field(default_factory=list)  # a digest step's emails
+    # The steps' typed findings; not in to_dict (they hold frames' worth of data).
+    findings: Findings = field(default_factory=Findings, repr=False, compare=False)
 
     @property
     def rows_added(self) -> int:
@@ -106,7 +181,8 @@ class RunReport:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO strings)."""
-        data = asdict(self)
+        data = asdict(replace(self, findings=Findings()))  # findings stay out of the JSON
+        del data["findings"]
         data["started"] = self.started.isoformat(timespec="seconds")
         data["finished"] = self.finished.isoformat(timespec="seconds") if self.finished else None
         data["rows_added"] = self.rows_added

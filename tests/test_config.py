@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from sheetsync.config import Config, render_config
@@ -65,3 +67,18 @@ def test_rendered_config_loads_back(tmp_path):
     assert config.workbook == tmp_path / "network.xlsx"
     assert config.zones[0] == "Northside"
     assert config.timezone == "America/Chicago"
+
+
+@pytest.mark.parametrize(
+    ("name", "workbook"),
+    [('Pod "7", 2nd floor', "network.xlsx"), ("Vecinos \\ Ayuda", "C:\\redes\\red.xlsx")],
+)
+def test_init_writes_quotes_and_backslashes_as_valid_toml(
+    tmp_path: Path, name: str, workbook: str
+) -> None:
+    """Names and paths go through TOML string escaping: the file always reads back."""
+    path = tmp_path / "sheetsync.toml"
+    path.write_text(render_config(backend="local", workbook=workbook, network_name=name))
+    config = Config.from_file(path)
+    assert config.network_name == name
+    assert config.workbook == tmp_path / workbook

@@ -502,7 +502,7 @@ def test_long_lists_show_the_most_urgent_lines_and_how_many_more(network):
     copies.loc[0, "urgency"] = "Today"
     frames["needs"] = copies
     digest = organizer_digest(frames, "Net", NOW, since=NOW - dt.timedelta(days=7))
-    assert digest.counts["waiting"] == 80 and len(digest.waiting) == MAX_LINES
+    assert digest.counts.waiting == 80 and len(digest.waiting) == MAX_LINES
     assert digest.waiting[0].need_id == "N0000"  # the most urgent stays in the list
     from sheetsync.digest.render import Image
 

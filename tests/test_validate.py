@@ -28,17 +28,17 @@ def run(schemas, *rows, dayfirst=False, region="US"):
     [
         ({"name": "  "}, "name", "required", "'Your name' is empty; it is required."),
         ({"zone": "Eastsid"}, "zone", "enum", "Did you mean 'Eastside'?"),
-        ({"phone": "555-12"}, "phone", "format.phone", "Phone number '555-12' is not valid"),
+        ({"phone": "555-12"}, "phone", "format-phone", "Phone number '555-12' is not valid"),
         (
             {"email": "maria@@example.org"},
             "email",
-            "format.email",
+            "format-email",
             "Email 'maria@@example.org' is not a valid address",
         ),
         (
             {"phone": "", "email": ""},
             "phone",
-            "required_one_of",
+            "required-one-of",
             "Needs 'Phone number' or 'Email': the response has neither.",
         ),
         (
@@ -48,8 +48,8 @@ def run(schemas, *rows, dayfirst=False, region="US"):
             "'Night shifts' is not an answer 'When are you available?' allows",
         ),
         ({"urgency": "Yesterday"}, "urgency", "enum", "'Yesterday' is not an answer"),
-        ({"timestamp": "not a date"}, "timestamp", "type.datetime", "is not a date and time"),
-        ({"details": "x" * 5001}, "details", "max_length", "longer than 5000 characters"),
+        ({"timestamp": "not a date"}, "timestamp", "type-datetime", "is not a date and time"),
+        ({"details": "x" * 5001}, "details", "max-length", "longer than 5000 characters"),
     ],
 )
 def test_each_problem_is_reported_with_its_field_and_code(schemas, answers, field, code, message):
@@ -65,7 +65,7 @@ def test_every_problem_of_every_row_is_found_in_one_pass(schemas):
     assert [(i.row, i.field, i.code) for i in result.issues] == [
         (2, "name", "required"),
         (2, "zone", "enum"),
-        (4, "phone", "format.phone"),
+        (4, "phone", "format-phone"),
         (4, "urgency", "required"),
     ]
     assert result.invalid_rows == [2, 4]
@@ -132,6 +132,6 @@ def test_text_typed_next_to_other_counts_as_other(schemas):
 
 def test_long_values_are_clipped_in_messages(schemas):
     result = run(schemas, request(email="x" * 300 + "@@example.org"))
-    [issue] = [i for i in result.issues if i.code == "format.email"]
+    [issue] = [i for i in result.issues if i.code == "format-email"]
     assert len(issue.message) < 250
     assert "xxx…'" in issue.message

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sheetsync.backends.base import Backend, CellUpdate, Guard, TabChanges, TabData, Value
-from sheetsync.config import Config
+from sheetsync.config import BackendKind, Config
 from sheetsync.errors import ConfigError
 
 __all__ = ["Backend", "CellUpdate", "Guard", "TabChanges", "TabData", "Value", "open_backend"]
@@ -11,12 +11,12 @@ __all__ = ["Backend", "CellUpdate", "Guard", "TabChanges", "TabData", "Value", "
 
 def open_backend(config: Config) -> Backend:
     """The backend a config names."""
-    if config.backend == "local":
+    if config.backend is BackendKind.LOCAL:
         from sheetsync.backends.workbook import WorkbookBackend
 
         assert config.workbook is not None  # Config.from_dict requires it for "local"
         return WorkbookBackend(config.workbook)
-    if config.backend == "google":
+    if config.backend is BackendKind.GOOGLE:
         from sheetsync.backends.google import open_google_backend
 
         assert config.spreadsheet is not None  # Config.from_dict requires it for "google"

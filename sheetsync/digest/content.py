@@ -19,13 +19,20 @@ import pandas as pd
 from sheetsync.config import Goal
 from sheetsync.digest.privacy import may_share_contact, shown_name
 from sheetsync.match.eligibility import URGENCY_RANK
-from sheetsync.match.statuses import task_status
 from sheetsync.members import Help, kept_ids, parse_datetime
 from sheetsync.normalize import fold, one_line
-from sheetsync.steps.summary import FLAG_METRICS
-from sheetsync.summary.network import work_share
+from sheetsync.report import RunOutcome
+from sheetsync.statuses import (
+    LIVE,
+    REAL_NEEDS,
+    ErrorStatus,
+    NeedStatus,
+    PairStatus,
+    TaskStatus,
+    task_status,
+)
+from sheetsync.summary.network import network_notes, work_share
 from sheetsync.summary.outcomes import (
-    REAL,
     GoalProgress,
     Outcomes,
     PeriodFigures,
@@ -57,20 +64,68 @@ class NeedLine:
     days_open: int
 
 
+@dataclass(frozen=True)
+class ProposalLine:
+    """A task proposed to a volunteer, waiting for their yes."""
+
+    task_id: str
+    volunteer: str
+    category: str
+    zone: str
+    days: int  # since it was proposed
+    who: str  # the requester, as their consent allows
+
+
+@dataclass(frozen=True)
+class ErrorLine:
+    """A form response on the Errors tab that nobody has fixed yet."""
+
+    source: str  # its tab and row, e.g. "Form Responses 1:17"
+    reason: str
+
+
+@dataclass(frozen=True)
+class FlagLine:
+    """A member the Load tab flags."""
+
+    name: str
+    flags: str
+    next_steps: str
+
+
+@dataclass(frozen=True)
+class FailedRun:
+    """A run of a job that failed (from the Run log tab)."""
+
+    job: str
+    started: str
+    message: str
+
+
+@dataclass
+class ListCounts:
+    """Each list's full length: the digest shows the first MAX_LINES of a list."""
+
+    new_needs: int = 0
+    waiting: int = 0
+    stale: int = 0  # waiting for STALE_DAYS or more
+    proposals: int = 0
+    errors: int = 0
+
+
 @dataclass
 class OrganizerDigest:
     network: str
     period: str
     new_needs: list[NeedLine] = field(default_factory=list)
     waiting: list[NeedLine] = field(default_factory=list)  # open, most urgent first
-    proposals: list[dict[str, Any]] = field(default_factory=list)  # waiting for a yes
+    proposals: list[ProposalLine] = field(default_factory=list)  # waiting for a yes
     to_review: int = 0
-    errors: list[dict[str, str]] = field(default_factory=list)
-    flagged: list[dict[str, str]] = field(default_factory=list)
+    errors: list[ErrorLine] = field(default_factory=list)
+    flagged: list[FlagLine] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # network-wide flags (Summary notes)
-    failed_runs: list[dict[str, str]] = field(default_factory=list)
-    # Each list's full length; the lists keep their first MAX_LINES (most urgent, oldest).
-    counts: dict[str, int] = field(default_factory=dict)
+    failed_runs: list[FailedRun] = field(default_factory=list)
+    counts: ListCounts = field(default_factory=ListCounts)
     more_failed_runs: int = 0  # older failures not listed (see the Run log tab)
     chart: list[WeekCount] = field(default_factory=list)  # needs opened and met, 8 weeks
     spread: list[tuple[str, int]] = field(default_factory=list)  # tasks per volunteer, 4 weeks
@@ -79,7 +134,7 @@ class OrganizerDigest:
 
     def more(self, name: str) -> int:
         """How many lines of a list the digest leaves out (they are in the tabs)."""
-        return self.counts.get(name, 0) - len(getattr(self, name))
+        return int(getattr(self.counts, name)) - len(getattr(self, name))
 
 
 @dataclass
@@ -87,7 +142,7 @@ class TaskLine:
     task_id: str
     category: str
     zone: str
-    status: str
+    status: TaskStatus
     due: str
     who: str
     contact: str  # "" unless the requester consented
@@ -156,9 +211,9 @@ def organizer_digest(
     new, waiting = [], []
     for need in needs:
         opened = parse_datetime(need["opened"])
-        if need["status"] in REAL and opened and opened >= week_ago:
+        if need["status"] in REAL_NEEDS and opened and opened >= week_ago:
             new.append(need)
-        if need["status"] == "open":
+        if need["status"] == NeedStatus.OPEN:
             waiting.append(need)
     # Most urgent first, then the longest waiting; lines only for what the digest shows.
     waiting.sort(key=lambda n: (-URGENCY_RANK.get(fold(n["urgency"]), 0), n["opened"] or "9999"))
@@ -166,60 +221,52 @@ def organizer_digest(
     digest.waiting = [_need_line(n, now) for n in waiting[:MAX_LINES]]
     names = {p["person_id"]: p["name"] for p in records_of(frames["people"])}
     by_need = {n["need_id"]: n for n in needs}
-    proposed = [t for t in records_of(frames["tasks"]) if task_status(t["status"]) == "proposed"]
+    proposed = [
+        t for t in records_of(frames["tasks"]) if task_status(t["status"]) == TaskStatus.PROPOSED
+    ]
     proposed.sort(key=lambda t: t["proposed"] or "9999")  # the longest waiting first
     for task in proposed[:MAX_LINES]:
         need = by_need.get(task["need_id"], {})
         digest.proposals.append(
-            {
-                "task_id": task["task_id"],
-                "volunteer": one_line(names.get(task["volunteer_id"], task["volunteer_id"])),
-                "category": task["category"],
-                "zone": task["zone"],
-                "days": _days(now, task["proposed"]),
-                "who": shown_name(need.get("name", ""), need.get("consent", ""), task["zone"]),
-            }
+            ProposalLine(
+                task_id=task["task_id"],
+                volunteer=one_line(names.get(task["volunteer_id"], task["volunteer_id"])),
+                category=task["category"],
+                zone=task["zone"],
+                days=_days(now, task["proposed"]),
+                who=shown_name(need.get("name", ""), need.get("consent", ""), task["zone"]),
+            )
         )
-    digest.counts = {
-        "new_needs": len(new),
-        "waiting": len(waiting),
-        "stale": sum(_days(now, n["opened"]) >= STALE_DAYS for n in waiting),
-        "proposals": len(proposed),
-    }
-    digest.to_review = int((frames["duplicates"]["status"] == "to review").sum())
+    digest.counts = ListCounts(
+        new_needs=len(new),
+        waiting=len(waiting),
+        stale=sum(_days(now, n["opened"]) >= STALE_DAYS for n in waiting),
+        proposals=len(proposed),
+    )
+    digest.to_review = int((frames["duplicates"]["status"] == PairStatus.TO_REVIEW).sum())
     for error in records_of(frames["errors"]):
-        if error["status"] == "open" and not error["fixed"].strip():
-            digest.errors.append({"source": error["source"], "reason": error["reason"]})
+        if error["status"] == ErrorStatus.OPEN and not error["fixed"].strip():
+            digest.errors.append(ErrorLine(error["source"], error["reason"]))
     for row in records_of(frames["load"]):
         if row["flags"]:
-            digest.flagged.append(
-                {
-                    "name": one_line(row["name"]),
-                    "flags": row["flags"],
-                    "next_steps": row["next_steps"],
-                }
-            )
-    summary = frames["summary"]
-    flags = summary["metric"].str.startswith(FLAG_METRICS)
-    digest.notes = [n for n in summary.loc[flags, "note"] if str(n).strip()]
+            digest.flagged.append(FlagLine(one_line(row["name"]), row["flags"], row["next_steps"]))
+    digest.notes = network_notes(frames["summary"])
     for run in records_of(frames["run_log"]):
         started = parse_datetime(run["started"])
-        if run["outcome"] == "failed" and started and since <= started <= now:
-            digest.failed_runs.append(
-                {"job": run["job"], "started": run["started"], "message": run["message"]}
-            )
-    digest.counts["errors"] = len(digest.errors)
+        if run["outcome"] == RunOutcome.FAILED and started and since <= started <= now:
+            digest.failed_runs.append(FailedRun(run["job"], run["started"], run["message"]))
+    digest.counts.errors = len(digest.errors)
     digest.errors = digest.errors[:MAX_LINES]
     if len(digest.failed_runs) > MAX_FAILED_RUNS:  # the newest, and how many more
         digest.more_failed_runs = len(digest.failed_runs) - MAX_FAILED_RUNS
         digest.failed_runs = digest.failed_runs[-MAX_FAILED_RUNS:]
-    outcomes, worked, figures = computed or figures_for(
+    computed = computed or figures_for(
         frames, now.date(), dayfirst=dayfirst, hours_per_task=hours_per_task
     )
-    digest.chart = weekly_series(outcomes, now.date())
-    digest.spread = _spread(worked, records_of(frames["people"]), now.date())
-    digest.month = figures[1]
-    digest.goals = goal_progress(goals, figures)
+    digest.chart = weekly_series(computed.needs, now.date())
+    digest.spread = _spread(computed.helps, records_of(frames["people"]), now.date())
+    digest.month = computed.month
+    digest.goals = goal_progress(goals, computed.periods)
     return digest
 
 
@@ -265,7 +312,7 @@ def volunteer_digests(
     for task in records_of(frames["tasks"]):
         status = task_status(task["status"])
         helpers = {kept.get(h, h) for h in (task["volunteer_id"], task["co_volunteer_id"]) if h}
-        if status not in ("proposed", "accepted") or not helpers & opted:
+        if status is None or status not in LIVE or not helpers & opted:
             continue
         need = needs.get(task["need_id"])
         if need is None:
@@ -329,11 +376,11 @@ def public_summary(
 ) -> PublicSummary:
     """Counts only, from the same outcomes as the Summary tab: this week is its last 7
     days, a need is met on its first task done, and a person is counted once."""
-    outcomes, worked, figures = computed or figures_for(
+    computed = computed or figures_for(
         frames, now.date(), dayfirst=dayfirst, hours_per_task=hours_per_task
     )
-    met = [o for o in outcomes if o.status == "met"]
-    week = figures[0]
+    met = [o for o in computed.needs if o.status == NeedStatus.MET]
+    week = computed.week
     return PublicSummary(
         network=network,
         period=period_of(now),
@@ -341,8 +388,8 @@ def public_summary(
         met_this_week=week.needs_met,
         needs_met_total=len(met),
         people_helped=len({o.person_id for o in met}),
-        volunteers_active=work_share(worked, now.date()).people,
+        volunteers_active=work_share(computed.helps, now.date()).people,
         met_by_category=dict(Counter(o.category for o in met).most_common()),
-        periods=figures,
-        goals=goal_progress(goals, figures),
+        periods=computed.periods,
+        goals=goal_progress(goals, computed.periods),
     )

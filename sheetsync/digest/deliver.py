@@ -40,7 +40,7 @@ from sheetsync.digest.mail import (
 )
 from sheetsync.digest.render import Image, Rendered, language_for, render
 from sheetsync.normalize import dayfirst_locale, format_datetime
-from sheetsync.report import Delivery
+from sheetsync.report import Audience, Delivery, DeliveryOutcome
 from sheetsync.run_log import log_cells
 from sheetsync.schema import load_schemas
 from sheetsync.state import local_now, read_state
@@ -53,10 +53,26 @@ CHART_CID = "chart@sheetsync"
 
 @dataclass(frozen=True)
 class Digest:
-    audience: str  # organizers, volunteer, public
+    audience: Audience
     to: str
     name: str
     rendered: Rendered
+
+
+@dataclass(frozen=True)
+class SendDigests:
+    """The digest step's effect: the job sends the rendered digests once the sheet is
+    written (steps.Effect)."""
+
+    digests: tuple[Digest, ...]
+
+    def run(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
+        return send_digests(backend, config, list(self.digests), now=now)
+
+    def plan(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
+        if not self.digests:
+            return []
+        return pending_deliveries(_read_run_log(backend, config), list(self.digests), now)
 
 
 def build_digests(backend: Backend, config: Config, now: dt.datetime) -> list[Digest]:
@@ -82,10 +98,10 @@ def digests_of(
     digests = []
     if config.email.organizers:
         rendered = _organizers(frames, config, now, computed)
-        digests += [Digest("organizers", to, "", rendered) for to in config.email.organizers]
+        digests += [Digest(Audience.ORGANIZERS, to, "", rendered) for to in config.email.organizers]
     for volunteer in volunteer_digests(frames, network, now):
-        rendered = render("volunteer", volunteer, language_for(volunteer.languages))
-        digests.append(Digest("volunteer", volunteer.email, volunteer.name, rendered))
+        rendered = render(Audience.VOLUNTEER, volunteer, language_for(volunteer.languages))
+        digests.append(Digest(Audience.VOLUNTEER, volunteer.email, volunteer.name, rendered))
     if config.email.public:
         summary = public_summary(
             frames,
@@ -96,8 +112,8 @@ def digests_of(
             goals=config.goals,
             computed=computed,
         )
-        rendered = render("public", summary)
-        digests += [Digest("public", to, "", rendered) for to in config.email.public]
+        rendered = render(Audience.PUBLIC, summary)
+        digests += [Digest(Audience.PUBLIC, to, "", rendered) for to in config.email.public]
     return digests
 
 
@@ -109,7 +125,7 @@ def _organizers(
 ) -> Rendered:
     """The organizers' digest with its chart. Failed runs are those since the last
     organizers' digest went out (or the last 7 days, before the first)."""
-    since = last_sent(frames["run_log"], "organizers", now) or now - dt.timedelta(days=7)
+    since = last_sent(frames["run_log"], Audience.ORGANIZERS, now) or now - dt.timedelta(days=7)
     data = organizer_digest(
         frames,
         config.network_name,
@@ -121,14 +137,14 @@ def _organizers(
         computed=computed,
     )
     chart = Image(CHART_CID, f"chart-{data.period}.png", chart_png(data.chart, data.spread))
-    return render("organizers", data, config.email.organizers_language, chart=chart)
+    return render(Audience.ORGANIZERS, data, config.email.organizers_language, chart=chart)
 
 
 def last_sent(run_log: pd.DataFrame, audience: str, now: dt.datetime) -> dt.datetime | None:
     """When a digest for an audience was last handed over before `now`, from the send log."""
     sent = run_log[
-        (run_log["job"] == "digest")
-        & (run_log["outcome"] == "sent")
+        (run_log["job"] == DIGEST_JOB)
+        & (run_log["outcome"] == DeliveryOutcome.SENT)
         & run_log["steps"].str.startswith(f"{audience} ")
     ]
     started = pd.to_datetime(sent["started"], errors="coerce", format="ISO8601")
@@ -148,7 +164,7 @@ def _sent(run_log: Table) -> set[tuple[str, str]]:
     return {
         (r["steps"], r["changes"])
         for r in records_of(run_log.frame)
-        if r["job"] == "digest" and r["outcome"] == "sent"
+        if r["job"] == DIGEST_JOB and r["outcome"] == DeliveryOutcome.SENT
     }
 
 
@@ -160,7 +176,9 @@ def pending_deliveries(run_log: Table, digests: list[Digest], now: dt.datetime) 
             d.audience,
             d.to,
             period,
-            "already sent" if (f"{d.audience} {period}", d.to) in sent else "would send",
+            DeliveryOutcome.ALREADY_SENT
+            if (f"{d.audience} {period}", d.to) in sent
+            else DeliveryOutcome.WOULD_SEND,
         )
         for d in digests
     ]
@@ -189,46 +207,51 @@ def send_digests(
         return []
     period = period_of(now)
     transport = transport or transport_for(config)
-    tab = config.tabs["run_log"]
-    run_log = read_table(backend.read_tabs([tab])[tab], load_schemas()["run_log"], tab)
+    run_log = _read_run_log(backend, config)
     journal = config.state_dir / JOURNAL
-    logged = {_key(r) for r in records_of(run_log.frame) if r["job"] == "digest"}
+    logged = {_key(r) for r in records_of(run_log.frame) if r["job"] == DIGEST_JOB}
     rows = [v for v in _read_journal(journal) if _key(v) not in logged]  # not in the tab yet
-    sent = _sent(run_log) | {(v["steps"], v["changes"]) for v in rows if v["outcome"] == "sent"}
+    sent = _sent(run_log) | {
+        (v["steps"], v["changes"]) for v in rows if v["outcome"] == DeliveryOutcome.SENT
+    }
     deliveries = []
     with _open_journal(journal) as record:
         for number, digest in enumerate(digests, start=1):
             what = f"{digest.audience} {period}"
             if (what, digest.to) in sent:
-                deliveries.append(Delivery(digest.audience, digest.to, period, "already sent"))
+                deliveries.append(
+                    Delivery(digest.audience, digest.to, period, DeliveryOutcome.ALREADY_SENT)
+                )
                 continue
             message = build_message(
                 digest.rendered, sender=config.email.sender, to=digest.to, to_name=digest.name
             )
             try:
                 where = transport.send(message)
-                delivery = Delivery(digest.audience, digest.to, period, "sent", where)
+                delivery = Delivery(digest.audience, digest.to, period, DeliveryOutcome.SENT, where)
                 log.info("digest %s sent to %s", what, digest.to)
             except DeliveryError as err:
-                delivery = Delivery(digest.audience, digest.to, period, "failed", str(err))
+                delivery = Delivery(
+                    digest.audience, digest.to, period, DeliveryOutcome.FAILED, str(err)
+                )
                 log.error("digest %s for %s not sent: %s", what, digest.to, err)
             deliveries.append(delivery)
             values = {
                 "run_id": f"M{now:%Y%m%d-%H%M%S}-{number:03d}",
-                "job": "digest",
+                "job": DIGEST_JOB,
                 "started": format_datetime(now),
                 "finished": format_datetime(max(now, local_now(config))),
-                "outcome": delivery.outcome,
+                "outcome": delivery.outcome.value,
                 "steps": what,
                 "changes": digest.to,
-                "problems": "0" if delivery.outcome == "sent" else "1",
+                "problems": "0" if delivery.outcome == DeliveryOutcome.SENT else "1",
                 "message": delivery.detail[:500],
             }
             record(values)  # at once: a crash after this never sends it twice
             rows.append(values)
     if rows:
         changes = TabChanges(
-            tab=tab,
+            tab=run_log.tab,
             start_row=run_log.n_rows + 1,
             append=[log_cells(run_log, v) for v in rows],
         )
@@ -240,6 +263,12 @@ def send_digests(
 
 
 JOURNAL = "sent.jsonl"
+DIGEST_JOB = "digest"  # the Run log's job column for a digest handed over (the send log)
+
+
+def _read_run_log(backend: Backend, config: Config) -> Table:
+    tab = config.tabs["run_log"]
+    return read_table(backend.read_tabs([tab])[tab], load_schemas()["run_log"], tab)
 
 
 def _key(values: Mapping[str, str]) -> tuple[str, ...]:
@@ -296,6 +325,7 @@ __all__ = [
     "Delivery",
     "DeliveryError",
     "Digest",
+    "SendDigests",
     "build_digests",
     "digests_of",
     "pending_deliveries",

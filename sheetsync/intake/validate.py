@@ -20,7 +20,7 @@ from sheetsync.normalize import (
     tidy_name,
     tidy_text,
 )
-from sheetsync.report import Issue
+from sheetsync.report import Issue, IssueCode
 from sheetsync.schema import FieldSpec, FieldType, TableSchema
 
 
@@ -69,7 +69,7 @@ def validate_form(frame: pd.DataFrame, schema: TableSchema, ctx: ValidationConte
                 _problems(
                     missing,
                     group[0],
-                    "required_one_of",
+                    IssueCode.REQUIRED_ONE_OF,
                     f"Needs {titles}: the response has neither.",
                 )
             )
@@ -79,7 +79,9 @@ def validate_form(frame: pd.DataFrame, schema: TableSchema, ctx: ValidationConte
     return Validated(valid=valid, issues=issues, invalid_rows=invalid)
 
 
-def _problems(mask: pd.Series, field: str, code: str, message: str | pd.Series) -> pd.DataFrame:
+def _problems(
+    mask: pd.Series, field: str, code: IssueCode, message: str | pd.Series
+) -> pd.DataFrame:
     rows = mask[mask].index
     text = message[rows] if isinstance(message, pd.Series) else message
     return pd.DataFrame({"row": rows, "field": field, "code": code, "message": text})
@@ -93,7 +95,7 @@ def _to_issues(problems: list[pd.DataFrame], schema: TableSchema, tab: str) -> l
     table["order"] = table["field"].map(order)
     table = table.sort_values(["row", "order"], kind="stable")
     return [
-        Issue(tab=tab, row=int(row), field=str(field), code=str(code), message=str(message))
+        Issue(tab=tab, row=int(row), field=str(field), code=IssueCode(code), message=str(message))
         for row, field, code, message in zip(
             table["row"], table["field"], table["code"], table["message"], strict=True
         )
@@ -109,7 +111,7 @@ def _check_field(
     found: list[pd.DataFrame] = []
     if spec.required and empty.any():
         found.append(
-            _problems(empty, spec.name, "required", f"'{title}' is empty; it is required.")
+            _problems(empty, spec.name, IssueCode.REQUIRED, f"'{title}' is empty; it is required.")
         )
     filled = ~empty
     values: pd.Series = text
@@ -124,7 +126,7 @@ def _check_field(
                 _problems(
                     long,
                     spec.name,
-                    "max_length",
+                    IssueCode.MAX_LENGTH,
                     f"'{title}' is longer than {spec.max_length} characters.",
                 )
             )
@@ -155,7 +157,7 @@ def _check_string(
                     "correct it, or start it with + and its country code."
                 )
             )
-            found.append(_problems(bad, spec.name, "format.phone", msg))
+            found.append(_problems(bad, spec.name, IssueCode.FORMAT_PHONE, msg))
         values = phones.where(filled, "")
     elif spec.format == "email":
         parsed = _map_unique(
@@ -171,7 +173,7 @@ def _check_string(
                 ],
                 index=text.index,
             )
-            found.append(_problems(bad, spec.name, "format.email", msg))
+            found.append(_problems(bad, spec.name, IssueCode.FORMAT_EMAIL, msg))
         values = emails
     allowed = _allowed(spec, ctx)
     if allowed is not None:
@@ -180,14 +182,16 @@ def _check_string(
         bad = filled & mapped.eq("")
         if bad.any():
             msg = text.map(lambda s: _not_allowed(s, title, allowed, spec))
-            found.append(_problems(bad, spec.name, "enum", msg))
+            found.append(_problems(bad, spec.name, IssueCode.ENUM, msg))
         values = mapped.where(filled, "")
     if spec.pattern:
         pattern = re.compile(spec.pattern)
         bad = filled & ~text.map(lambda s: bool(pattern.fullmatch(s)))
         if bad.any():
             found.append(
-                _problems(bad, spec.name, "pattern", f"'{title}' does not have the expected form.")
+                _problems(
+                    bad, spec.name, IssueCode.PATTERN, f"'{title}' does not have the expected form."
+                )
             )
     return values, found
 
@@ -215,7 +219,7 @@ def _check_list(
     bad = unknown.map(bool)
     if bad.any():
         msg = unknown.map(lambda xs: "; ".join(_not_allowed(x, title, allowed, spec) for x in xs))
-        found.append(_problems(bad, spec.name, "enum", msg))
+        found.append(_problems(bad, spec.name, IssueCode.ENUM, msg))
     order = {a: i for i, a in enumerate(allowed)}
     values = items.map(
         lambda xs: sorted(
@@ -251,7 +255,7 @@ def _check_number(
             _problems(
                 bad,
                 spec.name,
-                f"type.{spec.type.value}",
+                IssueCode.TYPE_INTEGER if spec.type is FieldType.INTEGER else IssueCode.TYPE_NUMBER,
                 text.map(lambda s: f"'{title}' should be {kind}, not {_quote(s)}."),
             )
         )
@@ -260,7 +264,10 @@ def _check_number(
         if low.any():
             found.append(
                 _problems(
-                    low, spec.name, "minimum", f"'{title}' is below the minimum, {spec.minimum:g}."
+                    low,
+                    spec.name,
+                    IssueCode.MINIMUM,
+                    f"'{title}' is below the minimum, {spec.minimum:g}.",
                 )
             )
     if spec.maximum is not None:
@@ -268,7 +275,10 @@ def _check_number(
         if high.any():
             found.append(
                 _problems(
-                    high, spec.name, "maximum", f"'{title}' is above the maximum, {spec.maximum:g}."
+                    high,
+                    spec.name,
+                    IssueCode.MAXIMUM,
+                    f"'{title}' is above the maximum, {spec.maximum:g}.",
                 )
             )
     values = numbers.map(lambda v: "" if pd.isna(v) else (int(v) if v % 1 == 0 else float(v)))
@@ -292,7 +302,7 @@ def _check_datetime(
             _problems(
                 bad,
                 spec.name,
-                "type.datetime",
+                IssueCode.TYPE_DATETIME,
                 text.map(lambda s: f"'{title}' {_quote(s)} is not a date and time."),
             )
         )

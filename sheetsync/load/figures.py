@@ -13,8 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sheetsync.members import Help
+from sheetsync.statuses import WORK, TaskStatus
 
-WORK = {"accepted", "done"}
 WEEK = dt.timedelta(days=7)
 MONTH_WEEKS = 4  # "the last four weeks": the month the figures and the group flag use
 
@@ -38,10 +38,10 @@ def counts_since(h: Help, today: dt.date, days: int) -> bool:
     if h.status not in WORK:
         return False
     if h.on is None:
-        return h.status == "accepted"
+        return h.status == TaskStatus.ACCEPTED
     if h.on > today + dt.timedelta(days=6):
         return False
-    return h.status == "accepted" or h.on > today - dt.timedelta(days=days)
+    return h.status == TaskStatus.ACCEPTED or h.on > today - dt.timedelta(days=days)
 
 
 def figures_of(
@@ -77,7 +77,9 @@ def figures_of(
         hours_month=hours(month),
         shifts_7_days=sum(week_from <= on <= today for on in dated),
         busy_weeks=busy,
-        overdue=sum(h.status == "accepted" and h.due is not None and h.due < today for h in work),
-        accepted=sum(h.status == "accepted" for h in work),
+        overdue=sum(
+            h.status == TaskStatus.ACCEPTED and h.due is not None and h.due < today for h in work
+        ),
+        accepted=sum(h.status == TaskStatus.ACCEPTED for h in work),
         estimated=any(h.hours is None for h in month),
     )

@@ -18,6 +18,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from sheetsync.digest.mail import DeliveryError
 from sheetsync.errors import LockHeldError, ScheduleError, SheetsyncError
 from sheetsync.jobs import Job, jobs_folder, list_jobs, run_job
 from sheetsync.members import parse_datetime
+from sheetsync.report import DeliveryOutcome, RunOutcome
 from sheetsync.run_log import last_runs
 from sheetsync.scheduling.lock import NetworkLock
 
@@ -36,7 +38,7 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 3
 RETRY_AFTER = dt.timedelta(minutes=30)
 
-RunJob = Callable[[Job], str]  # runs a job; returns its outcome ("ok"), raises on failure
+RunJob = Callable[[Job], RunOutcome]  # runs a job; returns its outcome, raises on failure
 LastRuns = Callable[[], dict[str, dt.datetime]]  # each job's last run, from the Run log
 
 
@@ -45,17 +47,28 @@ class Record:
     """What tick last did for a job."""
 
     slot: dt.datetime  # the schedule time it ran (or would have run) for
-    outcome: str = ""  # ok, failed, or "" when only the starting point was noted
+    outcome: str = ""  # a RunOutcome, or "" when only the starting point was noted
     attempts: int = 0
     tried: dt.datetime | None = None
+
+
+class TickAction(StrEnum):
+    """What tick did about a job."""
+
+    RAN = "ran"
+    FAILED = "failed"
+    NOT_DUE = "not due"
+    STARTED = "started"  # first seen: its schedule counts from now on
+    SKIPPED = "skipped"  # another run holds the lock
+    COVERED = "covered"  # a wider job due at the same time runs its steps
+    WOULD_RUN = "would run"  # a dry run
 
 
 @dataclass(frozen=True)
 class TickResult:
     job: str
     slot: dt.datetime
-    action: str  # ran, failed, not due, started (first seen), skipped (lock held), covered,
-    # or "would run" (dry run)
+    action: TickAction
     missed: int = 0  # slots missed before this one (caught up by one run)
     detail: str = ""
 
@@ -142,7 +155,7 @@ def tick(
     except LockHeldError as err:
         log.info("tick: %s", err)
         return [
-            TickResult(j.name, latest_slot(j.schedule, now), "skipped", detail=str(err))
+            TickResult(j.name, latest_slot(j.schedule, now), TickAction.SKIPPED, detail=str(err))
             for j in jobs
         ]
 
@@ -168,30 +181,31 @@ def _tick(
             last = seen_runs.get(job.name)
             if last is None or last >= slot:  # never run, or ran since: wait for the next slot
                 records[job.name] = Record(slot)
-                results.append(TickResult(job.name, slot, "started"))
+                results.append(TickResult(job.name, slot, TickAction.STARTED))
                 continue
             record = Record(last)
         if slot > record.slot:
             due.append((job, slot, slots_between(job.schedule, record.slot, slot) - 1))
         elif (
-            record.outcome == "failed"
+            record.outcome == RunOutcome.FAILED
             and record.attempts < ATTEMPTS
             and record.tried is not None
             and now - record.tried >= RETRY_AFTER
         ):
             due.append((job, slot, 0))
         else:
-            results.append(TickResult(job.name, slot, "not due"))
+            results.append(TickResult(job.name, slot, TickAction.NOT_DUE))
     due.sort(key=lambda d: d[1])
     for job, slot, missed in due:
         # A job whose steps another due job runs too is covered by that run.
         wider = [o for o, _, _ in due if o is not job and set(job.steps) < set(o.steps)]
         if wider:
-            records[job.name] = Record(slot, "ok", 1, now)
-            results.append(TickResult(job.name, slot, "covered", detail=f"by {wider[0].name}"))
+            records[job.name] = Record(slot, RunOutcome.OK, 1, now)
+            covered = TickResult(job.name, slot, TickAction.COVERED, detail=f"by {wider[0].name}")
+            results.append(covered)
             continue
         if dry_run:
-            results.append(TickResult(job.name, slot, "would run", missed))
+            results.append(TickResult(job.name, slot, TickAction.WOULD_RUN, missed))
             continue
         if missed:
             log.info("tick: %s missed %d slots; catching up with one run", job.name, missed)
@@ -202,11 +216,11 @@ def _tick(
         except Exception as err:  # any failure is recorded, so retries stay bounded
             if not isinstance(err, SheetsyncError):
                 log.exception("tick: %s failed unexpectedly", job.name)
-            records[job.name] = Record(slot, "failed", attempts, now)
-            results.append(TickResult(job.name, slot, "failed", missed, str(err)))
+            records[job.name] = Record(slot, RunOutcome.FAILED, attempts, now)
+            results.append(TickResult(job.name, slot, TickAction.FAILED, missed, str(err)))
         else:
             records[job.name] = Record(slot, outcome, attempts, now)
-            results.append(TickResult(job.name, slot, "ran", missed))
+            results.append(TickResult(job.name, slot, TickAction.RAN, missed))
         save_records(path, records)  # after each run: a crash later never reruns it
     if not dry_run:
         save_records(path, records)
@@ -225,9 +239,9 @@ def tick_network(
     run_id), or at `run_at`. A run whose digests were not all sent counts as failed, so
     the retry sends them."""
 
-    def run_one(job: Job) -> str:
+    def run_one(job: Job) -> RunOutcome:
         report = run_job(job, backend, config, now=run_at)
-        failed = [d for d in report.deliveries if d.outcome == "failed"]
+        failed = [d for d in report.deliveries if d.outcome == DeliveryOutcome.FAILED]
         if failed:
             raise DeliveryError(
                 f"The sheet was updated, but {len(failed)} digests were not sent "

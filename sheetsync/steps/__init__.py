@@ -1,6 +1,19 @@
 """Pipeline steps. A step reads DataFrames from a StepContext and returns new frames for the
 tabs it maintains; the job diffs them against the sheet and writes everything at once.
 
+Each step has an engine of the same name that does the thinking, so the step itself only
+reads the frames, calls it, and builds the tabs' rows:
+
+    intake   -> sheetsync/intake/   (validate form responses)
+    dedupe   -> sheetsync/dedupe/   (find the rows of one person)
+    match    -> sheetsync/match/    (eligibility and the optimal assignment)
+    load     -> sheetsync/load/     (each member's figures, flags and rest)
+    summary  -> sheetsync/summary/  (period outcomes, goals, network-wide flags)
+    digest   -> sheetsync/digest/   (what each audience's email says, rendered and sent)
+
+What a step finds for later steps travels as a small dataclass (steps/findings.py); what it
+asks to be done after the write, such as sending the digests, is an Effect.
+
 Adding a step is one module with `run(ctx) -> StepResult` plus one line in STEPS.
 """
 
@@ -10,12 +23,13 @@ import datetime as dt
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Protocol
 
 import pandas as pd
 
+from sheetsync.backends.base import Backend
 from sheetsync.config import Config
-from sheetsync.report import Issue
+from sheetsync.report import Delivery, Findings, Issue
 from sheetsync.schema import TableSchema
 from sheetsync.tables import FormTable, Table
 
@@ -30,9 +44,21 @@ class StepContext:
     tables: dict[str, Table]  # sheetsync's tabs as read
     frames: dict[str, pd.DataFrame]  # sheetsync's tabs as earlier steps left them
     schemas: dict[str, TableSchema]
-    # What earlier steps of this run found that later ones report on (match's needs that
-    # found no volunteer, for the Summary): name -> value, see each step's docstring.
-    findings: dict[str, Any] = field(default_factory=dict)
+    # What earlier steps of this run found: ctx.findings.get(MatchFindings), for example.
+    findings: Findings = field(default_factory=Findings)
+
+
+class Effect(Protocol):
+    """What a step asks the job to do once the sheet is written (send the digests): it sees
+    the sheet as written, and runs once, outside the write's retry."""
+
+    def run(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
+        """Do it; say what was delivered, or refused."""
+        ...
+
+    def plan(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
+        """A dry run: say what `run` would deliver."""
+        ...
 
 
 @dataclass
@@ -43,7 +69,8 @@ class StepResult:
     counts: dict[str, int] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
-    findings: dict[str, Any] = field(default_factory=dict)
+    findings: object | None = None  # this step's dataclass from steps/findings.py, if any
+    effects: list[Effect] = field(default_factory=list)
 
 
 Step = Callable[[StepContext], StepResult]

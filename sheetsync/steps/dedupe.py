@@ -12,7 +12,6 @@ intake recomputes from the forms, so that an undo leaves nothing behind). Later 
 from __future__ import annotations
 
 from collections import defaultdict
-from enum import StrEnum
 from typing import Any
 
 import pandas as pd
@@ -22,7 +21,8 @@ from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.match.statuses import update_need_statuses
 from sheetsync.members import latest_checkin, split_list
 from sheetsync.normalize import cell_text, fold, format_datetime
-from sheetsync.report import Issue, Severity
+from sheetsync.report import Issue, IssueCode, Severity
+from sheetsync.statuses import NeedStatus, PairStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids, id_number
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
@@ -38,20 +38,9 @@ _DECISIONS = {
 }
 
 
-class PairStatus(StrEnum):
-    """The Duplicates tab's status column."""
-
-    TO_REVIEW = "to review"
-    LINKED = "linked"
-    LINKED_BY_ORGANIZERS = "linked by organizers"
-    KEPT_APART = "kept apart"
-    NO_LONGER_ALIKE = "no longer alike"
-    CONTRADICTED = "contradicts another decision"
-
-
 _CHECKIN = ("checkin_status", "checkin_hours", "checkin_date", "checkin_note")
 # Needs that still wait for help: a second ask for the same category joins the first.
-_STANDING = ("open", "matched")
+_STANDING = (NeedStatus.OPEN, NeedStatus.MATCHED)
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -103,7 +92,7 @@ def _copied_row(ctx: StepContext, first: dict[str, Any], copy: dict[str, Any]) -
         tab=tab,
         row=int(copy[ROW]),
         field="person_id",
-        code="repeated-id",
+        code=IssueCode.REPEATED_ID,
         message=(
             f"{tab} rows {first[ROW]} and {copy[ROW]} both have id {copy['person_id']}: "
             f"sheetsync uses row {first[ROW]} and leaves row {copy[ROW]} out of the "
@@ -132,7 +121,7 @@ def _read_decisions(
                     tab=tab,
                     row=int(row[ROW]),
                     field="decision",
-                    code="unknown-decision",
+                    code=IssueCode.UNKNOWN_DECISION,
                     message=(
                         f"Decision {row['decision']!r} on {tab} row {row[ROW]} is not "
                         "understood: write same or different, or leave it empty. Until "
@@ -185,7 +174,7 @@ def _warnings(
                     tab=tab,
                     row=int(record[ROW]),
                     field="do_not_contact",
-                    code="do-not-contact-on-duplicate",
+                    code=IssueCode.DO_NOT_CONTACT_ON_DUPLICATE,
                     message=(
                         f"{pid} is marked do not contact and is the same person as "
                         f"{kept['person_id']} ({tab} row {kept[ROW]}): mark that row too, so "
@@ -200,7 +189,7 @@ def _warnings(
                 tab=ctx.tables["duplicates"].tab,
                 row=rows_of.get(pair_key(a, b), 0),
                 field="decision",
-                code="contradicting-decisions",
+                code=IssueCode.CONTRADICTING_DECISIONS,
                 message=(
                     f"{a} and {b} are marked same, but with the other pairs marked same that "
                     "would make people marked different one person. sheetsync kept them "
@@ -232,7 +221,7 @@ def _fold_needs(ctx: StepContext, linkage: Linkage) -> tuple[pd.DataFrame, int]:
         need["person_id"] = linkage.kept_of.get(need["person_id"], need["person_id"])
     by_id = {n["need_id"]: n for n in needs if n["need_id"]}
     for need in needs:
-        if need["status"] != "duplicate":
+        if need["status"] != NeedStatus.DUPLICATE:
             need["duplicate_of"] = ""
             continue
         # Once folded, a repeat shares its need's fate (met with it), as long as both are
@@ -240,11 +229,11 @@ def _fold_needs(ctx: StepContext, linkage: Linkage) -> tuple[pd.DataFrame, int]:
         first = by_id.get(need["duplicate_of"])
         still = (
             first is not None
-            and first["status"] in (*_STANDING, "met")
+            and first["status"] in (*_STANDING, NeedStatus.MET)
             and (first["person_id"], first["category"]) == (need["person_id"], need["category"])
         )
         if not still:
-            need["status"], need["duplicate_of"] = "open", ""
+            need["status"], need["duplicate_of"] = NeedStatus.OPEN.value, ""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for need in needs:
         if need["person_id"] and need["status"] in _STANDING:
@@ -255,9 +244,9 @@ def _fold_needs(ctx: StepContext, linkage: Linkage) -> tuple[pd.DataFrame, int]:
         group.sort(key=lambda n: (n["opened"], id_number(n["need_id"])))
         first, *later = group
         for need in later:
-            if need["status"] == "open":  # one with a task on it is for organizers to judge
-                need["status"], need["duplicate_of"] = "duplicate", first["need_id"]
-    repeated = [n for n in needs if n["status"] == "duplicate"]
+            if need["status"] == NeedStatus.OPEN:  # one with a task on it: organizers judge
+                need["status"], need["duplicate_of"] = NeedStatus.DUPLICATE.value, first["need_id"]
+    repeated = [n for n in needs if n["status"] == NeedStatus.DUPLICATE]
     for need in repeated:  # every run: intake resets the first need's urgency to its own
         first = by_id[need["duplicate_of"]]
         if _urgency_rank(need["urgency"]) > _urgency_rank(first["urgency"]):

@@ -1,23 +1,27 @@
 """digest: render this week's digests from the tabs as the earlier steps left them.
 
-The step only renders (it changes no tab); the job hands the emails over after it has
-written the spreadsheet, and logs each in the Run log tab, once per recipient and week.
-Finding: "digests", the rendered Digest list. It reuses the summary step's "outcomes".
+The step only renders (it changes no tab). Sending is its effect (SendDigests): the job
+runs it after it has written the spreadsheet, and each email is logged in the Run log tab,
+once per recipient and week. It reuses the outcomes the summary step worked out.
 """
 
 from __future__ import annotations
 
 import logging
 
-from sheetsync.digest.deliver import digests_of
+from sheetsync.digest.deliver import SendDigests, digests_of
+from sheetsync.report import Audience
 from sheetsync.steps import StepContext, StepResult
+from sheetsync.steps.findings import SummaryFindings
 
 log = logging.getLogger(__name__)
 
 
 def run(ctx: StepContext) -> StepResult:
+    summary = ctx.findings.get(SummaryFindings)
+    outcomes = summary.outcomes if summary is not None else None
     try:
-        digests = digests_of(ctx.frames, ctx.config, ctx.now, ctx.findings.get("outcomes"))
+        digests = digests_of(ctx.frames, ctx.config, ctx.now, outcomes)
     except Exception as err:  # a digest must never cost the week's update of the sheet
         log.exception("the digests could not be rendered")
         return StepResult(
@@ -28,10 +32,7 @@ def run(ctx: StepContext) -> StepResult:
                 "the log; `sheetsync digest` sends them once it is fixed."
             ],
         )
-    counts = {
-        audience: sum(d.audience == audience for d in digests)
-        for audience in ("organizers", "volunteer", "public")
-    }
+    counts = {audience.value: sum(d.audience == audience for d in digests) for audience in Audience}
     notices = []
     if not ctx.config.email.organizers:
         notices.append(
@@ -39,5 +40,7 @@ def run(ctx: StepContext) -> StepResult:
             'sheetsync.toml, e.g. organizers = ["ana@example.org"].'
         )
     return StepResult(
-        counts={"digests": len(digests), **counts}, findings={"digests": digests}, notices=notices
+        counts={"digests": len(digests), **counts},
+        notices=notices,
+        effects=[SendDigests(tuple(digests))],
     )

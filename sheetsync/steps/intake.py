@@ -22,6 +22,7 @@ from sheetsync.normalize import (
     parse_timestamp,
 )
 from sheetsync.report import Issue
+from sheetsync.statuses import ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
 from sheetsync.tables import empty_record, frame_of, records_of
@@ -30,6 +31,8 @@ FORM_ORDER = ("requests", "offers", "checkins")
 CONSENT = {"Yes": "yes", "First name only": "first_name", "No": "no"}
 CHECKIN = {"Green": "green", "Yellow": "yellow", "Red": "red"}
 SOURCE_SEP = "; "
+# A need its response still asks for; dropped from the response, it is withdrawn.
+_STILL_ASKED = (NeedStatus.OPEN, NeedStatus.DUPLICATE, NeedStatus.MATCHED)
 
 
 @dataclass
@@ -293,7 +296,7 @@ def _needs(
                 record = empty_record(
                     schema,
                     need_id=ids(),
-                    status="open",
+                    status=NeedStatus.OPEN.value,
                     opened=format_datetime(v["timestamp"]),
                     source=response.ref,
                     category=category,
@@ -301,8 +304,8 @@ def _needs(
                 by_key[(response.ref, category)] = record
                 records.append(record)
                 new_needs += 1
-            elif record["status"] in ("withdrawn", ""):
-                record["status"] = "open"  # asked again, or the cell was emptied by hand
+            elif record["status"] in (NeedStatus.WITHDRAWN, ""):
+                record["status"] = NeedStatus.OPEN.value  # asked again, or emptied by hand
             if not record["opened"]:
                 record["opened"] = format_datetime(v["timestamp"])
             details = v["details"]
@@ -324,9 +327,9 @@ def _needs(
     for record in records:
         categories = asked.get(record["source"])
         taken_out = categories is not None and record["category"] not in categories
-        if taken_out and record["status"] in ("open", "duplicate", "matched"):
+        if taken_out and record["status"] in _STILL_ASKED:
             # The response was edited to drop this category, made invalid, or cleared.
-            record["status"] = "withdrawn"
+            record["status"] = NeedStatus.WITHDRAWN.value
     return frame_of(records, schema), new_needs
 
 
@@ -364,12 +367,12 @@ def _errors(
                 name=cell_text(raw["name"]).strip(),
                 fields=", ".join(fields),
                 reason=" ".join(i.message for i in found),
-                status="open",
+                status=ErrorStatus.OPEN.value,
             )
     current = {ctx.forms[f].ref(r) for f, v in validated.items() for r in v.invalid_rows}
     for record in records:
-        if record["status"] == "open" and record["source"] not in current:
-            record["status"] = "resolved"
+        if record["status"] == ErrorStatus.OPEN and record["source"] not in current:
+            record["status"] = ErrorStatus.RESOLVED.value
     return frame_of(records, schema), new_errors
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sheetsync.load.figures import WORK, figures_of
+from sheetsync.load.figures import figures_of
 from sheetsync.load.flags import RESTFUL, Member, first_name, flags_for, offer_rest
 from sheetsync.load.rest import BACK_NOTE_DAYS, Rest, RestStatus, read_rest
 from sheetsync.members import (
@@ -27,7 +27,8 @@ from sheetsync.members import (
     whole_number,
 )
 from sheetsync.normalize import cell_text, dayfirst_locale, format_datetime, parse_date
-from sheetsync.report import Issue, Severity
+from sheetsync.report import Issue, IssueCode, Severity
+from sheetsync.statuses import WORK
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
 
@@ -101,7 +102,7 @@ def run(ctx: StepContext) -> StepResult:
                 tab=tab,
                 row=0,
                 field="due",
-                code="undated-task",
+                code=IssueCode.UNDATED_TASK,
                 message=(
                     f"{len(undated)} accepted or done task(s) on {tab} have no due date and "
                     f"were not proposed by sheetsync ({', '.join(sorted(undated)[:5]) or 'no id'}"
@@ -216,7 +217,7 @@ def _rest_issue(ctx: StepContext, row: dict[str, Any], problem: str) -> Issue:
         tab=tab,
         row=int(row[ROW]),
         field="rest_until",
-        code="unreadable-rest",
+        code=IssueCode.UNREADABLE_REST,
         message=f"{row['person_id']} on {where}: {problem} Until then no rest is in force.",
         severity=Severity.WARNING,
     )

@@ -11,8 +11,8 @@ The assignment among what is left is optimal (sheetsync/match/solver.py): the mo
 urgent and long-waiting ones first, and work spread to whoever has had the least of it.
 Members resting (a red check-in, or a rest confirmed on the Load tab) are left out.
 
-Finding for later steps: "unserved", the needs left open (summary.network.Unserved), each
-saying whether no volunteer could ever take it or those who could were full or resting.
+Findings for later steps (MatchFindings): the needs left open (summary.network.Unserved),
+each saying whether no volunteer could ever take it or those who could were full or resting.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from sheetsync.match.eligibility import (
     without_volunteer,
 )
 from sheetsync.match.solver import Problem, solve
-from sheetsync.match.statuses import task_status, update_need_statuses
+from sheetsync.match.statuses import update_need_statuses
 from sheetsync.members import (
     helps,
     is_volunteer,
@@ -44,8 +44,10 @@ from sheetsync.members import (
     whole_number,
 )
 from sheetsync.normalize import dayfirst_locale, fold, format_datetime
-from sheetsync.report import Issue, Severity
+from sheetsync.report import Issue, IssueCode, Severity
+from sheetsync.statuses import WORK, NeedStatus, PairStatus, TaskStatus, task_status
 from sheetsync.steps import StepContext, StepResult
+from sheetsync.steps.findings import MatchFindings
 from sheetsync.steps.ids import Ids
 from sheetsync.summary.network import Unserved
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
@@ -75,11 +77,11 @@ def run(ctx: StepContext) -> StepResult:
     households = {kept[p["person_id"]]: p["household"] for p in people if p["household"]}
     declined: dict[str, set[str]] = defaultdict(set)
     for task, status in zip(tasks, status_of, strict=True):
-        if status == "declined":
+        if status == TaskStatus.DECLINED:
             declined[task["need_id"]].add(kept.get(task["volunteer_id"], task["volunteer_id"]))
     maybe_same: dict[str, set[str]] = defaultdict(set)
     for pair in records_of(ctx.frames["duplicates"]):
-        if pair["status"] == "to review":
+        if pair["status"] == PairStatus.TO_REVIEW:
             a, b = (kept.get(p, p) for p in (pair["person_a"], pair["person_b"]))
             maybe_same[a].add(b)
             maybe_same[b].add(a)
@@ -91,7 +93,7 @@ def run(ctx: StepContext) -> StepResult:
     waiting = [
         _need(ctx, n, households, declined, maybe_same)
         for n in needs
-        if n["status"] == "open" and n["need_id"] and n["person_id"] not in unreachable
+        if n["status"] == NeedStatus.OPEN and n["need_id"] and n["person_id"] not in unreachable
     ]
     eligibility = eligible_pairs(waiting, volunteers, ctx.config.matching)
     pairs = eligibility.pairs
@@ -135,10 +137,10 @@ def run(ctx: StepContext) -> StepResult:
                     [*why(served, volunteers[v], ctx.config.matching), *filter(None, [note])]
                 ),
                 proposed=now,
-                status="proposed",
+                status=TaskStatus.PROPOSED.value,
             )
         )
-        by_id[served.need_id]["status"] = "matched"
+        by_id[served.need_id]["status"] = NeedStatus.MATCHED.value
     served_at = {i for i, _ in chosen}
     unserved = [n for k, n in enumerate(waiting) if k not in served_at]
     nobody = without_volunteer(unserved, volunteers, ctx.config.matching)
@@ -159,8 +161,8 @@ def run(ctx: StepContext) -> StepResult:
         },
         issues=issues,
         notices=notices,
-        findings={
-            "unserved": [
+        findings=MatchFindings(
+            tuple(
                 Unserved(
                     category=n.category,
                     zone="" if n.category in remote else n.zone,
@@ -169,8 +171,8 @@ def run(ctx: StepContext) -> StepResult:
                     nobody=none,
                 )
                 for n, none in zip(unserved, nobody, strict=True)
-            ]
-        },
+            )
+        ),
     )
 
 
@@ -179,7 +181,7 @@ def _mentors(
     pairs: list[tuple[int, int]],
     volunteers: list[Volunteer],
     tasks: list[dict[str, Any]],
-    status_of: list[str],
+    status_of: list[TaskStatus],
     kept: dict[str, str],
 ) -> dict[int, tuple[str, str]]:
     """For a new volunteer's proposal (no task accepted or done yet): an experienced
@@ -189,9 +191,9 @@ def _mentors(
     started: set[str] = set()
     for task, status in zip(tasks, status_of, strict=True):
         who = kept.get(task["volunteer_id"], task["volunteer_id"])
-        if status in ("accepted", "done"):
+        if status in WORK:
             started.add(who)
-        done[who] += status == "done"
+        done[who] += status == TaskStatus.DONE
     room = [v.capacity for v in volunteers]
     for _, v in chosen:
         room[v] -= 1
@@ -217,7 +219,7 @@ def _mentors(
     return co
 
 
-def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) -> str:
+def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) -> TaskStatus:
     status = task_status(task["status"])
     if status is None:
         tab = ctx.tables["tasks"].tab
@@ -228,7 +230,7 @@ def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) ->
                 tab=tab,
                 row=int(task[ROW]),
                 field="status",
-                code="unknown-task-status",
+                code=IssueCode.UNKNOWN_TASK_STATUS,
                 message=(
                     f"Task {task['task_id']} on {tab} row {task[ROW]} {what}: write "
                     "proposed, accepted, done, declined or cancelled. Until then sheetsync "
@@ -237,7 +239,7 @@ def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) ->
                 severity=Severity.WARNING,
             )
         )
-        return "proposed"
+        return TaskStatus.PROPOSED
     return status
 
 
@@ -258,7 +260,7 @@ def _volunteers(
     # date, else the day it was proposed, so tasks typed in by hand count too. A proposal
     # waiting for a yes holds its place this week as well.
     for task in helps(tasks, kept, dayfirst=dayfirst_locale(ctx.config.locale)):
-        proposed = task.status == "proposed"
+        proposed = task.status == TaskStatus.PROPOSED
         if proposed or counts_since(task, today, 7):
             this_week[task.person_id] += 1
         if counts_since(task, today, 7 * cfg.recent_weeks) or (

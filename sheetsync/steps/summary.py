@@ -1,6 +1,6 @@
 """summary: the Summary tab's figures, one row per figure with a stable key, and the
 network-wide flags in the note column: is the work shared, which needs found no volunteer
-(from match's "unserved" finding in the same run), how many members the Load tab flags."""
+(from match's findings in the same run), how many members the Load tab flags."""
 
 from __future__ import annotations
 
@@ -13,15 +13,14 @@ import pandas as pd
 from sheetsync.load.figures import MONTH_WEEKS
 from sheetsync.load.flags import FlagCode
 from sheetsync.normalize import dayfirst_locale
+from sheetsync.statuses import ErrorStatus, NeedStatus, PairStatus
 from sheetsync.steps import StepContext, StepResult
-from sheetsync.summary.network import Unserved, group_unserved, work_share
+from sheetsync.steps.findings import MatchFindings, SummaryFindings
+from sheetsync.summary.network import TOP_TWO_SHARE, UNSERVED, group_unserved, work_share
 from sheetsync.summary.outcomes import Outcomes, figures_for, format_number, goal_progress
 from sheetsync.tables import ROW, frame_of
 
 Add = Callable[..., None]  # add(section, item, metric, value, note="")
-UNSERVED = "unserved."  # metric prefix of the needs-without-volunteer groups
-# The figures whose note is a flag about the whole network (the digest lists these notes).
-FLAG_METRICS = ("work.top_two_share", UNSERVED)
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -39,11 +38,12 @@ def run(ctx: StepContext) -> StepResult:
         figures.append((section, item, key, value, note))
 
     status = needs["status"]
-    for name in ("open", "matched", "met", "withdrawn", "duplicate"):
+    for need_status in NeedStatus:
+        name = need_status.value
         add("Needs by status", name, f"needs.status.{name}", int((status == name).sum()))
-    waiting = needs[status == "open"]
-    met = needs[status == "met"]
-    unmet = needs[status.isin(["open", "matched"])]
+    waiting = needs[status == NeedStatus.OPEN]
+    met = needs[status == NeedStatus.MET]
+    unmet = needs[status.isin([NeedStatus.OPEN, NeedStatus.MATCHED])]
     zones = ctx.config.zones
     for heading, state, subset, column, values in (
         ("Needs waiting for a volunteer, by category", "open", waiting, "category", categories),
@@ -88,7 +88,9 @@ def run(ctx: StepContext) -> StepResult:
         int(people["roles"].str.contains("volunteer").sum()),
     )
 
-    waiting_errors = errors[(errors["status"] == "open") & (errors["fixed"].str.strip() == "")]
+    waiting_errors = errors[
+        (errors["status"] == ErrorStatus.OPEN) & (errors["fixed"].str.strip() == "")
+    ]
     add(
         "Errors",
         "Form responses waiting to be fixed (Errors tab)",
@@ -101,7 +103,7 @@ def run(ctx: StepContext) -> StepResult:
         "Duplicates",
         "Pairs of people waiting for your decision (Duplicates tab)",
         "duplicates.to_review",
-        int((duplicates["status"] == "to review").sum()),
+        int((duplicates["status"] == PairStatus.TO_REVIEW).sum()),
     )
     add(
         "Duplicates",
@@ -119,9 +121,9 @@ def run(ctx: StepContext) -> StepResult:
     _periods(ctx, add, categories, computed)
     _sharing(ctx, add, computed)
     _load_flags(ctx, add)
-    unserved: list[Unserved] | None = ctx.findings.get("unserved")
-    if unserved is not None:
-        for group in group_unserved(unserved):
+    matched = ctx.findings.get(MatchFindings)
+    if matched is not None:
+        for group in group_unserved(matched.unserved):
             section = (
                 "Needs no volunteer could take: whom to recruit"
                 if group.nobody
@@ -131,7 +133,7 @@ def run(ctx: StepContext) -> StepResult:
 
     # A row copied by hand would repeat a metric: the first one is the one sheetsync updates.
     old = ctx.frames["summary"].drop_duplicates("metric").set_index("metric")
-    if unserved is not None:  # a group met since: its row stays, at 0
+    if matched is not None:  # a group met since: its row stays, at 0
         current = {f[2] for f in figures}
         for key, was in old.iterrows():
             if str(key).startswith(UNSERVED) and key not in current:
@@ -159,15 +161,14 @@ def run(ctx: StepContext) -> StepResult:
     return StepResult(
         frames={"summary": frame},
         counts={"figures": len(figures)},
-        findings={"outcomes": computed},
+        findings=SummaryFindings(computed),
     )
 
 
 def _periods(ctx: StepContext, add: Add, categories: tuple[str, ...], computed: Outcomes) -> None:
     """What the network achieved in the last 7 days, this month so far and last month, and
     how far along its goals are ([goals] in sheetsync.toml)."""
-    _, _, figures = computed
-    for fig in figures:
+    for fig in computed.periods:
         p = fig.period
         section = f"Achieved in {p.label}"
         key = f"period.{p.key}"
@@ -195,7 +196,7 @@ def _periods(ctx: StepContext, add: Add, categories: tuple[str, ...], computed: 
             met, unmet = fig.met_by_category.get(name, 0), fig.unmet_by_category.get(name, 0)
             add(section, f"Met: {name}", f"{key}.met.{name}", met)
             add(section, f"Opened, not met yet: {name}", f"{key}.unmet.{name}", unmet)
-    for progress in goal_progress(ctx.config.goals, figures):
+    for progress in goal_progress(ctx.config.goals, computed.periods):
         goal = progress.goal
         add(
             "Goals ([goals] in sheetsync.toml)",
@@ -210,7 +211,7 @@ def _sharing(ctx: StepContext, add: Add, computed: Outcomes) -> None:
     """Is the work shared? The two busiest people's share of the last four weeks' tasks."""
     people = ctx.frames["people"]
     names = dict(zip(people["person_id"], people["name"], strict=True))
-    share = work_share(computed[1], ctx.now.date())
+    share = work_share(computed.helps, ctx.now.date())
     cfg = ctx.config.load
     section = f"Sharing the work (last {MONTH_WEEKS} weeks)"
     add(section, "Tasks taken on (accepted or done)", "work.tasks_4_weeks", share.tasks)
@@ -225,7 +226,7 @@ def _sharing(ctx: StepContext, add: Add, computed: Outcomes) -> None:
             "people are carrying most of the work: check in with them, and spread new tasks "
             "more widely (see the Load tab)."
         )
-    add(section, "Share held by the two busiest people (%)", "work.top_two_share", percent, note)
+    add(section, "Share held by the two busiest people (%)", TOP_TWO_SHARE, percent, note)
 
 
 def _load_flags(ctx: StepContext, add: Add) -> None:

@@ -1,5 +1,9 @@
 """Network-wide flags for the Summary tab and the digest: is the work shared, and which
-needs found no volunteer at all (whom to recruit)."""
+needs found no volunteer at all (whom to recruit).
+
+The summary step writes each flag as the note of a Summary row; the organizers' digest
+lists those notes (`network_notes`), so both say the same.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,21 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import pandas as pd
+
 from sheetsync.load.figures import MONTH_WEEKS, counts_since
 from sheetsync.members import Help
+
+TOP_TWO_SHARE = "work.top_two_share"  # the Summary metric of the two busiest people's share
+UNSERVED = "unserved."  # the metric prefix of the needs-without-volunteer groups
+# The Summary metrics whose note is a flag about the whole network.
+FLAG_METRICS = (TOP_TWO_SHARE, UNSERVED)
+
+
+def network_notes(summary: pd.DataFrame) -> list[str]:
+    """The network-wide flags as the Summary tab holds them, in its order."""
+    flags = summary["metric"].str.startswith(FLAG_METRICS)
+    return [str(n) for n in summary.loc[flags, "note"] if str(n).strip()]
 
 
 @dataclass(frozen=True)
@@ -59,7 +76,7 @@ class UnservedGroup:
     @property
     def key(self) -> str:
         kind = "nobody" if self.nobody else "full"
-        return f"unserved.{kind}.{self.category}.{self.zone or 'any zone'}.{self.language}"
+        return f"{UNSERVED}{kind}.{self.category}.{self.zone or 'any zone'}.{self.language}"
 
     @property
     def label(self) -> str:

@@ -15,11 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetsync.config import GOAL_MEASURES, Goal
-from sheetsync.load.figures import WORK
 from sheetsync.members import Help, helps, kept_ids, parse_datetime
+from sheetsync.statuses import REAL_NEEDS, WORK, NeedStatus, TaskStatus
 from sheetsync.tables import records_of
-
-REAL = ("open", "matched", "met")  # not withdrawn, not a duplicate request
 
 
 @dataclass(frozen=True)
@@ -28,7 +26,7 @@ class NeedOutcome:
     person_id: str  # the kept person
     household: str  # the household, else the person: "families helped"
     category: str
-    status: str
+    status: NeedStatus
     opened: dt.date | None
     matched: dt.date | None
     met: dt.date | None
@@ -97,14 +95,14 @@ def need_outcomes(
         if h.proposed is not None and (h.need_id not in matched or h.proposed < matched[h.need_id]):
             matched[h.need_id] = h.proposed
         if (
-            h.status == "done"
+            h.status == TaskStatus.DONE
             and h.on is not None
             and (h.need_id not in met or h.on < met[h.need_id])
         ):
             met[h.need_id] = h.on
     found = []
     for need in needs:
-        if need["status"] not in REAL:
+        if need["status"] not in REAL_NEEDS:
             continue
         opened = parse_datetime(need["opened"])
         person = kept.get(need["person_id"], need["person_id"])
@@ -114,7 +112,7 @@ def need_outcomes(
                 person,
                 household.get(person) or person,
                 need["category"],
-                need["status"],
+                NeedStatus(need["status"]),
                 opened.date() if opened else None,
                 matched.get(need["need_id"]),
                 # A need marked met by hand, without a done task, has no date: not counted.
@@ -140,7 +138,7 @@ def period_figures(
     for o in met:
         fig.met_by_category[o.category] = fig.met_by_category.get(o.category, 0) + 1
     for o in outcomes:
-        if period.holds(o.opened) and o.status != "met":
+        if period.holds(o.opened) and o.status != NeedStatus.MET:
             fig.unmet_by_category[o.category] = fig.unmet_by_category.get(o.category, 0) + 1
     waits = [
         (o.matched - o.opened).days
@@ -150,7 +148,7 @@ def period_figures(
     fig.median_days_to_match = max(0.0, statistics.median(waits)) if waits else None
     worked = [h for h in help_list if h.status in WORK and period.holds(h.on)]
     fig.volunteers_active = len({h.person_id for h in worked})
-    done = {(h.task_id, h.person_id): h for h in worked if h.status == "done"}
+    done = {(h.task_id, h.person_id): h for h in worked if h.status == TaskStatus.DONE}
     for h in done.values():
         fig.hours_given += h.hours if h.hours is not None else hours_per_task
         fig.hours_estimated |= h.hours is None
@@ -175,7 +173,22 @@ def weekly_series(outcomes: list[NeedOutcome], today: dt.date, weeks: int = 8) -
     ]
 
 
-Outcomes = tuple[list[NeedOutcome], list[Help], list[PeriodFigures]]
+@dataclass(frozen=True)
+class Outcomes:
+    """What the network achieved, worked out once per run: the Summary tab and the digests
+    both read it."""
+
+    needs: list[NeedOutcome]  # each real need with the days it opened, was matched and met
+    helps: list[Help]  # each (task, helper) on the Tasks tab
+    periods: list[PeriodFigures]  # the last 7 days, this month so far, last month
+
+    @property
+    def week(self) -> PeriodFigures:
+        return self.periods[0]
+
+    @property
+    def month(self) -> PeriodFigures:
+        return self.periods[1]
 
 
 def figures_for(
@@ -185,7 +198,7 @@ def figures_for(
     people = records_of(frames["people"])
     help_list = helps(records_of(frames["tasks"]), kept_ids(people), dayfirst=dayfirst)
     outcomes = need_outcomes(records_of(frames["needs"]), people, help_list)
-    return (
+    return Outcomes(
         outcomes,
         help_list,
         [

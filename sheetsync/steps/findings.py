@@ -1,0 +1,24 @@
+"""What a step finds that later steps of the same run read: one small dataclass per step
+that has something to pass on. The run report keeps them (`report.findings`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sheetsync.summary.network import Unserved
+from sheetsync.summary.outcomes import Outcomes
+
+
+@dataclass(frozen=True)
+class MatchFindings:
+    """The match step: the open needs it could not serve this run, for the Summary's
+    "whom to recruit" and "volunteers were full" rows."""
+
+    unserved: tuple[Unserved, ...]
+
+
+@dataclass(frozen=True)
+class SummaryFindings:
+    """The summary step: the period outcomes it worked out, which the digest reuses."""
+
+    outcomes: Outcomes
