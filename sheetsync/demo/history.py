@@ -18,9 +18,10 @@ from typing import Any
 
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
 from sheetsync.config import Config
-from sheetsync.jobs import find_job, read_state, run_job
+from sheetsync.jobs import find_job, run_job
 from sheetsync.members import split_list
 from sheetsync.normalize import parse_date
+from sheetsync.state import read_state
 from sheetsync.tables import Table, records_of
 
 GO_TO_TASKS = 3  # open needs handed to the go-to volunteer each week
