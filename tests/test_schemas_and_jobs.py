@@ -82,13 +82,3 @@ def test_bad_job_files_are_explained(tmp_path, text, message):
     with pytest.raises(JobError) as err:
         load_job(path)
     assert message in str(err.value)
-
-
-def test_docs_describe_every_column_and_every_form_question():
-    schemas_doc = (ROOT / "docs" / "schemas.md").read_text()
-    forms_doc = (ROOT / "docs" / "forms.md").read_text()
-    for schema in load_schemas().values():
-        for field in schema.fields:
-            assert f"`{field.name}`" in schemas_doc, (schema.name, field.name)
-            if schema.kind == "form":
-                assert f"`{field.title}`" in forms_doc, (schema.name, field.title)
