@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -235,10 +236,10 @@ def test_tick_with_the_lock_held_runs_nothing_and_the_job_stays_due(runner, netw
         ]
     )
     try:
-        for _ in range(200):
-            if ready.exists():
-                break
-            subprocess.run(["sleep", "0.05"], check=True)
+        deadline = time.monotonic() + 30  # a loaded machine starts Python slowly
+        while not ready.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ready.exists(), "the process holding the lock did not start"
         held = tick_at(network, dt.datetime(2026, 11, 23, 7, 20))
         assert held["weekly"].action == "skipped"
         assert "run weekly by hand" in held["weekly"].detail
