@@ -149,7 +149,7 @@ _COMMON_TITLES = {"timestamp", "your name", "phone number", "email", "email addr
 def _demo_rows(
     config: Config, schemas: dict[str, TableSchema], now: dt.datetime
 ) -> dict[str, list[list[Value]]]:
-    from sheetsync.demo.generate import DEMO, generate_responses
+    from sheetsync.demo import DEMO, generate_responses
 
     responses = generate_responses(DEMO, now=now, zones=config.zones)
     return {

@@ -107,7 +107,7 @@ def test_a_missing_workbook_says_to_run_init(config):
 
 
 def test_demo_network_end_to_end_against_its_ground_truth(tmp_path, config):
-    from sheetsync.demo.generate import DEMO, generate
+    from sheetsync.demo import DEMO, generate
     from sheetsync.jobs import read_state
 
     store = WorkbookBackend(config.workbook)

@@ -19,7 +19,7 @@ from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.cli import cli
 from sheetsync.config import DEFAULT_FORM_TABS, SHEETSYNC_TABS, Config
-from sheetsync.demo.generate import SIZES, generate_responses
+from sheetsync.demo import SIZES, generate_responses
 from sheetsync.errors import (
     AccessDeniedError,
     ConfigError,
