@@ -3,8 +3,9 @@
 
 The generator's parts: sizes.py (how big), truth.py (what the rows really are), options.py
 (the forms' answers), build.py (one run's state), people.py, forms.py, mess.py, and
-responses.py (generate(): the order of it all). history.py plays weeks of the weekly job:
-it is imported from its module, as importing it loads the whole pipeline.
+responses.py (generate(): the order of it all). history.py plays weeks of the weekly job;
+network.py (create_demo) puts the demo in a spreadsheet. Those two are imported from their
+modules: they run the weekly job, and importing them loads the whole pipeline.
 """
 
 from sheetsync.demo.mess import FORMULA_LIKE
