@@ -19,7 +19,7 @@ from sheetsync_testkit.sheets_emulator import SheetsEmulator, write_service_acco
 from sheetsync.backends.google import GoogleBackend
 from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import DEFAULT_FORM_TABS, Config
-from sheetsync.demo.generate import SIZES, generate_responses
+from sheetsync.demo import SIZES, generate_responses
 from sheetsync.jobs import find_job, run_job
 from sheetsync.schema import load_schemas
 

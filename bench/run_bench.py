@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 
 from sheetsync.config import DEFAULT_FORM_TABS, SHEETSYNC_TABS, render_config
-from sheetsync.demo.generate import SIZES, generate_responses
+from sheetsync.demo import SIZES, generate_responses
 from sheetsync.schema import load_schemas
 
 HERE = Path(__file__).resolve().parent

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
+from sheetsync.backends.base import Backend, CellUpdate, TabChanges, TabData, Value
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
 from sheetsync.errors import MissingColumnError
 from sheetsync.normalize import cell_text
@@ -19,9 +19,6 @@ class InitReport:
 
     created_tabs: list[str] = field(default_factory=list)
     added_columns: dict[str, list[str]] = field(default_factory=dict)
-    demo_responses: int = 0
-    history_runs: int = 0  # weekly runs played in the demo's past (--history)
-    go_to: str = ""  # the demo's go-to volunteer, whom the Load tab flags
 
     @property
     def changed(self) -> bool:
@@ -32,44 +29,57 @@ def init_spreadsheet(
     backend: Backend,
     config: Config,
     *,
-    demo: bool = False,
-    history_weeks: int = 0,
-    now: dt.datetime | None = None,
+    form_rows: Mapping[str, Sequence[list[Value]]] | None = None,
 ) -> InitReport:
-    """Create missing tabs (with demo responses in new form tabs when `demo`) and columns.
+    """Create the tabs and columns the spreadsheet is missing, in one write.
 
-    With `history_weeks`, the demo's last weeks are played out: their responses arrive
-    week by week, the weekly job runs each week and a simulated organizer answers
-    (sheetsync/demo/history.py), so Tasks and Load have a past."""
-    from sheetsync.state import local_now
-
+    `form_rows` (form -> rows in its schema's column order) go under the header of each form
+    tab init creates; a form tab that exists already gets at most its header, never rows.
+    """
     schemas = load_schemas()
     tabs = backend.list_tabs()
-    report = InitReport()
-    changes: list[TabChanges] = []
-    now = now or local_now(config)
-    demo_rows = _demo_rows(config, schemas, now) if demo else {}
-    played_from = now - dt.timedelta(days=7 * history_weeks)
-    later: dict[str, tuple[str, list[list[Value]]]] = {}
     forms = {form: resolve_tab(config.form_tab(form), tabs) for form in FORMS}
-    present = [t for t in SHEETSYNC_TABS if config.tabs[t] in tabs]
-    names = [tab for tab in forms.values() if tab] + [config.tabs[t] for t in present]
+    present = [config.tabs[t] for t in SHEETSYNC_TABS if config.tabs[t] in tabs]
+    names = [tab for tab in forms.values() if tab] + present
     data = backend.read_tabs(names) if names else {}
+    report = InitReport()
+    changes = _form_tab_changes(config, schemas, forms, data, form_rows or {}, report)
+    changes += _own_tab_changes(config, schemas, data, report)
+    if changes:
+        backend.apply(changes)
+    return report
+
+
+def _form_tab_changes(
+    config: Config,
+    schemas: Mapping[str, TableSchema],
+    forms: Mapping[str, str | None],
+    data: Mapping[str, TabData],
+    form_rows: Mapping[str, Sequence[list[Value]]],
+    report: InitReport,
+) -> list[TabChanges]:
+    """Create missing form tabs (with their `form_rows`); give empty ones their header."""
+    changes: list[TabChanges] = []
     for form, found in forms.items():
         schema = schemas[FORM_SCHEMAS[form]]
         if found is None:
-            responses = demo_rows.get(form, [])
-            first = [r for r in responses if not _later(r[0], played_from, history_weeks)]
-            rest = [r for r in responses if _later(r[0], played_from, history_weeks)]
-            rows = [list[Value](schema.titles), *first]
+            rows = [list[Value](schema.titles), *form_rows.get(form, [])]
             changes.append(TabChanges(tab=config.form_tab(form), create=True, append=rows))
             report.created_tabs.append(config.form_tab(form))
-            report.demo_responses += len(responses)
-            if rest:
-                later[form] = (config.form_tab(form), rest)
         elif not data[found].rows:  # an empty tab waiting for a form: give it the headers
             changes.append(TabChanges(tab=found, start_row=1, append=[list(schema.titles)]))
             report.added_columns[found] = list(schema.titles)
+    return changes
+
+
+def _own_tab_changes(
+    config: Config,
+    schemas: Mapping[str, TableSchema],
+    data: Mapping[str, TabData],
+    report: InitReport,
+) -> list[TabChanges]:
+    """Create sheetsync's missing tabs; add the columns missing from those it has."""
+    changes: list[TabChanges] = []
     for logical in SHEETSYNC_TABS:
         schema, tab = schemas[logical], config.tabs[logical]
         if tab not in data:
@@ -78,41 +88,32 @@ def init_spreadsheet(
             continue
         header = [cell_text(h).strip() for h in data[tab].header]
         missing = [t for t in schema.titles if t not in header]
-        if not missing:
-            continue
-        if not data[tab].rows:
-            changes.append(TabChanges(tab=tab, start_row=1, append=[list(schema.titles)]))
-        else:
-            key = schema.primary_key
-            if key in missing and len(data[tab].rows) > 1:
-                raise MissingColumnError(
-                    f"Column '{key}' is missing from tab '{tab}', which has rows. It holds the "
-                    "ids other tabs point to: restore it (Undo, or File → Version history) "
-                    "rather than adding it again empty, which would give everyone new ids."
-                )
-            # After the widest row, not the header: an organizer may have notes there.
-            start = max(len(row) for row in data[tab].rows) + 1
-            changes.append(
-                TabChanges(
-                    tab=tab,
-                    start_row=len(data[tab].rows) + 1,
-                    update=[CellUpdate(1, start + i, title) for i, title in enumerate(missing)],
-                )
-            )
-        report.added_columns[tab] = missing
-    if changes:
-        backend.apply(changes)
-    if later:
-        from sheetsync.demo.history import play_history
-
-        history = play_history(backend, config, later, weeks=history_weeks, now=now)
-        report.history_runs, report.go_to = history.runs, history.go_to
-    return report
+        if missing:
+            changes.append(_add_columns(tab, schema, data[tab], missing))
+            report.added_columns[tab] = missing
+    return changes
 
 
-def _later(stamp: Value, played_from: dt.datetime, weeks: int) -> bool:
-    """Whether a demo response arrives during the played weeks (or after)."""
-    return weeks > 0 and (not isinstance(stamp, dt.datetime) or stamp > played_from)
+def _add_columns(
+    tab: str, schema: TableSchema, tab_data: TabData, missing: list[str]
+) -> TabChanges:
+    """The change that adds `missing` columns to a tab: the whole header when it is empty."""
+    if not tab_data.rows:
+        return TabChanges(tab=tab, start_row=1, append=[list(schema.titles)])
+    key = schema.primary_key
+    if key in missing and len(tab_data.rows) > 1:
+        raise MissingColumnError(
+            f"Column '{key}' is missing from tab '{tab}', which has rows. It holds the "
+            "ids other tabs point to: restore it (Undo, or File → Version history) "
+            "rather than adding it again empty, which would give everyone new ids."
+        )
+    # After the widest row, not the header: an organizer may have notes there.
+    start = max(len(row) for row in tab_data.rows) + 1
+    return TabChanges(
+        tab=tab,
+        start_row=len(tab_data.rows) + 1,
+        update=[CellUpdate(1, start + i, title) for i, title in enumerate(missing)],
+    )
 
 
 def detect_form_tabs(backend: Backend) -> dict[str, str]:
@@ -144,15 +145,3 @@ def detect_form_tabs(backend: Backend) -> dict[str, str]:
 
 
 _COMMON_TITLES = {"timestamp", "your name", "phone number", "email", "email address"}
-
-
-def _demo_rows(
-    config: Config, schemas: dict[str, TableSchema], now: dt.datetime
-) -> dict[str, list[list[Value]]]:
-    from sheetsync.demo.generate import DEMO, generate_responses
-
-    responses = generate_responses(DEMO, now=now, zones=config.zones)
-    return {
-        form: [[r[name] for name in schemas[FORM_SCHEMAS[form]].names] for r in rows]
-        for form, rows in responses.items()
-    }

@@ -20,9 +20,11 @@ import phonenumbers
 
 from sheetsync import __version__
 from sheetsync.backends import open_backend
-from sheetsync.bootstrap import detect_form_tabs, init_spreadsheet
+from sheetsync.backends.base import Backend
+from sheetsync.bootstrap import InitReport, detect_form_tabs, init_spreadsheet
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
+from sheetsync.demo.network import DemoReport, create_demo
 from sheetsync.errors import SheetsyncError
 from sheetsync.jobs import (
     check_spreadsheet,
@@ -203,17 +205,25 @@ def init(
     store = open_backend(config)
     if history_weeks and not demo:
         raise click.UsageError("--history plays out the demo's past: use it with --demo.")
-    report = init_spreadsheet(store, config, demo=demo, history_weeks=history_weeks)
+    if demo:
+        made = create_demo(store, config, history_weeks=history_weeks)
+        _echo_init(store, made.init, made)
+    else:
+        _echo_init(store, init_spreadsheet(store, config), None)
+
+
+def _echo_init(store: Backend, report: InitReport, demo: DemoReport | None) -> None:
+    """What init created, then what the demo added."""
     for tab in report.created_tabs:
         click.echo(f"Created tab {tab!r}.")
     for tab, columns in report.added_columns.items():
         click.echo(f"Added columns to {tab!r}: {', '.join(columns)}.")
-    if report.demo_responses:
-        click.echo(f"Added {report.demo_responses} demo form responses.")
-    if report.history_runs:
+    if demo and demo.responses:
+        click.echo(f"Added {demo.responses} demo form responses.")
+    if demo and demo.history_runs:
         click.echo(
-            f"Played {report.history_runs} past weeks: the weekly job and a simulated organizer "
-            f"(who hands many tasks to {report.go_to}: see the Load tab)."
+            f"Played {demo.history_runs} past weeks: the weekly job and a simulated organizer "
+            f"(who hands many tasks to {demo.go_to}: see the Load tab)."
         )
     if not report.changed:
         click.echo(f"{store.describe()} has every tab and column sheetsync needs.")

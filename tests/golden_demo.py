@@ -27,8 +27,8 @@ import openpyxl
 from openpyxl.styles.numbers import BUILTIN_FORMATS, BUILTIN_FORMATS_MAX_SIZE
 
 from sheetsync.backends import open_backend
-from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import Config, render_config
+from sheetsync.demo.network import create_demo
 from sheetsync.jobs import find_job, run_job
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "demo"
@@ -51,7 +51,7 @@ def build_demo(folder: Path, now: dt.datetime = NOW) -> Path:
     )
     config = Config.from_file(config_path)
     store = open_backend(config)
-    init_spreadsheet(store, config, demo=True, history_weeks=4, now=now)
+    create_demo(store, config, history_weeks=4, now=now)
     run_job(find_job("weekly", config), store, config, now=now)
     return folder
 

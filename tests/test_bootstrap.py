@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -107,11 +109,12 @@ def test_a_missing_workbook_says_to_run_init(config):
 
 
 def test_demo_network_end_to_end_against_its_ground_truth(tmp_path, config):
-    from sheetsync.demo.generate import DEMO, generate
+    from sheetsync.demo import DEMO, generate
+    from sheetsync.demo.network import create_demo
     from sheetsync.jobs import read_state
 
     store = WorkbookBackend(config.workbook)
-    init_spreadsheet(store, config, demo=True, now=NOW)
+    create_demo(store, config, now=NOW)
     report = run_job(find_job("weekly", config), store, config, now=NOW)
     truth = generate(DEMO, now=NOW, zones=config.zones).truth
     tabs = {
@@ -135,3 +138,29 @@ def test_demo_network_end_to_end_against_its_ground_truth(tmp_path, config):
     counts = report.step("intake").counts
     assert counts["responses"] == 120 and counts["invalid"] == len(expected_errors)
     assert counts["new_people"] >= truth.people  # unsure pairs stay apart for dedupe
+
+
+def test_init_needs_neither_the_jobs_nor_the_demo():
+    # init only creates tabs and columns; `init --demo` is sheetsync.demo.network's to do.
+    code = (
+        "import sys, sheetsync.bootstrap; "
+        "print(sorted(m for m in sys.modules "
+        "if m.startswith(('sheetsync.jobs', 'sheetsync.demo'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_form_rows_go_only_into_the_form_tabs_init_creates(config):
+    store = WorkbookBackend(config.workbook)
+    store.apply([TabChanges("Form Responses 2", create=True, append=[["x"]])])
+    report = init_spreadsheet(
+        store, config, form_rows={"requests": [["first answer"]], "offers": [["not written"]]}
+    )
+    assert "Form Responses 1" in report.created_tabs
+    assert "Form Responses 2" not in report.created_tabs
+    tabs = store.read_tabs(["Form Responses 1", "Form Responses 2"])
+    assert [row[:1] for row in tabs["Form Responses 1"].rows] == [["Timestamp"], ["first answer"]]
+    assert [row[:1] for row in tabs["Form Responses 2"].rows] == [["x"]]

@@ -9,7 +9,7 @@ import pytest
 
 from sheetsync.backends.base import CellUpdate, TabChanges
 from sheetsync.bootstrap import init_spreadsheet
-from sheetsync.demo.generate import SIZES, generate
+from sheetsync.demo import SIZES, generate
 from sheetsync.errors import MissingTabError
 from sheetsync.jobs import find_job, read_state, run_job
 from tests.conftest import FORM_OF, NOW, ZONES, checkin, offer, request, write_cell

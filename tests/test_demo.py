@@ -15,8 +15,8 @@ import phonenumbers
 import pytest
 import yaml
 
-from sheetsync.demo import generate as demo
-from sheetsync.demo.generate import (
+from sheetsync import demo
+from sheetsync.demo import (
     DEMO,
     FORMULA_LIKE,
     SIZES,
@@ -28,6 +28,8 @@ from sheetsync.demo.generate import (
     generate,
     generate_responses,
 )
+from sheetsync.demo.mess import BAD_PHONES
+from sheetsync.demo.people import LINES
 
 NOW = dt.datetime(2026, 11, 23, 9, 0)
 ZONES = ("Northside", "Eastside", "Southside", "Westside", "Downtown")
@@ -311,7 +313,7 @@ def test_contacts_are_fictional_and_unique_to_a_person():
 
 @pytest.mark.parametrize("area", demo.AREA_CODES)
 def test_every_area_code_gives_valid_phones(area):
-    lines = [demo._LINES[i] for i in (0, 99, 100, 5_000, len(demo._LINES) - 1)]
+    lines = [LINES[i] for i in (0, 99, 100, 5_000, len(LINES) - 1)]
     assert all(is_valid_phone(f"({area}) 555-{line}") for line in lines)
 
 
@@ -322,7 +324,7 @@ def test_phones_come_in_many_formats():
         for rows in net.responses.values()
         for r in rows
         if r["phone"]
-    } - {re.sub(r"\d", "9", b) for b in demo._BAD_PHONES}
+    } - {re.sub(r"\d", "9", b) for b in BAD_PHONES}
     assert {
         "(999) 999-9999",
         "999.999.9999",

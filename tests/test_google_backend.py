@@ -19,7 +19,8 @@ from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.cli import cli
 from sheetsync.config import DEFAULT_FORM_TABS, SHEETSYNC_TABS, Config
-from sheetsync.demo.generate import SIZES, generate_responses
+from sheetsync.demo import SIZES, generate_responses
+from sheetsync.demo.network import create_demo
 from sheetsync.errors import (
     AccessDeniedError,
     ConfigError,
@@ -108,12 +109,12 @@ def test_demo_network_gives_the_same_tabs_as_the_local_backend(
     local_config = make_config(tmp_path / "network.xlsx")
     assert local_config.workbook is not None
     local = WorkbookBackend(local_config.workbook)
-    init_spreadsheet(local, local_config, demo=True, now=NOW)
+    create_demo(local, local_config, now=NOW)
     weekly(local, local_config)
 
     net = Network(sheets_emulator, service_account_key, tmp_path)
     google = net.backend()
-    init_spreadsheet(google, net.config, demo=True, now=NOW)
+    create_demo(google, net.config, now=NOW)
     report = weekly(google, net.config)
 
     assert report.step("intake").counts["responses"] == 120

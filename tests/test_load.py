@@ -10,8 +10,8 @@ import re
 import pytest
 
 from sheetsync.backends.base import TabChanges
-from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import Config, LoadConfig
+from sheetsync.demo.network import create_demo
 from sheetsync.errors import ConfigError
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.load.figures import Figures, figures_of
@@ -542,7 +542,7 @@ def test_the_demo_network_shows_an_overloaded_member_and_the_suggestion(tmp_path
     from sheetsync.backends.workbook import WorkbookBackend
 
     backend = WorkbookBackend(tmp_path / "demo.xlsx")
-    report = init_spreadsheet(backend, config, demo=True, history_weeks=4, now=NOW)
+    report = create_demo(backend, config, history_weeks=4, now=NOW)
     assert report.history_runs == 4
     weekly(backend, config)
     go_to = load_row(backend, config, report.go_to)

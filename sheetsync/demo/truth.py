@@ -1,0 +1,84 @@
+"""What a generated network is made of: its rows (Value, FORMS) and the truth behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import NamedTuple
+
+# A cell as Google Forms leaves it in the response tab.
+Value = str | int | float | datetime
+
+FORMS = ("requests", "offers", "checkins")
+
+
+class RowRef(NamedTuple):
+    """A form response: its form ("requests", "offers", "checkins") and 0-based row index."""
+
+    form: str
+    row: int
+
+
+class Problem(StrEnum):
+    """Why a deliberately invalid row is invalid."""
+
+    MISSING = "missing"  # a required answer is empty
+    INVALID_EMAIL = "invalid_email"
+    INVALID_PHONE = "invalid_phone"
+
+
+class Invalid(NamedTuple):
+    """A deliberately invalid answer."""
+
+    ref: RowRef
+    field: str
+    problem: Problem
+
+
+class PairKind(StrEnum):
+    """How two rows relate."""
+
+    SAME_ANSWERS = "same_answers"  # one person sent the same form twice, identical answers
+    PHONE_FORMAT = "phone_format"  # one person sent it again, phone written another way
+    NICKNAME = "nickname"  # one person sent it again as "Bob" not "Robert": same email, no phone
+    HOUSEHOLD = "household"  # two people sharing a phone and surname
+    NAMESAKE = "namesake"  # two unrelated people with the same name
+
+
+class Pair(NamedTuple):
+    """Two rows, `first` above `second` when in one form."""
+
+    first: RowRef
+    second: RowRef
+    kind: PairKind
+
+
+@dataclass(frozen=True)
+class Truth:
+    """What the generated rows really are, for tests and benchmarks to score against."""
+
+    person_ids: dict[str, list[int]]  # form -> the true person (0..people-1) behind each row
+    invalid: list[Invalid]  # the only rows that break the schemas
+    duplicates: list[Pair]  # deliberate resubmissions: each pair is one person
+    households: list[Pair]  # each pair is two people
+    namesakes: list[Pair]  # each pair is two people
+    formula_like: list[tuple[RowRef, str]]  # (row, field) holding text from mess.FORMULA_LIKE
+
+    @property
+    def invalid_rows(self) -> set[RowRef]:
+        """The rows holding a deliberately invalid answer."""
+        return {bad.ref for bad in self.invalid}
+
+    @property
+    def people(self) -> int:
+        """Distinct people behind all rows."""
+        return len({p for ids in self.person_ids.values() for p in ids})
+
+
+@dataclass(frozen=True)
+class GeneratedNetwork:
+    """Form responses (form -> rows, oldest first) and the truth behind them."""
+
+    responses: dict[str, list[dict[str, Value]]]
+    truth: Truth
