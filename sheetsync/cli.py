@@ -7,8 +7,6 @@ import json
 import logging
 import os
 import sys
-import threading
-import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +20,7 @@ from sheetsync import __version__
 from sheetsync.backends import open_backend
 from sheetsync.backends.base import Backend
 from sheetsync.bootstrap import InitReport, detect_form_tabs, init_spreadsheet
+from sheetsync.cli_render import Progress, render_report
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
 from sheetsync.demo.network import DemoReport, create_demo
@@ -34,7 +33,7 @@ from sheetsync.jobs import (
     run_job,
 )
 from sheetsync.members import parse_datetime
-from sheetsync.report import DeliveryOutcome, RunReport
+from sheetsync.report import DeliveryOutcome
 from sheetsync.run_log import last_runs
 from sheetsync.scheduling.lock import NetworkLock
 from sheetsync.state import local_now
@@ -508,84 +507,3 @@ def tick_command(settings: Settings, now_text: str | None) -> None:
         click.echo(line.rstrip())
     if any(r.action == TickAction.FAILED for r in results):
         raise SystemExit(1)
-
-
-class Progress:
-    """On a terminal, a live line for steps that take over a second (the log has a line
-    for each step when it ends)."""
-
-    def __init__(self, enabled: bool = True) -> None:
-        self.tty = enabled and sys.stderr.isatty()
-        self.enabled = enabled
-        self._step: str | None = None
-        self._began = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def on_step(self, name: str, seconds: float | None) -> None:
-        if not self.enabled:
-            return
-        if seconds is None:
-            self._step, self._began = name, time.monotonic()
-            if self.tty and self._thread is None:
-                self._thread = threading.Thread(target=self._tick, daemon=True)
-                self._thread.start()
-            return
-        self._step = None
-        if self.tty:  # the log's line for the step follows
-            click.echo("\r\x1b[K", err=True, nl=False)
-
-    def _tick(self) -> None:
-        while not self._stop.wait(0.25):
-            step = self._step
-            if step and time.monotonic() - self._began >= 1:
-                click.echo(
-                    f"\r\x1b[K  {step} … {time.monotonic() - self._began:.0f} s", err=True, nl=False
-                )
-
-    def stop(self) -> None:
-        self._stop.set()
-
-
-def render_report(report: RunReport, where: str, *, verbose: bool) -> None:
-    """The run report as text a person reads."""
-    took = sum(s.seconds for s in report.steps)
-    mode = "dry run, nothing written" if report.dry_run else "done"
-    click.echo(f"Job {report.job} on {where}: {mode} ({took:.1f} s of steps).")
-    for note in report.notices:
-        click.echo(f"Note: {note}")
-    for step in report.steps:
-        figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in step.counts.items())
-        click.echo(f"  {step.name:<8} {figures}")
-    if not report.tabs:
-        click.echo("No changes: the spreadsheet was already up to date.")
-    verb = "would" if report.dry_run else ""
-    limit = None if verbose else 5
-    for tab in report.tabs:
-        click.echo(
-            f"{tab.tab}: {verb + ' ' if verb else ''}add {tab.rows_added} rows, "
-            f"{verb + ' ' if verb else ''}change {tab.cells_changed} cells"
-            + (" (new tab)" if tab.created else "")
-        )
-        if report.dry_run or verbose:
-            for row in tab.added[:limit]:
-                click.echo("  + " + " | ".join(cell for cell in row[:6]))
-            for change in tab.changed[:limit]:
-                click.echo(
-                    f"  ~ row {change.row} {change.column}: {change.old!r} -> {change.new!r}"
-                )
-            hidden = len(tab.added) + len(tab.changed) - 2 * (limit or 0)
-            if limit and hidden > 0:
-                click.echo("  … (--verbose shows every change)")
-    if report.issues:
-        click.echo(
-            f"{len({i.source for i in report.issues})} form responses need fixing; "
-            "they are on the Errors tab:"
-        )
-        for issue in report.issues[:limit]:
-            click.echo(f"  {issue.source}  {issue.message}")
-    for d in report.deliveries:
-        click.echo(f"Digest {d.outcome}: {d.audience} {d.period} to {d.to} {d.detail}".rstrip())
-    if not report.dry_run and report.tabs:
-        tabs = ", ".join(t.tab for t in report.tabs)
-        click.echo(f"Open {where} and look at: {tabs}.")

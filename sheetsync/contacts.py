@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sheetsync.dedupe import Linkage, find_duplicates
+from sheetsync.dedupe import Linkage, Pair, find_duplicates
 from sheetsync.errors import InputFileError
 from sheetsync.normalize import fold
 
@@ -136,9 +136,19 @@ def recognise_columns(
     headers: list[str], mapping: Mapping[str, str] | None = None
 ) -> tuple[dict[str, str], list[str]]:
     """Field -> header, from --column mappings first, then common header names."""
-    notices: list[str] = []
+    given = mapping or {}
+    found = _mapped_columns(headers, given)
+    notices = _guess_columns(headers, found)
+    if {"given_name", "family_name"} <= found.keys() and "name" not in given:
+        found.pop("name", None)  # separate first and last names say more than a full name
+    _require_name(found, headers)
+    return found, notices
+
+
+def _mapped_columns(headers: list[str], mapping: Mapping[str, str]) -> dict[str, str]:
+    """The --column mappings, refused when the field or the header does not exist."""
     found: dict[str, str] = {}
-    for name, header in (mapping or {}).items():
+    for name, header in mapping.items():
         if name not in HEADERS:
             raise InputFileError(
                 f"--column {name}=…: {name!r} is not a field sheetsync compares. "
@@ -152,19 +162,20 @@ def recognise_columns(
                 f"The columns are: {', '.join(headers)}."
             )
         found[name] = header
+    return found
+
+
+def _guess_columns(headers: list[str], found: dict[str, str]) -> list[str]:
+    """Add to found, in HEADERS order, a header not yet taken for each field not mapped;
+    return a notice for each field that several headers could be."""
+    notices: list[str] = []
     taken = set(found.values())
     folded = {h: _PUNCTUATION.sub(" ", fold(h)).strip() for h in headers}
     for name, known in HEADERS.items():
         if name in found:
             continue
-        exact = [h for h in headers if h not in taken and folded[h] in known]
-        loose = [
-            h
-            for h in headers
-            if h not in taken
-            and any(re.search(rf"\b{re.escape(k)}\b", folded[h]) for k in known if k in _LOOSE)
-        ]
-        matches = exact or loose
+        free = [h for h in headers if h not in taken]
+        matches = _headers_named(free, folded, known)
         if matches:
             found[name] = matches[0]
             taken.add(matches[0])
@@ -173,8 +184,21 @@ def recognise_columns(
                     f"Columns {', '.join(repr(m) for m in matches)} could all be the {name}; "
                     f"used '{matches[0]}'. Choose another with --column {name}=HEADER."
                 )
-    if {"given_name", "family_name"} <= found.keys() and "name" not in (mapping or {}):
-        found.pop("name", None)  # separate first and last names say more than a full name
+    return notices
+
+
+def _headers_named(headers: list[str], folded: dict[str, str], known: tuple[str, ...]) -> list[str]:
+    """The headers that are one of the known names; failing that, those that hold one of
+    its loose names as words ("Phone number (WhatsApp ok)")."""
+    exact = [h for h in headers if folded[h] in known]
+    if exact:
+        return exact
+    loose = [rf"\b{re.escape(k)}\b" for k in known if k in _LOOSE]
+    return [h for h in headers if any(re.search(pattern, folded[h]) for pattern in loose)]
+
+
+def _require_name(found: dict[str, str], headers: list[str]) -> None:
+    """Refuse a list without a name column: names are what the comparison starts from."""
     if not ({"name", "given_name", "family_name"} & found.keys()):
         raise InputFileError(
             "No name column found (looked for "
@@ -182,7 +206,6 @@ def recognise_columns(
             f"…). The columns are: {', '.join(headers)}. Say which holds the name with "
             "--column name=HEADER (or given_name= and family_name=)."
         )
-    return found, notices
 
 
 def dedupe_contacts(
@@ -199,7 +222,23 @@ def dedupe_contacts(
     for name, header in columns.items():
         records[name] = frame[header].tolist()
     linkage = find_duplicates(records, region)
+    return ContactsResult(_with_results(frame, rows, linkage), columns, linkage, notices)
+
+
+def _with_results(frame: pd.DataFrame, rows: list[str], linkage: Linkage) -> pd.DataFrame:
+    """A copy of the list with cluster_id, duplicate_of, match_score and match_reason."""
+    cluster_of = _cluster_ids(linkage)
+    notes = _MatchNotes.of(linkage)
     out = frame.copy()
+    out["cluster_id"] = [cluster_of[r] for r in rows]
+    out["duplicate_of"] = [linkage.kept_of[r] if linkage.kept_of[r] != r else "" for r in rows]
+    out["match_score"] = [notes.score.get(r, "") for r in rows]
+    out["match_reason"] = [notes.reason.get(r, "") for r in rows]
+    return out
+
+
+def _cluster_ids(linkage: Linkage) -> dict[str, str]:
+    """Row -> its person's cluster id, C0001 on, numbered in the order of their first rows."""
     cluster_of: dict[str, str] = {}
     for number, members in enumerate(
         (m for _, m in sorted(linkage.cluster_members().items(), key=lambda kv: int(kv[0]))),
@@ -207,30 +246,55 @@ def dedupe_contacts(
     ):
         for member in members:
             cluster_of[member] = f"C{number:04d}"
-    score: dict[str, str] = {}
-    reason: dict[str, str] = {}
-    for pair in linkage.links:
-        later = max(pair.a, pair.b, key=int)
-        if later not in reason or float(score[later]) < pair.score:
-            score[later] = f"{pair.score:.2f}"
-            reason[later] = f"same person as row {min(pair.a, pair.b, key=int)}: {pair.reason}"
-    for pair in sorted(linkage.review, key=lambda p: -p.score):
-        for this, other in ((pair.a, pair.b), (pair.b, pair.a)):
-            if this not in reason:
-                score[this] = f"{pair.score:.2f}"
-                reason[this] = f"maybe the same person as row {other} (check): {pair.reason}"
-    homes: dict[str, list[str]] = {}
-    for rid, first in linkage.household_of.items():
-        homes.setdefault(first, []).append(rid)
-    for members in homes.values():
-        for rid in members:
-            others = ", ".join(m for m in sorted(members, key=int) if m != rid)
-            reason.setdefault(rid, f"a different person in one household with row {others}")
-    out["cluster_id"] = [cluster_of[r] for r in rows]
-    out["duplicate_of"] = [linkage.kept_of[r] if linkage.kept_of[r] != r else "" for r in rows]
-    out["match_score"] = [score.get(r, "") for r in rows]
-    out["match_reason"] = [reason.get(r, "") for r in rows]
-    return ContactsResult(out, columns, linkage, notices)
+    return cluster_of
+
+
+@dataclass
+class _MatchNotes:
+    """Row -> match_score and match_reason. A row repeating an earlier one says which, by
+    its best link; an uncertain pair says "maybe" on rows with nothing surer to say; then
+    household members name each other."""
+
+    score: dict[str, str] = field(default_factory=dict)
+    reason: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, linkage: Linkage) -> _MatchNotes:
+        notes = cls()
+        notes.add_links(linkage.links)
+        notes.add_reviews(linkage.review)
+        notes.add_households(linkage.household_of)
+        return notes
+
+    def add_links(self, links: list[Pair]) -> None:
+        """The later row of each linked pair repeats the earlier; its best link says so."""
+        score, reason = self.score, self.reason
+        for pair in links:
+            later = max(pair.a, pair.b, key=int)
+            if later not in reason or float(score[later]) < pair.score:
+                score[later] = f"{pair.score:.2f}"
+                reason[later] = f"same person as row {min(pair.a, pair.b, key=int)}: {pair.reason}"
+
+    def add_reviews(self, review: list[Pair]) -> None:
+        """Both rows of an uncertain pair, most likely pairs first, unless already noted."""
+        score, reason = self.score, self.reason
+        for pair in sorted(review, key=lambda p: -p.score):
+            for this, other in ((pair.a, pair.b), (pair.b, pair.a)):
+                if this not in reason:
+                    score[this] = f"{pair.score:.2f}"
+                    reason[this] = f"maybe the same person as row {other} (check): {pair.reason}"
+
+    def add_households(self, household_of: dict[str, str]) -> None:
+        """Rows of one household kept apart name the others, unless already noted."""
+        homes: dict[str, list[str]] = {}
+        for rid, first in household_of.items():
+            homes.setdefault(first, []).append(rid)
+        for members in homes.values():
+            for rid in members:
+                others = ", ".join(m for m in sorted(members, key=int) if m != rid)
+                self.reason.setdefault(
+                    rid, f"a different person in one household with row {others}"
+                )
 
 
 def write_contacts(frame: pd.DataFrame, path: Path) -> None:

@@ -57,7 +57,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.scheduling",
         ),
     ),
-    ("interface: the command line", ("sheetsync.cli", "sheetsync.__main__")),
+    (
+        "interface: the command line",
+        ("sheetsync.cli", "sheetsync.cli_render", "sheetsync.__main__"),
+    ),
 ]
 
 

@@ -1,0 +1,126 @@
+"""What `sheetsync run` shows on the terminal: a live line while a step runs, then the report."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Iterator
+
+import click
+
+from sheetsync.report import RunReport, TabReport
+
+# Without --verbose, at most this many rows, cell changes and issues are listed.
+SHOWN = 5
+
+
+class Progress:
+    """On a terminal, a live line for steps that take over a second (the log has a line
+    for each step when it ends)."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.tty = enabled and sys.stderr.isatty()
+        self.enabled = enabled
+        self._step: str | None = None
+        self._began = 0.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def on_step(self, name: str, seconds: float | None) -> None:
+        if not self.enabled:
+            return
+        if seconds is None:
+            self._step, self._began = name, time.monotonic()
+            if self.tty and self._thread is None:
+                self._thread = threading.Thread(target=self._tick, daemon=True)
+                self._thread.start()
+            return
+        self._step = None
+        if self.tty:  # the log's line for the step follows
+            click.echo("\r\x1b[K", err=True, nl=False)
+
+    def _tick(self) -> None:
+        while not self._stop.wait(0.25):
+            step = self._step
+            if step and time.monotonic() - self._began >= 1:
+                click.echo(
+                    f"\r\x1b[K  {step} … {time.monotonic() - self._began:.0f} s", err=True, nl=False
+                )
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def render_report(report: RunReport, where: str, *, verbose: bool) -> None:
+    """The run report as text a person reads."""
+    for line in report_lines(report, where, verbose=verbose):
+        click.echo(line)
+
+
+def report_lines(report: RunReport, where: str, *, verbose: bool) -> Iterator[str]:
+    """The report's lines, block by block: what ran, what changed, what to fix and look at."""
+    limit = None if verbose else SHOWN
+    yield from _header_lines(report, where)
+    yield from _step_lines(report)
+    yield from _tab_lines(report, limit, detailed=report.dry_run or verbose)
+    yield from _issue_lines(report, limit)
+    for d in report.deliveries:
+        yield f"Digest {d.outcome}: {d.audience} {d.period} to {d.to} {d.detail}".rstrip()
+    if not report.dry_run and report.tabs:
+        yield f"Open {where} and look at: {', '.join(t.tab for t in report.tabs)}."
+
+
+def _header_lines(report: RunReport, where: str) -> Iterator[str]:
+    """Which job ran where, whether it wrote, how long its steps took, and its notes."""
+    took = sum(s.seconds for s in report.steps)
+    mode = "dry run, nothing written" if report.dry_run else "done"
+    yield f"Job {report.job} on {where}: {mode} ({took:.1f} s of steps)."
+    for note in report.notices:
+        yield f"Note: {note}"
+
+
+def _step_lines(report: RunReport) -> Iterator[str]:
+    """A line per step with its figures, e.g. `  intake   responses 40, valid 38`."""
+    for step in report.steps:
+        figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in step.counts.items())
+        yield f"  {step.name:<8} {figures}"
+
+
+def _tab_lines(report: RunReport, limit: int | None, *, detailed: bool) -> Iterator[str]:
+    """A line per tab written (or that would be, in a dry run), each followed by its rows
+    and cells when detailed, so a dry run shows what it would write."""
+    if not report.tabs:
+        yield "No changes: the spreadsheet was already up to date."
+    would = "would " if report.dry_run else ""
+    for tab in report.tabs:
+        new = " (new tab)" if tab.created else ""
+        yield (
+            f"{tab.tab}: {would}add {tab.rows_added} rows, "
+            f"{would}change {tab.cells_changed} cells{new}"
+        )
+        if detailed:
+            yield from _tab_detail_lines(tab, limit)
+
+
+def _tab_detail_lines(tab: TabReport, limit: int | None) -> Iterator[str]:
+    """The rows added (their first six cells) and the cells changed, up to limit of each."""
+    for row in tab.added[:limit]:
+        yield "  + " + " | ".join(cell for cell in row[:6])
+    for change in tab.changed[:limit]:
+        yield f"  ~ row {change.row} {change.column}: {change.old!r} -> {change.new!r}"
+    hidden = len(tab.added) + len(tab.changed) - 2 * (limit or 0)
+    if limit and hidden > 0:
+        yield "  … (--verbose shows every change)"
+
+
+def _issue_lines(report: RunReport, limit: int | None) -> Iterator[str]:
+    """How many form responses need fixing, and the first problems (all with --verbose)."""
+    if not report.issues:
+        return
+    yield (
+        f"{len({i.source for i in report.issues})} form responses need fixing; "
+        "they are on the Errors tab:"
+    )
+    for issue in report.issues[:limit]:
+        yield f"  {issue.source}  {issue.message}"
