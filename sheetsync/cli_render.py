@@ -109,9 +109,11 @@ def _tab_detail_lines(tab: TabReport, limit: int | None) -> Iterator[str]:
         yield "  + " + " | ".join(cell for cell in row[:6])
     for change in tab.changed[:limit]:
         yield f"  ~ row {change.row} {change.column}: {change.old!r} -> {change.new!r}"
-    hidden = len(tab.added) + len(tab.changed) - 2 * (limit or 0)
-    if limit and hidden > 0:
-        yield "  … (--verbose shows every change)"
+    if limit is None:
+        return
+    hidden = max(0, len(tab.added) - limit) + max(0, len(tab.changed) - limit)
+    if hidden:
+        yield f"  … and {hidden} more (--verbose shows every change)"
 
 
 def _issue_lines(report: RunReport, limit: int | None) -> Iterator[str]:

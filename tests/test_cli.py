@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -13,6 +15,8 @@ from sheetsync import __version__
 from sheetsync.backends.base import CellUpdate, TabChanges
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.cli import cli
+from sheetsync.cli_render import render_report
+from sheetsync.report import CellChange, RunReport, TabReport
 from tests.conftest import FORM_OF, request
 
 
@@ -194,3 +198,28 @@ def test_run_without_a_terminal_logs_one_line_per_step(network, runner):
         "weekly ok in N s",
     ]
     assert "Job weekly on workbook" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("added", "changed", "more"),
+    [(0, 7, 2), (7, 0, 2), (3, 3, 0), (6, 9, 5), (5, 5, 0)],
+)
+def test_a_dry_run_says_how_many_changes_it_does_not_show(added, changed, more):
+    """Five rows and five cells a tab are shown; the rest are counted, whichever is long."""
+    tab = TabReport(
+        "Needs",
+        rows_added=added,
+        cells_changed=changed,
+        added=[[f"N{i:04d}"] for i in range(added)],
+        changed=[CellChange(i + 2, "status", "open", "matched") for i in range(changed)],
+    )
+    report = RunReport("weekly", dt.datetime(2026, 11, 23, 7), dry_run=True, tabs=[tab])
+
+    def show() -> None:
+        render_report(report, "workbook net.xlsx", verbose=False)
+
+    result = CliRunner().invoke(click.command()(show))
+    shown = [line for line in result.output.splitlines() if line.startswith(("  +", "  ~"))]
+    assert len(shown) == min(added, 5) + min(changed, 5)
+    hint = [line for line in result.output.splitlines() if line.startswith("  …")]
+    assert hint == ([f"  … and {more} more (--verbose shows every change)"] if more else [])
