@@ -55,31 +55,42 @@ def figures_of(
     """One member's figures on `today` from the tasks they took part in. A week is busy
     with at least `busy_week_tasks` tasks dated in it."""
     work = [h for h in helps if h.status in WORK]
-    week, month = (
-        [h for h in work if counts_since(h, today, days)] for days in (7, 7 * MONTH_WEEKS)
-    )
-    week_from = today - dt.timedelta(days=6)
-
-    def hours(found: list[Help]) -> float:
-        return sum(hours_per_task if h.hours is None else h.hours for h in found)
-
+    week = [h for h in work if counts_since(h, today, 7)]
+    month = [h for h in work if counts_since(h, today, 7 * MONTH_WEEKS)]
     dated = [h.on for h in work if h.on is not None]
-    busy = 0
-    while busy < weeks_back:
-        end = today - dt.timedelta(days=7 * busy)
-        if sum(end - dt.timedelta(days=6) <= on <= end for on in dated) < busy_week_tasks:
-            break
-        busy += 1
+    accepted = [h for h in work if h.status == TaskStatus.ACCEPTED]
     return Figures(
         tasks_week=len(week),
-        hours_week=hours(week),
+        hours_week=_hours(week, hours_per_task),
         tasks_month=len(month),
-        hours_month=hours(month),
-        shifts_7_days=sum(week_from <= on <= today for on in dated),
-        busy_weeks=busy,
-        overdue=sum(
-            h.status == TaskStatus.ACCEPTED and h.due is not None and h.due < today for h in work
-        ),
-        accepted=sum(h.status == TaskStatus.ACCEPTED for h in work),
+        hours_month=_hours(month, hours_per_task),
+        shifts_7_days=_dated_in_week(dated, today),
+        busy_weeks=_busy_weeks(dated, today, weeks_back, busy_week_tasks),
+        overdue=_overdue(accepted, today),
+        accepted=len(accepted),
         estimated=any(h.hours is None for h in month),
     )
+
+
+def _hours(found: list[Help], hours_per_task: float) -> float:
+    """The hours of some tasks; one without recorded hours counts as `hours_per_task`."""
+    return sum(hours_per_task if h.hours is None else h.hours for h in found)
+
+
+def _overdue(accepted: list[Help], today: dt.date) -> int:
+    """How many accepted tasks are past their due date (an undated one never is)."""
+    return sum(h.due is not None and h.due < today for h in accepted)
+
+
+def _dated_in_week(dated: list[dt.date], end: dt.date) -> int:
+    """How many of the dates fall in the seven days ending on `end`."""
+    start = end - dt.timedelta(days=6)
+    return sum(start <= on <= end for on in dated)
+
+
+def _busy_weeks(dated: list[dt.date], today: dt.date, weeks_back: int, busy_week_tasks: int) -> int:
+    """Busy weeks in a row, back from the one ending today, looking at most `weeks_back`."""
+    busy = 0
+    while busy < weeks_back and _dated_in_week(dated, today - WEEK * busy) >= busy_week_tasks:
+        busy += 1
+    return busy

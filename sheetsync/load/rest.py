@@ -57,34 +57,63 @@ def read_rest(
     if row is None or not cell or fold(cell) in NO:
         return Rest()
     pinned = parse_date(row["resting_until"], dayfirst=False)
-    suggested = parse_date(row["rest_suggested"], dayfirst=False)
-    example = (today + dt.timedelta(days=rest_days)).isoformat()
-    problem = ""
     if fold(cell) in YES:
-        if pinned is not None and suggested is not None and suggested > pinned:
-            # The rest "yes" confirmed has ended and a new one is suggested.
-            problem = (
-                f"rest_until says {cell!r}, which confirmed the rest until {pinned}; for the "
-                f"new suggestion, write its last day ({suggested}) instead."
-            )
-        until = pinned or suggested
-        if until is None:
-            return Rest(
-                problem=f"rest_until says {cell!r}, but no rest was suggested to confirm: "
-                f"write the rest's last day instead, e.g. {example}."
-            )
-        if pinned is None and until < today:
-            # Confirmed after the suggested day had passed (a late run): rest from today.
-            until = today + dt.timedelta(days=rest_days)
+        suggested = parse_date(row["rest_suggested"], dayfirst=False)
+        until, problem = _day_yes_confirms(cell, pinned, suggested, today, rest_days)
     else:
-        until = parse_date(cell, dayfirst=dayfirst)
-        if until is None:
-            return Rest(
-                problem=f"rest_until holds {cell!r}, which is not a date: write the rest's "
-                f"last day, e.g. {example}, yes to confirm the suggested day, or no."
-            )
+        until, problem = _day_written(cell, today, dayfirst=dayfirst, rest_days=rest_days)
+    if until is None:
+        return Rest(problem=problem)
     seen = parse_date(row["rest_confirmed"], dayfirst=False)
     confirmed_on = seen if seen is not None and pinned == until else today
+    return _resting_or_back(until, confirmed_on, checkin, today, problem)
+
+
+# The rest's last day that rest_until confirms, or None; and what is wrong with the cell.
+Until = tuple[dt.date | None, str]
+
+
+def _day_yes_confirms(
+    cell: str, pinned: dt.date | None, suggested: dt.date | None, today: dt.date, rest_days: int
+) -> Until:
+    """The day a "yes" confirms: the one it was pinned to when first seen, else the suggested
+    day. A yes seen only after that day passed (a late run) rests from today."""
+    problem = ""
+    if pinned is not None and suggested is not None and suggested > pinned:
+        # The rest "yes" confirmed has ended and a new one is suggested.
+        problem = (
+            f"rest_until says {cell!r}, which confirmed the rest until {pinned}; for the "
+            f"new suggestion, write its last day ({suggested}) instead."
+        )
+    until = pinned or suggested
+    if until is None:
+        example = (today + dt.timedelta(days=rest_days)).isoformat()
+        return None, (
+            f"rest_until says {cell!r}, but no rest was suggested to confirm: "
+            f"write the rest's last day instead, e.g. {example}."
+        )
+    if pinned is None and until < today:
+        until = today + dt.timedelta(days=rest_days)
+    return until, problem
+
+
+def _day_written(cell: str, today: dt.date, *, dayfirst: bool, rest_days: int) -> Until:
+    """The day written in rest_until, read the spreadsheet locale's way."""
+    until = parse_date(cell, dayfirst=dayfirst)
+    if until is None:
+        example = (today + dt.timedelta(days=rest_days)).isoformat()
+        return None, (
+            f"rest_until holds {cell!r}, which is not a date: write the rest's "
+            f"last day, e.g. {example}, yes to confirm the suggested day, or no."
+        )
+    return until, ""
+
+
+def _resting_or_back(
+    until: dt.date, confirmed_on: dt.date, checkin: Checkin, today: dt.date, problem: str
+) -> Rest:
+    """A confirmed rest is in force until its last day has passed, or until they check in
+    green or yellow after the day it was confirmed; then they are back."""
     if today > until:
         back = until + dt.timedelta(days=1)
         why = f"their rest ended on {until}"

@@ -1,9 +1,9 @@
 """load: who is carrying too much. The Load tab lists every volunteer (and anyone else who
 took a task) with their figures, flags with a reason and a next step, and their rest.
 
-Figures and flags: sheetsync/workload/figures.py and flags.py; the rest cycle (suggested by
+Figures and flags: sheetsync/load/figures.py and flags.py; the rest cycle (suggested by
 sheetsync, confirmed by an organizer in rest_until, honoured by matching):
-sheetsync/workload/rest.py. Rows are found by person_id, so organizers may sort the tab.
+sheetsync/load/rest.py. Rows are found by person_id, so organizers may sort the tab.
 A row whose person is no longer a member (linked to another row, or no longer volunteering)
 keeps its place and notes; its flags are cleared.
 """
@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sheetsync.load.figures import figures_of
-from sheetsync.load.flags import RESTFUL, Member, first_name, flags_for, offer_rest
+from sheetsync.load.flags import RESTFUL, Flag, Member, first_name, flags_for, offer_rest
 from sheetsync.load.rest import BACK_NOTE_DAYS, Rest, RestStatus, read_rest
 from sheetsync.members import (
     Checkin,
@@ -35,93 +36,147 @@ from sheetsync.tables import ROW, empty_record, frame_of, records_of
 
 def run(ctx: StepContext) -> StepResult:
     """Recompute every member's Load row; keep organizers' rest_until and notes."""
-    people = records_of(ctx.frames["people"])
+    roster = _roster(ctx)
     rows = records_of(ctx.frames["load"])
-    today = ctx.now.date()
-    dayfirst = dayfirst_locale(ctx.config.locale)
+    now = format_datetime(ctx.now)
+    issues, counts = _refresh_members(ctx, roster, rows, now)
+    issues += _clear_former_members(ctx, roster, rows, now)
+    undated = _undated_tasks(ctx, roster)
+    if undated is not None:
+        issues.append(undated)
+    return StepResult(
+        frames={"load": frame_of(rows, ctx.schemas["load"])},
+        counts={"members": len(roster.members), **counts},
+        issues=issues,
+    )
+
+
+@dataclass(frozen=True)
+class Roster:
+    """Who the Load tab is about: the members, with their People rows and their tasks."""
+
+    kept: dict[str, str]  # every person id -> the id it counts for
+    groups: dict[str, list[dict[str, Any]]]  # kept id -> their People rows
+    helped: defaultdict[str, list[Help]]  # kept id -> the tasks they took part in
+    members: list[str]  # kept ids of volunteers and of anyone with accepted or done tasks
+
+
+def _roster(ctx: StepContext) -> Roster:
+    """The members: every volunteer, and anyone else who took a task."""
+    people = records_of(ctx.frames["people"])
     kept = kept_ids(people)
     groups = rows_by_person(people, kept)
-    helped: dict[str, list[Help]] = defaultdict(list)
-    for h in helps(records_of(ctx.frames["tasks"]), kept, dayfirst=dayfirst):
+    helped: defaultdict[str, list[Help]] = defaultdict(list)
+    tasks = records_of(ctx.frames["tasks"])
+    for h in helps(tasks, kept, dayfirst=dayfirst_locale(ctx.config.locale)):
         helped[h.person_id].append(h)
     members = sorted(
         pid
         for pid, group in groups.items()
         if is_volunteer(group) or any(h.status in WORK for h in helped[pid])
     )
+    return Roster(kept, groups, helped, members)
+
+
+def _refresh_members(
+    ctx: StepContext, roster: Roster, rows: list[dict[str, Any]], now: str
+) -> tuple[list[Issue], dict[str, int]]:
+    """Write each member's row, adding one for a new member; the rest_until cells that could
+    not be read, and the counts for the run report."""
+    today = ctx.now.date()
+    dayfirst = dayfirst_locale(ctx.config.locale)
     by_person: dict[str, dict[str, Any]] = {}
     for row in rows:
         by_person.setdefault(row["person_id"], row)  # a copied row: the first one is kept
     issues: list[Issue] = []
     counts: dict[str, int] = defaultdict(int)
-    now = format_datetime(ctx.now)
-    for pid in members:
+    for pid in roster.members:
         found = by_person.get(pid)
         row = found if found is not None else empty_record(ctx.schemas["load"], person_id=pid)
         if found is None:
             rows.append(row)
-        member = _member(pid, groups[pid], helped[pid], ctx, today)
+        group = roster.groups[pid]
+        member = _member(pid, group, roster.helped[pid], ctx, today)
         rest = read_rest(
             row, member.checkin, today, dayfirst=dayfirst, rest_days=ctx.config.load.rest_days
         )
         if rest.problem:
             issues.append(_rest_issue(ctx, row, rest.problem))
         new = _row(member, rest, row, ctx, today)
-        new["zone"] = next((r["zone"] for r in groups[pid] if r["zone"]), "")
-        for flag in new["flags"].split(", ") if new["flags"] else []:
-            counts[f"flag.{flag}"] += 1
-        counts["flagged"] += bool(new["flags"])
-        counts["resting"] += rest.status is RestStatus.RESTING
-        counts["rest_suggested"] += new["rest_status"] == RestStatus.SUGGESTED
+        new["zone"] = next((r["zone"] for r in group if r["zone"]), "")
+        _tally(counts, new, rest)
         _update(row, new, now)
-    current = set(members)
+    return issues, counts
+
+
+def _tally(counts: dict[str, int], new: dict[str, str], rest: Rest) -> None:
+    """Count a member's flags and rest for the run report (and the Summary tab)."""
+    for flag in new["flags"].split(", ") if new["flags"] else []:
+        counts[f"flag.{flag}"] += 1
+    counts["flagged"] += bool(new["flags"])
+    counts["resting"] += rest.status is RestStatus.RESTING
+    counts["rest_suggested"] += new["rest_status"] == RestStatus.SUGGESTED
+
+
+def _clear_former_members(
+    ctx: StepContext, roster: Roster, rows: list[dict[str, Any]], now: str
+) -> list[Issue]:
+    """Clear the flags and rest of the rows of people no longer members, saying why; their
+    rows keep their place and notes. A rest written on a linked row is reported, not
+    applied."""
+    current = set(roster.members)
+    issues = []
     for row in rows:
         pid = row["person_id"]
         if not pid or pid in current or not row[ROW]:
             continue
-        linked = kept.get(pid, pid) != pid
-        why = f"Linked to {kept[pid]}: see their row." if linked else "Not volunteering now."
-        if linked and row["rest_until"].strip():
+        kept = roster.kept.get(pid, pid)
+        why = f"Linked to {kept}: see their row." if kept != pid else "Not volunteering now."
+        if kept != pid and row["rest_until"].strip():
             issues.append(
                 _rest_issue(
                     ctx,
                     row,
-                    f"this row is linked to {kept[pid]}, so its rest_until is not applied: "
-                    f"write it on {kept[pid]}'s row.",
+                    f"this row is linked to {kept}, so its rest_until is not applied: "
+                    f"write it on {kept}'s row.",
                 )
             )
         cleared = dict.fromkeys(("flags", "next_steps", "rest_status", "rest_suggested"), "")
         _update(row, {**cleared, "reasons": why, "resting_until": "", "rest_confirmed": ""}, now)
+    return issues
+
+
+def _undated_tasks(ctx: StepContext, roster: Roster) -> Issue | None:
+    """A warning for members' accepted or done tasks with no date at all: no week counts
+    them."""
     undated = {
-        h.task_id for pid in members for h in helped[pid] if h.status in WORK and h.on is None
+        h.task_id
+        for pid in roster.members
+        for h in roster.helped[pid]
+        if h.status in WORK and h.on is None
     }
-    if undated:
-        tab = ctx.tables["tasks"].tab
-        issues.append(
-            Issue(
-                tab=tab,
-                row=0,
-                field="due",
-                code=IssueCode.UNDATED_TASK,
-                message=(
-                    f"{len(undated)} accepted or done task(s) on {tab} have no due date and "
-                    f"were not proposed by sheetsync ({', '.join(sorted(undated)[:5]) or 'no id'}"
-                    f"{'…' if len(undated) > 5 else ''}): give them a due date so the Load tab "
-                    "can count them in the right week."
-                ),
-                severity=Severity.WARNING,
-            )
-        )
-    return StepResult(
-        frames={"load": frame_of(rows, ctx.schemas["load"])},
-        counts={"members": len(members), **counts},
-        issues=issues,
+    if not undated:
+        return None
+    tab = ctx.tables["tasks"].tab
+    return Issue(
+        tab=tab,
+        row=0,
+        field="due",
+        code=IssueCode.UNDATED_TASK,
+        message=(
+            f"{len(undated)} accepted or done task(s) on {tab} have no due date and "
+            f"were not proposed by sheetsync ({', '.join(sorted(undated)[:5]) or 'no id'}"
+            f"{'…' if len(undated) > 5 else ''}): give them a due date so the Load tab "
+            "can count them in the right week."
+        ),
+        severity=Severity.WARNING,
     )
 
 
 def _member(
     pid: str, group: list[dict[str, Any]], helped: list[Help], ctx: StepContext, today: dt.date
 ) -> Member:
+    """What the flags look at for one member, from their People rows and their tasks."""
     capacities = [whole_number(r["weekly_capacity"]) for r in group if r["weekly_capacity"]]
     seen = [r["first_seen"] for r in group if r["first_seen"]]
     main = group[0]
@@ -145,31 +200,65 @@ def _row(
     member: Member, rest: Rest, old: dict[str, Any], ctx: StepContext, today: dt.date
 ) -> dict[str, str]:
     """The sheetsync columns of a member's row."""
-    cfg = ctx.config.load
-    suggested = parse_date(old["rest_suggested"], dayfirst=False)
-    if suggested is None or suggested <= today or old["rest_status"] != RestStatus.SUGGESTED:
-        suggested = today + dt.timedelta(days=cfg.rest_days)
-    flags = flags_for(member, cfg, today)
-    steps = [f.next_step for f in flags]
-    status = rest.status
-    offer = None
-    if status is RestStatus.RESTING:
-        steps = _while_resting(member, rest)
-    elif any(f.code in RESTFUL for f in flags):
-        status, offer = RestStatus.SUGGESTED, suggested
-        # After a rest confirmed with "yes", yes still means that rest: ask for the date.
-        yes_works = not (rest.status is RestStatus.BACK and rest.until is not None)
-        steps.append(offer_rest(member.name, suggested, yes_works=yes_works))
-    f = member.figures
-    checkin = member.checkin
-    reasons = [flag.reason for flag in flags]
-    if status is RestStatus.BACK and rest.back_on and (today - rest.back_on).days < BACK_NOTE_DAYS:
-        reasons.append(f"Back from rest: {rest.why_back}.")
+    flags = flags_for(member, ctx.config.load, today)
+    advice = _advise(member, rest, flags, _rest_to_suggest(old, today, ctx.config.load.rest_days))
     return {
         "name": member.name,
         "flags": ", ".join(dict.fromkeys(flag.code.value for flag in flags)),
-        "reasons": " ".join(reasons),
-        "next_steps": " ".join(steps),
+        "reasons": " ".join(_reasons(flags, rest, advice.status, today)),
+        "next_steps": " ".join(advice.steps),
+        **_figure_cells(member),
+        "rest_suggested": advice.offer.isoformat() if advice.offer else "",
+        "rest_status": advice.status.value,
+        "resting_until": rest.until.isoformat() if rest.until else "",
+        "rest_confirmed": rest.confirmed_on.isoformat() if rest.confirmed_on else "",
+    }
+
+
+@dataclass(frozen=True)
+class Advice:
+    """What a member's row advises: the next steps, and the rest status it shows."""
+
+    status: RestStatus  # the confirmed rest's status, or SUGGESTED when a rest is offered
+    offer: dt.date | None  # the last day of the rest offered now, if one is
+    steps: list[str]
+
+
+def _advise(member: Member, rest: Rest, flags: list[Flag], suggested: dt.date) -> Advice:
+    """While resting, what the rest means for matching and their tasks; else each flag's
+    next step, and after a RESTFUL flag the offer of a rest until `suggested`."""
+    if rest.status is RestStatus.RESTING:
+        return Advice(rest.status, None, _while_resting(member, rest))
+    steps = [f.next_step for f in flags]
+    if not any(f.code in RESTFUL for f in flags):
+        return Advice(rest.status, None, steps)
+    # After a rest confirmed with "yes", yes still means that rest: ask for the date.
+    yes_works = not (rest.status is RestStatus.BACK and rest.until is not None)
+    steps.append(offer_rest(member.name, suggested, yes_works=yes_works))
+    return Advice(RestStatus.SUGGESTED, suggested, steps)
+
+
+def _rest_to_suggest(old: dict[str, Any], today: dt.date, rest_days: int) -> dt.date:
+    """The last day of a rest to suggest: the one the row already suggests, while that day
+    is ahead, so that the suggestion stays the same from run to run; else rest_days on."""
+    suggested = parse_date(old["rest_suggested"], dayfirst=False)
+    if suggested is None or suggested <= today or old["rest_status"] != RestStatus.SUGGESTED:
+        return today + dt.timedelta(days=rest_days)
+    return suggested
+
+
+def _reasons(flags: list[Flag], rest: Rest, status: RestStatus, today: dt.date) -> list[str]:
+    """Each flag's reason; for BACK_NOTE_DAYS after a rest, that they are back and why."""
+    reasons = [flag.reason for flag in flags]
+    if status is RestStatus.BACK and rest.back_on and (today - rest.back_on).days < BACK_NOTE_DAYS:
+        reasons.append(f"Back from rest: {rest.why_back}.")
+    return reasons
+
+
+def _figure_cells(member: Member) -> dict[str, str]:
+    """A member's figures, the capacity they offered and their latest check-in, as cells."""
+    f, checkin = member.figures, member.checkin
+    return {
         "tasks_this_week": str(f.tasks_week),
         "hours_this_week": cell_text(f.hours_week),
         "tasks_4_weeks": str(f.tasks_month),
@@ -181,14 +270,11 @@ def _row(
         "checkin": checkin.status,
         "checkin_hours": "" if checkin.hours is None else cell_text(checkin.hours),
         "checkin_date": checkin.on.isoformat() if checkin.on else "",
-        "rest_suggested": offer.isoformat() if offer else "",
-        "rest_status": status.value,
-        "resting_until": rest.until.isoformat() if rest.until else "",
-        "rest_confirmed": rest.confirmed_on.isoformat() if rest.confirmed_on else "",
     }
 
 
 def _while_resting(member: Member, rest: Rest) -> list[str]:
+    """The next steps during a confirmed rest: matching leaves them out; hand on their tasks."""
     who = first_name(member.name)
     steps = [
         f"Resting until {rest.until} (confirmed): matching leaves {who} out until then, or "
@@ -211,6 +297,7 @@ def _update(row: dict[str, Any], new: dict[str, str], now: str) -> None:
 
 
 def _rest_issue(ctx: StepContext, row: dict[str, Any], problem: str) -> Issue:
+    """A warning that a row's rest_until is not applied, and why."""
     tab = ctx.tables["load"].tab
     where = f"{tab} row {row[ROW]}" if row[ROW] else tab
     return Issue(
