@@ -23,12 +23,7 @@ import pandas as pd
 from sheetsync.backends.base import Backend, TabChanges
 from sheetsync.config import Config
 from sheetsync.digest.chart import chart_png
-from sheetsync.digest.content import (
-    organizer_digest,
-    period_of,
-    public_summary,
-    volunteer_digests,
-)
+from sheetsync.digest.content import organizer_digest, period_of, public_summary
 from sheetsync.digest.mail import (
     DeliveryError,
     Outbox,
@@ -39,6 +34,7 @@ from sheetsync.digest.mail import (
     html_with_files,
 )
 from sheetsync.digest.render import Image, Rendered, language_for, render
+from sheetsync.digest.volunteers import volunteer_digests
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.report import Audience, Delivery, DeliveryOutcome
 from sheetsync.run_log import log_cells
