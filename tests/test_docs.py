@@ -32,9 +32,9 @@ from sheetsync.digest.content import (
     MAX_LINES,
     organizer_digest,
     public_summary,
-    volunteer_digests,
 )
 from sheetsync.digest.render import LOCALES, Image, Rendered, available_languages, render
+from sheetsync.digest.volunteers import volunteer_digests
 from sheetsync.jobs import find_job, list_jobs, load_job, run_job
 from sheetsync.schema import FieldSpec, TableSchema, load_schema, load_schemas
 from sheetsync.state import read_state

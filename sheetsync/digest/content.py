@@ -3,7 +3,7 @@
 - organizers: new requests, needs waiting (days open), proposals waiting for a yes, pairs
   to review, responses to fix, load flags, the network-wide flags, failed runs;
 - a volunteer (who opted in): their tasks, with only what they need to do them, and the
-  requester's name and contact only as the requester consented;
+  requester's name and contact only as the requester consented (volunteers.py);
 - the public: counts only, no personal data.
 """
 
@@ -17,13 +17,12 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.config import Goal
-from sheetsync.digest.privacy import may_share_contact, shown_name
+from sheetsync.digest.privacy import shown_name
 from sheetsync.match.eligibility import URGENCY_RANK
-from sheetsync.members import Help, kept_ids, parse_datetime
+from sheetsync.members import Help, parse_datetime
 from sheetsync.normalize import fold, one_line
 from sheetsync.report import RunOutcome
 from sheetsync.statuses import (
-    LIVE,
     REAL_NEEDS,
     ErrorStatus,
     NeedStatus,
@@ -138,32 +137,6 @@ class OrganizerDigest:
 
 
 @dataclass
-class TaskLine:
-    task_id: str
-    category: str
-    zone: str
-    status: TaskStatus
-    due: str
-    who: str
-    contact: str  # "" unless the requester consented
-    details: str  # "" unless the requester consented
-    languages: str
-    availability: str
-
-
-@dataclass
-class VolunteerDigest:
-    network: str
-    period: str
-    person_id: str
-    first_name: str
-    tasks: list[TaskLine]
-    name: str = ""  # for the To header
-    email: str = ""
-    languages: str = ""  # theirs, for the digest's language
-
-
-@dataclass
 class PublicSummary:
     network: str
     period: str
@@ -204,10 +177,50 @@ def organizer_digest(
     goals: tuple[Goal, ...] = (),
     computed: Outcomes | None = None,
 ) -> OrganizerDigest:
-    """`since`: failed runs from then on are listed (the last organizers' digest)."""
+    """What the organizers' digest says, one part per section. `since`: failed runs from
+    then on are listed (the last organizers' digest)."""
     needs = records_of(frames["needs"])
+    people = records_of(frames["people"])
+    new, waiting = _new_and_waiting(needs, now)
+    proposed = _proposed(frames["tasks"])
+    errors = _open_errors(frames["errors"])
+    failed = _failed_runs(frames["run_log"], since, now)
+    computed = computed or figures_for(
+        frames, now.date(), dayfirst=dayfirst, hours_per_task=hours_per_task
+    )
+    return OrganizerDigest(
+        network,
+        period_of(now),
+        # Lines only for what the digest shows; the counts say how long each list is.
+        new_needs=[_need_line(n, now) for n in new[:MAX_LINES]],
+        waiting=[_need_line(n, now) for n in waiting[:MAX_LINES]],
+        proposals=_proposal_lines(proposed[:MAX_LINES], needs, people, now),
+        to_review=int((frames["duplicates"]["status"] == PairStatus.TO_REVIEW).sum()),
+        errors=errors[:MAX_LINES],
+        flagged=_flagged(frames["load"]),
+        notes=network_notes(frames["summary"]),
+        failed_runs=failed[-MAX_FAILED_RUNS:],  # the newest, and how many more
+        counts=ListCounts(
+            new_needs=len(new),
+            waiting=len(waiting),
+            stale=sum(_days(now, n["opened"]) >= STALE_DAYS for n in waiting),
+            proposals=len(proposed),
+            errors=len(errors),
+        ),
+        more_failed_runs=max(0, len(failed) - MAX_FAILED_RUNS),
+        chart=weekly_series(computed.needs, now.date()),
+        spread=_spread(computed.helps, people, now.date()),
+        month=computed.month,
+        goals=goal_progress(goals, computed.periods),
+    )
+
+
+def _new_and_waiting(
+    needs: list[dict[str, Any]], now: dt.datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The needs opened in the last 7 days (real ones: not withdrawn, not a repeat), and
+    the needs waiting for a volunteer, the most urgent first, then the longest waiting."""
     week_ago = now - dt.timedelta(days=7)
-    digest = OrganizerDigest(network, period_of(now))
     new, waiting = [], []
     for need in needs:
         opened = parse_datetime(need["opened"])
@@ -215,19 +228,31 @@ def organizer_digest(
             new.append(need)
         if need["status"] == NeedStatus.OPEN:
             waiting.append(need)
-    # Most urgent first, then the longest waiting; lines only for what the digest shows.
     waiting.sort(key=lambda n: (-URGENCY_RANK.get(fold(n["urgency"]), 0), n["opened"] or "9999"))
-    digest.new_needs = [_need_line(n, now) for n in new[:MAX_LINES]]
-    digest.waiting = [_need_line(n, now) for n in waiting[:MAX_LINES]]
-    names = {p["person_id"]: p["name"] for p in records_of(frames["people"])}
+    return new, waiting
+
+
+def _proposed(tasks: pd.DataFrame) -> list[dict[str, Any]]:
+    """The tasks proposed to a volunteer and not answered yet, the longest waiting first."""
+    proposed = [t for t in records_of(tasks) if task_status(t["status"]) == TaskStatus.PROPOSED]
+    proposed.sort(key=lambda t: t["proposed"] or "9999")
+    return proposed
+
+
+def _proposal_lines(
+    proposed: list[dict[str, Any]],
+    needs: list[dict[str, Any]],
+    people: list[dict[str, Any]],
+    now: dt.datetime,
+) -> list[ProposalLine]:
+    """Proposed tasks as the digest lists them: the volunteer by name, the requester as
+    their consent allows."""
+    names = {p["person_id"]: p["name"] for p in people}
     by_need = {n["need_id"]: n for n in needs}
-    proposed = [
-        t for t in records_of(frames["tasks"]) if task_status(t["status"]) == TaskStatus.PROPOSED
-    ]
-    proposed.sort(key=lambda t: t["proposed"] or "9999")  # the longest waiting first
-    for task in proposed[:MAX_LINES]:
+    lines = []
+    for task in proposed:
         need = by_need.get(task["need_id"], {})
-        digest.proposals.append(
+        lines.append(
             ProposalLine(
                 task_id=task["task_id"],
                 volunteer=one_line(names.get(task["volunteer_id"], task["volunteer_id"])),
@@ -237,37 +262,35 @@ def organizer_digest(
                 who=shown_name(need.get("name", ""), need.get("consent", ""), task["zone"]),
             )
         )
-    digest.counts = ListCounts(
-        new_needs=len(new),
-        waiting=len(waiting),
-        stale=sum(_days(now, n["opened"]) >= STALE_DAYS for n in waiting),
-        proposals=len(proposed),
-    )
-    digest.to_review = int((frames["duplicates"]["status"] == PairStatus.TO_REVIEW).sum())
-    for error in records_of(frames["errors"]):
-        if error["status"] == ErrorStatus.OPEN and not error["fixed"].strip():
-            digest.errors.append(ErrorLine(error["source"], error["reason"]))
-    for row in records_of(frames["load"]):
-        if row["flags"]:
-            digest.flagged.append(FlagLine(one_line(row["name"]), row["flags"], row["next_steps"]))
-    digest.notes = network_notes(frames["summary"])
-    for run in records_of(frames["run_log"]):
+    return lines
+
+
+def _open_errors(errors: pd.DataFrame) -> list[ErrorLine]:
+    """The form responses on the Errors tab still open and not marked fixed."""
+    return [
+        ErrorLine(e["source"], e["reason"])
+        for e in records_of(errors)
+        if e["status"] == ErrorStatus.OPEN and not e["fixed"].strip()
+    ]
+
+
+def _flagged(load: pd.DataFrame) -> list[FlagLine]:
+    """The members the Load tab flags, with its next steps."""
+    return [
+        FlagLine(one_line(row["name"]), row["flags"], row["next_steps"])
+        for row in records_of(load)
+        if row["flags"]
+    ]
+
+
+def _failed_runs(run_log: pd.DataFrame, since: dt.datetime, now: dt.datetime) -> list[FailedRun]:
+    """The runs that failed from `since` to `now`, in the Run log's order."""
+    failed = []
+    for run in records_of(run_log):
         started = parse_datetime(run["started"])
         if run["outcome"] == RunOutcome.FAILED and started and since <= started <= now:
-            digest.failed_runs.append(FailedRun(run["job"], run["started"], run["message"]))
-    digest.counts.errors = len(digest.errors)
-    digest.errors = digest.errors[:MAX_LINES]
-    if len(digest.failed_runs) > MAX_FAILED_RUNS:  # the newest, and how many more
-        digest.more_failed_runs = len(digest.failed_runs) - MAX_FAILED_RUNS
-        digest.failed_runs = digest.failed_runs[-MAX_FAILED_RUNS:]
-    computed = computed or figures_for(
-        frames, now.date(), dayfirst=dayfirst, hours_per_task=hours_per_task
-    )
-    digest.chart = weekly_series(computed.needs, now.date())
-    digest.spread = _spread(computed.helps, records_of(frames["people"]), now.date())
-    digest.month = computed.month
-    digest.goals = goal_progress(goals, computed.periods)
-    return digest
+            failed.append(FailedRun(run["job"], run["started"], run["message"]))
+    return failed
 
 
 def _spread(
@@ -294,74 +317,6 @@ def _short(name: str) -> str:
     if len(parts) < 2:
         return parts[0] if parts else "?"
     return f"{parts[0]} {parts[-1][0]}."
-
-
-def volunteer_digests(
-    frames: dict[str, pd.DataFrame], network: str, now: dt.datetime
-) -> list[VolunteerDigest]:
-    """One digest per volunteer who opted in (People's weekly_email, an organizer column)
-    and has tasks proposed or accepted."""
-    if not frames["people"]["weekly_email"].map(_opted_in).any():
-        return []  # nobody asked: nothing to build (a large network's tasks are many)
-    people = records_of(frames["people"])
-    kept = kept_ids(people)
-    by_id = {p["person_id"]: p for p in people}
-    opted = {p["person_id"] for p in people if _opted_in(p["weekly_email"]) and p["email"]}
-    needs = {n["need_id"]: n for n in records_of(frames["needs"])}
-    tasks_of: dict[str, list[TaskLine]] = {}
-    for task in records_of(frames["tasks"]):
-        status = task_status(task["status"])
-        helpers = {kept.get(h, h) for h in (task["volunteer_id"], task["co_volunteer_id"]) if h}
-        if status is None or status not in LIVE or not helpers & opted:
-            continue
-        need = needs.get(task["need_id"])
-        if need is None:
-            continue
-        requester = by_id.get(need["person_id"], {})
-        consent = need["consent"]
-        share = may_share_contact(consent) and not requester.get("do_not_contact", "").strip()
-        contact = ""
-        if share:
-            contact = one_line(
-                ", ".join(x for x in (requester.get("phone", ""), requester.get("email", "")) if x)
-            )
-        line = TaskLine(
-            task_id=task["task_id"],
-            category=task["category"],
-            zone=task["zone"],
-            status=status,
-            due=task["due"],
-            who=shown_name(need["name"], consent, need["zone"]),
-            contact=contact,
-            details=one_line(need["details"]) if share else "",
-            languages=need["languages"],
-            availability=need["availability"],
-        )
-        for helper in (task["volunteer_id"], task["co_volunteer_id"]):
-            if helper:
-                tasks_of.setdefault(kept.get(helper, helper), []).append(line)
-    digests = []
-    for pid, lines in sorted(tasks_of.items()):
-        person = by_id.get(pid)
-        if person is None or pid not in opted:
-            continue
-        digests.append(
-            VolunteerDigest(
-                network,
-                period_of(now),
-                pid,
-                one_line(person["name"]).split(" ")[0],
-                lines,
-                name=person["name"],
-                email=person["email"],
-                languages=person["languages"],
-            )
-        )
-    return digests
-
-
-def _opted_in(weekly_email: str) -> bool:
-    return weekly_email.strip().casefold() in ("yes", "y", "sí", "si", "x")
 
 
 def public_summary(

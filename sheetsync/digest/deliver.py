@@ -23,12 +23,7 @@ import pandas as pd
 from sheetsync.backends.base import Backend, TabChanges
 from sheetsync.config import Config
 from sheetsync.digest.chart import chart_png
-from sheetsync.digest.content import (
-    organizer_digest,
-    period_of,
-    public_summary,
-    volunteer_digests,
-)
+from sheetsync.digest.content import organizer_digest, period_of, public_summary
 from sheetsync.digest.mail import (
     DeliveryError,
     Outbox,
@@ -39,6 +34,7 @@ from sheetsync.digest.mail import (
     html_with_files,
 )
 from sheetsync.digest.render import Image, Rendered, language_for, render
+from sheetsync.digest.volunteers import volunteer_digests
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.report import Audience, Delivery, DeliveryOutcome
 from sheetsync.run_log import log_cells
@@ -209,57 +205,76 @@ def send_digests(
     transport = transport or transport_for(config)
     run_log = _read_run_log(backend, config)
     journal = config.state_dir / JOURNAL
-    logged = {_key(r) for r in records_of(run_log.frame) if r["job"] == DIGEST_JOB}
-    rows = [v for v in _read_journal(journal) if _key(v) not in logged]  # not in the tab yet
+    rows = _not_logged(_read_journal(journal), run_log)
     sent = _sent(run_log) | {
         (v["steps"], v["changes"]) for v in rows if v["outcome"] == DeliveryOutcome.SENT
     }
     deliveries = []
     with _open_journal(journal) as record:
         for number, digest in enumerate(digests, start=1):
-            what = f"{digest.audience} {period}"
-            if (what, digest.to) in sent:
+            if (f"{digest.audience} {period}", digest.to) in sent:
                 deliveries.append(
                     Delivery(digest.audience, digest.to, period, DeliveryOutcome.ALREADY_SENT)
                 )
                 continue
-            message = build_message(
-                digest.rendered, sender=config.email.sender, to=digest.to, to_name=digest.name
-            )
-            try:
-                where = transport.send(message)
-                delivery = Delivery(digest.audience, digest.to, period, DeliveryOutcome.SENT, where)
-                log.info("digest %s sent to %s", what, digest.to)
-            except DeliveryError as err:
-                delivery = Delivery(
-                    digest.audience, digest.to, period, DeliveryOutcome.FAILED, str(err)
-                )
-                log.error("digest %s for %s not sent: %s", what, digest.to, err)
+            delivery = _hand_over(digest, transport, config.email.sender, period)
             deliveries.append(delivery)
-            values = {
-                "run_id": f"M{now:%Y%m%d-%H%M%S}-{number:03d}",
-                "job": DIGEST_JOB,
-                "started": format_datetime(now),
-                "finished": format_datetime(max(now, local_now(config))),
-                "outcome": delivery.outcome.value,
-                "steps": what,
-                "changes": digest.to,
-                "problems": "0" if delivery.outcome == DeliveryOutcome.SENT else "1",
-                "message": delivery.detail[:500],
-            }
+            values = _send_log_row(delivery, number, now, local_now(config))
             record(values)  # at once: a crash after this never sends it twice
             rows.append(values)
     if rows:
-        changes = TabChanges(
-            tab=run_log.tab,
-            start_row=run_log.n_rows + 1,
-            append=[log_cells(run_log, v) for v in rows],
-        )
-        if run_log.n_rows == 0:
-            changes.append.insert(0, list(run_log.header))
-        backend.apply([changes])
+        backend.apply([_run_log_changes(run_log, rows)])
     journal.unlink(missing_ok=True)  # all of it is in the Run log now
     return deliveries
+
+
+def _not_logged(journal: list[dict[str, str]], run_log: Table) -> list[dict[str, str]]:
+    """The journal's rows that are not in the Run log tab yet (a crash or a failed write
+    came between)."""
+    logged = {_key(r) for r in records_of(run_log.frame) if r["job"] == DIGEST_JOB}
+    return [v for v in journal if _key(v) not in logged]
+
+
+def _hand_over(digest: Digest, transport: Transport, sender: str, period: str) -> Delivery:
+    """Send one digest: "sent" with where it went, or "failed" with why."""
+    what = f"{digest.audience} {period}"
+    message = build_message(digest.rendered, sender=sender, to=digest.to, to_name=digest.name)
+    try:
+        where = transport.send(message)
+    except DeliveryError as err:
+        log.error("digest %s for %s not sent: %s", what, digest.to, err)
+        return Delivery(digest.audience, digest.to, period, DeliveryOutcome.FAILED, str(err))
+    log.info("digest %s sent to %s", what, digest.to)
+    return Delivery(digest.audience, digest.to, period, DeliveryOutcome.SENT, where)
+
+
+def _send_log_row(
+    delivery: Delivery, number: int, now: dt.datetime, finished: dt.datetime
+) -> dict[str, str]:
+    """A delivery's row in the send log (the Run log tab), by column name."""
+    return {
+        "run_id": f"M{now:%Y%m%d-%H%M%S}-{number:03d}",
+        "job": DIGEST_JOB,
+        "started": format_datetime(now),
+        "finished": format_datetime(max(now, finished)),
+        "outcome": delivery.outcome.value,
+        "steps": f"{delivery.audience} {delivery.period}",
+        "changes": delivery.to,
+        "problems": "0" if delivery.outcome == DeliveryOutcome.SENT else "1",
+        "message": delivery.detail[:500],
+    }
+
+
+def _run_log_changes(run_log: Table, rows: list[dict[str, str]]) -> TabChanges:
+    """The send log's rows appended to the Run log tab (its header first, if it has none)."""
+    changes = TabChanges(
+        tab=run_log.tab,
+        start_row=run_log.n_rows + 1,
+        append=[log_cells(run_log, v) for v in rows],
+    )
+    if run_log.n_rows == 0:
+        changes.append.insert(0, list(run_log.header))
+    return changes
 
 
 JOURNAL = "sent.jsonl"

@@ -21,22 +21,49 @@ from sheetsync.summary.outcomes import Outcomes, figures_for, format_number, goa
 from sheetsync.tables import ROW, frame_of
 
 Add = Callable[..., None]  # add(section, item, metric, value, note="")
+Figure = tuple[str, str, str, float, str]  # section, item, metric, value, note
 
 
 def run(ctx: StepContext) -> StepResult:
     """Recompute every figure; rows are keyed by `metric`, so only changed values are written."""
-    needs = ctx.frames["needs"]
     # A row linked to an earlier person (duplicate_of) is not another person.
     people = ctx.frames["people"][ctx.frames["people"]["duplicate_of"] == ""]
-    errors = ctx.frames["errors"]
     categories = ctx.forms["requests"].schema.field("categories").enum or ()
-    week_ago = ctx.now - dt.timedelta(days=7)
 
-    figures: list[tuple[str, str, str, float, str]] = []
+    figures: list[Figure] = []
 
     def add(section: str, item: str, key: str, value: float, note: str = "") -> None:
         figures.append((section, item, key, value, note))
 
+    _needs(ctx, add, categories)
+    _people(ctx, add, people)
+    _to_fix(ctx, add, people)
+    computed = figures_for(
+        ctx.frames,
+        ctx.now.date(),
+        dayfirst=dayfirst_locale(ctx.config.locale),
+        hours_per_task=ctx.config.matching.hours_per_task,
+    )
+    _periods(ctx, add, categories, computed)
+    _sharing(ctx, add, computed)
+    _load_flags(ctx, add)
+    # A row copied by hand would repeat a metric: the first one is the one sheetsync updates.
+    old = ctx.frames["summary"].drop_duplicates("metric").set_index("metric")
+    matched = ctx.findings.get(MatchFindings)
+    if matched is not None:
+        _unserved(add, matched, old)
+    # The digest step reuses the outcomes: no step after this one changes their tabs.
+    return StepResult(
+        frames={"summary": _summary_frame(ctx, figures, old)},
+        counts={"figures": len(figures)},
+        findings=SummaryFindings(computed),
+    )
+
+
+def _needs(ctx: StepContext, add: Add, categories: tuple[str, ...]) -> None:
+    """Needs by status; waiting, met and not yet met, by category and zone; how long the
+    waiting ones have waited."""
+    needs = ctx.frames["needs"]
     status = needs["status"]
     for need_status in NeedStatus:
         name = need_status.value
@@ -62,9 +89,13 @@ def run(ctx: StepContext) -> StepResult:
         "Waiting",
         "Needs waiting more than 7 days",
         "needs.open.over_7_days",
-        int((opened < week_ago).sum()),
+        int((opened < ctx.now - dt.timedelta(days=7)).sum()),
     )
 
+
+def _people(ctx: StepContext, add: Add, people: pd.DataFrame) -> None:
+    """Who joined in the last 7 days, as requesters and as volunteers; who is in the network."""
+    week_ago = ctx.now - dt.timedelta(days=7)
     first_seen = pd.to_datetime(people["first_seen"], errors="coerce", format="ISO8601")
     new = people[first_seen >= pd.Timestamp(week_ago.date())]
     add("This week", "New people", "people.new_this_week", len(new))
@@ -88,6 +119,11 @@ def run(ctx: StepContext) -> StepResult:
         int(people["roles"].str.contains("volunteer").sum()),
     )
 
+
+def _to_fix(ctx: StepContext, add: Add, people: pd.DataFrame) -> None:
+    """What waits on the organizers: form responses to fix and pairs of people to decide
+    on; and the households the dedupe step found."""
+    errors = ctx.frames["errors"]
     waiting_errors = errors[
         (errors["status"] == ErrorStatus.OPEN) & (errors["fixed"].str.strip() == "")
     ]
@@ -97,7 +133,6 @@ def run(ctx: StepContext) -> StepResult:
         "errors.open",
         len(waiting_errors),
     )
-
     duplicates = ctx.frames["duplicates"]
     add(
         "Duplicates",
@@ -112,32 +147,27 @@ def run(ctx: StepContext) -> StepResult:
         people["household"].replace("", pd.NA).nunique(),
     )
 
-    computed = figures_for(
-        ctx.frames,
-        ctx.now.date(),
-        dayfirst=dayfirst_locale(ctx.config.locale),
-        hours_per_task=ctx.config.matching.hours_per_task,
-    )
-    _periods(ctx, add, categories, computed)
-    _sharing(ctx, add, computed)
-    _load_flags(ctx, add)
-    matched = ctx.findings.get(MatchFindings)
-    if matched is not None:
-        for group in group_unserved(matched.unserved):
-            section = (
-                "Needs no volunteer could take: whom to recruit"
-                if group.nobody
-                else "Needs that waited: volunteers were full or resting"
-            )
-            add(section, group.label, group.key, group.needs, group.sentence)
 
-    # A row copied by hand would repeat a metric: the first one is the one sheetsync updates.
-    old = ctx.frames["summary"].drop_duplicates("metric").set_index("metric")
-    if matched is not None:  # a group met since: its row stays, at 0
-        current = {f[2] for f in figures}
-        for key, was in old.iterrows():
-            if str(key).startswith(UNSERVED) and key not in current:
-                add(str(was["section"]), str(was["item"]), str(key), 0)
+def _unserved(add: Add, matched: MatchFindings, old: pd.DataFrame) -> None:
+    """The needs match found no volunteer for, by group: whom to recruit, or who was full.
+    A group listed before and met since keeps its row, at 0."""
+    groups = group_unserved(matched.unserved)
+    for group in groups:
+        section = (
+            "Needs no volunteer could take: whom to recruit"
+            if group.nobody
+            else "Needs that waited: volunteers were full or resting"
+        )
+        add(section, group.label, group.key, group.needs, group.sentence)
+    current = {group.key for group in groups}
+    for key, was in old.iterrows():
+        if str(key).startswith(UNSERVED) and key not in current:
+            add(str(was["section"]), str(was["item"]), str(key), 0)
+
+
+def _summary_frame(ctx: StepContext, figures: list[Figure], old: pd.DataFrame) -> pd.DataFrame:
+    """The Summary tab anew: each figure on its metric's row (new metrics appended), and
+    the rows of figures no longer computed as they were."""
     records: list[dict[str, Any]] = []
     for section, item, key, value, note in figures:
         row = int(str(old.at[key, ROW])) if key in old.index else 0
@@ -154,15 +184,7 @@ def run(ctx: StepContext) -> StepResult:
     known = {f[2] for f in figures}
     # Figures no longer computed keep their rows: sheetsync never deletes a row.
     kept = ctx.frames["summary"][~ctx.frames["summary"]["metric"].isin(known)]
-    frame: pd.DataFrame = pd.concat(
-        [kept, frame_of(records, ctx.schemas["summary"])], ignore_index=True
-    )
-    # The digest step reuses the outcomes: no step after this one changes their tabs.
-    return StepResult(
-        frames={"summary": frame},
-        counts={"figures": len(figures)},
-        findings=SummaryFindings(computed),
-    )
+    return pd.concat([kept, frame_of(records, ctx.schemas["summary"])], ignore_index=True)
 
 
 def _periods(ctx: StepContext, add: Add, categories: tuple[str, ...], computed: Outcomes) -> None:

@@ -129,30 +129,58 @@ def period_figures(
     *,
     hours_per_task: float,
 ) -> PeriodFigures:
-    fig = PeriodFigures(period)
+    """One period's figures: the needs it saw opened and met, and the work given in it."""
     met = [o for o in outcomes if period.holds(o.met)]
-    fig.needs_opened = sum(period.holds(o.opened) for o in outcomes)
-    fig.needs_met = len(met)
-    fig.people_helped = len({o.person_id for o in met})
-    fig.households_helped = len({o.household for o in met})
-    for o in met:
-        fig.met_by_category[o.category] = fig.met_by_category.get(o.category, 0) + 1
+    # Not met yet by its status: a need set to met by hand, with no done task, is met here.
+    unmet = [o for o in outcomes if period.holds(o.opened) and o.status != NeedStatus.MET]
+    active, hours, estimated = _work_given(period, help_list, hours_per_task)
+    return PeriodFigures(
+        period,
+        needs_opened=sum(period.holds(o.opened) for o in outcomes),
+        needs_met=len(met),
+        people_helped=len({o.person_id for o in met}),
+        households_helped=len({o.household for o in met}),
+        volunteers_active=active,
+        hours_given=hours,
+        hours_estimated=estimated,
+        median_days_to_match=_median_days_to_match(period, outcomes),
+        met_by_category=_by_category(met),
+        unmet_by_category=_by_category(unmet),
+    )
+
+
+def _by_category(outcomes: list[NeedOutcome]) -> dict[str, int]:
+    """How many needs in each category, in the order the categories first appear."""
+    counts: dict[str, int] = {}
     for o in outcomes:
-        if period.holds(o.opened) and o.status != NeedStatus.MET:
-            fig.unmet_by_category[o.category] = fig.unmet_by_category.get(o.category, 0) + 1
+        counts[o.category] = counts.get(o.category, 0) + 1
+    return counts
+
+
+def _median_days_to_match(period: Period, outcomes: list[NeedOutcome]) -> float | None:
+    """The median days from a need's opening to its match, over the needs matched in the
+    period, never below 0; None when none was matched."""
     waits = [
         (o.matched - o.opened).days
         for o in outcomes
         if period.holds(o.matched) and o.opened is not None and o.matched is not None
     ]
-    fig.median_days_to_match = max(0.0, statistics.median(waits)) if waits else None
+    return max(0.0, statistics.median(waits)) if waits else None
+
+
+def _work_given(
+    period: Period, help_list: list[Help], hours_per_task: float
+) -> tuple[int, float, bool]:
+    """The people who took on or did a task in the period, the hours its done tasks gave
+    (each task and helper once), and whether any was estimated: a done task without hours
+    counts `hours_per_task`."""
     worked = [h for h in help_list if h.status in WORK and period.holds(h.on)]
-    fig.volunteers_active = len({h.person_id for h in worked})
     done = {(h.task_id, h.person_id): h for h in worked if h.status == TaskStatus.DONE}
+    hours, estimated = 0.0, False
     for h in done.values():
-        fig.hours_given += h.hours if h.hours is not None else hours_per_task
-        fig.hours_estimated |= h.hours is None
-    return fig
+        hours += h.hours if h.hours is not None else hours_per_task
+        estimated |= h.hours is None
+    return len({h.person_id for h in worked}), hours, estimated
 
 
 def weekly_series(outcomes: list[NeedOutcome], today: dt.date, weeks: int = 8) -> list[WeekCount]:
