@@ -29,6 +29,7 @@ from sheetsync.digest.deliver import build_digests, preview, send_digests
 from sheetsync.digest.mail import DeliveryError, Outbox, Smtp, SmtpSettings, build_message
 from sheetsync.digest.privacy import shown_name
 from sheetsync.digest.render import language_for, render
+from sheetsync.digest.volunteers import volunteer_digests
 from sheetsync.errors import StepError
 from sheetsync.jobs import find_job, read_state, run_job
 from tests.conftest import NOW, checkin, offer, request, write_cell
@@ -547,3 +548,15 @@ def test_a_crash_half_way_never_sends_twice_and_the_log_is_written_once_per_run(
     assert len(set(sends["changes"])) == 3
     assert not journal.exists()
     assert len(list(config.email.outbox.glob("*.eml"))) == 3
+
+
+def test_a_task_is_listed_once_when_its_two_helpers_are_one_person(network):
+    """A co-volunteer id that is the volunteer's own (typed twice, or a linked duplicate
+    row) does not list the task twice in their digest."""
+    backend, config = network
+    tasks = read_state(backend, config).tables["tasks"].frame
+    [sam] = set(tasks["volunteer_id"])
+    write_cell(backend, config, "tasks", "T0001", "co_volunteer_id", sam)
+    frames = {n: t.frame for n, t in read_state(backend, config).tables.items()}
+    [digest] = volunteer_digests(frames, config.network_name, NOW)
+    assert sorted(t.task_id for t in digest.tasks) == ["T0001", "T0002"]

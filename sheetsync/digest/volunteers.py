@@ -102,9 +102,9 @@ def _task_lines_by_volunteer(
         if need is None:
             continue
         line = _task_line(task, status, need, people.by_id.get(need["person_id"], {}))
-        for helper in (task["volunteer_id"], task["co_volunteer_id"]):
-            if helper:
-                tasks_of.setdefault(kept.get(helper, helper), []).append(line)
+        # Once per person: the volunteer and co-volunteer may be two rows of one person.
+        for helper in sorted(helpers):
+            tasks_of.setdefault(helper, []).append(line)
     return tasks_of
 
 
