@@ -104,6 +104,29 @@ def cluster(
     """Join certain and organizer-confirmed pairs into clusters; list what to ask about."""
     groups = _Groups(len(p))
     apart = {pair for pair, decision in decisions.items() if decision is Decision.DIFFERENT}
+    contradictions = _join_decided_same(p, groups, decisions, apart)
+    refused = _join_certain(p, groups, scored, decisions, apart)
+    links, review = _links_and_review(groups, scored, decisions)
+    return Linkage(
+        kept_of={p.ids[k]: p.ids[groups.find(k)] for k in range(len(p))},
+        links=links,
+        review=review,
+        household_of=_households(p, groups, scored),
+        pairs={pair_key(pair.a, pair.b): pair for pair in scored.values()},
+        compared=compared,
+        refused=refused,
+        contradictions=contradictions,
+    )
+
+
+def _join_decided_same(
+    p: Prepared,
+    groups: _Groups,
+    decisions: dict[tuple[int, int], Decision],
+    apart: set[tuple[int, int]],
+) -> list[tuple[str, str]]:
+    """Join the pairs organizers decided are the same person; return the ids of those not
+    joined because that would join a pair they decided are different."""
     contradictions = []
     for (i, j), decision in sorted(decisions.items()):
         if decision is Decision.SAME:
@@ -112,6 +135,18 @@ def cluster(
                 contradictions.append((p.ids[i], p.ids[j]))
             else:
                 groups.join(i, j)  # organizers know: no name check
+    return contradictions
+
+
+def _join_certain(
+    p: Prepared,
+    groups: _Groups,
+    scored: dict[tuple[int, int], Pair],
+    decisions: dict[tuple[int, int], Decision],
+    apart: set[tuple[int, int]],
+) -> int:
+    """Join the linked pairs organizers did not decide, strongest first; return how many
+    joins were refused (a cluster too big, or two records that must stay apart)."""
     refused = 0
     certain = [
         (pair.weight, i, j)
@@ -129,21 +164,26 @@ def cluster(
             refused += 1
             continue
         groups.join(i, j)
+    return refused
 
-    kept_of = {p.ids[k]: p.ids[groups.find(k)] for k in range(len(p))}
-    linkage = Linkage(
-        kept_of=kept_of, compared=compared, refused=refused, contradictions=contradictions
-    )
+
+def _links_and_review(
+    groups: _Groups,
+    scored: dict[tuple[int, int], Pair],
+    decisions: dict[tuple[int, int], Decision],
+) -> tuple[list[Pair], list[Pair]]:
+    """The linked pairs that ended up in one cluster, and the pairs to ask about: linked or
+    uncertain, left apart, and not decided by organizers."""
+    links: list[Pair] = []
+    review: list[Pair] = []
     for (i, j), pair in scored.items():
-        linkage.pairs[pair_key(pair.a, pair.b)] = pair
         together = groups.find(i) == groups.find(j)
         decided = (i, j) in decisions  # organizers said: same, or kept apart
         if pair.verdict is Verdict.LINK and together:
-            linkage.links.append(pair)
+            links.append(pair)
         elif pair.verdict in (Verdict.LINK, Verdict.REVIEW) and not together and not decided:
-            linkage.review.append(pair)
-    linkage.household_of = _households(p, groups, scored)
-    return linkage
+            review.append(pair)
+    return links, review
 
 
 def _any_pair(a: Iterable[int], b: list[int], apart: Callable[[int, int], bool]) -> bool:

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import ratio, token_sort_ratio
@@ -69,6 +70,9 @@ _GIVEN_WEIGHT = {
 _UNSURE = (GivenMatch.CLASH, GivenMatch.ENDING, GivenMatch.CLOSE)
 # Pairs of given names that differ by their last letter are usually a brother and a sister.
 _GENDER_ENDINGS = {"a", "o", "e"}
+# Given names too unsure for personal evidence to link them.
+_NOT_AGREEING = (*_UNSURE, GivenMatch.MISSING)
+_SWAPPED_TEXT = "given and family names swapped"
 
 
 @dataclass(frozen=True)
@@ -169,10 +173,15 @@ def _typo(a: str, b: str, similarity: float) -> bool:
 def names_clash(p: Prepared, i: int, j: int) -> bool:
     """Whether two records may not join one cluster without organizers: their given names
     clash, are only close (Mario/Margo) or one letter longer (Daniel/Daniela), or Jr./Sr."""
-    if p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j]:
+    if _suffixes_differ(p, i, j):
         return True
     given = compare_given(p.given[i], p.given[j])
     return given in _UNSURE and not _swapped(p, i, j)
+
+
+def _suffixes_differ(p: Prepared, i: int, j: int) -> bool:
+    """Jr. and Sr. (or II and III): a father and a son with the same name."""
+    return bool(p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j])
 
 
 def _swapped(p: Prepared, i: int, j: int) -> bool:
@@ -225,133 +234,207 @@ def compare(p: Prepared, i: int, j: int, explain: bool = False) -> Comparison:
     """Compare records i and j of a prepared set. The evidence names the names only when
     the pair is not plainly different, or when asked to `explain`."""
     evidence: list[str] = []
-    weight = 0.0
-    shared = 0  # contacts a household may share: phone, address
-    personal = False  # evidence one person does not share: email, birth date
-    agreed = 0  # fields other than the name that agree
+    # Each part adds its own weight, in this order: floats summed in another order could
+    # round differently, and a pair's weight decides its verdict and its rank in clusters.
+    weight, shared, personal, agreed = _contact_evidence(p, i, j, evidence)
+    names = _compare_names(p, i, j)
+    weight += _GIVEN_WEIGHT[names.given] + names.family_weight
+    address_weight, address_agrees = _address_evidence(p, i, j, evidence)
+    weight += address_weight
+    weight += _place_evidence(p, i, j, evidence)
+    birth_weight, birth_agrees, same_birth = _birth_evidence(p, i, j, evidence)
+    weight += birth_weight
 
-    for values, same_w, diff_w, label in (
-        (p.phone, 6.0, -3.5, "phone"),
-        (p.email, 7.0, -2.5, "email"),
-    ):
-        if values[i] and values[j]:
-            if values[i] == values[j]:
-                weight += same_w
-                evidence.append(f"same {label}")
-                agreed += 1
-                # A family's email is shared like a landline; one person's is personal.
-                family = label == "phone" or values[i] in p.family_emails
-                shared += family
-                personal = personal or not family
-            elif (
-                label == "email"
-                and len(p.email_user[i]) >= 5
-                and (p.email_user[i] == p.email_user[j])
-            ):
-                # Neutral: people with the same name often pick the same handle.
-                evidence.append("same email name at another provider")
-            else:
-                weight += diff_w
-                evidence.append(f"different {label}s")
-
-    swapped = False
-    given = compare_given(p.given[i], p.given[j])
-    family_w, family_text = _family(p, i, j)
-    if (given is GivenMatch.CLASH or family_w < 0) and _swapped(p, i, j):
-        swapped = True
-        exact = p.given[i] == p.family[j] and p.family[i] == p.given[j]
-        given = GivenMatch.SAME if exact else GivenMatch.TYPO
-        family_w = _common_name_weight(p, p.given[i]) - 0.5 if exact else 2.5
-        family_text = "given and family names swapped"
-    weight += _GIVEN_WEIGHT[given] + family_w
-
-    if p.address[i] and p.address[j]:
-        if p.address[i] == p.address[j]:
-            weight += 3.0
-            shared += 1
-            agreed += 1
-            evidence.append("same address")
-        elif _addresses_alike(p.address[i], p.address[j]):
-            weight += 2.0
-            shared += 1
-            agreed += 1
-            evidence.append("addresses alike")
-        else:
-            weight -= 2.5
-            evidence.append("different addresses")
-    if p.postcode[i] and p.postcode[j]:
-        same = p.postcode[i] == p.postcode[j]
-        weight += 1.0 if same else -1.0
-        evidence.append("same postcode" if same else "different postcodes")
-    elif p.zone[i] and p.zone[j]:
-        same = p.zone[i] == p.zone[j]
-        weight += 0.5 if same else -1.0
-        evidence.append("same zone" if same else "different zones")
-    if p.birth[i] and p.birth[j]:
-        if p.birth[i] == p.birth[j]:
-            weight += 6.0
-            personal = True
-            agreed += 1
-            evidence.append("same birth date")
-        elif _one_slip(p.birth[i], p.birth[j]):
-            weight += 2.0
-            agreed += 1
-            evidence.append("birth dates one digit apart")
-        else:
-            weight -= 5.0
-            evidence.append("different birth dates")
-
-    facts = _Facts(given, swapped, family_w < 0, shared, personal, agreed)
+    facts = _Facts(
+        given=names.given,
+        swapped=names.swapped,
+        family_differs=names.family_weight < 0,
+        shared=shared + address_agrees,
+        personal=personal or same_birth,
+        agreed=agreed + address_agrees + birth_agrees,
+    )
     verdict = _verdict(p, i, j, weight, facts)
     if explain or verdict is not Verdict.DIFFERENT:  # most pairs compared are different
-        evidence.insert(0, _names_evidence(p, i, j, given, family_text))
+        evidence.insert(0, _names_evidence(p, i, j, names.given, names.family_text))
     return Comparison(weight=weight, verdict=verdict, evidence=tuple(evidence))
 
 
-@dataclass(frozen=True)
-class _Facts:
+def _contact_evidence(
+    p: Prepared, i: int, j: int, evidence: list[str]
+) -> tuple[float, int, bool, int]:
+    """Phone and email: (weight, shared, personal, agreed), as in `_Facts`."""
+    weight = 0.0
+    shared = 0
+    personal = False
+    agreed = 0
+    if p.phone[i] and p.phone[j]:
+        if p.phone[i] == p.phone[j]:
+            weight += 6.0
+            evidence.append("same phone")
+            agreed += 1
+            shared += 1  # a household may share a phone
+        else:
+            weight -= 3.5
+            evidence.append("different phones")
+    email = p.email[i]
+    if email and p.email[j]:
+        if email == p.email[j]:
+            weight += 7.0
+            evidence.append("same email")
+            agreed += 1
+            # A family's email is shared like a landline; one person's is personal.
+            if email in p.family_emails:
+                shared += 1
+            else:
+                personal = True
+        elif len(p.email_user[i]) >= 5 and p.email_user[i] == p.email_user[j]:
+            # Neutral: people with the same name often pick the same handle.
+            evidence.append("same email name at another provider")
+        else:
+            weight -= 2.5
+            evidence.append("different emails")
+    return weight, shared, personal, agreed
+
+
+class _Names(NamedTuple):
+    """How the names of two records compare."""
+
+    given: GivenMatch
+    swapped: bool  # given and family names typed the other way round
+    family_weight: float
+    family_text: str
+
+
+def _compare_names(p: Prepared, i: int, j: int) -> _Names:
+    """The given names' match and the family names' weight, read as swapped when that is
+    what makes them agree."""
+    given = compare_given(p.given[i], p.given[j])
+    family_weight, family_text = _family(p, i, j)
+    if (given is GivenMatch.CLASH or family_weight < 0) and _swapped(p, i, j):
+        return _swapped_names(p, i, j)
+    return _Names(given, False, family_weight, family_text)
+
+
+def _swapped_names(p: Prepared, i: int, j: int) -> _Names:
+    """ "Smith John" / "John Smith" weighs as the same name, "Smith Johnny" as a typo."""
+    if p.given[i] == p.family[j] and p.family[i] == p.given[j]:
+        weight = _common_name_weight(p, p.given[i]) - 0.5
+        return _Names(GivenMatch.SAME, True, weight, _SWAPPED_TEXT)
+    return _Names(GivenMatch.TYPO, True, 2.5, _SWAPPED_TEXT)
+
+
+def _address_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> tuple[float, int]:
+    """The street address: its weight, and 1 if it agrees (households share one) else 0."""
+    a, b = p.address[i], p.address[j]
+    if not (a and b):
+        return 0.0, 0
+    if a == b:
+        evidence.append("same address")
+        return 3.0, 1
+    if _addresses_alike(a, b):
+        evidence.append("addresses alike")
+        return 2.0, 1
+    evidence.append("different addresses")
+    return -2.5, 0
+
+
+def _place_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> float:
+    """The neighbourhood: the postcode, or else the zone; weak evidence either way."""
+    if p.postcode[i] and p.postcode[j]:
+        same = p.postcode[i] == p.postcode[j]
+        evidence.append("same postcode" if same else "different postcodes")
+        return 1.0 if same else -1.0
+    if p.zone[i] and p.zone[j]:
+        same = p.zone[i] == p.zone[j]
+        evidence.append("same zone" if same else "different zones")
+        return 0.5 if same else -1.0
+    return 0.0
+
+
+def _birth_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> tuple[float, int, bool]:
+    """The birth date: its weight, 1 if it agrees or nearly else 0, and whether it is the same
+    (evidence one person does not share)."""
+    a, b = p.birth[i], p.birth[j]
+    if not (a and b):
+        return 0.0, 0, False
+    if a == b:
+        evidence.append("same birth date")
+        return 6.0, 1, True
+    if _one_slip(a, b):
+        evidence.append("birth dates one digit apart")
+        return 2.0, 1, False
+    evidence.append("different birth dates")
+    return -5.0, 0, False
+
+
+class _Facts(NamedTuple):
     """What the verdict rules look at beyond the weight."""
 
     given: GivenMatch
     swapped: bool
     family_differs: bool
-    shared: int  # contacts a household may share that agree: phone, address
-    personal: bool  # the same email or birth date
+    shared: int  # contacts a household may share that agree: phone, address (family email)
+    personal: bool  # the same email or birth date: evidence one person does not share
     agreed: int  # phone, email, address or birth date agreeing
 
 
 def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdict:
-    given, swapped, shared, personal = facts.given, facts.swapped, facts.shared, facts.personal
-    clash = given is GivenMatch.CLASH or (
-        p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j]
-    )
-    if clash:
-        # An email two clashing names share is a family's (find_family_emails): in `shared`.
-        same_birth = p.birth[i] and p.birth[i] == p.birth[j]
-        if given is GivenMatch.CLASH and same_birth and (shared or not facts.family_differs):
-            return Verdict.REVIEW  # twins, or a name typed wrong: organizers know
-        return Verdict.HOUSEHOLD if shared else Verdict.DIFFERENT
-    if weight >= LINK_WEIGHT and facts.family_differs:
-        # "Nguyen Hung" / "Nguyen Quang" (family name first), or a new married name: asked.
-        return Verdict.REVIEW
+    """The rules above the weights, in order: the clash rule, the link rules, the review rule."""
+    if facts.given is GivenMatch.CLASH or _suffixes_differ(p, i, j):
+        return _clash_verdict(p, i, j, facts)
     if weight >= LINK_WEIGHT:
-        certain_name = given is GivenMatch.SAME and not swapped
-        other_name = given in (GivenMatch.NICKNAME, GivenMatch.SHORT)
-        # same, nickname, short form, typo or initial (a swap counts as same or typo)
-        if personal and given not in (*_UNSURE, GivenMatch.MISSING):
-            return Verdict.LINK
-        if certain_name and (shared or p.family[i] == p.family[j]):
-            return Verdict.LINK
-        # A household can hold a Mark and a Mary, a Jon and a Joan: with only a shared phone
-        # and address, a typo-like difference is for organizers to judge.
-        if other_name and shared >= 2:
-            return Verdict.LINK
-        return Verdict.REVIEW
+        return _link_verdict(p, i, j, facts)
     # Names (and a neighbourhood) alone never make a pair worth asking about: a phone, an
     # email, an address or a birth date must agree.
     if weight >= REVIEW_WEIGHT and facts.agreed:
         return Verdict.REVIEW
     return Verdict.DIFFERENT
+
+
+def _clash_verdict(p: Prepared, i: int, j: int, facts: _Facts) -> Verdict:
+    """Clearly different given names, or Jr./Sr.: two people, whatever the weight."""
+    # An email two clashing names share is a family's (find_family_emails): in `shared`.
+    same_birth = p.birth[i] and p.birth[i] == p.birth[j]
+    if (
+        facts.given is GivenMatch.CLASH
+        and same_birth
+        and (facts.shared or not facts.family_differs)
+    ):
+        return Verdict.REVIEW  # twins, or a name typed wrong: organizers know
+    return Verdict.HOUSEHOLD if facts.shared else Verdict.DIFFERENT
+
+
+def _link_verdict(p: Prepared, i: int, j: int, facts: _Facts) -> Verdict:
+    """At or above LINK_WEIGHT: linked when a link rule holds, otherwise organizers decide."""
+    if facts.family_differs:
+        # "Nguyen Hung" / "Nguyen Quang" (family name first), or a new married name: asked.
+        return Verdict.REVIEW
+    if (
+        _linked_by_personal_evidence(facts)
+        or _linked_by_same_name(p, i, j, facts)
+        or _linked_by_shared_contacts(facts)
+    ):
+        return Verdict.LINK
+    return Verdict.REVIEW
+
+
+def _linked_by_personal_evidence(facts: _Facts) -> bool:
+    """The same email or birth date, and given names that agree: same, nickname, short form,
+    typo or initial (a swap counts as same or typo)."""
+    return facts.personal and facts.given not in _NOT_AGREEING
+
+
+def _linked_by_same_name(p: Prepared, i: int, j: int, facts: _Facts) -> bool:
+    """The same given name, not swapped, with a shared contact or the same family name."""
+    certain_name = facts.given is GivenMatch.SAME and not facts.swapped
+    return certain_name and bool(facts.shared or p.family[i] == p.family[j])
+
+
+def _linked_by_shared_contacts(facts: _Facts) -> bool:
+    """A nickname or short form, with two contacts a household may share (phone, address,
+    a family's email). A household can hold a Mark and a Mary, a Jon and a Joan: with only
+    a shared phone and address, a typo-like difference is for organizers to judge."""
+    return facts.given in (GivenMatch.NICKNAME, GivenMatch.SHORT) and facts.shared >= 2
 
 
 def _names_evidence(p: Prepared, i: int, j: int, given: GivenMatch, family_text: str) -> str:

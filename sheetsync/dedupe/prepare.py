@@ -90,51 +90,78 @@ class Prepared:
 
 def prepare(records: pd.DataFrame, region: str) -> Prepared:
     """Normalise a frame of contact records (missing columns count as empty)."""
-    n = len(records)
-
-    def column(name: str) -> list[str]:
-        if name not in records.columns:
-            return [""] * n
-        return ["" if v is None or v != v else str(v) for v in records[name].tolist()]
-
-    ids = column("id")
-    names, given, family, suffix = [], [], [], []
-    if "given_name" in records.columns or "family_name" in records.columns:
-        pairs = zip(column("given_name"), column("family_name"), strict=True)
-        for g, f in pairs:
-            names.append(f"{g} {f}".strip())
-            gn, _, sx1 = split_name(g)
-            fn_given, fn_family, sx2 = split_name(f)
-            given.append(gn)
-            family.append(" ".join(filter(None, [fn_given, fn_family])))
-            suffix.append(sx1 or sx2)
-    else:
-        for raw in column("name"):
-            names.append(raw.strip())
-            g, f, sx = split_name(raw)
-            given.append(g)
-            family.append(f)
-            suffix.append(sx)
-    phone_of = _phone_normaliser(region)
-    emails = [email_key(e) for e in column("email")]
+    names, given, family, suffix = _split_names(records)
+    emails = _keys(records, "email", email_key)
     prepared = Prepared(
-        ids=ids,
+        ids=_column(records, "id"),
         names=names,
         given=given,
         family=family,
         family_tokens=[frozenset(f.split()) for f in family],
         formal=[formal_names(g) if g else frozenset() for g in given],
         suffix=suffix,
-        phone=[phone_of(p) for p in column("phone")],
+        phone=_keys(records, "phone", _phone_normaliser(region)),
         email=emails,
         email_user=[e.partition("@")[0] for e in emails],
-        address=[address_key(a) for a in column("address")],
-        postcode=[_compact(p) for p in column("postcode")],
-        zone=[fold(z) for z in column("zone")],
-        birth=[_compact(b) for b in column("birth_date")],
+        address=_keys(records, "address", address_key),
+        postcode=_keys(records, "postcode", _compact),
+        zone=_keys(records, "zone", fold),
+        birth=_keys(records, "birth_date", _compact),
     )
     prepared.family_count = Counter(t for tokens in prepared.family_tokens for t in tokens)
     return prepared
+
+
+def _column(records: pd.DataFrame, name: str) -> list[str]:
+    """A column's values as text: "" for an empty cell (None, NaN) or a missing column."""
+    if name not in records.columns:
+        return [""] * len(records)
+    return ["" if v is None or v != v else str(v) for v in records[name].tolist()]
+
+
+def _keys(records: pd.DataFrame, name: str, key: Callable[[str], str]) -> list[str]:
+    """The comparable key of each value of a column."""
+    return [key(value) for value in _column(records, name)]
+
+
+# Per record: the name as given (for evidence), and the folded given name, family name(s)
+# and suffix.
+_NameColumns = tuple[list[str], list[str], list[str], list[str]]
+
+
+def _split_names(records: pd.DataFrame) -> _NameColumns:
+    """Names from given_name and family_name columns when there are, else from name."""
+    if "given_name" in records.columns or "family_name" in records.columns:
+        return _split_given_and_family(
+            _column(records, "given_name"), _column(records, "family_name")
+        )
+    return _split_full_names(_column(records, "name"))
+
+
+def _split_given_and_family(given_names: list[str], family_names: list[str]) -> _NameColumns:
+    """From two columns: the given name's first word, the family column's words, and a
+    suffix from either."""
+    names, given, family, suffix = [], [], [], []
+    for g, f in zip(given_names, family_names, strict=True):
+        names.append(f"{g} {f}".strip())
+        gn, _, sx1 = split_name(g)
+        fn_given, fn_family, sx2 = split_name(f)
+        given.append(gn)
+        family.append(" ".join(filter(None, [fn_given, fn_family])))
+        suffix.append(sx1 or sx2)
+    return names, given, family, suffix
+
+
+def _split_full_names(raw_names: list[str]) -> _NameColumns:
+    """From one column, as split_name reads it ("Family, Given" too)."""
+    names, given, family, suffix = [], [], [], []
+    for raw in raw_names:
+        names.append(raw.strip())
+        g, f, sx = split_name(raw)
+        given.append(g)
+        family.append(f)
+        suffix.append(sx)
+    return names, given, family, suffix
 
 
 @lru_cache(maxsize=200_000)
