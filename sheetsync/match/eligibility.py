@@ -166,6 +166,47 @@ def eligible_pairs(
     candidate pairs (a very large network), each need is weighed against a share of its
     kind's candidates only, the needs of a kind taking turns through them, least busy
     first: the solver stays fast and small, at some cost to exactness."""
+    found = _candidates(needs, volunteers, config)
+    narrowed = _narrowed_to(found, len(needs), max_pairs)
+    if narrowed:
+        _least_busy_first(found, volunteers)
+    return Eligibility(_pairs(needs, volunteers, found, narrowed), narrowed)
+
+
+@dataclass
+class _Candidates:
+    """Each kind's candidates (volunteer indexes), worked out once, and each need's kind."""
+
+    of_kind: dict[Kind, list[int]]
+    kind_of: list[Kind]
+
+
+def _candidates(
+    needs: list[Need], volunteers: list[Volunteer], config: MatchingConfig
+) -> _Candidates:
+    """For each kind of need, the volunteers with room who fit it: only those offering the
+    category within reach (any zone for a remote category) are tried."""
+    in_zone, anywhere = _with_room(volunteers)
+    of_kind: dict[Kind, list[int]] = {}
+    kind_of: list[Kind] = []
+    for need in needs:
+        kind = _kind(need, config)
+        kind_of.append(kind)
+        if kind in of_kind:
+            continue
+        if need.category in config.remote_categories:
+            pool = anywhere.get(need.category, [])
+        else:
+            zones = (need.zone, *config.neighbours.get(need.zone, ()))
+            pool = [v for z in zones for v in in_zone.get((need.category, z), [])]
+        of_kind[kind] = [v for v in pool if _fits(need, volunteers[v], config)]
+    return _Candidates(of_kind, kind_of)
+
+
+def _with_room(
+    volunteers: list[Volunteer],
+) -> tuple[dict[tuple[str, str], list[int]], dict[str, list[int]]]:
+    """The volunteers with room this week, by (category offered, zone) and by category."""
     in_zone: dict[tuple[str, str], list[int]] = defaultdict(list)
     anywhere: dict[str, list[int]] = defaultdict(list)
     for v, volunteer in enumerate(volunteers):
@@ -174,46 +215,51 @@ def eligible_pairs(
         for category in volunteer.offers:
             in_zone[(category, volunteer.zone)].append(v)
             anywhere[category].append(v)
-    kinds: dict[Kind, list[int]] = {}
-    kind_of: list[Kind] = []
-    for need in needs:
-        remote = need.category in config.remote_categories
-        kind = _kind(need, config)
-        kind_of.append(kind)
-        if kind in kinds:
-            continue
-        if remote:
-            pool = anywhere.get(need.category, [])
-        else:
-            zones = (need.zone, *config.neighbours.get(need.zone, ()))
-            pool = [v for z in zones for v in in_zone.get((need.category, z), [])]
-        kinds[kind] = [v for v in pool if _fits(need, volunteers[v], config)]
-    total = sum(len(kinds[k]) for k in kind_of)
-    narrowed = None
-    if total > max_pairs:
-        narrowed = max(MIN_CANDIDATES, max_pairs // max(1, len(needs)))
-        for found in kinds.values():
-            found.sort(key=lambda v: (volunteers[v].recent, -volunteers[v].capacity))
+    return in_zone, anywhere
+
+
+def _narrowed_to(found: _Candidates, needs: int, max_pairs: int) -> int | None:
+    """How many candidates each need keeps when all candidate pairs would be more than
+    `max_pairs`; None when every need keeps them all."""
+    total = sum(len(found.of_kind[k]) for k in found.kind_of)
+    if total <= max_pairs:
+        return None
+    return max(MIN_CANDIDATES, max_pairs // max(1, needs))
+
+
+def _least_busy_first(found: _Candidates, volunteers: list[Volunteer]) -> None:
+    """Sort each kind's candidates by recent tasks, then most room: a narrowed need keeps
+    those who have had the least work."""
+    for candidates in found.of_kind.values():
+        candidates.sort(key=lambda v: (volunteers[v].recent, -volunteers[v].capacity))
+
+
+def _pairs(
+    needs: list[Need], volunteers: list[Volunteer], found: _Candidates, narrowed: int | None
+) -> list[tuple[int, int]]:
+    """Each need with its kind's candidates, less the requester themself (or who may be
+    them), their household and who declined it; when `narrowed`, only that many of them."""
+    of_kind, kind_of = found.of_kind, found.kind_of
     seen: dict[Kind, int] = defaultdict(int)  # needs of each kind so far
     pairs: list[tuple[int, int]] = []
     for i, need in enumerate(needs):
-        found = kinds[kind_of[i]]
+        candidates = of_kind[kind_of[i]]
         start = 0
-        if narrowed and len(found) > narrowed:
+        if narrowed and len(candidates) > narrowed:
             # Needs of one kind take turns through its candidates, least busy first, so
             # that narrowing never piles a whole kind on the same few volunteers.
             start = seen[kind_of[i]] * narrowed
             seen[kind_of[i]] += 1
         kept = 0
-        for t in range(len(found)):
-            v = found[(start + t) % len(found)]
+        for t in range(len(candidates)):
+            v = candidates[(start + t) % len(candidates)]
             if _excluded(need, volunteers[v]):
                 continue
             pairs.append((i, v))
             kept += 1
             if narrowed and kept == narrowed:
                 break
-    return Eligibility(pairs, narrowed)
+    return pairs
 
 
 def without_volunteer(

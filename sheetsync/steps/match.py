@@ -17,14 +17,14 @@ each saying whether no volunteer could ever take it or those who could were full
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
-from sheetsync.load.figures import counts_since
+from sheetsync.config import MatchingConfig
 from sheetsync.load.rest import resting_members
 from sheetsync.match.eligibility import (
+    Eligibility,
     Need,
     Volunteer,
     eligible_pairs,
@@ -33,17 +33,9 @@ from sheetsync.match.eligibility import (
 )
 from sheetsync.match.solver import Problem, solve
 from sheetsync.match.statuses import update_need_statuses
-from sheetsync.members import (
-    helps,
-    is_volunteer,
-    kept_ids,
-    latest_checkin,
-    parse_datetime,
-    rows_by_person,
-    split_list,
-    whole_number,
-)
-from sheetsync.normalize import dayfirst_locale, fold, format_datetime
+from sheetsync.match.volunteers import gather_volunteers
+from sheetsync.members import kept_ids, parse_datetime, split_list
+from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import WORK, NeedStatus, PairStatus, TaskStatus, task_status
 from sheetsync.steps import StepContext, StepResult
@@ -61,89 +53,186 @@ def run(ctx: StepContext) -> StepResult:
     needs = records_of(ctx.frames["needs"])
     tasks = records_of(ctx.frames["tasks"])
     issues: list[Issue] = []
+    week = _read_week(ctx, people, tasks, issues)
+    update_need_statuses(needs, tasks)
+    volunteers = gather_volunteers(
+        people,
+        tasks,
+        week.kept,
+        week.resting,
+        today=ctx.now.date(),
+        dayfirst=dayfirst_locale(ctx.config.locale),
+        config=ctx.config.matching,
+    )
+    assignment = _assign(_waiting(ctx, needs, week), volunteers, ctx.config.matching)
+    co = (
+        _mentors(
+            assignment.chosen,
+            assignment.eligibility.pairs,
+            volunteers,
+            tasks,
+            week.status_of,
+            week.kept,
+        )
+        if ctx.config.matching.mentor_new_volunteers
+        else {}
+    )
+    _propose(ctx, assignment, co, needs, tasks)
+    return _result(ctx, assignment, needs, tasks, issues)
+
+
+@dataclass
+class Week:
+    """What the sheet says this week about who may be asked to help whom."""
+
+    kept: dict[str, str]  # person id -> the id their linked duplicate rows are kept under
+    status_of: list[TaskStatus]  # per task; a status nobody understands counts as proposed
+    resting: set[str]  # kept ids
+    households: dict[str, str]  # kept id -> household
+    declined: dict[str, set[str]]  # need id -> kept ids of the volunteers who declined it
+    maybe_same: dict[str, set[str]]  # kept id -> those the Duplicates tab still asks about
+    unreachable: set[str]  # kept ids marked do not contact
+
+
+def _read_week(
+    ctx: StepContext, people: list[dict[str, Any]], tasks: list[dict[str, Any]], issues: list[Issue]
+) -> Week:
+    """Read the week from People, Tasks, Load and Duplicates; a task status nobody
+    understands is reported in `issues`."""
     kept = kept_ids(people)
     status_of = [_task_status(ctx, t, issues) for t in tasks]
-    update_need_statuses(needs, tasks)
-
-    resting = resting_members(
-        records_of(ctx.frames["load"]),
-        people,
-        kept,
-        ctx.now.date(),
-        dayfirst=dayfirst_locale(ctx.config.locale),
-        rest_days=ctx.config.load.rest_days,
+    return Week(
+        kept=kept,
+        status_of=status_of,
+        resting=resting_members(
+            records_of(ctx.frames["load"]),
+            people,
+            kept,
+            ctx.now.date(),
+            dayfirst=dayfirst_locale(ctx.config.locale),
+            rest_days=ctx.config.load.rest_days,
+        ),
+        households={kept[p["person_id"]]: p["household"] for p in people if p["household"]},
+        declined=_declined(tasks, status_of, kept),
+        maybe_same=_maybe_same(records_of(ctx.frames["duplicates"]), kept),
+        unreachable={
+            kept[p["person_id"]] for p in people if p["person_id"] and p["do_not_contact"].strip()
+        },
     )
-    volunteers = _volunteers(ctx, people, tasks, kept, resting)
-    households = {kept[p["person_id"]]: p["household"] for p in people if p["household"]}
+
+
+def _declined(
+    tasks: list[dict[str, Any]], status_of: list[TaskStatus], kept: dict[str, str]
+) -> dict[str, set[str]]:
+    """Need id -> the volunteers who declined it: it is never proposed to them again."""
     declined: dict[str, set[str]] = defaultdict(set)
     for task, status in zip(tasks, status_of, strict=True):
         if status == TaskStatus.DECLINED:
             declined[task["need_id"]].add(kept.get(task["volunteer_id"], task["volunteer_id"]))
+    return declined
+
+
+def _maybe_same(pairs: list[dict[str, Any]], kept: dict[str, str]) -> dict[str, set[str]]:
+    """Person -> the people a pair still to review on Duplicates says may be them: while
+    nobody has decided, neither is proposed to help the other."""
     maybe_same: dict[str, set[str]] = defaultdict(set)
-    for pair in records_of(ctx.frames["duplicates"]):
+    for pair in pairs:
         if pair["status"] == PairStatus.TO_REVIEW:
             a, b = (kept.get(p, p) for p in (pair["person_a"], pair["person_b"]))
             maybe_same[a].add(b)
             maybe_same[b].add(a)
-    unreachable = {
-        kept[p["person_id"]] for p in people if p["person_id"] and p["do_not_contact"].strip()
-    }
+    return maybe_same
+
+
+def _waiting(ctx: StepContext, needs: list[dict[str, Any]], week: Week) -> list[Need]:
+    """The needs to propose a volunteer for."""
     # Open now means no task on it is proposed, accepted or done. A requester marked do
     # not contact is never sent a volunteer.
-    waiting = [
-        _need(ctx, n, households, declined, maybe_same)
+    return [
+        _need(ctx, n, week)
         for n in needs
-        if n["status"] == NeedStatus.OPEN and n["need_id"] and n["person_id"] not in unreachable
+        if n["status"] == NeedStatus.OPEN
+        and n["need_id"]
+        and n["person_id"] not in week.unreachable
     ]
-    eligibility = eligible_pairs(waiting, volunteers, ctx.config.matching)
-    pairs = eligibility.pairs
-    notices = []
-    if eligibility.narrowed_to:
-        notices.append(
-            f"{len(waiting):,} open needs and {len(volunteers):,} volunteers make too many "
-            f"possible pairs to weigh them all: each need was weighed against "
-            f"{eligibility.narrowed_to} of its candidates, the needs of one kind taking turns "
-            "through them. The result is close to, but not surely, the best possible."
-        )
+
+
+@dataclass
+class Assignment:
+    """The needs waiting, the volunteers, the pairs the hard constraints allow and the
+    solver's choice among them, as (need index, volunteer index)."""
+
+    waiting: list[Need]
+    volunteers: list[Volunteer]
+    eligibility: Eligibility
+    chosen: list[tuple[int, int]]
+
+    @property
+    def unserved(self) -> list[Need]:
+        """The needs waiting that no volunteer was chosen for, in order."""
+        served = {i for i, _ in self.chosen}
+        return [n for k, n in enumerate(self.waiting) if k not in served]
+
+
+def _assign(waiting: list[Need], volunteers: list[Volunteer], config: MatchingConfig) -> Assignment:
+    """The optimal assignment among the pairs the hard constraints allow."""
+    eligibility = eligible_pairs(waiting, volunteers, config)
     chosen = solve(
         Problem(
             priority=[n.priority for n in waiting],
             capacity=[v.capacity for v in volunteers],
             load=[v.recent for v in volunteers],
-            pairs=pairs,
+            pairs=eligibility.pairs,
         )
     )
-    co = (
-        _mentors(chosen, pairs, volunteers, tasks, status_of, kept)
-        if ctx.config.matching.mentor_new_volunteers
-        else {}
-    )
+    return Assignment(waiting, volunteers, eligibility, chosen)
+
+
+def _propose(
+    ctx: StepContext,
+    assignment: Assignment,
+    co: dict[int, tuple[str, str]],
+    needs: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+) -> None:
+    """Append a proposed task for each chosen pair, the most urgent first, with its reasons
+    and any co-volunteer, and mark its need matched."""
     ids = Ids("T", (t["task_id"] for t in tasks))
     by_id = {n["need_id"]: n for n in needs}
     now = format_datetime(ctx.now)
-    for i, v in sorted(chosen, key=lambda iv: -waiting[iv[0]].priority):
-        served = waiting[i]
+    for i, v in sorted(assignment.chosen, key=lambda iv: -assignment.waiting[iv[0]].priority):
+        served, volunteer = assignment.waiting[i], assignment.volunteers[v]
         mentor, note = co.get(i, ("", ""))
         tasks.append(
             empty_record(
                 ctx.schemas["tasks"],
                 task_id=ids(),
                 need_id=served.need_id,
-                volunteer_id=volunteers[v].person_id,
+                volunteer_id=volunteer.person_id,
                 co_volunteer_id=mentor,
                 category=served.category,
                 zone=served.zone,
                 reasons="; ".join(
-                    [*why(served, volunteers[v], ctx.config.matching), *filter(None, [note])]
+                    [*why(served, volunteer, ctx.config.matching), *filter(None, [note])]
                 ),
                 proposed=now,
                 status=TaskStatus.PROPOSED.value,
             )
         )
         by_id[served.need_id]["status"] = NeedStatus.MATCHED.value
-    served_at = {i for i, _ in chosen}
-    unserved = [n for k, n in enumerate(waiting) if k not in served_at]
-    nobody = without_volunteer(unserved, volunteers, ctx.config.matching)
+
+
+def _result(
+    ctx: StepContext,
+    assignment: Assignment,
+    needs: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+    issues: list[Issue],
+) -> StepResult:
+    """Needs and Tasks as they now stand, the run's figures, and the needs left open with
+    whether anyone could ever have taken them."""
+    unserved = assignment.unserved
+    nobody = without_volunteer(unserved, assignment.volunteers, ctx.config.matching)
     remote = ctx.config.matching.remote_categories
     return StepResult(
         frames={
@@ -151,16 +240,16 @@ def run(ctx: StepContext) -> StepResult:
             "tasks": frame_of(tasks, ctx.schemas["tasks"]),
         },
         counts={
-            "open_needs": len(waiting),
-            "volunteers_with_room": sum(v.capacity > 0 for v in volunteers),
-            "proposed": len(chosen),
+            "open_needs": len(assignment.waiting),
+            "volunteers_with_room": sum(v.capacity > 0 for v in assignment.volunteers),
+            "proposed": len(assignment.chosen),
             "not_matched": len(unserved),
             "urgent_not_matched": sum(n.urgent for n in unserved),
             "no_volunteer_at_all": sum(nobody),
-            "volunteers_resting": sum(v.resting for v in volunteers),
+            "volunteers_resting": sum(v.resting for v in assignment.volunteers),
         },
         issues=issues,
-        notices=notices,
+        notices=_narrowing_notice(assignment),
         findings=MatchFindings(
             tuple(
                 Unserved(
@@ -174,6 +263,20 @@ def run(ctx: StepContext) -> StepResult:
             )
         ),
     )
+
+
+def _narrowing_notice(assignment: Assignment) -> list[str]:
+    """Say so when a very large network was narrowed: the result is then near-optimal only."""
+    narrowed_to = assignment.eligibility.narrowed_to
+    if not narrowed_to:
+        return []
+    needs, volunteers = len(assignment.waiting), len(assignment.volunteers)
+    return [
+        f"{needs:,} open needs and {volunteers:,} volunteers make too many possible pairs "
+        f"to weigh them all: each need was weighed against {narrowed_to} of its candidates, "
+        "the needs of one kind taking turns through them. The result is close to, but not "
+        "surely, the best possible."
+    ]
 
 
 def _mentors(
@@ -243,67 +346,7 @@ def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) ->
     return status
 
 
-def _volunteers(
-    ctx: StepContext,
-    people: list[dict[str, Any]],
-    tasks: list[dict[str, Any]],
-    kept: dict[str, str],
-    resting: set[str],
-) -> list[Volunteer]:
-    """One Volunteer per person (linked duplicate rows joined), with their room this week."""
-    cfg = ctx.config.matching
-    rows = rows_by_person(people, kept)
-    today = ctx.now.date()
-    this_week: dict[str, int] = defaultdict(int)
-    recent: dict[str, int] = defaultdict(int)
-    # Counted as on the Load tab (load.figures.counts_since): a task's date is its due
-    # date, else the day it was proposed, so tasks typed in by hand count too. A proposal
-    # waiting for a yes holds its place this week as well.
-    for task in helps(tasks, kept, dayfirst=dayfirst_locale(ctx.config.locale)):
-        proposed = task.status == TaskStatus.PROPOSED
-        if proposed or counts_since(task, today, 7):
-            this_week[task.person_id] += 1
-        if counts_since(task, today, 7 * cfg.recent_weeks) or (
-            proposed
-            and task.on is not None
-            and task.on > today - dt.timedelta(weeks=cfg.recent_weeks)
-        ):
-            recent[task.person_id] += 1
-    volunteers = []
-    for pid, group in rows.items():
-        if not is_volunteer(group):
-            continue
-        capacity = max((whole_number(r["weekly_capacity"]) for r in group), default=0)
-        latest = latest_checkin(group)
-        if latest["checkin_hours"]:
-            hours = float(latest["checkin_hours"])
-            capacity = min(capacity, math.floor(hours / cfg.hours_per_task))
-        main = next(r for r in group if r["person_id"] == pid)
-        volunteers.append(
-            Volunteer(
-                person_id=pid,
-                offers=_union(group, "offers"),
-                languages=_union(group, "languages"),
-                zone=main["zone"] or next((r["zone"] for r in group if r["zone"]), ""),
-                availability=_union(group, "availability"),
-                has_car=any(fold(r["has_car"]) == "yes" for r in group),
-                capacity=capacity - this_week[pid],
-                recent=recent[pid],
-                household=next((r["household"] for r in group if r["household"]), ""),
-                resting=latest["checkin_status"] == "red" or pid in resting,
-                do_not_contact=any(r["do_not_contact"].strip() for r in group),
-            )
-        )
-    return volunteers
-
-
-def _need(
-    ctx: StepContext,
-    need: dict[str, Any],
-    households: dict[str, str],
-    declined: dict[str, set[str]],
-    maybe_same: dict[str, set[str]],
-) -> Need:
+def _need(ctx: StepContext, need: dict[str, Any], week: Week) -> Need:
     opened = parse_datetime(need["opened"])
     days = 0 if opened is None else max(0, (ctx.now - opened).days)
     return Need(
@@ -315,11 +358,7 @@ def _need(
         availability=split_list(need["availability"]),
         urgency=need["urgency"],
         days_waiting=days,
-        household=households.get(need["person_id"], ""),
-        declined_by=declined.get(need["need_id"], set()),
-        maybe_same=maybe_same.get(need["person_id"], set()),
+        household=week.households.get(need["person_id"], ""),
+        declined_by=week.declined.get(need["need_id"], set()),
+        maybe_same=week.maybe_same.get(need["person_id"], set()),
     )
-
-
-def _union(rows: list[dict[str, Any]], name: str) -> set[str]:
-    return set().union(*(split_list(r[name]) for r in rows))
