@@ -206,20 +206,23 @@ def _check_list(
 ) -> Checked:
     items = text.map(lambda s: [i.strip() for i in s.split(spec.delimiter) if i.strip()])
     allowed = _allowed(spec, ctx)
-    found: list[pd.DataFrame] = []
     if allowed is None:
         # Free lists (languages): tidy the case so "spanish" and "Spanish" are one language.
-        return items.map(lambda xs: [x[:1].upper() + x[1:] for x in xs]), found
+        return items.map(lambda xs: [x[:1].upper() + x[1:] for x in xs]), []
+    return _check_choices(items, spec, allowed, title)
+
+
+def _check_choices(
+    items: pd.Series, spec: FieldSpec, allowed: Sequence[str], title: str
+) -> Checked:
+    """Checkbox answers as their options, in the options' order; an unknown answer is a problem."""
     canon = {a.casefold(): a for a in allowed}
-    unknown = items.map(lambda xs: [x for x in xs if x.casefold() not in canon])
+    found: list[pd.DataFrame] = []
     if OTHER in allowed:
         # Google writes what was typed next to "Other" instead of "Other": not an error.
         items = items.map(lambda xs: [x if x.casefold() in canon else OTHER for x in xs])
-        unknown = unknown.map(lambda xs: [])
-    bad = unknown.map(bool)
-    if bad.any():
-        msg = unknown.map(lambda xs: "; ".join(_not_allowed(x, title, allowed, spec) for x in xs))
-        found.append(_problems(bad, spec.name, IssueCode.ENUM, msg))
+    else:
+        found = _unknown_choices(items, spec, allowed, title)
     order = {a: i for i, a in enumerate(allowed)}
     values = items.map(
         lambda xs: sorted(
@@ -227,6 +230,19 @@ def _check_list(
         )
     )
     return values, found
+
+
+def _unknown_choices(
+    items: pd.Series, spec: FieldSpec, allowed: Sequence[str], title: str
+) -> list[pd.DataFrame]:
+    """The rows with an answer that is none of the options, each answer named in the message."""
+    known = {a.casefold() for a in allowed}
+    unknown = items.map(lambda xs: [x for x in xs if x.casefold() not in known])
+    bad = unknown.map(bool)
+    if not bad.any():
+        return []
+    msg = unknown.map(lambda xs: "; ".join(_not_allowed(x, title, allowed, spec) for x in xs))
+    return [_problems(bad, spec.name, IssueCode.ENUM, msg)]
 
 
 def _other_text(raw: pd.Series, spec: FieldSpec) -> pd.Series:

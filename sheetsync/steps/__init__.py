@@ -4,7 +4,7 @@ tabs it maintains; the job diffs them against the sheet and writes everything at
 Each step has an engine of the same name that does the thinking, so the step itself only
 reads the frames, calls it, and builds the tabs' rows:
 
-    intake   -> sheetsync/intake/   (validate form responses)
+    intake   -> sheetsync/intake/   (validate form responses, find each one's person)
     dedupe   -> sheetsync/dedupe/   (find the rows of one person)
     match    -> sheetsync/match/    (eligibility and the optimal assignment)
     load     -> sheetsync/load/     (each member's figures, flags and rest)

@@ -220,6 +220,15 @@ def _fold_needs(ctx: StepContext, linkage: Linkage) -> tuple[pd.DataFrame, int]:
     for need in needs:
         need["person_id"] = linkage.kept_of.get(need["person_id"], need["person_id"])
     by_id = {n["need_id"]: n for n in needs if n["need_id"]}
+    _unfold_stale(needs, by_id)
+    _fold_repeats(needs)
+    repeated = [n for n in needs if n["status"] == NeedStatus.DUPLICATE]
+    _raise_urgency(repeated, by_id)
+    return frame_of(needs, ctx.schemas["needs"]), len(repeated)
+
+
+def _unfold_stale(needs: list[dict[str, Any]], by_id: dict[str, dict[str, Any]]) -> None:
+    """Reopen a folded repeat whose first need no longer stands for the same ask."""
     for need in needs:
         if need["status"] != NeedStatus.DUPLICATE:
             need["duplicate_of"] = ""
@@ -234,6 +243,10 @@ def _fold_needs(ctx: StepContext, linkage: Linkage) -> tuple[pd.DataFrame, int]:
         )
         if not still:
             need["status"], need["duplicate_of"] = NeedStatus.OPEN.value, ""
+
+
+def _fold_repeats(needs: list[dict[str, Any]]) -> None:
+    """Among a person's standing needs in one category, the later open ones repeat the first."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for need in needs:
         if need["person_id"] and need["status"] in _STANDING:
@@ -246,12 +259,14 @@ def _fold_needs(ctx: StepContext, linkage: Linkage) -> tuple[pd.DataFrame, int]:
         for need in later:
             if need["status"] == NeedStatus.OPEN:  # one with a task on it: organizers judge
                 need["status"], need["duplicate_of"] = NeedStatus.DUPLICATE.value, first["need_id"]
-    repeated = [n for n in needs if n["status"] == NeedStatus.DUPLICATE]
+
+
+def _raise_urgency(repeated: list[dict[str, Any]], by_id: dict[str, dict[str, Any]]) -> None:
+    """A first need takes the urgency of its most urgent repeat."""
     for need in repeated:  # every run: intake resets the first need's urgency to its own
         first = by_id[need["duplicate_of"]]
         if _urgency_rank(need["urgency"]) > _urgency_rank(first["urgency"]):
             first["urgency"] = need["urgency"]
-    return frame_of(needs, ctx.schemas["needs"]), len(repeated)
 
 
 def _urgency_rank(urgency: str) -> int:
@@ -270,11 +285,7 @@ def _pairs_tab(
     now = format_datetime(ctx.now)
     ids = Ids("D", (r["pair_id"] for r in rows))
     by_pair = {pair_key(r["person_a"], r["person_b"]): r for r in rows if r["person_a"]}
-    found: dict[tuple[str, str], Pair] = {}
-    for listed in sorted(linkage.review, key=lambda p: (-p.score, p.a, p.b)):
-        found[pair_key(listed.a, listed.b)] = listed
-    for linked in linkage.links:
-        found.setdefault(pair_key(linked.a, linked.b), linked)
+    found = _pairs_found(linkage)
     for key in dict.fromkeys([*found, *by_pair]):
         record = by_pair.get(key)
         if record is None:
@@ -288,19 +299,35 @@ def _pairs_tab(
             )
             by_pair[key] = record
             rows.append(record)
-        pair = found.get(key) or linkage.pairs.get(key)
-        new = {
-            "name_a": _name(by_id, record["person_a"], record["name_a"]),
-            "name_b": _name(by_id, record["person_b"], record["name_b"]),
-            # as the sheet gives a number back: "1", "0.95"
-            "score": cell_text(pair.score) if pair else record["score"],
-            "evidence": pair.reason if pair else record["evidence"],
-            "status": _status(key, linkage, decisions, key in found),
-        }
+        new = _pair_cells(record, found.get(key) or linkage.pairs.get(key), by_id)
+        new["status"] = _status(key, linkage, decisions, key in found)
         if any(record[k] != v for k, v in new.items()):
             record.update(new, updated=now)
     to_review = sum(r["status"] == PairStatus.TO_REVIEW for r in rows)
     return frame_of(rows, ctx.schemas["duplicates"]), to_review
+
+
+def _pairs_found(linkage: Linkage) -> dict[tuple[str, str], Pair]:
+    """This run's pairs by key: those to review, most alike first, then those linked."""
+    found: dict[tuple[str, str], Pair] = {}
+    for listed in sorted(linkage.review, key=lambda p: (-p.score, p.a, p.b)):
+        found[pair_key(listed.a, listed.b)] = listed
+    for linked in linkage.links:
+        found.setdefault(pair_key(linked.a, linked.b), linked)
+    return found
+
+
+def _pair_cells(
+    record: dict[str, Any], pair: Pair | None, by_id: dict[str, dict[str, Any]]
+) -> dict[str, str]:
+    """A pair's names as People has them now; its score and evidence as last compared."""
+    return {
+        "name_a": _name(by_id, record["person_a"], record["name_a"]),
+        "name_b": _name(by_id, record["person_b"], record["name_b"]),
+        # as the sheet gives a number back: "1", "0.95"
+        "score": cell_text(pair.score) if pair else record["score"],
+        "evidence": pair.reason if pair else record["evidence"],
+    }
 
 
 def _name(by_id: dict[str, dict[str, Any]], pid: str, old: str) -> str:

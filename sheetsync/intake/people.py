@@ -1,0 +1,161 @@
+"""Which person each form response is, and what a person's newest answers say.
+
+A response finds its person by its own row (an edited response keeps its person), then by an
+email or phone known with the same first name; a person's People row is then recomputed from
+all their responses, the newest answer winning.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sheetsync.intake.responses import (
+    CONSENT,
+    SOURCE_SEP,
+    Response,
+    answer_text,
+    ref_key,
+    split_refs,
+)
+from sheetsync.normalize import cell_text, fold
+
+# The check-in answer's first word ("Green – I have capacity") -> People's checkin_status.
+CHECKIN = {"Green": "green", "Yellow": "yellow", "Red": "red"}
+
+
+@dataclass
+class PeopleIndex:
+    """The people intake knows, and how a response finds its person: by its row, or by contact."""
+
+    by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
+    by_ref: dict[str, str] = field(default_factory=dict)  # response -> its person's id
+    # Contact -> the people known by it, with their first names: a shared household phone or
+    # email links only responses that give the same first name.
+    by_contact: defaultdict[str, list[tuple[str, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+    @classmethod
+    def read(cls, records: list[dict[str, Any]], new_id: Callable[[], str]) -> PeopleIndex:
+        """Index the People rows; a row an organizer added by hand gets its id here."""
+        index = cls()
+        for record in records:
+            if not record["person_id"] and record["name"]:
+                record["person_id"] = new_id()  # a person an organizer added by hand
+            pid = record["person_id"]
+            if not pid:
+                continue
+            index.by_id[pid] = record
+            for ref in split_refs(record["source"]):
+                index.by_ref.setdefault(ref, pid)
+            index.remember(pid, record["email"], record["phone"], record["name"])
+        return index
+
+    def remember(self, pid: str, email: str, phone: str, name: str) -> None:
+        """Know a person by their email and phone, with the first name they gave."""
+        first = _first_name(name)
+        for contact in (email.casefold(), phone):
+            if contact and (pid, first) not in self.by_contact[contact]:
+                self.by_contact[contact].append((pid, first))
+
+    def known(self, email: str, phone: str, name: str) -> str:
+        """The person with this email or phone and this first name; "" if nobody is."""
+        first = _first_name(name)
+        for contact in (email.casefold(), phone):
+            for pid, their_first in self.by_contact.get(contact, ()):
+                if first and their_first == first:
+                    return pid
+        return ""
+
+
+def forget_gone(records: list[dict[str, Any]], gone: set[str]) -> None:
+    """Records stay, but their sources stop naming responses that no longer stand."""
+    for record in records:
+        refs = split_refs(record["source"])
+        if any(ref in gone for ref in refs):
+            record["source"] = SOURCE_SEP.join(ref for ref in refs if ref not in gone)
+
+
+def _first_name(name: str) -> str:
+    """The folded first word of a name: "José  García" -> "jose"."""
+    return fold(name).partition(" ")[0]
+
+
+def _latest(group: list[Response], field: str, forms: tuple[str, ...]) -> Any:
+    """The newest non-empty answer to a field among a person's responses to some forms."""
+    for response in reversed(group):
+        if response.form in forms:
+            value = response.values.get(field, "")
+            if value not in ("", None, []):
+                return value
+    return None
+
+
+_BOTH = ("requests", "offers", "checkins")
+_SOURCES = ("requests", "offers")
+# A People field -> the forms that ask for it.
+_ASKED_BY = {
+    "name": _BOTH,
+    "phone": _BOTH,
+    "email": _BOTH,
+    "zone": _SOURCES,
+    "languages": _SOURCES,
+    "availability": _SOURCES,
+    "contact_pref": ("requests",),
+    "offers": ("offers",),
+    "offers_note": ("requests",),
+    "weekly_capacity": ("offers",),
+    "has_car": ("offers",),
+    "volunteer_note": ("offers",),
+}
+# Two questions, two answers: sharing a requester's contact with their volunteer, and a
+# volunteer's contact with the people they help. One must never stand in for the other.
+_CONSENT_OF = (("requests", "requester_consent"), ("offers", "volunteer_consent"))
+
+
+def merge_person(record: dict[str, Any], group: list[Response]) -> None:
+    """Update a person from their responses (oldest first): the newest answer wins."""
+    # Recomputed from the responses alone, so that what dedupe copied from a linked row
+    # goes away when organizers undo the link.
+    for name, forms in _ASKED_BY.items():
+        value = _latest(group, name, forms)
+        record[name] = "" if value is None else answer_text(value)
+    for form, column in _CONSENT_OF:
+        consent = _latest(group, "consent", (form,))
+        record[column] = "" if consent is None else CONSENT.get(consent, "no")
+    record.update(_checkin_cells(group))
+    record["roles"] = _roles(group)
+    record["first_seen"] = group[0].ts.date().isoformat()
+    record["last_seen"] = group[-1].ts.date().isoformat()
+    refs = set(split_refs(record["source"]))
+    refs.update(r.ref for r in group)
+    record["source"] = SOURCE_SEP.join(sorted(refs, key=ref_key))
+
+
+def _checkin_cells(group: list[Response]) -> dict[str, str]:
+    """A person's check-in columns from their newest check-in; empty if they have none."""
+    checkin = next((r for r in reversed(group) if r.form == "checkins"), None)
+    if checkin is None:
+        return dict.fromkeys(
+            ("checkin_status", "checkin_hours", "checkin_date", "checkin_note"), ""
+        )
+    v = checkin.values
+    return {
+        "checkin_status": CHECKIN.get(v["checkin_status"].split(" ", 1)[0], ""),
+        "checkin_hours": cell_text(v["checkin_hours"]),
+        "checkin_date": checkin.ts.date().isoformat(),
+        "checkin_note": v["checkin_note"],
+    }
+
+
+def _roles(group: list[Response]) -> str:
+    """Requester if they asked for help; volunteer if they offered it or checked in."""
+    roles = set()
+    if any(r.form == "requests" for r in group):
+        roles.add("requester")
+    if any(r.form in ("offers", "checkins") for r in group):
+        roles.add("volunteer")
+    return ", ".join(sorted(roles))
