@@ -463,3 +463,27 @@ def test_a_second_run_over_linked_and_asked_pairs_changes_nothing(backend, confi
     ]
     again = weekly(backend, config)
     assert (again.rows_added, again.cells_changed) == (0, 0)
+
+
+def test_a_need_typed_by_hand_without_an_id_stops_nothing(backend, config, add_responses):
+    """An organizer's Needs row without a need_id, older than the person's ask for the same
+    category, is not a need the ask can repeat: the run goes on, the ask stays open."""
+    add_responses("requests", request())
+    weekly(backend, config)
+    needs = read_state(backend, config).tables["needs"]
+    [person] = {r["person_id"] for r in needs.frame.to_dict("records")}
+    row = [""] * len(needs.header)
+    for column, value in {
+        "person_id": person,
+        "category": "Groceries",
+        "status": "open",
+        "opened": "2026-11-01 09:00",
+        "notes": "typed in from a phone call",
+    }.items():
+        row[needs.columns[column]] = value
+    backend.apply([TabChanges(tab=needs.tab, start_row=needs.n_rows + 1, append=[row])])
+    report = weekly(backend, config)
+    assert report.outcome == "ok"
+    after = read_state(backend, config).tables["needs"].frame.to_dict("records")
+    asked = [n for n in after if n["need_id"]]
+    assert [(n["status"], n["duplicate_of"]) for n in asked] == [("open", "")]

@@ -246,10 +246,11 @@ def _unfold_stale(needs: list[dict[str, Any]], by_id: dict[str, dict[str, Any]])
 
 
 def _fold_repeats(needs: list[dict[str, Any]]) -> None:
-    """Among a person's standing needs in one category, the later open ones repeat the first."""
+    """Among a person's standing needs in one category, the later open ones repeat the first.
+    A row without a need_id (typed by hand) cannot be pointed to, so it takes no part."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for need in needs:
-        if need["person_id"] and need["status"] in _STANDING:
+        if need["person_id"] and need["need_id"] and need["status"] in _STANDING:
             groups[(need["person_id"], need["category"])].append(need)
     for group in groups.values():
         if len(group) < 2:
