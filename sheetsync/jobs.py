@@ -150,26 +150,10 @@ def run_job(
         job=job.name, started=started, dry_run=dry_run, run_id=f"R{started:%Y%m%d-%H%M%S}"
     )
     log.info("%s started%s", job.name, " (dry run: nothing written)" if dry_run else "")
-    retried = False
-    effects: list[Effect] = []
     try:
-        for attempt in (1, 2):
-            report.attempts = attempt
-            try:
-                effects = _run_once(job, backend, config, report, dry_run, on_step)
-                break
-            except SheetChangedError as err:
-                if attempt == 2:
-                    raise SheetChangedError(
-                        f"{err} It changed again after sheetsync read it a second time, so "
-                        "nothing was written. Run the job again when editing has calmed down."
-                    ) from err
-                retried = True
-                log.info("%s: the sheet changed while working; reading it again", job.name)
-        if retried:
-            report.notices.insert(
-                0, "The sheet changed while sheetsync was working; it read it again and recomputed."
-            )
+        effects = _read_again_if_changed(
+            job, report, lambda: _run_once(job, backend, config, report, dry_run, on_step)
+        )
     except SheetsyncError as err:
         report.outcome, report.message = RunOutcome.FAILED, str(err)
         report.finished = now or local_now(config)
@@ -183,10 +167,42 @@ def run_job(
     for effect in effects:
         act = effect.plan if dry_run else effect.run
         report.deliveries.extend(act(backend, config, report.started))
+    _log_done(job, report)
+    return report
+
+
+def _read_again_if_changed(
+    job: Job, report: RunReport, run_once: Callable[[], list[Effect]]
+) -> list[Effect]:
+    """Run once; if the sheet changed under the run (its write refused), read it again and
+    recompute, once. A second change fails the run: editing is still going on."""
+    effects: list[Effect] = []
+    retried = False
+    for attempt in (1, 2):
+        report.attempts = attempt
+        try:
+            effects = run_once()
+            break
+        except SheetChangedError as err:
+            if attempt == 2:
+                raise SheetChangedError(
+                    f"{err} It changed again after sheetsync read it a second time, so "
+                    "nothing was written. Run the job again when editing has calmed down."
+                ) from err
+            retried = True
+            log.info("%s: the sheet changed while working; reading it again", job.name)
+    if retried:
+        report.notices.insert(
+            0, "The sheet changed while sheetsync was working; it read it again and recomputed."
+        )
+    return effects
+
+
+def _log_done(job: Job, report: RunReport) -> None:
+    """The run's last log line: its outcome, the steps' time and what it changed per tab."""
     took = sum(s.seconds for s in report.steps)
     changed = "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
     log.info("%s %s in %.1f s: %s", job.name, report.outcome, took, changed or "no changes")
-    return report
 
 
 def _run_once(

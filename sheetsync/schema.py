@@ -109,30 +109,15 @@ def data_dir(name: str) -> Path:
 
 def load_schema(path: Path) -> TableSchema:
     """Load and check one schema file."""
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as err:
-        raise SchemaError(f"Schema {path} cannot be read: {err}") from err
-    if not isinstance(raw, dict):
-        raise SchemaError(f"Schema {path} must be a mapping with 'name' and 'fields'.")
+    raw = _read_mapping(path)
     _unknown(raw, _TOP_KEYS, str(path))
     kind = raw.get("kind", "tab")
     if kind not in ("form", "tab"):
         raise SchemaError(f"Schema {path}: kind must be 'form' or 'tab', not {kind!r}.")
-    fields = tuple(_field(f, kind, path) for f in raw.get("fields") or [])
-    if not fields:
-        raise SchemaError(f"Schema {path} has no fields.")
+    fields = _fields(raw, kind, path)
     names = [f.name for f in fields]
-    if len(set(names)) != len(names):
-        raise SchemaError(f"Schema {path} names a field twice.")
-    key = raw.get("primaryKey")
-    if key is not None and key not in names:
-        raise SchemaError(f"Schema {path}: primaryKey {key!r} is not one of its fields.")
-    one_of = tuple(tuple(group) for group in raw.get("requiredOneOf") or [])
-    for group in one_of:
-        missing = [n for n in group if n not in names]
-        if missing:
-            raise SchemaError(f"Schema {path}: requiredOneOf names unknown fields {missing}.")
+    key = _primary_key(raw, names, path)
+    one_of = _required_one_of(raw, names, path)
     return TableSchema(
         name=str(raw.get("name") or path.stem),
         title=str(raw.get("title") or raw.get("name") or path.stem),
@@ -145,23 +130,58 @@ def load_schema(path: Path) -> TableSchema:
     )
 
 
+def _read_mapping(path: Path) -> dict[str, Any]:
+    """The file's YAML (or JSON, which is YAML too), which must be a mapping."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise SchemaError(f"Schema {path} cannot be read: {err}") from err
+    if not isinstance(raw, dict):
+        raise SchemaError(f"Schema {path} must be a mapping with 'name' and 'fields'.")
+    return raw
+
+
+def _fields(raw: dict[str, Any], kind: str, path: Path) -> tuple[FieldSpec, ...]:
+    """The schema's fields, at least one, each name once: a name is how steps find a column."""
+    fields = tuple(_field(f, kind, path) for f in raw.get("fields") or [])
+    if not fields:
+        raise SchemaError(f"Schema {path} has no fields.")
+    names = [f.name for f in fields]
+    if len(set(names)) != len(names):
+        raise SchemaError(f"Schema {path} names a field twice.")
+    return fields
+
+
+def _primary_key(raw: dict[str, Any], names: list[str], path: Path) -> str | None:
+    """The field holding the ids other tabs point to, if the table has one."""
+    key = raw.get("primaryKey")
+    if key is not None and key not in names:
+        raise SchemaError(f"Schema {path}: primaryKey {key!r} is not one of its fields.")
+    return key
+
+
+def _required_one_of(
+    raw: dict[str, Any], names: list[str], path: Path
+) -> tuple[tuple[str, ...], ...]:
+    """Groups of fields of which a row must answer at least one (a phone or an email)."""
+    one_of = tuple(tuple(group) for group in raw.get("requiredOneOf") or [])
+    for group in one_of:
+        missing = [n for n in group if n not in names]
+        if missing:
+            raise SchemaError(f"Schema {path}: requiredOneOf names unknown fields {missing}.")
+    return one_of
+
+
 def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
+    """One field of the schema, its keys and constraints checked."""
     if not isinstance(raw, dict) or "name" not in raw:
         raise SchemaError(f"Schema {path}: every field needs a name; found {raw!r}.")
     where = f"{path} field {raw['name']!r}"
     _unknown(raw, _FIELD_KEYS, where)
     constraints = raw.get("constraints") or {}
     _unknown(constraints, _CONSTRAINT_KEYS, f"{where} constraints")
-    try:
-        ftype = FieldType(raw.get("type", "string"))
-    except ValueError as err:
-        known = ", ".join(t.value for t in FieldType)
-        raise SchemaError(f"{where}: type {raw.get('type')!r} is not one of {known}.") from err
-    default_owner = Owner.FORM if kind == "form" else Owner.SHEETSYNC
-    try:
-        owner = Owner(raw.get("owner", default_owner))
-    except ValueError as err:
-        raise SchemaError(f"{where}: owner must be form, sheetsync or organizer.") from err
+    ftype = _field_type(raw, where)
+    owner = _owner(raw, kind, where)
     enum = constraints.get("enum")
     if raw.get("enumFrom") not in (None, *ENUM_SOURCES):
         raise SchemaError(
@@ -186,6 +206,24 @@ def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
         pattern=constraints.get("pattern"),
         description=str(raw.get("description", "")),
     )
+
+
+def _field_type(raw: dict[str, Any], where: str) -> FieldType:
+    """The field's type; a string when not given, as in Table Schema."""
+    try:
+        return FieldType(raw.get("type", "string"))
+    except ValueError as err:
+        known = ", ".join(t.value for t in FieldType)
+        raise SchemaError(f"{where}: type {raw.get('type')!r} is not one of {known}.") from err
+
+
+def _owner(raw: dict[str, Any], kind: str, where: str) -> Owner:
+    """Who writes the column: by default the form for a form's fields, else sheetsync."""
+    default_owner = Owner.FORM if kind == "form" else Owner.SHEETSYNC
+    try:
+        return Owner(raw.get("owner", default_owner))
+    except ValueError as err:
+        raise SchemaError(f"{where}: owner must be form, sheetsync or organizer.") from err
 
 
 def _unknown(raw: dict[str, Any], known: set[str], where: str) -> None:

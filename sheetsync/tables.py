@@ -68,55 +68,13 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
             "spreadsheet (in the form: Responses → Link to Sheets), or run `sheetsync init` "
             "to write the headers."
         )
-    unknown = sorted(set(form.columns) - set(schema.names))
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], schema.names, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        raise ConfigError(
-            f"[forms.{name}.columns] maps {unknown[0]!r}, which is not a question sheetsync "
-            f"reads.{hint} The fields are: {', '.join(schema.names)}."
-        )
+    _check_column_map(schema, form, name)
     headers = [cell_text(h) for h in data.header]
-    positions: dict[str, list[int]] = {}
-    titles: dict[str, str] = {}
-    for spec in schema.fields:
-        alias = form.columns.get(spec.name)
-        if alias == "":
-            if spec.required:
-                raise ConfigError(
-                    f"[forms.{name}.columns] maps {spec.name} to \"\", but '{spec.title}' is "
-                    "required: map it to the question that asks it."
-                )
-            continue
-        wanted = alias if alias is not None else spec.title
-        found = [i for i, h in enumerate(headers) if h == wanted]
-        if not found:  # Forms keep trailing spaces and editors change case: match loosely.
-            key = wanted.strip().casefold()
-            found = [i for i, h in enumerate(headers) if h.strip().casefold() == key]
-        if not found:
-            raise _missing_column(data.name, wanted, headers, f"forms.{name}.columns", spec)
-        positions[spec.name] = found
-        titles[spec.name] = headers[found[0]]
+    positions, titles = _locate_fields(headers, schema, form, name, data.name)
     body = _grid(data.rows[1:], len(headers))
     frame = pd.DataFrame(body, columns=range(len(headers)), dtype=object)
     frame.index = pd.RangeIndex(2, 2 + len(body))
-    notices = []
-    out = pd.DataFrame(index=frame.index)
-    for spec in schema.fields:
-        cols = positions.get(spec.name)
-        if cols is None:
-            out[spec.name] = ""
-            continue
-        values = frame[cols[0]]
-        for extra in cols[1:]:
-            # Two questions with one title give two identical headers: use the first answer.
-            values = values.where(values.map(cell_text).str.strip() != "", frame[extra])
-        if len(cols) > 1:
-            notices.append(
-                f"Tab '{data.name}' has {len(cols)} columns titled '{titles[spec.name]}'; "
-                f"sheetsync uses the first answer given. Rename one question to tell them apart."
-            )
-        out[spec.name] = values
+    out, notices = _answers(frame, schema, positions, titles, data.name)
     blank = frame.map(cell_text).apply(lambda col: col.str.strip() == "").all(axis=1)
     blank_rows = [int(r) for r in frame.index[blank]]
     return FormTable(
@@ -130,6 +88,81 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
         ref_tab=form.tab,
         last_row=len(data.rows),
     )
+
+
+def _check_column_map(schema: TableSchema, form: FormConfig, name: str) -> None:
+    """[forms.NAME.columns] may only map the form's fields: a typo would go unread."""
+    unknown = sorted(set(form.columns) - set(schema.names))
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], schema.names, n=1)
+        hint = f" Did you mean {close[0]!r}?" if close else ""
+        raise ConfigError(
+            f"[forms.{name}.columns] maps {unknown[0]!r}, which is not a question sheetsync "
+            f"reads.{hint} The fields are: {', '.join(schema.names)}."
+        )
+
+
+def _locate_fields(
+    headers: list[str], schema: TableSchema, form: FormConfig, name: str, tab: str
+) -> tuple[dict[str, list[int]], dict[str, str]]:
+    """The columns each field is read from (field -> 0-based columns, first first) and the
+    header found for it. A field mapped to "" is not asked by this form: it has neither."""
+    positions: dict[str, list[int]] = {}
+    titles: dict[str, str] = {}
+    for spec in schema.fields:
+        alias = form.columns.get(spec.name)
+        if alias == "":
+            if spec.required:
+                raise ConfigError(
+                    f"[forms.{name}.columns] maps {spec.name} to \"\", but '{spec.title}' is "
+                    "required: map it to the question that asks it."
+                )
+            continue
+        wanted = alias if alias is not None else spec.title
+        found = _columns_titled(headers, wanted)
+        if not found:
+            raise _missing_column(tab, wanted, headers, f"forms.{name}.columns", spec)
+        positions[spec.name] = found
+        titles[spec.name] = headers[found[0]]
+    return positions, titles
+
+
+def _columns_titled(headers: list[str], wanted: str) -> list[int]:
+    """The columns headed `wanted`; failing that, those headed it but for spaces and case."""
+    found = [i for i, h in enumerate(headers) if h == wanted]
+    if not found:  # Forms keep trailing spaces and editors change case: match loosely.
+        key = wanted.strip().casefold()
+        found = [i for i, h in enumerate(headers) if h.strip().casefold() == key]
+    return found
+
+
+def _answers(
+    frame: pd.DataFrame,
+    schema: TableSchema,
+    positions: dict[str, list[int]],
+    titles: dict[str, str],
+    tab: str,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Each field's answers by field name ("" where the form does not ask it), and a notice
+    for each field read from more than one column."""
+    notices = []
+    out = pd.DataFrame(index=frame.index)
+    for spec in schema.fields:
+        cols = positions.get(spec.name)
+        if cols is None:
+            out[spec.name] = ""
+            continue
+        values = frame[cols[0]]
+        for extra in cols[1:]:
+            # Two questions with one title give two identical headers: use the first answer.
+            values = values.where(values.map(cell_text).str.strip() != "", frame[extra])
+        if len(cols) > 1:
+            notices.append(
+                f"Tab '{tab}' has {len(cols)} columns titled '{titles[spec.name]}'; "
+                f"sheetsync uses the first answer given. Rename one question to tell them apart."
+            )
+        out[spec.name] = values
+    return out, notices
 
 
 def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
@@ -212,8 +245,19 @@ def to_cell(spec: FieldSpec | None, text: str) -> Value:
 
 def plan_changes(table: Table, new: pd.DataFrame) -> tuple[TabChanges, TabReport]:
     """Diff a step's frame against the tab as read: cells to update, rows to append."""
-    schema = table.schema
-    specs = {f.name: f for f in schema.fields}
+    changes, report = _start_plan(table)
+    existing = new[new[ROW] > 0].set_index(ROW)
+    if not existing.empty:
+        _update_owned_cells(table, existing, changes, report)
+    added = new[new[ROW] == 0]
+    _append_rows(table, added, changes, report)
+    report.rows_added = len(added)
+    report.cells_changed = len(changes.update)
+    return changes, report
+
+
+def _start_plan(table: Table) -> tuple[TabChanges, TabReport]:
+    """Empty changes for the tab, but for the header a new or empty tab needs first."""
     report = TabReport(tab=table.tab, created=not table.exists, header=list(table.header))
     changes = TabChanges(tab=table.tab, create=not table.exists, start_row=table.n_rows + 1)
     if not table.exists:
@@ -221,27 +265,40 @@ def plan_changes(table: Table, new: pd.DataFrame) -> tuple[TabChanges, TabReport
         changes.append.append(list(table.header))
     elif table.n_rows == 0:  # the tab exists but is empty: write its header first
         changes.append.append(list(table.header))
+    return changes, report
 
-    existing = new[new[ROW] > 0].set_index(ROW)
+
+def _update_owned_cells(
+    table: Table, existing: pd.DataFrame, changes: TabChanges, report: TabReport
+) -> None:
+    """Add to `changes` and `report` the sheetsync-owned cells of rows on the sheet whose
+    text differs, and a guard on each such row's id: nothing is written if a row moved."""
+    schema = table.schema
+    specs = {f.name: f for f in schema.fields}
     old = table.frame.set_index(ROW)
     owned = [f.name for f in schema.fields if f.owner is Owner.SHEETSYNC]
     key_col = table.columns.get(schema.primary_key) if schema.primary_key else None
-    if not existing.empty:
-        before = old.loc[list(existing.index), owned]
-        after = existing[owned].astype(str)
-        guarded: set[int] = set()
-        changed_at = np.nonzero(before.to_numpy() != after.to_numpy())
-        for i, j in zip(*changed_at, strict=True):
-            row, name = int(before.index[i]), owned[j]
-            new_text = str(after.at[row, name])
-            changes.update.append(
-                CellUpdate(row, table.columns[name] + 1, to_cell(specs[name], new_text))
-            )
-            report.changed.append(CellChange(row, name, str(before.at[row, name]), new_text))
-            if key_col is not None and row not in guarded and schema.primary_key:
-                guarded.add(row)
-                changes.guards.append(Guard(row, key_col + 1, str(old.at[row, schema.primary_key])))
-    added = new[new[ROW] == 0]
+    before = old.loc[list(existing.index), owned]
+    after = existing[owned].astype(str)
+    guarded: set[int] = set()
+    changed_at = np.nonzero(before.to_numpy() != after.to_numpy())
+    for i, j in zip(*changed_at, strict=True):
+        row, name = int(before.index[i]), owned[j]
+        new_text = str(after.at[row, name])
+        changes.update.append(
+            CellUpdate(row, table.columns[name] + 1, to_cell(specs[name], new_text))
+        )
+        report.changed.append(CellChange(row, name, str(before.at[row, name]), new_text))
+        if key_col is not None and row not in guarded and schema.primary_key:
+            guarded.add(row)
+            changes.guards.append(Guard(row, key_col + 1, str(old.at[row, schema.primary_key])))
+
+
+def _append_rows(table: Table, added: pd.DataFrame, changes: TabChanges, report: TabReport) -> None:
+    """Add the new records to `changes` and `report` as whole rows in the tab's column
+    order: organizers' columns too (a new row has nothing to overwrite); columns the schema
+    does not name stay empty."""
+    specs = {f.name: f for f in table.schema.fields}
     by_column = {i: n for n, i in table.columns.items()}
     width = len(table.header)
     for record in records_of(added):
@@ -253,9 +310,6 @@ def plan_changes(table: Table, new: pd.DataFrame) -> tuple[TabChanges, TabReport
         ]
         changes.append.append(cells)
         report.added.append([cell_text(c) for c in cells])
-    report.rows_added = len(added)
-    report.cells_changed = len(changes.update)
-    return changes, report
 
 
 def empty_record(schema: TableSchema, **values: Any) -> dict[str, Any]:

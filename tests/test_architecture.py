@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.normalize",
             "sheetsync.nicknames",
             "sheetsync.config",
+            "sheetsync.config_sections",
             "sheetsync.schema",
             "sheetsync.report",
             "sheetsync.statuses",

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from croniter import croniter
 
@@ -160,6 +160,14 @@ def tick(
         ]
 
 
+class _Due(NamedTuple):
+    """A job to run now: the slot it runs for, and how many slots before that it missed."""
+
+    job: Job
+    slot: dt.datetime
+    missed: int
+
+
 def _tick(
     path: Path,
     jobs: list[Job],
@@ -168,9 +176,34 @@ def _tick(
     last_runs: LastRuns,
     dry_run: bool,
 ) -> list[TickResult]:
+    """tick's work under the lock: find the due jobs, run each (or note it covered), and
+    keep the records in `path`."""
     records = load_records(path)
+    due, results = _find_due(jobs, records, now, last_runs)
+    due.sort(key=lambda d: d.slot)
+    for item in due:
+        wider = _covering_job(item.job, due)
+        if wider is not None:
+            records[item.job.name] = Record(item.slot, RunOutcome.OK, 1, now)
+            detail = f"by {wider.name}"
+            results.append(TickResult(item.job.name, item.slot, TickAction.COVERED, detail=detail))
+        elif dry_run:
+            results.append(TickResult(item.job.name, item.slot, TickAction.WOULD_RUN, item.missed))
+        else:
+            results.append(_run_due(item, run, records, now))
+            save_records(path, records)  # after each run: a crash later never reruns it
+    if not dry_run:
+        save_records(path, records)
+    return results
+
+
+def _find_due(
+    jobs: list[Job], records: dict[str, Record], now: dt.datetime, last_runs: LastRuns
+) -> tuple[list[_Due], list[TickResult]]:
+    """The jobs due now, and what tick says of the others: not due, or first seen (whose
+    starting slot goes in `records`). The Run log is read only if a job is new to tick."""
+    due: list[_Due] = []
     results: list[TickResult] = []
-    due: list[tuple[Job, dt.datetime, int]] = []
     seen_runs: dict[str, dt.datetime] | None = None
     for job in jobs:
         slot = latest_slot(job.schedule, now)
@@ -185,46 +218,48 @@ def _tick(
                 continue
             record = Record(last)
         if slot > record.slot:
-            due.append((job, slot, slots_between(job.schedule, record.slot, slot) - 1))
-        elif (
-            record.outcome == RunOutcome.FAILED
-            and record.attempts < ATTEMPTS
-            and record.tried is not None
-            and now - record.tried >= RETRY_AFTER
-        ):
-            due.append((job, slot, 0))
+            due.append(_Due(job, slot, slots_between(job.schedule, record.slot, slot) - 1))
+        elif _retry_due(record, now):
+            due.append(_Due(job, slot, 0))
         else:
             results.append(TickResult(job.name, slot, TickAction.NOT_DUE))
-    due.sort(key=lambda d: d[1])
-    for job, slot, missed in due:
-        # A job whose steps another due job runs too is covered by that run.
-        wider = [o for o, _, _ in due if o is not job and set(job.steps) < set(o.steps)]
-        if wider:
-            records[job.name] = Record(slot, RunOutcome.OK, 1, now)
-            covered = TickResult(job.name, slot, TickAction.COVERED, detail=f"by {wider[0].name}")
-            results.append(covered)
-            continue
-        if dry_run:
-            results.append(TickResult(job.name, slot, TickAction.WOULD_RUN, missed))
-            continue
-        if missed:
-            log.info("tick: %s missed %d slots; catching up with one run", job.name, missed)
-        previous = records.get(job.name)
-        attempts = previous.attempts + 1 if previous and previous.slot == slot else 1
-        try:
-            outcome = run(job)
-        except Exception as err:  # any failure is recorded, so retries stay bounded
-            if not isinstance(err, SheetsyncError):
-                log.exception("tick: %s failed unexpectedly", job.name)
-            records[job.name] = Record(slot, RunOutcome.FAILED, attempts, now)
-            results.append(TickResult(job.name, slot, TickAction.FAILED, missed, str(err)))
-        else:
-            records[job.name] = Record(slot, outcome, attempts, now)
-            results.append(TickResult(job.name, slot, TickAction.RAN, missed))
-        save_records(path, records)  # after each run: a crash later never reruns it
-    if not dry_run:
-        save_records(path, records)
-    return results
+    return due, results
+
+
+def _retry_due(record: Record, now: dt.datetime) -> bool:
+    """A failed run is tried again RETRY_AFTER after its last attempt, ATTEMPTS times in all."""
+    return (
+        record.outcome == RunOutcome.FAILED
+        and record.attempts < ATTEMPTS
+        and record.tried is not None
+        and now - record.tried >= RETRY_AFTER
+    )
+
+
+def _covering_job(job: Job, due: list[_Due]) -> Job | None:
+    """The first other due job that runs all of this one's steps and more: its run covers
+    this one, which would only repeat the work."""
+    wider = [d.job for d in due if d.job is not job and set(job.steps) < set(d.job.steps)]
+    return wider[0] if wider else None
+
+
+def _run_due(due: _Due, run: RunJob, records: dict[str, Record], now: dt.datetime) -> TickResult:
+    """Run a due job and record how it went in `records`; a failure is recorded, not
+    raised, so the other jobs still run and the retries stay bounded."""
+    job, slot, missed = due
+    if missed:
+        log.info("tick: %s missed %d slots; catching up with one run", job.name, missed)
+    previous = records.get(job.name)
+    attempts = previous.attempts + 1 if previous and previous.slot == slot else 1
+    try:
+        outcome = run(job)
+    except Exception as err:  # any failure is recorded, so retries stay bounded
+        if not isinstance(err, SheetsyncError):
+            log.exception("tick: %s failed unexpectedly", job.name)
+        records[job.name] = Record(slot, RunOutcome.FAILED, attempts, now)
+        return TickResult(job.name, slot, TickAction.FAILED, missed, str(err))
+    records[job.name] = Record(slot, outcome, attempts, now)
+    return TickResult(job.name, slot, TickAction.RAN, missed)
 
 
 def tick_network(
