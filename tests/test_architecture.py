@@ -1,4 +1,5 @@
-"""The import graph of sheetsync/ flows one way: cli → jobs → steps → engines → backends.
+"""The shape of sheetsync/: imports flow one way, cli → jobs → steps → engines → backends,
+and no function grows past what one can hold in mind.
 
 Every module belongs to a layer, and imports only from its own layer or those below it,
 including imports inside functions. A new module needs a line in LAYERS: pick the lowest
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +150,31 @@ def test_named_arrows_stay_gone(module: str, forbidden: set[str]) -> None:
     """bootstrap creates tabs and nothing more; jobs runs effects without knowing them."""
     targets = {t for m, ts in GRAPH.items() if m == module for t in ts}
     assert {t for t in targets if any(t == f or t.startswith(f + ".") for f in forbidden)} == set()
+
+
+MAX_COMPLEXITY = 15  # radon's cyclomatic complexity: past it, split along what it decides
+
+
+def test_no_function_is_past_what_one_can_hold_in_mind() -> None:
+    from radon.complexity import cc_visit
+
+    too_complex = [
+        f"{path.relative_to(PACKAGE.parent)}:{f.lineno} {f.fullname} ({f.complexity})"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for f in _functions(cc_visit(path.read_text(encoding="utf-8")))
+        if f.complexity > MAX_COMPLEXITY
+    ]
+    assert too_complex == []
+
+
+def _functions(blocks: list[Any]) -> Iterator[Any]:
+    """Every function radon found: top-level ones, methods, nested functions and classes."""
+    from radon.visitors import Class
+
+    for block in blocks:
+        if isinstance(block, Class):
+            yield from _functions(block.methods)
+            yield from _functions(block.inner_classes)
+        else:
+            yield block
+            yield from _functions(block.closures)
