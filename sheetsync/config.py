@@ -225,7 +225,8 @@ def _network(network: Mapping[str, Any], where: str) -> _Network:
     tz = str(network.get("timezone", "UTC"))
     try:
         zoneinfo.ZoneInfo(tz)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+    # "US" or "America" name folders of the time zone database: an OSError, not NotFound.
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError) as err:
         raise ConfigError(
             f"[network] timezone = {tz!r} in {where} is not a known time zone; "
             'use a name such as "America/Chicago" or "Europe/London".'

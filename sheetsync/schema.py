@@ -143,6 +143,7 @@ def _read_mapping(path: Path) -> dict[str, Any]:
 
 def _fields(raw: dict[str, Any], kind: str, path: Path) -> tuple[FieldSpec, ...]:
     """The schema's fields, at least one, each name once: a name is how steps find a column."""
+    _shape(raw.get("fields"), list, f"Schema {path}: fields", "a list of fields")
     fields = tuple(_field(f, kind, path) for f in raw.get("fields") or [])
     if not fields:
         raise SchemaError(f"Schema {path} has no fields.")
@@ -164,7 +165,12 @@ def _required_one_of(
     raw: dict[str, Any], names: list[str], path: Path
 ) -> tuple[tuple[str, ...], ...]:
     """Groups of fields of which a row must answer at least one (a phone or an email)."""
-    one_of = tuple(tuple(group) for group in raw.get("requiredOneOf") or [])
+    groups = raw.get("requiredOneOf")
+    shape = "a list of lists of field names, e.g. [[phone, email]]"
+    _shape(groups, list, f"Schema {path}: requiredOneOf", shape)
+    for group in groups or []:
+        _shape(group, list, f"Schema {path}: requiredOneOf", shape)
+    one_of = tuple(tuple(group) for group in groups or [])
     for group in one_of:
         missing = [n for n in group if n not in names]
         if missing:
@@ -178,8 +184,14 @@ def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
         raise SchemaError(f"Schema {path}: every field needs a name; found {raw!r}.")
     where = f"{path} field {raw['name']!r}"
     _unknown(raw, _FIELD_KEYS, where)
+    _shape(
+        raw.get("constraints"), dict, f"{where}: constraints", "a mapping, e.g. {required: true}"
+    )
     constraints = raw.get("constraints") or {}
     _unknown(constraints, _CONSTRAINT_KEYS, f"{where} constraints")
+    _shape(constraints.get("enum"), list, f"{where}: enum", "a list of the answers allowed")
+    for key in ("minimum", "maximum", "maxLength"):
+        _shape(constraints.get(key), (int, float), f"{where}: {key}", "a number")
     ftype = _field_type(raw, where)
     owner = _owner(raw, kind, where)
     enum = constraints.get("enum")
@@ -206,6 +218,12 @@ def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
         pattern=constraints.get("pattern"),
         description=str(raw.get("description", "")),
     )
+
+
+def _shape(value: Any, kind: type | tuple[type, ...], what: str, should: str) -> None:
+    """A value given in the file must have the shape sheetsync reads (absent is fine)."""
+    if value is not None and (not isinstance(value, kind) or isinstance(value, bool)):
+        raise SchemaError(f"{what} must be {should}, not {value!r}.")
 
 
 def _field_type(raw: dict[str, Any], where: str) -> FieldType:

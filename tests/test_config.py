@@ -35,6 +35,7 @@ def test_defaults(tmp_path):
         ({"network": {}, "backend": {"workbook": "x.xlsx"}}, "zones in the config must list"),
         (base(network={"default_region": "XX"}), "is not a country code"),
         (base(network={"timezone": "Mars/Olympus"}), "is not a known time zone"),
+        (base(network={"timezone": "America"}), "is not a known time zone"),  # a folder
         (base(backend={"kind": "dropbox"}), 'use "local"'),
         ({"network": {"zones": ["a"]}}, 'needs workbook = "network.xlsx"'),
         (base(forms={"request": {}}), "Did you mean 'requests'?"),

@@ -44,6 +44,12 @@ def test_checkbox_questions_are_lists_split_on_comma_space():
         ("fields:\n  - {name: a, owner: mayor}\n", "owner must be form, sheetsync or organizer"),
         ("fields:\n  - {name: a, enumFrom: network.cities}\n", "enumFrom 'network.cities' is not"),
         ("- just a list\n", "must be a mapping"),
+        ("fields: {a: 1}\n", "fields must be a list of fields"),
+        ("fields:\n  - {name: a, constraints: []}\n", "constraints must be a mapping"),
+        ("fields:\n  - {name: a, constraints: {enum: 3}}\n", "enum must be a list"),
+        ("fields:\n  - {name: a, constraints: {maxLength: long}}\n", "maxLength must be a number"),
+        ("fields:\n  - {name: a}\nrequiredOneOf: 3\n", "requiredOneOf must be a list of lists"),
+        ("fields:\n  - {name: a}\nrequiredOneOf: [[a], 3]\n", "requiredOneOf must be a list"),
     ],
 )
 def test_bad_schema_files_are_explained(tmp_path, text, message):
