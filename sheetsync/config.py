@@ -26,15 +26,15 @@ from sheetsync.config_sections import LoadConfig as LoadConfig
 from sheetsync.config_sections import MatchingConfig as MatchingConfig
 from sheetsync.config_sections import ScheduleConfig as ScheduleConfig
 from sheetsync.config_sections import (
-    _check_keys,
-    _email,
-    _goals,
-    _is_str_list,
-    _load,
-    _matching,
-    _schedule,
-    _section,
-    _table,
+    check_keys,
+    is_str_list,
+    read_email,
+    read_goals,
+    read_load,
+    read_matching,
+    read_schedule,
+    table_of,
+    table_section,
 )
 from sheetsync.errors import ConfigError
 
@@ -142,12 +142,12 @@ class Config:
     ) -> Config:
         """Build a Config from parsed TOML, checking every key and value."""
         where = str(path) if path else "the config"
-        _check_keys(data, _SECTIONS, where)
+        check_keys(data, _SECTIONS, where)
         # Every key of these four is checked before any value: a misspelt key is named first.
-        network = _table(data, "network", _NETWORK_KEYS, where)
-        backend = _table(data, "backend", _BACKEND_KEYS, where)
-        jobs = _table(data, "jobs", _JOBS_KEYS, where)
-        google = _table(data, "google", _GOOGLE_KEYS, where)
+        network = table_of(data, "network", _NETWORK_KEYS, where)
+        backend = table_of(data, "backend", _BACKEND_KEYS, where)
+        jobs = table_of(data, "jobs", _JOBS_KEYS, where)
+        google = table_of(data, "google", _GOOGLE_KEYS, where)
         base = base_dir or Path.cwd()
         place = _network(network, where)
         store = _backend(backend, where, base)
@@ -167,11 +167,11 @@ class Config:
             tabs=_tabs(data, where),
             jobs_dir=(base / str(jobs["dir"])) if jobs.get("dir") else None,
             path=path,
-            matching=_matching(data, where, place.zones),
-            load=_load(data, where),
-            email=_email(data, where, base),
-            goals=_goals(data, where),
-            schedule=_schedule(data, where, base),
+            matching=read_matching(data, where, place.zones),
+            load=read_load(data, where),
+            email=read_email(data, where, base),
+            goals=read_goals(data, where),
+            schedule=read_schedule(data, where, base),
         )
 
     @property
@@ -210,7 +210,7 @@ def _network(network: Mapping[str, Any], where: str) -> _Network:
     """[network]: zones are the Neighbourhood question's answers; the region reads phone
     numbers without a country code; time zone and locale are the spreadsheet's."""
     zones = network.get("zones")
-    if not _is_str_list(zones) or not zones:
+    if not is_str_list(zones) or not zones:
         raise ConfigError(
             f"[network] zones in {where} must list your neighbourhoods, e.g. "
             'zones = ["Northside", "Eastside"]: they are the answers to the '
@@ -293,14 +293,14 @@ def _google_endpoint(google: Mapping[str, Any], where: str) -> str | None:
 
 def _forms(data: Mapping[str, Any], where: str) -> dict[str, FormConfig]:
     """[forms.NAME]: each form's response tab, and its renamed questions."""
-    forms = _section(data, "forms", where)
-    _check_keys(forms, set(FORMS), f"[forms] in {where}")
+    forms = table_section(data, "forms", where)
+    check_keys(forms, set(FORMS), f"[forms] in {where}")
     result = {}
     for form in FORMS:
         section = forms.get(form, {})
         if not isinstance(section, Mapping):
             raise ConfigError(f"[forms.{form}] in {where} must be a table.")
-        _check_keys(section, _FORM_KEYS, f"[forms.{form}] in {where}")
+        check_keys(section, _FORM_KEYS, f"[forms.{form}] in {where}")
         columns = section.get("columns", {})
         if not isinstance(columns, Mapping) or not all(
             isinstance(v, str) for v in columns.values()
@@ -317,14 +317,14 @@ def _forms(data: Mapping[str, Any], where: str) -> dict[str, FormConfig]:
 
 def _tabs(data: Mapping[str, Any], where: str) -> dict[str, str]:
     """[tabs]: the titles organizers gave sheetsync's tabs, over the defaults."""
-    tabs = _section(data, "tabs", where)
-    _check_keys(tabs, set(SHEETSYNC_TABS), f"[tabs] in {where}")
+    tabs = table_section(data, "tabs", where)
+    check_keys(tabs, set(SHEETSYNC_TABS), f"[tabs] in {where}")
     return {**SHEETSYNC_TABS, **{k: str(v) for k, v in tabs.items()}}
 
 
 def render_config(
     *,
-    backend: str,
+    backend: BackendKind | str,
     workbook: str | None = None,
     spreadsheet: str | None = None,
     credentials: str | None = None,
@@ -375,4 +375,5 @@ def _toml_value(value: str | list[str]) -> str:
     string (the same escapes), so a quote or backslash in a name or path stays harmless."""
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)
+    # JSON leaves DEL (U+007F) as it is; TOML allows it only escaped.
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")

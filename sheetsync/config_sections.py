@@ -108,7 +108,7 @@ _LOAD_COUNTS = {
 }
 
 
-def _section(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
+def table_section(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any]:
     """The [name] table of the file, empty when it is left out."""
     value = data.get(name, {})
     if not isinstance(value, Mapping):
@@ -116,7 +116,7 @@ def _section(data: Mapping[str, Any], name: str, where: str) -> Mapping[str, Any
     return value
 
 
-def _check_keys(data: Mapping[str, Any], known: set[str], where: str) -> None:
+def check_keys(data: Mapping[str, Any], known: set[str], where: str) -> None:
     """Name the first unknown key, with the closest known one: most are misspellings."""
     for key in data:
         if key not in known:
@@ -127,14 +127,14 @@ def _check_keys(data: Mapping[str, Any], known: set[str], where: str) -> None:
             )
 
 
-def _table(data: Mapping[str, Any], name: str, known: set[str], where: str) -> Mapping[str, Any]:
+def table_of(data: Mapping[str, Any], name: str, known: set[str], where: str) -> Mapping[str, Any]:
     """The [name] table of the file, holding only the keys it knows."""
-    section = _section(data, name, where)
-    _check_keys(section, known, f"[{name}] in {where}")
+    section = table_section(data, name, where)
+    check_keys(section, known, f"[{name}] in {where}")
     return section
 
 
-def _is_str_list(value: Any) -> bool:
+def is_str_list(value: Any) -> bool:
     """A TOML array of strings (perhaps empty)."""
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
@@ -149,12 +149,12 @@ def _is_whole(value: Any) -> bool:
     return not isinstance(value, bool) and isinstance(value, int)
 
 
-def _matching(data: Mapping[str, Any], where: str, zones: tuple[str, ...]) -> MatchingConfig:
+def read_matching(data: Mapping[str, Any], where: str, zones: tuple[str, ...]) -> MatchingConfig:
     """[matching]: neighbouring zones, remote help, and how capacity is counted."""
-    section = _table(data, "matching", _MATCHING_KEYS, where)
+    section = table_of(data, "matching", _MATCHING_KEYS, where)
     neighbours = _neighbours(section.get("neighbours", {}), where, zones)
     remote = section.get("remote_categories", list(DEFAULT_REMOTE))
-    if not _is_str_list(remote):
+    if not is_str_list(remote):
         raise ConfigError(
             f'[matching] remote_categories in {where} lists categories, e.g. ["Tech help"].'
         )
@@ -186,7 +186,7 @@ def _neighbours(raw: Any, where: str, zones: tuple[str, ...]) -> dict[str, tuple
         raise ConfigError(f"[matching] neighbours in {where} must be a table, e.g. {example}.")
     neighbours: dict[str, set[str]] = {}
     for zone, near in raw.items():
-        if not _is_str_list(near):
+        if not is_str_list(near):
             raise ConfigError(f"[matching] neighbours in {where}: write e.g. {example}.")
         for z in (zone, *near):
             if z not in zones:
@@ -200,9 +200,9 @@ def _neighbours(raw: Any, where: str, zones: tuple[str, ...]) -> dict[str, tuple
     return {z: tuple(sorted(n)) for z, n in neighbours.items()}
 
 
-def _load(data: Mapping[str, Any], where: str) -> LoadConfig:
+def read_load(data: Mapping[str, Any], where: str) -> LoadConfig:
     """[load]: when the load step flags a member, each count with its least sensible value."""
-    section = _table(data, "load", {*_LOAD_COUNTS, "top_two_share"}, where)
+    section = table_of(data, "load", {*_LOAD_COUNTS, "top_two_share"}, where)
     values: dict[str, Any] = {}
     for key, (least, unit) in _LOAD_COUNTS.items():
         if key not in section:
@@ -223,9 +223,9 @@ def _load(data: Mapping[str, Any], where: str) -> LoadConfig:
     return LoadConfig(top_two_share=float(share), **values)
 
 
-def _email(data: Mapping[str, Any], where: str, base: Path) -> EmailConfig:
+def read_email(data: Mapping[str, Any], where: str, base: Path) -> EmailConfig:
     """[email]: who gets the digests, and the outbox or mail server they go through."""
-    section = _table(data, "email", _EMAIL_KEYS, where)
+    section = table_of(data, "email", _EMAIL_KEYS, where)
     organizers = _addresses(section, "organizers", where)
     public = _addresses(section, "public", where)
     smtp = _smtp(section.get("smtp"), where)
@@ -262,7 +262,7 @@ def _smtp(smtp: Any, where: str) -> dict[str, Any] | None:
             'security = "starttls" or "ssl", user; the password goes in '
             "$SHEETSYNC_SMTP_PASSWORD, never in this file)."
         )
-    _check_keys(smtp, _SMTP_KEYS, f"[email.smtp] in {where}")
+    check_keys(smtp, _SMTP_KEYS, f"[email.smtp] in {where}")
     if smtp.get("security", "starttls") not in ("starttls", "ssl", "none"):
         raise ConfigError(
             f'[email.smtp] security in {where} is "starttls" (port 587), "ssl" (port '
@@ -271,9 +271,9 @@ def _smtp(smtp: Any, where: str) -> dict[str, Any] | None:
     return dict(smtp)
 
 
-def _goals(data: Mapping[str, Any], where: str) -> tuple[Goal, ...]:
+def read_goals(data: Mapping[str, Any], where: str) -> tuple[Goal, ...]:
     """[goals]: MEASURE_per_week or MEASURE_per_month = a target above 0."""
-    section = _section(data, "goals", where)
+    section = table_section(data, "goals", where)
     goals = []
     for key, value in section.items():
         measure, _, per = key.rpartition("_per_")
@@ -289,9 +289,9 @@ def _goals(data: Mapping[str, Any], where: str) -> tuple[Goal, ...]:
     return tuple(goals)
 
 
-def _schedule(data: Mapping[str, Any], where: str, base: Path) -> ScheduleConfig:
+def read_schedule(data: Mapping[str, Any], where: str, base: Path) -> ScheduleConfig:
     """[schedule]: where tick keeps its files, relative to the config's folder."""
-    section = _table(data, "schedule", {"state_dir", "log_file"}, where)
+    section = table_of(data, "schedule", {"state_dir", "log_file"}, where)
     return ScheduleConfig(
         state_dir=base / str(section["state_dir"]) if section.get("state_dir") else None,
         log_file=base / str(section["log_file"]) if section.get("log_file") else None,

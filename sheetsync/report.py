@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 
@@ -181,10 +181,17 @@ class RunReport:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO strings)."""
-        data = asdict(replace(self, findings=Findings()))  # findings stay out of the JSON
-        del data["findings"]
+        # The findings stay out: they hold whole tabs' worth of data.
+        data = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "findings"}
         data["started"] = self.started.isoformat(timespec="seconds")
         data["finished"] = self.finished.isoformat(timespec="seconds") if self.finished else None
         data["rows_added"] = self.rows_added
         data["cells_changed"] = self.cells_changed
         return data
+
+
+def _plain(value: Any) -> Any:
+    """A field's value as asdict would give it: dataclasses in lists as dicts."""
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return asdict(value) if is_dataclass(value) and not isinstance(value, type) else value

@@ -18,7 +18,7 @@ def log_row(report: RunReport, log: Table) -> list[Value]:
         "job": report.job,
         "started": format_datetime(report.started),
         "finished": format_datetime(report.finished) if report.finished else "",
-        "outcome": report.outcome,
+        "outcome": report.outcome.value,
         "steps": ", ".join(f"{s.name} {s.seconds:.1f}s" for s in report.steps),
         "changes": "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
         or "no changes",

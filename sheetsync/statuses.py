@@ -1,12 +1,14 @@
 """The words in status columns: what sheetsync writes there, and what organizers may type.
 
 Each is a StrEnum whose values are the schema's enumeration for that column
-(tests/test_schemas_and_jobs.py checks that they agree).
+(tests/test_vocabulary.py checks that they agree).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from enum import StrEnum
+from typing import Any
 
 from sheetsync.normalize import fold
 
@@ -21,11 +23,10 @@ class TaskStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
-# A task someone is on (counts against their week); a task that ended without help.
+# A task someone is on: it counts against their week, and its need is matched.
 LIVE = frozenset({TaskStatus.PROPOSED, TaskStatus.ACCEPTED})
 # A task that is work done or on someone's plate (the Load tab and the figures count these).
 WORK = frozenset({TaskStatus.ACCEPTED, TaskStatus.DONE})
-ENDED = frozenset({TaskStatus.DECLINED, TaskStatus.CANCELLED})
 # What organizers may type in a task's status, folded.
 _TYPED = {
     **{status.value: status for status in TaskStatus},
@@ -69,3 +70,28 @@ class PairStatus(StrEnum):
     KEPT_APART = "kept apart"
     NO_LONGER_ALIKE = "no longer alike"
     CONTRADICTED = "contradicts another decision"
+
+
+def update_need_statuses(needs: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> None:
+    """Needs' status from their tasks': done -> met; proposed or accepted -> matched;
+    only declined or cancelled -> open.
+
+    Both the dedupe step (hourly and weekly) and the match step bring it up to date first,
+    so that a need met on Tuesday is met for Wednesday's hourly run too.
+
+    Needs that are withdrawn or repeat another (duplicate) keep their status. A task whose
+    status is not understood counts as proposed (nothing is proposed twice meanwhile).
+    """
+    by_need: dict[str, set[TaskStatus]] = defaultdict(set)
+    for task in tasks:
+        by_need[task["need_id"]].add(task_status(task["status"]) or TaskStatus.PROPOSED)
+    for need in needs:
+        if need["status"] not in REAL_NEEDS:
+            continue
+        statuses = by_need.get(need["need_id"], set())
+        if TaskStatus.DONE in statuses:
+            need["status"] = NeedStatus.MET.value
+        elif LIVE & statuses:
+            need["status"] = NeedStatus.MATCHED.value
+        elif need["status"] == NeedStatus.MATCHED:
+            need["status"] = NeedStatus.OPEN.value  # declined or cancelled: free for someone else

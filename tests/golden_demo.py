@@ -4,6 +4,7 @@
 history, then the weekly job), with the clock fixed. `snapshot` turns the result into text
 and bytes that say everything an organizer would see:
 
+- the sheetsync.toml that init writes;
 - every tab of the workbook, one JSON line per row, each cell as openpyxl reads it (its value
   and its type; a number format other than General beside it). Run log times are masked:
   `finished` is the real clock, and the seconds each step took are in `steps`; the folder
@@ -58,7 +59,7 @@ def build_demo(folder: Path, now: dt.datetime = NOW) -> Path:
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     """Relative path -> content: the workbook's tabs and the outbox's files, normalised."""
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes] = {"sheetsync.toml": (folder / "sheetsync.toml").read_bytes()}
     workbook = openpyxl.load_workbook(folder / "network.xlsx")
     for sheet in workbook.worksheets:
         rows = [[_cell(c) for c in row] for row in sheet.iter_rows()]

@@ -90,9 +90,20 @@ def imports_of(path: Path) -> set[str]:
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if node.module.split(".")[0] == "sheetsync":
                 found.add(node.module)
+                # `from sheetsync import jobs` imports the module sheetsync.jobs.
+                found.update(
+                    f"{node.module}.{a.name}"
+                    for a in node.names
+                    if _is_module(f"{node.module}.{a.name}")
+                )
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.split(".")[0] == "sheetsync")
     return found
+
+
+def _is_module(name: str) -> bool:
+    path = PACKAGE.parent.joinpath(*name.split("."))
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
 
 
 GRAPH = {module_name(p): imports_of(p) for p in sorted(PACKAGE.rglob("*.py"))}

@@ -72,7 +72,11 @@ def test_rendered_config_loads_back(tmp_path):
 
 @pytest.mark.parametrize(
     ("name", "workbook"),
-    [('Pod "7", 2nd floor', "network.xlsx"), ("Vecinos \\ Ayuda", "C:\\redes\\red.xlsx")],
+    [
+        ('Pod "7", 2nd floor', "network.xlsx"),
+        ("Vecinos \\ Ayuda", "C:\\redes\\red.xlsx"),
+        ("Tab\tand\x7fdelete", "network.xlsx"),
+    ],
 )
 def test_init_writes_quotes_and_backslashes_as_valid_toml(
     tmp_path: Path, name: str, workbook: str

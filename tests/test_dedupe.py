@@ -465,9 +465,20 @@ def test_a_second_run_over_linked_and_asked_pairs_changes_nothing(backend, confi
     assert (again.rows_added, again.cells_changed) == (0, 0)
 
 
-def test_a_need_typed_by_hand_without_an_id_stops_nothing(backend, config, add_responses):
-    """An organizer's Needs row without a need_id, older than the person's ask for the same
-    category, is not a need the ask can repeat: the run goes on, the ask stays open."""
+@pytest.mark.parametrize(
+    ("opened", "typed_row", "ask"),
+    [
+        # Older than the form's ask: nothing to point to, so both stay open (it used to crash).
+        ("2026-11-01 09:00", ("open", ""), ("open", "")),
+        # Newer: it repeats the ask, as any second ask does.
+        ("2026-11-22 09:00", ("duplicate", "N0001"), ("open", "")),
+    ],
+)
+def test_a_need_typed_by_hand_without_an_id_folds_like_any_other(
+    backend, config, add_responses, opened, typed_row, ask
+):
+    """An organizer's Needs row without a need_id, for a person's category they asked for on
+    the form: the run goes on, and the row folds only where it has something to point to."""
     add_responses("requests", request())
     weekly(backend, config)
     needs = read_state(backend, config).tables["needs"]
@@ -477,13 +488,13 @@ def test_a_need_typed_by_hand_without_an_id_stops_nothing(backend, config, add_r
         "person_id": person,
         "category": "Groceries",
         "status": "open",
-        "opened": "2026-11-01 09:00",
+        "opened": opened,
         "notes": "typed in from a phone call",
     }.items():
         row[needs.columns[column]] = value
     backend.apply([TabChanges(tab=needs.tab, start_row=needs.n_rows + 1, append=[row])])
-    report = weekly(backend, config)
-    assert report.outcome == "ok"
+    assert weekly(backend, config).outcome == "ok"
     after = read_state(backend, config).tables["needs"].frame.to_dict("records")
-    asked = [n for n in after if n["need_id"]]
-    assert [(n["status"], n["duplicate_of"]) for n in asked] == [("open", "")]
+    [asked] = [(n["status"], n["duplicate_of"]) for n in after if n["need_id"]]
+    [typed] = [(n["status"], n["duplicate_of"]) for n in after if not n["need_id"]]
+    assert (typed, asked) == (typed_row, ask)

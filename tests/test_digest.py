@@ -9,6 +9,7 @@ import datetime as dt
 import email
 import email.policy
 import ipaddress
+import json
 import re
 import shutil
 import socket
@@ -30,7 +31,7 @@ from sheetsync.digest.mail import DeliveryError, Outbox, Smtp, SmtpSettings, bui
 from sheetsync.digest.privacy import shown_name
 from sheetsync.digest.render import language_for, render
 from sheetsync.digest.volunteers import volunteer_digests
-from sheetsync.errors import StepError
+from sheetsync.errors import SheetChangedError, StepError
 from sheetsync.jobs import find_job, read_state, run_job
 from tests.conftest import NOW, checkin, offer, request, write_cell
 
@@ -401,6 +402,56 @@ def test_a_dry_run_lists_the_digests_it_would_send_and_sends_none(network):
         ("volunteer", "would send"),
     ]
     assert not config.email.outbox.exists()
+
+
+def test_a_dry_run_reads_the_sheet_once_and_knows_what_a_crash_already_sent(network, monkeypatch):
+    """The plan comes from the run's own read (one request on Google), and a digest only the
+    send journal knows of (a crash before the Run log write) is already sent."""
+    backend, config = network
+    journal = config.state_dir / "sent.jsonl"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    row = {
+        "run_id": "M20261123-090000-001",
+        "job": "digest",
+        "outcome": "sent",
+        "steps": f"public {NOW:%G-W%V}",
+        "changes": "news@example.org",
+    }
+    journal.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    reads = []
+    read_tabs = backend.read_tabs
+    monkeypatch.setattr(backend, "read_tabs", lambda tabs: reads.append(tabs) or read_tabs(tabs))
+    report = run_job(find_job("weekly", config), backend, config, now=NOW, dry_run=True)
+    assert len(reads) == 1
+    assert sorted((d.audience, d.outcome) for d in report.deliveries) == [
+        ("organizers", "would send"),
+        ("public", "already sent"),
+        ("volunteer", "would send"),
+    ]
+
+
+def test_a_run_that_reads_the_sheet_again_sends_each_digest_once(network, monkeypatch):
+    """The sheet changed before the first write: the run reads and recomputes, and its
+    effects (the digests) run once, after the write that went through."""
+    backend, config = network
+    writes = []
+    apply = backend.apply
+
+    def changed_once(changes):
+        writes.append(changes)
+        if len(writes) == 1:
+            raise SheetChangedError("an organizer added a row")
+        return apply(changes)
+
+    monkeypatch.setattr(backend, "apply", changed_once)
+    report = run_job(find_job("weekly", config), backend, config, now=NOW)
+    assert report.attempts == 2
+    assert sorted((d.audience, d.outcome) for d in report.deliveries) == [
+        ("organizers", "sent"),
+        ("public", "sent"),
+        ("volunteer", "sent"),
+    ]
+    assert len(list(config.email.outbox.glob("*.eml"))) == 3
 
 
 def test_a_failed_run_shows_in_the_next_organizers_digest_and_only_there(network, monkeypatch):

@@ -16,9 +16,10 @@ from sheetsync.errors import ConfigError
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.load.figures import Figures, figures_of
 from sheetsync.load.flags import FlagCode, Member, flags_for
+from sheetsync.match.unserved import Unserved
 from sheetsync.members import Checkin, Help
 from sheetsync.normalize import parse_date
-from sheetsync.summary.network import Unserved, group_unserved
+from sheetsync.summary.network import group_unserved
 from tests.conftest import NOW, checkin, offer, request, write_cell
 
 TODAY = NOW.date()

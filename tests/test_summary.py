@@ -162,6 +162,6 @@ def test_weekly_and_monthly_figures_and_a_goal(backend, config, add_responses):
         "No need was matched in this period."
     )
     with pytest.raises(Exception, match="households_helped_per_month = 500"):
-        from sheetsync.config import _goals
+        from sheetsync.config import read_goals
 
-        _goals({"goals": {"families_per_month": 500}}, "sheetsync.toml")
+        read_goals({"goals": {"families_per_month": 500}}, "sheetsync.toml")

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
 from enum import StrEnum
 from pathlib import Path
 
 import pytest
 
+import sheetsync
 from sheetsync.config import BackendKind
 from sheetsync.load.rest import RestStatus
 from sheetsync.report import DeliveryOutcome, IssueCode, RunOutcome
@@ -41,14 +44,40 @@ def test_each_status_column_allows_exactly_the_words_sheetsync_writes(
     assert set(schemas[tab].field(column).enum or ()) == {str(w) for w in words if str(w)}
 
 
+def every_strenum() -> list[type[StrEnum]]:
+    """Every StrEnum defined in sheetsync/, so a new one is held to the same style."""
+    found: dict[str, type[StrEnum]] = {}
+    for info in pkgutil.walk_packages(sheetsync.__path__, "sheetsync."):
+        if info.name.endswith("__main__"):
+            continue
+        for value in vars(importlib.import_module(info.name)).values():
+            ours = isinstance(value, type) and value.__module__.startswith("sheetsync.")
+            if ours and issubclass(value, StrEnum):
+                found[f"{value.__module__}.{value.__qualname__}"] = value
+    return [found[name] for name in sorted(found)]
+
+
+# The demo's truth labels are for tests and benchmarks; sheetsync never writes them.
+NOT_WRITTEN = {"sheetsync.demo.truth.PairKind", "sheetsync.demo.truth.Problem"}
+WORDS = re.compile(r"[a-z]+(-[a-z]+)*( [a-z]+(-[a-z]+)*)*")  # "red check-in", "to review"
+CODE = re.compile(r"[a-z]+(-[a-z]+)*")  # "format-phone"
+
+
 @pytest.mark.parametrize(
-    "kind", [IssueCode, RunOutcome, DeliveryOutcome, TaskStatus, NeedStatus, BackendKind]
+    "kind",
+    [k for k in every_strenum() if f"{k.__module__}.{k.__qualname__}" not in NOT_WRITTEN],
+    ids=lambda k: k.__qualname__,
 )
 def test_every_word_is_spelled_in_one_style(kind: type[StrEnum]) -> None:
-    """Lower case, words joined by hyphens (codes) or spaces (words people read)."""
-    separator = "-" if kind is IssueCode else " "
-    pattern = re.compile(rf"[a-z]+({re.escape(separator)}[a-z]+)*")
-    assert [m.value for m in kind if not pattern.fullmatch(m.value)] == []
+    """Lower case: codes are words joined by hyphens, words people read are spaced. An empty
+    value means no status (an empty cell)."""
+    pattern = CODE if kind is IssueCode else WORDS
+    assert [m.value for m in kind if m.value and not pattern.fullmatch(m.value)] == []
+
+
+def test_the_closed_sets_are_found() -> None:
+    names = {k.__qualname__ for k in every_strenum()}
+    assert {"IssueCode", "TaskStatus", "BackendKind", "RunOutcome", "FlagCode"} <= names
 
 
 def test_every_issue_code_is_documented() -> None:

@@ -11,12 +11,12 @@ __all__ = ["Backend", "CellUpdate", "Guard", "TabChanges", "TabData", "Value", "
 
 def open_backend(config: Config) -> Backend:
     """The backend a config names."""
-    if config.backend is BackendKind.LOCAL:
+    if config.backend == BackendKind.LOCAL:
         from sheetsync.backends.workbook import WorkbookBackend
 
         assert config.workbook is not None  # Config.from_dict requires it for "local"
         return WorkbookBackend(config.workbook)
-    if config.backend is BackendKind.GOOGLE:
+    if config.backend == BackendKind.GOOGLE:
         from sheetsync.backends.google import open_google_backend
 
         assert config.spreadsheet is not None  # Config.from_dict requires it for "google"

@@ -262,7 +262,7 @@ def compare(p: Prepared, i: int, j: int, explain: bool = False) -> Comparison:
 def _contact_evidence(
     p: Prepared, i: int, j: int, evidence: list[str]
 ) -> tuple[float, int, bool, int]:
-    """Phone and email: (weight, shared, personal, agreed), as in `_Facts`."""
+    """Phone and email: the weight, and the shared, personal and agreed counts `_Facts` holds."""
     weight = 0.0
     shared = 0
     personal = False

@@ -45,6 +45,8 @@ from sheetsync.tables import Table, read_table, records_of
 
 log = logging.getLogger(__name__)
 CHART_CID = "chart@sheetsync"
+JOURNAL = "sent.jsonl"  # the send journal, in the network's state folder
+DIGEST_JOB = "digest"  # the Run log's job column for a digest handed over (the send log)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class SendDigests:
     written (steps.Effect)."""
 
     digests: tuple[Digest, ...]
+    run_log: Table | None = None  # the Run log as the run read it: a dry run plans from it
 
     def run(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
         return send_digests(backend, config, list(self.digests), now=now)
@@ -68,7 +71,9 @@ class SendDigests:
     def plan(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
         if not self.digests:
             return []
-        return pending_deliveries(_read_run_log(backend, config), list(self.digests), now)
+        run_log = self.run_log if self.run_log is not None else _read_run_log(backend, config)
+        journal = _read_journal(config.state_dir / JOURNAL)
+        return pending_deliveries(run_log, list(self.digests), now, journal=journal)
 
 
 def build_digests(backend: Backend, config: Config, now: dt.datetime) -> list[Digest]:
@@ -136,7 +141,7 @@ def _organizers(
     return render(Audience.ORGANIZERS, data, config.email.organizers_language, chart=chart)
 
 
-def last_sent(run_log: pd.DataFrame, audience: str, now: dt.datetime) -> dt.datetime | None:
+def last_sent(run_log: pd.DataFrame, audience: Audience, now: dt.datetime) -> dt.datetime | None:
     """When a digest for an audience was last handed over before `now`, from the send log."""
     sent = run_log[
         (run_log["job"] == DIGEST_JOB)
@@ -156,17 +161,27 @@ def transport_for(config: Config) -> Transport:
     return Outbox(config.email.outbox)
 
 
-def _sent(run_log: Table) -> set[tuple[str, str]]:
+def _sent(run_log: Table, unlogged: list[dict[str, str]]) -> set[tuple[str, str]]:
+    """(audience and period, recipient) of every digest sent: in the Run log tab, or only in
+    the journal still (a crash or a failed write came between)."""
+    rows = [*records_of(run_log.frame), *unlogged]
     return {
         (r["steps"], r["changes"])
-        for r in records_of(run_log.frame)
+        for r in rows
         if r["job"] == DIGEST_JOB and r["outcome"] == DeliveryOutcome.SENT
     }
 
 
-def pending_deliveries(run_log: Table, digests: list[Digest], now: dt.datetime) -> list[Delivery]:
+def pending_deliveries(
+    run_log: Table,
+    digests: list[Digest],
+    now: dt.datetime,
+    *,
+    journal: list[dict[str, str]] | None = None,
+) -> list[Delivery]:
     """What a run would send (a dry run): "would send" or "already sent" per digest."""
-    period, sent = period_of(now), _sent(run_log)
+    period = period_of(now)
+    sent = _sent(run_log, _not_logged(journal or [], run_log))
     return [
         Delivery(
             d.audience,
@@ -206,9 +221,7 @@ def send_digests(
     run_log = _read_run_log(backend, config)
     journal = config.state_dir / JOURNAL
     rows = _not_logged(_read_journal(journal), run_log)
-    sent = _sent(run_log) | {
-        (v["steps"], v["changes"]) for v in rows if v["outcome"] == DeliveryOutcome.SENT
-    }
+    sent = _sent(run_log, rows)
     deliveries = []
     with _open_journal(journal) as record:
         for number, digest in enumerate(digests, start=1):
@@ -277,11 +290,8 @@ def _run_log_changes(run_log: Table, rows: list[dict[str, str]]) -> TabChanges:
     return changes
 
 
-JOURNAL = "sent.jsonl"
-DIGEST_JOB = "digest"  # the Run log's job column for a digest handed over (the send log)
-
-
 def _read_run_log(backend: Backend, config: Config) -> Table:
+    """The Run log tab as it is now (the send log is in it)."""
     tab = config.tabs["run_log"]
     return read_table(backend.read_tabs([tab])[tab], load_schemas()["run_log"], tab)
 

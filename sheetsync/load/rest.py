@@ -59,7 +59,7 @@ def read_rest(
     pinned = parse_date(row["resting_until"], dayfirst=False)
     if fold(cell) in YES:
         suggested = parse_date(row["rest_suggested"], dayfirst=False)
-        until, problem = _day_yes_confirms(cell, pinned, suggested, today, rest_days)
+        until, problem = _day_yes_means(cell, pinned, suggested, today, rest_days)
     else:
         until, problem = _day_written(cell, today, dayfirst=dayfirst, rest_days=rest_days)
     if until is None:
@@ -70,12 +70,12 @@ def read_rest(
 
 
 # The rest's last day that rest_until confirms, or None; and what is wrong with the cell.
-Until = tuple[dt.date | None, str]
+RestDay = tuple[dt.date | None, str]
 
 
-def _day_yes_confirms(
+def _day_yes_means(
     cell: str, pinned: dt.date | None, suggested: dt.date | None, today: dt.date, rest_days: int
-) -> Until:
+) -> RestDay:
     """The day a "yes" confirms: the one it was pinned to when first seen, else the suggested
     day. A yes seen only after that day passed (a late run) rests from today."""
     problem = ""
@@ -97,7 +97,7 @@ def _day_yes_confirms(
     return until, problem
 
 
-def _day_written(cell: str, today: dt.date, *, dayfirst: bool, rest_days: int) -> Until:
+def _day_written(cell: str, today: dt.date, *, dayfirst: bool, rest_days: int) -> RestDay:
     """The day written in rest_until, read the spreadsheet locale's way."""
     until = parse_date(cell, dayfirst=dayfirst)
     if until is None:

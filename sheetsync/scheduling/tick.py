@@ -47,7 +47,7 @@ class Record:
     """What tick last did for a job."""
 
     slot: dt.datetime  # the schedule time it ran (or would have run) for
-    outcome: str = ""  # a RunOutcome, or "" when only the starting point was noted
+    outcome: RunOutcome | None = None  # None when only the starting point was noted
     attempts: int = 0
     tried: dt.datetime | None = None
 
@@ -103,7 +103,7 @@ def load_records(path: Path) -> dict[str, Record]:
         return {
             name: Record(
                 dt.datetime.fromisoformat(r["slot"]),
-                r.get("outcome", ""),
+                RunOutcome(r["outcome"]) if r.get("outcome") else None,
                 int(r.get("attempts", 0)),
                 dt.datetime.fromisoformat(r["tried"]) if r.get("tried") else None,
             )
@@ -121,7 +121,7 @@ def save_records(path: Path, records: dict[str, Record]) -> None:
         "jobs": {
             name: {
                 "slot": r.slot.isoformat(),
-                "outcome": r.outcome,
+                "outcome": r.outcome.value if r.outcome else "",
                 "attempts": r.attempts,
                 "tried": r.tried.isoformat() if r.tried else None,
             }
@@ -258,7 +258,7 @@ def _run_due(due: _Due, run: RunJob, records: dict[str, Record], now: dt.datetim
             log.exception("tick: %s failed unexpectedly", job.name)
         records[job.name] = Record(slot, RunOutcome.FAILED, attempts, now)
         return TickResult(job.name, slot, TickAction.FAILED, missed, str(err))
-    records[job.name] = Record(slot, outcome, attempts, now)
+    records[job.name] = Record(slot, RunOutcome(outcome), attempts, now)
     return TickResult(job.name, slot, TickAction.RAN, missed)
 
 

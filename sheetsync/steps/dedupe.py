@@ -18,11 +18,10 @@ import pandas as pd
 
 from sheetsync.dedupe import Decision, Linkage, Pair, find_duplicates, pair_key
 from sheetsync.match.eligibility import URGENCY_RANK
-from sheetsync.match.statuses import update_need_statuses
 from sheetsync.members import latest_checkin, split_list
 from sheetsync.normalize import cell_text, fold, format_datetime
 from sheetsync.report import Issue, IssueCode, Severity
-from sheetsync.statuses import NeedStatus, PairStatus
+from sheetsync.statuses import NeedStatus, PairStatus, update_need_statuses
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids, id_number
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
@@ -247,16 +246,20 @@ def _unfold_stale(needs: list[dict[str, Any]], by_id: dict[str, dict[str, Any]])
 
 def _fold_repeats(needs: list[dict[str, Any]]) -> None:
     """Among a person's standing needs in one category, the later open ones repeat the first.
-    A row without a need_id (typed by hand) cannot be pointed to, so it takes no part."""
+    The first is the earliest with a need_id: a row typed by hand without one cannot be
+    pointed to, though it can repeat an earlier one."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for need in needs:
-        if need["person_id"] and need["need_id"] and need["status"] in _STANDING:
+        if need["person_id"] and need["status"] in _STANDING:
             groups[(need["person_id"], need["category"])].append(need)
     for group in groups.values():
         if len(group) < 2:
             continue
         group.sort(key=lambda n: (n["opened"], id_number(n["need_id"])))
-        first, *later = group
+        first = next((n for n in group if n["need_id"]), None)
+        if first is None:
+            continue
+        later = group[group.index(first) + 1 :]
         for need in later:
             if need["status"] == NeedStatus.OPEN:  # one with a task on it: organizers judge
                 need["status"], need["duplicate_of"] = NeedStatus.DUPLICATE.value, first["need_id"]

@@ -42,5 +42,5 @@ def run(ctx: StepContext) -> StepResult:
     return StepResult(
         counts={"digests": len(digests), **counts},
         notices=notices,
-        effects=[SendDigests(tuple(digests))],
+        effects=[SendDigests(tuple(digests), ctx.tables["run_log"])],
     )

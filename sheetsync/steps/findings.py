@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sheetsync.summary.network import Unserved
+from sheetsync.match.unserved import Unserved
 from sheetsync.summary.outcomes import Outcomes
 
 

@@ -130,15 +130,15 @@ def _clear_former_members(
         pid = row["person_id"]
         if not pid or pid in current or not row[ROW]:
             continue
-        kept = roster.kept.get(pid, pid)
-        why = f"Linked to {kept}: see their row." if kept != pid else "Not volunteering now."
-        if kept != pid and row["rest_until"].strip():
+        kept_as = roster.kept.get(pid, pid)
+        why = f"Linked to {kept_as}: see their row." if kept_as != pid else "Not volunteering now."
+        if kept_as != pid and row["rest_until"].strip():
             issues.append(
                 _rest_issue(
                     ctx,
                     row,
-                    f"this row is linked to {kept}, so its rest_until is not applied: "
-                    f"write it on {kept}'s row.",
+                    f"this row is linked to {kept_as}, so its rest_until is not applied: "
+                    f"write it on {kept_as}'s row.",
                 )
             )
         cleared = dict.fromkeys(("flags", "next_steps", "rest_status", "rest_suggested"), "")

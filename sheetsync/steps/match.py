@@ -11,7 +11,7 @@ The assignment among what is left is optimal (sheetsync/match/solver.py): the mo
 urgent and long-waiting ones first, and work spread to whoever has had the least of it.
 Members resting (a red check-in, or a rest confirmed on the Load tab) are left out.
 
-Findings for later steps (MatchFindings): the needs left open (summary.network.Unserved),
+Findings for later steps (MatchFindings): the needs left open (match.unserved.Unserved),
 each saying whether no volunteer could ever take it or those who could were full or resting.
 """
 
@@ -32,16 +32,22 @@ from sheetsync.match.eligibility import (
     without_volunteer,
 )
 from sheetsync.match.solver import Problem, solve
-from sheetsync.match.statuses import update_need_statuses
+from sheetsync.match.unserved import Unserved
 from sheetsync.match.volunteers import gather_volunteers
 from sheetsync.members import kept_ids, parse_datetime, split_list
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.report import Issue, IssueCode, Severity
-from sheetsync.statuses import WORK, NeedStatus, PairStatus, TaskStatus, task_status
+from sheetsync.statuses import (
+    WORK,
+    NeedStatus,
+    PairStatus,
+    TaskStatus,
+    task_status,
+    update_need_statuses,
+)
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings
 from sheetsync.steps.ids import Ids
-from sheetsync.summary.network import Unserved
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
 
 MENTOR_DONE = 3  # tasks done that make a volunteer experienced enough to go along

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sheetsync.load.figures import MONTH_WEEKS, counts_since
+from sheetsync.match.unserved import Unserved
 from sheetsync.members import Help
 
 TOP_TWO_SHARE = "work.top_two_share"  # the Summary metric of the two busiest people's share
@@ -51,17 +52,6 @@ def work_share(helps: Iterable[Help], today: dt.date) -> Share:
     counts = Counter(h.person_id for h in helps if counts_since(h, today, 7 * MONTH_WEEKS))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     return Share(sum(counts.values()), len(counts), ranked)
-
-
-@dataclass(frozen=True)
-class Unserved:
-    """An open need the match step could not serve this week."""
-
-    category: str
-    zone: str  # "" when the help is remote (any zone would do)
-    languages: frozenset[str]
-    urgent: bool
-    nobody: bool  # no volunteer could ever take it; else those who could were full or resting
 
 
 @dataclass(frozen=True)
