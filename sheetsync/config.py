@@ -24,6 +24,7 @@ from sheetsync.config_sections import EmailConfig as EmailConfig
 from sheetsync.config_sections import Goal as Goal
 from sheetsync.config_sections import LoadConfig as LoadConfig
 from sheetsync.config_sections import MatchingConfig as MatchingConfig
+from sheetsync.config_sections import PrivacyConfig as PrivacyConfig
 from sheetsync.config_sections import ScheduleConfig as ScheduleConfig
 from sheetsync.config_sections import (
     check_keys,
@@ -32,6 +33,7 @@ from sheetsync.config_sections import (
     read_goals,
     read_load,
     read_matching,
+    read_privacy,
     read_schedule,
     table_of,
     table_section,
@@ -81,6 +83,7 @@ _SECTIONS = {
     "email",
     "goals",
     "schedule",
+    "privacy",
 }
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
 _BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials"}
@@ -120,6 +123,7 @@ class Config:
     email: EmailConfig = field(default_factory=EmailConfig)
     goals: tuple[Goal, ...] = ()
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Config:
@@ -172,6 +176,7 @@ class Config:
             email=read_email(data, where, base),
             goals=read_goals(data, where),
             schedule=read_schedule(data, where, base),
+            privacy=read_privacy(data, where),
         )
 
     @property

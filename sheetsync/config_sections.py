@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from sheetsync.errors import ConfigError
+from sheetsync.privacy import DEFAULT_SENSITIVE
+from sheetsync.schema import load_schemas
 
 _EMAIL_KEYS = {"sender", "organizers", "organizers_language", "public", "outbox", "smtp"}
 _SMTP_KEYS = {"host", "port", "security", "user", "password_env", "cafile"}
@@ -22,6 +24,7 @@ _MATCHING_KEYS = {
     "recent_weeks",
     "mentor_new_volunteers",
 }
+_PRIVACY_KEYS = {"sensitive_categories", "organizer_phone"}
 # Help given by phone or online: any zone will do.
 DEFAULT_REMOTE = ("Emotional support", "Tech help", "Translation", "Benefits help")
 
@@ -269,6 +272,40 @@ def _smtp(smtp: Any, where: str) -> dict[str, Any] | None:
             '465) or "none" (a server on this machine only).'
         )
     return dict(smtp)
+
+
+@dataclass(frozen=True)
+class PrivacyConfig:
+    """[privacy]: what never goes by email (docs/privacy.md)."""
+
+    # Needs whose details are never emailed: the volunteer calls an organizer for them.
+    sensitive_categories: tuple[str, ...] = DEFAULT_SENSITIVE
+    organizer_phone: str = ""  # the number volunteers call for what an email leaves out
+
+
+def read_privacy(data: Mapping[str, Any], where: str) -> PrivacyConfig:
+    """[privacy]: the sensitive categories and the organizers' phone."""
+    section = table_of(data, "privacy", _PRIVACY_KEYS, where)
+    sensitive = section.get("sensitive_categories", list(DEFAULT_SENSITIVE))
+    if not is_str_list(sensitive):
+        raise ConfigError(
+            f"[privacy] sensitive_categories in {where} lists categories whose details are "
+            'never emailed, e.g. ["Safety at home", "Immigration help"].'
+        )
+    known = load_schemas()["requests"].field("categories").enum or ()
+    unknown = [c for c in sensitive if c not in known]
+    if unknown:
+        raise ConfigError(
+            f"[privacy] sensitive_categories in {where} names {', '.join(map(repr, unknown))}, "
+            f"which the request form does not offer: use its categories ({', '.join(known)}), "
+            "or their details could be emailed."
+        )
+    phone = section.get("organizer_phone", "")
+    if not isinstance(phone, str) or "\n" in phone:
+        raise ConfigError(
+            f'[privacy] organizer_phone in {where} is a phone number as text, e.g. "+1 555 0100".'
+        )
+    return PrivacyConfig(sensitive_categories=tuple(sensitive), organizer_phone=phone)
 
 
 def read_goals(data: Mapping[str, Any], where: str) -> tuple[Goal, ...]:

@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.report",
             "sheetsync.statuses",
             "sheetsync.members",
+            "sheetsync.privacy",
         ),
     ),
     (

@@ -408,16 +408,28 @@ def test_a_clean_network_has_no_mess():
 def test_duplicates_are_one_person_resubmitting(size):
     net = network(size)
     kinds = Counter(pair.kind for pair in net.truth.duplicates)
-    assert set(kinds) == {PairKind.SAME_ANSWERS, PairKind.PHONE_FORMAT, PairKind.NICKNAME}
+    # The demo's one same-answers resubmission is the one that withdraws consent.
+    assert set(kinds) | {PairKind.SAME_ANSWERS} == {
+        PairKind.SAME_ANSWERS,
+        PairKind.CONSENT_WITHDRAWN,
+        PairKind.PHONE_FORMAT,
+        PairKind.NICKNAME,
+    }
+    assert kinds[PairKind.CONSENT_WITHDRAWN] == 1
     for first, second, kind in net.truth.duplicates:
         a = net.responses[first.form][first.row]
         b = net.responses[second.form][second.row]
         assert first.form == second.form == "requests" and first.row < second.row
         ids = net.truth.person_ids["requests"]
         assert ids[first.row] == ids[second.row]
-        rest = {k: v for k, v in a.items() if k not in ("timestamp", "name", "phone")}
-        assert rest == {k: v for k, v in b.items() if k not in ("timestamp", "name", "phone")}
-        if kind is PairKind.SAME_ANSWERS:
+        same = ("timestamp", "name", "phone", "consent")
+        rest = {k: v for k, v in a.items() if k not in same}
+        assert rest == {k: v for k, v in b.items() if k not in same}
+        if kind is PairKind.CONSENT_WITHDRAWN:  # a person taking back their "Yes"
+            assert (a["consent"], b["consent"]) == ("Yes", "No")
+            blank = {"timestamp": None, "consent": None}
+            assert {**a, **blank} == {**b, **blank}
+        elif kind is PairKind.SAME_ANSWERS:
             assert {**a, "timestamp": None} == {**b, "timestamp": None}
             gap = b["timestamp"] - a["timestamp"]
             assert dt.timedelta(seconds=30) <= gap <= dt.timedelta(days=1, hours=1)

@@ -28,11 +28,17 @@ from sheetsync.config import EmailConfig, Goal
 from sheetsync.digest.content import PublicSummary
 from sheetsync.digest.deliver import build_digests, preview, send_digests
 from sheetsync.digest.mail import DeliveryError, Outbox, Smtp, SmtpSettings, build_message
-from sheetsync.digest.privacy import shown_name
 from sheetsync.digest.render import language_for, render
-from sheetsync.digest.volunteers import volunteer_digests
+from sheetsync.digest.volunteers import (
+    NOT_EMAILED_DO_NOT_CONTACT,
+    NOT_EMAILED_NO_EMAIL,
+    volunteer_digests,
+)
 from sheetsync.errors import SheetChangedError, StepError
 from sheetsync.jobs import find_job, read_state, run_job
+from sheetsync.privacy import Policy
+from sheetsync.schema import load_schemas
+from sheetsync.tables import records_of
 from tests.conftest import NOW, checkin, offer, request, write_cell
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -92,21 +98,27 @@ def test_each_audience_gets_what_it_needs_and_consent_decides(network):
     organizers = digests["organizers"].rendered
     assert "New requests this week: 2" in organizers.text
     assert "Proposals waiting for a yes: 2" in organizers.text
-    # Ann did not consent: initials and zone, everywhere outside the spreadsheet.
-    assert "A. B. (Eastside)" in organizers.text and "Ann Bell" not in organizers.text
-    assert "Maria Garcia" in organizers.text
+    # Ann did not consent: initials and her id, everywhere outside the spreadsheet.
+    assert "A. B. (P0003)" in organizers.text and "Ann Bell" not in organizers.text
+    assert "Maria Garcia (P0002)" in organizers.text
     volunteer = digests["volunteer"]
     assert volunteer.to == "sam@example.net"
     text = volunteer.rendered.text
+    # Proposals only: initials, no contact, no details, until Sam says yes.
+    assert "Para: M. G." in text and "Para: A. B." in text
+    assert "Maria" not in text and "+1201" not in text and "maria@" not in text
+    assert "Insulin" not in text
+    write_cell(backend, config, "tasks", "T0001", "status", "accepted")
+    write_cell(backend, config, "tasks", "T0002", "status", "accepted")
+    text = by_audience(build_digests(backend, config, NOW))["volunteer"].rendered.text
     assert "Maria Garcia ((201) 555-0143" not in text  # contact comes cleaned, E.164
     assert "Maria Garcia (+12015550143, maria@example.org)" in text
-    assert "A. B. (Eastside)" in text
-    assert "201" not in text.split("A. B. (Eastside)")[1].split("\n")[0]
+    assert "Para: A. B." in text and "Ann" not in text and "ann@" not in text
     assert "Insulin" not in text  # Ann's details stay in the spreadsheet
     public = digests["public"].rendered
     for private in ("Maria", "Ann", "Sam", "@", "+1201"):
         assert private not in public.text and private not in public.html
-    assert "Requests for help this week: 2" in public.text
+    assert "Requests for help this week: <5" in public.text  # 2: too few to show
 
 
 def test_the_public_counts_needs_met_this_week_from_tasks_done(network):
@@ -115,8 +127,9 @@ def test_the_public_counts_needs_met_this_week_from_tasks_done(network):
     write_cell(backend, config, "tasks", "T0001", "due", NOW.date().isoformat())
     run_job(without_digest(config), backend, config, now=NOW)
     public = by_audience(build_digests(backend, config, NOW))["public"].rendered.text
-    assert "Needs met this week: 1" in public
-    assert "Volunteers who helped in the last four weeks: 1" in public
+    # 1 of each: shown as "<5", so that nobody can tell whose need it was.
+    assert "Needs met this week: <5" in public
+    assert "Volunteers who helped in the last four weeks: <5" in public
     later = by_audience(build_digests(backend, config, NOW + dt.timedelta(days=8)))
     assert "Needs met this week: 0" in later["public"].rendered.text
 
@@ -171,14 +184,25 @@ def test_html_is_autoescaped_and_a_newline_cannot_inject_a_header():
 
 
 def _public(network: str, period: str) -> PublicSummary:
-    return PublicSummary(network, period, 0, 0, 0, 0, 0, {})
+    return PublicSummary(network, period, "0", "0", "0", "0", "0", {})
 
 
-def test_shown_name_by_consent():
-    assert shown_name("Maria Garcia", "yes", "Eastside") == "Maria Garcia"
-    assert shown_name("Maria Garcia", "first_name", "Eastside") == "Maria"
-    assert shown_name("Maria Garcia", "no", "Eastside") == "M. G. (Eastside)"
-    assert shown_name("Maria\nGarcia", "", "") == "M. G."
+def test_a_person_is_shown_to_organizers_by_consent_with_their_id():
+    people = [
+        _person("P0001", "Maria Garcia", consent="yes"),
+        _person("P0002", "Maria Garcia", consent="first name"),
+        _person("P0003", "Maria\nGarcia", consent="no"),
+        _person("P0004", "Maria Garcia", consent=""),
+    ]
+    policy = Policy(people)
+    shown = [policy.for_organizers(p["person_id"]) for p in people]
+    assert shown == ["Maria Garcia (P0001)", "Maria G. (P0002)", "M. G. (P0003)", "M. G. (P0004)"]
+    assert policy.for_organizers("P0404") == "? (P0404)"
+
+
+def _person(pid: str, name: str, **values: str) -> dict[str, str]:
+    blank = dict.fromkeys(load_schemas()["people"].names, "")
+    return {**blank, "person_id": pid, "name": name, **values}
 
 
 # --- SMTP on 127.0.0.1, STARTTLS ---
@@ -485,7 +509,7 @@ def test_the_organizers_digest_has_the_month_and_goal_progress(network):
     assert "Goal: households (families) helped a month. 1 so far (0%)." in text
     assert "- 10 Nov: 0 opened, 0 met" in text and "- 17 Nov: 2 opened, 1 met" in text
     public = digests["public"].rendered.text
-    assert "Goal: households (families) helped a month. 1 so far (0%)." in public
+    assert "Goal: households (families) helped a month. <5 so far." in public
     assert "October 2026" in public
 
 
@@ -504,6 +528,7 @@ def test_every_message_in_the_templates_has_a_spanish_translation():
         )
     }
     found |= {Goal(m, per, 1).label for m in GOAL_MEASURES for per in ("week", "month")}
+    found |= {NOT_EMAILED_DO_NOT_CONTACT, NOT_EMAILED_NO_EMAIL, "Other kinds"}
     with (LOCALES / "es" / "LC_MESSAGES" / "messages.po").open("rb") as f:
         catalog = read_po(f, locale="es")
     missing = sorted(m for m in found if not (catalog.get(m) and catalog.get(m).string))
@@ -511,18 +536,14 @@ def test_every_message_in_the_templates_has_a_spanish_translation():
     assert len(found) > 40
 
 
-def test_the_chart_names_a_volunteer_who_did_not_consent_by_initials_and_zone():
-    from sheetsync.digest.content import _chart_name
+def test_the_chart_names_a_volunteer_who_did_not_consent_by_initials():
+    from sheetsync.digest.content import chart_name
 
-    person = {
-        "name": "Ann Bell",
-        "zone": "Westside",
-        "volunteer_consent": "no",
-        "requester_consent": "",
-    }
-    assert _chart_name(person, "P0002") == "A. B. (Westside)"
-    assert _chart_name({**person, "volunteer_consent": "yes"}, "P0002") == "Ann B."
-    assert _chart_name(None, "P0009") == "P0009"
+    policy = Policy([_person("P0002", "Ann Bell", consent="no")])
+    assert chart_name(policy, "P0002") == "A. B."
+    policy = Policy([_person("P0002", "Ann Bell", consent="yes")])
+    assert chart_name(policy, "P0002") == "Ann B."
+    assert chart_name(policy, "P0009") == "P0009"
 
 
 def test_a_digest_that_cannot_be_made_never_costs_the_sheet_update(network, monkeypatch):
@@ -609,5 +630,6 @@ def test_a_task_is_listed_once_when_its_two_helpers_are_one_person(network):
     [sam] = set(tasks["volunteer_id"])
     write_cell(backend, config, "tasks", "T0001", "co_volunteer_id", sam)
     frames = {n: t.frame for n, t in read_state(backend, config).tables.items()}
-    [digest] = volunteer_digests(frames, config.network_name, NOW)
+    policy = Policy(records_of(frames["people"]))
+    [digest] = volunteer_digests(frames, config.network_name, NOW, policy).digests
     assert sorted(t.task_id for t in digest.tasks) == ["T0001", "T0002"]

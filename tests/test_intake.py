@@ -46,7 +46,7 @@ def test_valid_request_makes_a_person_and_one_need_per_category(backend, config,
     assert person["phone"] == "+12015550143"
     assert person["email"] == "maria@example.org"
     assert person["roles"] == "requester"
-    assert (person["requester_consent"], person["volunteer_consent"]) == ("yes", "")
+    assert person["consent"] == "yes"
     assert person["source"] == "Form Responses 1:2"
     needs = records(backend, config, "needs")
     assert [(n["need_id"], n["category"], n["status"], n["person_id"]) for n in needs] == [
@@ -516,17 +516,19 @@ def test_sorting_a_form_tab_stops_the_run_before_writing(backend, config, add_re
         weekly(backend, config)
 
 
-def test_the_two_consent_answers_stay_apart(backend, config, add_responses):
-    add_responses("requests", request(consent="No"))
+def test_consent_is_the_newest_answer_on_any_form(backend, config, add_responses):
+    maria = {"name": "Maria Garcia", "email": "maria@example.org", "phone": "2015550143"}
+    add_responses("requests", request(consent="Yes", timestamp=dt.datetime(2026, 11, 18, 9)))
+    add_responses("offers", offer(**maria, consent="No", timestamp=dt.datetime(2026, 11, 19, 9)))
+    weekly(backend, config)
+    [person] = records(backend, config, "people")
+    assert (person["consent"], person["consent_date"]) == ("no", "2026-11-19 09:00")
     add_responses(
-        "offers",
-        offer(name="Maria Garcia", email="maria@example.org", phone="2015550143", consent="Yes"),
+        "requests", request(consent="First name only", timestamp=dt.datetime(2026, 11, 20, 9))
     )
     weekly(backend, config)
     [person] = records(backend, config, "people")
-    assert (person["requester_consent"], person["volunteer_consent"]) == ("no", "yes")
-    [need] = records(backend, config, "needs")
-    assert need["consent"] == "no"
+    assert person["consent"] == "first name"
 
 
 def test_other_text_becomes_an_other_need_with_the_text(backend, config, add_responses):

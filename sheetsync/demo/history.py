@@ -119,7 +119,8 @@ def _organize(
 
 
 def _opt_in(people: Table, go_to: str, others: int = 2) -> TabChanges:
-    """Volunteers who asked for their weekly email: the go-to one and a couple more."""
+    """Volunteers who asked for their weekly email: the go-to one and a couple more, the
+    last of whom is marked do-not-contact (the digest must skip them, and say so)."""
     volunteers = [
         p
         for p in records_of(people.frame)
@@ -128,11 +129,11 @@ def _opt_in(people: Table, go_to: str, others: int = 2) -> TabChanges:
     chosen = [p for p in volunteers if p["person_id"] == go_to]
     chosen += [p for p in volunteers if p["person_id"] != go_to][:others]
     column = people.columns["weekly_email"] + 1
-    return TabChanges(
-        tab=people.tab,
-        start_row=people.n_rows + 1,
-        update=[CellUpdate(int(p["_row"]), column, "yes") for p in chosen],
-    )
+    update = [CellUpdate(int(p["_row"]), column, "yes") for p in chosen]
+    if len(chosen) > 1:  # one of them later asked not to be contacted at all
+        mark = CellUpdate(int(chosen[-1]["_row"]), people.columns["do_not_contact"] + 1, "yes")
+        update.append(mark)
+    return TabChanges(tab=people.tab, start_row=people.n_rows + 1, update=update)
 
 
 def _pick_go_to(people: Table) -> str:

@@ -22,6 +22,10 @@ _FORMULA_TARGETS = (
     ("offers", "volunteer_note"),
 )
 BAD_PHONES = ("555-12", "201-555-01", "555 0143", "12345")
+# A request that asks for a sensitive kind of help beside an ordinary one: its text covers
+# both, so it must never reach the groceries volunteer's email.
+SENSITIVE_CATEGORIES = "Groceries, Safety at home"
+SENSITIVE_DETAILS = "Please leave the bags at the door: my partner must not know I asked."
 
 
 def count_resubmissions(build: Build) -> tuple[int, int]:
@@ -144,3 +148,23 @@ def add_formulas(build: Build) -> None:
             drafts[row].values[field] = FORMULA_LIKE[text]
             build.formula.append((form, row, field))
             taken.add(row)
+
+
+def add_privacy_cases(build: Build) -> None:
+    """What privacy must get right: a person who withdraws their consent (their request sent
+    again with "No" after "Yes"), and a request for a sensitive kind of help beside an
+    ordinary one. No random draws, so the other rows stay as they were."""
+    if not build.mess:
+        return
+    drafts, taken = build.drafts["requests"], build.reserved["requests"]
+    for k, (form, a, other, b, kind) in enumerate(build.pairs):
+        if form == other == "requests" and kind is PairKind.SAME_ANSWERS:
+            drafts[a].values["consent"], drafts[b].values["consent"] = "Yes", "No"
+            build.pairs[k] = (form, a, other, b, PairKind.CONSENT_WITHDRAWN)
+            break
+    for row, draft in enumerate(drafts):
+        asks = draft.values
+        if row not in taken and asks["categories"] == "Groceries" and asks["consent"] == "Yes":
+            asks["categories"], asks["details"] = SENSITIVE_CATEGORIES, SENSITIVE_DETAILS
+            taken.add(row)
+            break

@@ -18,6 +18,7 @@ from sheetsync.demo.forms import make_checkins, make_offers, make_requests
 from sheetsync.demo.mess import (
     add_formulas,
     add_invalid,
+    add_privacy_cases,
     add_resubmissions,
     count_resubmissions,
 )
@@ -58,6 +59,7 @@ def generate(
     make_checkins(build)
     add_invalid(build)
     add_formulas(build)
+    add_privacy_cases(build)
     return _in_time_order(build)
 
 
@@ -127,7 +129,10 @@ def _truth(build: Build, position: dict[str, list[int]], person_ids: dict[str, l
             Invalid(ref(form, row), field, problem) for form, row, field, problem in build.invalid
         ),
         duplicates=sorted(
-            pairs[PairKind.SAME_ANSWERS] + pairs[PairKind.PHONE_FORMAT] + pairs[PairKind.NICKNAME]
+            pairs[PairKind.SAME_ANSWERS]
+            + pairs[PairKind.CONSENT_WITHDRAWN]
+            + pairs[PairKind.PHONE_FORMAT]
+            + pairs[PairKind.NICKNAME]
         ),
         households=sorted(pairs[PairKind.HOUSEHOLD]),
         namesakes=sorted(pairs[PairKind.NAMESAKE]),

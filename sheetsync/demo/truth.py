@@ -40,6 +40,7 @@ class PairKind(StrEnum):
     """How two rows relate."""
 
     SAME_ANSWERS = "same_answers"  # one person sent the same form twice, identical answers
+    CONSENT_WITHDRAWN = "consent_withdrawn"  # sent again, the same but "No" for "Yes"
     PHONE_FORMAT = "phone_format"  # one person sent it again, phone written another way
     NICKNAME = "nickname"  # one person sent it again as "Bob" not "Robert": same email, no phone
     HOUSEHOLD = "household"  # two people sharing a phone and surname

@@ -1,10 +1,12 @@
 """What each audience's digest says, as plain data built from the tabs (no I/O).
 
 - organizers: new requests, needs waiting (days open), proposals waiting for a yes, pairs
-  to review, responses to fix, load flags, the network-wide flags, failed runs;
-- a volunteer (who opted in): their tasks, with only what they need to do them, and the
-  requester's name and contact only as the requester consented (volunteers.py);
-- the public: counts only, no personal data.
+  to review, responses to fix, load flags, the network-wide flags, failed runs; each person
+  as far as their consent allows, with their id to look them up in the sheet;
+- a volunteer (who opted in): their own tasks, with only what they need to do them
+  (volunteers.py);
+- the public: counts only, a count of 1 to 4 shown as "<5".
+What each audience may see is decided in one place, privacy.Policy (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.config import Goal
-from sheetsync.digest.privacy import shown_name
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import Help, parse_datetime
 from sheetsync.normalize import fold, one_line
+from sheetsync.privacy import Consent, Policy, first_and_initial, initials, public_count
 from sheetsync.report import RunOutcome
 from sheetsync.statuses import (
     REAL_NEEDS,
@@ -87,9 +89,9 @@ class ErrorLine:
 class FlagLine:
     """A member the Load tab flags."""
 
-    name: str
+    name: str  # as far as their consent allows, with their id
     flags: str
-    next_steps: str
+    next_steps: str  # "" when they name someone who did not consent (see the Load tab)
 
 
 @dataclass(frozen=True)
@@ -130,24 +132,48 @@ class OrganizerDigest:
     spread: list[tuple[str, int]] = field(default_factory=list)  # tasks per volunteer, 4 weeks
     month: PeriodFigures | None = None  # this calendar month so far
     goals: list[GoalProgress] = field(default_factory=list)
+    not_emailed: dict[str, int] = field(default_factory=dict)  # volunteers, reason -> count
 
     def more(self, name: str) -> int:
         """How many lines of a list the digest leaves out (they are in the tabs)."""
         return int(getattr(self.counts, name)) - len(getattr(self, name))
 
 
+@dataclass(frozen=True)
+class PublicPeriod:
+    """A period's figures for the public: counts of people as privacy.public_count shows them."""
+
+    key: str  # week, month, last_month
+    label: str
+    needs_met: str
+    households_helped: str
+    people_helped: str
+    volunteers_active: str
+    hours_given: int
+    median_days_to_match: float | None
+
+
+@dataclass(frozen=True)
+class PublicGoal:
+    goal: Goal
+    done: str  # as public_count shows it
+    percent: str  # "" while the count is too small to show
+
+
 @dataclass
 class PublicSummary:
+    """Counts only; every count of people or needs as privacy.public_count shows it."""
+
     network: str
     period: str
-    needs_this_week: int
-    met_this_week: int
-    needs_met_total: int
-    people_helped: int
-    volunteers_active: int  # took on a task in the last four weeks
-    met_by_category: dict[str, int]
-    periods: list[PeriodFigures] = field(default_factory=list)  # week, month, last month
-    goals: list[GoalProgress] = field(default_factory=list)
+    needs_this_week: str
+    met_this_week: str
+    needs_met_total: str
+    people_helped: str
+    volunteers_active: str  # took on a task in the last four weeks
+    met_by_category: dict[str, str]  # small ones folded together (other_kinds)
+    periods: list[PublicPeriod] = field(default_factory=list)  # week, month, last month
+    goals: list[PublicGoal] = field(default_factory=list)
 
 
 def _days(now: dt.datetime, text: str) -> int:
@@ -155,10 +181,10 @@ def _days(now: dt.datetime, text: str) -> int:
     return 0 if when is None else max(0, (now - when).days)
 
 
-def _need_line(need: dict[str, Any], now: dt.datetime) -> NeedLine:
+def _need_line(need: dict[str, Any], now: dt.datetime, policy: Policy) -> NeedLine:
     return NeedLine(
         need_id=need["need_id"],
-        who=shown_name(need["name"], need["consent"], need["zone"]),
+        who=policy.for_organizers(need["person_id"]),
         category=need["category"],
         zone=need["zone"],
         urgency=need["urgency"],
@@ -176,11 +202,15 @@ def organizer_digest(
     hours_per_task: float = 2.0,
     goals: tuple[Goal, ...] = (),
     computed: Outcomes | None = None,
+    policy: Policy | None = None,
+    not_emailed: dict[str, int] | None = None,
 ) -> OrganizerDigest:
     """What the organizers' digest says, one part per section. `since`: failed runs from
-    then on are listed (the last organizers' digest)."""
+    then on are listed (the last organizers' digest). `not_emailed`: volunteers who asked
+    for their digest and get none, by reason."""
     needs = records_of(frames["needs"])
     people = records_of(frames["people"])
+    policy = policy or Policy(people)
     new, waiting = _new_and_waiting(needs, now)
     proposed = _proposed(frames["tasks"])
     errors = _open_errors(frames["errors"])
@@ -192,12 +222,12 @@ def organizer_digest(
         network,
         period_of(now),
         # Lines only for what the digest shows; the counts say how long each list is.
-        new_needs=[_need_line(n, now) for n in new[:MAX_LINES]],
-        waiting=[_need_line(n, now) for n in waiting[:MAX_LINES]],
-        proposals=_proposal_lines(proposed[:MAX_LINES], needs, people, now),
+        new_needs=[_need_line(n, now, policy) for n in new[:MAX_LINES]],
+        waiting=[_need_line(n, now, policy) for n in waiting[:MAX_LINES]],
+        proposals=_proposal_lines(proposed[:MAX_LINES], needs, policy, now),
         to_review=int((frames["duplicates"]["status"] == PairStatus.TO_REVIEW).sum()),
         errors=errors[:MAX_LINES],
-        flagged=_flagged(frames["load"]),
+        flagged=_flagged(frames["load"], policy),
         notes=network_notes(frames["summary"]),
         failed_runs=failed[-MAX_FAILED_RUNS:],  # the newest, and how many more
         counts=ListCounts(
@@ -209,9 +239,10 @@ def organizer_digest(
         ),
         more_failed_runs=max(0, len(failed) - MAX_FAILED_RUNS),
         chart=weekly_series(computed.needs, now.date()),
-        spread=_spread(computed.helps, people, now.date()),
+        spread=_spread(computed.helps, policy, now.date()),
         month=computed.month,
         goals=goal_progress(goals, computed.periods),
+        not_emailed=dict(sorted((not_emailed or {}).items())),
     )
 
 
@@ -242,12 +273,11 @@ def _proposed(tasks: pd.DataFrame) -> list[dict[str, Any]]:
 def _proposal_lines(
     proposed: list[dict[str, Any]],
     needs: list[dict[str, Any]],
-    people: list[dict[str, Any]],
+    policy: Policy,
     now: dt.datetime,
 ) -> list[ProposalLine]:
-    """Proposed tasks as the digest lists them: the volunteer by name, the requester as
+    """Proposed tasks as the digest lists them: the volunteer and the requester as far as
     their consent allows."""
-    names = {p["person_id"]: p["name"] for p in people}
     by_need = {n["need_id"]: n for n in needs}
     lines = []
     for task in proposed:
@@ -255,11 +285,11 @@ def _proposal_lines(
         lines.append(
             ProposalLine(
                 task_id=task["task_id"],
-                volunteer=one_line(names.get(task["volunteer_id"], task["volunteer_id"])),
+                volunteer=policy.for_organizers(task["volunteer_id"]),
                 category=task["category"],
                 zone=task["zone"],
                 days=_days(now, task["proposed"]),
-                who=shown_name(need.get("name", ""), need.get("consent", ""), task["zone"]),
+                who=policy.for_organizers(need.get("person_id", "")),
             )
         )
     return lines
@@ -274,13 +304,22 @@ def _open_errors(errors: pd.DataFrame) -> list[ErrorLine]:
     ]
 
 
-def _flagged(load: pd.DataFrame) -> list[FlagLine]:
-    """The members the Load tab flags, with its next steps."""
-    return [
-        FlagLine(one_line(row["name"]), row["flags"], row["next_steps"])
-        for row in records_of(load)
-        if row["flags"]
-    ]
+def _flagged(load: pd.DataFrame, policy: Policy) -> list[FlagLine]:
+    """The members the Load tab flags, with its next steps: those name the member by first
+    name, so they are left to the Load tab for someone who did not consent to it."""
+    lines = []
+    for row in records_of(load):
+        if not row["flags"]:
+            continue
+        named = policy.person(row["person_id"]).consent is not Consent.NO
+        lines.append(
+            FlagLine(
+                policy.for_organizers(row["person_id"]),
+                row["flags"],
+                one_line(row["next_steps"]) if named else "",
+            )
+        )
+    return lines
 
 
 def _failed_runs(run_log: pd.DataFrame, since: dt.datetime, now: dt.datetime) -> list[FailedRun]:
@@ -293,30 +332,21 @@ def _failed_runs(run_log: pd.DataFrame, since: dt.datetime, now: dt.datetime) ->
     return failed
 
 
-def _spread(
-    worked: list[Help], people: list[dict[str, Any]], today: dt.date
-) -> list[tuple[str, int]]:
+def _spread(worked: list[Help], policy: Policy, today: dt.date) -> list[tuple[str, int]]:
     """Tasks per volunteer over the last four weeks, busiest first, as "Ming W.", or by
-    initials and zone for someone who did not consent to share their name."""
-    by_id = {p["person_id"]: p for p in people}
+    initials for someone who did not consent to share their name."""
     ranked = work_share(worked, today).ranked  # as the Summary's "two busiest" counts
-    return [(_chart_name(by_id.get(pid), pid), n) for pid, n in ranked]
+    return [(chart_name(policy, pid), n) for pid, n in ranked]
 
 
-def _chart_name(person: dict[str, Any] | None, person_id: str) -> str:
-    if person is None:
+def chart_name(policy: Policy, person_id: str) -> str:
+    """A volunteer on the chart: "Ann B." with their consent, else their initials."""
+    person = policy.person(person_id)
+    if not person.person_id:
         return person_id
-    consented = person["volunteer_consent"] == "yes" and person["requester_consent"] != "no"
-    if consented:
-        return _short(person["name"])
-    return shown_name(person["name"], "no", person["zone"])
-
-
-def _short(name: str) -> str:
-    parts = one_line(name).split()
-    if len(parts) < 2:
-        return parts[0] if parts else "?"
-    return f"{parts[0]} {parts[-1][0]}."
+    if person.consent is Consent.NO:
+        return initials(person.name)
+    return first_and_initial(person.name)
 
 
 def public_summary(
@@ -339,12 +369,48 @@ def public_summary(
     return PublicSummary(
         network=network,
         period=period_of(now),
-        needs_this_week=week.needs_opened,
-        met_this_week=week.needs_met,
-        needs_met_total=len(met),
-        people_helped=len({o.person_id for o in met}),
-        volunteers_active=work_share(computed.helps, now.date()).people,
-        met_by_category=dict(Counter(o.category for o in met).most_common()),
-        periods=computed.periods,
-        goals=goal_progress(goals, computed.periods),
+        needs_this_week=public_count(week.needs_opened),
+        met_this_week=public_count(week.needs_met),
+        needs_met_total=public_count(len(met)),
+        people_helped=public_count(len({o.person_id for o in met})),
+        volunteers_active=public_count(work_share(computed.helps, now.date()).people),
+        met_by_category=public_by_kind(Counter(o.category for o in met)),
+        periods=[_public_period(f) for f in computed.periods],
+        goals=[_public_goal(g) for g in goal_progress(goals, computed.periods)],
     )
+
+
+OTHER_KINDS = "other_kinds"  # the public digest's line for the small categories together
+
+
+def public_by_kind(counts: Counter[str]) -> dict[str, str]:
+    """Needs met per category for the public. Categories with 1 to 4 go together in one
+    line (OTHER_KINDS); when only one would, the next smallest joins it, so that no small
+    count can be worked out from the total."""
+    ranked = [(c, n) for c, n in counts.most_common() if n > 0]
+    small = [c for c, n in ranked if public_count(n) != str(n)]
+    if len(small) == 1 and len(ranked) > 1:
+        small.append(ranked[-2][0])
+    shown = {c: str(n) for c, n in ranked if c not in small}
+    if small:
+        shown[OTHER_KINDS] = public_count(sum(counts[c] for c in small))
+    return shown
+
+
+def _public_period(f: PeriodFigures) -> PublicPeriod:
+    return PublicPeriod(
+        key=f.period.key,
+        label=f.period.label,
+        needs_met=public_count(f.needs_met),
+        households_helped=public_count(f.households_helped),
+        people_helped=public_count(f.people_helped),
+        volunteers_active=public_count(f.volunteers_active),
+        hours_given=round(f.hours_given),
+        median_days_to_match=f.median_days_to_match,
+    )
+
+
+def _public_goal(g: GoalProgress) -> PublicGoal:
+    done = round(g.achieved)
+    shown = public_count(done)
+    return PublicGoal(g.goal, shown, str(g.percent) if shown == str(done) else "")

@@ -36,6 +36,7 @@ from sheetsync.digest.mail import (
 from sheetsync.digest.render import Image, Rendered, language_for, render
 from sheetsync.digest.volunteers import volunteer_digests
 from sheetsync.normalize import dayfirst_locale, format_datetime
+from sheetsync.privacy import Policy
 from sheetsync.report import Audience, Delivery, DeliveryOutcome
 from sheetsync.run_log import log_cells
 from sheetsync.schema import load_schemas
@@ -97,10 +98,14 @@ def digests_of(
             frames, now.date(), dayfirst=dayfirst, hours_per_task=config.matching.hours_per_task
         )
     digests = []
+    policy = Policy(records_of(frames["people"]), config.privacy.sensitive_categories)
+    volunteers = volunteer_digests(
+        frames, network, now, policy, organizer_phone=config.privacy.organizer_phone
+    )
     if config.email.organizers:
-        rendered = _organizers(frames, config, now, computed)
+        rendered = _organizers(frames, config, now, computed, policy, volunteers.not_emailed)
         digests += [Digest(Audience.ORGANIZERS, to, "", rendered) for to in config.email.organizers]
-    for volunteer in volunteer_digests(frames, network, now):
+    for volunteer in volunteers.digests:
         rendered = render(Audience.VOLUNTEER, volunteer, language_for(volunteer.languages))
         digests.append(Digest(Audience.VOLUNTEER, volunteer.email, volunteer.name, rendered))
     if config.email.public:
@@ -123,9 +128,12 @@ def _organizers(
     config: Config,
     now: dt.datetime,
     computed: Outcomes | None = None,
+    policy: Policy | None = None,
+    not_emailed: Mapping[str, int] | None = None,
 ) -> Rendered:
     """The organizers' digest with its chart. Failed runs are those since the last
     organizers' digest went out (or the last 7 days, before the first)."""
+    policy = policy or Policy(records_of(frames["people"]), config.privacy.sensitive_categories)
     since = last_sent(frames["run_log"], Audience.ORGANIZERS, now) or now - dt.timedelta(days=7)
     data = organizer_digest(
         frames,
@@ -136,6 +144,8 @@ def _organizers(
         hours_per_task=config.matching.hours_per_task,
         goals=config.goals,
         computed=computed,
+        policy=policy,
+        not_emailed=dict(not_emailed or {}),
     )
     chart = Image(CHART_CID, f"chart-{data.period}.png", chart_png(data.chart, data.spread))
     return render(Audience.ORGANIZERS, data, config.email.organizers_language, chart=chart)

@@ -1,27 +1,33 @@
 """What each volunteer who opted in sees about their tasks, as plain data (no I/O).
 
-Consent decides what leaves the spreadsheet (docs/digest.md, "Privacy"):
+A volunteer learns only what their own task needs (privacy.Policy, docs/privacy.md):
 - a digest goes only to a volunteer who opted in (People's weekly_email, an organizer
-  column) and has an email, and lists only their tasks proposed or accepted;
-- the requester appears as their consent allows (privacy.shown_name);
-- the requester's phone and email and the need's details reach the assigned volunteer
-  only with the requester's full consent and no do_not_contact mark.
+  column), has an email and is not marked do-not-contact; it lists only their own tasks,
+  proposed or accepted;
+- a proposal shows category, zone, timing and the requester's initials;
+- an accepted task adds what the requester's current consent allows: their name, contact
+  and that need's details; a sensitive category's details are never emailed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from sheetsync.digest.content import period_of
-from sheetsync.digest.privacy import may_share_contact, shown_name
 from sheetsync.members import kept_ids
 from sheetsync.normalize import one_line
+from sheetsync.privacy import Policy
 from sheetsync.statuses import LIVE, TaskStatus, task_status
 from sheetsync.tables import records_of
+
+# Why a volunteer who asked for the weekly email gets none (the organizers' digest counts).
+NOT_EMAILED_DO_NOT_CONTACT = "marked do not contact"
+NOT_EMAILED_NO_EMAIL = "no email address"
 
 
 @dataclass
@@ -31,11 +37,17 @@ class TaskLine:
     zone: str
     status: TaskStatus
     due: str
-    who: str
-    contact: str  # "" unless the requester consented
-    details: str  # "" unless the requester consented
+    who: str  # initials on a proposal; on an accepted task, as the requester consented
+    contact: str  # "" unless accepted and the requester consented
+    details: str  # "" unless accepted, consented and not a sensitive category
     languages: str
     availability: str
+    urgency: str = ""
+    ask_organizer: bool = False  # details exist that only an organizer gives (by phone)
+
+    @property
+    def proposed(self) -> bool:
+        return self.status is TaskStatus.PROPOSED
 
 
 @dataclass
@@ -48,6 +60,16 @@ class VolunteerDigest:
     name: str = ""  # for the To header
     email: str = ""
     languages: str = ""  # theirs, for the digest's language
+    organizer_phone: str = ""  # whom to call for what the email does not say
+
+
+@dataclass
+class VolunteerDigests:
+    """The volunteers' digests, and how many who asked for one get none, and why (the
+    organizers' digest says so, without naming them)."""
+
+    digests: list[VolunteerDigest] = field(default_factory=list)
+    not_emailed: Counter[str] = field(default_factory=Counter)  # reason -> how many
 
 
 @dataclass(frozen=True)
@@ -56,42 +78,63 @@ class _People:
 
     by_id: dict[str, dict[str, Any]]
     kept: dict[str, str]  # a linked duplicate's id -> the kept person's id
-    opted: set[str]  # who gets a digest: opted in, with an email
+    opted: set[str]  # who asked for a digest (weekly_email on any of their rows), kept ids
 
     @classmethod
     def of(cls, people: list[dict[str, Any]]) -> _People:
         """From the People tab's records."""
+        by_id = {p["person_id"]: p for p in people}
+        # A duplicate_of naming nobody (typed by hand) leaves the row its own person.
+        kept = {pid: k if k in by_id else pid for pid, k in kept_ids(people).items()}
         return cls(
-            by_id={p["person_id"]: p for p in people},
-            kept=kept_ids(people),
-            opted={p["person_id"] for p in people if _opted_in(p["weekly_email"]) and p["email"]},
+            by_id=by_id,
+            kept=kept,
+            opted={kept[p["person_id"]] for p in people if _opted_in(p["weekly_email"])},
         )
 
 
 def volunteer_digests(
-    frames: dict[str, pd.DataFrame], network: str, now: dt.datetime
-) -> list[VolunteerDigest]:
+    frames: dict[str, pd.DataFrame],
+    network: str,
+    now: dt.datetime,
+    policy: Policy,
+    *,
+    organizer_phone: str = "",
+) -> VolunteerDigests:
     """One digest per volunteer who opted in (People's weekly_email, an organizer column)
-    and has tasks proposed or accepted."""
+    and has tasks proposed or accepted. Who opted in but is marked do-not-contact or has no
+    email address gets none, counted in `not_emailed`."""
+    result = VolunteerDigests()
     if not frames["people"]["weekly_email"].map(_opted_in).any():
-        return []  # nobody asked: nothing to build (a large network's tasks are many)
+        return result  # nobody asked: nothing to build (a large network's tasks are many)
     people = _People.of(records_of(frames["people"]))
     needs = {n["need_id"]: n for n in records_of(frames["needs"])}
-    lines_of = _task_lines_by_volunteer(records_of(frames["tasks"]), needs, people)
+    lines_of = _task_lines_by_volunteer(records_of(frames["tasks"]), needs, people, policy)
     period = period_of(now)
-    return [
-        _volunteer_digest(people.by_id[pid], lines, network, period)
-        for pid, lines in sorted(lines_of.items())
-        if pid in people.opted
-    ]
+    for pid in sorted(people.opted):
+        person = people.by_id[pid]
+        if not policy.may_email(pid):
+            result.not_emailed[NOT_EMAILED_DO_NOT_CONTACT] += 1
+        elif not person["email"]:
+            result.not_emailed[NOT_EMAILED_NO_EMAIL] += 1
+        elif pid in lines_of:  # nothing to do this week: no email
+            digest = _volunteer_digest(person, lines_of[pid], network, period)
+            digest.organizer_phone = organizer_phone
+            result.digests.append(digest)
+    return result
 
 
 def _task_lines_by_volunteer(
-    tasks: list[dict[str, Any]], needs: dict[str, dict[str, Any]], people: _People
+    tasks: list[dict[str, Any]],
+    needs: dict[str, dict[str, Any]],
+    people: _People,
+    policy: Policy,
 ) -> dict[str, list[TaskLine]]:
     """Each live task (proposed or accepted) that a volunteer who opted in helps with, as
     a line under each of its helpers (the kept person of a linked duplicate)."""
     kept = people.kept
+    # A response asking for a sensitive category: its free text covers its other needs too.
+    sensitive = {n["source"] for n in needs.values() if policy.is_sensitive(n["category"])}
     tasks_of: dict[str, list[TaskLine]] = {}
     for task in tasks:
         status = task_status(task["status"])
@@ -101,7 +144,8 @@ def _task_lines_by_volunteer(
         need = needs.get(task["need_id"])
         if need is None:
             continue
-        line = _task_line(task, status, need, people.by_id.get(need["person_id"], {}))
+        covers_sensitive = bool(need["source"]) and need["source"] in sensitive
+        line = _task_line(task, status, need, policy, covers_sensitive)
         # Once per person: the volunteer and co-volunteer may be two rows of one person.
         for helper in sorted(helpers):
             tasks_of.setdefault(helper, []).append(line)
@@ -109,36 +153,33 @@ def _task_lines_by_volunteer(
 
 
 def _task_line(
-    task: dict[str, Any], status: TaskStatus, need: dict[str, Any], requester: dict[str, Any]
+    task: dict[str, Any],
+    status: TaskStatus,
+    need: dict[str, Any],
+    policy: Policy,
+    sensitive_response: bool,
 ) -> TaskLine:
-    """A task as its volunteer sees it: the requester as their consent allows; contact and
-    details only when they may be shared."""
-    consent = need["consent"]
-    share = _may_share(consent, requester)
+    """A task as its volunteer sees it, as the policy allows."""
+    shown = policy.for_volunteer(
+        need["person_id"],
+        accepted=status is TaskStatus.ACCEPTED,
+        category=need["category"],
+        details=need["details"],
+        sensitive_response=sensitive_response,
+    )
     return TaskLine(
         task_id=task["task_id"],
         category=task["category"],
         zone=task["zone"],
         status=status,
         due=task["due"],
-        who=shown_name(need["name"], consent, need["zone"]),
-        contact=_contact(requester) if share else "",
-        details=one_line(need["details"]) if share else "",
+        who=shown.who,
+        contact=shown.contact,
+        details=shown.details,
         languages=need["languages"],
         availability=need["availability"],
-    )
-
-
-def _may_share(consent: str, requester: dict[str, Any]) -> bool:
-    """A requester's contact and their need's details go to the assigned volunteer only
-    with full consent, and never to someone marked do_not_contact."""
-    return may_share_contact(consent) and not requester.get("do_not_contact", "").strip()
-
-
-def _contact(requester: dict[str, Any]) -> str:
-    """The requester's phone and email, on one line."""
-    return one_line(
-        ", ".join(x for x in (requester.get("phone", ""), requester.get("email", "")) if x)
+        urgency=need["urgency"],
+        ask_organizer=shown.ask_organizer,
     )
 
 

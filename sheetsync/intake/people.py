@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetsync.intake.responses import (
-    CONSENT,
     SOURCE_SEP,
     Response,
     answer_text,
     ref_key,
     split_refs,
 )
-from sheetsync.normalize import cell_text, fold
+from sheetsync.normalize import cell_text, fold, format_datetime
+from sheetsync.privacy import FORM_ANSWERS, Consent
 
 # The check-in answer's first word ("Green – I have capacity") -> People's checkin_status.
 CHECKIN = {"Green": "green", "Yellow": "yellow", "Red": "red"}
@@ -111,9 +111,6 @@ _ASKED_BY = {
     "has_car": ("offers",),
     "volunteer_note": ("offers",),
 }
-# Two questions, two answers: sharing a requester's contact with their volunteer, and a
-# volunteer's contact with the people they help. One must never stand in for the other.
-_CONSENT_OF = (("requests", "requester_consent"), ("offers", "volunteer_consent"))
 
 
 def merge_person(record: dict[str, Any], group: list[Response]) -> None:
@@ -123,9 +120,7 @@ def merge_person(record: dict[str, Any], group: list[Response]) -> None:
     for name, forms in _ASKED_BY.items():
         value = _latest(group, name, forms)
         record[name] = "" if value is None else answer_text(value)
-    for form, column in _CONSENT_OF:
-        consent = _latest(group, "consent", (form,))
-        record[column] = "" if consent is None else CONSENT.get(consent, "no")
+    record.update(_consent_cells(group))
     record.update(_checkin_cells(group))
     record["roles"] = _roles(group)
     record["first_seen"] = group[0].ts.date().isoformat()
@@ -133,6 +128,16 @@ def merge_person(record: dict[str, Any], group: list[Response]) -> None:
     refs = set(split_refs(record["source"]))
     refs.update(r.ref for r in group)
     record["source"] = SOURCE_SEP.join(sorted(refs, key=ref_key))
+
+
+def _consent_cells(group: list[Response]) -> dict[str, str]:
+    """The person's current answer to the consent question, on whichever form they gave it
+    last (privacy.py): a later "No" withdraws an earlier "Yes"."""
+    answer = next((r for r in reversed(group) if r.values.get("consent")), None)
+    if answer is None:
+        return {"consent": "", "consent_date": ""}
+    consent = FORM_ANSWERS.get(answer.values["consent"], Consent.NO)
+    return {"consent": consent.value, "consent_date": format_datetime(answer.ts)}
 
 
 def _checkin_cells(group: list[Response]) -> dict[str, str]:

@@ -12,8 +12,6 @@ from typing import Any
 from sheetsync.normalize import cell_text
 
 SOURCE_SEP = "; "
-# The consent question's answers -> what the consent columns hold.
-CONSENT = {"Yes": "yes", "First name only": "first_name", "No": "no"}
 
 
 @dataclass

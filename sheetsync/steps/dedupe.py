@@ -154,6 +154,10 @@ def _apply_links(by_id: dict[str, dict[str, Any]], linkage: Linkage) -> int:
                 target[name] = latest[name]
         for name in ("roles", "offers"):
             target[name] = ", ".join(sorted(set().union(*(split_list(r[name]) for r in rows))))
+        answered = [r for r in rows if r["consent"]]
+        if answered:  # their newest answer on any row is their consent (privacy.py)
+            newest = max(answered, key=lambda r: str(r["consent_date"]))
+            target["consent"], target["consent_date"] = newest["consent"], newest["consent_date"]
     return linked
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sheetsync.errors import FormRowsMovedError
 from sheetsync.intake.people import PeopleIndex, forget_gone, merge_person
-from sheetsync.intake.responses import CONSENT, Response, answer_text, ref_key, split_refs
+from sheetsync.intake.responses import Response, answer_text, ref_key, split_refs
 from sheetsync.intake.validate import Validated, ValidationContext, validate_form
 from sheetsync.normalize import (
     cell_text,
@@ -215,7 +215,6 @@ def _need_answers(v: dict[str, Any], person_id: str) -> dict[str, str]:
         "languages": answer_text(v["languages"]),
         "availability": answer_text(v["availability"]),
         "contact_pref": v["contact_pref"],
-        "consent": CONSENT.get(v["consent"], "no"),
         "updated": format_datetime(v["timestamp"]),
     }
 
