@@ -106,9 +106,11 @@ UNKNOWN = Person(person_id="", name="", zone="", consent=Consent.NO, do_not_cont
 
 def current_consent(rows: Iterable[Mapping[str, Any]]) -> Consent:
     """A person's consent from their People rows: an organizer's override (the most careful
-    one, if their rows disagree), else the newest answer on any form, else "no"."""
+    one, if their rows disagree; one not understood counts as "no"), else the newest answer
+    on any form, else "no"."""
     rows = list(rows)
-    overrides = [c for r in rows if (c := consent_of(str(r.get("consent_override", ""))))]
+    typed = [str(r.get("consent_override", "")).strip() for r in rows]
+    overrides = [consent_of(t) or Consent.NO for t in typed if t]
     if overrides:
         return min(overrides, key=_openness)
     answered = [r for r in rows if consent_of(str(r.get("consent", "")))]

@@ -1,0 +1,138 @@
+"""The privacy policy (sheetsync/privacy.py): a person's current consent, and what each
+audience may be shown. The digests' use of it is tested in test_digest.py and, end to end
+with every output scanned, in test_redaction.py."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from sheetsync.digest.content import OTHER_KINDS, public_by_kind
+from sheetsync.privacy import Consent, Policy, consent_of, current_consent, public_count
+from sheetsync.schema import load_schemas
+
+
+def person(pid: str, name: str = "Maria Garcia", **values: str) -> dict[str, str]:
+    blank = dict.fromkeys(load_schemas()["people"].names, "")
+    return {**blank, "person_id": pid, "name": name, **values}
+
+
+@pytest.mark.parametrize(
+    ("text", "consent"),
+    [
+        ("yes", Consent.YES),
+        ("Yes", Consent.YES),
+        ("first name", Consent.FIRST_NAME),
+        ("first_name", Consent.FIRST_NAME),
+        ("First name only", Consent.FIRST_NAME),
+        (" No ", Consent.NO),
+        ("", None),
+        ("maybe", None),
+    ],
+)
+def test_consent_values_are_read_as_organizers_and_forms_write_them(text, consent):
+    assert consent_of(text) == consent
+
+
+def test_the_newest_answer_across_linked_rows_wins():
+    rows = [
+        person("P0001", consent="yes", consent_date="2026-11-01 09:00"),
+        person("P0007", consent="no", consent_date="2026-11-20 09:00", duplicate_of="P0001"),
+    ]
+    assert current_consent(rows) is Consent.NO
+    assert Policy(rows).person("P0001").consent is Consent.NO
+    assert Policy(rows).person("P0007").person_id == "P0001"
+    rows[1]["consent_date"] = "2026-10-01 09:00"
+    assert current_consent(rows) is Consent.YES
+
+
+def test_an_organizers_override_wins_and_one_not_understood_is_read_as_no():
+    rows = [person("P0001", consent="no", consent_date="2026-11-20 09:00")]
+    rows[0]["consent_override"] = "yes"
+    assert current_consent(rows) is Consent.YES
+    rows[0]["consent_override"] = "nope!"
+    assert current_consent(rows) is Consent.NO
+    rows = [
+        person("P0001", consent="yes", consent_override="yes"),
+        person("P0002", duplicate_of="P0001", consent_override="first name"),
+    ]
+    assert current_consent(rows) is Consent.FIRST_NAME  # the most careful of the two
+    assert current_consent([person("P0003")]) is Consent.NO  # never answered
+
+
+def test_a_volunteer_sees_initials_until_they_accept_then_what_consent_allows():
+    policy = Policy(
+        [
+            person("P0001", consent="yes", phone="+12015550143", email="m@example.org"),
+            person("P0002", "Ann Bell", consent="first name", phone="+12015550101"),
+            person("P0003", "Kim Ode", consent="no", email="k@example.org"),
+            person("P0004", "Lee Park", consent="yes", email="l@example.org", do_not_contact="x"),
+        ]
+    )
+    ask = {"category": "Groceries", "details": "Bags for four"}
+    proposed = policy.for_volunteer("P0001", accepted=False, **ask)
+    assert (proposed.who, proposed.contact, proposed.details) == ("M. G.", "", "")
+    shown = policy.for_volunteer("P0001", accepted=True, **ask)
+    assert (shown.who, shown.contact, shown.details) == (
+        "Maria Garcia",
+        "+12015550143, m@example.org",
+        "Bags for four",
+    )
+    shown = policy.for_volunteer("P0002", accepted=True, **ask)
+    assert (shown.who, shown.contact, shown.details) == ("Ann B.", "", "Bags for four")
+    shown = policy.for_volunteer("P0003", accepted=True, **ask)
+    assert (shown.who, shown.contact, shown.details, shown.ask_organizer) == (
+        "K. O.",
+        "",
+        "",
+        True,
+    )
+    shown = policy.for_volunteer("P0004", accepted=True, **ask)  # do not contact
+    assert (shown.contact, shown.details) == ("", "")
+    assert not policy.may_email("P0004") and policy.may_email("P0001")
+    assert not policy.may_email("P0404")  # nobody we know
+
+
+def test_a_sensitive_need_or_one_sharing_its_text_sends_no_details_by_email():
+    policy = Policy([person("P0001", consent="yes", phone="+12015550143")])
+    safety = policy.for_volunteer(
+        "P0001", accepted=True, category="Safety at home", details="Partner must not know"
+    )
+    assert (safety.who, safety.contact, safety.details, safety.ask_organizer) == (
+        "M. G.",
+        "",
+        "",
+        True,
+    )
+    groceries = policy.for_volunteer(
+        "P0001",
+        accepted=True,
+        category="Groceries",
+        details="Partner must not know",
+        sensitive_response=True,
+    )
+    assert groceries.details == "" and groceries.ask_organizer
+    assert groceries.who == "Maria Garcia"  # what she consented to, for the groceries
+    custom = Policy([person("P0001", consent="yes")], sensitive=["Groceries"])
+    assert (
+        custom.for_volunteer(
+            "P0001", accepted=True, **{"category": "Groceries", "details": "x"}
+        ).details
+        == ""
+    )
+
+
+@pytest.mark.parametrize(("n", "shown"), [(0, "0"), (1, "<5"), (4, "<5"), (5, "5"), (120, "120")])
+def test_public_counts_from_1_to_4_are_shown_as_fewer_than_5(n, shown):
+    assert public_count(n) == shown
+
+
+def test_small_categories_are_folded_so_none_can_be_worked_out_from_the_total():
+    shown = public_by_kind(Counter({"Groceries": 30, "Rides": 12, "Childcare": 2}))
+    # One small category alone could be told from the total: the next smallest joins it.
+    assert shown == {"Groceries": "30", OTHER_KINDS: "14"}
+    shown = public_by_kind(Counter({"Groceries": 30, "Rides": 3, "Childcare": 1}))
+    assert shown == {"Groceries": "30", OTHER_KINDS: "<5"}
+    assert public_by_kind(Counter({"Groceries": 8})) == {"Groceries": "8"}
+    assert public_by_kind(Counter()) == {}

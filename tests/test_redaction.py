@@ -1,0 +1,468 @@
+"""Nothing leaves the spreadsheet that a person did not agree to (docs/privacy.md).
+
+The demo network and a scenario (a withdrawn consent, a sensitive request beside an
+ordinary one, a do-not-contact volunteer who asked for the weekly email, formula-like
+names) run through the real CLI with --verbose and --log-file. Then every email (text,
+HTML, headers), every log line, stdout and stderr, and the exports are scanned for personal
+data the policy does not allow there. The oracle below is written from docs/privacy.md,
+not from sheetsync/privacy.py, and a last test shows the scan catches a leak.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from sheetsync.backends.base import TabChanges
+from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.cli import cli
+from sheetsync.config import Config
+from sheetsync.jobs import find_job, read_state, run_job
+from sheetsync.schema import load_schemas
+from sheetsync.tables import records_of
+from tests.conftest import offer, request, write_cell
+
+SENSITIVE = {
+    "Medicine pickup",
+    "Emotional support",
+    "Benefits help",
+    "Financial support",
+    "Immigration help",
+    "Safety at home",
+}
+FORMULA_NAME = '=HYPERLINK("http://evil.example","Ivy")'
+MIN_LENGTH = 5  # shorter values ("Bo", "Yes") are words, not someone's data
+
+
+# --- the oracle: what each audience may be shown, read from docs/privacy.md ------------
+
+
+@dataclass
+class Person:
+    """One person (their People rows together) and every trace of them in the sheet."""
+
+    person_id: str
+    full_names: set[str] = field(default_factory=set)
+    contacts: set[str] = field(default_factory=set)  # emails and phones, as typed and clean
+    notes: set[str] = field(default_factory=set)  # check-in, volunteer and organizer notes
+    consent: str = "no"
+    do_not_contact: bool = False
+
+
+@dataclass
+class Sheet:
+    people: dict[str, Person]  # kept person id -> them
+    kept: dict[str, str]  # any person id -> the kept one
+    needs: list[dict[str, Any]]
+    tasks: list[dict[str, Any]]
+    by_address: dict[str, str]  # an email address -> the kept person id
+
+    def details(self, need: dict[str, Any]) -> set[str]:
+        return {need["details"]} if len(need["details"]) >= MIN_LENGTH else set()
+
+
+def read_sheet(backend: WorkbookBackend, config: Config) -> Sheet:
+    tables = read_state(backend, config).tables
+    people_rows = records_of(tables["people"].frame)
+    kept = {p["person_id"]: p["duplicate_of"] or p["person_id"] for p in people_rows}
+    people: dict[str, Person] = {}
+    for row in people_rows:
+        person = people.setdefault(kept[row["person_id"]], Person(kept[row["person_id"]]))
+        person.full_names.add(row["name"])
+        person.contacts |= {row["email"], row["phone"]}
+        person.notes |= {row["checkin_note"], row["volunteer_note"], row["notes"]}
+        person.do_not_contact |= bool(row["do_not_contact"].strip())
+        if row["person_id"] == person.person_id:  # the kept row holds the current answer
+            person.consent = row["consent_override"].strip() or row["consent"] or "no"
+    by_ref = {ref: kept[p["person_id"]] for p in people_rows for ref in p["source"].split("; ")}
+    for form in ("requests", "offers", "checkins"):  # the answers as people typed them
+        schema, tab = load_schemas()[form], config.form_tab(form)
+        rows = backend.read_tabs([tab])[tab].rows
+        column = {f.name: rows[0].index(f.title) for f in schema.fields if f.title in rows[0]}
+        for number, raw in enumerate(rows[1:], start=2):
+            pid = by_ref.get(f"{tab}:{number}")
+            if pid is None:
+                continue
+            name, mail, phone = (str(raw[column[k]] or "") for k in ("name", "email", "phone"))
+            people[pid].full_names.add(name)
+            people[pid].contacts |= {mail, phone}
+    for person in people.values():
+        person.full_names = {n for n in person.full_names if " " in n.strip()}
+        person.contacts = {c for c in person.contacts if len(c) >= MIN_LENGTH}
+        person.notes = {n for n in person.notes if len(n) >= MIN_LENGTH}
+    by_address = {c.casefold(): pid for pid, p in people.items() for c in p.contacts if "@" in c}
+    return Sheet(
+        people,
+        kept,
+        records_of(tables["needs"].frame),
+        records_of(tables["tasks"].frame),
+        by_address,
+    )
+
+
+def everything(sheet: Sheet) -> dict[str, str]:
+    """Every piece of personal data in the sheet -> what it is (for the findings)."""
+    found: dict[str, str] = {}
+    for pid, p in sheet.people.items():
+        found.update({n: f"{pid} name" for n in p.full_names})
+        found.update({c: f"{pid} contact" for c in p.contacts})
+        found.update({n: f"{pid} note" for n in p.notes})
+    for need in sheet.needs:
+        found.update({d: f"{need['need_id']} details" for d in sheet.details(need)})
+    return found
+
+
+def allowed_to_organizers(sheet: Sheet) -> set[str]:
+    """Organizers' email: full names of those who said yes; never contact, details, notes."""
+    return {n for p in sheet.people.values() if p.consent == "yes" for n in p.full_names}
+
+
+def allowed_to_volunteer(sheet: Sheet, volunteer: str) -> set[str]:
+    """A volunteer's email: themselves; for each task of theirs that is accepted, what the
+    requester consented to, unless the need (or its response) is sensitive."""
+    me = sheet.people[volunteer]
+    allowed = me.full_names | me.contacts
+    sensitive_sources = {n["source"] for n in sheet.needs if n["category"] in SENSITIVE}
+    needs = {n["need_id"]: n for n in sheet.needs}
+    for task in sheet.tasks:
+        helpers = {sheet.kept.get(h, h) for h in (task["volunteer_id"], task["co_volunteer_id"])}
+        need = needs.get(task["need_id"])
+        if volunteer not in helpers or need is None or task["status"].strip() != "accepted":
+            continue
+        if need["category"] in SENSITIVE:
+            continue
+        requester = sheet.people[sheet.kept[need["person_id"]]]
+        if requester.do_not_contact:
+            continue
+        if requester.consent == "yes":
+            allowed |= requester.full_names | requester.contacts
+        if requester.consent in ("yes", "first name") and need["source"] not in sensitive_sources:
+            allowed |= sheet.details(need)
+    return allowed
+
+
+def findings(where: str, text: str, secrets: dict[str, str], allowed: set[str]) -> list[str]:
+    """Each secret found in `text` that its audience may not see: "where: what"."""
+    folded = text.casefold()
+    return [
+        f"{where}: {what}"
+        for secret, what in secrets.items()
+        if secret not in allowed and secret.casefold() in folded
+    ]
+
+
+# --- the emails and files to scan -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sent:
+    path: Path
+    audience: str
+    to: str
+    text: str  # headers but To, every text part decoded
+
+
+def outbox(folder: Path) -> Iterator[Sent]:
+    for path in sorted(folder.glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        to = message["To"].addresses[0].addr_spec.casefold()
+        headers = "\n".join(f"{k}: {v}" for k, v in message.items() if k != "To")
+        parts = [p.get_content() for p in message.walk() if p.get_content_maintype() == "text"]
+        audience = str(message["X-Sheetsync-Audience"] or "") or _audience_of(message)
+        yield Sent(path, audience, to, "\n".join([headers, *parts, path.name]))
+
+
+def _audience_of(message: email.message.EmailMessage) -> str:
+    subject = str(message["Subject"])
+    if "Organizers" in subject or "the week" in subject:
+        return "organizers"
+    if "in numbers" in subject:
+        return "public"
+    return "volunteer"
+
+
+def scan_outbox(
+    folder: Path, sheet: Sheet, organizers: Iterable[str], earlier: set[Path]
+) -> list[str]:
+    """Emails sent before the latest answers (`earlier`) are held to the rules that do not
+    depend on consent: organizers never get contacts, details or notes."""
+    secrets = everything(sheet)
+    all_names = {n for p in sheet.people.values() for n in p.full_names}
+    problems = []
+    organizers = {o.casefold() for o in organizers}
+    for sent in outbox(folder):
+        if sent.to in organizers:
+            allowed = allowed_to_organizers(sheet)
+            if sent.path in earlier:  # names as consent stood then
+                allowed |= all_names
+        elif sent.audience == "public" or sent.to not in sheet.by_address:
+            allowed = set()
+        elif sent.path in earlier:
+            continue  # last week's tasks, as they stood: test_digest.py covers proposals
+        else:
+            allowed = allowed_to_volunteer(sheet, sheet.by_address[sent.to])
+        problems += findings(sent.path.name, sent.text, secrets, allowed)
+    return problems
+
+
+def scan_files(folder: Path, secrets: dict[str, str]) -> list[str]:
+    """File and folder names: never a name or an address."""
+    return [
+        problem
+        for path in folder.rglob("*")
+        for problem in findings(f"file name {path.name}", path.name, secrets, set())
+    ]
+
+
+# --- the scenario -----------------------------------------------------------------------
+
+
+def write_config(folder: Path, workbook: Path) -> Path:
+    path = folder / "sheetsync.toml"
+    path.write_text(
+        f"""[network]
+name = "Test network"
+zones = ["Northside", "Eastside", "Southside", "Westside", "Downtown"]
+default_region = "US"
+timezone = "America/Chicago"
+
+[backend]
+kind = "local"
+workbook = "{workbook.name}"
+
+[email]
+organizers = ["org@example.org"]
+public = ["news@example.org"]
+outbox = "outbox"
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def add(backend: WorkbookBackend, config: Config, form: str, *rows: dict[str, Any]) -> None:
+    schema = load_schemas()[form]
+    tab = config.form_tab(form)
+    n = len(backend.read_tabs([tab])[tab].rows)
+    cells = [[r.get(name, "") for name in schema.names] for r in rows]
+    backend.apply([TabChanges(tab=tab, start_row=n + 1, append=cells)])
+
+
+@pytest.fixture
+def scenario(tmp_path: Path):
+    """Two runs of the weekly job through the CLI, a week apart, with answers between."""
+    workbook = tmp_path / "network.xlsx"
+    path = write_config(tmp_path, workbook)
+    runner = CliRunner()
+    log_file = tmp_path / "logs" / "sheetsync.log"
+    log_file.parent.mkdir()
+    base = ["--config", str(path), "--verbose", "--log-file", str(log_file)]
+    outputs = [runner.invoke(cli, [*base, "init"])]
+    config = Config.from_file(path)
+    backend = WorkbookBackend(workbook)
+    now = dt.datetime.now(config.tz).replace(tzinfo=None, microsecond=0)
+    week1 = now - dt.timedelta(days=8)
+    add(
+        backend,
+        config,
+        "requests",
+        # Maria says Yes now, and takes it back next week.
+        request(details="Key under the blue pot, I am diabetic", timestamp=week1),
+        # Dana asks for groceries and for safety at home: one text for both.
+        request(
+            name="Dana Whitfield",
+            phone="201 555 0111",
+            email="dana.whitfield@example.org",
+            categories="Groceries, Safety at home",
+            details="Leave bags at the door, my partner must not know",
+            timestamp=week1,
+        ),
+        # Ann said Yes and keeps it: her volunteer gets her contact once they accept.
+        request(
+            name="Ann Bellweather",
+            phone="201 555 0122",
+            email="ann.bellweather@example.org",
+            categories="Rides",
+            details="Ride to the dentist on Friday",
+            timestamp=week1,
+        ),
+        request(
+            name=FORMULA_NAME,
+            phone="201 555 0133",
+            email="ivy@example.org",
+            consent="No",
+            details="+1 more bag please",
+            timestamp=week1,
+        ),
+    )
+    add(
+        backend,
+        config,
+        "offers",
+        offer(
+            offers="Groceries, Rides, Safety at home",
+            availability="Weekday mornings, Weekends",
+            weekly_capacity="6",
+            timestamp=week1,
+        ),
+        offer(
+            name="Lee Parkinson",
+            phone="201 555 0188",
+            email="lee.parkinson@example.net",
+            offers="Meals",
+            availability="Weekday mornings",
+            volunteer_note="Back surgery in March, light bags only",
+            timestamp=week1,
+        ),
+    )
+    # Last week's run, in this process (the CLI's clock is the real one): its digests are
+    # in the outbox too, and scanned.
+    run_job(find_job("weekly", config), backend, config, now=week1 + dt.timedelta(days=1))
+    earlier = set((tmp_path / "outbox").glob("*.eml"))
+    people = records_of(read_state(backend, config).tables["people"].frame)
+    sam = next(p["person_id"] for p in people if p["email"] == "sam@example.net")
+    lee = next(p["person_id"] for p in people if p["email"] == "lee.parkinson@example.net")
+    write_cell(backend, config, "people", sam, "weekly_email", "yes")
+    write_cell(backend, config, "people", lee, "weekly_email", "yes")
+    write_cell(backend, config, "people", lee, "do_not_contact", "asked by phone")
+    for task in records_of(read_state(backend, config).tables["tasks"].frame):
+        write_cell(backend, config, "tasks", task["task_id"], "status", "accepted")
+    add(
+        backend,
+        config,
+        "requests",
+        request(
+            consent="No",
+            details="Key under the blue pot, I am diabetic",
+            timestamp=now - dt.timedelta(days=2),
+        ),
+    )
+    outputs.append(runner.invoke(cli, [*base, "run", "weekly"]))
+    outputs.append(runner.invoke(cli, [*base, "check"]))
+    for result in outputs:
+        assert result.exit_code in (0, 1), result.output
+    return backend, config, outputs, log_file, earlier
+
+
+# --- the tests --------------------------------------------------------------------------
+
+
+def test_no_email_says_more_than_its_reader_may_know(scenario):
+    backend, config, _, _, earlier = scenario
+    sheet = read_sheet(backend, config)
+    assert config.email.outbox is not None
+    sent = list(outbox(config.email.outbox))
+    # Both weeks' organizers' and public digests, and Sam's; Lee (do not contact) gets none.
+    assert {s.to for s in sent} == {"org@example.org", "news@example.org", "sam@example.net"}
+    assert scan_outbox(config.email.outbox, sheet, config.email.organizers, earlier) == []
+    # And the scenario is what it says: Maria withdrew, Dana's text stayed out, Ann's
+    # contact reached Sam once he accepted, Lee was counted as not emailed.
+    maria = sheet.people[sheet.by_address["maria@example.org"]]
+    assert maria.consent == "no"
+    this_week = [s for s in sent if s.to == "sam@example.net"][-1].text
+    assert "Ann Bellweather" in this_week and "ann.bellweather@example.org" in this_week
+    assert "Ride to the dentist" in this_week
+    assert "For: M. G.\n" in this_week  # her groceries, accepted: initials now
+    assert "For: D. W.\n" in this_week  # safety at home: initials, details by phone
+    assert "For: Dana Whitfield (" in this_week  # her groceries: she said yes
+    assert "Leave bags" not in this_week and "blue pot" not in this_week
+    organizers = [s for s in sent if s.to == "org@example.org"][-1].text
+    assert "marked do not contact: 1" in organizers
+
+
+def test_no_log_line_or_terminal_output_holds_personal_data(scenario):
+    backend, config, outputs, log_file, _ = scenario
+    sheet = read_sheet(backend, config)
+    secrets = everything(sheet)
+    secrets.update({v: "a form answer" for v in form_answers(backend, config)})
+    logged = log_file.read_text(encoding="utf-8")
+    assert "weekly" in logged and "digest" in logged  # the runs were logged
+    problems = findings("log file", logged, secrets, set())
+    for k, result in enumerate(outputs):
+        problems += findings(f"command {k} stdout", result.stdout, secrets, set())
+        problems += findings(f"command {k} stderr", result.stderr, secrets, set())
+    assert problems == []
+
+
+def test_files_are_named_by_id_and_private(scenario):
+    backend, config, _, log_file, _ = scenario
+    folder = config.workbook.parent
+    assert scan_files(folder, everything(read_sheet(backend, config))) == []
+    made = [p for p in folder.rglob("*") if p != config.workbook and p.parent != folder]
+    assert made, "the outbox and .sheetsync/ were made"
+    for path in [*made, log_file]:
+        assert path.stat().st_mode & 0o077 == 0, f"{path.relative_to(folder)} is not private"
+
+
+def form_answers(backend: WorkbookBackend, config: Config) -> set[str]:
+    """Every personal or free-text answer on the form tabs, as typed."""
+    answers = set()
+    for form, schema in load_schemas().items():
+        if schema.kind != "form":
+            continue
+        tab = config.form_tab(form)
+        rows = backend.read_tabs([tab])[tab].rows
+        free = [k for k, f in enumerate(schema.fields) if f.pii or f.name.endswith("note")]
+        for row in rows[1:]:
+            answers |= {str(row[k]) for k in free if k < len(row) and row[k] is not None}
+    return {a for a in answers if len(a) >= MIN_LENGTH}
+
+
+def test_the_scan_catches_a_template_or_log_call_that_leaks(scenario, monkeypatch):
+    """The scan is only worth its silence if it speaks up: leak on purpose, and it must."""
+    backend, config, _, _, _ = scenario
+    sheet = read_sheet(backend, config)
+    import sheetsync.privacy as privacy
+
+    real = privacy.Policy.for_volunteer
+
+    def leaky(self, person_id, **kw):  # a template change showing details too early
+        shown = real(self, person_id, **kw)
+        return privacy.Shown(shown.who, shown.contact, kw["details"], shown.ask_organizer)
+
+    monkeypatch.setattr(privacy.Policy, "for_volunteer", leaky)
+    from sheetsync.digest.deliver import build_digests
+
+    leaked = [
+        d for d in build_digests(backend, config, dt.datetime.now()) if d.to == "sam@example.net"
+    ]
+    secrets = everything(sheet)
+    allowed = allowed_to_volunteer(sheet, sheet.by_address["sam@example.net"])
+    problems = findings("leaky digest", leaked[0].rendered.text, secrets, allowed)
+    assert any("details" in p for p in problems)  # Dana's text, Maria's key
+    maria = sheet.people[sheet.by_address["maria@example.org"]]
+    line = f"digest sent to {sorted(maria.full_names)[0]}"
+    assert findings("a log line", line, secrets, set()) != []
+
+
+def test_an_xlsx_or_csv_export_is_inert(tmp_path):
+    contacts = tmp_path / "contacts.csv"
+    contacts.write_text(
+        "name,email,phone\n"
+        f'"{FORMULA_NAME.replace(chr(34), chr(34) * 2)}",ivy@example.org,201 555 0133\n'
+        "+Jo Marsh,jo@example.org,201 555 0144\n"
+        "@Bo Kim,bo@example.org,201 555 0155\n"
+        "-Al Fox,al@example.org,201 555 0166\n",
+        encoding="utf-8",
+    )
+    runner = CliRunner()
+    for out in ("checked.csv", "checked.xlsx"):
+        result = runner.invoke(cli, ["dedupe", str(contacts), "--out", str(tmp_path / out)])
+        assert result.exit_code == 0, result.output
+    text = (tmp_path / "checked.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()[1:]
+    assert all(not re.match(r'^"?[=+\-@\t\r]', line) for line in lines), lines
+    book = openpyxl.load_workbook(tmp_path / "checked.xlsx")
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    assert all(not str(c.value or "").startswith(("=", "+", "-", "@")) for c in cells)
