@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,8 @@ from sheetsync.cli_render import Progress, render_report
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
 from sheetsync.demo.network import DemoReport, create_demo
-from sheetsync.errors import SheetsyncError
+from sheetsync.errors import SheetsyncError, trace_text
+from sheetsync.files import PrivateFileHandler, private_dir, write_private_text
 from sheetsync.jobs import (
     check_spreadsheet,
     find_job,
@@ -61,7 +61,7 @@ def handle_errors(func: F) -> F:
         except SheetsyncError as err:
             context = click.get_current_context(silent=True)
             if context is not None and isinstance(context.obj, Settings) and context.obj.verbose:
-                click.echo("".join(traceback.format_exception(err)), err=True)
+                click.echo(trace_text(err), err=True)
             raise click.ClickException(str(err)) from err
 
     return wrapper  # type: ignore[return-value]
@@ -107,9 +107,8 @@ def setup_logging(*, quiet: bool, log_file: Path | None) -> None:
         old.close()
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
     handlers[0].setLevel(logging.WARNING if quiet else logging.INFO)
-    if log_file is not None:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    if log_file is not None:  # private: it names rows and ids (never values, names or emails)
+        handlers.append(PrivateFileHandler(log_file, encoding="utf-8"))
     for handler in handlers:
         handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
         handler.sheetsync_cli = True  # type: ignore[attr-defined]
@@ -187,15 +186,15 @@ def init(
     elif backend == BackendKind.LOCAL:
         if workbook is None:
             raise click.UsageError("--workbook PATH is needed to create a config.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(
+        private_dir(path.parent)
+        write_private_text(
+            path,
             render_config(
                 backend=backend,
                 workbook=_relative(workbook, path),
                 organizers=("organizers@example.org",) if demo else (),
                 public=("newsletter@example.org",) if demo else (),
             ),
-            encoding="utf-8",
         )
         click.echo(f"Wrote {path}: check the zones, region and time zone in it.")
     else:
@@ -251,8 +250,8 @@ def _write_google_config(path: Path, spreadsheet: str | None, credentials: Path 
     click.echo(f"Opened {store.describe()} as {store.client_email}.")
     for form, tab in form_tabs.items():
         click.echo(f"Found the {form} form's responses in tab {tab!r}.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
+    write_private_text(
+        path,
         render_config(
             backend=BackendKind.GOOGLE,
             spreadsheet=store.key,
@@ -261,7 +260,6 @@ def _write_google_config(path: Path, spreadsheet: str | None, credentials: Path 
             locale=str(store.properties.get("locale") or "en_US"),
             form_tabs=form_tabs,
         ),
-        encoding="utf-8",
     )
     click.echo(f"Wrote {path}: check the zones and region in it.")
 
@@ -420,7 +418,7 @@ def digest_command(settings: Settings, preview: bool, out_dir: Path) -> None:
     with NetworkLock(config, "digest"):
         deliveries = send_digests(store, config)
     for d in deliveries:
-        click.echo(f"{d.outcome:12} {d.audience:10} {d.period} {d.to} {d.detail}".rstrip())
+        click.echo(f"{d.outcome:12} {d.audience:10} {d.period} {d.recipient} {d.detail}".rstrip())
     if not deliveries:
         click.echo(
             "No digests to send: list organizers under [email] in sheetsync.toml, and write "

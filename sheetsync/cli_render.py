@@ -66,7 +66,7 @@ def report_lines(report: RunReport, where: str, *, verbose: bool) -> Iterator[st
     yield from _tab_lines(report, limit, detailed=report.dry_run or verbose)
     yield from _issue_lines(report, limit)
     for d in report.deliveries:
-        yield f"Digest {d.outcome}: {d.audience} {d.period} to {d.to} {d.detail}".rstrip()
+        yield f"Digest {d.outcome}: {d.audience} {d.period} to {d.recipient} {d.detail}".rstrip()
     if not report.dry_run and report.tabs:
         yield f"Open {where} and look at: {', '.join(t.tab for t in report.tabs)}."
 
@@ -104,11 +104,14 @@ def _tab_lines(report: RunReport, limit: int | None, *, detailed: bool) -> Itera
 
 
 def _tab_detail_lines(tab: TabReport, limit: int | None) -> Iterator[str]:
-    """The rows added (their first six cells) and the cells changed, up to limit of each."""
-    for row in tab.added[:limit]:
-        yield "  + " + " | ".join(cell for cell in row[:6])
+    """The rows added (by id) and the cells changed (by row and column), up to limit of
+    each. No values: the terminal's output ends up in cron mail and logs, and the values
+    are in the spreadsheet."""
+    for number in range(len(tab.added))[:limit]:
+        key = tab.added_ids[number] if number < len(tab.added_ids) else ""
+        yield f"  + {key or 'a row'}"
     for change in tab.changed[:limit]:
-        yield f"  ~ row {change.row} {change.column}: {change.old!r} -> {change.new!r}"
+        yield f"  ~ row {change.row} {change.column}"
     if limit is None:
         return
     hidden = max(0, len(tab.added) - limit) + max(0, len(tab.changed) - limit)

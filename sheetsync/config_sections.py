@@ -6,6 +6,7 @@ the settings classes, so callers import them from there."""
 from __future__ import annotations
 
 import difflib
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,12 +267,33 @@ def _smtp(smtp: Any, where: str) -> dict[str, Any] | None:
             "$SHEETSYNC_SMTP_PASSWORD, never in this file)."
         )
     check_keys(smtp, _SMTP_KEYS, f"[email.smtp] in {where}")
-    if smtp.get("security", "starttls") not in ("starttls", "ssl", "none"):
+    security = smtp.get("security", "starttls")
+    if security not in ("starttls", "ssl", "none"):
         raise ConfigError(
             f'[email.smtp] security in {where} is "starttls" (port 587), "ssl" (port '
             '465) or "none" (a server on this machine only).'
         )
+    if security == "none" and not is_loopback(str(smtp["host"])):
+        # Without TLS the password and every digest would cross the network in clear text.
+        raise ConfigError(
+            f'[email.smtp] in {where} has security = "none" for host = {smtp["host"]!r}: '
+            "without encryption the password and the digests would cross the network in "
+            'clear text, so "none" is only for a server on this machine. Use security = '
+            '"starttls" (port 587) or "ssl" (port 465), or send through a relay on this '
+            'machine (host = "127.0.0.1").'
+        )
     return dict(smtp)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a host name or address is this machine: localhost, 127.0.0.0/8 or ::1."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import csv
 import difflib
+import numbers
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from sheetsync.dedupe import Linkage, Pair, find_duplicates
 from sheetsync.errors import InputFileError
+from sheetsync.files import write_csv, write_xlsx
 from sheetsync.normalize import fold
 
 OUTPUT_COLUMNS = ("cluster_id", "duplicate_of", "match_score", "match_reason")
@@ -298,11 +301,28 @@ class _MatchNotes:
 
 
 def write_contacts(frame: pd.DataFrame, path: Path) -> None:
-    """Write the result as CSV (UTF-8, as Excel and Google Sheets open it) or XLSX."""
+    """Write the result as CSV (UTF-8, as Excel and Google Sheets open it) or XLSX: a
+    private file whose text cannot run as a formula (files.inert)."""
+    header = [str(c) for c in frame.columns]
+    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
     try:
         if path.suffix.lower() == ".xlsx":
-            frame.to_excel(path, index=False)
+            write_xlsx(path, header, rows)
         else:
-            frame.to_csv(path, index=False, encoding="utf-8-sig")
+            write_csv(path, header, rows)
     except OSError as err:
         raise InputFileError(f"Cannot write {path}: {err.strerror}.") from err
+    except IllegalCharacterError as err:
+        raise InputFileError(
+            f"Cannot write {path}: a cell holds a control character a workbook cannot store. "
+            "Write a .csv instead, or remove the character from the input."
+        ) from err
+
+
+def _cell(value: object) -> object:
+    """A frame's value as a cell: empty for missing, numbers as numbers, the rest as text."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, str | numbers.Real):
+        return value
+    return str(value)

@@ -1,6 +1,14 @@
-"""The one exception tree: failures that stop a run. Row problems are data (report.Issue)."""
+"""The one exception tree: failures that stop a run. Row problems are data (report.Issue).
+
+sheetsync's own messages say what to do and never quote a cell's value: they reach the
+terminal, the log, the Run log tab and the organizers' digest. failure_text and trace_text
+describe any other exception without its message, which might quote one.
+"""
 
 from __future__ import annotations
+
+import traceback
+from pathlib import Path
 
 
 class SheetsyncError(Exception):
@@ -69,3 +77,30 @@ class LockHeldError(SheetsyncError):
 
 class ScheduleError(SheetsyncError):
     """The crontab cannot be read or written, or a schedule cannot be followed."""
+
+
+def failure_text(err: BaseException) -> str:
+    """An exception for a message or a log line: sheetsync's own message, or another
+    exception's type and where it was raised (its message might quote a value)."""
+    if isinstance(err, SheetsyncError):
+        return str(err)
+    frames = traceback.extract_tb(err.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"{type(err).__name__}{where}"
+
+
+def trace_text(err: BaseException) -> str:
+    """A traceback to report a bug with (--verbose, the log): the code's lines, each
+    exception of the chain by its type (and sheetsync's own message), so no value shows."""
+    chain: list[BaseException] = []
+    here: BaseException | None = err
+    while here is not None and all(here is not seen for seen in chain):
+        chain.append(here)
+        here = here.__cause__ or (None if here.__suppress_context__ else here.__context__)
+    parts = []
+    for link in reversed(chain):
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(link.__traceback__))
+        said = str(link) if isinstance(link, SheetsyncError) else "(message left out)"
+        parts.append(f"{type(link).__name__}: {said}\n")
+    return "".join(parts)

@@ -25,6 +25,7 @@ from sheetsync.errors import (
     SheetChangedError,
     SheetsyncError,
     StepError,
+    failure_text,
 )
 from sheetsync.report import Findings, RunOutcome, RunReport, StepReport
 from sheetsync.run_log import log_failure, log_row
@@ -121,6 +122,7 @@ def check_spreadsheet(
         config, now or local_now(config), state.forms, state.tables, frames, state.schemas
     )
     result = get_step("intake")(ctx)
+    result.notices.extend(backend.notices)
     sheet_tz = backend.time_zone
     if sheet_tz and sheet_tz != config.timezone:
         result.notices.append(
@@ -216,7 +218,8 @@ def _run_once(
     """One read, the steps, one write; returns the effects the steps asked for."""
     state = read_state(backend, config)
     frames = {name: table.frame for name, table in state.tables.items()}
-    report.steps, report.issues, report.notices, report.tabs = [], [], [], []
+    report.steps, report.issues, report.tabs = [], [], []
+    report.notices = list(backend.notices)  # e.g. a key file others can read
     report.findings = Findings()
     effects: list[Effect] = []
     for name in job.steps:
@@ -238,7 +241,7 @@ def _run_once(
             raise
         except Exception as err:
             raise StepError(
-                f"Step {name!r} of job {job.name!r} failed: {type(err).__name__}: {err}. "
+                f"Step {name!r} of job {job.name!r} failed: {failure_text(err)}. "
                 "No data was changed; the failure is noted in the Run log tab. Please report "
                 "this with the output of the same command run with --verbose."
             ) from err

@@ -102,6 +102,7 @@ class TabReport:
     rows_added: int = 0
     cells_changed: int = 0
     added: list[list[str]] = field(default_factory=list)  # the new rows, as text
+    added_ids: list[str] = field(default_factory=list)  # their ids (primary key), in order
     header: list[str] = field(default_factory=list)
     changed: list[CellChange] = field(default_factory=list)
 
@@ -120,10 +121,11 @@ class Delivery:
     """One digest handed over, refused, or not sent again (already sent this period)."""
 
     audience: Audience
-    to: str
+    to: str  # the address: in the send log (the Run log tab), never in logs or --json
     period: str  # the ISO week, e.g. 2026-W48
     outcome: DeliveryOutcome
     detail: str = ""  # where it went, or why it was refused
+    recipient: str = ""  # who, without personal data: a person_id, or organizers-1
 
 
 class Findings:
@@ -180,14 +182,29 @@ class RunReport:
         return next((t for t in self.tabs if t.tab == name), None)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (datetimes as ISO strings)."""
+        """A JSON-ready dict (datetimes as ISO strings), without personal data: rows are
+        named by id, changed cells by row and column, digests by recipient id."""
         # The findings stay out: they hold whole tabs' worth of data.
         data = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "findings"}
+        data["tabs"] = [_tab_without_values(t) for t in self.tabs]
+        data["deliveries"] = [
+            {k: v for k, v in asdict(d).items() if k != "to"} for d in self.deliveries
+        ]
         data["started"] = self.started.isoformat(timespec="seconds")
         data["finished"] = self.finished.isoformat(timespec="seconds") if self.finished else None
         data["rows_added"] = self.rows_added
         data["cells_changed"] = self.cells_changed
         return data
+
+
+def _tab_without_values(tab: TabReport) -> dict[str, Any]:
+    """A tab's report as data: the rows it adds by their id, the cells it changes by row
+    and column, no values."""
+    data = asdict(tab)
+    data["added"] = list(tab.added_ids)
+    del data["added_ids"]
+    data["changed"] = [{"row": c.row, "column": c.column} for c in tab.changed]
+    return data
 
 
 def _plain(value: Any) -> Any:

@@ -310,6 +310,8 @@ def _append_rows(table: Table, added: pd.DataFrame, changes: TabChanges, report:
         ]
         changes.append.append(cells)
         report.added.append([cell_text(c) for c in cells])
+        key = table.schema.primary_key
+        report.added_ids.append(str(record.get(key, "")) if key else "")
 
 
 def empty_record(schema: TableSchema, **values: Any) -> dict[str, Any]:

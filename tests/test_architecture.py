@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
         (
             "sheetsync",
             "sheetsync.errors",
+            "sheetsync.files",
             "sheetsync.normalize",
             "sheetsync.nicknames",
             "sheetsync.config",

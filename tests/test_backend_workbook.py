@@ -6,6 +6,9 @@ import datetime as dt
 import os
 import re
 import stat
+import subprocess
+import sys
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -16,6 +19,7 @@ import pytest
 from openpyxl.styles import PatternFill
 from python_calamine import CalamineError, CalamineWorkbook
 
+from sheetsync.backends import workbook as workbook_module
 from sheetsync.backends import xlsx_patch
 from sheetsync.backends.base import CellUpdate, Guard, TabChanges, Value
 from sheetsync.backends.workbook import WorkbookBackend
@@ -232,9 +236,16 @@ def test_new_workbook_when_file_is_missing(tmp_path: Path) -> None:
     sample.apply([TabChanges("Requests", create=True, append=[["id", "name"]])])
     assert sample.list_tabs() == ["Requests"]  # openpyxl's default "Sheet" is gone
     assert sample.read_tabs(["Requests"])["Requests"].rows == [["id", "name"]]
-    umask = os.umask(0o022)
-    os.umask(umask)
-    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+
+
+def test_a_workbook_sheetsync_creates_is_private_whatever_the_umask(tmp_path: Path) -> None:
+    target = tmp_path / "new.xlsx"
+    umask = os.umask(0o000)
+    try:
+        WorkbookBackend(target).apply([TabChanges("Requests", create=True, append=[["id"]])])
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
 
 
 @pytest.mark.parametrize("cleared", [None, ""])
@@ -289,10 +300,66 @@ def test_formatting_and_formulas_survive_a_write(sample: WorkbookBackend, xlsx: 
     assert sample.read_tabs(["Form Responses 1"])["Form Responses 1"].rows[1][0] == TS1
 
 
-def test_permission_bits_are_kept(sample: WorkbookBackend, xlsx: Path) -> None:
-    xlsx.chmod(0o640)
+@pytest.mark.parametrize("mode", [0o640, 0o664, 0o600])
+def test_permission_bits_are_kept(sample: WorkbookBackend, xlsx: Path, mode: int) -> None:
+    """The workbook is the organizers' file: its mode stays theirs, shared or not."""
+    xlsx.chmod(mode)
     sample.apply([append_person()])
-    assert stat.S_IMODE(xlsx.stat().st_mode) == 0o640
+    assert stat.S_IMODE(xlsx.stat().st_mode) == mode
+
+
+def killed_runs_copy(xlsx: Path, pid: int, *, host: str | None = None, age: float = 0) -> Path:
+    """The temporary copy a run killed mid-save leaves beside the workbook."""
+    name = workbook_module._temp_name(xlsx.name, pid)
+    if host is not None:
+        name = name.replace(workbook_module._HOST, host)
+    path = xlsx.with_name(name)
+    path.write_bytes(b"half a workbook")
+    if age:
+        then = time.time() - age
+        os.utime(path, (then, then))
+    return path
+
+
+def a_pid_that_is_not_running() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid  # reaped: no process has it (until the system hands it out again)
+
+
+def test_the_next_write_removes_a_killed_runs_copy(sample: WorkbookBackend, xlsx: Path) -> None:
+    stale = killed_runs_copy(xlsx, a_pid_that_is_not_running())
+    sample.apply([append_person()])
+    assert files_in(xlsx.parent) == ["network.xlsx"]
+    assert not stale.exists()
+
+
+def test_the_next_run_removes_it_on_opening_the_workbook(xlsx: Path) -> None:
+    stale = killed_runs_copy(xlsx, a_pid_that_is_not_running())
+    assert WorkbookBackend(xlsx).list_tabs() == TABS
+    assert not stale.exists()
+
+
+def test_a_running_writers_copy_is_left_alone(sample: WorkbookBackend, xlsx: Path) -> None:
+    """Another sheetsync still saving (its process alive, here this one's parent) keeps its
+    copy; so does a recent one from another machine sharing the folder."""
+    mine = killed_runs_copy(xlsx, os.getppid())
+    elsewhere = killed_runs_copy(xlsx, a_pid_that_is_not_running(), host="0123abcd")
+    sample.apply([append_person()])
+    assert mine.exists() and elsewhere.exists()
+    assert files_in(xlsx.parent) == sorted(["network.xlsx", mine.name, elsewhere.name])
+
+
+def test_a_day_old_copy_goes_whoever_made_it(xlsx: Path) -> None:
+    old = [
+        killed_runs_copy(xlsx, os.getppid(), age=25 * 3600),
+        killed_runs_copy(xlsx, 1, host="0123abcd", age=25 * 3600),
+    ]
+    old.append(xlsx.with_name(f".{xlsx.name}.1a2b3c4d.sheetsync-tmp"))  # an older sheetsync's
+    old[-1].write_bytes(b"")
+    os.utime(old[-1], (time.time() - 25 * 3600,) * 2)
+    assert sorted(WorkbookBackend(xlsx).remove_stale_temp_files()) == sorted(old)
+    assert files_in(xlsx.parent) == ["network.xlsx"]
 
 
 @pytest.mark.parametrize(
@@ -376,7 +443,7 @@ def test_saved_by_another_program_meanwhile(
                 guards=[Guard(3, 1, "P-0001")],
             ),
             SheetChangedError,
-            "cell A3 holds 'P-0002', not 'P-0001'",
+            "cell A3 no longer holds 'P-0001'",
         ),
         (
             TabChanges(
@@ -386,7 +453,7 @@ def test_saved_by_another_program_meanwhile(
                 guards=[Guard(9, 1, "P-0009")],
             ),
             SheetChangedError,
-            "cell A9 holds '', not 'P-0009'",
+            "cell A9 no longer holds 'P-0009'",
         ),
         (TabChanges("People", create=True, append=[["x"]]), SheetChangedError, "already exists"),
         (

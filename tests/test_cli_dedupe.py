@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -181,3 +183,43 @@ def test_bad_region_and_output_type(runner, tmp_path, args, message):
     result = run(runner, tmp_path, str(source), *args)
     assert result.exit_code in (1, 2)
     assert message in result.stderr
+
+
+FORMULA_LIKE = ["=cmd|' /C calc'!A0", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]
+
+
+def formula_like_list(path):
+    """A contact list whose names a spreadsheet would run as formulas (CSV injection)."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Name", "Phone", "=Notes"])
+        for number, name in enumerate(FORMULA_LIKE):
+            writer.writerow([name, f"212-555-01{number:02d}", "-5"])
+        writer.writerow(["Ann 'Quote' Lee", "+1 212 555 0199", "plain"])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_exports_are_inert_and_private(runner, tmp_path, suffix):
+    """Every text cell that starts with = + - @, a tab or a carriage return gets a leading
+    ' (OWASP), the header too; an .xlsx holds string cells only, no formula."""
+    source, out = tmp_path / "list.csv", tmp_path / f"out{suffix}"
+    formula_like_list(source)
+    result = run(runner, tmp_path, str(source), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_mode & 0o777 == 0o600
+    if suffix == ".csv":
+        with out.open(encoding="utf-8-sig", newline="") as f:
+            header, *rows = list(csv.reader(f))
+    else:
+        book = openpyxl.load_workbook(out)
+        cells = [c for row in book.active.iter_rows() for c in row if c.value is not None]
+        assert {c.data_type for c in cells} == {"s"}  # no "f": nothing to evaluate
+        with zipfile.ZipFile(out) as archive:
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+            assert not any(re.search(r"<f[\s>/]", archive.read(n).decode()) for n in sheets)
+        header, *rows = [[c.value or "" for c in row] for row in book.active.iter_rows()]
+    assert header[:3] == ["Name", "Phone", "'=Notes"]
+    names = [r[0].replace("\n", "\r") for r in rows]  # XML reads a stored \r back as \n
+    assert names == [f"'{name}" for name in FORMULA_LIKE] + ["Ann 'Quote' Lee"]
+    assert [r[1] for r in rows][-1] == "'+1 212 555 0199"  # text, so neutralised too
+    assert {r[2] for r in rows} == {"'-5", "plain"}

@@ -87,3 +87,35 @@ def test_init_writes_quotes_and_backslashes_as_valid_toml(
     config = Config.from_file(path)
     assert config.network_name == name
     assert config.workbook == tmp_path / workbook
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.0.1.1", "localhost", "LOCALHOST", "::1", "[::1]", "localhost."]
+)
+def test_smtp_without_encryption_is_accepted_to_this_machine(host):
+    smtp = {"host": host, "port": 25, "security": "none"}
+    config = Config.from_dict(base(email={"smtp": smtp}))
+    assert config.email.smtp == smtp
+
+
+@pytest.mark.parametrize(
+    "host", ["smtp.example.org", "10.0.0.5", "192.168.1.2", "::ffff:8.8.8.8", "localhost.evil.org"]
+)
+def test_smtp_without_encryption_to_another_host_is_refused_when_the_config_loads(
+    tmp_path, host, only_loopback
+):
+    path = tmp_path / "sheetsync.toml"
+    path.write_text(
+        render_config(backend="local", workbook="network.xlsx")
+        + f'\n[email.smtp]\nhost = "{host}"\nsecurity = "none"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as err:
+        Config.from_file(path)
+    assert str(err.value) == (
+        f'[email.smtp] in {path} has security = "none" for host = {host!r}: without '
+        "encryption the password and the digests would cross the network in clear text, so "
+        '"none" is only for a server on this machine. Use security = "starttls" (port 587) '
+        'or "ssl" (port 465), or send through a relay on this machine (host = "127.0.0.1").'
+    )
+    assert only_loopback == []  # refused before any connection was tried

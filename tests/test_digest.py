@@ -12,6 +12,7 @@ import ipaddress
 import json
 import re
 import shutil
+import smtplib
 import socket
 import ssl
 import subprocess
@@ -282,6 +283,9 @@ def test_starttls_delivery_to_a_real_smtp_server_and_retry_after_a_refusal(netwo
     first = send_digests(backend, config, now=NOW)
     assert [d.outcome for d in first] == ["failed", "sent", "sent"]
     assert "did not take the digest" in first[0].detail and "next run" in first[0].detail
+    # Named by its label: the detail goes to the Run log, the log and the terminal.
+    assert "the digest organizers-2026-W48-1: 451 Try again later." in first[0].detail
+    assert "org@example.org" not in first[0].detail
     assert len(inbox.messages) == 2
     second = send_digests(backend, config, now=NOW + dt.timedelta(hours=1))
     assert [d.outcome for d in second] == ["sent", "already sent", "already sent"]
@@ -299,8 +303,8 @@ def test_starttls_is_required_by_the_server_and_a_plain_client_is_refused(smtp_s
     [digest] = [d for d in build_digests(backend, config, NOW) if d.audience == "public"]
     message = build_message(digest.rendered, sender="a@example.org", to="b@example.org")
     plain = Smtp(SmtpSettings(host="127.0.0.1", port=port, security="none"))
-    with pytest.raises(DeliveryError, match="did not take the digest"):
-        plain.send(message)
+    with pytest.raises(DeliveryError, match="did not take the digest public-2026-W48-1"):
+        plain.send(message, "public-2026-W48-1")
 
 
 def test_a_password_comes_only_from_the_environment(smtp_server, monkeypatch, network):
@@ -311,7 +315,7 @@ def test_a_password_comes_only_from_the_environment(smtp_server, monkeypatch, ne
     monkeypatch.delenv("SHEETSYNC_SMTP_PASSWORD", raising=False)
     client = Smtp(SmtpSettings("127.0.0.1", port, user="org", cafile=str(cert)))
     with pytest.raises(DeliveryError, match=r"\$SHEETSYNC_SMTP_PASSWORD is empty"):
-        client.send(message)
+        client.send(message, "public-2026-W48-1")
 
 
 # --- the preview in a real browser ---
@@ -376,9 +380,46 @@ def test_the_preview_renders_in_headless_chromium_within_600px(network, tmp_path
 def test_outbox_writes_eml_and_html(tmp_path):
     rendered = render("public", _public(network="Net", period="2026-W48"))
     message = build_message(rendered, sender="a@example.org", to="b@example.org")
-    where = Outbox(tmp_path).send(message)
-    assert where.endswith(".eml")
+    where = Outbox(tmp_path).send(message, "public-2026-W48-1")
+    assert where == str(tmp_path / "public-2026-W48-1.eml")
     assert Path(where).with_suffix(".html").read_text().startswith("<!doctype html>")
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (
+            smtplib.SMTPRecipientsRefused({"sam@example.net": (550, b"<sam@example.net> no")}),
+            "the recipient was refused (550)",
+        ),
+        (
+            smtplib.SMTPDataError(554, b"5.7.1 Message to sam@example.net rejected"),
+            "554 5.7.1 Message to <address> rejected",
+        ),
+        (ConnectionRefusedError(111, "Connection refused"), "ConnectionRefusedError: [Errno 111]"),
+    ],
+)
+def test_a_refusal_is_told_without_the_recipients_address(error, said):
+    from sheetsync.digest.mail import _refusal
+
+    assert _refusal(error).startswith(said)
+    assert "sam@" not in _refusal(error)
+
+
+def test_outbox_files_are_named_by_audience_period_and_recipient_id(network):
+    backend, config = network
+    send_digests(backend, config, now=NOW)
+    people = read_state(backend, config).tables["people"].frame
+    [sam] = people.loc[people["email"] == "sam@example.net", "person_id"]
+    assert sorted(p.name for p in config.email.outbox.iterdir()) == [
+        "organizers-2026-W48-1--chart-2026-W48.png",
+        "organizers-2026-W48-1.eml",
+        "organizers-2026-W48-1.html",
+        "public-2026-W48-1.eml",
+        "public-2026-W48-1.html",
+        f"volunteer-2026-W48-{sam}.eml",
+        f"volunteer-2026-W48-{sam}.html",
+    ]
 
 
 def test_the_weekly_job_sends_each_digest_once_with_the_chart_inline(network):
@@ -491,7 +532,9 @@ def test_a_failed_run_shows_in_the_next_organizers_digest_and_only_there(network
     monkeypatch.undo()
     organizers = by_audience(build_digests(backend, config, NOW))["organizers"].rendered
     assert "Runs that failed" in organizers.text
-    assert "the solver ran out of memory" in organizers.text
+    # Named by type and place: another exception's message might quote a cell's value.
+    assert "RuntimeError at test_digest.py:" in organizers.text
+    assert "out of memory" not in organizers.text
     send_digests(backend, config, now=NOW)
     next_week = NOW + dt.timedelta(days=7)
     organizers = by_audience(build_digests(backend, config, next_week))["organizers"].rendered
@@ -590,11 +633,11 @@ class _Crashing:
     def __init__(self, outbox):
         self.outbox, self.sent = outbox, 0
 
-    def send(self, message):
+    def send(self, message, label):
         if self.sent:
             raise SystemExit("power cut")
         self.sent += 1
-        return self.outbox.send(message)
+        return self.outbox.send(message, label)
 
 
 def test_a_crash_half_way_never_sends_twice_and_the_log_is_written_once_per_run(

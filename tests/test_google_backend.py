@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import socket
 from pathlib import Path
 from typing import Any
@@ -159,9 +160,37 @@ def test_writes_are_raw_so_form_text_never_becomes_a_formula(network):
     weekly(network.backend(), network.config)
     writes = [r for r in network.emulator.api_requests() if r.kind == "values.batchUpdate"]
     assert writes and all(w.body["valueInputOption"] == "RAW" for w in writes)
+    # Every value goes by values.batchUpdate: no append or update with another input option.
+    assert set(network.writes()) <= {"values.batchUpdate", "spreadsheets.batchUpdate"}
     people = network.emulator.values(network.id, "People")
     names = [row[people[0].index("name")] for row in people[1:]]
     assert names == ["+Ann"]
+
+
+def test_a_key_file_other_users_can_read_is_a_warning_in_the_run_report(network, caplog):
+    from sheetsync.jobs import check_spreadsheet
+
+    network.key_file.chmod(0o644)
+    warning = (
+        f"The service account key {network.key_file} is open to other users of this machine "
+        "(mode 644): whoever reads it can open the spreadsheet as sheetsync. Make it yours "
+        f"alone: chmod 600 {network.key_file}"
+    )
+    # The CLI's logging may have stopped "sheetsync" propagating: listen on the module itself.
+    logger = logging.getLogger("sheetsync.backends.google")
+    logger.addHandler(caplog.handler)
+    try:
+        with caplog.at_level("INFO", logger="sheetsync.backends.google"):
+            report = weekly(network.backend(), network.config)
+    finally:
+        logger.removeHandler(caplog.handler)
+    assert [n for n in report.notices if "service account key" in n] == [warning]
+    assert warning in caplog.messages  # also in the log, for commands without a report
+    checked = check_spreadsheet(network.backend(), network.config, now=NOW)
+    assert warning in checked.notices
+    network.key_file.chmod(0o600)
+    again = weekly(network.backend(), network.config)
+    assert not [n for n in again.notices if "service account key" in n]
 
 
 def test_second_run_writes_only_the_run_log(network):

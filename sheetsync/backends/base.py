@@ -77,6 +77,12 @@ class Backend(Protocol):
         """The spreadsheet's own time zone, if it has one (an .xlsx file has none)."""
         ...
 
+    @property
+    def notices(self) -> list[str]:
+        """What a person should fix in how the store is set up (a key file other users can
+        read), for the run report; [] when nothing."""
+        ...
+
     def list_tabs(self) -> list[str]:
         """The names of all tabs, in the spreadsheet's order."""
         ...

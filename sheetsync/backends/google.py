@@ -16,9 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import logging
 import os
 import random
 import re
+import shlex
+import stat
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +52,7 @@ from sheetsync.errors import (
     SheetChangedError,
     SheetsyncError,
 )
+from sheetsync.files import open_to_others
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 ENDPOINT_ENV = "SHEETSYNC_GOOGLE_ENDPOINT"
@@ -79,6 +83,7 @@ _KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _KEY = re.compile(r"[A-Za-z0-9_-]{20,}")
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def spreadsheet_key(text: str) -> str:
@@ -228,6 +233,12 @@ class GoogleBackend:
         """The spreadsheet's time zone (its form Timestamps are wall-clock times there)."""
         return self.properties.get("timeZone")
 
+    @property
+    def notices(self) -> list[str]:
+        """A warning when other users of this machine can read the key file."""
+        notice = key_file_notice(self.credentials_path)
+        return [notice] if notice else []
+
     # Connection
 
     @property
@@ -275,6 +286,9 @@ class GoogleBackend:
             ) from err
         self.client_email = credentials.service_account_email
         self.token_uri = str(info.get("token_uri", ""))
+        notice = key_file_notice(path)
+        if notice:  # info, not warning: cron mails warnings, and tick reads it every few minutes
+            log.info("%s", notice)
         if self._endpoint():
             # A local endpoint means an offline setup: skip google-auth's background
             # regional-access-boundary lookup, which would call a Google host. google-auth's
@@ -369,8 +383,11 @@ class GoogleBackend:
                 f"Someone created a tab sheetsync was about to create (Google said: "
                 f"{message}). {RUN_AGAIN}"
             )
+        # Google quotes a value it refused ("Invalid value at 'data[0].values[3]' … "…"):
+        # the message goes to the log and the Run log, so quoted text is left out.
+        said = re.sub(r'"[^"]*"', '"…"', message)
         return BackendError(
-            f"Google Sheets refused to {what} in spreadsheet {self.key}: HTTP {code}: {message}"
+            f"Google Sheets refused to {what} in spreadsheet {self.key}: HTTP {code}: {said}"
         )
 
     def _missing_tab(self, tab: str, existing: list[str]) -> MissingTabError:
@@ -579,11 +596,11 @@ def _verify(todo: list[TabChanges], checks: list[Check], found: list[Grid]) -> N
         if check.past_end:
             filled = grid.first_filled()
             if filled is not None:
-                row, value = filled
+                row, _ = filled  # what it holds is not quoted: it may be anyone's answer
                 raise SheetChangedError(
-                    f"Tab {change.tab!r} changed while sheetsync was working: row {row} now "
-                    f"holds {guard_text(value)!r}, past the end sheetsync read "
-                    f"(row {change.start_row - 1}). {RUN_AGAIN}"
+                    f"Tab {change.tab!r} changed while sheetsync was working: row {row} is "
+                    f"filled now, past the end sheetsync read (row {change.start_row - 1}). "
+                    f"{RUN_AGAIN}"
                 )
     for change in todo:
         for guard in change.guards:
@@ -596,9 +613,9 @@ def _verify(todo: list[TabChanges], checks: list[Check], found: list[Grid]) -> N
             if guard_text(actual).strip() != guard.expected.strip():
                 cell = f"{column_letter(guard.col)}{guard.row}"
                 raise SheetChangedError(
-                    f"Tab {change.tab!r} changed while sheetsync was working: cell {cell} holds "
-                    f"{guard_text(actual)!r}, not {guard.expected!r} (rows were moved, inserted or "
-                    f"deleted). {RUN_AGAIN}"
+                    f"Tab {change.tab!r} changed while sheetsync was working: cell {cell} no "
+                    f"longer holds {guard.expected!r} (rows were moved, inserted or deleted). "
+                    f"{RUN_AGAIN}"
                 )
 
 
@@ -698,6 +715,19 @@ def _effective(cell: dict[str, Any]) -> Value:
         if kind in value:
             return cast(Value, value[kind])
     return cell.get("formattedValue")
+
+
+def key_file_notice(path: Path) -> str:
+    """A warning for a service account key other users of this machine can read or change
+    (anyone who reads it can open the spreadsheet as sheetsync); "" when it is private."""
+    if not open_to_others(path):
+        return ""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    return (
+        f"The service account key {path} is open to other users of this machine (mode "
+        f"{mode:o}): whoever reads it can open the spreadsheet as sheetsync. Make it yours "
+        f"alone: chmod 600 {shlex.quote(str(path))}"
+    )
 
 
 def open_google_backend(

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import glob
+import hashlib
 import io
 import os
+import re
 import secrets
+import socket
 import stat
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +30,7 @@ from sheetsync.backends.base import (
 )
 from sheetsync.backends.xlsx_patch import patch
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
+from sheetsync.files import private_fd
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -34,6 +40,12 @@ FORMULA_PREFIXES = ("=", "+", "-", "@")
 TAB_NAME_MAX = 31
 TAB_NAME_FORBIDDEN = set("[]:*?/\\")
 RUN_AGAIN = "Nothing was written; run sheetsync again to pick up the change."
+# A save writes .<workbook>.<host>-<pid>-<random>.sheetsync-tmp beside the workbook, then
+# renames it over the workbook. A run killed meanwhile leaves it behind; the next run
+# removes it (_is_stale).
+TEMP_SUFFIX = ".sheetsync-tmp"
+STALE_AFTER = 24 * 3600  # seconds: no save takes that long
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 # What calamine's to_python() hands over: Value plus time-of-day and duration.
 CalamineValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta
@@ -44,6 +56,7 @@ class WorkbookBackend:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
+        self._swept = False
 
     def describe(self) -> str:
         """A short human description, e.g. "workbook demo/network.xlsx"."""
@@ -54,10 +67,16 @@ class WorkbookBackend:
         """An .xlsx workbook has no time zone of its own."""
         return None
 
+    @property
+    def notices(self) -> list[str]:
+        """Nothing: the workbook's own mode is the organizers' to set."""
+        return []
+
     def list_tabs(self) -> list[str]:
         """The names of all tabs in workbook order; [] if the file does not exist yet."""
         if not self.path.exists():
             return []
+        self.remove_stale_temp_files()
         with self._open(self.path) as book:
             return list(book.sheet_names)
 
@@ -84,6 +103,7 @@ class WorkbookBackend:
                 "Save a copy as .xlsx and point sheetsync.toml at it."
             )
         self._check_locks()
+        self.remove_stale_temp_files()
 
         # Check and write the same snapshot of the file, so a save in between cannot slip in.
         before: os.stat_result | None = None
@@ -174,8 +194,7 @@ class WorkbookBackend:
                     cell = f"{get_column_letter(guard.col)}{guard.row}"
                     raise SheetChangedError(
                         f"Tab {change.tab!r} in {self.path} changed while sheetsync was working: "
-                        f"cell {cell} holds {guard_text(actual)!r}, not {guard.expected!r}. "
-                        f"{RUN_AGAIN}"
+                        f"cell {cell} no longer holds {guard.expected!r}. {RUN_AGAIN}"
                     )
 
     def _check_new_tab(self, tab: str, existing: list[str]) -> None:
@@ -200,10 +219,11 @@ class WorkbookBackend:
 
     def _save(self, data: bytes, todo: list[TabChanges], before: os.stat_result | None) -> None:
         """Save beside the original, then swap it in with one atomic rename."""
-        tmp = self.path.with_name(f".{self.path.name}.{secrets.token_hex(4)}.sheetsync-tmp")
+        tmp = self.path.with_name(_temp_name(self.path.name, os.getpid()))
         try:
-            # 0o666 lets the umask decide, as for any new file; an existing file's mode is copied.
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            # Private while it is written; an existing workbook's mode is copied before the
+            # rename (it is the organizers' file), and a new one stays private.
+            fd = private_fd(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
         except OSError as err:
             raise BackendError(
                 f"Cannot write {self.path}: {err.strerror} ({tmp}). Check that the folder exists "
@@ -238,6 +258,25 @@ class WorkbookBackend:
         finally:
             tmp.unlink(missing_ok=True)
 
+    def remove_stale_temp_files(self) -> list[Path]:
+        """Remove the temporary copies a killed run left beside the workbook (see
+        _is_stale); return them. Once per backend: every run opens its own."""
+        if self._swept:
+            return []
+        self._swept = True
+        removed = []
+        for path in self.path.parent.glob(f".{glob.escape(self.path.name)}.*{TEMP_SUFFIX}"):
+            if not _is_stale(path, self.path.name):
+                continue
+            try:
+                path.unlink()
+            except FileNotFoundError:  # removed meanwhile
+                continue
+            except OSError:  # not ours to remove; the workbook itself is what matters
+                continue
+            removed.append(path)
+        return removed
+
     # Messages
 
     def _not_found(self) -> BackendError:
@@ -248,6 +287,40 @@ class WorkbookBackend:
 
     def _missing_tab(self, tab: str, existing: list[str]) -> MissingTabError:
         return missing_tab_error(tab, existing, f"workbook {self.path}")
+
+
+def _temp_name(workbook: str, pid: int) -> str:
+    return f".{workbook}.{_HOST}-{pid}-{secrets.token_hex(4)}{TEMP_SUFFIX}"
+
+
+def _is_stale(path: Path, workbook: str) -> bool:
+    """Whether a temporary copy was left by a run that is gone. One made on this machine is
+    stale once its process has ended: a run still writing (its pid alive) keeps its copy.
+    One made elsewhere (a shared folder) or by an older sheetsync (no pid in its name) is
+    stale only when older than a day. So is any copy a day old: its pid may have been
+    reused since."""
+    try:
+        age = time.time() - path.stat().st_mtime
+    except FileNotFoundError:
+        return False
+    if age > STALE_AFTER:
+        return True
+    middle = path.name[len(workbook) + 2 : -len(TEMP_SUFFIX)]
+    made = re.fullmatch(r"(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)-[0-9a-f]+", middle)
+    return made is not None and made["host"] == _HOST and not _alive(int(made["pid"]))
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (signal 0 only checks)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    except OverflowError:  # not a pid at all
+        return False
+    return True
 
 
 def _trimmed_rows(sheet: CalamineSheet) -> list[list[Value]]:

@@ -254,13 +254,13 @@ class _Package:
         if isinstance(value, int | float):
             if isinstance(value, float) and not math.isfinite(value):
                 raise BackendError(
-                    f"Cannot write {value!r} to {tab}!{ref}: not a number a spreadsheet can hold."
+                    f"Cannot write to {tab}!{ref}: {value} is not a number a spreadsheet can hold."
                 )
             return f'<{px}c r="{ref}"{s}><{px}v>{value!r}</{px}v></{px}c>'
         if isinstance(value, dt.datetime | dt.date):
             if isinstance(value, dt.datetime) and value.tzinfo is not None:
                 raise BackendError(
-                    f"Cannot write {value!r} to {tab}!{ref}: a spreadsheet cell "
+                    f"Cannot write a date and time to {tab}!{ref}: a spreadsheet cell "
                     "has no time zone; convert it to local time first."
                 )
             moment = (

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import json
 import logging
 import os
@@ -35,6 +36,7 @@ from sheetsync.digest.mail import (
 )
 from sheetsync.digest.render import Image, Rendered, language_for, render
 from sheetsync.digest.volunteers import volunteer_digests
+from sheetsync.files import open_private, private_dir, write_private_text
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience, Delivery, DeliveryOutcome
@@ -56,6 +58,19 @@ class Digest:
     to: str
     name: str
     rendered: Rendered
+    # Who it is for, without personal data: a volunteer's person_id, or organizers-N and
+    # public-N for the Nth address listed under [email] in sheetsync.toml.
+    recipient_id: str = ""
+
+    def label(self, period: str) -> str:
+        """The digest's name in file names and log lines, e.g. volunteer-2026-W48-P0042."""
+        # Without an id, a short hash of the address: stable, and not the address itself.
+        who = self.recipient_id.removeprefix(f"{self.audience}-") or _short_hash(self.to)
+        return f"{self.audience}-{period}-{who}"
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.casefold().encode()).hexdigest()[:8]
 
 
 @dataclass(frozen=True)
@@ -104,10 +119,14 @@ def digests_of(
     )
     if config.email.organizers:
         rendered = _organizers(frames, config, now, computed, policy, volunteers.not_emailed)
-        digests += [Digest(Audience.ORGANIZERS, to, "", rendered) for to in config.email.organizers]
+        digests += _to_each(Audience.ORGANIZERS, config.email.organizers, rendered)
     for volunteer in volunteers.digests:
         rendered = render(Audience.VOLUNTEER, volunteer, language_for(volunteer.languages))
-        digests.append(Digest(Audience.VOLUNTEER, volunteer.email, volunteer.name, rendered))
+        digests.append(
+            Digest(
+                Audience.VOLUNTEER, volunteer.email, volunteer.name, rendered, volunteer.person_id
+            )
+        )
     if config.email.public:
         summary = public_summary(
             frames,
@@ -119,8 +138,17 @@ def digests_of(
             computed=computed,
         )
         rendered = render(Audience.PUBLIC, summary)
-        digests += [Digest(Audience.PUBLIC, to, "", rendered) for to in config.email.public]
+        digests += _to_each(Audience.PUBLIC, config.email.public, rendered)
     return digests
+
+
+def _to_each(audience: Audience, addresses: tuple[str, ...], rendered: Rendered) -> list[Digest]:
+    """One digest per configured address, known as e.g. organizers-1 by its place in the
+    list (the address itself stays out of file names and logs)."""
+    return [
+        Digest(audience, to, "", rendered, f"{audience}-{number}")
+        for number, to in enumerate(addresses, start=1)
+    ]
 
 
 def _organizers(
@@ -200,6 +228,7 @@ def pending_deliveries(
             DeliveryOutcome.ALREADY_SENT
             if (f"{d.audience} {period}", d.to) in sent
             else DeliveryOutcome.WOULD_SEND,
+            recipient=d.recipient_id,
         )
         for d in digests
     ]
@@ -237,7 +266,13 @@ def send_digests(
         for number, digest in enumerate(digests, start=1):
             if (f"{digest.audience} {period}", digest.to) in sent:
                 deliveries.append(
-                    Delivery(digest.audience, digest.to, period, DeliveryOutcome.ALREADY_SENT)
+                    Delivery(
+                        digest.audience,
+                        digest.to,
+                        period,
+                        DeliveryOutcome.ALREADY_SENT,
+                        recipient=digest.recipient_id,
+                    )
                 )
                 continue
             delivery = _hand_over(digest, transport, config.email.sender, period)
@@ -259,16 +294,19 @@ def _not_logged(journal: list[dict[str, str]], run_log: Table) -> list[dict[str,
 
 
 def _hand_over(digest: Digest, transport: Transport, sender: str, period: str) -> Delivery:
-    """Send one digest: "sent" with where it went, or "failed" with why."""
-    what = f"{digest.audience} {period}"
+    """Send one digest: "sent" with where it went, or "failed" with why. The log names the
+    recipient by id (person_id, organizers-1), never by name or address."""
+    what, who = f"{digest.audience} {period}", digest.recipient_id
     message = build_message(digest.rendered, sender=sender, to=digest.to, to_name=digest.name)
     try:
-        where = transport.send(message)
+        where = transport.send(message, digest.label(period))
     except DeliveryError as err:
-        log.error("digest %s for %s not sent: %s", what, digest.to, err)
-        return Delivery(digest.audience, digest.to, period, DeliveryOutcome.FAILED, str(err))
-    log.info("digest %s sent to %s", what, digest.to)
-    return Delivery(digest.audience, digest.to, period, DeliveryOutcome.SENT, where)
+        log.error("digest %s for %s not sent: %s", what, who, err)
+        return Delivery(
+            digest.audience, digest.to, period, DeliveryOutcome.FAILED, str(err), recipient=who
+        )
+    log.info("digest %s sent to %s", what, who)
+    return Delivery(digest.audience, digest.to, period, DeliveryOutcome.SENT, where, recipient=who)
 
 
 def _send_log_row(
@@ -314,11 +352,11 @@ def _read_journal(path: Path) -> list[dict[str, str]]:
     if not path.exists():
         return []
     rows = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         try:
             rows.append(json.loads(line))
         except json.JSONDecodeError:  # a line cut short by a crash: its email is unsure
-            log.warning("send journal %s: a line cut short is skipped: %r", path, line)
+            log.warning("send journal %s: line %d is cut short and skipped", path, number)
     return rows
 
 
@@ -326,8 +364,7 @@ def _read_journal(path: Path) -> list[dict[str, str]]:
 def _open_journal(path: Path) -> Iterator[Callable[[dict[str, str]], None]]:
     """A function writing one journal line, flushed to disk before it returns."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a", encoding="utf-8")
+        handle = open_private(path, "a")
     except OSError as err:
         raise DeliveryError(
             f"The send journal {path} cannot be written ({err}), so no digest was sent: "
@@ -349,10 +386,10 @@ def preview(backend: Backend, config: Config, folder: Path, now: dt.datetime | N
     now = now or local_now(config)
     state = read_state(backend, config)
     rendered = _organizers({n: t.frame for n, t in state.tables.items()}, config, now)
-    folder.mkdir(parents=True, exist_ok=True)
+    private_dir(folder)
     path = folder / f"organizers-{period_of(now)}.html"
-    path.write_text(html_with_files(rendered, folder), encoding="utf-8")
-    path.with_suffix(".txt").write_text(rendered.text, encoding="utf-8")
+    write_private_text(path, html_with_files(rendered, folder))
+    write_private_text(path.with_suffix(".txt"), rendered.text)
     return path
 
 

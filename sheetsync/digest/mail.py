@@ -15,6 +15,7 @@ from typing import Protocol
 
 from sheetsync.digest.render import Rendered
 from sheetsync.errors import SheetsyncError
+from sheetsync.files import private_dir, write_private_bytes, write_private_text
 from sheetsync.normalize import one_line
 
 
@@ -59,38 +60,39 @@ def html_with_files(rendered: Rendered, folder: Path) -> str:
     file links (the outbox, the preview)."""
     html = rendered.html
     for image in rendered.images:
-        (folder / image.filename).write_bytes(image.png)
+        write_private_bytes(folder / image.filename, image.png)
         html = html.replace(image.src, image.filename)
     return html
 
 
 class Transport(Protocol):
-    def send(self, message: EmailMessage) -> str:
-        """Hand the message over; return where it went. Raise DeliveryError."""
+    def send(self, message: EmailMessage, label: str) -> str:
+        """Hand the message over; return where it went. Raise DeliveryError. `label` names
+        the digest without personal data (e.g. volunteer-2026-W48-P0042): the outbox's file
+        name, and how messages and logs refer to it."""
         ...
 
 
 class Outbox:
-    """Without SMTP settings: each digest as .eml (the whole email) and .html (to open)."""
+    """Without SMTP settings: each digest as .eml (the whole email) and .html (to open),
+    named by its label, never by its recipient's name or address; private to the user."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, label: str) -> str:
         try:
-            return self._write(message)
+            return self._write(message, _safe(label))
         except OSError as err:
             raise DeliveryError(
-                f"The digest could not be written to the outbox folder {self.folder}: {err}. "
-                "Check that the folder ([email] outbox in sheetsync.toml) can be written; "
-                "it will be tried again on the next run."
+                f"The digest {label} could not be written to the outbox folder {self.folder}: "
+                f"{err.strerror or err}. Check that the folder ([email] outbox in "
+                "sheetsync.toml) can be written; it will be tried again on the next run."
             ) from err
 
-    def _write(self, message: EmailMessage) -> str:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        to = re.sub(r"[^A-Za-z0-9@._-]+", "_", str(message["To"]))[:80]
-        stem = f"{_safe(str(message['Subject']))}--{to}"
-        (self.folder / f"{stem}.eml").write_bytes(bytes(message))
+    def _write(self, message: EmailMessage, stem: str) -> str:
+        private_dir(self.folder)
+        write_private_bytes(self.folder / f"{stem}.eml", bytes(message))
         html = message.get_body(preferencelist=("html",))
         if html is not None:
             text = html.get_content()
@@ -98,15 +100,15 @@ class Outbox:
                 cid = str(part.get("Content-ID", "")).strip("<>")
                 data = part.get_payload(decode=True)
                 if cid and part.get_filename() and isinstance(data, bytes):
-                    name = f"{stem}--{part.get_filename()}"
-                    (self.folder / name).write_bytes(data)
+                    name = f"{stem}--{_safe(str(part.get_filename()))}"
+                    write_private_bytes(self.folder / name, data)
                     text = text.replace(f"cid:{cid}", name)
-            (self.folder / f"{stem}.html").write_text(text, encoding="utf-8")
+            write_private_text(self.folder / f"{stem}.html", text)
         return str(self.folder / f"{stem}.eml")
 
 
 def _safe(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:80] or "digest"
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.")[:80] or "digest"
 
 
 class Smtp:
@@ -115,7 +117,7 @@ class Smtp:
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
 
-    def send(self, message: EmailMessage) -> str:
+    def send(self, message: EmailMessage, label: str) -> str:
         s = self.settings
         context = ssl.create_default_context(cafile=s.cafile)
         password = os.environ.get(s.password_env, "")
@@ -137,12 +139,23 @@ class Smtp:
                 client.send_message(message)
         except (smtplib.SMTPException, OSError) as err:
             raise DeliveryError(
-                f"The mail server {s.host}:{s.port} did not take the digest for "
-                f"{_address(message)}: {err}. It will be tried again on the next run."
+                f"The mail server {s.host}:{s.port} did not take the digest {label}: "
+                f"{_refusal(err)}. It will be tried again on the next run."
             ) from err
         return f"smtp://{s.host}:{s.port}"
 
 
-def _address(message: EmailMessage) -> str:
-    """The recipient's address without their name (messages end up in logs)."""
-    return ", ".join(a.addr_spec for a in message["To"].addresses)
+_ADDRESS = re.compile(r"[^\s<>()\[\]'\",;:]+@[^\s<>()\[\]'\",;:]+")
+
+
+def _refusal(err: smtplib.SMTPException | OSError) -> str:
+    """Why the server refused, without the recipient's address (the message goes to the
+    Run log, the log and the terminal): its codes and words, any address in them masked."""
+    if isinstance(err, smtplib.SMTPRecipientsRefused):
+        codes = sorted({code for code, _ in err.recipients.values()})
+        return f"the recipient was refused ({', '.join(map(str, codes))})"
+    if isinstance(err, smtplib.SMTPResponseException):
+        said = err.smtp_error
+        text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
+        return f"{err.smtp_code} {_ADDRESS.sub('<address>', text)}".strip()
+    return _ADDRESS.sub("<address>", f"{type(err).__name__}: {err}")

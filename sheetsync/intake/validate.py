@@ -2,6 +2,8 @@
 
 Every problem of every row is found in one pass and returned as data (report.Issue); the
 valid rows come back normalised (phones in E.164, emails normalised, options canonical).
+A message names the question and describes what is wrong; it never quotes the answer: it
+reaches the terminal, the log, the Errors tab and the organizers' email.
 """
 
 from __future__ import annotations
@@ -151,13 +153,11 @@ def _check_string(
         phones = _map_unique(text.where(filled, ""), lambda s: normalize_phone(s, ctx.region) or "")
         bad = filled & phones.eq("")
         if bad.any():
-            msg = text.map(
-                lambda s: (
-                    f"Phone number {_quote(s)} is not valid as a {ctx.region} number: "
-                    "correct it, or start it with + and its country code."
-                )
+            why = (
+                f"'{title}' is not a valid {ctx.region} phone number: correct it, or start "
+                "it with + and its country code."
             )
-            found.append(_problems(bad, spec.name, IssueCode.FORMAT_PHONE, msg))
+            found.append(_problems(bad, spec.name, IssueCode.FORMAT_PHONE, why))
         values = phones.where(filled, "")
     elif spec.format == "email":
         parsed = _map_unique(
@@ -166,12 +166,8 @@ def _check_string(
         emails = parsed.map(lambda p: p[0] or "")
         bad = filled & emails.eq("")
         if bad.any():
-            msg = pd.Series(
-                [
-                    f"Email {_quote(t)} is not a valid address: {p[1]}"
-                    for t, p in zip(text, parsed, strict=True)
-                ],
-                index=text.index,
+            msg = text.map(
+                lambda s: f"'{title}' is not a valid email address: {_email_problem(s)}."
             )
             found.append(_problems(bad, spec.name, IssueCode.FORMAT_EMAIL, msg))
         values = emails
@@ -181,7 +177,7 @@ def _check_string(
         mapped = text.map(lambda s: canon.get(s.casefold(), ""))
         bad = filled & mapped.eq("")
         if bad.any():
-            msg = text.map(lambda s: _not_allowed(s, title, allowed, spec))
+            msg = text.map(lambda s: _not_allowed([s], title, allowed, spec))
             found.append(_problems(bad, spec.name, IssueCode.ENUM, msg))
         values = mapped.where(filled, "")
     if spec.pattern:
@@ -241,7 +237,7 @@ def _unknown_choices(
     bad = unknown.map(bool)
     if not bad.any():
         return []
-    msg = unknown.map(lambda xs: "; ".join(_not_allowed(x, title, allowed, spec) for x in xs))
+    msg = unknown.map(lambda xs: _not_allowed(xs, title, allowed, spec))
     return [_problems(bad, spec.name, IssueCode.ENUM, msg)]
 
 
@@ -272,7 +268,7 @@ def _check_number(
                 bad,
                 spec.name,
                 IssueCode.TYPE_INTEGER if spec.type is FieldType.INTEGER else IssueCode.TYPE_NUMBER,
-                text.map(lambda s: f"'{title}' should be {kind}, not {_quote(s)}."),
+                f"'{title}' should be {kind}.",
             )
         )
     if spec.minimum is not None:
@@ -319,7 +315,7 @@ def _check_datetime(
                 bad,
                 spec.name,
                 IssueCode.TYPE_DATETIME,
-                text.map(lambda s: f"'{title}' {_quote(s)} is not a date and time."),
+                f"'{title}' is not a date and time.",
             )
         )
     return parsed.where(parsed.notna(), ""), found
@@ -341,16 +337,34 @@ def _allowed(spec: FieldSpec, ctx: ValidationContext) -> Sequence[str] | None:
     return spec.enum
 
 
-def _not_allowed(value: str, title: str, allowed: Sequence[str], spec: FieldSpec) -> str:
-    close = difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6)
-    hint = f" Did you mean {close[0]!r}?" if close else ""
+def _not_allowed(values: list[str], title: str, allowed: Sequence[str], spec: FieldSpec) -> str:
+    """The answers are not options of the question: say how many, and the closest options
+    (the network's own words; the answers themselves are not quoted)."""
+    close = [
+        match[0]
+        for value in values
+        if (match := difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6))
+    ]
+    hint = f" Did you mean {' or '.join(repr(c) for c in dict.fromkeys(close))}?" if close else ""
     where = " (the zones listed in sheetsync.toml under [network])" if spec.enum_from else ""
-    return f"{_quote(value)} is not an answer '{title}' allows{where}.{hint}"
+    what = "an answer" if len(values) == 1 else f"{len(values)} answers"
+    return f"'{title}' has {what} that it does not allow{where}.{hint}"
 
 
-def _quote(value: str) -> str:
-    """A value quoted in a message, clipped: a message must stay readable."""
-    return repr(value if len(value) <= 60 else value[:57] + "…")
+def _email_problem(text: str) -> str:
+    """What is wrong with an address, in words that do not repeat it."""
+    if "@" not in text:
+        return "it has no @"
+    if text.count("@") > 1:
+        return "it has more than one @"
+    if any(c.isspace() for c in text):
+        return "it has a space in it"
+    local, _, domain = text.partition("@")
+    if not local:
+        return "nothing comes before the @"
+    if "." not in domain.strip("."):
+        return "the part after the @ is not a domain such as example.org"
+    return "it holds characters or a form an address cannot have"
 
 
 def _map_unique(series: pd.Series, func: Callable[[str], object]) -> pd.Series:

@@ -59,7 +59,7 @@ def read_rest(
     pinned = parse_date(row["resting_until"], dayfirst=False)
     if fold(cell) in YES:
         suggested = parse_date(row["rest_suggested"], dayfirst=False)
-        until, problem = _day_yes_means(cell, pinned, suggested, today, rest_days)
+        until, problem = _day_yes_means(pinned, suggested, today, rest_days)
     else:
         until, problem = _day_written(cell, today, dayfirst=dayfirst, rest_days=rest_days)
     if until is None:
@@ -74,7 +74,7 @@ RestDay = tuple[dt.date | None, str]
 
 
 def _day_yes_means(
-    cell: str, pinned: dt.date | None, suggested: dt.date | None, today: dt.date, rest_days: int
+    pinned: dt.date | None, suggested: dt.date | None, today: dt.date, rest_days: int
 ) -> RestDay:
     """The day a "yes" confirms: the one it was pinned to when first seen, else the suggested
     day. A yes seen only after that day passed (a late run) rests from today."""
@@ -82,14 +82,14 @@ def _day_yes_means(
     if pinned is not None and suggested is not None and suggested > pinned:
         # The rest "yes" confirmed has ended and a new one is suggested.
         problem = (
-            f"rest_until says {cell!r}, which confirmed the rest until {pinned}; for the "
+            f"rest_until says yes, which confirmed the rest until {pinned}; for the "
             f"new suggestion, write its last day ({suggested}) instead."
         )
     until = pinned or suggested
     if until is None:
         example = (today + dt.timedelta(days=rest_days)).isoformat()
         return None, (
-            f"rest_until says {cell!r}, but no rest was suggested to confirm: "
+            "rest_until says yes, but no rest was suggested to confirm: "
             f"write the rest's last day instead, e.g. {example}."
         )
     if pinned is None and until < today:
@@ -103,7 +103,7 @@ def _day_written(cell: str, today: dt.date, *, dayfirst: bool, rest_days: int) -
     if until is None:
         example = (today + dt.timedelta(days=rest_days)).isoformat()
         return None, (
-            f"rest_until holds {cell!r}, which is not a date: write the rest's "
+            "rest_until holds something that is not a date: write the rest's "
             f"last day, e.g. {example}, yes to confirm the suggested day, or no."
         )
     return until, ""

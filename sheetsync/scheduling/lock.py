@@ -13,6 +13,7 @@ from types import TracebackType
 
 from sheetsync.config import Config
 from sheetsync.errors import LockHeldError
+from sheetsync.files import private_dir, private_fd
 
 
 class NetworkLock:
@@ -24,8 +25,8 @@ class NetworkLock:
         self._fd: int | None = None
 
     def __enter__(self) -> NetworkLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        private_dir(self.path.parent)
+        fd = private_fd(self.path, os.O_RDWR | os.O_CREAT)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

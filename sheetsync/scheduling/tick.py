@@ -27,7 +27,14 @@ from croniter import croniter
 from sheetsync.backends.base import Backend
 from sheetsync.config import Config
 from sheetsync.digest.mail import DeliveryError
-from sheetsync.errors import LockHeldError, ScheduleError, SheetsyncError
+from sheetsync.errors import (
+    LockHeldError,
+    ScheduleError,
+    SheetsyncError,
+    failure_text,
+    trace_text,
+)
+from sheetsync.files import private_dir, replace_private_text
 from sheetsync.jobs import Job, jobs_folder, list_jobs, run_job
 from sheetsync.members import parse_datetime
 from sheetsync.report import DeliveryOutcome, RunOutcome
@@ -128,10 +135,8 @@ def save_records(path: Path, records: dict[str, Record]) -> None:
             for name, r in sorted(records.items())
         }
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    temporary.replace(path)  # whole or not at all
+    private_dir(path.parent)
+    replace_private_text(path, json.dumps(data, indent=2) + "\n")  # whole or not at all
 
 
 def tick(
@@ -255,9 +260,9 @@ def _run_due(due: _Due, run: RunJob, records: dict[str, Record], now: dt.datetim
         outcome = run(job)
     except Exception as err:  # any failure is recorded, so retries stay bounded
         if not isinstance(err, SheetsyncError):
-            log.exception("tick: %s failed unexpectedly", job.name)
+            log.error("tick: %s failed unexpectedly:\n%s", job.name, trace_text(err))
         records[job.name] = Record(slot, RunOutcome.FAILED, attempts, now)
-        return TickResult(job.name, slot, TickAction.FAILED, missed, str(err))
+        return TickResult(job.name, slot, TickAction.FAILED, missed, failure_text(err))
     records[job.name] = Record(slot, RunOutcome(outcome), attempts, now)
     return TickResult(job.name, slot, TickAction.RAN, missed)
 

@@ -122,7 +122,7 @@ def _read_decisions(
                     field="decision",
                     code=IssueCode.UNKNOWN_DECISION,
                     message=(
-                        f"Decision {row['decision']!r} on {tab} row {row[ROW]} is not "
+                        f"The decision on {tab} row {row[ROW]} ({row['pair_id']}) is not "
                         "understood: write same or different, or leave it empty. Until "
                         "then sheetsync treats the pair as undecided."
                     ),

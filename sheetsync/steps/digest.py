@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from sheetsync.digest.deliver import SendDigests, digests_of
+from sheetsync.errors import failure_text, trace_text
 from sheetsync.report import Audience
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import SummaryFindings
@@ -23,11 +24,11 @@ def run(ctx: StepContext) -> StepResult:
     try:
         digests = digests_of(ctx.frames, ctx.config, ctx.now, outcomes)
     except Exception as err:  # a digest must never cost the week's update of the sheet
-        log.exception("the digests could not be rendered")
+        log.error("the digests could not be rendered:\n%s", trace_text(err))
         return StepResult(
             counts={"digests": 0},
             notices=[
-                f"The digests could not be made ({type(err).__name__}: {err}), so none "
+                f"The digests could not be made ({failure_text(err)}), so none "
                 "was sent; the spreadsheet was updated as usual. Please report this with "
                 "the log; `sheetsync digest` sends them once it is fixed."
             ],

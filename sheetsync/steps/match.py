@@ -332,8 +332,8 @@ def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) ->
     status = task_status(task["status"])
     if status is None:
         tab = ctx.tables["tasks"].tab
-        typed = task["status"].strip()
-        what = f"has status {typed!r}" if typed else "has no status"
+        # What was typed is not quoted: a note typed in the wrong column would reach the log.
+        what = "has a status sheetsync does not know" if task["status"].strip() else "has no status"
         issues.append(
             Issue(
                 tab=tab,

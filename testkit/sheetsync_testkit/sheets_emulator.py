@@ -569,4 +569,5 @@ def write_service_account_key(
     }
     emulator.register_public_key(client_email, modulus, exponent)
     Path(path).write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    Path(path).chmod(0o600)  # as the README says to keep a key (sheetsync warns otherwise)
     return info

@@ -1,0 +1,156 @@
+"""Files and folders sheetsync creates are private to the user (0600 and 0700), and what it
+exports is inert when a spreadsheet opens it.
+
+Every file sheetsync writes goes through here: the outbox, the state folder (lock, send
+journal, tick's records), --log-file, `dedupe --out`, the digest preview, the config `init`
+writes. The mode is given when the file is opened and set again with fchmod, so it holds
+whatever the process umask is (tests and library callers run in-process with theirs), and
+the umask itself is never changed. The organizers' workbook is the one exception: the
+workbook backend keeps the mode an existing workbook has (backends/workbook.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+import stat
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO, Any, cast
+
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+# OWASP's CSV injection list: text starting with one of these is read as a formula (or its
+# start) by Excel, LibreOffice and Google Sheets when they open an exported file.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def private_dir(path: Path) -> Path:
+    """Create a folder and its missing parents as 0700; a folder that exists is left as
+    it is (it may be the user's own, shared on purpose)."""
+    missing: list[Path] = []
+    here = path
+    while not here.exists() and here != here.parent:
+        missing.append(here)
+        here = here.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, PRIVATE_DIR)
+        except FileExistsError:  # made meanwhile by another process: theirs to set
+            continue
+        os.chmod(folder, PRIVATE_DIR)  # mkdir's mode passes through the umask
+    return path
+
+
+def private_fd(path: Path, flags: int) -> int:
+    """os.open a file as 0600 (its folder must exist). A file that exists is made 0600
+    too, unless it belongs to someone else (then its owner's mode stands)."""
+    fd = os.open(path, flags | os.O_CLOEXEC, PRIVATE_FILE)
+    try:
+        if os.fstat(fd).st_mode & 0o777 != PRIVATE_FILE:
+            os.fchmod(fd, PRIVATE_FILE)
+    except PermissionError:
+        pass  # not ours to change: a log file set up by an administrator, say
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def open_private(path: Path, mode: str = "w", *, encoding: str | None = "utf-8") -> IO[Any]:
+    """open() for a private file, its missing folders made private too: mode "w", "a",
+    "wb" or "ab"; newline="" for text, so a csv writer's line ends are its own."""
+    private_dir(path.parent)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode.startswith("a") else os.O_TRUNC)
+    fd = private_fd(path, flags)
+    if "b" in mode:
+        return os.fdopen(fd, mode)
+    return os.fdopen(fd, mode, encoding=encoding, newline="")
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """Write a whole private file."""
+    with open_private(path, "wb") as out:
+        out.write(data)
+
+
+def write_private_text(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write a whole private text file (line ends as given)."""
+    with open_private(path, "w", encoding=encoding) as out:
+        out.write(text)
+
+
+def replace_private_text(path: Path, text: str) -> None:
+    """Write a private text file whole or not at all: a temporary beside it, then a rename."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_private_text(temporary, text)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def open_to_others(path: Path) -> int:
+    """The permission bits a file gives its group and other users (0 when private or
+    missing): a secret such as a service account key should have none."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode) & 0o077
+    except OSError:
+        return 0
+
+
+class PrivateFileHandler(logging.FileHandler):
+    """logging.FileHandler whose file is private (--log-file: the log names rows and ids)."""
+
+    def _open(self) -> Any:
+        return open_private(Path(self.baseFilename), "a", encoding=self.encoding or "utf-8")
+
+
+# Exports
+
+
+def inert(value: object) -> object:
+    """A cell for an exported file: text that a spreadsheet would read as a formula gets a
+    leading ' (OWASP), so it shows as typed; numbers, dates and other values pass as they
+    are, so -5 stored as a number stays a number."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def inert_rows(rows: Iterable[Sequence[object]]) -> list[list[object]]:
+    """Every cell of the rows made inert (see inert)."""
+    return [[inert(v) for v in row] for row in rows]
+
+
+def write_csv(path: Path, header: Sequence[object], rows: Iterable[Sequence[object]]) -> None:
+    """A private, inert CSV: UTF-8 with a BOM, as Excel and Google Sheets open it."""
+    with open_private(path, "w", encoding="utf-8-sig") as out:
+        writer = csv.writer(out)
+        writer.writerows(inert_rows([header, *rows]))
+
+
+def write_xlsx(
+    path: Path, header: Sequence[object], rows: Iterable[Sequence[object]], title: str = "Sheet1"
+) -> None:
+    """A private, inert .xlsx: every text cell is a string cell (never a formula, even one
+    starting with =), after the leading ' that inert gives text a spreadsheet would
+    evaluate."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    for row in inert_rows([header, *rows]):
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=cast(Any, value))  # openpyxl's stubs are narrow
+            if isinstance(value, str):
+                cell.data_type = "s"  # openpyxl would take text starting with = for a formula
+            cells.append(cell)
+        sheet.append(cells)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    write_private_bytes(path, buffer.getvalue())
