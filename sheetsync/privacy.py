@@ -23,7 +23,8 @@ People wins over the forms. A "No" withdraws an earlier "Yes" from the next run 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import re
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -55,6 +56,7 @@ DEFAULT_SENSITIVE = (
     "Financial support",
     "Immigration help",
     "Safety at home",
+    "Other",  # free text about anything the form does not list
 )
 SMALL_COUNT = 5  # a public count below this (and above 0) is shown as "<5"
 
@@ -88,6 +90,29 @@ def public_count(n: int) -> str:
     return f"<{SMALL_COUNT}" if 0 < n < SMALL_COUNT else str(n)
 
 
+def public_detail(n: int) -> bool:
+    """Whether figures about n needs (hours given, days to match, a goal's percent) may go
+    to the public: not for 1 to 4, where they would tell the suppressed count again."""
+    return n == 0 or n >= SMALL_COUNT
+
+
+OTHER_KINDS = "other_kinds"  # the public's line for the small categories together
+
+
+def public_by_kind(counts: Mapping[str, int]) -> dict[str, str]:
+    """Needs per category for the public. Categories with 1 to 4 go together in one line
+    (OTHER_KINDS); when only one would, the next smallest joins it, so that no small count
+    can be worked out from the total."""
+    ranked = sorted(((c, n) for c, n in counts.items() if n > 0), key=lambda x: (-x[1], x[0]))
+    small = [c for c, n in ranked if not public_detail(n)]
+    if len(small) == 1 and len(ranked) > 1:
+        small.append(ranked[-2][0])
+    shown = {c: str(n) for c, n in ranked if c not in small}
+    if small:
+        shown[OTHER_KINDS] = public_count(sum(counts[c] for c in small))
+    return shown
+
+
 @dataclass(frozen=True)
 class Person:
     """One person as the policy sees them: all their linked People rows together."""
@@ -104,20 +129,76 @@ class Person:
 UNKNOWN = Person(person_id="", name="", zone="", consent=Consent.NO, do_not_contact=True)
 
 
+FRESH = "9999"  # an override typed since the last run: newer than any answer
+_SEEN = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?) (.+)$")
+
+
 def current_consent(rows: Iterable[Mapping[str, Any]]) -> Consent:
-    """A person's consent from their People rows: an organizer's override (the most careful
-    one, if their rows disagree; one not understood counts as "no"), else the newest answer
-    on any form, else "no"."""
-    rows = list(rows)
-    typed = [str(r.get("consent_override", "")).strip() for r in rows]
-    overrides = [consent_of(t) or Consent.NO for t in typed if t]
-    if overrides:
-        return min(overrides, key=_openness)
-    answered = [r for r in rows if consent_of(str(r.get("consent", "")))]
-    if not answered:
-        return Consent.NO
-    newest = max(answered, key=lambda r: str(r.get("consent_date", "")))
-    return consent_of(str(newest["consent"])) or Consent.NO
+    """A person's consent from their People rows: the newest answer on any of them, an
+    organizer's override counting from when sheetsync first saw it (one typed since the
+    last run is the newest of all); "no" when there is none."""
+    newest = newest_consent(rows)
+    return Consent.NO if newest is None else newest[0]
+
+
+def newest_consent(rows: Iterable[Mapping[str, Any]]) -> tuple[Consent, str] | None:
+    """The newest consent answer on a person's rows, and when it was given (of two given at
+    the same time, the more careful)."""
+    answers = [a for r in rows if (a := _answer_on(r)) is not None]
+    return max(answers, key=lambda a: (a[1], -_openness(a[0]))) if answers else None
+
+
+def _answer_on(row: Mapping[str, Any]) -> tuple[Consent, str] | None:
+    typed = str(row.get("consent_override", "")).strip()
+    if typed and override_seen(str(row.get("consent_override_seen", "")))[1] != typed:
+        return consent_of(typed) or Consent.NO, FRESH  # not settled by a run yet
+    consent = consent_of(str(row.get("consent", "")))
+    return None if consent is None else (consent, str(row.get("consent_date", "")))
+
+
+def override_seen(cell: str) -> tuple[str, str]:
+    """People's consent_override_seen, "2026-11-23 09:00 no" -> (when, what was typed)."""
+    found = _SEEN.match(cell.strip())
+    return (found.group(1), found.group(2)) if found else ("", "")
+
+
+class Settled(StrEnum):
+    """What settling a row's consent found for organizers to look at."""
+
+    FINE = "fine"
+    OVERRIDE_NOT_UNDERSTOOD = "override not understood"  # read as "no"
+    OVERRIDE_OUTDATED = "override outdated"  # a form answer came after it
+
+
+def settle_consent(
+    record: MutableMapping[str, Any], answer: tuple[Consent, str] | None, now: str
+) -> Settled:
+    """Write a People row's consent in force: its newest form answer (`answer`: consent and
+    when), unless an organizer's consent_override came after it. sheetsync remembers when it
+    first saw each override (consent_override_seen), so that a form answer given later, a
+    "No" withdrawing a "Yes" the person gave by phone, wins over it."""
+    typed = str(record.get("consent_override", "")).strip()
+    if not typed:
+        record["consent_override_seen"] = ""
+        record["consent"], record["consent_date"] = (
+            (answer[0].value, answer[1]) if answer else ("", "")
+        )
+        return Settled.FINE
+    when, seen = override_seen(str(record.get("consent_override_seen", "")))
+    if seen != typed or not when:
+        when = now  # typed, or changed, since the last run
+    record["consent_override_seen"] = f"{when} {typed}"
+    if answer is not None and answer[1] > when:
+        record["consent"], record["consent_date"] = answer[0].value, answer[1]
+        return Settled.OVERRIDE_OUTDATED
+    override = consent_of(typed)
+    record["consent"], record["consent_date"] = (override or Consent.NO).value, when
+    return Settled.FINE if override else Settled.OVERRIDE_NOT_UNDERSTOOD
+
+
+def narrower(a: Consent, b: Consent) -> Consent:
+    """The more careful of two answers."""
+    return min(a, b, key=_openness)
 
 
 def _openness(consent: Consent) -> int:
@@ -138,8 +219,13 @@ class Policy:
     """Every output's one source of what it may show about a person (see the module doc)."""
 
     def __init__(
-        self, people: Iterable[Mapping[str, Any]], sensitive: Iterable[str] = DEFAULT_SENSITIVE
+        self,
+        people: Iterable[Mapping[str, Any]],
+        sensitive: Iterable[str] = DEFAULT_SENSITIVE,
+        needs: Iterable[Mapping[str, Any]] = (),
     ) -> None:
+        """`needs`: the Needs tab's records, so that a person who asked for a sensitive kind
+        of help is known (their free text may speak of it in any of their needs)."""
         records = [dict(p) for p in people]
         kept = kept_ids(records)
         self._kept = kept
@@ -156,6 +242,11 @@ class Policy:
                 email=own["email"],
             )
         self.sensitive = frozenset(fold(c) for c in sensitive)
+        self._asked_sensitive = {
+            self.person(str(n["person_id"])).person_id
+            for n in needs
+            if self.is_sensitive(str(n["category"]))
+        }
 
     def person(self, person_id: str) -> Person:
         """The person (kept, with their linked rows) behind any of their ids."""
@@ -165,10 +256,26 @@ class Policy:
         return fold(category) in self.sensitive
 
     def for_organizers(self, person_id: str) -> str:
-        """A person in the organizers' email: as far as their consent allows, and their id
-        to find them in the sheet."""
+        """A person in the organizers' email (and the Summary): as far as their consent
+        allows, and their id to find them in the sheet; "?" for an id nobody has."""
         person = self.person(person_id)
-        return f"{_by_consent(person)} ({person.person_id or person_id or '?'})"
+        if not person.person_id:
+            return "?"  # what was typed in an id column could be anything
+        return f"{_by_consent(person)} ({person.person_id})"
+
+    def short_name(self, person_id: str) -> str:
+        """A volunteer on the organizers' chart: "Ann B." with their consent, else initials."""
+        person = self.person(person_id)
+        if not person.person_id:
+            return "?"
+        if person.consent is Consent.NO:
+            return initials(person.name)
+        return first_and_initial(person.name)
+
+    def may_name(self, person_id: str) -> bool:
+        """Whether a text naming the person by first name (the Load tab's next steps) may go
+        in the organizers' email."""
+        return self.person(person_id).consent is not Consent.NO
 
     def for_volunteer(
         self,
@@ -177,13 +284,13 @@ class Policy:
         accepted: bool,
         category: str,
         details: str,
-        sensitive_response: bool = False,
     ) -> Shown:
         """The requester of a task as its volunteer's email shows them. A proposal shows
         initials only; an accepted task what the requester's consent allows. A sensitive
-        category (or a response that also asks for one: its text covers both) sends no
-        details by email, and no name or contact either."""
+        category sends no details by email, and no name or contact either; nor do the other
+        needs of someone who asked for one (their text may speak of it)."""
         person = self.person(person_id)
+        sensitive_response = person.person_id in self._asked_sensitive
         if not accepted:
             return Shown(initials(person.name))
         if self.is_sensitive(category):

@@ -40,6 +40,8 @@ class IssueCode(StrEnum):
     UNKNOWN_TASK_STATUS = "unknown-task-status"
     UNDATED_TASK = "undated-task"
     UNREADABLE_REST = "unreadable-rest"
+    UNKNOWN_CONSENT_OVERRIDE = "unknown-consent-override"
+    CONSENT_OVERRIDE_OUTDATED = "consent-override-outdated"
 
 
 class RunOutcome(StrEnum):

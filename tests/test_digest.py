@@ -198,7 +198,8 @@ def test_a_person_is_shown_to_organizers_by_consent_with_their_id():
     policy = Policy(people)
     shown = [policy.for_organizers(p["person_id"]) for p in people]
     assert shown == ["Maria Garcia (P0001)", "Maria G. (P0002)", "M. G. (P0003)", "M. G. (P0004)"]
-    assert policy.for_organizers("P0404") == "? (P0404)"
+    assert policy.for_organizers("P0404") == "?"
+    assert policy.for_organizers("Sam Lee 201-555-0170") == "?"  # typed in an id column
 
 
 def _person(pid: str, name: str, **values: str) -> dict[str, str]:
@@ -580,13 +581,11 @@ def test_every_message_in_the_templates_has_a_spanish_translation():
 
 
 def test_the_chart_names_a_volunteer_who_did_not_consent_by_initials():
-    from sheetsync.digest.content import chart_name
-
     policy = Policy([_person("P0002", "Ann Bell", consent="no")])
-    assert chart_name(policy, "P0002") == "A. B."
+    assert policy.short_name("P0002") == "A. B."
     policy = Policy([_person("P0002", "Ann Bell", consent="yes")])
-    assert chart_name(policy, "P0002") == "Ann B."
-    assert chart_name(policy, "P0009") == "P0009"
+    assert policy.short_name("P0002") == "Ann B."
+    assert policy.short_name("Sam Lee 201-555-0170") == "?"  # typed in an id column
 
 
 def test_a_digest_that_cannot_be_made_never_costs_the_sheet_update(network, monkeypatch):

@@ -467,7 +467,10 @@ def test_two_people_doing_most_of_the_work_is_a_group_flag(backend, config, add_
     assert summary["work.tasks_4_weeks"]["value"] == "11"
     assert summary["work.top_two_share"]["value"] == "91"
     note = summary["work.top_two_share"]["note"]
-    assert note.startswith("Sam Lee (6) and Ana Diaz (4) hold 91% of the last 4 weeks' tasks.")
+    # Named as in the organizers' email (it goes there too): by consent, with their id.
+    assert note.startswith(
+        "Sam Lee (P0001) with 6 and Ana Diaz (P0002) with 4 hold 91% of the last 4 weeks' tasks."
+    )
     assert "One or two people are carrying most of the work" in note
     # Below the configured share: no flag.
     relaxed = dataclasses.replace(config, load=LoadConfig(top_two_share=0.95))

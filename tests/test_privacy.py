@@ -4,13 +4,25 @@ with every output scanned, in test_redaction.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 import pytest
 
-from sheetsync.digest.content import OTHER_KINDS, public_by_kind
-from sheetsync.privacy import Consent, Policy, consent_of, current_consent, public_count
+from sheetsync.jobs import find_job, read_state, run_job
+from sheetsync.privacy import (
+    OTHER_KINDS,
+    Consent,
+    Policy,
+    consent_of,
+    current_consent,
+    public_by_kind,
+    public_count,
+    public_detail,
+)
+from sheetsync.report import IssueCode
 from sheetsync.schema import load_schemas
+from tests.conftest import NOW, request, write_cell
 
 
 def person(pid: str, name: str = "Maria Garcia", **values: str) -> dict[str, str]:
@@ -105,12 +117,11 @@ def test_a_sensitive_need_or_one_sharing_its_text_sends_no_details_by_email():
         "",
         True,
     )
+    # Someone who asked for a sensitive kind of help: none of their text goes by email.
+    needs = [{"person_id": "P0001", "category": "Safety at home"}]
+    policy = Policy([person("P0001", consent="yes", phone="+12015550143")], needs=needs)
     groceries = policy.for_volunteer(
-        "P0001",
-        accepted=True,
-        category="Groceries",
-        details="Partner must not know",
-        sensitive_response=True,
+        "P0001", accepted=True, category="Groceries", details="Partner must not know"
     )
     assert groceries.details == "" and groceries.ask_organizer
     assert groceries.who == "Maria Garcia"  # what she consented to, for the groceries
@@ -126,6 +137,7 @@ def test_a_sensitive_need_or_one_sharing_its_text_sends_no_details_by_email():
 @pytest.mark.parametrize(("n", "shown"), [(0, "0"), (1, "<5"), (4, "<5"), (5, "5"), (120, "120")])
 def test_public_counts_from_1_to_4_are_shown_as_fewer_than_5(n, shown):
     assert public_count(n) == shown
+    assert public_detail(n) == (shown == str(n))  # hours, days, percents: not for 1-4
 
 
 def test_small_categories_are_folded_so_none_can_be_worked_out_from_the_total():
@@ -136,3 +148,70 @@ def test_small_categories_are_folded_so_none_can_be_worked_out_from_the_total():
     assert shown == {"Groceries": "30", OTHER_KINDS: "<5"}
     assert public_by_kind(Counter({"Groceries": 8})) == {"Groceries": "8"}
     assert public_by_kind(Counter()) == {}
+
+
+# --- through the weekly job ---------------------------------------------------------------
+
+
+def weekly(backend, config, now=NOW):
+    return run_job(find_job("weekly", config), backend, config, now=now)
+
+
+def maria(backend, config) -> dict[str, str]:
+    people = read_state(backend, config).tables["people"].frame.to_dict("records")
+    return next(p for p in people if p["email"] == "maria@example.org")
+
+
+def test_an_override_wins_until_the_person_answers_a_form_again(backend, config, add_responses):
+    add_responses("requests", request(consent="No", timestamp=dt.datetime(2026, 11, 10, 9)))
+    weekly(backend, config, now=dt.datetime(2026, 11, 12, 9))
+    write_cell(backend, config, "people", "P0001", "consent_override", "yes")  # by phone
+    report = weekly(backend, config, now=dt.datetime(2026, 11, 13, 9))
+    person = maria(backend, config)
+    assert (person["consent"], person["consent_date"]) == ("yes", "2026-11-13 09:00")
+    assert person["consent_override_seen"] == "2026-11-13 09:00 yes"
+    assert not [i for i in report.issues if "consent" in i.code]
+    weekly(backend, config, now=dt.datetime(2026, 11, 14, 9))  # seen once: stays as it was
+    assert maria(backend, config)["consent_override_seen"] == "2026-11-13 09:00 yes"
+    # Then she takes it back on the form: the form answer is newer, and wins.
+    add_responses("requests", request(consent="No", timestamp=dt.datetime(2026, 11, 20, 9)))
+    report = weekly(backend, config)
+    assert maria(backend, config)["consent"] == "no"
+    [issue] = [i for i in report.issues if i.code == IssueCode.CONSENT_OVERRIDE_OUTDATED]
+    assert (issue.row, issue.field, issue.severity) == (2, "consent_override", "warning")
+    assert "Maria" not in issue.message and "P0001" in issue.message
+    weekly(backend, config)  # and it stays withdrawn
+    assert maria(backend, config)["consent"] == "no"
+
+
+def test_an_override_not_understood_is_read_as_no_and_said(backend, config, add_responses):
+    add_responses("requests", request(consent="Yes"))
+    weekly(backend, config)
+    write_cell(backend, config, "people", "P0001", "consent_override", "nope!")
+    report = weekly(backend, config)
+    assert maria(backend, config)["consent"] == "no"
+    [issue] = [i for i in report.issues if i.code == IssueCode.UNKNOWN_CONSENT_OVERRIDE]
+    assert "yes, first name or no" in issue.message
+
+
+def test_a_no_on_a_response_with_another_error_still_withdraws(backend, config, add_responses):
+    add_responses("requests", request(consent="Yes", timestamp=dt.datetime(2026, 11, 18, 9)))
+    weekly(backend, config)
+    assert maria(backend, config)["consent"] == "yes"
+    # Sent again with "No", and a phone number mistyped: the row goes to Errors, but the
+    # withdrawal counts at once (tied to her by her email and first name).
+    add_responses(
+        "requests",
+        request(consent="No", phone="555-12", timestamp=dt.datetime(2026, 11, 20, 9)),
+    )
+    report = weekly(backend, config)
+    assert report.step("intake").counts["invalid"] == 1
+    person = maria(backend, config)
+    assert (person["consent"], person["consent_date"]) == ("no", "2026-11-20 09:00")
+    # A "Yes" on an invalid row widens nothing until the row is fixed.
+    add_responses(
+        "requests",
+        request(consent="Yes", phone="555-12", timestamp=dt.datetime(2026, 11, 21, 9)),
+    )
+    weekly(backend, config)
+    assert maria(backend, config)["consent"] == "no"

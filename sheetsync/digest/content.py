@@ -22,7 +22,7 @@ from sheetsync.config import Goal
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import Help, parse_datetime
 from sheetsync.normalize import fold, one_line
-from sheetsync.privacy import Consent, Policy, first_and_initial, initials, public_count
+from sheetsync.privacy import Policy, public_by_kind, public_count, public_detail
 from sheetsync.report import RunOutcome
 from sheetsync.statuses import (
     REAL_NEEDS,
@@ -149,7 +149,7 @@ class PublicPeriod:
     households_helped: str
     people_helped: str
     volunteers_active: str
-    hours_given: int
+    hours_given: int | None  # None: too few needs met to say
     median_days_to_match: float | None
 
 
@@ -311,14 +311,9 @@ def _flagged(load: pd.DataFrame, policy: Policy) -> list[FlagLine]:
     for row in records_of(load):
         if not row["flags"]:
             continue
-        named = policy.person(row["person_id"]).consent is not Consent.NO
-        lines.append(
-            FlagLine(
-                policy.for_organizers(row["person_id"]),
-                row["flags"],
-                one_line(row["next_steps"]) if named else "",
-            )
-        )
+        pid = row["person_id"]
+        steps = one_line(row["next_steps"]) if policy.may_name(pid) else ""
+        lines.append(FlagLine(policy.for_organizers(pid), row["flags"], steps))
     return lines
 
 
@@ -336,17 +331,7 @@ def _spread(worked: list[Help], policy: Policy, today: dt.date) -> list[tuple[st
     """Tasks per volunteer over the last four weeks, busiest first, as "Ming W.", or by
     initials for someone who did not consent to share their name."""
     ranked = work_share(worked, today).ranked  # as the Summary's "two busiest" counts
-    return [(chart_name(policy, pid), n) for pid, n in ranked]
-
-
-def chart_name(policy: Policy, person_id: str) -> str:
-    """A volunteer on the chart: "Ann B." with their consent, else their initials."""
-    person = policy.person(person_id)
-    if not person.person_id:
-        return person_id
-    if person.consent is Consent.NO:
-        return initials(person.name)
-    return first_and_initial(person.name)
+    return [(policy.short_name(pid), n) for pid, n in ranked]
 
 
 def public_summary(
@@ -380,24 +365,10 @@ def public_summary(
     )
 
 
-OTHER_KINDS = "other_kinds"  # the public digest's line for the small categories together
-
-
-def public_by_kind(counts: Counter[str]) -> dict[str, str]:
-    """Needs met per category for the public. Categories with 1 to 4 go together in one
-    line (OTHER_KINDS); when only one would, the next smallest joins it, so that no small
-    count can be worked out from the total."""
-    ranked = [(c, n) for c, n in counts.most_common() if n > 0]
-    small = [c for c, n in ranked if public_count(n) != str(n)]
-    if len(small) == 1 and len(ranked) > 1:
-        small.append(ranked[-2][0])
-    shown = {c: str(n) for c, n in ranked if c not in small}
-    if small:
-        shown[OTHER_KINDS] = public_count(sum(counts[c] for c in small))
-    return shown
-
-
 def _public_period(f: PeriodFigures) -> PublicPeriod:
+    """A period for the public: its hours and days to match only with enough needs met
+    that they can't tell a small count again (privacy.public_detail)."""
+    detail = public_detail(f.needs_met)
     return PublicPeriod(
         key=f.period.key,
         label=f.period.label,
@@ -405,12 +376,11 @@ def _public_period(f: PeriodFigures) -> PublicPeriod:
         households_helped=public_count(f.households_helped),
         people_helped=public_count(f.people_helped),
         volunteers_active=public_count(f.volunteers_active),
-        hours_given=round(f.hours_given),
-        median_days_to_match=f.median_days_to_match,
+        hours_given=round(f.hours_given) if detail else None,
+        median_days_to_match=f.median_days_to_match if detail else None,
     )
 
 
 def _public_goal(g: GoalProgress) -> PublicGoal:
     done = round(g.achieved)
-    shown = public_count(done)
-    return PublicGoal(g.goal, shown, str(g.percent) if shown == str(done) else "")
+    return PublicGoal(g.goal, public_count(done), str(g.percent) if public_detail(done) else "")

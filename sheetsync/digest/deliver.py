@@ -113,7 +113,11 @@ def digests_of(
             frames, now.date(), dayfirst=dayfirst, hours_per_task=config.matching.hours_per_task
         )
     digests = []
-    policy = Policy(records_of(frames["people"]), config.privacy.sensitive_categories)
+    policy = Policy(
+        records_of(frames["people"]),
+        config.privacy.sensitive_categories,
+        records_of(frames["needs"]),
+    )
     volunteers = volunteer_digests(
         frames, network, now, policy, organizer_phone=config.privacy.organizer_phone
     )
@@ -161,7 +165,11 @@ def _organizers(
 ) -> Rendered:
     """The organizers' digest with its chart. Failed runs are those since the last
     organizers' digest went out (or the last 7 days, before the first)."""
-    policy = policy or Policy(records_of(frames["people"]), config.privacy.sensitive_categories)
+    policy = policy or Policy(
+        records_of(frames["people"]),
+        config.privacy.sensitive_categories,
+        records_of(frames["needs"]),
+    )
     since = last_sent(frames["run_log"], Audience.ORGANIZERS, now) or now - dt.timedelta(days=7)
     data = organizer_digest(
         frames,

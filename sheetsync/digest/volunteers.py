@@ -133,8 +133,6 @@ def _task_lines_by_volunteer(
     """Each live task (proposed or accepted) that a volunteer who opted in helps with, as
     a line under each of its helpers (the kept person of a linked duplicate)."""
     kept = people.kept
-    # A response asking for a sensitive category: its free text covers its other needs too.
-    sensitive = {n["source"] for n in needs.values() if policy.is_sensitive(n["category"])}
     tasks_of: dict[str, list[TaskLine]] = {}
     for task in tasks:
         status = task_status(task["status"])
@@ -144,8 +142,7 @@ def _task_lines_by_volunteer(
         need = needs.get(task["need_id"])
         if need is None:
             continue
-        covers_sensitive = bool(need["source"]) and need["source"] in sensitive
-        line = _task_line(task, status, need, policy, covers_sensitive)
+        line = _task_line(task, status, need, policy)
         # Once per person: the volunteer and co-volunteer may be two rows of one person.
         for helper in sorted(helpers):
             tasks_of.setdefault(helper, []).append(line)
@@ -157,7 +154,6 @@ def _task_line(
     status: TaskStatus,
     need: dict[str, Any],
     policy: Policy,
-    sensitive_response: bool,
 ) -> TaskLine:
     """A task as its volunteer sees it, as the policy allows."""
     shown = policy.for_volunteer(
@@ -165,7 +161,6 @@ def _task_line(
         accepted=status is TaskStatus.ACCEPTED,
         category=need["category"],
         details=need["details"],
-        sensitive_response=sensitive_response,
     )
     return TaskLine(
         task_id=task["task_id"],

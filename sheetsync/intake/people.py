@@ -20,7 +20,7 @@ from sheetsync.intake.responses import (
     split_refs,
 )
 from sheetsync.normalize import cell_text, fold, format_datetime
-from sheetsync.privacy import FORM_ANSWERS, Consent
+from sheetsync.privacy import Consent, consent_of
 
 # The check-in answer's first word ("Green – I have capacity") -> People's checkin_status.
 CHECKIN = {"Green": "green", "Yellow": "yellow", "Red": "red"}
@@ -120,7 +120,6 @@ def merge_person(record: dict[str, Any], group: list[Response]) -> None:
     for name, forms in _ASKED_BY.items():
         value = _latest(group, name, forms)
         record[name] = "" if value is None else answer_text(value)
-    record.update(_consent_cells(group))
     record.update(_checkin_cells(group))
     record["roles"] = _roles(group)
     record["first_seen"] = group[0].ts.date().isoformat()
@@ -130,14 +129,14 @@ def merge_person(record: dict[str, Any], group: list[Response]) -> None:
     record["source"] = SOURCE_SEP.join(sorted(refs, key=ref_key))
 
 
-def _consent_cells(group: list[Response]) -> dict[str, str]:
-    """The person's current answer to the consent question, on whichever form they gave it
-    last (privacy.py): a later "No" withdraws an earlier "Yes"."""
+def consent_answer(group: list[Response]) -> tuple[Consent, str] | None:
+    """A person's newest answer to the consent question, on whichever form they gave it
+    (privacy.py): a later "No" withdraws an earlier "Yes". With when they gave it."""
     answer = next((r for r in reversed(group) if r.values.get("consent")), None)
     if answer is None:
-        return {"consent": "", "consent_date": ""}
-    consent = FORM_ANSWERS.get(answer.values["consent"], Consent.NO)
-    return {"consent": consent.value, "consent_date": format_datetime(answer.ts)}
+        return None
+    consent = consent_of(str(answer.values["consent"])) or Consent.NO
+    return consent, format_datetime(answer.ts)
 
 
 def _checkin_cells(group: list[Response]) -> dict[str, str]:

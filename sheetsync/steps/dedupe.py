@@ -20,6 +20,7 @@ from sheetsync.dedupe import Decision, Linkage, Pair, find_duplicates, pair_key
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import latest_checkin, split_list
 from sheetsync.normalize import cell_text, fold, format_datetime
+from sheetsync.privacy import FRESH, newest_consent
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import NeedStatus, PairStatus, update_need_statuses
 from sheetsync.steps import StepContext, StepResult
@@ -154,10 +155,9 @@ def _apply_links(by_id: dict[str, dict[str, Any]], linkage: Linkage) -> int:
                 target[name] = latest[name]
         for name in ("roles", "offers"):
             target[name] = ", ".join(sorted(set().union(*(split_list(r[name]) for r in rows))))
-        answered = [r for r in rows if r["consent"]]
-        if answered:  # their newest answer on any row is their consent (privacy.py)
-            newest = max(answered, key=lambda r: str(r["consent_date"]))
-            target["consent"], target["consent_date"] = newest["consent"], newest["consent_date"]
+        newest = newest_consent(rows)  # their newest answer on any row (privacy.py)
+        if newest is not None and newest[1] != FRESH:
+            target["consent"], target["consent_date"] = newest[0].value, newest[1]
     return linked
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.errors import FormRowsMovedError
+from sheetsync.intake.consent import CONSENT_FORMS, settle_people, withdrawals
 from sheetsync.intake.people import PeopleIndex, forget_gone, merge_person
 from sheetsync.intake.responses import Response, answer_text, ref_key, split_refs
 from sheetsync.intake.validate import Validated, ValidationContext, validate_form
@@ -23,12 +24,13 @@ from sheetsync.normalize import (
     format_datetime,
     parse_timestamp,
 )
-from sheetsync.report import Issue
+from sheetsync.privacy import Settled
+from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.schema import TableSchema
 from sheetsync.statuses import ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
-from sheetsync.tables import FormTable, empty_record, frame_of, records_of
+from sheetsync.tables import ROW, FormTable, empty_record, frame_of, records_of
 
 FORM_ORDER = ("requests", "offers", "checkins")
 # A need its response still asks for; dropped from the response, it is withdrawn.
@@ -61,11 +63,12 @@ def run(ctx: StepContext) -> StepResult:
     responses.sort(key=lambda r: (r.ts, FORM_ORDER.index(r.form), r.row))
     _check_rows_stayed(ctx, responses)
 
-    people, person_of, new_people = _people(ctx, responses, gone)
+    people, person_of, new_people, warnings = _people(ctx, responses, gone, validated)
     requests = [r for r in responses if r.form == "requests"]
     needs, new_needs = _needs(ctx, requests, person_of, gone)
     issues = [i for v in validated.values() for i in v.issues]
     errors, new_errors = _errors(ctx, validated, issues)
+    issues += warnings
     rows_in = sum(len(t.frame) for t in ctx.forms.values())
     return StepResult(
         frames={"people": people, "needs": needs, "errors": errors},
@@ -145,9 +148,10 @@ class _Rows:
 
 
 def _people(
-    ctx: StepContext, responses: list[Response], gone: set[str]
-) -> tuple[pd.DataFrame, dict[str, str], int]:
-    """Find each response's person (a new one if nobody matches), then update each person."""
+    ctx: StepContext, responses: list[Response], gone: set[str], validated: dict[str, Validated]
+) -> tuple[pd.DataFrame, dict[str, str], int, list[Issue]]:
+    """Find each response's person (a new one if nobody matches), then update each person,
+    their consent in force last (intake/consent.py)."""
     people = _Rows.read(ctx, "people", "person_id", "P")
     index = PeopleIndex.read(people.records, people.ids)
     person_of: dict[str, str] = {}
@@ -165,8 +169,42 @@ def _people(
         groups[pid].append(response)
     for pid, group in groups.items():
         merge_person(index.by_id[pid], group)
+    invalid = {
+        form: (ctx.forms[form].ref_tab or ctx.forms[form].tab, ctx.forms[form].frame.loc[rows])
+        for form in CONSENT_FORMS
+        if (rows := validated[form].invalid_rows)
+    }
+    now = format_datetime(ctx.now)
+    late = withdrawals(
+        invalid,
+        index,
+        region=ctx.config.default_region,
+        dayfirst=dayfirst_locale(ctx.config.locale),
+        now=now,
+    )
+    flagged = settle_people(people.records, groups, late, now)
     forget_gone(people.records, gone)
-    return frame_of(people.records, people.schema), person_of, people.added
+    warnings = [_consent_warning(ctx, record, settled) for record, settled in flagged]
+    return frame_of(people.records, people.schema), person_of, people.added, warnings
+
+
+def _consent_warning(ctx: StepContext, record: dict[str, Any], settled: Settled) -> Issue:
+    """An organizer's consent_override that sheetsync cannot follow, and why."""
+    tab, row, pid = ctx.tables["people"].tab, int(record[ROW]), record["person_id"]
+    if settled is Settled.OVERRIDE_OUTDATED:
+        code = IssueCode.CONSENT_OVERRIDE_OUTDATED
+        message = (
+            f"{pid} ({tab} row {row}) answered the consent question on a form after "
+            "consent_override was written: sheetsync follows that answer. Clear "
+            "consent_override, or write it again if they have told you otherwise since."
+        )
+    else:
+        code = IssueCode.UNKNOWN_CONSENT_OVERRIDE
+        message = (
+            f"consent_override of {pid} ({tab} row {row}) is not understood, so sheetsync "
+            "reads it as no (organizers only): write yes, first name or no."
+        )
+    return Issue(tab, row, "consent_override", code, message, Severity.WARNING)
 
 
 def _needs(

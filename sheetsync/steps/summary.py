@@ -13,12 +13,13 @@ import pandas as pd
 from sheetsync.load.figures import MONTH_WEEKS
 from sheetsync.load.flags import FlagCode
 from sheetsync.normalize import dayfirst_locale
+from sheetsync.privacy import Policy
 from sheetsync.statuses import ErrorStatus, NeedStatus, PairStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings, SummaryFindings
 from sheetsync.summary.network import TOP_TWO_SHARE, UNSERVED, group_unserved, work_share
 from sheetsync.summary.outcomes import Outcomes, figures_for, format_number, goal_progress
-from sheetsync.tables import ROW, frame_of
+from sheetsync.tables import ROW, frame_of, records_of
 
 Add = Callable[..., None]  # add(section, item, metric, value, note="")
 Figure = tuple[str, str, str, float, str]  # section, item, metric, value, note
@@ -231,8 +232,8 @@ def _periods(ctx: StepContext, add: Add, categories: tuple[str, ...], computed: 
 
 def _sharing(ctx: StepContext, add: Add, computed: Outcomes) -> None:
     """Is the work shared? The two busiest people's share of the last four weeks' tasks."""
-    people = ctx.frames["people"]
-    names = dict(zip(people["person_id"], people["name"], strict=True))
+    # The note goes into the organizers' email too: people as far as their consent allows.
+    policy = Policy(records_of(ctx.frames["people"]), ctx.config.privacy.sensitive_categories)
     share = work_share(computed.helps, ctx.now.date())
     cfg = ctx.config.load
     section = f"Sharing the work (last {MONTH_WEEKS} weeks)"
@@ -241,7 +242,7 @@ def _sharing(ctx: StepContext, add: Add, computed: Outcomes) -> None:
     percent = round(100 * share.top_share)
     note = ""
     if share.tasks >= cfg.share_min_tasks and share.top_share > cfg.top_two_share:
-        who = " and ".join(f"{names.get(p, p)} ({n})" for p, n in share.top)
+        who = " and ".join(f"{policy.for_organizers(p)} with {n}" for p, n in share.top)
         verb = "hold" if len(share.top) > 1 else "holds"
         note = (
             f"{who} {verb} {percent}% of the last {MONTH_WEEKS} weeks' tasks. One or two "
