@@ -27,6 +27,7 @@ from sheetsync.backends.base import TabChanges
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.cli import cli
 from sheetsync.config import Config
+from sheetsync.digest.deliver import send_digests
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.schema import load_schemas
 from sheetsync.tables import records_of
@@ -68,7 +69,7 @@ class Sheet:
     by_address: dict[str, str]  # an email address -> the kept person id
 
     def details(self, need: dict[str, Any]) -> set[str]:
-        return {need["details"]} if len(need["details"]) >= MIN_LENGTH else set()
+        return fragments(need["details"])
 
 
 def read_sheet(backend: WorkbookBackend, config: Config) -> Sheet:
@@ -80,7 +81,8 @@ def read_sheet(backend: WorkbookBackend, config: Config) -> Sheet:
         person = people.setdefault(kept[row["person_id"]], Person(kept[row["person_id"]]))
         person.full_names.add(row["name"])
         person.contacts |= {row["email"], row["phone"]}
-        person.notes |= {row["checkin_note"], row["volunteer_note"], row["notes"]}
+        for column in ("checkin_note", "volunteer_note", "offers_note", "notes"):
+            person.notes |= fragments(row[column])
         person.do_not_contact |= bool(row["do_not_contact"].strip())
         if row["person_id"] == person.person_id:  # the kept row holds the current answer
             person.consent = row["consent_override"].strip() or row["consent"] or "no"
@@ -99,7 +101,6 @@ def read_sheet(backend: WorkbookBackend, config: Config) -> Sheet:
     for person in people.values():
         person.full_names = {n for n in person.full_names if " " in n.strip()}
         person.contacts = {c for c in person.contacts if len(c) >= MIN_LENGTH}
-        person.notes = {n for n in person.notes if len(n) >= MIN_LENGTH}
     by_address = {c.casefold(): pid for pid, p in people.items() for c in p.contacts if "@" in c}
     return Sheet(
         people,
@@ -119,7 +120,18 @@ def everything(sheet: Sheet) -> dict[str, str]:
         found.update({n: f"{pid} note" for n in p.notes})
     for need in sheet.needs:
         found.update({d: f"{need['need_id']} details" for d in sheet.details(need)})
+        found.update({n: f"{need['need_id']} note" for n in fragments(need["notes"])})
+    for task in sheet.tasks:
+        found.update({n: f"{task['task_id']} note" for n in fragments(task["notes"])})
     return found
+
+
+def fragments(text: str) -> set[str]:
+    """A free text and its first words: a leak cut short or made one line is caught too."""
+    text = " ".join(str(text).split())
+    if len(text) < MIN_LENGTH:
+        return set()
+    return {text, text[:16]} if len(text) > 16 else {text}
 
 
 def allowed_to_organizers(sheet: Sheet) -> set[str]:
@@ -178,17 +190,8 @@ def outbox(folder: Path) -> Iterator[Sent]:
         to = message["To"].addresses[0].addr_spec.casefold()
         headers = "\n".join(f"{k}: {v}" for k, v in message.items() if k != "To")
         parts = [p.get_content() for p in message.walk() if p.get_content_maintype() == "text"]
-        audience = str(message["X-Sheetsync-Audience"] or "") or _audience_of(message)
+        audience = path.name.split("-")[0]  # outbox files: <audience>-<week>-<id>.eml
         yield Sent(path, audience, to, "\n".join([headers, *parts, path.name]))
-
-
-def _audience_of(message: email.message.EmailMessage) -> str:
-    subject = str(message["Subject"])
-    if "Organizers" in subject or "the week" in subject:
-        return "organizers"
-    if "in numbers" in subject:
-        return "public"
-    return "volunteer"
 
 
 def scan_outbox(
@@ -244,6 +247,9 @@ workbook = "{workbook.name}"
 organizers = ["org@example.org"]
 public = ["news@example.org"]
 outbox = "outbox"
+
+[load]
+share_min_tasks = 1
 """,
         encoding="utf-8",
     )
@@ -258,13 +264,23 @@ def add(backend: WorkbookBackend, config: Config, form: str, *rows: dict[str, An
     backend.apply([TabChanges(tab=tab, start_row=n + 1, append=cells)])
 
 
-@pytest.fixture
-def scenario(tmp_path: Path):
-    """Two runs of the weekly job through the CLI, a week apart, with answers between."""
-    workbook = tmp_path / "network.xlsx"
-    path = write_config(tmp_path, workbook)
+@dataclass
+class Run:
+    backend: WorkbookBackend
+    config: Config
+    outputs: list[Any]  # click results of each command
+    log_file: Path
+    earlier: set[Path]  # emails sent before the latest answers
+
+
+def run_scenario(folder: Path) -> Run:
+    """Last week: requests and offers, the weekly job, digests (proposals only). This week:
+    tasks accepted, Maria withdraws, Lee asks not to be contacted; the weekly job and
+    `check` through the CLI with --verbose and --log-file."""
+    workbook = folder / "network.xlsx"
+    path = write_config(folder, workbook)
     runner = CliRunner()
-    log_file = tmp_path / "logs" / "sheetsync.log"
+    log_file = folder / "logs" / "sheetsync.log"
     log_file.parent.mkdir()
     base = ["--config", str(path), "--verbose", "--log-file", str(log_file)]
     outputs = [runner.invoke(cli, [*base, "init"])]
@@ -272,12 +288,37 @@ def scenario(tmp_path: Path):
     backend = WorkbookBackend(workbook)
     now = dt.datetime.now(config.tz).replace(tzinfo=None, microsecond=0)
     week1 = now - dt.timedelta(days=8)
-    add(
-        backend,
-        config,
-        "requests",
-        # Maria says Yes now, and takes it back next week.
-        request(details="Key under the blue pot, I am diabetic", timestamp=week1),
+    add(backend, config, "requests", *_requests(week1))
+    add(backend, config, "offers", *_offers(week1))
+    # Last week's run, in this process (the CLI's clock is the real one); Sam asks for his
+    # email, Lee too but then asks not to be contacted; last week's digests go out.
+    run_job(find_job("weekly", config), backend, config, now=week1 + dt.timedelta(days=1))
+    people = records_of(read_state(backend, config).tables["people"].frame)
+    sam = next(p["person_id"] for p in people if p["email"] == "sam@example.net")
+    lee = next(p["person_id"] for p in people if p["email"] == "lee.parkinson@example.net")
+    write_cell(backend, config, "people", sam, "weekly_email", "yes")
+    write_cell(backend, config, "people", lee, "weekly_email", "yes")
+    send_digests(backend, config, now=week1 + dt.timedelta(days=1, hours=1))
+    earlier = set((folder / "outbox").glob("*.eml"))
+    write_cell(backend, config, "people", lee, "do_not_contact", "asked by phone")
+    for task in records_of(read_state(backend, config).tables["tasks"].frame):
+        write_cell(backend, config, "tasks", task["task_id"], "status", "accepted")
+    withdrawal = request(consent="No", details=KEY, timestamp=now - dt.timedelta(days=2))
+    add(backend, config, "requests", withdrawal)
+    outputs.append(runner.invoke(cli, [*base, "run", "weekly"]))
+    outputs.append(runner.invoke(cli, [*base, "check"]))
+    for result in outputs:
+        assert result.exit_code in (0, 1), result.output
+    return Run(backend, config, outputs, log_file, earlier)
+
+
+KEY = "Key under the blue pot, I am diabetic"
+
+
+def _requests(when: dt.datetime) -> list[dict[str, Any]]:
+    return [
+        # Maria says Yes now, and takes it back this week.
+        request(details=KEY, timestamp=when),
         # Dana asks for groceries and for safety at home: one text for both.
         request(
             name="Dana Whitfield",
@@ -285,7 +326,7 @@ def scenario(tmp_path: Path):
             email="dana.whitfield@example.org",
             categories="Groceries, Safety at home",
             details="Leave bags at the door, my partner must not know",
-            timestamp=week1,
+            timestamp=when,
         ),
         # Ann said Yes and keeps it: her volunteer gets her contact once they accept.
         request(
@@ -294,7 +335,17 @@ def scenario(tmp_path: Path):
             email="ann.bellweather@example.org",
             categories="Rides",
             details="Ride to the dentist on Friday",
-            timestamp=week1,
+            timestamp=when,
+        ),
+        # Rosa: first name only. Her volunteer gets "Rosa Q." and her details, no contact.
+        request(
+            name="Rosa Quintero",
+            phone="201 555 0144",
+            email="rosa.quintero@example.org",
+            categories="Rides",
+            details="Ride to the pharmacy at noon",
+            consent="First name only",
+            timestamp=when,
         ),
         request(
             name=FORMULA_NAME,
@@ -302,18 +353,21 @@ def scenario(tmp_path: Path):
             email="ivy@example.org",
             consent="No",
             details="+1 more bag please",
-            timestamp=week1,
+            timestamp=when,
         ),
-    )
-    add(
-        backend,
-        config,
-        "offers",
+    ]
+
+
+def _offers(when: dt.datetime) -> list[dict[str, Any]]:
+    return [
+        # Sam does nearly all the work, and did not consent to share: the Summary's note
+        # on the two busiest (copied into the organizers' email) must use his initials.
         offer(
             offers="Groceries, Rides, Safety at home",
             availability="Weekday mornings, Weekends",
-            weekly_capacity="6",
-            timestamp=week1,
+            weekly_capacity="8",
+            consent="No",
+            timestamp=when,
         ),
         offer(
             name="Lee Parkinson",
@@ -322,85 +376,72 @@ def scenario(tmp_path: Path):
             offers="Meals",
             availability="Weekday mornings",
             volunteer_note="Back surgery in March, light bags only",
-            timestamp=week1,
+            timestamp=when,
         ),
-    )
-    # Last week's run, in this process (the CLI's clock is the real one): its digests are
-    # in the outbox too, and scanned.
-    run_job(find_job("weekly", config), backend, config, now=week1 + dt.timedelta(days=1))
-    earlier = set((tmp_path / "outbox").glob("*.eml"))
-    people = records_of(read_state(backend, config).tables["people"].frame)
-    sam = next(p["person_id"] for p in people if p["email"] == "sam@example.net")
-    lee = next(p["person_id"] for p in people if p["email"] == "lee.parkinson@example.net")
-    write_cell(backend, config, "people", sam, "weekly_email", "yes")
-    write_cell(backend, config, "people", lee, "weekly_email", "yes")
-    write_cell(backend, config, "people", lee, "do_not_contact", "asked by phone")
-    for task in records_of(read_state(backend, config).tables["tasks"].frame):
-        write_cell(backend, config, "tasks", task["task_id"], "status", "accepted")
-    add(
-        backend,
-        config,
-        "requests",
-        request(
-            consent="No",
-            details="Key under the blue pot, I am diabetic",
-            timestamp=now - dt.timedelta(days=2),
-        ),
-    )
-    outputs.append(runner.invoke(cli, [*base, "run", "weekly"]))
-    outputs.append(runner.invoke(cli, [*base, "check"]))
-    for result in outputs:
-        assert result.exit_code in (0, 1), result.output
-    return backend, config, outputs, log_file, earlier
+    ]
+
+
+@pytest.fixture
+def scenario(tmp_path: Path) -> Run:
+    return run_scenario(tmp_path)
 
 
 # --- the tests --------------------------------------------------------------------------
 
 
 def test_no_email_says_more_than_its_reader_may_know(scenario):
-    backend, config, _, _, earlier = scenario
-    sheet = read_sheet(backend, config)
-    assert config.email.outbox is not None
-    sent = list(outbox(config.email.outbox))
+    sheet = read_sheet(scenario.backend, scenario.config)
+    folder = scenario.config.email.outbox
+    sent = list(outbox(folder))
     # Both weeks' organizers' and public digests, and Sam's; Lee (do not contact) gets none.
     assert {s.to for s in sent} == {"org@example.org", "news@example.org", "sam@example.net"}
-    assert scan_outbox(config.email.outbox, sheet, config.email.organizers, earlier) == []
-    # And the scenario is what it says: Maria withdrew, Dana's text stayed out, Ann's
-    # contact reached Sam once he accepted, Lee was counted as not emailed.
+    assert scan_outbox(folder, sheet, scenario.config.email.organizers, scenario.earlier) == []
+    # And the scenario is what it says. Last week Sam had proposals: initials only.
+    last_week, this_week = (s.text for s in sent if s.to == "sam@example.net")
+    assert "For: M. G.\n" in last_week and "For: A. B.\n" in last_week
+    assert "Ride to the" not in last_week
+    # This week he accepted: Ann's contact and details (yes), Rosa's first name and
+    # details (first name), Maria by initials (she withdrew), Dana's safety need by
+    # initials and her groceries without her text (it speaks of the other need).
     maria = sheet.people[sheet.by_address["maria@example.org"]]
     assert maria.consent == "no"
-    this_week = [s for s in sent if s.to == "sam@example.net"][-1].text
-    assert "Ann Bellweather" in this_week and "ann.bellweather@example.org" in this_week
+    assert "For: Ann Bellweather (+12015550122, ann.bellweather@example.org)" in this_week
     assert "Ride to the dentist" in this_week
-    assert "For: M. G.\n" in this_week  # her groceries, accepted: initials now
-    assert "For: D. W.\n" in this_week  # safety at home: initials, details by phone
-    assert "For: Dana Whitfield (" in this_week  # her groceries: she said yes
+    assert "For: Rosa Q.\n" in this_week and "Ride to the pharmacy" in this_week
+    assert "For: M. G.\n" in this_week
+    assert "For: D. W.\n" in this_week and "For: Dana Whitfield (" in this_week
     assert "Leave bags" not in this_week and "blue pot" not in this_week
     organizers = [s for s in sent if s.to == "org@example.org"][-1].text
     assert "marked do not contact: 1" in organizers
+    sam = sheet.by_address["sam@example.net"]
+    assert f"S. L. ({sam}) with" in organizers  # the two-busiest note, by his consent
 
 
 def test_no_log_line_or_terminal_output_holds_personal_data(scenario):
-    backend, config, outputs, log_file, _ = scenario
-    sheet = read_sheet(backend, config)
-    secrets = everything(sheet)
-    secrets.update({v: "a form answer" for v in form_answers(backend, config)})
-    logged = log_file.read_text(encoding="utf-8")
-    assert "weekly" in logged and "digest" in logged  # the runs were logged
-    problems = findings("log file", logged, secrets, set())
-    for k, result in enumerate(outputs):
+    assert scan_logs(scenario) == []
+    logged = scenario.log_file.read_text(encoding="utf-8")
+    assert "weekly" in logged and "sent to P0" in logged  # the runs were logged
+
+
+def scan_logs(run: Run) -> list[str]:
+    """Every piece of personal data in the sheet and every answer as typed, in the log
+    file or any command's stdout or stderr."""
+    secrets = everything(read_sheet(run.backend, run.config))
+    secrets.update({v: "a form answer" for v in form_answers(run.backend, run.config)})
+    problems = findings("log file", run.log_file.read_text(encoding="utf-8"), secrets, set())
+    for k, result in enumerate(run.outputs):
         problems += findings(f"command {k} stdout", result.stdout, secrets, set())
         problems += findings(f"command {k} stderr", result.stderr, secrets, set())
-    assert problems == []
+    return problems
 
 
 def test_files_are_named_by_id_and_private(scenario):
-    backend, config, _, log_file, _ = scenario
-    folder = config.workbook.parent
-    assert scan_files(folder, everything(read_sheet(backend, config))) == []
-    made = [p for p in folder.rglob("*") if p != config.workbook and p.parent != folder]
+    folder = scenario.config.workbook.parent
+    sheet = read_sheet(scenario.backend, scenario.config)
+    assert scan_files(folder, everything(sheet)) == []
+    made = [p for p in folder.rglob("*") if p != scenario.config.workbook and p.parent != folder]
     assert made, "the outbox and .sheetsync/ were made"
-    for path in [*made, log_file]:
+    for path in [*made, scenario.log_file]:
         assert path.stat().st_mode & 0o077 == 0, f"{path.relative_to(folder)} is not private"
 
 
@@ -418,31 +459,62 @@ def form_answers(backend: WorkbookBackend, config: Config) -> set[str]:
     return {a for a in answers if len(a) >= MIN_LENGTH}
 
 
-def test_the_scan_catches_a_template_or_log_call_that_leaks(scenario, monkeypatch):
-    """The scan is only worth its silence if it speaks up: leak on purpose, and it must."""
-    backend, config, _, _, _ = scenario
-    sheet = read_sheet(backend, config)
+def test_the_demo_network_leaks_nothing(tmp_path):
+    """The demo (a withdrawal, a sensitive request, a do-not-contact volunteer, formula-like
+    text, four weeks of history) through `make demo`'s two commands, with --verbose."""
+    path, log_file = tmp_path / "sheetsync.toml", tmp_path / "sheetsync.log"
+    base = ["--config", str(path), "--verbose", "--log-file", str(log_file)]
+    runner = CliRunner()
+    init = runner.invoke(
+        cli,
+        [*base, "init", "--workbook", str(tmp_path / "network.xlsx"), "--demo", "--history", "4"],
+    )
+    earlier = set((tmp_path / "outbox").glob("*.eml"))
+    weekly = runner.invoke(cli, [*base, "run", "weekly"])
+    assert (init.exit_code, weekly.exit_code) == (0, 0), weekly.output
+    config = Config.from_file(path)
+    run = Run(WorkbookBackend(config.workbook), config, [init, weekly], log_file, earlier)
+    sheet = read_sheet(run.backend, config)
+    assert any(p.do_not_contact for p in sheet.people.values())
+    assert any(n["category"] == "Safety at home" for n in sheet.needs)
+    assert scan_outbox(config.email.outbox, sheet, config.email.organizers, earlier) == []
+    assert scan_logs(run) == []
+    assert scan_files(tmp_path, everything(sheet)) == []
+
+
+def test_the_scan_catches_a_leaking_digest(tmp_path, monkeypatch):
+    """The scan is only worth its silence if it speaks up: the same scenario, with the
+    volunteer's digest handed the need's details before the task is accepted."""
     import sheetsync.privacy as privacy
 
     real = privacy.Policy.for_volunteer
 
-    def leaky(self, person_id, **kw):  # a template change showing details too early
+    def leaky(self, person_id, **kw):
         shown = real(self, person_id, **kw)
         return privacy.Shown(shown.who, shown.contact, kw["details"], shown.ask_organizer)
 
     monkeypatch.setattr(privacy.Policy, "for_volunteer", leaky)
-    from sheetsync.digest.deliver import build_digests
+    run = run_scenario(tmp_path)
+    sheet = read_sheet(run.backend, run.config)
+    problems = scan_outbox(run.config.email.outbox, sheet, run.config.email.organizers, set())
+    assert any("details" in p for p in problems), problems
 
-    leaked = [
-        d for d in build_digests(backend, config, dt.datetime.now()) if d.to == "sam@example.net"
-    ]
-    secrets = everything(sheet)
-    allowed = allowed_to_volunteer(sheet, sheet.by_address["sam@example.net"])
-    problems = findings("leaky digest", leaked[0].rendered.text, secrets, allowed)
-    assert any("details" in p for p in problems)  # Dana's text, Maria's key
-    maria = sheet.people[sheet.by_address["maria@example.org"]]
-    line = f"digest sent to {sorted(maria.full_names)[0]}"
-    assert findings("a log line", line, secrets, set()) != []
+
+def test_the_scan_catches_a_leaking_log_call(tmp_path, monkeypatch):
+    """And a log line naming a person, as a careless `log.info` in intake would."""
+    import logging
+
+    import sheetsync.steps.intake as intake
+
+    real = intake.merge_person
+
+    def chatty(record, group):
+        real(record, group)
+        logging.getLogger("sheetsync.intake").info("merged %s", record["name"])
+
+    monkeypatch.setattr(intake, "merge_person", chatty)
+    problems = scan_logs(run_scenario(tmp_path))
+    assert any(p.startswith("log file") for p in problems), problems
 
 
 def test_an_xlsx_or_csv_export_is_inert(tmp_path):
