@@ -241,7 +241,8 @@ def _sharing(ctx: StepContext, add: Add, computed: Outcomes) -> None:
     percent = round(100 * share.top_share)
     note = ""
     if share.tasks >= cfg.share_min_tasks and share.top_share > cfg.top_two_share:
-        who = " and ".join(f"{names.get(p, p)} ({n})" for p, n in share.top)
+        # A person forgotten on request has no name left: their id stands in.
+        who = " and ".join(f"{names.get(p) or p} ({n})" for p, n in share.top)
         verb = "hold" if len(share.top) > 1 else "holds"
         note = (
             f"{who} {verb} {percent}% of the last {MONTH_WEEKS} weeks' tasks. One or two "
