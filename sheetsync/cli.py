@@ -6,6 +6,7 @@ import functools
 import json
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ from sheetsync import __version__
 from sheetsync.backends import open_backend
 from sheetsync.backends.base import Backend
 from sheetsync.bootstrap import InitReport, detect_form_tabs, init_spreadsheet
-from sheetsync.cli_render import Progress, render_report
+from sheetsync.cli_render import Progress, forgotten_lines, not_erased_lines, render_report
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
 from sheetsync.demo.network import DemoReport, create_demo
@@ -317,6 +318,52 @@ def run(settings: Settings, job: str, dry_run: bool, as_json: bool) -> None:
     render_report(report, store.describe(), verbose=settings.verbose)
     if any(d.outcome == DeliveryOutcome.FAILED for d in report.deliveries):
         raise SystemExit(1)
+
+
+@cli.command("forget")
+@click.argument("person_id")
+@click.option("--dry-run", is_flag=True, help="Show what would be emptied; change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask before forgetting them.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was emptied as JSON.")
+@pass_settings
+@handle_errors
+def forget_command(
+    settings: Settings, person_id: str, dry_run: bool, yes: bool, as_json: bool
+) -> None:
+    """Remove a person on request: empty their form responses, their rows and cells on
+    sheetsync's tabs, and sheetsync's files naming them.
+
+    PERSON_ID is their id in the People tab's person_id column (e.g. P0042), never a name,
+    email or phone: command lines stay in your shell's history. Their linked duplicate rows
+    go too; household members and everyone else are left as they are.
+    """
+    from sheetsync.forget import forget_person
+
+    if not re.fullmatch(r"[A-Za-z]+-?[0-9]+", person_id.strip()):
+        raise click.BadParameter(
+            "give their id from the People tab's person_id column, e.g. P0042: never a "
+            "name, email or phone (command lines stay in your shell's history).",
+            param_hint="PERSON_ID",
+        )
+    config = settings.config()
+    store = open_backend(config)
+    result = forget_person(store, config, person_id, dry_run=True)
+    ask = not (dry_run or yes or result.nothing_left)
+    if ask:
+        if not as_json:
+            click.echo("\n".join(forgotten_lines(result, store.describe())))
+        click.confirm(
+            f"Forget {result.person_id} for good? It cannot be undone", abort=True, err=True
+        )
+    if not (dry_run or result.nothing_left):
+        result = forget_person(store, config, person_id)  # reads the sheet again, locked
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+        return
+    lines = [*forgotten_lines(result, store.describe(), rows=not ask), *not_erased_lines()]
+    if dry_run:
+        lines.append("Nothing was changed (--dry-run).")
+    click.echo("\n".join(lines))
 
 
 @cli.command("dedupe")

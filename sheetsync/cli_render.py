@@ -6,10 +6,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import click
 
 from sheetsync.report import RunReport, TabReport
+
+if TYPE_CHECKING:  # sheetsync.forget is imported when `forget` runs: it loads the digests
+    from sheetsync.forget import Forgotten
 
 # Without --verbose, at most this many rows, cell changes and issues are listed.
 SHOWN = 5
@@ -129,3 +133,42 @@ def _issue_lines(report: RunReport, limit: int | None) -> Iterator[str]:
     )
     for issue in report.issues[:limit]:
         yield f"  {issue.source}  {issue.message}"
+
+
+def forgotten_lines(result: Forgotten, where: str, *, rows: bool = True) -> Iterator[str]:
+    """What `sheetsync forget` emptied (or would), row by row when `rows`, named by tab, row
+    and id only: never by the person's name or contact."""
+    rows_word = "row" if len(result.linked) == 1 else "rows"
+    linked = f" (and linked {rows_word} {', '.join(result.linked)})" if result.linked else ""
+    who = f"{result.person_id}{linked}"
+    if result.nothing_left:
+        yield f"Nothing of {who} is left to clear on {where}: they were forgotten already."
+        return
+    if result.dry_run:
+        yield f"To forget {who} on {where}, sheetsync would empty:"
+    else:
+        yield f"Forgot {who} on {where}." + (" It emptied:" if rows else "")
+    for row in result.rows if rows else ():
+        label = f" ({row.id})" if row.id and row.id != f"{row.tab}:{row.row}" else ""
+        marks = "".join(f"; {header}: {word}" for header, word in row.marked.items())
+        yield f"  {row.tab} row {row.row}{label}: {_cells(len(row.cleared))}{marks}"
+    by_tab = result.cells_by_tab
+    tabs = f" ({', '.join(f'{tab} {n}' for tab, n in by_tab.items())})" if by_tab else ""
+    remove = "would remove" if result.dry_run else "removed"
+    yield (
+        f"In all: {_cells(sum(by_tab.values()))}{tabs}; {remove} {result.files_removed} outbox "
+        f"files and {result.lines_removed} lines of the send journal and log."
+    )
+
+
+def not_erased_lines() -> Iterator[str]:
+    """What sheetsync cannot erase of a person it forgot: the organizer sees to it."""
+    from sheetsync.forget import NOT_ERASED
+
+    yield "sheetsync cannot erase these; please see to them by hand:"
+    for item in NOT_ERASED:
+        yield f"  - {item}"
+
+
+def _cells(n: int) -> str:
+    return f"{n} cell" if n == 1 else f"{n} cells"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sheetsync.backends.base import Backend
+from sheetsync.backends.base import Backend, TabData
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
 from sheetsync.errors import MissingTabError
 from sheetsync.schema import TableSchema, load_schemas
@@ -21,6 +21,9 @@ class State:
     forms: dict[str, FormTable]
     tables: dict[str, Table]
     schemas: dict[str, TableSchema] = field(default_factory=dict)
+    # Every tab's cells as read, by tab title: kept only when asked (forget empties cells
+    # that no frame holds, such as columns organizers added).
+    data: dict[str, TabData] = field(default_factory=dict)
 
 
 def resolve_tab(name: str, tabs: list[str]) -> str | None:
@@ -31,8 +34,9 @@ def resolve_tab(name: str, tabs: list[str]) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
-def read_state(backend: Backend, config: Config) -> State:
-    """Read every form tab and sheetsync tab in one go; stop on a missing tab or column."""
+def read_state(backend: Backend, config: Config, *, keep_cells: bool = False) -> State:
+    """Read every form tab and sheetsync tab in one go; stop on a missing tab or column.
+    With keep_cells, the State keeps every tab's cells as read too."""
     schemas = load_schemas()
     tabs = backend.list_tabs()
     if not tabs:
@@ -67,7 +71,7 @@ def read_state(backend: Backend, config: Config) -> State:
         for form, tab in form_tabs.items()
     }
     tables = {logical: read_table(data[tab], schemas[logical], tab) for logical, tab in own.items()}
-    return State(forms, tables, schemas)
+    return State(forms, tables, schemas, data if keep_cells else {})
 
 
 def local_now(config: Config) -> dt.datetime:

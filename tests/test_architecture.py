@@ -59,6 +59,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.jobs",
             "sheetsync.bootstrap",
             "sheetsync.contacts",
+            "sheetsync.forget",
             "sheetsync.demo",
             "sheetsync.scheduling",
         ),

@@ -29,12 +29,18 @@ def sheetsync_command() -> list[str]:
     return [sys.executable, "-m", "sheetsync"]
 
 
+def scheduled_log_file(config: Config) -> Path:
+    """Where the installed crontab line appends the log: [schedule] log_file, else
+    sheetsync.log in the state folder."""
+    return config.schedule.log_file or config.state_dir / "sheetsync.log"
+
+
 def crontab_block(config: Config, jobs: list[Job], *, every: int = 5) -> list[str]:
     """The lines `sheetsync schedule` prints and `--install` writes."""
     if config.path is None:
         raise ScheduleError("A schedule needs a config file: run `sheetsync init` first.")
     path = config.path.resolve()
-    log_file = (config.schedule.log_file or config.state_dir / "sheetsync.log").resolve()
+    log_file = scheduled_log_file(config).resolve()
     command = [
         *sheetsync_command(),
         "--config",
