@@ -40,6 +40,7 @@ SENSITIVE = {
     "Financial support",
     "Immigration help",
     "Safety at home",
+    "Other",
 }
 FORMULA_NAME = '=HYPERLINK("http://evil.example","Ivy")'
 MIN_LENGTH = 5  # shorter values ("Bo", "Yes") are words, not someone's data
