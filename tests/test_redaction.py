@@ -539,3 +539,20 @@ def test_an_xlsx_or_csv_export_is_inert(tmp_path):
     cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
     assert [c.coordinate for c in cells if c.data_type == "f"] == []
     assert all(not str(c.value or "").startswith(("=", "+", "-", "@")) for c in cells)
+
+
+def test_html_that_a_spreadsheet_could_open_is_inert_too():
+    """Excel opens an .html file as a sheet: text starting like a formula gets a ', as in
+    the exports; the plain text keeps it as typed."""
+    from sheetsync.digest.content import PublicSummary
+    from sheetsync.digest.render import inert_html, render
+
+    data = PublicSummary(FORMULA_NAME, "2026-W48", "12", "<5", "30", "20", "9", {"+Rides": "7"})
+    rendered = render("public", data)
+    assert "<h1>'=HYPERLINK(" in rendered.html and "<li>'+Rides: 7" in rendered.html
+    assert ">=HYPERLINK(" not in rendered.html and ">+Rides" not in rendered.html
+    assert f"{FORMULA_NAME}: our week in numbers" in rendered.text
+    assert "<5" in rendered.text and "&lt;5" in rendered.html  # "<" is not a formula
+    # Further in, as a phone after a name, text is no cell's start: left as it is.
+    assert inert_html("<li>For: Ann (+12015550122)</li>") == "<li>For: Ann (+12015550122)</li>"
+    assert inert_html("<td>\t=1+1</td><td> -2+3</td>") == "<td>\t'=1+1</td><td> '-2+3</td>"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gettext
 import io
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -14,6 +15,8 @@ from typing import Any
 import jinja2
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from sheetsync.files import FORMULA_STARTS
 
 HERE = Path(__file__).resolve().parent.parent
 LOCALES = HERE / "locale"
@@ -72,6 +75,17 @@ def _translations(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+# Text at the start of an element: what a spreadsheet opening the .html takes for a cell.
+_CELL_START = re.compile(r"(>\s*)(?=[" + re.escape("".join(FORMULA_STARTS)) + "])")
+
+
+def inert_html(html: str) -> str:
+    """HTML whose elements' text, were the file opened in a spreadsheet (Excel opens .html
+    as a sheet), never starts like a formula: such text gets a leading ' (OWASP), as in the
+    exports. Text further in an element (a phone after a name) is left as it is."""
+    return _CELL_START.sub(r"\1'", html)
+
+
 @cache
 def _environment(language: str, html: bool) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -92,7 +106,9 @@ def render(audience: str, data: Any, language: str = "en", **extra: Any) -> Rend
     if language not in available_languages():
         language = "en"
     values = {"d": data, "lang": language, **extra}
-    html = _environment(language, True).get_template(f"digest/{audience}.html").render(values)
+    html = inert_html(
+        _environment(language, True).get_template(f"digest/{audience}.html").render(values)
+    )
     text = _environment(language, False).get_template(f"digest/{audience}.txt").render(values)
     subject = (
         _environment(language, False).get_template(f"digest/{audience}.subject").render(values)
