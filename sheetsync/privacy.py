@@ -37,8 +37,8 @@ class Consent(StrEnum):
     """How far a person's name, contact and story may go beyond the organizers."""
 
     NO = "no"  # organizers only: outside the sheet, initials and zone
-    FIRST_NAME = "first name"  # their volunteer, once the task is accepted: first name,
-    # initial and the need's details; contact through the organizers
+    FIRST_NAME = "first name"  # their volunteer, once the task is accepted: first name and
+    # the need's details; contact through the organizers
     YES = "yes"  # their volunteer, once accepted: full name, contact and the need's details
 
 
@@ -75,6 +75,12 @@ def initials(name: str) -> str:
     """ "Maria Garcia" -> "M. G." """
     parts = [p for p in one_line(name).split(" ") if p[:1].isalpha()]
     return " ".join(f"{p[0].upper()}." for p in parts) or "?"
+
+
+def first_name(name: str) -> str:
+    """ "Maria del Carmen Garcia" -> "Maria": what "First name only" agreed to."""
+    parts = one_line(name).split()
+    return parts[0] if parts else "?"
 
 
 def first_and_initial(name: str) -> str:
@@ -171,12 +177,17 @@ class Settled(StrEnum):
 
 
 def settle_consent(
-    record: MutableMapping[str, Any], answer: tuple[Consent, str] | None, now: str
+    record: MutableMapping[str, Any],
+    answer: tuple[Consent, str] | None,
+    now: str,
+    since: str = "",
 ) -> Settled:
     """Write a People row's consent in force: its newest form answer (`answer`: consent and
     when), unless an organizer's consent_override came after it. sheetsync remembers when it
     first saw each override (consent_override_seen), so that a form answer given later, a
-    "No" withdrawing a "Yes" the person gave by phone, wins over it."""
+    "No" withdrawing a "Yes" the person gave by phone, wins over it. An override seen for
+    the first time cannot tell whether a form answer since the last run (`since`) came
+    before or after it: a narrower one wins, and organizers are asked to look."""
     typed = str(record.get("consent_override", "")).strip()
     if not typed:
         record["consent_override_seen"] = ""
@@ -184,16 +195,33 @@ def settle_consent(
             (answer[0].value, answer[1]) if answer else ("", "")
         )
         return Settled.FINE
+    override = consent_of(typed)
     when, seen = override_seen(str(record.get("consent_override_seen", "")))
-    if seen != typed or not when:
+    fresh = seen != typed or not when
+    if fresh:
         when = now  # typed, or changed, since the last run
     record["consent_override_seen"] = f"{when} {typed}"
-    if answer is not None and answer[1] > when:
+    unsure = fresh and answer is not None and answer[1] > since
+    if answer is not None and (
+        answer[1] > when
+        or (unsure and narrower(answer[0], override or Consent.NO) is not (override or Consent.NO))
+    ):
         record["consent"], record["consent_date"] = answer[0].value, answer[1]
         return Settled.OVERRIDE_OUTDATED
-    override = consent_of(typed)
     record["consent"], record["consent_date"] = (override or Consent.NO).value, when
     return Settled.FINE if override else Settled.OVERRIDE_NOT_UNDERSTOOD
+
+
+def overrides_to_check(people: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The people whose consent_override sheetsync does not follow (not understood, or a
+    later form answer outdates it): organizers should clear or rewrite it."""
+    return [
+        str(p["person_id"])
+        for p in people
+        if (typed := str(p.get("consent_override", "")).strip())
+        and override_seen(str(p.get("consent_override_seen", "")))[1] == typed
+        and (consent_of(typed) is None or str(p.get("consent", "")) != consent_of(typed))
+    ]
 
 
 def narrower(a: Consent, b: Consent) -> Consent:
@@ -264,13 +292,14 @@ class Policy:
         return f"{_by_consent(person)} ({person.person_id})"
 
     def short_name(self, person_id: str) -> str:
-        """A volunteer on the organizers' chart: "Ann B." with their consent, else initials."""
+        """A volunteer on the organizers' chart: "Ann B." with yes, "Ann" with first name,
+        else initials."""
         person = self.person(person_id)
         if not person.person_id:
             return "?"
-        if person.consent is Consent.NO:
-            return initials(person.name)
-        return first_and_initial(person.name)
+        if person.consent is Consent.YES:
+            return first_and_initial(person.name)
+        return _by_consent(person)
 
     def may_name(self, person_id: str) -> bool:
         """Whether a text naming the person by first name (the Load tab's next steps) may go
@@ -287,14 +316,15 @@ class Policy:
     ) -> Shown:
         """The requester of a task as its volunteer's email shows them. A proposal shows
         initials only; an accepted task what the requester's consent allows. A sensitive
-        category sends no details by email, and no name or contact either; nor do the other
-        needs of someone who asked for one (their text may speak of it)."""
+        category sends nothing about the requester by email, not even initials: an
+        organizer tells the volunteer by phone. Someone who asked for a sensitive kind of
+        help gets none of their text emailed for their other needs either."""
         person = self.person(person_id)
         sensitive_response = person.person_id in self._asked_sensitive
+        if self.is_sensitive(category):  # not even initials: a small zone knows them
+            return Shown("", ask_organizer=accepted)
         if not accepted:
             return Shown(initials(person.name))
-        if self.is_sensitive(category):
-            return Shown(initials(person.name), ask_organizer=True)
         contact = ""
         if person.consent is Consent.YES and not person.do_not_contact:
             contact = ", ".join(x for x in (person.phone, person.email) if x)
@@ -320,5 +350,5 @@ def _by_consent(person: Person) -> str:
     if person.consent is Consent.YES:
         return person.name or "?"
     if person.consent is Consent.FIRST_NAME:
-        return first_and_initial(person.name)
+        return first_name(person.name)
     return initials(person.name)

@@ -38,6 +38,9 @@ def log_cells(log: Table, values: dict[str, str]) -> list[Value]:
     ]
 
 
+DIGEST_JOB = "digest"  # the job column of a digest handed over (the send log)
+
+
 def log_failure(backend: Backend, config: Config, report: RunReport) -> None:
     """Best effort: record a failed run in the Run log, so the next reader sees it."""
     try:

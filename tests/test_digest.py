@@ -197,7 +197,7 @@ def test_a_person_is_shown_to_organizers_by_consent_with_their_id():
     ]
     policy = Policy(people)
     shown = [policy.for_organizers(p["person_id"]) for p in people]
-    assert shown == ["Maria Garcia (P0001)", "Maria G. (P0002)", "M. G. (P0003)", "M. G. (P0004)"]
+    assert shown == ["Maria Garcia (P0001)", "Maria (P0002)", "M. G. (P0003)", "M. G. (P0004)"]
     assert policy.for_organizers("P0404") == "?"
     assert policy.for_organizers("Sam Lee 201-555-0170") == "?"  # typed in an id column
 
@@ -585,6 +585,8 @@ def test_the_chart_names_a_volunteer_who_did_not_consent_by_initials():
     assert policy.short_name("P0002") == "A. B."
     policy = Policy([_person("P0002", "Ann Bell", consent="yes")])
     assert policy.short_name("P0002") == "Ann B."
+    policy = Policy([_person("P0002", "Ann Bell", consent="first name")])
+    assert policy.short_name("P0002") == "Ann"
     assert policy.short_name("Sam Lee 201-555-0170") == "?"  # typed in an id column
 
 

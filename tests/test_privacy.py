@@ -9,6 +9,8 @@ from collections import Counter
 
 import pytest
 
+from sheetsync.digest.content import organizer_digest
+from sheetsync.digest.render import Image, render
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.privacy import (
     OTHER_KINDS,
@@ -92,7 +94,7 @@ def test_a_volunteer_sees_initials_until_they_accept_then_what_consent_allows():
         "Bags for four",
     )
     shown = policy.for_volunteer("P0002", accepted=True, **ask)
-    assert (shown.who, shown.contact, shown.details) == ("Ann B.", "", "Bags for four")
+    assert (shown.who, shown.contact, shown.details) == ("Ann", "", "Bags for four")
     shown = policy.for_volunteer("P0003", accepted=True, **ask)
     assert (shown.who, shown.contact, shown.details, shown.ask_organizer) == (
         "K. O.",
@@ -111,12 +113,9 @@ def test_a_sensitive_need_or_one_sharing_its_text_sends_no_details_by_email():
     safety = policy.for_volunteer(
         "P0001", accepted=True, category="Safety at home", details="Partner must not know"
     )
-    assert (safety.who, safety.contact, safety.details, safety.ask_organizer) == (
-        "M. G.",
-        "",
-        "",
-        True,
-    )
+    assert (safety.who, safety.contact, safety.details, safety.ask_organizer) == ("", "", "", True)
+    proposed = policy.for_volunteer("P0001", accepted=False, category="Safety at home", details="x")
+    assert (proposed.who, proposed.ask_organizer) == ("", False)  # not even initials
     # Someone who asked for a sensitive kind of help: none of their text goes by email.
     needs = [{"person_id": "P0001", "category": "Safety at home"}]
     policy = Policy([person("P0001", consent="yes", phone="+12015550143")], needs=needs)
@@ -215,3 +214,25 @@ def test_a_no_on_a_response_with_another_error_still_withdraws(backend, config, 
     )
     weekly(backend, config)
     assert maria(backend, config)["consent"] == "no"
+
+
+def test_a_no_given_before_the_run_that_first_sees_an_override_wins_over_it(
+    backend, config, add_responses
+):
+    """The run cannot tell whether a form answer since the last run came before or after
+    the override was typed: the narrower one wins, and organizers are asked to look."""
+    add_responses("requests", request(consent="No", timestamp=dt.datetime(2026, 11, 10, 9)))
+    weekly(backend, config, now=dt.datetime(2026, 11, 12, 9))
+    write_cell(backend, config, "people", "P0001", "consent_override", "yes")  # Monday's call
+    add_responses("requests", request(consent="No", timestamp=dt.datetime(2026, 11, 13, 8)))
+    report = weekly(backend, config, now=dt.datetime(2026, 11, 13, 9))
+    assert maria(backend, config)["consent"] == "no"
+    assert [i.code for i in report.issues if "consent" in i.code] == [
+        IssueCode.CONSENT_OVERRIDE_OUTDATED
+    ]
+    # The organizers' email asks them to look, by id.
+    frames = {n: t.frame for n, t in read_state(backend, config).tables.items()}
+    digest = organizer_digest(frames, "Net", NOW, since=NOW - dt.timedelta(days=7))
+    assert digest.consent_to_check == ["P0001"]
+    text = render("organizers", digest, chart=Image("c", "c.png", b"")).text
+    assert "Consent to check on the People tab (consent_override is not followed): P0001" in text

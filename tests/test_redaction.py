@@ -338,7 +338,7 @@ def _requests(when: dt.datetime) -> list[dict[str, Any]]:
             details="Ride to the dentist on Friday",
             timestamp=when,
         ),
-        # Rosa: first name only. Her volunteer gets "Rosa Q." and her details, no contact.
+        # Rosa: first name only. Her volunteer gets "Rosa" and her details, no contact.
         request(
             name="Rosa Quintero",
             phone="201 555 0144",
@@ -402,15 +402,16 @@ def test_no_email_says_more_than_its_reader_may_know(scenario):
     assert "For: M. G.\n" in last_week and "For: A. B.\n" in last_week
     assert "Ride to the" not in last_week
     # This week he accepted: Ann's contact and details (yes), Rosa's first name and
-    # details (first name), Maria by initials (she withdrew), Dana's safety need by
-    # initials and her groceries without her text (it speaks of the other need).
+    # details (first name), Maria by initials (she withdrew), Dana's safety need with
+    # nobody at all and her groceries without her text (it speaks of the other need).
     maria = sheet.people[sheet.by_address["maria@example.org"]]
     assert maria.consent == "no"
     assert "For: Ann Bellweather (+12015550122, ann.bellweather@example.org)" in this_week
     assert "Ride to the dentist" in this_week
-    assert "For: Rosa Q.\n" in this_week and "Ride to the pharmacy" in this_week
+    assert "For: Rosa\n" in this_week and "Ride to the pharmacy" in this_week
     assert "For: M. G.\n" in this_week
-    assert "For: D. W.\n" in this_week and "For: Dana Whitfield (" in this_week
+    assert "Safety at home, Eastside\n  Urgency" in this_week  # nobody named, not even D. W.
+    assert "D. W." not in this_week and "For: Dana Whitfield (" in this_week
     assert "Leave bags" not in this_week and "blue pot" not in this_week
     organizers = [s for s in sent if s.to == "org@example.org"][-1].text
     assert "marked do not contact: 1" in organizers

@@ -22,7 +22,13 @@ from sheetsync.config import Goal
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import Help, parse_datetime
 from sheetsync.normalize import fold, one_line
-from sheetsync.privacy import Policy, public_by_kind, public_count, public_detail
+from sheetsync.privacy import (
+    Policy,
+    overrides_to_check,
+    public_by_kind,
+    public_count,
+    public_detail,
+)
 from sheetsync.report import RunOutcome
 from sheetsync.statuses import (
     REAL_NEEDS,
@@ -133,6 +139,7 @@ class OrganizerDigest:
     month: PeriodFigures | None = None  # this calendar month so far
     goals: list[GoalProgress] = field(default_factory=list)
     not_emailed: dict[str, int] = field(default_factory=dict)  # volunteers, reason -> count
+    consent_to_check: list[str] = field(default_factory=list)  # person ids (People tab)
 
     def more(self, name: str) -> int:
         """How many lines of a list the digest leaves out (they are in the tabs)."""
@@ -243,6 +250,7 @@ def organizer_digest(
         month=computed.month,
         goals=goal_progress(goals, computed.periods),
         not_emailed=dict(sorted((not_emailed or {}).items())),
+        consent_to_check=overrides_to_check(people),
     )
 
 

@@ -40,7 +40,7 @@ from sheetsync.files import open_private, private_dir, write_private_text
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience, Delivery, DeliveryOutcome
-from sheetsync.run_log import log_cells
+from sheetsync.run_log import DIGEST_JOB, log_cells
 from sheetsync.schema import load_schemas
 from sheetsync.state import local_now, read_state
 from sheetsync.summary.outcomes import Outcomes, figures_for
@@ -49,7 +49,6 @@ from sheetsync.tables import Table, read_table, records_of
 log = logging.getLogger(__name__)
 CHART_CID = "chart@sheetsync"
 JOURNAL = "sent.jsonl"  # the send journal, in the network's state folder
-DIGEST_JOB = "digest"  # the Run log's job column for a digest handed over (the send log)
 
 
 @dataclass(frozen=True)

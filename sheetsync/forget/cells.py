@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetsync.backends.base import CellUpdate, Guard, TabChanges, TabData, Value, guard_text
-from sheetsync.digest.deliver import DIGEST_JOB
 from sheetsync.forget.person import Person
 from sheetsync.normalize import cell_text
+from sheetsync.run_log import DIGEST_JOB
 from sheetsync.state import State
 from sheetsync.statuses import LIVE, ErrorStatus, NeedStatus, TaskStatus, task_status
 from sheetsync.tables import ROW, Table, records_of

@@ -68,16 +68,18 @@ def settle_people(
     groups: Mapping[str, list[Response]],
     late: Mapping[str, list[Answer]],
     now: str,
+    since: str = "",
 ) -> list[tuple[dict[str, Any], Settled]]:
     """Write each person's consent in force; return the rows organizers should look at
-    (an override not understood, or one a later form answer outdates)."""
+    (an override not understood, or one a later form answer outdates). `since`: when the
+    last run started."""
     flagged: list[tuple[dict[str, Any], Settled]] = []
     for record in records:
         pid = record["person_id"]
         if not pid or not (pid in groups or pid in late or not record["source"]):
             continue  # a row whose responses all went: it keeps what it had
         base = consent_answer(groups[pid]) if pid in groups else _as_written(record)
-        settled = settle_consent(record, _newest(base, late.get(pid, [])), now)
+        settled = settle_consent(record, _newest(base, late.get(pid, [])), now, since)
         if settled is not Settled.FINE:
             flagged.append((record, settled))
     return flagged

@@ -26,6 +26,7 @@ from sheetsync.normalize import (
 )
 from sheetsync.privacy import Settled
 from sheetsync.report import Issue, IssueCode, Severity
+from sheetsync.run_log import DIGEST_JOB
 from sheetsync.schema import TableSchema
 from sheetsync.statuses import ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
@@ -182,10 +183,17 @@ def _people(
         dayfirst=dayfirst_locale(ctx.config.locale),
         now=now,
     )
-    flagged = settle_people(people.records, groups, late, now)
+    flagged = settle_people(people.records, groups, late, now, _last_run(ctx))
     forget_gone(people.records, gone)
     warnings = [_consent_warning(ctx, record, settled) for record, settled in flagged]
     return frame_of(people.records, people.schema), person_of, people.added, warnings
+
+
+def _last_run(ctx: StepContext) -> str:
+    """When the last run of a job started (the Run log), "" before the first."""
+    log = ctx.frames["run_log"]
+    started = log.loc[log["job"] != DIGEST_JOB, "started"]
+    return str(started.max()) if len(started) else ""
 
 
 def _consent_warning(ctx: StepContext, record: dict[str, Any], settled: Settled) -> Issue:
