@@ -17,8 +17,10 @@ person agreed to and what its reader needs (docs/privacy.md):
 | logs, terminal       | never: tab, row and id               | never                     |
 
 Consent is the person's current answer: the newest answer to the consent question on any
-of their forms (their linked duplicate rows' too); an organizer's `consent_override` on
-People wins over the forms. A "No" withdraws an earlier "Yes" from the next run on.
+of their forms (their linked duplicate rows' too), or an organizer's `consent_override` on
+People, which counts from when a run first saw it (current_consent). A "No" withdraws an
+earlier "Yes" from the next run on. People's `consent` shows the result; it is never read
+back, so a run's result never feeds the next run.
 """
 
 from __future__ import annotations
@@ -130,98 +132,109 @@ class Person:
     do_not_contact: bool
     phone: str = ""
     email: str = ""
+    answered: bool = False  # a form answer or an override on one of their rows
 
 
 UNKNOWN = Person(person_id="", name="", zone="", consent=Consent.NO, do_not_contact=True)
 
 
-FRESH = "9999"  # an override typed since the last run: newer than any answer
-_SEEN = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?) (.+)$")
+Answer = tuple[Consent, str]  # a consent answer and when it was given ("" unknown)
+FRESH = "9999"  # an override no run has seen yet: typed after every answer there is
+_DT = r"\d{4}-\d\d-\d\d \d\d:\d\d(?::\d\d)?"
+_SEEN = re.compile(rf"^({_DT}) (.+?)(?: \(typed after ({_DT})\))?$", re.S)
+
+
+@dataclass(frozen=True)
+class Override:
+    """An organizer's consent_override and what sheetsync knows of when it was typed:
+    after `after` (the run before the one that first saw it; "" if none), by `seen`."""
+
+    consent: Consent
+    seen: str
+    after: str
 
 
 def current_consent(rows: Iterable[Mapping[str, Any]]) -> Consent:
-    """A person's consent from their People rows: the newest answer on any of them, an
-    organizer's override counting from when sheetsync first saw it (one typed since the
-    last run is the newest of all); "no" when there is none."""
-    newest = newest_consent(rows)
-    return Consent.NO if newest is None else newest[0]
+    """A person's consent in force from all their People rows: a pure function of what the
+    forms and organizers wrote, never of what sheetsync wrote as a result.
+
+    The newest override counts unless a form answer came after it. An answer known to be
+    newer (given after a run first saw the override) wins; one given between the run before
+    and that run may be older or newer, so it wins only if it is narrower: the careful
+    reading. Without an override the newest answer wins (of two at the same time, the
+    narrower). No answer at all: "no"."""
+    rows = list(rows)
+    answers = [a for r in rows if (a := row_answer(r)) is not None]
+    overrides = [o for r in rows if (o := row_override(r)) is not None]
+    if overrides:
+        override = max(overrides, key=lambda o: (o.seen, -_openness(o.consent)))
+        answers = [a for a in answers if _beats(a, override)]
+        if not answers:
+            return override.consent
+    if not answers:
+        return Consent.NO
+    return max(answers, key=lambda a: (a[1], -_openness(a[0])))[0]
 
 
-def newest_consent(rows: Iterable[Mapping[str, Any]]) -> tuple[Consent, str] | None:
-    """The newest consent answer on a person's rows, and when it was given (of two given at
-    the same time, the more careful)."""
-    answers = [a for r in rows if (a := _answer_on(r)) is not None]
-    return max(answers, key=lambda a: (a[1], -_openness(a[0]))) if answers else None
+def _beats(answer: Answer, override: Override) -> bool:
+    """Whether a form answer wins over an override (see current_consent)."""
+    if answer[1] > override.seen:
+        return True
+    return answer[1] > override.after and _openness(answer[0]) < _openness(override.consent)
 
 
-def _answer_on(row: Mapping[str, Any]) -> tuple[Consent, str] | None:
-    typed = str(row.get("consent_override", "")).strip()
-    if typed and override_seen(str(row.get("consent_override_seen", "")))[1] != typed:
-        return consent_of(typed) or Consent.NO, FRESH  # not settled by a run yet
-    consent = consent_of(str(row.get("consent", "")))
+def row_answer(row: Mapping[str, Any]) -> Answer | None:
+    """A People row's newest form answer (consent_answer, consent_date)."""
+    consent = consent_of(str(row.get("consent_answer", "")))
     return None if consent is None else (consent, str(row.get("consent_date", "")))
 
 
-def override_seen(cell: str) -> tuple[str, str]:
-    """People's consent_override_seen, "2026-11-23 09:00 no" -> (when, what was typed)."""
+def row_override(row: Mapping[str, Any]) -> Override | None:
+    """A People row's consent_override, if typed: one not understood reads as "no"; one no
+    run has seen yet is the newest of all."""
+    typed = one_line(row.get("consent_override", ""))
+    if not typed:
+        return None
+    consent = consent_of(typed) or Consent.NO
+    seen, what, after = override_seen(str(row.get("consent_override_seen", "")))
+    if what != typed:
+        return Override(consent, FRESH, FRESH)
+    return Override(consent, seen, after)
+
+
+def override_seen(cell: str) -> tuple[str, str, str]:
+    """consent_override_seen, "2026-11-23 09:00 no (typed after 2026-11-16 07:00)" ->
+    (first seen, what was typed, typed after); empty strings where it says nothing."""
     found = _SEEN.match(cell.strip())
-    return (found.group(1), found.group(2)) if found else ("", "")
+    if not found:
+        return "", "", ""
+    return found.group(1), found.group(2), found.group(3) or ""
 
 
-class Settled(StrEnum):
-    """What settling a row's consent found for organizers to look at."""
-
-    FINE = "fine"
-    OVERRIDE_NOT_UNDERSTOOD = "override not understood"  # read as "no"
-    OVERRIDE_OUTDATED = "override outdated"  # a form answer came after it
-
-
-def settle_consent(
-    record: MutableMapping[str, Any],
-    answer: tuple[Consent, str] | None,
-    now: str,
-    since: str = "",
-) -> Settled:
-    """Write a People row's consent in force: its newest form answer (`answer`: consent and
-    when), unless an organizer's consent_override came after it. sheetsync remembers when it
-    first saw each override (consent_override_seen), so that a form answer given later, a
-    "No" withdrawing a "Yes" the person gave by phone, wins over it. An override seen for
-    the first time cannot tell whether a form answer since the last run (`since`) came
-    before or after it: a narrower one wins, and organizers are asked to look."""
-    typed = str(record.get("consent_override", "")).strip()
+def note_override(record: MutableMapping[str, Any], *, now: str, last_run: str) -> None:
+    """Remember when a run first saw what an organizer typed in consent_override, and that
+    it was typed after the last run (or at any time before, when there was none). Written
+    only when the override changes, so it never depends on a run's results."""
+    typed = one_line(record.get("consent_override", ""))
     if not typed:
         record["consent_override_seen"] = ""
-        record["consent"], record["consent_date"] = (
-            (answer[0].value, answer[1]) if answer else ("", "")
-        )
-        return Settled.FINE
-    override = consent_of(typed)
-    when, seen = override_seen(str(record.get("consent_override_seen", "")))
-    fresh = seen != typed or not when
-    if fresh:
-        when = now  # typed, or changed, since the last run
-    record["consent_override_seen"] = f"{when} {typed}"
-    unsure = fresh and answer is not None and answer[1] > since
-    if answer is not None and (
-        answer[1] > when
-        or (unsure and narrower(answer[0], override or Consent.NO) is not (override or Consent.NO))
-    ):
-        record["consent"], record["consent_date"] = answer[0].value, answer[1]
-        return Settled.OVERRIDE_OUTDATED
-    record["consent"], record["consent_date"] = (override or Consent.NO).value, when
-    return Settled.FINE if override else Settled.OVERRIDE_NOT_UNDERSTOOD
+        return
+    if override_seen(str(record.get("consent_override_seen", "")))[1] == typed:
+        return
+    after = f" (typed after {last_run})" if last_run else ""
+    record["consent_override_seen"] = f"{now} {typed}{after}"
 
 
-def overrides_to_check(people: Iterable[Mapping[str, Any]]) -> list[str]:
-    """The people whose consent_override sheetsync does not follow (not understood, or a
-    later form answer outdates it): organizers should clear or rewrite it."""
-    return [
-        str(p["person_id"])
-        for p in people
-        if (typed := str(p.get("consent_override", "")).strip())
-        and override_seen(str(p.get("consent_override_seen", "")))[1] == typed
-        and (consent_of(typed) is None or str(p.get("consent", "")) != consent_of(typed))
-    ]
+def override_followed(rows: Iterable[Mapping[str, Any]]) -> bool | None:
+    """Whether the consent in force is the newest override's (None: there is none). False
+    asks organizers to look: a later form answer, or an override not understood."""
+    rows = list(rows)
+    overrides = [(o, r) for r in rows if (o := row_override(r)) is not None]
+    if not overrides:
+        return None
+    override, row = max(overrides, key=lambda x: (x[0].seen, -_openness(x[0].consent)))
+    understood = consent_of(one_line(row.get("consent_override", ""))) is not None
+    return understood and current_consent(rows) is override.consent
 
 
 def narrower(a: Consent, b: Consent) -> Consent:
@@ -258,7 +271,8 @@ class Policy:
         kept = kept_ids(records)
         self._kept = kept
         self._people: dict[str, Person] = {}
-        for pid, rows in rows_by_person(records, kept).items():
+        self._rows = rows_by_person(records, kept)
+        for pid, rows in self._rows.items():
             own = rows[0]
             self._people[pid] = Person(
                 person_id=pid,
@@ -268,6 +282,7 @@ class Policy:
                 do_not_contact=any(str(r["do_not_contact"]).strip() for r in rows),
                 phone=own["phone"],
                 email=own["email"],
+                answered=any(row_answer(r) or row_override(r) for r in rows),
             )
         self.sensitive = frozenset(fold(c) for c in sensitive)
         self._asked_sensitive = {
@@ -339,6 +354,11 @@ class Policy:
             details=one_line(details) if shared else "",
             ask_organizer=bool(details.strip()) and not shared,
         )
+
+    def overrides_not_followed(self) -> list[str]:
+        """The people (kept ids) whose consent_override sheetsync does not follow: not
+        understood, or outdated by a later form answer. Organizers should look."""
+        return sorted(pid for pid, rows in self._rows.items() if override_followed(rows) is False)
 
     def may_email(self, person_id: str) -> bool:
         """Whether sheetsync may email this person at all (never when marked do-not-contact)."""

@@ -190,10 +190,10 @@ def _public(network: str, period: str) -> PublicSummary:
 
 def test_a_person_is_shown_to_organizers_by_consent_with_their_id():
     people = [
-        _person("P0001", "Maria Garcia", consent="yes"),
-        _person("P0002", "Maria Garcia", consent="first name"),
-        _person("P0003", "Maria\nGarcia", consent="no"),
-        _person("P0004", "Maria Garcia", consent=""),
+        _person("P0001", "Maria Garcia", consent_answer="yes"),
+        _person("P0002", "Maria Garcia", consent_answer="first name"),
+        _person("P0003", "Maria\nGarcia", consent_answer="no"),
+        _person("P0004", "Maria Garcia", consent_answer=""),
     ]
     policy = Policy(people)
     shown = [policy.for_organizers(p["person_id"]) for p in people]
@@ -581,11 +581,11 @@ def test_every_message_in_the_templates_has_a_spanish_translation():
 
 
 def test_the_chart_names_a_volunteer_who_did_not_consent_by_initials():
-    policy = Policy([_person("P0002", "Ann Bell", consent="no")])
+    policy = Policy([_person("P0002", "Ann Bell", consent_answer="no")])
     assert policy.short_name("P0002") == "A. B."
-    policy = Policy([_person("P0002", "Ann Bell", consent="yes")])
+    policy = Policy([_person("P0002", "Ann Bell", consent_answer="yes")])
     assert policy.short_name("P0002") == "Ann B."
-    policy = Policy([_person("P0002", "Ann Bell", consent="first name")])
+    policy = Policy([_person("P0002", "Ann Bell", consent_answer="first name")])
     assert policy.short_name("P0002") == "Ann"
     assert policy.short_name("Sam Lee 201-555-0170") == "?"  # typed in an id column
 

@@ -557,3 +557,5 @@ def test_html_that_a_spreadsheet_could_open_is_inert_too():
     # Further in, as a phone after a name, text is no cell's start: left as it is.
     assert inert_html("<li>For: Ann (+12015550122)</li>") == "<li>For: Ann (+12015550122)</li>"
     assert inert_html("<td>\t=1+1</td><td> -2+3</td>") == "<td>\t'=1+1</td><td> '-2+3</td>"
+    assert inert_html("<td>\t\tX</td><td>\r\n</td>") == "<td>\t\tX</td><td>\r\n</td>"
+    assert inert_html("<style>ul>-x{}</style><p>-x</p>") == "<style>ul>-x{}</style><p>'-x</p>"

@@ -24,7 +24,6 @@ from sheetsync.members import Help, parse_datetime
 from sheetsync.normalize import fold, one_line
 from sheetsync.privacy import (
     Policy,
-    overrides_to_check,
     public_by_kind,
     public_count,
     public_detail,
@@ -250,7 +249,7 @@ def organizer_digest(
         month=computed.month,
         goals=goal_progress(goals, computed.periods),
         not_emailed=dict(sorted((not_emailed or {}).items())),
-        consent_to_check=overrides_to_check(people),
+        consent_to_check=policy.overrides_not_followed(),
     )
 
 

@@ -75,15 +75,20 @@ def _translations(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
-# Text at the start of an element: what a spreadsheet opening the .html takes for a cell.
-_CELL_START = re.compile(r"(>\s*)(?=[" + re.escape("".join(FORMULA_STARTS)) + "])")
+# Text at the start of an element: what a spreadsheet opening the .html takes for a cell
+# (leading white space, tabs and returns included, is dropped there).
+_FORMULA = "".join(c for c in FORMULA_STARTS if not c.isspace())
+_CELL_START = re.compile(r"(>\s*)(?=[" + re.escape(_FORMULA) + "])")
+_STYLE = re.compile(r"(<style\b.*?</style>)", re.S | re.I)
 
 
 def inert_html(html: str) -> str:
     """HTML whose elements' text, were the file opened in a spreadsheet (Excel opens .html
     as a sheet), never starts like a formula: such text gets a leading ' (OWASP), as in the
-    exports. Text further in an element (a phone after a name) is left as it is."""
-    return _CELL_START.sub(r"\1'", html)
+    exports. Text further in an element (a phone after a name) and style sheets are left
+    as they are."""
+    parts = _STYLE.split(html)  # odd parts: <style> blocks
+    return "".join(p if k % 2 else _CELL_START.sub(r"\1'", p) for k, p in enumerate(parts))
 
 
 @cache

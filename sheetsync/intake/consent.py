@@ -1,16 +1,17 @@
-"""Each person's consent in force, as intake writes it on People (privacy.py has the rules).
+"""Each People row's newest answer to the consent question, as intake writes it
+(consent_answer, consent_date), and the memory of organizers' overrides. What is in force
+for a person is worked out from these by privacy.current_consent, never read back.
 
-A person's newest answer to the consent question wins, on any of their valid responses.
 A "No" (or "First name only") on a response that is invalid for another reason (a mistyped
-phone, say) still counts when the response can be tied to a person: a withdrawal must not
-wait for a typo to be fixed. An organizer's consent_override counts from when sheetsync
-first saw it.
+phone, say) still counts when sheetsync can tell whose response it is (tie_invalid, kept on
+the Errors tab's person_id): a withdrawal must not wait for a typo to be fixed. It only ever
+narrows.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -25,74 +26,86 @@ from sheetsync.normalize import (
     parse_timestamp,
     tidy_name,
 )
-from sheetsync.privacy import Consent, Settled, consent_of, narrower, settle_consent
+from sheetsync.privacy import Answer, Consent, consent_of, narrower, note_override, row_answer
 
-Answer = tuple[Consent, str]  # a consent answer and when it was given
 CONSENT_FORMS = ("requests", "offers")  # the forms that ask it
 
 
-def withdrawals(
+def tie_invalid(
     invalid: Mapping[str, tuple[str, pd.DataFrame]],
     index: PeopleIndex,
+    before: Mapping[str, str],
     *,
     region: str,
-    dayfirst: bool,
-    now: str,
-) -> dict[str, list[Answer]]:
-    """Person id -> the narrowing consent answers on their invalid responses.
+) -> dict[str, str]:
+    """Response ref -> the person an invalid response belongs to: as the Errors tab tied it
+    on an earlier run (`before`), else the person its row belonged to while it was valid,
+    else by an email or phone known with its first name. Refs tied to nobody are left out.
+    `invalid`: per form, its tab's ref prefix and the raw cells of its invalid rows."""
+    tied = {}
+    for ref_tab, rows in invalid.values():
+        for row, raw in rows.iterrows():
+            ref = f"{ref_tab}:{row}"
+            pid = before.get(ref) or index.by_ref.get(ref) or _known(raw, index, region)
+            if pid:
+                tied[ref] = pid
+    return tied
 
-    `invalid`: per form, its tab's ref prefix and the raw cells of its invalid rows (by
-    sheet row). A row is tied to a person by its own earlier record, else by an email or
-    phone known with the same first name."""
+
+def withdrawals(
+    invalid: Mapping[str, tuple[str, pd.DataFrame]], tied: Mapping[str, str], *, dayfirst: bool
+) -> dict[str, list[Answer]]:
+    """Person id -> the narrowing consent answers on their invalid responses. When a
+    timestamp can't be read, the answer has no date ("") and counts as given with the
+    person's own newest answer."""
     found: dict[str, list[Answer]] = defaultdict(list)
     for ref_tab, rows in invalid.values():
         for row, raw in rows.iterrows():
             consent = consent_of(cell_text(raw.get("consent", "")))
-            if consent is None or consent is Consent.YES:
-                continue  # only a withdrawal counts before the row is fixed
-            pid = index.by_ref.get(f"{ref_tab}:{row}") or _known(raw, index, region)
-            if pid:
+            pid = tied.get(f"{ref_tab}:{row}")
+            if pid and consent is not None and consent is not Consent.YES:
                 stamp = parse_timestamp(raw.get("timestamp"), dayfirst=dayfirst)
-                found[pid].append((consent, format_datetime(stamp) if stamp else now))
+                found[pid].append((consent, format_datetime(stamp) if stamp else ""))
     return found
 
 
 def _known(raw: pd.Series, index: PeopleIndex, region: str) -> str:
+    """The person an invalid row belongs to, by an email or phone known with its first name."""
     email, _ = normalize_email(cell_text(raw.get("email", "")))
     phone = normalize_phone(cell_text(raw.get("phone", "")), region)
-    return index.known(email or "", phone or "", tidy_name(raw.get("name", "")))
+    return index.known((email or "").casefold(), phone or "", tidy_name(raw.get("name", "")))
 
 
-def settle_people(
-    records: Sequence[dict[str, Any]],
+def write_answers(
+    records: list[dict[str, Any]],
     groups: Mapping[str, list[Response]],
     late: Mapping[str, list[Answer]],
+    *,
     now: str,
-    since: str = "",
-) -> list[tuple[dict[str, Any], Settled]]:
-    """Write each person's consent in force; return the rows organizers should look at
-    (an override not understood, or one a later form answer outdates). `since`: when the
-    last run started."""
-    flagged: list[tuple[dict[str, Any], Settled]] = []
+    last_run: str,
+) -> None:
+    """Each row's newest consent answer (its valid responses', narrowed by withdrawals on
+    its invalid ones), and when an override was first seen. A row whose responses all went
+    keeps the answer it had, unless a withdrawal narrows it."""
     for record in records:
         pid = record["person_id"]
-        if not pid or not (pid in groups or pid in late or not record["source"]):
-            continue  # a row whose responses all went: it keeps what it had
-        base = consent_answer(groups[pid]) if pid in groups else _as_written(record)
-        settled = settle_consent(record, _newest(base, late.get(pid, [])), now, since)
-        if settled is not Settled.FINE:
-            flagged.append((record, settled))
-    return flagged
+        if pid in groups or pid in late:
+            base = consent_answer(groups[pid]) if pid in groups else row_answer(record)
+            answer = _narrowed(base, late.get(pid, []))
+            record["consent_answer"] = answer[0].value if answer else ""
+            record["consent_date"] = answer[1] if answer else ""
+        if pid:
+            note_override(record, now=now, last_run=last_run)
 
 
-def _as_written(record: Mapping[str, Any]) -> Answer | None:
-    consent = consent_of(str(record["consent"]))
-    return None if consent is None else (consent, str(record["consent_date"]))
-
-
-def _newest(base: Answer | None, late: list[Answer]) -> Answer | None:
-    """The newest of a person's answer and the withdrawals on their invalid rows (a
-    withdrawal counts only where it narrows)."""
-    answers = [base] if base else []
-    answers += [a for a in late if base is None or narrower(a[0], base[0]) is a[0]]
-    return max(answers, key=lambda a: a[1]) if answers else None
+def _narrowed(base: Answer | None, late: list[Answer]) -> Answer | None:
+    """A row's answer after the withdrawals on its invalid responses: the newest of them
+    that is narrower than the answer (one without a date counts as given with it)."""
+    if not late:
+        return base
+    answer = base or (Consent.NO, "")
+    for consent, when in sorted(late, key=lambda a: a[1]):
+        narrows = narrower(consent, answer[0]) is consent and consent is not answer[0]
+        if narrows and (when >= answer[1] or not when):
+            answer = (consent, when or answer[1])
+    return answer if base or answer[1] else base

@@ -19,8 +19,8 @@ import pandas as pd
 from sheetsync.dedupe import Decision, Linkage, Pair, find_duplicates, pair_key
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import latest_checkin, split_list
-from sheetsync.normalize import cell_text, fold, format_datetime
-from sheetsync.privacy import FRESH, newest_consent
+from sheetsync.normalize import cell_text, fold, format_datetime, one_line
+from sheetsync.privacy import Policy, consent_of, row_override
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import NeedStatus, PairStatus, update_need_statuses
 from sheetsync.steps import StepContext, StepResult
@@ -66,6 +66,7 @@ def run(ctx: StepContext) -> StepResult:
     rows_of = {pair_key(r["person_a"], r["person_b"]): int(r[ROW]) for r in pairs_rows}
     issues.extend(_warnings(ctx, by_id, linkage, rows_of))
     households = _apply_households(by_id, linkage)
+    issues.extend(_consent_in_force(ctx, people))
     needs, repeated = _fold_needs(ctx, linkage)
     pairs, to_review = _pairs_tab(ctx, pairs_rows, by_id, linkage, decisions)
     people.sort(key=lambda r: r[ROW] or float("inf"))
@@ -155,10 +156,45 @@ def _apply_links(by_id: dict[str, dict[str, Any]], linkage: Linkage) -> int:
                 target[name] = latest[name]
         for name in ("roles", "offers"):
             target[name] = ", ".join(sorted(set().union(*(split_list(r[name]) for r in rows))))
-        newest = newest_consent(rows)  # their newest answer on any row (privacy.py)
-        if newest is not None and newest[1] != FRESH:
-            target["consent"], target["consent_date"] = newest[0].value, newest[1]
     return linked
+
+
+def _consent_in_force(ctx: StepContext, people: list[dict[str, Any]]) -> list[Issue]:
+    """Write on each People row its person's consent in force (privacy.current_consent, over
+    all their linked rows); warn where an organizer's consent_override is not followed."""
+    policy = Policy(people)
+    for record in people:
+        if record["person_id"]:  # never answered (or forgotten): empty, read as no
+            person = policy.person(record["person_id"])
+            record["consent"] = person.consent.value if person.answered else ""
+    not_followed = set(policy.overrides_not_followed())
+    issues, tab = [], ctx.tables["people"].tab
+    for record in people:
+        pid = policy.person(record["person_id"]).person_id if record["person_id"] else ""
+        if pid not in not_followed or row_override(record) is None:
+            continue
+        not_followed.discard(pid)  # once per person, on the first row with an override
+        row = int(record[ROW])
+        if consent_of(one_line(record["consent_override"])) is None:
+            code, message = (
+                IssueCode.UNKNOWN_CONSENT_OVERRIDE,
+                (
+                    f"consent_override of {record['person_id']} ({tab} row {row}) is not "
+                    "understood, so sheetsync reads it as no (organizers only): write yes, "
+                    "first name or no."
+                ),
+            )
+        else:
+            code, message = (
+                IssueCode.CONSENT_OVERRIDE_OUTDATED,
+                (
+                    f"{pid} answered the consent question on a form after consent_override on "
+                    f"{tab} row {row} was written: sheetsync follows that answer. Clear "
+                    "consent_override, or write it again if they have told you otherwise since."
+                ),
+            )
+        issues.append(Issue(tab, row, "consent_override", code, message, Severity.WARNING))
+    return issues
 
 
 def _warnings(

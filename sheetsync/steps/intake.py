@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.errors import FormRowsMovedError
-from sheetsync.intake.consent import CONSENT_FORMS, settle_people, withdrawals
+from sheetsync.intake.consent import CONSENT_FORMS, tie_invalid, withdrawals, write_answers
 from sheetsync.intake.people import PeopleIndex, forget_gone, merge_person
 from sheetsync.intake.responses import Response, answer_text, ref_key, split_refs
 from sheetsync.intake.validate import Validated, ValidationContext, validate_form
@@ -24,14 +24,13 @@ from sheetsync.normalize import (
     format_datetime,
     parse_timestamp,
 )
-from sheetsync.privacy import Settled
-from sheetsync.report import Issue, IssueCode, Severity
+from sheetsync.report import Issue, RunOutcome
 from sheetsync.run_log import DIGEST_JOB
 from sheetsync.schema import TableSchema
 from sheetsync.statuses import ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
-from sheetsync.tables import ROW, FormTable, empty_record, frame_of, records_of
+from sheetsync.tables import FormTable, empty_record, frame_of, records_of
 
 FORM_ORDER = ("requests", "offers", "checkins")
 # A need its response still asks for; dropped from the response, it is withdrawn.
@@ -64,12 +63,11 @@ def run(ctx: StepContext) -> StepResult:
     responses.sort(key=lambda r: (r.ts, FORM_ORDER.index(r.form), r.row))
     _check_rows_stayed(ctx, responses)
 
-    people, person_of, new_people, warnings = _people(ctx, responses, gone, validated)
+    people, person_of, new_people, tied = _people(ctx, responses, gone, validated)
     requests = [r for r in responses if r.form == "requests"]
     needs, new_needs = _needs(ctx, requests, person_of, gone)
     issues = [i for v in validated.values() for i in v.issues]
-    errors, new_errors = _errors(ctx, validated, issues)
-    issues += warnings
+    errors, new_errors = _errors(ctx, validated, issues, tied)
     rows_in = sum(len(t.frame) for t in ctx.forms.values())
     return StepResult(
         frames={"people": people, "needs": needs, "errors": errors},
@@ -150,9 +148,9 @@ class _Rows:
 
 def _people(
     ctx: StepContext, responses: list[Response], gone: set[str], validated: dict[str, Validated]
-) -> tuple[pd.DataFrame, dict[str, str], int, list[Issue]]:
+) -> tuple[pd.DataFrame, dict[str, str], int, dict[str, str]]:
     """Find each response's person (a new one if nobody matches), then update each person,
-    their consent in force last (intake/consent.py)."""
+    their consent answer last (intake/consent.py). Also: whose each invalid response is."""
     people = _Rows.read(ctx, "people", "person_id", "P")
     index = PeopleIndex.read(people.records, people.ids)
     person_of: dict[str, str] = {}
@@ -171,48 +169,26 @@ def _people(
     for pid, group in groups.items():
         merge_person(index.by_id[pid], group)
     invalid = {
-        form: (ctx.forms[form].ref_tab or ctx.forms[form].tab, ctx.forms[form].frame.loc[rows])
-        for form in CONSENT_FORMS
-        if (rows := validated[form].invalid_rows)
+        form: (table.ref_tab or table.tab, table.frame.loc[validated[form].invalid_rows])
+        for form, table in ctx.forms.items()
     }
-    now = format_datetime(ctx.now)
-    late = withdrawals(
-        invalid,
-        index,
-        region=ctx.config.default_region,
-        dayfirst=dayfirst_locale(ctx.config.locale),
-        now=now,
-    )
-    flagged = settle_people(people.records, groups, late, now, _last_run(ctx))
+    before = {e["source"]: e["person_id"] for e in records_of(ctx.frames["errors"])}
+    tied = tie_invalid(invalid, index, before, region=ctx.config.default_region)
+    consent_forms = {f: invalid[f] for f in CONSENT_FORMS}
+    late = withdrawals(consent_forms, tied, dayfirst=dayfirst_locale(ctx.config.locale))
+    now, last_run = format_datetime(ctx.now), _last_run(ctx)
+    write_answers(people.records, groups, late, now=now, last_run=last_run)
     forget_gone(people.records, gone)
-    warnings = [_consent_warning(ctx, record, settled) for record, settled in flagged]
-    return frame_of(people.records, people.schema), person_of, people.added, warnings
+    return frame_of(people.records, people.schema), person_of, people.added, tied
 
 
 def _last_run(ctx: StepContext) -> str:
-    """When the last run of a job started (the Run log), "" before the first."""
+    """When the last run that took in responses started (the Run log: a run that ended
+    well, with an intake step), "" before the first."""
     log = ctx.frames["run_log"]
-    started = log.loc[log["job"] != DIGEST_JOB, "started"]
+    took_in = (log["outcome"] == RunOutcome.OK) & log["steps"].str.contains(r"\bintake\b")
+    started = log.loc[took_in & (log["job"] != DIGEST_JOB), "started"]
     return str(started.max()) if len(started) else ""
-
-
-def _consent_warning(ctx: StepContext, record: dict[str, Any], settled: Settled) -> Issue:
-    """An organizer's consent_override that sheetsync cannot follow, and why."""
-    tab, row, pid = ctx.tables["people"].tab, int(record[ROW]), record["person_id"]
-    if settled is Settled.OVERRIDE_OUTDATED:
-        code = IssueCode.CONSENT_OVERRIDE_OUTDATED
-        message = (
-            f"{pid} ({tab} row {row}) answered the consent question on a form after "
-            "consent_override was written: sheetsync follows that answer. Clear "
-            "consent_override, or write it again if they have told you otherwise since."
-        )
-    else:
-        code = IssueCode.UNKNOWN_CONSENT_OVERRIDE
-        message = (
-            f"consent_override of {pid} ({tab} row {row}) is not understood, so sheetsync "
-            "reads it as no (organizers only): write yes, first name or no."
-        )
-    return Issue(tab, row, "consent_override", code, message, Severity.WARNING)
 
 
 def _needs(
@@ -276,7 +252,7 @@ def _withdraw_unasked(records: list[dict[str, Any]], asked: dict[str, Set[str]])
 
 
 def _errors(
-    ctx: StepContext, validated: dict[str, Validated], issues: list[Issue]
+    ctx: StepContext, validated: dict[str, Validated], issues: list[Issue], tied: dict[str, str]
 ) -> tuple[pd.DataFrame, int]:
     """A row per invalid response with its problems; resolved once the response is fixed."""
     errors = _Rows.read(ctx, "errors", "error_id", "E")
@@ -294,6 +270,7 @@ def _errors(
                 record = errors.add(error_id=errors.ids(), source=ref, first_seen=first_seen)
                 by_source[ref] = record
             record.update(_error_cells(ctx, table, row, by_row[ref]))
+            record["person_id"] = tied.get(ref, "")
     current = {ctx.forms[f].ref(r) for f, v in validated.items() for r in v.invalid_rows}
     _resolve_fixed(errors.records, current)
     return frame_of(errors.records, errors.schema), errors.added
