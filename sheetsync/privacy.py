@@ -26,7 +26,7 @@ back, so a run's result never feeds the next run.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -267,23 +267,10 @@ class Policy:
     ) -> None:
         """`needs`: the Needs tab's records, so that a person who asked for a sensitive kind
         of help is known (their free text may speak of it in any of their needs)."""
-        records = [dict(p) for p in people]
-        kept = kept_ids(records)
-        self._kept = kept
-        self._people: dict[str, Person] = {}
-        self._rows = rows_by_person(records, kept)
-        for pid, rows in self._rows.items():
-            own = rows[0]
-            self._people[pid] = Person(
-                person_id=pid,
-                name=one_line(own["name"]),
-                zone=own["zone"],
-                consent=current_consent(rows),
-                do_not_contact=any(str(r["do_not_contact"]).strip() for r in rows),
-                phone=own["phone"],
-                email=own["email"],
-                answered=any(row_answer(r) or row_override(r) for r in rows),
-            )
+        records = [p if isinstance(p, dict) else dict(p) for p in people]  # no copies
+        self._kept = kept_ids(records)
+        self._rows = rows_by_person(records, self._kept)
+        self._people: dict[str, Person] = {}  # worked out when first asked for
         self.sensitive = frozenset(fold(c) for c in sensitive)
         self._asked_sensitive = {
             self.person(str(n["person_id"])).person_id
@@ -293,7 +280,11 @@ class Policy:
 
     def person(self, person_id: str) -> Person:
         """The person (kept, with their linked rows) behind any of their ids."""
-        return self._people.get(self._kept.get(person_id, person_id), UNKNOWN)
+        pid = self._kept.get(person_id, person_id)
+        if pid not in self._people:
+            rows = self._rows.get(pid)
+            self._people[pid] = UNKNOWN if rows is None else _person_of(pid, rows)
+        return self._people[pid]
 
     def is_sensitive(self, category: str) -> bool:
         return fold(category) in self.sensitive
@@ -364,6 +355,21 @@ class Policy:
         """Whether sheetsync may email this person at all (never when marked do-not-contact)."""
         person = self.person(person_id)
         return bool(person.person_id) and not person.do_not_contact
+
+
+def _person_of(pid: str, rows: Sequence[Mapping[str, Any]]) -> Person:
+    """A person from their People rows, their own first."""
+    own = rows[0]
+    return Person(
+        person_id=pid,
+        name=one_line(own["name"]),
+        zone=own["zone"],
+        consent=current_consent(rows),
+        do_not_contact=any(str(r["do_not_contact"]).strip() for r in rows),
+        phone=own["phone"],
+        email=own["email"],
+        answered=any(row_answer(r) or row_override(r) for r in rows),
+    )
 
 
 def _by_consent(person: Person) -> str:
