@@ -20,11 +20,13 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
 
+from sheetsync.normalize import FORMULA_PREFIXES
+
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
 # OWASP's CSV injection list: text starting with one of these is read as a formula (or its
 # start) by Excel, LibreOffice and Google Sheets when they open an exported file.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = (*FORMULA_PREFIXES, "\t", "\r")
 
 
 def private_dir(path: Path) -> Path:

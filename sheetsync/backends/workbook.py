@@ -35,7 +35,6 @@ from sheetsync.files import private_fd
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"
 # Text typed with one of these first is read by Excel and LibreOffice as a formula or a number.
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 # Excel refuses tab names longer than 31 characters or holding any of these.
 TAB_NAME_MAX = 31
 TAB_NAME_FORBIDDEN = set("[]:*?/\\")

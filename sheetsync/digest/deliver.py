@@ -112,11 +112,7 @@ def digests_of(
             frames, now.date(), dayfirst=dayfirst, hours_per_task=config.matching.hours_per_task
         )
     digests = []
-    policy = Policy(
-        records_of(frames["people"]),
-        config.privacy.sensitive_categories,
-        records_of(frames["needs"]),
-    )
+    policy = policy_of(frames, config)
     volunteers = volunteer_digests(
         frames, network, now, policy, organizer_phone=config.privacy.organizer_phone
     )
@@ -164,11 +160,7 @@ def _organizers(
 ) -> Rendered:
     """The organizers' digest with its chart. Failed runs are those since the last
     organizers' digest went out (or the last 7 days, before the first)."""
-    policy = policy or Policy(
-        records_of(frames["people"]),
-        config.privacy.sensitive_categories,
-        records_of(frames["needs"]),
-    )
+    policy = policy or policy_of(frames, config)
     since = last_sent(frames["run_log"], Audience.ORGANIZERS, now) or now - dt.timedelta(days=7)
     data = organizer_digest(
         frames,
@@ -184,6 +176,12 @@ def _organizers(
     )
     chart = Image(CHART_CID, f"chart-{data.period}.png", chart_png(data.chart, data.spread))
     return render(Audience.ORGANIZERS, data, config.email.organizers_language, chart=chart)
+
+
+def policy_of(frames: Mapping[str, pd.DataFrame], config: Config) -> Policy:
+    """The privacy policy over the tabs as they are, with the network's sensitive categories."""
+    people, needs = records_of(frames["people"]), records_of(frames["needs"])
+    return Policy(people, config.privacy.sensitive_categories, needs)
 
 
 def last_sent(run_log: pd.DataFrame, audience: Audience, now: dt.datetime) -> dt.datetime | None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sheetsync.errors import SheetsyncError
+from sheetsync.intake.consent import known_person
+from sheetsync.intake.people import PeopleIndex
 from sheetsync.intake.responses import split_refs
 from sheetsync.normalize import cell_text, fold, normalize_phone
 from sheetsync.state import State
@@ -122,35 +124,19 @@ def their_responses(
     state: State, rows: list[dict[str, Any]], others: set[str], region: str
 ) -> set[str]:
     """Their form responses: those their People rows name, and those sheetsync left out
-    (an error, or newer than the last run) that intake would give them: the same email or
-    phone with the same first name. Never a response another person's row names."""
+    (an error, or newer than the last run) that intake would give them (the same email or
+    phone with the same first name: intake.consent.known_person). Never a response another
+    person's row names."""
     refs = {ref for p in rows for ref in split_refs(p["source"])}
-    known = {
-        (contact, _first_name(p["name"]))
-        for p in rows
-        for contact in (p["email"].casefold(), p["phone"])
-        if contact
-    }
-    firsts = {first for _, first in known}
+    ids = {p["person_id"] for p in rows}
+    people = records_of(state.tables["people"].frame)
+    index = PeopleIndex.read(people, new_id=lambda: "")
     for table in state.forms.values():
         for row, values in zip(table.frame.index, records_of(table.frame), strict=True):
             ref = table.ref(int(row))
-            first = _first_name(cell_text(values["name"]))
-            if ref not in others and first in firsts and _contacts(values, first, region) & known:
+            if ref not in others and known_person(values, index, region) in ids:
                 refs.add(ref)
     return refs
-
-
-def _contacts(values: Mapping[str, Any], first: str, region: str) -> set[tuple[str, str]]:
-    """A response's (email, first name) and (phone, first name), as intake would read them."""
-    mail = cell_text(values["email"]).strip().casefold()
-    phone = normalize_phone(cell_text(values["phone"]), region) or ""
-    return {(contact, first) for contact in (mail, phone) if contact}
-
-
-def _first_name(name: str) -> str:
-    """As intake compares names: the folded first word."""
-    return fold(name).partition(" ")[0]
 
 
 def _answers(table: FormTable, refs: set[str], region: str) -> list[dict[str, str]]:

@@ -46,7 +46,7 @@ def tie_invalid(
     for ref_tab, rows in invalid.values():
         for row, raw in rows.iterrows():
             ref = f"{ref_tab}:{row}"
-            pid = before.get(ref) or index.by_ref.get(ref) or _known(raw, index, region)
+            pid = before.get(ref) or index.by_ref.get(ref) or known_person(raw, index, region)
             if pid:
                 tied[ref] = pid
     return tied
@@ -69,8 +69,9 @@ def withdrawals(
     return found
 
 
-def _known(raw: pd.Series, index: PeopleIndex, region: str) -> str:
-    """The person an invalid row belongs to, by an email or phone known with its first name."""
+def known_person(raw: Mapping[str, Any] | pd.Series, index: PeopleIndex, region: str) -> str:
+    """The person a response's raw cells belong to, as intake ties a new response: an
+    email or phone known with the same first name ("" if none)."""
     email, _ = normalize_email(cell_text(raw.get("email", "")))
     phone = normalize_phone(cell_text(raw.get("phone", "")), region)
     return index.known((email or "").casefold(), phone or "", tidy_name(raw.get("name", "")))
