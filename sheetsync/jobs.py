@@ -32,7 +32,7 @@ from sheetsync.run_log import log_failure, log_row
 from sheetsync.schema import data_dir
 from sheetsync.state import local_now, read_state
 from sheetsync.steps import STEPS, Effect, StepContext, StepResult, get_step
-from sheetsync.tables import plan_changes
+from sheetsync.tables import appended, plan_changes
 
 log = logging.getLogger(__name__)
 
@@ -270,8 +270,6 @@ def _run_once(
         return effects
     report.finished = max(report.started, local_now(config))
     run_log = state.tables["run_log"]
-    changes.append(
-        TabChanges(tab=run_log.tab, start_row=run_log.n_rows + 1, append=[log_row(report, run_log)])
-    )
+    changes.append(appended(run_log, [log_row(report, run_log)]))
     backend.apply(changes)
     return effects

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sheetsync.backends.base import Backend, TabChanges, Value
+from sheetsync.backends.base import Backend, Value
 from sheetsync.config import Config
 from sheetsync.errors import SheetsyncError
 from sheetsync.normalize import cell_text, format_datetime
 from sheetsync.report import RunReport
 from sheetsync.schema import load_schemas
-from sheetsync.tables import Table, read_table, records_of, to_cell
+from sheetsync.tables import Table, appended, read_table, records_of, to_cell
 
 
 def log_row(report: RunReport, log: Table) -> list[Value]:
@@ -47,9 +47,7 @@ def log_failure(backend: Backend, config: Config, report: RunReport) -> None:
         tab = config.tabs["run_log"]
         data = backend.read_tabs([tab])[tab]
         log = read_table(data, load_schemas()["run_log"], tab)
-        row = log_row(report, log)
-        header: list[list[Value]] = [] if log.n_rows else [list(log.header)]
-        backend.apply([TabChanges(tab=tab, start_row=log.n_rows + 1, append=[*header, row])])
+        backend.apply([appended(log, [log_row(report, log)])])
     except SheetsyncError as err:
         report.notices.append(f"The failure could not be written to the Run log: {err}")
 

@@ -256,10 +256,25 @@ def plan_changes(table: Table, new: pd.DataFrame) -> tuple[TabChanges, TabReport
     return changes, report
 
 
+def appended(table: Table, rows: list[list[Value]]) -> TabChanges:
+    """Rows added at the end of a tab (its header first if it has none), keyed so that a
+    retried write never adds them twice."""
+    changes, _ = _start_plan(table)
+    changes.append.extend(rows)
+    return changes
+
+
 def _start_plan(table: Table) -> tuple[TabChanges, TabReport]:
     """Empty changes for the tab, but for the header a new or empty tab needs first."""
     report = TabReport(tab=table.tab, created=not table.exists, header=list(table.header))
-    changes = TabChanges(tab=table.tab, create=not table.exists, start_row=table.n_rows + 1)
+    key = table.columns.get(table.schema.primary_key) if table.schema.primary_key else None
+    changes = TabChanges(
+        tab=table.tab,
+        create=not table.exists,
+        start_row=table.n_rows + 1,
+        header=[cell_text(h) for h in table.header] if table.n_rows else [],
+        key_col=None if key is None else key + 1,
+    )
     if not table.exists:
         changes.start_row = 1
         changes.append.append(list(table.header))

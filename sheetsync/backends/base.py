@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
-from sheetsync.errors import MissingTabError
+from sheetsync.errors import MissingTabError, SheetChangedError
 
 # A cell as a backend hands it over. Text stays text: a backend must never let a string that
 # starts with "=" become a formula. None is an empty cell.
@@ -42,7 +42,10 @@ class CellUpdate:
 
 @dataclass(frozen=True)
 class Guard:
-    """Before writing, the cell at (row, col) must still hold `expected` (an id sheetsync read)."""
+    """The updates of sheet row `row` belong to the row whose cell in column `col` holds
+    `expected` (an id sheetsync read). At write time the row is found again by that cell:
+    a row that moved is followed; one that is gone, or no longer told apart, stops the write
+    (SheetChangedError) so the run reads the sheet afresh."""
 
     row: int
     col: int
@@ -55,10 +58,17 @@ class TabChanges:
 
     tab: str
     create: bool = False  # the tab does not exist yet: create it (append[0] is its header)
-    start_row: int = 1  # the sheet row where `append` starts: one past the last row read
+    # One past the last row read. Appended rows go below whatever the tab holds at write
+    # time (a row typed meanwhile stays where it is); start_row is where they were expected.
+    start_row: int = 1
     append: list[list[Value]] = field(default_factory=list)
     update: list[CellUpdate] = field(default_factory=list)
     guards: list[Guard] = field(default_factory=list)
+    # The header as read (row 1): if the columns moved since, the write stops (recompute).
+    header: list[str] = field(default_factory=list)
+    # 1-based column of the row key (the schema's primaryKey) in `append` rows: a row whose
+    # key the tab already holds at write time is not appended again (a retried write).
+    key_col: int | None = None
 
     @property
     def is_empty(self) -> bool:
@@ -129,3 +139,111 @@ def changes_to_write(changes: Sequence[TabChanges]) -> list[TabChanges]:
     if duplicates:
         raise ValueError(f"apply() got more than one TabChanges for tab(s) {duplicates}")
     return todo
+
+
+# The most characters a cell may hold: Excel's limit, and Google Sheets' per-cell limit.
+XLSX_CELL_LIMIT = 32_767
+SHEETS_CELL_LIMIT = 50_000
+SHORTENED = " … [shortened by sheetsync]"
+
+
+def fit_cell(value: Value, limit: int) -> Value:
+    """Text longer than `limit` characters, shortened to fit with a marker saying so; the
+    last defence: steps shorten long answers themselves, with a pointer to the full text."""
+    if isinstance(value, str) and len(value) > limit:
+        return value[: limit - len(SHORTENED)] + SHORTENED
+    return value
+
+
+@dataclass(frozen=True)
+class TabNow:
+    """What a tab holds at write time, as re-read just before writing.
+
+    `columns` maps a 1-based column number to its cells from row 1 down (trailing empty
+    cells may be missing); it holds at least every guarded column and the key column.
+    `last_row` is the last row holding anything (0 when the tab is empty).
+    """
+
+    header: list[Value]
+    columns: dict[int, list[Value]]
+    last_row: int
+
+
+def readdress(change: TabChanges, now: TabNow) -> TabChanges:
+    """`change` addressed against the tab as it is now.
+
+    - Appended rows start below the tab's current last row; rows whose key the tab already
+      holds are left out (a write applied once is never applied twice).
+    - Updates follow their row's guard to where that row is now.
+    - If the columns sheetsync named moved, or a guarded row is gone or is no longer the
+      only row holding its id, raise SheetChangedError: the run must read the sheet again.
+    """
+    if change.create:
+        return change
+    if change.start_row > 1 and change.header:
+        _check_header(change, now)
+    moved = _moved_rows(change, now)
+    update = [
+        CellUpdate(moved.get(u.row, u.row), u.col, u.value) if moved else u for u in change.update
+    ]
+    guards = [Guard(moved.get(g.row, g.row), g.col, g.expected) for g in change.guards]
+    return replace(
+        change,
+        start_row=now.last_row + 1,
+        append=_not_yet_written(change, now),
+        update=update,
+        guards=guards,
+    )
+
+
+def _not_yet_written(change: TabChanges, now: TabNow) -> list[list[Value]]:
+    """The rows to append but those whose key the tab holds now."""
+    append = change.append
+    if change.key_col is None or now.last_row == 0:
+        return append
+    held = {guard_text(v).strip() for v in now.columns.get(change.key_col, [])[1:]} - {""}
+    first = 1 if change.start_row == 1 else 0  # a header row is never a record
+    append = append[:first] + [
+        row for row in append[first:] if guard_text(_cell(row, change.key_col)).strip() not in held
+    ]
+    if first and any(guard_text(v).strip() for v in now.header):
+        append = append[1:]  # the header was written meanwhile (a retried write)
+    return append
+
+
+def _cell(row: Sequence[Value], col: int) -> Value:
+    return row[col - 1] if 0 < col <= len(row) else None
+
+
+def _check_header(change: TabChanges, now: TabNow) -> None:
+    for col, title in enumerate(change.header, start=1):
+        if title and guard_text(_cell(now.header, col)).strip() != title.strip():
+            raise SheetChangedError(
+                f"Tab {change.tab!r} changed while sheetsync was working: its columns moved "
+                f"(column {col} was {title!r}). Nothing was written; the run reads the sheet "
+                "again."
+            )
+
+
+def _moved_rows(change: TabChanges, now: TabNow) -> dict[int, int]:
+    """Guarded rows that moved: {row as read: row now}; raise if a row cannot be found."""
+    moved: dict[int, int] = {}
+    for guard in change.guards:
+        cells = now.columns.get(guard.col, [])
+        expected = guard.expected.strip()
+        if guard_text(_at(cells, guard.row)).strip() == expected:
+            continue
+        rows = [i + 1 for i, v in enumerate(cells) if guard_text(v).strip() == expected]
+        if len(rows) != 1:
+            how = "is gone" if not rows else f"is now on {len(rows)} rows"
+            raise SheetChangedError(
+                f"Tab {change.tab!r} changed while sheetsync was working: the row sheetsync "
+                f"was about to update (row {guard.row}) {how}. Nothing was written; the run "
+                "reads the sheet again."
+            )
+        moved[guard.row] = rows[0]
+    return moved
+
+
+def _at(cells: Sequence[Value], row: int) -> Value:
+    return cells[row - 1] if 0 < row <= len(cells) else None

@@ -44,7 +44,7 @@ from sheetsync.run_log import DIGEST_JOB, log_cells
 from sheetsync.schema import load_schemas
 from sheetsync.state import local_now, read_state
 from sheetsync.summary.outcomes import Outcomes, figures_for
-from sheetsync.tables import Table, read_table, records_of
+from sheetsync.tables import Table, appended, read_table, records_of
 
 log = logging.getLogger(__name__)
 CHART_CID = "chart@sheetsync"
@@ -333,14 +333,7 @@ def _send_log_row(
 
 def _run_log_changes(run_log: Table, rows: list[dict[str, str]]) -> TabChanges:
     """The send log's rows appended to the Run log tab (its header first, if it has none)."""
-    changes = TabChanges(
-        tab=run_log.tab,
-        start_row=run_log.n_rows + 1,
-        append=[log_cells(run_log, v) for v in rows],
-    )
-    if run_log.n_rows == 0:
-        changes.append.insert(0, list(run_log.header))
-    return changes
+    return appended(run_log, [log_cells(run_log, v) for v in rows])
 
 
 def _read_run_log(backend: Backend, config: Config) -> Table:
