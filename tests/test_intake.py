@@ -330,7 +330,12 @@ def test_a_failing_write_leaves_the_workbook_byte_for_byte(
     with pytest.raises(Exception, match="No space left on device"):
         weekly(backend, config)
     assert config.workbook.read_bytes() == before
-    assert sorted(p.name for p in config.workbook.parent.iterdir()) == ["network.xlsx"]
+    # No temporary copy is left; the failure is kept for the Run log in the state folder.
+    assert sorted(p.name for p in config.workbook.parent.iterdir()) == [
+        ".sheetsync",
+        "network.xlsx",
+    ]
+    assert sorted(p.name for p in config.state_dir.iterdir()) == ["failed-runs.json"]
 
 
 def test_sheet_changed_during_the_run_is_read_again_once(
