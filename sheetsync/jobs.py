@@ -28,7 +28,15 @@ from sheetsync.errors import (
     failure_text,
 )
 from sheetsync.report import Findings, RunOutcome, RunReport, StepReport
-from sheetsync.run_log import log_failure, log_row
+from sheetsync.run_log import (
+    forget_failures,
+    fresh_run_id,
+    log_cells,
+    log_failure,
+    log_row,
+    pending_failures,
+    remember_failure,
+)
 from sheetsync.schema import data_dir
 from sheetsync.state import local_now, read_state
 from sheetsync.steps import STEPS, Effect, StepContext, StepResult, get_step
@@ -39,8 +47,35 @@ log = logging.getLogger(__name__)
 
 def _loggable(err: SheetsyncError) -> bool:
     """A failed run goes in the Run log unless the store itself failed: writing would fail
-    (or wait out the retries) again. A sheet that changed under the run can be written."""
+    (or wait out the retries) again, so its row is kept for the next run (_record_failure).
+    A sheet that changed under the run can be written."""
     return isinstance(err, SheetChangedError) or not isinstance(err, BackendError)
+
+
+def _record_failure(
+    backend: Backend, config: Config, report: RunReport, err: SheetsyncError
+) -> None:
+    """Log a failed run in the Run log where the spreadsheet can be written, so the next
+    digest reports it; else keep its row for the next run that can write."""
+    if _loggable(err) and log_failure(backend, config, report):
+        return
+    try:
+        kept = remember_failure(config, report)
+    except OSError as keep_err:
+        log.error(
+            "%s: the failure could not be kept for the Run log either (%s in %s). Check that "
+            "sheetsync may write in that folder ([schedule] state_dir in sheetsync.toml).",
+            report.job,
+            keep_err.strerror or type(keep_err).__name__,
+            config.state_dir,
+        )
+        return
+    log.warning(
+        "%s: the spreadsheet could not be written, so the failure is kept in %s; the next "
+        "run that can write adds it to the Run log.",
+        report.job,
+        kept,
+    )
 
 
 # on_step(step name, seconds so far or None when it starts): drives the CLI's progress display.
@@ -160,9 +195,8 @@ def run_job(
         report.outcome, report.message = RunOutcome.FAILED, str(err)
         report.finished = now or local_now(config)
         log.error("%s failed: %s", job.name, err)
-        # Logged where the spreadsheet can be reached, so the next digest reports it.
-        if not dry_run and _loggable(err):
-            log_failure(backend, config, report)
+        if not dry_run:
+            _record_failure(backend, config, report, err)
         raise
     # After the write, outside the retry: a digest tells of the sheet as it now is, its
     # send log row goes below the run's, and nothing is sent twice.
@@ -270,6 +304,16 @@ def _run_once(
         return effects
     report.finished = max(report.started, local_now(config))
     run_log = state.tables["run_log"]
-    changes.append(appended(run_log, [log_row(report, run_log)]))
+    # Failed runs that could not reach the spreadsheet go in with this run's row.
+    kept = pending_failures(config)
+    report.run_id = fresh_run_id(report.run_id, run_log, kept)
+    rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
+    changes.append(appended(run_log, rows))
     backend.apply(changes)
+    forget_failures(config, kept)
+    if kept:
+        report.notices.append(
+            f"Added {len(kept)} earlier failed run(s) to the Run log: they could not write "
+            "to the spreadsheet at the time."
+        )
     return effects

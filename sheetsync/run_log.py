@@ -1,19 +1,38 @@
-"""The Run log tab: one row per run of a job, and one per digest sent (the send log)."""
+"""The Run log tab: one row per run of a job, and one per digest sent (the send log).
+
+A failed run goes in the Run log in its own write. When that write cannot be made (the
+spreadsheet cannot be reached or written: a locked or read-only workbook, a full disk,
+Google down), its row is kept in the network's state folder (PENDING) and the next run that
+writes to the spreadsheet, ok or failed, adds it in the same write.
+"""
 
 from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
 
 from sheetsync.backends.base import Backend, Value
 from sheetsync.config import Config
 from sheetsync.errors import SheetsyncError
+from sheetsync.files import private_dir, replace_private_text
 from sheetsync.normalize import cell_text, format_datetime
 from sheetsync.report import RunReport
 from sheetsync.schema import load_schemas
 from sheetsync.tables import Table, appended, read_table, records_of, to_cell
 
+log = logging.getLogger(__name__)
 
-def log_row(report: RunReport, log: Table) -> list[Value]:
-    """The Run log row describing a run, in the tab's column order."""
-    values = {
+MESSAGE_MAX = 1000  # characters of a run's message in its Run log row: room for what to do
+PENDING = "failed-runs.json"  # failed runs not in the Run log yet, in the state folder
+PENDING_MAX = 100  # the newest are kept: a store down for weeks must not grow the file
+NOT_LOGGED_THEN = " [Logged by a later run: this run could not write to the spreadsheet.]"
+LogValues = dict[str, str]  # a Run log row by field name
+
+
+def log_values(report: RunReport) -> LogValues:
+    """The Run log row describing a run, by field name."""
+    return {
         "run_id": report.run_id,
         "job": report.job,
         "started": format_datetime(report.started),
@@ -23,9 +42,13 @@ def log_row(report: RunReport, log: Table) -> list[Value]:
         "changes": "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
         or "no changes",
         "problems": str(len(report.issues)),
-        "message": report.message[:500],
+        "message": report.message[:MESSAGE_MAX],
     }
-    return log_cells(log, values)
+
+
+def log_row(report: RunReport, log: Table) -> list[Value]:
+    """The Run log row describing a run, in the tab's column order."""
+    return log_cells(log, log_values(report))
 
 
 def log_cells(log: Table, values: dict[str, str]) -> list[Value]:
@@ -38,18 +61,94 @@ def log_cells(log: Table, values: dict[str, str]) -> list[Value]:
     ]
 
 
+def fresh_run_id(run_id: str, log: Table, kept: list[LogValues] | None = None) -> str:
+    """`run_id`, or run_id-2, -3… when the Run log (or a kept failed run) has it already:
+    two runs started in the same second. Rows are keyed by run_id, and a row whose key the
+    tab holds is taken for one written before, so it would be left out."""
+    taken = {cell_text(v) for v in log.frame["run_id"]} | {v["run_id"] for v in kept or []}
+    fresh, number = run_id, 1
+    while fresh in taken:
+        number += 1
+        fresh = f"{run_id}-{number}"
+    return fresh
+
+
 DIGEST_JOB = "digest"  # the job column of a digest handed over (the send log)
 
 
-def log_failure(backend: Backend, config: Config, report: RunReport) -> None:
-    """Best effort: record a failed run in the Run log, so the next reader sees it."""
+def log_failure(backend: Backend, config: Config, report: RunReport) -> bool:
+    """Best effort: record a failed run in the Run log (with the failed runs kept for it),
+    so the next reader sees it; False, with a notice in the report, when it cannot be."""
     try:
         tab = config.tabs["run_log"]
         data = backend.read_tabs([tab])[tab]
         log = read_table(data, load_schemas()["run_log"], tab)
-        backend.apply([appended(log, [log_row(report, log)])])
+        pending = pending_failures(config)
+        report.run_id = fresh_run_id(report.run_id, log, pending)
+        rows = [log_cells(log, values) for values in pending]
+        backend.apply([appended(log, [*rows, log_row(report, log)])])
     except SheetsyncError as err:
         report.notices.append(f"The failure could not be written to the Run log: {err}")
+        return False
+    forget_failures(config, pending)
+    return True
+
+
+# Failed runs kept for the next run
+
+
+def pending_path(config: Config) -> Path:
+    return config.state_dir / PENDING
+
+
+def pending_failures(config: Config) -> list[LogValues]:
+    """The failed runs waiting to go in the Run log, oldest first. A file that cannot be
+    read is left out with a warning: it must never stop a run."""
+    path = pending_path(config)
+    try:
+        runs = json.loads(path.read_text(encoding="utf-8"))["runs"]
+        if not all(isinstance(run, dict) and "run_id" in run for run in runs):
+            raise TypeError("not a list of runs")
+        return [{str(k): str(v) for k, v in run.items()} for run in runs]
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        log.warning(
+            "%s cannot be read (%s): failed runs kept in it are not added to the Run log. "
+            "Delete it, or move it away to look at it.",
+            path,
+            type(err).__name__,
+        )
+        return []
+
+
+def remember_failure(config: Config, report: RunReport) -> Path:
+    """Keep a failed run's Run log row for the next run that can write (a private file:
+    messages never quote a cell, but the file is sheetsync's own). Raises OSError."""
+    values = log_values(report)
+    room = MESSAGE_MAX - len(NOT_LOGGED_THEN)
+    values["message"] = report.message[:room] + NOT_LOGGED_THEN
+    runs = [*pending_failures(config), values][-PENDING_MAX:]
+    path = pending_path(config)
+    private_dir(path.parent)
+    replace_private_text(path, json.dumps({"runs": runs}, indent=2) + "\n")
+    return path
+
+
+def forget_failures(config: Config, written: list[LogValues]) -> None:
+    """Drop the kept runs that are now in the Run log (one kept meanwhile stays)."""
+    if not written:
+        return
+    done = {values["run_id"] for values in written}
+    left = [values for values in pending_failures(config) if values["run_id"] not in done]
+    path = pending_path(config)
+    try:
+        if left:
+            replace_private_text(path, json.dumps({"runs": left}, indent=2) + "\n")
+        else:
+            path.unlink(missing_ok=True)
+    except OSError as err:  # written already: a run_id the tab holds is never added twice
+        log.warning("%s could not be cleared (%s); delete it by hand.", path, err.strerror)
 
 
 def last_runs(backend: Backend, config: Config) -> dict[str, dict[str, str]]:

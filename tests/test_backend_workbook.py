@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
 import re
 import stat
@@ -21,7 +22,14 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from sheetsync.backends import workbook as workbook_module
 from sheetsync.backends import xlsx_patch
-from sheetsync.backends.base import CellUpdate, Guard, TabChanges, Value
+from sheetsync.backends.base import (
+    SHORTENED,
+    XLSX_CELL_LIMIT,
+    CellUpdate,
+    Guard,
+    TabChanges,
+    Value,
+)
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.backends.xlsx_patch import _Package
 from sheetsync.errors import (
@@ -414,6 +422,63 @@ def test_failed_write_leaves_the_file_unchanged(
     assert files_in(xlsx.parent) == ["network.xlsx"]
 
 
+def test_a_full_disk_says_so_and_what_to_do(
+    sample: WorkbookBackend, xlsx: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    original = xlsx.read_bytes()
+    monkeypatch.setattr(_Package, "write", _raise(OSError(errno.ENOSPC, "No space left")))
+    with pytest.raises(BackendError) as caught:
+        sample.apply([append_person()])
+    assert str(caught.value) == (
+        f"Cannot save {xlsx}: the disk is full. {xlsx} was not changed. Free some space on "
+        f"the disk holding {xlsx.parent.resolve()} (sheetsync needs about twice the "
+        "workbook's size while saving) and run again."
+    )
+    assert xlsx.read_bytes() == original
+    assert files_in(xlsx.parent) == ["network.xlsx"]
+
+
+def test_a_read_only_workbook_is_refused_before_anything_is_written(
+    sample: WorkbookBackend, xlsx: Path
+) -> None:
+    """os.replace would swap a new file in over a read-only one: its mode is checked."""
+    xlsx.chmod(0o444)
+    original = xlsx.read_bytes()
+    with pytest.raises(BackendError) as caught:
+        sample.apply([append_person()])
+    assert str(caught.value) == (
+        f"{xlsx} is read-only, so sheetsync did not change it. If the network's workbook "
+        f"should be updated, make it writable (`chmod u+w {xlsx}`, or untick Read-only in "
+        "the file's properties) and run again; otherwise point [backend] workbook in "
+        "sheetsync.toml at a copy you may change."
+    )
+    assert xlsx.read_bytes() == original
+    assert stat.S_IMODE(xlsx.stat().st_mode) == 0o444
+    assert files_in(xlsx.parent) == ["network.xlsx"]
+    assert sample.read_tabs(["People"])["People"].rows[-1][0] == "P-0002"  # reading works
+    xlsx.chmod(0o644)
+    sample.apply([append_person()])
+    assert people_rows(sample)[-1] == ["P-0003", "Cy"]
+
+
+def test_a_workbook_in_a_read_only_folder_is_refused(sample: WorkbookBackend, xlsx: Path) -> None:
+    original = xlsx.read_bytes()
+    folder = xlsx.parent
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(BackendError) as caught:
+            sample.apply([append_person()])
+    finally:
+        folder.chmod(0o755)
+    assert str(caught.value) == (
+        f"Cannot write {xlsx}: its folder {folder} is read-only, and sheetsync saves a "
+        f"workbook by writing a new copy beside it. Allow writing in the folder (`chmod u+w "
+        f"{folder}`) or move the workbook to a folder you may write in, and run again."
+    )
+    assert xlsx.read_bytes() == original
+    assert files_in(folder) == ["network.xlsx"]
+
+
 def test_saved_by_another_program_meanwhile(
     sample: WorkbookBackend, xlsx: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -433,18 +498,6 @@ def test_saved_by_another_program_meanwhile(
 @pytest.mark.parametrize(
     ("change", "error", "message"),
     [
-        (TabChanges("People", start_row=3, append=[["x"]]), SheetChangedError, "ends at row 3"),
-        (TabChanges("People", start_row=5, append=[["x"]]), SheetChangedError, "ends at row 3"),
-        (
-            TabChanges(
-                "People",
-                start_row=4,
-                update=[CellUpdate(3, 2, "x")],
-                guards=[Guard(3, 1, "P-0001")],
-            ),
-            SheetChangedError,
-            "cell A3 no longer holds 'P-0001'",
-        ),
         (
             TabChanges(
                 "People",
@@ -453,7 +506,14 @@ def test_saved_by_another_program_meanwhile(
                 guards=[Guard(9, 1, "P-0009")],
             ),
             SheetChangedError,
-            "cell A9 no longer holds 'P-0009'",
+            "the row sheetsync was about to update (row 9) is gone",
+        ),
+        (
+            TabChanges(
+                "People", start_row=4, append=[["x"]], header=["name", "id", "phone", "active"]
+            ),
+            SheetChangedError,
+            "its columns moved (column 1 was 'name')",
         ),
         (TabChanges("People", create=True, append=[["x"]]), SheetChangedError, "already exists"),
         (
@@ -478,9 +538,120 @@ def test_refused_changes_write_nothing(
     with pytest.raises(error, match=re.escape(message)) as caught:
         sample.apply([TabChanges("New", create=True, append=[["a"]]), change])
     if error is SheetChangedError:
-        assert "run sheetsync again to pick up the change" in str(caught.value)
+        assert "Nothing was written" in str(caught.value)
     assert xlsx.read_bytes() == original
     assert files_in(xlsx.parent) == ["network.xlsx"]
+
+
+# Rows typed between sheetsync's read and its write
+
+
+def people_rows(sample: WorkbookBackend) -> list[list[Value]]:
+    return sample.read_tabs(["People"])["People"].rows
+
+
+@pytest.mark.parametrize("start_row", [3, 4, 6])
+def test_appends_go_below_the_tab_as_it_is_now(sample: WorkbookBackend, start_row: int) -> None:
+    """Whether rows were typed (3: read before P-0002 was there) or deleted (6) since the
+    read, appended rows land below the last row holding anything: none is overwritten."""
+    before = people_rows(sample)
+    sample.apply([TabChanges("People", start_row=start_row, append=[["P-0003", "Cy"]])])
+    assert people_rows(sample) == [*before, ["P-0003", "Cy"]]
+
+
+def test_a_row_saved_by_another_program_before_the_write_stays_where_it_is(
+    sample: WorkbookBackend, xlsx: Path
+) -> None:
+    """Read, someone adds a row in Excel and saves, then sheetsync writes what it planned."""
+    read = sample.read_tabs(["People"])["People"]
+    book = openpyxl.load_workbook(xlsx)
+    book["People"].append(["P-0003", "Typed meanwhile"])
+    book.save(xlsx)
+    sample.apply(
+        [
+            TabChanges(
+                "People",
+                start_row=len(read.rows) + 1,
+                append=[["P-0004", "Dee"]],
+                update=[CellUpdate(3, 2, "Bo B")],
+                guards=[Guard(3, 1, "P-0002")],
+                header=[str(h) for h in read.header],
+                key_col=1,
+            )
+        ]
+    )
+    rows = people_rows(sample)
+    assert [row[:2] for row in rows] == [
+        ["id", "name"],
+        ["P-0001", "Ana"],
+        ["P-0002", "Bo B"],
+        ["P-0003", "Typed meanwhile"],
+        ["P-0004", "Dee"],
+    ]
+
+
+def test_updates_follow_their_row_when_rows_are_inserted_or_sorted(
+    sample: WorkbookBackend, xlsx: Path
+) -> None:
+    book = openpyxl.load_workbook(xlsx)
+    sheet = book["People"]
+    sheet.insert_rows(2)  # an organizer inserts a row at the top and types in it
+    sheet["A2"], sheet["B2"] = "P-0000", "Zoe"
+    book.save(xlsx)
+    sample.apply(
+        [
+            TabChanges(
+                "People",
+                start_row=4,
+                update=[CellUpdate(2, 2, "Ana B"), CellUpdate(3, 2, "Bo B")],
+                guards=[Guard(2, 1, "P-0001"), Guard(3, 1, "P-0002")],
+            )
+        ]
+    )
+    assert [row[:2] for row in people_rows(sample)] == [
+        ["id", "name"],
+        ["P-0000", "Zoe"],
+        ["P-0001", "Ana B"],
+        ["P-0002", "Bo B"],
+    ]
+
+
+def test_a_row_whose_id_is_now_on_two_rows_stops_the_write(
+    sample: WorkbookBackend, xlsx: Path
+) -> None:
+    book = openpyxl.load_workbook(xlsx)
+    book["People"].insert_rows(2)
+    book["People"]["A2"] = "P-0002"  # a copied row: which one is the person's?
+    book.save(xlsx)
+    original = xlsx.read_bytes()
+    with pytest.raises(SheetChangedError, match=r"\(row 3\) is now on 2 rows"):
+        sample.apply(
+            [
+                TabChanges(
+                    "People",
+                    start_row=4,
+                    update=[CellUpdate(3, 2, "x")],
+                    guards=[Guard(3, 1, "P-0002")],
+                )
+            ]
+        )
+    assert xlsx.read_bytes() == original
+
+
+def test_a_keyed_row_the_tab_holds_already_is_not_appended_twice(sample: WorkbookBackend) -> None:
+    """A write applied once (its run then failed to learn it) is never applied twice."""
+    before = people_rows(sample)
+    sample.apply(
+        [
+            TabChanges(
+                "People",
+                start_row=3,
+                append=[["P-0002", "Bo again"], ["P-0003", "Cy"]],
+                key_col=1,
+            )
+        ]
+    )
+    assert people_rows(sample) == [*before, ["P-0003", "Cy"]]
 
 
 @pytest.mark.parametrize(
@@ -492,23 +663,41 @@ def test_guards_compare_as_stripped_text(sample: WorkbookBackend, guard: Guard) 
     assert sample.read_tabs(["People"])["People"].rows[3] == ["P-0003"]
 
 
+LONG = "x" * 40_000
+
+
 @pytest.mark.parametrize(
-    ("value", "message"),
+    ("value", "read_back"),
     [
-        (float("nan"), "not a number a spreadsheet can hold"),
-        (float("inf"), "not a number a spreadsheet can hold"),
-        (dt.datetime(2024, 1, 1, tzinfo=dt.UTC), "has no time zone"),
-        ("line\x0bbreak", "control character"),
+        # Control characters become a space, so the words on either side stay apart.
+        ("Maria\x0bGarcia", "Maria Garcia"),
+        ("a\x00b\x1fc", "a b c"),
+        ("tab\tnew\nline", "tab\tnew\nline"),  # XML holds these: kept
+        # A lone surrogate and the noncharacters become U+FFFD, the "lost character" mark.
+        ("half \ud83d emoji", "half \ufffd emoji"),
+        ("\ufffe\uffff", "\ufffd\ufffd"),
+        (LONG, LONG[: XLSX_CELL_LIMIT - len(SHORTENED)] + SHORTENED),
+        (float("nan"), "nan"),
+        (float("inf"), "inf"),
+        (dt.datetime(2024, 1, 1, 9, 30, tzinfo=dt.UTC), "2024-01-01 09:30:00+00:00"),
     ],
 )
-def test_values_excel_cannot_hold_write_nothing(
-    sample: WorkbookBackend, xlsx: Path, value: Value, message: str
+def test_no_value_can_stop_a_write(
+    sample: WorkbookBackend, xlsx: Path, value: Value, read_back: str
 ) -> None:
-    original = xlsx.read_bytes()
-    with pytest.raises(BackendError, match=message) as caught:
-        sample.apply([TabChanges("People", start_row=4, append=[["P-0003", value]])])
-    assert "People!B4" in str(caught.value)
-    assert xlsx.read_bytes() == original
+    """The writer's last defence: a cell Excel could not hold is made one it can."""
+    sample.apply(
+        [
+            TabChanges(
+                "People", start_row=4, append=[["P-0003", value]], update=[CellUpdate(2, 2, value)]
+            )
+        ]
+    )
+    rows = people_rows(sample)
+    assert rows[3] == ["P-0003", read_back]
+    assert rows[1][1] == read_back
+    assert len(read_back) <= XLSX_CELL_LIMIT
+    assert openpyxl.load_workbook(xlsx)["People"]["B4"].value == read_back
     assert files_in(xlsx.parent) == ["network.xlsx"]
 
 

@@ -21,6 +21,8 @@ import pytest
 
 import sheetsync.forget as forget
 from sheetsync.backends.base import TabChanges
+from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.backends.xlsx_patch import _Package
 from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import EmailConfig, ScheduleConfig
 from sheetsync.errors import LockHeldError
@@ -379,9 +381,11 @@ def test_it_waits_for_no_run_and_writes_nothing_while_one_holds_the_lock(network
     assert files_naming_him(tmp_path)
 
 
-def test_a_sheet_edited_while_it_works_is_read_again_before_writing(network, monkeypatch):
-    """A response arriving between the read and the write makes the write refused; forget
-    reads the sheet again and writes then."""
+def test_a_response_arriving_while_it_works_stays_and_his_cells_are_still_emptied(
+    network, monkeypatch
+):
+    """A response arriving between the read and the write lands below the rows forget
+    read; forget's write goes where his rows are, so one read is enough."""
     backend, config = network
     reads = []
     real_read = forget.read_state
@@ -398,7 +402,39 @@ def test_a_sheet_edited_while_it_works_is_read_again_before_writing(network, mon
 
     monkeypatch.setattr(forget, "read_state", read_then_a_response_arrives)
     result = forget_person(backend, config, "P0001")
-    assert len(reads) == 2 and result.rows
+    assert len(reads) == 1 and result.rows
+    assert cells_naming_him(backend, skip=LINDAS) == []
+    assert all_values(backend)[FORM_OF["offers"]][-1][1] == "Ann Bell"
+
+
+def test_a_sheet_saved_while_it_writes_is_read_again_before_writing(network, monkeypatch):
+    """Another program saving the workbook during forget's own save refuses the write;
+    forget reads the sheet again and writes then."""
+    backend, config = network
+    reads = []
+    real_read = forget.read_state
+    write = _Package.write
+
+    def saved_meanwhile(package, out):
+        write(package, out)
+        if len(reads) == 1:
+            tab = FORM_OF["offers"]
+            n_rows = len(backend.read_tabs([tab])[tab].rows)
+            row = list(offer(**ANN, timestamp=at(9)).values())
+            reads.append("saved")  # once
+            WorkbookBackend(config.workbook).apply(
+                [TabChanges(tab=tab, start_row=n_rows + 1, append=[row])]
+            )
+
+    def read(*args, **kwargs):
+        state = real_read(*args, **kwargs)
+        reads.append(state)
+        return state
+
+    monkeypatch.setattr(forget, "read_state", read)
+    monkeypatch.setattr(_Package, "write", saved_meanwhile)
+    result = forget_person(backend, config, "P0001")
+    assert len(reads) == 3 and result.rows  # read, the other save, read again
     assert cells_naming_him(backend, skip=LINDAS) == []
     assert all_values(backend)[FORM_OF["offers"]][-1][1] == "Ann Bell"
 

@@ -10,6 +10,8 @@ import zipfile
 import pytest
 
 from sheetsync.backends.base import CellUpdate, TabChanges
+from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.backends.xlsx_patch import _Package
 from sheetsync.errors import (
     FormRowsMovedError,
     MissingColumnError,
@@ -330,7 +332,12 @@ def test_a_failing_write_leaves_the_workbook_byte_for_byte(
     with pytest.raises(Exception, match="No space left on device"):
         weekly(backend, config)
     assert config.workbook.read_bytes() == before
-    assert sorted(p.name for p in config.workbook.parent.iterdir()) == ["network.xlsx"]
+    # No temporary copy is left; the failure is kept for the Run log in the state folder.
+    assert sorted(p.name for p in config.workbook.parent.iterdir()) == [
+        ".sheetsync",
+        "network.xlsx",
+    ]
+    assert sorted(p.name for p in config.state_dir.iterdir()) == ["failed-runs.json"]
 
 
 def test_sheet_changed_during_the_run_is_read_again_once(
@@ -339,18 +346,19 @@ def test_sheet_changed_during_the_run_is_read_again_once(
     add_responses("requests", request())
     weekly(backend, config)
     add_responses("requests", request(name="Ann Bell", email="ann@example.org", phone="2015550101"))
-    original = type(backend).apply
+    write = _Package.write
     calls = []
 
-    def interfere(self, changes):
+    def interfere(package, out):
+        write(package, out)
         calls.append(1)
-        if len(calls) == 1:  # an organizer adds a person by hand between read and write
-            original(
-                self, [TabChanges(tab="People", start_row=3, append=[[None, "Walk-in Neighbour"]])]
+        if len(calls) == 1:  # an organizer adds a person by hand and saves while sheetsync saves
+            other = WorkbookBackend(config.workbook)
+            other.apply(
+                [TabChanges(tab="People", start_row=3, append=[[None, "Walk-in Neighbour"]])]
             )
-        return original(self, changes)
 
-    monkeypatch.setattr(type(backend), "apply", interfere)
+    monkeypatch.setattr(_Package, "write", interfere)
     report = weekly(backend, config)
     assert report.attempts == 2
     assert "changed while sheetsync was working" in report.notices[0]

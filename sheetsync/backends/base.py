@@ -104,8 +104,10 @@ class Backend(Protocol):
     def apply(self, changes: Sequence[TabChanges]) -> None:
         """Write all changes at once, or nothing at all.
 
-        Before writing, check that every tab still ends at `start_row - 1` and that every
-        guard still holds; otherwise raise SheetChangedError and write nothing.
+        Each change is addressed against its tab as it is at write time (readdress): rows
+        typed meanwhile stay, appends go below them, updates follow their row. When that
+        cannot be done (a guarded row gone, the columns moved, the store saved by someone
+        else during the write), raise SheetChangedError and write nothing.
         """
         ...
 

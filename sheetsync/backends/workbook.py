@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import glob
 import hashlib
 import io
@@ -16,17 +17,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 
 from sheetsync.backends.base import (
     TabChanges,
     TabData,
+    TabNow,
     Value,
     changes_to_write,
-    guard_text,
     missing_tab_error,
+    readdress,
 )
 from sheetsync.backends.xlsx_patch import patch
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
@@ -39,10 +40,13 @@ DATE_FORMAT = "yyyy-mm-dd"
 TAB_NAME_MAX = 31
 TAB_NAME_FORBIDDEN = set("[]:*?/\\")
 RUN_AGAIN = "Nothing was written; run sheetsync again to pick up the change."
+RETRY_SAVE = "Run sheetsync again; if it fails the same way, check the disk and the folder."
 # A save writes .<workbook>.<host>-<pid>-<random>.sheetsync-tmp beside the workbook, then
 # renames it over the workbook. A run killed meanwhile leaves it behind; the next run
 # removes it (_is_stale).
 TEMP_SUFFIX = ".sheetsync-tmp"
+# The disk is full, or the user's quota is (EDQUOT is not defined on Windows).
+DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 STALE_AFTER = 24 * 3600  # seconds: no save takes that long
 _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
@@ -102,30 +106,36 @@ class WorkbookBackend:
                 "Save a copy as .xlsx and point sheetsync.toml at it."
             )
         self._check_locks()
+        self._check_writable()
         self.remove_stale_temp_files()
 
-        # Check and write the same snapshot of the file, so a save in between cannot slip in.
-        before: os.stat_result | None = None
-        data = b""
-        try:
-            with self.path.open("rb") as file:
-                before = os.fstat(file.fileno())
-                data = file.read()
-        except FileNotFoundError:
-            if not all(change.create for change in todo):
-                raise self._not_found() from None
-        except OSError as err:
-            raise BackendError(f"Cannot read {self.path}: {err.strerror}.") from err
-
+        # Address and write the same snapshot of the file, so a save in between cannot slip
+        # in: one after it is caught by the fingerprint check in _save.
+        before, data = self._snapshot(todo)
         if before is None:
-            self._check(todo, book=None)
+            self._check_new_tabs(todo, existing=[])
             # Start from openpyxl's empty workbook, its one sheet named as the first new tab.
             data = _new_workbook(todo[0].tab)
             todo[0] = replace(todo[0], create=False)
         else:
             with self._open(io.BytesIO(data)) as snapshot:
-                self._check(todo, book=snapshot)
+                todo = self._readdressed(todo, snapshot)
         self._save(data, todo, before)
+
+    def _snapshot(self, todo: list[TabChanges]) -> tuple[os.stat_result | None, bytes]:
+        """The file's bytes and what it was when read; (None, b"") if it does not exist and
+        every change creates its tab."""
+        try:
+            with self.path.open("rb") as file:
+                return os.fstat(file.fileno()), file.read()
+        except FileNotFoundError:
+            if not all(change.create for change in todo):
+                raise self._not_found() from None
+            return None, b""
+        except OSError as err:
+            raise BackendError(
+                f"Cannot read {self.path}: {err.strerror}. Check that you may read the file."
+            ) from err
 
     # Reading
 
@@ -170,31 +180,48 @@ class WorkbookBackend:
                     "there and run again. If nobody has it open, delete the lock file."
                 )
 
-    def _check(self, todo: list[TabChanges], book: CalamineWorkbook | None) -> None:
-        """Check every change against the file on disk now; raise before anything is written."""
-        existing = list(book.sheet_names) if book is not None else []
+    def _check_writable(self) -> None:
+        """Refuse a read-only workbook, or one in a read-only folder, before writing anything.
+
+        The save replaces the file by renaming a new copy over it, which a read-only file
+        does not stop: its own mode is checked, as the organizers' word that it must not
+        change. A file or folder without any write permission bit counts as read-only even
+        for a user (such as root) whom the system would let write."""
+        if self.path.exists() and _read_only(self.path):
+            raise BackendError(
+                f"{self.path} is read-only, so sheetsync did not change it. If the network's "
+                f"workbook should be updated, make it writable (`chmod u+w {self.path}`, or "
+                "untick Read-only in the file's properties) and run again; otherwise point "
+                "[backend] workbook in sheetsync.toml at a copy you may change."
+            )
+        folder = self.path.parent
+        if folder.is_dir() and _read_only(folder, os.W_OK | os.X_OK):
+            raise BackendError(
+                f"Cannot write {self.path}: its folder {folder} is read-only, and sheetsync "
+                "saves a workbook by writing a new copy beside it. Allow writing in the folder "
+                f"(`chmod u+w {folder}`) or move the workbook to a folder you may write in, "
+                "and run again."
+            )
+
+    def _readdressed(self, todo: list[TabChanges], book: CalamineWorkbook) -> list[TabChanges]:
+        """Every change addressed against the tab as it is in `book` now (base.readdress):
+        rows typed meanwhile stay where they are, updates follow their row. Raises before
+        anything is written when a change cannot be placed."""
+        existing = list(book.sheet_names)
+        self._check_new_tabs(todo, existing)
+        placed = []
+        for change in todo:
+            if not change.create and change.tab not in existing:
+                raise self._missing_tab(change.tab, existing)
+            # Read with calamine, exactly as read_tabs did, so "empty" means the same thing.
+            now = None if change.create else _tab_now(self._rows(book, change.tab), change)
+            placed.append(change if now is None else readdress(change, now))
+        return placed
+
+    def _check_new_tabs(self, todo: list[TabChanges], existing: list[str]) -> None:
         for change in todo:
             if change.create:
                 self._check_new_tab(change.tab, existing)
-                continue
-            if book is None or change.tab not in existing:
-                raise self._missing_tab(change.tab, existing)
-            # Read with calamine, exactly as read_tabs did, so "empty" means the same thing.
-            rows = self._rows(book, change.tab)
-            if len(rows) != change.start_row - 1:
-                raise SheetChangedError(
-                    f"Tab {change.tab!r} in {self.path} changed while sheetsync was working: "
-                    f"it now ends at row {len(rows)}, not row {change.start_row - 1}. {RUN_AGAIN}"
-                )
-            for guard in change.guards:
-                row = rows[guard.row - 1] if 0 < guard.row <= len(rows) else []
-                actual = row[guard.col - 1] if 0 < guard.col <= len(row) else ""
-                if guard_text(actual).strip() != guard.expected.strip():
-                    cell = f"{get_column_letter(guard.col)}{guard.row}"
-                    raise SheetChangedError(
-                        f"Tab {change.tab!r} in {self.path} changed while sheetsync was working: "
-                        f"cell {cell} no longer holds {guard.expected!r}. {RUN_AGAIN}"
-                    )
 
     def _check_new_tab(self, tab: str, existing: list[str]) -> None:
         """A tab to create must have a name Excel accepts and must not exist yet."""
@@ -217,16 +244,16 @@ class WorkbookBackend:
             )
 
     def _save(self, data: bytes, todo: list[TabChanges], before: os.stat_result | None) -> None:
-        """Save beside the original, then swap it in with one atomic rename."""
+        """Save beside the original, then swap it in with one atomic rename. Whatever fails,
+        the workbook is as it was and the temporary copy is gone."""
         tmp = self.path.with_name(_temp_name(self.path.name, os.getpid()))
         try:
             # Private while it is written; an existing workbook's mode is copied before the
             # rename (it is the organizers' file), and a new one stays private.
             fd = private_fd(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
         except OSError as err:
-            raise BackendError(
-                f"Cannot write {self.path}: {err.strerror} ({tmp}). Check that the folder exists "
-                "and that you may write in it."
+            raise self._write_error(
+                err, "Check that the folder exists and that you may write in it."
             ) from err
         try:
             try:
@@ -237,25 +264,43 @@ class WorkbookBackend:
                 if before is not None:
                     os.chmod(tmp, stat.S_IMODE(before.st_mode))
             except OSError as err:
-                raise BackendError(f"Cannot write {self.path}: {err}.") from err
+                raise self._write_error(err, "") from err
             if _fingerprint(self.path) != _fingerprint_of(before):
                 raise SheetChangedError(
                     f"{self.path} was saved by another program while sheetsync was working. "
                     f"{RUN_AGAIN}"
                 )
-            try:
-                os.replace(tmp, self.path)
-            except PermissionError as err:
-                # On Windows, Excel keeps an open workbook locked against replacement.
-                raise WorkbookLockedError(
-                    f"Cannot replace {self.path}: permission denied. If the workbook is open in "
-                    "Excel or another program, close it there and run again; otherwise check "
-                    "the file's permissions."
-                ) from err
-            except OSError as err:
-                raise BackendError(f"Cannot replace {self.path}: {err}.") from err
+            self._swap_in(tmp)
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _swap_in(self, tmp: Path) -> None:
+        """Rename the saved copy over the workbook (atomic on one file system)."""
+        try:
+            os.replace(tmp, self.path)
+        except PermissionError as err:
+            # On Windows, Excel keeps an open workbook locked against replacement.
+            raise WorkbookLockedError(
+                f"Cannot replace {self.path}: permission denied. If the workbook is open in "
+                "Excel or another program, close it there and run again; otherwise check "
+                "the file's permissions."
+            ) from err
+        except OSError as err:
+            raise self._write_error(err, "") from err
+
+    def _write_error(self, err: OSError, hint: str) -> BackendError:
+        """What went wrong saving the workbook, and what to do: the file is unchanged."""
+        unchanged = f"{self.path} was not changed."
+        if err.errno in DISK_FULL:
+            return BackendError(
+                f"Cannot save {self.path}: the disk is full. {unchanged} Free some space on "
+                f"the disk holding {self.path.parent.resolve()} (sheetsync needs about twice "
+                "the workbook's size while saving) and run again."
+            )
+        reason = err.strerror or str(err) or type(err).__name__
+        return BackendError(
+            f"Cannot save {self.path}: {reason}. {unchanged} {hint or RETRY_SAVE}".rstrip()
+        )
 
     def remove_stale_temp_files(self) -> list[Path]:
         """Remove the temporary copies a killed run left beside the workbook (see
@@ -320,6 +365,25 @@ def _alive(pid: int) -> bool:
     except OverflowError:  # not a pid at all
         return False
     return True
+
+
+def _tab_now(rows: list[list[Value]], change: TabChanges) -> TabNow:
+    """A tab as it is now, with the columns `change` needs to find its rows (rows as read
+    by _trimmed_rows: rows[i] is sheet row i + 1)."""
+    wanted = {guard.col for guard in change.guards}
+    if change.key_col is not None:
+        wanted.add(change.key_col)
+    columns = {col: [row[col - 1] if col <= len(row) else "" for row in rows] for col in wanted}
+    return TabNow(header=rows[0] if rows else [], columns=columns, last_row=len(rows))
+
+
+def _read_only(path: Path, access: int = os.W_OK) -> bool:
+    """Whether this user may not write `path`, or its mode lets nobody write it."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False  # gone meanwhile: the write reports what it finds
+    return not os.access(path, access) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _trimmed_rows(sheet: CalamineSheet) -> list[list[Value]]:

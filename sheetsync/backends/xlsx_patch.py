@@ -23,7 +23,7 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from sheetsync.backends.base import TabChanges, Value
+from sheetsync.backends.base import XLSX_CELL_LIMIT, TabChanges, Value, fit_cell
 from sheetsync.errors import BackendError
 from sheetsync.normalize import FORMULA_PREFIXES
 
@@ -42,8 +42,13 @@ _ROW = re.compile(
 _CELL = re.compile(r"<(?P<px>(?:\w+:)?)c\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=px)c>)", re.S)
 _ATTR = re.compile(r'([\w:]+)\s*=\s*("[^"]*"|\'[^\']*\')')
 _REF = re.compile(r"([A-Z]+)(\d+)")
-# Characters XML 1.0 cannot hold at all; Excel refuses the file if they appear.
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters XML 1.0 cannot hold at all; Excel refuses the file if they appear. Control
+# characters (a vertical tab pasted from a phone, a NUL) become a space, as normalize does
+# with form answers, so the words on either side stay apart. A lone surrogate (half of an
+# emoji, cannot even be encoded as UTF-8) and the noncharacters U+FFFE/U+FFFF become U+FFFD,
+# the mark every program shows for "a character was lost here".
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NOT_A_CHARACTER = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 class _Clear:
@@ -63,6 +68,16 @@ def patch(data: BinaryIO, changes: Sequence[TabChanges], out: BinaryIO) -> None:
                 package.add_sheet(change.tab)
             package.patch_sheet(change.tab, _cells(change))
         package.write(out)
+
+
+def storable_text(text: str) -> str:
+    """Text as a cell can hold it, whatever it holds: the characters XML 1.0 forbids replaced
+    (see _CONTROL), and no longer than a cell's limit. The writer's own last defence: a single
+    cell can never stop a write."""
+    text = _NOT_A_CHARACTER.sub("\ufffd", _CONTROL.sub(" ", text))
+    fitted = fit_cell(text, XLSX_CELL_LIMIT)
+    assert isinstance(fitted, str)
+    return fitted
 
 
 def _cells(change: TabChanges) -> Cells:
@@ -193,7 +208,7 @@ class _Package:
             if match is not None:
                 pieces.append(xml[cursor : match.start()])
                 text, had_formula = self._row(
-                    px, match.group("attrs"), match.group("body") or "", number, cells[number], tab
+                    px, match.group("attrs"), match.group("body") or "", number, cells[number]
                 )
                 dropped_formula |= had_formula
                 pieces.append(text)
@@ -202,7 +217,7 @@ class _Package:
                 at = bisect.bisect_right(numbers, number)
                 position = rows[at][0].start() if at < len(rows) else end
                 pieces.append(xml[cursor:position])
-                pieces.append(self._row(px, f' r="{number}"', "", number, cells[number], tab)[0])
+                pieces.append(self._row(px, f' r="{number}"', "", number, cells[number])[0])
                 cursor = position
         pieces.append(xml[cursor:end])
         body = "".join(pieces)
@@ -222,7 +237,6 @@ class _Package:
         body: str,
         number: int,
         values: dict[int, Value | _Clear],
-        tab: str,
     ) -> tuple[str, bool]:
         cells: dict[int, str] = {}
         styles: dict[int, str] = {}
@@ -238,12 +252,16 @@ class _Package:
             had_formula |= col in values and _has_formula(match)
         for col, value in values.items():
             cell = f"{get_column_letter(col)}{number}"
-            cells[col] = self._cell(px, cell, value, styles.get(col, ""), tab)
+            cells[col] = self._cell(px, cell, value, styles.get(col, ""))
         # "spans" is an optional hint about the row's first and last cell; drop it, not fix it.
         kept = re.sub(r'\s+spans="[^"]*"', "", attrs)
         return f"<{px}row{kept}>{''.join(cells[c] for c in sorted(cells))}</{px}row>", had_formula
 
-    def _cell(self, px: str, ref: str, value: Value | _Clear, style: str, tab: str) -> str:
+    def _cell(self, px: str, ref: str, value: Value | _Clear, style: str) -> str:
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            # A cell has no time zone: keep the moment as text with its offset, rather than
+            # a time that would silently read as another zone's.
+            value = value.isoformat(sep=" ")
         if isinstance(value, dt.datetime | dt.date):
             style = str(self._date_style(value))
         s = f' s="{style}"' if style else ""
@@ -253,30 +271,19 @@ class _Package:
             return f'<{px}c r="{ref}"{s} t="b"><{px}v>{int(value)}</{px}v></{px}c>'
         if isinstance(value, int | float):
             if isinstance(value, float) and not math.isfinite(value):
-                raise BackendError(
-                    f"Cannot write to {tab}!{ref}: {value} is not a number a spreadsheet can hold."
-                )
+                # No spreadsheet holds NaN or infinity as a number: keep it as its text.
+                return self._cell(px, ref, str(value), style)
             return f'<{px}c r="{ref}"{s}><{px}v>{value!r}</{px}v></{px}c>'
         if isinstance(value, dt.datetime | dt.date):
-            if isinstance(value, dt.datetime) and value.tzinfo is not None:
-                raise BackendError(
-                    f"Cannot write a date and time to {tab}!{ref}: a spreadsheet cell "
-                    "has no time zone; convert it to local time first."
-                )
             moment = (
                 value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
             )
             serial = (moment - EPOCH) / dt.timedelta(days=1)
             return f'<{px}c r="{ref}"{s}><{px}v>{serial!r}</{px}v></{px}c>'
-        text = str(value)
+        text = storable_text(str(value))
         if text.startswith(FORMULA_PREFIXES):
             # quotePrefix (Excel's leading ') keeps it text when someone edits the cell too.
             s = f' s="{self._quote_style(style)}"'
-        if _ILLEGAL.search(text):
-            raise BackendError(
-                f"Cannot write to {tab}!{ref}: the text holds a control "
-                "character a spreadsheet cannot store. Remove it and run again."
-            )
         # An inline string is text by type: a spreadsheet never evaluates it as a formula.
         return (
             f'<{px}c r="{ref}"{s} t="inlineStr"><{px}is><{px}t xml:space="preserve">'
