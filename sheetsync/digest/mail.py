@@ -7,7 +7,6 @@ receives it, and the outbox can be asked whether it already holds it."""
 
 from __future__ import annotations
 
-import email
 import email.policy
 import errno
 import os
@@ -16,6 +15,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import formataddr
 from pathlib import Path
 from typing import Any, Protocol
@@ -145,7 +145,7 @@ class Outbox:
         path = self.folder / f"{_safe(label)}.eml"
         try:
             with path.open("rb") as eml:
-                headers = email.message_from_binary_file(eml, policy=email.policy.default)
+                headers = BytesParser(policy=email.policy.default).parse(eml, headersonly=True)
         except (FileNotFoundError, NotADirectoryError):  # no such file: not handed over
             return ""
         except OSError as err:
