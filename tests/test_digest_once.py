@@ -631,3 +631,43 @@ def test_ssl_from_the_start_keeps_the_servers_answer_too(tmp_path):
         controller.stop()
     assert where == f"smtp://127.0.0.1:{port} 250 2.0.0 Ok: queued as Q0001"
     assert [str(m["Message-ID"]) for m in inbox.messages] == ["<s@x>"]
+
+
+def test_a_digest_left_in_doubt_last_week_is_reported_by_this_weeks_run(by_smtp, monkeypatch):
+    """The next run is a week later: last week's email in doubt is still settled and shown
+    (with its own week), and this week's digests go as usual."""
+    backend, config, inbox = by_smtp
+    with monkeypatch.context() as patch, pytest.raises(Killed):
+        stop_after_handing_over(patch, "organizers")
+        send_digests(backend, config, now=NOW)
+    later = send_digests(backend, config, now=NOW + dt.timedelta(days=7))
+    shown = sorted((d.audience, d.period, d.outcome) for d in later)
+    assert shown == [
+        ("organizers", "2026-W48", "unconfirmed"),
+        ("organizers", "2026-W49", "sent"),
+        ("public", "2026-W49", "sent"),
+        ("volunteer", "2026-W49", "sent"),
+    ]
+    assert inbox.count(ORGANIZERS_ID) == 1
+
+
+def test_an_outbox_digest_never_written_before_its_week_ended_is_a_failed_delivery(
+    network,  # noqa: F811
+    monkeypatch,
+):
+    backend, config = network
+
+    def stopped(self, message, label):
+        raise Killed("stopped before writing")
+
+    with monkeypatch.context() as patch, pytest.raises(Killed):
+        patch.setattr(Outbox, "send", stopped)
+        send_digests(backend, config, now=NOW)
+    later = send_digests(backend, config, now=NOW + dt.timedelta(days=7))
+    [old] = [d for d in later if d.period == "2026-W48"]
+    assert (old.audience, old.outcome) == ("organizers", "failed")
+    assert old.detail == (
+        "The digest organizers-2026-W48-1 was not handed over: a run stopped just before, "
+        "and its week is over. `sheetsync digest` sends only the current week's digests."
+    )
+    assert not list(config.email.outbox.glob("*-2026-W48-*.eml"))
