@@ -4,6 +4,7 @@ error (exit 2). Against the real SMTP server on 127.0.0.1 of test_digest_once.py
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -77,8 +78,9 @@ def test_an_unconfirmed_digest_is_told_with_what_to_check_and_resend_sends_it(ne
         f"arrived, send it again this week: `sheetsync digest --resend {label}`.\n"
     )
     assert result.stderr.endswith(
-        f"sheetsync digest {label} unconfirmed: look for Message-ID {message_id} in the mail "
-        "server's log\n"
+        f"sheetsync digest {label} unconfirmed (a run stopped while sending it): look for "
+        f"Message-ID {message_id} in the mail server's log; if it never arrived: sheetsync "
+        f"digest --resend {label}\n"
     )
     assert inbox.messages == []
     again = invoke(config, "digest")  # not sent by itself, however often it runs
@@ -109,3 +111,40 @@ def test_resend_names_a_digest_of_this_week_or_it_is_a_usage_error(network):
         f"log row gives. This week's are: organizers-{period}-1.\n"
     )
     assert inbox.messages == []
+
+
+def test_under_cron_the_next_tick_settles_it_and_its_warning_is_what_cron_mails(
+    network, monkeypatch
+):
+    """The weekly job killed right after the server took the organizers' digest: tick had
+    not recorded the run, so the next tick runs the job again; that run does not send the
+    digest again, and says so on stderr, which `tick --quiet` leaves for cron to mail."""
+    from sheetsync.scheduling.tick import latest_slot, state_path
+    from tests.test_digest_once import Killed, stop_after_handing_over
+
+    config_path, inbox = network
+    config = Config.from_file(config_path)
+    now = local_now(config)
+    monday = latest_slot("0 7 * * 1", now)
+    records = {
+        "weekly": {"slot": (monday - dt.timedelta(days=7)).isoformat(), "outcome": "ok"},
+        "intake": {"slot": latest_slot("15 * * * *", now).isoformat(), "outcome": "ok"},
+    }
+    state_path(config).parent.mkdir(parents=True, exist_ok=True)
+    state_path(config).write_text(json.dumps({"jobs": records}))
+    with monkeypatch.context() as patch, pytest.raises(Killed):
+        stop_after_handing_over(patch, "organizers")
+        invoke(config_path, "--quiet", "tick")
+    assert len(inbox.messages) == 1  # the server took it; the journal does not know
+
+    result = invoke(config_path, "--quiet", "tick")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""  # the job ran: nothing to say on stdout
+    label = f"organizers-{period_of(monday)}-1"
+    message_id = message_id_for(config.network_name, label)
+    assert result.stderr.endswith(
+        f"sheetsync digest {label} unconfirmed (a run stopped while sending it): look for "
+        f"Message-ID {message_id} in the mail server's log; if it never arrived: sheetsync "
+        f"digest --resend {label}\n"
+    )
+    assert len(inbox.messages) == 1  # not sent again

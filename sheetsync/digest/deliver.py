@@ -381,8 +381,13 @@ def _what_became_of(line: Mapping[str, str], where: str | None) -> tuple[Deliver
             f"The digest {label} was not handed over: a run stopped just before, and its "
             "week is over. `sheetsync digest` sends only the current week's digests."
         )
+    # A warning: `tick --quiet` shows it, so cron mails it within minutes of the stop.
     log.warning(
-        "digest %s unconfirmed: look for Message-ID %s in the mail server's log", label, message_id
+        "digest %s unconfirmed (a run stopped while sending it): look for Message-ID %s in "
+        "the mail server's log; if it never arrived: sheetsync digest --resend %s",
+        label,
+        message_id,
+        label,
     )
     return DeliveryOutcome.UNCONFIRMED, (
         f"Unconfirmed: a run stopped after handing the digest {label} to the mail server, "
