@@ -75,7 +75,7 @@ def test_an_unconfirmed_digest_is_told_with_what_to_check_and_resend_sends_it(ne
         f"handing the digest {label} to the mail server, before noting its answer, and SMTP "
         "cannot be asked. Not sent again by itself: look for Message-ID "
         f"{message_id} in the mail server's log (or ask the recipient); if it never "
-        f"arrived, send it again this week: `sheetsync digest --resend {label}`.\n"
+        f"arrived, send it again within {period}: `sheetsync digest --resend {label}`.\n"
     )
     assert result.stderr.endswith(
         f"sheetsync digest {label} unconfirmed (a run stopped while sending it): look for "

@@ -133,7 +133,7 @@ def test_smtp_a_stop_after_the_server_took_it_never_sends_it_again_and_says_what
         "Unconfirmed: a run stopped after handing the digest organizers-2026-W48-1 to the "
         "mail server, before noting its answer, and SMTP cannot be asked. Not sent again by "
         f"itself: look for Message-ID {ORGANIZERS_ID} in the mail server's log (or ask the "
-        "recipient); if it never arrived, send it again this week: `sheetsync digest "
+        "recipient); if it never arrived, send it again within 2026-W48: `sheetsync digest "
         "--resend organizers-2026-W48-1`."
     )
     assert "org@example.org" not in organizers.detail

@@ -393,7 +393,8 @@ def _what_became_of(line: Mapping[str, str], where: str | None) -> tuple[Deliver
         f"Unconfirmed: a run stopped after handing the digest {label} to the mail server, "
         "before noting its answer, and SMTP cannot be asked. Not sent again by itself: look "
         f"for Message-ID {message_id} in the mail server's log (or ask the recipient); if it "
-        f"never arrived, send it again this week: `sheetsync digest --resend {label}`."
+        f"never arrived, send it again within {line['period']}: `sheetsync digest --resend "
+        f"{label}`."
     )
 
 
