@@ -40,6 +40,9 @@ from sheetsync.scheduling.lock import NetworkLock
 from sheetsync.state import local_now
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Digest outcomes that make a command exit 1: refused (tried again by the next run), or
+# unconfirmed (an organizer checks the mail server's log, and may --resend it).
+NEEDS_A_PERSON = (DeliveryOutcome.FAILED, DeliveryOutcome.UNCONFIRMED)
 
 
 @dataclass
@@ -316,7 +319,7 @@ def run(settings: Settings, job: str, dry_run: bool, as_json: bool) -> None:
         click.echo(json.dumps(report.to_dict(), indent=2, default=str))
         return
     render_report(report, store.describe(), verbose=settings.verbose)
-    if any(d.outcome == DeliveryOutcome.FAILED for d in report.deliveries):
+    if any(d.outcome in NEEDS_A_PERSON for d in report.deliveries):
         raise SystemExit(1)
 
 
@@ -447,23 +450,39 @@ def dedupe_command(
     show_default=True,
     help="With --preview: the folder to write to.",
 )
+@click.option(
+    "--resend",
+    "resend",
+    metavar="LABEL",
+    multiple=True,
+    help="Send this week's digest LABEL again, whatever the Run log says (e.g. one left "
+    "unconfirmed that never arrived: volunteer-2026-W48-P0042). Sends only those.",
+)
 @pass_settings
 @handle_errors
-def digest_command(settings: Settings, preview: bool, out_dir: Path) -> None:
+def digest_command(
+    settings: Settings, preview: bool, out_dir: Path, resend: tuple[str, ...]
+) -> None:
     """Send this week's digests (organizers, volunteers who asked, public), each once.
 
     Without [email.smtp] in sheetsync.toml they go to the outbox folder as .eml and .html.
+    Exits 1 when one was refused (the next run tries it again) or is unconfirmed (check
+    the mail server's log for its Message-ID; --resend sends it again).
     """
     from sheetsync.digest.deliver import preview as write_preview
     from sheetsync.digest.deliver import send_digests
+    from sheetsync.digest.mail import NoSuchDigestError
 
     config = settings.config()
     store = open_backend(config)
     if preview:
         click.echo(str(write_preview(store, config, out_dir)))
         return
-    with NetworkLock(config, "digest"):
-        deliveries = send_digests(store, config)
+    try:
+        with NetworkLock(config, "digest"):
+            deliveries = send_digests(store, config, resend=resend)
+    except NoSuchDigestError as err:
+        raise click.BadParameter(str(err), param_hint="--resend") from err
     for d in deliveries:
         click.echo(f"{d.outcome:12} {d.audience:10} {d.period} {d.recipient} {d.detail}".rstrip())
     if not deliveries:
@@ -471,7 +490,7 @@ def digest_command(settings: Settings, preview: bool, out_dir: Path) -> None:
             "No digests to send: list organizers under [email] in sheetsync.toml, and write "
             "yes in People's weekly_email for volunteers who want theirs."
         )
-    if any(d.outcome == DeliveryOutcome.FAILED for d in deliveries):
+    if any(d.outcome in NEEDS_A_PERSON for d in deliveries):
         raise SystemExit(1)
 
 

@@ -11,6 +11,7 @@ workbook backend keeps the mode an existing workbook has (backends/workbook.py).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -86,12 +87,40 @@ def write_private_text(path: Path, text: str, encoding: str = "utf-8") -> None:
 
 def replace_private_text(path: Path, text: str) -> None:
     """Write a private text file whole or not at all: a temporary beside it, then a rename."""
+    replace_private_bytes(path, text.encode("utf-8"))
+
+
+def replace_private_bytes(path: Path, data: bytes) -> None:
+    """Write a private file whole or not at all, and on disk when this returns: a temporary
+    beside it (the same file system, so the rename is atomic), fsynced, renamed into place,
+    the folder fsynced. Whatever fails (a full disk, no permission), the temporary is
+    removed and the file is as it was; the OSError is raised for the caller to explain."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        write_private_text(temporary, text)
+        with open_private(temporary, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())  # a crash after the rename must not leave it empty
         os.replace(temporary, path)
     finally:
-        temporary.unlink(missing_ok=True)
+        remove_quietly(temporary)
+    sync_dir(path.parent)
+
+
+def remove_quietly(path: Path) -> None:
+    """Remove a file if it is there, while another error is being handled: that error is
+    the one to tell (a folder that is a file, say, fails both)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def sync_dir(folder: Path) -> None:
+    """fsync a folder, so that a file created or renamed in it survives a power cut."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def open_to_others(path: Path) -> int:

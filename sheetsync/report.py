@@ -53,10 +53,14 @@ class RunOutcome(StrEnum):
 
 
 class DeliveryOutcome(StrEnum):
-    """What became of one digest (the Run log's outcome for job "digest": sent or failed)."""
+    """What became of one digest (the Run log's outcome for job "digest": sent, failed or
+    unconfirmed)."""
 
     SENT = "sent"
     FAILED = "failed"
+    # Handed to the mail server by a run that stopped before it noted the server's yes:
+    # not sent again by itself; an organizer checks, and sends it again if it never came.
+    UNCONFIRMED = "unconfirmed"
     ALREADY_SENT = "already sent"  # sent earlier this period: not sent again
     WOULD_SEND = "would send"  # a dry run
 

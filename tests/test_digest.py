@@ -175,7 +175,11 @@ def test_html_is_autoescaped_and_a_newline_cannot_inject_a_header():
     rendered = render("public", _public(**data))
     assert "Net&lt;script&gt;" in rendered.html and "<script>" not in rendered.html
     message = build_message(
-        rendered, sender="org@example.org", to="sam@example.net", to_name="Sam\nBcc: evil@x.org"
+        rendered,
+        sender="org@example.org",
+        to="sam@example.net",
+        to_name="Sam\nBcc: evil@x.org",
+        message_id="<public-2026-W48-1.net@sheetsync>",
     )
     parsed = email.message_from_bytes(bytes(message), policy=email.policy.default)
     assert parsed["Bcc"] is None
@@ -302,7 +306,9 @@ def test_starttls_is_required_by_the_server_and_a_plain_client_is_refused(smtp_s
     _, port, _ = smtp_server
     backend, config = network
     [digest] = [d for d in build_digests(backend, config, NOW) if d.audience == "public"]
-    message = build_message(digest.rendered, sender="a@example.org", to="b@example.org")
+    message = build_message(
+        digest.rendered, sender="a@example.org", to="b@example.org", message_id="<t@sheetsync>"
+    )
     plain = Smtp(SmtpSettings(host="127.0.0.1", port=port, security="none"))
     with pytest.raises(DeliveryError, match="did not take the digest public-2026-W48-1"):
         plain.send(message, "public-2026-W48-1")
@@ -312,7 +318,9 @@ def test_a_password_comes_only_from_the_environment(smtp_server, monkeypatch, ne
     _, port, cert = smtp_server
     backend, config = network
     [digest] = [d for d in build_digests(backend, config, NOW) if d.audience == "public"]
-    message = build_message(digest.rendered, sender="a@example.org", to="b@example.org")
+    message = build_message(
+        digest.rendered, sender="a@example.org", to="b@example.org", message_id="<t@sheetsync>"
+    )
     monkeypatch.delenv("SHEETSYNC_SMTP_PASSWORD", raising=False)
     client = Smtp(SmtpSettings("127.0.0.1", port, user="org", cafile=str(cert)))
     with pytest.raises(DeliveryError, match=r"\$SHEETSYNC_SMTP_PASSWORD is empty"):
@@ -380,7 +388,9 @@ def test_the_preview_renders_in_headless_chromium_within_600px(network, tmp_path
 
 def test_outbox_writes_eml_and_html(tmp_path):
     rendered = render("public", _public(network="Net", period="2026-W48"))
-    message = build_message(rendered, sender="a@example.org", to="b@example.org")
+    message = build_message(
+        rendered, sender="a@example.org", to="b@example.org", message_id="<t@sheetsync>"
+    )
     where = Outbox(tmp_path).send(message, "public-2026-W48-1")
     assert where == str(tmp_path / "public-2026-W48-1.eml")
     assert Path(where).with_suffix(".html").read_text().startswith("<!doctype html>")
@@ -640,6 +650,9 @@ class _Crashing:
         self.sent += 1
         return self.outbox.send(message, label)
 
+    def find(self, message_id, label):
+        return self.outbox.find(message_id, label)
+
 
 def test_a_crash_half_way_never_sends_twice_and_the_log_is_written_once_per_run(
     network, monkeypatch
@@ -651,7 +664,10 @@ def test_a_crash_half_way_never_sends_twice_and_the_log_is_written_once_per_run(
     log = read_state(backend, config).tables["run_log"].frame
     assert (log["job"] == "digest").sum() == 0  # the crash came before the one write
     journal = config.state_dir / "sent.jsonl"
-    assert len(journal.read_text().splitlines()) == 1
+    lines = [json.loads(line) for line in journal.read_text().splitlines()]
+    # The first noted before and after it went; the second before the power cut.
+    assert [line.get("outcome", "pending") for line in lines] == ["pending", "sent", "pending"]
+    assert lines[0]["pending"] == lines[1]["message_id"] != lines[2]["pending"]
     writes = []
     apply = backend.apply
     monkeypatch.setattr(backend, "apply", lambda changes: writes.append(changes) or apply(changes))

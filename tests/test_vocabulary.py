@@ -28,11 +28,18 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
         ("errors", "status", set(ErrorStatus)),
         ("duplicates", "status", set(PairStatus)),
         ("load", "rest_status", set(RestStatus)),
-        # A job's run ends ok or failed; a digest handed over is sent, or failed.
+        # A job's run ends ok or failed; a digest handed over is sent, or failed, or
+        # unconfirmed (a run stopped mid-send over SMTP: docs/digest.md).
         (
             "run_log",
             "outcome",
-            {RunOutcome.OK, RunOutcome.FAILED, DeliveryOutcome.SENT, DeliveryOutcome.FAILED},
+            {
+                RunOutcome.OK,
+                RunOutcome.FAILED,
+                DeliveryOutcome.SENT,
+                DeliveryOutcome.FAILED,
+                DeliveryOutcome.UNCONFIRMED,
+            },
         ),
     ],
 )

@@ -28,7 +28,7 @@ from sheetsync.privacy import (
     public_count,
     public_detail,
 )
-from sheetsync.report import RunOutcome
+from sheetsync.report import DeliveryOutcome, RunOutcome
 from sheetsync.statuses import (
     REAL_NEEDS,
     ErrorStatus,
@@ -325,11 +325,13 @@ def _flagged(load: pd.DataFrame, policy: Policy) -> list[FlagLine]:
 
 
 def _failed_runs(run_log: pd.DataFrame, since: dt.datetime, now: dt.datetime) -> list[FailedRun]:
-    """The runs that failed from `since` to `now`, in the Run log's order."""
+    """The runs that failed from `since` to `now`, in the Run log's order, and the digests
+    left unconfirmed (their message says what to check and how to send one again)."""
     failed = []
     for run in records_of(run_log):
         started = parse_datetime(run["started"])
-        if run["outcome"] == RunOutcome.FAILED and started and since <= started <= now:
+        told = run["outcome"] in (RunOutcome.FAILED, DeliveryOutcome.UNCONFIRMED)
+        if told and started and since <= started <= now:
             failed.append(FailedRun(run["job"], run["started"], run["message"]))
     return failed
 

@@ -1,21 +1,21 @@
 """Build, render and deliver every digest of the period, once per recipient.
 
 The send log is the Run log tab: each email handed over (or refused) gets a row, job
-"digest", steps "<audience> <period>", changes "<recipient>", outcome "sent" or "failed".
-Each row goes first, at once, to a journal file beside the config, then to the tab in one
-write. A digest with a "sent" row is never sent again for that period, however often the
-command runs or wherever it crashed; a "failed" one is tried again on the next run.
+"digest", steps "<audience> <period>", changes "<recipient>", outcome "sent", "failed" or
+"unconfirmed". Each email is noted in the send journal (journal.py) before it is handed
+over and after, and the journal goes to the tab in one write. A digest with a "sent" row
+is never sent again for that period; a "failed" one is tried again on the next run. One
+the journal shows was being handed over when the run stopped is checked: found in the
+outbox, it is "sent"; over SMTP, which cannot be asked, it is "unconfirmed", told to the
+organizers with its Message-ID, and sent again only when they ask (--resend).
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import hashlib
-import json
 import logging
-import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,18 +25,21 @@ from sheetsync.backends.base import Backend, TabChanges
 from sheetsync.config import Config
 from sheetsync.digest.chart import chart_png
 from sheetsync.digest.content import organizer_digest, period_of, public_summary
+from sheetsync.digest.journal import JOURNAL, Journal, open_journal, pending_line, read_journal
 from sheetsync.digest.mail import (
     DeliveryError,
+    NoSuchDigestError,
     Outbox,
     Smtp,
     SmtpSettings,
     Transport,
     build_message,
     html_with_files,
+    message_id_for,
 )
 from sheetsync.digest.render import Image, Rendered, language_for, render
 from sheetsync.digest.volunteers import volunteer_digests
-from sheetsync.files import open_private, private_dir, write_private_text
+from sheetsync.files import private_dir, write_private_text
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience, Delivery, DeliveryOutcome
@@ -48,7 +51,8 @@ from sheetsync.tables import Table, appended, read_table, records_of
 
 log = logging.getLogger(__name__)
 CHART_CID = "chart@sheetsync"
-JOURNAL = "sent.jsonl"  # the send journal, in the network's state folder
+# What a send log row says of a digest that is not sent again by itself.
+SETTLED = (DeliveryOutcome.SENT, DeliveryOutcome.UNCONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -87,8 +91,9 @@ class SendDigests:
         if not self.digests:
             return []
         run_log = self.run_log if self.run_log is not None else _read_run_log(backend, config)
-        journal = _read_journal(config.state_dir / JOURNAL)
-        return pending_deliveries(run_log, list(self.digests), now, journal=journal)
+        journal = read_journal(config.state_dir / JOURNAL)
+        found = _check_in_doubt(journal, config, now)  # read only: the outbox, or nothing
+        return pending_deliveries(run_log, list(self.digests), now, journal=journal.rows + found)
 
 
 def build_digests(backend: Backend, config: Config, now: dt.datetime) -> list[Digest]:
@@ -204,14 +209,17 @@ def transport_for(config: Config) -> Transport:
     return Outbox(config.email.outbox)
 
 
-def _sent(run_log: Table, unlogged: list[dict[str, str]]) -> set[tuple[str, str]]:
-    """(audience and period, recipient) of every digest sent: in the Run log tab, or only in
-    the journal still (a crash or a failed write came between)."""
+def _settled(run_log: Table, unlogged: list[dict[str, str]]) -> dict[tuple[str, str], str]:
+    """(audience and period, recipient) of every digest not to send again by itself, with
+    what its newest such row says (sent, or unconfirmed and what to do): in the Run log
+    tab, or only in the journal still (a crash or a failed write came between)."""
     rows = [*records_of(run_log.frame), *unlogged]
     return {
-        (r["steps"], r["changes"])
+        (r["steps"], r["changes"]): r["message"]
+        if r["outcome"] == DeliveryOutcome.UNCONFIRMED
+        else ""
         for r in rows
-        if r["job"] == DIGEST_JOB and r["outcome"] == DeliveryOutcome.SENT
+        if r["job"] == DIGEST_JOB and r["outcome"] in SETTLED
     }
 
 
@@ -222,21 +230,29 @@ def pending_deliveries(
     *,
     journal: list[dict[str, str]] | None = None,
 ) -> list[Delivery]:
-    """What a run would send (a dry run): "would send" or "already sent" per digest."""
+    """What a run would send (a dry run): "would send", "already sent" or "unconfirmed"
+    per digest."""
     period = period_of(now)
-    sent = _sent(run_log, _not_logged(journal or [], run_log))
+    settled = _settled(run_log, _not_logged(journal or [], run_log))
     return [
-        Delivery(
-            d.audience,
-            d.to,
-            period,
-            DeliveryOutcome.ALREADY_SENT
-            if (f"{d.audience} {period}", d.to) in sent
-            else DeliveryOutcome.WOULD_SEND,
-            recipient=d.recipient_id,
-        )
+        _not_again(d, period, settled[(f"{d.audience} {period}", d.to)])
+        if (f"{d.audience} {period}", d.to) in settled
+        else _delivery(d, period, DeliveryOutcome.WOULD_SEND)
         for d in digests
     ]
+
+
+def _delivery(digest: Digest, period: str, outcome: DeliveryOutcome, detail: str = "") -> Delivery:
+    return Delivery(
+        digest.audience, digest.to, period, outcome, detail, recipient=digest.recipient_id
+    )
+
+
+def _not_again(digest: Digest, period: str, unconfirmed: str) -> Delivery:
+    """A digest not sent again: already sent, or unconfirmed (with what to do about it)."""
+    if unconfirmed:
+        return _delivery(digest, period, DeliveryOutcome.UNCONFIRMED, unconfirmed)
+    return _delivery(digest, period, DeliveryOutcome.ALREADY_SENT)
 
 
 def send_digests(
@@ -246,14 +262,18 @@ def send_digests(
     *,
     now: dt.datetime | None = None,
     transport: Transport | None = None,
+    resend: Collection[str] = (),
 ) -> list[Delivery]:
     """Send the period's digests that have not gone yet; log them in the Run log tab.
 
-    Without `digests`, they are built from the spreadsheet as it is. Each email handed
-    over (or refused) is written at once to the send journal (.sheetsync/sent.jsonl), and
-    the journal goes to the Run log in one write at the end: one write per run, not per
-    email. Rows a crash or a failed write left in the journal are written on the next run,
-    and count as sent meanwhile.
+    Without `digests`, they are built from the spreadsheet as it is. Each email is noted in
+    the send journal (.sheetsync/sent.jsonl) before it is handed over and after, and the
+    journal goes to the Run log in one write at the end: one write per run, not per email.
+    Rows a crash or a failed write left in the journal are written on the next run, and
+    count meanwhile; an email the journal shows in doubt is checked first (see the
+    module's docstring). `resend`: labels (volunteer-2026-W48-P0042) of this period's
+    digests to send again whatever the send log says, when an organizer has checked that
+    an unconfirmed one never arrived.
     """
     now = now or local_now(config)
     if digests is None:
@@ -261,34 +281,139 @@ def send_digests(
     if not digests:
         return []
     period = period_of(now)
+    if resend:  # only those: a deliberate act, not a run of the week's digests
+        digests = _named(digests, resend, period)
     transport = transport or transport_for(config)
     run_log = _read_run_log(backend, config)
-    journal = config.state_dir / JOURNAL
-    rows = _not_logged(_read_journal(journal), run_log)
-    sent = _sent(run_log, rows)
-    deliveries = []
-    with _open_journal(journal) as record:
+    path = config.state_dir / JOURNAL
+    journal = read_journal(path)
+    rows = _not_logged(journal.rows, run_log)
+    with open_journal(path) as record:
+        checked = _check_in_doubt(journal, config, now, transport)
+        for row in checked:
+            record(row)
+        rows += checked
+        settled = _settled(run_log, rows)
+        deliveries = _elsewhere(checked, digests, period)
         for number, digest in enumerate(digests, start=1):
-            if (f"{digest.audience} {period}", digest.to) in sent:
-                deliveries.append(
-                    Delivery(
-                        digest.audience,
-                        digest.to,
-                        period,
-                        DeliveryOutcome.ALREADY_SENT,
-                        recipient=digest.recipient_id,
-                    )
-                )
+            key = (f"{digest.audience} {period}", digest.to)
+            if key in settled and digest.label(period) not in resend:
+                deliveries.append(_not_again(digest, period, settled[key]))
                 continue
-            delivery = _hand_over(digest, transport, config.email.sender, period)
+            delivery, values = _send_one(digest, transport, config, now, number, record)
             deliveries.append(delivery)
-            values = _send_log_row(delivery, number, now, local_now(config))
-            record(values)  # at once: a crash after this never sends it twice
             rows.append(values)
     if rows:
         backend.apply([_run_log_changes(run_log, rows)])
-    journal.unlink(missing_ok=True)  # all of it is in the Run log now
+    path.unlink(missing_ok=True)  # all of it is in the Run log now
     return deliveries
+
+
+def _named(digests: list[Digest], labels: Collection[str], period: str) -> list[Digest]:
+    """This period's digests with these labels; each label must name one."""
+    known = {d.label(period) for d in digests}
+    unknown = sorted(set(labels) - known)
+    if unknown:
+        raise NoSuchDigestError(
+            f"There is no digest {unknown[0]} this week ({period}): a digest can be sent "
+            "again in its own week only, by the label its Run log row gives. This week's "
+            f"are: {', '.join(sorted(known))}."
+        )
+    return [d for d in digests if d.label(period) in labels]
+
+
+def _send_one(
+    digest: Digest,
+    transport: Transport,
+    config: Config,
+    now: dt.datetime,
+    number: int,
+    record: Callable[[dict[str, str]], None],
+) -> tuple[Delivery, dict[str, str]]:
+    """Note, hand over, note: what became of the digest, and its send log row."""
+    period = period_of(now)
+    label = digest.label(period)
+    message_id = message_id_for(config.network_name, label)
+    record(pending_line(message_id, label, digest.audience, period, digest.to, digest.recipient_id))
+    delivery = _hand_over(digest, transport, config.email.sender, period, message_id)
+    values = _send_log_row(delivery, _run_id(now, number), now, local_now(config), message_id)
+    record(values)  # at once: a crash before this leaves the email in doubt, checked next run
+    return delivery, values
+
+
+def _check_in_doubt(
+    journal: Journal, config: Config, now: dt.datetime, transport: Transport | None = None
+) -> list[dict[str, str]]:
+    """A send log row for each email the journal shows in doubt (the run stopped after
+    noting it and before noting what became of it): "sent" when the transport finds it;
+    none when it surely did not go and is this period's (the run sends it), "failed" if
+    another period's; "unconfirmed" when the transport cannot tell (SMTP), with what to
+    do."""
+    if not journal.in_doubt:
+        return []
+    transport = transport or transport_for(config)
+    rows = []
+    for number, line in enumerate(journal.in_doubt, start=1):
+        where = transport.find(line["pending"], line["label"])
+        if where == "" and line["period"] == period_of(now):
+            continue  # surely not handed over: this run sends it, as any other not sent
+        outcome, detail = _what_became_of(line, where)
+        delivery = Delivery(
+            Audience(line["audience"]),
+            line["changes"],
+            line["period"],
+            outcome,
+            detail,
+            recipient=line["recipient"],
+        )
+        run_id = _run_id(now, number, "C")  # C: checked, apart from the run's own numbers
+        rows.append(_send_log_row(delivery, run_id, now, local_now(config), line["pending"]))
+    return rows
+
+
+def _what_became_of(line: Mapping[str, str], where: str | None) -> tuple[DeliveryOutcome, str]:
+    """An email in doubt, its outcome and detail, from what the transport found of it."""
+    label, message_id = line["label"], line["pending"]
+    if where:
+        return DeliveryOutcome.SENT, f"{where} (found there after a run stopped)"
+    if where == "":
+        return DeliveryOutcome.FAILED, (
+            f"The digest {label} was not handed over: a run stopped just before, and its "
+            "week is over. `sheetsync digest` sends only the current week's digests."
+        )
+    # A warning: `tick --quiet` shows it, so cron mails it within minutes of the stop.
+    log.warning(
+        "digest %s unconfirmed (a run stopped while sending it): look for Message-ID %s in "
+        "the mail server's log; if it never arrived: sheetsync digest --resend %s",
+        label,
+        message_id,
+        label,
+    )
+    return DeliveryOutcome.UNCONFIRMED, (
+        f"Unconfirmed: a run stopped after handing the digest {label} to the mail server, "
+        "before noting its answer, and SMTP cannot be asked. Not sent again by itself: look "
+        f"for Message-ID {message_id} in the mail server's log (or ask the recipient); if it "
+        f"never arrived, send it again within {line['period']}: `sheetsync digest --resend "
+        f"{label}`."
+    )
+
+
+def _elsewhere(checked: list[dict[str, str]], digests: list[Digest], period: str) -> list[Delivery]:
+    """The checked emails that are none of this run's digests (another period's)."""
+    ours = {(f"{d.audience} {period}", d.to) for d in digests}
+    return [
+        Delivery(
+            Audience(audience),
+            r["changes"],
+            period,
+            DeliveryOutcome(r["outcome"]),
+            r["detail"],
+            recipient=r["recipient"],
+        )
+        for r in checked
+        if (r["steps"], r["changes"]) not in ours
+        for audience, _, period in [r["steps"].partition(" ")]
+    ]
 
 
 def _not_logged(journal: list[dict[str, str]], run_log: Table) -> list[dict[str, str]]:
@@ -298,28 +423,39 @@ def _not_logged(journal: list[dict[str, str]], run_log: Table) -> list[dict[str,
     return [v for v in journal if _key(v) not in logged]
 
 
-def _hand_over(digest: Digest, transport: Transport, sender: str, period: str) -> Delivery:
+def _hand_over(
+    digest: Digest, transport: Transport, sender: str, period: str, message_id: str
+) -> Delivery:
     """Send one digest: "sent" with where it went, or "failed" with why. The log names the
     recipient by id (person_id, organizers-1), never by name or address."""
     what, who = f"{digest.audience} {period}", digest.recipient_id
-    message = build_message(digest.rendered, sender=sender, to=digest.to, to_name=digest.name)
+    message = build_message(
+        digest.rendered, sender=sender, to=digest.to, to_name=digest.name, message_id=message_id
+    )
     try:
         where = transport.send(message, digest.label(period))
     except DeliveryError as err:
         log.error("digest %s for %s not sent: %s", what, who, err)
-        return Delivery(
-            digest.audience, digest.to, period, DeliveryOutcome.FAILED, str(err), recipient=who
-        )
+        return _delivery(digest, period, DeliveryOutcome.FAILED, str(err))
     log.info("digest %s sent to %s", what, who)
-    return Delivery(digest.audience, digest.to, period, DeliveryOutcome.SENT, where, recipient=who)
+    return _delivery(digest, period, DeliveryOutcome.SENT, where)
+
+
+def _run_id(now: dt.datetime, number: int, kind: str = "") -> str:
+    """A send log row's run_id: M, the run's start, its place in the run."""
+    return f"M{now:%Y%m%d-%H%M%S}-{kind}{number:03d}"
 
 
 def _send_log_row(
-    delivery: Delivery, number: int, now: dt.datetime, finished: dt.datetime
+    delivery: Delivery, run_id: str, now: dt.datetime, finished: dt.datetime, message_id: str
 ) -> dict[str, str]:
-    """A delivery's row in the send log (the Run log tab), by column name."""
+    """A delivery's row in the send log (the Run log tab), by column name, and what only
+    the journal keeps: the Message-ID, the delivery's detail and recipient id."""
+    message = delivery.detail
+    if message_id not in message:  # the Message-ID finds it in the mail server's log
+        message = f"{message} (Message-ID {message_id})"
     return {
-        "run_id": f"M{now:%Y%m%d-%H%M%S}-{number:03d}",
+        "run_id": run_id,
         "job": DIGEST_JOB,
         "started": format_datetime(now),
         "finished": format_datetime(max(now, finished)),
@@ -327,7 +463,10 @@ def _send_log_row(
         "steps": f"{delivery.audience} {delivery.period}",
         "changes": delivery.to,
         "problems": "0" if delivery.outcome == DeliveryOutcome.SENT else "1",
-        "message": delivery.detail[:500],
+        "message": message if len(message) <= 500 else delivery.detail[:500],
+        "message_id": message_id,
+        "detail": delivery.detail,
+        "recipient": delivery.recipient,
     }
 
 
@@ -346,39 +485,6 @@ def _key(values: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(str(values[k]) for k in ("run_id", "steps", "changes", "outcome"))
 
 
-def _read_journal(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError:  # a line cut short by a crash: its email is unsure
-            log.warning("send journal %s: line %d is cut short and skipped", path, number)
-    return rows
-
-
-@contextlib.contextmanager
-def _open_journal(path: Path) -> Iterator[Callable[[dict[str, str]], None]]:
-    """A function writing one journal line, flushed to disk before it returns."""
-    try:
-        handle = open_private(path, "a")
-    except OSError as err:
-        raise DeliveryError(
-            f"The send journal {path} cannot be written ({err}), so no digest was sent: "
-            "sheetsync must note each email the moment it goes. Check that the folder can "
-            "be written ([schedule] state_dir in sheetsync.toml moves it)."
-        ) from err
-
-    def record(values: dict[str, str]) -> None:
-        handle.write(json.dumps(values, ensure_ascii=False) + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-
-    with handle:
-        yield record
-
-
 def preview(backend: Backend, config: Config, folder: Path, now: dt.datetime | None = None) -> Path:
     """Write the organizers' digest as HTML (its chart and text beside it); return its path."""
     now = now or local_now(config)
@@ -392,6 +498,7 @@ def preview(backend: Backend, config: Config, folder: Path, now: dt.datetime | N
 
 
 __all__ = [
+    "JOURNAL",
     "Delivery",
     "DeliveryError",
     "Digest",

@@ -1,26 +1,42 @@
 """Digest emails: multipart/alternative (plain text, then HTML), headers that a name with a
-newline cannot break, and delivery by SMTP (STARTTLS or SSL) or into an outbox folder."""
+newline cannot break, and delivery by SMTP (STARTTLS or SSL) or into an outbox folder.
+
+Each digest's Message-ID is made from what it is (network, audience, week, recipient id),
+so every attempt to send it carries the same one: a repeat can be recognised by whoever
+receives it, and the outbox can be asked whether it already holds it."""
 
 from __future__ import annotations
 
+import email.policy
+import errno
 import os
 import re
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.parser import BytesParser
+from email.utils import formataddr
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sheetsync.digest.render import Rendered
 from sheetsync.errors import SheetsyncError
-from sheetsync.files import private_dir, write_private_bytes, write_private_text
+from sheetsync.files import (
+    private_dir,
+    remove_quietly,
+    replace_private_bytes,
+    write_private_bytes,
+)
 from sheetsync.normalize import one_line
 
 
 class DeliveryError(SheetsyncError):
     """An email could not be handed over; the digest is retried on the next run."""
+
+
+class NoSuchDigestError(SheetsyncError):
+    """A digest asked for by its label (--resend) is not among this period's."""
 
 
 @dataclass(frozen=True)
@@ -33,15 +49,24 @@ class SmtpSettings:
     cafile: str | None = None  # a CA to trust besides the system's (a test server's)
 
 
+def message_id_for(network: str, label: str, domain: str = "sheetsync") -> str:
+    """The Message-ID of a digest, the same on every attempt to send it: its label (e.g.
+    volunteer-2026-W48-P0042, no name or address in it) and the network, e.g.
+    <volunteer-2026-W48-P0042.test-network@sheetsync>."""
+    network_part = _safe(network.casefold())[:40].strip("-.") or "network"
+    return f"<{_safe(label)}.{network_part}@{domain}>"
+
+
 def build_message(
-    rendered: Rendered, *, sender: str, to: str, to_name: str = "", domain: str = "sheetsync"
+    rendered: Rendered, *, sender: str, to: str, to_name: str = "", message_id: str
 ) -> EmailMessage:
-    """The email for one recipient. Names are made one line before they reach a header."""
+    """The email for one recipient. Names are made one line before they reach a header.
+    `message_id`: message_id_for(...), so that a second attempt is known as a repeat."""
     message = EmailMessage()
     message["Subject"] = one_line(rendered.subject)
     message["From"] = sender
     message["To"] = formataddr((one_line(to_name), one_line(to)))
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = one_line(message_id)
     message["Content-Language"] = rendered.language
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
@@ -67,32 +92,81 @@ def html_with_files(rendered: Rendered, folder: Path) -> str:
 
 class Transport(Protocol):
     def send(self, message: EmailMessage, label: str) -> str:
-        """Hand the message over; return where it went. Raise DeliveryError. `label` names
-        the digest without personal data (e.g. volunteer-2026-W48-P0042): the outbox's file
-        name, and how messages and logs refer to it."""
+        """Hand the message over; return where it went (and the server's answer). Raise
+        DeliveryError. `label` names the digest without personal data (e.g.
+        volunteer-2026-W48-P0042): the outbox's file name, and how messages and logs refer
+        to it."""
         ...
+
+    def find(self, message_id: str, label: str) -> str | None:
+        """After a crash between handing a message over and noting it: where it is if it
+        surely went, "" if it surely did not, None if this transport cannot tell."""
+        ...
+
+
+# What to do about a file that could not be written, by errno.
+_WRITE_ADVICE = {
+    errno.ENOSPC: "free some space on the disk that holds it",
+    errno.EDQUOT: "free some space (your disk quota is used up)",
+    errno.EACCES: "check that you may write to it (its permissions)",
+    errno.EPERM: "check that you may write to it (its permissions)",
+    errno.EROFS: "mount that disk writable, or choose another folder",
+}
 
 
 class Outbox:
     """Without SMTP settings: each digest as .eml (the whole email) and .html (to open),
-    named by its label, never by its recipient's name or address; private to the user."""
+    named by its label, never by its recipient's name or address; private to the user.
+
+    Each file is written whole or not at all (a temporary, fsynced, renamed), the .eml
+    last: an .eml in the outbox is a digest handed over, complete."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
     def send(self, message: EmailMessage, label: str) -> str:
+        written: list[Path] = []
         try:
-            return self._write(message, _safe(label))
+            return self._write(message, _safe(label), written)
         except OSError as err:
+            for path in written:  # the .html and chart of a digest that is not there
+                remove_quietly(path)
+            advice = _WRITE_ADVICE.get(err.errno or 0, "check that the folder can be written")
             raise DeliveryError(
-                f"The digest {label} could not be written to the outbox folder {self.folder}: "
-                f"{err.strerror or err}. Check that the folder ([email] outbox in "
-                "sheetsync.toml) can be written; it will be tried again on the next run."
+                f"The digest {label} could not be written to the outbox folder {self.folder} "
+                f"({err.strerror or err}), so it was not sent and nothing of it was left "
+                f"there: {advice} ([email] outbox in sheetsync.toml sets the folder). It "
+                "will be written on the next run."
             ) from err
 
-    def _write(self, message: EmailMessage, stem: str) -> str:
+    def find(self, message_id: str, label: str) -> str | None:
+        """The .eml's path if the outbox holds this very message, else "": the .eml
+        appears whole or not at all, so its absence means it was not handed over."""
+        path = self.folder / f"{_safe(label)}.eml"
+        try:
+            with path.open("rb") as eml:
+                headers = BytesParser(policy=email.policy.default).parse(eml, headersonly=True)
+        except (FileNotFoundError, NotADirectoryError):  # no such file: not handed over
+            return ""
+        except OSError as err:
+            raise DeliveryError(
+                f"The outbox file {path} cannot be read ({err.strerror or err}), so "
+                "sheetsync cannot tell whether that digest went: check its permissions."
+            ) from err
+        return str(path) if str(headers.get("Message-ID", "")).strip() == message_id else ""
+
+    def _write(self, message: EmailMessage, stem: str, written: list[Path]) -> str:
         private_dir(self.folder)
-        write_private_bytes(self.folder / f"{stem}.eml", bytes(message))
+        # Temporaries a killed run left (a failed write removes its own).
+        for stale in [*self.folder.glob(f".{stem}.*.tmp"), *self.folder.glob(f".{stem}--*.tmp")]:
+            stale.unlink(missing_ok=True)
+
+        def put(name: str, data: bytes) -> None:
+            path = self.folder / name
+            if not path.exists():
+                written.append(path)  # removed again if the digest fails
+            replace_private_bytes(path, data)
+
         html = message.get_body(preferencelist=("html",))
         if html is not None:
             text = html.get_content()
@@ -101,9 +175,10 @@ class Outbox:
                 data = part.get_payload(decode=True)
                 if cid and part.get_filename() and isinstance(data, bytes):
                     name = f"{stem}--{_safe(str(part.get_filename()))}"
-                    write_private_bytes(self.folder / name, data)
+                    put(name, data)
                     text = text.replace(f"cid:{cid}", name)
-            write_private_text(self.folder / f"{stem}.html", text)
+            put(f"{stem}.html", text.encode("utf-8"))
+        put(f"{stem}.eml", bytes(message))  # last: the .eml says the digest is there
         return str(self.folder / f"{stem}.eml")
 
 
@@ -128,9 +203,9 @@ class Smtp:
             )
         try:
             if s.security == "ssl":
-                client: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, context=context, timeout=30)
+                client: _Client = _SslClient(s.host, s.port, context=context, timeout=30)
             else:
-                client = smtplib.SMTP(s.host, s.port, timeout=30)
+                client = _Client(s.host, s.port, timeout=30)
             with client:
                 if s.security == "starttls":
                     client.starttls(context=context)
@@ -142,7 +217,28 @@ class Smtp:
                 f"The mail server {s.host}:{s.port} did not take the digest {label}: "
                 f"{_refusal(err)}. It will be tried again on the next run."
             ) from err
-        return f"smtp://{s.host}:{s.port}"
+        return f"smtp://{s.host}:{s.port} {client.answer}".rstrip()
+
+    def find(self, message_id: str, label: str) -> str | None:
+        """SMTP has no command to ask whether a message was taken: None, cannot tell."""
+        return None
+
+
+class _Client(smtplib.SMTP):
+    """smtplib.SMTP keeping the server's answer to DATA ("250 2.0.0 Ok: queued as
+    4F2A1"), which send_message drops: the queue id finds the email in the server's log."""
+
+    answer = ""
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        code, said = super().data(msg)
+        text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
+        self.answer = one_line(f"{code} {_ADDRESS.sub('<address>', text)}")[:200]
+        return code, said
+
+
+class _SslClient(_Client, smtplib.SMTP_SSL):
+    """_Client over TLS from the start (security = "ssl")."""
 
 
 _ADDRESS = re.compile(r"[^\s<>()\[\]'\",;:]+@[^\s<>()\[\]'\",;:]+")
