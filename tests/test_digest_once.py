@@ -671,3 +671,17 @@ def test_an_outbox_digest_never_written_before_its_week_ended_is_a_failed_delive
         "and its week is over. `sheetsync digest` sends only the current week's digests."
     )
     assert not list(config.email.outbox.glob("*-2026-W48-*.eml"))
+
+
+def test_a_resend_in_the_same_second_as_the_send_gets_its_own_send_log_row(by_smtp):
+    """Send log rows are keyed by run_id, and a row whose id the Run log holds is taken for
+    one written already: a second send in the same second must not reuse the first's id."""
+    backend, config, inbox = by_smtp
+    first = send_digests(backend, config, now=NOW)
+    again = send_digests(backend, config, now=NOW, resend=["organizers-2026-W48-1"])
+
+    assert outcomes(again) == {"organizers": "sent"}
+    rows = send_log(backend, config)
+    assert len(rows) == len(first) + 1 == len(inbox.messages)
+    assert len({r["run_id"] for r in rows}) == len(rows)
+    assert sum(r["steps"] == "organizers 2026-W48" for r in rows) == 2

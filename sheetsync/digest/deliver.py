@@ -43,7 +43,7 @@ from sheetsync.files import private_dir, write_private_text
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience, Delivery, DeliveryOutcome
-from sheetsync.run_log import DIGEST_JOB, log_cells
+from sheetsync.run_log import DIGEST_JOB, fresh_run_id, log_cells
 from sheetsync.schema import load_schemas
 from sheetsync.state import local_now, read_state
 from sheetsync.summary.outcomes import Outcomes, figures_for
@@ -289,7 +289,7 @@ def send_digests(
     journal = read_journal(path)
     rows = _not_logged(journal.rows, run_log)
     with open_journal(path) as record:
-        checked = _check_in_doubt(journal, config, now, transport)
+        checked = _check_in_doubt(journal, config, now, transport, run_log)
         for row in checked:
             record(row)
         rows += checked
@@ -300,7 +300,8 @@ def send_digests(
             if key in settled and digest.label(period) not in resend:
                 deliveries.append(_not_again(digest, period, settled[key]))
                 continue
-            delivery, values = _send_one(digest, transport, config, now, number, record)
+            run_id = fresh_run_id(_run_id(now, number), run_log, rows)
+            delivery, values = _send_one(digest, transport, config, now, run_id, record)
             deliveries.append(delivery)
             rows.append(values)
     if rows:
@@ -327,7 +328,7 @@ def _send_one(
     transport: Transport,
     config: Config,
     now: dt.datetime,
-    number: int,
+    run_id: str,
     record: Callable[[dict[str, str]], None],
 ) -> tuple[Delivery, dict[str, str]]:
     """Note, hand over, note: what became of the digest, and its send log row."""
@@ -336,13 +337,17 @@ def _send_one(
     message_id = message_id_for(config.network_name, label)
     record(pending_line(message_id, label, digest.audience, period, digest.to, digest.recipient_id))
     delivery = _hand_over(digest, transport, config.email.sender, period, message_id)
-    values = _send_log_row(delivery, _run_id(now, number), now, local_now(config), message_id)
+    values = _send_log_row(delivery, run_id, now, local_now(config), message_id)
     record(values)  # at once: a crash before this leaves the email in doubt, checked next run
     return delivery, values
 
 
 def _check_in_doubt(
-    journal: Journal, config: Config, now: dt.datetime, transport: Transport | None = None
+    journal: Journal,
+    config: Config,
+    now: dt.datetime,
+    transport: Transport | None = None,
+    run_log: Table | None = None,
 ) -> list[dict[str, str]]:
     """A send log row for each email the journal shows in doubt (the run stopped after
     noting it and before noting what became of it): "sent" when the transport finds it;
@@ -352,7 +357,7 @@ def _check_in_doubt(
     if not journal.in_doubt:
         return []
     transport = transport or transport_for(config)
-    rows = []
+    rows: list[dict[str, str]] = []
     for number, line in enumerate(journal.in_doubt, start=1):
         where = transport.find(line["pending"], line["label"])
         if where == "" and line["period"] == period_of(now):
@@ -367,6 +372,8 @@ def _check_in_doubt(
             recipient=line["recipient"],
         )
         run_id = _run_id(now, number, "C")  # C: checked, apart from the run's own numbers
+        if run_log is not None:  # rows are keyed by run_id: a taken one would be left out
+            run_id = fresh_run_id(run_id, run_log, rows)
         rows.append(_send_log_row(delivery, run_id, now, local_now(config), line["pending"]))
     return rows
 
