@@ -389,7 +389,8 @@ def test_checkin_from_unknown_person_and_blank_rows(backend, config, add_respons
 
 
 def test_a_case_only_rename_of_a_response_tab_keeps_every_record(backend, config, add_responses):
-    add_responses("requests", request())
+    add_responses("requests", request(), request(zone="", details="Ring@VT@"))
+    _escape_in_xlsx(config)
     weekly(backend, config)
     # Google's newer name for the same tab: "Form responses 1".
     import openpyxl
@@ -402,6 +403,12 @@ def test_a_case_only_rename_of_a_response_tab_keeps_every_record(backend, config
     report = weekly(backend, config)
     assert report.rows_added == 0 and report.cells_changed == 0
     assert [n["source"] for n in records(backend, config, "needs")] == ["Form Responses 1:2"]
+    # Its Errors row keeps its reasons: issues name the tab as read, records as configured.
+    [error] = records(backend, config, "errors")
+    assert (error["source"], error["fields"]) == (
+        "Form Responses 1:3",
+        "Neighbourhood, Tell us more",
+    )
 
 
 def test_a_typo_in_a_column_mapping_is_explained(tmp_path, add_responses):
