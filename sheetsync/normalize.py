@@ -78,6 +78,11 @@ class Cleaned:
         return " and ".join(done)
 
 
+def storable(text: str) -> bool:
+    """Whether a workbook can hold `text` as it is (clean_text would leave it alone)."""
+    return _UNSTORABLE.search(text) is None
+
+
 def clean_text(text: str) -> Cleaned:
     """`text` without characters a workbook refuses: control characters (but tab, line feed
     and carriage return) become spaces, a surrogate pair split in two is joined again, and

@@ -17,7 +17,7 @@ import pandas as pd
 from sheetsync.backends.base import CellUpdate, Guard, TabChanges, TabData, Value
 from sheetsync.config import FormConfig
 from sheetsync.errors import ConfigError, MissingColumnError
-from sheetsync.normalize import cell_text, clean_text, response_place
+from sheetsync.normalize import cell_text, clean_text, response_place, storable
 from sheetsync.report import CellChange, Issue, IssueCode, Severity, TabReport
 from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
 
@@ -183,14 +183,11 @@ def _clean_answers(
     for name in frame.columns:
         column = frame[name]
         # Only text can hold them; numbers and dates the backend read as such cannot.
-        texts = column[column.map(lambda v: isinstance(v, str))]
+        texts = column[column.map(lambda v: isinstance(v, str) and not storable(v))]
         if texts.empty:
             continue
         cleaned = texts.map(clean_text)
-        new_text = cleaned.map(lambda c: c.text)
-        differs = new_text.ne(texts)
-        if differs.any():
-            out.loc[differs[differs].index, name] = new_text[differs]
+        out.loc[texts.index, name] = cleaned.map(lambda c: c.text)
         changed = cleaned[cleaned.map(bool)]
         title = titles.get(str(name), str(name))
         notes.extend(
