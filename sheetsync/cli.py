@@ -288,10 +288,16 @@ def check(settings: Settings) -> None:
     )
     for issue in result.issues:
         click.echo(f"  {issue.source}  {issue.message}")
-    if result.issues:
+    if counts["invalid"]:
         click.echo(
             "Fix these in the form responses; `sheetsync run` lists them on the "
             "Errors tab and uses every other row."
+        )
+    if counts.get("noted"):
+        click.echo(
+            f"{counts['noted']} usable responses had an answer cleaned on the way in "
+            "(a control character, or a long answer shortened); `sheetsync run` notes "
+            "them on the Errors tab. Nothing to fix."
         )
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sheetsync.report import RunReport, TabReport
+from sheetsync.report import RunReport, Severity, TabReport
 
 if TYPE_CHECKING:  # sheetsync.forget is imported when `forget` runs: it loads the digests
     from sheetsync.forget import Forgotten
@@ -124,15 +124,24 @@ def _tab_detail_lines(tab: TabReport, limit: int | None) -> Iterator[str]:
 
 
 def _issue_lines(report: RunReport, limit: int | None) -> Iterator[str]:
-    """How many form responses need fixing, and the first problems (all with --verbose)."""
-    if not report.issues:
-        return
-    yield (
-        f"{len({i.source for i in report.issues})} form responses need fixing; "
-        "they are on the Errors tab:"
-    )
-    for issue in report.issues[:limit]:
-        yield f"  {issue.source}  {issue.message}"
+    """How many form responses need fixing, and the first problems (all with --verbose);
+    then the warnings: what was used but deserves a look (an answer cleaned on the way in)."""
+    errors = [i for i in report.issues if i.severity is Severity.ERROR]
+    warnings = [i for i in report.issues if i.severity is Severity.WARNING]
+    if errors:
+        yield (
+            f"{len({i.source for i in errors})} form responses need fixing; "
+            "they are on the Errors tab:"
+        )
+        for issue in errors[:limit]:
+            yield f"  {issue.source}  {issue.message}"
+    if warnings:
+        yield (
+            f"Worth a look ({len(warnings)}), the run went on; a form answer cleaned on the "
+            "way in is noted on the Errors tab:"
+        )
+        for issue in warnings[:limit]:
+            yield f"  {issue.source}  {issue.message}"
 
 
 def forgotten_lines(result: Forgotten, where: str, *, rows: bool = True) -> Iterator[str]:

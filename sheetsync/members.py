@@ -105,11 +105,15 @@ def helps(tasks: Iterable[dict[str, Any]], kept: dict[str, str], *, dayfirst: bo
 
 
 def parse_datetime(text: str) -> dt.datetime | None:
-    """sheetsync's own datetime text ("2026-11-23 07:00"), or None."""
+    """sheetsync's own datetime text ("2026-11-23 07:00"), or any ISO form typed over it
+    ("2026-11-23T07:00:00Z"), as a naive datetime; None otherwise."""
     try:
-        return dt.datetime.fromisoformat(text)
+        parsed = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         return None
+    # Every datetime sheetsync compares is naive local time: one with an offset would
+    # make the comparison raise. The offset is dropped, the clock time kept as typed.
+    return parsed.replace(tzinfo=None)
 
 
 def split_list(text: str) -> set[str]:

@@ -6,13 +6,19 @@ import datetime as dt
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
 _SPACES = re.compile(r"\s+")
-# Control characters a spreadsheet cannot store (a vertical tab pasted from Word, say).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Control characters (C0 but tab and line breaks, DEL, C1): a spreadsheet cannot store most
+# of them, and none is text a person meant (a vertical tab pasted from Word, say).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Code points that are no character at all: halves of a surrogate pair (a JSON or xlsx
+# reader can hand one over unpaired) and the non-characters U+FFFE and U+FFFF.
+_NOT_TEXT = re.compile("[\ud800-\udfff\ufffe\uffff]")
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 # A spreadsheet evaluates text starting with one of these as a formula (OWASP CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 # Google Sheets and Excel count days from 1899-12-30 (serial number dates).
@@ -47,7 +53,70 @@ def format_datetime(value: dt.datetime) -> str:
 
 def tidy_text(value: object) -> str:
     """Text from a form, trimmed, control characters made spaces; numbers back into text."""
-    return _CONTROL.sub(" ", cell_text(value)).strip()
+    return clean_text(cell_text(value)).text.strip()
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    """Text with what a spreadsheet cannot hold taken out, and how much was."""
+
+    text: str
+    controls: int = 0  # control characters, each made a space
+    removed: int = 0  # code points that are not characters (lone surrogates), dropped
+
+    def __bool__(self) -> bool:
+        return bool(self.controls or self.removed)
+
+    def describe(self) -> str:
+        """What was done, in words: "replaced 1 control character with a space"."""
+        done = []
+        if self.controls:
+            what = _count(self.controls, "control character", "control characters")
+            done.append(f"replaced {what} with a space")
+        if self.removed:
+            done.append(f"removed {_count(self.removed, 'broken character', 'broken characters')}")
+        return " and ".join(done)
+
+
+def storable(text: str) -> bool:
+    """Whether a workbook can hold `text` as it is (clean_text would leave it alone)."""
+    return _UNSTORABLE.search(text) is None
+
+
+def clean_text(text: str) -> Cleaned:
+    """`text` without characters a workbook refuses: control characters (but tab, line feed
+    and carriage return) become spaces, a surrogate pair split in two is joined again, and
+    lone surrogates and the non-characters U+FFFE/U+FFFF are dropped."""
+    if not _UNSTORABLE.search(text):
+        return Cleaned(text)
+    text, controls = _CONTROL.subn(" ", text)
+    if _NOT_TEXT.search(text):
+        # A pair kept as two code points (\ud83d\ude00) is one emoji: join it first.
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    text, removed = _NOT_TEXT.subn("", text)
+    return Cleaned(text, controls, removed)
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"1 {one}" if n == 1 else f"{n:,} {many}"
+
+
+_SHORTENED = " … [shortened: full answer in {where}]"
+
+
+def shorten(text: str, limit: int, where: str) -> str:
+    """`text` cut to at most `limit` characters, ending with a marker that says where the
+    full text is (`response_place`); unchanged when it fits."""
+    if len(text) <= limit:
+        return text
+    marker = _SHORTENED.format(where=where)
+    return text[: max(0, limit - len(marker))].rstrip() + marker[:limit]
+
+
+def response_place(tab: str, row: int) -> str:
+    """Where a form response is, for a person: "Form Responses 1, row 17" (records name it
+    "Form Responses 1:17", FormTable.ref)."""
+    return f"{tab}, row {row}"
 
 
 def one_line(value: object) -> str:
@@ -100,10 +169,13 @@ def normalize_email(raw: str) -> tuple[str | None, str]:
     return info.normalized, ""
 
 
-def parse_timestamp(value: object, *, dayfirst: bool) -> dt.datetime | None:
-    """A form Timestamp as a naive local datetime, from a date cell, serial number or text."""
+def parse_timestamp(
+    value: object, *, dayfirst: bool, tz: dt.tzinfo | None = None
+) -> dt.datetime | None:
+    """A form Timestamp as a naive local datetime, from a date cell, serial number or text.
+    A time with an offset (`Z`, `+01:00`) is moved into `tz`, the network's time zone."""
     if isinstance(value, dt.datetime):
-        return _to_second(value.replace(tzinfo=None))
+        return _to_second(_local(value, tz))
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -116,7 +188,40 @@ def parse_timestamp(value: object, *, dayfirst: bool) -> dt.datetime | None:
             return dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-    return None
+    return parse_iso(text, tz)
+
+
+# ISO 8601 as people and programs write it: a date, then maybe a time after T or a space.
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?")
+
+
+def parse_iso(text: str, tz: dt.tzinfo | None = None) -> dt.datetime | None:
+    """An ISO date or datetime ("2026-11-20", "2026-11-20T14:05", "2026-11-20 14:05:00Z",
+    "…+01:00") as a naive datetime, moved into `tz` when it has an offset; None otherwise."""
+    text = text.strip()
+    if not _ISO.fullmatch(text):
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace(" Z", "Z"))
+    except ValueError:
+        return None
+    return _to_second(_local(parsed, tz))
+
+
+def _local(value: dt.datetime, tz: dt.tzinfo | None) -> dt.datetime:
+    """A naive datetime: one with an offset moved into `tz` first (kept as written without)."""
+    if value.tzinfo is not None and tz is not None:
+        value = value.astimezone(tz)
+    return value.replace(tzinfo=None)
+
+
+def date_examples(dayfirst: bool, *, with_time: bool = True) -> str:
+    """The forms a date may be written in, for a message: "2026-11-20 14:05, 20/11/2026 14:05
+    or 2026-11-20" (day first or month first, as the spreadsheet's locale writes dates)."""
+    local = "20/11/2026" if dayfirst else "11/20/2026"
+    if not with_time:
+        return f"2026-11-20 or {local}"
+    return f"2026-11-20 14:05, {local} 14:05 or 2026-11-20"
 
 
 def parse_date(text: str, *, dayfirst: bool) -> dt.date | None:
@@ -143,6 +248,7 @@ def _to_second(value: dt.datetime) -> dt.datetime:
 def _text_formats(dayfirst: bool) -> tuple[str, ...]:
     local = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y")
     us = ("%m/%d/%Y %H:%M:%S", "%m/%d/%Y %H:%M", "%m/%d/%Y")
+    # ISO without an offset; parse_iso reads the rest (T without seconds, Z, +01:00).
     iso = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
     return (*(local if dayfirst else us), *iso)
 

@@ -13,7 +13,8 @@ T = TypeVar("T")
 
 class Severity(StrEnum):
     ERROR = "error"  # the row was not used; it is on the Errors tab
-    WARNING = "warning"  # the row was used; something in it deserves a look
+    WARNING = "warning"  # the row was used; something in it deserves a look (a form
+    # response's warning is on the Errors tab too, with status "noted")
 
 
 class IssueCode(StrEnum):
@@ -32,6 +33,11 @@ class IssueCode(StrEnum):
     TYPE_DATETIME = "type-datetime"
     MINIMUM = "minimum"
     MAXIMUM = "maximum"
+    FUTURE_DATE = "future-date"
+    # A form answer was cleaned on the way in (a warning): the row is used, and noted on
+    # the Errors tab so organizers can see what was changed.
+    CLEANED_TEXT = "cleaned-text"
+    SHORTENED = "shortened"
     # Something typed in a tab sheetsync keeps deserves a look (a warning).
     REPEATED_ID = "repeated-id"
     UNKNOWN_DECISION = "unknown-decision"

@@ -47,6 +47,7 @@ class FieldSpec:
     maximum: float | None = None
     max_length: int | None = None
     pattern: str | None = None
+    past: bool = False  # a date that cannot be later than now (a form's Timestamp)
     description: str = ""
 
 
@@ -95,7 +96,7 @@ _FIELD_KEYS = {
     "enumFrom",
     "description",
 }
-_CONSTRAINT_KEYS = {"required", "enum", "minimum", "maximum", "maxLength", "pattern"}
+_CONSTRAINT_KEYS = {"required", "enum", "minimum", "maximum", "maxLength", "pattern", "past"}
 
 
 def data_dir(name: str) -> Path:
@@ -216,6 +217,7 @@ def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
         maximum=constraints.get("maximum"),
         max_length=constraints.get("maxLength"),
         pattern=constraints.get("pattern"),
+        past=bool(constraints.get("past", False)),
         description=str(raw.get("description", "")),
     )
 

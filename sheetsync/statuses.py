@@ -57,8 +57,9 @@ REAL_NEEDS = (NeedStatus.OPEN, NeedStatus.MATCHED, NeedStatus.MET)
 class ErrorStatus(StrEnum):
     """A response on the Errors tab."""
 
-    OPEN = "open"
-    RESOLVED = "resolved"
+    OPEN = "open"  # the response could not be used
+    NOTED = "noted"  # the response was used after sheetsync cleaned an answer: a look will do
+    RESOLVED = "resolved"  # the response is fine now
 
 
 class PairStatus(StrEnum):

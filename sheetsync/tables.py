@@ -17,8 +17,8 @@ import pandas as pd
 from sheetsync.backends.base import CellUpdate, Guard, TabChanges, TabData, Value
 from sheetsync.config import FormConfig
 from sheetsync.errors import ConfigError, MissingColumnError
-from sheetsync.normalize import cell_text
-from sheetsync.report import CellChange, TabReport
+from sheetsync.normalize import cell_text, clean_text, response_place, storable
+from sheetsync.report import CellChange, Issue, IssueCode, Severity, TabReport
 from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
 
 ROW = "_row"  # column of a tab frame: the sheet row a record sits on; 0 for a new record
@@ -37,10 +37,15 @@ class FormTable:
     notices: list[str] = field(default_factory=list)
     ref_tab: str = ""  # the tab's name in sheetsync.toml: refs survive "Form responses 1"
     last_row: int = 1  # the last sheet row holding anything
+    cleaned: list[Issue] = field(default_factory=list)  # answers read without what a sheet refuses
 
     def ref(self, row: int) -> str:
         """How records name a response: "Form Responses 1:17"."""
         return f"{self.ref_tab or self.tab}:{row}"
+
+    def where(self, row: int) -> str:
+        """Where a response is, for a person: "Form Responses 1, row 17"."""
+        return response_place(self.ref_tab or self.tab, row)
 
 
 @dataclass
@@ -77,11 +82,13 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
     out, notices = _answers(frame, schema, positions, titles, data.name)
     blank = frame.map(cell_text).apply(lambda col: col.str.strip() == "").all(axis=1)
     blank_rows = [int(r) for r in frame.index[blank]]
+    answers, cleaned = _clean_answers(out[~blank], titles, data.name)
     return FormTable(
         form=name,
         tab=data.name,
         schema=schema,
-        frame=out[~blank],
+        frame=answers,
+        cleaned=cleaned,
         titles=titles,
         blank_rows=blank_rows,
         notices=notices,
@@ -163,6 +170,39 @@ def _answers(
             )
         out[spec.name] = values
     return out, notices
+
+
+def _clean_answers(
+    frame: pd.DataFrame, titles: dict[str, str], tab: str
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """The answers without characters a workbook refuses (control characters, broken
+    surrogates), and a warning for each answer cleaned: one such cell would otherwise stop
+    every run at the write. The response tab itself is never changed."""
+    notes: list[Issue] = []
+    out = frame.copy()
+    for name in frame.columns:
+        column = frame[name]
+        # Only text can hold them; numbers and dates the backend read as such cannot.
+        texts = column[column.map(lambda v: isinstance(v, str) and not storable(v))]
+        if texts.empty:
+            continue
+        cleaned = texts.map(clean_text)
+        out.loc[texts.index, name] = cleaned.map(lambda c: c.text)
+        changed = cleaned[cleaned.map(bool)]
+        title = titles.get(str(name), str(name))
+        notes.extend(
+            Issue(
+                tab=tab,
+                row=int(row),
+                field=str(name),
+                code=IssueCode.CLEANED_TEXT,
+                message=f"'{title}': {c.describe()}; the response row is unchanged.",
+                severity=Severity.WARNING,
+            )
+            for row, c in zip(changed.index.tolist(), changed.tolist(), strict=True)
+        )
+    notes.sort(key=lambda i: i.row)
+    return out, notes
 
 
 def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:

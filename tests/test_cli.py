@@ -84,6 +84,29 @@ def test_init_writes_config_and_tabs_then_changes_nothing(tmp_path, runner):
     assert plain.output.splitlines()[0] == f"Kept {config}: it exists already."
 
 
+def test_a_shortened_answer_is_listed_apart_from_the_responses_to_fix(network, runner, schemas):
+    config, store = network
+    names = schemas["requests"].names
+    long = request(name="Ann Bell", email="ann@example.org", details="x" * 40_000)
+    store.apply([TabChanges(FORM_OF["requests"], start_row=4, append=[[long[n] for n in names]])])
+    check = invoke(runner, config, "check")
+    assert "3 form responses, 2 usable, 1 with problems." in check.output
+    assert "1 usable responses had an answer cleaned on the way in" in check.output
+    result = invoke(runner, config, "run", "intake")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    fix = lines.index("1 form responses need fixing; they are on the Errors tab:")
+    assert lines[fix + 1] == "  Form Responses 1:3  'Your name' is empty; it is required."
+    look = lines.index(
+        "Worth a look (1), the run went on; a form answer cleaned on the way in is noted on "
+        "the Errors tab:"
+    )
+    assert lines[look + 1] == (
+        "  Form Responses 1:4  'Tell us more' was shortened from 40,000 to 5,000 characters; "
+        "the full answer is in Form Responses 1, row 4."
+    )
+
+
 def test_init_without_workbook_is_a_usage_error(tmp_path, runner):
     result = runner.invoke(cli, ["--config", str(tmp_path / "s.toml"), "init"])
     assert result.exit_code == 2

@@ -524,6 +524,8 @@ def documented_constraints(field: FieldSpec) -> list[str]:
             said.append(f"{word} {value:g}")
     if field.pattern:
         said.append(f"pattern `{field.pattern}`")
+    if field.past:
+        said.append("past")
     return said
 
 

@@ -8,6 +8,8 @@ import re
 import zipfile
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 
 from sheetsync.backends.base import CellUpdate, TabChanges
 from sheetsync.backends.workbook import WorkbookBackend
@@ -20,6 +22,7 @@ from sheetsync.errors import (
 )
 from sheetsync.jobs import find_job, read_state, run_job
 from tests.conftest import (
+    FORM_OF,
     NOW,
     all_values,
     assert_only_the_failure_was_logged,
@@ -394,7 +397,8 @@ def test_checkin_from_unknown_person_and_blank_rows(backend, config, add_respons
 
 
 def test_a_case_only_rename_of_a_response_tab_keeps_every_record(backend, config, add_responses):
-    add_responses("requests", request())
+    add_responses("requests", request(), request(zone="", details="Ring@VT@"))
+    _escape_in_xlsx(config)
     weekly(backend, config)
     # Google's newer name for the same tab: "Form responses 1".
     import openpyxl
@@ -407,6 +411,12 @@ def test_a_case_only_rename_of_a_response_tab_keeps_every_record(backend, config
     report = weekly(backend, config)
     assert report.rows_added == 0 and report.cells_changed == 0
     assert [n["source"] for n in records(backend, config, "needs")] == ["Form Responses 1:2"]
+    # Its Errors row keeps its reasons: issues name the tab as read, records as configured.
+    [error] = records(backend, config, "errors")
+    assert (error["source"], error["fields"]) == (
+        "Form Responses 1:3",
+        "Neighbourhood, Tell us more",
+    )
 
 
 def test_a_typo_in_a_column_mapping_is_explained(tmp_path, add_responses):
@@ -563,3 +573,365 @@ def test_a_control_character_in_an_answer_does_not_block_the_run(backend, config
     weekly(backend, config)
     [need] = records(backend, config, "needs")
     assert need["details"] == "Line one line two"
+
+
+# Nothing lost, nothing stuck: an answer no workbook can hold, or one too long to keep, is
+# cleaned on the way in; the response is used all the same, and the Errors tab notes it.
+
+FORMS = ("requests", "offers", "checkins")
+MAKE = {"requests": request, "offers": offer, "checkins": checkin}
+# Each form's free text question, and the cell sheetsync writes it to.
+NOTE = {
+    "requests": ("details", "Tell us more", "needs"),
+    "offers": ("volunteer_note", "Anything we should know?", "people"),
+    "checkins": ("checkin_note", "Anything you want organizers to know?", "people"),
+}
+# openpyxl refuses to write control characters, but Excel saves them as escapes: tests
+# write a placeholder, then swap in the escape a workbook saved by Excel would hold.
+XLSX_ESCAPES = {b"@VT@": b"_x000B_", b"@NUL@": b"_x0000_", b"@NEL@": b"_x0085_"}
+
+
+def _escape_in_xlsx(config):
+    data = config.workbook.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as source:
+        parts = {n: source.read(n) for n in source.namelist()}
+    with zipfile.ZipFile(config.workbook, "w") as target:
+        for name, content in parts.items():
+            for placeholder, escape in XLSX_ESCAPES.items():
+                content = content.replace(placeholder, escape)
+            target.writestr(name, content)
+
+
+def _someone_else(form, **answers):
+    who = {"name": "Ann Bell", "email": "ann@example.org", "phone": "201 555 0101"}
+    return MAKE[form](**{**who, **answers})
+
+
+def accounted_for(backend, config, report):
+    """Every response row is in exactly one place: a record made from it (its person's
+    `source` lists it) or an open row on Errors. Returns the Errors rows by source."""
+    counts = report.step("intake").counts
+    assert counts["responses"] == counts["valid"] + counts["invalid"]
+    used = {ref for p in records(backend, config, "people") for ref in p["source"].split("; ")}
+    errors = {e["source"]: e for e in records(backend, config, "errors")}
+    stuck = {source for source, e in errors.items() if e["status"] == "open"}
+    assert used & stuck == set()
+    assert (len(used), len(stuck)) == (counts["valid"], counts["invalid"])
+    return errors
+
+
+CLEANED = [
+    pytest.param(
+        "name",
+        "Ann@VT@Bell",
+        "cleaned-text",
+        "'Your name': replaced 1 control character with a space; the response row is unchanged.",
+        id="vertical-tab-in-name",
+    ),
+    pytest.param(
+        "note",
+        "Ring twice@NUL@",
+        "cleaned-text",
+        "': replaced 1 control character with a space; the response row is unchanged.",
+        id="nul-in-note",
+    ),
+    pytest.param(
+        "note",
+        "@NEL@Ring twice @VT@ or call",
+        "cleaned-text",
+        "': replaced 2 control characters with a space",
+        id="c1-and-c0-in-note",
+    ),
+    pytest.param(
+        "note",
+        "x" * 40_000,
+        "shortened",
+        "' was shortened from 40,000 to 5,000 characters; the full answer is in {tab}, row 3.",
+        id="40000-characters",
+    ),
+]
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(("where", "answer", "code", "message"), CLEANED)
+def test_an_answer_cleaned_on_the_way_in_is_used_and_noted_on_errors(
+    backend, config, add_responses, form, where, answer, code, message
+):
+    field, title, written_to = NOTE[form]
+    if where == "name":
+        field, title, written_to = "name", "Your name", "people"
+    add_responses(form, MAKE[form](), _someone_else(form, **{field: answer}))
+    _escape_in_xlsx(config)
+    tab = FORM_OF[form]
+    report = weekly(backend, config)
+
+    counts = report.step("intake").counts
+    assert (counts["responses"], counts["valid"], counts["invalid"], counts["noted"]) == (
+        2,
+        2,
+        0,
+        1,
+    )
+    errors = accounted_for(backend, config, report)
+    [(source, noted)] = errors.items()
+    assert (source, noted["tab"], noted["row"], noted["status"]) == (f"{tab}:3", tab, "3", "noted")
+    assert noted["fields"] == title
+    assert message.format(tab=tab) in noted["reason"]
+    assert "Ring" not in noted["reason"] and "xxx" not in noted["reason"]
+    assert noted["name"] == "Ann Bell"
+    notes = [i for i in report.issues if i.code in ("cleaned-text", "shortened")]
+    assert [(i.source, i.field, i.code, i.severity) for i in notes] == [
+        (f"{tab}:3", field, code, "warning")
+    ]
+    # The record is made, with the cleaned answer; the response row is left as it was.
+    [person] = [p for p in records(backend, config, "people") if f"{tab}:3" in p["source"]]
+    assert person["name"] == "Ann Bell"
+    if where == "note":
+        [record] = [r for r in records(backend, config, written_to) if f"{tab}:3" in r["source"]]
+        kept = record[field if written_to == "people" else "details"]
+        if code == "shortened":
+            assert len(kept) == 5000
+            assert kept.endswith(f" … [shortened: full answer in {tab}, row 3]")
+        else:
+            assert "Ring twice" in kept and not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x85]", kept)
+    column = [f.name for f in read_state(backend, config).forms[form].schema.fields].index(field)
+    raw = backend.read_tabs([tab])[tab].rows[2][column]
+    assert raw == answer.replace("@VT@", "\x0b").replace("@NUL@", "\x00").replace("@NEL@", "\x85")
+    # Noted once: the next run changes nothing.
+    again = weekly(backend, config)
+    assert (again.rows_added, again.cells_changed) == (0, 0)
+
+
+def _reading_through(backend, monkeypatch, swaps):
+    """The backend reads form answers with `swaps` made: what a JSON reader (the Google
+    backend's) can hand over, though no xlsx file can hold it (a lone surrogate)."""
+    read = backend.read_tabs
+
+    def read_tabs(names):
+        tabs = read(names)
+        for name, data in tabs.items():
+            if name in FORM_OF.values():
+                for row in data.rows[1:]:
+                    for i, cell in enumerate(row):
+                        for placeholder, text in swaps.items():
+                            if isinstance(cell, str) and placeholder in cell:
+                                row[i] = cell = cell.replace(placeholder, text)
+        return tabs
+
+    monkeypatch.setattr(backend, "read_tabs", read_tabs)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_an_unpaired_surrogate_is_removed_and_noted(
+    backend, config, add_responses, form, monkeypatch
+):
+    field = NOTE[form][0]
+    add_responses(form, _someone_else(form, name="Ann@LONE@ Bell", **{field: "Hi @PAIR@"}))
+    _reading_through(backend, monkeypatch, {"@LONE@": "\ud800", "@PAIR@": "\ud83d\ude00"})
+    report = weekly(backend, config)
+    errors = accounted_for(backend, config, report)
+    tab = FORM_OF[form]
+    assert (errors[f"{tab}:2"]["status"], errors[f"{tab}:2"]["fields"]) == ("noted", "Your name")
+    assert errors[f"{tab}:2"]["reason"] == (
+        "'Your name': removed 1 broken character; the response row is unchanged."
+    )
+    [person] = records(backend, config, "people")
+    assert person["name"] == "Ann Bell"
+    # A pair kept as two halves is one emoji: joined, not removed, and nothing to note.
+    if form != "requests":
+        assert person[field] == "Hi 😀"
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize(
+    ("written", "read_as"),
+    [
+        ("2026-11-20T14:05:00", "2026-11-20 14:05"),
+        ("2026-11-20T14:05", "2026-11-20 14:05"),
+        ("2026-11-20 14:05", "2026-11-20 14:05"),
+        ("2026-11-20 14:05:30", "2026-11-20 14:05:30"),
+        ("2026-11-20T20:05:00Z", "2026-11-20 14:05"),  # the network is in America/Chicago
+        ("2026-11-20T21:05:00+01:00", "2026-11-20 14:05"),
+        ("2026-11-20", "2026-11-20 00:00"),
+    ],
+)
+def test_iso_dates_and_datetimes_are_read(backend, config, add_responses, form, written, read_as):
+    add_responses(form, MAKE[form](timestamp=written))
+    report = weekly(backend, config)
+    accounted_for(backend, config, report)
+    assert report.step("intake").counts["valid"] == 1
+    [person] = records(backend, config, "people")
+    assert person["first_seen"] == read_as[:10]
+    if form == "requests":
+        assert {n["opened"] for n in records(backend, config, "needs")} == {read_as}
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_timestamp_in_the_future_goes_to_errors_with_a_hint(backend, config, add_responses, form):
+    add_responses(
+        form,
+        MAKE[form](timestamp=dt.datetime(2027, 11, 20, 10, 0)),  # a year ahead: a typo
+        _someone_else(form, timestamp=NOW + dt.timedelta(minutes=3)),  # clocks differ a little
+        _someone_else(form, email="bo@example.org", name="Bo Diaz", timestamp="20.11.2026"),
+    )
+    report = weekly(backend, config)
+    errors = accounted_for(backend, config, report)
+    tab = FORM_OF[form]
+    assert {s: e["status"] for s, e in errors.items()} == {f"{tab}:2": "open", f"{tab}:4": "open"}
+    stuck = [(i.source, i.code) for i in report.issues if i.field == "timestamp"]
+    assert stuck == [(f"{tab}:2", "future-date"), (f"{tab}:4", "type-datetime")]
+    assert errors[f"{tab}:2"]["reason"] == (
+        "'Timestamp' is in the future (after this run, 2026-11-23 09:00): check the year, "
+        "and that day and month are not the wrong way round."
+    )
+    assert errors[f"{tab}:4"]["reason"] == (
+        "'Timestamp' is not a date and time. Write it as 2026-11-20 14:05, 11/20/2026 14:05 "
+        "or 2026-11-20."
+    )
+    assert errors[f"{tab}:2"]["timestamp"] == "2027-11-20 10:00"
+
+
+def test_a_name_of_40000_characters_goes_to_errors_and_the_run_goes_on(
+    backend, config, add_responses
+):
+    add_responses("requests", request(), _someone_else("requests", name="Ann " * 10_000))
+    report = weekly(backend, config)
+    errors = accounted_for(backend, config, report)
+    [(source, error)] = errors.items()
+    assert (source, error["status"], error["fields"]) == ("Form Responses 1:3", "open", "Your name")
+    assert error["reason"].startswith(
+        "'Your name' is longer than 200 characters (it has 39,999): correct it in the response"
+    )
+    # The Errors tab shows enough of it to find the row, and where the whole of it is.
+    assert len(error["name"]) == 200
+    assert error["name"].endswith(" … [shortened: full answer in Form Responses 1, row 3]")
+    assert [n["source"] for n in records(backend, config, "needs")] == ["Form Responses 1:2"]
+
+
+def test_a_long_other_answer_is_shortened_in_its_need(backend, config, add_responses):
+    add_responses("requests", request(categories="Groceries, " + "Dog walking " * 4000))
+    report = weekly(backend, config)
+    accounted_for(backend, config, report)
+    needs = {n["category"]: n["details"] for n in records(backend, config, "needs")}
+    assert needs["Groceries"] == "Weekly shop"
+    assert len(needs["Other"]) == 5000
+    assert needs["Other"].startswith("[Other: Dog walking Dog walking")
+    assert needs["Other"].endswith(" … [shortened: full answer in Form Responses 1, row 2]")
+
+
+def test_a_cleaned_answer_on_an_invalid_response_joins_its_reasons_and_resolves(
+    backend, config, schemas, add_responses
+):
+    add_responses("requests", request(zone="Mars", details="Ring twice@VT@"))
+    _escape_in_xlsx(config)
+    report = weekly(backend, config)
+    errors = accounted_for(backend, config, report)
+    error = errors["Form Responses 1:2"]
+    assert (error["status"], error["fields"]) == ("open", "Neighbourhood, Tell us more")
+    assert "'Tell us more': replaced 1 control character" in error["reason"]
+    # The zone corrected: the response is used, the cleaning still noted.
+    edit_response(backend, schemas, "requests", 2, zone="Eastside")
+    weekly(backend, config)
+    error = records(backend, config, "errors")[0]
+    assert (error["status"], error["fields"]) == ("noted", "Tell us more")
+    # The note answered too (the control character gone): nothing left to note.
+    edit_response(backend, schemas, "requests", 2, details="Ring twice")
+    report = weekly(backend, config)
+    assert records(backend, config, "errors")[0]["status"] == "resolved"
+    accounted_for(backend, config, report)
+
+
+# Any text at all, in any answer of any form: what a reader may hand over.
+ODD = [
+    "\x00",
+    "\x0b",
+    "\x0c",
+    "\x1f",
+    "\x7f",
+    "\x85",
+    "\x9f",
+    "\ud800",
+    "\udfff",
+    "\ud83d\ude00",
+    "\ufffe",
+    "\uffff",
+    "\n",
+    "\r\n",
+    "\t",
+    " ",
+    "=1+1",
+    ", ",
+    "Other",
+    "2026-11-20T14:05",
+    "@LONG@",  # read as 33,000 characters (kept short here, for a readable failing example)
+]
+_odd_text = st.lists(st.one_of(st.text(max_size=12), st.sampled_from(ODD)), max_size=5).map("".join)
+
+
+def _responses(form):
+    """Up to three responses, each answer either a good one or odd text."""
+    good = MAKE[form](phone="201 555 0101")
+    answer = {name: st.one_of(st.just(value), _odd_text) for name, value in good.items()}
+    return st.lists(st.fixed_dictionaries(answer), max_size=3)
+
+
+def _long(answer):
+    return answer.replace("@LONG@", "x" * 33_000) if isinstance(answer, str) else answer
+
+
+class _Fresh:
+    """A fresh workbook, made once per test and put back before each example."""
+
+    def __init__(self, backend, config, schemas):
+        self.backend, self.config, self.schemas = backend, config, schemas
+        self.pristine = config.workbook.read_bytes()
+        self.read = backend.read_tabs  # the workbook as it is, whatever an example patched
+
+    def __repr__(self) -> str:  # Hypothesis prints the arguments of a failing example
+        return "<a fresh workbook>"
+
+
+@pytest.fixture
+def fresh(backend, config, schemas):
+    return _Fresh(backend, config, schemas)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,  # each example starts from `fresh` again
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
+@given(answers=st.fixed_dictionaries({form: _responses(form) for form in FORMS}))
+def test_any_text_in_any_answer_never_stops_intake(fresh, monkeypatch, answers):
+    backend, config = fresh.backend, fresh.config
+    config.workbook.write_bytes(fresh.pristine)
+    read = fresh.read
+
+    def read_tabs(names):
+        # The responses as a reader hands them over: no xlsx file could hold some of them.
+        tabs = read(names)
+        for form, tab in FORM_OF.items():
+            if tab in tabs:
+                fields = fresh.schemas[form].names
+                tabs[tab].rows[1:] = [[_long(r[n]) for n in fields] for r in answers[form]]
+        return tabs
+
+    monkeypatch.setattr(backend, "read_tabs", read_tabs)
+    report = run_job(find_job("intake", config), backend, config, now=NOW)
+    assert report.outcome == "ok", report.message
+    counts = report.step("intake").counts
+    rows_in = sum(len(rows) for rows in answers.values())
+    assert counts["responses"] + counts["blank_rows"] == rows_in
+    accounted_for(backend, config, report)
+    # Every cell written is one a workbook (and Google Sheets) can hold.
+    for tab, data in read(backend.list_tabs()).items():
+        for row in data.rows:
+            for cell in row:
+                text = str(cell or "")
+                assert len(text) <= 32_767, tab
+                assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]", text)

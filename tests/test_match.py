@@ -329,7 +329,7 @@ def test_a_need_met_between_weekly_runs_is_met_for_the_hourly_run(network, add_r
     set_task_status(backend, config, task["task_id"], "done")
     # Maria asks again on Wednesday; the hourly job runs before the next weekly one.
     add_responses("requests", request(timestamp=dt.datetime(2026, 11, 25, 10, 0)))
-    run_job(find_job("intake", config), backend, config, now=NOW + dt.timedelta(days=2))
+    run_job(find_job("intake", config), backend, config, now=NOW + dt.timedelta(days=2, hours=2))
     needs = records(backend, config, "needs")
     assert [(n["status"], n["duplicate_of"]) for n in needs] == [("met", ""), ("open", "")]
     weekly(backend, config, now=NOW + dt.timedelta(days=7))

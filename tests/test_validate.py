@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
 
 from sheetsync.intake.validate import ValidationContext, validate_form
-from tests.conftest import ZONES, request
+from sheetsync.normalize import clean_text, parse_iso, shorten
+from sheetsync.schema import load_schemas
+from tests.conftest import FORM_OF, NOW, ZONES, checkin, offer, request
 
 
-def run(schemas, *rows, dayfirst=False, region="US"):
+def run(schemas, *rows, dayfirst=False, region="US", now=NOW):
     frame = pd.DataFrame(list(rows), index=range(2, 2 + len(rows)), dtype=object)
     ctx = ValidationContext(
         tab="Form Responses 1",
@@ -19,6 +22,7 @@ def run(schemas, *rows, dayfirst=False, region="US"):
         dayfirst=dayfirst,
         allowed={"network.zones": ZONES},
         titles={f.name: f.title for f in schemas["requests"].fields},
+        now=now,
     )
     return validate_form(frame, schemas["requests"], ctx)
 
@@ -66,7 +70,8 @@ def run(schemas, *rows, dayfirst=False, region="US"):
         ),
         ({"urgency": "Yesterday"}, "urgency", "enum", "has an answer that it does not allow"),
         ({"timestamp": "not a date"}, "timestamp", "type-datetime", "is not a date and time"),
-        ({"details": "x" * 5001}, "details", "max-length", "longer than 5000 characters"),
+        ({"name": "x" * 201}, "name", "max-length", "longer than 200 characters (it has 201)"),
+        ({"timestamp": dt.datetime(2026, 11, 24, 9, 0)}, "timestamp", "future-date", "future"),
     ],
 )
 def test_each_problem_is_reported_with_its_field_and_code(schemas, answers, field, code, message):
@@ -173,3 +178,128 @@ def test_messages_describe_values_and_never_quote_them(schemas):
     for issue in result.issues:
         assert len(issue.message) < 250
         assert "xxx" not in issue.message and "Jo" not in issue.message, issue.message
+
+
+def run_form(schemas, form, *rows, dayfirst=False):
+    frame = pd.DataFrame(list(rows), index=range(2, 2 + len(rows)), dtype=object)
+    ctx = ValidationContext(
+        tab=FORM_OF[form],
+        region="US",
+        dayfirst=dayfirst,
+        allowed={"network.zones": ZONES},
+        titles={f.name: f.title for f in schemas[form].fields},
+        now=NOW,
+    )
+    return validate_form(frame, schemas[form], ctx)
+
+
+LIMITED = [
+    (form, spec.name)
+    for form in ("requests", "offers", "checkins")
+    for spec in load_schemas()[form].fields
+    if spec.max_length is not None
+]
+# Prose stays useful cut short; a name, a contact or a list cut short would be wrong.
+SHORTENED = {"details", "offers_note", "volunteer_note", "checkin_note"}
+
+
+@pytest.mark.parametrize(("form", "field"), LIMITED, ids=[f"{f}-{n}" for f, n in LIMITED])
+def test_an_answer_past_its_max_length_is_shortened_or_an_error(schemas, form, field):
+    make = {"requests": request, "offers": offer, "checkins": checkin}[form]
+    limit = schemas[form].field(field).max_length
+    result = run_form(schemas, form, make(), make(**{field: "x" * 40_000}))
+    assert {(i.row, i.field) for i in result.issues} == {(3, field)}
+    # A phone or email of 40,000 x's is not one either: that is said too.
+    [issue] = [i for i in result.issues if i.code in ("shortened", "max-length")]
+    if field in SHORTENED:
+        assert (issue.code, issue.severity) == ("shortened", "warning")
+        assert result.invalid_rows == [] and list(result.valid.index) == [2, 3]
+        kept = result.valid.loc[3, field]
+        assert len(kept) == limit
+        assert kept.endswith(f" … [shortened: full answer in {FORM_OF[form]}, row 3]")
+        assert issue.message.endswith(
+            f"was shortened from 40,000 to {limit:,} characters; the full answer is in "
+            f"{FORM_OF[form]}, row 3."
+        )
+    else:
+        assert (issue.code, issue.severity) == ("max-length", "error")
+        assert result.invalid_rows == [3] and list(result.valid.index) == [2]
+    assert "xxx" not in issue.message
+
+
+@pytest.mark.parametrize(
+    ("dayfirst", "hint"),
+    [
+        (False, "Write it as 2026-11-20 14:05, 11/20/2026 14:05 or 2026-11-20."),
+        (True, "Write it as 2026-11-20 14:05, 20/11/2026 14:05 or 2026-11-20."),
+    ],
+    ids=["month-first", "day-first"],
+)
+def test_an_unreadable_date_says_how_to_write_one(schemas, dayfirst, hint):
+    result = run(schemas, request(timestamp="next Tuesday"), dayfirst=dayfirst)
+    [issue] = result.issues
+    assert (issue.code, issue.message) == (
+        "type-datetime",
+        f"'Timestamp' is not a date and time. {hint}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        (NOW + dt.timedelta(minutes=5), None),  # a form's clock a little ahead: fine
+        (NOW + dt.timedelta(minutes=6), "future-date"),
+        ("2026-11-23T09:04:00", None),
+        ("2027-11-20 10:00", "future-date"),
+        ("11/23/2027", "future-date"),
+    ],
+    ids=["skew", "past-skew", "iso-skew", "next-year", "us-text"],
+)
+def test_a_timestamp_may_not_be_in_the_future(schemas, value, code):
+    result = run(schemas, request(timestamp=value))
+    assert [i.code for i in result.issues] == ([code] if code else [])
+    assert result.invalid_rows == ([2] if code else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "cleaned", "controls", "removed"),
+    [
+        ("Ann\x0bBell", "Ann Bell", 1, 0),
+        ("\x00Ann", " Ann", 1, 0),
+        ("Ann\x7f\x85\x9f", "Ann   ", 3, 0),
+        ("line\none\ttab\r\n", "line\none\ttab\r\n", 0, 0),  # kept: text may have lines
+        ("Ann\ud800", "Ann", 0, 1),
+        ("\udfffAnn\ufffe\uffff", "Ann", 0, 3),
+        ("Hi \ud83d\ude00", "Hi 😀", 0, 0),  # a pair in two halves: joined
+        ("Hi 😀 José", "Hi 😀 José", 0, 0),
+    ],
+)
+def test_clean_text_takes_out_what_a_workbook_refuses(text, cleaned, controls, removed):
+    result = clean_text(text)
+    assert (result.text, result.controls, result.removed) == (cleaned, controls, removed)
+    result.text.encode("utf-8")  # no surrogate left: it would not encode
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-11-20", dt.datetime(2026, 11, 20)),
+        ("2026-11-20T14:05", dt.datetime(2026, 11, 20, 14, 5)),
+        ("2026-11-20T14:05:00.4", dt.datetime(2026, 11, 20, 14, 5)),
+        ("2026-11-20 14:05Z", dt.datetime(2026, 11, 20, 8, 5)),
+        ("2026-11-20T14:05:00-06:00", dt.datetime(2026, 11, 20, 14, 5)),
+        ("20261120", None),  # a number, not a date
+        ("2026-11-31", None),
+        ("2026-11-20 at noon", None),
+    ],
+)
+def test_parse_iso_reads_iso_dates_into_the_networks_time_zone(text, expected):
+    assert parse_iso(text, ZoneInfo("America/Chicago")) == expected
+
+
+def test_shorten_keeps_what_fits_and_says_where_the_rest_is():
+    assert shorten("short", 10, "Form Responses 1, row 2") == "short"
+    assert shorten("word " * 100, 60, "Form Responses 1, row 2") == (
+        "word w … [shortened: full answer in Form Responses 1, row 2]"
+    )
+    assert len(shorten("x" * 40_000, 5000, "Form Responses 1, row 2")) == 5000

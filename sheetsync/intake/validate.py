@@ -8,6 +8,7 @@ reaches the terminal, the log, the Errors tab and the organizers' email.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -16,13 +17,17 @@ from dataclasses import dataclass
 import pandas as pd
 
 from sheetsync.normalize import (
+    date_examples,
+    format_datetime,
     normalize_email,
     normalize_phone,
     parse_timestamp,
+    response_place,
+    shorten,
     tidy_name,
     tidy_text,
 )
-from sheetsync.report import Issue, IssueCode
+from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.schema import FieldSpec, FieldType, TableSchema
 
 
@@ -31,8 +36,14 @@ class Validated:
     """The outcome of validating one form tab."""
 
     valid: pd.DataFrame  # normalised rows that passed, indexed by sheet row number
-    issues: list[Issue]  # every problem found, in row then column order
-    invalid_rows: list[int]  # sheet rows with at least one problem
+    issues: list[Issue]  # every problem found and every answer cleaned, in row then column order
+    invalid_rows: list[int]  # sheet rows with at least one problem (an error)
+
+    @property
+    def noted_rows(self) -> list[int]:
+        """Valid rows with an answer cleaned or shortened on the way in (warnings only)."""
+        invalid = set(self.invalid_rows)
+        return sorted({i.row for i in self.issues if i.row not in invalid})
 
 
 @dataclass(frozen=True)
@@ -44,10 +55,28 @@ class ValidationContext:
     dayfirst: bool
     allowed: Mapping[str, Sequence[str]]  # enumFrom source ("network.zones") -> values
     titles: Mapping[str, str]  # field name -> the header it was read from
+    now: dt.datetime | None = None  # the run's time, naive local: a `past` date is not after it
+    tz: dt.tzinfo | None = None  # the network's time zone, for a time written with an offset
+    ref_tab: str = ""  # how records name the tab (FormTable.ref_tab); `tab` when empty
+
+    def where(self, row: int) -> str:
+        """Where a response is, for a person: "Form Responses 1, row 17"."""
+        return response_place(self.ref_tab or self.tab, row)
 
 
-def validate_form(frame: pd.DataFrame, schema: TableSchema, ctx: ValidationContext) -> Validated:
-    """Check and normalise every column; rows with any problem are left out of `valid`."""
+# A form's clock and the computer running sheetsync may differ by a little: a Timestamp up
+# to this far after the run's time is not "in the future".
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+def validate_form(
+    frame: pd.DataFrame,
+    schema: TableSchema,
+    ctx: ValidationContext,
+    notes: Sequence[Issue] = (),
+) -> Validated:
+    """Check and normalise every column; rows with any problem are left out of `valid`.
+    `notes` (warnings, e.g. the answers tables.read_form cleaned) join the issues in order."""
     clean = pd.DataFrame(index=frame.index)
     problems: list[pd.DataFrame] = []
     for spec in schema.fields:
@@ -58,6 +87,21 @@ def validate_form(frame: pd.DataFrame, schema: TableSchema, ctx: ValidationConte
             clean[f"{spec.name}_other"] = _other_text(raw, spec)
         if bad is not None and not bad.empty:
             problems.append(bad)
+    problems.extend(_check_required_one_of(frame, schema, ctx))
+    issues = _to_issues(problems, schema, ctx.tab)
+    if notes:
+        order = {name: i for i, name in enumerate(schema.names)}
+        issues = sorted([*issues, *notes], key=lambda i: (i.row, order.get(i.field, 0)))
+    invalid = sorted({i.row for i in issues if i.severity is Severity.ERROR})
+    valid = clean.drop(index=invalid)
+    return Validated(valid=valid, issues=issues, invalid_rows=invalid)
+
+
+def _check_required_one_of(
+    frame: pd.DataFrame, schema: TableSchema, ctx: ValidationContext
+) -> list[pd.DataFrame]:
+    """The rows that answer none of a group of questions (neither a phone nor an email)."""
+    found = []
     for group in schema.required_one_of:
         present = pd.Series(False, index=frame.index)
         for name in group:
@@ -67,7 +111,7 @@ def validate_form(frame: pd.DataFrame, schema: TableSchema, ctx: ValidationConte
         missing = ~present
         if missing.any():
             titles = " or ".join(f"'{ctx.titles.get(n, n)}'" for n in group)
-            problems.append(
+            found.append(
                 _problems(
                     missing,
                     group[0],
@@ -75,18 +119,21 @@ def validate_form(frame: pd.DataFrame, schema: TableSchema, ctx: ValidationConte
                     f"Needs {titles}: the response has neither.",
                 )
             )
-    issues = _to_issues(problems, schema, ctx.tab)
-    invalid = sorted({i.row for i in issues})
-    valid = clean.drop(index=invalid)
-    return Validated(valid=valid, issues=issues, invalid_rows=invalid)
+    return found
 
 
 def _problems(
-    mask: pd.Series, field: str, code: IssueCode, message: str | pd.Series
+    mask: pd.Series,
+    field: str,
+    code: IssueCode,
+    message: str | pd.Series,
+    severity: Severity = Severity.ERROR,
 ) -> pd.DataFrame:
     rows = mask[mask].index
     text = message[rows] if isinstance(message, pd.Series) else message
-    return pd.DataFrame({"row": rows, "field": field, "code": code, "message": text})
+    return pd.DataFrame(
+        {"row": rows, "field": field, "code": code, "message": text, "severity": severity}
+    )
 
 
 def _to_issues(problems: list[pd.DataFrame], schema: TableSchema, tab: str) -> list[Issue]:
@@ -97,9 +144,21 @@ def _to_issues(problems: list[pd.DataFrame], schema: TableSchema, tab: str) -> l
     table["order"] = table["field"].map(order)
     table = table.sort_values(["row", "order"], kind="stable")
     return [
-        Issue(tab=tab, row=int(row), field=str(field), code=IssueCode(code), message=str(message))
-        for row, field, code, message in zip(
-            table["row"], table["field"], table["code"], table["message"], strict=True
+        Issue(
+            tab=tab,
+            row=int(row),
+            field=str(field),
+            code=IssueCode(code),
+            message=str(message),
+            severity=Severity(severity),
+        )
+        for row, field, code, message, severity in zip(
+            table["row"],
+            table["field"],
+            table["code"],
+            table["message"],
+            table["severity"],
+            strict=True,
         )
     ]
 
@@ -122,17 +181,52 @@ def _check_field(
         values, bad = checker(text, filled, spec, ctx, title, raw)
         found.extend(bad)
     if spec.max_length is not None:
-        long = text.str.len() > spec.max_length
-        if long.any():
-            found.append(
-                _problems(
-                    long,
-                    spec.name,
-                    IssueCode.MAX_LENGTH,
-                    f"'{title}' is longer than {spec.max_length} characters.",
-                )
-            )
+        values, long = _check_length(text, values, spec, ctx, title)
+        found.extend(long)
     return values, (pd.concat(found, ignore_index=True) if found else None)
+
+
+def _check_length(
+    text: pd.Series, values: pd.Series, spec: FieldSpec, ctx: ValidationContext, title: str
+) -> Checked:
+    """Free text past its maxLength is shortened, with a pointer to the response that holds
+    it all (a warning: the need is not lost); any other answer that long is an error."""
+    limit = spec.max_length or 0
+    lengths = text.str.len()
+    long = lengths > limit
+    if not long.any():
+        return values, []
+    if not _free_text(spec):
+        why = lengths.map(
+            lambda n: (
+                f"'{title}' is longer than {limit:,} characters (it has {n:,}): correct "
+                "it in the response, or ask the person to send the form again."
+            )
+        )
+        return values, [_problems(long, spec.name, IssueCode.MAX_LENGTH, why)]
+    rows = pd.Series(text.index, index=text.index)
+    cut = rows[long].map(lambda row: shorten(text[row], limit, ctx.where(row)))
+    why = rows.map(
+        lambda row: (
+            f"'{title}' was shortened from {lengths[row]:,} to {limit:,} characters; "
+            f"the full answer is in {ctx.where(row)}."
+        )
+    )
+    shortened = values.copy()
+    shortened[long] = cut
+    return shortened, [
+        _problems(long, spec.name, IssueCode.SHORTENED, why, severity=Severity.WARNING)
+    ]
+
+
+def _free_text(spec: FieldSpec) -> bool:
+    """Whether an answer is prose that stays useful shortened (a "Tell us more"), not a
+    name, a contact, an option or a list, which a cut would make wrong."""
+    return (
+        spec.type is FieldType.STRING
+        and spec.name != "name"
+        and not (spec.format or spec.enum or spec.enum_from or spec.pattern)
+    )
 
 
 Checked = tuple[pd.Series, list[pd.DataFrame]]
@@ -306,18 +400,30 @@ def _check_datetime(
     raw: pd.Series,
 ) -> Checked:
     # Parse the raw cell: the backend may give a date, a serial number or text.
-    parsed = raw.map(lambda v: parse_timestamp(v, dayfirst=ctx.dayfirst))
+    parsed = raw.map(lambda v: parse_timestamp(v, dayfirst=ctx.dayfirst, tz=ctx.tz))
     bad = filled & parsed.isna()
     found = []
     if bad.any():
+        timed = spec.type is FieldType.DATETIME
+        what = "a date and time" if timed else "a date"
+        forms = date_examples(ctx.dayfirst, with_time=timed)
         found.append(
             _problems(
                 bad,
                 spec.name,
                 IssueCode.TYPE_DATETIME,
-                f"'{title}' is not a date and time.",
+                f"'{title}' is not {what}. Write it as {forms}.",
             )
         )
+    if spec.past and ctx.now is not None:
+        latest = ctx.now + CLOCK_SKEW
+        future = parsed.map(lambda v: v is not None and not pd.isna(v) and v > latest)
+        if future.any():
+            why = (
+                f"'{title}' is in the future (after this run, {format_datetime(ctx.now)}): "
+                "check the year, and that day and month are not the wrong way round."
+            )
+            found.append(_problems(future, spec.name, IssueCode.FUTURE_DATE, why))
     return parsed.where(parsed.notna(), ""), found
 
 

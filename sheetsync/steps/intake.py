@@ -23,6 +23,7 @@ from sheetsync.normalize import (
     dayfirst_locale,
     format_datetime,
     parse_timestamp,
+    shorten,
 )
 from sheetsync.report import Issue, RunOutcome
 from sheetsync.run_log import DIGEST_JOB
@@ -35,25 +36,17 @@ from sheetsync.tables import FormTable, empty_record, frame_of, records_of
 FORM_ORDER = ("requests", "offers", "checkins")
 # A need its response still asks for; dropped from the response, it is withdrawn.
 _STILL_ASKED = (NeedStatus.OPEN, NeedStatus.DUPLICATE, NeedStatus.MATCHED)
+# The longest a need's details and a name on the Errors tab may be when their form sets no
+# maxLength, and an unreadable Timestamp copied there (enough to find the response by):
+# longer text is cut, with a pointer to the response that holds all of it.
+_LONGEST_TEXT = 5000
+_LONGEST_NAME = 200
+_LONGEST_TIME = 100
 
 
 def run(ctx: StepContext) -> StepResult:
     """Validate every response, then bring People, Needs and Errors up to date."""
-    validated: dict[str, Validated] = {}
-    responses: list[Response] = []
-    for form in FORM_ORDER:
-        table = ctx.forms[form]
-        vctx = ValidationContext(
-            tab=table.tab,
-            region=ctx.config.default_region,
-            dayfirst=dayfirst_locale(ctx.config.locale),
-            allowed={"network.zones": ctx.config.zones},
-            titles=table.titles,
-        )
-        result = validate_form(table.frame, table.schema, vctx)
-        validated[form] = result
-        for row, values in zip(result.valid.index, records_of(result.valid), strict=True):
-            responses.append(Response(form, table.ref(int(row)), int(row), values))
+    validated, responses = _validate(ctx)
     invalid_refs = {
         ctx.forms[form].ref(row) for form, v in validated.items() for row in v.invalid_rows
     }
@@ -67,7 +60,7 @@ def run(ctx: StepContext) -> StepResult:
     requests = [r for r in responses if r.form == "requests"]
     needs, new_needs = _needs(ctx, requests, person_of, gone)
     issues = [i for v in validated.values() for i in v.issues]
-    errors, new_errors = _errors(ctx, validated, issues, tied)
+    errors, new_errors = _errors(ctx, validated, issues, {**tied, **person_of})
     rows_in = sum(len(t.frame) for t in ctx.forms.values())
     return StepResult(
         frames={"people": people, "needs": needs, "errors": errors},
@@ -75,6 +68,7 @@ def run(ctx: StepContext) -> StepResult:
             "responses": rows_in,
             "valid": len(responses),
             "invalid": len(invalid_refs),
+            "noted": sum(len(v.noted_rows) for v in validated.values()),
             "blank_rows": sum(len(t.blank_rows) for t in ctx.forms.values()),
             "new_people": new_people,
             "new_needs": new_needs,
@@ -83,6 +77,30 @@ def run(ctx: StepContext) -> StepResult:
         issues=issues,
         notices=[n for t in ctx.forms.values() for n in t.notices],
     )
+
+
+def _validate(ctx: StepContext) -> tuple[dict[str, Validated], list[Response]]:
+    """Each form's responses validated (the answers read_form cleaned noted among the
+    issues), and the valid ones as Responses."""
+    validated: dict[str, Validated] = {}
+    responses: list[Response] = []
+    for form in FORM_ORDER:
+        table = ctx.forms[form]
+        vctx = ValidationContext(
+            tab=table.tab,
+            region=ctx.config.default_region,
+            dayfirst=dayfirst_locale(ctx.config.locale),
+            allowed={"network.zones": ctx.config.zones},
+            titles=table.titles,
+            now=ctx.now,
+            tz=ctx.config.tz,
+            ref_tab=table.ref_tab,
+        )
+        result = validate_form(table.frame, table.schema, vctx, notes=table.cleaned)
+        validated[form] = result
+        for row, values in zip(result.valid.index, records_of(result.valid), strict=True):
+            responses.append(Response(form, table.ref(int(row)), int(row), values))
+    return validated, responses
 
 
 def _check_rows_stayed(ctx: StepContext, responses: list[Response]) -> None:
@@ -196,6 +214,8 @@ def _needs(
 ) -> tuple[pd.DataFrame, int]:
     """A need per request and category, kept up to date with the request's newest answers."""
     needs = _Rows.read(ctx, "needs", "need_id", "N")
+    request_tab = ctx.forms["requests"]
+    details_limit = request_tab.schema.field("details").max_length or _LONGEST_TEXT
     by_key = {(r["source"], r["category"]): r for r in needs.records if r["need_id"]}
     # A response no longer standing asks for nothing.
     asked: dict[str, Set[str]] = dict.fromkeys(gone, frozenset())
@@ -221,7 +241,8 @@ def _needs(
             record.update(answers)
             if category == "Other" and v.get("categories_other"):
                 # Google writes the text typed next to "Other", not the word "Other".
-                record["details"] = f"[Other: {v['categories_other']}] {v['details']}".strip()
+                other = f"[Other: {v['categories_other']}] {v['details']}".strip()
+                record["details"] = shorten(other, details_limit, request_tab.where(response.row))
     _withdraw_unasked(needs.records, asked)
     return frame_of(needs.records, needs.schema), needs.added
 
@@ -252,26 +273,30 @@ def _withdraw_unasked(records: list[dict[str, Any]], asked: dict[str, Set[str]])
 
 
 def _errors(
-    ctx: StepContext, validated: dict[str, Validated], issues: list[Issue], tied: dict[str, str]
+    ctx: StepContext, validated: dict[str, Validated], issues: list[Issue], whose: dict[str, str]
 ) -> tuple[pd.DataFrame, int]:
-    """A row per invalid response with its problems; resolved once the response is fixed."""
+    """A row per response with an issue: open when it could not be used, noted when it was
+    used after an answer was cleaned or shortened; resolved once neither is so any more."""
     errors = _Rows.read(ctx, "errors", "error_id", "E")
     by_source = {r["source"]: r for r in errors.records if r["source"]}
-    by_row: dict[str, list[Issue]] = defaultdict(list)
+    by_row: dict[tuple[str, int], list[Issue]] = defaultdict(list)
     for issue in issues:
-        by_row[issue.source].append(issue)
+        by_row[(issue.tab, issue.row)].append(issue)
+    current: set[str] = set()
     for form, result in validated.items():
         table = ctx.forms[form]
-        for row in result.invalid_rows:
+        invalid = set(result.invalid_rows)
+        for row in sorted(invalid | set(result.noted_rows)):
             ref = table.ref(row)
+            current.add(ref)
             record = by_source.get(ref)
             if record is None:
                 first_seen = format_datetime(ctx.now)
                 record = errors.add(error_id=errors.ids(), source=ref, first_seen=first_seen)
                 by_source[ref] = record
-            record.update(_error_cells(ctx, table, row, by_row[ref]))
-            record["person_id"] = tied.get(ref, "")
-    current = {ctx.forms[f].ref(r) for f, v in validated.items() for r in v.invalid_rows}
+            record.update(_error_cells(ctx, table, row, by_row[(table.tab, row)]))
+            record["status"] = (ErrorStatus.OPEN if row in invalid else ErrorStatus.NOTED).value
+            record["person_id"] = whose.get(ref, "")
     _resolve_fixed(errors.records, current)
     return frame_of(errors.records, errors.schema), errors.added
 
@@ -279,29 +304,33 @@ def _errors(
 def _error_cells(
     ctx: StepContext, table: FormTable, row: int, found: list[Issue]
 ) -> dict[str, str]:
-    """What the Errors tab says of an invalid response: where it is, whose, and what is wrong."""
+    """What the Errors tab says of a response: where it is, whose, and what is wrong or was
+    cleaned. The name and timestamp are the response's cells, cut short if they are long."""
     raw = table.frame.loc[row]
     fields = dict.fromkeys(table.titles.get(i.field, i.field) for i in found)
+    name_limit = table.schema.field("name").max_length or _LONGEST_NAME
     return {
         "form": table.schema.title,
         "tab": table.ref_tab or table.tab,
         "row": str(row),
-        "timestamp": _timestamp_text(raw["timestamp"], ctx),
-        "name": cell_text(raw["name"]).strip(),
+        "timestamp": shorten(
+            _timestamp_text(raw["timestamp"], ctx), _LONGEST_TIME, table.where(row)
+        ),
+        "name": shorten(cell_text(raw["name"]).strip(), name_limit, table.where(row)),
         "fields": ", ".join(fields),
         "reason": " ".join(i.message for i in found),
-        "status": ErrorStatus.OPEN.value,
     }
 
 
 def _resolve_fixed(records: list[dict[str, Any]], current: set[str]) -> None:
-    """An open error whose response is no longer invalid is resolved."""
+    """An open or noted row whose response no longer has an issue is resolved."""
     for record in records:
-        if record["status"] == ErrorStatus.OPEN and record["source"] not in current:
+        standing = record["status"] in (ErrorStatus.OPEN, ErrorStatus.NOTED)
+        if standing and record["source"] not in current:
             record["status"] = ErrorStatus.RESOLVED.value
 
 
 def _timestamp_text(value: object, ctx: StepContext) -> str:
     """A response's Timestamp as sortable text; as it stands in the form when unreadable."""
-    parsed = parse_timestamp(value, dayfirst=dayfirst_locale(ctx.config.locale))
-    return format_datetime(parsed) if parsed else cell_text(value)
+    parsed = parse_timestamp(value, dayfirst=dayfirst_locale(ctx.config.locale), tz=ctx.config.tz)
+    return format_datetime(parsed) if parsed else cell_text(value).strip()
