@@ -87,7 +87,7 @@ def test_init_writes_config_and_tabs_then_changes_nothing(tmp_path, runner):
 def test_a_shortened_answer_is_listed_apart_from_the_responses_to_fix(network, runner, schemas):
     config, store = network
     names = schemas["requests"].names
-    long = request(name="Ann Bell", email="ann@example.org", details="x" * 40_000)
+    long = request(name="Ann Bell", email="ann@example.org", details="x" * 30_000)
     store.apply([TabChanges(FORM_OF["requests"], start_row=4, append=[[long[n] for n in names]])])
     check = invoke(runner, config, "check")
     assert "3 form responses, 2 usable, 1 with problems." in check.output
@@ -102,7 +102,7 @@ def test_a_shortened_answer_is_listed_apart_from_the_responses_to_fix(network, r
         "the Errors tab:"
     )
     assert lines[look + 1] == (
-        "  Form Responses 1:4  'Tell us more' was shortened from 40,000 to 5,000 characters; "
+        "  Form Responses 1:4  'Tell us more' was shortened from 30,000 to 5,000 characters; "
         "the full answer is in Form Responses 1, row 4."
     )
 

@@ -588,7 +588,17 @@ NOTE = {
 }
 # openpyxl refuses to write control characters, but Excel saves them as escapes: tests
 # write a placeholder, then swap in the escape a workbook saved by Excel would hold.
-XLSX_ESCAPES = {b"@VT@": b"_x000B_", b"@NUL@": b"_x0000_", b"@NEL@": b"_x0085_"}
+# Placed in the workbook's XML after the responses are written: sheetsync's own writer
+# never writes these (it replaces them, and fits a cell to Excel's 32,767 characters), but
+# a form response can hold them. Google Sheets holds 50,000 characters in a cell.
+LONG_NOTE, LONG_NAME = "x" * 40_000, "Ann " * 10_000
+XLSX_ESCAPES = {
+    b"@VT@": b"_x000B_",
+    b"@NUL@": b"_x0000_",
+    b"@NEL@": b"_x0085_",
+    b"@LONG_NOTE@": LONG_NOTE.encode(),
+    b"@LONG_NAME@": LONG_NAME.encode(),
+}
 
 
 def _escape_in_xlsx(config):
@@ -644,7 +654,7 @@ CLEANED = [
     ),
     pytest.param(
         "note",
-        "x" * 40_000,
+        "@LONG_NOTE@",
         "shortened",
         "' was shortened from 40,000 to 5,000 characters; the full answer is in {tab}, row 3.",
         id="40000-characters",
@@ -696,7 +706,9 @@ def test_an_answer_cleaned_on_the_way_in_is_used_and_noted_on_errors(
             assert "Ring twice" in kept and not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x85]", kept)
     column = [f.name for f in read_state(backend, config).forms[form].schema.fields].index(field)
     raw = backend.read_tabs([tab])[tab].rows[2][column]
-    assert raw == answer.replace("@VT@", "\x0b").replace("@NUL@", "\x00").replace("@NEL@", "\x85")
+    for placeholder, escape in [("@VT@", "\x0b"), ("@NUL@", "\x00"), ("@NEL@", "\x85")]:
+        answer = answer.replace(placeholder, escape)
+    assert raw == answer.replace("@LONG_NOTE@", LONG_NOTE)
     # Noted once: the next run changes nothing.
     again = weekly(backend, config)
     assert (again.rows_added, again.cells_changed) == (0, 0)
@@ -794,7 +806,8 @@ def test_a_timestamp_in_the_future_goes_to_errors_with_a_hint(backend, config, a
 def test_a_name_of_40000_characters_goes_to_errors_and_the_run_goes_on(
     backend, config, add_responses
 ):
-    add_responses("requests", request(), _someone_else("requests", name="Ann " * 10_000))
+    add_responses("requests", request(), _someone_else("requests", name="@LONG_NAME@"))
+    _escape_in_xlsx(config)
     report = weekly(backend, config)
     errors = accounted_for(backend, config, report)
     [(source, error)] = errors.items()
