@@ -109,6 +109,13 @@ def test_header_only_empty_tab_gets_its_header_once() -> None:
     assert readdress(first, header_only).append == [["T1", "N1", "open"]]
 
 
+def test_a_header_written_by_a_lost_write_is_not_written_again_even_without_a_key() -> None:
+    # `sheetsync init` creates tabs with their header only, and no key column to go by.
+    header_only = TabChanges("Notes", start_row=1, append=[["when", "what"]])
+    assert readdress(header_only, TabNow(["when", "what"], {}, 1)).append == []
+    assert readdress(header_only, TabNow([], {}, 0)).append == [["when", "what"]]
+
+
 def test_a_created_tab_is_left_as_it_is() -> None:
     new = change(create=True, start_row=1, header=[], append=[list(HEADER)])
     assert readdress(new, TabNow([], {}, 0)) is new

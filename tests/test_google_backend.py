@@ -316,6 +316,26 @@ def test_a_tab_renamed_by_an_organizer_stops_the_run_before_writing(network):
     assert network.writes() == [WRITE]
 
 
+def test_a_tab_renamed_between_read_and_check_writes_nothing(network):
+    network.add_form_rows("requests", [request()])
+    weekly(network.backend(), network.config)
+    network.add_form_rows("requests", [request(categories="Meals")])  # updates People's row
+    before = network.snapshot()
+
+    def rename_on_the_check(emulator: SheetsEmulator) -> None:
+        # The first batchGet is the run's read; rename just before the second (the check).
+        emulator.before(
+            "values.batchGet", lambda e: e.rename_sheet(network.id, "Needs", "Old needs")
+        )
+
+    network.emulator.before("values.batchGet", rename_on_the_check)
+    with pytest.raises(MissingTabError, match="renamed or deleted while it was working"):
+        weekly(network.backend(), network.config)
+    after = network.snapshot()
+    after["Needs"] = after.pop("Old needs")
+    assert_only_the_failure_was_logged(before, after, "weekly", "renamed or deleted")
+
+
 def test_an_organizer_edit_between_read_and_write_survives(network):
     network.add_form_rows("requests", [request()])
     weekly(network.backend(), network.config)
@@ -782,3 +802,22 @@ def test_a_429_lasting_80_seconds_fails_clearly_and_changes_nothing(network):
     assert "Wait a few minutes and run the job again" in message
     assert 60 <= clock.now <= 70
     assert network.snapshot() == before
+
+
+def test_tabs_created_by_a_write_whose_answer_was_lost_are_created_once(
+    sheets_emulator, service_account_key, tmp_path
+):
+    calm = Network(sheets_emulator, service_account_key, tmp_path)
+    init_spreadsheet(calm.backend(), calm.config)
+    troubled = Network(sheets_emulator, service_account_key, tmp_path)
+    sheets_emulator.lose_answer(WRITE)  # addSheet and the headers applied, the answer lost
+    init_spreadsheet(troubled.backend(), troubled.config)
+    tabs = calm.backend().list_tabs()
+    assert troubled.backend().list_tabs() == tabs
+    for tab in tabs:
+        assert sheets_emulator.values(troubled.id, tab) == sheets_emulator.values(calm.id, tab)
+    writes = [r for r in sheets_emulator.api_requests() if r.kind == WRITE]
+    # calm's and the lost one: read again, the sheet held everything, so nothing was resent.
+    assert len(writes) == 2
+    kinds = [r.kind for r in sheets_emulator.api_requests() if r.spreadsheet_id == troubled.id]
+    assert kinds[1:4] == [WRITE, "spreadsheets.get", "values.batchGet"]
