@@ -821,3 +821,26 @@ def test_tabs_created_by_a_write_whose_answer_was_lost_are_created_once(
     assert len(writes) == 2
     kinds = [r.kind for r in sheets_emulator.api_requests() if r.spreadsheet_id == troubled.id]
     assert kinds[1:4] == [WRITE, "spreadsheets.get", "values.batchGet"]
+
+
+def test_a_split_write_losing_a_later_answer_completes_without_duplicates(network, monkeypatch):
+    import sheetsync.backends.google as google
+
+    monkeypatch.setattr(google, "MAX_PAYLOAD", 4_000)
+    network.add_form_rows("requests", many_requests(30))
+    network.emulator.before(WRITE, lambda e: e.before(WRITE, lambda e2: e2.lose_answer(WRITE)))
+    report = weekly(network.backend(), network.config)
+    assert report.outcome == "ok" and report.attempts == 1
+    writes = [r for r in network.emulator.api_requests() if r.kind == WRITE]
+    # The second part's answer dropped; the sheet read again and only what was missing sent.
+    assert [w.status for w in writes[:3]] == [200, 0, 200]
+    kinds = [r.kind for r in network.emulator.api_requests()]
+    assert kinds[kinds.index(WRITE) + 2 : kinds.index(WRITE) + 4] == [
+        "spreadsheets.get",
+        "values.batchGet",
+    ]
+    people = network.emulator.values(network.id, "People")
+    names = [row[people[0].index("name")] for row in people[1:]]
+    assert sorted(names) == sorted(f"Neighbour {i}" for i in range(30))  # each once
+    assert len(network.emulator.values(network.id, "Needs")) == 1 + 60
+    assert len(network.emulator.values(network.id, "Run log")) == 2
