@@ -63,6 +63,10 @@ class GoogleUnavailableError(BackendError):
     """Google kept answering 429/5xx, or not at all, past the retry policy's bounds."""
 
 
+class UnconfirmedWriteError(GoogleUnavailableError):
+    """Google did not confirm a spreadsheets.batchUpdate it may or may not have applied."""
+
+
 class PartlyWrittenError(BackendError):
     """A write split into several requests failed after some of them were applied."""
 

@@ -14,7 +14,14 @@ import pytest
 from click.testing import CliRunner
 from sheetsync_testkit.sheets_emulator import SheetsEmulator, write_service_account_key
 
-from sheetsync.backends.google import GoogleBackend, column_letter, quote_tab, spreadsheet_key
+from sheetsync.backends.base import CellUpdate, Guard, TabChanges
+from sheetsync.backends.google import (
+    WRITE_TRIES,
+    GoogleBackend,
+    _batches,
+    column_letter,
+    spreadsheet_key,
+)
 from sheetsync.backends.google_http import RetryPolicy
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.bootstrap import init_spreadsheet
@@ -27,12 +34,15 @@ from sheetsync.errors import (
     ConfigError,
     GoogleUnavailableError,
     MissingTabError,
+    PartlyWrittenError,
+    UnconfirmedWriteError,
 )
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.schema import load_schemas
 from tests.conftest import NOW, ZONES, assert_only_the_failure_was_logged, make_config, request
 
 WRITE_KINDS = {"values.batchUpdate", "spreadsheets.batchUpdate", "values.update", "values.append"}
+WRITE = "spreadsheets.batchUpdate"
 
 
 class Network:
@@ -138,33 +148,39 @@ def test_a_weekly_run_on_the_m_network_makes_at_most_four_requests(network):
     first = weekly(backend, network.config)
     kinds = [r.kind for r in network.emulator.api_requests()]
     assert first.rows_added > 2000
-    assert len(kinds) <= 4, kinds
-    # Tabs grew past their 1000 rows: the grow request also carried the pre-write check.
-    assert kinds == [
-        "spreadsheets.get",
-        "values.batchGet",
-        "spreadsheets.batchUpdate",
-        "values.batchUpdate",
-    ]
+    # Only appends: no check; appendCells inserts the rows it needs, so no grow either.
+    assert kinds == ["spreadsheets.get", "values.batchGet", WRITE]
 
     network.add_form_rows("requests", [request(name="Nadia Okafor", email="nadia@example.org")])
     network.emulator.reset_requests()
     second = weekly(network.backend(), network.config)
     kinds = [r.kind for r in network.emulator.api_requests()]
     assert second.rows_added == 2  # a person and a need (the Run log row is not counted)
-    assert kinds == ["spreadsheets.get", "values.batchGet", "values.batchGet", "values.batchUpdate"]
+    # Summary figures change: the check reads the touched tabs' headers and ids first.
+    assert kinds == ["spreadsheets.get", "values.batchGet", "values.batchGet", WRITE]
 
 
 def test_writes_are_raw_so_form_text_never_becomes_a_formula(network):
     network.add_form_rows("requests", [request(details='=HYPERLINK("http://x")', name="+Ann")])
     weekly(network.backend(), network.config)
-    writes = [r for r in network.emulator.api_requests() if r.kind == "values.batchUpdate"]
-    assert writes and all(w.body["valueInputOption"] == "RAW" for w in writes)
-    # Every value goes by values.batchUpdate: no append or update with another input option.
-    assert set(network.writes()) <= {"values.batchUpdate", "spreadsheets.batchUpdate"}
+    # Every value goes by spreadsheets.batchUpdate as a typed userEnteredValue; text is a
+    # stringValue, which Sheets never parses: no formulaValue anywhere.
+    assert network.writes() == [WRITE]
+    [write] = [r for r in network.emulator.api_requests() if r.kind == WRITE]
+    kinds = {
+        kind
+        for request in write.body["requests"]
+        for body in request.values()
+        for row in body.get("rows", [])
+        for cell in row["values"]
+        for kind in cell.get("userEnteredValue", {})
+    }
+    assert "stringValue" in kinds and "formulaValue" not in kinds
     people = network.emulator.values(network.id, "People")
     names = [row[people[0].index("name")] for row in people[1:]]
     assert names == ["+Ann"]
+    needs = network.emulator.values(network.id, "Needs")
+    assert needs[1][needs[0].index("details")] == '=HYPERLINK("http://x")'  # text, not a link
 
 
 def test_a_key_file_other_users_can_read_is_a_warning_in_the_run_report(network, caplog):
@@ -204,8 +220,10 @@ def test_second_run_writes_only_the_run_log(network):
     assert {tab: rows for tab, rows in after.items() if tab != "Run log"} == {
         tab: rows for tab, rows in before.items() if tab != "Run log"
     }
-    [write] = [r for r in network.emulator.api_requests() if r.kind == "values.batchUpdate"]
-    assert [d["range"].split("!")[0] for d in write.body["data"]] == [quote_tab("Run log")]
+    [write] = [r for r in network.emulator.api_requests() if r.kind == WRITE]
+    run_log = sheet_id(network, "Run log")
+    assert [list(r) for r in write.body["requests"]] == [["appendCells"]]
+    assert write.body["requests"][0]["appendCells"]["sheetId"] == run_log
 
 
 def test_dry_run_sends_no_write(network):
@@ -230,7 +248,7 @@ def test_quota_429_twice_then_success(network):
 def test_a_persistent_429_gives_up_after_bounded_attempts(network):
     network.emulator.fail("spreadsheets.get", 429, times=100)
     backend = network.backend(policy=RetryPolicy(attempts=6, total_seconds=120))
-    with pytest.raises(GoogleUnavailableError, match=r"after 6 attempts.*HTTP 429.*wait a minute"):
+    with pytest.raises(GoogleUnavailableError, match=r"HTTP 429\) after 6 attempts.*run the job"):
         weekly(backend, network.config)
     assert len(network.emulator.api_requests()) == 6
     assert len(network.sleeps) == 5
@@ -241,8 +259,8 @@ def test_a_persistent_429_gives_up_after_bounded_attempts(network):
 def test_500_on_the_write_fails_clearly_writes_nothing_and_the_next_run_succeeds(network):
     network.add_form_rows("requests", [request()])
     before = network.snapshot()
-    network.emulator.fail("values.batchUpdate", 500, times=6)
-    with pytest.raises(GoogleUnavailableError, match="HTTP 500"):
+    network.emulator.fail(WRITE, 500, times=WRITE_TRIES)  # not applied, but the backend can't know
+    with pytest.raises(UnconfirmedWriteError, match=r"HTTP 500.*read the sheet again and sent"):
         weekly(network.backend(), network.config)
     assert network.snapshot() == before
     report = weekly(network.backend(), network.config)
@@ -295,13 +313,13 @@ def test_a_tab_renamed_by_an_organizer_stops_the_run_before_writing(network):
         weekly(network.backend(), network.config)
     # Only the Run log row telling of the failure, for the next organizers' digest.
     assert_only_the_failure_was_logged(before, network.snapshot(), "weekly", "'People'")
-    assert network.writes() == ["values.batchUpdate"]
+    assert network.writes() == [WRITE]
 
 
-def test_a_tab_renamed_between_read_and_write_writes_nothing(network):
+def test_a_tab_renamed_between_read_and_check_writes_nothing(network):
     network.add_form_rows("requests", [request()])
     weekly(network.backend(), network.config)
-    network.add_form_rows("requests", [request(name="Ann Bell", email="ann@example.org")])
+    network.add_form_rows("requests", [request(categories="Meals")])  # updates People's row
     before = network.snapshot()
 
     def rename_on_the_check(emulator: SheetsEmulator) -> None:
@@ -329,53 +347,11 @@ def test_an_organizer_edit_between_read_and_write_survives(network):
         cell = f"{column_letter(notes + 1)}2"
         emulator.set_values(network.id, "People", cell, [["called Tuesday"]])
 
-    network.emulator.before("values.batchUpdate", organizer_writes_a_note)
+    network.emulator.before(WRITE, organizer_writes_a_note)
     report = weekly(network.backend(), network.config)
     assert report.cells_changed > 0
     people = network.emulator.values(network.id, "People")
     assert people[1][notes] == "called Tuesday"
-
-
-def test_rows_inserted_between_read_and_write_make_the_run_read_again(network):
-    network.add_form_rows("requests", [request()])
-    weekly(network.backend(), network.config)
-    network.add_form_rows("requests", [request(categories="Meals")])
-
-    def organizer_adds_a_row(emulator: SheetsEmulator) -> None:
-        rows = emulator.values(network.id, "Needs")
-        emulator.set_values(network.id, "Needs", f"A{len(rows) + 1}", [["", "hand-added need"]])
-
-    network.emulator.before(
-        "values.batchGet", lambda e: e.before("values.batchGet", organizer_adds_a_row)
-    )
-    report = weekly(network.backend(), network.config)
-    assert report.outcome == "ok" and report.attempts == 2
-    needs = network.emulator.values(network.id, "Needs")
-    assert ["", "hand-added need"] in [row[:2] for row in needs]  # kept, not overwritten
-    category = needs[0].index("category")
-    assert [row[category] for row in needs[1:] if len(row) > category].count("Meals") == 1
-
-
-def test_big_writes_are_split_with_the_run_log_in_the_last_part(network, monkeypatch):
-    import sheetsync.backends.google as google
-
-    monkeypatch.setattr(google, "MAX_PAYLOAD", 4_000)
-    network.add_form_rows(
-        "requests",
-        [request(name=f"Person {i}", email=f"p{i}@example.org", phone="") for i in range(40)],
-    )
-    weekly(network.backend(), network.config)
-    writes = [r for r in network.emulator.api_requests() if r.kind == "values.batchUpdate"]
-    assert len(writes) > 2
-    assert all(w.body_bytes < 8_000 for w in writes)
-    last_ranges = [d["range"] for d in writes[-1].body["data"]]
-    assert last_ranges[-1].startswith(quote_tab("Run log"))
-    assert all(
-        not r.startswith(quote_tab("Run log"))
-        for w in writes[:-1]
-        for r in [d["range"] for d in w.body["data"]]
-    )
-    assert len(network.emulator.values(network.id, "People")) == 41
 
 
 def test_form_timestamps_are_read_as_serial_numbers(network):
@@ -514,41 +490,6 @@ def test_check_notes_a_time_zone_that_differs_from_the_spreadsheets(
     assert "America/Chicago" in notice and 'timezone = "America/Chicago"' in notice
 
 
-def test_payload_parts_stay_under_the_limit_and_keep_every_row_in_order():
-    import json as json_module
-
-    from sheetsync.backends.base import CellUpdate, TabChanges
-    from sheetsync.backends.google import _payloads
-
-    people = TabChanges(
-        "People", start_row=5, append=[[f"P{i:04d}", "x" * 50, i] for i in range(300)]
-    )
-    log = TabChanges("Run log", start_row=3, append=[["R1", "weekly"]], update=[])
-    needs = TabChanges(
-        "Needs", start_row=10, update=[CellUpdate(2, 3, "met"), CellUpdate(2, 4, None)]
-    )
-    parts = _payloads([people, needs, log], 5_000)
-    assert len(parts) > 3
-    assert all(len(json_module.dumps(p)) <= 5_000 for p in parts)
-    rows = [
-        row
-        for part in parts
-        for d in part
-        if d["range"].startswith("'People'")
-        for row in d["values"]
-    ]
-    assert rows == [[f"P{i:04d}", "x" * 50, i] for i in range(300)]
-    starts = [
-        int(d["range"].split("!A")[1].split(":")[0])
-        for part in parts
-        for d in part
-        if d["range"].startswith("'People'")
-    ]
-    assert starts[0] == 5 and starts == sorted(starts)
-    assert {"range": "'Needs'!C2:D2", "values": [["met", ""]]} in parts[-1]
-    assert parts[-1][-1]["range"] == "'Run log'!A3:B3"
-
-
 def many_requests(n: int) -> list[dict[str, object]]:
     return [
         request(
@@ -558,54 +499,115 @@ def many_requests(n: int) -> list[dict[str, object]]:
     ]
 
 
-def test_a_row_typed_just_before_a_growing_write_is_kept(network):
-    network.add_form_rows("requests", many_requests(600))  # 1200 needs: Needs must grow
-
-    def organizer_types_a_row(emulator: SheetsEmulator) -> None:
-        emulator.set_values(network.id, "People", "A2", [["", "typed by hand"]])
-
-    network.emulator.before("spreadsheets.batchUpdate", organizer_types_a_row)
-    report = weekly(network.backend(), network.config)
-    assert report.outcome == "ok" and report.attempts == 2
-    people = network.emulator.values(network.id, "People")
-    assert people[1][1] == "typed by hand"  # kept where it was typed (and given an id)
-    assert len(people) == 602  # the header, the typed row and 600 neighbours below it
-    assert len(network.emulator.values(network.id, "Needs")) == 1201
+def sheet_id(network: Network, tab: str) -> int:
+    backend = network.backend()
+    backend.list_tabs()
+    return backend._known_sheets()[tab].sheet_id
 
 
-def test_rows_sorted_between_read_and_write_are_caught_by_the_id_check(network):
+def requests_of(write: Any, kind: str) -> list[dict[str, Any]]:
+    return [r[kind] for r in write.body["requests"] if kind in r]
+
+
+def test_big_writes_are_split_with_the_run_log_in_the_last_part(network, monkeypatch):
+    import sheetsync.backends.google as google
+
+    monkeypatch.setattr(google, "MAX_PAYLOAD", 4_000)
     network.add_form_rows(
-        "requests", [request(), request(name="Ann Bell", email="ann@example.org")]
+        "requests",
+        [request(name=f"Person {i}", email=f"p{i}@example.org", phone="") for i in range(40)],
     )
     weekly(network.backend(), network.config)
-    network.add_form_rows("requests", [request(categories="Meals", zone="Westside")])  # Maria moved
+    writes = [r for r in network.emulator.api_requests() if r.kind == WRITE]
+    assert len(writes) > 2
+    assert all(w.body_bytes < 8_000 for w in writes)
+    run_log = sheet_id(network, "Run log")
+    assert requests_of(writes[-1], "appendCells")[-1]["sheetId"] == run_log
+    assert all(a["sheetId"] != run_log for w in writes[:-1] for a in requests_of(w, "appendCells"))
+    assert len(network.emulator.values(network.id, "People")) == 41
 
-    def organizer_sorts_people(emulator: SheetsEmulator) -> None:
-        rows = emulator.values(network.id, "People")
-        emulator.set_values(network.id, "People", "A2", [rows[2], rows[1]])
 
-    network.emulator.before(
-        "values.batchGet", lambda e: e.before("values.batchGet", organizer_sorts_people)
+def test_batches_stay_under_the_limit_keep_every_row_in_order_and_the_run_log_last():
+    people = TabChanges(
+        "People", start_row=5, append=[[f"P{i:04d}", "x" * 50, i] for i in range(300)]
     )
-    report = weekly(network.backend(), network.config)
-    assert report.attempts == 2
-    people = network.emulator.values(network.id, "People")
-    header = people[0]
-    by_name = {row[header.index("name")]: row for row in people[1:]}
-    assert by_name["Maria Garcia"][header.index("zone")] == "Westside"
-    assert by_name["Ann Bell"][header.index("zone")] == "Eastside"
+    needs = TabChanges(
+        "Needs",
+        start_row=10,
+        update=[CellUpdate(2, 3, "met"), CellUpdate(2, 4, None), CellUpdate(7, 1, "=1")],
+        guards=[Guard(2, 1, "N1")],
+    )
+    log = TabChanges("Run log", start_row=3, append=[["R1", "weekly"]])
+    from sheetsync.backends.google import SheetInfo
+
+    sheets = {
+        tab: SheetInfo(i + 1, tab, i, 1000, 26)
+        for i, tab in enumerate(["People", "Needs", "Run log"])
+    }
+    grow = [{"appendDimension": {"sheetId": 1, "dimension": "COLUMNS", "length": 2}}]
+    parts = _batches([people, needs, log], sheets, grow, 5_000)
+    assert len(parts) > 3
+    assert all(len(json.dumps({"requests": p}, separators=(",", ":"))) <= 5_000 for p in parts)
+    assert parts[0][0] == grow[0]
+    appended = [
+        [c["userEnteredValue"] for c in row["values"]]
+        for part in parts
+        for r in part
+        if "appendCells" in r and r["appendCells"]["sheetId"] == 1
+        for row in r["appendCells"]["rows"]
+    ]
+    assert appended == [
+        [{"stringValue": f"P{i:04d}"}, {"stringValue": "x" * 50}, {"numberValue": i}]
+        for i in range(300)
+    ]
+    updates = [r["updateCells"] for part in parts for r in part if "updateCells" in r]
+    assert updates == [
+        {
+            "start": {"sheetId": 2, "rowIndex": 1, "columnIndex": 2},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": "met"}}, {}]}],
+            "fields": "userEnteredValue",
+        },
+        {
+            "start": {"sheetId": 2, "rowIndex": 6, "columnIndex": 0},
+            "rows": [{"values": [{"userEnteredValue": {"stringValue": "=1"}}]}],
+            "fields": "userEnteredValue",
+        },
+    ]
+    assert parts[-1][-1] == {
+        "appendCells": {
+            "sheetId": 3,
+            "rows": [
+                {"values": [{"userEnteredValue": {"stringValue": s}} for s in ("R1", "weekly")]}
+            ],
+            "fields": "userEnteredValue",
+        }
+    }
+
+
+def test_cells_are_typed_dates_become_serial_numbers_and_long_text_is_shortened():
+    from sheetsync.backends.google import _cell_data
+
+    assert _cell_data(dt.datetime(2026, 11, 23, 12, 0)) == {
+        "userEnteredValue": {"numberValue": 46349.5}
+    }
+    assert _cell_data(dt.date(2026, 11, 23)) == {"userEnteredValue": {"numberValue": 46349}}
+    assert _cell_data(True) == {"userEnteredValue": {"boolValue": True}}
+    assert _cell_data("") == _cell_data(None) == {}
+    long = _cell_data("y" * 60_000)["userEnteredValue"]["stringValue"]
+    assert len(long) == 50_000 and long.endswith("[shortened by sheetsync]")
 
 
 def test_a_split_write_failing_part_way_is_reported_and_the_next_run_completes_it(
     network, monkeypatch
 ):
     import sheetsync.backends.google as google
-    from sheetsync.errors import PartlyWrittenError
 
     monkeypatch.setattr(google, "MAX_PAYLOAD", 4_000)
     network.add_form_rows("requests", many_requests(30))
-    kind = "values.batchUpdate"
-    network.emulator.before(kind, lambda e: e.before(kind, lambda e2: e2.fail(kind, 500, times=6)))
+    refused = "The caller does not have permission"  # sharing changed mid-write
+    network.emulator.before(
+        WRITE, lambda e: e.before(WRITE, lambda e2: e2.fail(WRITE, 403, message=refused))
+    )
     with pytest.raises(PartlyWrittenError, match=r"parts 1 to 1 of \d+ were written"):
         weekly(network.backend(), network.config)
     assert len(network.emulator.values(network.id, "Run log")) == 1  # no row for that run
@@ -618,18 +620,227 @@ def test_a_split_write_failing_part_way_is_reported_and_the_next_run_completes_i
     assert len(needs) == 61
 
 
-def test_a_grow_that_timed_out_is_not_sent_twice(network):
-    network.add_form_rows("requests", many_requests(600))
-    network.emulator.delay("spreadsheets.batchUpdate", LATE)  # applied, answered too late
-    report = weekly(network.backend(timeout=SHORT_TIMEOUT), network.config)
-    assert report.outcome == "ok" and report.attempts == 2
-    grows = [r for r in network.emulator.api_requests() if r.kind == "spreadsheets.batchUpdate"]
-    assert len(grows) == 1
-    rows, _ = network.emulator.grid(network.id, "Needs")
-    assert rows == 1201 + google_headroom()
+# --- nothing lost, nothing stuck (issue 17) ---------------------------------------------------
+
+# Every tab a weekly run appends to; the demo's first run adds rows to each.
+APPENDED_TABS = ["People", "Needs", "Tasks", "Errors", "Duplicates", "Load", "Summary", "Run log"]
+TYPED = "typed by hand"
 
 
-def google_headroom() -> int:
-    from sheetsync.backends.google import ROW_HEADROOM
+def rows_added(report: Any, tab: str) -> tuple[int, list[str]]:
+    """Rows the run appended to a tab and their ids (the Run log row is not in report.tabs)."""
+    if tab == "Run log":
+        return 1, []
+    [tab_report] = [t for t in report.tabs if t.tab == tab]
+    return tab_report.rows_added, tab_report.added_ids
 
-    return ROW_HEADROOM
+
+@pytest.mark.parametrize("tab", APPENDED_TABS)
+def test_a_row_typed_just_before_the_write_stays_and_the_runs_rows_go_below_it(
+    sheets_emulator, service_account_key, tmp_path, tab
+):
+    network = Network(sheets_emulator, service_account_key, tmp_path)
+    create_demo(network.backend(), network.config, now=NOW)  # its first run only appends
+    before_write: dict[str, list[list[object]]] = {}
+
+    def organizer_types_a_row(emulator: SheetsEmulator) -> None:
+        before_write["rows"] = emulator.values(network.id, tab)
+        below = len(before_write["rows"]) + 1
+        emulator.set_values(network.id, tab, f"B{below}", [[TYPED]])
+
+    network.emulator.before(WRITE, organizer_types_a_row)
+    report = weekly(network.backend(), network.config)
+    assert report.outcome == "ok" and report.attempts == 1
+    read = before_write["rows"]
+    after = network.emulator.values(network.id, tab)
+    added, ids = rows_added(report, tab)
+    assert added > 0
+    assert after[: len(read)] == read  # what was there is untouched
+    assert after[len(read)] == ["", TYPED]  # the typed row, where it was typed
+    assert len(after) == len(read) + 1 + added  # every row accounted for
+    below = {cell for row in after[len(read) + 1 :] for cell in row}
+    assert set(ids) <= below
+    counts = report.step("intake").counts
+    assert counts["responses"] == counts["valid"] + counts["invalid"] == 120
+    errors = network.emulator.values(network.id, "Errors")
+    assert len(errors) - 1 - (tab == "Errors") == counts["invalid"] == 3
+
+
+def twin_networks(emulator: SheetsEmulator, key: Path, tmp_path: Path) -> tuple[Network, Network]:
+    """Two demo networks with the same history: one runs undisturbed, for comparison."""
+    nets = []
+    for name in ("calm", "troubled"):
+        (tmp_path / name).mkdir()
+        net = Network(emulator, key, tmp_path / name)
+        create_demo(net.backend(), net.config, history_weeks=2, now=NOW)
+        nets.append(net)
+    return nets[0], nets[1]
+
+
+def by_id(rows: list[list[object]]) -> dict[object, list[object]]:
+    return {row[0]: row for row in rows[1:] if row and row[0]}
+
+
+SHEETSYNC_TAB_NAMES = [t for t in SHEETSYNC_TABS.values() if t != "Run log"]
+
+
+@pytest.mark.parametrize("loss", ["timeout", "reset", 500, 503, "refused"])
+def test_a_write_whose_answer_is_lost_is_read_again_and_never_applied_twice(
+    sheets_emulator, service_account_key, tmp_path, loss
+):
+    calm, troubled = twin_networks(sheets_emulator, service_account_key, tmp_path)
+    weekly(calm.backend(), calm.config)
+    sheets_emulator.reset_requests()
+    if loss == "timeout":
+        sheets_emulator.delay(WRITE, LATE)  # applied, answered after the client gave up
+    elif loss == "refused":
+        sheets_emulator.fail(WRITE, 503)  # not applied: the backend cannot tell
+    else:
+        sheets_emulator.lose_answer(WRITE, None if loss == "reset" else loss)
+    report = weekly(troubled.backend(timeout=SHORT_TIMEOUT), troubled.config)
+    assert report.outcome == "ok" and report.attempts == 1
+    kinds = [r.kind for r in sheets_emulator.api_requests() if r.spreadsheet_id == troubled.id]
+    # The write; then a fresh look (the tabs, the touched tabs' ids) and what was missing.
+    read_and_check = ["spreadsheets.get", "values.batchGet", "values.batchGet"]
+    again = ["spreadsheets.get", "values.batchGet", WRITE]
+    assert kinds[:7] == [*read_and_check, WRITE, *again]
+    assert kinds[7:] == again  # the digest's send log, after the run, as in the calm run
+    first, retried = [r for r in sheets_emulator.api_requests() if r.kind == WRITE][:2]
+    if loss != "refused":  # it was applied: only idempotent updates go again, no row
+        assert requests_of(retried, "appendCells") == []
+    else:
+        assert retried.body == first.body
+    for tab in SHEETSYNC_TAB_NAMES:
+        calm_rows = sheets_emulator.values(calm.id, tab)
+        assert sheets_emulator.values(troubled.id, tab) == calm_rows, tab
+    assert len(sheets_emulator.values(troubled.id, "Run log")) == len(
+        sheets_emulator.values(calm.id, "Run log")
+    )
+
+
+def test_a_row_moved_before_the_write_gets_its_update_where_it_is_now(
+    sheets_emulator, service_account_key, tmp_path
+):
+    calm, troubled = twin_networks(sheets_emulator, service_account_key, tmp_path)
+    weekly(calm.backend(), calm.config)
+
+    def padded(rows: list[list[object]]) -> list[list[object]]:
+        width = max(len(row) for row in rows)
+        return [row + [""] * (width - len(row)) for row in rows]  # "" empties a cell
+
+    def organizer_sorts_and_inserts(emulator: SheetsEmulator) -> None:
+        people = emulator.values(troubled.id, "People")
+        emulator.set_values(troubled.id, "People", "A2", padded(people[:0:-1]))  # sorted
+        needs = emulator.values(troubled.id, "Needs")
+        inserted = padded([["", TYPED], *needs[1:]])  # a row inserted above the others
+        emulator.set_values(troubled.id, "Needs", "A2", inserted)
+
+    # The first batchGet is the run's read; the organizer acts before the second (the check).
+    sheets_emulator.before(
+        "values.batchGet", lambda e: e.before("values.batchGet", organizer_sorts_and_inserts)
+    )
+    report = weekly(troubled.backend(), troubled.config)
+    assert report.outcome == "ok" and report.attempts == 1
+    assert any(t.changed for t in report.tabs if t.tab == "People")  # updates were followed
+    people = sheets_emulator.values(troubled.id, "People")
+    calm_people = sheets_emulator.values(calm.id, "People")
+    assert by_id(people) == by_id(calm_people) and len(people) == len(calm_people)
+    needs = sheets_emulator.values(troubled.id, "Needs")
+    calm_needs = sheets_emulator.values(calm.id, "Needs")
+    assert needs[1] == ["", TYPED]
+    assert by_id(needs) == by_id(calm_needs) and len(needs) == len(calm_needs) + 1
+
+
+class FakeClock:
+    """time.monotonic and time.sleep for the HTTP client: sleeping moves the clock on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def quota_used_up(network: Network, clock: FakeClock, seconds: float) -> None:
+    """Every write answers 429 until the fake clock reaches `seconds`."""
+
+    def refuse_while_used_up(emulator: SheetsEmulator) -> None:
+        if clock.now < seconds:
+            emulator.fail(WRITE, 429)
+
+    network.emulator.before(WRITE, refuse_while_used_up, times=1000)
+
+
+def test_a_429_lasting_50_seconds_is_waited_out(network):
+    network.add_form_rows("requests", many_requests(3))
+    clock = FakeClock()
+    quota_used_up(network, clock, 50)
+    report = weekly(network.backend(sleep=clock.sleep, clock=clock.monotonic), network.config)
+    assert report.outcome == "ok"
+    assert 50 <= clock.now <= 70
+    statuses = [r.status for r in network.emulator.api_requests() if r.kind == WRITE]
+    assert statuses[-1] == 200 and set(statuses[:-1]) == {429}
+    assert len(network.emulator.values(network.id, "People")) == 1 + 3
+    assert len(network.emulator.values(network.id, "Needs")) == 1 + 6
+    assert len(network.emulator.values(network.id, "Run log")) == 2
+
+
+def test_a_429_lasting_80_seconds_fails_clearly_and_changes_nothing(network):
+    network.add_form_rows("requests", many_requests(3))
+    before = network.snapshot()
+    clock = FakeClock()
+    quota_used_up(network, clock, 80)
+    with pytest.raises(GoogleUnavailableError) as caught:
+        weekly(network.backend(sleep=clock.sleep, clock=clock.monotonic), network.config)
+    message = str(caught.value)
+    assert "over quota (HTTP 429)" in message and "Nothing more was written" in message
+    assert "Wait a few minutes and run the job again" in message
+    assert 60 <= clock.now <= 70
+    assert network.snapshot() == before
+
+
+def test_tabs_created_by_a_write_whose_answer_was_lost_are_created_once(
+    sheets_emulator, service_account_key, tmp_path
+):
+    calm = Network(sheets_emulator, service_account_key, tmp_path)
+    init_spreadsheet(calm.backend(), calm.config)
+    troubled = Network(sheets_emulator, service_account_key, tmp_path)
+    sheets_emulator.lose_answer(WRITE)  # addSheet and the headers applied, the answer lost
+    init_spreadsheet(troubled.backend(), troubled.config)
+    tabs = calm.backend().list_tabs()
+    assert troubled.backend().list_tabs() == tabs
+    for tab in tabs:
+        assert sheets_emulator.values(troubled.id, tab) == sheets_emulator.values(calm.id, tab)
+    writes = [r for r in sheets_emulator.api_requests() if r.kind == WRITE]
+    # calm's and the lost one: read again, the sheet held everything, so nothing was resent.
+    assert len(writes) == 2
+    kinds = [r.kind for r in sheets_emulator.api_requests() if r.spreadsheet_id == troubled.id]
+    assert kinds[1:4] == [WRITE, "spreadsheets.get", "values.batchGet"]
+
+
+def test_a_split_write_losing_a_later_answer_completes_without_duplicates(network, monkeypatch):
+    import sheetsync.backends.google as google
+
+    monkeypatch.setattr(google, "MAX_PAYLOAD", 4_000)
+    network.add_form_rows("requests", many_requests(30))
+    network.emulator.before(WRITE, lambda e: e.before(WRITE, lambda e2: e2.lose_answer(WRITE)))
+    report = weekly(network.backend(), network.config)
+    assert report.outcome == "ok" and report.attempts == 1
+    writes = [r for r in network.emulator.api_requests() if r.kind == WRITE]
+    # The second part's answer dropped; the sheet read again and only what was missing sent.
+    assert [w.status for w in writes[:3]] == [200, 0, 200]
+    kinds = [r.kind for r in network.emulator.api_requests()]
+    assert kinds[kinds.index(WRITE) + 2 : kinds.index(WRITE) + 4] == [
+        "spreadsheets.get",
+        "values.batchGet",
+    ]
+    people = network.emulator.values(network.id, "People")
+    names = [row[people[0].index("name")] for row in people[1:]]
+    assert sorted(names) == sorted(f"Neighbour {i}" for i in range(30))  # each once
+    assert len(network.emulator.values(network.id, "Needs")) == 1 + 60
+    assert len(network.emulator.values(network.id, "Run log")) == 2

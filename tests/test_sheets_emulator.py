@@ -182,7 +182,7 @@ PRESEEDED = {
     "ClientTest.test_access_private_spreadsheet": "1jIKzPs8LsiZZdLdeMEP-5ZIHw6RkjiOmj1LrJN706Yc"
 }
 # Implemented batchUpdate requests no recording sends: the direct tests below cover them.
-NOT_IN_RECORDINGS = {"appendDimension", "updateCells"}
+NOT_IN_RECORDINGS = {"appendCells", "appendDimension", "updateCells"}
 
 
 def load_recording(name: str) -> list[dict[str, Any]]:
@@ -953,6 +953,228 @@ def test_update_cells_writes_typed_values_and_text_never_becomes_a_formula(
         "Invalid requests[0].updateCells: Range (Sheet1!Y1:AB1) exceeds grid limits. "
         "Max rows: 1000, max columns: 26",
     )
+
+
+def _text(value: str) -> dict[str, Any]:
+    return {"userEnteredValue": {"stringValue": value}}
+
+
+def _append(sheet_id: int, *rows: list[dict[str, Any]], fields: str | None = "userEnteredValue"):
+    body: dict[str, Any] = {"sheetId": sheet_id, "rows": [{"values": row} for row in rows]}
+    if fields is not None:
+        body["fields"] = fields
+    return {"appendCells": body}
+
+
+def test_append_cells_goes_below_the_last_row_with_data_in_any_column_and_inserts_rows(
+    sheets_emulator: SheetsEmulator, session: requests.Session, email: str
+) -> None:
+    book = sheets_emulator.create_spreadsheet(
+        "Small", sheets={"Tasks": [["id", "what", "note"]]}, editors=[email], rows=4, cols=3
+    )
+    api = Api(sheets_emulator, session, book)
+    sheets_emulator.set_values(book, "Tasks", "C3", [["typed by hand, no id"]])
+    rows = [
+        [_text("T1"), _text("=1+1"), {"userEnteredValue": {"numberValue": 2.5}}],
+        [_text("T2"), {}, {"userEnteredValue": {"boolValue": True}}],
+        [_text("T3")],
+    ]
+    status, body = api.batch_update(_append(0, *rows))
+    assert (status, body["replies"]) == (200, [{}])
+    assert sheets_emulator.values(book, "Tasks") == [
+        ["id", "what", "note"],
+        [],
+        ["", "", "typed by hand, no id"],
+        ["T1", "=1+1", 2.5],  # text stays text: stringValue is never parsed
+        ["T2", "", True],
+        ["T3"],
+    ]
+    assert sheets_emulator.grid(book, "Tasks") == (6, 3)  # 4 rows, 2 inserted for the append
+    formulas = api.values("Tasks!B4", valueRenderOption="FORMULA")["values"]
+    assert formulas == [["=1+1"]]
+
+
+def test_append_cells_refuses_a_missing_mask_an_unknown_sheet_and_rows_wider_than_the_grid(
+    api: Api, sheets_emulator: SheetsEmulator
+) -> None:
+    row = [_text("x")]
+    cases = [
+        (_append(0, row, fields=None), "At least one field must be specified in 'fields'."),
+        (_append(0, row, fields=""), "At least one field must be specified in 'fields'."),
+        (_append(123, row), "No grid with id: 123"),
+        (
+            _append(0, [_text(str(i)) for i in range(27)]),
+            "Attempting to write column: 26, beyond the last requested column of: 25",
+        ),
+    ]
+    for request, message in cases:
+        status, body = api.batch_update(request)
+        assert (status, body["error"]["message"]) == (
+            400,
+            f"Invalid requests[0].appendCells: {message}",
+        )
+        assert body["error"]["status"] == "INVALID_ARGUMENT"
+    assert sheets_emulator.values(api.book, "Sheet1") == []
+    status, body = api.batch_update(_append(0, row, fields="note"))
+    assert (status, body["error"]["status"]) == (501, "UNIMPLEMENTED")  # never a silent no-op
+
+
+def test_a_batch_of_updates_and_appends_applies_in_order_and_all_or_nothing(
+    api: Api, sheets_emulator: SheetsEmulator
+) -> None:
+    sheets_emulator.set_values(api.book, "Sheet1", "A1", [["id", "status"], ["N1", "open"]])
+    update = {
+        "updateCells": {
+            "start": {"sheetId": 0, "rowIndex": 1, "columnIndex": 1},
+            "rows": [{"values": [_text("met")]}],
+            "fields": "userEnteredValue",
+        }
+    }
+    wide = _append(0, [_text("N2"), *([{}] * 30), _text("too far")])
+    status, body = api.batch_update(update, _append(0, [_text("N2")]), wide)
+    assert status == 400
+    assert body["error"]["message"].startswith("Invalid requests[2].appendCells: ")
+    assert sheets_emulator.values(api.book, "Sheet1") == [["id", "status"], ["N1", "open"]]
+    # In order: the second append goes below the first; the grid grows for the new columns.
+    grow = {"appendDimension": {"sheetId": 0, "dimension": "COLUMNS", "length": 6}}
+    status, _ = api.batch_update(update, _append(0, [_text("N2")]), grow, wide)
+    assert status == 200
+    values = sheets_emulator.values(api.book, "Sheet1")
+    assert values[:3] == [["id", "status"], ["N1", "met"], ["N2"]]
+    assert values[3][0] == "N2" and values[3][31] == "too far" and len(values) == 4
+
+
+def test_update_cells_takes_exactly_one_of_start_or_range_and_clears_with_empty_cells(
+    api: Api, sheets_emulator: SheetsEmulator
+) -> None:
+    sheets_emulator.set_values(api.book, "Sheet1", "A1", [["a", "b", "c"]])
+    both = {
+        "start": {"sheetId": 0},
+        "range": {"sheetId": 0},
+        "rows": [{"values": [_text("x")]}],
+        "fields": "userEnteredValue",
+    }
+    status, body = api.batch_update({"updateCells": both})
+    assert status == 400 and "Oneof field 'area' is already set" in body["error"]["message"]
+    del both["start"], both["range"]
+    status, body = api.batch_update({"updateCells": both})
+    assert (status, body["error"]["message"]) == (
+        400,
+        "Invalid requests[0].updateCells: Either start or range must be set.",
+    )
+    clear = {
+        "start": {"sheetId": 0, "rowIndex": 0, "columnIndex": 1},
+        "rows": [{"values": [{}, _text("")]}],
+        "fields": "userEnteredValue",
+    }
+    status, _ = api.batch_update({"updateCells": clear})
+    assert status == 200
+    assert sheets_emulator.values(api.book, "Sheet1") == [["a"]]
+    del clear["fields"]
+    status, body = api.batch_update({"updateCells": clear})
+    assert (status, body["error"]["message"]) == (
+        400,
+        "Invalid requests[0].updateCells: At least one field must be specified in 'fields'.",
+    )
+
+
+@pytest.mark.parametrize("kind", ["updateCells", "appendCells"])
+def test_a_cell_over_50000_characters_is_refused(
+    api: Api, sheets_emulator: SheetsEmulator, kind: str
+) -> None:
+    def request(text: str) -> dict[str, Any]:
+        if kind == "appendCells":
+            return _append(0, [_text("ok"), _text(text)])
+        start = {"sheetId": 0, "rowIndex": 0, "columnIndex": 0}
+        rows = [{"values": [_text("ok"), _text(text)]}]
+        return {"updateCells": {"start": start, "rows": rows, "fields": "userEnteredValue"}}
+
+    status, body = api.batch_update(request("x" * 50_001))
+    assert (status, body["error"]["message"]) == (
+        400,
+        f"Invalid requests[0].{kind}: Your input contains more than the maximum of 50000 "
+        "characters in a single cell.",
+    )
+    assert sheets_emulator.values(api.book, "Sheet1") == []  # not even the cell before it
+    status, _ = api.batch_update(request("x" * 50_000))
+    assert status == 200
+    assert sheets_emulator.values(api.book, "Sheet1") == [["ok", "x" * 50_000]]
+
+
+@pytest.mark.parametrize("status", [None, 500, 503])
+def test_lose_answer_applies_the_request_then_loses_its_answer(
+    api: Api, sheets_emulator: SheetsEmulator, status: int | None
+) -> None:
+    sheets_emulator.lose_answer("spreadsheets.batchUpdate", status)
+    if status is None:
+        with pytest.raises(requests.ConnectionError):
+            api.batch_update(_append(0, [_text("applied")]))
+    else:
+        answered, body = api.batch_update(_append(0, [_text("applied")]))
+        assert (answered, body["error"]["code"]) == (status, status)
+    assert sheets_emulator.values(api.book, "Sheet1") == [["applied"]]
+    answered, _ = api.batch_update(_append(0, [_text("next")]))  # the rule is used up
+    assert answered == 200
+    assert sheets_emulator.values(api.book, "Sheet1") == [["applied"], ["next"]]
+
+
+def test_lose_answer_leaves_a_refused_request_answered_as_usual(api: Api, sheets_emulator) -> None:
+    sheets_emulator.lose_answer("spreadsheets.batchUpdate", 500)
+    status, body = api.batch_update(_append(99, [_text("x")]))
+    assert (status, body["error"]["message"]) == (
+        400,
+        "Invalid requests[0].appendCells: No grid with id: 99",
+    )
+    status, _ = api.batch_update(_append(0, [_text("x")]))
+    assert status == 500  # the rule was still there for the first request applied
+
+
+def test_gspread_batch_update_appends_and_updates_cells(
+    sheets_emulator: SheetsEmulator, service_account_key: Path, email: str
+) -> None:
+    base = sheets_emulator.url
+
+    class EmulatorHTTPClient(gspread.HTTPClient):
+        def request(self, method: str, endpoint: str, *args: Any, **kwargs: Any) -> Any:
+            return super().request(
+                method, endpoint.replace("https://sheets.googleapis.com", base), *args, **kwargs
+            )
+
+    book = sheets_emulator.create_spreadsheet(
+        "Eastside", sheets={"Tasks": [["id", "what"], ["T1", "old"]]}, editors=[email]
+    )
+    creds = service_account.Credentials.from_service_account_file(
+        str(service_account_key), scopes=[SPREADSHEETS_SCOPE]
+    )
+    client = gspread.Client(creds, http_client=EmulatorHTTPClient)
+    try:
+        worksheet = client.open_by_key(book).worksheet("Tasks")
+        sheets_emulator.set_values(book, "Tasks", "A3", [["typed", "by an organizer"]])
+        answer = worksheet.spreadsheet.batch_update(
+            {
+                "requests": [
+                    {
+                        "updateCells": {
+                            "start": {"sheetId": worksheet.id, "rowIndex": 1, "columnIndex": 1},
+                            "rows": [{"values": [_text("new")]}],
+                            "fields": "userEnteredValue",
+                        }
+                    },
+                    _append(worksheet.id, [_text("T2"), _text("=SUM(1)")]),
+                ]
+            }
+        )
+        assert answer["replies"] == [{}, {}]
+        assert worksheet.get_all_values() == [
+            ["id", "what"],
+            ["T1", "new"],
+            ["typed", "by an organizer"],
+            ["T2", "=SUM(1)"],
+        ]
+        with pytest.raises(gspread.exceptions.APIError, match="No grid with id: 7"):
+            worksheet.spreadsheet.batch_update({"requests": [_append(7, [_text("x")])]})
+    finally:
+        client.http_client.session.close()
 
 
 def test_the_ten_million_cell_limit_counts_grid_size(api: Api) -> None:

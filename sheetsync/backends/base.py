@@ -199,17 +199,19 @@ def readdress(change: TabChanges, now: TabNow) -> TabChanges:
 
 
 def _not_yet_written(change: TabChanges, now: TabNow) -> list[list[Value]]:
-    """The rows to append but those whose key the tab holds now."""
+    """The rows to append but those whose key the tab holds now, and but the header row a
+    new or empty tab gets if the tab has one now (a retried write that had created it)."""
     append = change.append
-    if change.key_col is None or now.last_row == 0:
-        return append
-    held = {guard_text(v).strip() for v in now.columns.get(change.key_col, [])[1:]} - {""}
     first = 1 if change.start_row == 1 else 0  # a header row is never a record
-    append = append[:first] + [
-        row for row in append[first:] if guard_text(_cell(row, change.key_col)).strip() not in held
-    ]
-    if first and any(guard_text(v).strip() for v in now.header):
-        append = append[1:]  # the header was written meanwhile (a retried write)
+    if change.key_col is not None and now.last_row > 0:
+        held = {guard_text(v).strip() for v in now.columns.get(change.key_col, [])[1:]} - {""}
+        append = append[:first] + [
+            row
+            for row in append[first:]
+            if guard_text(_cell(row, change.key_col)).strip() not in held
+        ]
+    if first and append and any(guard_text(v).strip() for v in now.header):
+        append = append[1:]
     return append
 
 

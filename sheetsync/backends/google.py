@@ -1,14 +1,24 @@
 """The Backend protocol on Google Sheets, through gspread and google-auth service accounts.
 
-A run costs a constant number of API requests, whatever the data size:
+A run costs at most four API requests, whatever the data size:
 
-1. `spreadsheets.get` (list_tabs): the tabs and their grid sizes;
+1. `spreadsheets.get` (list_tabs): the tabs, their ids and grid sizes;
 2. `values.batchGet` (read_tabs): every tab in one request, raw values;
-3. the check before writing, in one request: `values.batchGet` of the id cells about to be
-   updated and of the rows just past each tab's end; or, when tabs must be created or grown,
-   one `spreadsheets.batchUpdate` that grows them and returns the same cells in its answer;
-4. `values.batchUpdate` with valueInputOption RAW (so form text never becomes a formula),
-   split only where a payload passes about 2 MB. The Run log row travels in the last part.
+3. when the write updates rows, the check: one `values.batchGet` of each touched tab's header
+   row and its key and guarded columns, whole. `readdress` then finds each updated row by
+   its id where it is now (an organizer may have sorted or inserted rows), drops appended
+   rows whose key is already there, and stops the run if the columns moved. A write that
+   only appends needs no check: appendCells lands below whatever the tab then holds;
+4. one `spreadsheets.batchUpdate`, atomic: addSheet and appendDimension (columns) as
+   needed, then per tab updateCells of the changed cells and appendCells of the new rows,
+   values as userEnteredValue (stringValue for text, so form text never becomes a formula).
+   It is split only where a payload passes about 2 MB; the Run log row travels in the last
+   part.
+
+Google does not say whether a batchUpdate that got no answer (a timeout, a dropped
+connection, a 5xx) was applied, and sending it again could append rows twice. So it is
+resent unread only after a 429; otherwise the write reads the sheet again (spreadsheets.get
+and the check), re-addresses what is missing against it and sends that, a few times at most.
 """
 
 from __future__ import annotations
@@ -23,7 +33,7 @@ import re
 import shlex
 import stat
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -35,12 +45,15 @@ from gspread.http_client import HTTPClientType, ParamsType
 from gspread.urls import SPREADSHEET_BATCH_UPDATE_URL
 
 from sheetsync.backends.base import (
+    SHEETS_CELL_LIMIT,
     TabChanges,
     TabData,
+    TabNow,
     Value,
     changes_to_write,
-    guard_text,
+    fit_cell,
     missing_tab_error,
+    readdress,
 )
 from sheetsync.backends.google_http import RetryPolicy, SheetsHTTPClient
 from sheetsync.errors import (
@@ -51,14 +64,19 @@ from sheetsync.errors import (
     PartlyWrittenError,
     SheetChangedError,
     SheetsyncError,
+    UnconfirmedWriteError,
 )
 from sheetsync.files import open_to_others
 
 SCOPES = ("https://www.googleapis.com/auth/spreadsheets",)
 ENDPOINT_ENV = "SHEETSYNC_GOOGLE_ENDPOINT"
 CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
-# Google advises keeping a request's payload under 2 MB.
-MAX_PAYLOAD = 2_000_000
+# Where a write is split. Google sets no hard size for a Sheets request (its front end
+# refuses bodies over 10 MiB) and recommends 2 MB "to speed up requests". CellData
+# (appendCells) takes about 2.5 times the bytes of the RAW values sent before, so 2 MB
+# would split an M network's first run in three; 5 MB keeps it one atomic request and
+# stays well under the hard limit.
+MAX_PAYLOAD = 5_000_000
 # Raw values: numbers as numbers, dates as serial numbers (days since 1899-12-30, in the
 # spreadsheet's time zone), so nothing depends on the spreadsheet's locale.
 READ_OPTIONS = {
@@ -71,13 +89,10 @@ NEW_TAB_ROWS = 1000
 # New tabs get a few spare columns for organizers' own notes, not Google's usual 26: a
 # spreadsheet holds at most 10 million cells, counted on grid size, and big networks get near.
 SPARE_COLUMNS = 4
-# Grown tabs get this many spare rows, so most runs need no grow request at all.
-ROW_HEADROOM = 500
-# Only what the check needs from a grow request's answer, not every cell's formats.
-GROW_FIELDS = (
-    "replies,updatedSpreadsheet(sheets(properties(sheetId,title),"
-    "data(startRow,startColumn,rowData(values(effectiveValue,formattedValue)))))"
-)
+# Written cells take their value only: formats and notes organizers set stay as they are.
+CELL_FIELDS = "userEnteredValue"
+# Tries of a write whose answer got lost, each after reading the sheet again.
+WRITE_TRIES = 3
 RUN_AGAIN = "Nothing was written. Run the job again: sheetsync will read the sheet afresh."
 _KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _KEY = re.compile(r"[A-Za-z0-9_-]{20,}")
@@ -137,6 +152,7 @@ class GoogleBackend:
         policy: RetryPolicy | None = None,
         timeout: float | tuple[float, float] = (10.0, 60.0),
         sleep: Callable[[float], None] | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
         self.key = spreadsheet_key(spreadsheet)
         self.credentials_path = Path(credentials)
@@ -144,6 +160,8 @@ class GoogleBackend:
         self._client_options: dict[str, Any] = {"policy": policy, "timeout": timeout}
         if sleep is not None:
             self._client_options["sleep"] = sleep
+        if clock is not None:  # tests pass a fake clock with a fake sleep
+            self._client_options["clock"] = clock
         self._http: SheetsHTTPClient | None = None
         self._sheets: dict[str, SheetInfo] | None = None
         self.client_email = ""
@@ -187,44 +205,12 @@ class GoogleBackend:
         }
 
     def apply(self, changes: Sequence[TabChanges]) -> None:
-        """Check, grow, then write all changes (see Backend.apply and the module docstring)."""
+        """Write all changes in one spreadsheets.batchUpdate (see the module docstring)."""
         todo = changes_to_write(changes)
         if not todo:
             return
-        sheets = dict(self._known_sheets())
         try:
-            grow = self._plan_structure(todo, sheets)
-            checks = _check_ranges(todo, sheets)
-            if grow:
-                found = self._grow_and_read(grow, checks)
-            elif checks:
-                found = self._read_checks(checks)
-            else:
-                found = []
-            _verify(todo, checks, found)
-            parts = _payloads(todo, MAX_PAYLOAD)
-            for number, part in enumerate(parts, start=1):
-                try:
-                    self._call(
-                        "write the changes",
-                        lambda part=part: self.http.values_batch_update(  # type: ignore[misc]
-                            self.key,
-                            {
-                                "valueInputOption": "RAW",
-                                "data": part,
-                                "includeValuesInResponse": False,
-                            },
-                        ),
-                    )
-                except BackendError as err:
-                    if number == 1:
-                        raise
-                    raise PartlyWrittenError(
-                        f"{err} This run's changes were too big for one request: parts 1 to "
-                        f"{number - 1} of {len(parts)} were written, the rest and the Run log "
-                        "row were not. Run the job again: records are keyed by their form "
-                        "response, so it completes the rest without adding anything twice."
-                    ) from err
+            self._write(todo)
         finally:
             self._sheets = None  # the next read fetches the tabs afresh
 
@@ -350,7 +336,7 @@ class GoogleBackend:
                 f"said: {message}). Enable it: Google Cloud console → APIs & Services → Library "
                 "→ Google Sheets API → Enable, then run again in a few minutes."
             )
-        if code == 403 and what in ("write the changes", "create or grow tabs"):
+        if code == 403 and what == "write the changes":
             return AccessDeniedError(
                 f"The service account {who} can read spreadsheet {self.key} but not edit it "
                 f"(Google said: {message}). Nothing was written. Share the spreadsheet with "
@@ -372,7 +358,7 @@ class GoogleBackend:
                 f"Google did not accept the credentials of {who} (Google said: {message}). "
                 f"Download a new key for it and point credentials in sheetsync.toml at it."
             )
-        if code == 400 and "Unable to parse range" in message:
+        if code == 400 and ("Unable to parse range" in message or "No grid with id" in message):
             return MissingTabError(
                 f"A tab sheetsync uses was renamed or deleted while it was working (Google "
                 f"said: {message}). {RUN_AGAIN} If you renamed it, rename it back or set the "
@@ -395,152 +381,179 @@ class GoogleBackend:
 
     # Writing
 
-    def _plan_structure(
-        self, todo: list[TabChanges], sheets: dict[str, SheetInfo]
-    ) -> list[dict[str, Any]]:
-        """addSheet and appendDimension requests, so every write lands inside the grid."""
-        requests: list[dict[str, Any]] = []
-        used = {s.sheet_id for s in sheets.values()}
-        for change in todo:
-            rows, cols = _extent(change)
-            if change.create:
-                clash = [t for t in sheets if t.casefold() == change.tab.casefold()]
-                if clash:
-                    raise SheetChangedError(
-                        f"Tab {clash[0]!r} already exists in {self.describe()}: it was created "
-                        f"while sheetsync was working. {RUN_AGAIN}"
-                    )
-                sheet_id = _new_sheet_id(used)
-                used.add(sheet_id)
-                new = SheetInfo(
-                    sheet_id,
-                    change.tab,
-                    len(sheets),
-                    max(NEW_TAB_ROWS, rows + ROW_HEADROOM),
-                    cols + SPARE_COLUMNS,
-                )
-                requests.append(
-                    {
-                        "addSheet": {
-                            "properties": {
-                                "sheetId": new.sheet_id,
-                                "title": new.title,
-                                "gridProperties": {
-                                    "rowCount": new.rows,
-                                    "columnCount": new.cols,
-                                    "frozenRowCount": 1,
-                                },
-                            }
-                        }
-                    }
-                )
-                sheets[change.tab] = new
-                continue
-            info = sheets.get(change.tab)
-            if info is None:
-                raise self._missing_tab(change.tab, list(sheets))
-            more_rows = rows - info.rows
-            more_cols = cols - info.cols
-            if more_rows > 0:
-                more_rows += ROW_HEADROOM
-                requests.append(_append_dimension(info.sheet_id, "ROWS", more_rows))
-            if more_cols > 0:
-                requests.append(_append_dimension(info.sheet_id, "COLUMNS", more_cols))
-        return requests
+    def _write(self, todo: list[TabChanges]) -> None:
+        """Send the write; if Google does not confirm it, read again and resend what is missing.
 
-    def _grow_and_read(self, grow: list[dict[str, Any]], checks: list[Check]) -> list[Grid]:
-        """Grow the grids; the same request's answer carries the cells to check.
-
-        If the answer does not hold one block per range where it was asked, the cells are
-        read with a separate values.batchGet instead: the check is never skipped.
+        The check is skipped on a first try that only appends: appendCells lands below
+        whatever the tab holds when Google applies it, so there is nothing to re-address.
         """
-        body: dict[str, Any] = {"requests": grow}
-        ranges = [check.a1 for check in checks]
-        if ranges:
-            body.update(
-                includeSpreadsheetInResponse=True,
-                responseRanges=ranges,
-                responseIncludeGridData=True,
-            )
-        params: ParamsType | None = {"fields": GROW_FIELDS} if ranges else None
-        answer = self._call(
-            "create or grow tabs",
-            lambda: self.http.request(
-                "post", SPREADSHEET_BATCH_UPDATE_URL % self.key, json=body, params=params
-            ).json(),
-        )
-        if not ranges:
-            return []
-        blocks: dict[str, list[Grid]] = {}
-        for sheet in answer.get("updatedSpreadsheet", {}).get("sheets", []):
-            title = sheet.get("properties", {}).get("title", "")
-            blocks[title] = [_grid_from_data(data) for data in sheet.get("data", [])]
-        found: list[Grid] = []
-        taken: dict[str, int] = {}
-        for check in checks:
-            tab = check.change.tab
-            i = taken.get(tab, 0)
-            taken[tab] = i + 1
-            tab_blocks = blocks.get(tab, [])
-            if i >= len(tab_blocks) or (tab_blocks[i].row0, tab_blocks[i].col0) != (
-                check.row0,
-                check.col0,
-            ):
-                return self._read_checks(checks)
-            found.append(tab_blocks[i])
-        if any(len(blocks.get(tab, [])) != n for tab, n in taken.items()):
-            return self._read_checks(checks)
-        return found
+        sheets = dict(self._known_sheets())
+        retry = False
+        for attempt in range(1, WRITE_TRIES + 1):
+            ready = todo
+            if retry or any(change.update for change in todo):
+                ready = [c for c in self._readdressed(todo, sheets, retry) if not c.is_empty]
+            if not ready:
+                return  # the lost write had been applied: everything is there
+            try:
+                self._send(ready, sheets)
+                return
+            except UnconfirmedWriteError as err:
+                if attempt == WRITE_TRIES:
+                    raise UnconfirmedWriteError(
+                        f"{err} sheetsync read the sheet again and sent what was missing "
+                        f"{WRITE_TRIES} times, and Google confirmed none of them. Run the job "
+                        "again in a few minutes: it sees what was written and adds nothing twice."
+                    ) from err
+                log.info("Google did not confirm the write (%s); reading the sheet again", err)
+                retry = True
+                sheets = dict(self._fetch_metadata())
 
-    def _read_checks(self, checks: list[Check]) -> list[Grid]:
-        ranges = [check.a1 for check in checks]
+    def _readdressed(
+        self, todo: list[TabChanges], sheets: dict[str, SheetInfo], retry: bool
+    ) -> list[TabChanges]:
+        """The changes addressed against the tabs as they are now (one values.batchGet)."""
+        existing = [_as_existing(c) if retry and c.create and c.tab in sheets else c for c in todo]
+        for change in existing:
+            if not change.create and change.tab not in sheets:
+                raise self._missing_tab(change.tab, list(sheets))
+        now = self._read_now([c for c in existing if not c.create])
+        return [readdress(c, now[c.tab]) if c.tab in now else c for c in existing]
+
+    def _read_now(self, changes: list[TabChanges]) -> dict[str, TabNow]:
+        """Each tab's header row and its key and guarded columns, whole, as they are now."""
+        wanted: list[tuple[str, int]] = []  # (tab, column); column 0 is the header row
+        for change in changes:
+            cols = {g.col for g in change.guards} | ({change.key_col} if change.key_col else set())
+            wanted += [(change.tab, 0), *((change.tab, col) for col in sorted(cols))]
+        if not wanted:
+            return {}
+        ranges = [_range_of(tab, col) for tab, col in wanted]
         body = self._call(
             "check the tabs before writing",
             lambda: self.http.values_batch_get(self.key, ranges, params=dict(READ_OPTIONS)),
         )
         answered = body.get("valueRanges", [])
-        if len(answered) != len(checks):
+        if len(answered) != len(ranges):
             raise BackendError(
-                f"Google answered {len(answered)} ranges for the {len(checks)} sheetsync asked "
+                f"Google answered {len(answered)} ranges for the {len(ranges)} sheetsync asked "
                 f"to check in spreadsheet {self.key}. {RUN_AGAIN}"
             )
-        return [
-            Grid(check.row0, check.col0, [list(r) for r in value_range.get("values", [])])
-            for check, value_range in zip(checks, answered, strict=True)
-        ]
+        headers: dict[str, list[Value]] = {}
+        columns: dict[str, dict[int, list[Value]]] = {}
+        for (tab, col), value_range in zip(wanted, answered, strict=True):
+            rows = value_range.get("values", [])
+            if col == 0:
+                headers[tab] = list(rows[0]) if rows else []
+            else:
+                columns.setdefault(tab, {})[col] = [row[0] if row else None for row in rows]
+        return {
+            tab: TabNow(header, columns.get(tab, {}), _last_row(header, columns.get(tab, {})))
+            for tab, header in headers.items()
+        }
+
+    def _send(self, ready: list[TabChanges], sheets: dict[str, SheetInfo]) -> None:
+        """One spreadsheets.batchUpdate, or several where the payload passes MAX_PAYLOAD."""
+        structure = self._plan_structure(ready, sheets)
+        parts = _batches(ready, sheets, structure, MAX_PAYLOAD)
+        for number, part in enumerate(parts, start=1):
+            try:
+                self._call("write the changes", lambda part=part: self._batch_update(part))  # type: ignore[misc]
+            except UnconfirmedWriteError:
+                raise  # _write reads the sheet again and sends what is missing
+            except BackendError as err:
+                if number == 1:
+                    raise
+                raise PartlyWrittenError(
+                    f"{err} This run's changes were too big for one request: parts 1 to "
+                    f"{number - 1} of {len(parts)} were written, the rest and the Run log "
+                    "row were not. Run the job again: records are keyed by their form "
+                    "response, so it completes the rest without adding anything twice."
+                ) from err
+
+    def _batch_update(self, requests: list[dict[str, Any]]) -> Any:
+        url = SPREADSHEET_BATCH_UPDATE_URL % self.key
+        # Only the id back: the replies of thousands of requests are of no use here.
+        params: ParamsType = {"fields": "spreadsheetId"}
+        # Compact UTF-8 JSON: CellData is wordy, and every byte counts towards MAX_PAYLOAD.
+        data = _compact({"requests": requests})
+        headers = {"Content-Type": "application/json; charset=UTF-8"}
+        return self.http.request("post", url, params=params, data=data, headers=headers).json()
+
+    def _plan_structure(
+        self, todo: list[TabChanges], sheets: dict[str, SheetInfo]
+    ) -> list[dict[str, Any]]:
+        """addSheet and appendDimension requests, so every cell written lands inside the grid.
+
+        appendCells inserts the rows it needs itself; columns must be there beforehand.
+        """
+        requests: list[dict[str, Any]] = []
+        used = {s.sheet_id for s in sheets.values()}
+        for change in todo:
+            rows, cols = _extent(change)
+            if change.create:
+                new = self._new_tab(change, sheets, used, cols)
+                requests.append(_add_sheet(new))
+                sheets[change.tab] = new
+                continue
+            info = sheets.get(change.tab)
+            if info is None:
+                raise self._missing_tab(change.tab, list(sheets))
+            if rows > info.rows:
+                requests.append(_append_dimension(info.sheet_id, "ROWS", rows - info.rows))
+            if cols > info.cols:
+                requests.append(_append_dimension(info.sheet_id, "COLUMNS", cols - info.cols))
+        return requests
+
+    def _new_tab(
+        self, change: TabChanges, sheets: dict[str, SheetInfo], used: set[int], cols: int
+    ) -> SheetInfo:
+        clash = [t for t in sheets if t.casefold() == change.tab.casefold()]
+        if clash:
+            raise SheetChangedError(
+                f"Tab {clash[0]!r} already exists in {self.describe()}: it was created "
+                f"while sheetsync was working. {RUN_AGAIN}"
+            )
+        sheet_id = _new_sheet_id(used)
+        used.add(sheet_id)
+        return SheetInfo(sheet_id, change.tab, len(sheets), NEW_TAB_ROWS, cols + SPARE_COLUMNS)
 
 
-@dataclass(frozen=True)
-class Grid:
-    """Cells read back for a check: rows[0][0] is the cell at (row0, col0), 0-based."""
+def _as_existing(change: TabChanges) -> TabChanges:
+    """A tab to create that exists now (the write that created it lost its answer): its
+    header and keyed rows are dropped by readdress if they are there."""
+    return replace(change, create=False, start_row=1, header=[])
 
-    row0: int
-    col0: int
-    rows: list[list[Value]]
 
-    def cell(self, row: int, col: int) -> Value:
-        """The value at 1-based (row, col), None if outside what was read."""
-        r, c = row - 1 - self.row0, col - 1 - self.col0
-        if 0 <= r < len(self.rows) and 0 <= c < len(self.rows[r]):
-            return self.rows[r][c]
-        return None
+def _range_of(tab: str, col: int) -> str:
+    """'Tab'!1:1 for the header row (col 0), 'Tab'!C:C for a whole column."""
+    if col == 0:
+        return f"{quote_tab(tab)}!1:1"
+    letter = column_letter(col)
+    return f"{quote_tab(tab)}!{letter}:{letter}"
 
-    def first_filled(self) -> tuple[int, Value] | None:
-        """The first non-empty cell's 1-based row and value."""
-        for r, row in enumerate(self.rows):
-            for value in row:
-                if value not in (None, ""):
-                    return self.row0 + r + 1, value
-        return None
+
+def _last_row(header: list[Value], columns: dict[int, list[Value]]) -> int:
+    """The last row holding anything among the cells read (appendCells finds the real end:
+    a row typed with only other columns filled still goes above the appended rows)."""
+    last = 1 if any(v not in (None, "") for v in header) else 0
+    for cells in columns.values():
+        filled = [i + 1 for i, v in enumerate(cells) if v not in (None, "")]
+        last = max([last, *filled])
+    return last
 
 
 def _extent(change: TabChanges) -> tuple[int, int]:
-    """The rows and columns a change needs the grid to have."""
-    rows = change.start_row - 1 + len(change.append)
+    """The rows and columns the grid must have before the write (appended rows excepted)."""
+    rows = max((u.row for u in change.update), default=0)
     cols = max((len(row) for row in change.append), default=0)
-    for update in change.update:
-        rows, cols = max(rows, update.row), max(cols, update.col)
-    return rows, cols
+    return rows, max([cols, *(u.col for u in change.update)])
+
+
+def _add_sheet(new: SheetInfo) -> dict[str, Any]:
+    grid = {"rowCount": new.rows, "columnCount": new.cols, "frozenRowCount": 1}
+    properties = {"sheetId": new.sheet_id, "title": new.title, "gridProperties": grid}
+    return {"addSheet": {"properties": properties}}
 
 
 def _append_dimension(sheet_id: int, dimension: str, length: int) -> dict[str, Any]:
@@ -555,74 +568,8 @@ def _new_sheet_id(used: set[int]) -> int:
             return candidate
 
 
-@dataclass(frozen=True)
-class Check:
-    """A range to read back before writing: the rows past a tab's end, or guarded ids."""
-
-    a1: str
-    change: TabChanges
-    past_end: bool
-    row0: int  # where the range starts, 0-based, as Google's GridData says it
-    col0: int = 0
-
-
-def _check_ranges(todo: list[TabChanges], sheets: dict[str, SheetInfo]) -> list[Check]:
-    """What to read back before writing: the rows past each tab's end, and the guarded ids."""
-    checks: list[Check] = []
-    for change in todo:
-        if change.create:
-            continue
-        tab = quote_tab(change.tab)
-        info = sheets[change.tab]
-        if change.start_row <= info.rows:
-            a1 = f"{tab}!{change.start_row}:{info.rows}"
-            checks.append(Check(a1, change, True, change.start_row - 1))
-        by_col: dict[int, list[int]] = {}
-        for guard in change.guards:
-            by_col.setdefault(guard.col, []).append(guard.row)
-        for col, rows in sorted(by_col.items()):
-            letter = column_letter(col)
-            a1 = f"{tab}!{letter}{min(rows)}:{letter}{max(rows)}"
-            checks.append(Check(a1, change, False, min(rows) - 1, col - 1))
-    return checks
-
-
-def _verify(todo: list[TabChanges], checks: list[Check], found: list[Grid]) -> None:
-    """Raise SheetChangedError if a tab grew or a guarded id moved since it was read."""
-    grids: dict[str, list[Grid]] = {}
-    for check, grid in zip(checks, found, strict=True):
-        change = check.change
-        grids.setdefault(change.tab, []).append(grid)
-        if check.past_end:
-            filled = grid.first_filled()
-            if filled is not None:
-                row, _ = filled  # what it holds is not quoted: it may be anyone's answer
-                raise SheetChangedError(
-                    f"Tab {change.tab!r} changed while sheetsync was working: row {row} is "
-                    f"filled now, past the end sheetsync read (row {change.start_row - 1}). "
-                    f"{RUN_AGAIN}"
-                )
-    for change in todo:
-        for guard in change.guards:
-            actual: Value = None
-            for grid in grids.get(change.tab, []):
-                value = grid.cell(guard.row, guard.col)
-                if value is not None:
-                    actual = value
-                    break
-            if guard_text(actual).strip() != guard.expected.strip():
-                cell = f"{column_letter(guard.col)}{guard.row}"
-                raise SheetChangedError(
-                    f"Tab {change.tab!r} changed while sheetsync was working: cell {cell} no "
-                    f"longer holds {guard.expected!r} (rows were moved, inserted or deleted). "
-                    f"{RUN_AGAIN}"
-                )
-
-
 class _Parts:
-    """values.batchUpdate data split into parts of at most `limit` bytes of JSON."""
-
-    RANGE_COST = 64  # a ValueRange's own keys and its A1 range, roughly
+    """batchUpdate requests split into parts of at most `limit` bytes of JSON."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -632,89 +579,107 @@ class _Parts:
     def room(self, cost: int) -> bool:
         return not self.parts[-1] or self.size + cost <= self.limit
 
-    def add(self, entry: dict[str, Any], cost: int) -> None:
+    def add(self, request: dict[str, Any], cost: int | None = None) -> None:
+        cost = _cost(request) if cost is None else cost
         if not self.room(cost):
             self.parts.append([])
             self.size = 0
-        self.parts[-1].append(entry)
+        self.parts[-1].append(request)
         self.size += cost
 
 
-def _payloads(todo: list[TabChanges], limit: int) -> list[list[dict[str, Any]]]:
-    """values.batchUpdate data, in the order of the changes, split where a part passes `limit`.
+def _compact(item: Any) -> bytes:
+    return json.dumps(item, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
-    Appended rows fill each part up to the limit, so a big first run takes as few parts as
-    its size allows. The last change (the Run log row) always travels in the last part.
+
+def _cost(item: Any) -> int:
+    """Bytes of JSON as _batch_update sends it, with the comma before it."""
+    return len(_compact(item)) + 1
+
+
+APPEND_COST = 80  # an appendCells request's own keys, sheetId and fields
+
+
+def _batches(
+    todo: list[TabChanges],
+    sheets: dict[str, SheetInfo],
+    structure: list[dict[str, Any]],
+    limit: int,
+) -> list[list[dict[str, Any]]]:
+    """The batchUpdate requests, in the order of the changes, split where a part passes `limit`.
+
+    Grid changes come first, then per tab its updateCells and its appendCells. Appended rows
+    fill each part up to the limit, so a big first run takes as few parts as its size allows.
+    The last change (the Run log row) always travels in the last part.
     """
     parts = _Parts(limit)
+    for request in structure:
+        parts.add(request)
     for change in todo:
-        tab = quote_tab(change.tab)
-        block: list[list[Any]] = []
-        block_cost = _Parts.RANGE_COST
-        first = change.start_row
-
-        def flush(block: list[list[Any]], first: int, cost: int, tab: str = tab) -> None:
-            width = max((len(r) for r in block), default=1) or 1
-            a1 = f"{tab}!A{first}:{column_letter(width)}{first + len(block) - 1}"
-            parts.add({"range": a1, "values": block}, cost)
-
-        for i, values in enumerate(change.append):
-            cells = [_to_json(v) for v in values]
-            cost = len(json.dumps(cells)) + 2  # as requests sends it: ASCII, ", " separators
+        sheet_id = sheets[change.tab].sheet_id
+        for row, col, run in _runs(change):
+            parts.add(_update_cells(sheet_id, row, col, run))
+        block: list[dict[str, Any]] = []
+        block_cost = APPEND_COST
+        for values in change.append:
+            row_data = {"values": [_cell_data(v) for v in values]}
+            cost = _cost(row_data)
             if block and parts.size + block_cost + cost > parts.limit:
-                flush(block, first, block_cost)
-                block, block_cost, first = [], _Parts.RANGE_COST, change.start_row + i
-            block.append(cells)
+                parts.add(_append_cells(sheet_id, block), block_cost)
+                block, block_cost = [], APPEND_COST
+            block.append(row_data)
             block_cost += cost
         if block:
-            flush(block, first, block_cost)
-        for row, col, run in _runs(change):
-            a1 = f"{tab}!{column_letter(col)}{row}:{column_letter(col + len(run) - 1)}{row}"
-            entry = {"range": a1, "values": [run]}
-            parts.add(entry, len(json.dumps(entry)) + 2)
+            parts.add(_append_cells(sheet_id, block), block_cost)
     return [part for part in parts.parts if part]
 
 
-def _runs(change: TabChanges) -> Iterable[tuple[int, int, list[Any]]]:
+def _update_cells(sheet_id: int, row: int, col: int, run: list[dict[str, Any]]) -> dict[str, Any]:
+    start = {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": col - 1}
+    return {"updateCells": {"start": start, "rows": [{"values": run}], "fields": CELL_FIELDS}}
+
+
+def _append_cells(sheet_id: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"appendCells": {"sheetId": sheet_id, "rows": rows, "fields": CELL_FIELDS}}
+
+
+def _runs(change: TabChanges) -> Iterable[tuple[int, int, list[dict[str, Any]]]]:
     """Cell updates merged into runs of adjacent cells on the same row."""
-    cells = sorted((u.row, u.col, _to_json(u.value)) for u in change.update)
-    run: tuple[int, int, list[Any]] | None = None
-    for row, col, value in cells:
-        if run and run[0] == row and run[1] + len(run[2]) == col:
+    cells = sorted(change.update, key=lambda u: (u.row, u.col))
+    run: tuple[int, int, list[dict[str, Any]]] | None = None
+    for update in cells:
+        value = _cell_data(update.value)
+        if run and run[0] == update.row and run[1] + len(run[2]) == update.col:
             run[2].append(value)
             continue
         if run:
             yield run
-        run = (row, col, [value])
+        run = (update.row, update.col, [value])
     if run:
         yield run
 
 
-def _to_json(value: Value) -> Any:
-    """A cell for a RAW write: text stays text; "" clears; dates become serial numbers."""
-    if value is None:
-        return ""
+def _cell_data(value: Value) -> dict[str, Any]:
+    """A CellData whose userEnteredValue is `value` as a RAW write would store it: text stays
+    text (stringValue is never parsed, so "=1+1" is not a formula), dates become serial
+    numbers, and None or "" is an empty CellData, which clears the cell."""
+    value = fit_cell(value, SHEETS_CELL_LIMIT)
+    if value is None or value == "":
+        return {}
+    if isinstance(value, bool):
+        return {"userEnteredValue": {"boolValue": value}}
+    if isinstance(value, int | float):
+        return {"userEnteredValue": {"numberValue": value}}
+    if isinstance(value, dt.datetime | dt.date):
+        return {"userEnteredValue": {"numberValue": _serial(value)}}
+    return {"userEnteredValue": {"stringValue": str(value)}}
+
+
+def _serial(value: dt.date) -> float | int:
+    """A date or date-time as a Sheets serial number (days since 1899-12-30)."""
     if isinstance(value, dt.datetime):
         return round((value.replace(tzinfo=None) - SHEETS_EPOCH).total_seconds() / 86400, 8)
-    if isinstance(value, dt.date):
-        return (value - SHEETS_EPOCH.date()).days
-    return value
-
-
-def _grid_from_data(data: dict[str, Any]) -> Grid:
-    """A GridData block of a spreadsheets.batchUpdate answer as a Grid of raw values."""
-    rows: list[list[Value]] = []
-    for row in data.get("rowData", []):
-        rows.append([_effective(cell) for cell in row.get("values", [])])
-    return Grid(int(data.get("startRow", 0)), int(data.get("startColumn", 0)), rows)
-
-
-def _effective(cell: dict[str, Any]) -> Value:
-    value = cell.get("effectiveValue") or cell.get("userEnteredValue") or {}
-    for kind in ("stringValue", "numberValue", "boolValue"):
-        if kind in value:
-            return cast(Value, value[kind])
-    return cell.get("formattedValue")
+    return (value - SHEETS_EPOCH.date()).days
 
 
 def key_file_notice(path: Path) -> str:

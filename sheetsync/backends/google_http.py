@@ -21,7 +21,7 @@ from gspread.exceptions import APIError
 from gspread.http_client import FileType, HTTPClient, ParamsType
 from requests import Response, Session
 
-from sheetsync.errors import GoogleUnavailableError, SheetChangedError
+from sheetsync.errors import GoogleUnavailableError, UnconfirmedWriteError
 
 GOOGLE_SHEETS = "https://sheets.googleapis.com"
 # Answers worth another try: quota (429), request timeout (408) and Google's own faults (5xx).
@@ -30,10 +30,14 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter, bounded in attempts and in total time."""
+    """Exponential backoff with full jitter, bounded in attempts and in total time.
 
-    attempts: int = 6
-    total_seconds: float = 120.0
+    70 s in all: Sheets' quotas are per minute, so a 429 lasting the rest of the window is
+    waited out; the last wait is cut to what remains of the budget rather than given up.
+    """
+
+    attempts: int = 12
+    total_seconds: float = 70.0
     first_delay: float = 1.0
     max_delay: float = 32.0
 
@@ -43,6 +47,16 @@ class RetryPolicy:
             return min(retry_after, self.max_delay * 2)
         ceiling = min(self.max_delay, self.first_delay * 2 ** (attempt - 1))
         return rng.uniform(ceiling / 2, ceiling)
+
+
+@dataclass(frozen=True)
+class _Failure:
+    """An attempt that did not succeed: what went wrong, and whether Google answered."""
+
+    problem: str
+    answered: bool
+    status: int = 0
+    retry_after: float | None = None
 
 
 class SheetsHTTPClient(HTTPClient):
@@ -57,6 +71,7 @@ class SheetsHTTPClient(HTTPClient):
         policy: RetryPolicy | None = None,
         timeout: float | tuple[float, float] = (10.0, 60.0),
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
         super().__init__(auth, session)
@@ -64,6 +79,7 @@ class SheetsHTTPClient(HTTPClient):
         self.policy = policy or RetryPolicy()
         self.timeout = timeout
         self.sleep = sleep
+        self.clock = clock
         self.rng = rng or random.Random()
         self.requests_sent = 0  # every HTTP request to the Sheets API, retries included
 
@@ -77,9 +93,14 @@ class SheetsHTTPClient(HTTPClient):
         files: FileType = None,
         headers: MutableMapping[str, str] | None = None,
     ) -> Response:
-        """Send one API call, retrying 429, 408, 5xx and timeouts within the policy's bounds."""
+        """Send one API call, retrying 429, 408, 5xx and timeouts within the policy's bounds.
+
+        spreadsheets.batchUpdate is not idempotent (appendCells twice appends twice): it is
+        sent again only after a 429, which Google did not apply; any other unconfirmed answer
+        raises UnconfirmedWriteError so the caller re-reads the sheet before trying again.
+        """
         url = self._url(endpoint)
-        began = time.monotonic()
+        began = self.clock()
         attempt = 0
         while True:
             attempt += 1
@@ -98,39 +119,32 @@ class SheetsHTTPClient(HTTPClient):
             except (google.auth.exceptions.RefreshError, google.auth.exceptions.TransportError):
                 raise  # the token endpoint: GoogleBackend explains it with the key file's details
             except (requests.Timeout, requests.ConnectionError) as err:
-                problem, retry_after = f"no answer ({type(err).__name__})", None
-                answered = False
+                failure = _Failure(f"no answer ({type(err).__name__})", answered=False)
             else:
                 if response.ok:
                     return response
                 if response.status_code not in RETRY_STATUSES:
                     raise APIError(response)
-                problem = f"HTTP {response.status_code}"
-                retry_after = _retry_after(response.headers.get("Retry-After"))
-                answered = True
-            if _grows_grid(method, url) and not (answered and response.status_code == 429):
-                # addSheet and appendDimension are not safe to send twice: Google may have
-                # applied one that timed out or failed on its side. Read the sheet afresh.
-                raise SheetChangedError(
-                    f"Google did not confirm a change to the tabs' size ({problem}); it may or "
-                    "may not have been applied, so sheetsync reads the sheet again."
+                failure = _Failure(
+                    f"HTTP {response.status_code}",
+                    answered=True,
+                    status=response.status_code,
+                    retry_after=_retry_after(response.headers.get("Retry-After")),
                 )
-            wait = self.policy.delay(attempt, retry_after, self.rng)
-            spent = time.monotonic() - began
-            if attempt >= self.policy.attempts or spent + wait > self.policy.total_seconds:
-                outcome = (
-                    "Google may have applied the last attempt, which got no answer; run the "
-                    "job again and sheetsync will see what was written."
-                    if not answered and method.lower() != "get"
-                    else "Nothing more was written by this run."
+            if _not_idempotent(method, url) and failure.status != 429:
+                raise UnconfirmedWriteError(
+                    f"Google did not confirm a change to the spreadsheet ({failure.problem}); "
+                    "it may or may not have been applied."
                 )
-                raise GoogleUnavailableError(
-                    f"Google Sheets did not accept the request after {attempt} attempts over "
-                    f"{spent:.0f} s (last answer: {problem}). {outcome} If this is a quota "
-                    "limit (HTTP 429), wait a minute and run again, and make sure no other "
-                    "program uses the same service account heavily."
-                )
-            self.sleep(wait)
+            self.sleep(self._wait(attempt, failure, began, method))
+
+    def _wait(self, attempt: int, failure: _Failure, began: float, method: str) -> float:
+        """Seconds to wait before the next attempt, or GoogleUnavailableError past the bounds."""
+        spent = self.clock() - began
+        left = self.policy.total_seconds - spent
+        if attempt >= self.policy.attempts or left <= 0:
+            raise GoogleUnavailableError(_give_up_message(attempt, spent, failure, method))
+        return min(self.policy.delay(attempt, failure.retry_after, self.rng), left)
 
     def _url(self, url: str) -> str:
         if self.endpoint and url.startswith(GOOGLE_SHEETS):
@@ -153,7 +167,28 @@ def _retry_after(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def _grows_grid(method: str, url: str) -> bool:
-    """spreadsheets.batchUpdate (not values:batchUpdate): sheetsync sends it to add or grow tabs."""
+def _give_up_message(attempt: int, spent: float, failure: _Failure, method: str) -> str:
+    tried = f"after {attempt} attempts over {spent:.0f} s (last answer: {failure.problem})"
+    if failure.status == 429:
+        return (
+            f"Google Sheets refused the request as over quota (HTTP 429) {tried}. Nothing "
+            "more was written by this run. Wait a few minutes and run the job again; if it "
+            "keeps happening, make sure no other program uses the same service account (Google "
+            "Cloud console → APIs & Services → Google Sheets API → Quotas shows the use)."
+        )
+    outcome = (
+        "Google may have applied the last attempt, which got no answer; run the job again "
+        "and sheetsync will see what was written."
+        if not failure.answered and method.lower() != "get"
+        else "Nothing more was written by this run."
+    )
+    return (
+        f"Google Sheets did not accept the request {tried}. {outcome} Run the job again in a "
+        "few minutes; https://www.google.com/appsstatus shows whether Google Sheets is down."
+    )
+
+
+def _not_idempotent(method: str, url: str) -> bool:
+    """spreadsheets.batchUpdate (not values:batchUpdate): sending it twice may apply it twice."""
     path = url.split("?", 1)[0]
     return method.lower() == "post" and path.endswith(":batchUpdate") and "/values" not in path

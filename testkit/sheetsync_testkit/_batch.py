@@ -351,22 +351,47 @@ def delete_dimension(book: Spreadsheet, body: JsonObject, rng: random.Random) ->
     sheet.delete(dimension, start, end)
 
 
-def update_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> None:
+# Google's per-cell limit on text (the Sheets UI and the API refuse more).
+CELL_CHARACTERS = 50_000
+
+
+def _cell_mask(body: JsonObject) -> None:
+    """The CellData field mask: required; the emulator writes userEnteredValue only."""
     fields = body.get("fields")
     mask_paths = _mask_paths(body, {}) if fields != "*" else [("*",)]
     if any(path[0] not in ("userEnteredValue", "*") for path in mask_paths):
         raise ApiError(
             501,
-            f"The Sheets emulator's updateCells only writes userEnteredValue, not {fields!r}.",
+            f"The Sheets emulator only writes userEnteredValue of cells, not {fields!r}.",
             "UNIMPLEMENTED",
         )
+
+
+def _row_values(rows: Any, i: int) -> list[Any]:
+    row = rows[i] if i < len(rows) else {}
+    if not isinstance(row, dict):
+        raise _bad_value(f"rows[{i}]", row, "type.googleapis.com/google.apps.sheets.v4.RowData")
+    values = row.get("values") or []
+    if not isinstance(values, list):
+        raise _bad_value(f"rows[{i}].values", values, "list")
+    return values
+
+
+def update_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> None:
+    """Cells from `start` on (as many as rows give) or every cell of `range` (cells rows do
+    not give are cleared); exactly one of the two (a protobuf oneof)."""
+    _cell_mask(body)
     rows = body.get("rows") or []
+    if "start" in body and "range" in body:
+        raise invalid(
+            "Invalid JSON payload received. Oneof field 'area' is already set. Cannot set 'range'"
+        )
     if "start" in body:
         start = body["start"] or {}
         sheet = _sheet(book, start.get("sheetId"))
         row0, col0 = _int(start, "rowIndex", 0), _int(start, "columnIndex", 0)
         height = len(rows)
-        width = max((len(r.get("values") or []) for r in rows), default=0)
+        width = max((len(_row_values(rows, i)) for i in range(len(rows))), default=0)
     elif "range" in body:
         span = body["range"] or {}
         sheet = _sheet(book, span.get("sheetId"))
@@ -380,11 +405,46 @@ def update_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> Non
     last_row, last_col = row0 + height - 1, col0 + width - 1
     if last_row >= sheet.rows or last_col >= sheet.cols or last_col >= MAX_COLUMNS:
         raise grid_error(sheet, format_cells(row0, col0, last_row, last_col))
+    _write_rows(sheet, rows, row0, col0, height, width)
+
+
+def append_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> None:
+    """Rows after the last row with data in the whole sheet, inserting rows as needed; more
+    columns than the grid has is an error (Google does not add columns here)."""
+    sheet = _sheet(book, body.get("sheetId"))
+    _cell_mask(body)
+    rows = body.get("rows") or []
+    if not isinstance(rows, list):
+        raise _bad_value("rows", rows, "list")
+    width = max((len(_row_values(rows, i)) for i in range(len(rows))), default=0)
+    if width > sheet.cols:
+        # As Google words it (0-based columns), e.g. in OpenRefine issue #2760.
+        raise invalid(
+            f"Attempting to write column: {sheet.cols}, beyond the last requested column "
+            f"of: {sheet.cols - 1}"
+        )
+    if not rows:
+        return
+    row0 = sheet.extent()[0]
+    if row0 + len(rows) > sheet.rows:
+        sheet.resize(row0 + len(rows), sheet.cols)
+        book.check_cell_limit()
+    _write_rows(sheet, rows, row0, 0, len(rows), width)
+
+
+def _write_rows(
+    sheet: Sheet, rows: list[Any], row0: int, col0: int, height: int, width: int
+) -> None:
+    """Each cell of the height x width area from (row0, col0): what rows give, else cleared.
+    Every cell is checked before any is written."""
+    cells: list[tuple[int, int, Cell | None]] = []
     for i in range(height):
-        cells = (rows[i].get("values") or []) if i < len(rows) else []
+        values = _row_values(rows, i)
         for j in range(width):
-            data = cells[j] if j < len(cells) else {}
-            sheet.put(row0 + i, col0 + j, _cell_data(data, f"rows[{i}].values[{j}]"))
+            data = values[j] if j < len(values) else {}
+            cells.append((row0 + i, col0 + j, _cell_data(data, f"rows[{i}].values[{j}]")))
+    for row, col, cell in cells:
+        sheet.put(row, col, cell)
 
 
 def _cell_data(data: Any, path: str) -> Cell | None:
@@ -396,6 +456,11 @@ def _cell_data(data: Any, path: str) -> Cell | None:
     if not isinstance(value, dict) or len(value) != 1:
         raise invalid(f"Invalid {path}.userEnteredValue: exactly one kind of value must be set.")
     [(kind, content)] = value.items()
+    if isinstance(content, str) and len(content) > CELL_CHARACTERS:
+        raise invalid(
+            f"Your input contains more than the maximum of {CELL_CHARACTERS} characters in a "
+            "single cell."
+        )
     if kind == "stringValue" and isinstance(content, str):
         return Cell(content) if content else None  # text, never a formula
     if kind == "numberValue" and isinstance(content, int | float) and not isinstance(content, bool):
@@ -416,4 +481,5 @@ HANDLERS: dict[str, Handler] = {
     "insertDimension": insert_dimension,
     "deleteDimension": delete_dimension,
     "updateCells": update_cells,
+    "appendCells": append_cells,
 }

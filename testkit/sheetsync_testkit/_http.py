@@ -33,6 +33,7 @@ class Answer:
     status: int
     body: Any = None  # JSON-able, or None for an empty body
     headers: tuple[tuple[str, str], ...] = ()
+    drop: bool = False  # close the connection without answering (a reset, as the client sees it)
 
 
 def request_kind(method: str, path: str) -> str:
@@ -123,6 +124,9 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_GET
 
     def _send(self, answer: Answer) -> None:
+        if answer.drop:
+            self.close_connection = True
+            return
         payload = b"" if answer.body is None else json.dumps(answer.body, indent=2).encode()
         try:
             self.send_response(answer.status)

@@ -21,7 +21,11 @@ replays 93 recordings of the real API against it. Where Google's behaviour is no
 - values.append appends below the filled region touching the range that ends lowest (then
   rightmost), as the recordings show for a gap in the first row;
 - delay() applies a request at once and answers late: a client that timed out may retry a
-  write that has already happened, as with Google;
+  write that has already happened, as with Google; lose_answer() applies it and then drops
+  the connection or answers a 5xx, as a Google front end may after the work is done;
+- appendCells appends below the last row holding a value in the whole sheet and inserts the
+  rows it needs; wider rows than the grid answer 400 (Google's wording, seen in a public
+  bug report); a cell of more than 50,000 characters answers 400;
 - batchUpdate errors carry Google's 'Invalid requests[i].<request>: ' prefix; a request or
   method Google has but the emulator lacks answers 501 UNIMPLEMENTED, never a silent no-op.
 """
@@ -104,8 +108,9 @@ class EmulatorRequest:
 class SheetsEmulator:
     """Google Sheets API v4 on 127.0.0.1: start(), point a client at url, stop().
 
-    requests keeps every request, failed ones included. fail(), delay() and before() script
-    the next requests of a kind (one of KINDS, or '*' for any but the token endpoint).
+    requests keeps every request, failed ones included. fail(), delay(), lose_answer() and
+    before() script the next requests of a kind (one of KINDS, or '*' for any but the token
+    endpoint).
     """
 
     def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -120,6 +125,7 @@ class SheetsEmulator:
         self._fails = Rules()
         self._delays = Rules()
         self._befores = Rules()
+        self._losses = Rules()
         self._server: Server | None = None
         self._stopping = threading.Event()
 
@@ -331,6 +337,13 @@ class SheetsEmulator:
         late, so a client timeout fires after the work is done."""
         self._delays.add(_checked(Rule(kind, times, seconds=seconds)))
 
+    def lose_answer(self, kind: str, status: int | None = None, *, times: int = 1) -> None:
+        """The next `times` requests of this kind are applied, then their answer is lost: the
+        connection is closed without one (status None), or Google's error body for `status`
+        (500, 502, 503, 504) is sent instead of the result. A client cannot tell whether the
+        request was applied. A request that fails on its own is answered as usual."""
+        self._losses.add(_checked(Rule(kind, times, status or 0)))
+
     def before(
         self, kind: str, callback: Callable[[SheetsEmulator], None], *, times: int = 1
     ) -> None:
@@ -394,7 +407,7 @@ class SheetsEmulator:
             return injected(incoming.kind, rule)
         try:
             with self._lock:
-                return self._handle(incoming, body, seen)
+                answer = self._handle(incoming, body, seen)
         except ApiError as err:
             return Answer(err.code, err.body())
         except OAuthError as err:
@@ -403,6 +416,10 @@ class SheetsEmulator:
             self.errors.append(err)
             message = f"Sheets emulator bug: {err!r}\n{traceback.format_exc()}"
             return Answer(500, ApiError(500, message, "INTERNAL").body())
+        if answer.status < 400:
+            for rule in self._losses.take(incoming.kind, first_only=True):
+                return injected(incoming.kind, rule) if rule.status else Answer(0, drop=True)
+        return answer
 
     def _handle(self, incoming: Incoming, body: Any, seen: dict[str, str]) -> Answer:
         kind, params = incoming.kind, incoming.params
