@@ -69,6 +69,8 @@ class Network:
                     "credentials": str(key_file),
                 },
                 "google": {"endpoint": emulator.url},
+                # Each network its own: failed runs kept for the Run log live there.
+                "schedule": {"state_dir": str(tmp_path / f".sheetsync-{self.id}")},
             },
             base_dir=tmp_path,
         )
