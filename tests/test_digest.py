@@ -262,10 +262,15 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 def smtp_server(tmp_path):
+    yield from serve(Inbox(), tmp_path)
+
+
+def serve(inbox, tmp_path):
+    """A real SMTP server on 127.0.0.1 (STARTTLS required) handing mail to `inbox`: yields
+    the inbox, its port and the certificate to trust."""
     cert, key = self_signed(tmp_path)
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
-    inbox = Inbox()
     with socket.socket() as probe:  # a free port on 127.0.0.1
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]

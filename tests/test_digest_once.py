@@ -32,7 +32,7 @@ from sheetsync.digest.journal import open_journal, pending_line, read_journal
 from sheetsync.digest.mail import Outbox, Smtp, SmtpSettings, message_id_for
 from sheetsync.jobs import read_state
 from tests.conftest import NOW
-from tests.test_digest import network, self_signed  # noqa: F401 (network: a fixture)
+from tests.test_digest import network, self_signed, serve  # noqa: F401 (network: a fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -55,21 +55,7 @@ class QueuingInbox:
 
 @pytest.fixture
 def mail_server(tmp_path):
-    cert, key = self_signed(tmp_path)
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(cert, key)
-    inbox = QueuingInbox()
-    with socket.socket() as probe:  # a free port on 127.0.0.1
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(
-        inbox, hostname="127.0.0.1", port=port, tls_context=context, require_starttls=True
-    )
-    controller.start()
-    try:
-        yield inbox, controller.port, cert
-    finally:
-        controller.stop()
+    yield from serve(QueuingInbox(), tmp_path)
 
 
 @pytest.fixture
