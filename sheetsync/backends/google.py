@@ -12,8 +12,8 @@ A run costs at most four API requests, whatever the data size:
 4. one `spreadsheets.batchUpdate`, atomic: addSheet and appendDimension (columns) as
    needed, then per tab updateCells of the changed cells and appendCells of the new rows,
    values as userEnteredValue (stringValue for text, so form text never becomes a formula).
-   It is split only where a payload passes about 2 MB; the Run log row travels in the last
-   part.
+   It is split only where a payload passes about 5 MB (MAX_PAYLOAD); the Run log row
+   travels in the last part.
 
 Google does not say whether a batchUpdate that got no answer (a timeout, a dropped
 connection, a 5xx) was applied, and sending it again could append rows twice. So it is
