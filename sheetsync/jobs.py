@@ -34,6 +34,7 @@ from sheetsync.run_log import (
     log_cells,
     log_failure,
     log_row,
+    not_logged,
     pending_failures,
     remember_failure,
 )
@@ -305,12 +306,13 @@ def _run_once(
     report.finished = max(report.started, local_now(config))
     run_log = state.tables["run_log"]
     # Failed runs that could not reach the spreadsheet go in with this run's row.
-    kept = pending_failures(config)
+    pending = pending_failures(config)
+    kept = not_logged(pending, run_log)
     report.run_id = fresh_run_id(report.run_id, run_log, kept)
     rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
     changes.append(appended(run_log, rows))
     backend.apply(changes)
-    forget_failures(config, kept)
+    forget_failures(config, pending)
     if kept:
         report.notices.append(
             f"Added {len(kept)} earlier failed run(s) to the Run log: they could not write "

@@ -84,8 +84,9 @@ def log_failure(backend: Backend, config: Config, report: RunReport) -> bool:
         data = backend.read_tabs([tab])[tab]
         log = read_table(data, load_schemas()["run_log"], tab)
         pending = pending_failures(config)
-        report.run_id = fresh_run_id(report.run_id, log, pending)
-        rows = [log_cells(log, values) for values in pending]
+        kept = not_logged(pending, log)
+        report.run_id = fresh_run_id(report.run_id, log, kept)
+        rows = [log_cells(log, values) for values in kept]
         backend.apply([appended(log, [*rows, log_row(report, log)])])
     except SheetsyncError as err:
         report.notices.append(f"The failure could not be written to the Run log: {err}")
@@ -133,6 +134,13 @@ def remember_failure(config: Config, report: RunReport) -> Path:
     private_dir(path.parent)
     replace_private_text(path, json.dumps({"runs": runs}, indent=2) + "\n")
     return path
+
+
+def not_logged(kept: list[LogValues], log: Table) -> list[LogValues]:
+    """The kept failed runs the Run log does not hold yet: one written by a run whose
+    answer was lost, or whose kept file could not be cleared, is not added again."""
+    logged = {cell_text(v) for v in log.frame["run_id"]}
+    return [values for values in kept if values["run_id"] not in logged]
 
 
 def forget_failures(config: Config, written: list[LogValues]) -> None:

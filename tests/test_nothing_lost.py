@@ -263,11 +263,14 @@ def test_control_characters_and_huge_answers_cannot_stop_the_network(
     assert "Maria Garcia" in names  # a vertical tab between words: a space
     assert any(re.fullmatch("Ann +Bell", name) for name in names)
     assert any(name.startswith("Cy ") and name.endswith(" Doe") for name in names)
-    # The 40,000 characters' response is on Errors (longer than the form allows) or its
-    # need holds the answer shortened to fit: either way it is there, and fits a cell.
-    long_answer = f"{config.form_tab('requests')}:5"
+    # The 40,000 characters' request is used: its need holds the answer shortened, with
+    # where the whole of it is, and the Errors tab notes it (not as a response to fix).
+    tab = config.form_tab("requests")
     needs, errors = state.tables["needs"].frame, state.tables["errors"].frame
-    assert long_answer in set(errors["source"]) | set(needs["source"])
+    [details] = needs[needs["source"] == f"{tab}:5"]["details"].tolist()
+    assert len(details) == 5000 and details.startswith("yyyy")
+    assert details.endswith(f" … [shortened: full answer in {tab}, row 5]")
+    assert errors[errors["source"] == f"{tab}:5"]["status"].tolist() == ["noted"]
     assert [row["outcome"] for row in run_log_rows(backend, config)] == ["ok", "ok"]
     assert_every_response_is_accounted_for(backend, config)
 
@@ -395,6 +398,42 @@ def test_failed_runs_wait_for_a_run_that_can_write_even_a_failed_one(
     assert rows[0]["message"] == "The store refused the write. Run again later." + NOT_LOGGED_THEN
     assert "Please report this" in rows[2]["message"]
     assert not pending_file(config).exists()
+
+
+def test_a_kept_failure_the_run_log_already_holds_is_not_added_again(
+    backend: WorkbookBackend, config: Config, busy: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kept file could not be cleared after its rows went in (or that write's answer
+    was lost): the next runs see the run_id on the Run log and add it no second time."""
+
+    def refused(self: WorkbookBackend, changes: Any) -> None:
+        raise BackendError("The store refused the write. Run again later.")
+
+    monkeypatch.setattr(WorkbookBackend, "apply", refused)
+    with pytest.raises(BackendError):
+        weekly(backend, config)
+    monkeypatch.undo()
+    left_behind = pending_file(config).read_text()
+    weekly(backend, config, now=NOW + dt.timedelta(days=1))
+    pending_file(config).write_text(left_behind)  # as if it could not be cleared
+
+    for day in (2, 3):  # an ok run, then a failed one: neither adds it again
+        weekly(backend, config, now=NOW + dt.timedelta(days=day))
+    monkeypatch.setattr("sheetsync.jobs.get_step", lambda name: _fails)
+    with pytest.raises(Exception, match="failed: RuntimeError"):
+        weekly(backend, config, now=NOW + dt.timedelta(days=4))
+    assert [(r["run_id"], r["outcome"]) for r in run_log_rows(backend, config)] == [
+        ("R20261123-090000", "failed"),
+        ("R20261124-090000", "ok"),
+        ("R20261125-090000", "ok"),
+        ("R20261126-090000", "ok"),
+        ("R20261127-090000", "failed"),
+    ]
+    assert not pending_file(config).exists()
+
+
+def _fails(ctx: Any) -> Any:
+    raise RuntimeError("a bug")
 
 
 def test_a_state_folder_that_cannot_be_written_is_said_and_the_failure_still_raised(
