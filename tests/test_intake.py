@@ -794,7 +794,8 @@ def test_a_timestamp_in_the_future_goes_to_errors_with_a_hint(backend, config, a
     assert stuck == [(f"{tab}:2", "future-date"), (f"{tab}:4", "type-datetime")]
     assert errors[f"{tab}:2"]["reason"] == (
         "'Timestamp' is in the future (after this run, 2026-11-23 09:00): check the year, "
-        "and that day and month are not the wrong way round."
+        "and that day and month are not the wrong way round. If every new response lands "
+        "here, set timezone under [network] in sheetsync.toml to the spreadsheet's time zone."
     )
     assert errors[f"{tab}:4"]["reason"] == (
         "'Timestamp' is not a date and time. Write it as 2026-11-20 14:05, 11/20/2026 14:05 "

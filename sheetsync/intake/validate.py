@@ -421,7 +421,9 @@ def _check_datetime(
         if future.any():
             why = (
                 f"'{title}' is in the future (after this run, {format_datetime(ctx.now)}): "
-                "check the year, and that day and month are not the wrong way round."
+                "check the year, and that day and month are not the wrong way round. If "
+                "every new response lands here, set timezone under [network] in "
+                "sheetsync.toml to the spreadsheet's time zone."
             )
             found.append(_problems(future, spec.name, IssueCode.FUTURE_DATE, why))
     return parsed.where(parsed.notna(), ""), found
