@@ -5,7 +5,9 @@ is a failed delivery with what to do, sent by the next run. With the real SMTP s
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import contextlib
 import dataclasses
 import datetime as dt
 import email
@@ -15,6 +17,7 @@ import json
 import os
 import pickle
 import random
+import re
 import signal
 import socket
 import ssl
@@ -155,8 +158,11 @@ def test_smtp_every_attempt_carries_the_same_message_id(by_smtp):
     backend, config, inbox = by_smtp
     [digest] = [d for d in build_digests(backend, config, NOW) if d.audience == "public"]
     client = Smtp(SmtpSettings(**config.email.smtp))
+    message = deliver.build_message(
+        digest.rendered, sender="a@example.org", to=digest.to, message_id="<x.net@sheetsync>"
+    )
     for _ in range(2):
-        deliver._hand_over(digest, client, "a@example.org", "2026-W48", "<x.net@sheetsync>")
+        deliver._hand_over(digest, message, client, "2026-W48", "<x.net@sheetsync>")
     assert [str(m["Message-ID"]) for m in inbox.messages] == ["<x.net@sheetsync>"] * 2
 
 
@@ -192,6 +198,201 @@ deliver.send_digests(WorkbookBackend(config.workbook), config, now=NOW)
     assert len(inbox.messages) == 3
     assert len({str(m["Message-ID"]) for m in inbox.messages}) == 3
     assert {r["outcome"] for r in send_log(backend, config)} == {"sent", "unconfirmed"}
+
+
+# --- SMTP: the server's answer lost in the middle of a run ---
+
+
+class LosesTheAnswer(QueuingInbox):
+    """Takes the first message whole, then never answers it (a slow filter, a stalled
+    link) or hangs up without answering; the others it answers as usual."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__()
+        self.how, self.lost = how, 0
+
+    async def handle_DATA(self, server, session, envelope):
+        answer = await super().handle_DATA(server, session, envelope)
+        if not self.lost:
+            self.lost += 1
+            if self.how == "hangs up":
+                server.transport.close()
+            else:
+                await asyncio.sleep(3)  # well past the client's timeout
+        return answer
+
+
+class RefusesOnce(QueuingInbox):
+    """Refuses (or hangs up on) the first recipient, before DATA: nothing was handed over."""
+
+    def __init__(self, how: str) -> None:
+        super().__init__()
+        self.how, self.refused = how, 0
+
+    async def handle_RCPT(self, server, session, envelope, address, options):
+        if not self.refused:
+            self.refused += 1
+            if self.how == "hangs up":
+                server.transport.close()
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+class OddAnswerToQuit(QueuingInbox):
+    """Takes every message (250), then answers QUIT with an error instead of 221."""
+
+    async def handle_QUIT(self, server, session, envelope):
+        return "500 5.5.1 Not now"
+
+
+def with_smtp(config, port: int, cert: Path):
+    smtp = {"host": "127.0.0.1", "port": port, "security": "starttls", "cafile": str(cert)}
+    return dataclasses.replace(config, email=dataclasses.replace(config.email, smtp=smtp))
+
+
+served = contextlib.contextmanager(serve)
+
+
+@pytest.mark.parametrize(
+    ("how", "cause"),
+    [
+        (
+            "never answers",
+            "SMTPServerDisconnected: Connection unexpectedly closed: The read operation timed out",
+        ),
+        ("hangs up", "SMTPServerDisconnected: Connection unexpectedly closed"),
+    ],
+)
+def test_smtp_a_message_whose_answer_is_lost_is_unconfirmed_and_not_sent_again(
+    network,  # noqa: F811
+    tmp_path,
+    how,
+    cause,
+):
+    """The server has the whole message but its "250 queued" never arrives: it may have
+    taken it, so the digest is unconfirmed (a person checks), never sent again by itself."""
+    backend, config = network
+    inbox = LosesTheAnswer(how)
+    with served(inbox, tmp_path) as (_, port, cert):
+        config = with_smtp(config, port, cert)
+        transport = Smtp(SmtpSettings(**config.email.smtp), timeout=0.5)
+        first = send_digests(backend, config, now=NOW, transport=transport)
+        assert outcomes(first) == {
+            "organizers": "unconfirmed",
+            "volunteer": "sent",
+            "public": "sent",
+        }
+        assert inbox.count(ORGANIZERS_ID) == 1
+        [organizers] = [d for d in first if d.audience == "organizers"]
+        assert organizers.detail == (
+            f"Unconfirmed: the mail server 127.0.0.1:{port} was handed the whole digest "
+            f"organizers-2026-W48-1 but its answer never came ({cause}), so sheetsync cannot "
+            "tell whether it took it. Not sent again by itself: look for Message-ID "
+            f"{ORGANIZERS_ID} in the mail server's log (or ask the recipient); if it never "
+            "arrived, send it again within 2026-W48: `sheetsync digest --resend "
+            "organizers-2026-W48-1`."
+        )
+        rows = {r["steps"]: r for r in send_log(backend, config)}
+        assert rows["organizers 2026-W48"]["outcome"] == "unconfirmed"
+        assert rows["organizers 2026-W48"]["message"] == organizers.detail
+
+        second = send_digests(backend, config, now=NOW + dt.timedelta(hours=1), transport=transport)
+        assert outcomes(second) == {
+            "organizers": "unconfirmed",
+            "volunteer": "already sent",
+            "public": "already sent",
+        }
+        assert inbox.count(ORGANIZERS_ID) == 1 and len(inbox.messages) == 3
+
+
+@pytest.mark.parametrize("how", ["refuses", "hangs up"])
+def test_smtp_a_failure_before_the_message_is_handed_over_is_failed_and_sent_next_run(
+    network,  # noqa: F811
+    tmp_path,
+    how,
+):
+    """Refused (or cut off) at RCPT, before DATA: surely not delivered, so tried again."""
+    backend, config = network
+    inbox = RefusesOnce(how)
+    with served(inbox, tmp_path) as (_, port, cert):
+        config = with_smtp(config, port, cert)
+        transport = Smtp(SmtpSettings(**config.email.smtp), timeout=0.5)
+        first = send_digests(backend, config, now=NOW, transport=transport)
+        assert outcomes(first) == {"organizers": "failed", "volunteer": "sent", "public": "sent"}
+        [organizers] = [d for d in first if d.audience == "organizers"]
+        assert organizers.detail.startswith(
+            f"The mail server 127.0.0.1:{port} did not take the digest organizers-2026-W48-1: "
+        )
+        assert organizers.detail.endswith(". It will be tried again on the next run.")
+        second = send_digests(backend, config, now=NOW + dt.timedelta(hours=1), transport=transport)
+        assert outcomes(second) == {
+            "organizers": "sent",
+            "volunteer": "already sent",
+            "public": "already sent",
+        }
+        assert inbox.count(ORGANIZERS_ID) == 1 and len(inbox.messages) == 3
+
+
+def test_smtp_an_odd_answer_to_quit_after_250_is_still_sent(network, tmp_path):  # noqa: F811
+    """The server said 250 (taken): what it answers to QUIT changes nothing."""
+    backend, config = network
+    inbox = OddAnswerToQuit()
+    with served(inbox, tmp_path) as (_, port, cert):
+        config = with_smtp(config, port, cert)
+        first = send_digests(backend, config, now=NOW)
+        assert outcomes(first) == {"organizers": "sent", "volunteer": "sent", "public": "sent"}
+        [organizers] = [d for d in first if d.audience == "organizers"]
+        assert organizers.detail == f"smtp://127.0.0.1:{port} 250 2.0.0 Ok: queued as Q0001"
+        second = send_digests(backend, config, now=NOW + dt.timedelta(hours=1))
+        assert set(outcomes(second).values()) == {"already sent"}
+        assert inbox.count(ORGANIZERS_ID) == 1 and len(inbox.messages) == 3
+
+
+def test_an_email_that_cannot_be_built_is_failed_not_in_doubt_and_sent_next_run(
+    by_smtp, monkeypatch
+):
+    """Built before the journal notes it as about to go: a digest that never became an
+    email is failed (tried again next run), never unconfirmed waiting for a person."""
+    backend, config, inbox = by_smtp
+    build = deliver.build_message
+    noted = []
+
+    def broken(rendered, **kwargs):
+        if kwargs["to"] == "org@example.org":
+            raise ValueError("cannot encode org@example.org")
+        return build(rendered, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(deliver, "build_message", broken)
+        record = deliver.open_journal
+
+        @contextlib.contextmanager
+        def watched(path):
+            with record(path) as write:
+                yield lambda values: noted.append(values) or write(values)
+
+        patch.setattr(deliver, "open_journal", watched)
+        first = send_digests(backend, config, now=NOW)
+    assert outcomes(first) == {"organizers": "failed", "volunteer": "sent", "public": "sent"}
+    [organizers] = [d for d in first if d.audience == "organizers"]
+    assert re.fullmatch(
+        r"The digest organizers-2026-W48-1 could not be made into an email \(ValueError at "
+        r"test_digest_once\.py:\d+\), so it was not sent\. Please report this with the log; "
+        r"the next run tries it again\.",
+        organizers.detail,
+    )
+    assert not any(line.get("pending") == ORGANIZERS_ID for line in noted)  # never in doubt
+    assert inbox.count(ORGANIZERS_ID) == 0
+    second = send_digests(backend, config, now=NOW + dt.timedelta(hours=1))
+    assert outcomes(second) == {
+        "organizers": "sent",
+        "volunteer": "already sent",
+        "public": "already sent",
+    }
+    assert inbox.count(ORGANIZERS_ID) == 1
+    organizer_rows = [r for r in send_log(backend, config) if r["steps"].startswith("org")]
+    assert [r["outcome"] for r in organizer_rows] == ["failed", "sent"]
 
 
 # --- the outbox: exactly once, checked by looking ---

@@ -2,12 +2,13 @@
 
 The send log is the Run log tab: each email handed over (or refused) gets a row, job
 "digest", steps "<audience> <period>", changes "<recipient>", outcome "sent", "failed" or
-"unconfirmed". Each email is noted in the send journal (journal.py) before it is handed
-over and after, and the journal goes to the tab in one write. A digest with a "sent" row
-is never sent again for that period; a "failed" one is tried again on the next run. One
-the journal shows was being handed over when the run stopped is checked: found in the
-outbox, it is "sent"; over SMTP, which cannot be asked, it is "unconfirmed", told to the
-organizers with its Message-ID, and sent again only when they ask (--resend).
+"unconfirmed". Each email is built, then noted in the send journal (journal.py) before it
+is handed over and after, and the journal goes to the tab in one write. A digest with a
+"sent" row is never sent again for that period; a "failed" one is tried again on the next
+run. One the journal shows was being handed over when the run stopped is checked: found in
+the outbox, it is "sent"; over SMTP, which cannot be asked, it is "unconfirmed", told to
+the organizers with its Message-ID, and sent again only when they ask (--resend). So is
+one the mail server was handed whole but whose answer never came (a lost connection).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import hashlib
 import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 
 import pandas as pd
@@ -33,12 +35,14 @@ from sheetsync.digest.mail import (
     Smtp,
     SmtpSettings,
     Transport,
+    UnconfirmedError,
     build_message,
     html_with_files,
     message_id_for,
 )
 from sheetsync.digest.render import Image, Rendered, language_for, render
 from sheetsync.digest.volunteers import volunteer_digests
+from sheetsync.errors import failure_text, trace_text
 from sheetsync.files import private_dir, write_private_text
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.privacy import Policy
@@ -331,12 +335,19 @@ def _send_one(
     run_id: str,
     record: Callable[[dict[str, str]], None],
 ) -> tuple[Delivery, dict[str, str]]:
-    """Note, hand over, note: what became of the digest, and its send log row."""
+    """Build, note, hand over, note: what became of the digest, and its send log row.
+    Built before the note, so that an email that cannot be built is never left in doubt."""
     period = period_of(now)
     label = digest.label(period)
     message_id = message_id_for(config.network_name, label)
-    record(pending_line(message_id, label, digest.audience, period, digest.to, digest.recipient_id))
-    delivery = _hand_over(digest, transport, config.email.sender, period, message_id)
+    message = _message(digest, config.email.sender, label, message_id)
+    if isinstance(message, str):  # not built, so surely not sent: failed, tried next run
+        delivery = _delivery(digest, period, DeliveryOutcome.FAILED, message)
+    else:
+        record(
+            pending_line(message_id, label, digest.audience, period, digest.to, digest.recipient_id)
+        )
+        delivery = _hand_over(digest, message, transport, period, message_id)
     values = _send_log_row(delivery, run_id, now, local_now(config), message_id)
     record(values)  # at once: a crash before this leaves the email in doubt, checked next run
     return delivery, values
@@ -388,20 +399,31 @@ def _what_became_of(line: Mapping[str, str], where: str | None) -> tuple[Deliver
             f"The digest {label} was not handed over: a run stopped just before, and its "
             "week is over. `sheetsync digest` sends only the current week's digests."
         )
-    # A warning: `tick --quiet` shows it, so cron mails it within minutes of the stop.
+    why = (
+        f"a run stopped after handing the digest {label} to the mail server, before noting "
+        "its answer, and SMTP cannot be asked"
+    )
+    return DeliveryOutcome.UNCONFIRMED, _unconfirmed(
+        why, "a run stopped while sending it", label, message_id, line["period"]
+    )
+
+
+def _unconfirmed(why: str, short: str, label: str, message_id: str, period: str) -> str:
+    """What to do about a digest that may or may not have reached the mail server (`why`),
+    logged as a warning too (`short`): `tick --quiet` shows warnings, so cron mails it
+    within minutes."""
     log.warning(
-        "digest %s unconfirmed (a run stopped while sending it): look for Message-ID %s in "
-        "the mail server's log; if it never arrived: sheetsync digest --resend %s",
+        "digest %s unconfirmed (%s): look for Message-ID %s in the mail server's log; if it "
+        "never arrived: sheetsync digest --resend %s",
         label,
+        short,
         message_id,
         label,
     )
-    return DeliveryOutcome.UNCONFIRMED, (
-        f"Unconfirmed: a run stopped after handing the digest {label} to the mail server, "
-        "before noting its answer, and SMTP cannot be asked. Not sent again by itself: look "
-        f"for Message-ID {message_id} in the mail server's log (or ask the recipient); if it "
-        f"never arrived, send it again within {line['period']}: `sheetsync digest --resend "
-        f"{label}`."
+    return (
+        f"Unconfirmed: {why}. Not sent again by itself: look for Message-ID {message_id} in "
+        "the mail server's log (or ask the recipient); if it never arrived, send it again "
+        f"within {period}: `sheetsync digest --resend {label}`."
     )
 
 
@@ -430,17 +452,33 @@ def _not_logged(journal: list[dict[str, str]], run_log: Table) -> list[dict[str,
     return [v for v in journal if _key(v) not in logged]
 
 
-def _hand_over(
-    digest: Digest, transport: Transport, sender: str, period: str, message_id: str
-) -> Delivery:
-    """Send one digest: "sent" with where it went, or "failed" with why. The log names the
-    recipient by id (person_id, organizers-1), never by name or address."""
-    what, who = f"{digest.audience} {period}", digest.recipient_id
-    message = build_message(
-        digest.rendered, sender=sender, to=digest.to, to_name=digest.name, message_id=message_id
-    )
+def _message(digest: Digest, sender: str, label: str, message_id: str) -> EmailMessage | str:
+    """The digest's email, or why it could not be built (a bug: for the log and the Run
+    log, without the values, as any failure of a step)."""
     try:
-        where = transport.send(message, digest.label(period))
+        return build_message(
+            digest.rendered, sender=sender, to=digest.to, to_name=digest.name, message_id=message_id
+        )
+    except Exception as err:  # one digest that cannot be built must not stop the others
+        log.error("digest %s could not be built:\n%s", label, trace_text(err))
+        return (
+            f"The digest {label} could not be made into an email ({failure_text(err)}), so it "
+            "was not sent. Please report this with the log; the next run tries it again."
+        )
+
+
+def _hand_over(
+    digest: Digest, message: EmailMessage, transport: Transport, period: str, message_id: str
+) -> Delivery:
+    """Send one digest: "sent" with where it went, "failed" with why, or "unconfirmed" with
+    what to check. The log names the recipient by id (person_id, organizers-1), never by
+    name or address."""
+    what, who, label = f"{digest.audience} {period}", digest.recipient_id, digest.label(period)
+    try:
+        where = transport.send(message, label)
+    except UnconfirmedError as err:
+        detail = _unconfirmed(err.why, "its answer was lost", label, message_id, period)
+        return _delivery(digest, period, DeliveryOutcome.UNCONFIRMED, detail)
     except DeliveryError as err:
         log.error("digest %s for %s not sent: %s", what, who, err)
         return _delivery(digest, period, DeliveryOutcome.FAILED, str(err))

@@ -7,6 +7,7 @@ receives it, and the outbox can be asked whether it already holds it."""
 
 from __future__ import annotations
 
+import contextlib
 import email.policy
 import errno
 import os
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import formataddr
+from enum import Enum
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,6 +35,15 @@ from sheetsync.normalize import one_line
 
 class DeliveryError(SheetsyncError):
     """An email could not be handed over; the digest is retried on the next run."""
+
+
+class UnconfirmedError(DeliveryError):
+    """An email was handed over whole but the server's answer never came: it may have gone,
+    so it is not tried again by itself."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"{why[:1].upper()}{why[1:]}.")
+        self.why = why  # a clause, for a sentence that goes on with what to do
 
 
 class NoSuchDigestError(SheetsyncError):
@@ -93,9 +104,10 @@ def html_with_files(rendered: Rendered, folder: Path) -> str:
 class Transport(Protocol):
     def send(self, message: EmailMessage, label: str) -> str:
         """Hand the message over; return where it went (and the server's answer). Raise
-        DeliveryError. `label` names the digest without personal data (e.g.
-        volunteer-2026-W48-P0042): the outbox's file name, and how messages and logs refer
-        to it."""
+        DeliveryError when it surely did not go, UnconfirmedError (a DeliveryError) when it
+        was handed over but the answer that says it was taken was lost. `label` names the
+        digest without personal data (e.g. volunteer-2026-W48-P0042): the outbox's file
+        name, and how messages and logs refer to it."""
         ...
 
     def find(self, message_id: str, label: str) -> str | None:
@@ -187,10 +199,17 @@ def _safe(text: str) -> str:
 
 
 class Smtp:
-    """SMTP delivery; the password comes from an environment variable, never the config."""
+    """SMTP delivery; the password comes from an environment variable, never the config.
 
-    def __init__(self, settings: SmtpSettings) -> None:
+    Whether a failure means "not sent" depends on when it came. Until the server has given
+    its 354 go-ahead to DATA and the whole message has been sent, it surely has nothing
+    (DeliveryError, tried again next run); from then until its answer, it may have taken
+    it (UnconfirmedError); once it answered 250 the email is taken, whatever QUIT then
+    brings. `timeout`: seconds to wait for each answer (tests shorten it)."""
+
+    def __init__(self, settings: SmtpSettings, timeout: float = 30.0) -> None:
         self.settings = settings
+        self.timeout = timeout
 
     def send(self, message: EmailMessage, label: str) -> str:
         s = self.settings
@@ -201,40 +220,84 @@ class Smtp:
                 f"SMTP user {s.user!r} is set but ${s.password_env} is empty: set the "
                 "password in that environment variable (never in sheetsync.toml)."
             )
+        client: _Client | None = None
         try:
-            if s.security == "ssl":
-                client: _Client = _SslClient(s.host, s.port, context=context, timeout=30)
-            else:
-                client = _Client(s.host, s.port, timeout=30)
-            with client:
-                if s.security == "starttls":
-                    client.starttls(context=context)
-                if s.user:
-                    client.login(s.user, password)
-                client.send_message(message)
+            client = self._connect(context)
+            if s.security == "starttls":
+                client.starttls(context=context)
+            if s.user:
+                client.login(s.user, password)
+            client.send_message(message)
         except (smtplib.SMTPException, OSError) as err:
+            if client is not None and client.stage is _Stage.HANDED_OVER:
+                raise UnconfirmedError(
+                    f"the mail server {s.host}:{s.port} was handed the whole digest {label} "
+                    f"but its answer never came ({_refusal(err)}), so sheetsync cannot tell "
+                    "whether it took it"
+                ) from err
             raise DeliveryError(
                 f"The mail server {s.host}:{s.port} did not take the digest {label}: "
                 f"{_refusal(err)}. It will be tried again on the next run."
             ) from err
-        return f"smtp://{s.host}:{s.port} {client.answer}".rstrip()
+        else:
+            answer = client.answer
+            # 250 in hand: the email is taken, so an odd answer to QUIT changes nothing.
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                client.quit()
+        finally:
+            if client is not None:
+                client.close()
+        return f"smtp://{s.host}:{s.port} {answer}".rstrip()
+
+    def _connect(self, context: ssl.SSLContext) -> _Client:
+        s = self.settings
+        if s.security == "ssl":
+            return _SslClient(s.host, s.port, context=context, timeout=self.timeout)
+        return _Client(s.host, s.port, timeout=self.timeout)
 
     def find(self, message_id: str, label: str) -> str | None:
         """SMTP has no command to ask whether a message was taken: None, cannot tell."""
         return None
 
 
+class _Stage(Enum):
+    """How far the DATA command of the one message has gone."""
+
+    BEFORE = "before DATA"
+    ASKED = "DATA sent"
+    GO_AHEAD = "354 received"
+    HANDED_OVER = "message sent, no answer yet"
+    ANSWERED = "answered"
+
+
 class _Client(smtplib.SMTP):
     """smtplib.SMTP keeping the server's answer to DATA ("250 2.0.0 Ok: queued as
-    4F2A1"), which send_message drops: the queue id finds the email in the server's log."""
+    4F2A1"), which send_message drops: the queue id finds the email in the server's log.
+    And how far DATA went (`stage`): a failure while the server holds the whole message
+    without having answered leaves it unknown whether the server took it."""
 
     answer = ""
+    stage = _Stage.BEFORE
 
     def data(self, msg: Any) -> tuple[int, bytes]:
+        self.stage = _Stage.ASKED
         code, said = super().data(msg)
         text = said.decode("utf-8", "replace") if isinstance(said, bytes) else str(said)
         self.answer = one_line(f"{code} {_ADDRESS.sub('<address>', text)}")[:200]
         return code, said
+
+    def getreply(self) -> tuple[int, bytes]:
+        code, said = super().getreply()
+        if self.stage is _Stage.ASKED and code == 354:
+            self.stage = _Stage.GO_AHEAD
+        elif self.stage is _Stage.HANDED_OVER:
+            self.stage = _Stage.ANSWERED  # 250 taken, or a refusal: either way, known
+        return code, said
+
+    def send(self, s: Any) -> None:
+        super().send(s)
+        if self.stage is _Stage.GO_AHEAD:  # the message, ending in "." (smtplib.data)
+            self.stage = _Stage.HANDED_OVER
 
 
 class _SslClient(_Client, smtplib.SMTP_SSL):
