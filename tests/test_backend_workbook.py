@@ -13,7 +13,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import openpyxl
 import pytest
@@ -32,12 +32,16 @@ from sheetsync.backends.base import (
 )
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.backends.xlsx_patch import _Package
+from sheetsync.config import Config
 from sheetsync.errors import (
     BackendError,
+    MissingColumnError,
     MissingTabError,
     SheetChangedError,
     WorkbookLockedError,
 )
+from sheetsync.jobs import find_job, read_state, run_job
+from tests.conftest import NOW, request
 
 TS1 = dt.datetime(2024, 5, 1, 9, 30, 15)
 TS2 = dt.datetime(2024, 5, 2, 0, 0)  # midnight: calamine hands it back as a date
@@ -638,20 +642,92 @@ def test_a_row_whose_id_is_now_on_two_rows_stops_the_write(
     assert xlsx.read_bytes() == original
 
 
-def test_a_keyed_row_the_tab_holds_already_is_not_appended_twice(sample: WorkbookBackend) -> None:
-    """A write applied once (its run then failed to learn it) is never applied twice."""
-    before = people_rows(sample)
-    sample.apply(
-        [
-            TabChanges(
-                "People",
-                start_row=3,
-                append=[["P-0002", "Bo again"], ["P-0003", "Cy"]],
-                key_col=1,
-            )
-        ]
-    )
-    assert people_rows(sample) == [*before, ["P-0003", "Cy"]]
+def test_a_keyed_row_whose_key_the_tab_holds_already_stops_the_write(
+    sample: WorkbookBackend, xlsx: Path
+) -> None:
+    """The workbook never re-sends a write: a key the tab holds is an organizer's, typed
+    since the read, and the run must recompute with fresh ids, not drop its row."""
+    original = xlsx.read_bytes()
+    with pytest.raises(SheetChangedError, match=r"row typed meanwhile \(row 3\) holds the id"):
+        sample.apply(
+            [
+                TabChanges(
+                    "People",
+                    start_row=3,
+                    append=[["P-0002", "Bo again"], ["P-0003", "Cy"]],
+                    key_col=1,
+                )
+            ]
+        )
+    assert xlsx.read_bytes() == original
+
+
+def test_a_need_typed_with_the_runs_next_id_makes_the_run_recompute_and_keeps_both(
+    backend: WorkbookBackend, config: Config, add_responses: Callable[..., None], monkeypatch
+) -> None:
+    """Ids are the highest seen plus one. An organizer types a need by hand with the id the
+    run is about to give its new need (N0002), after the read: the run's need is not
+    dropped (its person and tasks would point at the organizer's row): the run reads again
+    and gives it N0003."""
+    add_responses("requests", request())
+    run_job(find_job("weekly", config), backend, config, now=NOW)
+    add_responses("requests", request(name="Nadia Okafor", email="nadia@example.org"))
+    header = backend.read_tabs(["Needs"])["Needs"].header
+    key = header.index("need_id")
+    real_apply = WorkbookBackend.apply
+    typed: list[int] = []
+
+    def organizer_types_n0002_then_apply(self: WorkbookBackend, changes: Any) -> None:
+        if not typed:
+            book = openpyxl.load_workbook(self.path)
+            row: list[Value] = [None] * len(header)
+            row[key], row[key + 1] = "N0002", "typed by hand"
+            book["Needs"].append(row)
+            typed.append(book["Needs"].max_row)
+            book.save(self.path)
+        real_apply(self, changes)
+
+    monkeypatch.setattr(WorkbookBackend, "apply", organizer_types_n0002_then_apply)
+    report = run_job(find_job("weekly", config), backend, config, now=NOW)
+    monkeypatch.undo()
+
+    assert report.outcome == "ok" and report.attempts == 2
+    needs = backend.read_tabs(["Needs"])["Needs"].rows
+    assert typed == [3] and needs[2][key : key + 2] == ["N0002", "typed by hand"]
+    ids = [row[key] for row in needs[1:]]
+    assert ids == ["N0001", "N0002", "N0003"]  # each once: nothing dropped, nothing doubled
+    [added] = [t for t in report.tabs if t.tab == "Needs"]
+    assert added.added_ids == ["N0003"]
+    people = read_state(backend, config).tables["people"].frame
+    assert "Nadia Okafor" in people["name"].tolist()
+
+
+def test_a_row_typed_into_a_tab_that_was_empty_is_kept_and_the_run_says_what_is_missing(
+    backend: WorkbookBackend, config: Config, add_responses: Callable[..., None], monkeypatch
+) -> None:
+    """Needs was empty when read (no header either); an organizer types into row 1 before
+    the write. The run's header must not be dropped with its rows going below, headerless:
+    it reads again and says the tab lacks its columns, and nothing is written there."""
+    book = openpyxl.load_workbook(backend.path)
+    book["Needs"].delete_rows(1, book["Needs"].max_row)
+    book.save(backend.path)
+    add_responses("requests", request())
+    real_apply = WorkbookBackend.apply
+    typed: list[bool] = []
+
+    def organizer_types_in_row_1_then_apply(self: WorkbookBackend, changes: Any) -> None:
+        if not typed:
+            book = openpyxl.load_workbook(self.path)
+            book["Needs"]["A1"] = "bread for Tuesday"
+            book.save(self.path)
+            typed.append(True)
+        real_apply(self, changes)
+
+    monkeypatch.setattr(WorkbookBackend, "apply", organizer_types_in_row_1_then_apply)
+    with pytest.raises(MissingColumnError, match="Column 'need_id' not found in tab 'Needs'"):
+        run_job(find_job("weekly", config), backend, config, now=NOW)
+    monkeypatch.undo()
+    assert backend.read_tabs(["Needs"])["Needs"].rows == [["bread for Tuesday"]]
 
 
 @pytest.mark.parametrize(

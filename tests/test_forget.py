@@ -148,11 +148,13 @@ def network(backend, config, add_responses, tmp_path):
     # He asks again after the run: a response no People row names yet.
     add_responses("requests", request(**ROBERT, timestamp=at(7), details="Insulin pickup again"))
     # A crash's leftovers: a send journal line for him and one for Sam, and the cron log.
+    # Their run_ids were fresh when noted (a run at 09:05 that crashed before its write):
+    # a row whose id the Run log holds is another row, and stops the send log's write.
     state = config.state_dir
     state.mkdir(parents=True, exist_ok=True)
     lines = [
         {
-            "run_id": f"M20261123-090000-00{n}",
+            "run_id": f"M20261123-090500-00{n + 1}",
             "job": "digest",
             "started": "2026-11-23 09:00",
             "finished": "2026-11-23 09:00",

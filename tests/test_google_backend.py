@@ -16,7 +16,6 @@ from sheetsync_testkit.sheets_emulator import SheetsEmulator, write_service_acco
 
 from sheetsync.backends.base import CellUpdate, Guard, TabChanges
 from sheetsync.backends.google import (
-    WRITE_TRIES,
     GoogleBackend,
     _batches,
     column_letter,
@@ -150,8 +149,9 @@ def test_a_weekly_run_on_the_m_network_makes_at_most_four_requests(network):
     first = weekly(backend, network.config)
     kinds = [r.kind for r in network.emulator.api_requests()]
     assert first.rows_added > 2000
-    # Only appends: no check; appendCells inserts the rows it needs, so no grow either.
-    assert kinds == ["spreadsheets.get", "values.batchGet", WRITE]
+    # Only appends, but checked all the same (a key typed meanwhile, columns moved);
+    # appendCells inserts the rows it needs, so no grow either.
+    assert kinds == ["spreadsheets.get", "values.batchGet", "values.batchGet", WRITE]
 
     network.add_form_rows("requests", [request(name="Nadia Okafor", email="nadia@example.org")])
     network.emulator.reset_requests()
@@ -247,10 +247,10 @@ def test_quota_429_twice_then_success(network):
     assert network.sleeps == [3, 3]  # Retry-After honoured
 
 
-def test_a_persistent_429_gives_up_after_bounded_attempts(network):
-    network.emulator.fail("spreadsheets.get", 429, times=100)
+def test_a_persistent_503_gives_up_after_bounded_attempts(network):
+    network.emulator.fail("spreadsheets.get", 503, times=100)
     backend = network.backend(policy=RetryPolicy(attempts=6, total_seconds=120))
-    with pytest.raises(GoogleUnavailableError, match=r"HTTP 429\) after 6 attempts.*run the job"):
+    with pytest.raises(GoogleUnavailableError, match=r"after 6 attempts.*HTTP 503\).*few minutes"):
         weekly(backend, network.config)
     assert len(network.emulator.api_requests()) == 6
     assert len(network.sleeps) == 5
@@ -258,13 +258,19 @@ def test_a_persistent_429_gives_up_after_bounded_attempts(network):
     assert sum(network.sleeps) <= 120
 
 
-def test_500_on_the_write_fails_clearly_writes_nothing_and_the_next_run_succeeds(network):
+def test_a_persistent_500_on_the_write_fails_clearly_writes_nothing_and_the_next_run_succeeds(
+    network,
+):
     network.add_form_rows("requests", [request()])
     before = network.snapshot()
-    network.emulator.fail(WRITE, 500, times=WRITE_TRIES)  # not applied, but the backend can't know
+    clock = FakeClock()
+    # Not applied, but the backend can't know: each try reads the sheet again first.
+    writes_fail_until(network.emulator, clock, 1000, 500)
     with pytest.raises(UnconfirmedWriteError, match=r"HTTP 500.*read the sheet again and sent"):
-        weekly(network.backend(), network.config)
+        weekly(network.backend(sleep=clock.sleep, clock=clock.monotonic), network.config)
     assert network.snapshot() == before
+    assert 60 <= clock.now <= 70  # waited between tries, within the policy's budget
+    clock.now = 1000  # Google is back
     report = weekly(network.backend(), network.config)
     assert report.outcome == "ok"
     assert len(network.emulator.values(network.id, "People")) == 2
@@ -599,6 +605,19 @@ def test_cells_are_typed_dates_become_serial_numbers_and_long_text_is_shortened(
     assert len(long) == 50_000 and long.endswith("[shortened by sheetsync]")
 
 
+def test_text_no_json_can_carry_is_made_storable_not_a_traceback(network):
+    # A lone surrogate (half an emoji) anywhere, not only in form answers, cannot be encoded
+    # as UTF-8: the whole write would fail. Both backends clean text the same way.
+    backend = network.backend()
+    header = network.emulator.values(network.id, "People")[0]
+    start = len(network.emulator.values(network.id, "People")) + 1
+    odd = ["a\ud83db", "tab\x0bbed\x00", "fine \u00e9\U0001f600"]
+    backend.apply([TabChanges("People", start_row=start, append=[odd], header=header)])
+    people = network.emulator.values(network.id, "People")
+    assert people[-1] == ["a\ufffdb", "tab bed ", "fine \u00e9\U0001f600"]
+    assert len(people) == start
+
+
 def test_a_split_write_failing_part_way_is_reported_and_the_next_run_completes_it(
     network, monkeypatch
 ):
@@ -706,7 +725,8 @@ def test_a_write_whose_answer_is_lost_is_read_again_and_never_applied_twice(
     read_and_check = ["spreadsheets.get", "values.batchGet", "values.batchGet"]
     again = ["spreadsheets.get", "values.batchGet", WRITE]
     assert kinds[:7] == [*read_and_check, WRITE, *again]
-    assert kinds[7:] == again  # the digest's send log, after the run, as in the calm run
+    # The digest's send log, after the run, as in the calm run: read, checked, written.
+    assert kinds[7:] == [*read_and_check, WRITE]
     first, retried = [r for r in sheets_emulator.api_requests() if r.kind == WRITE][:2]
     if loss != "refused":  # it was applied: only idempotent updates go again, no row
         assert requests_of(retried, "appendCells") == []
@@ -753,6 +773,73 @@ def test_a_row_moved_before_the_write_gets_its_update_where_it_is_now(
     assert by_id(needs) == by_id(calm_needs) and len(needs) == len(calm_needs) + 1
 
 
+def next_id(rows: list[list[object]], prefix: str) -> str:
+    """The id a run gives its next new row: the highest seen plus one."""
+    numbers = [int(str(r[0])[1:]) for r in rows[1:] if r and str(r[0]).startswith(prefix)]
+    return f"{prefix}{max(numbers) + 1:04d}"
+
+
+@pytest.mark.parametrize("typed_id", ["", "next"], ids=["without-id", "with-the-next-id"])
+def test_a_row_typed_before_a_write_that_also_updates_rows_is_kept_and_nothing_is_lost(
+    sheets_emulator, service_account_key, tmp_path, typed_id
+):
+    """An organizer types a need by hand after the run's read, before its check. Without an
+    id it stays where it was typed, the run's rows below. With the id the run is about to
+    give its first new need (ids are the highest seen plus one), the run's need must not be
+    dropped: the run reads again (attempts 2) and gives its rows ids not taken."""
+    calm, troubled = twin_networks(sheets_emulator, service_account_key, tmp_path)
+    weekly(calm.backend(), calm.config)
+    needs_read = sheets_emulator.values(troubled.id, "Needs")
+    key = next_id(needs_read, "N") if typed_id else ""
+
+    def organizer_types_a_need(emulator: SheetsEmulator) -> None:
+        below = len(emulator.values(troubled.id, "Needs")) + 1
+        emulator.set_values(troubled.id, "Needs", f"A{below}", [[key, TYPED]])
+
+    # The first batchGet is the run's read; the organizer types before the second (the check).
+    sheets_emulator.before(
+        "values.batchGet", lambda e: e.before("values.batchGet", organizer_types_a_need)
+    )
+    report = weekly(troubled.backend(), troubled.config)
+    assert report.outcome == "ok" and report.attempts == (2 if typed_id else 1)
+    assert any(t.changed for t in report.tabs if t.tab == "People")  # the run updates rows
+    needs = sheets_emulator.values(troubled.id, "Needs")
+    calm_needs = sheets_emulator.values(calm.id, "Needs")
+    assert [r[0] for r in needs[: len(needs_read)]] == [r[0] for r in needs_read]  # in place
+    assert needs[len(needs_read)] == [key, TYPED]  # kept, where it was typed
+    assert len(needs) == len(calm_needs) + 1  # every need of the run is there too
+    ids = [row[0] for row in needs[1:] if row and row[0]]
+    assert len(ids) == len(set(ids))  # no id on two rows
+    [added] = [t for t in report.tabs if t.tab == "Needs"]
+    assert added.added_ids and key not in added.added_ids
+    assert set(added.added_ids) <= set(ids)
+    for tab in ("People", "Tasks"):  # what points at the needs, all there
+        assert len(sheets_emulator.values(troubled.id, tab)) == len(
+            sheets_emulator.values(calm.id, tab)
+        ), tab
+    tasks = sheets_emulator.values(troubled.id, "Tasks")
+    need_col = tasks[0].index("need_id")
+    assert key not in {row[need_col] for row in tasks[1:] if len(row) > need_col} - {""}
+
+
+def test_a_write_that_only_appends_is_checked_too(network):
+    """A first run only appends; an organizer types a need with the id the run is about to
+    give its first need, after the read. The check sees it: the run recomputes."""
+    network.add_form_rows("requests", [request()])
+
+    def organizer_types_n0001(emulator: SheetsEmulator) -> None:
+        emulator.set_values(network.id, "Needs", "A2", [["N0001", TYPED]])
+
+    network.emulator.before(
+        "values.batchGet", lambda e: e.before("values.batchGet", organizer_types_n0001)
+    )
+    report = weekly(network.backend(), network.config)
+    assert report.outcome == "ok" and report.attempts == 2
+    needs = network.emulator.values(network.id, "Needs")
+    assert needs[1] == ["N0001", TYPED]
+    assert [row[0] for row in needs[2:]] == ["N0002"]  # the run's need, under a free id
+
+
 class FakeClock:
     """time.monotonic and time.sleep for the HTTP client: sleeping moves the clock on."""
 
@@ -768,14 +855,30 @@ class FakeClock:
         self.now += seconds
 
 
+def writes_fail_until(
+    emulator: SheetsEmulator,
+    clock: FakeClock,
+    seconds: float,
+    status: int,
+    *,
+    applied: bool = False,
+    retry_after: float | None = None,
+) -> None:
+    """Every write answers `status` until the fake clock reaches `seconds`: refused (nothing
+    applied), or `applied` and its answer lost (Google's error body instead)."""
+
+    def fail_for_now(e: SheetsEmulator) -> None:
+        if clock.now < seconds and applied:
+            e.lose_answer(WRITE, status)
+        elif clock.now < seconds:
+            e.fail(WRITE, status, retry_after=retry_after)
+
+    emulator.before(WRITE, fail_for_now, times=1000)
+
+
 def quota_used_up(network: Network, clock: FakeClock, seconds: float) -> None:
     """Every write answers 429 until the fake clock reaches `seconds`."""
-
-    def refuse_while_used_up(emulator: SheetsEmulator) -> None:
-        if clock.now < seconds:
-            emulator.fail(WRITE, 429)
-
-    network.emulator.before(WRITE, refuse_while_used_up, times=1000)
+    writes_fail_until(network.emulator, clock, seconds, 429)
 
 
 def test_a_429_lasting_50_seconds_is_waited_out(network):
@@ -790,6 +893,53 @@ def test_a_429_lasting_50_seconds_is_waited_out(network):
     assert len(network.emulator.values(network.id, "People")) == 1 + 3
     assert len(network.emulator.values(network.id, "Needs")) == 1 + 6
     assert len(network.emulator.values(network.id, "Run log")) == 2
+
+
+def test_a_429_with_a_retry_after_of_1_s_lasting_50_seconds_is_waited_out(network):
+    retry_after = 1
+    # Retry-After: 1 honoured alone would use up 12 attempts in 12 s; a 429 is bounded by
+    # the time budget only, and waits at least the backoff.
+    network.add_form_rows("requests", many_requests(3))
+    clock = FakeClock()
+    writes_fail_until(network.emulator, clock, 50, 429, retry_after=retry_after)
+    report = weekly(network.backend(sleep=clock.sleep, clock=clock.monotonic), network.config)
+    assert report.outcome == "ok"
+    assert 50 <= clock.now <= 70
+    assert all(wait >= retry_after for wait in clock.sleeps)
+    assert len(network.emulator.values(network.id, "People")) == 1 + 3
+    assert len(network.emulator.values(network.id, "Run log")) == 2
+
+
+def test_a_429_is_not_bounded_by_attempts_but_a_503_is(network):
+    network.add_form_rows("requests", many_requests(3))
+    clock = FakeClock()
+    policy = RetryPolicy(attempts=3)
+    writes_fail_until(network.emulator, clock, 30, 429, retry_after=1)
+    backend = network.backend(sleep=clock.sleep, clock=clock.monotonic, policy=policy)
+    assert weekly(backend, network.config).outcome == "ok"
+    network.emulator.fail("values.batchGet", 503, times=3)
+    backend = network.backend(sleep=clock.sleep, clock=clock.monotonic, policy=policy)
+    with pytest.raises(GoogleUnavailableError, match=r"after 3 attempts.*HTTP 503\)"):
+        weekly(backend, network.config)
+
+
+@pytest.mark.parametrize("applied", [True, False], ids=["answer-lost", "refused"])
+def test_a_5xx_burst_of_five_seconds_on_the_write_is_waited_out_without_duplicates(
+    sheets_emulator, service_account_key, tmp_path, applied
+):
+    calm, troubled = twin_networks(sheets_emulator, service_account_key, tmp_path)
+    weekly(calm.backend(), calm.config)
+    clock = FakeClock()
+    writes_fail_until(sheets_emulator, clock, 5, 503, applied=applied)
+    report = weekly(troubled.backend(sleep=clock.sleep, clock=clock.monotonic), troubled.config)
+    assert report.outcome == "ok" and report.attempts == 1
+    assert 5 <= clock.now <= 20 and len(clock.sleeps) >= 3  # backoff, not three tries at once
+    for tab in SHEETSYNC_TAB_NAMES:
+        calm_rows = sheets_emulator.values(calm.id, tab)
+        assert sheets_emulator.values(troubled.id, tab) == calm_rows, tab
+    assert len(sheets_emulator.values(troubled.id, "Run log")) == len(
+        sheets_emulator.values(calm.id, "Run log")
+    )
 
 
 def test_a_429_lasting_80_seconds_fails_clearly_and_changes_nothing(network):

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sheetsync.errors import MissingTabError, SheetChangedError
 
 # A cell as a backend hands it over. Text stays text: a backend must never let a string that
 # starts with "=" become a formula. None is an empty cell.
 Value = str | int | float | bool | dt.datetime | dt.date | None
+T = TypeVar("T")
 
 
 @dataclass
@@ -67,7 +69,7 @@ class TabChanges:
     # The header as read (row 1): if the columns moved since, the write stops (recompute).
     header: list[str] = field(default_factory=list)
     # 1-based column of the row key (the schema's primaryKey) in `append` rows: a row whose
-    # key the tab already holds at write time is not appended again (a retried write).
+    # key the tab already holds at write time is never appended twice (see readdress).
     key_col: int | None = None
 
     @property
@@ -157,6 +159,27 @@ def fit_cell(value: Value, limit: int) -> Value:
     return value
 
 
+# Characters no store should be handed. XML 1.0 cannot hold control characters at all (Excel
+# refuses the file); Google takes them, but one rule for both stores keeps what is written
+# the same wherever it goes. They become a space, as normalize does with form answers, so
+# the words on either side stay apart. A lone surrogate (half of an emoji, which cannot even
+# be encoded as UTF-8, so neither an .xlsx nor a JSON request can carry it) and the
+# noncharacters U+FFFE/U+FFFF become U+FFFD, the mark every program shows for "a character
+# was lost here".
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NOT_A_CHARACTER = re.compile("[\ud800-\udfff\ufffe\uffff]")
+
+
+def storable_text(text: str, limit: int) -> str:
+    """Text as a cell can hold it, whatever it holds: the characters above replaced, and no
+    longer than `limit` (the store's cell limit). A writer's own last defence: a single cell
+    can never stop a write."""
+    text = _NOT_A_CHARACTER.sub("\ufffd", _CONTROL.sub(" ", text))
+    fitted = fit_cell(text, limit)
+    assert isinstance(fitted, str)
+    return fitted
+
+
 @dataclass(frozen=True)
 class TabNow:
     """What a tab holds at write time, as re-read just before writing.
@@ -169,21 +192,50 @@ class TabNow:
     header: list[Value]
     columns: dict[int, list[Value]]
     last_row: int
+    # The whole rows (rows[i] is sheet row i + 1), when read: a retry compares them.
+    rows: list[list[Value]] | None = None
 
 
-def readdress(change: TabChanges, now: TabNow) -> TabChanges:
+def tab_now(rows: list[list[Value]], change: TabChanges) -> TabNow:
+    """A TabNow from a tab's whole rows as read (rows[i] is sheet row i + 1, trailing empty
+    rows trimmed), with the columns `change` needs to find its rows."""
+    wanted = {guard.col for guard in change.guards}
+    if change.key_col is not None:
+        wanted.add(change.key_col)
+    columns = {col: [_cell(row, col) for row in rows] for col in wanted}
+    return TabNow(rows[0] if rows else [], columns, len(rows), rows)
+
+
+def _as_is(value: Value) -> Value:
+    return value
+
+
+def readdress(
+    change: TabChanges,
+    now: TabNow,
+    *,
+    retry: bool = False,
+    as_stored: Callable[[Value], Value] = _as_is,
+) -> TabChanges:
     """`change` addressed against the tab as it is now.
 
-    - Appended rows start below the tab's current last row; rows whose key the tab already
-      holds are left out (a write applied once is never applied twice).
+    - Appended rows start below the tab's current last row.
+    - An appended row whose key the tab holds now is someone else's (an organizer typed that
+      id): SheetChangedError, and the run recomputes with fresh ids. Only on a `retry` after
+      a write Google did not confirm may it be this run's own, written by the lost write: it
+      is left out when every row holding that key holds the same cells (`now.rows` is read
+      for that; `as_stored` is a cell as the store reads it back, e.g. a date as a number).
     - Updates follow their row's guard to where that row is now.
-    - If the columns sheetsync named moved, or a guarded row is gone or is no longer the
-      only row holding its id, raise SheetChangedError: the run must read the sheet again.
+    - If the columns sheetsync named moved, a guarded row is gone or is no longer the only
+      row holding its id, or a tab that was empty now holds another first row, raise
+      SheetChangedError: the run must read the sheet again.
     """
     if change.create:
         return change
     if change.start_row > 1 and change.header:
         _check_header(change, now)
+    if change.start_row == 1 and change.append:
+        _check_first_row(change, now, as_stored)
     moved = _moved_rows(change, now)
     update = [
         CellUpdate(moved.get(u.row, u.row), u.col, u.value) if moved else u for u in change.update
@@ -192,27 +244,63 @@ def readdress(change: TabChanges, now: TabNow) -> TabChanges:
     return replace(
         change,
         start_row=now.last_row + 1,
-        append=_not_yet_written(change, now),
+        append=_not_yet_written(change, now, retry, as_stored),
         update=update,
         guards=guards,
     )
 
 
-def _not_yet_written(change: TabChanges, now: TabNow) -> list[list[Value]]:
-    """The rows to append but those whose key the tab holds now, and but the header row a
-    new or empty tab gets if the tab has one now (a retried write that had created it)."""
-    append = change.append
+def _not_yet_written(
+    change: TabChanges, now: TabNow, retry: bool, as_stored: Callable[[Value], Value]
+) -> list[list[Value]]:
+    """The rows to append but this run's own that a lost write had written (on a retry),
+    and but the header row a new or empty tab gets if the tab has it now."""
     first = 1 if change.start_row == 1 else 0  # a header row is never a record
+    header = change.append[:first]
+    if first and any(guard_text(v).strip() for v in now.header):
+        header = []  # _check_first_row made sure it is this header
+    rows = change.append[first:]
     if change.key_col is not None and now.last_row > 0:
-        held = {guard_text(v).strip() for v in now.columns.get(change.key_col, [])[1:]} - {""}
-        append = append[:first] + [
-            row
-            for row in append[first:]
-            if guard_text(_cell(row, change.key_col)).strip() not in held
-        ]
-    if first and append and any(guard_text(v).strip() for v in now.header):
-        append = append[1:]
-    return append
+        held: dict[str, list[int]] = {}
+        for number, value in enumerate(now.columns.get(change.key_col, []), start=1):
+            if number > 1 and (key := guard_text(value).strip()):
+                held.setdefault(key, []).append(number)
+        rows = [row for row in rows if not _written(change, row, held, now, retry, as_stored)]
+    return header + rows
+
+
+def _written(
+    change: TabChanges,
+    row: list[Value],
+    held: dict[str, list[int]],
+    now: TabNow,
+    retry: bool,
+    as_stored: Callable[[Value], Value],
+) -> bool:
+    """Whether `row` is there already, written by a lost write; raise if its key is taken."""
+    assert change.key_col is not None
+    numbers = held.get(guard_text(_cell(row, change.key_col)).strip(), [])
+    if not numbers:
+        return False
+    if retry and now.rows is not None:
+        mine = [as_stored(v) for v in row]
+        if all(_same_cells(_at(now.rows, n) or [], mine) for n in numbers):
+            return True
+    raise SheetChangedError(
+        f"Tab {change.tab!r} changed while sheetsync was working: a row typed meanwhile "
+        f"(row {numbers[0]}) holds the id of a row sheetsync was about to add (column "
+        f"{change.key_col}). Nothing was written; the run reads the sheet again and gives its "
+        "new rows ids not taken."
+    )
+
+
+def _same_cells(held: Sequence[Value], mine: Sequence[Value]) -> bool:
+    """Two rows holding the same text cell by cell, compared as guards compare."""
+    width = max(len(held), len(mine))
+    return all(
+        guard_text(_cell(held, col)).strip() == guard_text(_cell(mine, col)).strip()
+        for col in range(1, width + 1)
+    )
 
 
 def _cell(row: Sequence[Value], col: int) -> Value:
@@ -229,6 +317,20 @@ def _check_header(change: TabChanges, now: TabNow) -> None:
             )
 
 
+def _check_first_row(change: TabChanges, now: TabNow, as_stored: Callable[[Value], Value]) -> None:
+    """A tab empty when read (its header comes first in `append`) must be empty now, or hold
+    that header in row 1: rows typed meanwhile would leave the tab headerless (its header
+    would go below them), and the next run could not read it."""
+    if now.last_row == 0 and not any(guard_text(v).strip() for v in now.header):
+        return
+    if not _same_cells(now.header, [as_stored(v) for v in change.append[0]]):
+        raise SheetChangedError(
+            f"Tab {change.tab!r} changed while sheetsync was working: it was empty, and now "
+            "holds rows, row 1 other than the header sheetsync was about to write. Nothing "
+            "was written; the run reads the sheet again."
+        )
+
+
 def _moved_rows(change: TabChanges, now: TabNow) -> dict[int, int]:
     """Guarded rows that moved: {row as read: row now}; raise if a row cannot be found."""
     moved: dict[int, int] = {}
@@ -237,9 +339,15 @@ def _moved_rows(change: TabChanges, now: TabNow) -> dict[int, int]:
         expected = guard.expected.strip()
         if guard_text(_at(cells, guard.row)).strip() == expected:
             continue
+        # A row without an id cannot be told from other rows without one: it must still be
+        # where it was read, blank there, or the write stops.
         rows = [i + 1 for i, v in enumerate(cells) if guard_text(v).strip() == expected]
+        if not expected:
+            rows = []
         if len(rows) != 1:
             how = "is gone" if not rows else f"is now on {len(rows)} rows"
+            if not expected:
+                how = "has no id, and another row is in its place now"
             raise SheetChangedError(
                 f"Tab {change.tab!r} changed while sheetsync was working: the row sheetsync "
                 f"was about to update (row {guard.row}) {how}. Nothing was written; the run "
@@ -249,5 +357,5 @@ def _moved_rows(change: TabChanges, now: TabNow) -> dict[int, int]:
     return moved
 
 
-def _at(cells: Sequence[Value], row: int) -> Value:
+def _at(cells: Sequence[T], row: int) -> T | None:
     return cells[row - 1] if 0 < row <= len(cells) else None

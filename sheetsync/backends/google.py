@@ -4,21 +4,28 @@ A run costs at most four API requests, whatever the data size:
 
 1. `spreadsheets.get` (list_tabs): the tabs, their ids and grid sizes;
 2. `values.batchGet` (read_tabs): every tab in one request, raw values;
-3. when the write updates rows, the check: one `values.batchGet` of each touched tab's header
-   row and its key and guarded columns, whole. `readdress` then finds each updated row by
-   its id where it is now (an organizer may have sorted or inserted rows), drops appended
-   rows whose key is already there, and stops the run if the columns moved. A write that
-   only appends needs no check: appendCells lands below whatever the tab then holds;
+3. the check, before every write: one `values.batchGet` of each touched tab's header row
+   and its key and guarded columns, whole. `readdress` then finds each updated row by its
+   id where it is now (an organizer may have sorted or inserted rows), and stops the run
+   (it reads again and recomputes) if the columns moved or an organizer typed a row with an
+   id the run was about to give a new row: ids are handed out as the highest seen plus one;
 4. one `spreadsheets.batchUpdate`, atomic: addSheet and appendDimension (columns) as
    needed, then per tab updateCells of the changed cells and appendCells of the new rows,
    values as userEnteredValue (stringValue for text, so form text never becomes a formula).
    It is split only where a payload passes about 5 MB (MAX_PAYLOAD); the Run log row
    travels in the last part.
 
+The Sheets API has no conditional write: nothing makes a batchUpdate apply only if the sheet
+is still as the check saw it. An organizer who inserts or deletes rows in the second between
+the check and the batchUpdate can shift that write's updates by a row (appended rows are
+safe: appendCells finds the tab's end itself). The check keeps that window to one request.
+
 Google does not say whether a batchUpdate that got no answer (a timeout, a dropped
 connection, a 5xx) was applied, and sending it again could append rows twice. So it is
-resent unread only after a 429; otherwise the write reads the sheet again (spreadsheets.get
-and the check), re-addresses what is missing against it and sends that, a few times at most.
+resent unread only after a 429; otherwise the write waits (the retry policy's backoff),
+reads the sheet again (spreadsheets.get and the check, of whole tabs this time), drops the
+rows the lost write had written (the same cells under the same id) and sends what is
+missing, as long as the policy's attempts and its ~70 s budget last.
 """
 
 from __future__ import annotations
@@ -51,9 +58,10 @@ from sheetsync.backends.base import (
     TabNow,
     Value,
     changes_to_write,
-    fit_cell,
     missing_tab_error,
     readdress,
+    storable_text,
+    tab_now,
 )
 from sheetsync.backends.google_http import RetryPolicy, SheetsHTTPClient
 from sheetsync.errors import (
@@ -91,8 +99,6 @@ NEW_TAB_ROWS = 1000
 SPARE_COLUMNS = 4
 # Written cells take their value only: formats and notes organizers set stay as they are.
 CELL_FIELDS = "userEnteredValue"
-# Tries of a write whose answer got lost, each after reading the sheet again.
-WRITE_TRIES = 3
 RUN_AGAIN = "Nothing was written. Run the job again: sheetsync will read the sheet afresh."
 _KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _KEY = re.compile(r"[A-Za-z0-9_-]{20,}")
@@ -382,32 +388,38 @@ class GoogleBackend:
     # Writing
 
     def _write(self, todo: list[TabChanges]) -> None:
-        """Send the write; if Google does not confirm it, read again and resend what is missing.
-
-        The check is skipped on a first try that only appends: appendCells lands below
-        whatever the tab holds when Google applies it, so there is nothing to re-address.
-        """
+        """Check the tabs and send the write; if Google does not confirm it, wait, read the
+        sheet again and send what is missing, within the retry policy's bounds."""
         sheets = dict(self._known_sheets())
-        retry = False
-        for attempt in range(1, WRITE_TRIES + 1):
-            ready = todo
-            if retry or any(change.update for change in todo):
-                ready = [c for c in self._readdressed(todo, sheets, retry) if not c.is_empty]
+        began = self.http.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            ready = [c for c in self._readdressed(todo, sheets, attempt > 1) if not c.is_empty]
             if not ready:
                 return  # the lost write had been applied: everything is there
             try:
                 self._send(ready, sheets)
                 return
             except UnconfirmedWriteError as err:
-                if attempt == WRITE_TRIES:
-                    raise UnconfirmedWriteError(
-                        f"{err} sheetsync read the sheet again and sent what was missing "
-                        f"{WRITE_TRIES} times, and Google confirmed none of them. Run the job "
-                        "again in a few minutes: it sees what was written and adds nothing twice."
-                    ) from err
+                wait = self._wait_to_resend(attempt, began, err)
                 log.info("Google did not confirm the write (%s); reading the sheet again", err)
-                retry = True
+                self.http.sleep(wait)
                 sheets = dict(self._fetch_metadata())
+
+    def _wait_to_resend(self, attempt: int, began: float, err: UnconfirmedWriteError) -> float:
+        """Seconds to wait before reading the sheet again, or the error past the policy's
+        bounds (a 503 burst lasts seconds: tries without a wait would all fall in it)."""
+        policy = self.http.policy
+        spent = self.http.clock() - began
+        left = policy.total_seconds - spent
+        if attempt >= policy.attempts or left <= 0:
+            raise UnconfirmedWriteError(
+                f"{err} sheetsync read the sheet again and sent what was missing, {attempt} "
+                f"tries over {spent:.0f} s, and Google confirmed none of them. Run the job "
+                "again in a few minutes: it sees what was written and adds nothing twice."
+            ) from err
+        return min(policy.delay(attempt, None, self.http.rng), left)
 
     def _readdressed(
         self, todo: list[TabChanges], sheets: dict[str, SheetInfo], retry: bool
@@ -417,8 +429,12 @@ class GoogleBackend:
         for change in existing:
             if not change.create and change.tab not in sheets:
                 raise self._missing_tab(change.tab, list(sheets))
-        now = self._read_now([c for c in existing if not c.create])
-        return [readdress(c, now[c.tab]) if c.tab in now else c for c in existing]
+        to_check = [c for c in existing if not c.create]
+        now = self._read_whole(to_check) if retry else self._read_now(to_check)
+        return [
+            readdress(c, now[c.tab], retry=retry, as_stored=_as_read) if c.tab in now else c
+            for c in existing
+        ]
 
     def _read_now(self, changes: list[TabChanges]) -> dict[str, TabNow]:
         """Each tab's header row and its key and guarded columns, whole, as they are now."""
@@ -426,9 +442,29 @@ class GoogleBackend:
         for change in changes:
             cols = {g.col for g in change.guards} | ({change.key_col} if change.key_col else set())
             wanted += [(change.tab, 0), *((change.tab, col) for col in sorted(cols))]
-        if not wanted:
-            return {}
-        ranges = [_range_of(tab, col) for tab, col in wanted]
+        answered = self._check([_range_of(tab, col) for tab, col in wanted])
+        headers: dict[str, list[Value]] = {}
+        columns: dict[str, dict[int, list[Value]]] = {}
+        for (tab, col), rows in zip(wanted, answered, strict=True):
+            if col == 0:
+                headers[tab] = list(rows[0]) if rows else []
+            else:
+                columns.setdefault(tab, {})[col] = [row[0] if row else None for row in rows]
+        return {
+            tab: TabNow(header, columns.get(tab, {}), _last_row(header, columns.get(tab, {})))
+            for tab, header in headers.items()
+        }
+
+    def _read_whole(self, changes: list[TabChanges]) -> dict[str, TabNow]:
+        """Each tab whole, as it is now: a retry compares the rows a lost write may have
+        written with its own, cell by cell. Retries are rare, so the bigger read is fine."""
+        answered = self._check([quote_tab(change.tab) for change in changes])
+        return {c.tab: tab_now(rows, c) for c, rows in zip(changes, answered, strict=True)}
+
+    def _check(self, ranges: list[str]) -> list[list[list[Value]]]:
+        """The rows of each range, in one values.batchGet."""
+        if not ranges:
+            return []
         body = self._call(
             "check the tabs before writing",
             lambda: self.http.values_batch_get(self.key, ranges, params=dict(READ_OPTIONS)),
@@ -439,18 +475,7 @@ class GoogleBackend:
                 f"Google answered {len(answered)} ranges for the {len(ranges)} sheetsync asked "
                 f"to check in spreadsheet {self.key}. {RUN_AGAIN}"
             )
-        headers: dict[str, list[Value]] = {}
-        columns: dict[str, dict[int, list[Value]]] = {}
-        for (tab, col), value_range in zip(wanted, answered, strict=True):
-            rows = value_range.get("values", [])
-            if col == 0:
-                headers[tab] = list(rows[0]) if rows else []
-            else:
-                columns.setdefault(tab, {})[col] = [row[0] if row else None for row in rows]
-        return {
-            tab: TabNow(header, columns.get(tab, {}), _last_row(header, columns.get(tab, {})))
-            for tab, header in headers.items()
-        }
+        return [[list(row) for row in r.get("values", [])] for r in answered]
 
     def _send(self, ready: list[TabChanges], sheets: dict[str, SheetInfo]) -> None:
         """One spreadsheets.batchUpdate, or several where the payload passes MAX_PAYLOAD."""
@@ -663,7 +688,7 @@ def _cell_data(value: Value) -> dict[str, Any]:
     """A CellData whose userEnteredValue is `value` as a RAW write would store it: text stays
     text (stringValue is never parsed, so "=1+1" is not a formula), dates become serial
     numbers, and None or "" is an empty CellData, which clears the cell."""
-    value = fit_cell(value, SHEETS_CELL_LIMIT)
+    value = _as_written(value)
     if value is None or value == "":
         return {}
     if isinstance(value, bool):
@@ -673,6 +698,20 @@ def _cell_data(value: Value) -> dict[str, Any]:
     if isinstance(value, dt.datetime | dt.date):
         return {"userEnteredValue": {"numberValue": _serial(value)}}
     return {"userEnteredValue": {"stringValue": str(value)}}
+
+
+def _as_written(value: Value) -> Value:
+    """Text cleaned as both backends clean it (no lone surrogate can break the JSON), and
+    short enough for a Sheets cell."""
+    return storable_text(value, SHEETS_CELL_LIMIT) if isinstance(value, str) else value
+
+
+def _as_read(value: Value) -> Value:
+    """A cell as the check reads it back once written: dates as serial numbers."""
+    value = _as_written(value)
+    if isinstance(value, dt.datetime | dt.date):
+        return _serial(value)
+    return value
 
 
 def _serial(value: dt.date) -> float | int:

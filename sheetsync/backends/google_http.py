@@ -30,10 +30,12 @@ RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter, bounded in attempts and in total time.
+    """Exponential backoff with jitter, bounded in total time and, but for 429, in attempts.
 
     70 s in all: Sheets' quotas are per minute, so a 429 lasting the rest of the window is
-    waited out; the last wait is cut to what remains of the budget rather than given up.
+    waited out; the last wait is cut to what remains of the budget rather than given up. A
+    429 is bounded by time only: a short Retry-After (1 s) must not use up the attempts long
+    before the quota window turns.
     """
 
     attempts: int = 12
@@ -42,11 +44,13 @@ class RetryPolicy:
     max_delay: float = 32.0
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
-        """Seconds to wait before attempt `attempt + 1` (attempt counts from 1)."""
-        if retry_after is not None:
-            return min(retry_after, self.max_delay * 2)
+        """Seconds to wait before attempt `attempt + 1` (attempt counts from 1): the backoff,
+        or Retry-After if Google asks for longer."""
         ceiling = min(self.max_delay, self.first_delay * 2 ** (attempt - 1))
-        return rng.uniform(ceiling / 2, ceiling)
+        backoff = rng.uniform(ceiling / 2, ceiling)
+        if retry_after is not None:
+            return min(max(retry_after, backoff), self.max_delay * 2)
+        return backoff
 
 
 @dataclass(frozen=True)
@@ -142,7 +146,10 @@ class SheetsHTTPClient(HTTPClient):
         """Seconds to wait before the next attempt, or GoogleUnavailableError past the bounds."""
         spent = self.clock() - began
         left = self.policy.total_seconds - spent
-        if attempt >= self.policy.attempts or left <= 0:
+        # A 429 is refused, not applied, and over when the quota window turns: only the time
+        # budget bounds it. Anything else may go on for good: the attempts bound it too.
+        out_of_attempts = attempt >= self.policy.attempts and failure.status != 429
+        if out_of_attempts or left <= 0:
             raise GoogleUnavailableError(_give_up_message(attempt, spent, failure, method))
         return min(self.policy.delay(attempt, failure.retry_after, self.rng), left)
 

@@ -23,11 +23,11 @@ from python_calamine import CalamineError, CalamineSheet, CalamineWorkbook
 from sheetsync.backends.base import (
     TabChanges,
     TabData,
-    TabNow,
     Value,
     changes_to_write,
     missing_tab_error,
     readdress,
+    tab_now,
 )
 from sheetsync.backends.xlsx_patch import patch
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
@@ -214,7 +214,7 @@ class WorkbookBackend:
             if not change.create and change.tab not in existing:
                 raise self._missing_tab(change.tab, existing)
             # Read with calamine, exactly as read_tabs did, so "empty" means the same thing.
-            now = None if change.create else _tab_now(self._rows(book, change.tab), change)
+            now = None if change.create else tab_now(self._rows(book, change.tab), change)
             placed.append(change if now is None else readdress(change, now))
         return placed
 
@@ -365,16 +365,6 @@ def _alive(pid: int) -> bool:
     except OverflowError:  # not a pid at all
         return False
     return True
-
-
-def _tab_now(rows: list[list[Value]], change: TabChanges) -> TabNow:
-    """A tab as it is now, with the columns `change` needs to find its rows (rows as read
-    by _trimmed_rows: rows[i] is sheet row i + 1)."""
-    wanted = {guard.col for guard in change.guards}
-    if change.key_col is not None:
-        wanted.add(change.key_col)
-    columns = {col: [row[col - 1] if col <= len(row) else "" for row in rows] for col in wanted}
-    return TabNow(header=rows[0] if rows else [], columns=columns, last_row=len(rows))
 
 
 def _read_only(path: Path, access: int = os.W_OK) -> bool:

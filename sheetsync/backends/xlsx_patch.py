@@ -23,7 +23,7 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
-from sheetsync.backends.base import XLSX_CELL_LIMIT, TabChanges, Value, fit_cell
+from sheetsync.backends.base import XLSX_CELL_LIMIT, TabChanges, Value, storable_text
 from sheetsync.errors import BackendError
 from sheetsync.normalize import FORMULA_PREFIXES
 
@@ -42,13 +42,6 @@ _ROW = re.compile(
 _CELL = re.compile(r"<(?P<px>(?:\w+:)?)c\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=px)c>)", re.S)
 _ATTR = re.compile(r'([\w:]+)\s*=\s*("[^"]*"|\'[^\']*\')')
 _REF = re.compile(r"([A-Z]+)(\d+)")
-# Characters XML 1.0 cannot hold at all; Excel refuses the file if they appear. Control
-# characters (a vertical tab pasted from a phone, a NUL) become a space, as normalize does
-# with form answers, so the words on either side stay apart. A lone surrogate (half of an
-# emoji, cannot even be encoded as UTF-8) and the noncharacters U+FFFE/U+FFFF become U+FFFD,
-# the mark every program shows for "a character was lost here".
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_NOT_A_CHARACTER = re.compile("[\ud800-\udfff\ufffe\uffff]")
 
 
 class _Clear:
@@ -68,16 +61,6 @@ def patch(data: BinaryIO, changes: Sequence[TabChanges], out: BinaryIO) -> None:
                 package.add_sheet(change.tab)
             package.patch_sheet(change.tab, _cells(change))
         package.write(out)
-
-
-def storable_text(text: str) -> str:
-    """Text as a cell can hold it, whatever it holds: the characters XML 1.0 forbids replaced
-    (see _CONTROL), and no longer than a cell's limit. The writer's own last defence: a single
-    cell can never stop a write."""
-    text = _NOT_A_CHARACTER.sub("\ufffd", _CONTROL.sub(" ", text))
-    fitted = fit_cell(text, XLSX_CELL_LIMIT)
-    assert isinstance(fitted, str)
-    return fitted
 
 
 def _cells(change: TabChanges) -> Cells:
@@ -280,7 +263,7 @@ class _Package:
             )
             serial = (moment - EPOCH) / dt.timedelta(days=1)
             return f'<{px}c r="{ref}"{s}><{px}v>{serial!r}</{px}v></{px}c>'
-        text = storable_text(str(value))
+        text = storable_text(str(value), XLSX_CELL_LIMIT)
         if text.startswith(FORMULA_PREFIXES):
             # quotePrefix (Excel's leading ') keeps it text when someone edits the cell too.
             s = f' s="{self._quote_style(style)}"'
