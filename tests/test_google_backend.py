@@ -840,6 +840,25 @@ def test_a_write_that_only_appends_is_checked_too(network):
     assert [row[0] for row in needs[2:]] == ["N0002"]  # the run's need, under a free id
 
 
+def test_on_a_retry_a_key_typed_meanwhile_is_not_taken_for_the_lost_writes_row(network):
+    """The write is refused (503: not applied, but the backend cannot tell). Before the
+    retry's re-read an organizer types a need with the id the run gave its need. That row
+    is not the run's (its cells differ): the run recomputes, and its need gets a free id."""
+    network.add_form_rows("requests", [request()])
+    network.emulator.fail(WRITE, 503)
+
+    def organizer_types_n0001(emulator: SheetsEmulator) -> None:
+        emulator.set_values(network.id, "Needs", "A2", [["N0001", TYPED]])
+
+    # Before the refused write, arm the typing for the retry's re-read (spreadsheets.get).
+    network.emulator.before(WRITE, lambda e: e.before("spreadsheets.get", organizer_types_n0001))
+    report = weekly(network.backend(), network.config)
+    assert report.outcome == "ok" and report.attempts == 2
+    needs = network.emulator.values(network.id, "Needs")
+    assert needs[1] == ["N0001", TYPED]
+    assert [row[0] for row in needs[2:]] == ["N0002"]
+
+
 class FakeClock:
     """time.monotonic and time.sleep for the HTTP client: sleeping moves the clock on."""
 
