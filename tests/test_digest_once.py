@@ -425,6 +425,18 @@ def test_outbox_a_stop_after_the_file_was_written_is_found_there_and_not_written
     assert len(rows) == 3 and not (config.state_dir / "sent.jsonl").exists()
 
 
+def stop_before_the_outbox_writes(backend, config, monkeypatch) -> None:
+    """A week's digests sent to the outbox, the run stopping as the first is handed over:
+    noted as pending, never written."""
+
+    def stopped(self, message, label):
+        raise Killed("stopped before writing")
+
+    with monkeypatch.context() as patch, pytest.raises(Killed):
+        patch.setattr(Outbox, "send", stopped)
+        send_digests(backend, config, now=NOW)
+
+
 def test_outbox_a_stop_before_the_file_was_written_sends_it_on_the_next_run(
     network,  # noqa: F811
     monkeypatch,
@@ -433,12 +445,7 @@ def test_outbox_a_stop_before_the_file_was_written_sends_it_on_the_next_run(
     over, so the next run sends it (once)."""
     backend, config = network
 
-    def stopped(self, message, label):
-        raise Killed("stopped before writing")
-
-    with monkeypatch.context() as patch, pytest.raises(Killed):
-        patch.setattr(Outbox, "send", stopped)
-        send_digests(backend, config, now=NOW)
+    stop_before_the_outbox_writes(backend, config, monkeypatch)
     assert [line["label"] for line in read_journal(config.state_dir / "sent.jsonl").in_doubt] == [
         "organizers-2026-W48-1"
     ]
@@ -844,12 +851,7 @@ def test_an_outbox_digest_never_written_before_its_week_ended_is_a_failed_delive
 ):
     backend, config = network
 
-    def stopped(self, message, label):
-        raise Killed("stopped before writing")
-
-    with monkeypatch.context() as patch, pytest.raises(Killed):
-        patch.setattr(Outbox, "send", stopped)
-        send_digests(backend, config, now=NOW)
+    stop_before_the_outbox_writes(backend, config, monkeypatch)
     later = send_digests(backend, config, now=NOW + dt.timedelta(days=7))
     [old] = [d for d in later if d.period == "2026-W48"]
     assert (old.audience, old.outcome) == ("organizers", "failed")
