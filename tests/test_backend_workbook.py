@@ -749,9 +749,12 @@ LONG = "x" * 40_000
         ("Maria\x0bGarcia", "Maria Garcia"),
         ("a\x00b\x1fc", "a b c"),
         ("tab\tnew\nline", "tab\tnew\nline"),  # XML holds these: kept
-        # A lone surrogate and the noncharacters become U+FFFD, the "lost character" mark.
-        ("half \ud83d emoji", "half \ufffd emoji"),
-        ("\ufffe\uffff", "\ufffd\ufffd"),
+        # A lone surrogate and the noncharacters are no characters: dropped, as intake does;
+        # a surrogate pair kept as two halves is one emoji again.
+        ("half \ud83d emoji", "half  emoji"),
+        ("a\ufffe\uffffb", "ab"),
+        ("\ud83d\ude00", "\U0001f600"),
+        ("C1\x85here", "C1 here"),
         (LONG, LONG[: XLSX_CELL_LIMIT - len(SHORTENED)] + SHORTENED),
         (float("nan"), "nan"),
         (float("inf"), "inf"),

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 from sheetsync.errors import MissingTabError, SheetChangedError
+from sheetsync.normalize import clean_text
 
 # A cell as a backend hands it over. Text stays text: a backend must never let a string that
 # starts with "=" become a formula. None is an empty cell.
@@ -159,25 +159,14 @@ def fit_cell(value: Value, limit: int) -> Value:
     return value
 
 
-# Characters no store should be handed. XML 1.0 cannot hold control characters at all (Excel
-# refuses the file); Google takes them, but one rule for both stores keeps what is written
-# the same wherever it goes. They become a space, as normalize does with form answers, so
-# the words on either side stay apart. A lone surrogate (half of an emoji, which cannot even
-# be encoded as UTF-8, so neither an .xlsx nor a JSON request can carry it) and the
-# noncharacters U+FFFE/U+FFFF become U+FFFD, the mark every program shows for "a character
-# was lost here".
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_NOT_A_CHARACTER = re.compile("[\ud800-\udfff\ufffe\uffff]")
-
-
 def storable_text(text: str, limit: int) -> str:
-    """Text as a cell can hold it, whatever it holds: the characters above replaced, and no
-    longer than `limit` (the store's cell limit). A writer's own last defence: a single cell
-    can never stop a write."""
-    text = _NOT_A_CHARACTER.sub("\ufffd", _CONTROL.sub(" ", text))
-    fitted = fit_cell(text, limit)
-    assert isinstance(fitted, str)
-    return fitted
+    """Text as a cell can hold it, whatever it holds, and no longer than `limit` (the store's
+    cell limit). A writer's own last defence: a single cell can never stop a write. XML 1.0
+    cannot hold control characters (Excel refuses the file) and no JSON request can carry a
+    lone surrogate; both stores get the rule form answers get (normalize.clean_text), so
+    what is written is the same wherever it goes."""
+    text = clean_text(text).text
+    return text if len(text) <= limit else text[: limit - len(SHORTENED)] + SHORTENED
 
 
 @dataclass(frozen=True)
@@ -341,9 +330,11 @@ def _moved_rows(change: TabChanges, now: TabNow) -> dict[int, int]:
             continue
         # A row without an id cannot be told from other rows without one: it must still be
         # where it was read, blank there, or the write stops.
-        rows = [i + 1 for i, v in enumerate(cells) if guard_text(v).strip() == expected]
-        if not expected:
-            rows = []
+        rows = (
+            [i + 1 for i, v in enumerate(cells) if guard_text(v).strip() == expected]
+            if expected
+            else []
+        )
         if len(rows) != 1:
             how = "is gone" if not rows else f"is now on {len(rows)} rows"
             if not expected:
