@@ -47,7 +47,7 @@ from sheetsync.files import private_dir, write_private_text
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience, Delivery, DeliveryOutcome
-from sheetsync.run_log import DIGEST_JOB, fresh_run_id, log_cells
+from sheetsync.run_log import DIGEST_JOB, MESSAGE_MAX, fresh_run_id, log_cells
 from sheetsync.schema import load_schemas
 from sheetsync.state import local_now, read_state
 from sheetsync.summary.outcomes import Outcomes, figures_for
@@ -508,7 +508,7 @@ def _send_log_row(
         "steps": f"{delivery.audience} {delivery.period}",
         "changes": delivery.to,
         "problems": "0" if delivery.outcome == DeliveryOutcome.SENT else "1",
-        "message": message if len(message) <= 500 else delivery.detail[:500],
+        "message": message if len(message) <= MESSAGE_MAX else delivery.detail[:MESSAGE_MAX],
         "message_id": message_id,
         "detail": delivery.detail,
         "recipient": delivery.recipient,

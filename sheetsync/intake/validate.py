@@ -204,8 +204,8 @@ def _check_length(
             )
         )
         return values, [_problems(long, spec.name, IssueCode.MAX_LENGTH, why)]
-    rows = pd.Series(text.index, index=text.index)
-    cut = rows[long].map(lambda row: shorten(text[row], limit, ctx.where(row)))
+    rows = pd.Series(text.index, index=text.index)[long]
+    cut = rows.map(lambda row: shorten(text[row], limit, ctx.where(row)))
     why = rows.map(
         lambda row: (
             f"'{title}' was shortened from {lengths[row]:,} to {limit:,} characters; "
