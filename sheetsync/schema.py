@@ -95,6 +95,7 @@ _FIELD_KEYS = {
     "constraints",
     "enumFrom",
     "description",
+    "sheetsync_writes",
 }
 _CONSTRAINT_KEYS = {"required", "enum", "minimum", "maximum", "maxLength", "pattern", "past"}
 

@@ -43,6 +43,9 @@ class Volunteer:
     household: str = ""
     resting: bool = False
     do_not_contact: bool = False
+    # Why they may not be asked now, in plain words ("checked in red"); "" when they may.
+    unavailable: str = ""
+    weekly: int = 0  # the tasks a week they can take (capacity before the tasks held)
 
 
 @dataclass
