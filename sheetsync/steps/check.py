@@ -166,10 +166,18 @@ def _errors(
         row = rows.get((v.tab, v.subject), 0)
         record |= {"tab": tab, "row": str(row) if row else "", "reason": v.message}
         record["status"] = ErrorStatus.OPEN.value
+    as_read = {
+        (r["source"], r["fields"]): r["status"]
+        for r in records_of(ctx.tables["errors"].frame)
+        if r["form"] == CHECK_FORM
+    }
     for key, record in ours.items():
-        code = IssueCode(record["fields"]) if record["fields"] in set(IssueCode) else None
-        still = key in current or code not in checked
-        if not still and record["status"] == ErrorStatus.OPEN:
+        if key in current:
+            continue
+        if record["fields"] not in {c.value for c in checked}:
+            # Not checked this run (not-maximal, when match did not run): as it was.
+            record["status"] = as_read.get(key, record["status"])
+        elif record["status"] == ErrorStatus.OPEN:
             record["status"] = ErrorStatus.RESOLVED.value
     return frame_of(records, schema), added
 

@@ -1,0 +1,270 @@
+"""Proposals follow the present: a proposal whose volunteer became unavailable, or no longer
+has room, is withdrawn at the start of matching, and its need goes to someone else in the
+same run. Accepted tasks are never withdrawn. Pairs still to review count as one person.
+
+Writing `withdrawn` into the organizer's status cell is the backend's part (a field's
+`sheetsync_writes`); these tests look at the frames the steps hand to the write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from sheetsync.jobs import read_state
+from sheetsync.report import Findings
+from sheetsync.steps import StepContext, StepResult, get_step
+from tests.conftest import NOW, checkin, request, write_cell
+from tests.test_match import records, set_task_status, volunteer_offer, weekly
+
+LATER = NOW + dt.timedelta(days=1)
+WEEKLY = ["intake", "dedupe", "match", "load", "check"]
+
+
+def run_steps(backend, config, now=LATER, steps=WEEKLY) -> dict[str, Any]:
+    """The steps of a run, as jobs._run_once runs them, without writing: each step's
+    result by name, and the frames as the last step left them ("frames")."""
+    state = read_state(backend, config)
+    frames = {name: table.frame for name, table in state.tables.items()}
+    findings = Findings()
+    results: dict[str, Any] = {}
+    for name in steps:
+        ctx = StepContext(config, now, state.forms, state.tables, frames, state.schemas, findings)
+        result: StepResult = get_step(name)(ctx)
+        frames.update(result.frames)
+        if result.findings is not None:
+            findings.add(result.findings)
+        results[name] = result
+    results["frames"] = {k: f.to_dict("records") for k, f in frames.items()}
+    return results
+
+
+def person_of(backend, config, email):
+    [pid] = [p["person_id"] for p in records(backend, config, "people") if p["email"] == email]
+    return pid
+
+
+EMAILS = {"Sam Lee": "sam@example.net", "Ana Diaz": "ana@example.net"}
+
+
+@pytest.fixture
+def proposed(backend, config, add_responses):
+    """Maria asks for groceries; Sam and Ana can help; the weekly run proposed one of them.
+    Returns the task, and the name of who has it."""
+    add_responses("requests", request(languages="Spanish, English"))
+    add_responses(
+        "offers",
+        volunteer_offer("Sam Lee", "201-555-0170", "sam@example.net", languages="English, Spanish"),
+        volunteer_offer("Ana Diaz", "201-555-0171", "ana@example.net", languages="Spanish"),
+    )
+    weekly(backend, config)
+    [task] = records(backend, config, "tasks")
+    name = next(
+        n for n, e in EMAILS.items() if person_of(backend, config, e) == task["volunteer_id"]
+    )
+    return task, name
+
+
+def red(name):
+    return checkin(
+        name=name,
+        email=EMAILS[name],
+        timestamp=dt.datetime(2026, 11, 23, 9, 0),
+        checkin_status="Red – I need a break",
+    )
+
+
+def make_unavailable(cause, backend, config, add_responses, name, pid):
+    if cause == "red check-in":
+        add_responses("checkins", red(name))
+    elif cause == "rest confirmed":
+        write_cell(
+            backend,
+            config,
+            "load",
+            pid,
+            "rest_until",
+            (LATER + dt.timedelta(days=7)).date().isoformat(),
+        )
+    else:
+        write_cell(backend, config, "people", pid, "do_not_contact", "x")
+
+
+@pytest.mark.parametrize(
+    ("cause", "says"),
+    [
+        ("red check-in", "checked in red"),
+        ("rest confirmed", "resting (a rest confirmed on the Load tab)"),
+        ("do not contact", "marked do not contact"),
+    ],
+)
+def test_a_proposal_is_withdrawn_and_its_need_goes_to_someone_else(
+    proposed, backend, config, add_responses, cause, says
+):
+    task, name = proposed
+    make_unavailable(cause, backend, config, add_responses, name, task["volunteer_id"])
+    run = run_steps(backend, config)
+    tasks = run["frames"]["tasks"]
+    first, again = tasks
+    assert first["task_id"] == task["task_id"] and first["status"] == "withdrawn"
+    assert first["reasons"] == f"{task['reasons']}; withdrawn {LATER.date()}: {says}"
+    # Free again in the same run, for someone else.
+    assert (again["need_id"], again["status"]) == (task["need_id"], "proposed")
+    assert again["volunteer_id"] not in ("", task["volunteer_id"])
+    assert run["match"].counts["withdrawn"] == 1
+    assert [n["status"] for n in run["frames"]["needs"]] == ["matched"]
+    assert run["check"].counts["rules_broken"] == 0
+    # The reason is said once, however many runs see the same proposal.
+    assert "withdrawn" not in task["reasons"]
+
+
+def test_an_accepted_task_is_never_withdrawn(proposed, backend, config, add_responses):
+    task, name = proposed
+    set_task_status(backend, config, task["task_id"], "accepted")
+    add_responses("checkins", red(name))
+    run = run_steps(backend, config)
+    [kept] = run["frames"]["tasks"]
+    assert (kept["status"], kept["reasons"]) == ("accepted", task["reasons"])
+    assert run["match"].counts["withdrawn"] == 0 and run["match"].counts["proposed"] == 0
+
+
+def test_a_lowered_capacity_withdraws_the_newest_proposals_first(backend, config, add_responses):
+    """Sam offered 3 tasks a week and was proposed 3, over two runs; a check-in with 2 hours
+    leaves room for one: the two newest go, the oldest stays; Ana, new, takes theirs."""
+    add_responses(
+        "offers",
+        volunteer_offer("Sam Lee", "201-555-0170", "sam@example.net", weekly_capacity="3"),
+    )
+    add_responses("requests", request())
+    weekly(backend, config, now=NOW)
+    add_responses(
+        "requests",
+        request(
+            name="Ann Bell",
+            phone="201 555 0101",
+            email="ann@example.org",
+            timestamp=dt.datetime(2026, 11, 23, 8, 0),
+        ),
+        request(
+            name="Bo Chan",
+            phone="201 555 0102",
+            email="bo@example.org",
+            timestamp=dt.datetime(2026, 11, 23, 8, 5),
+        ),
+    )
+    weekly(backend, config, now=NOW + dt.timedelta(hours=3))
+    before = records(backend, config, "tasks")
+    assert [t["status"] for t in before] == ["proposed"] * 3
+    add_responses(
+        "checkins", checkin(timestamp=dt.datetime(2026, 11, 23, 12, 0), checkin_hours="2")
+    )
+    add_responses(
+        "offers",
+        volunteer_offer("Ana Diaz", "201-555-0171", "ana@example.net", weekly_capacity="3"),
+    )
+    run = run_steps(backend, config)
+    tasks = run["frames"]["tasks"]
+    oldest = before[0]["task_id"]
+    assert [(t["task_id"], t["status"]) for t in tasks[:3]] == [
+        (oldest, "proposed"),
+        (before[1]["task_id"], "withdrawn"),
+        (before[2]["task_id"], "withdrawn"),
+    ]
+    assert tasks[1]["reasons"].endswith(
+        f"withdrawn {LATER.date()}: no room left this week (capacity 1 a week)"
+    )
+    [ana] = [p["person_id"] for p in run["frames"]["people"] if p["email"] == "ana@example.net"]
+    assert sorted((t["need_id"], t["volunteer_id"]) for t in tasks[3:]) == sorted(
+        (t["need_id"], ana) for t in before[1:]
+    )
+    assert run["check"].counts["rules_broken"] == 0
+
+
+def test_a_withdrawn_need_is_not_proposed_again_to_the_same_volunteer_this_run(
+    backend, config, add_responses
+):
+    """Sam, over capacity, loses the newest proposal; nobody else can take it: it waits,
+    and is not proposed back to Sam in the same run although a place freed."""
+    add_responses(
+        "offers",
+        volunteer_offer("Sam Lee", "201-555-0170", "sam@example.net", weekly_capacity="2"),
+    )
+    add_responses("requests", request())
+    weekly(backend, config, now=NOW)
+    add_responses(
+        "requests",
+        request(
+            name="Ann Bell",
+            phone="201 555 0101",
+            email="ann@example.org",
+            timestamp=dt.datetime(2026, 11, 23, 8, 0),
+        ),
+    )
+    weekly(backend, config, now=NOW + dt.timedelta(hours=3))
+    add_responses(
+        "checkins", checkin(timestamp=dt.datetime(2026, 11, 23, 12, 0), checkin_hours="2")
+    )
+    run = run_steps(backend, config)
+    assert [t["status"] for t in run["frames"]["tasks"]] == ["proposed", "withdrawn"]
+    assert [n["status"] for n in run["frames"]["needs"]] == ["matched", "open"]
+    assert run["match"].counts["proposed"] == 0
+
+
+# --- pairs still to review on Duplicates count as one person ---
+
+MARIA = ("Maria Garcia", "(201) 555-0143", "maria@example.org")
+MARI = ("Mari Garcia", "(201) 555-0143", "mg@other.org")  # maybe Maria: dedupe asks
+
+
+def test_a_pair_to_review_has_one_volunteers_capacity(backend, config, add_responses):
+    add_responses(
+        "offers",
+        volunteer_offer(*MARIA, weekly_capacity="1"),
+        volunteer_offer(*MARI, weekly_capacity="1"),
+    )
+    add_responses(
+        "requests",
+        request(name="Ann Bell", phone="201 555 0101", email="ann@example.org"),
+        request(name="Bo Chan", phone="201 555 0102", email="bo@example.org"),
+    )
+    run = run_steps(backend, config)
+    assert [p["status"] for p in run["frames"]["duplicates"]] == ["to review"]
+    assert run["match"].counts["proposed"] == 1  # not one each
+    assert run["check"].counts["rules_broken"] == 0
+
+
+def test_a_pair_to_review_has_one_need_of_a_category(backend, config, add_responses):
+    add_responses(
+        "requests",
+        request(name=MARIA[0], phone=MARIA[1], email=MARIA[2]),
+        request(name=MARI[0], phone=MARI[1], email=MARI[2]),
+    )
+    add_responses(
+        "offers", volunteer_offer("Sam Lee", "201-555-0170", "sam@example.net", weekly_capacity="3")
+    )
+    run = run_steps(backend, config)
+    assert [p["status"] for p in run["frames"]["duplicates"]] == ["to review"]
+    counts = run["match"].counts
+    assert (counts["proposed"], counts["held_for_review"], counts["not_matched"]) == (1, 1, 0)
+    assert sorted(n["status"] for n in run["frames"]["needs"]) == ["matched", "open"]
+
+
+def test_a_pair_to_review_counts_apart_once_decided_different(backend, config, add_responses):
+    add_responses(
+        "offers",
+        volunteer_offer(*MARIA, weekly_capacity="1"),
+        volunteer_offer(*MARI, weekly_capacity="1"),
+    )
+    add_responses(
+        "requests",
+        request(name="Ann Bell", phone="201 555 0101", email="ann@example.org"),
+        request(name="Bo Chan", phone="201 555 0102", email="bo@example.org"),
+    )
+    weekly(backend, config, now=NOW)
+    [pair] = records(backend, config, "duplicates")
+    write_cell(backend, config, "duplicates", pair["pair_id"], "decision", "different")
+    run = run_steps(backend, config)
+    assert run["match"].counts["proposed"] == 1  # the second one now: one each
+    assert len(run["frames"]["tasks"]) == 2
