@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sheetsync.backends.base import TabChanges
 from sheetsync.config import MatchingConfig
+from sheetsync.digest.content import organizer_digest
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.match.eligibility import Need, Volunteer, eligible_pairs
 from sheetsync.match.invariants import max_matchable
@@ -84,6 +85,9 @@ def test_a_need_accepted_twice_by_hand_is_reported_until_one_is_declined(
     assert [t["status"] for t in records(backend, config, "tasks")] == ["accepted", "accepted"]
     summary = {r["metric"]: r["value"] for r in records(backend, config, "summary")}
     assert (summary["errors.rules_broken"], summary["errors.open"]) == ("1", "0")
+    frames = {n: t.frame for n, t in read_state(backend, config).tables.items()}
+    digest = organizer_digest(frames, "Test network", NOW, NOW - dt.timedelta(days=7))
+    assert (digest.counts.rules_broken, digest.counts.errors, digest.errors) == (1, 0, [])
     # A rerun changes nothing; declining one resolves it.
     again = weekly(backend, config)
     assert [t.tab for t in again.tabs if t.cells_changed or t.rows_added] == []
