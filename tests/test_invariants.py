@@ -6,6 +6,7 @@ independent max-flow bound."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,9 +15,9 @@ from sheetsync.backends.base import TabChanges
 from sheetsync.config import MatchingConfig
 from sheetsync.digest.content import organizer_digest
 from sheetsync.jobs import find_job, read_state, run_job
-from sheetsync.match.eligibility import Need, Volunteer, eligible_pairs
+from sheetsync.match.eligibility import Need, Volunteer, eligible_pairs, kind_graph
 from sheetsync.match.invariants import max_matchable
-from sheetsync.match.solver import Problem, solve
+from sheetsync.match.solver import Problem, solve, solve_by_kind
 from sheetsync.report import IssueCode
 from tests.conftest import NOW, checkin, request
 from tests.test_match import records, set_task_status, volunteer_offer, weekly
@@ -183,7 +184,10 @@ def problems(draw):
     needs = [
         Need(
             need_id=f"N{i}",
-            person_id=f"R{i}",
+            # Sometimes a volunteer's own need, their household's, or one they declined.
+            person_id=draw(st.sampled_from([f"R{i}", "V0", "V1"])),
+            household=draw(st.sampled_from(["", "", "H1"])),
+            declined_by=draw(st.sets(st.sampled_from(["V2", "V3"]), max_size=1)),
             category=draw(st.sampled_from(CATEGORIES)),
             zone=draw(st.sampled_from("ABC")),
             languages=draw(st.sets(st.sampled_from(["English", "Spanish"]), max_size=1)),
@@ -203,6 +207,7 @@ def problems(draw):
             has_car=draw(st.booleans()),
             capacity=draw(st.integers(-1, 3)),
             recent=draw(st.integers(0, 5)),
+            household=draw(st.sampled_from(["", "H1"])),
         )
         for v in range(m)
     ]
@@ -227,3 +232,65 @@ def test_matching_serves_as_many_needs_as_an_independent_max_flow(problem):
     assert set(chosen) <= set(pairs) and len({i for i, _ in chosen}) == len(chosen)
     for v, volunteer in enumerate(volunteers):
         assert sum(w == v for _, w in chosen) <= max(volunteer.capacity, 0)
+
+
+def fairness_cost(chosen, volunteers):
+    """What the solver pays for the work it gives: the k-th new task of a volunteer with
+    `recent` tasks costs recent + k."""
+    cost = 0
+    for v, volunteer in enumerate(volunteers):
+        given = sum(w == v for _, w in chosen)
+        cost += sum(volunteer.recent + k for k in range(given))
+    return cost
+
+
+@settings(max_examples=150, deadline=None)
+@given(problems())
+def test_matching_by_kind_reaches_the_same_optimum_over_every_pair(problem):
+    """On a very large network the solver takes the pairs by kind (never narrowed): the
+    same count, and the same worth (needs' priorities served, less the spread of work)."""
+    needs, volunteers = problem
+    pairs = eligible_pairs(needs, volunteers, CONFIG).pairs
+    priority = [n.priority for n in needs]
+    capacity = [v.capacity for v in volunteers]
+    load = [v.recent for v in volunteers]
+    full = solve(Problem(priority, capacity, load, pairs))
+    graph = kind_graph(needs, volunteers, CONFIG)
+    by_kind = solve_by_kind(priority, capacity, load, graph)
+    assert set(by_kind) <= set(pairs) and len({i for i, _ in by_kind}) == len(by_kind)
+    assert len(by_kind) == len(full)
+
+    def value(chosen):  # what the solver maximises once the count is the most it can be
+        return sum(priority[i] for i, _ in chosen) - fairness_cost(chosen, volunteers)
+
+    assert value(by_kind) == value(full)
+    for v, volunteer in enumerate(volunteers):
+        assert sum(w == v for _, w in by_kind) <= max(volunteer.capacity, 0)
+
+
+def test_a_narrowed_network_still_serves_as_many_needs_as_it_can(
+    backend, config, add_responses, monkeypatch
+):
+    """Past MAX_PAIRS the solver weighs needs by kind: still every need it can serve."""
+    add_responses(
+        "requests",
+        request(),
+        request(name="Ann Bell", phone="201 555 0101", email="ann@example.org"),
+    )
+    add_responses(
+        "offers",
+        volunteer_offer("Sam Lee", "201-555-0170", "sam@example.net", weekly_capacity="1"),
+        volunteer_offer("Ana Diaz", "201-555-0171", "ana@example.net", weekly_capacity="1"),
+    )
+    monkeypatch.setattr(
+        "sheetsync.steps.match.eligible_pairs", functools.partial(eligible_pairs, max_pairs=1)
+    )
+    report = weekly(backend, config)
+    assert report.step("match").counts["proposed"] == 2
+    assert report.step("check").counts["not-maximal"] == 0
+    assert any("weighed together" in n for n in report.notices)
+    tasks = records(backend, config, "tasks")
+    assert (
+        sorted(t["volunteer_id"] for t in tasks) == ["P0003", "P0004"]
+        or len({t["volunteer_id"] for t in tasks}) == 2
+    )

@@ -265,6 +265,43 @@ def _pairs(
     return pairs
 
 
+@dataclass
+class KindGraph:
+    """Every eligible pair, never narrowed, in a size that stays small on a very large
+    network: needs of one kind share their candidates, so a need whose kind's candidates
+    are all eligible for it points at its kind; a need with someone among them it may not
+    go to (the requester themself, their household, who declined it) has its own pairs."""
+
+    kind_of: list[int]  # per need: its kind's index in `candidates`; -1 if it has its own
+    candidates: list[list[int]]  # per kind: the volunteers with room who fit it
+    own: list[tuple[int, int]]  # the (need, volunteer) pairs of the needs with their own
+
+
+def kind_graph(needs: list[Need], volunteers: list[Volunteer], config: MatchingConfig) -> KindGraph:
+    """The eligible pairs of `eligible_pairs`, all of them, by kind."""
+    found = _candidates(needs, volunteers, config)
+    index = {kind: k for k, kind in enumerate(found.of_kind)}
+    by_person = {v.person_id: k for k, v in enumerate(volunteers)}
+    by_household: dict[str, set[int]] = defaultdict(set)
+    for k, v in enumerate(volunteers):
+        if v.household:
+            by_household[v.household].add(k)
+    as_sets: dict[Kind, set[int]] = {}
+    kind_of: list[int] = []
+    own: list[tuple[int, int]] = []
+    for i, need in enumerate(needs):
+        kind = found.kind_of[i]
+        people = {need.person_id} | need.maybe_same | need.declined_by
+        out = {by_person[p] for p in people if p in by_person}
+        out |= by_household.get(need.household, set()) if need.household else set()
+        if out and out & as_sets.setdefault(kind, set(found.of_kind[kind])):
+            kind_of.append(-1)
+            own += [(i, v) for v in found.of_kind[kind] if v not in out]
+        else:
+            kind_of.append(index[kind])
+    return KindGraph(kind_of, list(found.of_kind.values()), own)
+
+
 def without_volunteer(
     needs: list[Need], volunteers: list[Volunteer], config: MatchingConfig
 ) -> list[bool]:

@@ -20,7 +20,7 @@ import numpy as np
 from ortools.graph.python import max_flow
 
 from sheetsync.config import MatchingConfig
-from sheetsync.match.eligibility import Need, Volunteer, eligible_pairs
+from sheetsync.match.eligibility import Need, Volunteer, kind_graph
 from sheetsync.report import IssueCode
 from sheetsync.statuses import LIVE, TaskStatus
 
@@ -138,17 +138,30 @@ def max_matchable(
     waiting: list[Need], volunteers: list[Volunteer], config: MatchingConfig, served: set[str]
 ) -> Bound:
     """An independent bound: max flow (OR-Tools SimpleMaxFlow) over every eligible pair,
-    never narrowed, source -> need (1) -> volunteer (1) -> sink (room)."""
-    pairs = eligible_pairs(waiting, volunteers, config, max_pairs=2**62).pairs
-    if not pairs:
+    never narrowed, taken by kind so that it stays small on a very large network:
+    source -> need (1) -> its kind, or its own volunteers (1) -> volunteer -> sink (room)."""
+    graph = kind_graph(waiting, volunteers, config)
+    n, m, kinds = len(waiting), len(volunteers), len(graph.candidates)
+    if n == 0 or m == 0:
         return Bound(0)
-    n, m = len(waiting), len(volunteers)
-    source, sink = n + m, n + m + 1
-    edges = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    kind_of = np.asarray(graph.kind_of, dtype=np.int64)
+    clean = np.flatnonzero(kind_of >= 0)
+    size = np.bincount(kind_of[clean], minlength=kinds)
+    kv = np.asarray(
+        [(k, v) for k in range(kinds) if size[k] for v in graph.candidates[k]], dtype=np.int64
+    ).reshape(-1, 2)
+    own = np.asarray(graph.own, dtype=np.int64).reshape(-1, 2)
+    at_v = n + kinds
+    source, sink = at_v + m, at_v + m + 1
     room = np.maximum(np.asarray([v.capacity for v in volunteers], dtype=np.int64), 0)
-    tails = np.concatenate([np.full(n, source), edges[:, 0], n + np.arange(m)])
-    heads = np.concatenate([np.arange(n), n + edges[:, 1], np.full(m, sink)])
-    caps = np.concatenate([np.ones(n + len(edges), dtype=np.int64), room])
+    tails = np.concatenate(
+        [np.full(n, source), clean, own[:, 0], n + kv[:, 0], at_v + np.arange(m)]
+    )
+    heads = np.concatenate(
+        [np.arange(n), n + kind_of[clean], at_v + own[:, 1], at_v + kv[:, 1], np.full(m, sink)]
+    )
+    ones = np.ones(n + len(clean) + len(own), dtype=np.int64)
+    caps = np.concatenate([ones, size[kv[:, 0]], room])
     flow = max_flow.SimpleMaxFlow()
     arcs = flow.add_arcs_with_capacity(tails, heads, caps)
     if flow.solve(source, sink) != flow.OPTIMAL:

@@ -28,11 +28,12 @@ from sheetsync.match.eligibility import (
     Need,
     Volunteer,
     eligible_pairs,
+    kind_graph,
     why,
     without_volunteer,
 )
 from sheetsync.match.network import Network, read_network, volunteers_of, waiting_needs
-from sheetsync.match.solver import Problem, solve
+from sheetsync.match.solver import Problem, solve, solve_by_kind
 from sheetsync.match.unserved import Unserved
 from sheetsync.match.withdraw import apply_withdrawals, withdrawals
 from sheetsync.members import kept_ids
@@ -149,14 +150,19 @@ class Assignment:
 def _assign(waiting: list[Need], volunteers: list[Volunteer], config: MatchingConfig) -> Assignment:
     """The optimal assignment among the pairs the hard constraints allow."""
     eligibility = eligible_pairs(waiting, volunteers, config)
-    chosen = solve(
-        Problem(
-            priority=[n.priority for n in waiting],
-            capacity=[v.capacity for v in volunteers],
-            load=[v.recent for v in volunteers],
-            pairs=eligibility.pairs,
-        )
+    problem = Problem(
+        priority=[n.priority for n in waiting],
+        capacity=[v.capacity for v in volunteers],
+        load=[v.recent for v in volunteers],
+        pairs=eligibility.pairs,
     )
+    if eligibility.narrowed_to:
+        # Too many pairs to list: the same optimum over all of them, taken by kind. The
+        # narrowed pairs serve only to find a co-volunteer.
+        graph = kind_graph(waiting, volunteers, config)
+        chosen = solve_by_kind(problem.priority, problem.capacity, problem.load, graph)
+    else:
+        chosen = solve(problem)
     return Assignment(waiting, volunteers, eligibility, chosen)
 
 
@@ -239,16 +245,16 @@ def _result(
 
 
 def _narrowing_notice(assignment: Assignment) -> list[str]:
-    """Say so when a very large network was narrowed: the result is then near-optimal only."""
+    """Say so when a very large network was weighed by kind of need."""
     narrowed_to = assignment.eligibility.narrowed_to
     if not narrowed_to:
         return []
     needs, volunteers = len(assignment.waiting), len(assignment.volunteers)
     return [
         f"{needs:,} open needs and {volunteers:,} volunteers make too many possible pairs "
-        f"to weigh them all: each need was weighed against {narrowed_to} of its candidates, "
-        "the needs of one kind taking turns through them. The result is close to, but not "
-        "surely, the best possible."
+        "to list them all: the needs of one kind (category, zone, languages, availability) "
+        "were weighed together against their candidates, for the same best result. A "
+        f"co-volunteer for someone new was looked for among {narrowed_to} candidates a need."
     ]
 
 
