@@ -290,7 +290,4 @@ def test_a_narrowed_network_still_serves_as_many_needs_as_it_can(
     assert report.step("check").counts["not-maximal"] == 0
     assert any("weighed together" in n for n in report.notices)
     tasks = records(backend, config, "tasks")
-    assert (
-        sorted(t["volunteer_id"] for t in tasks) == ["P0003", "P0004"]
-        or len({t["volunteer_id"] for t in tasks}) == 2
-    )
+    assert len({t["volunteer_id"] for t in tasks}) == 2  # one each: capacity 1
