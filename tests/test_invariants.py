@@ -16,9 +16,10 @@ from sheetsync.config import MatchingConfig
 from sheetsync.digest.content import organizer_digest
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.match.eligibility import Need, Volunteer, eligible_pairs, kind_graph
-from sheetsync.match.invariants import max_matchable
+from sheetsync.match.invariants import max_matchable, unavailable_proposed
 from sheetsync.match.solver import Problem, solve, solve_by_kind
 from sheetsync.report import IssueCode
+from sheetsync.statuses import TaskStatus
 from tests.conftest import NOW, checkin, request
 from tests.test_match import records, set_task_status, volunteer_offer, weekly
 
@@ -124,25 +125,58 @@ def test_a_volunteer_accepted_past_capacity_by_hand_is_reported(backend, config,
     assert [r["status"] for r in check_rows(backend, config)] == ["resolved"]
 
 
-def test_a_proposal_to_someone_red_is_reported_within_the_hour(backend, config, add_responses):
+def test_a_proposal_to_someone_red_is_withdrawn_within_the_hour(backend, config, add_responses):
     add_responses("requests", request())
     add_responses("offers", volunteer_offer("Sam Lee", "201-555-0170", "sam@example.net"))
-    weekly(backend, config)
-    [task] = records(backend, config, "tasks")
+    assert weekly(backend, config).step("match").counts["proposed"] == 1
     red = checkin(timestamp=dt.datetime(2026, 11, 23, 9, 0), checkin_status="Red – I need a break")
     add_responses("checkins", red)
     hourly = run_job(find_job("intake", config), backend, config, now=NOW + dt.timedelta(hours=2))
-    assert hourly.step("check").counts["unavailable-proposed"] == 1
-    [row] = check_rows(backend, config)
-    assert (row["tab"], row["source"], row["fields"], row["status"]) == (
-        "Tasks",
-        f"Tasks:{task['task_id']}",
-        "unavailable-proposed",
-        "open",
+    assert hourly.step("withdraw").counts["withdrawn"] == 1
+    assert hourly.step("check").counts["unavailable-proposed"] == 0
+    [after] = records(backend, config, "tasks")
+    assert after["reasons"].endswith(f"withdrawn {NOW.date()}: checked in red")
+    assert check_rows(backend, config) == []
+
+
+def test_a_proposal_held_by_someone_unavailable_is_a_broken_rule():
+    """What the check says if a proposal to someone red, resting or marked do not contact
+    stands at the end of a run (the withdrawal's write was refused: the cell had changed)."""
+    tasks = [
+        {
+            "task_id": "T0001",
+            "need_id": "N0001",
+            "volunteer_id": "P0002",
+            "co_volunteer_id": "",
+            "status": "proposed",
+        },
+        {
+            "task_id": "T0002",
+            "need_id": "N0002",
+            "volunteer_id": "P0002",
+            "co_volunteer_id": "",
+            "status": "accepted",
+        },
+    ]
+    red = Volunteer(
+        "P0001",
+        {"Groceries"},
+        set(),
+        "A",
+        set(),
+        False,
+        2,
+        0,
+        resting=True,
+        unavailable="checked in red",
     )
-    # The weekly run withdraws it: the rule holds again.
-    weekly(backend, config, now=NOW + dt.timedelta(days=1))
-    assert [r["status"] for r in check_rows(backend, config)] == ["resolved"]
+    statuses = [TaskStatus.PROPOSED, TaskStatus.ACCEPTED]
+    [found] = unavailable_proposed(tasks, statuses, [red], {"P0002": "P0001"})
+    assert (found.code, found.tab, found.subject) == ("unavailable-proposed", "tasks", "T0001")
+    assert found.message == (
+        "Task T0001 is proposed to P0002, who is checked in red. The next weekly run "
+        "withdraws it; to free its need N0001 now, mark the task cancelled."
+    )
 
 
 def test_a_run_that_serves_fewer_needs_than_it_could_is_reported(

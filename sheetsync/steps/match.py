@@ -35,7 +35,7 @@ from sheetsync.match.eligibility import (
 from sheetsync.match.network import Network, read_network, volunteers_of, waiting_needs
 from sheetsync.match.solver import Problem, solve, solve_by_kind
 from sheetsync.match.unserved import Unserved
-from sheetsync.match.withdraw import apply_withdrawals, withdrawals
+from sheetsync.match.withdraw import Withdrawal, apply_withdrawals, withdrawals
 from sheetsync.members import kept_ids
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.report import Issue, IssueCode, Severity
@@ -61,13 +61,7 @@ def run(ctx: StepContext) -> StepResult:
     needs = records_of(ctx.frames["needs"])
     tasks = records_of(ctx.frames["tasks"])
     issues: list[Issue] = []
-    net = _read_network(ctx, people, tasks, issues)
-    volunteers = _volunteers(ctx, people, tasks, net)
-    found = withdrawals(tasks, volunteers, net.joined)
-    if found:
-        net.withdrawn = apply_withdrawals(tasks, found, ctx.now.date())
-        net.status_of = [task_status(t["status"]) or TaskStatus.PROPOSED for t in tasks]
-        volunteers = _volunteers(ctx, people, tasks, net)
+    net, volunteers, found = follow_the_present(ctx, people, tasks, issues)
     update_need_statuses(needs, tasks)
     waiting = waiting_needs(needs, net, ctx.now)
     assignment = _assign(waiting.needs, volunteers, ctx.config.matching)
@@ -94,6 +88,21 @@ def run(ctx: StepContext) -> StepResult:
         withdrawn=tuple(sorted((n, v) for n, vs in net.withdrawn.items() for v in vs)),
     )
     return result
+
+
+def follow_the_present(
+    ctx: StepContext, people: list[dict[str, Any]], tasks: list[dict[str, Any]], issues: list[Issue]
+) -> tuple[Network, list[Volunteer], list[Withdrawal]]:
+    """Withdraw (in `tasks`) the proposals whose volunteer can no longer take them; the
+    network and its volunteers as they stand after that, and what was withdrawn."""
+    net = _read_network(ctx, people, tasks, issues)
+    volunteers = _volunteers(ctx, people, tasks, net)
+    found = withdrawals(tasks, volunteers, net.joined)
+    if found:
+        net.withdrawn = apply_withdrawals(tasks, found, ctx.now.date())
+        net.status_of = [task_status(t["status"]) or TaskStatus.PROPOSED for t in tasks]
+        volunteers = _volunteers(ctx, people, tasks, net)
+    return net, volunteers, found
 
 
 def _read_network(
