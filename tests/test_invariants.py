@@ -174,8 +174,8 @@ def test_a_proposal_held_by_someone_unavailable_is_a_broken_rule():
     [found] = unavailable_proposed(tasks, statuses, [red], {"P0002": "P0001"})
     assert (found.code, found.tab, found.subject) == ("unavailable-proposed", "tasks", "T0001")
     assert found.message == (
-        "Task T0001 is proposed to P0002, who is checked in red. The next weekly run "
-        "withdraws it; to free its need N0001 now, mark the task cancelled."
+        "T0001 is proposed to P0002, who is checked in red. Mark it cancelled on the Tasks "
+        "tab, and its need N0001 goes to someone else."
     )
 
 

@@ -38,6 +38,11 @@ class Violation:
     message: str  # ids and counts only, and what to do
 
 
+def _task(task: dict[str, Any]) -> str:
+    """A task by its id; one typed in by hand without an id, by its need."""
+    return task["task_id"] or f"a task for {task['need_id'] or 'no need'} (no task_id)"
+
+
 def _ids(ids: list[str]) -> str:
     more = f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else ""
     return ", ".join(ids[:SHOWN]) + more
@@ -48,7 +53,7 @@ def overbooked_needs(tasks: list[dict[str, Any]], status_of: list[TaskStatus]) -
     live: dict[str, list[str]] = defaultdict(list)
     for task, status in zip(tasks, status_of, strict=True):
         if status in LIVE and task["need_id"]:
-            live[task["need_id"]].append(task["task_id"])
+            live[task["need_id"]].append(_task(task))
     return [
         Violation(
             IssueCode.NEED_OVERBOOKED,
@@ -75,7 +80,7 @@ def over_capacity(
     for task, status in zip(tasks, status_of, strict=True):
         for helper in (task["volunteer_id"], task["co_volunteer_id"]):
             if helper and status in LIVE:
-                live[joined.get(helper, helper)].append(task["task_id"])
+                live[joined.get(helper, helper)].append(_task(task))
     found = []
     for v in volunteers:
         if v.capacity >= 0 or not live[v.person_id]:
@@ -112,14 +117,16 @@ def unavailable_proposed(
         for helper in (task["volunteer_id"], task["co_volunteer_id"]):
             v = by_id.get(joined.get(helper, helper)) if helper else None
             if v is not None and v.unavailable:
+                # A task typed in without an id is shown by its need.
+                tab, subject = ("tasks", task["task_id"]) if task["task_id"] else ("needs", "")
                 found.append(
                     Violation(
                         IssueCode.UNAVAILABLE_PROPOSED,
-                        "tasks",
-                        task["task_id"],
-                        f"Task {task['task_id']} is proposed to {helper}, who is "
-                        f"{v.unavailable}. The next weekly run withdraws it; to free its "
-                        f"need {task['need_id']} now, mark the task cancelled.",
+                        tab,
+                        subject or task["need_id"],
+                        f"{_task(task).capitalize()} is proposed to {helper}, who is "
+                        f"{v.unavailable}. Mark it cancelled on the Tasks tab, and its need "
+                        f"{task['need_id']} goes to someone else.",
                     )
                 )
     return found
