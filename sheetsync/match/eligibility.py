@@ -156,6 +156,7 @@ class Eligibility:
 
     pairs: list[tuple[int, int]]
     narrowed_to: int | None = None  # set when each need kept only its best candidates
+    candidates: _Candidates | None = None  # each kind's, when narrowed (for kind_graph)
 
 
 def eligible_pairs(
@@ -173,7 +174,9 @@ def eligible_pairs(
     narrowed = _narrowed_to(found, len(needs), max_pairs)
     if narrowed:
         _least_busy_first(found, volunteers)
-    return Eligibility(_pairs(needs, volunteers, found, narrowed), narrowed)
+    return Eligibility(
+        _pairs(needs, volunteers, found, narrowed), narrowed, found if narrowed else None
+    )
 
 
 @dataclass
@@ -277,9 +280,19 @@ class KindGraph:
     own: list[tuple[int, int]]  # the (need, volunteer) pairs of the needs with their own
 
 
-def kind_graph(needs: list[Need], volunteers: list[Volunteer], config: MatchingConfig) -> KindGraph:
-    """The eligible pairs of `eligible_pairs`, all of them, by kind."""
-    found = _candidates(needs, volunteers, config)
+def kind_graph(
+    needs: list[Need],
+    volunteers: list[Volunteer],
+    config: MatchingConfig,
+    eligibility: Eligibility | None = None,
+) -> KindGraph:
+    """The eligible pairs of `eligible_pairs`, all of them, by kind (each kind's candidates
+    taken from `eligibility` when given: eligible_pairs worked them out already)."""
+    found = (
+        eligibility.candidates
+        if eligibility is not None and eligibility.candidates is not None
+        else _candidates(needs, volunteers, config)
+    )
     index = {kind: k for k, kind in enumerate(found.of_kind)}
     by_person = {v.person_id: k for k, v in enumerate(volunteers)}
     by_household: dict[str, set[int]] = defaultdict(set)
@@ -294,7 +307,9 @@ def kind_graph(needs: list[Need], volunteers: list[Volunteer], config: MatchingC
         people = {need.person_id} | need.maybe_same | need.declined_by
         out = {by_person[p] for p in people if p in by_person}
         out |= by_household.get(need.household, set()) if need.household else set()
-        if out and out & as_sets.setdefault(kind, set(found.of_kind[kind])):
+        if out and kind not in as_sets:
+            as_sets[kind] = set(found.of_kind[kind])
+        if out and out & as_sets[kind]:
             kind_of.append(-1)
             own += [(i, v) for v in found.of_kind[kind] if v not in out]
         else:

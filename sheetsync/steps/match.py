@@ -168,7 +168,7 @@ def _assign(waiting: list[Need], volunteers: list[Volunteer], config: MatchingCo
     if eligibility.narrowed_to:
         # Too many pairs to list: the same optimum over all of them, taken by kind. The
         # narrowed pairs serve only to find a co-volunteer.
-        graph = kind_graph(waiting, volunteers, config)
+        graph = kind_graph(waiting, volunteers, config, eligibility)
         chosen = solve_by_kind(problem.priority, problem.capacity, problem.load, graph)
     else:
         chosen = solve(problem)
