@@ -14,6 +14,8 @@ from typing import Any
 import pytest
 
 from sheetsync.jobs import read_state
+from sheetsync.match.eligibility import Volunteer
+from sheetsync.match.withdraw import apply_withdrawals, withdrawals
 from sheetsync.report import Findings
 from sheetsync.steps import StepContext, StepResult, get_step
 from tests.conftest import NOW, checkin, request, write_cell
@@ -268,3 +270,62 @@ def test_a_pair_to_review_counts_apart_once_decided_different(backend, config, a
     run = run_steps(backend, config)
     assert run["match"].counts["proposed"] == 1  # the second one now: one each
     assert len(run["frames"]["tasks"]) == 2
+
+
+# --- the engine, on plain rows ---
+
+
+def task_row(task_id, need_id, volunteer, co="", status="proposed", proposed="2026-11-16 07:00"):
+    return {
+        "task_id": task_id,
+        "need_id": need_id,
+        "volunteer_id": volunteer,
+        "co_volunteer_id": co,
+        "status": status,
+        "proposed": proposed,
+        "reasons": "offers Groceries",
+    }
+
+
+def helper(pid, capacity=1, weekly=1, unavailable=""):
+    return Volunteer(
+        pid,
+        {"Groceries"},
+        set(),
+        "A",
+        set(),
+        False,
+        capacity,
+        0,
+        unavailable=unavailable,
+        weekly=weekly,
+    )
+
+
+def test_a_co_volunteer_who_is_unavailable_is_taken_off_and_the_task_stays():
+    tasks = [task_row("T0001", "N0001", "P0001", co="P0002")]
+    found = withdrawals(tasks, [helper("P0001"), helper("P0002", unavailable="checked in red")], {})
+    again = apply_withdrawals(tasks, found, dt.date(2026, 11, 24))
+    [task] = tasks
+    assert (task["status"], task["co_volunteer_id"]) == ("proposed", "")
+    assert task["reasons"] == (
+        "offers Groceries; co-volunteer P0002 withdrawn 2026-11-24: checked in red"
+    )
+    assert again == {"N0001": {"P0002"}}
+
+
+def test_over_capacity_withdraws_the_newest_and_never_an_accepted_one():
+    tasks = [
+        task_row("T0001", "N0001", "P0001", status="accepted", proposed="2026-11-23 07:00"),
+        task_row("T0002", "N0002", "P0001", proposed="2026-11-09 07:00"),
+        task_row("T0003", "N0003", "P0001", proposed="2026-11-16 07:00"),
+        task_row("T0004", "N0004", "P0003", proposed="2026-11-16 07:00"),  # joined: P0001
+    ]
+    # Room 1 a week, 4 held: 3 over. The accepted one stays; the 3 proposals go.
+    found = withdrawals(tasks, [helper("P0001", capacity=-3)], {"P0003": "P0001"})
+    assert [tasks[w.task]["task_id"] for w in found] == ["T0002", "T0003", "T0004"]
+    # 2 over: the two newest proposals (T0003, T0004 on the same day: the lower row first).
+    found = withdrawals(tasks, [helper("P0001", capacity=-2)], {"P0003": "P0001"})
+    assert sorted(tasks[w.task]["task_id"] for w in found) == ["T0003", "T0004"]
+    found = withdrawals(tasks, [helper("P0001", capacity=-1)], {"P0003": "P0001"})
+    assert [tasks[w.task]["task_id"] for w in found] == ["T0004"]
