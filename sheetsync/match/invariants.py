@@ -21,6 +21,7 @@ from ortools.graph.python import max_flow
 
 from sheetsync.config import MatchingConfig
 from sheetsync.match.eligibility import Need, Volunteer, kind_graph
+from sheetsync.match.solver import kind_arcs
 from sheetsync.report import IssueCode
 from sheetsync.statuses import LIVE, TaskStatus
 
@@ -154,9 +155,7 @@ def max_matchable(
     kind_of = np.asarray(graph.kind_of, dtype=np.int64)
     clean = np.flatnonzero(kind_of >= 0)
     size = np.bincount(kind_of[clean], minlength=kinds)
-    kv = np.asarray(
-        [(k, v) for k in range(kinds) if size[k] for v in graph.candidates[k]], dtype=np.int64
-    ).reshape(-1, 2)
+    kv = kind_arcs(graph, size)
     own = np.asarray(graph.own, dtype=np.int64).reshape(-1, 2)
     at_v = n + kinds
     source, sink = at_v + m, at_v + m + 1

@@ -113,8 +113,7 @@ def solve_by_kind(
     clean = np.asarray([i for i in range(n) if graph.kind_of[i] >= 0], dtype=np.int64)
     kind_of = np.asarray(graph.kind_of, dtype=np.int64)
     size = np.bincount(kind_of[clean], minlength=kinds) if len(clean) else np.zeros(kinds, int)
-    kind_v = [(k, v) for k in range(kinds) if size[k] for v in graph.candidates[k]]
-    kv = np.asarray(kind_v, dtype=np.int64).reshape(-1, 2)
+    kv = kind_arcs(graph, size)
     own = np.asarray(graph.own, dtype=np.int64).reshape(-1, 2)
     unit_volunteer, unit_cost = _units(capacity, load)
     big = _big(priority, unit_cost, n)
@@ -146,6 +145,18 @@ def solve_by_kind(
     for i in clean[into]:
         waiting[int(kind_of[i])].append(int(i))
     sent = flows[len(clean) + len(own) : len(clean) + len(own) + len(kv)]
-    for (k, v), f in zip(kv.tolist(), sent.tolist(), strict=True):
-        chosen += [(waiting[k].pop(), v) for _ in range(f)]
+    for arc in np.flatnonzero(sent):
+        k, v = int(kv[arc, 0]), int(kv[arc, 1])
+        chosen += [(waiting[k].pop(), v) for _ in range(int(sent[arc]))]
     return sorted(chosen)
+
+
+def kind_arcs(graph: KindGraph, size: Any) -> Any:
+    """The (kind, volunteer) arcs of the kinds with `size` > 0 needs, as an n x 2 array
+    (built without a Python tuple per arc: there are millions on a very large network)."""
+    kinds = [k for k in range(len(graph.candidates)) if size[k] and graph.candidates[k]]
+    if not kinds:
+        return np.zeros((0, 2), dtype=np.int64)
+    lengths = np.asarray([len(graph.candidates[k]) for k in kinds], dtype=np.int64)
+    volunteers = np.concatenate([np.asarray(graph.candidates[k], dtype=np.int64) for k in kinds])
+    return np.stack([np.repeat(np.asarray(kinds, dtype=np.int64), lengths), volunteers], axis=1)
