@@ -123,9 +123,11 @@ class Backend(Protocol):
         """Write all changes at once, or nothing at all.
 
         Each change is addressed against its tab as it is at write time (readdress): rows
-        typed meanwhile stay, appends go below them, updates follow their row. When that
-        cannot be done (a guarded row gone, the columns moved, the store saved by someone
-        else during the write), raise SheetChangedError and write nothing.
+        typed meanwhile stay, appends go below them, updates follow their row, and a
+        conditioned update (TabChanges.expect) is made only where its cell still holds what
+        was read. When that cannot be done (a guarded row gone, the columns moved, an
+        organizer's cell typed meanwhile, the store saved by someone else during the
+        write), raise SheetChangedError and write nothing.
         """
         ...
 
