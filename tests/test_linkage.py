@@ -90,8 +90,13 @@ ROBERT = ("Robert Smith", "(212) 555-0142", "rob.smith@gmail.com", "12 Main Stre
             Verdict.HOUSEHOLD,
         ),
         (
-            "Roberta: a sister, or a typo? one letter more is for organizers to decide",
+            "Roberta: a sister on the same phone and address, by her name's ending",
             ("Roberta Smith", "212-555-0142", "", "12 Main Street", "10001"),
+            Verdict.HOUSEHOLD,
+        ),
+        (
+            "Roberta with the same personal email: a sister, or a typo? organizers decide",
+            ("Roberta Smith", "", "rob.smith@gmail.com", "", "10001"),
             Verdict.REVIEW,
         ),
         (

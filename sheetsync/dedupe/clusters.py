@@ -173,7 +173,7 @@ def _links_and_review(
     decisions: dict[tuple[int, int], Decision],
 ) -> tuple[list[Pair], list[Pair]]:
     """The linked pairs that ended up in one cluster, and the pairs to ask about: linked or
-    uncertain, left apart, and not decided by organizers."""
+    uncertain, left apart, and not decided by organizers; the most likely first."""
     links: list[Pair] = []
     review: list[Pair] = []
     for (i, j), pair in scored.items():
@@ -183,6 +183,7 @@ def _links_and_review(
             links.append(pair)
         elif pair.verdict in (Verdict.LINK, Verdict.REVIEW) and not together and not decided:
             review.append(pair)
+    review.sort(key=lambda pair: (-pair.weight, pair.a, pair.b))  # most likely first
     return links, review
 
 
