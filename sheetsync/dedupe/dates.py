@@ -22,6 +22,7 @@ EARLIEST_YEAR = 1900
 # A column is taken for birth dates when this share of its non-empty values read as one.
 BIRTH_COLUMN_SHARE = 0.8
 MIN_VALUES = 5  # fewer values than this tell nothing about a column
+ADULT_AGE = 16  # the median birth date of a list of people is at least this many years ago
 
 _MONTHS = {
     **dict.fromkeys(("jan", "january", "ene", "enero"), 1),
@@ -125,13 +126,13 @@ def _date(year: int, month: int, day: int, this_year: int) -> dt.date | None:
 
 def looks_like_birth_dates(values: Iterable[str], region: str = "US") -> bool:
     """Whether a column holds birth dates: most of its non-empty values read as one, over
-    several years, and not mostly recent ones (the dates a form was sent, say)."""
+    several years, most of them long ago (not the dates a form was sent, say)."""
     filled = [v for v in values if v.strip()]
     if len(filled) < MIN_VALUES:
         return False
     dates = [d for d in (birth_key(v, region) for v in filled) if d]
     if len(dates) < BIRTH_COLUMN_SHARE * len(filled):
         return False
-    years = [int(d[:4]) for d in dates]
-    recent = sum(y >= dt.date.today().year - 1 for y in years)
-    return len(set(years)) >= min(3, len(years)) and recent <= len(years) / 2
+    years = sorted(int(d[:4]) for d in dates)
+    median = years[len(years) // 2]
+    return len(set(years)) >= min(3, len(years)) and median <= dt.date.today().year - ADULT_AGE
