@@ -7,8 +7,8 @@ and a `birth_date` in mixed formats, plus the truth: `person`, `household` and `
 ("original", or the corruptions of a repeated row joined by "+"). Households of 2–7 share a
 family name, an address and often a landline; their members have distinct given names, some
 near-identical (Daniel/Daniela), a father and son with the same name (Jr./Sr., not always
-written) and twins (one birth date, two given names). The people are made up; their phones
-are fictional 555-01xx-style numbers in real US area codes, so never call them.
+written) and twins (one birth date, two given names). The people are made up, but their phones
+are random numbers in real US area codes, as in contacts_generator: never call or text them.
 
 `febrl_style_list()` returns FEBRL3 (5,000 records) as a list from elsewhere: `name` (given
 and family name in one column), `address` (number, street, second line and suburb in one),
@@ -23,6 +23,8 @@ import random
 from collections.abc import Sequence
 
 import pandas as pd
+
+from sheetsync.nicknames import formal_names
 
 LIST_COLUMNS = ("id", "name", "address", "postcode", "phone", "email", "birth_date")
 TRUTH = ("person", "household", "kind")
@@ -192,23 +194,30 @@ def _members(rng: random.Random, size: int, year: int) -> list[tuple[str, dt.dat
             continue
         if roll < 0.27:  # a brother and a sister apart by an ending
             a, b = rng.choice(_PAIRED)
-            if a in used or b in used or len(members) + 2 > size:
+            if _taken(a, used) or _taken(b, used) or len(members) + 2 > size:
                 continue
             members += [(a, _birth(rng, child_year), ""), (b, _birth(rng, child_year), "")]
             used |= {a, b}
             continue
         given = rng.choice(_GIVEN_M + _GIVEN_F)
-        if given in used:
+        if _taken(given, used):
             continue
         used.add(given)
         if roll < 0.37 and len(members) + 2 <= size:  # twins
-            other = rng.choice([g for g in _GIVEN_M + _GIVEN_F if g not in used])
+            other = rng.choice([g for g in _GIVEN_M + _GIVEN_F if not _taken(g, used)])
             used.add(other)
             birth = _birth(rng, child_year)
             members += [(given, birth, ""), (other, birth, "")]
             continue
         members.append((given, _birth(rng, child_year), ""))
     return members[:size]
+
+
+def _taken(given: str, used: set[str]) -> bool:
+    """Whether a household already has this name, or one it is a nickname of (Larry for
+    Lawrence): parents give their children names that tell them apart."""
+    formal = formal_names(given.lower())
+    return any(given == u or formal & formal_names(u.lower()) for u in used)
 
 
 def _birth(rng: random.Random, year: int) -> dt.date:
@@ -228,7 +237,11 @@ def _birth_text(rng: random.Random, birth: dt.date) -> str:
 
 
 def _phone(rng: random.Random) -> str:
-    return f"{rng.choice(_AREA_CODES)}555{rng.randint(100, 199):04d}"
+    """A random US number in a real area code (never 555: too few for a census)."""
+    while True:
+        exchange = rng.randint(200, 999)
+        if exchange != 555:
+            return f"{rng.choice(_AREA_CODES)}{exchange}{rng.randint(0, 9999):04d}"
 
 
 def _phone_text(rng: random.Random, digits: str) -> str:
@@ -280,7 +293,10 @@ def _digit_slip(rng: random.Random, birth: dt.date) -> dt.date:
     if rng.random() < 0.5 or birth.day % 10 in (0, 9):
         year = birth.year + (1 if birth.year % 10 < 9 else -1)
         return birth.replace(year=year) if (birth.month, birth.day) != (2, 29) else birth
-    return birth.replace(day=birth.day + 1)
+    try:
+        return birth.replace(day=birth.day + 1)
+    except ValueError:  # 28 February in a common year
+        return birth.replace(day=birth.day - 1)
 
 
 def _read(text: str) -> dt.date | None:
