@@ -541,9 +541,7 @@ def list_verdict(r: Result, results: Sequence[Result]) -> tuple[dict[str, bool],
         "f1_auto": f1 is not None and f1 >= LIST_AIMS["f1_auto"],
         "review_share": share < LIST_AIMS["review_share"],
     }
-    ecm = next(
-        (e for e in results if e["method"] == ECM and e["dataset"] == r["dataset"]), None
-    )
+    ecm = next((e for e in results if e["method"] == ECM and e["dataset"] == r["dataset"]), None)
     ecm_f1 = fmt(ecm["auto"]["f1"]) if ecm and "error" not in ecm else "n/a"
     text = (
         f"F1 auto-link {fmt(f1)} (aim ≥ {LIST_AIMS['f1_auto']}; ECM {ecm_f1}) "
