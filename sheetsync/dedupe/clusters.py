@@ -159,7 +159,8 @@ def _join_certain(
         if pair.verdict is Verdict.LINK and (i, j) not in decisions
     ]
     ambiguous = _ambiguous_links(p, certain)
-    for _, i, j in sorted(certain, key=lambda t: (-t[0], t[1], t[2])):
+    # Ties go by the records' ids, not their places: the clusters do not depend on the order.
+    for _, i, j in sorted(certain, key=lambda t: (-t[0], *sorted((p.ids[t[1]], p.ids[t[2]])))):
         ri, rj = groups.find(i), groups.find(j)
         if ri == rj:
             continue
