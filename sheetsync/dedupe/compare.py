@@ -116,11 +116,24 @@ def find_family_emails(p: Prepared) -> set[str]:
         and (
             len(ks) > MAX_EMAIL_USERS
             or any(
-                names_clash(p, i, j) and not name_slip(p.given[i], p.given[j])
+                names_clash(p, i, j)
+                and not name_slip(p.given[i], p.given[j])
+                and not _named_after(p.email_user[i], p.given[i], p.given[j])
                 for i, j in itertools.combinations(ks, 2)
             )
         )
     }
+
+
+def _named_after(user: str, a: str, b: str) -> bool:
+    """ "jessica.mendez52@" used by a Jessica and a "Jessic": an email named after the longer
+    of two names an ending apart is that person's, and the shorter name a slip."""
+    longer = max(a, b, key=len)
+    return (
+        len(longer) >= 4
+        and compare_given(a, b) is GivenMatch.ENDING
+        and longer in "".join(c for c in user if c.isalpha())
+    )
 
 
 @lru_cache(maxsize=500_000)
@@ -221,14 +234,14 @@ def _spaced_alike(p: Prepared, i: int, j: int) -> bool:
 def name_slip(a: str, b: str) -> bool:
     """One slip of the keyboard, not another name: a letter doubled (Gerald/Geralld, Ruth/
     Ruuth), dropped (Gerald/Geral), mistyped (Grace/Gtace) or two swapped (Nathan/Nathna), in
-    names of four letters or more. A vowel added or changed at the end (Daniel/Daniela,
-    Mario/Maria) is a gender ending: another name."""
+    names of four letters or more. A vowel added at the end or changed into another
+    (Daniel/Daniela, Mario/Maria) is a gender ending: another name."""
     short, long = sorted((a, b), key=len)
     if len(short) < 4 or a == b or OSA.distance(a, b) != 1:
         return False
     if len(long) == len(short) + 1:
         return not (long.startswith(short) and long[-1] in _VOWELS)
-    return not (a[:-1] == b[:-1] and {a[-1], b[-1]} & _VOWELS)
+    return not (a[:-1] == b[:-1] and {a[-1], b[-1]} <= _VOWELS)
 
 
 def _suffixes_differ(p: Prepared, i: int, j: int) -> bool:
