@@ -477,8 +477,8 @@ def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdi
     if facts.birth_differs and not facts.personal:
         # A father and son both "John Smith", a brother and sister: two people.
         return Verdict.HOUSEHOLD if facts.shared else Verdict.DIFFERENT
-    if facts.shared and not facts.personal_email and _gender_ending(p, i, j, facts):
-        return Verdict.HOUSEHOLD  # Daniel and Daniela on the family's phone and email, twins
+    if _family_email_shared(p, i, j) and _gender_ending(p, i, j, facts):
+        return Verdict.HOUSEHOLD  # Daniel and Daniela on the family's email (twins too)
     if weight >= LINK_WEIGHT:
         return _link_verdict(p, i, j, facts)
     # Names (and a neighbourhood) alone never make a pair worth asking about: a phone, an
@@ -516,6 +516,11 @@ def _link_verdict(p: Prepared, i: int, j: int, facts: _Facts) -> Verdict:
     ):
         return Verdict.LINK
     return Verdict.REVIEW
+
+
+def _family_email_shared(p: Prepared, i: int, j: int) -> bool:
+    """The same email, a family's (find_family_emails)."""
+    return bool(p.email[i] and p.email[i] == p.email[j] and p.email[i] in p.family_emails)
 
 
 def _gender_ending(p: Prepared, i: int, j: int, facts: _Facts) -> bool:
