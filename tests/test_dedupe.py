@@ -325,21 +325,23 @@ def test_generated_network_duplicates_households_and_namesakes(
         assert kept_of[a] != kept_of[b], (a, b)
 
 
-def test_relatives_with_similar_names_and_a_family_email_are_asked_not_linked(
+def test_relatives_with_similar_names_and_a_family_email_are_a_household_not_linked(
     backend, config, add_responses
 ):
+    # Issue 18: a brother and sister by their names' endings (Patrick/Patricia), on the
+    # family's phone and email, are a household; before, they were asked about.
     add_responses(
         "requests",
         request(name="Patrick Smith", phone="201 555 0111", email="smiths@example.org"),
         later(1, name="Patricia Smith", phone="201 555 0111", email="smiths@example.org"),
     )
-    weekly(backend, config)
+    report = weekly(backend, config)
     found = people(backend, config)
     assert {p["duplicate_of"] for p in found.values()} == {""}
     assert (found["P0001"]["name"], found["P0002"]["name"]) == ("Patrick Smith", "Patricia Smith")
-    [pair] = records(backend, config, "duplicates")
-    assert pair["status"] == "to review"
-    assert "first names: different endings" in pair["evidence"]
+    assert {p["household"] for p in found.values()} == {"H0001"}
+    assert records(backend, config, "duplicates") == []
+    assert report.step("dedupe").counts["households"] == 1
 
 
 def test_new_response_after_a_link_stays_with_its_own_row_and_undo_is_complete(
