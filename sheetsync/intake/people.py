@@ -1,8 +1,9 @@
 """Which person each form response is, and what a person's newest answers say.
 
 A response finds its person by its own row (an edited response keeps its person), then by an
-email or phone known with the same first name; a person's People row is then recomputed from
-all their responses, the newest answer winning.
+email or phone known with a name that fits (intake/names.py); a person's People row is then
+recomputed from all their responses, the newest answer winning, each role's fields from
+that role's form alone.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sheetsync.intake.names import Fit, name_fit
 from sheetsync.intake.responses import (
     SOURCE_SEP,
     Response,
@@ -32,10 +34,10 @@ class PeopleIndex:
 
     by_id: dict[str, dict[str, Any]] = field(default_factory=dict)
     by_ref: dict[str, str] = field(default_factory=dict)  # response -> its person's id
-    # Contact -> the people known by it, with their first names: a shared household phone or
-    # email links only responses that give the same first name.
-    by_contact: defaultdict[str, list[tuple[str, str]]] = field(
-        default_factory=lambda: defaultdict(list)
+    # Contact -> the people known by it, each with the folded names they gave: a shared
+    # household phone or email links only responses whose name fits (intake/names.py).
+    by_contact: defaultdict[str, dict[str, set[str]]] = field(
+        default_factory=lambda: defaultdict(dict)
     )
 
     @classmethod
@@ -55,20 +57,39 @@ class PeopleIndex:
         return index
 
     def remember(self, pid: str, email: str, phone: str, name: str) -> None:
-        """Know a person by their email and phone, with the first name they gave."""
-        first = _first_name(name)
+        """Know a person by their email and phone, with the name they gave."""
+        folded = fold(name)
         for contact in (email.casefold(), phone):
-            if contact and (pid, first) not in self.by_contact[contact]:
-                self.by_contact[contact].append((pid, first))
+            if contact:
+                self.by_contact[contact].setdefault(pid, set()).add(folded)
 
     def known(self, email: str, phone: str, name: str) -> str:
-        """The person with this email or phone and this first name; "" if nobody is."""
-        first = _first_name(name)
-        for contact in (email.casefold(), phone):
-            for pid, their_first in self.by_contact.get(contact, ()):
-                if first and their_first == first:
-                    return pid
-        return ""
+        """The person known by this email or phone whose name fits this one best; "" if
+        nobody's does, or two people's fit it equally well but for the very same name."""
+        folded = fold(name)
+        on_email = self.by_contact.get(email.casefold(), {}) if email else {}
+        on_phone = self.by_contact.get(phone, {}) if phone else {}
+        # Both identifiers point to one person, and only to them: a typo may attach.
+        sole = set(on_email) == set(on_phone) and len(on_email) == 1
+        fits: dict[str, Fit] = {}
+        for people in (on_email, on_phone):
+            for pid, names in people.items():
+                fit = max(name_fit(folded, known) for known in names)
+                if fit > fits.get(pid, Fit.NONE) and (fit > Fit.TYPO or sole):
+                    fits[pid] = fit
+        if not fits:
+            return ""
+        best = max(fits.values())
+        chosen = [pid for pid, fit in fits.items() if fit == best]
+        return chosen[0] if len(chosen) == 1 or best == Fit.SAME else ""
+
+    def attach(self, ref: str, email: str, phone: str, name: str, new_id: Callable[[], str]) -> str:
+        """The person a response is: by its row, by its contact and name, or someone new
+        (`new_id` gives their id; add their People row). Known by this response from now."""
+        pid = self.by_ref.get(ref) or self.known(email, phone, name) or new_id()
+        self.by_ref.setdefault(ref, pid)
+        self.remember(pid, email, phone, name)
+        return pid
 
 
 def forget_gone(records: list[dict[str, Any]], gone: set[str]) -> None:
@@ -77,11 +98,6 @@ def forget_gone(records: list[dict[str, Any]], gone: set[str]) -> None:
         refs = split_refs(record["source"])
         if any(ref in gone for ref in refs):
             record["source"] = SOURCE_SEP.join(ref for ref in refs if ref not in gone)
-
-
-def _first_name(name: str) -> str:
-    """The folded first word of a name: "José  García" -> "jose"."""
-    return fold(name).partition(" ")[0]
 
 
 def _latest(group: list[Response], field: str, forms: tuple[str, ...]) -> Any:
@@ -96,14 +112,17 @@ def _latest(group: list[Response], field: str, forms: tuple[str, ...]) -> Any:
 
 _BOTH = ("requests", "offers", "checkins")
 _SOURCES = ("requests", "offers")
-# A People field -> the forms that ask for it.
+# A People field -> the forms that may set it. Who a person is (name, contacts, zone,
+# languages) any form they answer says; what they give as a volunteer only the Offer help
+# form (a request's availability is the need's: steps/intake.py's _need_answers), what they
+# can offer others as a requester only the Request help form; check-ins set the check-in
+# columns (_checkin_cells).
 _ASKED_BY = {
-    "name": _BOTH,
     "phone": _BOTH,
     "email": _BOTH,
     "zone": _SOURCES,
     "languages": _SOURCES,
-    "availability": _SOURCES,
+    "availability": ("offers",),
     "contact_pref": ("requests",),
     "offers": ("offers",),
     "offers_note": ("requests",),
@@ -120,6 +139,7 @@ def merge_person(record: dict[str, Any], group: list[Response]) -> None:
     for name, forms in _ASKED_BY.items():
         value = _latest(group, name, forms)
         record[name] = "" if value is None else answer_text(value)
+    record["name"] = _fullest_name(group)
     record.update(_checkin_cells(group))
     record["roles"] = _roles(group)
     record["first_seen"] = group[0].ts.date().isoformat()
@@ -127,6 +147,13 @@ def merge_person(record: dict[str, Any], group: list[Response]) -> None:
     refs = set(split_refs(record["source"]))
     refs.update(r.ref for r in group)
     record["source"] = SOURCE_SEP.join(sorted(refs, key=ref_key))
+
+
+def _fullest_name(group: list[Response]) -> str:
+    """The newest name a person gave, a first name alone only if they never gave more:
+    a check-in signed "Wei" keeps "Wei Zhang"."""
+    names = [str(r.values["name"]) for r in reversed(group) if r.values.get("name")]
+    return next((name for name in names if len(name.split()) > 1), names[0] if names else "")
 
 
 def consent_answer(group: list[Response]) -> tuple[Consent, str] | None:
