@@ -75,8 +75,8 @@ def _families_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
     its initial."""
     if set(a) <= set(b) or set(b) <= set(a):
         return True
-    short, long = sorted((a, b), key=len)
-    return len(short) == 1 and len(short[0]) == 1 and long[0].startswith(short[0])
+    initial, other = (a, b) if len("".join(a)) < len("".join(b)) else (b, a)
+    return len(initial) == 1 and len(initial[0]) == 1 and other[0].startswith(initial[0])
 
 
 def _given_fit(a: str, b: str) -> Fit:

@@ -8,7 +8,7 @@ that role's form alone.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -139,7 +139,7 @@ def merge_person(record: dict[str, Any], group: list[Response]) -> None:
     for name, forms in _ASKED_BY.items():
         value = _latest(group, name, forms)
         record[name] = "" if value is None else answer_text(value)
-    record["name"] = _fullest_name(group)
+    record["name"] = _person_name(group)
     record.update(_checkin_cells(group))
     record["roles"] = _roles(group)
     record["first_seen"] = group[0].ts.date().isoformat()
@@ -149,11 +149,23 @@ def merge_person(record: dict[str, Any], group: list[Response]) -> None:
     record["source"] = SOURCE_SEP.join(sorted(refs, key=ref_key))
 
 
-def _fullest_name(group: list[Response]) -> str:
-    """The newest name a person gave, a first name alone only if they never gave more:
-    a check-in signed "Wei" keeps "Wei Zhang"."""
-    names = [str(r.values["name"]) for r in reversed(group) if r.values.get("name")]
-    return next((name for name in names if len(name.split()) > 1), names[0] if names else "")
+def _person_name(group: list[Response]) -> str:
+    """The newest name a person gave, but not a slip: a first name alone ("Wei") never
+    replaces a full name, nor the same name written another way (family name first,
+    spaced otherwise, a typo) one they wrote as often, so a digest's "first name" stays
+    their given name."""
+    chosen, times = "", Counter[str]()
+    for response in group:
+        name = str(response.values.get("name") or "")
+        if not name:
+            continue
+        times[fold(name)] += 1
+        if chosen and len(name.split()) < 2 <= len(chosen.split()):
+            continue
+        variant = chosen and name_fit(fold(name), fold(chosen)) in (Fit.ORDER, Fit.TYPO)
+        if not variant or times[fold(name)] > times[fold(chosen)]:
+            chosen = name
+    return chosen
 
 
 def consent_answer(group: list[Response]) -> tuple[Consent, str] | None:
