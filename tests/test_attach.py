@@ -94,6 +94,47 @@ def test_a_response_attaches_by_contact_then_by_a_fitting_name(
     assert owners["Form Responses 1:3"] == ("P0001" if n_people == 1 else "P0002")
 
 
+def test_a_nickname_with_an_email_of_its_own_is_left_to_dedupe(backend, config, add_responses):
+    # "Bob Smith" on Robert Smith's landline with another email may be his son.
+    robert = {"name": "Robert Smith", "phone": "201 555 0111", "email": "rob@example.org"}
+    add_responses(
+        "requests",
+        request(**robert),
+        later(**{**robert, "name": "Bob Smith", "email": "bob@other.org"}),
+        later(**{**robert, "name": "Robert Smith", "email": "robert.work@example.com"}),
+    )
+    intake(backend, config)
+    rows = {p["person_id"]: p["source"] for p in people(backend, config)}
+    # The same given name still joins, with another email.
+    assert rows == {
+        "P0001": "Form Responses 1:2; Form Responses 1:4",
+        "P0002": "Form Responses 1:3",
+    }
+
+
+def test_a_row_typed_by_hand_takes_only_responses_with_its_given_name(
+    backend, config, add_responses
+):
+    from sheetsync.tables import records_of
+
+    people_tab = read_state(backend, config).tables["people"]
+    typed = {"name": "Robert Smith", "email": "rob@example.org"}
+    row = [typed.get(f.name, "") for f in people_tab.schema.fields]
+    backend.apply([TabChanges(tab="People", start_row=2, append=[row])])
+    add_responses(
+        "requests",
+        request(name="Bob Smith", phone="", email="rob@example.org"),
+        later(name="Robert Smith", phone="", email="rob@example.org"),
+    )
+    intake(backend, config)
+    found = records_of(read_state(backend, config).tables["people"].frame)
+    # The nickname is for dedupe to weigh (it never writes on a row typed by hand).
+    assert {p["person_id"]: p["source"] for p in found} == {
+        "P0001": "Form Responses 1:3",
+        "P0002": "Form Responses 1:2",
+    }
+
+
 def test_a_shared_landline_keeps_two_people_and_each_response_finds_its_own(
     backend, config, add_responses
 ):
@@ -263,6 +304,8 @@ def test_errors_rows_of_other_tabs_are_left_alone(backend, config, add_responses
         ("maria garcia", "maria garcia lopez", Fit.GIVEN),
         ("maria garcia", "maria g.", Fit.GIVEN),
         ("wei", "zhang wei", Fit.SIGNATURE),
+        ("sam", "sam lee", Fit.GIVEN),
+        ("bob", "robert smith", Fit.SIGNATURE),
         ("bob smith", "robert smith", Fit.SIGNATURE),
         ("smith bob", "robert smith", Fit.SIGNATURE),
         ("gerald smith", "geralld smith", Fit.TYPO),
@@ -366,13 +409,18 @@ def test_intake_and_dedupe_find_the_right_person_on_a_messy_network(tmp_path, si
     score = measure_attribution(size, WorkbookBackend(config.workbook), config, now=NOW, seed=seed)
     assert score.unattributed == 0  # no response is lost
     assert score.household_merges == 0
-    # The aim: recall >= 0.95 at precision >= 0.995. Measured: 1.000 and 1.000
-    # (before the attach rules: recall 0.990-0.999, a typo at the end left to review).
-    assert score.precision >= 0.995 and score.recall >= 0.99
-    assert score.kind_linked == score.kind_pairs
-    assert score.kind_pairs.get(PairKind.SWAPPED.value) and score.kind_pairs.get(
-        PairKind.NAME_TYPO.value
-    )
+    # The aim: recall >= 0.95 at precision >= 0.995 with no household merged.
+    # Measured: precision 1.000, recall 0.971-0.995 (0.990-0.998 before the attach rules,
+    # which left every typo at the end to review). What keeps recall below 1 is the one
+    # kind meant to: "Bob" from Robert's phone with another email is left to dedupe and
+    # organizers, as it may be his son.
+    assert score.precision >= 0.995 and score.recall >= 0.95
+    assert score.kind_pairs[PairKind.NICKNAME_NEW_EMAIL] == 1
+    assert score.kind_linked.get(PairKind.NICKNAME_NEW_EMAIL, 0) == 0
+    # Every other resubmission and name variant of the truth is attributed to one person.
+    others = {k: n for k, n in score.kind_pairs.items() if k != PairKind.NICKNAME_NEW_EMAIL}
+    assert {k: score.kind_linked.get(k, 0) for k in others} == others
+    assert {PairKind.SWAPPED, PairKind.NAME_TYPO, PairKind.NICKNAME} <= set(others)
 
 
 def test_attribution_scores_pairs_follow_duplicate_of_and_count_household_merges():

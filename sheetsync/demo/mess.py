@@ -176,6 +176,7 @@ _VARIANT_RATES = {
     PairKind.SWAPPED: 0.003,
     PairKind.CJK_SPACING: 0.002,
     PairKind.FIRST_NAME_ONLY: 0.02,
+    PairKind.NICKNAME_NEW_EMAIL: 0.002,
 }
 # How some of the Chinese community's names are written in Han characters.
 _HAN_FAMILY = {
@@ -232,6 +233,7 @@ def add_name_variants(build: Build) -> None:
     for kind in (PairKind.NAME_TYPO, PairKind.SWAPPED, PairKind.CJK_SPACING):
         _resubmit_with_variant(build, kind, used)
     _sign_with_first_name(build, used)
+    _sign_with_nickname(build, used)
 
 
 def _count_variants(build: Build, kind: PairKind, n: int) -> int:
@@ -299,8 +301,36 @@ def _fits(p: Person, kind: PairKind) -> bool:
 
 def _sign_with_first_name(build: Build, used: set[int]) -> None:
     """Some check-ins signed with the first name only, by volunteers with a phone and email."""
+    drafts = build.drafts["checkins"]
+    n = _count_variants(build, PairKind.FIRST_NAME_ONLY, len(drafts))
+    for row in build.pick(_free_checkins(build, used), n):
+        i = drafts[row].person
+        drafts[row].values["name"] = build.people[i].first
+        build.reserved["checkins"].add(row)
+        used.add(i)
+        build.pairs.append((*build.first_row[i], "checkins", row, PairKind.FIRST_NAME_ONLY))
+
+
+def _sign_with_nickname(build: Build, used: set[int]) -> None:
+    """A check-in signed "Bob Smith" from Robert Smith's phone with another email: his son
+    could share the phone, so it takes dedupe (or organizers) to say it is him."""
+    drafts, people = build.drafts["checkins"], build.people
+    free = [r for r in _free_checkins(build, used) if people[drafts[r].person].first in NICKNAMES]
+    n = _count_variants(build, PairKind.NICKNAME_NEW_EMAIL, len(drafts))
+    for row in build.pick(free, n):
+        i = drafts[row].person
+        nickname, last = NICKNAMES[people[i].first], people[i].last
+        drafts[row].values["name"] = f"{nickname} {last}"
+        drafts[row].values["email"] = f"{ascii_name(nickname)}.{ascii_name(last)}.new@example.net"
+        build.reserved["checkins"].add(row)
+        used.add(i)
+        build.pairs.append((*build.first_row[i], "checkins", row, PairKind.NICKNAME_NEW_EMAIL))
+
+
+def _free_checkins(build: Build, used: set[int]) -> list[int]:
+    """Check-in rows no mess has touched, of volunteers giving their phone and email."""
     drafts, taken, people = build.drafts["checkins"], build.reserved["checkins"], build.people
-    free = [
+    return [
         row
         for row, draft in enumerate(drafts)
         if row not in taken
@@ -309,9 +339,3 @@ def _sign_with_first_name(build: Build, used: set[int]) -> None:
         and people[draft.person].email
         and draft.values["phone"] == people[draft.person].phone
     ]
-    n = _count_variants(build, PairKind.FIRST_NAME_ONLY, len(drafts))
-    for row in build.pick(free, n):
-        i = drafts[row].person
-        drafts[row].values["name"] = build.people[i].first
-        taken.add(row)
-        build.pairs.append((*build.first_row[i], "checkins", row, PairKind.FIRST_NAME_ONLY))

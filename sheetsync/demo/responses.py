@@ -144,5 +144,6 @@ def _truth(build: Build, position: dict[str, list[int]], person_ids: dict[str, l
             + pairs[PairKind.SWAPPED]
             + pairs[PairKind.CJK_SPACING]
             + pairs[PairKind.FIRST_NAME_ONLY]
+            + pairs[PairKind.NICKNAME_NEW_EMAIL]
         ),
     )

@@ -50,6 +50,9 @@ class PairKind(StrEnum):
     SWAPPED = "swapped"  # sent again family name first: "Smith Gerald"
     CJK_SPACING = "cjk_spacing"  # sent again with a space: "李娜" then "李 娜"
     FIRST_NAME_ONLY = "first_name_only"  # a check-in signed "Wei" by Wei Zhang
+    # Sent again as "Bob" from the same phone but another email: it may be Robert's son,
+    # so intake keeps a row apart and dedupe weighs it (organizers may be asked).
+    NICKNAME_NEW_EMAIL = "nickname_new_email"
 
 
 class Pair(NamedTuple):
@@ -71,8 +74,9 @@ class Truth:
     namesakes: list[Pair]  # each pair is two people
     formula_like: list[tuple[RowRef, str]]  # (row, field) holding text from mess.FORMULA_LIKE
     # Rows of one person written another way (NAME_TYPO, SWAPPED, CJK_SPACING,
-    # FIRST_NAME_ONLY), each pair one person: the first row as they usually write, the second
-    # the variant. Same phone and email on both.
+    # FIRST_NAME_ONLY, NICKNAME_NEW_EMAIL), each pair one person: the first row as they
+    # usually write, the second the variant. Same phone and email on both, but the last
+    # kind's new email.
     name_variants: list[Pair] = field(default_factory=list)
 
     @property

@@ -21,8 +21,9 @@ class Fit(IntEnum):
 
     NONE = 0
     TYPO = 1  # a typo or short form of the given name: only with phone and email agreeing
-    SIGNATURE = 2  # a first name alone, or a nickname, with the same family name
-    GIVEN = 3  # the same given name, the family name the same or given in part
+    SIGNATURE = 2  # a nickname with the same family name, or a given name alone written
+    # after the family name ("Wei" for "Zhang Wei")
+    GIVEN = 3  # the same given name (alone, or with the family name the same or in part)
     ORDER = 4  # the same words in another order, or spaced another way
     SAME = 5
 
@@ -40,8 +41,8 @@ def name_fit(a: str, b: str) -> Fit:
         return Fit.ORDER
     if len(wa) == 1 or len(wb) == 1:
         single, other = (wa[0], wb) if len(wa) == 1 else (wb[0], wa)
-        # A first name alone: given first ("Wei Zhang") or family first ("Zhang Wei").
-        return max(_given_fit(single, other[0]), _given_fit(single, other[-1]))
+        # A first name alone: given first ("Wei Zhang"), or family first ("Zhang Wei").
+        return max(_given_fit(single, other[0]), min(_given_fit(single, other[-1]), Fit.SIGNATURE))
     # Each name read given name first, and given name last (a name typed family first).
     return max(
         _full_fit(given_a, family_a, given_b, family_b)
@@ -66,8 +67,7 @@ def _full_fit(
     """Two full names' fit: the family names must agree (one may hold more words)."""
     if not _families_agree(family_a, family_b):
         return Fit.NONE
-    fit = _given_fit(given_a, given_b)
-    return Fit.GIVEN if fit is Fit.SIGNATURE and given_a == given_b else fit
+    return _given_fit(given_a, given_b)
 
 
 def _families_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
@@ -82,7 +82,7 @@ def _families_agree(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def _given_fit(a: str, b: str) -> Fit:
     """Two given names' fit: the same, a nickname, or a typo."""
     if a == b:
-        return Fit.SIGNATURE
+        return Fit.GIVEN
     match = compare_given(a, b)
     if match is GivenMatch.NICKNAME:
         return Fit.SIGNATURE

@@ -39,6 +39,10 @@ class PeopleIndex:
     by_contact: defaultdict[str, dict[str, set[str]]] = field(
         default_factory=lambda: defaultdict(dict)
     )
+    # Person -> the emails, and the phones, they are known by.
+    emails_of: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    phones_of: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    typed: set[str] = field(default_factory=set)  # People rows an organizer typed by hand
 
     @classmethod
     def read(cls, records: list[dict[str, Any]], new_id: Callable[[], str]) -> PeopleIndex:
@@ -51,6 +55,8 @@ class PeopleIndex:
             if not pid:
                 continue
             index.by_id[pid] = record
+            if not record["source"]:
+                index.typed.add(pid)
             for ref in split_refs(record["source"]):
                 index.by_ref.setdefault(ref, pid)
             index.remember(pid, record["email"], record["phone"], record["name"])
@@ -59,29 +65,46 @@ class PeopleIndex:
     def remember(self, pid: str, email: str, phone: str, name: str) -> None:
         """Know a person by their email and phone, with the name they gave."""
         folded = fold(name)
-        for contact in (email.casefold(), phone):
+        for contact, known in ((email.casefold(), self.emails_of), (phone, self.phones_of)):
             if contact:
                 self.by_contact[contact].setdefault(pid, set()).add(folded)
+                known[pid].add(contact)
 
     def known(self, email: str, phone: str, name: str) -> str:
         """The person known by this email or phone whose name fits this one best; "" if
-        nobody's does, or two people's fit it equally well but for the very same name."""
-        folded = fold(name)
-        on_email = self.by_contact.get(email.casefold(), {}) if email else {}
+        nobody's does, or two people's fit it equally well but for the very same name.
+
+        A nickname or a first name written after the family name needs no other contact
+        against it (Bob on Robert's landline with an email of his own may be his son); a
+        typo needs the phone and the email both, and both only that person's."""
+        folded, email = fold(name), email.casefold()
+        on_email = self.by_contact.get(email, {}) if email else {}
         on_phone = self.by_contact.get(phone, {}) if phone else {}
-        # Both identifiers point to one person, and only to them: a typo may attach.
         sole = set(on_email) == set(on_phone) and len(on_email) == 1
         fits: dict[str, Fit] = {}
         for people in (on_email, on_phone):
             for pid, names in people.items():
                 fit = max(name_fit(folded, known) for known in names)
-                if fit > fits.get(pid, Fit.NONE) and (fit > Fit.TYPO or sole):
+                if fit > fits.get(pid, Fit.NONE) and fit >= self._least_fit(
+                    pid, email, phone, sole
+                ):
                     fits[pid] = fit
         if not fits:
             return ""
         best = max(fits.values())
         chosen = [pid for pid, fit in fits.items() if fit == best]
         return chosen[0] if len(chosen) == 1 or best == Fit.SAME else ""
+
+    def _least_fit(self, pid: str, email: str, phone: str, sole: bool) -> Fit:
+        """The least fit of names that links a response to a person known by one of its
+        contacts: the other contact decides how sure the name must be."""
+        if pid in self.typed:
+            return Fit.GIVEN  # a variant of the name typed by hand is for dedupe to weigh
+        if sole:
+            return Fit.TYPO
+        other_email = email and self.emails_of[pid] and email not in self.emails_of[pid]
+        other_phone = phone and self.phones_of[pid] and phone not in self.phones_of[pid]
+        return Fit.GIVEN if other_email or other_phone else Fit.SIGNATURE
 
     def attach(self, ref: str, email: str, phone: str, name: str, new_id: Callable[[], str]) -> str:
         """The person a response is: by its row, by its contact and name, or someone new
