@@ -12,6 +12,7 @@ and the email both point to one person.
 from __future__ import annotations
 
 from enum import IntEnum
+from functools import lru_cache
 
 from sheetsync.dedupe.compare import GivenMatch, compare_given
 
@@ -28,8 +29,10 @@ class Fit(IntEnum):
     SAME = 5
 
 
+@lru_cache(maxsize=100_000)
 def name_fit(a: str, b: str) -> Fit:
-    """How well two folded names ("wei zhang", "wei") fit each other."""
+    """How well two folded names ("wei zhang", "wei") fit each other (cached: a contact's
+    names are compared with each of its responses)."""
     if not a or not b:
         return Fit.NONE
     if a == b:
