@@ -85,9 +85,8 @@ class PeopleIndex:
         for people in (on_email, on_phone):
             for pid, names in people.items():
                 fit = max(name_fit(folded, known) for known in names)
-                if fit > fits.get(pid, Fit.NONE) and fit >= self._least_fit(
-                    pid, email, phone, sole
-                ):
+                enough = fit >= self._least_fit(pid, email, phone, sole)
+                if enough and fit > fits.get(pid, Fit.NONE):
                     fits[pid] = fit
         if not fits:
             return ""
