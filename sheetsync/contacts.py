@@ -20,6 +20,7 @@ import pandas as pd
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from sheetsync.dedupe import Linkage, Pair, find_duplicates
+from sheetsync.dedupe.dates import looks_like_birth_dates
 from sheetsync.errors import InputFileError
 from sheetsync.files import write_csv, write_xlsx
 from sheetsync.normalize import fold
@@ -50,9 +51,24 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "address": ("address", "street address", "street", "home address", "direccion", "domicilio"),
     "postcode": ("postcode", "post code", "postal code", "zip", "zip code", "codigo postal"),
     "zone": ("zone", "neighbourhood", "neighborhood", "area", "district", "barrio", "zona"),
-    "birth_date": ("date of birth", "dob", "birth date", "birthday", "fecha de nacimiento"),
+    "birth_date": (
+        "date of birth",
+        "dob",
+        "d o b",
+        "birth date",
+        "birthdate",
+        "birthday",
+        "born",
+        "fecha de nacimiento",
+        "fecha nacimiento",
+        "f nacimiento",
+        "nacimiento",
+        "fec nac",
+        "f nac",
+    ),
 }
-_PUNCTUATION = re.compile(r"[^\w]+")
+# Underscores too: "date_of_birth" reads as "date of birth".
+_PUNCTUATION = re.compile(r"[\W_]+")
 # Names also recognised inside a longer header ("Phone number (WhatsApp ok)"); short or
 # common words such as "first", "last" or "name" only as the whole header.
 _LOOSE = {
@@ -60,8 +76,14 @@ _LOOSE = {
     *("family name", "apellido", "apellidos", "phone", "telephone", "mobile", "whatsapp"),
     *("telefono", "celular", "email", "e mail", "correo", "address", "direccion"),
     *("postcode", "postal code", "zip code", "codigo postal", "neighbourhood", "neighborhood"),
-    *("barrio", "date of birth", "birth date", "fecha de nacimiento"),
+    *("barrio", "date of birth", "birth date", "birthdate", "fecha de nacimiento"),
+    *("fecha nacimiento", "nacimiento"),
 }
+# Dates that are not birth dates, whatever their values look like.
+_OTHER_DATES = re.compile(
+    r"\b(timestamp|marca temporal|created|updated|modified|submitted|registered|joined|signed"
+    r"|visit|last|next|start|end|due|fecha de (alta|registro|visita))\b"
+)
 OUTPUT_SUFFIXES = (".csv", ".xlsx")
 
 
@@ -200,6 +222,26 @@ def _headers_named(headers: list[str], folded: dict[str, str], known: tuple[str,
     return [h for h in headers if any(re.search(pattern, folded[h]) for pattern in loose)]
 
 
+def _birth_dates_by_value(frame: pd.DataFrame, columns: dict[str, str], region: str) -> list[str]:
+    """With no birth-date header, the first other column whose values are mostly birth
+    dates becomes the birth date (added to columns); a notice says which."""
+    if "birth_date" in columns:
+        return []
+    taken = set(columns.values())
+    for header in frame.columns:
+        folded = _PUNCTUATION.sub(" ", fold(str(header))).strip()
+        if header in taken or _OTHER_DATES.search(folded):
+            continue
+        values = ["" if v is None or v != v else str(v) for v in frame[header].tolist()]
+        if looks_like_birth_dates(values, region):
+            columns["birth_date"] = header
+            return [
+                f"Column '{header}' holds dates of birth, so it is compared as the birth date. "
+                "If it is not, name the right one with --column birth_date=HEADER."
+            ]
+    return []
+
+
 def _require_name(found: dict[str, str], headers: list[str]) -> None:
     """Refuse a list without a name column: names are what the comparison starts from."""
     if not ({"name", "given_name", "family_name"} & found.keys()):
@@ -216,6 +258,7 @@ def dedupe_contacts(
 ) -> ContactsResult:
     """Find the duplicates in a contact list; return it with the four result columns."""
     columns, notices = recognise_columns(list(frame.columns), mapping)
+    notices += _birth_dates_by_value(frame, columns, region)
     replaced = [c for c in OUTPUT_COLUMNS if c in frame.columns]
     if replaced:
         notices.append(f"The input already had {', '.join(replaced)}: replaced with new results.")

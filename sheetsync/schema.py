@@ -27,6 +27,8 @@ class Owner(StrEnum):
     FORM = "form"  # a form response column: sheetsync only reads it
     SHEETSYNC = "sheetsync"  # recomputed and written by sheetsync
     ORGANIZER = "organizer"  # edited by organizers: read, written only when a row is added
+    # (or, in an existing row, moved to one of the field's `sheetsync_writes` values, and
+    # only if the cell still holds what sheetsync read)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class FieldSpec:
     pattern: str | None = None
     past: bool = False  # a date that cannot be later than now (a form's Timestamp)
     description: str = ""
+    # An organizer's field: the values sheetsync may write into a cell of an existing row
+    # (a proposal it withdraws), each write conditional on the cell being as it was read.
+    sheetsync_writes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -202,6 +207,7 @@ def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
             f"{where}: enumFrom {raw['enumFrom']!r} is not a list sheetsync knows; "
             f"use one of {', '.join(ENUM_SOURCES)}."
         )
+    writes = _sheetsync_writes(raw, owner, enum, where)
     return FieldSpec(
         name=str(raw["name"]),
         # sheetsync's own tabs use the field name as the header; forms use the question title.
@@ -220,7 +226,43 @@ def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
         pattern=constraints.get("pattern"),
         past=bool(constraints.get("past", False)),
         description=str(raw.get("description", "")),
+        sheetsync_writes=writes,
     )
+
+
+def _sheetsync_writes(
+    raw: dict[str, Any], owner: Owner, enum: list[Any] | None, where: str
+) -> tuple[str, ...]:
+    """The values sheetsync may write into an organizer's cell of an existing row: a list of
+    texts, on an organizer-owned field only, each one of the field's enum when it has one."""
+    values = raw.get("sheetsync_writes")
+    if values is None:
+        return ()
+    should = "a list of the values sheetsync may write, e.g. [withdrawn]"
+    _shape(values, list, f"{where}: sheetsync_writes", should)
+    if not values or not all(isinstance(v, str) and v.strip() for v in values):
+        raise SchemaError(
+            f"{where}: sheetsync_writes must be {should}, each a non-empty text (quote "
+            f"values YAML would read as something else, e.g. 'yes'), not {values!r}."
+        )
+    if owner is not Owner.ORGANIZER:
+        why = (
+            "sheetsync rewrites every cell of its own columns anyway"
+            if owner is Owner.SHEETSYNC
+            else "sheetsync never writes a form's answers"
+        )
+        raise SchemaError(
+            f"{where}: sheetsync_writes is only for a field with owner: organizer ({why}). "
+            "Remove the key, or set owner: organizer."
+        )
+    allowed = [str(v) for v in enum] if enum is not None else None
+    unknown = [v for v in values if allowed is not None and v not in allowed]
+    if unknown:
+        raise SchemaError(
+            f"{where}: sheetsync_writes names {unknown[0]!r}, which is not in the field's "
+            f"enum ({', '.join(allowed or [])}). Add it to constraints.enum or remove it."
+        )
+    return tuple(values)
 
 
 def _shape(value: Any, kind: type | tuple[type, ...], what: str, should: str) -> None:

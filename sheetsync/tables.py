@@ -1,7 +1,9 @@
 """Tabs as DataFrames keyed by field name, and the diff that turns new frames into changes.
 
 Ownership is enforced here, once, for every step: an existing row only ever gets cells of
-sheetsync-owned columns rewritten; organizer columns are written only when a row is added.
+sheetsync-owned columns rewritten; organizer columns are written only when a row is added,
+but for a value the schema lets sheetsync write (`sheetsync_writes`, e.g. a proposal it
+withdraws), which is written only if the cell still holds what was read.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sheetsync.backends.base import CellUpdate, Guard, TabChanges, TabData, Value
+from sheetsync.backends.base import CellUpdate, Condition, Guard, TabChanges, TabData, Value
 from sheetsync.config import FormConfig
 from sheetsync.errors import ConfigError, MissingColumnError
 from sheetsync.normalize import cell_text, clean_text, response_place, storable
@@ -327,26 +329,64 @@ def _update_owned_cells(
     table: Table, existing: pd.DataFrame, changes: TabChanges, report: TabReport
 ) -> None:
     """Add to `changes` and `report` the sheetsync-owned cells of rows on the sheet whose
-    text differs, and a guard on each such row's id: nothing is written if a row moved."""
+    text differs, and a guard on each such row's id: nothing is written if a row moved.
+
+    Then the organizers' cells a step moved to a value the schema lets sheetsync write
+    (`sheetsync_writes`), each with a condition: the cell must still hold the text read.
+    Any other change a step made to an organizer's column is left out."""
     schema = table.schema
-    specs = {f.name: f for f in schema.fields}
     old = table.frame.set_index(ROW)
     owned = [f.name for f in schema.fields if f.owner is Owner.SHEETSYNC]
-    key_col = table.columns.get(schema.primary_key) if schema.primary_key else None
-    before = old.loc[list(existing.index), owned]
-    after = existing[owned].astype(str)
     guarded: set[int] = set()
+    for row, name, before, after in _changed_cells(old, existing, owned):
+        _update_cell(table, old, changes, report, (row, name, before, after), guarded)
+    movable = {
+        f.name: f.sheetsync_writes
+        for f in schema.fields
+        if f.owner is Owner.ORGANIZER and f.sheetsync_writes
+    }
+    for row, name, before, after in _changed_cells(old, existing, list(movable)):
+        if after in movable[name]:
+            _update_cell(table, old, changes, report, (row, name, before, after), guarded)
+            changes.expect.append(Condition(row, table.columns[name] + 1, before))
+
+
+def _changed_cells(
+    old: pd.DataFrame, existing: pd.DataFrame, names: list[str]
+) -> list[tuple[int, str, str, str]]:
+    """(row, field, text read, new text) of each cell of `names` whose text differs."""
+    if not names:
+        return []
+    before = old.loc[list(existing.index), names]
+    after = existing[names].astype(str)
     changed_at = np.nonzero(before.to_numpy() != after.to_numpy())
+    cells = []
     for i, j in zip(*changed_at, strict=True):
-        row, name = int(before.index[i]), owned[j]
-        new_text = str(after.at[row, name])
-        changes.update.append(
-            CellUpdate(row, table.columns[name] + 1, to_cell(specs[name], new_text))
-        )
-        report.changed.append(CellChange(row, name, str(before.at[row, name]), new_text))
-        if key_col is not None and row not in guarded and schema.primary_key:
-            guarded.add(row)
-            changes.guards.append(Guard(row, key_col + 1, str(old.at[row, schema.primary_key])))
+        row, name = int(before.index[i]), names[j]
+        cells.append((row, name, str(before.at[row, name]), str(after.at[row, name])))
+    return cells
+
+
+def _update_cell(
+    table: Table,
+    old: pd.DataFrame,
+    changes: TabChanges,
+    report: TabReport,
+    cell: tuple[int, str, str, str],
+    guarded: set[int],
+) -> None:
+    """One changed cell written and reported, its row guarded by its id (once per row);
+    `old` is the tab as read, indexed by sheet row."""
+    row, name, before, after = cell
+    schema = table.schema
+    changes.update.append(
+        CellUpdate(row, table.columns[name] + 1, to_cell(schema.field(name), after))
+    )
+    report.changed.append(CellChange(row, name, before, after))
+    key_col = table.columns.get(schema.primary_key) if schema.primary_key else None
+    if key_col is not None and row not in guarded and schema.primary_key:
+        guarded.add(row)
+        changes.guards.append(Guard(row, key_col + 1, str(old.at[row, schema.primary_key])))
 
 
 def _append_rows(table: Table, added: pd.DataFrame, changes: TabChanges, report: TabReport) -> None:

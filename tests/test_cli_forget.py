@@ -43,10 +43,10 @@ def preview(store):
     return [
         f"To forget P0002 on {store.describe()}, sheetsync would empty:",
         "  Form Responses 1 row 2: 12 cells",
-        "  People row 3 (P0002): 14 cells; do_not_contact: forgotten",
+        "  People row 3 (P0002): 13 cells; do_not_contact: forgotten",
         "  Needs row 2 (N0001): 7 cells; status: withdrawn",
         "  Tasks row 2 (T0001): 1 cell; status: cancelled",
-        "In all: 37 cells (Form Responses 1 12, People 15, Needs 8, Tasks 2); would remove 0 "
+        "In all: 36 cells (Form Responses 1 12, People 14, Needs 8, Tasks 2); would remove 0 "
         "outbox files and 0 lines of the send journal and log.",
     ]
 
@@ -91,7 +91,7 @@ def test_a_yes_forgets_and_says_what_sheetsync_cannot_erase(network):
         *preview(store),
         "Forget P0002 for good? It cannot be undone [y/N]: y",
         f"Forgot P0002 on {store.describe()}.",
-        "In all: 37 cells (Form Responses 1 12, People 15, Needs 8, Tasks 2); removed 0 outbox "
+        "In all: 36 cells (Form Responses 1 12, People 14, Needs 8, Tasks 2); removed 0 outbox "
         "files and 0 lines of the send journal and log.",
         *BY_HAND,
     ]
@@ -108,7 +108,7 @@ def test_yes_and_json_print_what_was_emptied_without_asking(network):
     assert result.exit_code == 0
     printed = json.loads(result.output)
     assert (printed["person_id"], printed["linked"], printed["dry_run"]) == ("P0002", [], False)
-    assert printed["cells_by_tab"] == {"Form Responses 1": 12, "People": 15, "Needs": 8, "Tasks": 2}
+    assert printed["cells_by_tab"] == {"Form Responses 1": 12, "People": 14, "Needs": 8, "Tasks": 2}
     assert printed["rows"][1] == {
         "tab": "People",
         "row": 3,

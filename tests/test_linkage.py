@@ -95,14 +95,26 @@ ROBERT = ("Robert Smith", "(212) 555-0142", "rob.smith@gmail.com", "12 Main Stre
             Verdict.REVIEW,
         ),
         (
+            "Roberta with the same personal email: a sister, or a typo? organizers decide",
+            ("Roberta Smith", "", "rob.smith@gmail.com", "", "10001"),
+            Verdict.REVIEW,
+        ),
+        (
             "Roberto for Robert: one letter more, asked",
             ("Roberto Smith", "212-555-0142", "rob.smith@gmail.com", "12 Main Street", "10001"),
             Verdict.REVIEW,
         ),
         (
-            "household: the son, Robert Smith Jr.",
+            "the son, Robert Smith Jr., on the family's phone and address",
             ("Robert Smith Jr.", "212-555-0142", "", "12 Main Street", "10001"),
-            Verdict.LINK,  # no suffix on the father's row: indistinguishable, as for a person
+            # Issue 18: "Jr." says there is another Robert Smith; without personal evidence
+            # (the same email or birth date) organizers decide. It was linked before.
+            Verdict.REVIEW,
+        ),
+        (
+            "Robert Smith Jr. with Robert's own email: the same person",
+            ("Robert Smith Jr.", "212-555-0142", "rob.smith@gmail.com", "12 Main Street", "10001"),
+            Verdict.LINK,
         ),
     ],
 )

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
 from sheetsync.errors import MissingTabError, SheetChangedError
-from sheetsync.normalize import clean_text
+from sheetsync.normalize import cell_text, clean_text
 
 # A cell as a backend hands it over. Text stays text: a backend must never let a string that
 # starts with "=" become a formula. None is an empty cell.
@@ -54,6 +54,19 @@ class Guard:
     expected: str
 
 
+@dataclass(frozen=True)
+class Condition:
+    """The update of the cell at (`row`, `col`) is written only if the cell still holds
+    `expected`, the text sheetsync read (cell_text): an organizer's cell sheetsync may move
+    on (a proposal it withdraws) must not overwrite what was typed there meanwhile. It is
+    checked where the row is now, after its guard followed it; a cell holding anything else
+    stops the write (SheetChangedError) so the run reads the sheet afresh."""
+
+    row: int
+    col: int
+    expected: str
+
+
 @dataclass
 class TabChanges:
     """What one run changes in one tab. Nothing here can delete a row or a column."""
@@ -71,6 +84,9 @@ class TabChanges:
     # 1-based column of the row key (the schema's primaryKey) in `append` rows: a row whose
     # key the tab already holds at write time is never appended twice (see readdress).
     key_col: int | None = None
+    # Updates written only if their cell still holds what was read (see Condition); each
+    # names a cell of `update`. Other updates are written whatever their cell holds.
+    expect: list[Condition] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -107,9 +123,11 @@ class Backend(Protocol):
         """Write all changes at once, or nothing at all.
 
         Each change is addressed against its tab as it is at write time (readdress): rows
-        typed meanwhile stay, appends go below them, updates follow their row. When that
-        cannot be done (a guarded row gone, the columns moved, the store saved by someone
-        else during the write), raise SheetChangedError and write nothing.
+        typed meanwhile stay, appends go below them, updates follow their row, and a
+        conditioned update (TabChanges.expect) is made only where its cell still holds what
+        was read. When that cannot be done (a guarded row gone, the columns moved, an
+        organizer's cell typed meanwhile, the store saved by someone else during the
+        write), raise SheetChangedError and write nothing.
         """
         ...
 
@@ -174,7 +192,8 @@ class TabNow:
     """What a tab holds at write time, as re-read just before writing.
 
     `columns` maps a 1-based column number to its cells from row 1 down (trailing empty
-    cells may be missing); it holds at least every guarded column and the key column.
+    cells may be missing); it holds at least every guarded column, every conditioned column
+    (TabChanges.expect) and the key column.
     `last_row` is the last row holding anything (0 when the tab is empty).
     """
 
@@ -185,12 +204,18 @@ class TabNow:
     rows: list[list[Value]] | None = None
 
 
+def checked_columns(change: TabChanges) -> set[int]:
+    """The 1-based columns readdress looks at: guarded, conditioned and the key column."""
+    wanted = {guard.col for guard in change.guards} | {cond.col for cond in change.expect}
+    if change.key_col is not None:
+        wanted.add(change.key_col)
+    return wanted
+
+
 def tab_now(rows: list[list[Value]], change: TabChanges) -> TabNow:
     """A TabNow from a tab's whole rows as read (rows[i] is sheet row i + 1, trailing empty
     rows trimmed), with the columns `change` needs to find its rows."""
-    wanted = {guard.col for guard in change.guards}
-    if change.key_col is not None:
-        wanted.add(change.key_col)
+    wanted = checked_columns(change)
     columns = {col: [_cell(row, col) for row in rows] for col in wanted}
     return TabNow(rows[0] if rows else [], columns, len(rows), rows)
 
@@ -215,6 +240,9 @@ def readdress(
       is left out when every row holding that key holds the same cells (`now.rows` is read
       for that; `as_stored` is a cell as the store reads it back, e.g. a date as a number).
     - Updates follow their row's guard to where that row is now.
+    - A conditioned update (`change.expect`) is written only if its cell, where its row is
+      now, still holds the text read; else SheetChangedError. On a `retry`, a cell already
+      holding the value this run was writing was written by the lost write: it is left out.
     - If the columns sheetsync named moved, a guarded row is gone or is no longer the only
       row holding its id, or a tab that was empty now holds another first row, raise
       SheetChangedError: the run must read the sheet again.
@@ -226,17 +254,60 @@ def readdress(
     if change.start_row == 1 and change.append:
         _check_first_row(change, now, as_stored)
     moved = _moved_rows(change, now)
+    done = _conditions_met(change, now, moved, retry, as_stored)
     update = [
-        CellUpdate(moved.get(u.row, u.row), u.col, u.value) if moved else u for u in change.update
+        CellUpdate(moved.get(u.row, u.row), u.col, u.value) if moved else u
+        for u in change.update
+        if (u.row, u.col) not in done
     ]
     guards = [Guard(moved.get(g.row, g.row), g.col, g.expected) for g in change.guards]
+    expect = [
+        Condition(moved.get(c.row, c.row), c.col, c.expected)
+        for c in change.expect
+        if (c.row, c.col) not in done
+    ]
     return replace(
         change,
         start_row=now.last_row + 1,
         append=_not_yet_written(change, now, retry, as_stored),
         update=update,
         guards=guards,
+        expect=expect,
     )
+
+
+def _conditions_met(
+    change: TabChanges,
+    now: TabNow,
+    moved: dict[int, int],
+    retry: bool,
+    as_stored: Callable[[Value], Value],
+) -> set[tuple[int, int]]:
+    """The conditioned cells (row as read, column) a lost write had written already (on a
+    retry: the cell holds the value this run writes there); raise SheetChangedError for a
+    cell holding neither what was read nor, on a retry, that value.
+
+    The message names the tab, row and column only: the cell may hold personal text."""
+    writing = {(u.row, u.col): u.value for u in change.update}
+    done: set[tuple[int, int]] = set()
+    for cond in change.expect:
+        row = moved.get(cond.row, cond.row)
+        held = cell_text(_at(now.columns.get(cond.col, []), row))
+        if held == cond.expected:
+            continue
+        mine = writing.get((cond.row, cond.col))
+        if retry and mine is not None and held == cell_text(as_stored(mine)):
+            done.add((cond.row, cond.col))
+            continue
+        title = guard_text(_cell(now.header, cond.col)).strip()
+        column = f"column {cond.col}" + (f", {title!r}" if title else "")
+        raise SheetChangedError(
+            f"Tab {change.tab!r} changed while sheetsync was working: a cell sheetsync was "
+            f"about to change (row {row}, {column}) no longer holds what sheetsync read: "
+            "someone typed there meanwhile. Nothing was written; the run reads the sheet "
+            "again and leaves what was typed."
+        )
+    return done
 
 
 def _not_yet_written(

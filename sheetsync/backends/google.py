@@ -5,10 +5,12 @@ A run costs at most four API requests, whatever the data size:
 1. `spreadsheets.get` (list_tabs): the tabs, their ids and grid sizes;
 2. `values.batchGet` (read_tabs): every tab in one request, raw values;
 3. the check, before every write: one `values.batchGet` of each touched tab's header row
-   and its key and guarded columns, whole. `readdress` then finds each updated row by its
-   id where it is now (an organizer may have sorted or inserted rows), and stops the run
-   (it reads again and recomputes) if the columns moved or an organizer typed a row with an
-   id the run was about to give a new row: ids are handed out as the highest seen plus one;
+   and its key, guarded and conditioned columns, whole (`'Tab'!1:1`, `'Tab'!C:C`).
+   `readdress` then finds each updated row by its id where it is now (an organizer may have
+   sorted or inserted rows), and stops the run (it reads again and recomputes) if the
+   columns moved, an organizer typed a row with an id the run was about to give a new row
+   (ids are handed out as the highest seen plus one), or an organizer's cell the run may
+   move on (a proposal it withdraws: TabChanges.expect) no longer holds what was read;
 4. one `spreadsheets.batchUpdate`, atomic: addSheet and appendDimension (columns) as
    needed, then per tab updateCells of the changed cells and appendCells of the new rows,
    values as userEnteredValue (stringValue for text, so form text never becomes a formula).
@@ -18,7 +20,8 @@ A run costs at most four API requests, whatever the data size:
 The Sheets API has no conditional write: nothing makes a batchUpdate apply only if the sheet
 is still as the check saw it. An organizer who inserts or deletes rows in the second between
 the check and the batchUpdate can shift that write's updates by a row (appended rows are
-safe: appendCells finds the tab's end itself). The check keeps that window to one request.
+safe: appendCells finds the tab's end itself), and one who types a status in that second
+can see it replaced. The check keeps that window to one request.
 
 Google does not say whether a batchUpdate that got no answer (a timeout, a dropped
 connection, a 5xx) was applied, and sending it again could append rows twice. So it is
@@ -58,6 +61,7 @@ from sheetsync.backends.base import (
     TabNow,
     Value,
     changes_to_write,
+    checked_columns,
     missing_tab_error,
     readdress,
     storable_text,
@@ -437,10 +441,11 @@ class GoogleBackend:
         ]
 
     def _read_now(self, changes: list[TabChanges]) -> dict[str, TabNow]:
-        """Each tab's header row and its key and guarded columns, whole, as they are now."""
+        """Each tab's header row and its key, guarded and conditioned columns, whole, as
+        they are now: one range each, all in one request."""
         wanted: list[tuple[str, int]] = []  # (tab, column); column 0 is the header row
         for change in changes:
-            cols = {g.col for g in change.guards} | ({change.key_col} if change.key_col else set())
+            cols = checked_columns(change)
             wanted += [(change.tab, 0), *((change.tab, col) for col in sorted(cols))]
         answered = self._check([_range_of(tab, col) for tab, col in wanted])
         headers: dict[str, list[Value]] = {}

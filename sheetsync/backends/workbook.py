@@ -205,7 +205,8 @@ class WorkbookBackend:
 
     def _readdressed(self, todo: list[TabChanges], book: CalamineWorkbook) -> list[TabChanges]:
         """Every change addressed against the tab as it is in `book` now (base.readdress):
-        rows typed meanwhile stay where they are, updates follow their row. Raises before
+        rows typed meanwhile stay where they are, updates follow their row, and an
+        organizer's cell sheetsync moves on must still hold what was read. Raises before
         anything is written when a change cannot be placed."""
         existing = list(book.sheet_names)
         self._check_new_tabs(todo, existing)

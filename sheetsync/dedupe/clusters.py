@@ -9,17 +9,22 @@ landline they share with an "A. Ruiz" who matches both.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sheetsync.dedupe.compare import Verdict, names_clash
+from sheetsync.dedupe.compare import Verdict, births_differ, names_clash
 from sheetsync.dedupe.prepare import Prepared
 
 # A "household" bigger than this is a building, shelter or office sharing an address.
 MAX_HOUSEHOLD = 8
 # Joining stops growing a cluster past this many records; the rest go to review.
 MAX_CLUSTER = 25
+# A record linked to two people who must stay apart (a "John Smith" without a birth date, at
+# the address of a father and a son both John Smith) joins neither, unless one link is
+# stronger than the other by this much (log2 weight: a piece of evidence more).
+AMBIGUITY_MARGIN = 3.0
 
 
 class Decision(StrEnum):
@@ -153,18 +158,42 @@ def _join_certain(
         for (i, j), pair in scored.items()
         if pair.verdict is Verdict.LINK and (i, j) not in decisions
     ]
-    for _, i, j in sorted(certain, key=lambda t: (-t[0], t[1], t[2])):
+    ambiguous = _ambiguous_links(p, certain)
+    # Ties go by the records' ids, not their places: the clusters do not depend on the order.
+    for _, i, j in sorted(certain, key=lambda t: (-t[0], *sorted((p.ids[t[1]], p.ids[t[2]])))):
         ri, rj = groups.find(i), groups.find(j)
         if ri == rj:
             continue
         a, b = groups.group(ri), groups.group(rj)
-        if len(a) + len(b) > MAX_CLUSTER or _any_pair(
-            a, b, lambda x, y: (x, y) in apart or names_clash(p, x, y)
+        if (
+            (i, j) in ambiguous
+            or len(a) + len(b) > MAX_CLUSTER
+            or _any_pair(a, b, lambda x, y: (x, y) in apart or _surely_two(p, x, y))
         ):
             refused += 1
             continue
         groups.join(i, j)
     return refused
+
+
+def _surely_two(p: Prepared, i: int, j: int) -> bool:
+    """Records of two people: their given names clash, Jr./Sr., or different birth dates."""
+    return names_clash(p, i, j) or births_differ(p, i, j)
+
+
+def _ambiguous_links(p: Prepared, certain: list[tuple[float, int, int]]) -> set[tuple[int, int]]:
+    """Links of a record to two records that are surely two people, neither link stronger
+    by AMBIGUITY_MARGIN: which one it belongs to is for organizers to say."""
+    partners: dict[int, list[tuple[float, int]]] = {}
+    for weight, i, j in certain:
+        partners.setdefault(i, []).append((weight, j))
+        partners.setdefault(j, []).append((weight, i))
+    ambiguous: set[tuple[int, int]] = set()
+    for k, links in partners.items():
+        for (wx, x), (wy, y) in itertools.combinations(links, 2):
+            if abs(wx - wy) < AMBIGUITY_MARGIN and _surely_two(p, min(x, y), max(x, y)):
+                ambiguous |= {(min(k, x), max(k, x)), (min(k, y), max(k, y))}
+    return ambiguous
 
 
 def _links_and_review(
@@ -173,7 +202,7 @@ def _links_and_review(
     decisions: dict[tuple[int, int], Decision],
 ) -> tuple[list[Pair], list[Pair]]:
     """The linked pairs that ended up in one cluster, and the pairs to ask about: linked or
-    uncertain, left apart, and not decided by organizers."""
+    uncertain, left apart, and not decided by organizers; the most likely first."""
     links: list[Pair] = []
     review: list[Pair] = []
     for (i, j), pair in scored.items():
@@ -183,6 +212,7 @@ def _links_and_review(
             links.append(pair)
         elif pair.verdict in (Verdict.LINK, Verdict.REVIEW) and not together and not decided:
             review.append(pair)
+    review.sort(key=lambda pair: (-pair.weight, pair.a, pair.b))  # most likely first
     return links, review
 
 

@@ -9,7 +9,13 @@ Two rules sit above the weights, because a false merge hides a person who asked 
 - clearly different given names (not a nickname, short form, typo or swap) are two people,
   whatever else they share — a household sharing a phone, an address or an email;
 - names that only nearly match (a nickname, a typo) link automatically only with personal
-  evidence (the same email or birth date) or two shared contacts; otherwise organizers decide.
+  evidence (the same email or birth date) or two shared contacts; otherwise organizers decide;
+- two identifiers outrank a name quirk: the same phone and the same personal email link a
+  name that differs only by a slip of the keyboard (Gerald/Geralld, Gerald/Geral), its order
+  or its spacing (李娜 / 李 娜, De La Cruz / Delacruz) — never a gender ending (Daniel/Daniela);
+- different birth dates (not a slip of one digit, or day and month swapped) are two people:
+  never linked automatically, and a household when they share a contact (a father and son
+  both "John Smith" at one address).
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, JaroWinkler
-from rapidfuzz.fuzz import ratio, token_sort_ratio
+from rapidfuzz.fuzz import partial_ratio, ratio, token_set_ratio, token_sort_ratio
 
 from sheetsync.dedupe.prepare import Prepared
 from sheetsync.nicknames import formal_names, near_formal_names
@@ -73,6 +79,8 @@ _GENDER_ENDINGS = {"a", "o", "e"}
 # Given names too unsure for personal evidence to link them.
 _NOT_AGREEING = (*_UNSURE, GivenMatch.MISSING)
 _SWAPPED_TEXT = "given and family names swapped"
+_SPACING_TEXT = "the same name spaced differently"
+_VOWELS = frozenset("aeiouy")
 
 
 @dataclass(frozen=True)
@@ -107,9 +115,25 @@ def find_family_emails(p: Prepared) -> set[str]:
         if len(ks) > 1
         and (
             len(ks) > MAX_EMAIL_USERS
-            or any(names_clash(p, i, j) for i, j in itertools.combinations(ks, 2))
+            or any(
+                names_clash(p, i, j)
+                and not name_slip(p.given[i], p.given[j])
+                and not _named_after(p.email_user[i], p.given[i], p.given[j])
+                for i, j in itertools.combinations(ks, 2)
+            )
         )
     }
+
+
+def _named_after(user: str, a: str, b: str) -> bool:
+    """ "jessica.mendez52@" used by a Jessica and a "Jessic": an email named after the longer
+    of two names an ending apart is that person's, and the shorter name a slip."""
+    longer = max(a, b, key=len)
+    return (
+        len(longer) >= 4
+        and compare_given(a, b) is GivenMatch.ENDING
+        and longer in "".join(c for c in user if c.isalpha())
+    )
 
 
 @lru_cache(maxsize=500_000)
@@ -170,13 +194,54 @@ def _typo(a: str, b: str, similarity: float) -> bool:
     return similarity >= 0.92 or (similarity >= 0.88 and shortest >= 6)
 
 
+def births_differ(p: Prepared, i: int, j: int) -> bool:
+    """Two birth dates not one slip apart: two people."""
+    a, b = p.birth[i], p.birth[j]
+    return bool(a and b and a != b and not _one_slip(a, b) and not _day_and_month_swapped(a, b))
+
+
 def names_clash(p: Prepared, i: int, j: int) -> bool:
     """Whether two records may not join one cluster without organizers: their given names
     clash, are only close (Mario/Margo) or one letter longer (Daniel/Daniela), or Jr./Sr."""
     if _suffixes_differ(p, i, j):
         return True
     given = compare_given(p.given[i], p.given[j])
-    return given in _UNSURE and not _swapped(p, i, j)
+    if given not in _UNSURE or _swapped(p, i, j) or _spaced_alike(p, i, j):
+        return False
+    personal = two_identifiers(p, i, j) or bool(p.birth[i] and p.birth[i] == p.birth[j])
+    return not (personal and name_slip(p.given[i], p.given[j]))
+
+
+def two_identifiers(p: Prepared, i: int, j: int) -> bool:
+    """The same phone and the same email, not a family's: one person's two identifiers."""
+    return bool(
+        p.phone[i]
+        and p.phone[i] == p.phone[j]
+        and p.email[i]
+        and p.email[i] == p.email[j]
+        and p.email[i] not in p.family_emails
+    )
+
+
+def _spaced_alike(p: Prepared, i: int, j: int) -> bool:
+    """ "李娜" / "李 娜", "Mary Ann" / "Maryann": the same letters, spaced otherwise."""
+    a = (p.given[i] + p.family[i]).replace(" ", "")
+    b = (p.given[j] + p.family[j]).replace(" ", "")
+    return bool(a) and a == b and (p.given[i], p.family[i]) != (p.given[j], p.family[j])
+
+
+@lru_cache(maxsize=200_000)
+def name_slip(a: str, b: str) -> bool:
+    """One slip of the keyboard, not another name: a letter doubled (Gerald/Geralld, Ruth/
+    Ruuth), dropped (Gerald/Geral), mistyped (Grace/Gtace) or two swapped (Nathan/Nathna), in
+    names of four letters or more. A vowel added at the end or changed into another
+    (Daniel/Daniela, Mario/Maria) is a gender ending: another name."""
+    short, long = sorted((a, b), key=len)
+    if len(short) < 4 or a == b or OSA.distance(a, b) != 1:
+        return False
+    if len(long) == len(short) + 1:
+        return not (long.startswith(short) and long[-1] in _VOWELS)
+    return not (a[:-1] == b[:-1] and {a[-1], b[-1]} <= _VOWELS)
 
 
 def _suffixes_differ(p: Prepared, i: int, j: int) -> bool:
@@ -210,6 +275,8 @@ def _family(p: Prepared, i: int, j: int) -> tuple[float, str]:
         return 0.0, ""
     if a == b:
         return _common_name_weight(p, a), "same family name"
+    if a.replace(" ", "") == b.replace(" ", ""):  # "de la cruz" / "delacruz"
+        return min(_common_name_weight(p, a), 3.5), "family names spaced differently"
     if p.family_tokens[i] & p.family_tokens[j]:
         shared = min(p.family_tokens[i] & p.family_tokens[j])
         return min(_common_name_weight(p, shared), 3.5), "a family name in common"
@@ -242,16 +309,22 @@ def compare(p: Prepared, i: int, j: int, explain: bool = False) -> Comparison:
     address_weight, address_agrees = _address_evidence(p, i, j, evidence)
     weight += address_weight
     weight += _place_evidence(p, i, j, evidence)
-    birth_weight, birth_agrees, same_birth = _birth_evidence(p, i, j, evidence)
-    weight += birth_weight
+    birth = _birth_evidence(p, i, j, evidence)
+    weight += birth.weight
 
     facts = _Facts(
         given=names.given,
         swapped=names.swapped,
         family_differs=names.family_weight < 0,
+        family_agrees=names.family_weight > 0,
         shared=shared + address_agrees,
-        personal=personal or same_birth,
-        agreed=agreed + address_agrees + birth_agrees,
+        personal=personal or birth.same,
+        personal_email=personal,
+        same_birth=birth.same,
+        same_address=bool(address_agrees),
+        agreed=agreed + address_agrees + birth.agrees,
+        birth_differs=birth.differs,
+        slip=names.slip,
     )
     verdict = _verdict(p, i, j, weight, facts)
     if explain or verdict is not Verdict.DIFFERENT:  # most pairs compared are different
@@ -303,16 +376,21 @@ class _Names(NamedTuple):
     swapped: bool  # given and family names typed the other way round
     family_weight: float
     family_text: str
+    slip: bool = False  # given names one slip of the keyboard apart (Gerald/Geralld)
 
 
 def _compare_names(p: Prepared, i: int, j: int) -> _Names:
     """The given names' match and the family names' weight, read as swapped when that is
     what makes them agree."""
     given = compare_given(p.given[i], p.given[j])
+    if given is not GivenMatch.SAME and _spaced_alike(p, i, j):
+        family = (p.given[i] + p.family[i]).replace(" ", "")
+        return _Names(GivenMatch.SAME, False, _common_name_weight(p, family), _SPACING_TEXT)
     family_weight, family_text = _family(p, i, j)
     if (given is GivenMatch.CLASH or family_weight < 0) and _swapped(p, i, j):
         return _swapped_names(p, i, j)
-    return _Names(given, False, family_weight, family_text)
+    slip = given is not GivenMatch.SAME and name_slip(p.given[i], p.given[j])
+    return _Names(given, False, family_weight, family_text, slip)
 
 
 def _swapped_names(p: Prepared, i: int, j: int) -> _Names:
@@ -351,20 +429,28 @@ def _place_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> float:
     return 0.0
 
 
-def _birth_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> tuple[float, int, bool]:
-    """The birth date: its weight, 1 if it agrees or nearly else 0, and whether it is the same
-    (evidence one person does not share)."""
+class _Birth(NamedTuple):
+    """How two birth dates compare."""
+
+    weight: float
+    agrees: int  # 1 if they agree or nearly, else 0
+    same: bool  # evidence one person does not share
+    differs: bool  # two people: two birth dates not one slip apart
+
+
+def _birth_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> _Birth:
+    """The birth date (ISO, prepare.py): the same, a slip apart, or different."""
     a, b = p.birth[i], p.birth[j]
     if not (a and b):
-        return 0.0, 0, False
+        return _Birth(0.0, 0, False, False)
     if a == b:
         evidence.append("same birth date")
-        return 6.0, 1, True
-    if _one_slip(a, b):
-        evidence.append("birth dates one digit apart")
-        return 2.0, 1, False
+        return _Birth(8.0, 1, True, False)
+    if _one_slip(a, b) or _day_and_month_swapped(a, b):
+        evidence.append("birth dates one slip apart")
+        return _Birth(2.0, 1, False, False)
     evidence.append("different birth dates")
-    return -5.0, 0, False
+    return _Birth(-5.0, 0, False, True)
 
 
 class _Facts(NamedTuple):
@@ -373,15 +459,26 @@ class _Facts(NamedTuple):
     given: GivenMatch
     swapped: bool
     family_differs: bool
+    family_agrees: bool
     shared: int  # contacts a household may share that agree: phone, address (family email)
     personal: bool  # the same email or birth date: evidence one person does not share
     agreed: int  # phone, email, address or birth date agreeing
+    birth_differs: bool = False
+    slip: bool = False  # given names one slip of the keyboard apart (Gerald/Geralld)
+    personal_email: bool = False  # the same email, not a family's
+    same_birth: bool = False
+    same_address: bool = False  # the same address, or alike
 
 
 def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdict:
     """The rules above the weights, in order: the clash rule, the link rules, the review rule."""
     if facts.given is GivenMatch.CLASH or _suffixes_differ(p, i, j):
         return _clash_verdict(p, i, j, facts)
+    if facts.birth_differs and not facts.personal:
+        # A father and son both "John Smith", a brother and sister: two people.
+        return Verdict.HOUSEHOLD if facts.shared else Verdict.DIFFERENT
+    if _family_email_shared(p, i, j) and _gender_ending(p, i, j, facts):
+        return Verdict.HOUSEHOLD  # Daniel and Daniela on the family's email (twins too)
     if weight >= LINK_WEIGHT:
         return _link_verdict(p, i, j, facts)
     # Names (and a neighbourhood) alone never make a pair worth asking about: a phone, an
@@ -395,22 +492,25 @@ def _clash_verdict(p: Prepared, i: int, j: int, facts: _Facts) -> Verdict:
     """Clearly different given names, or Jr./Sr.: two people, whatever the weight."""
     # An email two clashing names share is a family's (find_family_emails): in `shared`.
     same_birth = p.birth[i] and p.birth[i] == p.birth[j]
-    if (
-        facts.given is GivenMatch.CLASH
-        and same_birth
-        and (facts.shared or not facts.family_differs)
-    ):
-        return Verdict.REVIEW  # twins, or a name typed wrong: organizers know
-    return Verdict.HOUSEHOLD if facts.shared else Verdict.DIFFERENT
+    if facts.shared:
+        return Verdict.HOUSEHOLD  # twins too: one birth date, two names, one home
+    if facts.given is GivenMatch.CLASH and same_birth and facts.family_agrees:
+        return Verdict.REVIEW  # a name typed wrong? organizers know
+    return Verdict.DIFFERENT
 
 
 def _link_verdict(p: Prepared, i: int, j: int, facts: _Facts) -> Verdict:
     """At or above LINK_WEIGHT: linked when a link rule holds, otherwise organizers decide."""
-    if facts.family_differs:
+    if facts.family_differs and _new_family_name(p, i, facts):
+        return Verdict.LINK
+    if facts.family_differs or facts.birth_differs:
         # "Nguyen Hung" / "Nguyen Quang" (family name first), or a new married name: asked.
         return Verdict.REVIEW
+    if bool(p.suffix[i]) != bool(p.suffix[j]) and not facts.personal:
+        return Verdict.REVIEW  # "John Smith Jr." says there is another John Smith: asked
     if (
-        _linked_by_personal_evidence(facts)
+        _linked_by_two_identifiers(p, i, j, facts)
+        or _linked_by_personal_evidence(facts)
         or _linked_by_same_name(p, i, j, facts)
         or _linked_by_shared_contacts(facts)
     ):
@@ -418,10 +518,44 @@ def _link_verdict(p: Prepared, i: int, j: int, facts: _Facts) -> Verdict:
     return Verdict.REVIEW
 
 
+def _family_email_shared(p: Prepared, i: int, j: int) -> bool:
+    """The same email, a family's (find_family_emails)."""
+    return bool(p.email[i] and p.email[i] == p.email[j] and p.email[i] in p.family_emails)
+
+
+def _gender_ending(p: Prepared, i: int, j: int, facts: _Facts) -> bool:
+    """Given names apart only at the end, where one ends in a vowel the other does not:
+    Daniel/Daniela, Patrick/Patricia, Robert/Roberta — a brother and a sister."""
+    if facts.given is not GivenMatch.ENDING or facts.slip:
+        return False
+    a, b = p.given[i][-1], p.given[j][-1]
+    return a != b and bool({a, b} & _GENDER_ENDINGS)
+
+
+def _linked_by_two_identifiers(p: Prepared, i: int, j: int, facts: _Facts) -> bool:
+    """The same phone and personal email, and names a slip at the end apart, swapped or
+    spaced otherwise (a spacing or a swap counts as the same name)."""
+    agreeing = facts.given not in _NOT_AGREEING or facts.slip
+    return agreeing and two_identifiers(p, i, j)
+
+
+def _new_family_name(p: Prepared, i: int, facts: _Facts) -> bool:
+    """The same given name, birth date and address under another family name: a married
+    name. Not when the "given" name is someone's family name in the list: family name first,
+    "Nguyen Hung" / "Nguyen Quang", may be twins."""
+    return (
+        facts.given is GivenMatch.SAME
+        and not facts.swapped
+        and facts.same_birth
+        and facts.same_address
+        and p.family_count[p.given[i]] == 0
+    )
+
+
 def _linked_by_personal_evidence(facts: _Facts) -> bool:
     """The same email or birth date, and given names that agree: same, nickname, short form,
-    typo or initial (a swap counts as same or typo)."""
-    return facts.personal and facts.given not in _NOT_AGREEING
+    typo, a slip of the keyboard or initial (a swap counts as same or typo)."""
+    return facts.personal and (facts.given not in _NOT_AGREEING or facts.slip)
 
 
 def _linked_by_same_name(p: Prepared, i: int, j: int, facts: _Facts) -> bool:
@@ -443,17 +577,33 @@ def _names_evidence(p: Prepared, i: int, j: int, given: GivenMatch, family_text:
         return "same name"
     similarity = token_sort_ratio(f"{p.given[i]} {p.family[i]}", f"{p.given[j]} {p.family[j]}")
     text = f"names '{a}' / '{b}' {similarity / 100:.2f}"
-    notes = [f"first names: {given.value}"] if given is not GivenMatch.SAME else []
+    slip = given is not GivenMatch.SAME and name_slip(p.given[i], p.given[j])
+    match = "a slip of the keyboard" if slip else given.value
+    notes = [f"first names: {match}"] if given is not GivenMatch.SAME else []
     if family_text and family_text != "same family name":
         notes.append(family_text)
     return f"{text} ({', '.join(notes)})" if notes else text
 
 
 def _addresses_alike(a: str, b: str) -> bool:
-    """ "12 main st apt 3" / "12 main st #3", "65 plant rd" / "65 plantroad": typed apart."""
+    """ "12 main st apt 3" / "12 main st #3", "65 plant rd" / "65 plantroad": typed apart;
+    with the same house number, one holding most of the other ("20 brentwoodvlge penshurst" /
+    "20 rupp place brentwood vlge penshurst": a line left out, spaces lost)."""
     if token_sort_ratio(a, b) >= 90:
         return True
-    return ratio(a.replace(" ", ""), b.replace(" ", "")) >= 90 and a.split()[0] == b.split()[0]
+    if a.split()[0] != b.split()[0]:
+        return False
+    compact_a, compact_b = a.replace(" ", ""), b.replace(" ", "")
+    return (
+        ratio(compact_a, compact_b) >= 90
+        or token_set_ratio(a, b) >= 80
+        or partial_ratio(compact_a, compact_b) >= 90
+    )
+
+
+def _day_and_month_swapped(a: str, b: str) -> bool:
+    """ "1956-04-09" / "1956-09-04": a date read the other way round."""
+    return a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
 
 
 def _one_slip(a: str, b: str) -> bool:

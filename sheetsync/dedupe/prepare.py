@@ -12,6 +12,7 @@ import jellyfish
 import pandas as pd
 import phonenumbers
 
+from sheetsync.dedupe.dates import birth_key
 from sheetsync.nicknames import formal_names
 from sheetsync.normalize import fold
 
@@ -78,7 +79,7 @@ class Prepared:
     address: list[str]
     postcode: list[str]
     zone: list[str]
-    birth: list[str]
+    birth: list[str]  # ISO YYYY-MM-DD, or "" when not a readable birth date
     family_count: Counter[str] = field(default_factory=Counter)
     family_weights: dict[str, float] = field(default_factory=dict)  # memo of compare's
     # Emails used by people with different given names: a family's, not one person's.
@@ -106,7 +107,7 @@ def prepare(records: pd.DataFrame, region: str) -> Prepared:
         address=_keys(records, "address", address_key),
         postcode=_keys(records, "postcode", _compact),
         zone=_keys(records, "zone", fold),
-        birth=_keys(records, "birth_date", _compact),
+        birth=_keys(records, "birth_date", lambda raw: birth_key(raw, region)),
     )
     prepared.family_count = Counter(t for tokens in prepared.family_tokens for t in tokens)
     return prepared

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sheetsync.demo.build import WINDOW, Build, Draft
+from sheetsync.demo.build import WINDOW, Build, Draft, Person
 from sheetsync.demo.data import NICKNAMES
 from sheetsync.demo.people import ascii_name, format_phone
 from sheetsync.demo.truth import PairKind, Problem
@@ -168,3 +168,174 @@ def add_privacy_cases(build: Build) -> None:
             asks["categories"], asks["details"] = SENSITIVE_CATEGORIES, SENSITIVE_DETAILS
             taken.add(row)
             break
+
+
+# Name variants (add_name_variants): rates of requests (the first three) and of check-ins.
+_VARIANT_RATES = {
+    PairKind.NAME_TYPO: 0.003,
+    PairKind.SWAPPED: 0.003,
+    PairKind.CJK_SPACING: 0.002,
+    PairKind.FIRST_NAME_ONLY: 0.02,
+    PairKind.NICKNAME_NEW_EMAIL: 0.002,
+}
+# How some of the Chinese community's names are written in Han characters.
+_HAN_FAMILY = {
+    "Wang": "王",
+    "Li": "李",
+    "Zhang": "张",
+    "Liu": "刘",
+    "Chen": "陈",
+    "Yang": "杨",
+    "Huang": "黄",
+    "Zhao": "赵",
+    "Wu": "吴",
+    "Zhou": "周",
+    "Xu": "徐",
+    "Sun": "孙",
+    "Ma": "马",
+    "Zhu": "朱",
+    "Hu": "胡",
+    "Guo": "郭",
+    "Lin": "林",
+    "He": "何",
+    "Gao": "高",
+    "Luo": "罗",
+}
+_HAN_GIVEN = {
+    "Wei": "伟",
+    "Jing": "静",
+    "Min": "敏",
+    "Hui": "慧",
+    "Ying": "英",
+    "Jun": "军",
+    "Yan": "燕",
+    "Lei": "磊",
+    "Ming": "明",
+    "Hong": "红",
+    "Fang": "芳",
+    "Qiang": "强",
+    "Mei": "梅",
+    "Ling": "玲",
+    "Xin": "欣",
+    "Na": "娜",
+}
+
+
+def add_name_variants(build: Build) -> None:
+    """With mess, a few people write their name another way on one response, with the same
+    phone and email: a request sent again with a typo at the end of the given name, with
+    the names swapped or (in Han characters) with a space, and check-ins signed with the
+    first name only. Drawn last, so that the rows drawn before stay as they were."""
+    if not build.mess:
+        return
+    used = {i for pair in build.households for i in pair} | set(build.nicknamed)
+    used |= {i for pair in build.namesakes for i in pair}
+    for kind in (PairKind.NAME_TYPO, PairKind.SWAPPED, PairKind.CJK_SPACING):
+        _resubmit_with_variant(build, kind, used)
+    _sign_with_first_name(build, used)
+    _sign_with_nickname(build, used)
+
+
+def _count_variants(build: Build, kind: PairKind, n: int) -> int:
+    """As Build.count: at least one of n when there is mess."""
+    return min(n, max(1, round(_VARIANT_RATES[kind] * n))) if build.mess and n else 0
+
+
+def _resubmit_with_variant(build: Build, kind: PairKind, used: set[int]) -> None:
+    """A later request of a person becomes their first request sent again, the name
+    written as `kind` says."""
+    drafts, taken = build.drafts["requests"], build.reserved["requests"]
+    candidates = [
+        (i, a, b)
+        for i, a, b in _later_requests(build, used)
+        if _fits(build.people[i], kind) and a not in taken and b not in taken
+    ]
+    for k in build.pick(range(len(candidates)), _count_variants(build, kind, len(drafts))):
+        i, a, b = candidates[k]
+        p, first, later = build.people[i], drafts[a], drafts[b]
+        later.values = {**first.values, "timestamp": later.values["timestamp"]}
+        if kind is PairKind.NAME_TYPO:
+            # "Gerald" -> "Geralld": the letter before the last typed twice.
+            later.values["name"] = f"{p.first[:-1]}{p.first[-2:]} {p.last}"
+        elif kind is PairKind.SWAPPED:
+            later.values["name"] = f"{p.last} {p.first}"
+        else:
+            family, given = _HAN_FAMILY[p.last], _HAN_GIVEN[p.first]
+            for form_drafts in build.drafts.values():
+                for draft in form_drafts:
+                    if draft.person == i:
+                        draft.values["name"] = f"{family}{given}"
+            later.values["name"] = f"{family} {given}"
+        used.add(i)
+        taken.update((a, b))
+        build.pairs.append(("requests", a, "requests", b, kind))
+
+
+def _later_requests(build: Build, used: set[int]) -> list[tuple[int, int, int]]:
+    """(person, first request row, a later request row) of people with a phone and an
+    email who asked more than once."""
+    firsts: dict[int, int] = {}
+    later: dict[int, int] = {}
+    for row, draft in enumerate(build.drafts["requests"]):
+        i = draft.person
+        if i in firsts:
+            later.setdefault(i, row)
+        else:
+            firsts[i] = row
+    people = build.people
+    return [
+        (i, firsts[i], b)
+        for i, b in later.items()
+        if i not in used and people[i].digits and people[i].email
+    ]
+
+
+def _fits(p: Person, kind: PairKind) -> bool:
+    """Whether a person's name can be written as `kind` says."""
+    if kind is PairKind.NAME_TYPO:
+        return len(p.first) >= 5 and p.first.isalpha()
+    if kind is PairKind.SWAPPED:
+        return p.first != p.last
+    return p.first in _HAN_GIVEN and p.last in _HAN_FAMILY
+
+
+def _sign_with_first_name(build: Build, used: set[int]) -> None:
+    """Some check-ins signed with the first name only, by volunteers with a phone and email."""
+    drafts = build.drafts["checkins"]
+    n = _count_variants(build, PairKind.FIRST_NAME_ONLY, len(drafts))
+    for row in build.pick(_free_checkins(build, used), n):
+        i = drafts[row].person
+        drafts[row].values["name"] = build.people[i].first
+        build.reserved["checkins"].add(row)
+        used.add(i)
+        build.pairs.append((*build.first_row[i], "checkins", row, PairKind.FIRST_NAME_ONLY))
+
+
+def _sign_with_nickname(build: Build, used: set[int]) -> None:
+    """A check-in signed "Bob Smith" from Robert Smith's phone with another email: his son
+    could share the phone, so it takes dedupe (or organizers) to say it is him."""
+    drafts, people = build.drafts["checkins"], build.people
+    free = [r for r in _free_checkins(build, used) if people[drafts[r].person].first in NICKNAMES]
+    n = _count_variants(build, PairKind.NICKNAME_NEW_EMAIL, len(drafts))
+    for row in build.pick(free, n):
+        i = drafts[row].person
+        nickname, last = NICKNAMES[people[i].first], people[i].last
+        drafts[row].values["name"] = f"{nickname} {last}"
+        drafts[row].values["email"] = f"{ascii_name(nickname)}.{ascii_name(last)}.new@example.net"
+        build.reserved["checkins"].add(row)
+        used.add(i)
+        build.pairs.append((*build.first_row[i], "checkins", row, PairKind.NICKNAME_NEW_EMAIL))
+
+
+def _free_checkins(build: Build, used: set[int]) -> list[int]:
+    """Check-in rows no mess has touched, of volunteers giving their phone and email."""
+    drafts, taken, people = build.drafts["checkins"], build.reserved["checkins"], build.people
+    return [
+        row
+        for row, draft in enumerate(drafts)
+        if row not in taken
+        and draft.person not in used
+        and people[draft.person].digits
+        and people[draft.person].email
+        and draft.values["phone"] == people[draft.person].phone
+    ]

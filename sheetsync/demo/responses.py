@@ -18,6 +18,7 @@ from sheetsync.demo.forms import make_checkins, make_offers, make_requests
 from sheetsync.demo.mess import (
     add_formulas,
     add_invalid,
+    add_name_variants,
     add_privacy_cases,
     add_resubmissions,
     count_resubmissions,
@@ -60,6 +61,7 @@ def generate(
     add_invalid(build)
     add_formulas(build)
     add_privacy_cases(build)
+    add_name_variants(build)
     return _in_time_order(build)
 
 
@@ -137,4 +139,11 @@ def _truth(build: Build, position: dict[str, list[int]], person_ids: dict[str, l
         households=sorted(pairs[PairKind.HOUSEHOLD]),
         namesakes=sorted(pairs[PairKind.NAMESAKE]),
         formula_like=sorted((ref(form, row), field) for form, row, field in build.formula),
+        name_variants=sorted(
+            pairs[PairKind.NAME_TYPO]
+            + pairs[PairKind.SWAPPED]
+            + pairs[PairKind.CJK_SPACING]
+            + pairs[PairKind.FIRST_NAME_ONLY]
+            + pairs[PairKind.NICKNAME_NEW_EMAIL]
+        ),
     )

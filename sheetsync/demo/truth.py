@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import NamedTuple
@@ -45,6 +45,14 @@ class PairKind(StrEnum):
     NICKNAME = "nickname"  # one person sent it again as "Bob" not "Robert": same email, no phone
     HOUSEHOLD = "household"  # two people sharing a phone and surname
     NAMESAKE = "namesake"  # two unrelated people with the same name
+    # Name variants (mess.add_name_variants), each with the same phone and email:
+    NAME_TYPO = "name_typo"  # sent again with a typo at the end: "Gerald" then "Geralld"
+    SWAPPED = "swapped"  # sent again family name first: "Smith Gerald"
+    CJK_SPACING = "cjk_spacing"  # sent again with a space: "李娜" then "李 娜"
+    FIRST_NAME_ONLY = "first_name_only"  # a check-in signed "Wei" by Wei Zhang
+    # Sent again as "Bob" from the same phone but another email: it may be Robert's son,
+    # so intake keeps a row apart and dedupe weighs it (organizers may be asked).
+    NICKNAME_NEW_EMAIL = "nickname_new_email"
 
 
 class Pair(NamedTuple):
@@ -65,6 +73,11 @@ class Truth:
     households: list[Pair]  # each pair is two people
     namesakes: list[Pair]  # each pair is two people
     formula_like: list[tuple[RowRef, str]]  # (row, field) holding text from mess.FORMULA_LIKE
+    # Rows of one person written another way (NAME_TYPO, SWAPPED, CJK_SPACING,
+    # FIRST_NAME_ONLY, NICKNAME_NEW_EMAIL), each pair one person: the first row as they
+    # usually write, the second the variant. Same phone and email on both, but the last
+    # kind's new email.
+    name_variants: list[Pair] = field(default_factory=list)
 
     @property
     def invalid_rows(self) -> set[RowRef]:

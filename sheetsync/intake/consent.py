@@ -40,7 +40,7 @@ def tie_invalid(
 ) -> dict[str, str]:
     """Response ref -> the person an invalid response belongs to: as the Errors tab tied it
     on an earlier run (`before`), else the person its row belonged to while it was valid,
-    else by an email or phone known with its first name. Refs tied to nobody are left out.
+    else by an email or phone known with a name that fits its own. Refs tied to nobody are left out.
     `invalid`: per form, its tab's ref prefix and the raw cells of its invalid rows."""
     tied = {}
     for ref_tab, rows in invalid.values():
@@ -71,7 +71,7 @@ def withdrawals(
 
 def known_person(raw: Mapping[str, Any] | pd.Series, index: PeopleIndex, region: str) -> str:
     """The person a response's raw cells belong to, as intake ties a new response: an
-    email or phone known with the same first name ("" if none)."""
+    email or phone known with a name that fits ("" if none)."""
     email, _ = normalize_email(cell_text(raw.get("email", "")))
     phone = normalize_phone(cell_text(raw.get("phone", "")), region)
     return index.known((email or "").casefold(), phone or "", tidy_name(raw.get("name", "")))

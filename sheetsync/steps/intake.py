@@ -175,13 +175,9 @@ def _people(
     groups: dict[str, list[Response]] = defaultdict(list)
     for response in responses:
         v = response.values
-        email, phone, name = v["email"], v["phone"], v["name"]
-        pid = index.by_ref.get(response.ref) or index.known(email, phone, name)
-        if not pid:
-            pid = people.ids()
+        pid = index.attach(response.ref, v["email"], v["phone"], v["name"], people.ids)
+        if pid not in index.by_id:
             index.by_id[pid] = people.add(person_id=pid)
-        index.by_ref.setdefault(response.ref, pid)
-        index.remember(pid, email, phone, name)
         person_of[response.ref] = pid
         groups[pid].append(response)
     for pid, group in groups.items():
@@ -278,7 +274,11 @@ def _errors(
     """A row per response with an issue: open when it could not be used, noted when it was
     used after an answer was cleaned or shortened; resolved once neither is so any more."""
     errors = _Rows.read(ctx, "errors", "error_id", "E")
-    by_source = {r["source"]: r for r in errors.records if r["source"]}
+    # Intake's rows are those of form responses; rows other steps add (a broken rule on the
+    # Tasks tab: "Tasks:T0042") are theirs to keep up to date.
+    form_tabs = {t.ref_tab or t.tab for t in ctx.forms.values()}
+    mine = [r for r in errors.records if r["source"] and ref_key(r["source"])[0] in form_tabs]
+    by_source = {r["source"]: r for r in mine}
     by_row: dict[tuple[str, int], list[Issue]] = defaultdict(list)
     for issue in issues:
         by_row[(issue.tab, issue.row)].append(issue)
@@ -297,7 +297,7 @@ def _errors(
             record.update(_error_cells(ctx, table, row, by_row[(table.tab, row)]))
             record["status"] = (ErrorStatus.OPEN if row in invalid else ErrorStatus.NOTED).value
             record["person_id"] = whose.get(ref, "")
-    _resolve_fixed(errors.records, current)
+    _resolve_fixed(mine, current)
     return frame_of(errors.records, errors.schema), errors.added
 
 
@@ -323,7 +323,8 @@ def _error_cells(
 
 
 def _resolve_fixed(records: list[dict[str, Any]], current: set[str]) -> None:
-    """An open or noted row whose response no longer has an issue is resolved."""
+    """An open or noted row whose response no longer has an issue is resolved (`records`:
+    rows of form responses only)."""
     for record in records:
         standing = record["status"] in (ErrorStatus.OPEN, ErrorStatus.NOTED)
         if standing and record["source"] not in current:
