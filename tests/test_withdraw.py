@@ -2,8 +2,9 @@
 has room, is withdrawn at the start of matching, and its need goes to someone else in the
 same run. Accepted tasks are never withdrawn. Pairs still to review count as one person.
 
-Writing `withdrawn` into the organizer's status cell is the backend's part (a field's
-`sheetsync_writes`); these tests look at the frames the steps hand to the write.
+Most tests look at the frames the steps hand to the write; the last ones go through it
+(writing `withdrawn` into the organizer's status cell is a conditional write: the field's
+`sheetsync_writes`, only over the `proposed` that was read).
 """
 
 from __future__ import annotations
@@ -329,3 +330,45 @@ def test_over_capacity_withdraws_the_newest_and_never_an_accepted_one():
     assert sorted(tasks[w.task]["task_id"] for w in found) == ["T0003", "T0004"]
     found = withdrawals(tasks, [helper("P0001", capacity=-1)], {"P0003": "P0001"})
     assert [tasks[w.task]["task_id"] for w in found] == ["T0004"]
+
+
+# --- through the write (conditional writes: schemas/tasks.yaml sheetsync_writes) ---
+
+
+def test_the_weekly_run_writes_withdrawn_and_proposes_the_need_again(
+    proposed, backend, config, add_responses
+):
+    task, name = proposed
+    add_responses("checkins", red(name))
+    report = weekly(backend, config, now=LATER)
+    first, again = records(backend, config, "tasks")
+    assert (first["task_id"], first["status"]) == (task["task_id"], "withdrawn")
+    assert first["reasons"].endswith(f"withdrawn {LATER.date()}: checked in red")
+    assert (again["need_id"], again["status"]) == (task["need_id"], "proposed")
+    assert report.step("check").counts["rules_broken"] == 0
+    # The next run finds nothing to withdraw and changes nothing.
+    rerun = weekly(backend, config, now=LATER)
+    assert rerun.step("match").counts["withdrawn"] == 0
+    assert [t.tab for t in rerun.tabs if t.cells_changed or t.rows_added] == []
+
+
+def test_a_proposal_answered_before_the_write_is_left_as_the_organizer_wrote_it(
+    proposed, backend, config, add_responses, monkeypatch
+):
+    """The organizer accepts the proposal while the run is thinking: the withdrawal is not
+    written over their answer, and the need is not proposed to a second volunteer."""
+    task, name = proposed
+    add_responses("checkins", red(name))
+    real = get_step("load")
+
+    def load_then_organizer_accepts(ctx):
+        set_task_status(backend, config, task["task_id"], "accepted")
+        return real(ctx)
+
+    monkeypatch.setattr(
+        "sheetsync.jobs.get_step",
+        lambda step: load_then_organizer_accepts if step == "load" else get_step(step),
+    )
+    report = weekly(backend, config, now=LATER)
+    assert [t["status"] for t in records(backend, config, "tasks")] == ["accepted"]
+    assert report.step("check").counts["rules_broken"] == 0
