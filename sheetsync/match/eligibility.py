@@ -10,6 +10,7 @@ marked do not contact; is not the requester or in their household; has a car for
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sheetsync.config import MatchingConfig
@@ -294,19 +295,13 @@ def kind_graph(
         else _candidates(needs, volunteers, config)
     )
     index = {kind: k for k, kind in enumerate(found.of_kind)}
-    by_person = {v.person_id: k for k, v in enumerate(volunteers)}
-    by_household: dict[str, set[int]] = defaultdict(set)
-    for k, v in enumerate(volunteers):
-        if v.household:
-            by_household[v.household].add(k)
+    left_out = _left_out(volunteers)
     as_sets: dict[Kind, set[int]] = {}
     kind_of: list[int] = []
     own: list[tuple[int, int]] = []
     for i, need in enumerate(needs):
         kind = found.kind_of[i]
-        people = {need.person_id} | need.maybe_same | need.declined_by
-        out = {by_person[p] for p in people if p in by_person}
-        out |= by_household.get(need.household, set()) if need.household else set()
+        out = left_out(need)
         if out and kind not in as_sets:
             as_sets[kind] = set(found.of_kind[kind])
         if out and out & as_sets[kind]:
@@ -315,6 +310,22 @@ def kind_graph(
         else:
             kind_of.append(index[kind])
     return KindGraph(kind_of, list(found.of_kind.values()), own)
+
+
+def _left_out(volunteers: list[Volunteer]) -> Callable[[Need], set[int]]:
+    """For a need: the volunteers `_excluded` leaves out (by index), looked up, not tried."""
+    by_person = {v.person_id: k for k, v in enumerate(volunteers)}
+    by_household: dict[str, set[int]] = defaultdict(set)
+    for k, v in enumerate(volunteers):
+        if v.household:
+            by_household[v.household].add(k)
+
+    def left_out(need: Need) -> set[int]:
+        people = {need.person_id} | need.maybe_same | need.declined_by
+        out = {by_person[p] for p in people if p in by_person}
+        return out | by_household.get(need.household, set()) if need.household else out
+
+    return left_out
 
 
 def without_volunteer(
