@@ -102,7 +102,26 @@ def follow_the_present(
         net.withdrawn = apply_withdrawals(tasks, found, ctx.now.date())
         net.status_of = [task_status(t["status"]) or TaskStatus.PROPOSED for t in tasks]
         volunteers = _volunteers(ctx, people, tasks, net)
+    for need_id, who in _withdrawn_earlier(ctx, tasks, net.joined):
+        net.withdrawn.setdefault(need_id, set()).add(who)
     return net, volunteers, found
+
+
+def _withdrawn_earlier(
+    ctx: StepContext, tasks: list[dict[str, Any]], joined: dict[str, str]
+) -> list[tuple[str, str]]:
+    """(need id, volunteer) of the proposals an earlier step of this run withdrew (the
+    withdraw step, in the weekly job): not proposed again to them this run either."""
+    read = {
+        t["task_id"]: t["status"] for t in records_of(ctx.tables["tasks"].frame) if t["task_id"]
+    }
+    return [
+        (t["need_id"], joined.get(t["volunteer_id"], t["volunteer_id"]))
+        for t in tasks
+        if t["task_id"]
+        and task_status(t["status"]) == TaskStatus.WITHDRAWN
+        and task_status(read.get(t["task_id"], "")) == TaskStatus.PROPOSED
+    ]
 
 
 def _read_network(
