@@ -23,8 +23,9 @@ HOME = ("", "12 Main Street", "10001")  # no email, the address, the postcode
 
 
 def records(*rows: tuple[str, ...]) -> pd.DataFrame:
-    data = [dict(zip(COLUMNS, row, strict=False)) for row in rows]
-    out = pd.DataFrame(data, columns=list(COLUMNS)).fillna("")
+    # Every cell text, short rows padded: an all-empty column must not become float NaN.
+    data = [dict(zip(COLUMNS, (*row, *[""] * len(COLUMNS)), strict=False)) for row in rows]
+    out = pd.DataFrame(data, columns=list(COLUMNS))
     out.insert(0, "id", [f"R{k}" for k in range(1, len(rows) + 1)])
     return out
 
