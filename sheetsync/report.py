@@ -48,6 +48,12 @@ class IssueCode(StrEnum):
     UNREADABLE_REST = "unreadable-rest"
     UNKNOWN_CONSENT_OVERRIDE = "unknown-consent-override"
     CONSENT_OVERRIDE_OUTDATED = "consent-override-outdated"
+    # A rule matching keeps is broken, whoever broke it (match/invariants.py, the end of
+    # run check): a warning, and a row on the Errors tab (form "sheetsync check").
+    NEED_OVERBOOKED = "need-overbooked"
+    OVER_CAPACITY = "over-capacity"
+    UNAVAILABLE_PROPOSED = "unavailable-proposed"
+    NOT_MAXIMAL = "not-maximal"
 
 
 class RunOutcome(StrEnum):

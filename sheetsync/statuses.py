@@ -21,6 +21,9 @@ class TaskStatus(StrEnum):
     DONE = "done"
     DECLINED = "declined"
     CANCELLED = "cancelled"
+    # sheetsync withdrew a proposal nobody had answered: its volunteer became unavailable
+    # or no longer had room (the reason is in the task's reasons). Not live, not work.
+    WITHDRAWN = "withdrawn"
 
 
 # A task someone is on: it counts against their week, and its need is matched.
@@ -60,6 +63,11 @@ class ErrorStatus(StrEnum):
     OPEN = "open"  # the response could not be used
     NOTED = "noted"  # the response was used after sheetsync cleaned an answer: a look will do
     RESOLVED = "resolved"  # the response is fine now
+
+
+# The Errors tab's form for the rows the end of run check writes (a rule matching keeps,
+# broken): their source is "<Tab>:<id>" of the row to look at, not a form response.
+CHECK_FORM = "sheetsync check"
 
 
 class PairStatus(StrEnum):

@@ -154,8 +154,10 @@ def test_run_json_is_the_run_report(network, runner):
     assert [s["name"] for s in report["steps"]] == [
         "intake",
         "dedupe",
+        "withdraw",
         "match",
         "load",
+        "check",
         "summary",
         "digest",
     ]
@@ -215,8 +217,10 @@ def test_run_without_a_terminal_logs_one_line_per_step(network, runner):
         "weekly started",
         "weekly intake done in N s",
         "weekly dedupe done in N s",
+        "weekly withdraw done in N s",
         "weekly match done in N s",
         "weekly load done in N s",
+        "weekly check done in N s",
         "weekly summary done in N s",
         "weekly digest done in N s",
         "weekly ok in N s",

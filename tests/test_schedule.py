@@ -342,7 +342,16 @@ def test_log_file_has_a_line_per_step_and_the_run(runner, network, tmp_path):
     assert " sheetsync " not in result.stderr  # --quiet: nothing below a warning on stderr
     lines = log_file.read_text().splitlines()
     steps = [line.split(" ", 4)[4].split(" done")[0] for line in lines if " done in " in line]
-    assert steps == ["intake", "dedupe", "match", "load", "summary", "digest"]
+    assert steps == [
+        "intake",
+        "dedupe",
+        "withdraw",
+        "match",
+        "load",
+        "check",
+        "summary",
+        "digest",
+    ]
     assert lines[0].endswith("weekly started") and " weekly ok in " in lines[-1]
     assert "new people 1" in next(line for line in lines if "weekly intake" in line)
 

@@ -30,6 +30,7 @@ from sheetsync.privacy import (
 )
 from sheetsync.report import DeliveryOutcome, RunOutcome
 from sheetsync.statuses import (
+    CHECK_FORM,
     REAL_NEEDS,
     ErrorStatus,
     NeedStatus,
@@ -117,6 +118,7 @@ class ListCounts:
     stale: int = 0  # waiting for STALE_DAYS or more
     proposals: int = 0
     errors: int = 0
+    rules_broken: int = 0  # Errors rows of the end of run check, open and not marked fixed
 
 
 @dataclass
@@ -242,6 +244,7 @@ def organizer_digest(
             stale=sum(_days(now, n["opened"]) >= STALE_DAYS for n in waiting),
             proposals=len(proposed),
             errors=len(errors),
+            rules_broken=_rules_broken(frames["errors"]),
         ),
         more_failed_runs=max(0, len(failed) - MAX_FAILED_RUNS),
         chart=weekly_series(computed.needs, now.date()),
@@ -303,12 +306,21 @@ def _proposal_lines(
 
 
 def _open_errors(errors: pd.DataFrame) -> list[ErrorLine]:
-    """The form responses on the Errors tab still open and not marked fixed."""
+    """The form responses on the Errors tab still open and not marked fixed (a matching
+    rule broken, form CHECK_FORM, is counted apart: _rules_broken)."""
     return [
         ErrorLine(e["source"], e["reason"])
         for e in records_of(errors)
-        if e["status"] == ErrorStatus.OPEN and not e["fixed"].strip()
+        if e["status"] == ErrorStatus.OPEN and not e["fixed"].strip() and e["form"] != CHECK_FORM
     ]
+
+
+def _rules_broken(errors: pd.DataFrame) -> int:
+    """The matching rules the end of run check found broken, still open, not marked fixed."""
+    return sum(
+        e["form"] == CHECK_FORM and e["status"] == ErrorStatus.OPEN and not e["fixed"].strip()
+        for e in records_of(errors)
+    )
 
 
 def _flagged(load: pd.DataFrame, policy: Policy) -> list[FlagLine]:

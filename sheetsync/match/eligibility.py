@@ -10,6 +10,7 @@ marked do not contact; is not the requester or in their household; has a car for
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sheetsync.config import MatchingConfig
@@ -43,6 +44,9 @@ class Volunteer:
     household: str = ""
     resting: bool = False
     do_not_contact: bool = False
+    # Why they may not be asked now, in plain words ("checked in red"); "" when they may.
+    unavailable: str = ""
+    weekly: int = 0  # the tasks a week they can take (capacity before the tasks held)
 
 
 @dataclass
@@ -153,6 +157,7 @@ class Eligibility:
 
     pairs: list[tuple[int, int]]
     narrowed_to: int | None = None  # set when each need kept only its best candidates
+    candidates: _Candidates | None = None  # each kind's, when narrowed (for kind_graph)
 
 
 def eligible_pairs(
@@ -170,7 +175,9 @@ def eligible_pairs(
     narrowed = _narrowed_to(found, len(needs), max_pairs)
     if narrowed:
         _least_busy_first(found, volunteers)
-    return Eligibility(_pairs(needs, volunteers, found, narrowed), narrowed)
+    return Eligibility(
+        _pairs(needs, volunteers, found, narrowed), narrowed, found if narrowed else None
+    )
 
 
 @dataclass
@@ -260,6 +267,65 @@ def _pairs(
             if narrowed and kept == narrowed:
                 break
     return pairs
+
+
+@dataclass
+class KindGraph:
+    """Every eligible pair, never narrowed, in a size that stays small on a very large
+    network: needs of one kind share their candidates, so a need whose kind's candidates
+    are all eligible for it points at its kind; a need with someone among them it may not
+    go to (the requester themself, their household, who declined it) has its own pairs."""
+
+    kind_of: list[int]  # per need: its kind's index in `candidates`; -1 if it has its own
+    candidates: list[list[int]]  # per kind: the volunteers with room who fit it
+    own: list[tuple[int, int]]  # the (need, volunteer) pairs of the needs with their own
+
+
+def kind_graph(
+    needs: list[Need],
+    volunteers: list[Volunteer],
+    config: MatchingConfig,
+    eligibility: Eligibility | None = None,
+) -> KindGraph:
+    """The eligible pairs of `eligible_pairs`, all of them, by kind (each kind's candidates
+    taken from `eligibility` when given: eligible_pairs worked them out already)."""
+    found = (
+        eligibility.candidates
+        if eligibility is not None and eligibility.candidates is not None
+        else _candidates(needs, volunteers, config)
+    )
+    index = {kind: k for k, kind in enumerate(found.of_kind)}
+    left_out = _left_out(volunteers)
+    as_sets: dict[Kind, set[int]] = {}
+    kind_of: list[int] = []
+    own: list[tuple[int, int]] = []
+    for i, need in enumerate(needs):
+        kind = found.kind_of[i]
+        out = left_out(need)
+        if out and kind not in as_sets:
+            as_sets[kind] = set(found.of_kind[kind])
+        if out and out & as_sets[kind]:
+            kind_of.append(-1)
+            own += [(i, v) for v in found.of_kind[kind] if v not in out]
+        else:
+            kind_of.append(index[kind])
+    return KindGraph(kind_of, list(found.of_kind.values()), own)
+
+
+def _left_out(volunteers: list[Volunteer]) -> Callable[[Need], set[int]]:
+    """For a need: the volunteers `_excluded` leaves out (by index), looked up, not tried."""
+    by_person = {v.person_id: k for k, v in enumerate(volunteers)}
+    by_household: dict[str, set[int]] = defaultdict(set)
+    for k, v in enumerate(volunteers):
+        if v.household:
+            by_household[v.household].add(k)
+
+    def left_out(need: Need) -> set[int]:
+        people = {need.person_id} | need.maybe_same | need.declined_by
+        out = {by_person[p] for p in people if p in by_person}
+        return out | by_household.get(need.household, set()) if need.household else out
+
+    return left_out
 
 
 def without_volunteer(

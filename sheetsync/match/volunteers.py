@@ -39,8 +39,9 @@ def gather_volunteers(
     config: MatchingConfig,
 ) -> list[Volunteer]:
     """One Volunteer per person (linked duplicate rows joined), with their room this week.
-    `kept` maps each person id to the one their rows are kept under; `resting` holds the
-    kept ids of those whose rest is confirmed on the Load tab."""
+    `kept` maps each person id to the one their rows count under (match.network.joined_ids:
+    linked rows, and pairs still to review); `resting` holds those ids for the members
+    whose rest is confirmed on the Load tab."""
     rows = rows_by_person(people, kept)
     held = _tasks_held(tasks, kept, today=today, dayfirst=dayfirst, weeks=config.recent_weeks)
     hours_per_task = config.hours_per_task
@@ -85,6 +86,8 @@ def _volunteer(
     together; resting with a red latest check-in or a rest confirmed on the Load tab."""
     latest = latest_checkin(group)
     capacity = _weekly_capacity(group, latest, hours_per_task)
+    red = latest["checkin_status"] == "red"
+    do_not_contact = any(r["do_not_contact"].strip() for r in group)
     return Volunteer(
         person_id=pid,
         offers=_union(group, "offers"),
@@ -95,8 +98,18 @@ def _volunteer(
         capacity=capacity - held.this_week[pid],
         recent=held.recent[pid],
         household=next((r["household"] for r in group if r["household"]), ""),
-        resting=latest["checkin_status"] == "red" or pid in resting,
-        do_not_contact=any(r["do_not_contact"].strip() for r in group),
+        resting=red or pid in resting,
+        do_not_contact=do_not_contact,
+        unavailable=(
+            "checked in red"
+            if red
+            else "resting (a rest confirmed on the Load tab)"
+            if pid in resting
+            else "marked do not contact"
+            if do_not_contact
+            else ""
+        ),
+        weekly=capacity,
     )
 
 

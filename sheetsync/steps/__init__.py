@@ -10,6 +10,8 @@ reads the frames, calls it, and builds the tabs' rows:
     load     -> sheetsync/load/     (each member's figures, flags and rest)
     summary  -> sheetsync/summary/  (period outcomes, goals, network-wide flags)
     digest   -> sheetsync/digest/   (what each audience's email says, rendered and sent)
+    withdraw -> sheetsync/match/withdraw.py   (proposals follow the present, hourly too)
+    check    -> sheetsync/match/invariants.py (the rules matching keeps, whoever broke them)
 
 What a step finds for later steps travels as a small dataclass (steps/findings.py); what it
 asks to be done after the write, such as sending the digests, is an Effect.
@@ -83,6 +85,8 @@ STEPS: dict[str, str] = {
     "load": "load",
     "summary": "summary",
     "digest": "digest",
+    "withdraw": "withdraw",
+    "check": "check",
 }
 
 

@@ -15,6 +15,10 @@ class MatchFindings:
     "whom to recruit" and "volunteers were full" rows."""
 
     unserved: tuple[Unserved, ...]
+    # For the end of run check (steps/check.py): the tasks proposed this run, and the
+    # (need id, volunteer id) pairs whose proposal was withdrawn this run.
+    proposed: tuple[str, ...] = ()
+    withdrawn: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ each saying whether no volunteer could ever take it or those who could were full
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sheetsync.config import MatchingConfig
@@ -28,19 +28,20 @@ from sheetsync.match.eligibility import (
     Need,
     Volunteer,
     eligible_pairs,
+    kind_graph,
     why,
     without_volunteer,
 )
-from sheetsync.match.solver import Problem, solve
+from sheetsync.match.network import Network, read_network, volunteers_of, waiting_needs
+from sheetsync.match.solver import Problem, solve, solve_by_kind
 from sheetsync.match.unserved import Unserved
-from sheetsync.match.volunteers import gather_volunteers
-from sheetsync.members import kept_ids, parse_datetime, split_list
+from sheetsync.match.withdraw import Withdrawal, apply_withdrawals, withdrawals
+from sheetsync.members import kept_ids
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import (
     WORK,
     NeedStatus,
-    PairStatus,
     TaskStatus,
     task_status,
     update_need_statuses,
@@ -54,113 +55,107 @@ MENTOR_DONE = 3  # tasks done that make a volunteer experienced enough to go alo
 
 
 def run(ctx: StepContext) -> StepResult:
-    """Bring Needs' status up to date from Tasks, then propose tasks for open needs."""
+    """Bring Needs' status up to date from Tasks, withdraw the proposals whose volunteer can
+    no longer take them, then propose tasks for open needs."""
     people = records_of(ctx.frames["people"])
     needs = records_of(ctx.frames["needs"])
     tasks = records_of(ctx.frames["tasks"])
     issues: list[Issue] = []
-    week = _read_week(ctx, people, tasks, issues)
+    net, volunteers, found = follow_the_present(ctx, people, tasks, issues)
     update_need_statuses(needs, tasks)
-    volunteers = gather_volunteers(
-        people,
-        tasks,
-        week.kept,
-        week.resting,
-        today=ctx.now.date(),
-        dayfirst=dayfirst_locale(ctx.config.locale),
-        config=ctx.config.matching,
-    )
-    assignment = _assign(_waiting(ctx, needs, week), volunteers, ctx.config.matching)
+    waiting = waiting_needs(needs, net, ctx.now)
+    assignment = _assign(waiting.needs, volunteers, ctx.config.matching)
     co = (
         _mentors(
             assignment.chosen,
             assignment.eligibility.pairs,
             volunteers,
             tasks,
-            week.status_of,
-            week.kept,
+            net.status_of,
+            net.joined,
         )
         if ctx.config.matching.mentor_new_volunteers
         else {}
     )
-    _propose(ctx, assignment, co, needs, tasks)
-    return _result(ctx, assignment, needs, tasks, issues)
+    new_tasks = _propose(ctx, assignment, co, needs, tasks)
+    result = _result(ctx, assignment, needs, tasks, issues)
+    result.counts["withdrawn"] = sum(not w.co_volunteer for w in found)
+    result.counts["held_for_review"] = waiting.held_for_review
+    assert isinstance(result.findings, MatchFindings)
+    result.findings = replace(
+        result.findings,
+        proposed=tuple(new_tasks),
+        withdrawn=tuple(sorted((n, v) for n, vs in net.withdrawn.items() for v in vs)),
+    )
+    return result
 
 
-@dataclass
-class Week:
-    """What the sheet says this week about who may be asked to help whom."""
-
-    kept: dict[str, str]  # person id -> the id their linked duplicate rows are kept under
-    status_of: list[TaskStatus]  # per task; a status nobody understands counts as proposed
-    resting: set[str]  # kept ids
-    households: dict[str, str]  # kept id -> household
-    declined: dict[str, set[str]]  # need id -> kept ids of the volunteers who declined it
-    maybe_same: dict[str, set[str]]  # kept id -> those the Duplicates tab still asks about
-    unreachable: set[str]  # kept ids marked do not contact
-
-
-def _read_week(
+def follow_the_present(
     ctx: StepContext, people: list[dict[str, Any]], tasks: list[dict[str, Any]], issues: list[Issue]
-) -> Week:
+) -> tuple[Network, list[Volunteer], list[Withdrawal]]:
+    """Withdraw (in `tasks`) the proposals whose volunteer can no longer take them; the
+    network and its volunteers as they stand after that, and what was withdrawn."""
+    net = _read_network(ctx, people, tasks, issues)
+    volunteers = _volunteers(ctx, people, tasks, net)
+    found = withdrawals(tasks, volunteers, net.joined)
+    if found:
+        net.withdrawn = apply_withdrawals(tasks, found, ctx.now.date())
+        net.status_of = [task_status(t["status"]) or TaskStatus.PROPOSED for t in tasks]
+        volunteers = _volunteers(ctx, people, tasks, net)
+    for need_id, who in _withdrawn_earlier(ctx, tasks, net.joined):
+        net.withdrawn.setdefault(need_id, set()).add(who)
+    return net, volunteers, found
+
+
+def _withdrawn_earlier(
+    ctx: StepContext, tasks: list[dict[str, Any]], joined: dict[str, str]
+) -> list[tuple[str, str]]:
+    """(need id, volunteer) of the proposals an earlier step of this run withdrew (the
+    withdraw step, in the weekly job): not proposed again to them this run either."""
+    read = {
+        t["task_id"]: t["status"] for t in records_of(ctx.tables["tasks"].frame) if t["task_id"]
+    }
+    return [
+        (t["need_id"], joined.get(t["volunteer_id"], t["volunteer_id"]))
+        for t in tasks
+        if t["task_id"]
+        and task_status(t["status"]) == TaskStatus.WITHDRAWN
+        and task_status(read.get(t["task_id"], "")) == TaskStatus.PROPOSED
+    ]
+
+
+def _read_network(
+    ctx: StepContext, people: list[dict[str, Any]], tasks: list[dict[str, Any]], issues: list[Issue]
+) -> Network:
     """Read the week from People, Tasks, Load and Duplicates; a task status nobody
     understands is reported in `issues`."""
-    kept = kept_ids(people)
-    status_of = [_task_status(ctx, t, issues) for t in tasks]
-    return Week(
-        kept=kept,
-        status_of=status_of,
-        resting=resting_members(
+    return read_network(
+        people,
+        tasks,
+        records_of(ctx.frames["duplicates"]),
+        resting_members(
             records_of(ctx.frames["load"]),
             people,
-            kept,
+            kept_ids(people),
             ctx.now.date(),
             dayfirst=dayfirst_locale(ctx.config.locale),
             rest_days=ctx.config.load.rest_days,
         ),
-        households={kept[p["person_id"]]: p["household"] for p in people if p["household"]},
-        declined=_declined(tasks, status_of, kept),
-        maybe_same=_maybe_same(records_of(ctx.frames["duplicates"]), kept),
-        unreachable={
-            kept[p["person_id"]] for p in people if p["person_id"] and p["do_not_contact"].strip()
-        },
+        [_task_status(ctx, t, issues) for t in tasks],
     )
 
 
-def _declined(
-    tasks: list[dict[str, Any]], status_of: list[TaskStatus], kept: dict[str, str]
-) -> dict[str, set[str]]:
-    """Need id -> the volunteers who declined it: it is never proposed to them again."""
-    declined: dict[str, set[str]] = defaultdict(set)
-    for task, status in zip(tasks, status_of, strict=True):
-        if status == TaskStatus.DECLINED:
-            declined[task["need_id"]].add(kept.get(task["volunteer_id"], task["volunteer_id"]))
-    return declined
-
-
-def _maybe_same(pairs: list[dict[str, Any]], kept: dict[str, str]) -> dict[str, set[str]]:
-    """Person -> the people a pair still to review on Duplicates says may be them: while
-    nobody has decided, neither is proposed to help the other."""
-    maybe_same: dict[str, set[str]] = defaultdict(set)
-    for pair in pairs:
-        if pair["status"] == PairStatus.TO_REVIEW:
-            a, b = (kept.get(p, p) for p in (pair["person_a"], pair["person_b"]))
-            maybe_same[a].add(b)
-            maybe_same[b].add(a)
-    return maybe_same
-
-
-def _waiting(ctx: StepContext, needs: list[dict[str, Any]], week: Week) -> list[Need]:
-    """The needs to propose a volunteer for."""
-    # Open now means no task on it is proposed, accepted or done. A requester marked do
-    # not contact is never sent a volunteer.
-    return [
-        _need(ctx, n, week)
-        for n in needs
-        if n["status"] == NeedStatus.OPEN
-        and n["need_id"]
-        and n["person_id"] not in week.unreachable
-    ]
+def _volunteers(
+    ctx: StepContext, people: list[dict[str, Any]], tasks: list[dict[str, Any]], net: Network
+) -> list[Volunteer]:
+    return volunteers_of(
+        people,
+        tasks,
+        net,
+        today=ctx.now.date(),
+        dayfirst=dayfirst_locale(ctx.config.locale),
+        config=ctx.config.matching,
+    )
 
 
 @dataclass
@@ -183,14 +178,19 @@ class Assignment:
 def _assign(waiting: list[Need], volunteers: list[Volunteer], config: MatchingConfig) -> Assignment:
     """The optimal assignment among the pairs the hard constraints allow."""
     eligibility = eligible_pairs(waiting, volunteers, config)
-    chosen = solve(
-        Problem(
-            priority=[n.priority for n in waiting],
-            capacity=[v.capacity for v in volunteers],
-            load=[v.recent for v in volunteers],
-            pairs=eligibility.pairs,
-        )
+    problem = Problem(
+        priority=[n.priority for n in waiting],
+        capacity=[v.capacity for v in volunteers],
+        load=[v.recent for v in volunteers],
+        pairs=eligibility.pairs,
     )
+    if eligibility.narrowed_to:
+        # Too many pairs to list: the same optimum over all of them, taken by kind. The
+        # narrowed pairs serve only to find a co-volunteer.
+        graph = kind_graph(waiting, volunteers, config, eligibility)
+        chosen = solve_by_kind(problem.priority, problem.capacity, problem.load, graph)
+    else:
+        chosen = solve(problem)
     return Assignment(waiting, volunteers, eligibility, chosen)
 
 
@@ -200,9 +200,9 @@ def _propose(
     co: dict[int, tuple[str, str]],
     needs: list[dict[str, Any]],
     tasks: list[dict[str, Any]],
-) -> None:
+) -> list[str]:
     """Append a proposed task for each chosen pair, the most urgent first, with its reasons
-    and any co-volunteer, and mark its need matched."""
+    and any co-volunteer, and mark its need matched. The new tasks' ids."""
     ids = Ids("T", (t["task_id"] for t in tasks))
     by_id = {n["need_id"]: n for n in needs}
     now = format_datetime(ctx.now)
@@ -226,6 +226,7 @@ def _propose(
             )
         )
         by_id[served.need_id]["status"] = NeedStatus.MATCHED.value
+    return [t["task_id"] for t in tasks[len(tasks) - len(assignment.chosen) :]]
 
 
 def _result(
@@ -272,16 +273,16 @@ def _result(
 
 
 def _narrowing_notice(assignment: Assignment) -> list[str]:
-    """Say so when a very large network was narrowed: the result is then near-optimal only."""
+    """Say so when a very large network was weighed by kind of need."""
     narrowed_to = assignment.eligibility.narrowed_to
     if not narrowed_to:
         return []
     needs, volunteers = len(assignment.waiting), len(assignment.volunteers)
     return [
         f"{needs:,} open needs and {volunteers:,} volunteers make too many possible pairs "
-        f"to weigh them all: each need was weighed against {narrowed_to} of its candidates, "
-        "the needs of one kind taking turns through them. The result is close to, but not "
-        "surely, the best possible."
+        "to list them all: the needs of one kind (category, zone, languages, availability) "
+        "were weighed together against their candidates, for the same best result. A "
+        f"co-volunteer for someone new was looked for among {narrowed_to} candidates a need."
     ]
 
 
@@ -350,21 +351,3 @@ def _task_status(ctx: StepContext, task: dict[str, Any], issues: list[Issue]) ->
         )
         return TaskStatus.PROPOSED
     return status
-
-
-def _need(ctx: StepContext, need: dict[str, Any], week: Week) -> Need:
-    opened = parse_datetime(need["opened"])
-    days = 0 if opened is None else max(0, (ctx.now - opened).days)
-    return Need(
-        need_id=need["need_id"],
-        person_id=need["person_id"],
-        category=need["category"],
-        zone=need["zone"],
-        languages=split_list(need["languages"]),
-        availability=split_list(need["availability"]),
-        urgency=need["urgency"],
-        days_waiting=days,
-        household=week.households.get(need["person_id"], ""),
-        declined_by=week.declined.get(need["need_id"], set()),
-        maybe_same=week.maybe_same.get(need["person_id"], set()),
-    )

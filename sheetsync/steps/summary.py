@@ -14,7 +14,7 @@ from sheetsync.load.figures import MONTH_WEEKS
 from sheetsync.load.flags import FlagCode
 from sheetsync.normalize import dayfirst_locale
 from sheetsync.privacy import Policy
-from sheetsync.statuses import ErrorStatus, NeedStatus, PairStatus
+from sheetsync.statuses import CHECK_FORM, ErrorStatus, NeedStatus, PairStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings, SummaryFindings
 from sheetsync.summary.network import TOP_TWO_SHARE, UNSERVED, group_unserved, work_share
@@ -125,14 +125,19 @@ def _to_fix(ctx: StepContext, add: Add, people: pd.DataFrame) -> None:
     """What waits on the organizers: form responses to fix and pairs of people to decide
     on; and the households the dedupe step found."""
     errors = ctx.frames["errors"]
-    waiting_errors = errors[
-        (errors["status"] == ErrorStatus.OPEN) & (errors["fixed"].str.strip() == "")
-    ]
+    waiting = (errors["status"] == ErrorStatus.OPEN) & (errors["fixed"].str.strip() == "")
+    rules = errors["form"] == CHECK_FORM  # a rule matching keeps, broken: not a form's
     add(
         "Errors",
         "Form responses waiting to be fixed (Errors tab)",
         "errors.open",
-        len(waiting_errors),
+        int((waiting & ~rules).sum()),
+    )
+    add(
+        "Errors",
+        "Matching rules broken: a need booked twice, a volunteer over capacity (Errors tab)",
+        "errors.rules_broken",
+        int((waiting & rules).sum()),
     )
     duplicates = ctx.frames["duplicates"]
     add(

@@ -1,0 +1,196 @@
+"""The rules matching keeps, checked at the end of every run whoever broke them: sheetsync
+reports a broken one (an organizer accepted two tasks for one need by hand), and never
+fixes or hides it.
+
+- need-overbooked: a need has at most one live task (proposed or accepted);
+- over-capacity: a volunteer's tasks this week are within their capacity (room as matching
+  counts it: match.volunteers);
+- unavailable-proposed: nobody red, resting or marked do not contact holds a proposed task;
+- not-maximal: the run proposed as many tasks as the rules allow at once, given the tasks
+  that stay (a max-flow bound over the same eligibility, never narrowed).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from ortools.graph.python import max_flow
+
+from sheetsync.config import MatchingConfig
+from sheetsync.match.eligibility import Need, Volunteer, kind_graph
+from sheetsync.match.solver import kind_arcs
+from sheetsync.report import IssueCode
+from sheetsync.statuses import LIVE, TaskStatus
+
+PEOPLE_PER_NEED = 1  # the Needs tab has no column for more
+SHOWN = 5  # ids named in one message at most
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One rule broken, about one row: `tab` is the logical tab (needs, people, tasks)."""
+
+    code: IssueCode
+    tab: str
+    subject: str  # the row's id: N0042, P0007, T0101
+    message: str  # ids and counts only, and what to do
+
+
+def _task(task: dict[str, Any]) -> str:
+    """A task by its id; one typed in by hand without an id, by its need."""
+    return task["task_id"] or f"a task for {task['need_id'] or 'no need'} (no task_id)"
+
+
+def _ids(ids: list[str]) -> str:
+    more = f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else ""
+    return ", ".join(ids[:SHOWN]) + more
+
+
+def overbooked_needs(tasks: list[dict[str, Any]], status_of: list[TaskStatus]) -> list[Violation]:
+    """Needs with more live tasks than the people they need."""
+    live: dict[str, list[str]] = defaultdict(list)
+    for task, status in zip(tasks, status_of, strict=True):
+        if status in LIVE and task["need_id"]:
+            live[task["need_id"]].append(_task(task))
+    return [
+        Violation(
+            IssueCode.NEED_OVERBOOKED,
+            "needs",
+            need_id,
+            f"Need {need_id} has {len(ids)} tasks proposed or accepted ({_ids(ids)}) but "
+            f"needs {PEOPLE_PER_NEED} volunteer. On the Tasks tab keep one and mark the "
+            "others declined or cancelled.",
+        )
+        for need_id, ids in sorted(live.items())
+        if len(ids) > PEOPLE_PER_NEED
+    ]
+
+
+def over_capacity(
+    volunteers: list[Volunteer],
+    tasks: list[dict[str, Any]],
+    status_of: list[TaskStatus],
+    joined: dict[str, str],
+) -> list[Violation]:
+    """Volunteers holding more tasks this week than their capacity (matching's room below
+    zero). Rows joined by a pair still to review count as one person."""
+    live: dict[str, list[str]] = defaultdict(list)
+    for task, status in zip(tasks, status_of, strict=True):
+        for helper in (task["volunteer_id"], task["co_volunteer_id"]):
+            if helper and status in LIVE:
+                live[joined.get(helper, helper)].append(_task(task))
+    found = []
+    for v in volunteers:
+        if v.capacity >= 0 or not live[v.person_id]:
+            continue  # within capacity, or over it with work done only: nothing to undo
+        rows = sorted(p for p, rep in joined.items() if rep == v.person_id and p != v.person_id)
+        also = f" (with rows {_ids(rows)}, counted as one person)" if rows else ""
+        held = v.weekly - v.capacity
+        found.append(
+            Violation(
+                IssueCode.OVER_CAPACITY,
+                "people",
+                v.person_id,
+                f"Volunteer {v.person_id}{also} holds {held} tasks this week but has room for "
+                f"{v.weekly} (their offer, lowered by their latest check-in). Live tasks: "
+                f"{_ids(live[v.person_id])}. Ask them which to keep, then mark the "
+                "others declined on the Tasks tab; or decide the pair on Duplicates.",
+            )
+        )
+    return found
+
+
+def unavailable_proposed(
+    tasks: list[dict[str, Any]],
+    status_of: list[TaskStatus],
+    volunteers: list[Volunteer],
+    joined: dict[str, str],
+) -> list[Violation]:
+    """Proposed tasks held by someone red, resting or marked do not contact."""
+    by_id = {v.person_id: v for v in volunteers}
+    found = []
+    for task, status in zip(tasks, status_of, strict=True):
+        if status != TaskStatus.PROPOSED:
+            continue
+        for helper in (task["volunteer_id"], task["co_volunteer_id"]):
+            v = by_id.get(joined.get(helper, helper)) if helper else None
+            if v is not None and v.unavailable:
+                # A task typed in without an id is shown by its need.
+                tab, subject = ("tasks", task["task_id"]) if task["task_id"] else ("needs", "")
+                found.append(
+                    Violation(
+                        IssueCode.UNAVAILABLE_PROPOSED,
+                        tab,
+                        subject or task["need_id"],
+                        f"{_task(task).capitalize()} is proposed to {helper}, who is "
+                        f"{v.unavailable}. Mark it cancelled on the Tasks tab, and its need "
+                        f"{task['need_id']} goes to someone else.",
+                    )
+                )
+    return found
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The most needs the rules allow to be served at once, and one need served in such a
+    matching (the most urgent) that `served` leaves waiting, if any."""
+
+    most: int
+    example: str = ""
+
+
+def max_matchable(
+    waiting: list[Need], volunteers: list[Volunteer], config: MatchingConfig, served: set[str]
+) -> Bound:
+    """An independent bound: max flow (OR-Tools SimpleMaxFlow) over every eligible pair,
+    never narrowed, taken by kind so that it stays small on a very large network:
+    source -> need (1) -> its kind, or its own volunteers (1) -> volunteer -> sink (room)."""
+    graph = kind_graph(waiting, volunteers, config)
+    n, m, kinds = len(waiting), len(volunteers), len(graph.candidates)
+    if n == 0 or m == 0:
+        return Bound(0)
+    kind_of = np.asarray(graph.kind_of, dtype=np.int64)
+    clean = np.flatnonzero(kind_of >= 0)
+    size = np.bincount(kind_of[clean], minlength=kinds)
+    kv = kind_arcs(graph, size)
+    own = np.asarray(graph.own, dtype=np.int64).reshape(-1, 2)
+    at_v = n + kinds
+    source, sink = at_v + m, at_v + m + 1
+    room = np.maximum(np.asarray([v.capacity for v in volunteers], dtype=np.int64), 0)
+    tails = np.concatenate(
+        [np.full(n, source), clean, own[:, 0], n + kv[:, 0], at_v + np.arange(m)]
+    )
+    heads = np.concatenate(
+        [np.arange(n), n + kind_of[clean], at_v + own[:, 1], at_v + kv[:, 1], np.full(m, sink)]
+    )
+    ones = np.ones(n + len(clean) + len(own), dtype=np.int64)
+    caps = np.concatenate([ones, size[kv[:, 0]], room])
+    flow = max_flow.SimpleMaxFlow()
+    arcs = flow.add_arcs_with_capacity(tails, heads, caps)
+    if flow.solve(source, sink) != flow.OPTIMAL:
+        return Bound(0)
+    used = flow.flows(arcs[:n]) > 0
+    missed = [waiting[i] for i in np.flatnonzero(used) if waiting[i].need_id not in served]
+    example = max(missed, key=lambda w: w.priority).need_id if missed else ""
+    return Bound(int(flow.optimal_flow()), example)
+
+
+def not_maximal(proposed: int, bound: Bound) -> list[Violation]:
+    """The run's proposals against the bound."""
+    if proposed >= bound.most:
+        return []
+    subject = bound.example
+    return [
+        Violation(
+            IssueCode.NOT_MAXIMAL,
+            "needs",
+            subject,
+            f"This run proposed {proposed} tasks where the rules allowed {bound.most} at "
+            f"once; need {subject or '(none named)'} is one that could have been served. "
+            "Please report this with the run report (sheetsync run --json): matching "
+            "should always serve as many needs as it can.",
+        )
+    ]

@@ -1,0 +1,211 @@
+"""The network as matching weighs it, read the same way by the match step and by the end of
+run check: who counts as one person, who may be asked, what each volunteer has room for,
+and which needs are waiting.
+
+Two People rows count as one person when linked (`duplicate_of`) and, conservatively, while
+a pair of them is still to review on the Duplicates tab: until an organizer decides, they
+have one volunteer's capacity, and their needs of one category are one need.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sheetsync.config import MatchingConfig
+from sheetsync.match.eligibility import URGENCY_RANK, Need, Volunteer
+from sheetsync.match.volunteers import gather_volunteers
+from sheetsync.members import is_volunteer, kept_ids, parse_datetime, rows_by_person, split_list
+from sheetsync.statuses import LIVE, NeedStatus, PairStatus, TaskStatus
+
+
+@dataclass
+class Network:
+    """What the sheet says this week about who may be asked to help whom."""
+
+    kept: dict[str, str]  # person id -> the id their linked duplicate rows are kept under
+    # person id -> the kept id matching counts them under: linked rows and pairs still to
+    # review joined, a volunteer among them first.
+    joined: dict[str, str]
+    status_of: list[TaskStatus]  # per task; a status nobody understands counts as proposed
+    resting: set[str]  # joined ids with a rest confirmed on the Load tab
+    households: dict[str, str]  # kept id -> household
+    declined: dict[str, set[str]]  # need id -> joined ids of the volunteers who declined it
+    maybe_same: dict[str, set[str]]  # kept id -> those who may be them (to review, joined)
+    unreachable: set[str]  # kept ids marked do not contact
+    # need id -> joined ids it may not go to this run (a proposal just withdrawn from them)
+    withdrawn: dict[str, set[str]] = field(default_factory=dict)
+
+
+def read_network(
+    people: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+    pairs: list[dict[str, Any]],
+    resting: set[str],
+    status_of: list[TaskStatus],
+) -> Network:
+    """The network from People, Tasks and the Duplicates tab's pairs; `resting` holds the
+    kept ids whose rest the Load tab confirms (load.rest.resting_members)."""
+    kept = kept_ids(people)
+    to_review = [
+        (p["person_a"], p["person_b"]) for p in pairs if p["status"] == PairStatus.TO_REVIEW
+    ]
+    joined = joined_ids(people, kept, to_review)
+    maybe_same: dict[str, set[str]] = defaultdict(set)
+    for pid, rep in joined.items():
+        maybe_same[kept[pid]].add(rep)
+    for a, b in to_review:
+        a, b = kept.get(a, a), kept.get(b, b)
+        maybe_same[a].add(b)
+        maybe_same[b].add(a)
+    return Network(
+        kept=kept,
+        joined=joined,
+        status_of=status_of,
+        resting={joined.get(p, p) for p in resting},
+        households={kept[p["person_id"]]: p["household"] for p in people if p["household"]},
+        declined=_declined(tasks, status_of, joined),
+        maybe_same=maybe_same,
+        unreachable={
+            kept[p["person_id"]] for p in people if p["person_id"] and p["do_not_contact"].strip()
+        },
+    )
+
+
+def joined_ids(
+    people: Iterable[dict[str, Any]], kept: dict[str, str], to_review: list[tuple[str, str]]
+) -> dict[str, str]:
+    """Every person id -> the kept id its group counts under: linked rows, and pairs still
+    to review joined (union-find). The group's id is one of its volunteers' if it has any,
+    the lowest id first."""
+    parent = {k: k for k in kept.values()}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in to_review:
+        if a in kept and b in kept:
+            ra, rb = find(kept[a]), find(kept[b])
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+    rows = rows_by_person(people, kept)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for k in parent:
+        groups[find(k)].append(k)
+    rep = {
+        root: min(members, key=lambda m: (not is_volunteer(rows.get(m, [])), m))
+        for root, members in groups.items()
+    }
+    return {pid: rep[find(k)] for pid, k in kept.items()}
+
+
+def _declined(
+    tasks: list[dict[str, Any]], status_of: list[TaskStatus], joined: dict[str, str]
+) -> dict[str, set[str]]:
+    """Need id -> the volunteers who declined it: it is never proposed to them again."""
+    declined: dict[str, set[str]] = defaultdict(set)
+    for task, status in zip(tasks, status_of, strict=True):
+        if status == TaskStatus.DECLINED:
+            declined[task["need_id"]].add(joined.get(task["volunteer_id"], task["volunteer_id"]))
+    return declined
+
+
+def volunteers_of(
+    people: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+    net: Network,
+    *,
+    today: dt.date,
+    dayfirst: bool,
+    config: MatchingConfig,
+) -> list[Volunteer]:
+    """One Volunteer per joined group, with their room this week."""
+    return gather_volunteers(
+        people, tasks, net.joined, net.resting, today=today, dayfirst=dayfirst, config=config
+    )
+
+
+@dataclass
+class Waiting:
+    """The needs to propose a volunteer for, and how many wait for a Duplicates decision
+    (a need of the same category by someone who may be the same person is served first)."""
+
+    needs: list[Need]
+    held_for_review: int = 0
+
+
+def waiting_needs(needs: list[dict[str, Any]], net: Network, now: dt.datetime) -> Waiting:
+    """The open needs to propose a volunteer for. A requester marked do not contact is never
+    sent a volunteer. Of the standing needs of one category by rows joined only by a pair
+    still to review, one is served: the others wait for the organizers' decision."""
+    open_needs = [
+        n
+        for n in needs
+        if n["status"] == NeedStatus.OPEN and n["need_id"] and n["person_id"] not in net.unreachable
+    ]
+    taken = _taken_by_review(needs, open_needs, net)
+    return Waiting(
+        [_need(n, net, now) for n in open_needs if n["need_id"] not in taken], len(taken)
+    )
+
+
+def _taken_by_review(
+    needs: list[dict[str, Any]], open_needs: list[dict[str, Any]], net: Network
+) -> set[str]:
+    """The open needs that wait because a need of the same category by someone who may be
+    the same person (a pair to review) is matched, or is served before them."""
+    standing: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for n in needs:
+        if n["status"] in (NeedStatus.MATCHED, NeedStatus.OPEN) and n["need_id"]:
+            standing[(net.joined.get(n["person_id"], n["person_id"]), n["category"])].append(n)
+    taken: set[str] = set()
+    open_ids = {n["need_id"] for n in open_needs}
+    for group in standing.values():
+        kept_people = {net.kept.get(n["person_id"], n["person_id"]) for n in group}
+        if len(group) < 2 or len(kept_people) < 2:
+            continue  # one person's own needs: dedupe decides what repeats
+        matched = [n for n in group if n["status"] == NeedStatus.MATCHED]
+        first = matched[0] if matched else min(group, key=_serve_first)
+        taken |= {n["need_id"] for n in group if n is not first and n["need_id"] in open_ids}
+    return taken
+
+
+def _serve_first(need: dict[str, Any]) -> tuple[int, str, str]:
+    """The need of a group served first: the most urgent, then the oldest."""
+    rank = URGENCY_RANK.get(need["urgency"].strip().casefold(), 0)
+    return (-rank, need["opened"] or "9999", need["need_id"])
+
+
+def _need(need: dict[str, Any], net: Network, now: dt.datetime) -> Need:
+    opened = parse_datetime(need["opened"])
+    days = 0 if opened is None else max(0, (now - opened).days)
+    pid = need["person_id"]
+    return Need(
+        need_id=need["need_id"],
+        person_id=pid,
+        category=need["category"],
+        zone=need["zone"],
+        languages=split_list(need["languages"]),
+        availability=split_list(need["availability"]),
+        urgency=need["urgency"],
+        days_waiting=days,
+        household=net.households.get(pid, ""),
+        declined_by=net.declined.get(need["need_id"], set())
+        | net.withdrawn.get(need["need_id"], set()),
+        maybe_same=net.maybe_same.get(net.kept.get(pid, pid), set()) | {net.joined.get(pid, pid)},
+    )
+
+
+def live_tasks(tasks: list[dict[str, Any]], status_of: list[TaskStatus]) -> dict[str, int]:
+    """Need id -> its live tasks (proposed or accepted)."""
+    live: dict[str, int] = defaultdict(int)
+    for task, status in zip(tasks, status_of, strict=True):
+        if status in LIVE and task["need_id"]:
+            live[task["need_id"]] += 1
+    return live
