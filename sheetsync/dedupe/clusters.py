@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sheetsync.dedupe.compare import Verdict, births_differ, names_clash
+from sheetsync.dedupe.compare import Verdict, births_differ, names_clash, suffixes_differ
 from sheetsync.dedupe.prepare import Prepared
 
 # A "household" bigger than this is a building, shelter or office sharing an address.
@@ -177,8 +177,14 @@ def _join_certain(
 
 
 def _surely_two(p: Prepared, i: int, j: int) -> bool:
-    """Records of two people: their given names clash, Jr./Sr., or different birth dates."""
-    return names_clash(p, i, j) or births_differ(p, i, j)
+    """Records of two people: their given names clash, Jr./Sr., or different birth dates.
+    On a list with few households (households.py), given names typed over are common and
+    twins rare: given names that clash on one birth date are not enough to keep them apart."""
+    if births_differ(p, i, j):
+        return True
+    if p.few_households and p.birth[i] and p.birth[i] == p.birth[j]:
+        return suffixes_differ(p, i, j)
+    return names_clash(p, i, j)
 
 
 def _ambiguous_links(p: Prepared, certain: list[tuple[float, int, int]]) -> set[tuple[int, int]]:

@@ -78,6 +78,8 @@ _UNSURE = (GivenMatch.CLASH, GivenMatch.ENDING, GivenMatch.CLOSE)
 _GENDER_ENDINGS = {"a", "o", "e"}
 # Given names too unsure for personal evidence to link them.
 _NOT_AGREEING = (*_UNSURE, GivenMatch.MISSING)
+# Given names that agree whatever else: the same, a nickname or a typo.
+_AGREEING = (GivenMatch.SAME, GivenMatch.NICKNAME, GivenMatch.TYPO)
 _SWAPPED_TEXT = "given and family names swapped"
 _SPACING_TEXT = "the same name spaced differently"
 _VOWELS = frozenset("aeiouy")
@@ -203,13 +205,57 @@ def births_differ(p: Prepared, i: int, j: int) -> bool:
 def names_clash(p: Prepared, i: int, j: int) -> bool:
     """Whether two records may not join one cluster without organizers: their given names
     clash, are only close (Mario/Margo) or one letter longer (Daniel/Daniela), or Jr./Sr."""
-    if _suffixes_differ(p, i, j):
+    if suffixes_differ(p, i, j):
         return True
+    if typed_over(p, i, j):
+        return False
     given = compare_given(p.given[i], p.given[j])
     if given not in _UNSURE or _swapped(p, i, j) or _spaced_alike(p, i, j):
         return False
     personal = two_identifiers(p, i, j) or bool(p.birth[i] and p.birth[i] == p.birth[j])
     return not (personal and name_slip(p.given[i], p.given[j]))
+
+
+def typed_over(p: Prepared, i: int, j: int) -> bool:
+    """On a list with few households (households.py): the same birth date, at the same
+    address or in the same postcode, and one name agreeing — the given name, or the family
+    name (nearly) in either place — while the other differs or is left out: one person whose
+    name was typed over, not twins. Never Jr./Sr."""
+    if not p.few_households or suffixes_differ(p, i, j):
+        return False
+    if not (p.birth[i] and p.birth[i] == p.birth[j]):
+        return False
+    if not (same_home(p, i, j) or (p.postcode[i] and p.postcode[i] == p.postcode[j])):
+        return False
+    if compare_given(p.given[i], p.given[j]) in _AGREEING or name_slip(p.given[i], p.given[j]):
+        return True
+    words_i = {w for w in (p.given[i], *p.family_tokens[i]) if w}
+    words_j = {w for w in (p.given[j], *p.family_tokens[j]) if w}
+    # The family name, nearly, in either place (a swapped name with the other part typed over).
+    return any(
+        JaroWinkler.normalized_similarity(a, b) >= 0.85
+        for a, b in itertools.product(words_i, words_j)
+        if a in p.family_tokens[i] or b in p.family_tokens[j]
+    )
+
+
+def _lone_word_as_family(p: Prepared, i: int, j: int) -> tuple[str, str, str, str]:
+    """Given and family names of i and j; on a list with few households, a name of one word
+    that is the other record's family name is read as a family name, the given name left out
+    ("Donaldson" / "Matthew Donaldson")."""
+    given_i, family_i, given_j, family_j = p.given[i], p.family[i], p.given[j], p.family[j]
+    if p.few_households:
+        if not family_i and family_j and given_i == family_j:
+            given_i, family_i = "", given_i
+        elif not family_j and family_i and given_j == family_i:
+            given_j, family_j = "", given_j
+    return given_i, family_i, given_j, family_j
+
+
+def same_home(p: Prepared, i: int, j: int) -> bool:
+    """The same street address, or two written alike."""
+    a, b = p.address[i], p.address[j]
+    return bool(a and b and (a == b or _addresses_alike(a, b)))
 
 
 def two_identifiers(p: Prepared, i: int, j: int) -> bool:
@@ -244,7 +290,7 @@ def name_slip(a: str, b: str) -> bool:
     return not (a[:-1] == b[:-1] and {a[-1], b[-1]} <= _VOWELS)
 
 
-def _suffixes_differ(p: Prepared, i: int, j: int) -> bool:
+def suffixes_differ(p: Prepared, i: int, j: int) -> bool:
     """Jr. and Sr. (or II and III): a father and a son with the same name."""
     return bool(p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j])
 
@@ -327,6 +373,9 @@ def compare(p: Prepared, i: int, j: int, explain: bool = False) -> Comparison:
         slip=names.slip,
     )
     verdict = _verdict(p, i, j, weight, facts)
+    if verdict is not Verdict.LINK and typed_over(p, i, j):
+        verdict = Verdict.LINK
+        evidence.append(p.few_households)
     if explain or verdict is not Verdict.DIFFERENT:  # most pairs compared are different
         evidence.insert(0, _names_evidence(p, i, j, names.given, names.family_text))
     return Comparison(weight=weight, verdict=verdict, evidence=tuple(evidence))
@@ -382,6 +431,12 @@ class _Names(NamedTuple):
 def _compare_names(p: Prepared, i: int, j: int) -> _Names:
     """The given names' match and the family names' weight, read as swapped when that is
     what makes them agree."""
+    given_i, family_i, given_j, family_j = _lone_word_as_family(p, i, j)
+    if (given_i, family_i) != (p.given[i], p.family[i]) or (given_j, family_j) != (
+        p.given[j],
+        p.family[j],
+    ):
+        return _Names(GivenMatch.MISSING, False, _common_name_weight(p, family_i), "")
     given = compare_given(p.given[i], p.given[j])
     if given is not GivenMatch.SAME and _spaced_alike(p, i, j):
         family = (p.given[i] + p.family[i]).replace(" ", "")
@@ -472,7 +527,7 @@ class _Facts(NamedTuple):
 
 def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdict:
     """The rules above the weights, in order: the clash rule, the link rules, the review rule."""
-    if facts.given is GivenMatch.CLASH or _suffixes_differ(p, i, j):
+    if facts.given is GivenMatch.CLASH or suffixes_differ(p, i, j):
         return _clash_verdict(p, i, j, facts)
     if facts.birth_differs and not facts.personal:
         # A father and son both "John Smith", a brother and sister: two people.
@@ -548,7 +603,7 @@ def _new_family_name(p: Prepared, i: int, facts: _Facts) -> bool:
         and not facts.swapped
         and facts.same_birth
         and facts.same_address
-        and p.family_count[p.given[i]] == 0
+        and (p.family_count[p.given[i]] == 0 or bool(p.few_households))
     )
 
 

@@ -84,6 +84,8 @@ class Prepared:
     family_weights: dict[str, float] = field(default_factory=dict)  # memo of compare's
     # Emails used by people with different given names: a family's, not one person's.
     family_emails: set[str] = field(default_factory=set)
+    # Set by households.py when the list has few households: why, in plain words; else "".
+    few_households: str = ""
 
     def __len__(self) -> int:
         return len(self.ids)
