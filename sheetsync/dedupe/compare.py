@@ -78,8 +78,6 @@ _UNSURE = (GivenMatch.CLASH, GivenMatch.ENDING, GivenMatch.CLOSE)
 _GENDER_ENDINGS = {"a", "o", "e"}
 # Given names too unsure for personal evidence to link them.
 _NOT_AGREEING = (*_UNSURE, GivenMatch.MISSING)
-# Given names that agree whatever else: the same, a nickname or a typo.
-_AGREEING = (GivenMatch.SAME, GivenMatch.NICKNAME, GivenMatch.TYPO)
 _SWAPPED_TEXT = "given and family names swapped"
 _SPACING_TEXT = "the same name spaced differently"
 _VOWELS = frozenset("aeiouy")
@@ -227,7 +225,7 @@ def typed_over(p: Prepared, i: int, j: int) -> bool:
         return False
     if not (same_home(p, i, j) or (p.postcode[i] and p.postcode[i] == p.postcode[j])):
         return False
-    if compare_given(p.given[i], p.given[j]) in _AGREEING or name_slip(p.given[i], p.given[j]):
+    if compare_given(p.given[i], p.given[j]) not in (GivenMatch.CLASH, GivenMatch.MISSING):
         return True
     words_i = {w for w in (p.given[i], *p.family_tokens[i]) if w}
     words_j = {w for w in (p.given[j], *p.family_tokens[j]) if w}
@@ -237,6 +235,19 @@ def typed_over(p: Prepared, i: int, j: int) -> bool:
         for a, b in itertools.product(words_i, words_j)
         if a in p.family_tokens[i] or b in p.family_tokens[j]
     )
+
+
+def _same_name_home(p: Prepared, i: int, j: int, names: _Names) -> bool:
+    """On a list with few households: given names that do not clash (or one name alone, as
+    "Felicity" / "Felicity Pulford") and family names alike, at one address, birth dates
+    not differing — one person, not a father and a son both John Smith, nor a brother and a
+    sister (a list with few households holds few of those). Never Jr./Sr."""
+    if not p.few_households or suffixes_differ(p, i, j) or births_differ(p, i, j):
+        return False
+    if names.given is GivenMatch.CLASH or not same_home(p, i, j):
+        return False
+    one_alone = not (p.family[i] and p.family[j]) and names.given is GivenMatch.SAME
+    return names.family_weight >= 1.0 or one_alone
 
 
 def _lone_word_as_family(p: Prepared, i: int, j: int) -> tuple[str, str, str, str]:
@@ -373,7 +384,7 @@ def compare(p: Prepared, i: int, j: int, explain: bool = False) -> Comparison:
         slip=names.slip,
     )
     verdict = _verdict(p, i, j, weight, facts)
-    if verdict is not Verdict.LINK and typed_over(p, i, j):
+    if verdict is not Verdict.LINK and (typed_over(p, i, j) or _same_name_home(p, i, j, names)):
         verdict = Verdict.LINK
         evidence.append(p.few_households)
     if explain or verdict is not Verdict.DIFFERENT:  # most pairs compared are different
@@ -497,6 +508,9 @@ def _birth_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> _Birth:
     """The birth date (ISO, prepare.py): the same, a slip apart, or different."""
     a, b = p.birth[i], p.birth[j]
     if not (a and b):
+        if _digits_one_slip(p, i, j):
+            evidence.append("birth dates one slip apart (one not a real date)")
+            return _Birth(2.0, 1, False, False)
         return _Birth(0.0, 0, False, False)
     if a == b:
         evidence.append("same birth date")
@@ -659,6 +673,15 @@ def _addresses_alike(a: str, b: str) -> bool:
 def _day_and_month_swapped(a: str, b: str) -> bool:
     """ "1956-04-09" / "1956-09-04": a date read the other way round."""
     return a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
+
+
+def _digits_one_slip(p: Prepared, i: int, j: int) -> bool:
+    """ "19160017" (not a date) and 1916-01-17: the digits one slip apart."""
+    if not (p.birth_digits[i] or p.birth_digits[j]):
+        return False
+    a = p.birth[i].replace("-", "") or p.birth_digits[i]
+    b = p.birth[j].replace("-", "") or p.birth_digits[j]
+    return bool(a and b) and a != b and _one_slip(a, b)
 
 
 def _one_slip(a: str, b: str) -> bool:
