@@ -36,6 +36,7 @@ from sheetsync.nicknames import formal_names, near_formal_names
 LINK_WEIGHT = 11.0  # at or above: the same person, linked without asking
 REVIEW_WEIGHT = 6.0  # at or above (and below LINK_WEIGHT): organizers decide
 MAX_EMAIL_USERS = 30  # an email on more records than this is an organization's
+RARE_FAMILY = 10  # a family name on this many records or fewer is rare in the list
 
 
 class Verdict(StrEnum):
@@ -215,21 +216,31 @@ def names_clash(p: Prepared, i: int, j: int) -> bool:
 
 
 def typed_over(p: Prepared, i: int, j: int) -> bool:
-    """On a list with few households (households.py): the same birth date, at the same
-    address or in the same postcode, and one name agreeing — the given name, or the family
-    name (nearly) in either place — while the other differs or is left out: one person whose
-    name was typed over, not twins. Never Jr./Sr."""
+    """On a list with few households (households.py): the same birth date at the same
+    address, whatever the names (two people of one home born the same day are twins, and the
+    list has few families); or the same birth date in the same postcode (or under a rare
+    family name) with one name agreeing — the given name, or the family name (nearly) in
+    either place — or the whole name left out: one person whose name was typed over. Never
+    Jr./Sr."""
     if not p.few_households or suffixes_differ(p, i, j):
         return False
     if not (p.birth[i] and p.birth[i] == p.birth[j]):
         return False
-    if not (same_home(p, i, j) or (p.postcode[i] and p.postcode[i] == p.postcode[j])):
-        return False
+    if same_home(p, i, j) or _near_home(p, i, j):
+        return True
+    same_postcode = bool(p.postcode[i] and p.postcode[i] == p.postcode[j])
+    return (same_postcode or _rare_family_shared(p, i, j)) and _a_name_agrees(p, i, j)
+
+
+def _a_name_agrees(p: Prepared, i: int, j: int) -> bool:
+    """Given names that do not clash, or the family name (nearly) in either place (a swapped
+    name with the other part typed over), or a record without any name."""
+    if not (p.given[i] or p.family[i]) or not (p.given[j] or p.family[j]):
+        return True  # a record without a name: the name left out
     if compare_given(p.given[i], p.given[j]) not in (GivenMatch.CLASH, GivenMatch.MISSING):
         return True
     words_i = {w for w in (p.given[i], *p.family_tokens[i]) if w}
     words_j = {w for w in (p.given[j], *p.family_tokens[j]) if w}
-    # The family name, nearly, in either place (a swapped name with the other part typed over).
     return any(
         JaroWinkler.normalized_similarity(a, b) >= 0.85
         for a, b in itertools.product(words_i, words_j)
@@ -244,10 +255,47 @@ def _same_name_home(p: Prepared, i: int, j: int, names: _Names) -> bool:
     sister (a list with few households holds few of those). Never Jr./Sr."""
     if not p.few_households or suffixes_differ(p, i, j) or births_differ(p, i, j):
         return False
-    if names.given is GivenMatch.CLASH or not same_home(p, i, j):
+    if not (same_home(p, i, j) or _near_home(p, i, j)):
+        return False
+    return _names_alike(p, i, j, names)
+
+
+def _names_alike(p: Prepared, i: int, j: int, names: _Names) -> bool:
+    """Given names that do not clash and family names alike, or one name alone on either
+    side ("Felicity" / "Felicity Pulford")."""
+    if names.given is GivenMatch.CLASH:
         return False
     one_alone = not (p.family[i] and p.family[j]) and names.given is GivenMatch.SAME
     return names.family_weight >= 1.0 or one_alone
+
+
+def _same_name_and_birth(p: Prepared, i: int, j: int, names: _Names) -> bool:
+    """On a list with few households: names alike and the same birth date (or the very same
+    name and birth dates a slip apart), wherever each lives — one person who moved or whose
+    address was typed over. Never Jr./Sr."""
+    if not p.few_households or suffixes_differ(p, i, j) or not p.birth[i] or not p.birth[j]:
+        return False
+    if p.birth[i] != p.birth[j]:
+        same_name = (p.given[i], p.family[i]) == (p.given[j], p.family[j])
+        if not (same_name and not births_differ(p, i, j)):
+            return False
+    return _names_alike(p, i, j, names)
+
+
+def few_households_link(p: Prepared, i: int, j: int, names: _Names) -> bool:
+    """The links a list with few households allows beyond the weights (households.py)."""
+    return (
+        typed_over(p, i, j)
+        or _same_name_home(p, i, j, names)
+        or _same_name_and_birth(p, i, j, names)
+    )
+
+
+def _rare_family_shared(p: Prepared, i: int, j: int) -> bool:
+    """The same family name, one that few records of the list hold (RARE_FAMILY at most):
+    with the same birth date, a coincidence is unlikely wherever each lives."""
+    a = p.family[i]
+    return bool(a) and a == p.family[j] and max(p.family_count[t] for t in a.split()) <= RARE_FAMILY
 
 
 def _lone_word_as_family(p: Prepared, i: int, j: int) -> tuple[str, str, str, str]:
@@ -267,6 +315,16 @@ def same_home(p: Prepared, i: int, j: int) -> bool:
     """The same street address, or two written alike."""
     a, b = p.address[i], p.address[j]
     return bool(a and b and (a == b or _addresses_alike(a, b)))
+
+
+def _near_home(p: Prepared, i: int, j: int) -> bool:
+    """ "117 william webb dr" / "171 william webb dr": house numbers one slip apart, the
+    rest alike. Only on a list with few households: in a city, those are neighbours."""
+    a, b = p.address[i].split(" ", 1), p.address[j].split(" ", 1)
+    if len(a) < 2 or len(b) < 2 or not (a[0].isdigit() and b[0].isdigit()) or a[0] == b[0]:
+        return False
+    rest_a, rest_b = a[1].replace(" ", ""), b[1].replace(" ", "")
+    return OSA.distance(a[0], b[0]) == 1 and ratio(rest_a, rest_b) >= 90
 
 
 def two_identifiers(p: Prepared, i: int, j: int) -> bool:
@@ -384,7 +442,7 @@ def compare(p: Prepared, i: int, j: int, explain: bool = False) -> Comparison:
         slip=names.slip,
     )
     verdict = _verdict(p, i, j, weight, facts)
-    if verdict is not Verdict.LINK and (typed_over(p, i, j) or _same_name_home(p, i, j, names)):
+    if verdict is not Verdict.LINK and few_households_link(p, i, j, names):
         verdict = Verdict.LINK
         evidence.append(p.few_households)
     if explain or verdict is not Verdict.DIFFERENT:  # most pairs compared are different
