@@ -151,3 +151,22 @@ def test_the_result_does_not_depend_on_the_order_of_the_rows():
     parent, child = f"R{2 * MIN_PAIRS + 1:03}", f"R{2 * MIN_PAIRS + 2:03}"
     assert not linked(first, parent, child)  # two birth dates: two people, always
     assert first.household_of[parent] == first.household_of[child]
+
+
+def test_twins_whose_names_are_one_letter_apart_stay_apart_when_both_are_names_of_the_list():
+    others = [
+        (f"{g} {FAMILIES[k]}", f"{k + 10} Oak Avenue", "4000", birth(k))
+        for k, g in enumerate(["Jean", "Joan"] * 3)
+    ]
+    twins = [
+        ("Jean Ruiz", "4053 Church Place", "4000", "19901106"),
+        ("Joan Ruiz", "4053 Church Place", "4000", "1990-11-06"),
+    ]
+    rows = [*others, *twins]
+    result = find_duplicates(frame(rows), "US")
+    a, b = twins_ids(rows)
+    assert not linked(result, a, b)
+    assert [pair_key(p.a, p.b) for p in result.review] == [(a, b)]  # twins? organizers say
+    # With Joan a name the list holds once, "Joan" may be Jean typed wrong: linked.
+    rows = [*others[:1], *twins]
+    assert linked(find_duplicates(frame(rows), "US"), *twins_ids(rows))

@@ -37,6 +37,7 @@ LINK_WEIGHT = 11.0  # at or above: the same person, linked without asking
 REVIEW_WEIGHT = 6.0  # at or above (and below LINK_WEIGHT): organizers decide
 MAX_EMAIL_USERS = 30  # an email on more records than this is an organization's
 RARE_FAMILY = 10  # a family name on this many records or fewer is rare in the list
+KNOWN_NAME = 3  # a given name on this many records of the list is a name, not a slip
 
 
 class Verdict(StrEnum):
@@ -118,7 +119,7 @@ def find_family_emails(p: Prepared) -> set[str]:
             len(ks) > MAX_EMAIL_USERS
             or any(
                 names_clash(p, i, j)
-                and not name_slip(p.given[i], p.given[j])
+                and not slip_between(p, i, j)
                 and not _named_after(p.email_user[i], p.given[i], p.given[j])
                 for i, j in itertools.combinations(ks, 2)
             )
@@ -212,7 +213,7 @@ def names_clash(p: Prepared, i: int, j: int) -> bool:
     if given not in _UNSURE or _swapped(p, i, j) or _spaced_alike(p, i, j):
         return False
     personal = two_identifiers(p, i, j) or bool(p.birth[i] and p.birth[i] == p.birth[j])
-    return not (personal and name_slip(p.given[i], p.given[j]))
+    return not (personal and slip_between(p, i, j))
 
 
 def typed_over(p: Prepared, i: int, j: int) -> bool:
@@ -343,6 +344,17 @@ def _spaced_alike(p: Prepared, i: int, j: int) -> bool:
     a = (p.given[i] + p.family[i]).replace(" ", "")
     b = (p.given[j] + p.family[j]).replace(" ", "")
     return bool(a) and a == b and (p.given[i], p.family[i]) != (p.given[j], p.family[j])
+
+
+def slip_between(p: Prepared, i: int, j: int) -> bool:
+    """The given names of i and j one slip of the keyboard apart (name_slip), unless the two
+    records share a birth date and both spellings are names the list holds several times
+    (KNOWN_NAME): Jean and Joan born the same day are twins, not one name typed wrong."""
+    a, b = p.given[i], p.given[j]
+    if not name_slip(a, b):
+        return False
+    twins = bool(p.birth[i] and p.birth[i] == p.birth[j])
+    return not (twins and min(p.given_count[a], p.given_count[b]) >= KNOWN_NAME)
 
 
 @lru_cache(maxsize=200_000)
@@ -513,7 +525,7 @@ def _compare_names(p: Prepared, i: int, j: int) -> _Names:
     family_weight, family_text = _family(p, i, j)
     if (given is GivenMatch.CLASH or family_weight < 0) and _swapped(p, i, j):
         return _swapped_names(p, i, j)
-    slip = given is not GivenMatch.SAME and name_slip(p.given[i], p.given[j])
+    slip = given is not GivenMatch.SAME and slip_between(p, i, j)
     return _Names(given, False, family_weight, family_text, slip)
 
 
@@ -704,7 +716,7 @@ def _names_evidence(p: Prepared, i: int, j: int, given: GivenMatch, family_text:
         return "same name"
     similarity = token_sort_ratio(f"{p.given[i]} {p.family[i]}", f"{p.given[j]} {p.family[j]}")
     text = f"names '{a}' / '{b}' {similarity / 100:.2f}"
-    slip = given is not GivenMatch.SAME and name_slip(p.given[i], p.given[j])
+    slip = given is not GivenMatch.SAME and slip_between(p, i, j)
     match = "a slip of the keyboard" if slip else given.value
     notes = [f"first names: {match}"] if given is not GivenMatch.SAME else []
     if family_text and family_text != "same family name":

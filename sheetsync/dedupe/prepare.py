@@ -84,6 +84,7 @@ class Prepared:
     # another record's date, they still tell something.
     birth_digits: list[str] = field(default_factory=list)
     family_count: Counter[str] = field(default_factory=Counter)
+    given_count: Counter[str] = field(default_factory=Counter)
     family_weights: dict[str, float] = field(default_factory=dict)  # memo of compare's
     # Emails used by people with different given names: a family's, not one person's.
     family_emails: set[str] = field(default_factory=set)
@@ -119,6 +120,7 @@ def prepare(records: pd.DataFrame, region: str) -> Prepared:
         for raw, iso in zip(_column(records, "birth_date"), prepared.birth, strict=True)
     ]
     prepared.family_count = Counter(t for tokens in prepared.family_tokens for t in tokens)
+    prepared.given_count = Counter(g for g in prepared.given if g)
     return prepared
 
 
