@@ -15,7 +15,10 @@ Two rules sit above the weights, because a false merge hides a person who asked 
   or its spacing (李娜 / 李 娜, De La Cruz / Delacruz) — never a gender ending (Daniel/Daniela);
 - different birth dates (not a slip of one digit, or day and month swapped) are two people:
   never linked automatically, and a household when they share a contact (a father and son
-  both "John Smith" at one address).
+  both "John Smith" at one address);
+- on a list the households.py count finds few households in, what would be twins or a
+  father and son elsewhere is one person whose data was typed over (`few_households_link`),
+  said so in the evidence; different birth dates and Jr./Sr. stay two people there too.
 """
 
 from __future__ import annotations
