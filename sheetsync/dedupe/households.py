@@ -29,8 +29,10 @@ from sheetsync.dedupe.prepare import Prepared
 # Pairs sharing a family name and an address, both with a given name and a birth date,
 # needed before the list's share of households is taken as evidence.
 MIN_PAIRS = 50
-# Below this share of those pairs being different people, the list has few households.
-FEW_HOUSEHOLDS_SHARE = 0.05
+# Below this share of those pairs being different people, the list has few households. Low,
+# because twins hide among them: with 2% households, at most about one pair in 1,500 that
+# share a family name and an address may be twins, linked there as one person.
+FEW_HOUSEHOLDS_SHARE = 0.02
 
 
 @dataclass(frozen=True)
