@@ -16,6 +16,7 @@ import pandas as pd
 from sheetsync.dedupe.blocking import candidate_pairs
 from sheetsync.dedupe.clusters import Decision, Linkage, Pair, cluster, pair_key
 from sheetsync.dedupe.compare import Verdict, compare, find_family_emails
+from sheetsync.dedupe.households import estimate_households
 from sheetsync.dedupe.prepare import prepare
 
 __all__ = ["Decision", "Linkage", "Pair", "Verdict", "find_duplicates", "pair_key"]
@@ -45,6 +46,9 @@ def find_duplicates(
             i, j = sorted((index[a], index[b]))
             decided[(i, j)] = Decision(decision)
     pairs = candidate_pairs(prepared)
+    estimate = estimate_households(prepared, pairs)
+    if estimate.few:
+        prepared.few_households = estimate.text
     scored: dict[tuple[int, int], Pair] = {}
     for i, j in sorted(pairs | decided.keys()):
         result = compare(prepared, i, j, explain=(i, j) in decided)

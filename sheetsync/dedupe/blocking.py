@@ -2,7 +2,8 @@
 
 Keys: the phone, the email, the address, the birth date; and, with the postcode (or zone),
 the name's phonetic keys in either order (swapped names), and a phonetic key of each
-family name with the given name's initial; the family name's key with the house number.
+family name with the given name's initial; the family name's key, and the given name's,
+with the house number.
 Two rows with the same name and nothing else in common are not worth asking about, so no
 key is the name alone.
 A key shared by more than MAX_BLOCK records (a shelter's phone), or a name key by more than
@@ -47,6 +48,8 @@ def blocking_keys(p: Prepared, k: int) -> list[str]:
         keys.append(f"f{code}|{given[:1]}|{place}")
         if number:  # the house number and family name: a typo in the street or postcode
             keys.append(f"h{number}|{code}")
+    if given and number:  # the house number and given name: a typo in the family name too
+        keys.append(f"h{number}|{given}")
     if given and not p.family_tokens[k]:
         keys.append(f"g{given}|{place}")
     return keys

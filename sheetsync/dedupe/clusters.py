@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sheetsync.dedupe.compare import Verdict, births_differ, names_clash
+from sheetsync.dedupe.compare import Verdict, births_differ, names_clash, suffixes_differ
 from sheetsync.dedupe.prepare import Prepared
 
 # A "household" bigger than this is a building, shelter or office sharing an address.
@@ -177,13 +177,24 @@ def _join_certain(
 
 
 def _surely_two(p: Prepared, i: int, j: int) -> bool:
-    """Records of two people: their given names clash, Jr./Sr., or different birth dates."""
-    return names_clash(p, i, j) or births_differ(p, i, j)
+    """Records of two people: their given names clash, Jr./Sr., or different birth dates.
+    On a list with few households (households.py), given names typed over are common and
+    twins rare: given names that clash are not enough to keep two records apart."""
+    if births_differ(p, i, j):
+        return True
+    if p.few_households:
+        return suffixes_differ(p, i, j)
+    return names_clash(p, i, j)
 
 
 def _ambiguous_links(p: Prepared, certain: list[tuple[float, int, int]]) -> set[tuple[int, int]]:
     """Links of a record to two records that are surely two people, neither link stronger
-    by AMBIGUITY_MARGIN: which one it belongs to is for organizers to say."""
+    by AMBIGUITY_MARGIN: which one it belongs to is for organizers to say. Not on a list
+    with few households (households.py): two records of one name and home there are one
+    person with a birth date typed over rather than a father and a son, and the record
+    joins the one it matches best."""
+    if p.few_households:
+        return set()
     partners: dict[int, list[tuple[float, int]]] = {}
     for weight, i, j in certain:
         partners.setdefault(i, []).append((weight, j))

@@ -15,7 +15,10 @@ Two rules sit above the weights, because a false merge hides a person who asked 
   or its spacing (李娜 / 李 娜, De La Cruz / Delacruz) — never a gender ending (Daniel/Daniela);
 - different birth dates (not a slip of one digit, or day and month swapped) are two people:
   never linked automatically, and a household when they share a contact (a father and son
-  both "John Smith" at one address).
+  both "John Smith" at one address);
+- on a list the households.py count finds few households in, what would be twins or a
+  father and son elsewhere is one person whose data was typed over (`few_households_link`),
+  said so in the evidence; different birth dates and Jr./Sr. stay two people there too.
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from sheetsync.nicknames import formal_names, near_formal_names
 LINK_WEIGHT = 11.0  # at or above: the same person, linked without asking
 REVIEW_WEIGHT = 6.0  # at or above (and below LINK_WEIGHT): organizers decide
 MAX_EMAIL_USERS = 30  # an email on more records than this is an organization's
+RARE_FAMILY = 10  # a family name on this many records or fewer is rare in the list
+KNOWN_NAME = 3  # a given name on this many records of the list is a name, not a slip
 
 
 class Verdict(StrEnum):
@@ -117,7 +122,7 @@ def find_family_emails(p: Prepared) -> set[str]:
             len(ks) > MAX_EMAIL_USERS
             or any(
                 names_clash(p, i, j)
-                and not name_slip(p.given[i], p.given[j])
+                and not slip_between(p, i, j)
                 and not _named_after(p.email_user[i], p.given[i], p.given[j])
                 for i, j in itertools.combinations(ks, 2)
             )
@@ -203,13 +208,127 @@ def births_differ(p: Prepared, i: int, j: int) -> bool:
 def names_clash(p: Prepared, i: int, j: int) -> bool:
     """Whether two records may not join one cluster without organizers: their given names
     clash, are only close (Mario/Margo) or one letter longer (Daniel/Daniela), or Jr./Sr."""
-    if _suffixes_differ(p, i, j):
+    if suffixes_differ(p, i, j):
         return True
+    if typed_over(p, i, j):
+        return False
     given = compare_given(p.given[i], p.given[j])
     if given not in _UNSURE or _swapped(p, i, j) or _spaced_alike(p, i, j):
         return False
     personal = two_identifiers(p, i, j) or bool(p.birth[i] and p.birth[i] == p.birth[j])
-    return not (personal and name_slip(p.given[i], p.given[j]))
+    return not (personal and slip_between(p, i, j))
+
+
+def typed_over(p: Prepared, i: int, j: int) -> bool:
+    """On a list with few households (households.py): the same birth date at the same
+    address, whatever the names (two people of one home born the same day are twins, and the
+    list has few families); or the same birth date in the same postcode (or under a rare
+    family name) with one name agreeing — the given name, or the family name (nearly) in
+    either place — or the whole name left out: one person whose name was typed over. Never
+    Jr./Sr."""
+    if not p.few_households or suffixes_differ(p, i, j):
+        return False
+    if not (p.birth[i] and p.birth[i] == p.birth[j]):
+        return False
+    if same_home(p, i, j) or _near_home(p, i, j):
+        return True
+    same_postcode = bool(p.postcode[i] and p.postcode[i] == p.postcode[j])
+    return (same_postcode or _rare_family_shared(p, i, j)) and _a_name_agrees(p, i, j)
+
+
+def _a_name_agrees(p: Prepared, i: int, j: int) -> bool:
+    """Given names that do not clash, or the family name (nearly) in either place (a swapped
+    name with the other part typed over), or a record without any name."""
+    if not (p.given[i] or p.family[i]) or not (p.given[j] or p.family[j]):
+        return True  # a record without a name: the name left out
+    if compare_given(p.given[i], p.given[j]) not in (GivenMatch.CLASH, GivenMatch.MISSING):
+        return True
+    words_i = {w for w in (p.given[i], *p.family_tokens[i]) if w}
+    words_j = {w for w in (p.given[j], *p.family_tokens[j]) if w}
+    return any(
+        JaroWinkler.normalized_similarity(a, b) >= 0.85
+        for a, b in itertools.product(words_i, words_j)
+        if a in p.family_tokens[i] or b in p.family_tokens[j]
+    )
+
+
+def _same_name_home(p: Prepared, i: int, j: int, names: _Names) -> bool:
+    """On a list with few households: given names that do not clash (or one name alone, as
+    "Felicity" / "Felicity Pulford") and family names alike, at one address, birth dates
+    not differing — one person, not a father and a son both John Smith, nor a brother and a
+    sister (a list with few households holds few of those). Never Jr./Sr."""
+    if not p.few_households or suffixes_differ(p, i, j) or births_differ(p, i, j):
+        return False
+    if not (same_home(p, i, j) or _near_home(p, i, j)):
+        return False
+    return _names_alike(p, i, j, names)
+
+
+def _names_alike(p: Prepared, i: int, j: int, names: _Names) -> bool:
+    """Given names that do not clash and family names alike, or one name alone on either
+    side ("Felicity" / "Felicity Pulford")."""
+    if names.given is GivenMatch.CLASH:
+        return False
+    one_alone = not (p.family[i] and p.family[j]) and names.given is GivenMatch.SAME
+    return names.family_weight >= 1.0 or one_alone
+
+
+def _same_name_and_birth(p: Prepared, i: int, j: int, names: _Names) -> bool:
+    """On a list with few households: names alike and the same birth date (or the very same
+    name and birth dates a slip apart), wherever each lives — one person who moved or whose
+    address was typed over. Never Jr./Sr."""
+    if not p.few_households or suffixes_differ(p, i, j) or not p.birth[i] or not p.birth[j]:
+        return False
+    if p.birth[i] != p.birth[j]:
+        same_name = (p.given[i], p.family[i]) == (p.given[j], p.family[j])
+        if not (same_name and not births_differ(p, i, j)):
+            return False
+    return _names_alike(p, i, j, names)
+
+
+def few_households_link(p: Prepared, i: int, j: int, names: _Names) -> bool:
+    """The links a list with few households allows beyond the weights (households.py)."""
+    return (
+        typed_over(p, i, j)
+        or _same_name_home(p, i, j, names)
+        or _same_name_and_birth(p, i, j, names)
+    )
+
+
+def _rare_family_shared(p: Prepared, i: int, j: int) -> bool:
+    """The same family name, one that few records of the list hold (RARE_FAMILY at most):
+    with the same birth date, a coincidence is unlikely wherever each lives."""
+    a = p.family[i]
+    return bool(a) and a == p.family[j] and max(p.family_count[t] for t in a.split()) <= RARE_FAMILY
+
+
+def _lone_word_as_family(p: Prepared, i: int, j: int) -> tuple[str, str, str, str]:
+    """Given and family names of i and j; on a list with few households, a name of one word
+    that is the other record's family name is read as a family name, the given name left out
+    ("Donaldson" / "Matthew Donaldson")."""
+    given_i, family_i, given_j, family_j = p.given[i], p.family[i], p.given[j], p.family[j]
+    if p.few_households:
+        if not family_i and family_j and given_i == family_j:
+            given_i, family_i = "", given_i
+        elif not family_j and family_i and given_j == family_i:
+            given_j, family_j = "", given_j
+    return given_i, family_i, given_j, family_j
+
+
+def same_home(p: Prepared, i: int, j: int) -> bool:
+    """The same street address, or two written alike."""
+    a, b = p.address[i], p.address[j]
+    return bool(a and b and (a == b or _addresses_alike(a, b)))
+
+
+def _near_home(p: Prepared, i: int, j: int) -> bool:
+    """ "117 william webb dr" / "171 william webb dr": house numbers one slip apart, the
+    rest alike. Only on a list with few households: in a city, those are neighbours."""
+    a, b = p.address[i].split(" ", 1), p.address[j].split(" ", 1)
+    if len(a) < 2 or len(b) < 2 or not (a[0].isdigit() and b[0].isdigit()) or a[0] == b[0]:
+        return False
+    rest_a, rest_b = a[1].replace(" ", ""), b[1].replace(" ", "")
+    return OSA.distance(a[0], b[0]) == 1 and ratio(rest_a, rest_b) >= 90
 
 
 def two_identifiers(p: Prepared, i: int, j: int) -> bool:
@@ -230,6 +349,17 @@ def _spaced_alike(p: Prepared, i: int, j: int) -> bool:
     return bool(a) and a == b and (p.given[i], p.family[i]) != (p.given[j], p.family[j])
 
 
+def slip_between(p: Prepared, i: int, j: int) -> bool:
+    """The given names of i and j one slip of the keyboard apart (name_slip), unless the two
+    records share a birth date and both spellings are names the list holds several times
+    (KNOWN_NAME): Jean and Joan born the same day are twins, not one name typed wrong."""
+    a, b = p.given[i], p.given[j]
+    if not name_slip(a, b):
+        return False
+    twins = bool(p.birth[i] and p.birth[i] == p.birth[j])
+    return not (twins and min(p.given_count[a], p.given_count[b]) >= KNOWN_NAME)
+
+
 @lru_cache(maxsize=200_000)
 def name_slip(a: str, b: str) -> bool:
     """One slip of the keyboard, not another name: a letter doubled (Gerald/Geralld, Ruth/
@@ -244,7 +374,7 @@ def name_slip(a: str, b: str) -> bool:
     return not (a[:-1] == b[:-1] and {a[-1], b[-1]} <= _VOWELS)
 
 
-def _suffixes_differ(p: Prepared, i: int, j: int) -> bool:
+def suffixes_differ(p: Prepared, i: int, j: int) -> bool:
     """Jr. and Sr. (or II and III): a father and a son with the same name."""
     return bool(p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j])
 
@@ -327,6 +457,9 @@ def compare(p: Prepared, i: int, j: int, explain: bool = False) -> Comparison:
         slip=names.slip,
     )
     verdict = _verdict(p, i, j, weight, facts)
+    if verdict is not Verdict.LINK and few_households_link(p, i, j, names):
+        verdict = Verdict.LINK
+        evidence.append(p.few_households)
     if explain or verdict is not Verdict.DIFFERENT:  # most pairs compared are different
         evidence.insert(0, _names_evidence(p, i, j, names.given, names.family_text))
     return Comparison(weight=weight, verdict=verdict, evidence=tuple(evidence))
@@ -382,6 +515,12 @@ class _Names(NamedTuple):
 def _compare_names(p: Prepared, i: int, j: int) -> _Names:
     """The given names' match and the family names' weight, read as swapped when that is
     what makes them agree."""
+    given_i, family_i, given_j, family_j = _lone_word_as_family(p, i, j)
+    if (given_i, family_i) != (p.given[i], p.family[i]) or (given_j, family_j) != (
+        p.given[j],
+        p.family[j],
+    ):
+        return _Names(GivenMatch.MISSING, False, _common_name_weight(p, family_i), "")
     given = compare_given(p.given[i], p.given[j])
     if given is not GivenMatch.SAME and _spaced_alike(p, i, j):
         family = (p.given[i] + p.family[i]).replace(" ", "")
@@ -389,7 +528,7 @@ def _compare_names(p: Prepared, i: int, j: int) -> _Names:
     family_weight, family_text = _family(p, i, j)
     if (given is GivenMatch.CLASH or family_weight < 0) and _swapped(p, i, j):
         return _swapped_names(p, i, j)
-    slip = given is not GivenMatch.SAME and name_slip(p.given[i], p.given[j])
+    slip = given is not GivenMatch.SAME and slip_between(p, i, j)
     return _Names(given, False, family_weight, family_text, slip)
 
 
@@ -442,6 +581,9 @@ def _birth_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> _Birth:
     """The birth date (ISO, prepare.py): the same, a slip apart, or different."""
     a, b = p.birth[i], p.birth[j]
     if not (a and b):
+        if _digits_one_slip(p, i, j):
+            evidence.append("birth dates one slip apart (one not a real date)")
+            return _Birth(2.0, 1, False, False)
         return _Birth(0.0, 0, False, False)
     if a == b:
         evidence.append("same birth date")
@@ -472,7 +614,7 @@ class _Facts(NamedTuple):
 
 def _verdict(p: Prepared, i: int, j: int, weight: float, facts: _Facts) -> Verdict:
     """The rules above the weights, in order: the clash rule, the link rules, the review rule."""
-    if facts.given is GivenMatch.CLASH or _suffixes_differ(p, i, j):
+    if facts.given is GivenMatch.CLASH or suffixes_differ(p, i, j):
         return _clash_verdict(p, i, j, facts)
     if facts.birth_differs and not facts.personal:
         # A father and son both "John Smith", a brother and sister: two people.
@@ -548,7 +690,7 @@ def _new_family_name(p: Prepared, i: int, facts: _Facts) -> bool:
         and not facts.swapped
         and facts.same_birth
         and facts.same_address
-        and p.family_count[p.given[i]] == 0
+        and (p.family_count[p.given[i]] == 0 or bool(p.few_households))
     )
 
 
@@ -577,7 +719,7 @@ def _names_evidence(p: Prepared, i: int, j: int, given: GivenMatch, family_text:
         return "same name"
     similarity = token_sort_ratio(f"{p.given[i]} {p.family[i]}", f"{p.given[j]} {p.family[j]}")
     text = f"names '{a}' / '{b}' {similarity / 100:.2f}"
-    slip = given is not GivenMatch.SAME and name_slip(p.given[i], p.given[j])
+    slip = given is not GivenMatch.SAME and slip_between(p, i, j)
     match = "a slip of the keyboard" if slip else given.value
     notes = [f"first names: {match}"] if given is not GivenMatch.SAME else []
     if family_text and family_text != "same family name":
@@ -604,6 +746,15 @@ def _addresses_alike(a: str, b: str) -> bool:
 def _day_and_month_swapped(a: str, b: str) -> bool:
     """ "1956-04-09" / "1956-09-04": a date read the other way round."""
     return a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
+
+
+def _digits_one_slip(p: Prepared, i: int, j: int) -> bool:
+    """ "19160017" (not a date) and 1916-01-17: the digits one slip apart."""
+    if not (p.birth_digits[i] or p.birth_digits[j]):
+        return False
+    a = p.birth[i].replace("-", "") or p.birth_digits[i]
+    b = p.birth[j].replace("-", "") or p.birth_digits[j]
+    return bool(a and b) and a != b and _one_slip(a, b)
 
 
 def _one_slip(a: str, b: str) -> bool:

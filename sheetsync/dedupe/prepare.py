@@ -80,10 +80,16 @@ class Prepared:
     postcode: list[str]
     zone: list[str]
     birth: list[str]  # ISO YYYY-MM-DD, or "" when not a readable birth date
+    # The 8 digits of a birth date that is not a date (19160017), else "": a slip apart from
+    # another record's date, they still tell something.
+    birth_digits: list[str] = field(default_factory=list)
     family_count: Counter[str] = field(default_factory=Counter)
+    given_count: Counter[str] = field(default_factory=Counter)
     family_weights: dict[str, float] = field(default_factory=dict)  # memo of compare's
     # Emails used by people with different given names: a family's, not one person's.
     family_emails: set[str] = field(default_factory=set)
+    # Set by households.py when the list has few households: why, in plain words; else "".
+    few_households: str = ""
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -109,8 +115,19 @@ def prepare(records: pd.DataFrame, region: str) -> Prepared:
         zone=_keys(records, "zone", fold),
         birth=_keys(records, "birth_date", lambda raw: birth_key(raw, region)),
     )
+    prepared.birth_digits = [
+        _unreadable_date_digits(raw, iso)
+        for raw, iso in zip(_column(records, "birth_date"), prepared.birth, strict=True)
+    ]
     prepared.family_count = Counter(t for tokens in prepared.family_tokens for t in tokens)
+    prepared.given_count = Counter(g for g in prepared.given if g)
     return prepared
+
+
+def _unreadable_date_digits(raw: str, iso: str) -> str:
+    """ "19160017", "1916-00-17": eight digits written like a date, that are not one."""
+    digits = re.sub(r"\D", "", raw)
+    return digits if not iso and len(digits) == 8 and digits[:2] in ("19", "20") else ""
 
 
 def _column(records: pd.DataFrame, name: str) -> list[str]:
