@@ -88,6 +88,7 @@ def over_capacity(
             continue  # within capacity, or over it with work done only: nothing to undo
         rows = sorted(p for p, rep in joined.items() if rep == v.person_id and p != v.person_id)
         also = f" (with rows {_ids(rows)}, counted as one person)" if rows else ""
+        pair = "; or decide the pair on Duplicates" if rows else ""
         held = v.weekly - v.capacity
         found.append(
             Violation(
@@ -97,7 +98,7 @@ def over_capacity(
                 f"Volunteer {v.person_id}{also} holds {held} tasks this week but has room for "
                 f"{v.weekly} (their offer, lowered by their latest check-in). Live tasks: "
                 f"{_ids(live[v.person_id])}. Ask them which to keep, then mark the "
-                "others declined on the Tasks tab; or decide the pair on Duplicates.",
+                f"others declined on the Tasks tab{pair}.",
             )
         )
     return found
