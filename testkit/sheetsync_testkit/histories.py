@@ -50,6 +50,18 @@ NEW_NAMES = (
     ("伟", "王"),
     ("Margaret", "Haddad"),
 )
+HOUSEHOLD_NAMES = (
+    "Ana",
+    "Luis",
+    "Rosa",
+    "Tomas",
+    "Ines",
+    "Pablo",
+    "Marta",
+    "Hugo",
+    "Elena",
+    "Ivan",
+)
 NICKNAMES = {"Robert": "Bob", "William": "Bill", "Katherine": "Kate", "Margaret": "Maggie"}
 VARIANTS = ("typo", "swap", "spacing", "nickname")
 STATUS_WORDS = {
@@ -264,7 +276,8 @@ class HistorySim:
         who = len(self.people)
         if household_of is not None:
             head = self.people[household_of]
-            first = "Ana" if head.first != "Ana" else "Luis"
+            taken = {p.first for p in self.people if p.phone == head.phone}
+            first = next(g for g in HOUSEHOLD_NAMES if g not in taken)  # a name of their own
             last, phone, zone = head.last, head.phone, head.zone
             email = ""
             self.households.add((household_of, who))
@@ -279,7 +292,14 @@ class HistorySim:
         return who
 
     def new_household_member(self, pick: int) -> str | None:
-        heads = [i for i, p in enumerate(self.people) if p.phone and p.requested and not p.cjk]
+        sizes: dict[str, int] = defaultdict(int)
+        for p in self.people:
+            sizes[p.phone] += 1
+        heads = [
+            i
+            for i, p in enumerate(self.people)
+            if p.phone and p.requested and not p.cjk and sizes[p.phone] < len(HOUSEHOLD_NAMES)
+        ]
         head = self._pick(heads, pick)
         if head is None:
             return None
