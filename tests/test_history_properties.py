@@ -152,9 +152,10 @@ class History(RuleBasedStateMachine):
                 assert need in overbooked
 
 
+# About 20 s here: 15 histories of up to 15 steps, each a network of a few dozen people.
 History.TestCase.settings = settings(
-    max_examples=12,
-    stateful_step_count=12,
+    max_examples=15,
+    stateful_step_count=15,
     deadline=None,
     derandomize=True,
     database=None,

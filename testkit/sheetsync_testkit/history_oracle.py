@@ -25,6 +25,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ortools.graph.python import max_flow
@@ -76,6 +77,7 @@ class Check:
     matched: int  # need groups (see module doc) holding a live task
     bound: int | None  # the most that could be matched; None when matching did not run
     above_bound: int = 0  # matched beyond the bound: only a broken constraint gets there
+    bound_exact: bool = True  # False on a very large network (history_oracle.MAX_ARCS)
 
     def is_reported(self, v: Violation) -> bool:
         if v.code == NOT_MAXIMAL:
@@ -106,6 +108,19 @@ class Unit:
 
     def union(self, column: str) -> set[str]:
         return {x.strip() for r in self.rows for x in str(r[column]).split(",") if x.strip()}
+
+    # Read once the unit's rows are all in (read_sheet): the bound asks them many times.
+    @cached_property
+    def offers(self) -> set[str]:
+        return self.union("offers")
+
+    @cached_property
+    def languages(self) -> set[str]:
+        return self.union("languages")
+
+    @cached_property
+    def availability(self) -> set[str]:
+        return self.union("availability")
 
     @property
     def volunteer(self) -> bool:
@@ -142,16 +157,16 @@ class Unit:
     def unavailable(self) -> bool:
         return self.red or self.resting or self.do_not_contact
 
-    @property
+    @cached_property
     def zone(self) -> str:
         own = [r["zone"] for r in self.rows if r["person_id"] == self.uid and r["zone"]]
         return str((own or [r["zone"] for r in self.rows if r["zone"]] or [""])[0])
 
-    @property
+    @cached_property
     def households(self) -> set[str]:
         return {r["household"] for r in self.rows if r["household"]}
 
-    @property
+    @cached_property
     def has_car(self) -> bool:
         return any(str(r["has_car"]).strip().casefold() == "yes" for r in self.rows)
 
@@ -363,16 +378,16 @@ def unavailable_proposed(sheet: Sheet) -> list[Violation]:
 def fits(need: dict[str, Any], unit: Unit, config: Config) -> bool:
     """The hard constraints one need and one volunteer share, read from docs/matching.md."""
     category = need["category"]
-    if category not in unit.union("offers"):
+    if category not in unit.offers:
         return False
-    langs, theirs = _items(need["languages"]), unit.union("languages")
+    langs, theirs = _items(need["languages"]), unit.languages
     if langs and theirs and not langs & theirs:
         return False
     remote = category in config.matching.remote_categories
     near = {need["zone"], *config.matching.neighbours.get(need["zone"], ())}
     if not remote and unit.zone not in near:
         return False
-    avail, free = _items(need["availability"]), unit.union("availability")
+    avail, free = _items(need["availability"]), unit.availability
     if avail and free and not avail & free:
         return False
     return category != RIDES or unit.has_car
@@ -387,6 +402,7 @@ class Bound:
     matched: int  # groups holding a live task
     fixed: int  # groups holding an accepted task: they stay
     flow: int  # the most other groups that volunteers' room left could take
+    exact: bool = True  # False past MAX_ARCS: needs of one kind then share a node
 
 
 def matching_bound(sheet: Sheet, groups: dict[str, list[dict[str, Any]]], config: Config) -> Bound:
@@ -417,12 +433,57 @@ def matching_bound(sheet: Sheet, groups: dict[str, list[dict[str, Any]]], config
         for uid, u in sheet.units.items()
         if u.volunteer and not u.unavailable
     }
-    return Bound(matched, fixed, _max_flow(sheet, waiting, room, declined, config))
+    flow, exact = _max_flow(sheet, waiting, room, declined, config)
+    return Bound(matched, fixed, flow, exact)
 
 
 def _requester_unreachable(sheet: Sheet, needs: list[dict[str, Any]]) -> bool:
     unit = sheet.unit(needs[0]["person_id"])
     return unit is not None and unit.do_not_contact
+
+
+# Needs sharing their candidates: (category, zone or "" when remote, languages, availability).
+Kind = tuple[str, str, frozenset[str], frozenset[str]]
+# Past this many need-volunteer arcs (size L), needs of one kind share one node: the bound
+# then leaves out who the requester is (self, household, declined) and is a little loose.
+MAX_ARCS = 3_000_000
+
+
+def _kind(need: dict[str, Any], config: Config) -> Kind:
+    remote = need["category"] in config.matching.remote_categories
+    return (
+        need["category"],
+        "" if remote else need["zone"],
+        frozenset(_items(need["languages"])),
+        frozenset(_items(need["availability"])),
+    )
+
+
+def _candidates(
+    waiting: list[list[dict[str, Any]]], units: list[Unit], config: Config
+) -> list[set[int]]:
+    """For each waiting group, the volunteers (indexes) fitting one of its needs by the
+    hard constraints they share with every need of a kind; each kind worked out once."""
+    by_place: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for v, unit in enumerate(units):
+        for category in unit.offers:
+            by_place[(category, unit.zone)].append(v)
+            by_place[(category, "")].append(v)
+    of_kind: dict[Kind, list[int]] = {}
+    found = []
+    for needs in waiting:
+        cands: set[int] = set()
+        for need in needs:
+            kind = _kind(need, config)
+            if kind not in of_kind:
+                zones = (
+                    (kind[1], *config.matching.neighbours.get(kind[1], ())) if kind[1] else ("",)
+                )
+                pool = {v for z in zones for v in by_place.get((kind[0], z), [])}
+                of_kind[kind] = [v for v in sorted(pool) if fits(need, units[v], config)]
+            cands.update(of_kind[kind])
+        found.append(cands)
+    return found
 
 
 def _max_flow(
@@ -431,42 +492,51 @@ def _max_flow(
     room: dict[str, int],
     declined: dict[str, set[str]],
     config: Config,
-) -> int:
+) -> tuple[int, bool]:
+    """The most waiting groups volunteers' room could take, and whether it is exact."""
     volunteers = sorted(uid for uid, r in room.items() if r > 0)
     if not waiting or not volunteers:
-        return 0
+        return 0, True
+    units = [sheet.units[uid] for uid in volunteers]
+    candidates = _candidates(waiting, units, config)
+    exact = sum(len(c) for c in candidates) <= MAX_ARCS
     flow = max_flow.SimpleMaxFlow()
     source, sink = 0, 1
-    first_v = 2 + len(waiting)
     for v, uid in enumerate(volunteers):
-        flow.add_arc_with_capacity(first_v + v, sink, room[uid])
-    for g, needs in enumerate(waiting):
-        flow.add_arc_with_capacity(source, 2 + g, 1)
-        for v, uid in enumerate(volunteers):
-            if _allowed(sheet, needs, sheet.units[uid], declined, config):
-                flow.add_arc_with_capacity(2 + g, first_v + v, 1)
+        flow.add_arc_with_capacity(2 + v, sink, room[uid])
+    node = 2 + len(volunteers)
+    if exact:
+        for needs, cands in zip(waiting, candidates, strict=True):
+            flow.add_arc_with_capacity(source, node, 1)
+            for v in cands:
+                if _allowed(sheet, needs, units[v], declined):
+                    flow.add_arc_with_capacity(node, 2 + v, 1)
+            node += 1
+    else:
+        kinds: dict[tuple[int, ...], int] = defaultdict(int)
+        for cands in candidates:
+            kinds[tuple(sorted(cands))] += 1
+        for cands_key, n in kinds.items():
+            flow.add_arc_with_capacity(source, node, n)
+            for v in cands_key:
+                flow.add_arc_with_capacity(node, 2 + v, n)
+            node += 1
     if flow.solve(source, sink) != flow.OPTIMAL:
         raise RuntimeError("max flow did not solve")
-    return int(flow.optimal_flow())
+    return int(flow.optimal_flow()), exact
 
 
 def _allowed(
-    sheet: Sheet,
-    needs: list[dict[str, Any]],
-    unit: Unit,
-    declined: dict[str, set[str]],
-    config: Config,
+    sheet: Sheet, needs: list[dict[str, Any]], unit: Unit, declined: dict[str, set[str]]
 ) -> bool:
-    """Whether this volunteer may take one of these needs: not the requester (nor maybe
-    them), not of their household, never after declining, and every hard constraint met."""
+    """Who the requester is: a volunteer fitting the need may still not take it when they
+    are the requester (or maybe them), of their household, or declined it."""
     requester = sheet.unit(needs[0]["person_id"])
     if requester is not None and (
         requester.uid == unit.uid or requester.households & unit.households
     ):
         return False
-    if any(unit.uid in declined.get(n["need_id"], set()) for n in needs):
-        return False
-    return any(fits(n, unit, config) for n in needs)
+    return not any(unit.uid in declined.get(n["need_id"], set()) for n in needs)
 
 
 # Reported
@@ -493,7 +563,7 @@ def check(state: State, config: Config, today: dt.date, *, matching_ran: bool) -
     ]
     bound = matching_bound(sheet, groups, config)
     most = bound.fixed + bound.flow
-    if matching_ran and bound.matched < most:
+    if matching_ran and bound.exact and bound.matched < most:
         violations.append(
             Violation(
                 NOT_MAXIMAL,
@@ -509,6 +579,7 @@ def check(state: State, config: Config, today: dt.date, *, matching_ran: bool) -
         bound.matched,
         most if matching_ran else None,
         max(0, bound.matched - most),
+        bound.exact,
     )
 
 
