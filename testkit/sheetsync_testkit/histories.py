@@ -31,7 +31,7 @@ from sheetsync.jobs import find_job, run_job
 from sheetsync.report import RunReport
 from sheetsync.schema import load_schemas
 from sheetsync.state import FORM_SCHEMAS, State, read_state
-from sheetsync.tables import records_of
+from sheetsync.tables import Table, records_of
 
 ZONES = ("Northside", "Eastside", "Southside", "Westside", "Downtown")
 START = dt.datetime(2026, 11, 23, 7, 0)  # a Monday, when the weekly job runs
@@ -417,13 +417,13 @@ class HistorySim:
 
     # Organizers
 
-    def _update(self, logical: str, row: int, column: str, value: Value) -> None:
-        table = self.state().tables[logical]
-        update = CellUpdate(row, table.columns[column] + 1, value)
-        self.backend.apply([TabChanges(tab=table.tab, start_row=table.n_rows + 1, update=[update])])
+    def _update(self, table: Table, row: int, cells: Mapping[str, Value]) -> None:
+        """An organizer types `cells` (column -> value) on one row of a tab just read."""
+        update = [CellUpdate(row, table.columns[c] + 1, v) for c, v in cells.items()]
+        self.backend.apply([TabChanges(tab=table.tab, start_row=table.n_rows + 1, update=update)])
 
-    def kept_volunteer_ids(self) -> list[str]:
-        people = records_of(self.state().tables["people"].frame)
+    def kept_volunteer_ids(self, state: State | None = None) -> list[str]:
+        people = records_of((state or self.state()).tables["people"].frame)
         return [
             p["person_id"]
             for p in people
@@ -432,39 +432,44 @@ class HistorySim:
 
     def rest(self, pick: int) -> str | None:
         """An organizer confirms a rest on the Load tab: rest_until a week from today."""
-        load = records_of(self.state().tables["load"].frame)
-        rows = [r for r in load if r["person_id"] and not str(r["rest_until"]).strip()]
+        table = self.state().tables["load"]
+        rows = [
+            r
+            for r in records_of(table.frame)
+            if r["person_id"] and not str(r["rest_until"]).strip()
+        ]
         if not rows:
             return None
         row = rows[pick % len(rows)]
         until = (self.clock.date() + dt.timedelta(days=7)).isoformat()
-        self._update("load", int(row["_row"]), "rest_until", until)
+        self._update(table, int(row["_row"]), {"rest_until": until})
         return self._did(f"rest for {row['person_id']}")
 
     def do_not_contact(self, pick: int) -> str | None:
-        ids = self.kept_volunteer_ids()
+        state = self.state()
+        ids = self.kept_volunteer_ids(state)
         if not ids:
             return None
         pid = ids[pick % len(ids)]
-        people = records_of(self.state().tables["people"].frame)
-        [row] = [int(p["_row"]) for p in people if p["person_id"] == pid]
-        self._update("people", row, "do_not_contact", "yes")
+        table = state.tables["people"]
+        [row] = [int(p["_row"]) for p in records_of(table.frame) if p["person_id"] == pid]
+        self._update(table, row, {"do_not_contact": "yes"})
         return self._did(f"do not contact {pid}")
 
     def organize(self, pick: int, action: str) -> str | None:
         """An organizer accepts or declines a proposal, or marks an accepted task done."""
         wanted = "accepted" if action == "done" else "proposed"
-        tasks = records_of(self.state().tables["tasks"].frame)
-        rows = [t for t in tasks if str(t["status"]).strip().casefold() == wanted]
+        table = self.state().tables["tasks"]
+        rows = [t for t in records_of(table.frame) if str(t["status"]).strip().casefold() == wanted]
         if not rows:
             return None
         task = rows[pick % len(rows)]
-        row = int(task["_row"])
-        self._update("tasks", row, "status", action)
+        cells: dict[str, Value] = {"status": action}
         if action == "accepted":
-            self._update("tasks", row, "due", self.clock.date() + dt.timedelta(days=1 + pick % 5))
+            cells["due"] = self.clock.date() + dt.timedelta(days=1 + pick % 5)
         if action == "done":
-            self._update("tasks", row, "hours", 1 + pick % 3)
+            cells["hours"] = 1 + pick % 3
+        self._update(table, int(task["_row"]), cells)
         return self._did(f"{action} {task['task_id']}")
 
     def hand_accept_second(self, pick: int) -> str | None:
@@ -473,7 +478,7 @@ class HistorySim:
         state = self.state()
         tasks = records_of(state.tables["tasks"].frame)
         live = [t for t in tasks if str(t["status"]).strip().casefold() in ("proposed", "accepted")]
-        volunteers = self.kept_volunteer_ids()
+        volunteers = self.kept_volunteer_ids(state)
         if not live or not volunteers:
             return None
         task = live[pick % len(live)]
