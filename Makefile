@@ -52,6 +52,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/google_requests.py
 	$(BIN)/python bench/dedupe_bench.py
 	$(BIN)/python bench/matching_bench.py
+	$(BIN)/python bench/history_bench.py
 
 clean:
 	rm -rf $(VENV) demo bench/out test-artifacts digest-preview
