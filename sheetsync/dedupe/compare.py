@@ -27,14 +27,17 @@ import itertools
 import math
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import partial_ratio, ratio, token_set_ratio, token_sort_ratio
 
+# GivenMatch, compare_given and name_slip are also read from here (intake, households).
+from sheetsync.dedupe.given_names import GENDER_ENDINGS, name_match, transposed
+from sheetsync.dedupe.given_names import GivenMatch as GivenMatch
+from sheetsync.dedupe.given_names import compare_given as compare_given
+from sheetsync.dedupe.given_names import name_slip as name_slip
 from sheetsync.dedupe.prepare import Prepared
-from sheetsync.nicknames import formal_names, near_formal_names
 
 LINK_WEIGHT = 11.0  # at or above: the same person, linked without asking
 REVIEW_WEIGHT = 6.0  # at or above (and below LINK_WEIGHT): organizers decide
@@ -52,20 +55,6 @@ class Verdict(StrEnum):
     DIFFERENT = "different"
 
 
-class GivenMatch(StrEnum):
-    """How two given names compare."""
-
-    SAME = "same"
-    NICKNAME = "nickname"
-    SHORT = "short form"
-    INITIAL = "initial"
-    TYPO = "typo"
-    CLOSE = "close"
-    ENDING = "different endings"  # Patrick/Patricia, Daniel/Daniela, or Jessic/Jessica: asked
-    MISSING = "missing"
-    CLASH = "clash"
-
-
 _GIVEN_WEIGHT = {
     GivenMatch.SAME: 3.0,
     GivenMatch.NICKNAME: 3.0,
@@ -79,13 +68,10 @@ _GIVEN_WEIGHT = {
 }
 # Given names that may belong to two people: never linked without organizers, never chained.
 _UNSURE = (GivenMatch.CLASH, GivenMatch.ENDING, GivenMatch.CLOSE)
-# Pairs of given names that differ by their last letter are usually a brother and a sister.
-_GENDER_ENDINGS = {"a", "o", "e"}
 # Given names too unsure for personal evidence to link them.
 _NOT_AGREEING = (*_UNSURE, GivenMatch.MISSING)
 _SWAPPED_TEXT = "given and family names swapped"
 _SPACING_TEXT = "the same name spaced differently"
-_VOWELS = frozenset("aeiouy")
 
 
 @dataclass(frozen=True)
@@ -139,64 +125,6 @@ def _named_after(user: str, a: str, b: str) -> bool:
         and compare_given(a, b) is GivenMatch.ENDING
         and longer in "".join(c for c in user if c.isalpha())
     )
-
-
-@lru_cache(maxsize=500_000)
-def compare_given(a: str, b: str) -> GivenMatch:
-    """Compare two folded given names (cached: a network's names repeat)."""
-    if not a or not b:
-        return GivenMatch.MISSING
-    if a == b:
-        return GivenMatch.SAME
-    if formal_names(a) & formal_names(b):
-        return GivenMatch.NICKNAME
-    if len(a) == 1 or len(b) == 1:
-        return GivenMatch.INITIAL if a[0] == b[0] else GivenMatch.CLASH
-    if _gender_pair(a, b):
-        return GivenMatch.CLASH
-    if _ending_differs(a, b):
-        return GivenMatch.ENDING
-    short, long = sorted((a, b), key=len)
-    if len(short) >= 3 and long.startswith(short):
-        return GivenMatch.SHORT  # Alex/Alexander, Max/Maximilian
-    similarity = JaroWinkler.normalized_similarity(a, b)
-    if _typo(a, b, similarity):
-        return GivenMatch.TYPO
-    if near_formal_names(a) & near_formal_names(b):  # "Robrt" / "Bobby": typo and nickname
-        return GivenMatch.TYPO
-    if similarity >= 0.85:
-        return GivenMatch.CLOSE
-    return GivenMatch.CLASH
-
-
-def _transposed(a: str, b: str) -> bool:
-    """Same letters with two neighbours swapped."""
-    diffs = [k for k in range(len(a)) if a[k] != b[k]]
-    return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]
-
-
-def _gender_pair(a: str, b: str) -> bool:
-    """Mario/Maria, Francisco/Francisca: the last vowel tells a brother from a sister."""
-    return len(a) == len(b) and a[:-1] == b[:-1] and {a[-1], b[-1]} <= _GENDER_ENDINGS
-
-
-def _ending_differs(a: str, b: str) -> bool:
-    """Patrick/Patricia, Francis/Frances, Daniel/Danielle, or a dropped last letter (Jessic):
-    at most two letters differ, at the end. Often two relatives, so never certain."""
-    shortest = min(len(a), len(b))
-    start = next((k for k in range(shortest) if a[k] != b[k]), shortest)
-    return start >= 3 and max(len(a), len(b)) - start <= 2
-
-
-def _typo(a: str, b: str, similarity: float) -> bool:
-    """A slip of the keyboard inside a name: "Jonathon", "Rbert", "Amria". Short names are
-    left out ("Jon" / "Joan" are a couple), and so are names several edits apart."""
-    if len(a) == len(b) >= 4 and _transposed(a, b):
-        return True
-    shortest = min(len(a), len(b))
-    if shortest < 5 or OSA.distance(a, b) > (1 if shortest < 8 else 2):
-        return False
-    return similarity >= 0.92 or (similarity >= 0.88 and shortest >= 6)
 
 
 def births_differ(p: Prepared, i: int, j: int) -> bool:
@@ -360,20 +288,6 @@ def slip_between(p: Prepared, i: int, j: int) -> bool:
     return not (twins and min(p.given_count[a], p.given_count[b]) >= KNOWN_NAME)
 
 
-@lru_cache(maxsize=200_000)
-def name_slip(a: str, b: str) -> bool:
-    """One slip of the keyboard, not another name: a letter doubled (Gerald/Geralld, Ruth/
-    Ruuth), dropped (Gerald/Geral), mistyped (Grace/Gtace) or two swapped (Nathan/Nathna), in
-    names of four letters or more. A vowel added at the end or changed into another
-    (Daniel/Daniela, Mario/Maria) is a gender ending: another name."""
-    short, long = sorted((a, b), key=len)
-    if len(short) < 4 or a == b or OSA.distance(a, b) != 1:
-        return False
-    if len(long) == len(short) + 1:
-        return not (long.startswith(short) and long[-1] in _VOWELS)
-    return not (a[:-1] == b[:-1] and {a[-1], b[-1]} <= _VOWELS)
-
-
 def suffixes_differ(p: Prepared, i: int, j: int) -> bool:
     """Jr. and Sr. (or II and III): a father and a son with the same name."""
     return bool(p.suffix[i] and p.suffix[j] and p.suffix[i] != p.suffix[j])
@@ -383,20 +297,9 @@ def _swapped(p: Prepared, i: int, j: int) -> bool:
     """ "Smith John" / "John Smith" (or "Smith Johnny"): given and family typed the other way."""
     if not (p.given[i] and p.given[j] and p.family[i] and p.family[j]):
         return False
-    cross = (_name_match(p.given[i], p.family[j]), _name_match(p.family[i], p.given[j]))
+    cross = (name_match(p.given[i], p.family[j]), name_match(p.family[i], p.given[j]))
     # both parts alike, or one the same and the other close ("Vega Teresa" / "Teresa Cega")
     return min(cross) >= 2 or (max(cross) == 3 and min(cross) >= 1)
-
-
-@lru_cache(maxsize=500_000)
-def _name_match(a: str, b: str) -> int:
-    """3 the same, 2 a nickname, short form or typo, 1 close, 0 different."""
-    if a == b:
-        return 3
-    match = compare_given(a, b)
-    if match in (GivenMatch.NICKNAME, GivenMatch.SHORT, GivenMatch.TYPO):
-        return 2
-    return 1 if match in (GivenMatch.CLOSE, GivenMatch.ENDING) else 0
 
 
 def _family(p: Prepared, i: int, j: int) -> tuple[float, str]:
@@ -671,7 +574,7 @@ def _gender_ending(p: Prepared, i: int, j: int, facts: _Facts) -> bool:
     if facts.given is not GivenMatch.ENDING or facts.slip:
         return False
     a, b = p.given[i][-1], p.given[j][-1]
-    return a != b and bool({a, b} & _GENDER_ENDINGS)
+    return a != b and bool({a, b} & GENDER_ENDINGS)
 
 
 def _linked_by_two_identifiers(p: Prepared, i: int, j: int, facts: _Facts) -> bool:
@@ -761,4 +664,4 @@ def _one_slip(a: str, b: str) -> bool:
     """Two dates written the same but for one wrong or two swapped digits."""
     if len(a) != len(b):
         return False
-    return sum(x != y for x, y in zip(a, b, strict=True)) == 1 or _transposed(a, b)
+    return sum(x != y for x, y in zip(a, b, strict=True)) == 1 or transposed(a, b)
