@@ -28,7 +28,7 @@ from sheetsync.normalize import (
 from sheetsync.report import Issue, RunOutcome
 from sheetsync.run_log import DIGEST_JOB
 from sheetsync.schema import TableSchema
-from sheetsync.statuses import ErrorStatus, NeedStatus
+from sheetsync.statuses import CHECK_FORM, ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
 from sheetsync.tables import FormTable, empty_record, frame_of, records_of
@@ -274,11 +274,10 @@ def _errors(
     """A row per response with an issue: open when it could not be used, noted when it was
     used after an answer was cleaned or shortened; resolved once neither is so any more."""
     errors = _Rows.read(ctx, "errors", "error_id", "E")
-    # Intake's rows are those of form responses; rows other steps add (a broken rule on the
-    # Tasks tab: "Tasks:T0042") are theirs to keep up to date.
-    form_tabs = {t.ref_tab or t.tab for t in ctx.forms.values()}
-    mine = [r for r in errors.records if r["source"] and ref_key(r["source"])[0] in form_tabs]
-    by_source = {r["source"]: r for r in mine}
+    # Every row but the end-of-run check's (a broken rule on the Tasks tab: "Tasks:T0042")
+    # is intake's, those of a form renamed or taken out of the config too: they resolve.
+    mine = [r for r in errors.records if r["form"] != CHECK_FORM]
+    by_source = {r["source"]: r for r in mine if r["source"]}
     by_row: dict[tuple[str, int], list[Issue]] = defaultdict(list)
     for issue in issues:
         by_row[(issue.tab, issue.row)].append(issue)
@@ -324,7 +323,7 @@ def _error_cells(
 
 def _resolve_fixed(records: list[dict[str, Any]], current: set[str]) -> None:
     """An open or noted row whose response no longer has an issue is resolved (`records`:
-    rows of form responses only)."""
+    intake's rows, not the check's)."""
     for record in records:
         standing = record["status"] in (ErrorStatus.OPEN, ErrorStatus.NOTED)
         if standing and record["source"] not in current:
