@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sheetsync.normalize import parse_date
-from sheetsync.statuses import TaskStatus, task_status
+from sheetsync.statuses import TaskStatus, statuses_of
 
 
 def kept_ids(people: Iterable[dict[str, Any]]) -> dict[str, str]:
@@ -77,30 +77,40 @@ class Help:
     proposed: dt.date | None = None  # the day sheetsync proposed it (or it was typed in)
 
 
+def task_helpers(task: dict[str, Any], kept: dict[str, str]) -> dict[str, str]:
+    """The distinct people a task occupies: the id each counts under (`kept`) -> their id
+    as on the task. A volunteer and co-volunteer who count as one person are one helper
+    (the volunteer): the task takes one place in their week, not two."""
+    helpers: dict[str, str] = {}
+    for helper in (task["volunteer_id"], task["co_volunteer_id"]):
+        if helper:
+            helpers.setdefault(kept.get(helper, helper), helper)
+    return helpers
+
+
 def helps(tasks: Iterable[dict[str, Any]], kept: dict[str, str], *, dayfirst: bool) -> list[Help]:
-    """Each (task, helper) pair on the Tasks tab. A status nobody understands counts as
-    proposed, as everywhere else."""
+    """Each (task, helper) pair on the Tasks tab, a helper being a person as `kept` counts
+    them (task_helpers). A status nobody understands counts as proposed, as everywhere else."""
+    tasks = list(tasks)
     found = []
-    for task in tasks:
-        status = task_status(task["status"]) or TaskStatus.PROPOSED
+    for task, status in zip(tasks, statuses_of(tasks), strict=True):
         due = parse_date(task["due"], dayfirst=dayfirst)
         proposed = parse_datetime(task["proposed"])
         on = due or (proposed.date() if proposed else None)
         hours = _number(task["hours"])
-        for helper in (task["volunteer_id"], task["co_volunteer_id"]):
-            if helper:
-                found.append(
-                    Help(
-                        task["task_id"],
-                        task["need_id"],
-                        kept.get(helper, helper),
-                        status,
-                        on,
-                        due,
-                        hours,
-                        proposed.date() if proposed else None,
-                    )
+        for person in task_helpers(task, kept):
+            found.append(
+                Help(
+                    task["task_id"],
+                    task["need_id"],
+                    person,
+                    status,
+                    on,
+                    due,
+                    hours,
+                    proposed.date() if proposed else None,
                 )
+            )
     return found
 
 

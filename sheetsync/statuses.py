@@ -7,6 +7,7 @@ Each is a StrEnum whose values are the schema's enumeration for that column
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +42,12 @@ _TYPED = {
 def task_status(text: str) -> TaskStatus | None:
     """A task's status as sheetsync reads what was typed; None when it is not one."""
     return _TYPED.get(fold(text))
+
+
+def statuses_of(tasks: Iterable[dict[str, Any]]) -> list[TaskStatus]:
+    """Each task's status, in order; one nobody understands counts as proposed (nothing is
+    proposed twice meanwhile). The match step reports those (steps/match.py)."""
+    return [task_status(task["status"]) or TaskStatus.PROPOSED for task in tasks]
 
 
 class NeedStatus(StrEnum):
@@ -92,8 +99,8 @@ def update_need_statuses(needs: list[dict[str, Any]], tasks: list[dict[str, Any]
     status is not understood counts as proposed (nothing is proposed twice meanwhile).
     """
     by_need: dict[str, set[TaskStatus]] = defaultdict(set)
-    for task in tasks:
-        by_need[task["need_id"]].add(task_status(task["status"]) or TaskStatus.PROPOSED)
+    for task, status in zip(tasks, statuses_of(tasks), strict=True):
+        by_need[task["need_id"]].add(status)
     for need in needs:
         if need["status"] not in REAL_NEEDS:
             continue

@@ -4,7 +4,10 @@ and which needs are waiting.
 
 Two People rows count as one person when linked (`duplicate_of`) and, conservatively, while
 a pair of them is still to review on the Duplicates tab: until an organizer decides, they
-have one volunteer's capacity, and their needs of one category are one need.
+have one volunteer's capacity, and their needs of one category are one need. Pairs to
+review never join rows an organizer decided are different people (a pair "kept apart"),
+even through a chain of them. Whether someone may be asked (red, resting, do not contact)
+is each person's own, from their own rows (match.volunteers.unavailable_people).
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ from typing import Any
 
 from sheetsync.config import MatchingConfig
 from sheetsync.match.eligibility import URGENCY_RANK, Need, Volunteer
-from sheetsync.match.volunteers import gather_volunteers
+from sheetsync.match.volunteers import gather_volunteers, unavailable_people
 from sheetsync.members import is_volunteer, kept_ids, parse_datetime, rows_by_person, split_list
-from sheetsync.statuses import LIVE, NeedStatus, PairStatus, TaskStatus
+from sheetsync.statuses import NeedStatus, PairStatus, TaskStatus
 
 
 @dataclass
@@ -31,7 +34,9 @@ class Network:
     # review joined, a volunteer among them first.
     joined: dict[str, str]
     status_of: list[TaskStatus]  # per task; a status nobody understands counts as proposed
-    resting: set[str]  # joined ids with a rest confirmed on the Load tab
+    # person id -> why they may not be asked (red, resting, do not contact), from their own
+    # rows and linked ones only: match.volunteers.unavailable_people
+    unavailable: dict[str, str]
     households: dict[str, str]  # kept id -> household
     declined: dict[str, set[str]]  # need id -> joined ids of the volunteers who declined it
     maybe_same: dict[str, set[str]]  # kept id -> those who may be them (to review, joined)
@@ -50,10 +55,11 @@ def read_network(
     """The network from People, Tasks and the Duplicates tab's pairs; `resting` holds the
     kept ids whose rest the Load tab confirms (load.rest.resting_members)."""
     kept = kept_ids(people)
-    to_review = [
-        (p["person_a"], p["person_b"]) for p in pairs if p["status"] == PairStatus.TO_REVIEW
+    to_review, apart = [
+        sorted((p["person_a"], p["person_b"]) for p in pairs if p["status"] == status)
+        for status in (PairStatus.TO_REVIEW, PairStatus.KEPT_APART)
     ]
-    joined = joined_ids(people, kept, to_review)
+    joined = joined_ids(people, kept, to_review, apart)
     maybe_same: dict[str, set[str]] = defaultdict(set)
     for pid, rep in joined.items():
         maybe_same[kept[pid]].add(rep)
@@ -65,7 +71,7 @@ def read_network(
         kept=kept,
         joined=joined,
         status_of=status_of,
-        resting={joined.get(p, p) for p in resting},
+        unavailable=unavailable_people(people, kept, resting),
         households={kept[p["person_id"]]: p["household"] for p in people if p["household"]},
         declined=_declined(tasks, status_of, joined),
         maybe_same=maybe_same,
@@ -76,33 +82,51 @@ def read_network(
 
 
 def joined_ids(
-    people: Iterable[dict[str, Any]], kept: dict[str, str], to_review: list[tuple[str, str]]
+    people: Iterable[dict[str, Any]],
+    kept: dict[str, str],
+    to_review: list[tuple[str, str]],
+    apart: list[tuple[str, str]],
 ) -> dict[str, str]:
     """Every person id -> the kept id its group counts under: linked rows, and pairs still
-    to review joined (union-find). The group's id is one of its volunteers' if it has any,
-    the lowest id first."""
-    parent = {k: k for k in kept.values()}
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    to review joined, but never two groups holding people decided different (`apart`): with
+    P1-P2 and P2-P3 to review and P1-P3 kept apart, P3 stays on its own. The group's id is
+    one of its volunteers' if it has any, the lowest id first."""
+    decided = [(kept[a], kept[b]) for a, b in apart if a in kept and b in kept]
+    groups = _Groups(kept.values(), decided)
     for a, b in to_review:
         if a in kept and b in kept:
-            ra, rb = find(kept[a]), find(kept[b])
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
+            groups.join(kept[a], kept[b])
     rows = rows_by_person(people, kept)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for k in parent:
-        groups[find(k)].append(k)
     rep = {
         root: min(members, key=lambda m: (not is_volunteer(rows.get(m, [])), m))
-        for root, members in groups.items()
+        for root, members in groups.members.items()
     }
-    return {pid: rep[find(k)] for pid, k in kept.items()}
+    return {pid: rep[groups.find(k)] for pid, k in kept.items()}
+
+
+class _Groups:
+    """Union-find over kept ids that never joins two people decided different."""
+
+    def __init__(self, ids: Iterable[str], apart: list[tuple[str, str]]) -> None:
+        self.parent = {k: k for k in ids}
+        self.members = {k: {k} for k in self.parent}
+        self.apart: dict[str, set[str]] = defaultdict(set)
+        for a, b in apart:
+            self.apart[a].add(b)
+            self.apart[b].add(a)
+
+    def find(self, x: str) -> str:
+        while self.parent[x] != x:
+            self.parent[x] = self.parent[self.parent[x]]
+            x = self.parent[x]
+        return x
+
+    def join(self, a: str, b: str) -> None:
+        ra, rb = sorted((self.find(a), self.find(b)))
+        if ra == rb or any(self.apart[m] & self.members[rb] for m in self.members[ra]):
+            return
+        self.parent[rb] = ra
+        self.members[ra] |= self.members.pop(rb)
 
 
 def _declined(
@@ -124,10 +148,19 @@ def volunteers_of(
     today: dt.date,
     dayfirst: bool,
     config: MatchingConfig,
+    offers_tab: str = "",
 ) -> list[Volunteer]:
-    """One Volunteer per joined group, with their room this week."""
+    """One Volunteer per joined group, with their room this week; `offers_tab` is the Offer
+    help form's tab (config.forms["offers"].tab), which tells the newest offer."""
     return gather_volunteers(
-        people, tasks, net.joined, net.resting, today=today, dayfirst=dayfirst, config=config
+        people,
+        tasks,
+        net.joined,
+        net.unavailable,
+        today=today,
+        dayfirst=dayfirst,
+        config=config,
+        offers_tab=offers_tab,
     )
 
 
@@ -200,12 +233,3 @@ def _need(need: dict[str, Any], net: Network, now: dt.datetime) -> Need:
         | net.withdrawn.get(need["need_id"], set()),
         maybe_same=net.maybe_same.get(net.kept.get(pid, pid), set()) | {net.joined.get(pid, pid)},
     )
-
-
-def live_tasks(tasks: list[dict[str, Any]], status_of: list[TaskStatus]) -> dict[str, int]:
-    """Need id -> its live tasks (proposed or accepted)."""
-    live: dict[str, int] = defaultdict(int)
-    for task, status in zip(tasks, status_of, strict=True):
-        if status in LIVE and task["need_id"]:
-            live[task["need_id"]] += 1
-    return live

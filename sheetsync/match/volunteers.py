@@ -1,8 +1,13 @@
 """Volunteers as the matching weighs them: a person's linked duplicate rows joined into one,
 with their room this week and the work they had in recent weeks.
 
-Room is the weekly capacity offered, lowered by the hours of the latest check-in
-([matching] hours_per_task), minus the tasks held this week, counted as on the Load tab.
+Room is the weekly capacity of their newest offer, lowered by the hours of the latest
+check-in ([matching] hours_per_task), minus the tasks held this week, counted as on the Load
+tab.
+
+Whether someone may be asked at all (a red check-in, a rest, do not contact) is read from
+each person's own rows (unavailable_people): a row joined to theirs only by a pair still to
+review never takes their proposals away.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sheetsync.config import MatchingConfig
+from sheetsync.intake.responses import ref_key, split_refs
 from sheetsync.load.figures import counts_since
 from sheetsync.match.eligibility import Volunteer
 from sheetsync.members import (
@@ -27,26 +33,48 @@ from sheetsync.members import (
 from sheetsync.normalize import fold
 from sheetsync.statuses import TaskStatus
 
+RED = "checked in red"
+RESTING = "resting (a rest confirmed on the Load tab)"
+DO_NOT_CONTACT = "marked do not contact"
+
+
+def unavailable_people(
+    people: list[dict[str, Any]], kept: dict[str, str], resting: set[str]
+) -> dict[str, str]:
+    """Person id -> why they may not be asked now, in plain words, read from their own rows
+    (linked duplicate rows included, never rows joined only by a pair to review): a red
+    latest check-in, a rest confirmed on the Load tab (`resting`: kept ids), or marked do
+    not contact. Absent when they may be asked."""
+    why: dict[str, str] = {}
+    for pid, group in rows_by_person(people, kept).items():
+        if latest_checkin(group)["checkin_status"] == "red":
+            why[pid] = RED
+        elif pid in resting:
+            why[pid] = RESTING
+        elif any(r["do_not_contact"].strip() for r in group):
+            why[pid] = DO_NOT_CONTACT
+    return {pid: why[k] for pid, k in kept.items() if k in why}
+
 
 def gather_volunteers(
     people: list[dict[str, Any]],
     tasks: list[dict[str, Any]],
-    kept: dict[str, str],
-    resting: set[str],
+    joined: dict[str, str],
+    unavailable: dict[str, str],
     *,
     today: dt.date,
     dayfirst: bool,
     config: MatchingConfig,
+    offers_tab: str = "",
 ) -> list[Volunteer]:
-    """One Volunteer per person (linked duplicate rows joined), with their room this week.
-    `kept` maps each person id to the one their rows count under (match.network.joined_ids:
-    linked rows, and pairs still to review); `resting` holds those ids for the members
-    whose rest is confirmed on the Load tab."""
-    rows = rows_by_person(people, kept)
-    held = _tasks_held(tasks, kept, today=today, dayfirst=dayfirst, weeks=config.recent_weeks)
-    hours_per_task = config.hours_per_task
+    """One Volunteer per joined group, with their room this week. `joined` maps each person
+    id to the one their rows count under (match.network.joined_ids: linked rows, and pairs
+    still to review); `unavailable` is unavailable_people's; `offers_tab` the Offer help
+    form's tab, to tell the newest offer (_newest_offer)."""
+    rows = rows_by_person(people, joined)
+    held = _tasks_held(tasks, joined, today=today, dayfirst=dayfirst, weeks=config.recent_weeks)
     return [
-        _volunteer(pid, group, held, resting, hours_per_task)
+        _volunteer(pid, group, held, unavailable, config.hours_per_task, offers_tab)
         for pid, group in rows.items()
         if is_volunteer(group)
     ]
@@ -80,14 +108,19 @@ def _tasks_held(
 
 
 def _volunteer(
-    pid: str, group: list[dict[str, Any]], held: Held, resting: set[str], hours_per_task: float
+    pid: str,
+    group: list[dict[str, Any]],
+    held: Held,
+    unavailable: dict[str, str],
+    hours_per_task: float,
+    offers_tab: str,
 ) -> Volunteer:
-    """One person's rows as one Volunteer: offers, languages and availability taken
-    together; resting with a red latest check-in or a rest confirmed on the Load tab."""
-    latest = latest_checkin(group)
-    capacity = _weekly_capacity(group, latest, hours_per_task)
-    red = latest["checkin_status"] == "red"
-    do_not_contact = any(r["do_not_contact"].strip() for r in group)
+    """One joined group's rows as one Volunteer: offers, languages and availability taken
+    together. For new proposals the group is left out when anyone in it may not be asked:
+    rows still to review may be the same person, and asking a red, resting or do not
+    contact person by their other row is worse than waiting for the decision."""
+    whys = [unavailable[r["person_id"]] for r in group if r["person_id"] in unavailable]
+    capacity = _weekly_capacity(group, hours_per_task, offers_tab)
     return Volunteer(
         person_id=pid,
         offers=_union(group, "offers"),
@@ -98,31 +131,41 @@ def _volunteer(
         capacity=capacity - held.this_week[pid],
         recent=held.recent[pid],
         household=next((r["household"] for r in group if r["household"]), ""),
-        resting=red or pid in resting,
-        do_not_contact=do_not_contact,
-        unavailable=(
-            "checked in red"
-            if red
-            else "resting (a rest confirmed on the Load tab)"
-            if pid in resting
-            else "marked do not contact"
-            if do_not_contact
-            else ""
-        ),
+        resting=RED in whys or RESTING in whys,
+        do_not_contact=DO_NOT_CONTACT in whys,
+        unavailable=whys[0] if whys else "",
         weekly=capacity,
     )
 
 
-def _weekly_capacity(
-    group: list[dict[str, Any]], latest: dict[str, Any], hours_per_task: float
-) -> int:
-    """The most tasks a week offered on any of their rows, lowered to the tasks the hours
-    in their latest check-in allow."""
-    capacity = max((whole_number(r["weekly_capacity"]) for r in group), default=0)
+def _weekly_capacity(group: list[dict[str, Any]], hours_per_task: float, offers_tab: str) -> int:
+    """The tasks a week of their newest offer, lowered to the tasks the hours in their
+    latest check-in allow. A lower capacity offered later lowers it, whichever row it
+    landed on."""
+    capacity = whole_number(_newest_offer(group, offers_tab)["weekly_capacity"])
+    latest = latest_checkin(group)
     if latest["checkin_hours"]:
         hours = float(latest["checkin_hours"])
         capacity = min(capacity, math.floor(hours / hours_per_task))
     return capacity
+
+
+def _newest_offer(group: list[dict[str, Any]], offers_tab: str) -> dict[str, Any]:
+    """The row holding the newest offer. Each row's weekly_capacity is its own newest
+    offer's (intake), and offers come in down the Offer help tab, so the row whose `source`
+    cites the response furthest down that tab has the newest. A row with no capacity never
+    wins; without the tab or a source, the row seen last (last_seen), then the newer id."""
+
+    def newest(row: dict[str, Any]) -> tuple[bool, int, str, str]:
+        on_tab = [n for tab, n in map(ref_key, split_refs(row["source"])) if tab == offers_tab]
+        return (
+            bool(str(row["weekly_capacity"]).strip()),
+            max(on_tab, default=0),
+            row["last_seen"],
+            row["person_id"],
+        )
+
+    return max(group, key=newest)
 
 
 def _zone(group: list[dict[str, Any]], pid: str) -> str:

@@ -3,9 +3,14 @@ volunteer can no longer be asked (a red check-in, a rest confirmed on the Load t
 do not contact) or no longer has room for it (a lower capacity in a check-in or a new
 offer: the newest proposals go first, until the rest fit).
 
-An accepted task is never withdrawn: that is the organizers' call (the end of run check
-reports it if it breaks a rule). A co-volunteer who can no longer be asked is taken off the
-proposal, which stays with its volunteer.
+Only what sheetsync proposed itself is withdrawn (a task_id and a `proposed` time): a
+`proposed` typed by hand is the organizers', and the end of run check reports it if it
+breaks a rule. So is an accepted task: never withdrawn. A co-volunteer who can no longer be
+asked is taken off the proposal, which stays with its volunteer.
+
+Whether a helper can be asked is their own (their rows and linked ones), never a row
+joined to theirs only by a pair still to review; their room is counted with such rows, and
+the reason then says so.
 """
 
 from __future__ import annotations
@@ -16,8 +21,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sheetsync.match.eligibility import Volunteer
-from sheetsync.members import parse_datetime
+from sheetsync.match.network import Network
+from sheetsync.members import parse_datetime, task_helpers
 from sheetsync.statuses import TaskStatus, task_status
+
+# Said of a co-volunteer taken off: no id and no wellbeing state, which `sheetsync forget`
+# could not find on a task that is not theirs.
+CO_VOLUNTEER_OFF = "a co-volunteer was taken off {on}: no longer available"
 
 
 @dataclass(frozen=True)
@@ -32,37 +42,77 @@ class Withdrawal:
     why: str  # plain words, no personal data: "checked in red", "no room left this week"
 
 
+# A proposal a helper holds: (task index, the helper's id as on the task, co-volunteer?).
+Held = tuple[int, str, bool]
+
+
 def withdrawals(
-    tasks: list[dict[str, Any]], volunteers: list[Volunteer], joined: dict[str, str]
+    tasks: list[dict[str, Any]], volunteers: list[Volunteer], net: Network
 ) -> list[Withdrawal]:
-    """The helpers to take off proposals still unanswered, given `volunteers` as matching
-    weighs them (match.volunteers: capacity is their room after the tasks they hold)."""
+    """The helpers to take off proposals sheetsync made that nobody answered yet, given
+    `volunteers` as matching weighs them (match.volunteers: capacity is their room after
+    the tasks they hold, hand-typed ones included)."""
+    held = _proposals(tasks, net.joined)
+    gone = [
+        Withdrawal(k, h, rep, co, net.unavailable[h])
+        for rep, proposals in held.items()
+        for k, h, co in proposals
+        if h in net.unavailable
+    ]
+    # A task withdrawn frees all its helpers; a co-volunteer taken off, only them.
+    withdrawn = {w.task for w in gone if not w.co_volunteer}
+    off = {(w.task, w.person_id) for w in gone}
     by_id = {v.person_id: v for v in volunteers}
-    held: dict[str, list[tuple[int, str, bool]]] = defaultdict(list)
-    for k, task in enumerate(tasks):
-        if task_status(task["status"]) != TaskStatus.PROPOSED:
-            continue
-        for helper, co in ((task["volunteer_id"], False), (task["co_volunteer_id"], True)):
-            if helper:
-                held[joined.get(helper, helper)].append((k, helper, co))
-    found: list[Withdrawal] = []
+    found = list(gone)
     for rep, proposals in held.items():
         volunteer = by_id.get(rep)
-        if volunteer is None:
-            continue  # no longer a volunteer at all: the check reports it if it matters
-        if volunteer.unavailable:
-            found += [Withdrawal(k, h, rep, co, volunteer.unavailable) for k, h, co in proposals]
-        elif volunteer.capacity < 0:
-            newest = sorted(proposals, key=lambda p: _newest_first(tasks[p[0]], p[0]), reverse=True)
-            why = f"no room left this week (capacity {volunteer.weekly} a week)"
-            over = -volunteer.capacity
-            found += [Withdrawal(k, h, rep, co, why) for k, h, co in newest[:over]]
+        if volunteer is not None and volunteer.capacity < 0:
+            left = [p for p in proposals if p[0] not in withdrawn and p[:2] not in off]
+            over = -volunteer.capacity - (len(proposals) - len(left))
+            found += _newest(tasks, left, over, rep, _no_room(volunteer, rep, net))
     return sorted(found, key=lambda w: (w.task, w.co_volunteer))
 
 
+def _proposals(tasks: list[dict[str, Any]], joined: dict[str, str]) -> dict[str, list[Held]]:
+    """Joined id -> the proposals sheetsync made that they hold, each task once a person."""
+    held: dict[str, list[Held]] = defaultdict(list)
+    for k, task in enumerate(tasks):
+        if task_status(task["status"]) != TaskStatus.PROPOSED or not _ours(task):
+            continue
+        for rep, helper in task_helpers(task, joined).items():
+            held[rep].append((k, helper, helper != task["volunteer_id"]))
+    return held
+
+
+def _ours(task: dict[str, Any]) -> bool:
+    """Whether sheetsync proposed the task: it writes a task_id and the time it proposed."""
+    return bool(task["task_id"].strip()) and parse_datetime(task["proposed"]) is not None
+
+
+def _no_room(volunteer: Volunteer, rep: str, net: Network) -> str:
+    """Why a proposal goes for want of room; rows still to review counted with theirs are
+    mentioned, not named (an id here would outlive `sheetsync forget` of that row)."""
+    people = {net.kept.get(p, p) for p, r in net.joined.items() if r == rep}
+    also = (
+        ", counted with another People row until their pair on Duplicates is decided"
+        if len(people) > 1
+        else ""
+    )
+    return f"no room left this week (capacity {volunteer.weekly} a week{also})"
+
+
+def _newest(
+    tasks: list[dict[str, Any]], proposals: list[Held], over: int, rep: str, why: str
+) -> list[Withdrawal]:
+    """The `over` newest of `proposals` taken off."""
+    if over <= 0:
+        return []
+    newest = sorted(proposals, key=lambda p: _newest_first(tasks[p[0]], p[0]), reverse=True)
+    return [Withdrawal(k, h, rep, co, why) for k, h, co in newest[:over]]
+
+
 def _newest_first(task: dict[str, Any], k: int) -> tuple[dt.datetime, int]:
-    """Sort key, reversed: the latest proposed first (a task typed in without a date counts
-    as the oldest), then the lowest on the tab."""
+    """Sort key, reversed: the latest proposed first, then the lowest on the tab."""
     return (parse_datetime(task["proposed"]) or dt.datetime.min, k)
 
 
@@ -76,7 +126,7 @@ def apply_withdrawals(
         task = tasks[w.task]
         if w.co_volunteer:
             task["co_volunteer_id"] = ""
-            note = f"co-volunteer {w.person_id} withdrawn {today.isoformat()}: {w.why}"
+            note = CO_VOLUNTEER_OFF.format(on=today.isoformat())
         else:
             task["status"] = TaskStatus.WITHDRAWN.value
             note = f"withdrawn {today.isoformat()}: {w.why}"

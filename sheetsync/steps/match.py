@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from sheetsync.config import MatchingConfig
@@ -43,6 +44,7 @@ from sheetsync.statuses import (
     WORK,
     NeedStatus,
     TaskStatus,
+    statuses_of,
     task_status,
     update_need_statuses,
 )
@@ -96,12 +98,22 @@ def follow_the_present(
     """Withdraw (in `tasks`) the proposals whose volunteer can no longer take them; the
     network and its volunteers as they stand after that, and what was withdrawn."""
     net = _read_network(ctx, people, tasks, issues)
-    volunteers = _volunteers(ctx, people, tasks, net)
-    found = withdrawals(tasks, volunteers, net.joined)
+    weigh = partial(
+        volunteers_of,
+        people,
+        tasks,
+        net,
+        today=ctx.now.date(),
+        dayfirst=dayfirst_locale(ctx.config.locale),
+        config=ctx.config.matching,
+        offers_tab=ctx.config.form_tab("offers"),
+    )
+    volunteers = weigh()
+    found = withdrawals(tasks, volunteers, net)
     if found:
         net.withdrawn = apply_withdrawals(tasks, found, ctx.now.date())
-        net.status_of = [task_status(t["status"]) or TaskStatus.PROPOSED for t in tasks]
-        volunteers = _volunteers(ctx, people, tasks, net)
+        net.status_of = statuses_of(tasks)
+        volunteers = weigh()
     for need_id, who in _withdrawn_earlier(ctx, tasks, net.joined):
         net.withdrawn.setdefault(need_id, set()).add(who)
     return net, volunteers, found
@@ -142,19 +154,6 @@ def _read_network(
             rest_days=ctx.config.load.rest_days,
         ),
         [_task_status(ctx, t, issues) for t in tasks],
-    )
-
-
-def _volunteers(
-    ctx: StepContext, people: list[dict[str, Any]], tasks: list[dict[str, Any]], net: Network
-) -> list[Volunteer]:
-    return volunteers_of(
-        people,
-        tasks,
-        net,
-        today=ctx.now.date(),
-        dayfirst=dayfirst_locale(ctx.config.locale),
-        config=ctx.config.matching,
     )
 
 

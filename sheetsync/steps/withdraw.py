@@ -1,9 +1,9 @@
 """withdraw: proposals follow the present, between weekly runs too.
 
-The hourly job runs it after intake and dedupe: a proposal nobody answered yet whose
-volunteer checked in red, started a confirmed rest, was marked do not contact or lowered
-their capacity is withdrawn within the hour, as the match step does first thing
-(match/withdraw.py). Its need is open again and waits for the weekly run's matching.
+The hourly job runs it after intake and dedupe: a proposal sheetsync made that nobody
+answered yet, whose volunteer checked in red, started a confirmed rest, was marked do not
+contact or lowered their capacity, is withdrawn within the hour, as the match step does
+first thing (match/withdraw.py). Its need is open again and waits for the weekly run's matching.
 """
 
 from __future__ import annotations
