@@ -6,10 +6,12 @@ out on its own (never through sheetsync's matching code) what must hold after ev
 - a need has at most one live task (proposed or accepted; a status sheetsync does not know
   counts as proposed); the needs of people still "to review" on Duplicates count as one
   need per category;
-- a volunteer's live tasks this week are within their current capacity: the most tasks a
-  week their offers give, lowered to floor(check-in hours / hours_per_task) by their latest
-  check-in; rows linked by duplicate_of and pairs still to review count as one volunteer;
-- nobody red, resting or marked do-not-contact holds a proposed task;
+- a volunteer's live tasks this week are within their current capacity: the tasks a week
+  of their newest offer, lowered to floor(check-in hours / hours_per_task) by their latest
+  check-in; rows linked by duplicate_of and pairs still to review (unless a pair in the
+  chain was marked different) count as one volunteer, holding a task once;
+- nobody red, resting or marked do-not-contact (their own and linked rows) holds a
+  proposed task;
 - after matching, the needs matched are as many as a max-flow bound over the hard
   constraints allows, the accepted tasks that stay being fixed.
 
@@ -105,6 +107,7 @@ class Unit:
     ids: set[str] = field(default_factory=set)
     rows: list[dict[str, Any]] = field(default_factory=list)
     resting: bool = False
+    resting_ids: set[str] = field(default_factory=set)  # kept ids whose rest is in force
 
     def union(self, column: str) -> set[str]:
         return {x.strip() for r in self.rows for x in str(r[column]).split(",") if x.strip()}
@@ -133,8 +136,10 @@ class Unit:
             return None
         return max(dated, key=lambda r: (r["checkin_date"], r["checkin_status"] == "red"))
 
-    def capacity(self, hours_per_task: float) -> int:
-        cap = max((_whole(r["weekly_capacity"]) for r in self.rows), default=0)
+    def capacity(self, hours_per_task: float, offers_tab: str) -> int:
+        """Their newest offer's tasks a week (a later, lower offer lowers it, whichever row
+        it landed on), lowered by their latest check-in's hours."""
+        cap = _whole(_newest_offer(self.rows, offers_tab)["weekly_capacity"])
         latest = self.latest
         if latest is not None and str(latest["checkin_hours"]).strip():
             try:
@@ -155,7 +160,23 @@ class Unit:
 
     @property
     def unavailable(self) -> bool:
+        """Anyone in the unit: no new proposal goes to a unit holding someone who may not
+        be asked (rows still to review may be the same person)."""
         return self.red or self.resting or self.do_not_contact
+
+    def why_not(self, kept_id: str, kept: dict[str, str]) -> str:
+        """Why this one person (their own and linked rows, not rows joined only by review)
+        may not be asked: "red", "resting", "do not contact", or ""."""
+        own = [r for r in self.rows if _follow(kept, r["person_id"]) == kept_id]
+        dated = [r for r in own if r["checkin_date"]]
+        latest = max(
+            dated, key=lambda r: (r["checkin_date"], r["checkin_status"] == "red"), default=None
+        )
+        if latest is not None and latest["checkin_status"] == "red":
+            return "red"
+        if kept_id in self.resting_ids:
+            return "resting"
+        return "do not contact" if any(str(r["do_not_contact"]).strip() for r in own) else ""
 
     @cached_property
     def zone(self) -> str:
@@ -181,6 +202,7 @@ class Sheet:
     units: dict[str, Unit]  # unit id -> unit
     unit_of: dict[str, str]  # any person id -> its unit id
     today: dt.date
+    kept: dict[str, str] = field(default_factory=dict)  # person id -> duplicate_of or itself
 
     def unit(self, pid: str) -> Unit | None:
         uid = self.unit_of.get(pid)
@@ -200,11 +222,24 @@ def read_sheet(state: State, today: dt.date) -> Sheet:
             x = parent[x]
         return x
 
-    for pair in records_of(state.tables["duplicates"].frame):
+    pairs = records_of(state.tables["duplicates"].frame)
+    # Pairs organizers marked different are never one volunteer, even through a chain of
+    # pairs still to review.
+    apart = {
+        frozenset((_follow(kept, p["person_a"]), _follow(kept, p["person_b"])))
+        for p in pairs
+        if str(p["status"]).strip() == "kept apart"
+    }
+    members: dict[str, set[str]] = {}
+    for pair in pairs:
         if str(pair["status"]).strip() == "to review" and pair["person_a"] and pair["person_b"]:
             a, b = root(pair["person_a"]), root(pair["person_b"])
-            if a != b:
-                parent[max(a, b)] = min(a, b)
+            group_a, group_b = members.get(a, {a}), members.get(b, {b})
+            if a != b and not any(frozenset((x, y)) in apart for x in group_a for y in group_b):
+                low, high = min(a, b), max(a, b)
+                parent[high] = low
+                members[low] = group_a | group_b
+                members.pop(high, None)
     units: dict[str, Unit] = {}
     unit_of: dict[str, str] = {}
     for p in people:
@@ -219,6 +254,7 @@ def read_sheet(state: State, today: dt.date) -> Sheet:
         held = units.get(unit_of.get(row["person_id"], ""))
         if held is not None and str(row["rest_status"]).strip() == "resting":
             held.resting = True
+            held.resting_ids.add(_follow(kept, row["person_id"]))
     return Sheet(
         people,
         records_of(state.tables["needs"].frame),
@@ -226,7 +262,28 @@ def read_sheet(state: State, today: dt.date) -> Sheet:
         units,
         unit_of,
         today,
+        kept,
     )
+
+
+def _newest_offer(rows: list[dict[str, Any]], offers_tab: str) -> dict[str, Any]:
+    """The row with a capacity whose source cites the offer furthest down the Offer help
+    tab (offers come in down the tab); else the row seen last, then the newer id."""
+
+    def newest(row: dict[str, Any]) -> tuple[bool, int, str, str]:
+        rows_on_tab = [
+            int(ref.rpartition(":")[2])
+            for ref in str(row["source"]).split(";")
+            if ref.strip().rpartition(":")[0] == offers_tab and ref.rpartition(":")[2].isdigit()
+        ]
+        return (
+            bool(str(row["weekly_capacity"]).strip()),
+            max(rows_on_tab, default=0),
+            str(row["last_seen"]),
+            str(row["person_id"]),
+        )
+
+    return max(rows, key=newest)
 
 
 def _follow(kept: dict[str, str], pid: str) -> str:
@@ -329,12 +386,16 @@ def over_capacity(sheet: Sheet, config: Config) -> list[Violation]:
     week: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for task in sheet.tasks:
         if this_week(task, sheet.today):
-            for pid in _helpers(task):
-                week[sheet.unit_of.get(pid, pid)].append(task)
+            # A task takes one place of each volunteer it occupies: a volunteer and their
+            # co-volunteer counted as one person hold it once.
+            for uid in dict.fromkeys(sheet.unit_of.get(pid, pid) for pid in _helpers(task)):
+                week[uid].append(task)
     found = []
     for uid, held in week.items():
         unit = sheet.units.get(uid)
-        capacity = unit.capacity(config.matching.hours_per_task) if unit else 0
+        capacity = (
+            unit.capacity(config.matching.hours_per_task, config.form_tab("offers")) if unit else 0
+        )
         if len(held) <= capacity:
             continue
         fixed = sum(status_of(t) == "accepted" or not by_sheetsync(t) for t in held)
@@ -357,9 +418,9 @@ def unavailable_proposed(sheet: Sheet) -> list[Violation]:
             continue
         for pid in _helpers(task):
             unit = sheet.unit(pid)
-            if unit is None or not unit.unavailable:
+            why = unit.why_not(_follow(sheet.kept, pid), sheet.kept) if unit else ""
+            if unit is None or not why:
                 continue
-            why = "red" if unit.red else "resting" if unit.resting else "do not contact"
             found.append(
                 Violation(
                     UNAVAILABLE_PROPOSED,
@@ -429,7 +490,11 @@ def matching_bound(sheet: Sheet, groups: dict[str, list[dict[str, Any]]], config
         else:
             waiting.append(needs)
     room = {
-        uid: max(0, u.capacity(config.matching.hours_per_task) - accepted_week[uid])
+        uid: max(
+            0,
+            u.capacity(config.matching.hours_per_task, config.form_tab("offers"))
+            - accepted_week[uid],
+        )
         for uid, u in sheet.units.items()
         if u.volunteer and not u.unavailable
     }
