@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,12 +17,18 @@ from sheetsync.config import MatchingConfig
 from sheetsync.digest.content import organizer_digest
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.match.eligibility import Need, Volunteer, eligible_pairs, kind_graph
-from sheetsync.match.invariants import max_matchable, unavailable_proposed
+from sheetsync.match.invariants import (
+    max_matchable,
+    over_capacity,
+    tasks_this_week,
+    unavailable_proposed,
+)
 from sheetsync.match.solver import Problem, solve, solve_by_kind
 from sheetsync.report import IssueCode
 from sheetsync.statuses import TaskStatus
 from tests.conftest import NOW, checkin, request
 from tests.test_match import records, set_task_status, volunteer_offer, weekly
+from tests.test_withdraw import MARI, MARIA, person_of, run_steps
 
 CHECK = "sheetsync check"
 
@@ -34,13 +41,14 @@ def check_rows(backend, config):
     ]
 
 
-def hand_task(backend, config, task_id, need_id, volunteer_id, status, due=""):
+def hand_task(backend, config, task_id, need_id, volunteer_id, status, due="", co=""):
     """An organizer types a task row at the end of the Tasks tab."""
     table = read_state(backend, config).tables["tasks"]
     values = {
         "task_id": task_id,
         "need_id": need_id,
         "volunteer_id": volunteer_id,
+        "co_volunteer_id": co,
         "status": status,
         "due": due,
     }
@@ -126,6 +134,81 @@ def test_a_volunteer_accepted_past_capacity_by_hand_is_reported(backend, config,
     assert [r["status"] for r in check_rows(backend, config)] == ["resolved"]
 
 
+def plain_task(task_id, volunteer_id, co="", status="accepted", need_id="N0001"):
+    """A task row as typed in by hand: no dates, so an accepted one is on their plate."""
+    return {
+        "task_id": task_id,
+        "need_id": need_id,
+        "volunteer_id": volunteer_id,
+        "co_volunteer_id": co,
+        "status": status,
+        "due": "",
+        "proposed": "",
+        "hours": "",
+    }
+
+
+def helper(pid, weekly=1):
+    return Volunteer(pid, {"Groceries"}, set(), "A", set(), False, weekly, 0, weekly=weekly)
+
+
+KEPT = {"P0001": "P0001", "P0005": "P0005", "P0009": "P0001"}  # P0009 is linked to P0001
+
+
+@pytest.mark.parametrize(
+    ("label", "joined", "with_rows", "advice"),
+    [
+        ("linked only", KEPT, " (with linked rows P0009)", ""),
+        (
+            "under review",
+            {"P0001": "P0001", "P0005": "P0001"},
+            " (with rows P0005, counted as one person)",
+            "; or decide the pair on Duplicates",
+        ),
+        (
+            "both",
+            KEPT | {"P0005": "P0001"},
+            " (with linked rows P0009, and rows P0005 counted as one person)",
+            "; or decide the pair on Duplicates",
+        ),
+    ],
+)
+def test_over_capacity_sends_to_duplicates_only_for_rows_under_review(
+    label, joined, with_rows, advice
+):
+    """A linked row (duplicate_of) is already decided: no pair to decide on Duplicates."""
+    tasks = [
+        plain_task("T0001", "P0001"),
+        plain_task("T0002", "P0009" if label == "linked only" else "P0005", need_id="N0002"),
+    ]
+    week = tasks_this_week(tasks, joined, today=NOW.date(), dayfirst=False)
+    [found] = over_capacity([helper("P0001")], week, KEPT, joined)
+    assert found.message == (
+        f"Volunteer P0001{with_rows} holds 2 tasks this week but has room for 1 (their offer, "
+        "lowered by their latest check-in). Live tasks: T0001, T0002. Ask them which to keep, "
+        f"then mark the others declined on the Tasks tab{advice}."
+    )
+
+
+def test_a_task_whose_volunteer_and_co_volunteer_count_as_one_is_counted_once(
+    backend, config, add_responses
+):
+    """Maria and Mari may be one person (a pair to review): a task with one as volunteer
+    and the other as co-volunteer is one task of their week, not two."""
+    add_responses(
+        "offers",
+        volunteer_offer(*MARIA, weekly_capacity="1"),
+        volunteer_offer(*MARI, weekly_capacity="1"),
+    )
+    weekly(backend, config)
+    maria, mari = person_of(backend, config, MARIA[2]), person_of(backend, config, MARI[2])
+    hand_task(backend, config, "T0900", "N0900", maria, "accepted", co=mari)
+    run = run_steps(backend, config)
+    assert [p["status"] for p in run["frames"]["duplicates"]] == ["to review"]
+    assert run["check"].counts["over-capacity"] == 0
+    assert run["check"].counts["rules_broken"] == 0
+
+
 def test_a_proposal_to_someone_red_is_withdrawn_within_the_hour(backend, config, add_responses):
     add_responses("requests", request())
     add_responses("offers", volunteer_offer("Sam Lee", "201-555-0170", "sam@example.net"))
@@ -142,42 +225,28 @@ def test_a_proposal_to_someone_red_is_withdrawn_within_the_hour(backend, config,
 
 def test_a_proposal_held_by_someone_unavailable_is_a_broken_rule():
     """What the check says if a proposal to someone red, resting or marked do not contact
-    stands at the end of a run (the withdrawal's write was refused: the cell had changed)."""
+    stands at the end of a run: one typed in by hand, which sheetsync leaves to the
+    organizers. A volunteer and co-volunteer who are linked rows of one person are one."""
     tasks = [
-        {
-            "task_id": "T0001",
-            "need_id": "N0001",
-            "volunteer_id": "P0002",
-            "co_volunteer_id": "",
-            "status": "proposed",
-        },
-        {
-            "task_id": "T0002",
-            "need_id": "N0002",
-            "volunteer_id": "P0002",
-            "co_volunteer_id": "",
-            "status": "accepted",
-        },
+        plain_task("T0001", "P0002", co="P0001", status="proposed"),
+        plain_task("T0002", "P0002", need_id="N0002"),
     ]
-    red = Volunteer(
-        "P0001",
-        {"Groceries"},
-        set(),
-        "A",
-        set(),
-        False,
-        2,
-        0,
-        resting=True,
-        unavailable="checked in red",
-    )
+    red = {"P0001": "checked in red", "P0002": "checked in red"}  # P0002 is linked to P0001
     statuses = [TaskStatus.PROPOSED, TaskStatus.ACCEPTED]
-    [found] = unavailable_proposed(tasks, statuses, [red], {"P0002": "P0001"})
+    [found] = unavailable_proposed(tasks, statuses, red, {"P0002": "P0001"})
     assert (found.code, found.tab, found.subject) == ("unavailable-proposed", "tasks", "T0001")
     assert found.message == (
         "T0001 is proposed to P0002, who is checked in red. Mark it cancelled on the Tasks "
         "tab, and its need N0001 goes to someone else."
     )
+
+
+def test_a_task_typed_without_an_id_is_named_by_its_need_as_typed():
+    """The need id keeps its capitals at the start of the sentence."""
+    task = plain_task("", "P0001", status="proposed", need_id="N0042")
+    [found] = unavailable_proposed([task], [TaskStatus.PROPOSED], {"P0001": "resting"}, {})
+    assert (found.tab, found.subject) == ("needs", "N0042")
+    assert found.message.startswith("A task for N0042 (no task_id) is proposed to P0001, who")
 
 
 def test_a_run_that_serves_fewer_needs_than_it_could_is_reported(

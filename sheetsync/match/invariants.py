@@ -3,8 +3,8 @@ reports a broken one (an organizer accepted two tasks for one need by hand), and
 fixes or hides it.
 
 - need-overbooked: a need has at most one live task (proposed or accepted);
-- over-capacity: a volunteer's tasks this week are within their capacity (room as matching
-  counts it: match.volunteers);
+- over-capacity: a volunteer's tasks this week are within their capacity (counted as matching
+  counts room, match.volunteers, each task once);
 - unavailable-proposed: nobody red, resting or marked do not contact holds a proposed task;
 - not-maximal: the run proposed as many tasks as the rules allow at once, given the tasks
   that stay (a max-flow bound over the same eligibility, never narrowed).
@@ -12,16 +12,19 @@ fixes or hides it.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from ortools.graph.python import max_flow
 
 from sheetsync.config import MatchingConfig
+from sheetsync.load.figures import counts_since
 from sheetsync.match.eligibility import Need, Volunteer, kind_graph
 from sheetsync.match.solver import kind_arcs
+from sheetsync.members import helps, task_helpers
 from sheetsync.report import IssueCode
 from sheetsync.statuses import LIVE, TaskStatus
 
@@ -42,6 +45,11 @@ class Violation:
 def _task(task: dict[str, Any]) -> str:
     """A task by its id; one typed in by hand without an id, by its need."""
     return task["task_id"] or f"a task for {task['need_id'] or 'no need'} (no task_id)"
+
+
+def _sentence(text: str) -> str:
+    """`text` starting a sentence: its first letter upper case, ids left as they are."""
+    return text[:1].upper() + text[1:]
 
 
 def _ids(ids: list[str]) -> str:
@@ -69,68 +77,118 @@ def overbooked_needs(tasks: list[dict[str, Any]], status_of: list[TaskStatus]) -
     ]
 
 
+@dataclass
+class Week:
+    """One volunteer's tasks this week: how many take room, and the live ones by id."""
+
+    taken: int = 0
+    live: list[str] = field(default_factory=list)
+
+
+def tasks_this_week(
+    tasks: list[dict[str, Any]], joined: dict[str, str], *, today: dt.date, dayfirst: bool
+) -> dict[str, Week]:
+    """Joined id -> their week. A task takes room as matching counts it (match.volunteers):
+    proposed, accepted and due by the coming week (or undated), or done in the last 7 days.
+    Each task counts once for a person, even when its volunteer and co-volunteer are two
+    rows counted as one."""
+    week: dict[str, Week] = defaultdict(Week)
+    for task in tasks:
+        for h in {h.person_id: h for h in helps([task], joined, dayfirst=dayfirst)}.values():
+            theirs = week[h.person_id]
+            theirs.taken += h.status == TaskStatus.PROPOSED or counts_since(h, today, 7)
+            if h.status in LIVE:
+                theirs.live.append(_task(task))
+    return week
+
+
 def over_capacity(
     volunteers: list[Volunteer],
-    tasks: list[dict[str, Any]],
-    status_of: list[TaskStatus],
+    week: dict[str, Week],
+    kept: dict[str, str],
     joined: dict[str, str],
 ) -> list[Violation]:
-    """Volunteers holding more tasks this week than their capacity (matching's room below
-    zero). Rows joined by a pair still to review count as one person."""
-    live: dict[str, list[str]] = defaultdict(list)
-    for task, status in zip(tasks, status_of, strict=True):
-        for helper in (task["volunteer_id"], task["co_volunteer_id"]):
-            if helper and status in LIVE:
-                live[joined.get(helper, helper)].append(_task(task))
-    found = []
+    """Volunteers holding more tasks this week than their capacity, with live tasks among
+    them (over it with work done only, there is nothing to undo). `week` comes from
+    tasks_this_week; rows linked (`kept`) or joined by a pair still to review (`joined`)
+    count as one person."""
+    over = []
     for v in volunteers:
-        if v.capacity >= 0 or not live[v.person_id]:
-            continue  # within capacity, or over it with work done only: nothing to undo
-        rows = sorted(p for p, rep in joined.items() if rep == v.person_id and p != v.person_id)
-        also = f" (with rows {_ids(rows)}, counted as one person)" if rows else ""
-        pair = "; or decide the pair on Duplicates" if rows else ""
-        held = v.weekly - v.capacity
+        theirs = week.get(v.person_id)
+        if theirs is not None and theirs.taken > v.weekly and theirs.live:
+            over.append((v, theirs))
+    if not over:
+        return []
+    linked, reviewed = _rows_with(kept, joined)
+    found = []
+    for v, theirs in over:
+        also = _with(linked[v.person_id], reviewed[v.person_id])
+        pair = "; or decide the pair on Duplicates" if reviewed[v.person_id] else ""
         found.append(
             Violation(
                 IssueCode.OVER_CAPACITY,
                 "people",
                 v.person_id,
-                f"Volunteer {v.person_id}{also} holds {held} tasks this week but has room for "
-                f"{v.weekly} (their offer, lowered by their latest check-in). Live tasks: "
-                f"{_ids(live[v.person_id])}. Ask them which to keep, then mark the "
-                f"others declined on the Tasks tab{pair}.",
+                f"Volunteer {v.person_id}{also} holds {theirs.taken} tasks this week but has room "
+                f"for {v.weekly} (their offer, lowered by their latest check-in). Live tasks: "
+                f"{_ids(theirs.live)}. Ask them which to keep, then mark the others declined on "
+                f"the Tasks tab{pair}.",
             )
         )
     return found
 
 
+def _rows_with(
+    kept: dict[str, str], joined: dict[str, str]
+) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """Joined id -> the other rows counted under it: those linked to it (`duplicate_of`),
+    and those joined to it by a pair still to review (with their own linked rows)."""
+    linked: dict[str, list[str]] = defaultdict(list)
+    reviewed: dict[str, list[str]] = defaultdict(list)
+    for pid, rep in sorted(joined.items()):
+        if pid != rep:
+            (linked if kept.get(pid, pid) == rep else reviewed)[rep].append(pid)
+    return linked, reviewed
+
+
+def _with(linked: list[str], reviewed: list[str]) -> str:
+    """The rows counted with a volunteer, after their id: " (with linked rows P0009, and
+    rows P0005 counted as one person)"; "" when none."""
+    parts = [f"linked rows {_ids(linked)}"] if linked else []
+    if reviewed:
+        parts.append(f"rows {_ids(reviewed)}{' ' if linked else ', '}counted as one person")
+    return f" (with {', and '.join(parts)})" if parts else ""
+
+
 def unavailable_proposed(
     tasks: list[dict[str, Any]],
     status_of: list[TaskStatus],
-    volunteers: list[Volunteer],
-    joined: dict[str, str],
+    unavailable: dict[str, str],
+    kept: dict[str, str],
 ) -> list[Violation]:
-    """Proposed tasks held by someone red, resting or marked do not contact."""
-    by_id = {v.person_id: v for v in volunteers}
+    """Proposed tasks held by someone red, resting or marked do not contact: `unavailable`
+    maps a person id to why (match.network.Network.unavailable, each person's own rows and
+    linked ones, never a row joined by a pair still to review)."""
     found = []
     for task, status in zip(tasks, status_of, strict=True):
         if status != TaskStatus.PROPOSED:
             continue
-        for helper in (task["volunteer_id"], task["co_volunteer_id"]):
-            v = by_id.get(joined.get(helper, helper)) if helper else None
-            if v is not None and v.unavailable:
-                # A task typed in without an id is shown by its need.
-                tab, subject = ("tasks", task["task_id"]) if task["task_id"] else ("needs", "")
-                found.append(
-                    Violation(
-                        IssueCode.UNAVAILABLE_PROPOSED,
-                        tab,
-                        subject or task["need_id"],
-                        f"{_task(task).capitalize()} is proposed to {helper}, who is "
-                        f"{v.unavailable}. Mark it cancelled on the Tasks tab, and its need "
-                        f"{task['need_id']} goes to someone else.",
-                    )
+        # A volunteer and co-volunteer who are linked rows of one person: said once.
+        for helper in task_helpers(task, kept).values():
+            if helper not in unavailable:
+                continue
+            # A task typed in without an id is shown by its need.
+            tab, subject = ("tasks", task["task_id"]) if task["task_id"] else ("needs", "")
+            found.append(
+                Violation(
+                    IssueCode.UNAVAILABLE_PROPOSED,
+                    tab,
+                    subject or task["need_id"],
+                    f"{_sentence(_task(task))} is proposed to {helper}, who is "
+                    f"{unavailable[helper]}. Mark it cancelled on the Tasks tab, and its need "
+                    f"{task['need_id']} goes to someone else.",
                 )
+            )
     return found
 
 

@@ -6,22 +6,27 @@ row on the Errors tab: form "sheetsync check", source "<Tab>:<id>" of the row to
 fields the rule's code, status open; resolved on the first run that finds it holds again.
 Errors rows from form responses are intake's, and left alone here.
 
-Whether the run proposed as many tasks as it could (not-maximal) is checked when match ran
-in this run: against the needs and tasks as they stood before its proposals.
+The network is read once, as matching reads it, and serves every rule. Whether the run
+proposed as many tasks as it could (not-maximal) is checked when match ran in this run:
+against a max-flow bound over the needs and volunteers as they stood before its proposals.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sheetsync.load.rest import resting_members
 from sheetsync.match.eligibility import Volunteer
 from sheetsync.match.invariants import (
     Violation,
+    Week,
     max_matchable,
     not_maximal,
     over_capacity,
     overbooked_needs,
+    tasks_this_week,
     unavailable_proposed,
 )
 from sheetsync.match.network import Network, read_network, volunteers_of, waiting_needs
@@ -31,8 +36,7 @@ from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import (
     CHECK_FORM,
     ErrorStatus,
-    TaskStatus,
-    task_status,
+    statuses_of,
     update_need_statuses,
 )
 from sheetsync.steps import StepContext, StepResult
@@ -45,18 +49,19 @@ ALWAYS = (IssueCode.NEED_OVERBOOKED, IssueCode.OVER_CAPACITY, IssueCode.UNAVAILA
 
 def run(ctx: StepContext) -> StepResult:
     """Check every rule; put what is broken on the Errors tab and in the report."""
-    people = records_of(ctx.frames["people"])
     tasks = records_of(ctx.frames["tasks"])
-    net, volunteers = _network(ctx, people, tasks)
+    matched = ctx.findings.get(MatchFindings)
+    new = set(matched.proposed) if matched is not None else set()
+    reading = _read(ctx, tasks, [t for t in tasks if t["task_id"] not in new])
+    net = reading.net
     found = [
         *overbooked_needs(tasks, net.status_of),
-        *over_capacity(volunteers, tasks, net.status_of, net.joined),
-        *unavailable_proposed(tasks, net.status_of, volunteers, net.joined),
+        *over_capacity(reading.volunteers, reading.week, net.kept, net.joined),
+        *unavailable_proposed(tasks, net.status_of, net.unavailable, net.kept),
     ]
     checked = set(ALWAYS)
-    matched = ctx.findings.get(MatchFindings)
     if matched is not None:
-        found += _maximal(ctx, people, tasks, matched)
+        found += _maximal(ctx, tasks, reading, matched)
         checked.add(IssueCode.NOT_MAXIMAL)
     rows = _rows_of(ctx)
     errors, added = _errors(ctx, found, checked, rows)
@@ -71,10 +76,22 @@ def run(ctx: StepContext) -> StepResult:
     )
 
 
-def _network(
-    ctx: StepContext, people: list[dict[str, Any]], tasks: list[dict[str, Any]]
-) -> tuple[Network, list[Volunteer]]:
-    """The network and its volunteers as matching reads them."""
+@dataclass(frozen=True)
+class Reading:
+    """The network as matching reads it, read once for every rule."""
+
+    net: Network  # from the tasks as they are now
+    # As this run's matching weighed them, before its proposals (all the tasks when match
+    # did not run): the bound's room. The rules read only what no task changes (the
+    # capacity a week, whether they may be asked).
+    volunteers: list[Volunteer]
+    week: dict[str, Week]  # joined id -> the tasks they hold this week, now
+
+
+def _read(ctx: StepContext, tasks: list[dict[str, Any]], before: list[dict[str, Any]]) -> Reading:
+    """People, Tasks, Load and Duplicates as matching reads them; `before` is Tasks without
+    this run's proposals."""
+    people = records_of(ctx.frames["people"])
     dayfirst = dayfirst_locale(ctx.config.locale)
     resting = resting_members(
         records_of(ctx.frames["load"]),
@@ -84,33 +101,41 @@ def _network(
         dayfirst=dayfirst,
         rest_days=ctx.config.load.rest_days,
     )
-    status_of = [task_status(t["status"]) or TaskStatus.PROPOSED for t in tasks]
-    net = read_network(people, tasks, records_of(ctx.frames["duplicates"]), resting, status_of)
-    volunteers = volunteers_of(
-        people, tasks, net, today=ctx.now.date(), dayfirst=dayfirst, config=ctx.config.matching
+    pairs = records_of(ctx.frames["duplicates"])
+    net = read_network(people, tasks, pairs, resting, statuses_of(tasks))
+    today = ctx.now.date()
+    return Reading(
+        net,
+        volunteers_of(
+            people,
+            before,
+            net,
+            today=today,
+            dayfirst=dayfirst,
+            config=ctx.config.matching,
+            offers_tab=ctx.config.form_tab("offers"),
+        ),
+        tasks_this_week(tasks, net.joined, today=today, dayfirst=dayfirst),
     )
-    return net, volunteers
 
 
 def _maximal(
-    ctx: StepContext,
-    people: list[dict[str, Any]],
-    tasks: list[dict[str, Any]],
-    matched: MatchFindings,
+    ctx: StepContext, tasks: list[dict[str, Any]], reading: Reading, matched: MatchFindings
 ) -> list[Violation]:
-    """This run's proposals against a max-flow bound over the needs and tasks as they stood
-    before them (proposals withdrawn this run included, as match saw them)."""
+    """This run's proposals against a max-flow bound over the needs and volunteers as match
+    weighed them: before its proposals, with the proposals withdrawn this run not to go
+    back to the same volunteer."""
     new = set(matched.proposed)
-    before = [t for t in tasks if t["task_id"] not in new]
-    needs = records_of(ctx.frames["needs"])
-    update_need_statuses(needs, before)
-    net, volunteers = _network(ctx, people, before)
-    for need_id, volunteer_id in matched.withdrawn:
-        net.withdrawn.setdefault(need_id, set()).add(volunteer_id)
-    waiting = waiting_needs(needs, net, ctx.now)
     proposed = [t for t in tasks if t["task_id"] in new]
+    needs = records_of(ctx.frames["needs"])
+    update_need_statuses(needs, [t for t in tasks if t["task_id"] not in new])
+    withdrawn: dict[str, set[str]] = defaultdict(set)
+    for need_id, volunteer_id in matched.withdrawn:
+        withdrawn[need_id].add(volunteer_id)
+    # This run's proposals change nothing waiting_needs reads in the network.
+    waiting = waiting_needs(needs, replace(reading.net, withdrawn=withdrawn), ctx.now)
     served = {t["need_id"] for t in proposed}
-    bound = max_matchable(waiting.needs, volunteers, ctx.config.matching, served)
+    bound = max_matchable(waiting.needs, reading.volunteers, ctx.config.matching, served)
     return not_maximal(len(proposed), bound)
 
 
