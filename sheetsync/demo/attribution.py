@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from sheetsync.backends.base import Backend, Value
 from sheetsync.bootstrap import init_spreadsheet
@@ -26,6 +26,7 @@ from sheetsync.schema import load_schemas
 from sheetsync.state import FORM_SCHEMAS, read_state
 from sheetsync.tables import records_of
 
+K = TypeVar("K", bound=Hashable)
 _FIRST_ROW = 2  # a form tab's first response row, under its header
 
 
@@ -103,7 +104,7 @@ def score_attribution(
                 unattributed += 1
                 continue
             attributed[ref] = kept
-    both = Counter((true_of[ref], kept) for ref, kept in attributed.items())
+    true_pairs, predicted_pairs, correct_pairs = pair_counts(true_of, attributed)
     merges = sum(_together(pair, attributed) for pair in truth.households)
     kind_pairs: Counter[str] = Counter()
     kind_linked: Counter[str] = Counter()
@@ -113,13 +114,25 @@ def score_attribution(
             kind_linked[pair.kind.value] += _together(pair, attributed)
     return AttributionScore(
         responses=len(true_of),
-        true_pairs=_pairs(Counter(true_of.values()).values()),
-        predicted_pairs=_pairs(Counter(attributed.values()).values()),
-        correct_pairs=_pairs(both.values()),
+        true_pairs=true_pairs,
+        predicted_pairs=predicted_pairs,
+        correct_pairs=correct_pairs,
         household_merges=merges,
         unattributed=unattributed,
         kind_pairs=dict(kind_pairs),
         kind_linked=dict(kind_linked),
+    )
+
+
+def pair_counts(true_of: Mapping[K, int], attributed: Mapping[K, str]) -> tuple[int, int, int]:
+    """Pairwise counts over responses: (pairs one true person sent, pairs attributed to one
+    kept person, pairs in both). `true_of` holds every response scored, `attributed` those
+    on a People row, each by the same key (a RowRef, a "Tab:row" ref)."""
+    both = Counter((true_of[ref], kept) for ref, kept in attributed.items())
+    return (
+        _pairs(Counter(true_of.values()).values()),
+        _pairs(Counter(attributed.values()).values()),
+        _pairs(both.values()),
     )
 
 

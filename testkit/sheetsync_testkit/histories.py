@@ -14,7 +14,6 @@ when nobody fits.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -27,6 +26,7 @@ from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import Config
 from sheetsync.demo import CATEGORIES, CHECKIN_STATUSES, URGENCIES, NetworkSize, generate
+from sheetsync.demo.attribution import AttributionScore, pair_counts
 from sheetsync.jobs import find_job, run_job
 from sheetsync.report import RunReport
 from sheetsync.schema import load_schemas
@@ -541,47 +541,28 @@ class HistorySim:
         return None
 
 
-@dataclass(frozen=True)
-class DedupeScore:
-    """Pairs of valid responses attributed to the same kept person, against the truth."""
-
-    predicted_pairs: int
-    true_pairs: int
-    correct_pairs: int
-    household_merges: int
-
-    @property
-    def precision(self) -> float:
-        return self.correct_pairs / self.predicted_pairs if self.predicted_pairs else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.correct_pairs / self.true_pairs if self.true_pairs else 1.0
-
-
-def dedupe_score(sim: HistorySim, state: State) -> DedupeScore:
+def dedupe_score(sim: HistorySim, state: State) -> AttributionScore:
     """Every response on People, with the kept person it is attributed to and its true
-    person: pairs counted within each kept person, each true person and both."""
+    person, scored pairwise as sheetsync.demo.attribution scores the demo's; a household
+    merge is two true people of one household attributed to one kept person."""
     people = records_of(state.tables["people"].frame)
     kept = {p["person_id"]: p["duplicate_of"] or p["person_id"] for p in people if p["person_id"]}
-    by_kept: dict[str, list[int]] = defaultdict(list)
+    true_of: dict[str, int] = {}
+    attributed: dict[str, str] = {}
     for p in people:
         for ref in str(p["source"]).split("; "):
             who = sim.person_of(ref) if ref else None
             if who is not None:
-                by_kept[kept.get(p["person_id"], p["person_id"])].append(who)
-    by_true: dict[int, int] = defaultdict(int)
-    correct = predicted = merges = 0
-    for members in by_kept.values():
-        predicted += math.comb(len(members), 2)
-        counts: dict[int, int] = defaultdict(int)
-        for who in members:
-            counts[who] += 1
-            by_true[who] += 1
-        correct += sum(math.comb(n, 2) for n in counts.values())
-        merges += sum((a, b) in sim.households for a in counts for b in counts if a < b)
-    true_pairs = sum(math.comb(n, 2) for n in by_true.values())
-    return DedupeScore(predicted, true_pairs, correct, merges)
+                true_of[ref] = who
+                attributed[ref] = kept.get(p["person_id"], p["person_id"])
+    true_pairs, predicted, correct = pair_counts(true_of, attributed)
+    people_of: dict[str, set[int]] = defaultdict(set)
+    for ref, person in attributed.items():
+        people_of[person].add(true_of[ref])
+    merges = sum(
+        (a, b) in sim.households for group in people_of.values() for a in group for b in group
+    )
+    return AttributionScore(len(true_of), true_pairs, predicted, correct, merges, unattributed=0)
 
 
 def play_week(sim: HistorySim, rng: random.Random, *, scale: int, hand_accepts: int = 1) -> None:
