@@ -54,6 +54,9 @@ class FieldSpec:
     # An organizer's field: the values sheetsync may write into a cell of an existing row
     # (a proposal it withdraws), each write conditional on the cell being as it was read.
     sheetsync_writes: tuple[str, ...] = ()
+    # A detail column hidden from view by the tab's formatting (the data stays; unhide the
+    # column to see it): keeps a tab to the columns organizers read every week.
+    hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,7 @@ _FIELD_KEYS = {
     "enumFrom",
     "description",
     "sheetsync_writes",
+    "hidden",
 }
 _CONSTRAINT_KEYS = {"required", "enum", "minimum", "maximum", "maxLength", "pattern", "past"}
 
@@ -227,6 +231,7 @@ def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
         past=bool(constraints.get("past", False)),
         description=str(raw.get("description", "")),
         sheetsync_writes=writes,
+        hidden=bool(raw.get("hidden", False)),
     )
 
 

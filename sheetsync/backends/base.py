@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol, TypeVar
 
+from sheetsync.backends.formats import FormatPlan
 from sheetsync.errors import MissingTabError, SheetChangedError
 from sheetsync.normalize import cell_text, clean_text
 
@@ -119,8 +120,14 @@ class Backend(Protocol):
         """Read the named tabs in one go; a missing tab raises MissingTabError."""
         ...
 
-    def apply(self, changes: Sequence[TabChanges]) -> None:
-        """Write all changes at once, or nothing at all.
+    @property
+    def formats_applied(self) -> str | None:
+        """The FormatPlan.version last applied to this spreadsheet, None if never."""
+        ...
+
+    def apply(self, changes: Sequence[TabChanges], formats: FormatPlan | None = None) -> None:
+        """Write all changes at once, or nothing at all; with `formats`, apply that
+        formatting in the same write (Google: the same batchUpdate) and record its version.
 
         Each change is addressed against its tab as it is at write time (readdress): rows
         typed meanwhile stay, appends go below them, updates follow their row, and a

@@ -67,6 +67,7 @@ from sheetsync.backends.base import (
     storable_text,
     tab_now,
 )
+from sheetsync.backends.formats import FormatPlan
 from sheetsync.backends.google_http import RetryPolicy, SheetsHTTPClient
 from sheetsync.errors import (
     AccessDeniedError,
@@ -214,7 +215,12 @@ class GoogleBackend:
             for i, name in enumerate(wanted)
         }
 
-    def apply(self, changes: Sequence[TabChanges]) -> None:
+    @property
+    def formats_applied(self) -> str | None:
+        """The formatting version stored in the spreadsheet (see Backend)."""
+        return None  # issue 19: formatting is being added to this backend
+
+    def apply(self, changes: Sequence[TabChanges], formats: FormatPlan | None = None) -> None:
         """Write all changes in one spreadsheets.batchUpdate (see the module docstring)."""
         todo = changes_to_write(changes)
         if not todo:

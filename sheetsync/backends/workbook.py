@@ -29,6 +29,7 @@ from sheetsync.backends.base import (
     readdress,
     tab_now,
 )
+from sheetsync.backends.formats import FormatPlan
 from sheetsync.backends.xlsx_patch import patch
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
 from sheetsync.files import private_fd
@@ -93,7 +94,12 @@ class WorkbookBackend:
         with self._open(self.path) as book:
             return {name: TabData(name, self._rows(book, name)) for name in wanted}
 
-    def apply(self, changes: Sequence[TabChanges]) -> None:
+    @property
+    def formats_applied(self) -> str | None:
+        """The formatting version stored in the spreadsheet (see Backend)."""
+        return None  # issue 19: formatting is being added to this backend
+
+    def apply(self, changes: Sequence[TabChanges], formats: FormatPlan | None = None) -> None:
         """Write all changes at once, or nothing at all (see Backend.apply)."""
         # Empty changes carry nothing to write, so their start_row and guards are not checked.
         todo = changes_to_write(changes)
