@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -20,6 +19,15 @@ from sheetsync import __version__
 from sheetsync.backends import open_backend
 from sheetsync.backends.base import Backend
 from sheetsync.bootstrap import InitReport, detect_form_tabs, init_spreadsheet
+from sheetsync.cli_json import (
+    JsonCommand,
+    check_data,
+    delivery_dict,
+    emit,
+    error_object,
+    error_of,
+    finish,
+)
 from sheetsync.cli_render import Progress, forgotten_lines, not_erased_lines, render_report
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
@@ -27,6 +35,7 @@ from sheetsync.demo.network import DemoReport, create_demo
 from sheetsync.errors import SheetsyncError, trace_text
 from sheetsync.files import PrivateFileHandler, private_dir, write_private_text
 from sheetsync.jobs import (
+    Job,
     check_spreadsheet,
     find_job,
     jobs_folder,
@@ -34,7 +43,7 @@ from sheetsync.jobs import (
     run_job,
 )
 from sheetsync.members import parse_datetime
-from sheetsync.report import DeliveryOutcome
+from sheetsync.report import Delivery, DeliveryOutcome
 from sheetsync.run_log import last_runs
 from sheetsync.scheduling.lock import NetworkLock
 from sheetsync.state import local_now
@@ -60,15 +69,31 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        context = click.get_current_context(silent=True)
+        as_json = bool(kwargs.get("as_json"))
         try:
             return func(*args, **kwargs)
         except SheetsyncError as err:
-            context = click.get_current_context(silent=True)
             if context is not None and isinstance(context.obj, Settings) and context.obj.verbose:
                 click.echo(trace_text(err), err=True)
+            if as_json:
+                emit(_command_name(context), error=error_of(err))
             raise click.ClickException(str(err)) from err
+        except (click.ClickException, click.Abort) as err:  # a usage error, a "no" to confirm
+            if as_json:
+                emit(_command_name(context), error=error_of(err))
+            raise
 
     return wrapper  # type: ignore[return-value]
+
+
+def _command_name(context: click.Context | None) -> str:
+    return (context.command.name or "") if context is not None else ""
+
+
+def json_option(what: str) -> Callable[[F], F]:
+    """--json: print `what` as one JSON object on stdout (docs/json.md), failures too."""
+    return click.option("--json", "as_json", is_flag=True, help=f"Print {what} as JSON.")
 
 
 @click.group()
@@ -124,7 +149,7 @@ def setup_logging(*, quiet: bool, log_file: Path | None) -> None:
 pass_settings = click.make_pass_decorator(Settings)
 
 
-@cli.command()
+@cli.command(cls=JsonCommand)
 @click.option(
     "--backend",
     type=click.Choice([kind.value for kind in BackendKind]),
@@ -154,6 +179,7 @@ pass_settings = click.make_pass_decorator(Settings)
     "job, an organizer answering), so Tasks and Load have a past.",
     metavar="WEEKS",
 )
+@json_option("what init wrote and created")
 @pass_settings
 @handle_errors
 def init(
@@ -164,12 +190,15 @@ def init(
     credentials: Path | None,
     demo: bool,
     history_weeks: int,
+    as_json: bool,
 ) -> None:
     """Write sheetsync.toml and create the tabs and columns the spreadsheet is missing.
 
     Running it again changes nothing.
     """
     path = settings.config_path
+    say = Lines(echo=not as_json)
+    written = not path.exists()
     if path.exists():
         given = [
             f"--{name}"
@@ -186,7 +215,7 @@ def init(
             if given
             else ""
         )
-        click.echo(f"Kept {path}: it exists already.{unused}")
+        say(f"Kept {path}: it exists already.{unused}")
     elif backend == BackendKind.LOCAL:
         if workbook is None:
             raise click.UsageError("--workbook PATH is needed to create a config.")
@@ -200,42 +229,76 @@ def init(
                 public=("newsletter@example.org",) if demo else (),
             ),
         )
-        click.echo(f"Wrote {path}: check the zones, region and time zone in it.")
+        say(f"Wrote {path}: check the zones, region and time zone in it.")
     else:
-        _write_google_config(path, spreadsheet, credentials)
+        _write_google_config(path, spreadsheet, credentials, say)
     config = settings.config()
     store = open_backend(config)
     if history_weeks and not demo:
         raise click.UsageError("--history plays out the demo's past: use it with --demo.")
-    if demo:
-        made = create_demo(store, config, history_weeks=history_weeks)
-        _echo_init(store, made.init, made)
-    else:
-        _echo_init(store, init_spreadsheet(store, config), None)
+    made = create_demo(store, config, history_weeks=history_weeks) if demo else None
+    report = made.init if made else init_spreadsheet(store, config)
+    for line in _init_lines(store, report, made):
+        say(line)
+    if as_json:
+        finish("init", _init_data(path, written, store, report, made) | {"messages": say.lines})
 
 
-def _echo_init(store: Backend, report: InitReport, demo: DemoReport | None) -> None:
+class Lines:
+    """A command's lines of text: echoed as they come, and kept (for --json's "messages")."""
+
+    def __init__(self, *, echo: bool) -> None:
+        self.echo = echo
+        self.lines: list[str] = []
+
+    def __call__(self, line: str) -> None:
+        self.lines.append(line)
+        if self.echo:
+            click.echo(line)
+
+
+def _init_lines(store: Backend, report: InitReport, demo: DemoReport | None) -> Iterator[str]:
     """What init created, then what the demo added."""
     for tab in report.created_tabs:
-        click.echo(f"Created tab {tab!r}.")
+        yield f"Created tab {tab!r}."
     for tab, columns in report.added_columns.items():
-        click.echo(f"Added columns to {tab!r}: {', '.join(columns)}.")
+        yield f"Added columns to {tab!r}: {', '.join(columns)}."
     if demo and demo.responses:
-        click.echo(f"Added {demo.responses} demo form responses.")
+        yield f"Added {demo.responses} demo form responses."
     if demo and demo.history_runs:
-        click.echo(
+        yield (
             f"Played {demo.history_runs} past weeks: the weekly job and a simulated organizer "
             f"(who hands many tasks to {demo.go_to}: see the Load tab)."
         )
     if not report.changed:
-        click.echo(f"{store.describe()} has every tab and column sheetsync needs.")
+        yield f"{store.describe()} has every tab and column sheetsync needs."
+
+
+def _init_data(
+    path: Path, written: bool, store: Backend, report: InitReport, demo: DemoReport | None
+) -> dict[str, Any]:
+    """init's keys in --json (docs/json.md)."""
+    return {
+        "config": str(path),
+        "config_written": written,
+        "spreadsheet": store.describe(),
+        "created_tabs": list(report.created_tabs),
+        "added_columns": {tab: list(cols) for tab, cols in report.added_columns.items()},
+        "demo": (
+            {"responses": demo.responses, "history_runs": demo.history_runs}
+            if demo is not None
+            else None
+        ),
+    }
 
 
 def _relative(target: Path, config_path: Path) -> str:
     return Path(os.path.relpath(target.resolve(), config_path.parent.resolve())).as_posix()
 
 
-def _write_google_config(path: Path, spreadsheet: str | None, credentials: Path | None) -> None:
+def _write_google_config(
+    path: Path, spreadsheet: str | None, credentials: Path | None, say: Lines
+) -> None:
     """Check access to the spreadsheet, then write a config matching what it holds."""
     from sheetsync.backends.google import CREDENTIALS_ENV, GoogleBackend
 
@@ -251,9 +314,9 @@ def _write_google_config(path: Path, spreadsheet: str | None, credentials: Path 
         )
     store = GoogleBackend(spreadsheet, key_file, endpoint=None)
     form_tabs = detect_form_tabs(store)  # reads the spreadsheet: fails here if not shared
-    click.echo(f"Opened {store.describe()} as {store.client_email}.")
+    say(f"Opened {store.describe()} as {store.client_email}.")
     for form, tab in form_tabs.items():
-        click.echo(f"Found the {form} form's responses in tab {tab!r}.")
+        say(f"Found the {form} form's responses in tab {tab!r}.")
     write_private_text(
         path,
         render_config(
@@ -265,13 +328,14 @@ def _write_google_config(path: Path, spreadsheet: str | None, credentials: Path 
             form_tabs=form_tabs,
         ),
     )
-    click.echo(f"Wrote {path}: check the zones and region in it.")
+    say(f"Wrote {path}: check the zones and region in it.")
 
 
-@cli.command()
+@cli.command(cls=JsonCommand)
+@json_option("what was checked and the problems found")
 @pass_settings
 @handle_errors
-def check(settings: Settings) -> None:
+def check(settings: Settings, as_json: bool) -> None:
     """Check the config, the tabs and every form response; change nothing.
 
     Exits 1 when the spreadsheet cannot be processed (a missing tab or column).
@@ -279,6 +343,9 @@ def check(settings: Settings) -> None:
     config = settings.config()
     store = open_backend(config)
     result = check_spreadsheet(store, config)
+    if as_json:
+        finish("check", check_data(store.describe(), result))
+        return
     for notice in result.notices:
         click.echo(f"Note: {notice}")
     counts = result.counts
@@ -301,12 +368,12 @@ def check(settings: Settings) -> None:
         )
 
 
-@cli.command()
+@cli.command(cls=JsonCommand)
 @click.argument("job")
 @click.option(
     "--dry-run", is_flag=True, help="Compute everything, print the changes, write nothing."
 )
-@click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
+@json_option("the run report")
 @pass_settings
 @handle_errors
 def run(settings: Settings, job: str, dry_run: bool, as_json: bool) -> None:
@@ -321,19 +388,33 @@ def run(settings: Settings, job: str, dry_run: bool, as_json: bool) -> None:
             )
     finally:
         progress.stop()
+    waiting = [d for d in report.deliveries if d.outcome in NEEDS_A_PERSON]
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, default=str))
+        finish("run", report.to_dict(), _digests_waiting(waiting))
         return
     render_report(report, store.describe(), verbose=settings.verbose)
-    if any(d.outcome in NEEDS_A_PERSON for d in report.deliveries):
+    if waiting:
         raise SystemExit(1)
 
 
-@cli.command("forget")
+def _digests_waiting(waiting: list[Delivery]) -> dict[str, Any] | None:
+    """The error object of digests refused or unconfirmed (their deliveries say which)."""
+    if not waiting:
+        return None
+    labels = ", ".join(f"{d.audience} {d.recipient}".strip() for d in waiting)
+    return error_object(
+        "DigestNotDelivered",
+        f"{len(waiting)} digests were refused or are unconfirmed ({labels}): their "
+        "deliveries say what to do.",
+        1,
+    )
+
+
+@cli.command("forget", cls=JsonCommand)
 @click.argument("person_id")
 @click.option("--dry-run", is_flag=True, help="Show what would be emptied; change nothing.")
 @click.option("--yes", is_flag=True, help="Do not ask before forgetting them.")
-@click.option("--json", "as_json", is_flag=True, help="Print what was emptied as JSON.")
+@json_option("what was emptied")
 @pass_settings
 @handle_errors
 def forget_command(
@@ -367,7 +448,7 @@ def forget_command(
     if not (dry_run or result.nothing_left):
         result = forget_person(store, config, person_id)  # reads the sheet again, locked
     if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
+        finish("forget", result.to_dict())
         return
     lines = [*forgotten_lines(result, store.describe(), rows=not ask), *not_erased_lines()]
     if dry_run:
@@ -375,7 +456,7 @@ def forget_command(
     click.echo("\n".join(lines))
 
 
-@cli.command("dedupe")
+@cli.command("dedupe", cls=JsonCommand)
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--out",
@@ -398,6 +479,7 @@ def forget_command(
     help="Phone numbers without a country code are from this country (default: the "
     "network's default_region in sheetsync.toml, else US).",
 )
+@json_option("the columns compared and the figures")
 @pass_settings
 @handle_errors
 def dedupe_command(
@@ -407,6 +489,7 @@ def dedupe_command(
     columns: tuple[str, ...],
     sheet: str | None,
     region: str | None,
+    as_json: bool,
 ) -> None:
     """Find the duplicates in a contact list (CSV or XLSX) and write it with cluster_id,
     duplicate_of, match_score and match_reason added. The input file is not changed."""
@@ -429,6 +512,15 @@ def dedupe_command(
     frame = read_contacts(input_path, sheet)
     result = dedupe_contacts(frame, region.upper(), mapping)
     write_contacts(result.frame, out_path)
+    if as_json:  # the headers compared and figures, as the text says: no row's values
+        data = {
+            "out": str(out_path),
+            "columns": dict(result.columns),
+            "counts": dict(result.counts),
+            "notices": list(result.notices),
+        }
+        finish("dedupe", data)
+        return
     for notice in result.notices:
         click.echo(f"Note: {notice}", err=True)
     used = ", ".join(f"{name} = '{header}'" for name, header in result.columns.items())
@@ -442,7 +534,7 @@ def dedupe_command(
     click.echo(f"Wrote {out_path}.")
 
 
-@cli.command("digest")
+@cli.command("digest", cls=JsonCommand)
 @click.option(
     "--preview",
     is_flag=True,
@@ -464,10 +556,23 @@ def dedupe_command(
     help="Send this week's digest LABEL again, whatever the Run log says (e.g. one left "
     "unconfirmed that never arrived: volunteer-2026-W48-P0042). Sends only those.",
 )
+@click.option(
+    "--test-to",
+    "test_to",
+    metavar="ADDRESS",
+    help="Send one sample digest (an empty network's, subject marked [TEST]) to ADDRESS "
+    "by [email.smtp], to check the mail settings; send nothing else, note nothing.",
+)
+@json_option("what was sent, refused or written")
 @pass_settings
 @handle_errors
 def digest_command(
-    settings: Settings, preview: bool, out_dir: Path, resend: tuple[str, ...]
+    settings: Settings,
+    preview: bool,
+    out_dir: Path,
+    resend: tuple[str, ...],
+    test_to: str | None,
+    as_json: bool,
 ) -> None:
     """Send this week's digests (organizers, volunteers who asked, public), each once.
 
@@ -480,15 +585,27 @@ def digest_command(
     from sheetsync.digest.mail import NoSuchDigestError
 
     config = settings.config()
+    if test_to is not None:
+        _send_test_digest(config, test_to, as_json)
+        return
     store = open_backend(config)
     if preview:
-        click.echo(str(write_preview(store, config, out_dir)))
+        path = write_preview(store, config, out_dir)
+        if as_json:
+            finish("digest", {"mode": "preview", "preview": str(path), "deliveries": []})
+            return
+        click.echo(str(path))
         return
     try:
         with NetworkLock(config, "digest"):
             deliveries = send_digests(store, config, resend=resend)
     except NoSuchDigestError as err:
         raise click.BadParameter(str(err), param_hint="--resend") from err
+    waiting = [d for d in deliveries if d.outcome in NEEDS_A_PERSON]
+    if as_json:
+        data = {"mode": "send", "deliveries": [delivery_dict(d) for d in deliveries]}
+        finish("digest", data, _digests_waiting(waiting))
+        return
     for d in deliveries:
         click.echo(f"{d.outcome:12} {d.audience:10} {d.period} {d.recipient} {d.detail}".rstrip())
     if not deliveries:
@@ -496,24 +613,62 @@ def digest_command(
             "No digests to send: list organizers under [email] in sheetsync.toml, and write "
             "yes in People's weekly_email for volunteers who want theirs."
         )
-    if any(d.outcome in NEEDS_A_PERSON for d in deliveries):
+    if waiting:
         raise SystemExit(1)
 
 
-@cli.command("jobs")
+def _send_test_digest(config: Config, address: str, as_json: bool) -> None:
+    """digest --test-to: one sample digest by SMTP, reported in words (docs/digest.md)."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from sheetsync.digest.sample import send_sample
+
+    try:
+        validate_email(address, check_deliverability=False)
+    except EmailNotValidError as err:
+        raise click.BadParameter(
+            "give one email address, e.g. you@example.org.", param_hint="--test-to"
+        ) from err
+    where = send_sample(config, address)
+    if as_json:  # the address is the one given: not repeated, as in the text
+        finish("digest", {"mode": "test", "sent": True, "detail": where, "deliveries": []})
+        return
+    click.echo(
+        f"Sent a test digest (subject starting [TEST]) to the address given: {where}. "
+        "Look for it in that inbox (and its spam folder). It is not noted in the Run log."
+    )
+
+
+@cli.command("jobs", cls=JsonCommand)
+@json_option("the jobs")
 @pass_settings
 @handle_errors
-def jobs_command(settings: Settings) -> None:
+def jobs_command(settings: Settings, as_json: bool) -> None:
     """List the jobs, their schedules and their last run."""
     config = settings.config() if settings.config_path.exists() else None
     latest = last_runs(open_backend(config), config) if config else {}
-    for job in list_jobs(jobs_folder(config)):
+    jobs = list_jobs(jobs_folder(config))
+    if as_json:
+        finish("jobs", {"jobs": [_job_dict(job, latest.get(job.name)) for job in jobs]})
+        return
+    for job in jobs:
         last = latest.get(job.name)
         when = f"last run {last['started']} ({last['outcome']})" if last else "never run"
         click.echo(f"{job.name:<10} {job.schedule:<14} {when:<36} {job.description}")
 
 
-@cli.command("schedule")
+def _job_dict(job: Job, last: dict[str, str] | None) -> dict[str, Any]:
+    """A job in `jobs --json`: its last run as the Run log says (started, outcome)."""
+    return {
+        "name": job.name,
+        "schedule": job.schedule,
+        "steps": list(job.steps),
+        "description": job.description,
+        "last_run": {"started": last["started"], "outcome": last["outcome"]} if last else None,
+    }
+
+
+@cli.command("schedule", cls=JsonCommand)
 @click.option("--install", is_flag=True, help="Add the lines to your crontab (again: no change).")
 @click.option(
     "--every",
@@ -522,9 +677,10 @@ def jobs_command(settings: Settings) -> None:
     show_default=True,
     help="Minutes between ticks: a job starts at most this late.",
 )
+@json_option("the crontab lines and whether they were installed")
 @pass_settings
 @handle_errors
-def schedule_command(settings: Settings, install: bool, every: int) -> None:
+def schedule_command(settings: Settings, install: bool, every: int, as_json: bool) -> None:
     """Print the crontab lines that run this network's jobs (or --install them).
 
     Cron runs `sheetsync tick` every few minutes; tick runs each job in jobs/ when its
@@ -535,26 +691,30 @@ def schedule_command(settings: Settings, install: bool, every: int) -> None:
 
     config = settings.config()
     block = crontab_block(config, list_jobs(jobs_folder(config)), every=every)
+    changed = install_block(block) if install else False
+    if as_json:
+        finish("schedule", {"lines": list(block), "install": install, "changed": changed})
+        return
     if not install:
         click.echo("\n".join(block))
         click.echo("# To add these lines to your crontab: sheetsync schedule --install", err=True)
-        return
-    if install_block(block):
+    elif changed:
         click.echo("Installed in your crontab (`crontab -l` shows it):\n" + "\n".join(block))
     else:
         click.echo("Your crontab has these lines already; nothing changed.")
 
 
-@cli.command("tick")
+@cli.command("tick", cls=JsonCommand)
 @click.option(
     "--now",
     "now_text",
     metavar="'YYYY-MM-DD HH:MM'",
     help="Say what would run at this time (network time zone); run and record nothing.",
 )
+@json_option("what each job did")
 @pass_settings
 @handle_errors
-def tick_command(settings: Settings, now_text: str | None) -> None:
+def tick_command(settings: Settings, now_text: str | None, as_json: bool) -> None:
     """Run the jobs that are due (cron runs this every few minutes; see `schedule`).
 
     Prints a line per job; with --quiet, only for jobs that failed (cron mails those).
@@ -569,11 +729,32 @@ def tick_command(settings: Settings, now_text: str | None) -> None:
             raise click.BadParameter(f"{now_text!r}: write e.g. '2026-11-23 07:05'.")
         now = given
     results = tick_network(config, open_backend(config), now, dry_run=now_text is not None)
+    failed = [r.job for r in results if r.action == TickAction.FAILED]
+    if as_json:
+        data = {
+            "dry_run": now_text is not None,
+            "now": now.isoformat(timespec="minutes"),
+            "results": [
+                {
+                    "job": r.job,
+                    "action": str(r.action),
+                    "slot": r.slot.isoformat(timespec="minutes"),
+                    "missed": r.missed,
+                    "detail": r.detail,
+                }
+                for r in results
+            ],
+        }
+        error = error_object(
+            "JobFailed", f"These jobs failed: {', '.join(failed)} (see each one's detail).", 1
+        )
+        finish("tick", data, error if failed else None)
+        return
     for r in results:
         if settings.quiet and r.action != TickAction.FAILED:
             continue
         missed = f" (caught up {r.missed} missed slots)" if r.missed else ""
         line = f"{r.job:<10} {r.action:<10} slot {r.slot:%Y-%m-%d %H:%M}{missed} {r.detail}"
         click.echo(line.rstrip())
-    if any(r.action == TickAction.FAILED for r in results):
+    if failed:
         raise SystemExit(1)
