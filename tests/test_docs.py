@@ -10,6 +10,8 @@ import dataclasses
 import datetime as dt
 import re
 import shlex
+import subprocess
+import sys
 from collections.abc import Iterator
 from functools import cache
 from html.parser import HTMLParser
@@ -145,6 +147,73 @@ def test_every_command_line_in_the_docs_names_a_real_command_and_options(doc, li
             command = command.commands[word]
             options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
     assert command is not cli, f"{doc}: {line!r} names no command"
+
+
+# --- What to type after `make demo` --------------------------------------------------
+
+
+def demo_next_in_readme() -> list[str]:
+    """The code block README.md shows after `make demo`: what to type next."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"(?ms)^`make demo` ends by showing.*?^```\n(.*?)^```", text)
+    assert block, "README.md: the block after `make demo` ends by showing… is gone"
+    return block.group(1).splitlines()
+
+
+def test_make_demo_prints_the_next_commands_the_readme_shows():
+    made = subprocess.run(
+        ["make", "-s", "--no-print-directory", "demo-next"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    printed = [line.removeprefix("    ") for line in made.stdout.splitlines()]
+    shown = demo_next_in_readme()
+    assert printed[printed.index(shown[0]) :] == shown
+    assert "The demo is ready: open demo/network.xlsx." in made.stdout
+
+
+def test_the_next_commands_work_as_typed_after_make_demo(tmp_path):
+    """The README's lines, run by bash as typed in a fresh shell whose PATH has no
+    sheetsync, beside this venv (as .venv) and a demo built as `make demo` builds it."""
+    venv = Path(sys.prefix)
+    assert (venv / "bin" / "activate").is_file(), "the tests run in the project's venv"
+    (tmp_path / ".venv").symlink_to(venv)
+    built = subprocess.run(
+        [
+            str(venv / "bin" / "sheetsync"),
+            "--config",
+            "demo/sheetsync.toml",
+            "init",
+            "--backend",
+            "local",
+            "--workbook",
+            "demo/network.xlsx",
+            "--demo",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert built.returncode == 0, built.stderr
+    lines = demo_next_in_readme()
+    script = "\n".join(
+        f'{line}\necho "exit $? after: {line}"' if line.startswith("sheetsync ") else line
+        for line in lines
+    )
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
+    ran = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, env=env
+    )
+    assert "command not found" not in ran.stderr and "Traceback" not in ran.stderr
+    codes = re.findall(r"^exit (\d+) after: (.*)$", ran.stdout, re.M)
+    commands = [line for line in lines if line.startswith("sheetsync ")]
+    assert [c for _, c in codes] == commands and len(commands) >= 3
+    # 0 done, 1 when check finds something to fix: never 2 (usage) or 127 (not found).
+    assert all(code in ("0", "1") for code, _ in codes), ran.stdout + ran.stderr
+    assert "Job weekly on workbook demo/network.xlsx: dry run, nothing written" in ran.stdout
+    assert (tmp_path / "digest-preview").is_dir()
 
 
 # --- Digest templates --------------------------------------------------------------------
