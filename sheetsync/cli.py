@@ -584,6 +584,10 @@ def digest_command(
     from sheetsync.digest.deliver import send_digests
     from sheetsync.digest.mail import NoSuchDigestError
 
+    if test_to is not None and (preview or resend):
+        raise click.UsageError(
+            "--test-to sends one sample only: use it without --preview or --resend."
+        )
     config = settings.config()
     if test_to is not None:
         _send_test_digest(config, test_to, as_json)

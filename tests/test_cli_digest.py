@@ -148,3 +148,18 @@ def test_under_cron_the_next_tick_settles_it_and_its_warning_is_what_cron_mails(
         f"digest --resend {label}\n"
     )
     assert len(inbox.messages) == 1  # not sent again
+
+
+def test_json_tells_an_unconfirmed_digest_as_an_error_with_its_delivery(network):
+    config, _ = network
+    _, message_id = left_in_doubt(config)
+    result = invoke(config, "digest", "--json")
+    assert result.exit_code == 1
+    printed = json.loads(result.stdout)
+    assert (printed["ok"], printed["command"], printed["mode"]) == (False, "digest", "send")
+    assert printed["error"]["type"] == "DigestNotDelivered"
+    assert printed["error"]["exit_code"] == 1
+    [delivery] = printed["deliveries"]
+    assert (delivery["outcome"], delivery["recipient"]) == ("unconfirmed", "organizers-1")
+    assert message_id in delivery["detail"]
+    assert "org@example.org" not in result.stdout

@@ -236,3 +236,13 @@ def test_not_an_address_is_wrong_usage(network, given):
     assert result.exit_code == 2
     assert "give one email address, e.g. you@example.org." in result.stderr
     assert inbox.messages == []
+
+
+def test_it_is_not_combined_with_preview_or_resend(network):
+    config, _, inbox = network
+    for other in (["--preview"], ["--resend", "organizers-2026-W48-1"]):
+        result = invoke(config, "digest", "--test-to", ADDRESS, *other, "--json")
+        assert result.exit_code == 2
+        error = json.loads(result.stdout)["error"]
+        assert error["message"].startswith("--test-to sends one sample only")
+    assert inbox.messages == []
