@@ -1,8 +1,9 @@
 """Network-wide flags for the Summary tab and the digest: is the work shared, and which
 needs found no volunteer at all (whom to recruit).
 
-The summary step writes each flag as the note of a Summary row; the organizers' digest
-lists those notes (`network_notes`), so both say the same.
+The summary step writes each flag as the note of a Summary row (the largest groups of
+needs one by one, the rest on one row: the tab stays short); the organizers' digest lists
+those notes (`network_notes`), so both say the same.
 """
 
 from __future__ import annotations
@@ -127,12 +128,14 @@ def unserved_lines(unserved: Iterable[Unserved]) -> list[Line]:
     more = nobody[MAX_GROUPS:]
     if more:
         needs = sum(g.needs for g in more)
+        what = "need" if needs == 1 else "needs"
         lines.append(
             Line(
                 f"{UNSERVED}nobody.more",
                 f"{len(more)} more groups of needs no volunteer could take",
                 str(needs),
-                f"Recruit volunteers for these too: {_listed(more)}.",
+                f"{needs} more {what} had no volunteer ({_listed(more)}): recruit volunteers "
+                "for these too.",
                 keep=True,
             )
         )
