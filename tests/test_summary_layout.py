@@ -131,3 +131,19 @@ def test_a_key_moving_down_past_the_end_is_appended_not_taken_for_a_typed_row():
     rows.append(["", "Typed", 9, "b", ""])
     with pytest.raises(SheetChangedError, match="holds the id of a row sheetsync"):
         readdress(change, tab_now(rows, change))
+
+
+def test_a_retry_after_a_lost_write_that_moved_keys_writes_nothing_twice():
+    change = TabChanges(
+        "Summary",
+        start_row=4,
+        header=["section", "item", "value", "metric", "note"],
+        key_col=4,
+        update=[CellUpdate(3, 2, "A2"), CellUpdate(3, 4, "a2")],
+        guards=[Guard(3, 4, "b")],
+        append=[["", "B", 2, "b", ""]],
+    )
+    # The lost write was applied: row 3 holds the new key, the moved row is below.
+    rows = [change.header, ["", "A", 1, "a", ""], ["", "A2", 2, "a2", ""], ["", "B", 2, "b", ""]]
+    placed = readdress(change, tab_now(rows, change), retry=True)
+    assert placed.append == [] and [u.row for u in placed.update] == [3, 3]

@@ -260,7 +260,7 @@ def readdress(
         _check_header(change, now)
     if change.start_row == 1 and change.append:
         _check_first_row(change, now, as_stored)
-    moved = _moved_rows(change, now)
+    moved = _moved_rows(change, now, retry)
     done = _conditions_met(change, now, moved, retry, as_stored)
     update = [
         CellUpdate(moved.get(u.row, u.row), u.col, u.value) if moved else u
@@ -412,13 +412,21 @@ def _check_first_row(change: TabChanges, now: TabNow, as_stored: Callable[[Value
         )
 
 
-def _moved_rows(change: TabChanges, now: TabNow) -> dict[int, int]:
-    """Guarded rows that moved: {row as read: row now}; raise if a row cannot be found."""
+def _moved_rows(change: TabChanges, now: TabNow, retry: bool = False) -> dict[int, int]:
+    """Guarded rows that moved: {row as read: row now}; raise if a row cannot be found.
+    On a `retry`, a row whose key this change rewrites and that holds the new key now was
+    written by the lost write: it is where it was."""
     moved: dict[int, int] = {}
+    rewritten = {
+        u.row: guard_text(u.value).strip() for u in change.update if u.col == change.key_col
+    }
     for guard in change.guards:
         cells = now.columns.get(guard.col, [])
         expected = guard.expected.strip()
-        if guard_text(_at(cells, guard.row)).strip() == expected:
+        held = guard_text(_at(cells, guard.row)).strip()
+        if held == expected:
+            continue
+        if retry and guard.col == change.key_col and rewritten.get(guard.row) == held:
             continue
         # A row without an id cannot be told from other rows without one: it must still be
         # where it was read, blank there, or the write stops.
