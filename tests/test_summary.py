@@ -319,3 +319,44 @@ def test_load_shows_the_week_and_the_rest_at_a_glance():
         "notes",
     ):
         assert name in visible
+
+
+def test_an_old_summary_is_laid_out_anew_and_its_old_rows_emptied(backend, config, add_responses):
+    from sheetsync.backends.base import TabChanges
+
+    # The Summary as an earlier sheetsync wrote it: a row per figure, zeros included.
+    old = [
+        ["Needs by status", "open", 1, "needs.status.open", None],
+        ["Needs by status", "withdrawn", 0, "needs.status.withdrawn", None],
+        *(
+            [f"Needs {state}, by category", name, 0, f"needs.{state}.category.{name}", None]
+            for state in ("met", "unmet")
+            for name in ("Groceries", "Meals", "Rides", "Childcare", "Translation", "Tech help")
+        ),
+        ["Errors", "Form responses waiting to be fixed (Errors tab)", 0, "errors.open", None],
+        [
+            "Needs no volunteer could take: whom to recruit",
+            "Rides in Northside",
+            0,
+            "unserved.nobody.Rides.Northside.",
+            None,
+        ],
+    ]
+    table = read_state(backend, config).tables["summary"]
+    backend.apply([TabChanges(table.tab, start_row=table.n_rows + 1, append=old)])
+    add_responses(
+        "requests", request(), request(name="Ann Bell", phone="2015550101", email="a@example.org")
+    )
+    run_job(find_job("weekly", config), backend, config, now=NOW)
+    rows = summary_rows(backend, config)
+    shown = [r for r in rows if r["metric"]]
+    # The new layout is shorter: the rows below it are emptied (read as nothing).
+    assert len(rows) == len(shown) < len(old)
+    assert [r["_row"] for r in shown] == list(range(2, 2 + len(shown)))
+    assert shown[0]["metric"] == "section.attention"
+    assert {r["metric"] for r in shown}.isdisjoint(
+        {"needs.status.withdrawn", "errors.open", "unserved.nobody.Rides.Northside."}
+    )
+    assert figures(backend, config)["needs.status.open"] == "2"
+    cells = read_state(backend, config).tables["summary"]
+    assert cells.n_rows == 1 + len(shown)

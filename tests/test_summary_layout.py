@@ -10,7 +10,7 @@ from sheetsync.backends.base import CellUpdate, Guard, TabChanges, readdress, ta
 from sheetsync.errors import SheetChangedError
 from sheetsync.match.unserved import Unserved
 from sheetsync.schema import load_schemas
-from sheetsync.summary.layout import Line, Section, lay_out
+from sheetsync.summary.layout import HEADING_FORMULA, Line, Section, heading_formula, lay_out
 from sheetsync.summary.network import MAX_GROUPS, unserved_lines
 from sheetsync.tables import ROW, frame_of
 
@@ -147,3 +147,9 @@ def test_a_retry_after_a_lost_write_that_moved_keys_writes_nothing_twice():
     rows = [change.header, ["", "A", 1, "a", ""], ["", "A2", 2, "a2", ""], ["", "B", 2, "b", ""]]
     placed = readdress(change, tab_now(rows, change), retry=True)
     assert placed.append == [] and [u.row for u in placed.update] == [3, 3]
+
+
+def test_the_heading_formula_names_the_section_and_item_columns():
+    names = SCHEMA.names
+    assert heading_formula(names.index("section") + 1, names.index("item") + 1) == (HEADING_FORMULA)
+    assert heading_formula(27, 3) == '=AND($AA2<>"",$C2="")'

@@ -19,9 +19,24 @@ from sheetsync.schema import TableSchema
 from sheetsync.tables import ROW, frame_of, records_of
 
 HEADING_PREFIX = "section."  # the metric of a heading row: "section.attention"
-# The Summary's columns are section, item, value, metric, note (A to E): a heading row has
-# its heading in section and nothing in item. For a ColourRule that bolds it.
+# A heading row has its heading in `section` and nothing in `item`; in a new Summary tab
+# they are columns A and B. For a ColourRule (backends.formats) that bolds heading rows.
 HEADING_FORMULA = '=AND($A2<>"",$B2="")'
+
+
+def heading_formula(section_col: int, item_col: int) -> str:
+    """HEADING_FORMULA for a tab whose columns sit elsewhere (1-based columns, as the
+    tab's header has them: tables locate columns by header)."""
+    return f'=AND(${_letter(section_col)}2<>"",${_letter(item_col)}2="")'
+
+
+def _letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    text = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        text = chr(ord("A") + rest) + text
+    return text
 
 
 @dataclass(frozen=True)
