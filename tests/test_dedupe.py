@@ -203,7 +203,7 @@ def test_repeated_request_for_an_open_need_is_one_need(backend, config, add_resp
     assert needs[0]["urgency"] == "Today"
     summary = {r["metric"]: r["value"] for r in records(backend, config, "summary")}
     assert summary["needs.status.open"] == "2"
-    assert summary["needs.status.duplicate"] == "1"
+    assert "needs.status.duplicate" not in summary  # a repeat is not a figure of its own
     again = weekly(backend, config)
     assert (again.rows_added, again.cells_changed) == (0, 0)
 

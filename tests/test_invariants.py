@@ -94,7 +94,8 @@ def test_a_need_accepted_twice_by_hand_is_reported_until_one_is_declined(
     # Never fixed by sheetsync: both tasks stay accepted.
     assert [t["status"] for t in records(backend, config, "tasks")] == ["accepted", "accepted"]
     summary = {r["metric"]: r["value"] for r in records(backend, config, "summary")}
-    assert (summary["errors.rules_broken"], summary["errors.open"]) == ("1", "0")
+    # No form response to fix: a figure at 0 is left out of the Summary.
+    assert (summary["errors.rules_broken"], "errors.open" in summary) == ("1", False)
     frames = {n: t.frame for n, t in read_state(backend, config).tables.items()}
     digest = organizer_digest(frames, "Test network", NOW, NOW - dt.timedelta(days=7))
     assert (digest.counts.rules_broken, digest.counts.errors, digest.errors) == (1, 0, [])

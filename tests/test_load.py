@@ -443,8 +443,8 @@ def test_a_week_with_no_tasks_at_all_flags_nobody(backend, config, add_responses
     for row in rows(backend, config, "load"):
         assert (row["tasks_this_week"], row["tasks_4_weeks"], row["flags"]) == ("0", "0", "")
     summary = {r["metric"]: r for r in rows(backend, config, "summary")}
-    assert summary["work.tasks_4_weeks"]["value"] == "0"
-    assert summary["work.top_two_share"]["note"] == ""
+    # Figures at 0 are left out of the Summary; no warning either.
+    assert "work.tasks_4_weeks" not in summary and "work.top_two_share" not in summary
 
 
 def test_two_people_doing_most_of_the_work_is_a_group_flag(backend, config, add_responses):
@@ -499,7 +499,7 @@ def test_needs_with_no_eligible_volunteer_are_on_the_summary_until_met(
     assert summary[key]["note"].startswith(
         "4 Spanish-speaking Groceries needs in Westside had no volunteer"
     )
-    # A Spanish-speaking volunteer in Westside joins: the group is gone, its row stays at 0.
+    # A Spanish-speaking volunteer in Westside joins: the group is gone, and so is its row.
     add_responses(
         "offers",
         volunteer_offer(
@@ -513,7 +513,7 @@ def test_needs_with_no_eligible_volunteer_are_on_the_summary_until_met(
     )
     weekly(backend, config)
     summary = {r["metric"]: r for r in rows(backend, config, "summary")}
-    assert (summary[key]["value"], summary[key]["note"]) == ("0", "")
+    assert key not in summary and not any(k.startswith("unserved.") for k in summary)
 
 
 def test_a_linked_row_keeps_its_notes_and_loses_its_flags(backend, config, add_responses):

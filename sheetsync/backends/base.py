@@ -260,7 +260,7 @@ def readdress(
         _check_header(change, now)
     if change.start_row == 1 and change.append:
         _check_first_row(change, now, as_stored)
-    moved = _moved_rows(change, now)
+    moved = _moved_rows(change, now, retry)
     done = _conditions_met(change, now, moved, retry, as_stored)
     update = [
         CellUpdate(moved.get(u.row, u.row), u.col, u.value) if moved else u
@@ -276,7 +276,7 @@ def readdress(
     return replace(
         change,
         start_row=now.last_row + 1,
-        append=_not_yet_written(change, now, retry, as_stored),
+        append=_not_yet_written(change, now, retry, as_stored, _keys_rewritten(change, update)),
         update=update,
         guards=guards,
         expect=expect,
@@ -317,11 +317,24 @@ def _conditions_met(
     return done
 
 
+def _keys_rewritten(change: TabChanges, update: list[CellUpdate]) -> dict[int, str]:
+    """{row now: its new key} for the key cells this change rewrites (a tab laid out anew
+    on each run, as the Summary is, moves its keys from row to row)."""
+    if change.key_col is None:
+        return {}
+    return {u.row: guard_text(u.value).strip() for u in update if u.col == change.key_col}
+
+
 def _not_yet_written(
-    change: TabChanges, now: TabNow, retry: bool, as_stored: Callable[[Value], Value]
+    change: TabChanges,
+    now: TabNow,
+    retry: bool,
+    as_stored: Callable[[Value], Value],
+    rewritten: dict[int, str],
 ) -> list[list[Value]]:
     """The rows to append but this run's own that a lost write had written (on a retry),
-    and but the header row a new or empty tab gets if the tab has it now."""
+    and but the header row a new or empty tab gets if the tab has it now. A key cell this
+    change rewrites holds its new key."""
     first = 1 if change.start_row == 1 else 0  # a header row is never a record
     header = change.append[:first]
     if first and any(guard_text(v).strip() for v in now.header):
@@ -330,7 +343,8 @@ def _not_yet_written(
     if change.key_col is not None and now.last_row > 0:
         held: dict[str, list[int]] = {}
         for number, value in enumerate(now.columns.get(change.key_col, []), start=1):
-            if number > 1 and (key := guard_text(value).strip()):
+            key = rewritten.get(number, guard_text(value).strip())
+            if number > 1 and key:
                 held.setdefault(key, []).append(number)
         rows = [row for row in rows if not _written(change, row, held, now, retry, as_stored)]
     return header + rows
@@ -398,13 +412,21 @@ def _check_first_row(change: TabChanges, now: TabNow, as_stored: Callable[[Value
         )
 
 
-def _moved_rows(change: TabChanges, now: TabNow) -> dict[int, int]:
-    """Guarded rows that moved: {row as read: row now}; raise if a row cannot be found."""
+def _moved_rows(change: TabChanges, now: TabNow, retry: bool = False) -> dict[int, int]:
+    """Guarded rows that moved: {row as read: row now}; raise if a row cannot be found.
+    On a `retry`, a row whose key this change rewrites and that holds the new key now was
+    written by the lost write: it is where it was."""
     moved: dict[int, int] = {}
+    rewritten = {
+        u.row: guard_text(u.value).strip() for u in change.update if u.col == change.key_col
+    }
     for guard in change.guards:
         cells = now.columns.get(guard.col, [])
         expected = guard.expected.strip()
-        if guard_text(_at(cells, guard.row)).strip() == expected:
+        held = guard_text(_at(cells, guard.row)).strip()
+        if held == expected:
+            continue
+        if retry and guard.col == change.key_col and rewritten.get(guard.row) == held:
             continue
         # A row without an id cannot be told from other rows without one: it must still be
         # where it was read, blank there, or the write stops.

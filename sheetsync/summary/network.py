@@ -1,8 +1,9 @@
 """Network-wide flags for the Summary tab and the digest: is the work shared, and which
 needs found no volunteer at all (whom to recruit).
 
-The summary step writes each flag as the note of a Summary row; the organizers' digest
-lists those notes (`network_notes`), so both say the same.
+The summary step writes each flag as the note of a Summary row (the largest groups of
+needs one by one, the rest on one row: the tab stays short); the organizers' digest lists
+those notes (`network_notes`), so both say the same.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 from sheetsync.load.figures import MONTH_WEEKS, counts_since
 from sheetsync.match.unserved import Unserved
 from sheetsync.members import Help
+from sheetsync.summary.layout import Line
 
 TOP_TWO_SHARE = "work.top_two_share"  # the Summary metric of the two busiest people's share
 UNSERVED = "unserved."  # the metric prefix of the needs-without-volunteer groups
@@ -110,3 +112,49 @@ def group_unserved(unserved: Iterable[Unserved]) -> list[UnservedGroup]:
         for (c, z, lang, nobody), n in counts.items()
     ]
     return sorted(groups, key=lambda g: (not g.nobody, -g.urgent, -g.needs, g.key))
+
+
+MAX_GROUPS = 4  # groups of needs with no volunteer listed one by one; the rest on one row
+
+
+def unserved_lines(unserved: Iterable[Unserved]) -> list[Line]:
+    """The Summary's rows about needs without a volunteer: the largest groups no volunteer
+    could take, one by one (whom to recruit), the other such groups on one row, and the
+    needs that waited because the volunteers who could help were full, on one row."""
+    groups = group_unserved(unserved)
+    nobody = [g for g in groups if g.nobody]
+    full = [g for g in groups if not g.nobody]
+    lines = [Line(g.key, g.label, str(g.needs), g.sentence, keep=True) for g in nobody[:MAX_GROUPS]]
+    more = nobody[MAX_GROUPS:]
+    if more:
+        needs = sum(g.needs for g in more)
+        what = "need" if needs == 1 else "needs"
+        lines.append(
+            Line(
+                f"{UNSERVED}nobody.more",
+                f"{len(more)} more groups of needs no volunteer could take",
+                str(needs),
+                f"{needs} more {what} had no volunteer ({_listed(more)}): recruit volunteers "
+                "for these too.",
+                keep=True,
+            )
+        )
+    if full:
+        needs = sum(g.needs for g in full)
+        what = "need" if needs == 1 else "needs"
+        lines.append(
+            Line(
+                f"{UNSERVED}full",
+                "Needs that waited: the volunteers who could help were full or resting",
+                str(needs),
+                f"{needs} {what} waited ({_listed(full)}): the volunteers who could help "
+                "were full, resting, had declined it, or are family.",
+                keep=True,
+            )
+        )
+    return lines
+
+
+def _listed(groups: list[UnservedGroup]) -> str:
+    """E.g. "Rides in Northside: 2; Meals by phone or online: 1"."""
+    return "; ".join(f"{g.label}: {g.needs}" for g in groups)
