@@ -20,7 +20,13 @@ from sheetsync import __version__
 from sheetsync.backends import open_backend
 from sheetsync.backends.base import Backend
 from sheetsync.bootstrap import InitReport, detect_form_tabs, init_spreadsheet
-from sheetsync.cli_render import Progress, forgotten_lines, not_erased_lines, render_report
+from sheetsync.cli_render import (
+    Progress,
+    forgotten_lines,
+    not_erased_lines,
+    render_report,
+    values_to_fix_lines,
+)
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
 from sheetsync.demo.network import DemoReport, create_demo
@@ -34,7 +40,7 @@ from sheetsync.jobs import (
     run_job,
 )
 from sheetsync.members import parse_datetime
-from sheetsync.report import DeliveryOutcome
+from sheetsync.report import DeliveryOutcome, IssueCode
 from sheetsync.run_log import last_runs
 from sheetsync.scheduling.lock import NetworkLock
 from sheetsync.state import local_now
@@ -274,7 +280,8 @@ def _write_google_config(path: Path, spreadsheet: str | None, credentials: Path 
 def check(settings: Settings) -> None:
     """Check the config, the tabs and every form response; change nothing.
 
-    Exits 1 when the spreadsheet cannot be processed (a missing tab or column).
+    Exits 1 when the spreadsheet cannot be processed (a missing tab or column), or when a
+    value in the organizers' own columns needs fixing (a task status sheetsync does not know).
     """
     config = settings.config()
     store = open_backend(config)
@@ -287,7 +294,8 @@ def check(settings: Settings) -> None:
         f"{counts['valid']} usable, {counts['invalid']} with problems."
     )
     for issue in result.issues:
-        click.echo(f"  {issue.source}  {issue.message}")
+        if issue.code is not IssueCode.ORGANIZER_VALUE:
+            click.echo(f"  {issue.source}  {issue.message}")
     if counts["invalid"]:
         click.echo(
             "Fix these in the form responses; `sheetsync run` lists them on the "
@@ -299,6 +307,11 @@ def check(settings: Settings) -> None:
             "(a control character, or a long answer shortened); `sheetsync run` notes "
             "them on the Errors tab. Nothing to fix."
         )
+    values = [i for i in result.issues if i.code is IssueCode.ORGANIZER_VALUE]
+    for line in values_to_fix_lines(values, None):
+        click.echo(line)
+    if values:
+        raise SystemExit(1)
 
 
 @cli.command()
