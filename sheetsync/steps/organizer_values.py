@@ -116,7 +116,7 @@ def bad_values(tables: Mapping[str, Table], config: Config) -> list[BadValue]:
             if not any(str(record[f]).strip() for f in table.schema.names):
                 continue
             for spec in checked:
-                wrong = _problem(spec, str(record[spec.name]), dayfirst=dayfirst)
+                wrong = value_problem(spec, str(record[spec.name]), dayfirst=dayfirst)
                 if wrong is None:
                     continue
                 value = str(record[spec.name])
@@ -154,7 +154,7 @@ def _ruled(spec: FieldSpec) -> bool:
     )
 
 
-def _problem(spec: FieldSpec, value: str, *, dayfirst: bool) -> str | None:
+def value_problem(spec: FieldSpec, value: str, *, dayfirst: bool) -> str | None:
     """What is wrong with the value, in words and without it; None when it is right."""
     text = value.strip()
     if not text:
