@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sheetsync.backends.base import CellUpdate, TabChanges
+from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.cli import cli
 from sheetsync.cli_render import report_lines
 from sheetsync.jobs import check_spreadsheet, find_job, read_state, run_job
@@ -279,3 +280,47 @@ def test_any_text_in_any_organizer_cell_never_stops_a_run(backend, config, netwo
     assert {(b.source, b.field) for b in bad} <= {
         k for k, r in rows.items() if r["status"] == "open"
     }
+
+
+@pytest.fixture
+def google(sheets_emulator, service_account_key, tmp_path):
+    """A Google spreadsheet on the emulator, initialised, with a task proposed to Sam."""
+    from tests.test_google_backend import Network
+
+    net = Network(sheets_emulator, service_account_key, tmp_path)
+    init_spreadsheet(net.backend(), net.config)
+    net.add_form_rows("requests", [request()])
+    net.add_form_rows(
+        "offers",
+        [
+            volunteer_offer("Sam Lee", "201-555-0170", "sam@example.net"),
+            volunteer_offer("Ana Diaz", "201-555-0171", "ana@example.net"),
+        ],
+    )
+    weekly(net.backend(), net.config)
+    return net
+
+
+def test_on_google_a_bad_status_is_an_errors_row_and_a_renamed_header_comes_back(google):
+    config = google.config
+    [task] = records(google.backend(), config, "tasks")
+    google.emulator.set_values(google.id, "Tasks", "I2", [["donee"]])
+    report = weekly(google.backend(), config, now=LATER)
+    assert report.step("check").counts[VALUES_TO_FIX] == 1
+    [error] = organizer_rows(google.backend(), config).values()
+    assert (error["source"], error["tab"], error["row"], error["fields"]) == (
+        f"Tasks:{task['task_id']}",
+        "Tasks",
+        "2",
+        "status",
+    )
+    assert "('donee')" in error["reason"] and error["status"] == "open"
+
+    google.emulator.set_values(google.id, "Tasks", "I1:I2", [["Task status"], ["accepted"]])
+    report = init_spreadsheet(google.backend(), config)
+    assert report.renamed_columns == {"Tasks": [("Task status", "status")]}
+    weekly(google.backend(), config, now=LATER + dt.timedelta(hours=1))
+    [task] = records(google.backend(), config, "tasks")
+    assert task["status"] == "accepted"
+    [error] = organizer_rows(google.backend(), config).values()
+    assert error["status"] == "resolved"
