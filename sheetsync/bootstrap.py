@@ -108,23 +108,33 @@ def _own_tab_changes(
             changes.append(TabChanges(tab=tab, create=True, append=[list(schema.titles)]))
             report.created_tabs.append(tab)
             continue
-        header = [cell_text(h).strip() for h in data[tab].header]
-        missing = [t for t in schema.titles if t not in header]
-        if missing and len(data[tab].rows) > 1:
-            dayfirst = dayfirst_locale(config.locale)
-            renames = _renamed_columns(tab, schema, data[tab], missing, dayfirst=dayfirst)
-            if renames:
-                changes.append(_rename_columns(tab, data[tab], renames))
-                report.renamed_columns[tab] = [(header[i], title) for i, title in renames]
-            missing = [t for t in missing if t not in {title for _, title in renames}]
-        if missing:
-            added = _add_columns(tab, schema, data[tab], missing)
-            if changes and changes[-1].tab == tab:  # one change a tab: with the renames
-                changes[-1].update.extend(added.update)
-            else:
-                changes.append(added)
-            report.added_columns[tab] = missing
+        change = _column_changes(tab, schema, data[tab], report, dayfirst_locale(config.locale))
+        if change is not None:
+            changes.append(change)
     return changes
+
+
+def _column_changes(
+    tab: str, schema: TableSchema, tab_data: TabData, report: InitReport, dayfirst: bool
+) -> TabChanges | None:
+    """One tab's renamed columns named back and missing ones added, in one change."""
+    header = [cell_text(h).strip() for h in tab_data.header]
+    missing = [t for t in schema.titles if t not in header]
+    if not missing:
+        return None
+    renames = []
+    if len(tab_data.rows) > 1:
+        renames = _renamed_columns(tab, schema, tab_data, missing, dayfirst=dayfirst)
+    change = _rename_columns(tab, tab_data, renames)
+    if renames:
+        report.renamed_columns[tab] = [(header[i], title) for i, title in renames]
+    missing = [t for t in missing if t not in {title for _, title in renames}]
+    if not missing:
+        return change
+    added = _add_columns(tab, schema, tab_data, missing)
+    report.added_columns[tab] = missing
+    added.update[:0] = change.update
+    return added
 
 
 def _tidy(header: str) -> str:
@@ -157,39 +167,58 @@ def _renamed_columns(
 ) -> list[tuple[int, str]]:
     """(0-based column, title) for each missing column init recognises under another header.
     Stops with advice when a column might be a missing one but is not recognised for sure."""
-    header = [cell_text(h).strip() for h in tab_data.header]
-    titles = set(schema.titles)
-    width = max(len(r) for r in tab_data.rows)
-    unknown = [i for i in range(width) if (header[i] if i < len(header) else "") not in titles]
-    columns = {
-        i: [cell_text(r[i]) if i < len(r) else "" for r in tab_data.rows[1:]] for i in unknown
-    }
-    named = {i: header[i] if i < len(header) else "" for i in unknown}
+    named, columns = _unknown_columns(schema, tab_data)
     sure: dict[str, list[int]] = {}
     maybe: dict[str, list[int]] = {}
     for spec in (f for f in schema.fields if f.title in missing):
-        for i in unknown:
-            fit = _fit(spec, columns[i], dayfirst=dayfirst)
-            close = _name_close(named[i], spec.title)
-            if close and (fit is None or fit >= FITTING):
-                sure.setdefault(spec.title, []).append(i)
-            elif _might_be(named[i], spec, fit):
-                maybe.setdefault(spec.title, []).append(i)
-    claimed = [i for found in sure.values() for i in found]
-    renames = [
-        (found[0], title)
-        for title, found in sure.items()
-        if len(found) == 1 and claimed.count(found[0]) == 1
-    ]
+        for i, values in columns.items():
+            verdict = _could_be(spec, named[i], values, dayfirst=dayfirst)
+            if verdict is not None:
+                (sure if verdict else maybe).setdefault(spec.title, []).append(i)
+    renames = _recognised(sure)
     done = {title for _, title in renames}
     doubtful = {
         title: sure.get(title, []) + maybe.get(title, [])
         for title in missing
-        if title not in done and (sure.get(title) or maybe.get(title))
+        if title not in done and title in sure.keys() | maybe.keys()
     }
     if doubtful:
         raise _unsure(tab, schema, doubtful, named)
     return renames
+
+
+def _recognised(sure: dict[str, list[int]]) -> list[tuple[int, str]]:
+    """The renames init is sure of: a title one column alone could be, and that column
+    could be no other title."""
+    claimed = [i for found in sure.values() for i in found]
+    return [
+        (found[0], title)
+        for title, found in sure.items()
+        if len(found) == 1 and claimed.count(found[0]) == 1
+    ]
+
+
+def _could_be(spec: FieldSpec, header: str, values: list[str], *, dayfirst: bool) -> bool | None:
+    """Whether a column is the field's, renamed: True when init recognises it, False when
+    it might be, None when it is not."""
+    fit = _fit(spec, values, dayfirst=dayfirst)
+    if _name_close(header, spec.title) and (fit is None or fit >= FITTING):
+        return True
+    return False if _might_be(header, spec, fit) else None
+
+
+def _unknown_columns(
+    schema: TableSchema, tab_data: TabData
+) -> tuple[dict[int, str], dict[int, list[str]]]:
+    """The tab's columns whose header is none of the schema's titles (untitled ones with
+    values too), by 0-based column: their header, and their values as text."""
+    header = [cell_text(h).strip() for h in tab_data.header]
+    header += [""] * (max(len(r) for r in tab_data.rows) - len(header))
+    unknown = [i for i, h in enumerate(header) if h not in set(schema.titles)]
+    columns = {
+        i: [cell_text(r[i]) if i < len(r) else "" for r in tab_data.rows[1:]] for i in unknown
+    }
+    return {i: header[i] for i in unknown}, columns
 
 
 def _might_be(header: str, spec: FieldSpec, fit: float | None) -> bool:
