@@ -167,6 +167,7 @@ def value_problem(spec: FieldSpec, value: str, *, dayfirst: bool) -> str | None:
         wrong = _type_problem(spec, text, dayfirst=dayfirst)
         if wrong is None or spec.enum is None:
             return wrong
+        return f"{wrong}, nor {_choices(spec.enum)}"
     if spec.enum is not None:
         return "is not a value this column takes"
     if spec.pattern and re.fullmatch(spec.pattern, text) is None:
