@@ -1,16 +1,36 @@
-"""`sheetsync init`: create the tabs and columns a network's spreadsheet is missing."""
+"""`sheetsync init`: create the tabs and columns a network's spreadsheet is missing.
+
+A column missing from a tab that has rows may have been renamed: init gives it its name
+back when it recognises it (one column whose header is the title but for case, spaces,
+underscores or a small typo, or holds it as a word, and whose values fit the field: a
+status column mostly holding statuses), whoever owns it. When a column might be it but is
+not recognised for sure, init stops with advice and writes nothing: adding the column
+again empty would reset every organizer's values (or sheetsync's history) in it. A column
+nothing in the tab could be is added at the end: it is new in this version of sheetsync,
+or it was deleted with its values (docs/errors.md).
+"""
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, TabData, Value
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
 from sheetsync.errors import MissingColumnError
-from sheetsync.normalize import cell_text
-from sheetsync.schema import TableSchema, load_schemas
+from sheetsync.normalize import cell_text, dayfirst_locale
+from sheetsync.schema import FieldSpec, Owner, TableSchema, load_schemas
 from sheetsync.state import FORM_SCHEMAS, resolve_tab
+from sheetsync.steps.organizer_values import value_problem
+
+# A header this close to a title (difflib's ratio, after tidying) names the same column.
+CLOSE_NAME = 0.8
+# ... and one this close might: init asks rather than guess.
+LOOSE_NAME = 0.6
+# The share of a column's values that must fit a field for init to take it for that field.
+FITTING = 0.8
 
 
 @dataclass
@@ -19,10 +39,12 @@ class InitReport:
 
     created_tabs: list[str] = field(default_factory=list)
     added_columns: dict[str, list[str]] = field(default_factory=dict)
+    # tab -> (the header found, the title given back) for each renamed column init restored
+    renamed_columns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:
-        return bool(self.created_tabs or self.added_columns)
+        return bool(self.created_tabs or self.added_columns or self.renamed_columns)
 
 
 def init_spreadsheet(
@@ -86,12 +108,167 @@ def _own_tab_changes(
             changes.append(TabChanges(tab=tab, create=True, append=[list(schema.titles)]))
             report.created_tabs.append(tab)
             continue
-        header = [cell_text(h).strip() for h in data[tab].header]
-        missing = [t for t in schema.titles if t not in header]
-        if missing:
-            changes.append(_add_columns(tab, schema, data[tab], missing))
-            report.added_columns[tab] = missing
+        change = _column_changes(tab, schema, data[tab], report, dayfirst_locale(config.locale))
+        if change is not None:
+            changes.append(change)
     return changes
+
+
+def _column_changes(
+    tab: str, schema: TableSchema, tab_data: TabData, report: InitReport, dayfirst: bool
+) -> TabChanges | None:
+    """One tab's renamed columns named back and missing ones added, in one change."""
+    header = [cell_text(h).strip() for h in tab_data.header]
+    missing = [t for t in schema.titles if t not in header]
+    if not missing:
+        return None
+    renames = []
+    if len(tab_data.rows) > 1:
+        renames = _renamed_columns(tab, schema, tab_data, missing, dayfirst=dayfirst)
+    change = _rename_columns(tab, tab_data, renames)
+    if renames:
+        report.renamed_columns[tab] = [(header[i], title) for i, title in renames]
+    missing = [t for t in missing if t not in {title for _, title in renames}]
+    if not missing:
+        return change
+    added = _add_columns(tab, schema, tab_data, missing)
+    report.added_columns[tab] = missing
+    added.update[:0] = change.update
+    return added
+
+
+def _tidy(header: str) -> str:
+    """A header as compared with a title: case, spaces, underscores and hyphens aside."""
+    return " ".join(re.sub(r"[_\-]+", " ", header).casefold().split())
+
+
+def _name_close(header: str, title: str) -> bool:
+    """The header names the title's column: the same but for case and spacing, a small
+    typo, or the title as words of it ("Task status" for status)."""
+    h, t = _tidy(header), _tidy(title)
+    if not h:
+        return False
+    ratio = difflib.SequenceMatcher(None, h, t).ratio()
+    return ratio >= CLOSE_NAME or re.search(rf"\b{re.escape(t)}\b", h) is not None
+
+
+def _fit(spec: FieldSpec, values: list[str], *, dayfirst: bool) -> float | None:
+    """The share of the column's values that fit the field's words or type; None when
+    nothing says (no values, or a field that takes any text)."""
+    typed = [v for v in values if v.strip()]
+    if not typed or not (spec.enum is not None or spec.type.value not in ("string", "list")):
+        return None
+    good = sum(value_problem(spec, v, dayfirst=dayfirst) is None for v in typed)
+    return good / len(typed)
+
+
+def _renamed_columns(
+    tab: str, schema: TableSchema, tab_data: TabData, missing: list[str], *, dayfirst: bool
+) -> list[tuple[int, str]]:
+    """(0-based column, title) for each missing column init recognises under another header.
+    Stops with advice when a column might be a missing one but is not recognised for sure."""
+    named, columns = _unknown_columns(schema, tab_data)
+    sure: dict[str, list[int]] = {}
+    maybe: dict[str, list[int]] = {}
+    for spec in (f for f in schema.fields if f.title in missing):
+        for i, values in columns.items():
+            verdict = _could_be(spec, named[i], values, dayfirst=dayfirst)
+            if verdict is not None:
+                (sure if verdict else maybe).setdefault(spec.title, []).append(i)
+    renames = _recognised(sure)
+    done = {title for _, title in renames}
+    doubtful = {
+        title: sure.get(title, []) + maybe.get(title, [])
+        for title in missing
+        if title not in done and title in sure.keys() | maybe.keys()
+    }
+    if doubtful:
+        raise _unsure(tab, schema, doubtful, named)
+    return renames
+
+
+def _recognised(sure: dict[str, list[int]]) -> list[tuple[int, str]]:
+    """The renames init is sure of: a title one column alone could be, and that column
+    could be no other title."""
+    claimed = [i for found in sure.values() for i in found]
+    return [
+        (found[0], title)
+        for title, found in sure.items()
+        if len(found) == 1 and claimed.count(found[0]) == 1
+    ]
+
+
+def _could_be(spec: FieldSpec, header: str, values: list[str], *, dayfirst: bool) -> bool | None:
+    """Whether a column is the field's, renamed: True when init recognises it, False when
+    it might be, None when it is not."""
+    fit = _fit(spec, values, dayfirst=dayfirst)
+    if _name_close(header, spec.title) and (fit is None or fit >= FITTING):
+        return True
+    return False if _might_be(header, spec, fit) else None
+
+
+def _unknown_columns(
+    schema: TableSchema, tab_data: TabData
+) -> tuple[dict[int, str], dict[int, list[str]]]:
+    """The tab's columns whose header is none of the schema's titles (untitled ones with
+    values too), by 0-based column: their header, and their values as text."""
+    header = [cell_text(h).strip() for h in tab_data.header]
+    header += [""] * (max(len(r) for r in tab_data.rows) - len(header))
+    unknown = [i for i, h in enumerate(header) if h not in set(schema.titles)]
+    columns = {
+        i: [cell_text(r[i]) if i < len(r) else "" for r in tab_data.rows[1:]] for i in unknown
+    }
+    return {i: header[i] for i in unknown}, columns
+
+
+def _might_be(header: str, spec: FieldSpec, fit: float | None) -> bool:
+    """A column that could be the field's, renamed past recognition: a header somewhat
+    like its title, or values that fit its list of words."""
+    ratio = difflib.SequenceMatcher(None, _tidy(header), _tidy(spec.title)).ratio()
+    return ratio >= LOOSE_NAME or (spec.enum is not None and fit is not None and fit >= FITTING)
+
+
+def _unsure(
+    tab: str, schema: TableSchema, doubtful: dict[str, list[int]], named: dict[int, str]
+) -> MissingColumnError:
+    """The advice when init cannot tell which column a missing one became."""
+    title, found = next(iter(doubtful.items()))
+    spec = next(f for f in schema.fields if f.title == title)
+    owner = (
+        "the organizers' (sheetsync reads it and never overwrites it)"
+        if spec.owner is Owner.ORGANIZER
+        else "written by sheetsync, and it keeps what later runs need"
+    )
+    candidates = ", ".join(
+        f"'{named[i]}' (column {_letter(i)})" if named[i] else f"the untitled column {_letter(i)}"
+        for i in found
+    )
+    more = f" ({len(doubtful) - 1} more columns alike)" if len(doubtful) > 1 else ""
+    return MissingColumnError(
+        f"Column '{title}' is missing from tab '{tab}', which has rows; it may have been "
+        f"renamed: {candidates} could be it, but sheetsync cannot tell for sure{more}. The "
+        f"column is {owner}: adding it again empty would lose its values, so init changed "
+        f"nothing. Rename the right column back to '{title}' and run `sheetsync init` again; "
+        f"if none of them is it, restore the column (Undo, or File → Version history)."
+    )
+
+
+def _letter(index: int) -> str:
+    """A 0-based column's letter, as the spreadsheet shows it: 0 -> A, 27 -> AB."""
+    letters, n = "", index + 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
+
+
+def _rename_columns(tab: str, tab_data: TabData, renames: list[tuple[int, str]]) -> TabChanges:
+    """The change that gives renamed columns their titles back, and nothing else."""
+    return TabChanges(
+        tab=tab,
+        start_row=len(tab_data.rows) + 1,
+        update=[CellUpdate(1, i + 1, title) for i, title in renames],
+    )
 
 
 def _add_columns(

@@ -28,7 +28,13 @@ from sheetsync.cli_json import (
     error_of,
     finish,
 )
-from sheetsync.cli_render import Progress, forgotten_lines, not_erased_lines, render_report
+from sheetsync.cli_render import (
+    Progress,
+    forgotten_lines,
+    not_erased_lines,
+    render_report,
+    values_to_fix_lines,
+)
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
 from sheetsync.demo.network import DemoReport, create_demo
@@ -43,7 +49,7 @@ from sheetsync.jobs import (
     run_job,
 )
 from sheetsync.members import parse_datetime
-from sheetsync.report import Delivery, DeliveryOutcome
+from sheetsync.report import Delivery, DeliveryOutcome, IssueCode
 from sheetsync.run_log import last_runs
 from sheetsync.scheduling.lock import NetworkLock
 from sheetsync.state import local_now
@@ -338,13 +344,25 @@ def _write_google_config(
 def check(settings: Settings, as_json: bool) -> None:
     """Check the config, the tabs and every form response; change nothing.
 
-    Exits 1 when the spreadsheet cannot be processed (a missing tab or column).
+    Exits 1 when the spreadsheet cannot be processed (a missing tab or column), or when a
+    value in the organizers' own columns needs fixing (a task status sheetsync does not know).
     """
     config = settings.config()
     store = open_backend(config)
     result = check_spreadsheet(store, config)
+    values = [i for i in result.issues if i.code is IssueCode.ORGANIZER_VALUE]
     if as_json:
-        finish("check", check_data(store.describe(), result))
+        problem = (
+            error_object(
+                "ValuesToFix",
+                f"{len(values)} values in the organizers' tabs need fixing: see issues "
+                "(code organizer-value).",
+                1,
+            )
+            if values
+            else None
+        )
+        finish("check", check_data(store.describe(), result), problem)
         return
     for notice in result.notices:
         click.echo(f"Note: {notice}")
@@ -354,7 +372,8 @@ def check(settings: Settings, as_json: bool) -> None:
         f"{counts['valid']} usable, {counts['invalid']} with problems."
     )
     for issue in result.issues:
-        click.echo(f"  {issue.source}  {issue.message}")
+        if issue.code is not IssueCode.ORGANIZER_VALUE:
+            click.echo(f"  {issue.source}  {issue.message}")
     if counts["invalid"]:
         click.echo(
             "Fix these in the form responses; `sheetsync run` lists them on the "
@@ -366,6 +385,10 @@ def check(settings: Settings, as_json: bool) -> None:
             "(a control character, or a long answer shortened); `sheetsync run` notes "
             "them on the Errors tab. Nothing to fix."
         )
+    for line in values_to_fix_lines(values, None):
+        click.echo(line)
+    if values:
+        raise SystemExit(1)
 
 
 @cli.command(cls=JsonCommand)

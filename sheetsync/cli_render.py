@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sheetsync.report import RunReport, Severity, TabReport
+from sheetsync.report import Issue, IssueCode, RunReport, Severity, TabReport
 
 if TYPE_CHECKING:  # sheetsync.forget is imported when `forget` runs: it loads the digests
     from sheetsync.forget import Forgotten
@@ -124,17 +124,27 @@ def _tab_detail_lines(tab: TabReport, limit: int | None) -> Iterator[str]:
 
 
 def _issue_lines(report: RunReport, limit: int | None) -> Iterator[str]:
-    """How many form responses need fixing, and the first problems (all with --verbose);
-    then the warnings: what was used but deserves a look (an answer cleaned on the way in)."""
+    """What to fix, and the first of each (all with --verbose): the form responses, then
+    the values in the organizers' own tabs; then the warnings: what was used but deserves a
+    look (an answer cleaned on the way in). A step's warning about a cell already listed as
+    a value to fix is not listed again."""
     errors = [i for i in report.issues if i.severity is Severity.ERROR]
-    warnings = [i for i in report.issues if i.severity is Severity.WARNING]
+    values = [i for i in report.issues if i.code is IssueCode.ORGANIZER_VALUE]
+    cells = {(i.tab, i.row, i.field) for i in values}
+    warnings = [
+        i
+        for i in report.issues
+        if i.severity is Severity.WARNING
+        and i.code is not IssueCode.ORGANIZER_VALUE
+        and (i.tab, i.row, i.field) not in cells
+    ]
     if errors:
         yield (
-            f"{len({i.source for i in errors})} form responses need fixing; "
-            "they are on the Errors tab:"
+            f"{len({i.source for i in errors})} form responses to fix; they are on the Errors tab:"
         )
         for issue in errors[:limit]:
             yield f"  {issue.source}  {issue.message}"
+    yield from values_to_fix_lines(values, limit)
     if warnings:
         yield (
             f"Worth a look ({len(warnings)}), the run went on; a form answer cleaned on the "
@@ -142,6 +152,17 @@ def _issue_lines(report: RunReport, limit: int | None) -> Iterator[str]:
         )
         for issue in warnings[:limit]:
             yield f"  {issue.source}  {issue.message}"
+
+
+def values_to_fix_lines(values: list[Issue], limit: int | None) -> Iterator[str]:
+    """The values in organizers' own columns that break their rule, by tab (also what
+    `sheetsync check` shows)."""
+    if not values:
+        return
+    tabs = ", ".join(dict.fromkeys(i.tab for i in values))
+    yield f"{len(values)} values in your tabs to fix ({tabs}); they are on the Errors tab:"
+    for issue in values[:limit]:
+        yield f"  {issue.source}  {issue.message}"
 
 
 def forgotten_lines(result: Forgotten, where: str, *, rows: bool = True) -> Iterator[str]:

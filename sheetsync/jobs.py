@@ -41,6 +41,7 @@ from sheetsync.run_log import (
 from sheetsync.schema import data_dir
 from sheetsync.state import local_now, read_state
 from sheetsync.steps import STEPS, Effect, StepContext, StepResult, get_step
+from sheetsync.steps.organizer_values import VALUES_TO_FIX, bad_values, issues_of
 from sheetsync.tables import appended, plan_changes
 
 log = logging.getLogger(__name__)
@@ -151,13 +152,18 @@ def find_job(name: str, config: Config | None) -> Job:
 def check_spreadsheet(
     backend: Backend, config: Config, now: dt.datetime | None = None
 ) -> StepResult:
-    """Read everything and validate every response, as a run would; write nothing."""
+    """Read everything and validate every response and every value in the organizers' own
+    columns, as a run would; write nothing."""
     state = read_state(backend, config)
     frames = {name: table.frame for name, table in state.tables.items()}
     ctx = StepContext(
         config, now or local_now(config), state.forms, state.tables, frames, state.schemas
     )
     result = get_step("intake")(ctx)
+    # The values organizers typed in their own columns, as the end of run check reads them.
+    bad = bad_values(state.tables, config)
+    result.issues.extend(issues_of(bad))
+    result.counts[VALUES_TO_FIX] = len(bad)
     result.notices.extend(backend.notices)
     sheet_tz = backend.time_zone
     if sheet_tz and sheet_tz != config.timezone:

@@ -48,6 +48,9 @@ class IssueCode(StrEnum):
     UNREADABLE_REST = "unreadable-rest"
     UNKNOWN_CONSENT_OVERRIDE = "unknown-consent-override"
     CONSENT_OVERRIDE_OUTDATED = "consent-override-outdated"
+    # A value in an organizer's column breaks its schema (steps/organizer_values.py): a
+    # warning, and a row on the Errors tab (form "organizer column") until it is fixed.
+    ORGANIZER_VALUE = "organizer-value"
     # A rule matching keeps is broken, whoever broke it (match/invariants.py, the end of
     # run check): a warning, and a row on the Errors tab (form "sheetsync check").
     NEED_OVERBOOKED = "need-overbooked"

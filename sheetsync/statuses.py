@@ -75,6 +75,12 @@ class ErrorStatus(StrEnum):
 # The Errors tab's form for the rows the end of run check writes (a rule matching keeps,
 # broken): their source is "<Tab>:<id>" of the row to look at, not a form response.
 CHECK_FORM = "sheetsync check"
+# The Errors tab's form for a value in an organizer's column that breaks its schema (a task
+# status "donee"): source "<Tab>:<id>", fields the column; also the end of run check's.
+ORGANIZER_FORM = "organizer column"
+# The Errors rows that are not about a form response: the check step keeps them, intake
+# leaves them alone, and they are not "form responses to fix".
+CHECK_FORMS = frozenset({CHECK_FORM, ORGANIZER_FORM})
 
 
 class PairStatus(StrEnum):

@@ -264,10 +264,17 @@ def _missing_column(
             "or restore it (Undo, or File → Version history). Adding it again empty would "
             "give everyone new ids."
         )
+    elif spec.owner is Owner.ORGANIZER:
+        how = (
+            " The column is the organizers': sheetsync reads what you write there and never "
+            f"overwrites it. Rename the column back to '{title}'; `sheetsync init` does it "
+            "for you when it recognises the column, and otherwise says which one it could be."
+        )
     else:
         how = (
-            f" sheetsync keeps this column up to date: rename the column back to '{title}', "
-            "or run `sheetsync init` to add it at the end."
+            " sheetsync writes this column: rename the column back to "
+            f"'{title}'. `sheetsync init` does it for you when it recognises the column, and "
+            "adds the column at the end when nothing in the tab could be it."
         )
     return MissingColumnError(f"Column '{title}' not found in tab '{tab}'.{hint}{how}")
 

@@ -164,3 +164,108 @@ def test_form_rows_go_only_into_the_form_tabs_init_creates(config):
     tabs = store.read_tabs(["Form Responses 1", "Form Responses 2"])
     assert [row[:1] for row in tabs["Form Responses 1"].rows] == [["Timestamp"], ["first answer"]]
     assert [row[:1] for row in tabs["Form Responses 2"].rows] == [["x"]]
+
+
+def _tasks_with_statuses(backend, config, add_responses):
+    """A network whose Tasks tab has rows with organizers' statuses on them."""
+    from tests.conftest import request, write_cell
+    from tests.test_match import records, volunteer_offer, weekly
+
+    add_responses("requests", request(), request(name="Ana Diaz", phone="201-555-0199"))
+    add_responses(
+        "offers",
+        volunteer_offer("Sam Lee", "201-555-0170", "sam@example.net"),
+        volunteer_offer("Bo Chen", "201-555-0171", "bo@example.net"),
+    )
+    weekly(backend, config)
+    tasks = records(backend, config, "tasks")
+    assert len(tasks) == 2
+    for task, status in zip(tasks, ("accepted", "done"), strict=True):
+        write_cell(backend, config, "tasks", task["task_id"], "status", status)
+    return {t["task_id"]: s for t, s in zip(tasks, ("accepted", "done"), strict=True)}
+
+
+def _rename_header(backend, config, logical, column, header):
+    from sheetsync.jobs import read_state
+
+    table = read_state(backend, config).tables[logical]
+    update = CellUpdate(1, table.columns[column] + 1, header)
+    backend.apply([TabChanges(table.tab, start_row=table.n_rows + 1, update=[update])])
+
+
+@pytest.mark.parametrize("header", ["Status", " task status ", "Stauts", "STATUS"])
+def test_init_gives_a_renamed_status_column_its_name_back_keeping_every_status(
+    backend, config, add_responses, header
+):
+    from tests.test_match import records, weekly
+
+    statuses = _tasks_with_statuses(backend, config, add_responses)
+    _rename_header(backend, config, "tasks", "status", header)
+    with pytest.raises(MissingColumnError, match="The column is the organizers'"):
+        weekly(backend, config)
+    report = init_spreadsheet(backend, config)
+    assert report.renamed_columns == {"Tasks": [(header.strip(), "status")]}
+    assert report.added_columns == {}
+    assert {t["task_id"]: t["status"] for t in records(backend, config, "tasks")} == statuses
+    assert weekly(backend, config).outcome == "ok"
+    assert {t["task_id"]: t["status"] for t in records(backend, config, "tasks")} == statuses
+
+
+def test_init_stops_with_advice_when_it_cannot_tell_which_column_status_became(
+    backend, config, add_responses
+):
+    _tasks_with_statuses(backend, config, add_responses)
+    _rename_header(backend, config, "tasks", "status", "Where it's at")
+    before = config.workbook.read_bytes()
+    with pytest.raises(MissingColumnError) as stopped:
+        init_spreadsheet(backend, config)
+    message = str(stopped.value)
+    assert message.startswith("Column 'status' is missing from tab 'Tasks', which has rows")
+    assert "'Where it's at' (column I) could be it" in message
+    assert "The column is the organizers'" in message
+    assert "Rename the right column back to 'status'" in message
+    assert config.workbook.read_bytes() == before
+
+
+def test_a_close_header_whose_values_do_not_fit_is_not_taken_for_the_column(
+    backend, config, add_responses
+):
+    """Statuses replaced by notes under a header like 'status': init asks, it does not
+    rename a column of notes into the status column."""
+    from sheetsync.jobs import read_state
+
+    statuses = _tasks_with_statuses(backend, config, add_responses)
+    table = read_state(backend, config).tables["tasks"]
+    column = table.columns["status"] + 1
+    notes = [CellUpdate(row, column, "called twice") for row in range(2, 2 + len(statuses))]
+    backend.apply(
+        [
+            TabChanges(
+                "Tasks",
+                start_row=table.n_rows + 1,
+                update=[CellUpdate(1, column, "Status"), *notes],
+            )
+        ]
+    )
+    with pytest.raises(MissingColumnError, match=r"'Status' .*could be it"):
+        init_spreadsheet(backend, config)
+
+
+def test_a_renamed_sheetsync_column_is_named_back_too(backend, config, add_responses):
+    from tests.test_match import records
+
+    _tasks_with_statuses(backend, config, add_responses)
+    volunteers = [t["volunteer_id"] for t in records(backend, config, "tasks")]
+    _rename_header(backend, config, "tasks", "volunteer_id", "Volunteer ID")
+    report = init_spreadsheet(backend, config)
+    assert report.renamed_columns == {"Tasks": [("Volunteer ID", "volunteer_id")]}
+    assert [t["volunteer_id"] for t in records(backend, config, "tasks")] == volunteers
+
+
+def test_a_missing_sheetsync_column_says_sheetsync_writes_it(backend, config, add_responses):
+    from tests.test_match import weekly
+
+    _tasks_with_statuses(backend, config, add_responses)
+    _rename_header(backend, config, "tasks", "reasons", "")
+    with pytest.raises(MissingColumnError, match="sheetsync writes this column"):
+        weekly(backend, config)

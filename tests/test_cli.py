@@ -95,7 +95,7 @@ def test_a_shortened_answer_is_listed_apart_from_the_responses_to_fix(network, r
     result = invoke(runner, config, "run", "intake")
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    fix = lines.index("1 form responses need fixing; they are on the Errors tab:")
+    fix = lines.index("1 form responses to fix; they are on the Errors tab:")
     assert lines[fix + 1] == "  Form Responses 1:3  'Your name' is empty; it is required."
     look = lines.index(
         "Worth a look (1), the run went on; a form answer cleaned on the way in is noted on "

@@ -6,6 +6,11 @@ row on the Errors tab: form "sheetsync check", source "<Tab>:<id>" of the row to
 fields the rule's code, status open; resolved on the first run that finds it holds again.
 Errors rows from form responses are intake's, and left alone here.
 
+It also checks every value organizers typed in their own columns against the schema
+(steps/organizer_values.py): a bad one (a task status "donee") is a warning and a row on
+the Errors tab, form "organizer column", source "<Tab>:<id>", fields the column; resolved on
+the first run that finds the cell right. The steps read such a cell as they always have.
+
 The network is read once, as matching reads it, and serves every rule. Whether the run
 proposed as many tasks as it could (not-maximal) is checked when match ran in this run:
 against a max-flow bound over the needs and volunteers as they stood before its proposals.
@@ -35,6 +40,8 @@ from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import (
     CHECK_FORM,
+    CHECK_FORMS,
+    ORGANIZER_FORM,
     ErrorStatus,
     statuses_of,
     update_need_statuses,
@@ -42,6 +49,7 @@ from sheetsync.statuses import (
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings
 from sheetsync.steps.ids import Ids
+from sheetsync.steps.organizer_values import VALUES_TO_FIX, BadValue, bad_values, issues_of
 from sheetsync.tables import ROW, frame_of, records_of
 
 ALWAYS = (IssueCode.NEED_OVERBOOKED, IssueCode.OVER_CAPACITY, IssueCode.UNAVAILABLE_PROPOSED)
@@ -64,15 +72,18 @@ def run(ctx: StepContext) -> StepResult:
         found += _maximal(ctx, tasks, reading, matched)
         checked.add(IssueCode.NOT_MAXIMAL)
     rows = _rows_of(ctx)
-    errors, added = _errors(ctx, found, checked, rows)
+    bad = bad_values(ctx.tables, ctx.config)
+    wanted = [*_violation_rows(ctx, found, rows), *_bad_value_rows(bad)]
+    errors, added = _errors(ctx, wanted, checked)
     return StepResult(
         frames={"errors": errors},
         counts={
             "rules_broken": len(found),
+            VALUES_TO_FIX: len(bad),
             "new_error_rows": added,
             **{code.value: sum(v.code == code for v in found) for code in sorted(checked)},
         },
-        issues=[_issue(ctx, v, rows) for v in found],
+        issues=[*(_issue(ctx, v, rows) for v in found), *issues_of(bad)],
     )
 
 
@@ -162,44 +173,67 @@ def _where(ctx: StepContext, v: Violation) -> tuple[str, str]:
     return tab, f"{tab}:{v.subject}"
 
 
-def _errors(
-    ctx: StepContext,
-    found: list[Violation],
-    checked: set[IssueCode],
-    rows: dict[tuple[str, str], int],
-) -> tuple[Any, int]:
-    """The Errors tab with a row per broken rule (opened, or open again) and the rows of
-    rules that hold again resolved. Rows from form responses are left as they are."""
+@dataclass(frozen=True)
+class ErrorRow:
+    """What an Errors row of the check says: form CHECK_FORM or ORGANIZER_FORM."""
+
+    form: str
+    source: str  # "Tasks:T0007"
+    fields: str  # the rule broken, or the organizer's column
+    tab: str
+    row: int
+    reason: str
+
+
+def _violation_rows(
+    ctx: StepContext, found: list[Violation], rows: dict[tuple[str, str], int]
+) -> list[ErrorRow]:
+    rows_of = []
+    for v in found:
+        tab, source = _where(ctx, v)
+        row = rows.get((v.tab, v.subject), 0)
+        rows_of.append(ErrorRow(CHECK_FORM, source, v.code.value, tab, row, v.message))
+    return rows_of
+
+
+def _bad_value_rows(found: list[BadValue]) -> list[ErrorRow]:
+    return [ErrorRow(ORGANIZER_FORM, b.source, b.field, b.tab, b.row, b.reason) for b in found]
+
+
+def _errors(ctx: StepContext, wanted: list[ErrorRow], checked: set[IssueCode]) -> tuple[Any, int]:
+    """The Errors tab with a row per broken rule and per bad organizer value (opened, or
+    open again) and the rows of those that hold again resolved. Rows from form responses
+    are intake's: left as they are."""
     schema = ctx.schemas["errors"]
     records = records_of(ctx.frames["errors"])
     ids = Ids("E", (r["error_id"] for r in records))
-    ours = {(r["source"], r["fields"]): r for r in records if r["form"] == CHECK_FORM}
-    current: set[tuple[str, str]] = set()
+    ours = {(r["form"], r["source"], r["fields"]): r for r in records if r["form"] in CHECK_FORMS}
+    current: set[tuple[str, str, str]] = set()
     added = 0
-    for v in found:
-        tab, source = _where(ctx, v)
-        key = (source, v.code.value)
+    for want in wanted:
+        key = (want.form, want.source, want.fields)
         current.add(key)
         record = ours.get(key)
         if record is None:
             record = dict.fromkeys(schema.names, "") | {ROW: 0}
-            record |= {"error_id": ids(), "form": CHECK_FORM, "source": source}
-            record |= {"fields": v.code.value, "first_seen": format_datetime(ctx.now)}
+            record |= {"error_id": ids(), "form": want.form, "source": want.source}
+            record |= {"fields": want.fields, "first_seen": format_datetime(ctx.now)}
             records.append(record)
             ours[key] = record
             added += 1
-        row = rows.get((v.tab, v.subject), 0)
-        record |= {"tab": tab, "row": str(row) if row else "", "reason": v.message}
+        row = str(want.row) if want.row else ""
+        record |= {"tab": want.tab, "row": row, "reason": want.reason}
         record["status"] = ErrorStatus.OPEN.value
     as_read = {
-        (r["source"], r["fields"]): r["status"]
+        (r["form"], r["source"], r["fields"]): r["status"]
         for r in records_of(ctx.tables["errors"].frame)
-        if r["form"] == CHECK_FORM
+        if r["form"] in CHECK_FORMS
     }
     for key, record in ours.items():
         if key in current:
             continue
-        if record["fields"] not in {c.value for c in checked}:
+        form, _, fields = key
+        if form == CHECK_FORM and fields not in {c.value for c in checked}:
             # Not checked this run (not-maximal, when match did not run): as it was.
             record["status"] = as_read.get(key, record["status"])
         elif record["status"] == ErrorStatus.OPEN:

@@ -28,7 +28,7 @@ from sheetsync.normalize import (
 from sheetsync.report import Issue, RunOutcome
 from sheetsync.run_log import DIGEST_JOB
 from sheetsync.schema import TableSchema
-from sheetsync.statuses import CHECK_FORM, ErrorStatus, NeedStatus
+from sheetsync.statuses import CHECK_FORMS, ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
 from sheetsync.tables import FormTable, empty_record, frame_of, records_of
@@ -274,9 +274,10 @@ def _errors(
     """A row per response with an issue: open when it could not be used, noted when it was
     used after an answer was cleaned or shortened; resolved once neither is so any more."""
     errors = _Rows.read(ctx, "errors", "error_id", "E")
-    # Every row but the end-of-run check's (a broken rule on the Tasks tab: "Tasks:T0042")
-    # is intake's, those of a form renamed or taken out of the config too: they resolve.
-    mine = [r for r in errors.records if r["form"] != CHECK_FORM]
+    # Every row but the end-of-run check's (a broken rule on the Tasks tab: "Tasks:T0042";
+    # a value in an organizer's column) is intake's, those of a form renamed or taken out of
+    # the config too: they resolve.
+    mine = [r for r in errors.records if r["form"] not in CHECK_FORMS]
     by_source = {r["source"]: r for r in mine if r["source"]}
     by_row: dict[tuple[str, int], list[Issue]] = defaultdict(list)
     for issue in issues:

@@ -1,0 +1,285 @@
+"""What organizers type in their own columns, checked against the schema.
+
+Every column with `owner: organizer` in schemas/*.yaml is checked by what its schema says,
+and nothing else: `required`, the `enum` (read case- and accent-insensitively), the `type`
+(a date, a number, an integer), `minimum`/`maximum`, `pattern` and `maxLength`. A field with
+both an enum and a type other than text takes either: Load's rest_until is a date, or yes
+or no. A column with no rule (notes, do_not_contact: any mark) is never wrong.
+
+A bad value stops nothing: each step reads the cell as it always has (a task status nobody
+understands counts as proposed, so its volunteer is never overbooked meanwhile; see
+`MEANWHILE`), and the end of run check (steps/check.py) puts a row on the Errors tab for it,
+form ORGANIZER_FORM, until the cell is fixed. `sheetsync check` lists them too.
+
+The value is quoted on the Errors tab (the spreadsheet, where it is anyway) for a column of
+words, dates or numbers; never for a consent override, and never in the run report, which
+reaches logs and cron mail: a note typed in the wrong column would go with it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from sheetsync.config import Config
+from sheetsync.digest.volunteers import _opted_in
+from sheetsync.load.rest import NO, YES
+from sheetsync.normalize import dayfirst_locale, fold, one_line, parse_date
+from sheetsync.privacy import consent_of
+from sheetsync.report import Issue, IssueCode, Severity
+from sheetsync.schema import FieldSpec, FieldType, Owner
+from sheetsync.statuses import task_status
+from sheetsync.steps.dedupe import _DECISIONS
+from sheetsync.tables import ROW, Table, records_of
+
+# Types a cell must read as; the others (text, lists) take any text.
+_TYPED = (FieldType.DATE, FieldType.DATETIME, FieldType.NUMBER, FieldType.INTEGER)
+# Columns whose value is not quoted even on the Errors tab: what a person told an organizer.
+_NOT_QUOTED = {("people", "consent_override")}
+_QUOTE_LIMIT = 40  # a longer value is cut on the Errors tab: it was not meant for the column
+_EXAMPLE_DATE = "2026-11-30"
+# The run report's count of them: report.step("check").counts[VALUES_TO_FIX] (and
+# `sheetsync check`'s); the Errors tab's open rows of form ORGANIZER_FORM are the same.
+VALUES_TO_FIX = "values_to_fix"
+
+
+@dataclass(frozen=True)
+class BadValue:
+    """One organizer's cell that breaks its column's rule."""
+
+    table: str  # the logical tab: "tasks"
+    tab: str  # its title on the spreadsheet: "Tasks"
+    row: int  # the sheet row
+    subject: str  # the row's id (T0007), "" when it has none
+    field: str  # the column: "status"
+    value: str  # as typed; personal perhaps: see `reason`
+    problem: str  # what is wrong, without the value: "is not a status sheetsync knows"
+    fix: str  # what to write: "write proposed, accepted, …"
+    meanwhile: str  # what sheetsync does with the cell until then
+    quoted: bool  # whether the Errors tab may show the value
+
+    @property
+    def source(self) -> str:
+        """The Errors row's source: "Tasks:T0007", or "Tasks:17" for a row without an id."""
+        return f"{self.tab}:{self.subject or self.row}"
+
+    @property
+    def where(self) -> str:
+        named = f", {self.subject}" if self.subject else ""
+        return f"{self.tab} row {self.row}{named}"
+
+    @property
+    def message(self) -> str:
+        """For the run report and logs: no value."""
+        return (
+            f"{self.field} on {self.where} {self.problem}: {self.fix}. Meanwhile "
+            f"{self.meanwhile}. The column is the organizers'."
+        )
+
+    @property
+    def reason(self) -> str:
+        """For the Errors tab: the value too where it is not personal."""
+        value = one_line(self.value)
+        if len(value) > _QUOTE_LIMIT:
+            value = value[: _QUOTE_LIMIT - 1] + "…"
+        said = f" ('{value}')" if self.quoted and value else ""
+        return (
+            f"{self.field} on {self.where}{said} {self.problem}: {self.fix}. Meanwhile "
+            f"{self.meanwhile}. Owner: organizers (sheetsync never overwrites it); the row "
+            "is resolved on the first run that finds it right."
+        )
+
+    def issue(self) -> Issue:
+        return Issue(
+            tab=self.tab,
+            row=self.row,
+            field=self.field,
+            code=IssueCode.ORGANIZER_VALUE,
+            message=self.message,
+            severity=Severity.WARNING,
+        )
+
+
+def bad_values(tables: Mapping[str, Table], config: Config) -> list[BadValue]:
+    """Every organizer's cell, in every tab, that breaks its column's rule; tab by tab, row
+    by row. Rows with nothing typed at all are skipped."""
+    dayfirst = dayfirst_locale(config.locale)
+    found: list[BadValue] = []
+    for name, table in tables.items():
+        checked = [f for f in table.schema.fields if f.owner is Owner.ORGANIZER and _ruled(f)]
+        if not checked or table.frame.empty:
+            continue
+        key = table.schema.primary_key
+        for record in records_of(table.frame):
+            if not any(str(record[f]).strip() for f in table.schema.names):
+                continue
+            for spec in checked:
+                wrong = value_problem(spec, str(record[spec.name]), dayfirst=dayfirst)
+                if wrong is None:
+                    continue
+                value = str(record[spec.name])
+                found.append(
+                    BadValue(
+                        table=name,
+                        tab=table.tab,
+                        row=int(record[ROW]),
+                        subject=str(record[key]).strip() if key else "",
+                        field=spec.name,
+                        value=value,
+                        problem=wrong,
+                        fix=_fix(spec),
+                        meanwhile=_meanwhile(name, spec.name, value, config),
+                        quoted=_quotable(name, spec),
+                    )
+                )
+    return found
+
+
+def issues_of(found: Iterable[BadValue]) -> list[Issue]:
+    return [b.issue() for b in found]
+
+
+def _ruled(spec: FieldSpec) -> bool:
+    """Whether the schema gives the column any rule to break."""
+    return bool(
+        spec.required
+        or spec.enum
+        or spec.type in _TYPED
+        or spec.minimum is not None
+        or spec.maximum is not None
+        or spec.pattern
+        or spec.max_length
+    )
+
+
+def value_problem(spec: FieldSpec, value: str, *, dayfirst: bool) -> str | None:
+    """What is wrong with the value, in words and without it; None when it is right."""
+    text = value.strip()
+    if not text:
+        return "is empty" if spec.required else None
+    if spec.max_length is not None and len(text) > spec.max_length:
+        return f"is longer than {spec.max_length} characters"
+    if spec.enum is not None and fold(text) in {fold(v) for v in spec.enum}:
+        return None
+    if spec.type in _TYPED:
+        wrong = _type_problem(spec, text, dayfirst=dayfirst)
+        if wrong is None or spec.enum is None:
+            return wrong
+        return f"{wrong}, nor {_choices(spec.enum)}"
+    if spec.enum is not None:
+        return "is not a value this column takes"
+    if spec.pattern and re.fullmatch(spec.pattern, text) is None:
+        return "does not have the form this column takes"
+    return None
+
+
+def _type_problem(spec: FieldSpec, text: str, *, dayfirst: bool) -> str | None:
+    """A typed column's value read as sheetsync's steps read it."""
+    if spec.type in (FieldType.DATE, FieldType.DATETIME):
+        return None if parse_date(text, dayfirst=dayfirst) else "is not a date sheetsync can read"
+    try:
+        number = float(text)
+    except ValueError:
+        return "is not a number"
+    if not math.isfinite(number):
+        return "is not a number"
+    if spec.type is FieldType.INTEGER and not number.is_integer():
+        return "is not a whole number"
+    if spec.minimum is not None and number < spec.minimum:
+        return f"is less than {spec.minimum:g}"
+    if spec.maximum is not None and number > spec.maximum:
+        return f"is more than {spec.maximum:g}"
+    return None
+
+
+def _fix(spec: FieldSpec) -> str:
+    """What to write instead, from the schema."""
+    words = _choices(spec.enum) if spec.enum else ""
+    if spec.type in (FieldType.DATE, FieldType.DATETIME):
+        return f"write a date, e.g. {_EXAMPLE_DATE}" + (f", or {words}" if words else "")
+    if spec.type in (FieldType.NUMBER, FieldType.INTEGER):
+        whole = spec.type is FieldType.INTEGER
+        low = f" of {spec.minimum:g} or more" if spec.minimum is not None else ""
+        return f"write {'a whole number' if whole else 'a number'}{low}, e.g. {2 if whole else 1.5}"
+    if words:
+        return f"write {words}" + ("" if spec.required else ", or leave it empty")
+    if spec.max_length is not None:
+        return f"keep it to {spec.max_length} characters"
+    return "write it as the column's description says (docs/errors.md)"
+
+
+def _choices(enum: tuple[str, ...] | None) -> str:
+    values = list(enum or ())
+    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+
+
+def _quotable(table: str, spec: FieldSpec) -> bool:
+    """A value of a column of words, dates or numbers, not personal: shown on Errors."""
+    closed = spec.enum is not None or spec.type in _TYPED
+    return closed and not spec.pii and (table, spec.name) not in _NOT_QUOTED
+
+
+def _task_status(value: str, config: Config) -> str:
+    status = task_status(value)
+    if status is not None:
+        return f"sheetsync reads it as {status}"
+    return (
+        "sheetsync counts the task as proposed: it keeps its volunteer's place and its "
+        "need stays matched, so nobody is booked twice"
+    )
+
+
+def _decision(value: str, config: Config) -> str:
+    decision = _DECISIONS.get(fold(value))
+    if decision is not None:
+        return f"sheetsync reads it as {decision.value}"
+    return "sheetsync treats the pair as undecided"
+
+
+def _rest(value: str, config: Config) -> str:
+    if fold(value) in YES:
+        return "sheetsync reads it as yes"
+    if fold(value) in NO:
+        return "sheetsync reads it as no"
+    return "no rest is in force"
+
+
+def _consent(value: str, config: Config) -> str:
+    consent = consent_of(one_line(value))
+    if consent is not None:
+        return f"sheetsync reads it as {consent.value}"
+    return "sheetsync reads it as no (organizers only)"
+
+
+def _weekly_email(value: str, config: Config) -> str:
+    if _opted_in(value):
+        return "sheetsync reads it as yes"
+    return "they get no weekly email"
+
+
+def _due(value: str, config: Config) -> str:
+    return "the task counts in the week it was proposed"
+
+
+def _hours(value: str, config: Config) -> str:
+    hours = config.matching.hours_per_task
+    return f"the task counts as {hours:g} hours ([matching] hours_per_task)"
+
+
+# What the steps do with a cell of each column until it is fixed: the same reading they use.
+MEANWHILE: dict[tuple[str, str], Callable[[str, Config], str]] = {
+    ("tasks", "status"): _task_status,
+    ("tasks", "due"): _due,
+    ("tasks", "hours"): _hours,
+    ("duplicates", "decision"): _decision,
+    ("load", "rest_until"): _rest,
+    ("people", "consent_override"): _consent,
+    ("people", "weekly_email"): _weekly_email,
+}
+
+
+def _meanwhile(table: str, field: str, value: str, config: Config) -> str:
+    reading = MEANWHILE.get((table, field))
+    return reading(value, config) if reading else "sheetsync leaves the cell out"
