@@ -36,6 +36,7 @@ pytest_plugins = ["tests.emulator_fixtures"]
 RECORDINGS = Path(__file__).parent / "data" / "google-sheets-recordings"
 SPREADSHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 DRIVE_SCOPE = "https://www.googleapis.com/auth/drive"
+RECORDED_ACCOUNT = "telegram-budgeter@telegram-budgeter.iam.gserviceaccount.com"
 DRIVE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 # --- replaying real traffic ------------------------------------------------------------------
@@ -139,6 +140,16 @@ REPLAYED = [
     "WorksheetTest.test_update_title",
     "WorksheetTest.test_update_works_with_swapped_values_and_range",
     "WorksheetTest.test_worksheet_update_index",
+    # formatting: formats, notes, validation, protected ranges, hidden columns (issue 19)
+    "WorksheetTest.test_format",
+    "WorksheetTest.test_add_validation",
+    "WorksheetTest.test_add_protected_range_warning",
+    "WorksheetTest.test_add_protected_range_normal",
+    "WorksheetTest.test_delete_protected_range",
+    "WorksheetTest.test_worksheet_notes",
+    "WorksheetTest.test_get_notes",
+    "WorksheetTest.test_get_notes_2nd_sheet",
+    "WorksheetTest.test_hide_columns_rows",
 ]
 
 # The rest of the 124 recordings use what the emulator leaves out (it answers 501 for those
@@ -155,26 +166,17 @@ EXCLUDED = {
     "ClientTest.test_open_all_has_metadata": "lists spreadsheets left in Google's test account",
     "ClientTest.test_openall": "lists spreadsheets left in Google's test account",
     "SpreadsheetTest.test_export_spreadsheet": "Drive export is not emulated",
-    "WorksheetTest.test_add_protected_range_normal": f"{_UNEMULATED}: protected ranges",
-    "WorksheetTest.test_add_protected_range_warning": f"{_UNEMULATED}: protected ranges",
-    "WorksheetTest.test_delete_protected_range": f"{_UNEMULATED}: protected ranges",
-    "WorksheetTest.test_add_validation": f"{_UNEMULATED}: setDataValidation",
     "WorksheetTest.test_auto_resize_columns": f"{_UNEMULATED}: column metadata",
     "WorksheetTest.test_basic_filters": f"{_UNEMULATED}: basic filters",
     "WorksheetTest.test_batch_merged_cells": f"{_UNEMULATED}: mergeCells",
     "WorksheetTest.test_copy_cut_range": f"{_UNEMULATED}: copyPaste, cutPaste",
-    "WorksheetTest.test_format": f"{_UNEMULATED}: repeatCell formats",
     "WorksheetTest.test_get_merge_cells_and_unmerge_cells": f"{_UNEMULATED}: mergeCells",
-    "WorksheetTest.test_get_notes": f"{_UNEMULATED}: notes (grid data)",
-    "WorksheetTest.test_get_notes_2nd_sheet": f"{_UNEMULATED}: notes (grid data)",
-    "WorksheetTest.test_worksheet_notes": f"{_UNEMULATED}: notes (grid data)",
     "WorksheetTest.test_get_values_and_combine_merged_cells": f"{_UNEMULATED}: mergeCells",
     "WorksheetTest.test_get_values_merge_cells_from_centre_of_sheet": f"{_UNEMULATED}: merges",
     "WorksheetTest.test_get_values_merge_cells_outside_of_range": f"{_UNEMULATED}: merges",
     "WorksheetTest.test_get_values_merge_cells_with_named_range": f"{_UNEMULATED}: merges",
     "WorksheetTest.test_group_columns": f"{_UNEMULATED}: dimension groups",
     "WorksheetTest.test_group_rows": f"{_UNEMULATED}: dimension groups",
-    "WorksheetTest.test_hide_columns_rows": f"{_UNEMULATED}: updateDimensionProperties",
     "WorksheetTest.test_sort": f"{_UNEMULATED}: sortRange",
 }
 # A spreadsheet the recording opens without having created it: someone else's, not shared.
@@ -182,7 +184,15 @@ PRESEEDED = {
     "ClientTest.test_access_private_spreadsheet": "1jIKzPs8LsiZZdLdeMEP-5ZIHw6RkjiOmj1LrJN706Yc"
 }
 # Implemented batchUpdate requests no recording sends: the direct tests below cover them.
-NOT_IN_RECORDINGS = {"appendCells", "appendDimension", "updateCells"}
+NOT_IN_RECORDINGS = {
+    "appendCells",
+    "appendDimension",
+    "addConditionalFormatRule",
+    "deleteConditionalFormatRule",
+    "createDeveloperMetadata",
+    "updateDeveloperMetadata",
+    "deleteDeveloperMetadata",
+}
 
 
 def load_recording(name: str) -> list[dict[str, Any]]:
@@ -202,6 +212,9 @@ class Replay:
         self.name = name
         self.ids: dict[str, str] = {}
         self.sheet_ids: dict[int, int] = {0: 0}
+        self.protected_ids: dict[int, int] = {}  # ids Google hands out, learned likewise
+        # The account the recordings were made with is this test's service account here.
+        self.ids[RECORDED_ACCOUNT] = session.credentials.service_account_email  # type: ignore[attr-defined]
 
     def run(self) -> int:
         if self.name in PRESEEDED:
@@ -242,6 +255,8 @@ class Replay:
             return {
                 key: self.sheet_ids.get(item, item)
                 if key == "sheetId" and isinstance(item, int)
+                else self.protected_ids.get(item, item)
+                if key == "protectedRangeId" and isinstance(item, int)
                 else self.map_ids(item)
                 for key, item in value.items()
             }
@@ -265,6 +280,9 @@ class Replay:
                     # A tab Google created in this recording: learn its id on first sight.
                     mapped = self.sheet_ids.setdefault(value, got[key])
                     assert got[key] == mapped, f"{where}.sheetId: {got[key]} != {mapped}"
+                elif key == "protectedRangeId" and isinstance(value, int):
+                    mapped = self.protected_ids.setdefault(value, got[key])
+                    assert got[key] == mapped, f"{where}.{key}: {got[key]} != {mapped}"
                 else:
                     self.compare(value, got[key], f"{where}.{key}")
         elif isinstance(expected, list):
