@@ -21,6 +21,7 @@ from google.auth import crypt
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 from sheetsync_testkit._batch import HANDLERS
+from sheetsync_testkit._format import NO_FIELDS
 from sheetsync_testkit.sheets_emulator import (
     DRIVE_KINDS,
     KINDS,
@@ -673,7 +674,10 @@ def test_spreadsheets_get_shows_tabs_and_honours_field_masks(
     }
     masked = api.get("", fields="properties(title,locale),sheets.properties.sheetId")[1]
     assert masked["properties"] == {"title": "Eastside", "locale": "en_US"}
-    assert api.get("", includeGridData="true")[0] == 501  # never a silent wrong answer
+    status, grid = api.get("", includeGridData="true", fields="sheets.data.columnMetadata")
+    assert status == 200
+    # An empty tab: one row and one column of metadata, Google's default width.
+    assert grid["sheets"][0] == {"data": [{"columnMetadata": [{"pixelSize": 100}]}]}
 
 
 @pytest.mark.parametrize(
@@ -1017,8 +1021,8 @@ def test_append_cells_refuses_a_missing_mask_an_unknown_sheet_and_rows_wider_tha
 ) -> None:
     row = [_text("x")]
     cases = [
-        (_append(0, row, fields=None), "At least one field must be specified in 'fields'."),
-        (_append(0, row, fields=""), "At least one field must be specified in 'fields'."),
+        (_append(0, row, fields=None), NO_FIELDS),
+        (_append(0, row, fields=""), NO_FIELDS),
         (_append(123, row), "No grid with id: 123"),
         (
             _append(0, [_text(str(i)) for i in range(27)]),
@@ -1092,7 +1096,7 @@ def test_update_cells_takes_exactly_one_of_start_or_range_and_clears_with_empty_
     status, body = api.batch_update({"updateCells": clear})
     assert (status, body["error"]["message"]) == (
         400,
-        "Invalid requests[0].updateCells: At least one field must be specified in 'fields'.",
+        f"Invalid requests[0].updateCells: {NO_FIELDS}",
     )
 
 

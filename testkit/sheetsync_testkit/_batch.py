@@ -11,7 +11,13 @@ from sheetsync_testkit._a1 import MAX_COLUMNS, format_cells
 from sheetsync_testkit._cells import Cell, evaluate
 from sheetsync_testkit._fields import leaf_paths, parse_mask
 from sheetsync_testkit._format import HANDLERS as FORMAT_HANDLERS
-from sheetsync_testkit._format import CELL_DATA, SHEET_PROPERTIES, mask_paths, quantize_color
+from sheetsync_testkit._format import (
+    CELL_DATA,
+    NO_FIELDS,
+    SHEET_PROPERTIES,
+    mask_paths,
+    quantize_color,
+)
 from sheetsync_testkit._workbook import (
     ApiError,
     JsonObject,
@@ -145,7 +151,7 @@ def _prune(target: JsonObject, path: tuple[str, ...]) -> None:
 def _mask_paths(body: JsonObject, props: JsonObject) -> list[tuple[str, ...]]:
     fields = body.get("fields")
     if not isinstance(fields, str) or not fields:
-        raise invalid("At least one field must be specified in 'fields'.")
+        raise invalid(NO_FIELDS)
     try:
         mask = parse_mask(fields)
     except ValueError:

@@ -152,6 +152,10 @@ def _float32_text(value: float) -> float:
     return float(single)
 
 
+# Google's words, as quoted in node-google-spreadsheet issue #308.
+NO_FIELDS = "At least one field must be listed in 'fields'. (Use '*' to indicate all fields.)"
+
+
 # --- checks shared by the requests ---------------------------------------------------------
 
 
@@ -200,10 +204,7 @@ def stored_range(sheet: Sheet, area: Area) -> JsonObject:
 def mask_paths(fields: Any, tree: Mask, where: str) -> list[tuple[str, ...]]:
     """The leaf paths of a field mask, each checked against the message's fields."""
     if not isinstance(fields, str) or not fields.strip():
-        raise invalid(
-            f"At least one field must be listed in 'fields'. (Use '*' to indicate all fields.) "
-            f"[{where}]"
-        )
+        raise invalid(NO_FIELDS)
     try:
         mask = parse_mask(fields)
     except ValueError:
