@@ -29,8 +29,22 @@ LIST_WIDTH = 170
 LONG_WIDTH = 300
 # Fields whose text runs to sentences: wide, and wrapped rather than cut off.
 LONG_TEXT = frozenset(
-    """reasons reason next_steps notes evidence details message changes steps checkin_note
-    volunteer_note offers_note note description""".split()
+    [
+        "reasons",
+        "reason",
+        "next_steps",
+        "notes",
+        "evidence",
+        "details",
+        "message",
+        "changes",
+        "steps",
+        "checkin_note",
+        "volunteer_note",
+        "offers_note",
+        "note",
+        "description",
+    ]
 )
 NUMBER_FORMATS = {
     FieldType.DATE: "yyyy-mm-dd",

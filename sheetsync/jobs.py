@@ -27,6 +27,7 @@ from sheetsync.errors import (
     StepError,
     failure_text,
 )
+from sheetsync.formatting import format_plan
 from sheetsync.report import Findings, RunOutcome, RunReport, StepReport
 from sheetsync.run_log import (
     forget_failures,
@@ -311,7 +312,12 @@ def _run_once(
     report.run_id = fresh_run_id(report.run_id, run_log, kept)
     rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
     changes.append(appended(run_log, rows))
-    backend.apply(changes)
+    # Formatting travels with the write only when it is due (after an upgrade changed it).
+    headers = {table.tab: table.header for table in state.tables.values()}
+    plan = format_plan(state.schemas, headers, config)
+    formats = plan if backend.formats_applied != plan.version else None
+    backend.apply(changes, formats=formats)
+    report.formatted = len(plan.tabs) if formats else 0
     forget_failures(config, pending)
     if kept:
         report.notices.append(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import json
 import random
-from typing import Any
 
 from sheetsync_testkit._a1 import Bounds
 from sheetsync_testkit._batch import apply_requests
@@ -13,7 +12,6 @@ from sheetsync_testkit._cells import render
 from sheetsync_testkit._fields import apply_mask, parse_mask
 from sheetsync_testkit._format import cell_format, cell_validation, dimension_metadata
 from sheetsync_testkit._workbook import (
-    ApiError,
     JsonObject,
     Sheet,
     Spreadsheet,

@@ -10,7 +10,6 @@ from typing import Any
 from sheetsync_testkit._a1 import MAX_COLUMNS, format_cells
 from sheetsync_testkit._cells import Cell, evaluate
 from sheetsync_testkit._fields import leaf_paths, parse_mask
-from sheetsync_testkit._format import HANDLERS as FORMAT_HANDLERS
 from sheetsync_testkit._format import (
     CELL_DATA,
     NO_FIELDS,
@@ -18,6 +17,7 @@ from sheetsync_testkit._format import (
     mask_paths,
     quantize_color,
 )
+from sheetsync_testkit._format import HANDLERS as FORMAT_HANDLERS
 from sheetsync_testkit._workbook import (
     ApiError,
     JsonObject,

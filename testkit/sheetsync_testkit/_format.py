@@ -101,12 +101,12 @@ DIMENSION_PROPERTIES: Mask = {
 }
 _ENUMS = {
     "numberFormat.type": (
-        "TEXT NUMBER PERCENT CURRENCY DATE TIME DATE_TIME SCIENTIFIC".split(),
+        ["TEXT", "NUMBER", "PERCENT", "CURRENCY", "DATE", "TIME", "DATE_TIME", "SCIENTIFIC"],
         "NumberFormatType",
     ),
-    "wrapStrategy": ("OVERFLOW_CELL LEGACY_WRAP CLIP WRAP".split(), "WrapStrategy"),
-    "horizontalAlignment": ("LEFT CENTER RIGHT".split(), "HorizontalAlign"),
-    "verticalAlignment": ("TOP MIDDLE BOTTOM".split(), "VerticalAlign"),
+    "wrapStrategy": (["OVERFLOW_CELL", "LEGACY_WRAP", "CLIP", "WRAP"], "WrapStrategy"),
+    "horizontalAlignment": (["LEFT", "CENTER", "RIGHT"], "HorizontalAlign"),
+    "verticalAlignment": (["TOP", "MIDDLE", "BOTTOM"], "VerticalAlign"),
 }
 CONDITION_TYPES = frozenset(
     """NUMBER_GREATER NUMBER_GREATER_THAN_EQ NUMBER_LESS NUMBER_LESS_THAN_EQ NUMBER_EQ
@@ -227,14 +227,15 @@ def check_color(color: Any, where: str) -> JsonObject:
     left out)."""
     if not isinstance(color, dict):
         raise field_violation(
-            where, f"Invalid value at '{where}' (type.googleapis.com/google.type.Color), "
-            f"{json.dumps(color)}"
+            where,
+            f"Invalid value at '{where}' (type.googleapis.com/google.type.Color), "
+            f"{json.dumps(color)}",
         )
     for channel, value in color.items():
         if channel not in ("red", "green", "blue", "alpha"):
             raise field_violation(
                 where,
-                f'Invalid JSON payload received. Unknown name "{channel}" at \'{where}\': '
+                f"Invalid JSON payload received. Unknown name \"{channel}\" at '{where}': "
                 "Cannot find field.",
             )
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -256,7 +257,7 @@ def _check_format(fmt: Any, where: str) -> JsonObject:
         if name not in CELL_FORMAT:
             raise field_violation(
                 where,
-                f'Invalid JSON payload received. Unknown name "{name}" at \'{where}\': '
+                f"Invalid JSON payload received. Unknown name \"{name}\" at '{where}': "
                 "Cannot find field.",
             )
         if name == "backgroundColor":
@@ -367,9 +368,9 @@ def update_dimension_properties(book: Spreadsheet, body: JsonObject, rng: random
                 "UNIMPLEMENTED",
             )
         value = given.get(path[0])
-        if path[0] == "pixelSize" and value is not None:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise invalid(f"Invalid pixelSize: {json.dumps(value)}")
+        bad_size = isinstance(value, bool) or not isinstance(value, int) or value < 0
+        if path[0] == "pixelSize" and value is not None and bad_size:
+            raise invalid(f"Invalid pixelSize: {json.dumps(value)}")
     for index in range(start, end):
         props = sheet.dimensions.setdefault((dimension, index), {})
         for path in paths:
@@ -440,9 +441,7 @@ def cell_validation(sheet: Sheet, row: int, col: int) -> JsonObject | None:
     return copy.deepcopy(found)
 
 
-def add_conditional_format_rule(
-    book: Spreadsheet, body: JsonObject, rng: random.Random
-) -> None:
+def add_conditional_format_rule(book: Spreadsheet, body: JsonObject, rng: random.Random) -> None:
     rule = body.get("rule")
     if not isinstance(rule, dict):
         raise invalid("rule is required.")
