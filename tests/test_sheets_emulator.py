@@ -1374,3 +1374,256 @@ def test_direct_edits_as_a_person_or_google_forms(sheets_emulator: SheetsEmulato
     assert sheets_emulator.values(book, "Members") == [["name"]]
     with pytest.raises(KeyError, match="No tab 'People'"):
         sheets_emulator.values(book, "People")
+
+
+# --- formatting requests (issue 19) ------------------------------------------------------------
+
+WHOLE_B = {"sheetId": 0, "startRowIndex": 1, "startColumnIndex": 1, "endColumnIndex": 2}
+RED_FILL = {"red": 0.95686275, "green": 0.78039217, "blue": 0.7647059}
+
+
+def _rule(formula: str, ranges: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "addConditionalFormatRule": {
+            "rule": {
+                "ranges": [WHOLE_B] if ranges is None else ranges,
+                "booleanRule": {
+                    "condition": {
+                        "type": "CUSTOM_FORMULA",
+                        "values": [{"userEnteredValue": formula}],
+                    },
+                    "format": {"backgroundColor": {"red": 244 / 255, "green": 199 / 255}},
+                },
+            }
+        }
+    }
+
+
+def test_formats_notes_validation_and_widths_are_kept_and_read_back(api: Api) -> None:
+    status, body = api.batch_update(
+        {
+            "repeatCell": {
+                "range": WHOLE_B,
+                "cell": {
+                    "userEnteredFormat": {
+                        "backgroundColor": RED_FILL,
+                        "numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"},
+                    }
+                },
+                "fields": "userEnteredFormat(backgroundColor,numberFormat)",
+            }
+        },
+        {
+            "updateCells": {
+                "start": {"sheetId": 0, "rowIndex": 0, "columnIndex": 1},
+                "rows": [{"values": [{"note": "Written by sheetsync"}]}],
+                "fields": "note",
+            }
+        },
+        {
+            "setDataValidation": {
+                "range": WHOLE_B,
+                "rule": {
+                    "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "done"}]},
+                    "strict": False,
+                    "showCustomUi": True,
+                },
+            }
+        },
+        {
+            "updateDimensionProperties": {
+                "range": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 1, "endIndex": 2},
+                "properties": {"pixelSize": 240, "hiddenByUser": True},
+                "fields": "pixelSize,hiddenByUser",
+            }
+        },
+    )
+    assert (status, body["replies"]) == (200, [{}, {}, {}, {}])
+    status, got = api.get(
+        "",
+        ranges="Sheet1!B1:B2",
+        fields="sheets.data(rowData.values(note,userEnteredFormat,dataValidation),columnMetadata)",
+    )
+    assert status == 200
+    [block] = got["sheets"][0]["data"]
+    header, below = (row["values"][0] for row in block["rowData"])
+    assert header == {"note": "Written by sheetsync"}
+    assert below["userEnteredFormat"] == {
+        "backgroundColor": RED_FILL,
+        "backgroundColorStyle": {"rgbColor": RED_FILL},
+        "numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"},
+    }
+    assert below["dataValidation"] == {
+        "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "done"}]},
+        "showCustomUi": True,
+    }
+    assert block["columnMetadata"] == [{"pixelSize": 240, "hiddenByUser": True}]
+
+
+def test_rules_protected_ranges_and_developer_metadata_are_kept_with_their_ids(
+    api: Api, sheets_emulator: SheetsEmulator
+) -> None:
+    status, body = api.batch_update(
+        _rule('=$B2="red"'),
+        {
+            "addProtectedRange": {
+                "protectedRange": {
+                    "range": WHOLE_B,
+                    "description": "sheetsync: written by sheetsync",
+                    "warningOnly": True,
+                }
+            }
+        },
+        {
+            "createDeveloperMetadata": {
+                "developerMetadata": {
+                    "metadataKey": "sheetsync_format",
+                    "metadataValue": "v1",
+                    "location": {"spreadsheet": True},
+                    "visibility": "DOCUMENT",
+                }
+            }
+        },
+    )
+    assert status == 200, body
+    rule_reply, protected_reply, metadata_reply = body["replies"]
+    assert rule_reply == {}
+    protected = protected_reply["addProtectedRange"]["protectedRange"]
+    assert protected["description"] == "sheetsync: written by sheetsync"
+    assert (protected["warningOnly"], protected["editors"]) == (True, {})
+    metadata = metadata_reply["createDeveloperMetadata"]["developerMetadata"]
+    assert metadata["location"] == {"locationType": "SPREADSHEET", "spreadsheet": True}
+    status, body = api.batch_update(
+        {
+            "updateDeveloperMetadata": {
+                "dataFilters": [
+                    {"developerMetadataLookup": {"metadataId": metadata["metadataId"]}}
+                ],
+                "developerMetadata": {"metadataValue": "v2"},
+                "fields": "metadataValue",
+            }
+        },
+        {"deleteProtectedRange": {"protectedRangeId": protected["protectedRangeId"]}},
+        {"deleteConditionalFormatRule": {"sheetId": 0, "index": 0}},
+    )
+    assert status == 200, body
+    assert (
+        body["replies"][0]["updateDeveloperMetadata"]["developerMetadata"][0]["metadataValue"]
+        == "v2"
+    )
+    assert body["replies"][2]["deleteConditionalFormatRule"]["rule"]["ranges"] == [
+        {"startRowIndex": 1, "endRowIndex": 1000, "startColumnIndex": 1, "endColumnIndex": 2}
+    ]
+    got = api.get("", fields="sheets(conditionalFormats,protectedRanges),developerMetadata")[1]
+    assert got["sheets"][0] == {}
+    assert [m["metadataValue"] for m in got["developerMetadata"]] == ["v2"]
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (
+            {
+                "repeatCell": {
+                    "range": WHOLE_B,
+                    "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                    "fields": "userEnteredFormat.textFormat.boldly",
+                }
+            },
+            "Cannot find matching fields for path 'cell.userEnteredFormat.textFormat.boldly'.",
+        ),
+        (
+            {
+                "repeatCell": {
+                    "range": {**WHOLE_B, "endRowIndex": 1001},
+                    "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}},
+                    "fields": "userEnteredFormat.wrapStrategy",
+                }
+            },
+            "Range (Sheet1!B2:B1001) exceeds grid limits. Max rows: 1000, max columns: 26",
+        ),
+        (
+            {
+                "repeatCell": {
+                    "range": {**WHOLE_B, "sheetId": 77},
+                    "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}},
+                    "fields": "userEnteredFormat.wrapStrategy",
+                }
+            },
+            "No grid with id: 77",
+        ),
+        (
+            {
+                "repeatCell": {
+                    "range": WHOLE_B,
+                    "cell": {"userEnteredFormat": {"backgroundColor": {"red": 238}}},
+                    "fields": "userEnteredFormat.backgroundColor",
+                }
+            },
+            "Invalid color value at 'cell.backgroundColor.red': 238 is not in [0, 1].",
+        ),
+        (
+            {
+                "setDataValidation": {
+                    "range": WHOLE_B,
+                    "rule": {"condition": {"type": "ONE_OF_LIST", "values": []}},
+                }
+            },
+            "Invalid rule.condition: ONE_OF_LIST must have at least one non-empty value.",
+        ),
+        (
+            _rule('=$B2="red"', ranges=[]),
+            "At least one range must be specified for a conditional format rule.",
+        ),
+        (
+            {
+                "updateDimensionProperties": {
+                    "range": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1},
+                    "properties": {"pixelSize": 10},
+                    "fields": "width",
+                }
+            },
+            "Cannot find matching fields for path 'properties.width'.",
+        ),
+        (
+            {
+                "updateSheetProperties": {
+                    "properties": {"sheetId": 0, "gridProperties": {"frozenRowCount": 1}},
+                    "fields": "gridProperties.frozenRows",
+                }
+            },
+            "Cannot find matching fields for path 'properties.gridProperties.frozenRows'.",
+        ),
+        ({"deleteProtectedRange": {"protectedRangeId": 5}}, "No protected range with id: 5"),
+    ],
+)
+def test_malformed_formatting_requests_are_refused_as_google_does(
+    api: Api, request_: dict[str, Any], message: str
+) -> None:
+    status, body = api.batch_update(request_)
+    [kind] = request_
+    assert (status, body["error"]["status"]) == (400, "INVALID_ARGUMENT")
+    assert body["error"]["message"] == f"Invalid requests[0].{kind}: {message}"
+    sheets = api.get("", fields="sheets(conditionalFormats,protectedRanges)")[1]["sheets"]
+    assert all(sheet == {} for sheet in sheets)  # nothing of the refused batch was kept
+
+
+def test_inserted_rows_move_formats_notes_and_widths_with_their_cells(api: Api) -> None:
+    status, _ = api.batch_update(
+        {
+            "updateCells": {
+                "start": {"sheetId": 0, "rowIndex": 2, "columnIndex": 0},
+                "rows": [{"values": [{"note": "third row"}]}],
+                "fields": "note",
+            }
+        },
+        {
+            "insertDimension": {
+                "range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 3},
+                "inheritFromBefore": True,
+            }
+        },
+    )
+    assert status == 200
+    got = api.get("", ranges="Sheet1!A5", fields="sheets.data.rowData.values.note")[1]
+    assert got["sheets"][0]["data"][0]["rowData"] == [{"values": [{"note": "third row"}]}]
