@@ -48,10 +48,12 @@ def init_spreadsheet(
     changes = _form_tab_changes(config, schemas, forms, data, form_rows or {}, report)
     changes += _own_tab_changes(config, schemas, data, report)
     plan = format_plan(schemas, _headers_after(data, changes), config)
-    formats = plan if backend.formats_applied != plan.version else None
-    if changes or formats:
-        backend.apply(changes, formats=formats)
-    report.formatted = len(plan.tabs) if formats else 0
+    if backend.formats_applied == plan.version:
+        if changes:
+            backend.apply(changes)
+        return report
+    backend.apply(changes, formats=plan)
+    report.formatted = len(plan.tabs)
     return report
 
 

@@ -250,9 +250,11 @@ def _write(
     run after an upgrade changed it, or on a spreadsheet never formatted)."""
     headers = {table.tab: table.header for table in state.tables.values()}
     plan = format_plan(state.schemas, headers, config)
-    due = backend.formats_applied != plan.version
-    backend.apply(changes, formats=plan if due else None)
-    report.formatted = len(plan.tabs) if due else 0
+    if backend.formats_applied == plan.version:
+        backend.apply(changes)
+        return
+    backend.apply(changes, formats=plan)
+    report.formatted = len(plan.tabs)
 
 
 def _run_once(
