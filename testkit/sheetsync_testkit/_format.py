@@ -188,16 +188,14 @@ def _index(given: JsonObject, key: str, default: int) -> int:
     return value
 
 
-def stored_range(sheet: Sheet, area: Area) -> JsonObject:
-    """A GridRange as Google answers it: sheetId 0 left out (proto3 default), the rest kept."""
-    result: JsonObject = {
-        "startRowIndex": area.row0,
-        "endRowIndex": area.row1 + 1,
-        "startColumnIndex": area.col0,
-        "endColumnIndex": area.col1 + 1,
-    }
-    if sheet.sheet_id:
-        result = {"sheetId": sheet.sheet_id, **result}
+def stored_range(given: JsonObject) -> JsonObject:
+    """A GridRange as Google keeps and answers it: as given (an open side stays open, so a
+    rule or protection on whole columns covers rows added later), sheetId 0 left out (the
+    proto3 default)."""
+    keys = ("sheetId", "startRowIndex", "endRowIndex", "startColumnIndex", "endColumnIndex")
+    result = {key: given[key] for key in keys if given.get(key) is not None}
+    if not result.get("sheetId"):
+        result.pop("sheetId", None)
     return result
 
 
@@ -469,7 +467,7 @@ def add_conditional_format_rule(book: Spreadsheet, body: JsonObject, rng: random
                 "strikethrough, foreground color and background color."
             )
     stored: JsonObject = {
-        "ranges": [stored_range(s, a) for s, a in resolved],
+        "ranges": [stored_range(r) for r in ranges],
         "booleanRule": {"condition": condition, "format": checked},
     }
     index = _index(body, "index", 0)
@@ -500,8 +498,8 @@ def add_protected_range(book: Spreadsheet, body: JsonObject, rng: random.Random)
     if given.get("namedRangeId") or given.get("unprotectedRanges"):
         raise ApiError(501, "The Sheets emulator protects plain ranges only.", "UNIMPLEMENTED")
     if "range" in given:
-        sheet, area = grid_range(book, given["range"], "protectedRange.range")
-        stored_area = stored_range(sheet, area)
+        sheet, _ = grid_range(book, given["range"], "protectedRange.range")
+        stored_area = stored_range(given["range"])
     else:
         raise invalid("Invalid protectedRange: a range or a named range must be set.")
     warning = bool(given.get("warningOnly"))
