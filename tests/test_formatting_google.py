@@ -257,3 +257,49 @@ def test_init_formats_an_existing_spreadsheet_that_lacks_it(fresh: Network) -> N
     [write] = writes_of(fresh)
     assert "createDeveloperMetadata" in kinds_in(write)
     assert len(ours(sheet(metadata(fresh), "Needs")["conditionalFormats"])) == rules
+
+
+def test_a_formatting_write_whose_answer_was_lost_is_not_applied_twice(
+    fresh: Network, sheets_emulator: Any
+) -> None:
+    init_spreadsheet(fresh.backend(), fresh.config)
+    once = metadata(fresh)
+    fresh.backend().http.batch_update(
+        fresh.id,
+        {
+            "requests": [
+                {
+                    "updateDeveloperMetadata": {
+                        "dataFilters": [{"developerMetadataLookup": {"metadataKey": FORMAT_KEY}}],
+                        "developerMetadata": {"metadataValue": "an-older-version"},
+                        "fields": "metadataValue",
+                    }
+                }
+            ]
+        },
+    )
+    fresh.add_form_rows("requests", [request()])
+    sheets_emulator.lose_answer(WRITE)  # the run's write (with its formatting) applied, unheard
+    fresh.emulator.reset_requests()
+    report = weekly(fresh.backend(), fresh.config)
+    # Read again: the version was there and no row was missing, so nothing was resent.
+    assert len(writes_of(fresh)) == 1
+    assert report.formatted == TABS
+    assert without_ids(metadata(fresh)) == without_ids(once)  # no rule or protection twice
+
+
+def without_ids(meta: dict[str, Any]) -> dict[str, Any]:
+    """The metadata with the protected ranges' ids left out: formatting again replaces them."""
+    return {
+        **meta,
+        "sheets": [
+            {
+                **s,
+                "protectedRanges": [
+                    {k: v for k, v in p.items() if k != "protectedRangeId"}
+                    for p in s.get("protectedRanges", [])
+                ],
+            }
+            for s in meta["sheets"]
+        ],
+    }

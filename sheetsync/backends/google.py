@@ -422,7 +422,9 @@ class GoogleBackend:
         while True:
             attempt += 1
             ready = [c for c in self._readdressed(todo, sheets, attempt > 1) if not c.is_empty]
-            if not ready and (formats is None or self._formatted(formats)):
+            if formats is not None and self._formatted(formats):
+                formats = None  # a lost write had applied them
+            if not ready and formats is None:
                 return  # the lost write had been applied: everything is there
             try:
                 self._send(ready, sheets, formats)

@@ -6,6 +6,15 @@ organizers' own (which stay) by a marker: a rule's formula carries N("sheetsync"
 0 in both Google Sheets and Excel and so changes nothing; a protected range's description
 starts with "sheetsync:". The plan's version is kept as developer metadata on the
 spreadsheet (key FORMAT_KEY), read with the spreadsheets.get every run already makes.
+
+The Sheets API deletes a conditional rule by its index only, read at the start of the run.
+sheetsync's rules go first (indexes 0..n-1); a rule an organizer adds in the second between
+that read and the write shifts them only if it goes above them. (Google Sheets' sidebar is
+assumed to add a new rule below the others: not verified against Google.)
+
+Formats, notes and validations cover each column down to the grid's last row when they are
+applied (1000 rows on a tab sheetsync creates); rules and protected ranges have an open
+end, so they cover rows added later too.
 """
 
 from __future__ import annotations
