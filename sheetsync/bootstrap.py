@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, TabData, Value
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
 from sheetsync.errors import MissingColumnError
+from sheetsync.formatting import format_plan
 from sheetsync.normalize import cell_text, dayfirst_locale
 from sheetsync.schema import FieldSpec, Owner, TableSchema, load_schemas
 from sheetsync.state import FORM_SCHEMAS, resolve_tab
@@ -41,6 +42,7 @@ class InitReport:
     added_columns: dict[str, list[str]] = field(default_factory=dict)
     # tab -> (the header found, the title given back) for each renamed column init restored
     renamed_columns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    formatted: int = 0  # tabs whose formatting init applied (0: it was already there)
 
     @property
     def changed(self) -> bool:
@@ -67,9 +69,33 @@ def init_spreadsheet(
     report = InitReport()
     changes = _form_tab_changes(config, schemas, forms, data, form_rows or {}, report)
     changes += _own_tab_changes(config, schemas, data, report)
-    if changes:
-        backend.apply(changes)
+    plan = format_plan(schemas, _headers_after(data, changes), config)
+    if backend.formats_applied == plan.version:
+        if changes:
+            backend.apply(changes)
+        return report
+    backend.apply(changes, formats=plan)
+    report.formatted = len(plan.tabs)
     return report
+
+
+def _headers_after(
+    data: Mapping[str, TabData], changes: list[TabChanges]
+) -> dict[str, list[Value]]:
+    """Each tab's header row as it is once `changes` are written (formatting finds its
+    columns there)."""
+    headers = {tab: list(tab_data.header) for tab, tab_data in data.items()}
+    for change in changes:
+        header = headers.setdefault(change.tab, [])
+        if (
+            change.create or change.start_row == 1
+        ) and change.append:  # a new tab, or an empty one's header
+            headers[change.tab] = list(change.append[0])
+        for update in change.update:
+            if update.row == 1:
+                header += [""] * (update.col - len(header))
+                header[update.col - 1] = update.value
+    return headers
 
 
 def _form_tab_changes(

@@ -27,6 +27,7 @@ from sheetsync.errors import (
     StepError,
     failure_text,
 )
+from sheetsync.formatting import format_plan
 from sheetsync.report import Findings, RunOutcome, RunReport, StepReport
 from sheetsync.run_log import (
     forget_failures,
@@ -39,7 +40,7 @@ from sheetsync.run_log import (
     remember_failure,
 )
 from sheetsync.schema import data_dir
-from sheetsync.state import local_now, read_state
+from sheetsync.state import State, local_now, read_state
 from sheetsync.steps import STEPS, Effect, StepContext, StepResult, get_step
 from sheetsync.steps.organizer_values import VALUES_TO_FIX, bad_values, issues_of
 from sheetsync.tables import appended, plan_changes
@@ -248,6 +249,20 @@ def _log_done(job: Job, report: RunReport) -> None:
     log.info("%s %s in %.1f s: %s", job.name, report.outcome, took, changed or "no changes")
 
 
+def _write(
+    backend: Backend, config: Config, state: State, changes: list[TabChanges], report: RunReport
+) -> None:
+    """The run's one write; the tabs' formatting goes with it only when it is due (the first
+    run after an upgrade changed it, or on a spreadsheet never formatted)."""
+    headers = {table.tab: table.header for table in state.tables.values()}
+    plan = format_plan(state.schemas, headers, config)
+    if backend.formats_applied == plan.version:
+        backend.apply(changes)
+        return
+    backend.apply(changes, formats=plan)
+    report.formatted = len(plan.tabs)
+
+
 def _run_once(
     job: Job,
     backend: Backend,
@@ -317,7 +332,7 @@ def _run_once(
     report.run_id = fresh_run_id(report.run_id, run_log, kept)
     rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
     changes.append(appended(run_log, rows))
-    backend.apply(changes)
+    _write(backend, config, state, changes, report)
     forget_failures(config, pending)
     if kept:
         report.notices.append(

@@ -185,6 +185,7 @@ class RunReport:
     notices: list[str] = field(default_factory=list)
     attempts: int = 1
     deliveries: list[Delivery] = field(default_factory=list)  # a digest step's emails
+    formatted: int = 0  # tabs this run's write formatted (the first run after an upgrade)
     # The steps' typed findings; not in to_dict (they hold frames' worth of data).
     findings: Findings = field(default_factory=Findings, repr=False, compare=False)
 

@@ -39,7 +39,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "store: the backends and the tabs read through them",
-        ("sheetsync.backends", "sheetsync.tables", "sheetsync.state", "sheetsync.run_log"),
+        (
+            "sheetsync.backends",
+            "sheetsync.tables",
+            "sheetsync.state",
+            "sheetsync.run_log",
+            "sheetsync.formatting",
+        ),
     ),
     (
         "engines: the thinking behind each step",

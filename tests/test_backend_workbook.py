@@ -677,7 +677,9 @@ def test_a_need_typed_with_the_runs_next_id_makes_the_run_recompute_and_keeps_bo
     real_apply = WorkbookBackend.apply
     typed: list[int] = []
 
-    def organizer_types_n0002_then_apply(self: WorkbookBackend, changes: Any) -> None:
+    def organizer_types_n0002_then_apply(
+        self: WorkbookBackend, changes: Any, formats: Any = None
+    ) -> None:
         if not typed:
             book = openpyxl.load_workbook(self.path)
             row: list[Value] = [None] * len(header)
@@ -685,7 +687,7 @@ def test_a_need_typed_with_the_runs_next_id_makes_the_run_recompute_and_keeps_bo
             book["Needs"].append(row)
             typed.append(book["Needs"].max_row)
             book.save(self.path)
-        real_apply(self, changes)
+        real_apply(self, changes, formats)
 
     monkeypatch.setattr(WorkbookBackend, "apply", organizer_types_n0002_then_apply)
     report = run_job(find_job("weekly", config), backend, config, now=NOW)
@@ -715,13 +717,15 @@ def test_a_row_typed_into_a_tab_that_was_empty_is_kept_and_the_run_says_what_is_
     real_apply = WorkbookBackend.apply
     typed: list[bool] = []
 
-    def organizer_types_in_row_1_then_apply(self: WorkbookBackend, changes: Any) -> None:
+    def organizer_types_in_row_1_then_apply(
+        self: WorkbookBackend, changes: Any, formats: Any = None
+    ) -> None:
         if not typed:
             book = openpyxl.load_workbook(self.path)
             book["Needs"]["A1"] = "bread for Tuesday"
             book.save(self.path)
             typed.append(True)
-        real_apply(self, changes)
+        real_apply(self, changes, formats)
 
     monkeypatch.setattr(WorkbookBackend, "apply", organizer_types_in_row_1_then_apply)
     with pytest.raises(MissingColumnError, match="Column 'need_id' not found in tab 'Needs'"):

@@ -111,13 +111,13 @@ def test_workbook_a_proposal_accepted_meanwhile_keeps_accepted_and_the_run_recom
     real_apply = WorkbookBackend.apply
     typed: list[int] = []
 
-    def accepted_then_apply(self: WorkbookBackend, changes: Any) -> None:
+    def accepted_then_apply(self: WorkbookBackend, changes: Any, formats: Any = None) -> None:
         if not typed:
             book = openpyxl.load_workbook(self.path)
             book["Tasks"].cell(row=2, column=STATUS, value="accepted")
             book.save(self.path)
             typed.append(2)
-        real_apply(self, changes)
+        real_apply(self, changes, formats)
 
     monkeypatch.setattr(WorkbookBackend, "apply", accepted_then_apply)
     report = withdraw(with_tasks, config)
@@ -140,7 +140,7 @@ def test_workbook_a_row_moved_meanwhile_is_withdrawn_where_it_is_now(
     real_apply = WorkbookBackend.apply
     sorted_once: list[bool] = []
 
-    def sorted_then_apply(self: WorkbookBackend, changes: Any) -> None:
+    def sorted_then_apply(self: WorkbookBackend, changes: Any, formats: Any = None) -> None:
         if not sorted_once:
             book = openpyxl.load_workbook(self.path)
             for number, row in enumerate(reversed(TASKS), start=2):
@@ -148,7 +148,7 @@ def test_workbook_a_row_moved_meanwhile_is_withdrawn_where_it_is_now(
                     book["Tasks"].cell(row=number, column=col, value=value or None)
             book.save(self.path)
             sorted_once.append(True)
-        real_apply(self, changes)
+        real_apply(self, changes, formats)
 
     monkeypatch.setattr(WorkbookBackend, "apply", sorted_then_apply)
     report = withdraw(with_tasks, config)

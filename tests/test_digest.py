@@ -527,11 +527,11 @@ def test_a_run_that_reads_the_sheet_again_sends_each_digest_once(network, monkey
     writes = []
     apply = backend.apply
 
-    def changed_once(changes):
+    def changed_once(changes, formats=None):
         writes.append(changes)
         if len(writes) == 1:
             raise SheetChangedError("an organizer added a row")
-        return apply(changes)
+        return apply(changes, formats)
 
     monkeypatch.setattr(backend, "apply", changed_once)
     report = run_job(find_job("weekly", config), backend, config, now=NOW)
@@ -684,7 +684,11 @@ def test_a_crash_half_way_never_sends_twice_and_the_log_is_written_once_per_run(
     assert lines[0]["pending"] == lines[1]["message_id"] != lines[2]["pending"]
     writes = []
     apply = backend.apply
-    monkeypatch.setattr(backend, "apply", lambda changes: writes.append(changes) or apply(changes))
+    monkeypatch.setattr(
+        backend,
+        "apply",
+        lambda changes, formats=None: writes.append(changes) or apply(changes, formats),
+    )
     again = send_digests(backend, config, now=NOW, transport=outbox)
     assert sorted(d.outcome for d in again) == ["already sent", "sent", "sent"]
     assert len(writes) == 1  # the journal's row and the two new ones, in one write

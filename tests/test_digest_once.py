@@ -683,10 +683,10 @@ class Stops:
 def stop_writing_the_log_sometimes(monkeypatch, backend, rng, chance) -> None:
     apply = backend.apply
 
-    def maybe(changes):
+    def maybe(changes, formats=None):
         if rng.random() < chance:
             raise Killed("before the Run log write")
-        applied = apply(changes)
+        applied = apply(changes, formats)
         if rng.random() < chance:
             raise Killed("after the Run log write, before the journal is removed")
         return applied

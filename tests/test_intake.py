@@ -375,7 +375,7 @@ def test_sheet_that_keeps_changing_gives_up_with_nothing_written(
 ):
     add_responses("requests", request())
 
-    def always_changed(self, changes):
+    def always_changed(self, changes, formats=None):
         raise SheetChangedError("Tab 'People' changed while sheetsync was working.")
 
     monkeypatch.setattr(type(backend), "apply", always_changed)

@@ -129,14 +129,14 @@ def test_rows_saved_by_another_program_meanwhile_stay_and_the_run_goes_below(
     real_apply = WorkbookBackend.apply
     typed: dict[str, int] = {}
 
-    def typed_then_apply(self: WorkbookBackend, changes: Any) -> None:
+    def typed_then_apply(self: WorkbookBackend, changes: Any, formats: Any = None) -> None:
         if not typed:  # the run's own write: Excel saves the organizer's rows just before
             book = openpyxl.load_workbook(self.path)
             for tab in APPENDED_TABS:
                 book[tab].append([f"typed in {tab}"])
                 typed[tab] = book[tab].max_row
             book.save(self.path)
-        real_apply(self, changes)
+        real_apply(self, changes, formats)
 
     monkeypatch.setattr(WorkbookBackend, "apply", typed_then_apply)
     report = weekly(backend, config)
@@ -372,7 +372,7 @@ def test_failed_runs_wait_for_a_run_that_can_write_even_a_failed_one(
     """Two writes refused, then a run that fails in a step (so it can write its failed row):
     all three go in the Run log in that one write, oldest first."""
 
-    def refused(self: WorkbookBackend, changes: Any) -> None:
+    def refused(self: WorkbookBackend, changes: Any, formats: Any = None) -> None:
         raise BackendError("The store refused the write. Run again later.")
 
     monkeypatch.setattr(WorkbookBackend, "apply", refused)
@@ -406,7 +406,7 @@ def test_a_kept_failure_the_run_log_already_holds_is_not_added_again(
     """The kept file could not be cleared after its rows went in (or that write's answer
     was lost): the next runs see the run_id on the Run log and add it no second time."""
 
-    def refused(self: WorkbookBackend, changes: Any) -> None:
+    def refused(self: WorkbookBackend, changes: Any, formats: Any = None) -> None:
         raise BackendError("The store refused the write. Run again later.")
 
     monkeypatch.setattr(WorkbookBackend, "apply", refused)
@@ -446,7 +446,9 @@ def test_a_state_folder_that_cannot_be_written_is_said_and_the_failure_still_rai
     config.state_dir.parent.mkdir(parents=True, exist_ok=True)
     config.state_dir.write_text("a file where the folder should be")
     monkeypatch.setattr(
-        WorkbookBackend, "apply", lambda self, changes: (_ for _ in ()).throw(BackendError("No."))
+        WorkbookBackend,
+        "apply",
+        lambda self, changes, formats=None: (_ for _ in ()).throw(BackendError("No.")),
     )
     with pytest.raises(BackendError, match=r"^No\.$"):
         weekly(backend, config)

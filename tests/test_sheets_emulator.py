@@ -21,6 +21,7 @@ from google.auth import crypt
 from google.auth.transport.requests import AuthorizedSession
 from google.oauth2 import service_account
 from sheetsync_testkit._batch import HANDLERS
+from sheetsync_testkit._format import NO_FIELDS
 from sheetsync_testkit.sheets_emulator import (
     DRIVE_KINDS,
     KINDS,
@@ -36,6 +37,7 @@ pytest_plugins = ["tests.emulator_fixtures"]
 RECORDINGS = Path(__file__).parent / "data" / "google-sheets-recordings"
 SPREADSHEETS_SCOPE = "https://www.googleapis.com/auth/spreadsheets"
 DRIVE_SCOPE = "https://www.googleapis.com/auth/drive"
+RECORDED_ACCOUNT = "telegram-budgeter@telegram-budgeter.iam.gserviceaccount.com"
 DRIVE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 # --- replaying real traffic ------------------------------------------------------------------
@@ -139,6 +141,16 @@ REPLAYED = [
     "WorksheetTest.test_update_title",
     "WorksheetTest.test_update_works_with_swapped_values_and_range",
     "WorksheetTest.test_worksheet_update_index",
+    # formatting: formats, notes, validation, protected ranges, hidden columns (issue 19)
+    "WorksheetTest.test_format",
+    "WorksheetTest.test_add_validation",
+    "WorksheetTest.test_add_protected_range_warning",
+    "WorksheetTest.test_add_protected_range_normal",
+    "WorksheetTest.test_delete_protected_range",
+    "WorksheetTest.test_worksheet_notes",
+    "WorksheetTest.test_get_notes",
+    "WorksheetTest.test_get_notes_2nd_sheet",
+    "WorksheetTest.test_hide_columns_rows",
 ]
 
 # The rest of the 124 recordings use what the emulator leaves out (it answers 501 for those
@@ -155,26 +167,17 @@ EXCLUDED = {
     "ClientTest.test_open_all_has_metadata": "lists spreadsheets left in Google's test account",
     "ClientTest.test_openall": "lists spreadsheets left in Google's test account",
     "SpreadsheetTest.test_export_spreadsheet": "Drive export is not emulated",
-    "WorksheetTest.test_add_protected_range_normal": f"{_UNEMULATED}: protected ranges",
-    "WorksheetTest.test_add_protected_range_warning": f"{_UNEMULATED}: protected ranges",
-    "WorksheetTest.test_delete_protected_range": f"{_UNEMULATED}: protected ranges",
-    "WorksheetTest.test_add_validation": f"{_UNEMULATED}: setDataValidation",
     "WorksheetTest.test_auto_resize_columns": f"{_UNEMULATED}: column metadata",
     "WorksheetTest.test_basic_filters": f"{_UNEMULATED}: basic filters",
     "WorksheetTest.test_batch_merged_cells": f"{_UNEMULATED}: mergeCells",
     "WorksheetTest.test_copy_cut_range": f"{_UNEMULATED}: copyPaste, cutPaste",
-    "WorksheetTest.test_format": f"{_UNEMULATED}: repeatCell formats",
     "WorksheetTest.test_get_merge_cells_and_unmerge_cells": f"{_UNEMULATED}: mergeCells",
-    "WorksheetTest.test_get_notes": f"{_UNEMULATED}: notes (grid data)",
-    "WorksheetTest.test_get_notes_2nd_sheet": f"{_UNEMULATED}: notes (grid data)",
-    "WorksheetTest.test_worksheet_notes": f"{_UNEMULATED}: notes (grid data)",
     "WorksheetTest.test_get_values_and_combine_merged_cells": f"{_UNEMULATED}: mergeCells",
     "WorksheetTest.test_get_values_merge_cells_from_centre_of_sheet": f"{_UNEMULATED}: merges",
     "WorksheetTest.test_get_values_merge_cells_outside_of_range": f"{_UNEMULATED}: merges",
     "WorksheetTest.test_get_values_merge_cells_with_named_range": f"{_UNEMULATED}: merges",
     "WorksheetTest.test_group_columns": f"{_UNEMULATED}: dimension groups",
     "WorksheetTest.test_group_rows": f"{_UNEMULATED}: dimension groups",
-    "WorksheetTest.test_hide_columns_rows": f"{_UNEMULATED}: updateDimensionProperties",
     "WorksheetTest.test_sort": f"{_UNEMULATED}: sortRange",
 }
 # A spreadsheet the recording opens without having created it: someone else's, not shared.
@@ -182,7 +185,15 @@ PRESEEDED = {
     "ClientTest.test_access_private_spreadsheet": "1jIKzPs8LsiZZdLdeMEP-5ZIHw6RkjiOmj1LrJN706Yc"
 }
 # Implemented batchUpdate requests no recording sends: the direct tests below cover them.
-NOT_IN_RECORDINGS = {"appendCells", "appendDimension", "updateCells"}
+NOT_IN_RECORDINGS = {
+    "appendCells",
+    "appendDimension",
+    "addConditionalFormatRule",
+    "deleteConditionalFormatRule",
+    "createDeveloperMetadata",
+    "updateDeveloperMetadata",
+    "deleteDeveloperMetadata",
+}
 
 
 def load_recording(name: str) -> list[dict[str, Any]]:
@@ -202,6 +213,9 @@ class Replay:
         self.name = name
         self.ids: dict[str, str] = {}
         self.sheet_ids: dict[int, int] = {0: 0}
+        self.protected_ids: dict[int, int] = {}  # ids Google hands out, learned likewise
+        # The account the recordings were made with is this test's service account here.
+        self.ids[RECORDED_ACCOUNT] = session.credentials.service_account_email  # type: ignore[attr-defined]
 
     def run(self) -> int:
         if self.name in PRESEEDED:
@@ -242,6 +256,8 @@ class Replay:
             return {
                 key: self.sheet_ids.get(item, item)
                 if key == "sheetId" and isinstance(item, int)
+                else self.protected_ids.get(item, item)
+                if key == "protectedRangeId" and isinstance(item, int)
                 else self.map_ids(item)
                 for key, item in value.items()
             }
@@ -265,6 +281,9 @@ class Replay:
                     # A tab Google created in this recording: learn its id on first sight.
                     mapped = self.sheet_ids.setdefault(value, got[key])
                     assert got[key] == mapped, f"{where}.sheetId: {got[key]} != {mapped}"
+                elif key == "protectedRangeId" and isinstance(value, int):
+                    mapped = self.protected_ids.setdefault(value, got[key])
+                    assert got[key] == mapped, f"{where}.{key}: {got[key]} != {mapped}"
                 else:
                     self.compare(value, got[key], f"{where}.{key}")
         elif isinstance(expected, list):
@@ -655,7 +674,10 @@ def test_spreadsheets_get_shows_tabs_and_honours_field_masks(
     }
     masked = api.get("", fields="properties(title,locale),sheets.properties.sheetId")[1]
     assert masked["properties"] == {"title": "Eastside", "locale": "en_US"}
-    assert api.get("", includeGridData="true")[0] == 501  # never a silent wrong answer
+    status, grid = api.get("", includeGridData="true", fields="sheets.data.columnMetadata")
+    assert status == 200
+    # An empty tab: one row and one column of metadata, Google's default width.
+    assert grid["sheets"][0] == {"data": [{"columnMetadata": [{"pixelSize": 100}]}]}
 
 
 @pytest.mark.parametrize(
@@ -999,8 +1021,8 @@ def test_append_cells_refuses_a_missing_mask_an_unknown_sheet_and_rows_wider_tha
 ) -> None:
     row = [_text("x")]
     cases = [
-        (_append(0, row, fields=None), "At least one field must be specified in 'fields'."),
-        (_append(0, row, fields=""), "At least one field must be specified in 'fields'."),
+        (_append(0, row, fields=None), NO_FIELDS),
+        (_append(0, row, fields=""), NO_FIELDS),
         (_append(123, row), "No grid with id: 123"),
         (
             _append(0, [_text(str(i)) for i in range(27)]),
@@ -1074,7 +1096,7 @@ def test_update_cells_takes_exactly_one_of_start_or_range_and_clears_with_empty_
     status, body = api.batch_update({"updateCells": clear})
     assert (status, body["error"]["message"]) == (
         400,
-        "Invalid requests[0].updateCells: At least one field must be specified in 'fields'.",
+        f"Invalid requests[0].updateCells: {NO_FIELDS}",
     )
 
 
@@ -1352,3 +1374,257 @@ def test_direct_edits_as_a_person_or_google_forms(sheets_emulator: SheetsEmulato
     assert sheets_emulator.values(book, "Members") == [["name"]]
     with pytest.raises(KeyError, match="No tab 'People'"):
         sheets_emulator.values(book, "People")
+
+
+# --- formatting requests (issue 19) ------------------------------------------------------------
+
+WHOLE_B = {"sheetId": 0, "startRowIndex": 1, "startColumnIndex": 1, "endColumnIndex": 2}
+RED_FILL = {"red": 0.95686275, "green": 0.78039217, "blue": 0.7647059}
+
+
+def _rule(formula: str, ranges: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    return {
+        "addConditionalFormatRule": {
+            "rule": {
+                "ranges": [WHOLE_B] if ranges is None else ranges,
+                "booleanRule": {
+                    "condition": {
+                        "type": "CUSTOM_FORMULA",
+                        "values": [{"userEnteredValue": formula}],
+                    },
+                    "format": {"backgroundColor": {"red": 244 / 255, "green": 199 / 255}},
+                },
+            }
+        }
+    }
+
+
+def test_formats_notes_validation_and_widths_are_kept_and_read_back(api: Api) -> None:
+    status, body = api.batch_update(
+        {
+            "repeatCell": {
+                "range": WHOLE_B,
+                "cell": {
+                    "userEnteredFormat": {
+                        "backgroundColor": RED_FILL,
+                        "numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"},
+                    }
+                },
+                "fields": "userEnteredFormat(backgroundColor,numberFormat)",
+            }
+        },
+        {
+            "updateCells": {
+                "start": {"sheetId": 0, "rowIndex": 0, "columnIndex": 1},
+                "rows": [{"values": [{"note": "Written by sheetsync"}]}],
+                "fields": "note",
+            }
+        },
+        {
+            "setDataValidation": {
+                "range": WHOLE_B,
+                "rule": {
+                    "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "done"}]},
+                    "strict": False,
+                    "showCustomUi": True,
+                },
+            }
+        },
+        {
+            "updateDimensionProperties": {
+                "range": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 1, "endIndex": 2},
+                "properties": {"pixelSize": 240, "hiddenByUser": True},
+                "fields": "pixelSize,hiddenByUser",
+            }
+        },
+    )
+    assert (status, body["replies"]) == (200, [{}, {}, {}, {}])
+    status, got = api.get(
+        "",
+        ranges="Sheet1!B1:B2",
+        fields="sheets.data(rowData.values(note,userEnteredFormat,dataValidation),columnMetadata)",
+    )
+    assert status == 200
+    [block] = got["sheets"][0]["data"]
+    header, below = (row["values"][0] for row in block["rowData"])
+    assert header == {"note": "Written by sheetsync"}
+    assert below["userEnteredFormat"] == {
+        "backgroundColor": RED_FILL,
+        "backgroundColorStyle": {"rgbColor": RED_FILL},
+        "numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"},
+    }
+    assert below["dataValidation"] == {
+        "condition": {"type": "ONE_OF_LIST", "values": [{"userEnteredValue": "done"}]},
+        "showCustomUi": True,
+    }
+    assert block["columnMetadata"] == [{"pixelSize": 240, "hiddenByUser": True}]
+
+
+def test_rules_protected_ranges_and_developer_metadata_are_kept_with_their_ids(
+    api: Api, sheets_emulator: SheetsEmulator
+) -> None:
+    status, body = api.batch_update(
+        _rule('=$B2="red"'),
+        {
+            "addProtectedRange": {
+                "protectedRange": {
+                    "range": WHOLE_B,
+                    "description": "sheetsync: written by sheetsync",
+                    "warningOnly": True,
+                }
+            }
+        },
+        {
+            "createDeveloperMetadata": {
+                "developerMetadata": {
+                    "metadataKey": "sheetsync_format",
+                    "metadataValue": "v1",
+                    "location": {"spreadsheet": True},
+                    "visibility": "DOCUMENT",
+                }
+            }
+        },
+    )
+    assert status == 200, body
+    rule_reply, protected_reply, metadata_reply = body["replies"]
+    assert rule_reply == {}
+    protected = protected_reply["addProtectedRange"]["protectedRange"]
+    assert protected["description"] == "sheetsync: written by sheetsync"
+    assert (protected["warningOnly"], protected["editors"]) == (True, {})
+    metadata = metadata_reply["createDeveloperMetadata"]["developerMetadata"]
+    assert metadata["location"] == {"locationType": "SPREADSHEET", "spreadsheet": True}
+    status, body = api.batch_update(
+        {
+            "updateDeveloperMetadata": {
+                "dataFilters": [
+                    {"developerMetadataLookup": {"metadataId": metadata["metadataId"]}}
+                ],
+                "developerMetadata": {"metadataValue": "v2"},
+                "fields": "metadataValue",
+            }
+        },
+        {"deleteProtectedRange": {"protectedRangeId": protected["protectedRangeId"]}},
+        {"deleteConditionalFormatRule": {"sheetId": 0, "index": 0}},
+    )
+    assert status == 200, body
+    assert (
+        body["replies"][0]["updateDeveloperMetadata"]["developerMetadata"][0]["metadataValue"]
+        == "v2"
+    )
+    assert body["replies"][2]["deleteConditionalFormatRule"]["rule"]["ranges"] == [
+        # as given: the open end stays open
+        {"startRowIndex": 1, "startColumnIndex": 1, "endColumnIndex": 2}
+    ]
+    got = api.get("", fields="sheets(conditionalFormats,protectedRanges),developerMetadata")[1]
+    assert got["sheets"][0] == {}
+    assert [m["metadataValue"] for m in got["developerMetadata"]] == ["v2"]
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        (
+            {
+                "repeatCell": {
+                    "range": WHOLE_B,
+                    "cell": {"userEnteredFormat": {"textFormat": {"bold": True}}},
+                    "fields": "userEnteredFormat.textFormat.boldly",
+                }
+            },
+            "Cannot find matching fields for path 'cell.userEnteredFormat.textFormat.boldly'.",
+        ),
+        (
+            {
+                "repeatCell": {
+                    "range": {**WHOLE_B, "endRowIndex": 1001},
+                    "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}},
+                    "fields": "userEnteredFormat.wrapStrategy",
+                }
+            },
+            "Range (Sheet1!B2:B1001) exceeds grid limits. Max rows: 1000, max columns: 26",
+        ),
+        (
+            {
+                "repeatCell": {
+                    "range": {**WHOLE_B, "sheetId": 77},
+                    "cell": {"userEnteredFormat": {"wrapStrategy": "WRAP"}},
+                    "fields": "userEnteredFormat.wrapStrategy",
+                }
+            },
+            "No grid with id: 77",
+        ),
+        (
+            {
+                "repeatCell": {
+                    "range": WHOLE_B,
+                    "cell": {"userEnteredFormat": {"backgroundColor": {"red": 238}}},
+                    "fields": "userEnteredFormat.backgroundColor",
+                }
+            },
+            "Invalid color value at 'cell.backgroundColor.red': 238 is not in [0, 1].",
+        ),
+        (
+            {
+                "setDataValidation": {
+                    "range": WHOLE_B,
+                    "rule": {"condition": {"type": "ONE_OF_LIST", "values": []}},
+                }
+            },
+            "Invalid rule.condition: ONE_OF_LIST must have at least one non-empty value.",
+        ),
+        (
+            _rule('=$B2="red"', ranges=[]),
+            "At least one range must be specified for a conditional format rule.",
+        ),
+        (
+            {
+                "updateDimensionProperties": {
+                    "range": {"sheetId": 0, "dimension": "COLUMNS", "startIndex": 0, "endIndex": 1},
+                    "properties": {"pixelSize": 10},
+                    "fields": "width",
+                }
+            },
+            "Cannot find matching fields for path 'properties.width'.",
+        ),
+        (
+            {
+                "updateSheetProperties": {
+                    "properties": {"sheetId": 0, "gridProperties": {"frozenRowCount": 1}},
+                    "fields": "gridProperties.frozenRows",
+                }
+            },
+            "Cannot find matching fields for path 'properties.gridProperties.frozenRows'.",
+        ),
+        ({"deleteProtectedRange": {"protectedRangeId": 5}}, "No protected range with id: 5"),
+    ],
+)
+def test_malformed_formatting_requests_are_refused_as_google_does(
+    api: Api, request_: dict[str, Any], message: str
+) -> None:
+    status, body = api.batch_update(request_)
+    [kind] = request_
+    assert (status, body["error"]["status"]) == (400, "INVALID_ARGUMENT")
+    assert body["error"]["message"] == f"Invalid requests[0].{kind}: {message}"
+    sheets = api.get("", fields="sheets(conditionalFormats,protectedRanges)")[1]["sheets"]
+    assert all(sheet == {} for sheet in sheets)  # nothing of the refused batch was kept
+
+
+def test_inserted_rows_move_formats_notes_and_widths_with_their_cells(api: Api) -> None:
+    status, _ = api.batch_update(
+        {
+            "updateCells": {
+                "start": {"sheetId": 0, "rowIndex": 2, "columnIndex": 0},
+                "rows": [{"values": [{"note": "third row"}]}],
+                "fields": "note",
+            }
+        },
+        {
+            "insertDimension": {
+                "range": {"sheetId": 0, "dimension": "ROWS", "startIndex": 1, "endIndex": 3},
+                "inheritFromBefore": True,
+            }
+        },
+    )
+    assert status == 200
+    got = api.get("", ranges="Sheet1!A5", fields="sheets.data.rowData.values.note")[1]
+    assert got["sheets"][0]["data"][0]["rowData"] == [{"values": [{"note": "third row"}]}]

@@ -15,7 +15,9 @@ A run costs at most four API requests, whatever the data size:
    needed, then per tab updateCells of the changed cells and appendCells of the new rows,
    values as userEnteredValue (stringValue for text, so form text never becomes a formula).
    It is split only where a payload passes about 5 MB (MAX_PAYLOAD); the Run log row
-   travels in the last part.
+   travels in the last part. When the tabs' formatting is due (init, or the first run
+   after an upgrade changed it: Backend.formats_applied), its requests follow the cells in
+   the last part (backends.google_format); spreadsheets.get reads what it needs.
 
 The Sheets API has no conditional write: nothing makes a batchUpdate apply only if the sheet
 is still as the check saw it. An organizer who inserts or deletes rows in the second between
@@ -68,6 +70,12 @@ from sheetsync.backends.base import (
     tab_now,
 )
 from sheetsync.backends.formats import FormatPlan
+from sheetsync.backends.google_format import (
+    METADATA_FIELDS,
+    FormatsFound,
+    format_requests,
+    formats_found,
+)
 from sheetsync.backends.google_http import RetryPolicy, SheetsHTTPClient
 from sheetsync.errors import (
     AccessDeniedError,
@@ -178,6 +186,7 @@ class GoogleBackend:
         self.client_email = ""
         self.token_uri = ""
         self.properties: dict[str, Any] = {}  # title, locale, timeZone of the spreadsheet
+        self._found: FormatsFound | None = None  # sheetsync's formatting, as last fetched
 
     # The Backend protocol
 
@@ -217,18 +226,23 @@ class GoogleBackend:
 
     @property
     def formats_applied(self) -> str | None:
-        """The formatting version stored in the spreadsheet (see Backend)."""
-        return None  # issue 19: formatting is being added to this backend
+        """The formatting version stored in the spreadsheet (see Backend): its developer
+        metadata, from this run's spreadsheets.get (or one now)."""
+        if self._found is None:
+            self._fetch_metadata()
+        return self._found.version if self._found else None
 
     def apply(self, changes: Sequence[TabChanges], formats: FormatPlan | None = None) -> None:
-        """Write all changes in one spreadsheets.batchUpdate (see the module docstring)."""
+        """Write all changes in one spreadsheets.batchUpdate (see the module docstring);
+        with `formats`, their requests go after the changes in the same batchUpdate."""
         todo = changes_to_write(changes)
-        if not todo:
+        if not todo and formats is None:
             return
         try:
-            self._write(todo)
+            self._write(todo, formats)
         finally:
             self._sheets = None  # the next read fetches the tabs afresh
+            self._found = None
 
     @property
     def time_zone(self) -> str | None:
@@ -307,10 +321,12 @@ class GoogleBackend:
         body = self._call(
             "open the spreadsheet",
             lambda: self.http.fetch_sheet_metadata(
-                self.key, params={"fields": "spreadsheetId,properties,sheets.properties"}
+                self.key,
+                params={"fields": f"spreadsheetId,properties,sheets.properties,{METADATA_FIELDS}"},
             ),
         )
         self.properties = dict(body.get("properties", {}))
+        self._found = formats_found(body)
         self._sheets = {}
         for sheet in body.get("sheets", []):
             props = sheet.get("properties", {})
@@ -397,7 +413,7 @@ class GoogleBackend:
 
     # Writing
 
-    def _write(self, todo: list[TabChanges]) -> None:
+    def _write(self, todo: list[TabChanges], formats: FormatPlan | None = None) -> None:
         """Check the tabs and send the write; if Google does not confirm it, wait, read the
         sheet again and send what is missing, within the retry policy's bounds."""
         sheets = dict(self._known_sheets())
@@ -406,10 +422,12 @@ class GoogleBackend:
         while True:
             attempt += 1
             ready = [c for c in self._readdressed(todo, sheets, attempt > 1) if not c.is_empty]
-            if not ready:
+            if formats is not None and self._formatted(formats):
+                formats = None  # a lost write had applied them
+            if not ready and formats is None:
                 return  # the lost write had been applied: everything is there
             try:
-                self._send(ready, sheets)
+                self._send(ready, sheets, formats)
                 return
             except UnconfirmedWriteError as err:
                 wait = self._wait_to_resend(attempt, began, err)
@@ -488,10 +506,24 @@ class GoogleBackend:
             )
         return [[list(row) for row in r.get("values", [])] for r in answered]
 
-    def _send(self, ready: list[TabChanges], sheets: dict[str, SheetInfo]) -> None:
-        """One spreadsheets.batchUpdate, or several where the payload passes MAX_PAYLOAD."""
+    def _formatted(self, formats: FormatPlan) -> bool:
+        """Whether the spreadsheet already holds this formatting (a lost write applied it)."""
+        return self._found is not None and self._found.version == formats.version
+
+    def _send(
+        self,
+        ready: list[TabChanges],
+        sheets: dict[str, SheetInfo],
+        formats: FormatPlan | None = None,
+    ) -> None:
+        """One spreadsheets.batchUpdate, or several where the payload passes MAX_PAYLOAD;
+        the formatting goes last, after the cells (and tabs) it formats exist."""
         structure = self._plan_structure(ready, sheets)
         parts = _batches(ready, sheets, structure, MAX_PAYLOAD)
+        if formats is not None:
+            ids = {title: info.sheet_id for title, info in sheets.items()}
+            styling = format_requests(formats, ids, self._found or FormatsFound())
+            parts = [*parts[:-1], [*parts[-1], *styling]] if parts else [styling]
         for number, part in enumerate(parts, start=1):
             try:
                 self._call("write the changes", lambda part=part: self._batch_update(part))  # type: ignore[misc]

@@ -5,14 +5,17 @@ from __future__ import annotations
 import copy
 import json
 import random
-from typing import Any
 
+from sheetsync_testkit._a1 import Bounds
 from sheetsync_testkit._batch import apply_requests
+from sheetsync_testkit._cells import render
 from sheetsync_testkit._fields import apply_mask, parse_mask
+from sheetsync_testkit._format import cell_format, cell_validation, dimension_metadata
 from sheetsync_testkit._workbook import (
-    ApiError,
     JsonObject,
+    Sheet,
     Spreadsheet,
+    Target,
     Written,
     append,
     as_rows,
@@ -161,12 +164,25 @@ def spreadsheet_json(book: Spreadsheet) -> JsonObject:
     props = copy.deepcopy(book.props)
     props["defaultFormat"] = copy.deepcopy(DEFAULT_FORMAT)
     props["spreadsheetTheme"] = copy.deepcopy(SPREADSHEET_THEME)
-    return {
+    result: JsonObject = {
         "spreadsheetId": book.id,
         "properties": props,
-        "sheets": [{"properties": copy.deepcopy(s.props)} for s in book.sheets],
+        "sheets": [_sheet_json(s) for s in book.sheets],
         "spreadsheetUrl": f"https://docs.google.com/spreadsheets/d/{book.id}/edit",
     }
+    if book.developer_metadata:
+        result["developerMetadata"] = copy.deepcopy(book.developer_metadata)
+    return result
+
+
+def _sheet_json(sheet: Sheet) -> JsonObject:
+    """A Sheet as spreadsheets.get answers it: empty lists are left out, as Google does."""
+    result: JsonObject = {"properties": copy.deepcopy(sheet.props)}
+    if sheet.conditional_formats:
+        result["conditionalFormats"] = copy.deepcopy(sheet.conditional_formats)
+    if sheet.protected_ranges:
+        result["protectedRanges"] = copy.deepcopy(sheet.protected_ranges)
+    return result
 
 
 def masked(result: JsonObject, query: Query) -> JsonObject:
@@ -178,25 +194,86 @@ def masked(result: JsonObject, query: Query) -> JsonObject:
         mask = parse_mask(fields[-1])
     except ValueError:
         raise invalid(f"Invalid field selection {fields[-1]}") from None
-    if _mentions_grid_data(mask):
-        raise ApiError(501, "The Sheets emulator does not return grid data.", "UNIMPLEMENTED")
     masked_result: JsonObject = apply_mask(result, mask)
     return masked_result
 
 
-def _mentions_grid_data(mask: dict[str, Any]) -> bool:
-    sheets = mask.get("sheets")
+def _mentions_grid_data(query: Query) -> bool:
+    fields = query.get("fields")
+    if not fields or not fields[-1]:
+        return False
+    try:
+        sheets = parse_mask(fields[-1]).get("sheets")
+    except ValueError:
+        return False
     return isinstance(sheets, dict) and "data" in sheets
 
 
 def get_spreadsheet(book: Spreadsheet, query: Query) -> JsonObject:
-    if flag(query, "includeGridData"):
-        raise ApiError(501, "The Sheets emulator does not return grid data.", "UNIMPLEMENTED")
+    """spreadsheets.get; with includeGridData (or sheets.data in the fields), each range's
+    cells as GridData (values, formats, notes, validations) with its rows' and columns'
+    metadata; without ranges, every tab up to its last filled cell."""
     result = spreadsheet_json(book)
-    if query.get("ranges"):
-        wanted = {book.target(text).sheet.sheet_id for text in query["ranges"]}
+    ranges = query.get("ranges") or []
+    if ranges:
+        wanted = {book.target(text).sheet.sheet_id for text in ranges}
         result["sheets"] = [s for s in result["sheets"] if s["properties"]["sheetId"] in wanted]
+    if flag(query, "includeGridData") or _mentions_grid_data(query):
+        _attach_full_grid_data(book, result, ranges)
     return masked(result, query)
+
+
+def _attach_full_grid_data(book: Spreadsheet, result: JsonObject, ranges: list[str]) -> None:
+    by_id = {s["properties"]["sheetId"]: s for s in result["sheets"]}
+    targets = [book.target(text) for text in ranges]
+    if not ranges:
+        for sheet in book.sheets:
+            rows, cols = sheet.extent()
+            bounds = Bounds(0, 0, max(rows, 1) - 1, max(cols, 1) - 1)
+            targets.append(Target(sheet, bounds, sheet.title))
+    for target in targets:
+        sheet, area = target.sheet, target.area()
+        block: JsonObject = {}
+        if area.row0:
+            block["startRow"] = area.row0
+        if area.col0:
+            block["startColumn"] = area.col0
+        row_data = [
+            {"values": [_full_cell(book, sheet, r, c) for c in range(area.col0, area.col1 + 1)]}
+            for r in range(area.row0, area.row1 + 1)
+        ]
+        while row_data and not any(row_data[-1]["values"]):
+            row_data.pop()  # trailing empty rows are left out
+        for row in row_data:
+            while row["values"] and not row["values"][-1]:
+                row["values"].pop()
+            if not row["values"]:
+                del row["values"]
+        if row_data:
+            block["rowData"] = row_data
+        block["rowMetadata"] = [
+            dimension_metadata(sheet, "ROWS", r) for r in range(area.row0, area.row1 + 1)
+        ]
+        block["columnMetadata"] = [
+            dimension_metadata(sheet, "COLUMNS", c) for c in range(area.col0, area.col1 + 1)
+        ]
+        by_id[sheet.sheet_id].setdefault("data", []).append(block)
+
+
+def _full_cell(book: Spreadsheet, sheet: Sheet, row: int, col: int) -> JsonObject:
+    cell = sheet.cells.get((row, col))
+    value = "" if cell is None else render(cell, "UNFORMATTED_VALUE", "SERIAL_NUMBER", book.locale)
+    data = _cell_data(value)
+    fmt = cell_format(sheet, row, col)
+    if fmt:
+        data["userEnteredFormat"] = fmt
+    note = sheet.notes.get((row, col))
+    if note:
+        data["note"] = note
+    rule = cell_validation(sheet, row, col)
+    if rule:
+        data["dataValidation"] = rule
+    return data
 
 
 def batch_update(

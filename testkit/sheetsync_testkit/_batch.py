@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import json
-import math
 import random
-import struct
 from collections.abc import Callable
 from typing import Any
 
 from sheetsync_testkit._a1 import MAX_COLUMNS, format_cells
 from sheetsync_testkit._cells import Cell, evaluate
 from sheetsync_testkit._fields import leaf_paths, parse_mask
+from sheetsync_testkit._format import (
+    CELL_DATA,
+    NO_FIELDS,
+    SHEET_PROPERTIES,
+    mask_paths,
+    quantize_color,
+)
+from sheetsync_testkit._format import HANDLERS as FORMAT_HANDLERS
 from sheetsync_testkit._workbook import (
     ApiError,
     JsonObject,
@@ -111,29 +117,6 @@ def _check_title(book: Spreadsheet, title: object, keep: Sheet | None = None) ->
     return title
 
 
-def _color(color: Any) -> Any:
-    """Colors as Google stores them: 8 bits a channel, shown as float32, zeros left out."""
-    if not isinstance(color, dict):
-        return color
-    result: JsonObject = {}
-    for channel in ("red", "green", "blue", "alpha"):
-        value = color.get(channel)
-        if not isinstance(value, int | float) or value == 0:
-            continue
-        quantized = math.floor(float(value) * 255 + 1e-6) / 255  # 0.5 -> 127/255, as recorded
-        result[channel] = 1 if quantized == 1 else _float32_text(quantized)
-    return result
-
-
-def _float32_text(value: float) -> float:
-    single = struct.unpack("f", struct.pack("f", value))[0]
-    for digits in range(1, 10):
-        shortest = float(f"{single:.{digits}g}")
-        if struct.unpack("f", struct.pack("f", shortest))[0] == single:
-            return shortest
-    return float(single)
-
-
 def _set_path(target: JsonObject, path: tuple[str, ...], source: JsonObject) -> None:
     """Copy source's value at path into target; absent in source means reset (delete)."""
     value: Any = source
@@ -168,7 +151,7 @@ def _prune(target: JsonObject, path: tuple[str, ...]) -> None:
 def _mask_paths(body: JsonObject, props: JsonObject) -> list[tuple[str, ...]]:
     fields = body.get("fields")
     if not isinstance(fields, str) or not fields:
-        raise invalid("At least one field must be specified in 'fields'.")
+        raise invalid(NO_FIELDS)
     try:
         mask = parse_mask(fields)
     except ValueError:
@@ -234,6 +217,8 @@ def delete_sheet(book: Spreadsheet, body: JsonObject, rng: random.Random) -> Non
 def update_sheet_properties(book: Spreadsheet, body: JsonObject, rng: random.Random) -> None:
     given = body.get("properties") or {}
     sheet = _sheet(book, given.get("sheetId", 0))
+    if body.get("fields") != "*":  # an unknown field in the mask is an error, as at Google
+        mask_paths(body.get("fields"), SHEET_PROPERTIES, "properties")
     for path in _mask_paths(body, given):
         _update_sheet_field(book, sheet, path, given)
 
@@ -281,8 +266,8 @@ def _set_tab_color(sheet: Sheet, name: str, value: Any) -> None:
         sheet.props["tabColorStyle"] = {"themeColor": theme}
     elif isinstance(rgb, dict):
         # Sheets keeps the legacy tabColor and tabColorStyle in step.
-        sheet.props["tabColor"] = _color(rgb)
-        sheet.props["tabColorStyle"] = {"rgbColor": _color(rgb)}
+        sheet.props["tabColor"] = quantize_color(rgb)
+        sheet.props["tabColorStyle"] = {"rgbColor": quantize_color(rgb)}
 
 
 def _move(book: Spreadsheet, sheet: Sheet, index: int) -> None:
@@ -355,16 +340,20 @@ def delete_dimension(book: Spreadsheet, body: JsonObject, rng: random.Random) ->
 CELL_CHARACTERS = 50_000
 
 
-def _cell_mask(body: JsonObject) -> None:
-    """The CellData field mask: required; the emulator writes userEnteredValue only."""
+def _cell_mask(body: JsonObject) -> set[str]:
+    """The CellData fields the mask names (checked as Google checks them); the emulator
+    writes userEnteredValue and note."""
     fields = body.get("fields")
-    mask_paths = _mask_paths(body, {}) if fields != "*" else [("*",)]
-    if any(path[0] not in ("userEnteredValue", "*") for path in mask_paths):
+    if fields == "*":
+        return {"userEnteredValue", "note"}
+    paths = mask_paths(fields, CELL_DATA, "rows.values")
+    if any(path[0] not in ("userEnteredValue", "note") for path in paths):
         raise ApiError(
             501,
-            f"The Sheets emulator only writes userEnteredValue of cells, not {fields!r}.",
+            f"The Sheets emulator only writes userEnteredValue and note of cells, not {fields!r}.",
             "UNIMPLEMENTED",
         )
+    return {path[0] for path in paths}
 
 
 def _row_values(rows: Any, i: int) -> list[Any]:
@@ -380,7 +369,7 @@ def _row_values(rows: Any, i: int) -> list[Any]:
 def update_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> None:
     """Cells from `start` on (as many as rows give) or every cell of `range` (cells rows do
     not give are cleared); exactly one of the two (a protobuf oneof)."""
-    _cell_mask(body)
+    written = _cell_mask(body)
     rows = body.get("rows") or []
     if "start" in body and "range" in body:
         raise invalid(
@@ -405,14 +394,35 @@ def update_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> Non
     last_row, last_col = row0 + height - 1, col0 + width - 1
     if last_row >= sheet.rows or last_col >= sheet.cols or last_col >= MAX_COLUMNS:
         raise grid_error(sheet, format_cells(row0, col0, last_row, last_col))
-    _write_rows(sheet, rows, row0, col0, height, width)
+    if "note" in written:
+        _write_notes(sheet, rows, row0, col0, height, width)
+    if "userEnteredValue" in written:
+        _write_rows(sheet, rows, row0, col0, height, width)
+
+
+def _write_notes(
+    sheet: Sheet, rows: list[Any], row0: int, col0: int, height: int, width: int
+) -> None:
+    """Each cell's note from rows; a cell rows leave out (or an empty note) loses its note."""
+    for i in range(height):
+        values = _row_values(rows, i)
+        for j in range(width):
+            data = values[j] if j < len(values) else {}
+            note = data.get("note") if isinstance(data, dict) else None
+            if note is not None and not isinstance(note, str):
+                raise _bad_value(f"rows[{i}].values[{j}].note", note, "TYPE_STRING")
+            if note:
+                sheet.notes[(row0 + i, col0 + j)] = note
+            else:
+                sheet.notes.pop((row0 + i, col0 + j), None)
 
 
 def append_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> None:
     """Rows after the last row with data in the whole sheet, inserting rows as needed; more
     columns than the grid has is an error (Google does not add columns here)."""
     sheet = _sheet(book, body.get("sheetId"))
-    _cell_mask(body)
+    if _cell_mask(body) - {"note"} != {"userEnteredValue"}:
+        raise ApiError(501, "The Sheets emulator appends values only.", "UNIMPLEMENTED")
     rows = body.get("rows") or []
     if not isinstance(rows, list):
         raise _bad_value("rows", rows, "list")
@@ -482,4 +492,5 @@ HANDLERS: dict[str, Handler] = {
     "deleteDimension": delete_dimension,
     "updateCells": update_cells,
     "appendCells": append_cells,
+    **FORMAT_HANDLERS,
 }

@@ -69,6 +69,14 @@ class Sheet:
     def __init__(self, props: JsonObject) -> None:
         self.props = props
         self.cells: dict[tuple[int, int], Cell] = {}
+        # Formatting, as layers applied in order (a later one wins where they overlap), so a
+        # whole-column format costs one entry, not one per cell: (area, fields, CellData).
+        self.formats: list[tuple[Area, list[tuple[str, ...]], JsonObject]] = []
+        self.notes: dict[tuple[int, int], str] = {}
+        self.validations: list[tuple[Area, JsonObject | None]] = []
+        self.dimensions: dict[tuple[str, int], JsonObject] = {}  # (ROWS|COLUMNS, index)
+        self.conditional_formats: list[JsonObject] = []
+        self.protected_ranges: list[JsonObject] = []
 
     @property
     def title(self) -> str:
@@ -89,6 +97,12 @@ class Sheet:
     def copy(self) -> Sheet:
         twin = Sheet(copy.deepcopy(self.props))
         twin.cells = dict(self.cells)  # Cells are immutable
+        twin.formats = list(self.formats)  # layers are never changed in place
+        twin.notes = dict(self.notes)
+        twin.validations = list(self.validations)
+        twin.dimensions = copy.deepcopy(self.dimensions)
+        twin.conditional_formats = copy.deepcopy(self.conditional_formats)
+        twin.protected_ranges = copy.deepcopy(self.protected_ranges)
         return twin
 
     def resize(self, rows: int, cols: int) -> None:
@@ -119,6 +133,7 @@ class Sheet:
                 key = (key[0] + count, key[1]) if axis == 0 else (key[0], key[1] + count)
             moved[key] = cell
         self.cells = moved
+        self._shift(axis, start, count)
         if axis == 0:
             self.props["gridProperties"]["rowCount"] = self.rows + count
         else:
@@ -136,8 +151,47 @@ class Sheet:
                 key = (key[0] - count, key[1]) if axis == 0 else (key[0], key[1] - count)
             kept[key] = cell
         self.cells = kept
+        self._shift(axis, start, -count)
         grid = self.props["gridProperties"]
         grid["rowCount" if axis == 0 else "columnCount"] -= count
+
+    def _shift(self, axis: int, start: int, count: int) -> None:
+        """Formats, validations, notes and sizes follow their cells when rows or columns are
+        inserted (count > 0) or deleted (count < 0) at start; an area spanning the insertion
+        grows, as in Sheets."""
+
+        def moved(index: int) -> int:
+            if count < 0 and start <= index < start - count:
+                return -1  # deleted
+            return index + count if index >= start else index
+
+        def area(a: Area) -> Area | None:
+            lo, hi = (a.row0, a.row1) if axis == 0 else (a.col0, a.col1)
+            new_lo = lo + count if lo >= start else lo
+            new_hi = hi + count if hi >= start else hi
+            if count < 0:
+                new_lo = lo if lo < start else max(start, lo + count)
+                new_hi = hi if hi < start else max(start - 1, hi + count)
+            if new_hi < new_lo:
+                return None
+            if axis == 0:
+                return Area(new_lo, a.col0, new_hi, a.col1)
+            return Area(a.row0, new_lo, a.row1, new_hi)
+
+        self.formats = [(b, p, f) for a, p, f in self.formats if (b := area(a)) is not None]
+        self.validations = [(b, r) for a, r in self.validations if (b := area(a)) is not None]
+        notes: dict[tuple[int, int], str] = {}
+        for (r, c), note in self.notes.items():
+            key = (moved(r), c) if axis == 0 else (r, moved(c))
+            if min(key) >= 0:
+                notes[key] = note
+        self.notes = notes
+        name = "ROWS" if axis == 0 else "COLUMNS"
+        self.dimensions = {
+            (d, moved(i) if d == name else i): p
+            for (d, i), p in self.dimensions.items()
+            if d != name or moved(i) >= 0
+        }
 
     def extent(self) -> tuple[int, int]:
         """(rows, cols) up to the last non-empty cell."""
@@ -164,8 +218,10 @@ class Spreadsheet:
     props: JsonObject
     sheets: list[Sheet]
     editors: set[str] = field(default_factory=set)
+    developer_metadata: list[JsonObject] = field(default_factory=list)
     created: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
     modified: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    caller: str = ""  # who sends the request being applied (set per request)
 
     @property
     def locale(self) -> str:
@@ -177,6 +233,7 @@ class Spreadsheet:
             copy.deepcopy(self.props),
             [s.copy() for s in self.sheets],
             set(self.editors),
+            copy.deepcopy(self.developer_metadata),
             self.created,
             self.modified,
         )

@@ -445,9 +445,11 @@ class SheetsEmulator:
             raise ApiError(404, "Requested entity was not found.", "NOT_FOUND")
         if token.email not in book.editors:
             raise ApiError(403, "The caller does not have permission", "PERMISSION_DENIED")
-        return Answer(200, self._sheets(incoming, body, book))
+        return Answer(200, self._sheets(incoming, body, book, token.email))
 
-    def _sheets(self, incoming: Incoming, body: JsonObject, book: Spreadsheet) -> JsonObject:
+    def _sheets(
+        self, incoming: Incoming, body: JsonObject, book: Spreadsheet, caller: str = ""
+    ) -> JsonObject:
         kind, params, query = incoming.kind, incoming.params, incoming.query
         if kind == "spreadsheets.get":
             return _api.get_spreadsheet(book, query)
@@ -456,6 +458,7 @@ class SheetsEmulator:
         if kind == "values.batchGet":
             return _api.values_batch_get(book, query)
         work = book.copy()  # a write is committed only if all of it succeeds
+        work.caller = caller  # a protected range's first editor is whoever added it
         if kind == "spreadsheets.batchUpdate":
             result = _api.batch_update(work, body, self._rng, query)
         elif kind == "values.update":

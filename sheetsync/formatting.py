@@ -1,0 +1,227 @@
+"""How sheetsync's tabs should look: a FormatPlan built from the schemas and the tabs' headers.
+
+Columns are found by their header title, where they are now (an organizer may have moved
+them); a column an organizer added gets nothing, and form response tabs are left as Google
+Forms made them. The plan's version is a digest of the whole plan, positions included: a
+column moved, a schema changed or sheetsync's look changed all mean "format again".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+
+from sheetsync.backends.formats import OWNED_NOTE, ColourRule, ColumnFormat, FormatPlan, TabFormat
+from sheetsync.config import SHEETSYNC_TABS, Config
+from sheetsync.normalize import cell_text
+from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
+
+# Bump when the look changes in a way the plan's content does not show (it rarely should).
+LOOK_REVISION = "1"
+
+# Widths in pixels (Google's default column is 100).
+ID_WIDTH = 80
+NUMBER_WIDTH = 90
+DATE_WIDTH = 100
+DATETIME_WIDTH = 130
+TEXT_WIDTH = 130
+LIST_WIDTH = 170
+LONG_WIDTH = 300
+# Fields whose text runs to sentences: wide, and wrapped rather than cut off.
+LONG_TEXT = frozenset(
+    [
+        "reasons",
+        "reason",
+        "next_steps",
+        "notes",
+        "evidence",
+        "details",
+        "message",
+        "changes",
+        "steps",
+        "checkin_note",
+        "volunteer_note",
+        "offers_note",
+        "note",
+        "description",
+    ]
+)
+NUMBER_FORMATS = {
+    FieldType.DATE: "yyyy-mm-dd",
+    FieldType.DATETIME: "yyyy-mm-dd hh:mm",
+    FieldType.INTEGER: "0",
+    FieldType.NUMBER: "0.0#",
+}
+# Organizer fields whose answers the code knows although the schema lists none.
+KNOWN_CHOICES: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("duplicates", "decision"): ("same", "different"),
+}
+# Organizer fields that hold a date or a word: no date check (it would warn on "yes"), a
+# hint in the header note instead.
+DATE_OR_WORD = {("load", "rest_until"): "The last day of the rest (yyyy-mm-dd), or yes."}
+
+# Fills of the conditional colours (Google's light palette; Excel shows the same).
+RED = "#F4C7C3"
+AMBER = "#FCE8B2"
+GREEN = "#B7E1CD"
+# Days a need may wait, by its urgency (the request form's answers), before it turns red.
+WAITING_DAYS = (("Today", 1), ("This week", 4), ("When someone can", 14))
+
+RuleBuilder = Callable[[Mapping[str, int]], tuple[ColourRule, ...]]
+
+
+def format_plan(
+    schemas: Mapping[str, TableSchema],
+    headers: Mapping[str, Sequence[object]],
+    config: Config,
+) -> FormatPlan:
+    """The formatting of each of sheetsync's tabs in `headers` (tab title -> header row)."""
+    tabs: list[TabFormat] = []
+    for logical in SHEETSYNC_TABS:
+        tab = config.tabs[logical]
+        if tab not in headers or logical not in schemas:
+            continue
+        positions = _positions(schemas[logical], headers[tab])
+        if not positions:
+            continue  # an empty tab: nothing to format yet
+        tabs.append(_tab_format(logical, tab, schemas[logical], positions))
+    return FormatPlan(tuple(tabs), plan_version(tabs))
+
+
+def plan_version(tabs: Sequence[TabFormat]) -> str:
+    """A digest of the plan: the same tabs give the same version on every run and machine."""
+    text = repr((LOOK_REVISION, tuple(tabs)))  # frozen dataclasses: a stable repr
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def _positions(schema: TableSchema, header: Sequence[object]) -> dict[str, int]:
+    """Field name -> 1-based column, for the schema's columns found by title (first match)."""
+    by_title: dict[str, int] = {}
+    for col, cell in enumerate(header, start=1):
+        by_title.setdefault(cell_text(cell).strip(), col)
+    return {f.name: by_title[f.title] for f in schema.fields if f.title in by_title}
+
+
+def _tab_format(
+    logical: str, tab: str, schema: TableSchema, positions: Mapping[str, int]
+) -> TabFormat:
+    columns = tuple(
+        sorted(
+            (_column(logical, schema.field(name), col) for name, col in positions.items()),
+            key=lambda c: c.col,
+        )
+    )
+    return TabFormat(tab=tab, columns=columns, rules=_rules(logical, positions))
+
+
+def _column(logical: str, spec: FieldSpec, col: int) -> ColumnFormat:
+    long_text = spec.name in LONG_TEXT
+    owned = spec.owner is Owner.SHEETSYNC
+    choices: tuple[str, ...] = ()
+    date_check = False
+    note = OWNED_NOTE if owned else None
+    if spec.owner is Owner.ORGANIZER:
+        choices = spec.enum or KNOWN_CHOICES.get((logical, spec.name), ())
+        date_check = spec.type in (FieldType.DATE, FieldType.DATETIME) and not choices
+        note = DATE_OR_WORD.get((logical, spec.name))
+    return ColumnFormat(
+        col=col,
+        width=_width(spec, long_text),
+        wrap=long_text,
+        number_format=NUMBER_FORMATS.get(spec.type),
+        owned=owned,
+        note=note,
+        hidden=spec.hidden,
+        choices=tuple(choices),
+        date_check=date_check,
+    )
+
+
+def _width(spec: FieldSpec, long_text: bool) -> int:
+    if long_text:
+        return LONG_WIDTH
+    if spec.name.endswith("_id") or spec.name == "duplicate_of":
+        return ID_WIDTH
+    if spec.type in (FieldType.INTEGER, FieldType.NUMBER):
+        return NUMBER_WIDTH
+    if spec.type is FieldType.DATE:
+        return DATE_WIDTH
+    if spec.type is FieldType.DATETIME:
+        return DATETIME_WIDTH
+    if spec.type is FieldType.LIST:
+        return LIST_WIDTH
+    return TEXT_WIDTH
+
+
+def column_letter(col: int) -> str:
+    """1 -> A, 27 -> AA."""
+    letters = ""
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _rules(logical: str, at: Mapping[str, int]) -> tuple[ColourRule, ...]:
+    """The tab's conditional colours, for the columns it has."""
+    builder = RULES.get(logical)
+    return builder(at) if builder else ()
+
+
+def _ref(at: Mapping[str, int], name: str) -> str:
+    """$K2: the field's column, anchored, on row 2 (the rule runs down the rows)."""
+    return f"${column_letter(at[name])}2"
+
+
+def _traffic_light(at: Mapping[str, int], name: str) -> tuple[ColourRule, ...]:
+    """A check-in column red, yellow or green, as it says."""
+    if name not in at:
+        return ()
+    col, ref = at[name], _ref(at, name)
+    return tuple(
+        ColourRule(col, col, f'={ref}="{word}"', fill, bold=word == "red")
+        for word, fill in (("red", RED), ("yellow", AMBER), ("green", GREEN))
+    )
+
+
+def _needs_rules(at: Mapping[str, int]) -> tuple[ColourRule, ...]:
+    """A need still open longer than its urgency allows: its opened date turns red."""
+    if not {"urgency", "status", "opened"} <= at.keys():
+        return ()
+    opened, col = _ref(at, "opened"), at["opened"]
+    urgency, status = _ref(at, "urgency"), _ref(at, "status")
+    return tuple(
+        ColourRule(
+            col,
+            col,
+            f'=AND({status}="open",{urgency}="{answer}",{opened}<>"",TODAY()-{opened}>={days})',
+            RED,
+            bold=True,
+        )
+        for answer, days in WAITING_DAYS
+    )
+
+
+def _status_rule(name: str, value: str, fill: str) -> RuleBuilder:
+    def build(at: Mapping[str, int]) -> tuple[ColourRule, ...]:
+        if name not in at:
+            return ()
+        return (ColourRule(at[name], at[name], f'={_ref(at, name)}="{value}"', fill),)
+
+    return build
+
+
+def _summary_rules(at: Mapping[str, int]) -> tuple[ColourRule, ...]:
+    """The Summary's colours: none yet. Its heading rows' rule goes here when the Summary
+    gets its sections (issue 19, the summary part)."""
+    return ()
+
+
+RULES: dict[str, RuleBuilder] = {
+    "needs": _needs_rules,
+    "load": lambda at: _traffic_light(at, "checkin"),
+    "people": lambda at: _traffic_light(at, "checkin_status"),
+    "errors": _status_rule("status", "open", RED),
+    "duplicates": _status_rule("status", "to review", AMBER),
+    "summary": _summary_rules,
+}
