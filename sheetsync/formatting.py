@@ -58,12 +58,13 @@ KNOWN_CHOICES: Mapping[tuple[str, str], tuple[str, ...]] = {
 }
 # Organizer fields that hold a date or a word: no date check (it would warn on "yes"), a
 # hint in the header note instead.
-DATE_OR_WORD = {("load", "rest_until"): "The last day of the rest (yyyy-mm-dd), or yes."}
+DATE_OR_WORD = {("load", "rest_until"): "The last day of the rest (yyyy-mm-dd), or yes for the day suggested."}
 
 # Fills of the conditional colours (Google's light palette; Excel shows the same).
 RED = "#F4C7C3"
 AMBER = "#FCE8B2"
 GREEN = "#B7E1CD"
+HEADING_FILL = "#DDE5F0"  # a Summary section's heading row
 # Days a need may wait, by its urgency (the request form's answers), before it turns red.
 WAITING_DAYS = (("Today", 1), ("This week", 4), ("When someone can", 14))
 
@@ -121,9 +122,11 @@ def _column(logical: str, spec: FieldSpec, col: int) -> ColumnFormat:
     date_check = False
     note = OWNED_NOTE if owned else None
     if spec.owner is Owner.ORGANIZER:
-        choices = spec.enum or KNOWN_CHOICES.get((logical, spec.name), ())
-        date_check = spec.type in (FieldType.DATE, FieldType.DATETIME) and not choices
         note = DATE_OR_WORD.get((logical, spec.name))
+        # A date or a word: a dropdown of the words would warn on every date, and a date
+        # check on the word; the header note says what to type.
+        choices = () if note else spec.enum or KNOWN_CHOICES.get((logical, spec.name), ())
+        date_check = spec.type in (FieldType.DATE, FieldType.DATETIME) and not (choices or note)
     return ColumnFormat(
         col=col,
         width=_width(spec, long_text),
@@ -212,9 +215,13 @@ def _status_rule(name: str, value: str, fill: str) -> RuleBuilder:
 
 
 def _summary_rules(at: Mapping[str, int]) -> tuple[ColourRule, ...]:
-    """The Summary's colours: none yet. Its heading rows' rule goes here when the Summary
-    gets its sections (issue 19, the summary part)."""
-    return ()
+    """The Summary's heading rows (a section's name, nothing in item: see
+    sheetsync.summary.layout) bold on a band across the tab, so its sections stand out."""
+    if not {"section", "item"} <= at.keys():
+        return ()
+    section, item = _ref(at, "section"), _ref(at, "item")
+    last = max(at.values())
+    return (ColourRule(1, last, f'=AND({section}<>"",{item}="")', HEADING_FILL, bold=True),)
 
 
 RULES: dict[str, RuleBuilder] = {
