@@ -269,6 +269,14 @@ def _init_lines(store: Backend, report: InitReport, demo: DemoReport | None) -> 
         yield f"Created tab {tab!r}."
     for tab, columns in report.added_columns.items():
         yield f"Added columns to {tab!r}: {', '.join(columns)}."
+    for tab, renames in report.renamed_columns.items():
+        for found, title in renames:
+            yield (f"Named column {found!r} of {tab!r} back to {title!r}: its values are kept.")
+    if report.formatted:
+        yield (
+            f"Formatted {report.formatted} tabs: headers, widths, dropdowns, colours; the "
+            "columns sheetsync writes are shaded (docs/sheet.md)."
+        )
     if demo and demo.responses:
         yield f"Added {demo.responses} demo form responses."
     if demo and demo.history_runs:
@@ -290,6 +298,10 @@ def _init_data(
         "spreadsheet": store.describe(),
         "created_tabs": list(report.created_tabs),
         "added_columns": {tab: list(cols) for tab, cols in report.added_columns.items()},
+        "renamed_columns": {
+            tab: [list(pair) for pair in pairs] for tab, pairs in report.renamed_columns.items()
+        },
+        "formatted": report.formatted,
         "demo": (
             {"responses": demo.responses, "history_runs": demo.history_runs}
             if demo is not None

@@ -58,7 +58,9 @@ KNOWN_CHOICES: Mapping[tuple[str, str], tuple[str, ...]] = {
 }
 # Organizer fields that hold a date or a word: no date check (it would warn on "yes"), a
 # hint in the header note instead.
-DATE_OR_WORD = {("load", "rest_until"): "The last day of the rest (yyyy-mm-dd), or yes for the day suggested."}
+DATE_OR_WORD = {
+    ("load", "rest_until"): "The last day of the rest (yyyy-mm-dd), or yes for the day suggested."
+}
 
 # Fills of the conditional colours (Google's light palette; Excel shows the same).
 RED = "#F4C7C3"
