@@ -13,6 +13,7 @@ import secrets
 import socket
 import stat
 import time
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +31,7 @@ from sheetsync.backends.base import (
     tab_now,
 )
 from sheetsync.backends.formats import FormatPlan
-from sheetsync.backends.xlsx_patch import patch
+from sheetsync.backends.xlsx_patch import format_version, patch
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
 from sheetsync.files import private_fd
 
@@ -96,14 +97,24 @@ class WorkbookBackend:
 
     @property
     def formats_applied(self) -> str | None:
-        """The formatting version stored in the spreadsheet (see Backend)."""
-        return None  # issue 19: formatting is being added to this backend
+        """The formatting version stored in the workbook (a custom document property,
+        see xlsx_docprops); None if never formatted or the file does not exist yet."""
+        try:
+            with self.path.open("rb") as file:
+                return format_version(file)
+        except FileNotFoundError:
+            return None
+        except (OSError, zipfile.BadZipFile) as err:
+            raise BackendError(
+                f"Cannot read {self.path}: it is not a valid .xlsx workbook ({err}). "
+                "Check the path, or open it in Excel or LibreOffice and save it as .xlsx."
+            ) from err
 
     def apply(self, changes: Sequence[TabChanges], formats: FormatPlan | None = None) -> None:
         """Write all changes at once, or nothing at all (see Backend.apply)."""
         # Empty changes carry nothing to write, so their start_row and guards are not checked.
         todo = changes_to_write(changes)
-        if not todo:
+        if not todo and formats is None:
             return
         if self.path.suffix.lower() != ".xlsx":
             # openpyxl would drop an .xlsm's macros; it cannot write .xls or .ods at all.
@@ -126,7 +137,7 @@ class WorkbookBackend:
         else:
             with self._open(io.BytesIO(data)) as snapshot:
                 todo = self._readdressed(todo, snapshot)
-        self._save(data, todo, before)
+        self._save(data, todo, before, formats)
 
     def _snapshot(self, todo: list[TabChanges]) -> tuple[os.stat_result | None, bytes]:
         """The file's bytes and what it was when read; (None, b"") if it does not exist and
@@ -135,7 +146,7 @@ class WorkbookBackend:
             with self.path.open("rb") as file:
                 return os.fstat(file.fileno()), file.read()
         except FileNotFoundError:
-            if not all(change.create for change in todo):
+            if not todo or not all(change.create for change in todo):
                 raise self._not_found() from None
             return None, b""
         except OSError as err:
@@ -250,7 +261,13 @@ class WorkbookBackend:
                 "characters long, without any of [ ] : * ? / \\."
             )
 
-    def _save(self, data: bytes, todo: list[TabChanges], before: os.stat_result | None) -> None:
+    def _save(
+        self,
+        data: bytes,
+        todo: list[TabChanges],
+        before: os.stat_result | None,
+        formats: FormatPlan | None = None,
+    ) -> None:
         """Save beside the original, then swap it in with one atomic rename. Whatever fails,
         the workbook is as it was and the temporary copy is gone."""
         tmp = self.path.with_name(_temp_name(self.path.name, os.getpid()))
@@ -265,7 +282,7 @@ class WorkbookBackend:
         try:
             try:
                 with os.fdopen(fd, "wb") as out:
-                    patch(io.BytesIO(data), todo, out)
+                    patch(io.BytesIO(data), todo, out, formats)
                     out.flush()
                     os.fsync(out.fileno())
                 if before is not None:
