@@ -31,7 +31,9 @@ from sheetsync.backends.base import (
     tab_now,
 )
 from sheetsync.backends.formats import FormatPlan
+from sheetsync.backends.workbook_backups import backup_folder, keep_backup
 from sheetsync.backends.xlsx_patch import format_version, patch
+from sheetsync.config import DEFAULT_BACKUPS
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
 from sheetsync.files import private_fd
 
@@ -59,8 +61,9 @@ CalamineValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.
 class WorkbookBackend:
     """The Backend protocol on a local .xlsx file."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], backups: int = DEFAULT_BACKUPS) -> None:
         self.path = Path(path)
+        self.backups = backups  # copies of the workbook kept before writes (0: none)
         self._swept = False
 
     def describe(self) -> str:
@@ -289,6 +292,10 @@ class WorkbookBackend:
                     os.chmod(tmp, stat.S_IMODE(before.st_mode))
             except OSError as err:
                 raise self._write_error(err, "") from err
+            # The copy is made once the new file is ready, so a write that fails leaves no
+            # backup behind; a backup that fails stops the write.
+            if before is not None and self.backups > 0:
+                self._keep_backup(data)
             if _fingerprint(self.path) != _fingerprint_of(before):
                 raise SheetChangedError(
                     f"{self.path} was saved by another program while sheetsync was working. "
@@ -297,6 +304,24 @@ class WorkbookBackend:
             self._swap_in(tmp)
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _keep_backup(self, data: bytes) -> None:
+        """Keep the workbook as it is before writing; a backup that fails stops the write."""
+        try:
+            keep_backup(self.path, data, self.backups)
+        except OSError as err:
+            folder = backup_folder(self.path)
+            reason = (
+                "the disk is full"
+                if err.errno in DISK_FULL
+                else (err.strerror or type(err).__name__)
+            )
+            raise BackendError(
+                f"Cannot keep a backup of {self.path} in {folder} before writing: {reason}. "
+                f"{self.path} was not changed. Free some space or allow writing in {folder} "
+                "and run again (or set backups = 0 under [backend] in sheetsync.toml to "
+                "write without backups)."
+            ) from err
 
     def _swap_in(self, tmp: Path) -> None:
         """Rename the saved copy over the workbook (atomic on one file system)."""

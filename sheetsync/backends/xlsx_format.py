@@ -129,17 +129,7 @@ def _with_style(cell: str, style: int) -> str:
 def _with_cols(xml: str, px: str, columns: dict[int, ColumnFormat], styles: dict[int, int]) -> str:
     """<cols>: the plan's columns set anew, every other column's entry kept (a range over
     both is split)."""
-    kept: list[tuple[int, int, dict[str, str]]] = []
-    for block in top_level(xml, px, "cols"):
-        for entry in element_pattern(px, "col").finditer(block.group("body") or ""):
-            found = attrs(entry.group("attrs"))
-            first, last = int(found.get("min", "0")), int(found.get("max", "0"))
-            start = first
-            for col in range(first, last + 2):
-                if col > last or col in columns:
-                    if start < col:
-                        kept.append((start, col - 1, found))
-                    start = col + 1
+    kept = _other_columns(xml, px, set(columns))
     for col, column in columns.items():
         own = {"width": f"{width_chars(column.width):g}", "customWidth": "1"}
         if styles[col]:
@@ -154,6 +144,21 @@ def _with_cols(xml: str, px: str, columns: dict[int, ColumnFormat], styles: dict
         entries.append(f'<{px}col min="{first}" max="{last}"{text}/>')
     cols = f"<{px}cols>{''.join(entries)}</{px}cols>" if entries else ""
     return put_in_order(xml, px, WORKSHEET_ORDER, "cols", cols)
+
+
+def _other_columns(xml: str, px: str, plan: set[int]) -> list[tuple[int, int, dict[str, str]]]:
+    """The <col> entries outside the plan's columns, as (min, max, attributes)."""
+    kept = []
+    for block in top_level(xml, px, "cols"):
+        for entry in element_pattern(px, "col").finditer(block.group("body") or ""):
+            found = attrs(entry.group("attrs"))
+            first, last = int(found.get("min", "0")), int(found.get("max", "0"))
+            mine = sorted(col for col in plan if first <= col <= last)
+            starts, ends = [first] + [c + 1 for c in mine], [c - 1 for c in mine] + [last]
+            for start, end in zip(starts, ends, strict=True):
+                if start <= end:
+                    kept.append((start, end, found))
+    return kept
 
 
 # The frozen header
