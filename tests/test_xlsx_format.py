@@ -136,20 +136,55 @@ def test_header_bold_owned_columns_shaded_wrap_and_number_formats(workbook, tmp_
     assert sheet["F2"].fill.fgColor.rgb == ORGANIZER_YELLOW
 
 
-def test_dropdowns_date_checks_and_header_notes(workbook, tmp_path):
+def test_dropdowns_and_date_checks(workbook, tmp_path):
     sheet = load(formatted(workbook), tmp_path)["People"]
     found = {
-        str(v.sqref): (v.type, v.formula1, v.errorStyle, v.promptTitle, v.prompt)
+        str(v.sqref): (v.type, v.formula1, v.errorStyle, v.promptTitle)
         for v in sheet.data_validations.dataValidation
     }
     assert found == {
-        "F2:F50": ("list", '"x,y"', None, None, None),  # the organizer's, kept
-        "A1": (None, None, None, MARK, OWNED_NOTE),
-        f"C2:C{LAST_ROW}": ("list", '"open,done,cancelled"', "warning", MARK, None),
-        f"D2:D{LAST_ROW}": ("date", "1", "warning", MARK, None),
+        "F2:F50": ("list", '"x,y"', None, None),  # the organizer's, kept
+        f"C2:C{LAST_ROW}": ("list", '"open,done,cancelled"', "warning", MARK),
+        f"D2:D{LAST_ROW}": ("date", "1", "warning", MARK),
     }
-    header_note = next(v for v in sheet.data_validations.dataValidation if str(v.sqref) == "A1")
-    assert header_note.showInputMessage
+
+
+def test_header_notes_are_comments(workbook, tmp_path):
+    data = formatted(workbook)
+    sheet = load(data, tmp_path)["People"]
+    notes = {
+        c.coordinate: (c.comment.text, c.comment.author) for r in sheet for c in r if c.comment
+    }
+    assert notes == {"A1": (OWNED_NOTE, "sheetsync")}
+    assert 'Extension="vml"' in part(data, "[Content_Types].xml")
+    assert "<legacyDrawing " in part(data, SHEET)
+
+
+def test_an_organizers_comments_are_kept_and_a_noted_header_keeps_theirs(workbook, tmp_path):
+    from openpyxl.comments import Comment
+
+    book = load(workbook, tmp_path)
+    book["People"]["F3"] = "y"
+    book["People"]["F3"].comment = Comment("call first", "Ana")
+    book["People"]["A1"].comment = Comment("our ids", "Ana")
+    path = tmp_path / "commented.xlsx"
+    book.save(path)
+    data = formatted(formatted(path.read_bytes()))
+    sheet = load(data, tmp_path)["People"]
+    notes = {
+        c.coordinate: (c.comment.text, c.comment.author) for r in sheet for c in r if c.comment
+    }
+    assert notes == {"F3": ("call first", "Ana"), "A1": ("our ids", "Ana")}
+    moved = TabFormat("People", (ColumnFormat(2, 90, owned=True, note=OWNED_NOTE),))
+    again = load(formatted(data, FormatPlan((moved,), "v2")), tmp_path)["People"]
+    notes = {
+        c.coordinate: (c.comment.text, c.comment.author) for r in again for c in r if c.comment
+    }
+    assert notes == {
+        "F3": ("call first", "Ana"),
+        "A1": ("our ids", "Ana"),
+        "B1": (OWNED_NOTE, "sheetsync"),
+    }
 
 
 def test_conditional_colours_come_after_the_organizers_rules(workbook, tmp_path):
@@ -171,7 +206,13 @@ def test_conditional_colours_come_after_the_organizers_rules(workbook, tmp_path)
 def test_applying_the_plan_twice_changes_no_byte_of_sheets_or_styles(workbook):
     once = formatted(workbook)
     twice = formatted(once)
-    for name in (SHEET, "xl/styles.xml", "docProps/custom.xml", "[Content_Types].xml"):
+    names = (SHEET, "xl/styles.xml", "docProps/custom.xml", "[Content_Types].xml")
+    comments = (
+        "xl/comments1.xml",
+        "xl/drawings/vmlDrawing1.vml",
+        "xl/worksheets/_rels/sheet2.xml.rels",
+    )
+    for name in (*names, *comments):
         assert part(twice, name) == part(once, name), name
 
 

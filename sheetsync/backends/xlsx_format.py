@@ -3,14 +3,11 @@
 Each element goes at its place in CT_Worksheet's order (xlsx_xml.WORKSHEET_ORDER).
 sheetsync replaces only what it wrote itself, recognised without any marker organizers
 could see: its column entries are the plan's columns; its data validations carry the
-prompt title "sheetsync" or cover exactly a plan column from row 2 down (or its header
-cell); its conditional formats cover whole columns from row 2 to the last row, which a
-rule made in Excel or LibreOffice does not (they start at row 1 or stop at the data).
-Organizers' own widths, validations and rules on other ranges are kept as they are.
-
-Header notes are data validation input messages on the header cell (shown when the cell
-is selected, in Excel and LibreOffice): the fallback the design allows to real comments,
-which need a comments part, a VML drawing and their relationships per tab.
+prompt title "sheetsync" or cover exactly a plan column from row 2 down; its conditional
+formats cover whole columns from row 2 to the last row, which a rule made in Excel or
+LibreOffice does not (they start at row 1 or stop at the data). Organizers' own widths,
+validations and rules on other ranges are kept as they are. Header notes are real
+comments (xlsx_comments), added by the package with their parts.
 """
 
 from __future__ import annotations
@@ -36,7 +33,6 @@ from sheetsync.backends.xlsx_xml import (
 LAST_ROW = 1048576  # Excel's last row: "from row 2 down" is rows 2..LAST_ROW
 MARK = "sheetsync"  # the prompt title of sheetsync's own data validations
 FORMULA_MAX = 255  # Excel's limit on a list validation's "a,b,c" text
-PROMPT_MAX = 255
 DATE_MIN = 1  # serial of 1900-01-01: a date validation accepts any date from then on
 CHOICES_ERROR = "Pick a value from the list. sheetsync reports other values on the Errors tab."
 DATE_ERROR = "Type a date, e.g. 2026-05-01. sheetsync reports other values on the Errors tab."
@@ -272,14 +268,7 @@ def _with_validations(xml: str, px: str, columns: dict[int, ColumnFormat]) -> st
 
 
 def _validations(px: str, column: ColumnFormat) -> list[str]:
-    letter = get_column_letter(column.col)
     found = []
-    if column.note:
-        prompt = quoteattr(column.note[:PROMPT_MAX])
-        found.append(
-            f'<{px}dataValidation allowBlank="1" showInputMessage="1" promptTitle="{MARK}"'
-            f' prompt={prompt} sqref="{letter}1"/>'
-        )
     sqref = _column_range(column.col, column.col)
     warning = f'errorStyle="warning" allowBlank="1" showErrorMessage="1" promptTitle="{MARK}"'
     listed = ",".join(column.choices)

@@ -27,7 +27,17 @@ from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from sheetsync.backends.base import XLSX_CELL_LIMIT, TabChanges, Value, storable_text
-from sheetsync.backends.formats import FORMAT_KEY, FormatPlan
+from sheetsync.backends.formats import FORMAT_KEY, FormatPlan, TabFormat
+from sheetsync.backends.xlsx_comments import (
+    AUTHOR,
+    COMMENTS_CONTENT,
+    COMMENTS_REL,
+    VML_CONTENT,
+    VML_REL,
+    comments_part,
+    relationship,
+    vml_part,
+)
 from sheetsync.backends.xlsx_docprops import (
     CUSTOM_CONTENT,
     CUSTOM_PART,
@@ -41,8 +51,8 @@ from sheetsync.backends.xlsx_styles import Look, Styles
 from sheetsync.backends.xlsx_xml import CELL as _CELL
 from sheetsync.backends.xlsx_xml import REF as _REF
 from sheetsync.backends.xlsx_xml import ROW as _ROW
+from sheetsync.backends.xlsx_xml import WORKSHEET_ORDER, element_pattern, put_in_order, top_level
 from sheetsync.backends.xlsx_xml import attrs as _attrs
-from sheetsync.backends.xlsx_xml import element_pattern, top_level
 from sheetsync.backends.xlsx_xml import prefix as _prefix
 from sheetsync.errors import BackendError
 from sheetsync.normalize import FORMULA_PREFIXES
@@ -50,6 +60,11 @@ from sheetsync.normalize import FORMULA_PREFIXES
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_TYPE = f"{REL_NS}/worksheet"
+EMPTY_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    "</Relationships>"
+)
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 # Google Sheets and Excel count days from 1899-12-30.
 EPOCH = dt.datetime(1899, 12, 30)
@@ -357,7 +372,71 @@ class _Package:
             xml = self.read(part)
             px = _prefix(xml, "sheetData")
             self.replaced[part] = format_sheet(xml, px, styles, tab).encode("utf-8")
+            self.replaced[part] = self._with_notes(part, tab).encode("utf-8")
         self._set_property(FORMAT_KEY, plan.version)
+
+    def _has(self, name: str) -> bool:
+        return name in self.replaced or (name in self.names and name not in self.removed)
+
+    def _with_notes(self, part: str, tab: TabFormat) -> str:
+        """The tab's header notes as comments (xlsx_comments); the sheet's XML, with its
+        <legacyDrawing> naming the note boxes."""
+        xml = self.read(part)
+        notes = {f"{get_column_letter(c.col)}1": c.note for c in tab.columns if c.note}
+        rels_name = _rels_path(part)
+        rels = self.read(rels_name) if self._has(rels_name) else EMPTY_RELS
+        found = {a.get("Type", ""): a for a in _elements(rels, "Relationship")}
+        comments = found.get(COMMENTS_REL)
+        existing = self.read(_resolve(part, comments["Target"])) if comments else None
+        if not notes and (existing is None or f">{AUTHOR}<" not in existing):
+            return xml
+        text, ours, before = comments_part(existing, notes)
+        comments_name = (
+            _resolve(part, comments["Target"]) if comments else self._new_part("xl/comments", "xml")
+        )
+        self.replaced[comments_name] = text.encode("utf-8")
+        vml = found.get(VML_REL)
+        vml_name = (
+            _resolve(part, vml["Target"])
+            if vml
+            else self._new_part("xl/drawings/vmlDrawing", "vml")
+        )
+        old_vml = self.read(vml_name) if vml else None
+        number = list(self.sheets.values()).index(part) + 1
+        self.replaced[vml_name] = vml_part(old_vml, ours, before, number).encode("utf-8")
+        if comments is None:
+            rels = _add_relationship(
+                rels, COMMENTS_REL, posixpath.relpath(comments_name, posixpath.dirname(part))
+            )[0]
+            self._declare(comments_name, COMMENTS_CONTENT)
+        if vml is None:
+            rels, rid = _add_relationship(
+                rels, VML_REL, posixpath.relpath(vml_name, posixpath.dirname(part))
+            )
+            types = self.read("[Content_Types].xml")
+            if 'Extension="vml"' not in types:
+                self._insert(
+                    "[Content_Types].xml",
+                    "</Types>",
+                    f'<Default Extension="vml" ContentType="{VML_CONTENT}"/>',
+                )
+            xml = _with_legacy_drawing(xml, rid)
+        self.replaced[rels_name] = rels.encode("utf-8")
+        return xml
+
+    def _new_part(self, stem: str, ext: str) -> str:
+        number = 1
+        while self._has(f"{stem}{number}.{ext}"):
+            number += 1
+        return f"{stem}{number}.{ext}"
+
+    def _declare(self, name: str, content: str) -> None:
+        if f'PartName="/{name}"' not in self.read("[Content_Types].xml"):
+            self._insert(
+                "[Content_Types].xml",
+                "</Types>",
+                f'<Override PartName="/{name}" ContentType="{content}"/>',
+            )
 
     def _set_property(self, name: str, value: str) -> None:
         """Set a custom document property, adding the part and its declarations if needed."""
@@ -430,6 +509,27 @@ def _elements(xml: str, tag: str) -> list[dict[str, str]]:
     """The attributes of every <tag .../> (with any namespace prefix) in a small XML part."""
     pattern = re.compile(rf"<(?:\w+:)?{tag}\b([^>]*?)/?>")
     return [_attrs(m.group(1)) for m in pattern.finditer(xml)]
+
+
+def _add_relationship(rels: str, kind: str, target: str) -> tuple[str, str]:
+    """A relationships part with one more relationship; and its id."""
+    ids = {a["Id"] for a in _elements(rels, "Relationship")}
+    rid = next(f"rId{n}" for n in range(1, len(ids) + 2) if f"rId{n}" not in ids)
+    at = rels.rfind("</Relationships>")
+    return rels[:at] + relationship(rid, kind, target) + rels[at:], rid
+
+
+def _with_legacy_drawing(xml: str, rid: str) -> str:
+    """The sheet naming its note boxes' VML drawing (one <legacyDrawing> at most)."""
+    px = _prefix(xml, "sheetData")
+    root = re.search(r"<(?:\w+:)?worksheet\b[^>]*>", xml)
+    assert root is not None  # format_sheet read it as a worksheet
+    found = re.search(rf'xmlns:(\w+)="{re.escape(REL_NS)}"', root.group(0))
+    if found is None:
+        xml = xml[: root.end() - 1] + f' xmlns:r="{REL_NS}"' + xml[root.end() - 1 :]
+    r = found.group(1) if found else "r"
+    element = f'<{px}legacyDrawing {r}:id="{rid}"/>'
+    return put_in_order(xml, px, WORKSHEET_ORDER, "legacyDrawing", element)
 
 
 def _column_styles(xml: str, px: str) -> dict[int, str]:
