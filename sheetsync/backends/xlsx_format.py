@@ -30,6 +30,13 @@ from sheetsync.backends.xlsx_xml import (
     top_level,
 )
 
+# sheetData's content; a cell's start tag, its reference and its style.
+_CELLS_SPAN = re.compile(
+    r"<(?:\w+:)?sheetData\b[^>]*(?<!/)>(?P<cells>.*)</(?:\w+:)?sheetData>", re.S
+)
+_CELL_TAG = re.compile(r"<(?P<px>(?:\w+:)?)c\b(?P<attrs>[^>]*?)(?P<end>/?)>")
+_CELL_REF = re.compile(r'\br="([A-Z]+)(\d+)"')
+_CELL_STYLE = re.compile(r'\s+s="(\d*)"')
 LAST_ROW = 1048576  # Excel's last row: "from row 2 down" is rows 2..LAST_ROW
 MARK = "sheetsync"  # the prompt title of sheetsync's own data validations
 FORMULA_MAX = 255  # Excel's limit on a list validation's "a,b,c" text
@@ -77,7 +84,49 @@ def _header_fill(column: ColumnFormat) -> str | None:
 def _restyle_cells(
     xml: str, px: str, styles: Styles, body: dict[int, Look], header: dict[int, Look]
 ) -> str:
-    """Every existing cell of a plan column gets the column's look on top of its own."""
+    """Every existing cell of a plan column gets the column's look on top of its own.
+
+    Only the cells' start tags are rewritten, each placed by its r="B7" (Excel and
+    LibreOffice always write it). A tab with a cell without it is walked row by row
+    (_restyle_rows)."""
+    data = _CELLS_SPAN.search(xml)
+    if data is None:
+        return xml
+    letters = {get_column_letter(col): col for col in body}
+    chosen: dict[tuple[int, bool, str], int] = {}
+
+    def restyle(tag: re.Match[str]) -> str:
+        found = _CELL_REF.search(tag.group("attrs"))
+        if found is None:
+            raise _NoReference
+        col = letters.get(found.group(1))
+        if col is None:
+            return tag.group(0)
+        own = _CELL_STYLE.search(tag.group("attrs"))
+        key = (col, found.group(2) == "1", own.group(1) if own else "")
+        if key not in chosen:
+            look = (header if key[1] else body)[col]
+            chosen[key] = styles.cell_format(int(key[2] or 0), look)
+        rest = _CELL_STYLE.sub("", tag.group("attrs"))
+        style = f' s="{chosen[key]}"' if chosen[key] else ""
+        return f"<{tag.group('px')}c{rest}{style}{tag.group('end')}>"
+
+    start, end = data.span("cells")
+    try:
+        cells = _CELL_TAG.sub(restyle, xml[start:end])
+    except _NoReference:
+        return _restyle_rows(xml, px, styles, body, header)
+    return xml[:start] + cells + xml[end:]
+
+
+class _NoReference(Exception):
+    """A cell without r="…": its column is known only by walking its row."""
+
+
+def _restyle_rows(
+    xml: str, px: str, styles: Styles, body: dict[int, Look], header: dict[int, Look]
+) -> str:
+    """_restyle_cells for a tab with cells placed by their order in the row."""
     pieces: list[str] = []
     cursor = 0
     for row in ROW.finditer(xml):

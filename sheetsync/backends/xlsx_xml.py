@@ -95,13 +95,17 @@ def element_pattern(px: str, tag: str) -> re.Pattern[str]:
     return re.compile(rf"<{px}{tag}\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</{px}{tag}>)", re.S)
 
 
-def top_level(xml: str, px: str, tag: str) -> list[re.Match[str]]:
+def top_level(
+    xml: str, px: str, tag: str, segments: list[tuple[int, int]] | None = None
+) -> list[re.Match[str]]:
     """The elements <tag> directly in the part's root: none inside sheetData (cells hold
     only escaped text there, and a big tab's rows need not be scanned) or extLst (whose
     x14 children share some names)."""
     pattern = element_pattern(px, tag)
     found: list[re.Match[str]] = []
-    for start, end in _segments(xml, px, tag):
+    if tag in ("sheetData", "extLst") or segments is None:
+        segments = _segments(xml, px, tag)
+    for start, end in segments:
         found.extend(pattern.finditer(xml, start, end))
     return found
 
@@ -126,6 +130,15 @@ def _segments(xml: str, px: str, tag: str) -> list[tuple[int, int]]:
     return segments
 
 
+def _sheet_data_end(xml: str, px: str) -> int:
+    """Where <sheetData> ends (0 if there is none)."""
+    closing = xml.rfind(f"</{px}sheetData>")
+    if closing >= 0:
+        return closing + len(f"</{px}sheetData>")
+    empty = re.search(rf"<{px}sheetData\b[^>]*/>", xml)
+    return empty.end() if empty else 0
+
+
 def put_in_order(
     xml: str, px: str, order: Sequence[str], tag: str, elements: str, *, replace: bool = True
 ) -> str:
@@ -145,8 +158,12 @@ def insertion_point(xml: str, px: str, order: Sequence[str], tag: str) -> int:
     the root's end tag otherwise."""
     rank = order.index(tag)
     after = 0
+    outside = _segments(xml, px, "")  # found once: a big tab's rows are long to scan
     for earlier in order[: rank + 1]:
-        for found in top_level(xml, px, earlier):
+        if earlier == "sheetData":
+            after = max(after, _sheet_data_end(xml, px))
+            continue
+        for found in top_level(xml, px, earlier, outside):
             after = max(after, found.end())
     if after:
         return after
