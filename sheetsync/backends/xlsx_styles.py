@@ -36,9 +36,9 @@ BUILTIN_FORMATS = {
     "@": 49,
 }
 FIRST_CUSTOM_FORMAT = 164
-# Built-in formats that show a date or a time.
-BUILTIN_DATE_FORMATS = set(range(14, 23))
-BUILTIN_DATE_ONLY = 14
+# Built-in formats showing a date (14-17: m/d/yyyy, d-mmm-yy, d-mmm, mmm-yy) or a date and
+# time (22: m/d/yyyy h:mm); 18-21 show only a time of day.
+BUILTIN_DATES = {14: "date", 15: "date", 16: "date", 17: "date", 22: "datetime"}
 INVALID = (
     "The workbook's styles part is not valid; open the workbook in Excel or LibreOffice, "
     "save it, and run again."
@@ -97,8 +97,8 @@ class Styles:
         if not 0 <= index < len(xfs):
             return None
         number = int(_start_attrs(xfs[index]).get("numFmtId", "0"))
-        if number in BUILTIN_DATE_FORMATS:
-            return "date" if number == BUILTIN_DATE_ONLY else "datetime"
+        if number < FIRST_CUSTOM_FORMAT:
+            return BUILTIN_DATES.get(number)
         for m in self._children("numFmts", "numFmt"):
             found = attrs(m.group("attrs"))
             if found.get("numFmtId") == str(number):
