@@ -187,7 +187,12 @@ def forgotten_lines(result: Forgotten, where: str, *, rows: bool = True) -> Iter
     remove = "would remove" if result.dry_run else "removed"
     yield (
         f"In all: {_cells(sum(by_tab.values()))}{tabs}; {remove} {result.files_removed} outbox "
-        f"files and {result.lines_removed} lines of the send journal and log."
+        f"files and {result.lines_removed} lines of the send journal and log"
+        + (
+            f"; {remove} {result.backups_removed} backups of the workbook."
+            if result.backups_removed
+            else "."
+        )
     )
 
 

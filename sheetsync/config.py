@@ -86,7 +86,8 @@ _SECTIONS = {
     "privacy",
 }
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
-_BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials"}
+_BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials", "backups"}
+DEFAULT_BACKUPS = 10  # copies of a local workbook kept before writes (docs/backups.md)
 _FORM_KEYS = {"tab", "columns"}
 _JOBS_KEYS = {"dir"}
 _GOOGLE_KEYS = {"endpoint"}
@@ -111,6 +112,7 @@ class Config:
     locale: str = "en_US"
     backend: BackendKind = BackendKind.LOCAL
     workbook: Path | None = None
+    workbook_backups: int = DEFAULT_BACKUPS
     spreadsheet: str | None = None
     credentials: Path | None = None
     google_endpoint: str | None = None
@@ -164,6 +166,7 @@ class Config:
             locale=place.locale,
             backend=store.kind,
             workbook=store.workbook,
+            workbook_backups=store.backups,
             spreadsheet=store.spreadsheet,
             credentials=store.credentials,
             google_endpoint=endpoint,
@@ -254,6 +257,7 @@ class _Backend:
     workbook: Path | None
     spreadsheet: str | None
     credentials: Path | None
+    backups: int = DEFAULT_BACKUPS
 
 
 def _backend(backend: Mapping[str, Any], where: str, base: Path) -> _Backend:
@@ -277,11 +281,18 @@ def _backend(backend: Mapping[str, Any], where: str, base: Path) -> _Backend:
             "sheet's address, between /d/ and /edit)."
         )
     credentials = backend.get("credentials")
+    backups = backend.get("backups", DEFAULT_BACKUPS)
+    if isinstance(backups, bool) or not isinstance(backups, int) or backups < 0:
+        raise ConfigError(
+            f"[backend] backups = {backups!r} in {where} must be a whole number of copies "
+            f"of the workbook to keep, e.g. {DEFAULT_BACKUPS}; 0 keeps none."
+        )
     return _Backend(
         kind=BackendKind(kind),
         workbook=(base / str(workbook)) if workbook else None,
         spreadsheet=str(spreadsheet) if spreadsheet else None,
         credentials=(base / str(credentials)) if credentials else None,
+        backups=backups,
     )
 
 

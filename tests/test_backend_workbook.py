@@ -31,6 +31,7 @@ from sheetsync.backends.base import (
     Value,
 )
 from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.backends.workbook_backups import BACKUP_DIR
 from sheetsync.backends.xlsx_patch import _Package
 from sheetsync.config import Config
 from sheetsync.errors import (
@@ -87,7 +88,8 @@ def sample(xlsx: Path) -> WorkbookBackend:
 
 
 def files_in(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir())
+    """The files beside the workbook; the backups' folder is tested in test_backups.py."""
+    return sorted(p.name for p in folder.iterdir() if p.name != BACKUP_DIR)
 
 
 def append_person() -> TabChanges:

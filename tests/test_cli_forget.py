@@ -47,7 +47,8 @@ def preview(store):
         "  Needs row 2 (N0001): 7 cells; status: withdrawn",
         "  Tasks row 2 (T0001): 1 cell; status: cancelled",
         "In all: 36 cells (Form Responses 1 12, People 14, Needs 8, Tasks 2); would remove 0 "
-        "outbox files and 0 lines of the send journal and log.",
+        "outbox files and 0 lines of the send journal and log; would remove 3 backups of the "
+        "workbook.",
     ]
 
 
@@ -92,7 +93,7 @@ def test_a_yes_forgets_and_says_what_sheetsync_cannot_erase(network):
         "Forget P0002 for good? It cannot be undone [y/N]: y",
         f"Forgot P0002 on {store.describe()}.",
         "In all: 36 cells (Form Responses 1 12, People 14, Needs 8, Tasks 2); removed 0 outbox "
-        "files and 0 lines of the send journal and log.",
+        "files and 0 lines of the send journal and log; removed 4 backups of the workbook.",
         *BY_HAND,
     ]
     assert not [w for w in MARIA for row in all_values(store).values() for r in row if w in str(r)]

@@ -335,9 +335,11 @@ def test_a_failing_write_leaves_the_workbook_byte_for_byte(
     with pytest.raises(Exception, match="No space left on device"):
         weekly(backend, config)
     assert config.workbook.read_bytes() == before
-    # No temporary copy is left; the failure is kept for the Run log in the state folder.
+    # No temporary copy is left (the backups are of earlier writes); the failure is kept
+    # for the Run log in the state folder.
     assert sorted(p.name for p in config.workbook.parent.iterdir()) == [
         ".sheetsync",
+        ".sheetsync-backups",
         "network.xlsx",
     ]
     assert sorted(p.name for p in config.state_dir.iterdir()) == ["failed-runs.json"]

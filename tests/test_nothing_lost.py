@@ -28,6 +28,7 @@ from click.testing import CliRunner
 
 from sheetsync.backends.base import XLSX_CELL_LIMIT, TabData
 from sheetsync.backends.workbook import TEMP_SUFFIX, WorkbookBackend
+from sheetsync.backends.workbook_backups import BACKUP_DIR
 from sheetsync.backends.xlsx_patch import _Package
 from sheetsync.cli import cli
 from sheetsync.config import Config
@@ -93,7 +94,7 @@ def assert_every_response_is_accounted_for(backend: WorkbookBackend, config: Con
 
 
 def files_beside(path: Path) -> list[str]:
-    return sorted(p.name for p in path.parent.iterdir())
+    return sorted(p.name for p in path.parent.iterdir() if p.name != BACKUP_DIR)
 
 
 def pending_file(config: Config) -> Path:

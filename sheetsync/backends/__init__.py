@@ -15,7 +15,7 @@ def open_backend(config: Config) -> Backend:
         from sheetsync.backends.workbook import WorkbookBackend
 
         assert config.workbook is not None  # Config.from_dict requires it for "local"
-        return WorkbookBackend(config.workbook)
+        return WorkbookBackend(config.workbook, backups=config.workbook_backups)
     if config.backend == BackendKind.GOOGLE:
         from sheetsync.backends.google import open_google_backend
 

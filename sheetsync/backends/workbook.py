@@ -13,6 +13,7 @@ import secrets
 import socket
 import stat
 import time
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +31,9 @@ from sheetsync.backends.base import (
     tab_now,
 )
 from sheetsync.backends.formats import FormatPlan
-from sheetsync.backends.xlsx_patch import patch
+from sheetsync.backends.workbook_backups import backup_folder, keep_backup
+from sheetsync.backends.xlsx_patch import format_version, patch
+from sheetsync.config import DEFAULT_BACKUPS
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
 from sheetsync.files import private_fd
 
@@ -58,8 +61,9 @@ CalamineValue = str | int | float | bool | dt.datetime | dt.date | dt.time | dt.
 class WorkbookBackend:
     """The Backend protocol on a local .xlsx file."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], backups: int = DEFAULT_BACKUPS) -> None:
         self.path = Path(path)
+        self.backups = backups  # copies of the workbook kept before writes (0: none)
         self._swept = False
 
     def describe(self) -> str:
@@ -96,14 +100,24 @@ class WorkbookBackend:
 
     @property
     def formats_applied(self) -> str | None:
-        """The formatting version stored in the spreadsheet (see Backend)."""
-        return None  # issue 19: formatting is being added to this backend
+        """The formatting version stored in the workbook (a custom document property,
+        see xlsx_docprops); None if never formatted or the file does not exist yet."""
+        try:
+            with self.path.open("rb") as file:
+                return format_version(file)
+        except FileNotFoundError:
+            return None
+        except (OSError, zipfile.BadZipFile) as err:
+            raise BackendError(
+                f"Cannot read {self.path}: it is not a valid .xlsx workbook ({err}). "
+                "Check the path, or open it in Excel or LibreOffice and save it as .xlsx."
+            ) from err
 
     def apply(self, changes: Sequence[TabChanges], formats: FormatPlan | None = None) -> None:
         """Write all changes at once, or nothing at all (see Backend.apply)."""
         # Empty changes carry nothing to write, so their start_row and guards are not checked.
         todo = changes_to_write(changes)
-        if not todo:
+        if not todo and formats is None:
             return
         if self.path.suffix.lower() != ".xlsx":
             # openpyxl would drop an .xlsm's macros; it cannot write .xls or .ods at all.
@@ -126,7 +140,7 @@ class WorkbookBackend:
         else:
             with self._open(io.BytesIO(data)) as snapshot:
                 todo = self._readdressed(todo, snapshot)
-        self._save(data, todo, before)
+        self._save(data, todo, before, formats)
 
     def _snapshot(self, todo: list[TabChanges]) -> tuple[os.stat_result | None, bytes]:
         """The file's bytes and what it was when read; (None, b"") if it does not exist and
@@ -135,7 +149,7 @@ class WorkbookBackend:
             with self.path.open("rb") as file:
                 return os.fstat(file.fileno()), file.read()
         except FileNotFoundError:
-            if not all(change.create for change in todo):
+            if not todo or not all(change.create for change in todo):
                 raise self._not_found() from None
             return None, b""
         except OSError as err:
@@ -250,7 +264,13 @@ class WorkbookBackend:
                 "characters long, without any of [ ] : * ? / \\."
             )
 
-    def _save(self, data: bytes, todo: list[TabChanges], before: os.stat_result | None) -> None:
+    def _save(
+        self,
+        data: bytes,
+        todo: list[TabChanges],
+        before: os.stat_result | None,
+        formats: FormatPlan | None = None,
+    ) -> None:
         """Save beside the original, then swap it in with one atomic rename. Whatever fails,
         the workbook is as it was and the temporary copy is gone."""
         tmp = self.path.with_name(_temp_name(self.path.name, os.getpid()))
@@ -265,13 +285,17 @@ class WorkbookBackend:
         try:
             try:
                 with os.fdopen(fd, "wb") as out:
-                    patch(io.BytesIO(data), todo, out)
+                    patch(io.BytesIO(data), todo, out, formats)
                     out.flush()
                     os.fsync(out.fileno())
                 if before is not None:
                     os.chmod(tmp, stat.S_IMODE(before.st_mode))
             except OSError as err:
                 raise self._write_error(err, "") from err
+            # The copy is made once the new file is ready, so a write that fails leaves no
+            # backup behind; a backup that fails stops the write.
+            if before is not None and self.backups > 0:
+                self._keep_backup(data)
             if _fingerprint(self.path) != _fingerprint_of(before):
                 raise SheetChangedError(
                     f"{self.path} was saved by another program while sheetsync was working. "
@@ -280,6 +304,24 @@ class WorkbookBackend:
             self._swap_in(tmp)
         finally:
             tmp.unlink(missing_ok=True)
+
+    def _keep_backup(self, data: bytes) -> None:
+        """Keep the workbook as it is before writing; a backup that fails stops the write."""
+        try:
+            keep_backup(self.path, data, self.backups)
+        except OSError as err:
+            folder = backup_folder(self.path)
+            reason = (
+                "the disk is full"
+                if err.errno in DISK_FULL
+                else (err.strerror or type(err).__name__)
+            )
+            raise BackendError(
+                f"Cannot keep a backup of {self.path} in {folder} before writing: {reason}. "
+                f"{self.path} was not changed. Free some space or allow writing in {folder} "
+                "and run again (or set backups = 0 under [backend] in sheetsync.toml to "
+                "write without backups)."
+            ) from err
 
     def _swap_in(self, tmp: Path) -> None:
         """Rename the saved copy over the workbook (atomic on one file system)."""

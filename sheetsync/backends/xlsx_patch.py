@@ -6,6 +6,9 @@ save round trip re-serialises the whole workbook, drops what it does not model (
 charts, some data validation) and loses formulas' cached values, and at 100,000 responses
 it needs minutes and gigabytes. The sheet XML is spliced as text: rows and cells cannot
 nest, and text inside them is escaped, so a row is the span from `<row` to its `</row>`.
+With a FormatPlan, the same patch formats sheetsync's tabs (xlsx_format) and records the
+plan's version as a custom document property (xlsx_docprops); styles.xml changes only by
+what is missing (xlsx_styles), so a second run adds nothing.
 """
 
 from __future__ import annotations
@@ -18,30 +21,55 @@ import re
 import shutil
 from collections.abc import Sequence
 from typing import BinaryIO
-from xml.sax.saxutils import escape, quoteattr, unescape
+from xml.sax.saxutils import escape, quoteattr
 from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from sheetsync.backends.base import XLSX_CELL_LIMIT, TabChanges, Value, storable_text
+from sheetsync.backends.formats import FORMAT_KEY, FormatPlan, TabFormat
+from sheetsync.backends.xlsx_comments import (
+    AUTHOR,
+    COMMENTS_CONTENT,
+    COMMENTS_REL,
+    VML_CONTENT,
+    VML_REL,
+    comments_part,
+    relationship,
+    vml_part,
+)
+from sheetsync.backends.xlsx_docprops import (
+    CUSTOM_CONTENT,
+    CUSTOM_PART,
+    CUSTOM_REL,
+    custom_part,
+    read_property,
+    with_property,
+)
+from sheetsync.backends.xlsx_format import format_sheet
+from sheetsync.backends.xlsx_styles import Look, Styles
+from sheetsync.backends.xlsx_xml import CELL as _CELL
+from sheetsync.backends.xlsx_xml import REF as _REF
+from sheetsync.backends.xlsx_xml import ROW as _ROW
+from sheetsync.backends.xlsx_xml import WORKSHEET_ORDER, element_pattern, put_in_order, top_level
+from sheetsync.backends.xlsx_xml import attrs as _attrs
+from sheetsync.backends.xlsx_xml import prefix as _prefix
 from sheetsync.errors import BackendError
 from sheetsync.normalize import FORMULA_PREFIXES
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WORKSHEET_TYPE = f"{REL_NS}/worksheet"
+EMPTY_RELS = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    "</Relationships>"
+)
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 # Google Sheets and Excel count days from 1899-12-30.
 EPOCH = dt.datetime(1899, 12, 30)
 # Dates are shown the same way in every locale (built-in formats 14 and 22 are not).
 DATETIME_FORMAT, DATE_FORMAT = "yyyy-mm-dd hh:mm:ss", "yyyy-mm-dd"
-
-_ROW = re.compile(
-    r"<(?P<px>(?:\w+:)?)row\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=px)row>)", re.S
-)
-_CELL = re.compile(r"<(?P<px>(?:\w+:)?)c\b(?P<attrs>[^>]*?)(?:/>|>(?P<body>.*?)</(?P=px)c>)", re.S)
-_ATTR = re.compile(r'([\w:]+)\s*=\s*("[^"]*"|\'[^\']*\')')
-_REF = re.compile(r"([A-Z]+)(\d+)")
 
 
 class _Clear:
@@ -52,15 +80,35 @@ CLEAR = _Clear()
 Cells = dict[int, dict[int, "Value | _Clear"]]  # row -> column -> value
 
 
-def patch(data: BinaryIO, changes: Sequence[TabChanges], out: BinaryIO) -> None:
-    """Apply `changes` to the workbook in `data`, writing the new workbook to `out`."""
+def patch(
+    data: BinaryIO,
+    changes: Sequence[TabChanges],
+    out: BinaryIO,
+    formats: FormatPlan | None = None,
+) -> None:
+    """Apply `changes` to the workbook in `data`, and `formats` if given, writing the new
+    workbook to `out`."""
     with ZipFile(data) as source:
         package = _Package(source)
         for change in changes:
             if change.create:
                 package.add_sheet(change.tab)
             package.patch_sheet(change.tab, _cells(change))
+        if formats is not None:
+            package.format(formats)
         package.write(out)
+
+
+def format_version(data: BinaryIO) -> str | None:
+    """The FormatPlan version recorded in a workbook; None if none was ever applied."""
+    with ZipFile(data) as source:
+        try:
+            part = custom_part(source.read("_rels/.rels").decode("utf-8"))
+            if part is None:
+                return None
+            return read_property(source.read(part).decode("utf-8"), FORMAT_KEY)
+        except KeyError:
+            return None
 
 
 def _cells(change: TabChanges) -> Cells:
@@ -88,7 +136,7 @@ class _Package:
         self.workbook = self._office_document()
         self.workbook_rels = _rels_path(self.workbook)
         self.sheets = self._sheet_parts()
-        self.added_styles: dict[str, int] = {}  # what -> cellXfs index
+        self._styles: tuple[str, Styles] | None = None
 
     # Reading the package
 
@@ -183,6 +231,7 @@ class _Package:
             )
         numbers = [number for _, number in rows]
         by_number = {number: match for match, number in rows}
+        self.column_styles = _column_styles(xml, px)
         pieces: list[str] = []
         cursor = start
         dropped_formula = False
@@ -235,7 +284,9 @@ class _Package:
             had_formula |= col in values and _has_formula(match)
         for col, value in values.items():
             cell = f"{get_column_letter(col)}{number}"
-            cells[col] = self._cell(px, cell, value, styles.get(col, ""))
+            # A new cell looks like its column (a formatted column's style), as in Excel.
+            style = styles[col] if col in styles else self.column_styles.get(col, "")
+            cells[col] = self._cell(px, cell, value, style)
         # "spans" is an optional hint about the row's first and last cell; drop it, not fix it.
         kept = re.sub(r'\s+spans="[^"]*"', "", attrs)
         return f"<{px}row{kept}>{''.join(cells[c] for c in sorted(cells))}</{px}row>", had_formula
@@ -246,8 +297,8 @@ class _Package:
             # a time that would silently read as another zone's.
             value = value.isoformat(sep=" ")
         if isinstance(value, dt.datetime | dt.date):
-            style = str(self._date_style(value))
-        s = f' s="{style}"' if style else ""
+            style = str(self._date_style(value, style))
+        s = f' s="{style}"' if style and style != "0" else ""
         if isinstance(value, _Clear):
             return f'<{px}c r="{ref}"{s}/>'
         if isinstance(value, bool):
@@ -273,69 +324,143 @@ class _Package:
             f"{escape(text)}</{px}t></{px}is></{px}c>"
         )
 
-    def _date_style(self, value: dt.date) -> int:
-        """A cell format showing a date (and time) the same way in every locale: added once."""
+    def _date_style(self, value: dt.date, style: str) -> int:
+        """A cell format showing a date (and time) the same way in every locale: the cell's
+        own if it shows one already, else the cell's own with such a number format."""
+        styles = self.styles()
+        base = int(style or 0)
+        kind = styles.date_kind(base)
+        wanted = "datetime" if isinstance(value, dt.datetime) else "date"
+        if kind == wanted or (kind == "datetime" and wanted == "date"):
+            return base
         code = DATETIME_FORMAT if isinstance(value, dt.datetime) else DATE_FORMAT
-        if code in self.added_styles:
-            return self.added_styles[code]
-        name, styles = self._styles()
-        styles, format_id = _add_number_format(styles, _prefix(styles, "cellXfs"), code)
-        attrs = (
-            f'numFmtId="{format_id}" fontId="0" fillId="0" borderId="0" xfId="0" '
-            'applyNumberFormat="1"'
-        )
-        index = self._add_cell_format(name, styles, attrs, "")
-        self.added_styles[code] = index
-        return index
+        return styles.cell_format(base, Look(number_format=code))
 
-    def _styles(self) -> tuple[str, str]:
-        """The styles part's name and text."""
+    def styles(self) -> Styles:
+        """The styles part, read once; written back by write() if it changed."""
+        if self._styles is None:
+            self._styles = (self._styles_part(), Styles(self.read(self._styles_part())))
+        return self._styles[1]
+
+    def _styles_part(self) -> str:
+        """The styles part's name."""
         rels = self.read(self.workbook_rels)
         for attrs in _elements(rels, "Relationship"):
             if attrs.get("Type", "").endswith("/styles"):
-                name = _resolve(self.workbook, attrs["Target"])
-                return name, self.read(name)
+                return _resolve(self.workbook, attrs["Target"])
         raise BackendError(
             "The workbook has no styles part, so sheetsync cannot format a cell. Open it in "
             "Excel or LibreOffice, save it, and run again."
         )
 
     def _quote_style(self, base: str) -> int:
-        """A cell format like `base` (the cell's own) with quotePrefix on: added once."""
-        key = f"quote:{base or 0}"
-        if key in self.added_styles:
-            return self.added_styles[key]
-        name, styles = self._styles()
-        xfs = _cell_formats(styles)
-        source = xfs[int(base)] if base and int(base) < len(xfs) else "<xf/>"
-        attrs = _attrs(re.match(r"<(?:\w+:)?xf\b([^>]*?)/?>", source).group(1))  # type: ignore[union-attr]
-        attrs.update(quotePrefix="1", applyAlignment=attrs.get("applyAlignment", "0"))
-        attrs.setdefault("numFmtId", "0")
-        for k in ("fontId", "fillId", "borderId", "xfId"):
-            attrs.setdefault(k, "0")
-        inner = re.search(r"<(?:\w+:)?xf\b[^>]*?(?<!/)>(.*)</(?:\w+:)?xf>", source, re.S)
-        xf_attrs = " ".join(f"{k}={quoteattr(v)}" for k, v in attrs.items())
-        index = self._add_cell_format(name, styles, xf_attrs, inner.group(1) if inner else "")
-        self.added_styles[key] = index
-        return index
+        """A cell format like `base` (the cell's own) with quotePrefix on."""
+        return self.styles().cell_format(int(base or 0), Look(quote=True))
 
-    def _add_cell_format(self, name: str, styles: str, attrs: str, inner: str) -> int:
-        """Append an <xf> to cellXfs; return its index."""
-        px = _prefix(styles, "cellXfs")
-        found = re.search(rf"<{px}cellXfs\b[^>]*>(.*?)</{px}cellXfs>", styles, re.S)
-        if found is None:
-            raise BackendError(
-                "The workbook's styles part has no cell formats; open it in Excel or "
-                "LibreOffice, save it, and run again."
-            )
-        index = len(_cell_formats(styles))
-        xf = f"<{px}xf {attrs}>{inner}</{px}xf>" if inner else f"<{px}xf {attrs}/>"
-        styles = styles[: found.end(1)] + xf + styles[found.end(1) :]
-        styles = re.sub(
-            rf'(<{px}cellXfs\b[^>]*\bcount=")\d+(")', rf"\g<1>{index + 1}\2", styles, count=1
+    # Formatting
+
+    def format(self, plan: FormatPlan) -> None:
+        """Apply a FormatPlan to its tabs and record its version."""
+        styles = self.styles()
+        for tab in plan.tabs:
+            part = self.sheets.get(tab.tab)
+            if part is None:
+                raise BackendError(
+                    f"Tab {tab.tab!r} is not in the workbook, so sheetsync cannot format it. "
+                    "Run `sheetsync init` to create sheetsync's tabs."
+                )
+            xml = self.read(part)
+            px = _prefix(xml, "sheetData")
+            self.replaced[part] = format_sheet(xml, px, styles, tab).encode("utf-8")
+            self.replaced[part] = self._with_notes(part, tab).encode("utf-8")
+        self._set_property(FORMAT_KEY, plan.version)
+
+    def _has(self, name: str) -> bool:
+        return name in self.replaced or (name in self.names and name not in self.removed)
+
+    def _with_notes(self, part: str, tab: TabFormat) -> str:
+        """The tab's header notes as comments (xlsx_comments); the sheet's XML, with its
+        <legacyDrawing> naming the note boxes."""
+        xml = self.read(part)
+        notes = {f"{get_column_letter(c.col)}1": c.note for c in tab.columns if c.note}
+        rels_name = _rels_path(part)
+        rels = self.read(rels_name) if self._has(rels_name) else EMPTY_RELS
+        found = {a.get("Type", ""): a for a in _elements(rels, "Relationship")}
+        comments = found.get(COMMENTS_REL)
+        existing = self.read(_resolve(part, comments["Target"])) if comments else None
+        if not notes and (existing is None or f">{AUTHOR}<" not in existing):
+            return xml
+        text, ours, before = comments_part(existing, notes)
+        comments_name = (
+            _resolve(part, comments["Target"]) if comments else self._new_part("xl/comments", "xml")
         )
-        self.replaced[name] = styles.encode("utf-8")
-        return index
+        self.replaced[comments_name] = text.encode("utf-8")
+        vml = found.get(VML_REL)
+        vml_name = (
+            _resolve(part, vml["Target"])
+            if vml
+            else self._new_part("xl/drawings/vmlDrawing", "vml")
+        )
+        old_vml = self.read(vml_name) if vml else None
+        number = list(self.sheets.values()).index(part) + 1
+        self.replaced[vml_name] = vml_part(old_vml, ours, before, number).encode("utf-8")
+        if comments is None:
+            rels = _add_relationship(
+                rels, COMMENTS_REL, posixpath.relpath(comments_name, posixpath.dirname(part))
+            )[0]
+            self._declare(comments_name, COMMENTS_CONTENT)
+        if vml is None:
+            rels, rid = _add_relationship(
+                rels, VML_REL, posixpath.relpath(vml_name, posixpath.dirname(part))
+            )
+            types = self.read("[Content_Types].xml")
+            if 'Extension="vml"' not in types:
+                self._insert(
+                    "[Content_Types].xml",
+                    "</Types>",
+                    f'<Default Extension="vml" ContentType="{VML_CONTENT}"/>',
+                )
+            xml = _with_legacy_drawing(xml, rid)
+        self.replaced[rels_name] = rels.encode("utf-8")
+        return xml
+
+    def _new_part(self, stem: str, ext: str) -> str:
+        number = 1
+        while self._has(f"{stem}{number}.{ext}"):
+            number += 1
+        return f"{stem}{number}.{ext}"
+
+    def _declare(self, name: str, content: str) -> None:
+        if f'PartName="/{name}"' not in self.read("[Content_Types].xml"):
+            self._insert(
+                "[Content_Types].xml",
+                "</Types>",
+                f'<Override PartName="/{name}" ContentType="{content}"/>',
+            )
+
+    def _set_property(self, name: str, value: str) -> None:
+        """Set a custom document property, adding the part and its declarations if needed."""
+        part = custom_part(self.read("_rels/.rels"))
+        if part is not None and part in self.names | set(self.replaced):
+            self.replaced[part] = with_property(self.read(part), name, value).encode("utf-8")
+            return
+        part = part or CUSTOM_PART
+        self.replaced[part] = with_property(None, name, value).encode("utf-8")
+        if custom_part(self.read("_rels/.rels")) is None:
+            rels = self.read("_rels/.rels")
+            ids = {a["Id"] for a in _elements(rels, "Relationship")}
+            rid = next(f"rId{n}" for n in range(1, len(ids) + 2) if f"rId{n}" not in ids)
+            self._insert(
+                "_rels/.rels",
+                "</Relationships>",
+                f'<Relationship Id="{rid}" Type="{CUSTOM_REL}" Target="{part}"/>',
+            )
+        if f'PartName="/{part}"' not in self.read("[Content_Types].xml"):
+            self._insert(
+                "[Content_Types].xml",
+                "</Types>",
+                f'<Override PartName="/{part}" ContentType="{CUSTOM_CONTENT}"/>',
+            )
 
     def _drop_calc_chain(self) -> None:
         """An overwritten formula leaves calcChain stale; Excel rebuilds it when it is gone."""
@@ -362,6 +487,8 @@ class _Package:
 
     def write(self, out: BinaryIO) -> None:
         """The new zip: replaced parts, added parts, and every other part copied unchanged."""
+        if self._styles is not None and self._styles[1].changed:
+            self.replaced[self._styles[0]] = self._styles[1].xml.encode("utf-8")
         with ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True) as target:
             for info in self.source.infolist():
                 if info.filename in self.removed:
@@ -378,51 +505,43 @@ class _Package:
                 target.writestr(name, self.replaced[name])
 
 
-def _cell_formats(styles: str) -> list[str]:
-    """The <xf> elements of cellXfs, in order (a cell's s="N" is an index into them)."""
-    found = re.search(r"<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>", styles, re.S)
-    if found is None:
-        return []
-    return re.findall(r"<(?:\w+:)?xf\b[^>]*?(?:/>|>.*?</(?:\w+:)?xf>)", found.group(1), re.S)
-
-
-def _add_number_format(styles: str, px: str, code: str) -> tuple[str, int]:
-    """Add a custom number format to styles.xml (ids from 164 are custom); return its id."""
-    ids = [int(i) for i in re.findall(rf'<{px}numFmt\b[^>]*\bnumFmtId="(\d+)"', styles)]
-    format_id = max([163, *ids]) + 1
-    entry = f'<{px}numFmt numFmtId="{format_id}" formatCode={quoteattr(code)}/>'
-    closing = styles.find(f"</{px}numFmts>")
-    if closing >= 0:
-        styles = styles[:closing] + entry + styles[closing:]
-        styles = re.sub(
-            rf'(<{px}numFmts\b[^>]*\bcount=")\d+(")', rf"\g<1>{len(ids) + 1}\2", styles, count=1
-        )
-        return styles, format_id
-    # numFmts must be the first child of styleSheet.
-    opening = re.search(rf"<{px}styleSheet\b[^>]*>", styles)
-    if opening is None:
-        raise BackendError(
-            "The workbook's styles part is not valid; open the workbook in "
-            "Excel or LibreOffice, save it, and run again."
-        )
-    block = f'<{px}numFmts count="1">{entry}</{px}numFmts>'
-    return styles[: opening.end()] + block + styles[opening.end() :], format_id
-
-
 def _elements(xml: str, tag: str) -> list[dict[str, str]]:
     """The attributes of every <tag .../> (with any namespace prefix) in a small XML part."""
     pattern = re.compile(rf"<(?:\w+:)?{tag}\b([^>]*?)/?>")
     return [_attrs(m.group(1)) for m in pattern.finditer(xml)]
 
 
-def _attrs(text: str) -> dict[str, str]:
-    return {k: unescape(v[1:-1], {"&quot;": '"', "&apos;": "'"}) for k, v in _ATTR.findall(text)}
+def _add_relationship(rels: str, kind: str, target: str) -> tuple[str, str]:
+    """A relationships part with one more relationship; and its id."""
+    ids = {a["Id"] for a in _elements(rels, "Relationship")}
+    rid = next(f"rId{n}" for n in range(1, len(ids) + 2) if f"rId{n}" not in ids)
+    at = rels.rfind("</Relationships>")
+    return rels[:at] + relationship(rid, kind, target) + rels[at:], rid
 
 
-def _prefix(xml: str, tag: str) -> str:
-    """The namespace prefix ("" or "x:") a part uses for spreadsheetml elements."""
-    found = re.search(rf"<(\w+:)?{tag}\b", xml)
-    return (found.group(1) or "") if found else ""
+def _with_legacy_drawing(xml: str, rid: str) -> str:
+    """The sheet naming its note boxes' VML drawing (one <legacyDrawing> at most)."""
+    px = _prefix(xml, "sheetData")
+    root = re.search(r"<(?:\w+:)?worksheet\b[^>]*>", xml)
+    assert root is not None  # format_sheet read it as a worksheet
+    found = re.search(rf'xmlns:(\w+)="{re.escape(REL_NS)}"', root.group(0))
+    if found is None:
+        xml = xml[: root.end() - 1] + f' xmlns:r="{REL_NS}"' + xml[root.end() - 1 :]
+    r = found.group(1) if found else "r"
+    element = f'<{px}legacyDrawing {r}:id="{rid}"/>'
+    return put_in_order(xml, px, WORKSHEET_ORDER, "legacyDrawing", element)
+
+
+def _column_styles(xml: str, px: str) -> dict[int, str]:
+    """The style each column gives its new cells (<col style>), by column number."""
+    styles: dict[int, str] = {}
+    for block in top_level(xml, px, "cols"):
+        for entry in element_pattern(px, "col").finditer(block.group("body") or ""):
+            found = _attrs(entry.group("attrs"))
+            if found.get("style", "0") not in ("", "0"):
+                for col in range(int(found.get("min", "1")), int(found.get("max", "0")) + 1):
+                    styles[col] = found["style"]
+    return styles
 
 
 def _sheet_data(xml: str, px: str, tab: str) -> tuple[int, int]:

@@ -27,7 +27,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from sheetsync.backends.base import Backend
-from sheetsync.config import Config
+from sheetsync.backends.workbook_backups import backups, remove_backups
+from sheetsync.config import BackendKind, Config
 from sheetsync.errors import SheetChangedError
 from sheetsync.forget.cells import FORGOTTEN, Cells, RowCleared, plan_cells
 from sheetsync.forget.files import remove_files
@@ -68,6 +69,7 @@ class Forgotten:
     files_removed: int = 0  # outbox files naming them
     lines_removed: int = 0  # lines of the send journal and the scheduled log naming them
     dry_run: bool = False
+    backups_removed: int = 0  # copies of the local workbook kept before writes (all hold them)
 
     @property
     def cells_by_tab(self) -> dict[str, int]:
@@ -93,7 +95,10 @@ def forget_person(
     if dry_run:
         person, cells = _read(backend, config, person_id)
         files = remove_files(config, person.traces, dry_run=True)
-        return Forgotten(person.ids[0], person.ids[1:], cells.rows, *files, dry_run=True)
+        kept = _backups(config, dry_run=True)
+        return Forgotten(
+            person.ids[0], person.ids[1:], cells.rows, *files, dry_run=True, backups_removed=kept
+        )
     with NetworkLock(config, f"forget {person_id}"):
         person, cells = _read(backend, config, person_id)
         # Files first: should the write below fail, the sheet still names them for a rerun.
@@ -110,7 +115,16 @@ def forget_person(
                     f"nothing was written. Run `sheetsync forget {person_id}` again when "
                     "editing has calmed down."
                 ) from err
-        return Forgotten(person.ids[0], person.ids[1:], cells.rows, *files)
+        # After the write, which kept one more copy naming them.
+        kept = _backups(config, dry_run=False)
+        return Forgotten(person.ids[0], person.ids[1:], cells.rows, *files, backups_removed=kept)
+
+
+def _backups(config: Config, *, dry_run: bool) -> int:
+    """The local workbook's backups (docs/backups.md) removed, or counted in a dry run."""
+    if config.backend != BackendKind.LOCAL or config.workbook is None:
+        return 0
+    return len(backups(config.workbook)) if dry_run else remove_backups(config.workbook)
 
 
 def _read(backend: Backend, config: Config, person_id: str) -> tuple[Person, Cells]:

@@ -1,0 +1,340 @@
+"""A TabFormat written into a worksheet part's XML (see backends/formats.py).
+
+Each element goes at its place in CT_Worksheet's order (xlsx_xml.WORKSHEET_ORDER).
+sheetsync replaces only what it wrote itself, recognised without any marker organizers
+could see: its column entries are the plan's columns; its data validations carry the
+prompt title "sheetsync" or cover exactly a plan column from row 2 down; its conditional
+formats cover whole columns from row 2 to the last row, which a rule made in Excel or
+LibreOffice does not (they start at row 1 or stop at the data). Organizers' own widths,
+validations and rules on other ranges are kept as they are. Header notes are real
+comments (xlsx_comments), added by the package with their parts.
+"""
+
+from __future__ import annotations
+
+import re
+from xml.sax.saxutils import escape, quoteattr
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from sheetsync.backends.formats import HEADER_FILL, OWNED_FILL, ColourRule, ColumnFormat, TabFormat
+from sheetsync.backends.xlsx_styles import Look, Styles
+from sheetsync.backends.xlsx_xml import (
+    CELL,
+    REF,
+    ROW,
+    WORKSHEET_ORDER,
+    attrs,
+    element_pattern,
+    put_in_order,
+    top_level,
+)
+
+# sheetData's content; a cell's start tag, its reference and its style.
+_CELLS_SPAN = re.compile(
+    r"<(?:\w+:)?sheetData\b[^>]*(?<!/)>(?P<cells>.*)</(?:\w+:)?sheetData>", re.S
+)
+_CELL_TAG = re.compile(r"<(?P<px>(?:\w+:)?)c\b(?P<attrs>[^>]*?)(?P<end>/?)>")
+_CELL_REF = re.compile(r'\br="([A-Z]+)(\d+)"')
+_CELL_STYLE = re.compile(r'\s+s="(\d*)"')
+LAST_ROW = 1048576  # Excel's last row: "from row 2 down" is rows 2..LAST_ROW
+MARK = "sheetsync"  # the prompt title of sheetsync's own data validations
+FORMULA_MAX = 255  # Excel's limit on a list validation's "a,b,c" text
+DATE_MIN = 1  # serial of 1900-01-01: a date validation accepts any date from then on
+CHOICES_ERROR = "Pick a value from the list. sheetsync reports other values on the Errors tab."
+DATE_ERROR = "Type a date, e.g. 2026-05-01. sheetsync reports other values on the Errors tab."
+
+
+def width_chars(pixels: int) -> float:
+    """A column width in pixels as Excel's width in characters of the default font."""
+    return round(max(pixels - 5, 0) / 7, 2)
+
+
+def format_sheet(xml: str, px: str, styles: Styles, tab: TabFormat) -> str:
+    """The worksheet `xml` with `tab`'s formatting applied (idempotently)."""
+    columns = {c.col: c for c in tab.columns}
+    body_looks = {c.col: _body_look(c) for c in columns.values()}
+    header_looks = {
+        c.col: Look(bold=tab.bold_header, fill=_header_fill(c)) for c in columns.values()
+    }
+    xml = _restyle_cells(xml, px, styles, body_looks, header_looks)
+    column_styles = {col: styles.cell_format(0, look) for col, look in body_looks.items()}
+    xml = _with_cols(xml, px, columns, column_styles)
+    if tab.frozen_rows:
+        xml = _with_frozen_rows(xml, px, tab.frozen_rows)
+    xml = _with_rules(xml, px, styles, tab.rules, set(columns))
+    return _with_validations(xml, px, columns)
+
+
+def _body_look(column: ColumnFormat) -> Look:
+    return Look(
+        number_format=column.number_format,
+        fill=OWNED_FILL if column.owned else None,
+        wrap=column.wrap,
+    )
+
+
+def _header_fill(column: ColumnFormat) -> str | None:
+    return HEADER_FILL if column.owned else None
+
+
+# Cells
+
+
+def _restyle_cells(
+    xml: str, px: str, styles: Styles, body: dict[int, Look], header: dict[int, Look]
+) -> str:
+    """Every existing cell of a plan column gets the column's look on top of its own.
+
+    Only the cells' start tags are rewritten, each placed by its r="B7" (Excel and
+    LibreOffice always write it). A tab with a cell without it is walked row by row
+    (_restyle_rows)."""
+    data = _CELLS_SPAN.search(xml)
+    if data is None:
+        return xml
+    letters = {get_column_letter(col): col for col in body}
+    chosen: dict[tuple[int, bool, str], int] = {}
+
+    def restyle(tag: re.Match[str]) -> str:
+        found = _CELL_REF.search(tag.group("attrs"))
+        if found is None:
+            raise _NoReference
+        col = letters.get(found.group(1))
+        if col is None:
+            return tag.group(0)
+        own = _CELL_STYLE.search(tag.group("attrs"))
+        key = (col, found.group(2) == "1", own.group(1) if own else "")
+        if key not in chosen:
+            look = (header if key[1] else body)[col]
+            chosen[key] = styles.cell_format(int(key[2] or 0), look)
+        rest = _CELL_STYLE.sub("", tag.group("attrs"))
+        style = f' s="{chosen[key]}"' if chosen[key] else ""
+        return f"<{tag.group('px')}c{rest}{style}{tag.group('end')}>"
+
+    start, end = data.span("cells")
+    try:
+        cells = _CELL_TAG.sub(restyle, xml[start:end])
+    except _NoReference:
+        return _restyle_rows(xml, px, styles, body, header)
+    return xml[:start] + cells + xml[end:]
+
+
+class _NoReference(Exception):
+    """A cell without r="…": its column is known only by walking its row."""
+
+
+def _restyle_rows(
+    xml: str, px: str, styles: Styles, body: dict[int, Look], header: dict[int, Look]
+) -> str:
+    """_restyle_cells for a tab with cells placed by their order in the row."""
+    pieces: list[str] = []
+    cursor = 0
+    for row in ROW.finditer(xml):
+        number = int(attrs(row.group("attrs")).get("r", "0"))
+        looks = header if number == 1 else body
+        content = row.group("body")
+        if not content:
+            continue
+        cells: list[str] = []
+        col = 0
+        changed = False
+        for cell in CELL.finditer(content):
+            found = attrs(cell.group("attrs"))
+            where = REF.fullmatch(found.get("r", ""))
+            col = column_index_from_string(where.group(1)) if where else col + 1
+            text = cell.group(0)
+            if col in looks:
+                style = styles.cell_format(int(found.get("s", "0") or 0), looks[col])
+                text = _with_style(text, style)
+                changed = True
+            cells.append(text)
+        if not changed:
+            continue
+        start = row.start("body")
+        pieces.append(xml[cursor:start])
+        pieces.append("".join(cells))
+        cursor = row.end("body")
+    pieces.append(xml[cursor:])
+    return "".join(pieces)
+
+
+def _with_style(cell: str, style: int) -> str:
+    """A cell element with s="style" (0 is the default: no attribute)."""
+    tag = re.match(r"<(?:\w+:)?c\b[^>]*?(?=/?>)", cell)
+    assert tag is not None  # CELL matched it
+    opening = re.sub(r'\s+s="[^"]*"', "", tag.group(0))
+    if style:
+        opening += f' s="{style}"'
+    return opening + cell[tag.end() :]
+
+
+# Columns
+
+
+def _with_cols(xml: str, px: str, columns: dict[int, ColumnFormat], styles: dict[int, int]) -> str:
+    """<cols>: the plan's columns set anew, every other column's entry kept (a range over
+    both is split)."""
+    kept = _other_columns(xml, px, set(columns))
+    for col, column in columns.items():
+        own = {"width": f"{width_chars(column.width):g}", "customWidth": "1"}
+        if styles[col]:
+            own["style"] = str(styles[col])
+        if column.hidden:
+            own["hidden"] = "1"
+        kept.append((col, col, own))
+    entries = []
+    for first, last, found in sorted(kept, key=lambda entry: entry[0]):
+        rest = {k: v for k, v in found.items() if k not in ("min", "max")}
+        text = "".join(f" {k}={quoteattr(v)}" for k, v in rest.items())
+        entries.append(f'<{px}col min="{first}" max="{last}"{text}/>')
+    cols = f"<{px}cols>{''.join(entries)}</{px}cols>" if entries else ""
+    return put_in_order(xml, px, WORKSHEET_ORDER, "cols", cols)
+
+
+def _other_columns(xml: str, px: str, plan: set[int]) -> list[tuple[int, int, dict[str, str]]]:
+    """The <col> entries outside the plan's columns, as (min, max, attributes)."""
+    kept = []
+    for block in top_level(xml, px, "cols"):
+        for entry in element_pattern(px, "col").finditer(block.group("body") or ""):
+            found = attrs(entry.group("attrs"))
+            first, last = int(found.get("min", "0")), int(found.get("max", "0"))
+            mine = sorted(col for col in plan if first <= col <= last)
+            starts, ends = [first] + [c + 1 for c in mine], [c - 1 for c in mine] + [last]
+            for start, end in zip(starts, ends, strict=True):
+                if start <= end:
+                    kept.append((start, end, found))
+    return kept
+
+
+# The frozen header
+
+
+def _with_frozen_rows(xml: str, px: str, rows: int) -> str:
+    """Every sheetView shows the first `rows` rows frozen; a frozen column is kept."""
+    views = top_level(xml, px, "sheetViews")
+    if not views:
+        new = f"<{px}sheetViews>{_view(px, {'workbookViewId': '0'}, '', rows)}</{px}sheetViews>"
+        return put_in_order(xml, px, WORKSHEET_ORDER, "sheetViews", new)
+    block = views[0]
+    inner = element_pattern(px, "sheetView").sub(
+        lambda m: _view(px, attrs(m.group("attrs")), m.group("body") or "", rows),
+        block.group("body") or "",
+    )
+    if not inner:
+        inner = _view(px, {"workbookViewId": "0"}, "", rows)
+    opening = block.group(0)[: block.group(0).index(">")].rstrip("/")
+    new = f"{opening}>{inner}</{px}sheetViews>"
+    return xml[: block.start()] + new + xml[block.end() :]
+
+
+def _view(px: str, found: dict[str, str], body: str, rows: int) -> str:
+    pane = element_pattern(px, "pane").search(body)
+    x_split = int(float(attrs(pane.group("attrs")).get("xSplit", "0"))) if pane else 0
+    x_split = x_split if pane and attrs(pane.group("attrs")).get("state") == "frozen" else 0
+    active = "bottomRight" if x_split else "bottomLeft"
+    top_left = f"{get_column_letter(x_split + 1)}{rows + 1}"
+    x_attr = f' xSplit="{x_split}"' if x_split else ""
+    new_pane = (
+        f'<{px}pane{x_attr} ySplit="{rows}" topLeftCell="{top_left}" activePane="{active}"'
+        ' state="frozen"/>'
+    )
+    selection = f'<{px}selection pane="{active}" activeCell="{top_left}" sqref="{top_left}"/>'
+    rest = element_pattern(px, "selection").sub("", element_pattern(px, "pane").sub("", body))
+    opening = "".join(f" {k}={quoteattr(v)}" for k, v in found.items())
+    return f"<{px}sheetView{opening}>{new_pane}{selection}{rest}</{px}sheetView>"
+
+
+# Conditional colours
+
+
+def _with_rules(
+    xml: str, px: str, styles: Styles, rules: tuple[ColourRule, ...], plan: set[int]
+) -> str:
+    """sheetsync's conditional formats replaced; organizers' kept, and tried first."""
+    for block in reversed(top_level(xml, px, "conditionalFormatting")):
+        if _whole_columns(attrs(block.group("attrs")).get("sqref", "")):
+            xml = xml[: block.start()] + xml[block.end() :]
+    priorities = [
+        int(p)
+        for block in top_level(xml, px, "conditionalFormatting")
+        for p in re.findall(r'\bpriority="(\d+)"', block.group(0))
+    ]
+    priority = max(priorities, default=0)
+    blocks = []
+    for rule in rules:
+        priority += 1
+        sqref = _column_range(rule.first_col, rule.last_col)
+        formula = escape(rule.formula.removeprefix("="))
+        dxf = styles.dxf(rule.fill, rule.bold)
+        blocks.append(
+            f'<{px}conditionalFormatting sqref="{sqref}"><{px}cfRule type="expression"'
+            f' dxfId="{dxf}" priority="{priority}" stopIfTrue="1"><{px}formula>{formula}'
+            f"</{px}formula></{px}cfRule></{px}conditionalFormatting>"
+        )
+    return put_in_order(
+        xml, px, WORKSHEET_ORDER, "conditionalFormatting", "".join(blocks), replace=False
+    )
+
+
+def _column_range(first: int, last: int, top: int = 2) -> str:
+    return f"{get_column_letter(first)}{top}:{get_column_letter(last)}{LAST_ROW}"
+
+
+def _whole_columns(sqref: str) -> bool:
+    """Whether every range of an sqref runs from row 2 to the last row (sheetsync's)."""
+    ranges = sqref.split()
+    pattern = rf"\$?[A-Z]+\$?2:\$?[A-Z]+\$?{LAST_ROW}"
+    return bool(ranges) and all(re.fullmatch(pattern, r) for r in ranges)
+
+
+# Dropdowns, date checks and header notes
+
+
+def _with_validations(xml: str, px: str, columns: dict[int, ColumnFormat]) -> str:
+    """sheetsync's data validations replaced, organizers' kept."""
+    ours = {_column_range(col, col) for col in columns} | {
+        f"{get_column_letter(col)}1" for col in columns
+    }
+    kept = []
+    for block in top_level(xml, px, "dataValidations"):
+        for entry in element_pattern(px, "dataValidation").finditer(block.group("body") or ""):
+            found = attrs(entry.group("attrs"))
+            if found.get("promptTitle") == MARK or found.get("sqref", "") in ours:
+                continue
+            kept.append(entry.group(0))
+    new = [
+        v
+        for column in sorted(columns.values(), key=lambda c: c.col)
+        for v in _validations(px, column)
+    ]
+    entries = kept + new
+    validations = (
+        f'<{px}dataValidations count="{len(entries)}">{"".join(entries)}</{px}dataValidations>'
+        if entries
+        else ""
+    )
+    return put_in_order(xml, px, WORKSHEET_ORDER, "dataValidations", validations)
+
+
+def _validations(px: str, column: ColumnFormat) -> list[str]:
+    found = []
+    sqref = _column_range(column.col, column.col)
+    warning = f'errorStyle="warning" allowBlank="1" showErrorMessage="1" promptTitle="{MARK}"'
+    listed = ",".join(column.choices)
+    if (
+        column.choices
+        and len(listed) <= FORMULA_MAX - 2
+        and not any("," in c for c in column.choices)
+    ):
+        formula = escape('"' + listed.replace('"', '""') + '"')
+        found.append(
+            f'<{px}dataValidation type="list" {warning} error={quoteattr(CHOICES_ERROR)}'
+            f' sqref="{sqref}"><{px}formula1>{formula}</{px}formula1></{px}dataValidation>'
+        )
+    elif column.date_check:
+        found.append(
+            f'<{px}dataValidation type="date" operator="greaterThanOrEqual" {warning}'
+            f' error={quoteattr(DATE_ERROR)} sqref="{sqref}"><{px}formula1>{DATE_MIN}'
+            f"</{px}formula1></{px}dataValidation>"
+        )
+    return found
