@@ -8,7 +8,9 @@ withdraws), which is written only if the cell still holds what was read.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,7 +21,14 @@ import pandas as pd
 from sheetsync.backends.base import CellUpdate, Condition, Guard, TabChanges, TabData, Value
 from sheetsync.config import FormConfig
 from sheetsync.errors import ConfigError, MissingColumnError
-from sheetsync.normalize import cell_text, clean_text, response_place, storable
+from sheetsync.normalize import (
+    cell_text,
+    clean_text,
+    format_datetime,
+    parse_timestamp,
+    response_place,
+    storable,
+)
 from sheetsync.report import CellChange, Issue, IssueCode, Severity, TabReport
 from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
 
@@ -235,8 +244,16 @@ def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
         columns[spec.name] = header.index(spec.title)
     body = _grid(data.rows[1:], len(header))
     frame = pd.DataFrame(body, columns=range(len(header)), dtype=object)
-    frame = frame[[columns[n] for n in schema.names]].map(cell_text)
+    frame = frame[[columns[n] for n in schema.names]]
     frame.columns = pd.Index(schema.names)
+    for spec in schema.fields:
+        # sheetsync's dates are written as dates (to_cell): read back as the text written
+        # (Google answers a serial number, a workbook a datetime)
+        if spec.owner is Owner.SHEETSYNC and spec.type in (FieldType.DATE, FieldType.DATETIME):
+            frame[spec.name] = frame[spec.name].map(
+                lambda v, s=spec: _date_text(v, date_only=s.type is FieldType.DATE)
+            )
+    frame = frame.map(cell_text)
     frame[ROW] = range(2, 2 + len(body))
     return Table(schema, tab, header, columns, frame, n_rows=len(data.rows))
 
@@ -280,7 +297,9 @@ def _missing_column(
 
 
 def to_cell(spec: FieldSpec | None, text: str) -> Value:
-    """The value to write for a field's text: numbers as numbers, everything else as text."""
+    """The value to write for a field's text: numbers as numbers; sheetsync's own dates as
+    dates (so the sheet sorts them, shows them in its date format and formulas count days
+    with them); everything else as text."""
     if text == "":
         return None
     if spec is not None and spec.type in (FieldType.INTEGER, FieldType.NUMBER):
@@ -289,7 +308,31 @@ def to_cell(spec: FieldSpec | None, text: str) -> Value:
         except ValueError:
             return text
         return int(number) if number.is_integer() else number
+    if spec is not None and spec.owner is Owner.SHEETSYNC:
+        if spec.type is FieldType.DATE and _ISO_DATE.fullmatch(text):
+            return dt.date.fromisoformat(text)
+        if spec.type is FieldType.DATETIME and _ISO_DATETIME.fullmatch(text):
+            return dt.datetime.fromisoformat(text)
     return text
+
+
+# The text sheetsync writes for a date and a date-time (normalize.format_datetime).
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
+
+
+def _date_text(value: Value, *, date_only: bool) -> Value:
+    """A cell of one of sheetsync's date columns as the text sheetsync wrote: a serial
+    number (Google's unformatted value) or a workbook's datetime back to ISO text; text
+    (what earlier versions wrote, or an edit) as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float | dt.date):
+        return value
+    when = parse_timestamp(value, dayfirst=False)
+    if when is None:
+        return value
+    if date_only and when.time() == dt.time(0):
+        return when.date().isoformat()
+    return format_datetime(when)
 
 
 def plan_changes(table: Table, new: pd.DataFrame) -> tuple[TabChanges, TabReport]:
