@@ -18,6 +18,7 @@ from pathlib import Path
 from croniter import croniter
 
 from sheetsync.backends.base import Backend, TabChanges
+from sheetsync.changes import record_changes, run_records
 from sheetsync.config import Config
 from sheetsync.errors import (
     BackendError,
@@ -41,7 +42,7 @@ from sheetsync.run_log import (
 from sheetsync.schema import data_dir
 from sheetsync.state import local_now, read_state
 from sheetsync.steps import STEPS, Effect, StepContext, StepResult, get_step
-from sheetsync.tables import appended, plan_changes
+from sheetsync.tables import Table, appended, plan_changes
 
 log = logging.getLogger(__name__)
 
@@ -242,6 +243,25 @@ def _log_done(job: Job, report: RunReport) -> None:
     log.info("%s %s in %.1f s: %s", job.name, report.outcome, took, changed or "no changes")
 
 
+def _changes_record(
+    tables: dict[str, Table], report: RunReport, config: Config
+) -> list[TabChanges]:
+    """The Changes tab rewritten with this run's changes on top (changes.py), in the run's
+    one write; nothing when the run changes nothing (the last run that did stays the one
+    `sheetsync undo` reverts). A spreadsheet made before the tab existed gets it now."""
+    by_title = {t.tab: t for name, t in tables.items() if name not in ("changes", "run_log")}
+    records = run_records(report.run_id, report.tabs, by_title)
+    if not records:
+        return []
+    record = tables["changes"]
+    if not record.exists:
+        report.notices.append(
+            f"Created the {record.tab!r} tab: it records what each run changes, and "
+            "`sheetsync undo` reverts the last run."
+        )
+    return [record_changes(record, records, config.keep_runs)]
+
+
 def _run_once(
     job: Job,
     backend: Backend,
@@ -295,6 +315,8 @@ def _run_once(
 
     changes: list[TabChanges] = []
     for name, table in state.tables.items():
+        if name == "changes":  # the record of the run's changes, written below
+            continue
         tab_changes, tab_report = plan_changes(table, frames[name])
         if not tab_changes.is_empty:
             changes.append(tab_changes)
@@ -311,6 +333,7 @@ def _run_once(
     report.run_id = fresh_run_id(report.run_id, run_log, kept)
     rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
     changes.append(appended(run_log, rows))
+    changes += _changes_record(state.tables, report, config)
     backend.apply(changes)
     forget_failures(config, pending)
     if kept:

@@ -382,8 +382,10 @@ def _update_cell(
     changes.update.append(
         CellUpdate(row, table.columns[name] + 1, to_cell(schema.field(name), after))
     )
-    report.changed.append(CellChange(row, name, before, after))
     key_col = table.columns.get(schema.primary_key) if schema.primary_key else None
+    key = str(old.at[row, schema.primary_key]) if schema.primary_key else ""
+    personal = schema.field(name).pii
+    report.changed.append(CellChange(row, name, before, after, key=key, personal=personal))
     if key_col is not None and row not in guarded and schema.primary_key:
         guarded.add(row)
         changes.guards.append(Guard(row, key_col + 1, str(old.at[row, schema.primary_key])))
