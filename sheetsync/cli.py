@@ -577,3 +577,6 @@ def tick_command(settings: Settings, now_text: str | None) -> None:
         click.echo(line.rstrip())
     if any(r.action == TickAction.FAILED for r in results):
         raise SystemExit(1)
+
+
+import sheetsync.cli_undo  # noqa: E402, F401  (adds `sheetsync undo` to the group)
