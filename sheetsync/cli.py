@@ -21,6 +21,7 @@ from sheetsync.backends import open_backend
 from sheetsync.backends.base import Backend
 from sheetsync.bootstrap import InitReport, detect_form_tabs, init_spreadsheet
 from sheetsync.cli_render import Progress, forgotten_lines, not_erased_lines, render_report
+from sheetsync.cli_undo import undo_command
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
 from sheetsync.demo.network import DemoReport, create_demo
@@ -579,4 +580,4 @@ def tick_command(settings: Settings, now_text: str | None) -> None:
         raise SystemExit(1)
 
 
-import sheetsync.cli_undo  # noqa: E402, F401  (adds `sheetsync undo` to the group)
+cli.add_command(undo_command)

@@ -114,7 +114,7 @@ def _tab_detail_lines(tab: TabReport, limit: int | None) -> Iterator[str]:
     spreadsheet."""
     for number in range(len(tab.added))[:limit]:
         key = tab.added_ids[number] if number < len(tab.added_ids) else ""
-        yield f"  + {tab.tab} {key or 'a row'}"
+        yield f"  + {key or 'a row'}"
     for change in tab.changed[:limit]:
         yield f"  ~ {tab.tab} {change.key or f'row {change.row}'} {change.column}: {_shift(change)}"
     if limit is None:
@@ -128,7 +128,14 @@ def _shift(change: CellChange) -> str:
     """`proposed → withdrawn`, `(empty) → 3`; "(personal, changed)" for a personal column."""
     if change.personal:
         return "(personal, changed)"
-    return f"{change.old or '(empty)'} → {change.new or '(empty)'}"
+    return f"{_short(change.old)} → {_short(change.new)}"
+
+
+def _short(text: str, most: int = 40) -> str:
+    """A value for one line: "(empty)", or cut with "…" past `most` characters."""
+    if not text:
+        return "(empty)"
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _issue_lines(report: RunReport, limit: int | None) -> Iterator[str]:

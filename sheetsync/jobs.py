@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from croniter import croniter
 
 from sheetsync.backends.base import Backend, TabChanges
@@ -243,6 +244,22 @@ def _log_done(job: Job, report: RunReport) -> None:
     log.info("%s %s in %.1f s: %s", job.name, report.outcome, took, changed or "no changes")
 
 
+def _plan_tabs(
+    tables: dict[str, Table], frames: dict[str, pd.DataFrame], report: RunReport
+) -> list[TabChanges]:
+    """Each tab's changes (and, in `report`, what they are), but the Changes tab's: the
+    record of the others, made once they are known (_changes_record)."""
+    changes: list[TabChanges] = []
+    for name, table in tables.items():
+        if name == "changes":
+            continue
+        tab_changes, tab_report = plan_changes(table, frames[name])
+        if not tab_changes.is_empty:
+            changes.append(tab_changes)
+            report.tabs.append(tab_report)
+    return changes
+
+
 def _changes_record(
     tables: dict[str, Table], report: RunReport, config: Config
 ) -> list[TabChanges]:
@@ -313,14 +330,7 @@ def _run_once(
         report.issues.extend(result.issues)
         report.notices.extend(result.notices)
 
-    changes: list[TabChanges] = []
-    for name, table in state.tables.items():
-        if name == "changes":  # the record of the run's changes, written below
-            continue
-        tab_changes, tab_report = plan_changes(table, frames[name])
-        if not tab_changes.is_empty:
-            changes.append(tab_changes)
-            report.tabs.append(tab_report)
+    changes = _plan_tabs(state.tables, frames, report)
     report.outcome = RunOutcome.OK
     report.finished = report.started if dry_run else None
     if dry_run:

@@ -128,32 +128,16 @@ def _plan(
     """What to write to undo the run, and the report of it."""
     record_table = state.tables["changes"]
     records = read_records(record_table)
-    runs = run_ids(records)
-    if not runs:
-        raise NothingToUndoError(
-            f"The {record_table.tab!r} tab records no run yet, so there is nothing to undo. "
-            "Each run that changes something is recorded there."
-        )
-    target = run_id or runs[0]
-    if target not in runs:
-        raise NothingToUndoError(
-            f"Run {target!r} is not in the {record_table.tab!r} tab, which keeps the last "
-            f"{config.keep_runs} runs that changed something: {', '.join(runs)}. Run "
-            "`sheetsync undo` without --run for the newest."
-        )
-    undone = Undone(target, dry_run=dry_run)
-    if target != runs[0]:
+    undone = Undone(_target(records, run_id, record_table.tab, config.keep_runs), dry_run=dry_run)
+    newest = run_ids(records)[0]
+    if undone.run_id != newest:
         undone.notices.append(
-            f"Run {target} is not the newest run recorded ({runs[0]} is): a cell a later run "
-            "changed again is left as it is now, and listed."
+            f"Run {undone.run_id} is not the newest run recorded ({newest} is): a cell a "
+            "later run changed again is left as it is now, and listed."
         )
-    started = now or local_now(config)
-    run_log = state.tables["run_log"]
-    undo_id = fresh_run_id(f"U{started:%Y%m%d-%H%M%S}", run_log)
     tables = {t.tab: t for name, t in state.tables.items() if name not in ("changes", "run_log")}
-    mine = [r for r in records if r.run_id == target]
     plans: dict[str, _TabPlan] = {}
-    for record in mine:
+    for record in (r for r in records if r.run_id == undone.run_id):
         table = tables.get(record.tab)
         if table is None:
             undone.left.append(CellLeft(record.tab, record.key, record.column, "tab not found"))
@@ -162,14 +146,33 @@ def _plan(
         plan.undo(record, undone)
     if dry_run:
         return undone, []
-    undone.undo_id = undo_id
+    started = now or local_now(config)
+    run_log = state.tables["run_log"]
+    undone.undo_id = fresh_run_id(f"U{started:%Y%m%d-%H%M%S}", run_log)
     changes = [p.changes for p in plans.values() if not p.changes.is_empty]
-    new_records = [r for p in plans.values() for r in p.records(undo_id)]
+    new_records = [r for p in plans.values() for r in p.records(undone.undo_id)]
     if new_records:
         changes.append(record_changes(record_table, new_records, config.keep_runs))
-    report = _run_report(undo_id, started, plans.values(), undone)
+    report = _run_report(undone.undo_id, started, plans.values(), undone)
     changes.append(appended(run_log, [log_row(report, run_log)]))
     return undone, changes
+
+
+def _target(records: Sequence[Record], run_id: str | None, tab: str, keep_runs: int) -> str:
+    """The run to undo: `run_id`, else the newest recorded; raise if there is none."""
+    runs = run_ids(records)
+    if not runs:
+        raise NothingToUndoError(
+            f"The {tab!r} tab records no run yet, so there is nothing to undo. Each run that "
+            "changes something is recorded there."
+        )
+    if run_id is not None and run_id not in runs:
+        raise NothingToUndoError(
+            f"Run {run_id!r} is not in the {tab!r} tab, which keeps the last {keep_runs} "
+            f"runs that changed something: {', '.join(runs)}. Run `sheetsync undo` without "
+            "--run for the newest."
+        )
+    return run_id or runs[0]
 
 
 def _run_report(
@@ -258,7 +261,8 @@ class _TabPlan:
             undone.left.append(CellLeft(tab, key, name, "changed since"))
             return
         row, col = int(found[ROW]), self.table.columns[name] + 1
-        self.changes.update.append(CellUpdate(row, col, to_cell(spec, record.old) or ""))
+        value = to_cell(spec, record.old)
+        self.changes.update.append(CellUpdate(row, col, "" if value is None else value))
         self.changes.expect.append(Condition(row, col, held))
         self._guard(row, key)
         self.changed.append(Record("", tab, key, name, ChangeKind.CHANGED, held, record.old))

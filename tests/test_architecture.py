@@ -39,7 +39,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ),
     (
         "store: the backends and the tabs read through them",
-        ("sheetsync.backends", "sheetsync.tables", "sheetsync.state", "sheetsync.run_log"),
+        (
+            "sheetsync.backends",
+            "sheetsync.tables",
+            "sheetsync.state",
+            "sheetsync.run_log",
+            "sheetsync.changes",
+        ),
     ),
     (
         "engines: the thinking behind each step",
@@ -62,11 +68,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.forget",
             "sheetsync.demo",
             "sheetsync.scheduling",
+            "sheetsync.undo",
         ),
     ),
     (
         "interface: the command line",
-        ("sheetsync.cli", "sheetsync.cli_render", "sheetsync.__main__"),
+        ("sheetsync.cli", "sheetsync.cli_render", "sheetsync.cli_undo", "sheetsync.__main__"),
     ),
 ]
 

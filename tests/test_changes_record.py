@@ -72,7 +72,7 @@ def test_a_run_records_each_cell_it_changes_as_the_report_lists_it(after_first_r
 
 
 def test_a_run_that_changes_nothing_adds_no_record(after_first_run):
-    backend, config, first = after_first_run
+    backend, config, _ = after_first_run
     before = all_values(backend)["Changes"]
     report = weekly(backend, config, now=NOW - dt.timedelta(days=1) + dt.timedelta(minutes=1))
     assert report.tabs == []
@@ -149,7 +149,9 @@ def test_dry_run_lists_changes_by_tab_key_and_column_with_personal_values_masked
     assert "Tired" not in result.output
     assert all_values(backend) == before  # a dry run writes nothing, the record neither
 
-    result = CliRunner().invoke(cli, ["--config", str(path), "run", "weekly", "--dry-run", "--json"])
+    result = CliRunner().invoke(
+        cli, ["--config", str(path), "run", "weekly", "--dry-run", "--json"]
+    )
     data = json.loads(result.stdout)
     people = next(t for t in data["tabs"] if t["tab"] == "People")
     assert {"row": 2, "key": "P0001", "column": "zone", "old": "Northside", "new": "Eastside"} in (

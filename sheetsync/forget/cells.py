@@ -261,9 +261,11 @@ def _changes(cells: Cells, state: State, person: Person) -> None:
     rows = [
         r
         for r in records_of(table.frame)
-        if (r["tab"], r["key"]) in touched
-        or traces.in_text(r["old"])
-        or traces.in_text(r["new"])
-        or (r["kind"] == ChangeKind.ROW_REMOVED and traces.in_text(r["rows"]))
+        if r["kind"] != ChangeKind.ROWS_ADDED  # ids and checks: nothing of theirs
+        and (
+            (r["tab"], r["key"]) in touched
+            or traces.in_text(r["old"] + " " + r["new"])
+            or (r["kind"] == ChangeKind.ROW_REMOVED and traces.in_text(r["rows"]))
+        )
     ]
     cells.empty(table, rows, only=("old", "new", "rows"))
