@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
 from enum import StrEnum
 
-from sheetsync.backends.base import CellUpdate, TabChanges, Value
+from sheetsync.backends.base import CellUpdate, Condition, TabChanges, Value
 from sheetsync.normalize import cell_text
 from sheetsync.report import TabReport
 from sheetsync.tables import Table, appended, records_of, to_cell
@@ -188,21 +188,19 @@ def record_changes(table: Table, new: Sequence[Record], keep_runs: int) -> TabCh
     if not table.exists or table.n_rows == 0:
         change.append.extend(lines)
         return change
+    # Cell updates at fixed rows, also below the tab's end, rather than appended rows, each
+    # on the condition that the cell holds what was read: a write resent after Google lost
+    # its answer finds them written and leaves them out, where appended rows would go in
+    # twice.
     width = len(table.header)
-    present = [list(r) for r in _present_rows(table)]
-    for number, line in enumerate(lines, start=2):
-        if number - 2 >= len(present):
-            change.append.append(line)
-            continue
-        held = present[number - 2]
-        change.update += [
-            CellUpdate(number, col + 1, line[col])
-            for col in range(width)
-            if cell_text(line[col]) != held[col]
-        ]
-    for number in range(len(lines) + 2, table.n_rows + 1):
-        held = present[number - 2]
-        change.update += [CellUpdate(number, c + 1, "") for c in range(width) if held[c]]
+    present = _present_rows(table)
+    for number in range(2, max(len(lines), len(present)) + 2):
+        line = lines[number - 2] if number - 2 < len(lines) else [None] * width
+        held = present[number - 2] if number - 2 < len(present) else [""] * width
+        for col in range(width):
+            if cell_text(line[col]) != held[col]:
+                change.update.append(CellUpdate(number, col + 1, line[col] or ""))
+                change.expect.append(Condition(number, col + 1, held[col]))
     return change
 
 

@@ -342,8 +342,9 @@ def _run_once(
     kept = not_logged(pending, run_log)
     report.run_id = fresh_run_id(report.run_id, run_log, kept)
     rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
-    changes.append(appended(run_log, rows))
+    # The record before the Run log row: a write split in parts has the Run log row last.
     changes += _changes_record(state.tables, report, config)
+    changes.append(appended(run_log, rows))
     backend.apply(changes)
     forget_failures(config, pending)
     if kept:
