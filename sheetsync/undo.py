@@ -105,21 +105,28 @@ def undo_run(
     if dry_run:
         return _plan(read_state(backend, config, keep_cells=True), config, run_id, now, True)[0]
     with NetworkLock(config, UNDO_JOB):
-        for attempt in (1, 2):
-            state = read_state(backend, config, keep_cells=True)
-            undone, changes = _plan(state, config, run_id, now, False)
+        try:
+            return _undo_once(backend, config, run_id, now)
+        except SheetChangedError:  # edited while it worked: read again, once
             try:
-                if changes:
-                    backend.apply(changes)
-                return undone
+                return _undo_once(backend, config, run_id, now)
             except SheetChangedError as err:
-                if attempt == 2:
-                    raise SheetChangedError(
-                        f"{err} It changed again after sheetsync read it a second time, so "
-                        "nothing was undone. Run `sheetsync undo` again when editing has "
-                        "calmed down."
-                    ) from err
-    raise AssertionError("unreachable")  # pragma: no cover
+                raise SheetChangedError(
+                    f"{err} It changed again after sheetsync read it a second time, so "
+                    "nothing was undone. Run `sheetsync undo` again when editing has "
+                    "calmed down."
+                ) from err
+
+
+def _undo_once(
+    backend: Backend, config: Config, run_id: str | None, now: dt.datetime | None
+) -> Undone:
+    """One read, one write."""
+    state = read_state(backend, config, keep_cells=True)
+    undone, changes = _plan(state, config, run_id, now, False)
+    if changes:
+        backend.apply(changes)
+    return undone
 
 
 def _plan(
@@ -210,7 +217,6 @@ class _TabPlan:
         self.schema = table.schema
         key = self.schema.primary_key or ""
         self.key_col = table.columns.get(key)
-        self.frame = table.frame
         self.rows: dict[str, list[dict[str, Any]]] = {}
         for row in records_of(table.frame):
             text = cell_text(row.get(key)).strip()
