@@ -35,6 +35,7 @@ from sheetsync.cli_render import (
     render_report,
     values_to_fix_lines,
 )
+from sheetsync.cli_undo import undo_command
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
 from sheetsync.demo.network import DemoReport, create_demo
@@ -797,3 +798,6 @@ def tick_command(settings: Settings, now_text: str | None, as_json: bool) -> Non
         click.echo(line.rstrip())
     if failed:
         raise SystemExit(1)
+
+
+cli.add_command(undo_command)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from sheetsync.report import Issue, IssueCode, RunReport, Severity, TabReport
+from sheetsync.report import CellChange, Issue, IssueCode, RunReport, Severity, TabReport
 
 if TYPE_CHECKING:  # sheetsync.forget is imported when `forget` runs: it loads the digests
     from sheetsync.forget import Forgotten
@@ -108,19 +108,34 @@ def _tab_lines(report: RunReport, limit: int | None, *, detailed: bool) -> Itera
 
 
 def _tab_detail_lines(tab: TabReport, limit: int | None) -> Iterator[str]:
-    """The rows added (by id) and the cells changed (by row and column), up to limit of
-    each. No values: the terminal's output ends up in cron mail and logs, and the values
-    are in the spreadsheet."""
+    """The rows added (by id) and the cells changed (by tab, row id and column, old → new),
+    up to limit of each. A personal column's values are not shown, only that it changes:
+    the terminal's output ends up in cron mail and logs, and the values are in the
+    spreadsheet."""
     for number in range(len(tab.added))[:limit]:
         key = tab.added_ids[number] if number < len(tab.added_ids) else ""
         yield f"  + {key or 'a row'}"
     for change in tab.changed[:limit]:
-        yield f"  ~ row {change.row} {change.column}"
+        yield f"  ~ {tab.tab} {change.key or f'row {change.row}'} {change.column}: {_shift(change)}"
     if limit is None:
         return
     hidden = max(0, len(tab.added) - limit) + max(0, len(tab.changed) - limit)
     if hidden:
         yield f"  … and {hidden} more (--verbose shows every change)"
+
+
+def _shift(change: CellChange) -> str:
+    """`proposed → withdrawn`, `(empty) → 3`; "(personal, changed)" for a personal column."""
+    if change.personal:
+        return "(personal, changed)"
+    return f"{_short(change.old)} → {_short(change.new)}"
+
+
+def _short(text: str, most: int = 40) -> str:
+    """A value for one line: "(empty)", or cut with "…" past `most` characters."""
+    if not text:
+        return "(empty)"
+    return text if len(text) <= most else text[: most - 1] + "…"
 
 
 def _issue_lines(report: RunReport, limit: int | None) -> Iterator[str]:

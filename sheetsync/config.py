@@ -63,7 +63,12 @@ SHEETSYNC_TABS = {
     "load": "Load",
     "summary": "Summary",
     "run_log": "Run log",
+    "changes": "Changes",
 }
+# sheetsync's tabs a run creates itself when a spreadsheet made before them lacks them
+# (rather than stopping until `sheetsync init`): nothing in them is an organizer's.
+CREATED_BY_RUN = frozenset({"changes"})
+KEEP_RUNS = 5  # [changes] keep_runs: how many runs the Changes tab keeps (docs/undo.md)
 # Google names a form's response tab "Form Responses N" (older) or "Form responses N" (newer).
 DEFAULT_FORM_TABS = {
     "requests": "Form Responses 1",
@@ -84,6 +89,7 @@ _SECTIONS = {
     "goals",
     "schedule",
     "privacy",
+    "changes",
 }
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
 _BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials", "backups"}
@@ -91,6 +97,7 @@ DEFAULT_BACKUPS = 10  # copies of a local workbook kept before writes (docs/back
 _FORM_KEYS = {"tab", "columns"}
 _JOBS_KEYS = {"dir"}
 _GOOGLE_KEYS = {"endpoint"}
+_CHANGES_KEYS = {"keep_runs"}
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,7 @@ class Config:
     goals: tuple[Goal, ...] = ()
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    keep_runs: int = KEEP_RUNS  # [changes] keep_runs
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Config:
@@ -180,6 +188,7 @@ class Config:
             goals=read_goals(data, where),
             schedule=read_schedule(data, where, base),
             privacy=read_privacy(data, where),
+            keep_runs=_keep_runs(data, where),
         )
 
     @property
@@ -329,6 +338,18 @@ def _forms(data: Mapping[str, Any], where: str) -> dict[str, FormConfig]:
             tab=str(section.get("tab", DEFAULT_FORM_TABS[form])), columns=dict(columns)
         )
     return result
+
+
+def _keep_runs(data: Mapping[str, Any], where: str) -> int:
+    """[changes] keep_runs: how many runs the Changes tab keeps, so the last can be undone."""
+    section = table_of(data, "changes", _CHANGES_KEYS, where)
+    keep = section.get("keep_runs", KEEP_RUNS)
+    if isinstance(keep, bool) or not isinstance(keep, int) or not 1 <= keep <= 100:
+        raise ConfigError(
+            f"[changes] keep_runs in {where} is how many runs the Changes tab keeps for "
+            f"`sheetsync undo`: a whole number from 1 to 100, e.g. {KEEP_RUNS}."
+        )
+    return keep
 
 
 def _tabs(data: Mapping[str, Any], where: str) -> dict[str, str]:

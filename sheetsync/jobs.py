@@ -15,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 from croniter import croniter
 
 from sheetsync.backends.base import Backend, TabChanges
+from sheetsync.changes import record_changes, run_records
 from sheetsync.config import Config
 from sheetsync.errors import (
     BackendError,
@@ -43,7 +45,7 @@ from sheetsync.schema import data_dir
 from sheetsync.state import State, local_now, read_state
 from sheetsync.steps import STEPS, Effect, StepContext, StepResult, get_step
 from sheetsync.steps.organizer_values import VALUES_TO_FIX, bad_values, issues_of
-from sheetsync.tables import appended, plan_changes
+from sheetsync.tables import Table, appended, plan_changes
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +265,41 @@ def _write(
     report.formatted = len(plan.tabs)
 
 
+def _plan_tabs(
+    tables: dict[str, Table], frames: dict[str, pd.DataFrame], report: RunReport
+) -> list[TabChanges]:
+    """Each tab's changes (and, in `report`, what they are), but the Changes tab's: the
+    record of the others, made once they are known (_changes_record)."""
+    changes: list[TabChanges] = []
+    for name, table in tables.items():
+        if name == "changes":
+            continue
+        tab_changes, tab_report = plan_changes(table, frames[name])
+        if not tab_changes.is_empty:
+            changes.append(tab_changes)
+            report.tabs.append(tab_report)
+    return changes
+
+
+def _changes_record(
+    tables: dict[str, Table], report: RunReport, config: Config
+) -> list[TabChanges]:
+    """The Changes tab rewritten with this run's changes on top (changes.py), in the run's
+    one write; nothing when the run changes nothing (the last run that did stays the one
+    `sheetsync undo` reverts). A spreadsheet made before the tab existed gets it now."""
+    by_title = {t.tab: t for name, t in tables.items() if name not in ("changes", "run_log")}
+    records = run_records(report.run_id, report.tabs, by_title)
+    if not records:
+        return []
+    record = tables["changes"]
+    if not record.exists:
+        report.notices.append(
+            f"Created the {record.tab!r} tab: it records what each run changes, and "
+            "`sheetsync undo` reverts the last run."
+        )
+    return [record_changes(record, records, config.keep_runs)]
+
+
 def _run_once(
     job: Job,
     backend: Backend,
@@ -314,12 +351,7 @@ def _run_once(
         report.issues.extend(result.issues)
         report.notices.extend(result.notices)
 
-    changes: list[TabChanges] = []
-    for name, table in state.tables.items():
-        tab_changes, tab_report = plan_changes(table, frames[name])
-        if not tab_changes.is_empty:
-            changes.append(tab_changes)
-            report.tabs.append(tab_report)
+    changes = _plan_tabs(state.tables, frames, report)
     report.outcome = RunOutcome.OK
     report.finished = report.started if dry_run else None
     if dry_run:
@@ -331,6 +363,8 @@ def _run_once(
     kept = not_logged(pending, run_log)
     report.run_id = fresh_run_id(report.run_id, run_log, kept)
     rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
+    # The record before the Run log row: a write split in parts has the Run log row last.
+    changes += _changes_record(state.tables, report, config)
     changes.append(appended(run_log, rows))
     _write(backend, config, state, changes, report)
     forget_failures(config, pending)

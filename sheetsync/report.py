@@ -106,12 +106,23 @@ class Issue:
 
 @dataclass
 class CellChange:
-    """One cell a run changes (or would change, in a dry run)."""
+    """One cell a run changes (or would change, in a dry run): where (the sheet row, and
+    the row's id, `key`, by which organizers know it), which column (field name), the text
+    before and after. `personal`: the column holds personal data (a `pii` field), so the
+    values are never shown on the terminal nor put in --json. The Changes tab's record is
+    built from these too (changes.py)."""
 
     row: int
     column: str
     old: str
     new: str
+    key: str = ""
+    personal: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """As --json gives it: the values only for a column that is not personal."""
+        where: dict[str, Any] = {"row": self.row, "key": self.key, "column": self.column}
+        return where if self.personal else {**where, "old": self.old, "new": self.new}
 
 
 @dataclass
@@ -220,12 +231,12 @@ class RunReport:
 
 
 def _tab_without_values(tab: TabReport) -> dict[str, Any]:
-    """A tab's report as data: the rows it adds by their id, the cells it changes by row
-    and column, no values."""
+    """A tab's report as data: the rows it adds by their id, the cells it changes by row,
+    key and column, with old and new values only for columns that are not personal."""
     data = asdict(tab)
     data["added"] = list(tab.added_ids)
     del data["added_ids"]
-    data["changed"] = [{"row": c.row, "column": c.column} for c in tab.changed]
+    data["changed"] = [c.to_dict() for c in tab.changed]
     return data
 
 

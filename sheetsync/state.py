@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from sheetsync.backends.base import Backend, TabData
-from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
+from sheetsync.config import CREATED_BY_RUN, FORMS, SHEETSYNC_TABS, Config
 from sheetsync.errors import MissingTabError
 from sheetsync.schema import TableSchema, load_schemas
 from sheetsync.tables import FormTable, Table, read_form, read_table
@@ -58,6 +58,8 @@ def read_state(backend: Backend, config: Config, *, keep_cells: bool = False) ->
     own: dict[str, str] = {}
     for logical in SHEETSYNC_TABS:
         title = config.tabs[logical]
+        if title not in tabs and logical in CREATED_BY_RUN:
+            continue  # read as not there yet (read_table(None)): the run's write creates it
         if title not in tabs:
             raise MissingTabError(
                 f"sheetsync's tab {title!r} is not in {backend.describe()}. If you renamed it, "
@@ -70,7 +72,11 @@ def read_state(backend: Backend, config: Config, *, keep_cells: bool = False) ->
         form: read_form(data[tab], schemas[FORM_SCHEMAS[form]], config.forms[form], form)
         for form, tab in form_tabs.items()
     }
-    tables = {logical: read_table(data[tab], schemas[logical], tab) for logical, tab in own.items()}
+    tables = {
+        logical: read_table(data.get(config.tabs[logical]), schemas[logical], config.tabs[logical])
+        for logical in SHEETSYNC_TABS
+        if logical in own or logical in CREATED_BY_RUN
+    }
     return State(forms, tables, schemas, data if keep_cells else {})
 
 

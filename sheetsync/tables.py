@@ -432,11 +432,25 @@ def _update_cell(
     changes.update.append(
         CellUpdate(row, table.columns[name] + 1, to_cell(schema.field(name), after))
     )
-    report.changed.append(CellChange(row, name, before, after))
     key_col = table.columns.get(schema.primary_key) if schema.primary_key else None
+    key = str(old.at[row, schema.primary_key]) if schema.primary_key else ""
+    personal = is_personal(schema.field(name))
+    report.changed.append(CellChange(row, name, before, after, key=key, personal=personal))
     if key_col is not None and row not in guarded and schema.primary_key:
         guarded.add(row)
         changes.guards.append(Guard(row, key_col + 1, str(old.at[row, schema.primary_key])))
+
+
+# Free text that can name or describe people though its field is not `pii`: its values are
+# kept off the terminal and --json like a pii field's (a dry run lists it as changed).
+FREE_TEXT = frozenset(
+    {"notes", "note", "offers_note", "volunteer_note", "evidence", "reasons", "reason", "fixed"}
+)
+
+
+def is_personal(spec: FieldSpec) -> bool:
+    """Whether a column's values may be personal: a `pii` field, or free text."""
+    return spec.pii or spec.name in FREE_TEXT
 
 
 def _append_rows(table: Table, added: pd.DataFrame, changes: TabChanges, report: TabReport) -> None:

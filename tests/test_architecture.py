@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.state",
             "sheetsync.run_log",
             "sheetsync.formatting",
+            "sheetsync.changes",
         ),
     ),
     (
@@ -68,11 +69,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.forget",
             "sheetsync.demo",
             "sheetsync.scheduling",
+            "sheetsync.undo",
         ),
     ),
     (
         "interface: the command line",
-        ("sheetsync.cli", "sheetsync.cli_render", "sheetsync.__main__"),
+        ("sheetsync.cli", "sheetsync.cli_render", "sheetsync.cli_undo", "sheetsync.__main__"),
     ),
 ]
 

@@ -488,3 +488,17 @@ def test_on_google_sheets_her_emptied_last_row_reads_as_a_shorter_tab(
     report = weekly(net.backend(), net.config, now=NOW + dt.timedelta(days=7))
     assert report.step("intake").counts["new_people"] == 0
     assert by_id(net.backend(), net.config, "people", "person_id")["P0001"] == people["P0001"]
+
+
+def test_the_changes_tab_keeps_none_of_his_values(network):
+    """A run records the cells it changes, old and new (the Changes tab, for undo): his
+    among them. Forget empties those too; rows added stay recorded by id only."""
+    backend, config = network
+    write_cell(backend, config, "people", "P0001", "name", "Robert Smith Jr")
+    write_cell(backend, config, "people", "P0001", "volunteer_note", "Call him before 5 pm")
+    weekly(backend, config, now=NOW + dt.timedelta(hours=1))  # puts his name back: recorded
+    assert {c[0] for c in cells_naming_him(backend, skip=LINDAS)} >= {"Changes"}
+    forget_person(backend, config, "P0001")
+    assert [c for c in cells_naming_him(backend, skip=LINDAS) if c[0] == "Changes"] == []
+    changes = read_state(backend, config).tables["changes"].frame
+    assert (changes["kind"] == "rows added").any()  # what other rows' undo needs stays

@@ -17,13 +17,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_schema_file_loads():
     schemas = load_schemas()
     files = sorted((ROOT / "schemas").glob("*.yaml"))
-    assert len(schemas) == len(files) == 11
+    assert len(schemas) == len(files) == 12
     assert {s.kind for s in schemas.values()} == {"form", "tab"}
 
 
 def test_every_sheetsync_tab_has_a_primary_key_owned_by_sheetsync():
     for schema in load_schemas().values():
-        if schema.kind == "tab":
+        # Changes is rewritten whole on each run: its rows are records, found by run_id.
+        if schema.kind == "tab" and schema.name != "changes":
             assert schema.primary_key is not None
             assert schema.field(schema.primary_key).owner is Owner.SHEETSYNC
 

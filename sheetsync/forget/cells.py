@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetsync.backends.base import CellUpdate, Guard, TabChanges, TabData, Value, guard_text
+from sheetsync.changes import ChangeKind
 from sheetsync.forget.person import Person
 from sheetsync.normalize import cell_text
 from sheetsync.run_log import DIGEST_JOB
@@ -146,6 +147,7 @@ def plan_cells(state: State, person: Person) -> Cells:
     cells = Cells(state.data)
     for part in (_responses, _people, _needs, _tasks, _load, _pairs, _errors, _sent, _summary):
         part(cells, state, person)
+    _changes(cells, state, person)  # last: it looks for the rows the parts above empty
     return cells
 
 
@@ -245,3 +247,25 @@ def _summary(cells: Cells, state: State, person: Person) -> None:
     table = state.tables["summary"]
     rows = [r for r in records_of(table.frame) if person.traces.in_text(r["note"])]
     cells.empty(table, rows, only=("note",))
+
+
+def _changes(cells: Cells, state: State, person: Person) -> None:
+    """The Changes tab's record of their cells (old and new values) and of their rows an
+    undo blanked (kept to put them back): of every row emptied above, and any other record
+    whose values name them. Rows added are recorded by id and check only: they stay."""
+    table = state.tables["changes"]
+    if not table.exists or table.tab not in cells.data:
+        return
+    touched = {(row.tab, row.id) for row in cells.rows if row.id}
+    traces = person.traces
+    rows = [
+        r
+        for r in records_of(table.frame)
+        if r["kind"] != ChangeKind.ROWS_ADDED  # ids and checks: nothing of theirs
+        and (
+            (r["tab"], r["key"]) in touched
+            or traces.in_text(r["old"] + " " + r["new"])
+            or (r["kind"] == ChangeKind.ROW_REMOVED and traces.in_text(r["rows"]))
+        )
+    ]
+    cells.empty(table, rows, only=("old", "new", "rows"))
