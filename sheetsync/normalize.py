@@ -240,6 +240,25 @@ def parse_date(text: str, *, dayfirst: bool) -> dt.date | None:
     return (SHEETS_EPOCH + dt.timedelta(days=serial)).date()
 
 
+def date_cell_text(value: object, *, date_only: bool) -> object:
+    """A cell of one of sheetsync's date columns as the text sheetsync wrote there: a serial
+    number (Google's unformatted value) or a workbook's datetime back to ISO text (a date
+    alone when `date_only` and it has no time); anything else (text that earlier versions
+    wrote, an edit) as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float | dt.date):
+        return value
+    when = parse_timestamp(value, dayfirst=False)
+    if when is None:
+        return value
+    if date_only and when.time() == dt.time(0):
+        return when.date().isoformat()
+    return format_datetime(when)
+
+
+# Text as sheetsync writes a date or a date-time (format_datetime).
+ISO_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2}(:\d{2})?)?")
+
+
 def _to_second(value: dt.datetime) -> dt.datetime:
     """Round to the second: a date stored as a float serial reads back as 09:59:59.99999."""
     return (value + dt.timedelta(microseconds=500_000)).replace(microsecond=0)

@@ -24,8 +24,7 @@ from sheetsync.errors import ConfigError, MissingColumnError
 from sheetsync.normalize import (
     cell_text,
     clean_text,
-    format_datetime,
-    parse_timestamp,
+    date_cell_text,
     response_place,
     storable,
 )
@@ -251,7 +250,7 @@ def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
         # (Google answers a serial number, a workbook a datetime)
         if spec.owner is Owner.SHEETSYNC and spec.type in (FieldType.DATE, FieldType.DATETIME):
             frame[spec.name] = frame[spec.name].map(
-                lambda v, s=spec: _date_text(v, date_only=s.type is FieldType.DATE)
+                lambda v, s=spec: date_cell_text(v, date_only=s.type is FieldType.DATE)
             )
     frame = frame.map(cell_text)
     frame[ROW] = range(2, 2 + len(body))
@@ -319,20 +318,6 @@ def to_cell(spec: FieldSpec | None, text: str) -> Value:
 # The text sheetsync writes for a date and a date-time (normalize.format_datetime).
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}(:\d{2})?")
-
-
-def _date_text(value: Value, *, date_only: bool) -> Value:
-    """A cell of one of sheetsync's date columns as the text sheetsync wrote: a serial
-    number (Google's unformatted value) or a workbook's datetime back to ISO text; text
-    (what earlier versions wrote, or an edit) as it is."""
-    if isinstance(value, bool) or not isinstance(value, int | float | dt.date):
-        return value
-    when = parse_timestamp(value, dayfirst=False)
-    if when is None:
-        return value
-    if date_only and when.time() == dt.time(0):
-        return when.date().isoformat()
-    return format_datetime(when)
 
 
 def plan_changes(table: Table, new: pd.DataFrame) -> tuple[TabChanges, TabReport]:

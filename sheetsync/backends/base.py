@@ -10,7 +10,7 @@ from typing import Protocol, TypeVar
 
 from sheetsync.backends.formats import FormatPlan
 from sheetsync.errors import MissingTabError, SheetChangedError
-from sheetsync.normalize import cell_text, clean_text
+from sheetsync.normalize import ISO_DATE_TEXT, cell_text, clean_text, date_cell_text
 
 # A cell as a backend hands it over. Text stays text: a backend must never let a string that
 # starts with "=" become a formula. None is an empty cell.
@@ -283,6 +283,14 @@ def readdress(
     )
 
 
+def _same_date(raw: Value, expected: str) -> bool:
+    """A date cell holding the date `expected` says, as a store answers it (Google: a serial
+    number; a workbook: a datetime): sheetsync writes its dates as dates."""
+    if not ISO_DATE_TEXT.fullmatch(expected):
+        return False
+    return date_cell_text(raw, date_only=len(expected) == len("2026-11-24")) == expected
+
+
 def _conditions_met(
     change: TabChanges,
     now: TabNow,
@@ -299,8 +307,9 @@ def _conditions_met(
     done: set[tuple[int, int]] = set()
     for cond in change.expect:
         row = moved.get(cond.row, cond.row)
-        held = cell_text(_at(now.columns.get(cond.col, []), row))
-        if held == cond.expected:
+        raw = _at(now.columns.get(cond.col, []), row)
+        held = cell_text(raw)
+        if held == cond.expected or _same_date(raw, cond.expected):
             continue
         mine = writing.get((cond.row, cond.col))
         if retry and mine is not None and held == cell_text(as_stored(mine)):
