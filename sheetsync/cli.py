@@ -35,7 +35,8 @@ from sheetsync.cli_render import (
     render_report,
     values_to_fix_lines,
 )
-from sheetsync.cli_undo import undo_command
+from sheetsync.cli_undo import SHOWN as UNDO_SHOWN
+from sheetsync.cli_undo import undone_lines
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
 from sheetsync.demo.network import DemoReport, create_demo
@@ -54,6 +55,7 @@ from sheetsync.report import Delivery, DeliveryOutcome, IssueCode
 from sheetsync.run_log import last_runs
 from sheetsync.scheduling.lock import NetworkLock
 from sheetsync.state import local_now
+from sheetsync.undo import undo_run
 
 F = TypeVar("F", bound=Callable[..., Any])
 # Digest outcomes that make a command exit 1: refused (tried again by the next run), or
@@ -800,4 +802,25 @@ def tick_command(settings: Settings, now_text: str | None, as_json: bool) -> Non
         raise SystemExit(1)
 
 
-cli.add_command(undo_command)
+@cli.command("undo", cls=JsonCommand)
+@click.option("--run", "run_id", metavar="RUN_ID", help="The run to undo (default: the newest).")
+@click.option("--dry-run", is_flag=True, help="Show what would be reverted; change nothing.")
+@json_option("what was reverted and left")
+@pass_settings
+@handle_errors
+def undo_command(settings: Settings, run_id: str | None, dry_run: bool, as_json: bool) -> None:
+    """Revert the last run's changes, as the Changes tab records them.
+
+    Each cell gets back what it held before the run, and rows the run added are blanked,
+    unless changed since (by an organizer): those are left as they are, and listed. The
+    undo is recorded too, so running `sheetsync undo` again reverts it.
+    """
+    config = settings.config()
+    store = open_backend(config)
+    result = undo_run(store, config, run_id, dry_run=dry_run)
+    if as_json:
+        finish("undo", result.to_dict())
+        return
+    limit = None if settings.verbose else UNDO_SHOWN
+    for line in undone_lines(result, store.describe(), limit=limit):
+        click.echo(line)

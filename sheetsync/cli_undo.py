@@ -4,15 +4,9 @@ cli.py adds the command to its group; it gets the group's settings from the cont
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
-from typing import Any
 
-import click
-
-from sheetsync.backends import open_backend
-from sheetsync.errors import SheetsyncError, trace_text
-from sheetsync.undo import CellLeft, CellReverted, Undone, undo_run
+from sheetsync.undo import CellLeft, CellReverted, Undone
 
 SHOWN = 10  # without --verbose, at most this many cells reverted and left are listed
 
@@ -59,31 +53,3 @@ def _listed(lines: Sequence[str], limit: int | None) -> Iterator[str]:
     yield from lines[:limit]
     if limit is not None and len(lines) > limit:
         yield f"  … and {len(lines) - limit} more (--verbose lists them all)"
-
-
-@click.command("undo")
-@click.option("--run", "run_id", metavar="RUN_ID", help="The run to undo (default: the newest).")
-@click.option("--dry-run", is_flag=True, help="Show what would be reverted; change nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print what was reverted as JSON.")
-@click.pass_obj
-def undo_command(settings: Any, run_id: str | None, dry_run: bool, as_json: bool) -> None:
-    """Revert the last run's changes, as the Changes tab records them.
-
-    Each cell gets back what it held before the run, and rows the run added are blanked,
-    unless changed since (by an organizer): those are left as they are, and listed. The
-    undo is recorded too, so running `sheetsync undo` again reverts it.
-    """
-    # `settings` is cli.Settings (not imported: cli imports this module).
-    try:
-        config = settings.config()
-        store = open_backend(config)
-        result = undo_run(store, config, run_id, dry_run=dry_run)
-    except SheetsyncError as err:
-        if settings.verbose:
-            click.echo(trace_text(err), err=True)
-        raise click.ClickException(str(err)) from err
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), indent=2))
-        return
-    limit = None if settings.verbose else SHOWN
-    click.echo("\n".join(undone_lines(result, store.describe(), limit=limit)))
