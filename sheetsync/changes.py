@@ -73,6 +73,10 @@ def row_texts(table: Table, row: Sequence[str]) -> list[str]:
     return [row[i] if i < len(row) else "" for i in (table.columns[n] for n in table.schema.names)]
 
 
+# Tabs the Changes record leaves out: the record itself, and the Run log (a line per run).
+NOT_RECORDED = ("changes", "run_log")
+
+
 def run_records(
     run_id: str, tabs: Sequence[TabReport], tables: Mapping[str, Table]
 ) -> list[Record]:
@@ -84,9 +88,19 @@ def run_records(
         table = tables.get(tab.tab)
         if table is None:
             continue
+        key = table.schema.primary_key
+        # A row is found again by what it holds after the run: a tab laid out anew (the
+        # Summary) moves its keys between rows, or empties a row's key.
+        after = {c.row: c.new.strip() for c in tab.changed if key and c.column == key}
         records += [
             Record(
-                run_id, tab.tab, c.key or f"row {c.row}", c.column, ChangeKind.CHANGED, c.old, c.new
+                run_id,
+                tab.tab,
+                after.get(c.row, c.key) or f"row {c.row}",
+                c.column,
+                ChangeKind.CHANGED,
+                c.old,
+                c.new,
             )
             for c in tab.changed
         ]

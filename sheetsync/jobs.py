@@ -19,7 +19,7 @@ import pandas as pd
 from croniter import croniter
 
 from sheetsync.backends.base import Backend, TabChanges
-from sheetsync.changes import record_changes, run_records
+from sheetsync.changes import NOT_RECORDED, record_changes, run_records
 from sheetsync.config import Config
 from sheetsync.errors import (
     BackendError,
@@ -287,7 +287,7 @@ def _changes_record(
     """The Changes tab rewritten with this run's changes on top (changes.py), in the run's
     one write; nothing when the run changes nothing (the last run that did stays the one
     `sheetsync undo` reverts). A spreadsheet made before the tab existed gets it now."""
-    by_title = {t.tab: t for name, t in tables.items() if name not in ("changes", "run_log")}
+    by_title = {t.tab: t for name, t in tables.items() if name not in NOT_RECORDED}
     records = run_records(report.run_id, report.tabs, by_title)
     if not records:
         return []

@@ -14,6 +14,7 @@ cells by tab, row id and column only, never by what they hold.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ from sheetsync.backends.base import (
     Value,
 )
 from sheetsync.changes import (
+    NOT_RECORDED,
     ChangeKind,
     Record,
     added_checks,
@@ -142,7 +144,7 @@ def _plan(
             f"Run {undone.run_id} is not the newest run recorded ({newest} is): a cell a "
             "later run changed again is left as it is now, and listed."
         )
-    tables = {t.tab: t for name, t in state.tables.items() if name not in ("changes", "run_log")}
+    tables = {t.tab: t for name, t in state.tables.items() if name not in NOT_RECORDED}
     plans: dict[str, _TabPlan] = {}
     for record in (r for r in records if r.run_id == undone.run_id):
         table = tables.get(record.tab)
@@ -218,10 +220,13 @@ class _TabPlan:
         key = self.schema.primary_key or ""
         self.key_col = table.columns.get(key)
         self.rows: dict[str, list[dict[str, Any]]] = {}
+        self.blank_keyed: list[dict[str, Any]] = []
         for row in records_of(table.frame):
             text = cell_text(row.get(key)).strip()
             if text:
                 self.rows.setdefault(text, []).append(row)
+            else:
+                self.blank_keyed.append(row)
         self.raw: Sequence[Sequence[Value]] = data.rows if data is not None else []
         self.guarded: set[int] = set()
         self.changed: list[Record] = []
@@ -238,17 +243,28 @@ class _TabPlan:
             self._add_again(record, undone)
 
     def _one_row(self, key: str, column: str, undone: Undone) -> dict[str, Any] | None:
-        found = self.rows.get(key, [])
+        found = self.rows.get(key, []) or self._keyless(key)
         if len(found) != 1:
             why = "row gone" if not found else f"id on {len(found)} rows"
             undone.left.append(CellLeft(self.table.tab, key, column, why))
             return None
         return found[0]
 
+    def _keyless(self, key: str) -> list[dict[str, Any]]:
+        """The row a record names by number ("row 12": it had no key after the run), if
+        it still has none: a row sheetsync emptied, found where it was left."""
+        number = re.fullmatch(r"row (\d+)", key)
+        if number is None:
+            return []
+        row = int(number.group(1))
+        return [r for r in self.blank_keyed if int(r[ROW]) == row]
+
     def _guard(self, row: int, key: str) -> None:
         if self.key_col is not None and row not in self.guarded:
             self.guarded.add(row)
-            self.changes.guards.append(Guard(row, self.key_col + 1, key))
+            # A row found by number has no key: it must still be blank there (base.Guard).
+            expected = "" if self._keyless(key) else key
+            self.changes.guards.append(Guard(row, self.key_col + 1, expected))
 
     def _revert_cell(self, record: Record, undone: Undone) -> None:
         tab, key, name = self.table.tab, record.key, record.column
