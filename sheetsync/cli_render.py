@@ -73,6 +73,7 @@ def report_lines(report: RunReport, where: str, *, verbose: bool) -> Iterator[st
         yield f"Digest {d.outcome}: {d.audience} {d.period} to {d.recipient} {d.detail}".rstrip()
     if not report.dry_run and report.tabs:
         yield f"Open {where} and look at: {', '.join(t.tab for t in report.tabs)}."
+        yield ("The Changes tab lists what this run changed; `sheetsync undo` puts it back.")
 
 
 def _header_lines(report: RunReport, where: str) -> Iterator[str]:
@@ -162,8 +163,8 @@ def _issue_lines(report: RunReport, limit: int | None) -> Iterator[str]:
     yield from values_to_fix_lines(values, limit)
     if warnings:
         yield (
-            f"Worth a look ({len(warnings)}), the run went on; a form answer cleaned on the "
-            "way in is noted on the Errors tab:"
+            f"Worth a look ({len(warnings)}), the run went on; each is on the Errors tab "
+            "(a rule an edit broke, or a form answer cleaned on the way in):"
         )
         for issue in warnings[:limit]:
             yield f"  {issue.source}  {issue.message}"

@@ -98,8 +98,8 @@ def test_a_shortened_answer_is_listed_apart_from_the_responses_to_fix(network, r
     fix = lines.index("1 form responses to fix; they are on the Errors tab:")
     assert lines[fix + 1] == "  Form Responses 1:3  'Your name' is empty; it is required."
     look = lines.index(
-        "Worth a look (1), the run went on; a form answer cleaned on the way in is noted on "
-        "the Errors tab:"
+        "Worth a look (1), the run went on; each is on the Errors tab (a rule an edit broke, "
+        "or a form answer cleaned on the way in):"
     )
     assert lines[look + 1] == (
         "  Form Responses 1:4  'Tell us more' was shortened from 30,000 to 5,000 characters; "
