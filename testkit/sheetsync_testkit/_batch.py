@@ -16,10 +16,12 @@ from sheetsync_testkit._format import (
     SHEET_PROPERTIES,
     mask_paths,
     quantize_color,
+    write_cell_formats,
 )
 from sheetsync_testkit._format import HANDLERS as FORMAT_HANDLERS
 from sheetsync_testkit._workbook import (
     ApiError,
+    Area,
     JsonObject,
     Sheet,
     Spreadsheet,
@@ -340,20 +342,46 @@ def delete_dimension(book: Spreadsheet, body: JsonObject, rng: random.Random) ->
 CELL_CHARACTERS = 50_000
 
 
-def _cell_mask(body: JsonObject) -> set[str]:
-    """The CellData fields the mask names (checked as Google checks them); the emulator
-    writes userEnteredValue and note."""
+# The CellData fields the emulator writes with updateCells and appendCells.
+WRITTEN_FIELDS = ("userEnteredValue", "note", "userEnteredFormat")
+
+
+def _cell_mask(body: JsonObject) -> list[tuple[str, ...]]:
+    """The CellData paths the mask names (checked as Google checks them, userEnteredFormat's
+    sub-fields as repeatCell checks them); the emulator writes userEnteredValue, note and
+    userEnteredFormat."""
     fields = body.get("fields")
     if fields == "*":
-        return {"userEnteredValue", "note"}
+        return [(name,) for name in WRITTEN_FIELDS]
     paths = mask_paths(fields, CELL_DATA, "rows.values")
-    if any(path[0] not in ("userEnteredValue", "note") for path in paths):
+    if any(path[0] not in WRITTEN_FIELDS for path in paths):
         raise ApiError(
             501,
-            f"The Sheets emulator only writes userEnteredValue and note of cells, not {fields!r}.",
+            "The Sheets emulator only writes userEnteredValue, note and userEnteredFormat of "
+            f"cells, not {fields!r}.",
             "UNIMPLEMENTED",
         )
-    return {path[0] for path in paths}
+    return paths
+
+
+def _write_cells(
+    sheet: Sheet,
+    paths: list[tuple[str, ...]],
+    rows: list[Any],
+    area: tuple[int, int, int, int],
+) -> None:
+    """The masked fields of the height x width area from (row0, col0)."""
+    row0, col0, height, width = area
+    heads = {path[0] for path in paths}
+    if "note" in heads:
+        _write_notes(sheet, rows, row0, col0, height, width)
+    formats = [path for path in paths if path[0] == "userEnteredFormat"]
+    if formats:
+        given = [_row_values(rows, i) for i in range(height)]
+        span = Area(row0, col0, row0 + height - 1, col0 + width - 1)
+        write_cell_formats(sheet, formats, given, span)
+    if "userEnteredValue" in heads:
+        _write_rows(sheet, rows, row0, col0, height, width)
 
 
 def _row_values(rows: Any, i: int) -> list[Any]:
@@ -369,7 +397,7 @@ def _row_values(rows: Any, i: int) -> list[Any]:
 def update_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> None:
     """Cells from `start` on (as many as rows give) or every cell of `range` (cells rows do
     not give are cleared); exactly one of the two (a protobuf oneof)."""
-    written = _cell_mask(body)
+    paths = _cell_mask(body)
     rows = body.get("rows") or []
     if "start" in body and "range" in body:
         raise invalid(
@@ -394,10 +422,7 @@ def update_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> Non
     last_row, last_col = row0 + height - 1, col0 + width - 1
     if last_row >= sheet.rows or last_col >= sheet.cols or last_col >= MAX_COLUMNS:
         raise grid_error(sheet, format_cells(row0, col0, last_row, last_col))
-    if "note" in written:
-        _write_notes(sheet, rows, row0, col0, height, width)
-    if "userEnteredValue" in written:
-        _write_rows(sheet, rows, row0, col0, height, width)
+    _write_cells(sheet, paths, rows, (row0, col0, height, width))
 
 
 def _write_notes(
@@ -421,8 +446,10 @@ def append_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> Non
     """Rows after the last row with data in the whole sheet, inserting rows as needed; more
     columns than the grid has is an error (Google does not add columns here)."""
     sheet = _sheet(book, body.get("sheetId"))
-    if _cell_mask(body) - {"note"} != {"userEnteredValue"}:
-        raise ApiError(501, "The Sheets emulator appends values only.", "UNIMPLEMENTED")
+    paths = _cell_mask(body)
+    if ("userEnteredValue",) not in paths:
+        # Rows without values would not move the sheet's end: the next append would land on them.
+        raise ApiError(501, "The Sheets emulator appends values.", "UNIMPLEMENTED")
     rows = body.get("rows") or []
     if not isinstance(rows, list):
         raise _bad_value("rows", rows, "list")
@@ -439,7 +466,7 @@ def append_cells(book: Spreadsheet, body: JsonObject, rng: random.Random) -> Non
     if row0 + len(rows) > sheet.rows:
         sheet.resize(row0 + len(rows), sheet.cols)
         book.check_cell_limit()
-    _write_rows(sheet, rows, row0, 0, len(rows), width)
+    _write_cells(sheet, paths, rows, (row0, 0, len(rows), width))
 
 
 def _write_rows(

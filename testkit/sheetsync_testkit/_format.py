@@ -246,7 +246,7 @@ def check_color(color: Any, where: str) -> JsonObject:
     return dict(quantize_color(color))
 
 
-def _check_format(fmt: Any, where: str) -> JsonObject:
+def check_format(fmt: Any, where: str) -> JsonObject:
     """A CellFormat, its enums and colours checked; colours as Google stores them."""
     if not isinstance(fmt, dict):
         raise field_violation(where, f"Invalid value at '{where}', {json.dumps(fmt)}")
@@ -271,6 +271,10 @@ def _check_format(fmt: Any, where: str) -> JsonObject:
                         f'Invalid JSON payload received. Unknown name "{key}" at '
                         f"'{where}.textFormat': Cannot find field.",
                     )
+    number = fmt.get("numberFormat")
+    if number is not None and (not isinstance(number, dict) or not number.get("type")):
+        # NumberFormat.type: "When writing, this field must be set." (Sheets API reference)
+        raise invalid(f"Invalid {where}.numberFormat: a number format type must be set.")
     for dotted, (allowed, proto) in _ENUMS.items():
         head, _, tail = dotted.partition(".")
         value = fmt.get(head)
@@ -316,8 +320,56 @@ def repeat_cell(book: Spreadsheet, body: JsonObject, rng: random.Random) -> None
             "The Sheets emulator's repeatCell sets userEnteredFormat only.",
             "UNIMPLEMENTED",
         )
-    stored = {"userEnteredFormat": _check_format(cell.get("userEnteredFormat") or {}, "cell")}
+    stored = {"userEnteredFormat": check_format(cell.get("userEnteredFormat") or {}, "cell")}
     sheet.formats.append((area, paths, stored))
+
+
+def write_cell_formats(
+    sheet: Sheet, paths: list[tuple[str, ...]], cells: list[list[Any]], area: Area
+) -> None:
+    """updateCells' and appendCells' userEnteredFormat fields (`paths`) on each cell of
+    `area`, given row by row in `cells` (CellData lists); a cell they leave out, or one
+    without the field, is reset, as at Google. Kept as layers like repeatCell's, one per run
+    of equal formats down a column, so rows appended alike cost a layer a column."""
+    height, width = area.row1 - area.row0 + 1, area.col1 - area.col0 + 1
+    checked = [
+        [
+            _given_format(row[j] if j < len(row) else {}, f"rows[{i}].values[{j}]")
+            for j in range(width)
+        ]
+        for i, row in enumerate(cells[:height] + [[]] * (height - len(cells)))
+    ]
+    row0, col0 = area.row0, area.col0
+    for j in range(width):
+        i = 0
+        while i < height:
+            shown = _masked(checked[i][j], paths)
+            end = i
+            while end + 1 < height and _masked(checked[end + 1][j], paths) == shown:
+                end += 1
+            run = Area(row0 + i, col0 + j, row0 + end, col0 + j)
+            if shown != "{}" or any(_overlap(run, layer[0]) for layer in sheet.formats):
+                sheet.formats.append((run, paths, checked[i][j]))
+            i = end + 1
+
+
+def _given_format(data: Any, where: str) -> JsonObject:
+    fmt = data.get("userEnteredFormat") if isinstance(data, dict) else None
+    if fmt is None:
+        return {}
+    return {"userEnteredFormat": check_format(fmt, f"{where}.userEnteredFormat")}
+
+
+def _masked(stored: JsonObject, paths: list[tuple[str, ...]]) -> str:
+    """What the mask takes from a cell's CellData, as text to compare cells by."""
+    result: JsonObject = {}
+    for path in paths:
+        set_path(result, path, stored)
+    return json.dumps(result, sort_keys=True)
+
+
+def _overlap(a: Area, b: Area) -> bool:
+    return a.row0 <= b.row1 and b.row0 <= a.row1 and a.col0 <= b.col1 and b.col0 <= a.col1
 
 
 def cell_format(sheet: Sheet, row: int, col: int) -> JsonObject:
@@ -457,7 +509,7 @@ def add_conditional_format_rule(book: Spreadsheet, body: JsonObject, rng: random
         raise invalid("Invalid rule: exactly one of booleanRule or gradientRule must be set.")
     condition = _check_condition(boolean.get("condition"), "rule.booleanRule.condition")
     fmt = boolean.get("format") or {}
-    checked = _check_format(fmt, "rule.booleanRule.format")
+    checked = check_format(fmt, "rule.booleanRule.format")
     for name in fmt:
         if name not in CONDITIONAL_FORMAT_FIELDS or (
             name == "textFormat" and not set(fmt[name]) <= CONDITIONAL_TEXT_FIELDS
