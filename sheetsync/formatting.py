@@ -11,7 +11,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 
-from sheetsync.backends.formats import OWNED_NOTE, ColourRule, ColumnFormat, FormatPlan, TabFormat
+from sheetsync.backends.formats import (
+    DATE_PATTERN,
+    DATETIME_PATTERN,
+    OWNED_NOTE,
+    ColourRule,
+    ColumnFormat,
+    FormatPlan,
+    TabFormat,
+)
 from sheetsync.config import SHEETSYNC_TABS, Config
 from sheetsync.normalize import cell_text
 from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
@@ -47,8 +55,8 @@ LONG_TEXT = frozenset(
     ]
 )
 NUMBER_FORMATS = {
-    FieldType.DATE: "yyyy-mm-dd",
-    FieldType.DATETIME: "yyyy-mm-dd hh:mm",
+    FieldType.DATE: DATE_PATTERN,
+    FieldType.DATETIME: DATETIME_PATTERN,
     FieldType.INTEGER: "0",
     FieldType.NUMBER: "0.0#",
 }

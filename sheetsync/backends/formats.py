@@ -20,6 +20,10 @@ from dataclasses import dataclass
 OWNED_FILL = "#EEF2F7"  # columns sheetsync writes: a light grey-blue
 HEADER_FILL = "#DDE5F0"  # the header of a column sheetsync writes
 OWNED_NOTE = "Written by sheetsync: your edits here are replaced on the next run."
+# The number formats of sheetsync's dates and date-times: the columns' format in the plan,
+# and the one Google gives each date sheetsync writes (rows added after the plan ran).
+DATE_PATTERN = "yyyy-mm-dd"
+DATETIME_PATTERN = "yyyy-mm-dd hh:mm"
 
 
 @dataclass(frozen=True)

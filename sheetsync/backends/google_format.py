@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetsync.backends.formats import (
+    DATE_PATTERN,
+    DATETIME_PATTERN,
     FORMAT_KEY,
     HEADER_FILL,
     OWNED_FILL,
@@ -40,7 +42,7 @@ PROTECTED_PREFIX = "sheetsync:"
 PROTECTED_DESCRIPTION = (
     f"{PROTECTED_PREFIX} written by sheetsync; your edits here are replaced on the next run."
 )
-NUMBER_TYPES = {"yyyy-mm-dd": "DATE", "yyyy-mm-dd hh:mm": "DATE_TIME"}  # the rest: NUMBER
+NUMBER_TYPES = {DATE_PATTERN: "DATE", DATETIME_PATTERN: "DATE_TIME"}  # the rest: NUMBER
 Json = dict[str, Any]
 
 
