@@ -596,9 +596,13 @@ def test_cells_are_typed_dates_become_serial_numbers_and_long_text_is_shortened(
     from sheetsync.backends.google import _cell_data
 
     assert _cell_data(dt.datetime(2026, 11, 23, 12, 0)) == {
-        "userEnteredValue": {"numberValue": 46349.5}
+        "userEnteredValue": {"numberValue": 46349.5},
+        "userEnteredFormat": {"numberFormat": {"type": "DATE_TIME", "pattern": "yyyy-mm-dd hh:mm"}},
     }
-    assert _cell_data(dt.date(2026, 11, 23)) == {"userEnteredValue": {"numberValue": 46349}}
+    assert _cell_data(dt.date(2026, 11, 23)) == {
+        "userEnteredValue": {"numberValue": 46349},
+        "userEnteredFormat": {"numberFormat": {"type": "DATE", "pattern": "yyyy-mm-dd"}},
+    }
     assert _cell_data(True) == {"userEnteredValue": {"boolValue": True}}
     assert _cell_data("") == _cell_data(None) == {}
     long = _cell_data("y" * 60_000)["userEnteredValue"]["stringValue"]

@@ -13,7 +13,8 @@ A run costs at most four API requests, whatever the data size:
    move on (a proposal it withdraws: TabChanges.expect) no longer holds what was read;
 4. one `spreadsheets.batchUpdate`, atomic: addSheet and appendDimension (columns) as
    needed, then per tab updateCells of the changed cells and appendCells of the new rows,
-   values as userEnteredValue (stringValue for text, so form text never becomes a formula).
+   values as userEnteredValue (stringValue for text, so form text never becomes a formula;
+   dates as serial numbers with their number format, DATED_FIELDS).
    It is split only where a payload passes about 5 MB (MAX_PAYLOAD); the Run log row
    travels in the last part. When the tabs' formatting is due (init, or the first run
    after an upgrade changed it: Backend.formats_applied), its requests follow the cells in
@@ -69,7 +70,7 @@ from sheetsync.backends.base import (
     storable_text,
     tab_now,
 )
-from sheetsync.backends.formats import FormatPlan
+from sheetsync.backends.formats import DATE_PATTERN, DATETIME_PATTERN, FormatPlan
 from sheetsync.backends.google_format import (
     METADATA_FIELDS,
     FormatsFound,
@@ -112,6 +113,17 @@ NEW_TAB_ROWS = 1000
 SPARE_COLUMNS = 4
 # Written cells take their value only: formats and notes organizers set stay as they are.
 CELL_FIELDS = "userEnteredValue"
+# Dates also take their number format where sheetsync writes them: the formatting plan
+# formats only the rows a tab has when it runs, so a serial in a row appended later would
+# show as 46350.42. Appended rows holding a date, and runs of updated date cells, are written
+# with this mask. In such a row the other cells, an empty date cell among them, get no number
+# format (Google's automatic one, which shows a number as it is); an update that later writes
+# a date there gives it its format. An update sets the number format of the date cells it
+# writes (sheetsync's own columns) and nothing else of any cell's format. The patterns are
+# the formatting plan's (backends.formats).
+DATED_FIELDS = "userEnteredValue,userEnteredFormat.numberFormat"
+DATE_FORMAT = {"type": "DATE", "pattern": DATE_PATTERN}
+DATETIME_FORMAT = {"type": "DATE_TIME", "pattern": DATETIME_PATTERN}
 RUN_AGAIN = "Nothing was written. Run the job again: sheetsync will read the sheet afresh."
 _KEY_IN_URL = re.compile(r"/spreadsheets/d/([A-Za-z0-9_-]+)")
 _KEY = re.compile(r"[A-Za-z0-9_-]{20,}")
@@ -704,20 +716,35 @@ def _batches(
 
 def _update_cells(sheet_id: int, row: int, col: int, run: list[dict[str, Any]]) -> dict[str, Any]:
     start = {"sheetId": sheet_id, "rowIndex": row - 1, "columnIndex": col - 1}
-    return {"updateCells": {"start": start, "rows": [{"values": run}], "fields": CELL_FIELDS}}
+    fields = DATED_FIELDS if _has_dates(run) else CELL_FIELDS
+    return {"updateCells": {"start": start, "rows": [{"values": run}], "fields": fields}}
 
 
 def _append_cells(sheet_id: int, rows: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"appendCells": {"sheetId": sheet_id, "rows": rows, "fields": CELL_FIELDS}}
+    """New rows; with the date mask where they hold a date (a new row has no organizer's
+    format to keep)."""
+    fields = DATED_FIELDS if any(_has_dates(row["values"]) for row in rows) else CELL_FIELDS
+    return {"appendCells": {"sheetId": sheet_id, "rows": rows, "fields": fields}}
+
+
+def _has_dates(cells: list[dict[str, Any]]) -> bool:
+    return any("userEnteredFormat" in cell for cell in cells)
 
 
 def _runs(change: TabChanges) -> Iterable[tuple[int, int, list[dict[str, Any]]]]:
-    """Cell updates merged into runs of adjacent cells on the same row."""
+    """Cell updates merged into runs of adjacent cells on the same row; a run holds dates
+    only or no dates, so that only the date cells take a number format (the other cells'
+    formats, an organizer's among them, stay)."""
     cells = sorted(change.update, key=lambda u: (u.row, u.col))
     run: tuple[int, int, list[dict[str, Any]]] | None = None
     for update in cells:
         value = _cell_data(update.value)
-        if run and run[0] == update.row and run[1] + len(run[2]) == update.col:
+        if (
+            run
+            and run[0] == update.row
+            and run[1] + len(run[2]) == update.col
+            and _has_dates(run[2]) == _has_dates([value])
+        ):
             run[2].append(value)
             continue
         if run:
@@ -730,7 +757,8 @@ def _runs(change: TabChanges) -> Iterable[tuple[int, int, list[dict[str, Any]]]]
 def _cell_data(value: Value) -> dict[str, Any]:
     """A CellData whose userEnteredValue is `value` as a RAW write would store it: text stays
     text (stringValue is never parsed, so "=1+1" is not a formula), dates become serial
-    numbers, and None or "" is an empty CellData, which clears the cell."""
+    numbers with their number format (see DATED_FIELDS), and None or "" is an empty CellData,
+    which clears the cell."""
     value = _as_written(value)
     if value is None or value == "":
         return {}
@@ -739,7 +767,11 @@ def _cell_data(value: Value) -> dict[str, Any]:
     if isinstance(value, int | float):
         return {"userEnteredValue": {"numberValue": value}}
     if isinstance(value, dt.datetime | dt.date):
-        return {"userEnteredValue": {"numberValue": _serial(value)}}
+        number_format = DATETIME_FORMAT if isinstance(value, dt.datetime) else DATE_FORMAT
+        return {
+            "userEnteredValue": {"numberValue": _serial(value)},
+            "userEnteredFormat": {"numberFormat": dict(number_format)},
+        }
     return {"userEnteredValue": {"stringValue": str(value)}}
 
 
