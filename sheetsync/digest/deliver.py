@@ -126,7 +126,9 @@ def digests_of(
         frames, network, now, policy, organizer_phone=config.privacy.organizer_phone
     )
     if config.email.organizers:
-        rendered = _organizers(frames, config, now, computed, policy, volunteers.not_emailed)
+        rendered = render_organizers_digest(
+            frames, config, now, computed, policy, volunteers.not_emailed
+        )
         digests += _to_each(Audience.ORGANIZERS, config.email.organizers, rendered)
     for volunteer in volunteers.digests:
         rendered = render(Audience.VOLUNTEER, volunteer, language_for(volunteer.languages))
@@ -159,7 +161,7 @@ def _to_each(audience: Audience, addresses: tuple[str, ...], rendered: Rendered)
     ]
 
 
-def _organizers(
+def render_organizers_digest(
     frames: dict[str, pd.DataFrame],
     config: Config,
     now: dt.datetime,
@@ -534,7 +536,7 @@ def preview(backend: Backend, config: Config, folder: Path, now: dt.datetime | N
     """Write the organizers' digest as HTML (its chart and text beside it); return its path."""
     now = now or local_now(config)
     state = read_state(backend, config)
-    rendered = _organizers({n: t.frame for n, t in state.tables.items()}, config, now)
+    rendered = render_organizers_digest({n: t.frame for n, t in state.tables.items()}, config, now)
     private_dir(folder)
     path = folder / f"organizers-{period_of(now)}.html"
     write_private_text(path, html_with_files(rendered, folder))

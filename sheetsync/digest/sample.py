@@ -19,7 +19,7 @@ import socket
 import ssl
 
 from sheetsync.config import Config
-from sheetsync.digest.deliver import _organizers
+from sheetsync.digest.deliver import render_organizers_digest
 from sheetsync.digest.mail import (
     DeliveryError,
     Smtp,
@@ -50,7 +50,7 @@ class TestEmailError(SheetsyncError):
 def sample_digest(config: Config, now: dt.datetime) -> Rendered:
     """The organizers' digest of an empty network, marked as a test in subject and body."""
     frames = {name: read_table(None, schema, name).frame for name, schema in load_schemas().items()}
-    rendered = _organizers(frames, config, now)
+    rendered = render_organizers_digest(frames, config, now)
     note = f'<p style="font-weight:bold">{html.escape(NOTE)}</p>'
     body = re.search(r"<body[^>]*>", rendered.html)
     at = body.end() if body else 0

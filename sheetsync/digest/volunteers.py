@@ -89,7 +89,7 @@ class _People:
         return cls(
             by_id=by_id,
             kept=kept,
-            opted={kept[p["person_id"]] for p in people if _opted_in(p["weekly_email"])},
+            opted={kept[p["person_id"]] for p in people if opted_in(p["weekly_email"])},
         )
 
 
@@ -105,7 +105,7 @@ def volunteer_digests(
     and has tasks proposed or accepted. Who opted in but is marked do-not-contact or has no
     email address gets none, counted in `not_emailed`."""
     result = VolunteerDigests()
-    if not frames["people"]["weekly_email"].map(_opted_in).any():
+    if not frames["people"]["weekly_email"].map(opted_in).any():
         return result  # nobody asked: nothing to build (a large network's tasks are many)
     people = _People.of(records_of(frames["people"]))
     needs = {n["need_id"]: n for n in records_of(frames["needs"])}
@@ -194,5 +194,5 @@ def _volunteer_digest(
     )
 
 
-def _opted_in(weekly_email: str) -> bool:
+def opted_in(weekly_email: str) -> bool:
     return weekly_email.strip().casefold() in ("yes", "y", "sí", "si", "x")

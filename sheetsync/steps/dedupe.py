@@ -28,7 +28,7 @@ from sheetsync.steps.ids import Ids, id_number
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
 
 # What organizers may write in the decision column, folded; English and Spanish.
-_DECISIONS = {
+DECISIONS = {
     **dict.fromkeys(
         ("same", "yes", "y", "si", "s", "same person", "misma", "mismo"), Decision.SAME
     ),
@@ -115,7 +115,7 @@ def _read_decisions(
         mark = fold(row["decision"])
         if not mark or not row["person_a"] or not row["person_b"]:
             continue
-        decision = _DECISIONS.get(mark)
+        decision = DECISIONS.get(mark)
         if decision is None:
             issues.append(
                 Issue(

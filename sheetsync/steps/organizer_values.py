@@ -24,14 +24,14 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from sheetsync.config import Config
-from sheetsync.digest.volunteers import _opted_in
+from sheetsync.digest.volunteers import opted_in
 from sheetsync.load.rest import NO, YES
 from sheetsync.normalize import dayfirst_locale, fold, one_line, parse_date
 from sheetsync.privacy import consent_of
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.schema import FieldSpec, FieldType, Owner
 from sheetsync.statuses import task_status
-from sheetsync.steps.dedupe import _DECISIONS
+from sheetsync.steps.dedupe import DECISIONS
 from sheetsync.tables import ROW, Table, records_of
 
 # Types a cell must read as; the others (text, lists) take any text.
@@ -232,7 +232,7 @@ def _task_status(value: str, config: Config) -> str:
 
 
 def _decision(value: str, config: Config) -> str:
-    decision = _DECISIONS.get(fold(value))
+    decision = DECISIONS.get(fold(value))
     if decision is not None:
         return f"sheetsync reads it as {decision.value}"
     return "sheetsync treats the pair as undecided"
@@ -254,7 +254,7 @@ def _consent(value: str, config: Config) -> str:
 
 
 def _weekly_email(value: str, config: Config) -> str:
-    if _opted_in(value):
+    if opted_in(value):
         return "sheetsync reads it as yes"
     return "they get no weekly email"
 
