@@ -16,8 +16,9 @@ from sheetsync.backends import workbook_backups as backups_module
 from sheetsync.backends.base import CellUpdate, TabChanges
 from sheetsync.backends.workbook import TEMP_SUFFIX, WorkbookBackend
 from sheetsync.backends.workbook_backups import BACKUP_DIR, backups
+from sheetsync.backends.xlsx_patch import _Package
 from sheetsync.config import DEFAULT_BACKUPS, Config
-from sheetsync.errors import BackendError, ConfigError
+from sheetsync.errors import BackendError, ConfigError, SheetChangedError
 from tests.conftest import make_config
 
 NAME = re.compile(r"network-\d{8}T\d{6}\.\d{6}Z\.xlsx")
@@ -61,6 +62,29 @@ def test_only_the_newest_are_kept(workbook: Path):
         versions.append(workbook.read_bytes())
         store.apply([rename(n)])
     assert [p.read_bytes() for p in backups(workbook)] == versions[-3:]
+
+
+def test_a_refused_write_keeps_no_copy_and_rotates_out_no_backup(workbook: Path, monkeypatch):
+    store = WorkbookBackend(workbook, backups=2)
+    versions = []
+    for n in range(2):
+        versions.append(workbook.read_bytes())
+        store.apply([rename(n)])
+    kept = backups(workbook)
+    assert [p.read_bytes() for p in kept] == versions
+    write = _Package.write
+
+    def save_then_someone_else_saves(package: _Package, out) -> None:
+        write(package, out)
+        workbook.write_bytes(versions[0])  # an organizer's save, while sheetsync writes
+
+    monkeypatch.setattr(_Package, "write", save_then_someone_else_saves)
+    for n in range(3):  # each retry is refused again
+        with pytest.raises(SheetChangedError, match="saved by another program"):
+            store.apply([rename(10 + n)])
+    # The two real backups are still there, and no copy of a write that did not happen.
+    assert backups(workbook) == kept
+    assert [p.read_bytes() for p in kept] == versions
 
 
 def test_no_backups_when_turned_off(workbook: Path):

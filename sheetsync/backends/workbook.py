@@ -31,11 +31,11 @@ from sheetsync.backends.base import (
     tab_now,
 )
 from sheetsync.backends.formats import FormatPlan
-from sheetsync.backends.workbook_backups import backup_folder, keep_backup
+from sheetsync.backends.workbook_backups import backup_folder, keep_backup, rotate_backups
 from sheetsync.backends.xlsx_patch import format_version, patch
 from sheetsync.config import DEFAULT_BACKUPS
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
-from sheetsync.files import private_fd
+from sheetsync.files import private_fd, remove_quietly
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -292,23 +292,31 @@ class WorkbookBackend:
                     os.chmod(tmp, stat.S_IMODE(before.st_mode))
             except OSError as err:
                 raise self._write_error(err, "") from err
-            # The copy is made once the new file is ready, so a write that fails leaves no
-            # backup behind; a backup that fails stops the write.
-            if before is not None and self.backups > 0:
-                self._keep_backup(data)
-            if _fingerprint(self.path) != _fingerprint_of(before):
-                raise SheetChangedError(
-                    f"{self.path} was saved by another program while sheetsync was working. "
-                    f"{RUN_AGAIN}"
-                )
-            self._swap_in(tmp)
+            # The copy is made once the new file is ready, and a backup that fails stops the
+            # write. A write refused or failing after it removes it again, and the oldest
+            # copies go only once the workbook was replaced: retried conflicts rotate out
+            # no real backup.
+            backup = self._keep_backup(data) if before is not None and self.backups > 0 else None
+            try:
+                if _fingerprint(self.path) != _fingerprint_of(before):
+                    raise SheetChangedError(
+                        f"{self.path} was saved by another program while sheetsync was "
+                        f"working. {RUN_AGAIN}"
+                    )
+                self._swap_in(tmp)
+            except BaseException:
+                if backup is not None:
+                    remove_quietly(backup)
+                raise
+            if backup is not None:
+                rotate_backups(self.path, self.backups)
         finally:
             tmp.unlink(missing_ok=True)
 
-    def _keep_backup(self, data: bytes) -> None:
+    def _keep_backup(self, data: bytes) -> Path:
         """Keep the workbook as it is before writing; a backup that fails stops the write."""
         try:
-            keep_backup(self.path, data, self.backups)
+            return keep_backup(self.path, data)
         except OSError as err:
             folder = backup_folder(self.path)
             reason = (

@@ -34,10 +34,11 @@ def backups(workbook: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if pattern.fullmatch(p.name))
 
 
-def keep_backup(workbook: Path, data: bytes, keep: int, now: dt.datetime | None = None) -> Path:
+def keep_backup(workbook: Path, data: bytes, now: dt.datetime | None = None) -> Path:
     """Save `data` (the workbook before a write) as its newest backup, on disk when this
-    returns, and remove all but the newest `keep`. An OSError (a full disk) is raised for
-    the caller to explain, with no partial backup left behind."""
+    returns. An OSError (a full disk) is raised for the caller to explain, with no partial
+    backup left behind. The older copies stay until the write succeeded (rotate_backups);
+    a write that does not happen removes this one (remove_quietly)."""
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
     folder = private_dir(backup_folder(workbook))
     path = folder / f"{workbook.stem}-{moment.strftime(STAMP)}.xlsx"
@@ -49,9 +50,13 @@ def keep_backup(workbook: Path, data: bytes, keep: int, now: dt.datetime | None 
     except BaseException:
         remove_quietly(path)  # half a backup is no backup
         raise
+    return path
+
+
+def rotate_backups(workbook: Path, keep: int) -> None:
+    """Remove all but the newest `keep` backups, once a write has replaced the workbook."""
     for old in backups(workbook)[:-keep]:
         remove_quietly(old)  # one left over is harmless: the next write tries again
-    return path
 
 
 def remove_backups(workbook: Path) -> int:
