@@ -502,3 +502,30 @@ def test_the_changes_tab_keeps_none_of_his_values(network):
     assert [c for c in cells_naming_him(backend, skip=LINDAS) if c[0] == "Changes"] == []
     changes = read_state(backend, config).tables["changes"].frame
     assert (changes["kind"] == "rows added").any()  # what other rows' undo needs stays
+
+
+def test_the_errors_tab_keeps_no_reason_about_him(network):
+    """Values organizers typed in his rows break their column's rule: the end of run check
+    puts them on the Errors tab (a short typo quoted), and the organizers' digest sends its
+    reasons. Forget empties the reason of every such row about his rows; the row stays,
+    and the next run resolves it."""
+    backend, config = network
+    [task] = [t for t in records(backend, config, "tasks") if t["volunteer_id"] == "P0001"]
+    write_cell(backend, config, "tasks", task["task_id"], "status", "ask Robert")
+    write_cell(backend, config, "people", "P0001", "weekly_email", "only after his pain ends")
+    weekly(backend, config, now=NOW + dt.timedelta(hours=1))
+    sources = {"People:P0001", f"Tasks:{task['task_id']}"}
+    before = {e["source"]: e for e in records(backend, config, "errors") if e["source"] in sources}
+    assert set(before) == sources
+    assert "('ask Robert')" in before[f"Tasks:{task['task_id']}"]["reason"]
+
+    forget_person(backend, config, "P0001")
+    after = {e["source"]: e for e in records(backend, config, "errors") if e["source"] in sources}
+    kept = ("error_id", "form", "status", "first_seen")
+    assert {s: (e["reason"], *(e[k] for k in kept)) for s, e in after.items()} == {
+        s: ("", *(e[k] for k in kept)) for s, e in before.items()
+    }
+    weekly(backend, config, now=NOW + dt.timedelta(hours=2))
+    errors = {e["source"]: e for e in records(backend, config, "errors") if e["source"] in sources}
+    assert {s: e["status"] for s, e in errors.items()} == dict.fromkeys(sources, "resolved")
+    assert [c for c in cells_naming_him(backend, skip=LINDAS) if c[0] == "Errors"] == []

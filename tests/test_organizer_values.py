@@ -60,9 +60,31 @@ BAD = [
     ("tasks", "due", "someday", True, "write a date, e.g."),
     ("tasks", "hours", "lots", True, "write a number of 0 or more"),
     ("people", "consent_override", "maybe later", False, "write yes, first name or no"),
-    ("people", "weekly_email", "sure", True, "write yes or no"),
+    ("people", "weekly_email", "sure", False, "write yes or no"),  # People: never quoted
     ("load", "rest_until", "next tuesday", True, "write a date, e.g. 2026-11-30, or yes or no"),
 ]
+
+
+# Free text typed in a column of words is described, never quoted: it is about a person,
+# and the Errors tab's reasons reach the organizers' digest.
+NOT_QUOTED = [
+    ("tasks", "status", "only after her chemo ends"),
+    ("people", "weekly_email", "only after her chemo ends"),
+    ("people", "weekly_email", "sure"),
+]
+
+
+@pytest.mark.parametrize(("logical", "column", "value"), NOT_QUOTED)
+def test_free_text_in_a_column_of_words_is_not_quoted(
+    backend, config, network, logical, column, value
+):
+    key = _key_of(backend, config, logical, network)
+    write_cell(backend, config, logical, key, column, value)
+    weekly(backend, config, now=LATER)
+    tab = read_state(backend, config).tables[logical].tab
+    error = organizer_rows(backend, config)[(f"{tab}:{key}", column)]
+    assert error["status"] == "open" and "write" in error["reason"]
+    assert value not in error["reason"] and "chemo" not in error["reason"]
 
 
 # What an organizer writes to fix it (empty, where an empty cell is fine).

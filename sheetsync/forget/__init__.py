@@ -11,8 +11,9 @@ duplicate_of, whichever of their ids is given (person.py). In one write, sheetsy
   "forgotten" in do_not_contact; with no source left, intake never recomputes them;
 - their Needs' personal cells (withdrawn unless met), the reasons and notes of tasks for
   those needs or with them as a volunteer (cancelled unless done or declined), their Load
-  rows, their side of Duplicates pairs, the Errors rows of their responses, and the cells
-  of the send log and of the Summary that name them.
+  rows, their side of Duplicates pairs, the Errors rows of their responses, the reason of
+  the end of run check's Errors rows about their rows or naming them, and the cells of the
+  send log and of the Summary that name them.
 
 Just before that write it removes sheetsync's own files naming them (files.py): outbox
 digests, and lines of the send journal and of the scheduled log. It holds the network's run

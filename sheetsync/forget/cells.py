@@ -12,7 +12,7 @@ from sheetsync.forget.person import Person
 from sheetsync.normalize import cell_text
 from sheetsync.run_log import DIGEST_JOB
 from sheetsync.state import State
-from sheetsync.statuses import LIVE, ErrorStatus, NeedStatus, TaskStatus, task_status
+from sheetsync.statuses import CHECK_FORMS, LIVE, ErrorStatus, NeedStatus, TaskStatus, task_status
 from sheetsync.tables import ROW, Table, records_of
 
 FORGOTTEN = "forgotten"  # written in People's do_not_contact: nobody contacts them again
@@ -183,13 +183,7 @@ def _needs(cells: Cells, state: State, person: Person) -> None:
 def _tasks(cells: Cells, state: State, person: Person) -> None:
     """Tasks for their needs or with them as a volunteer: the reasons (they describe both
     people) and notes; one still proposed or accepted (or typed otherwise) is cancelled."""
-    needs = {n["need_id"] for n in person.needs if n["need_id"]}
-    ids = set(person.ids)
-    tasks = [
-        t
-        for t in records_of(state.tables["tasks"].frame)
-        if t["need_id"] in needs or ids & {t["volunteer_id"], t["co_volunteer_id"]}
-    ]
+    tasks = _their_tasks(state, person)
 
     def cancelled(task: Mapping[str, Any]) -> dict[str, str]:
         status = task_status(task["status"])
@@ -197,6 +191,17 @@ def _tasks(cells: Cells, state: State, person: Person) -> None:
         return {"status": TaskStatus.CANCELLED.value} if live else {}
 
     cells.empty(state.tables["tasks"], tasks, only=("reasons", "notes"), marks=cancelled)
+
+
+def _their_tasks(state: State, person: Person) -> list[dict[str, Any]]:
+    """Tasks for their needs or with them as a volunteer."""
+    needs = {n["need_id"] for n in person.needs if n["need_id"]}
+    ids = set(person.ids)
+    return [
+        t
+        for t in records_of(state.tables["tasks"].frame)
+        if t["need_id"] in needs or ids & {t["volunteer_id"], t["co_volunteer_id"]}
+    ]
 
 
 def _load(cells: Cells, state: State, person: Person) -> None:
@@ -218,10 +223,33 @@ def _pairs(cells: Cells, state: State, person: Person) -> None:
 
 
 def _errors(cells: Cells, state: State, person: Person) -> None:
-    """The Errors rows of their responses, resolved: a blank row has nothing to fix."""
+    """The Errors rows of their responses, resolved: a blank row has nothing to fix. And
+    the reason of the end of run check's rows (and organizer column rows) about their
+    rows, or naming them: it may quote what was typed about them, and the organizers'
+    digest sends it. The row itself stays: the next run resolves it, or opens it again."""
     table = state.tables["errors"]
-    rows = [e for e in records_of(table.frame) if e["source"] in person.responses]
+    records = records_of(table.frame)
+    rows = [e for e in records if e["source"] in person.responses]
     cells.empty(table, rows, keep=KEEP["errors"], marks=_resolved)
+    theirs = _their_ids(state, person)
+    checks = [
+        e
+        for e in records
+        if e["form"] in CHECK_FORMS
+        and (_source_id(e["source"]) in theirs or person.traces.in_text(e["reason"]))
+    ]
+    cells.empty(table, checks, only=("reason",))
+
+
+def _their_ids(state: State, person: Person) -> set[str]:
+    """The ids of their People rows, their needs, and the tasks for those or with them."""
+    needs = {n["need_id"] for n in person.needs if n["need_id"]}
+    return set(person.ids) | needs | {t["task_id"] for t in _their_tasks(state, person)}
+
+
+def _source_id(source: str) -> str:
+    """The id an end of run check row's source names: "Tasks:T0007" -> "T0007"."""
+    return source.rpartition(":")[2].strip()
 
 
 def _resolved(record: Mapping[str, Any]) -> dict[str, str]:

@@ -11,9 +11,12 @@ understands counts as proposed, so its volunteer is never overbooked meanwhile; 
 `MEANWHILE`), and the end of run check (steps/check.py) puts a row on the Errors tab for it,
 form ORGANIZER_FORM, until the cell is fixed. `sheetsync check` lists them too.
 
-The value is quoted on the Errors tab (the spreadsheet, where it is anyway) for a column of
-words, dates or numbers; never for a consent override, and never in the run report, which
-reaches logs and cron mail: a note typed in the wrong column would go with it.
+The value is quoted on the Errors tab (the spreadsheet, where it is anyway) only when it is
+a short typo in a column of words, dates or numbers of Tasks, Load or Duplicates ("donee"):
+never a longer value (a note typed in the wrong column: "only after her chemo ends"), never
+on People (what a person told an organizer), never in a personal column, and never in the
+run report, which reaches logs and cron mail. The Errors tab's reasons reach the
+organizers' digest, and forget empties those about the person (forget/cells.py).
 """
 
 from __future__ import annotations
@@ -32,13 +35,14 @@ from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.schema import FieldSpec, FieldType, Owner
 from sheetsync.statuses import task_status
 from sheetsync.steps.dedupe import DECISIONS
-from sheetsync.tables import ROW, Table, records_of
+from sheetsync.tables import ROW, Table, is_personal, records_of
 
 # Types a cell must read as; the others (text, lists) take any text.
 _TYPED = (FieldType.DATE, FieldType.DATETIME, FieldType.NUMBER, FieldType.INTEGER)
-# Columns whose value is not quoted even on the Errors tab: what a person told an organizer.
-_NOT_QUOTED = {("people", "consent_override")}
-_QUOTE_LIMIT = 40  # a longer value is cut on the Errors tab: it was not meant for the column
+# Tabs whose values are never quoted on the Errors tab: what a person told an organizer.
+_NOT_QUOTED = frozenset({"people"})
+# A longer value is not quoted: a typo is short; a sentence was not meant for the column.
+QUOTE_LIMIT = 20
 _EXAMPLE_DATE = "2026-11-30"
 # The run report's count of them: report.step("check").counts[VALUES_TO_FIX] (and
 # `sheetsync check`'s); the Errors tab's open rows of form ORGANIZER_FORM are the same.
@@ -81,9 +85,7 @@ class BadValue:
     @property
     def reason(self) -> str:
         """For the Errors tab: the value too where it is not personal."""
-        value = one_line(self.value)
-        if len(value) > _QUOTE_LIMIT:
-            value = value[: _QUOTE_LIMIT - 1] + "…"
+        value = one_line(self.value).strip()
         said = f" ('{value}')" if self.quoted and value else ""
         return (
             f"{self.field} on {self.where}{said} {self.problem}: {self.fix}. Meanwhile "
@@ -131,7 +133,7 @@ def bad_values(tables: Mapping[str, Table], config: Config) -> list[BadValue]:
                         problem=wrong,
                         fix=_fix(spec),
                         meanwhile=_meanwhile(name, spec.name, value, config),
-                        quoted=_quotable(name, spec),
+                        quoted=_quotable(name, spec, value),
                     )
                 )
     return found
@@ -215,10 +217,12 @@ def _choices(enum: tuple[str, ...] | None) -> str:
     return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
 
 
-def _quotable(table: str, spec: FieldSpec) -> bool:
-    """A value of a column of words, dates or numbers, not personal: shown on Errors."""
+def _quotable(table: str, spec: FieldSpec, value: str) -> bool:
+    """A short value of a column of words, dates or numbers, not personal and not on
+    People: shown on Errors (a typo to find); anything else is described, not quoted."""
     closed = spec.enum is not None or spec.type in _TYPED
-    return closed and not spec.pii and (table, spec.name) not in _NOT_QUOTED
+    short = 0 < len(one_line(value).strip()) <= QUOTE_LIMIT
+    return closed and short and not is_personal(spec) and table not in _NOT_QUOTED
 
 
 def _task_status(value: str, config: Config) -> str:
