@@ -22,6 +22,7 @@ from sheetsync.backends.base import CellUpdate, Condition, Guard, TabChanges, Ta
 from sheetsync.config import FormConfig
 from sheetsync.errors import ConfigError, MissingColumnError
 from sheetsync.normalize import (
+    ISO_DATE_TEXT,
     cell_text,
     clean_text,
     date_cell_text,
@@ -69,6 +70,9 @@ class Table:
     frame: pd.DataFrame
     n_rows: int  # rows read, header included: the last sheet row holding anything
     exists: bool = True
+    # (sheet row, field) of sheetsync's date cells that hold their date as text (as earlier
+    # versions wrote them): written once more, as a date, by the next run.
+    text_dates: set[tuple[int, str]] = field(default_factory=set)
 
 
 def _grid(rows: list[list[Value]], width: int) -> list[list[Value]]:
@@ -245,16 +249,20 @@ def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
     frame = pd.DataFrame(body, columns=range(len(header)), dtype=object)
     frame = frame[[columns[n] for n in schema.names]]
     frame.columns = pd.Index(schema.names)
+    text_dates: set[tuple[int, str]] = set()
     for spec in schema.fields:
         # sheetsync's dates are written as dates (to_cell): read back as the text written
         # (Google answers a serial number, a workbook a datetime)
         if spec.owner is Owner.SHEETSYNC and spec.type in (FieldType.DATE, FieldType.DATETIME):
-            frame[spec.name] = frame[spec.name].map(
+            column = frame[spec.name]
+            as_text = column.map(lambda v: isinstance(v, str) and bool(ISO_DATE_TEXT.fullmatch(v)))
+            text_dates.update((int(i) + 2, spec.name) for i in np.flatnonzero(as_text.to_numpy()))
+            frame[spec.name] = column.map(
                 lambda v, s=spec: date_cell_text(v, date_only=s.type is FieldType.DATE)
             )
     frame = frame.map(cell_text)
     frame[ROW] = range(2, 2 + len(body))
-    return Table(schema, tab, header, columns, frame, n_rows=len(data.rows))
+    return Table(schema, tab, header, columns, frame, n_rows=len(data.rows), text_dates=text_dates)
 
 
 def _missing_column(
@@ -328,6 +336,7 @@ def plan_changes(table: Table, new: pd.DataFrame) -> tuple[TabChanges, TabReport
         _update_owned_cells(table, existing, changes, report)
     added = new[new[ROW] == 0]
     _append_rows(table, added, changes, report)
+    changes.kept_keys = _kept_keys(table, existing, added)
     report.rows_added = len(added)
     report.cells_changed = len(changes.update)
     return changes, report
@@ -373,7 +382,13 @@ def _update_owned_cells(
     old = table.frame.set_index(ROW)
     owned = [f.name for f in schema.fields if f.owner is Owner.SHEETSYNC]
     guarded: set[int] = set()
-    for row, name, before, after in _changed_cells(old, existing, owned):
+    cells = _changed_cells(old, existing, owned)
+    changed = {(row, name) for row, name, _, _ in cells}
+    for row, name in sorted(table.text_dates - changed):
+        if row in existing.index:  # a date kept as text: written once more, as a date
+            text = str(existing.at[row, name])
+            cells.append((row, name, text, text))
+    for row, name, before, after in cells:
         _update_cell(table, old, changes, report, (row, name, before, after), guarded)
     movable = {
         f.name: f.sheetsync_writes
@@ -456,6 +471,20 @@ def _append_rows(table: Table, added: pd.DataFrame, changes: TabChanges, report:
         report.added.append([cell_text(c) for c in cells])
         key = table.schema.primary_key
         report.added_ids.append(str(record.get(key, "")) if key else "")
+
+
+def _kept_keys(table: Table, existing: pd.DataFrame, added: pd.DataFrame) -> dict[str, int]:
+    """{key of a row added: how many rows read held it and keep it}: the Summary keeps an
+    organizer's copy of one of its rows where it is, and may append a row with that metric.
+    Such rows are no clash at write time (TabChanges.kept_keys); other tabs add fresh ids."""
+    key = table.schema.primary_key
+    if not key or added.empty or existing.empty:
+        return {}
+    keys = set(added[key].astype(str).str.strip()) - {""}
+    now = existing[key].astype(str).str.strip()
+    read = table.frame.set_index(ROW)[key].reindex(existing.index).astype(str).str.strip()
+    kept = now[now.isin(keys) & (now == read)]
+    return {str(k): int(n) for k, n in kept.value_counts().items()}
 
 
 def empty_record(schema: TableSchema, **values: Any) -> dict[str, Any]:
