@@ -21,8 +21,8 @@ def undone_lines(result: Undone, where: str, *, limit: int | None) -> Iterator[s
     yield from _listed([_reverted(item) for item in result.reverted], limit)
     if result.left:
         yield (
-            f"Left as they are ({len(result.left)}): changed since the run, so what is there "
-            "now was kept:"
+            f"Left as they are ({len(result.left)}), each with why (most were changed since "
+            "the run: what is there now was kept):"
         )
         yield from _listed([_left(item) for item in result.left], limit)
     if not result.dry_run:
