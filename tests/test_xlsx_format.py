@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from openpyxl.formatting.rule import CellIsRule
+from openpyxl.formatting.rule import CellIsRule, FormulaRule
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -195,8 +195,10 @@ def test_conditional_colours_come_after_the_organizers_rules(workbook, tmp_path)
     }
     assert rules == {
         "F2:F50": [("cellIs", ['"x"'], 1, None)],
-        f"C2:D{LAST_ROW}": [("expression", ['$C2="done"'], 2, True)],
-        f"A2:E{LAST_ROW}": [("expression", ['AND($D2<>"",$D2<TODAY())'], 3, True)],
+        f"C2:D{LAST_ROW}": [("expression", ['AND($C2="done",N("sheetsync")=0)'], 2, True)],
+        f"A2:E{LAST_ROW}": [
+            ("expression", ['AND(AND($D2<>"",$D2<TODAY()),N("sheetsync")=0)'], 3, True)
+        ],
     }
     done = next(r for r in book["People"].conditional_formatting if str(r.sqref).startswith("C"))
     dxf = done.rules[0].dxf
@@ -326,3 +328,95 @@ def test_the_backend_applies_formats_alone_and_reports_the_version(workbook, tmp
     assert store.formats_applied == "v1"
     assert store.read_tabs(["People"])["People"].rows[1][0] == "P0001"
     assert WorkbookBackend(tmp_path / "missing.xlsx").formats_applied is None
+
+
+def whole_columns_of_the_organizers(workbook: bytes, tmp_path: Path) -> bytes:
+    """The organizer's workbook with a rule and dropdowns from row 2 to the last row, as
+    Excel makes them from B2 with Ctrl+Shift+Down: on a column sheetsync does not format
+    (G) and on one it does (C)."""
+    book = load(workbook, tmp_path)
+    people = book["People"]
+    people.conditional_formatting.add(
+        f"G2:G{LAST_ROW}",
+        FormulaRule(formula=['$G2="555"'], fill=PatternFill("solid", bgColor="FFAAAAAA")),
+    )
+    for sqref, formula in ((f"G2:G{LAST_ROW}", '"555,556"'), (f"C2:C{LAST_ROW}", '"open,done"')):
+        check = DataValidation(type="list", formula1=formula, allow_blank=True)
+        check.add(sqref)
+        people.add_data_validation(check)
+    path = tmp_path / "whole.xlsx"
+    book.save(path)
+    return path.read_bytes()
+
+
+def test_an_organizers_rules_and_dropdowns_on_whole_columns_are_kept(workbook, tmp_path):
+    data = whole_columns_of_the_organizers(workbook, tmp_path)
+    other = TabFormat("People", (ColumnFormat(3, 140, choices=("open", "done")),))
+    again = formatted(formatted(data), FormatPlan((other,), "v2"))
+    sheet = load(again, tmp_path)["People"]
+    rules = {
+        str(r.sqref): [(x.formula, x.priority) for x in r.rules]
+        for r in sheet.conditional_formatting
+    }
+    assert rules == {"F2:F50": [(['"x"'], 1)], f"G2:G{LAST_ROW}": [(['$G2="555"'], 2)]}
+    found = sorted(
+        (str(v.sqref), v.formula1, v.promptTitle or "")
+        for v in sheet.data_validations.dataValidation
+    )
+    assert found == [
+        (f"C2:C{LAST_ROW}", '"open,done"', ""),  # the organizer's, on a plan column
+        (f"C2:C{LAST_ROW}", '"open,done"', MARK),  # sheetsync's, once
+        ("F2:F50", '"x,y"', ""),
+        (f"G2:G{LAST_ROW}", '"555,556"', ""),
+    ]
+
+
+def test_an_organizers_rule_beside_sheetsyncs_in_one_range_is_kept(workbook, tmp_path):
+    # Excel puts a rule added on the same range into the same <conditionalFormatting>.
+    ours = f'<conditionalFormatting sqref="C2:D{LAST_ROW}">'
+    theirs = (
+        '<cfRule type="expression" dxfId="0" priority="9"><formula>$C2="open"</formula></cfRule>'
+    )
+    data = rebuild(formatted(workbook), SHEET, lambda x: x.replace(ours, ours + theirs))
+    sheet = load(formatted(data, plan("v2")), tmp_path)["People"]
+    rules = {str(r.sqref): [x.formula[0] for x in r.rules] for r in sheet.conditional_formatting}
+    assert rules == {
+        "F2:F50": ['"x"'],
+        f"C2:D{LAST_ROW}": ['$C2="open"', 'AND($C2="done",N("sheetsync")=0)'],
+        f"A2:E{LAST_ROW}": ['AND(AND($D2<>"",$D2<TODAY()),N("sheetsync")=0)'],
+    }
+
+
+def test_a_column_the_organizers_hid_and_grouped_stays_so(workbook, tmp_path):
+    book = load(workbook, tmp_path)
+    book["People"].column_dimensions.group("C", "D", hidden=True, outline_level=1)
+    path = tmp_path / "grouped.xlsx"
+    book.save(path)
+    sheet = load(formatted(formatted(path.read_bytes())), tmp_path)["People"]
+    found = {
+        c: (sheet.column_dimensions[c].hidden, sheet.column_dimensions[c].outline_level)
+        for c in "BCDE"
+    }
+    # C and D are the plan's but the organizer's hid them; E is hidden by the plan.
+    assert found == {"B": (False, 0), "C": (True, 1), "D": (True, 1), "E": (True, 0)}
+    assert [sheet.column_dimensions[c].width for c in "CD"] == [width_chars(100), width_chars(110)]
+
+
+def test_sheetsyncs_own_are_found_as_libreoffice_saves_them(workbook, tmp_path):
+    # LibreOffice escapes a formula's quotes and cuts a validation's range at row 1002.
+    def as_libreoffice(xml: str) -> str:
+        xml = xml.replace('N("sheetsync")', "N(&quot;sheetsync&quot;)")
+        return xml.replace(f'sqref="C2:C{LAST_ROW}"', 'sqref="C2:C1002"')
+
+    data = rebuild(formatted(workbook), SHEET, as_libreoffice)
+    sheet = load(formatted(data), tmp_path)["People"]
+    assert sorted(str(r.sqref) for r in sheet.conditional_formatting) == [
+        f"A2:E{LAST_ROW}",
+        f"C2:D{LAST_ROW}",
+        "F2:F50",
+    ]
+    assert sorted(str(v.sqref) for v in sheet.data_validations.dataValidation) == [
+        f"C2:C{LAST_ROW}",
+        f"D2:D{LAST_ROW}",
+        "F2:F50",
+    ]

@@ -1,23 +1,23 @@
 """A TabFormat written into a worksheet part's XML (see backends/formats.py).
 
 Each element goes at its place in CT_Worksheet's order (xlsx_xml.WORKSHEET_ORDER).
-sheetsync replaces only what it wrote itself, recognised without any marker organizers
-could see: its column entries are the plan's columns; its data validations carry the
-prompt title "sheetsync" or cover exactly a plan column from row 2 down; its conditional
-formats cover whole columns from row 2 to the last row, which a rule made in Excel or
-LibreOffice does not (they start at row 1 or stop at the data). Organizers' own widths,
-validations and rules on other ranges are kept as they are. Header notes are real
-comments (xlsx_comments), added by the package with their parts.
+sheetsync replaces only what it wrote itself, marked as on Google (google_format): its
+conditional formats' formulas carry N("sheetsync"), which is 0 and so changes nothing; its
+data validations carry the prompt title "sheetsync". Its column entries are the plan's
+columns, but an organizer's hidden or grouped column stays hidden and grouped. Organizers'
+own widths, validations and rules are kept as they are, whatever their ranges. Header
+notes are real comments (xlsx_comments), added by the package with their parts.
 """
 
 from __future__ import annotations
 
 import re
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import escape, quoteattr, unescape
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from sheetsync.backends.formats import HEADER_FILL, OWNED_FILL, ColourRule, ColumnFormat, TabFormat
+from sheetsync.backends.google_format import RULE_MARKER
 from sheetsync.backends.xlsx_styles import Look, Styles
 from sheetsync.backends.xlsx_xml import (
     CELL,
@@ -173,12 +173,15 @@ def _with_style(cell: str, style: int) -> str:
 
 def _with_cols(xml: str, px: str, columns: dict[int, ColumnFormat], styles: dict[int, int]) -> str:
     """<cols>: the plan's columns set anew, every other column's entry kept (a range over
-    both is split)."""
+    both is split). A plan column an organizer hid or grouped stays hidden and grouped:
+    the plan may hide a column, never show one."""
     kept = _other_columns(xml, px, set(columns))
+    existing = _found_columns(xml, px, set(columns))
     for col, column in columns.items():
         own = {"width": f"{width_chars(column.width):g}", "customWidth": "1"}
         if styles[col]:
             own["style"] = str(styles[col])
+        own |= {k: v for k, v in existing.get(col, {}).items() if k in _ORGANIZERS_COLUMN}
         if column.hidden:
             own["hidden"] = "1"
         kept.append((col, col, own))
@@ -189,6 +192,22 @@ def _with_cols(xml: str, px: str, columns: dict[int, ColumnFormat], styles: dict
         entries.append(f'<{px}col min="{first}" max="{last}"{text}/>')
     cols = f"<{px}cols>{''.join(entries)}</{px}cols>" if entries else ""
     return put_in_order(xml, px, WORKSHEET_ORDER, "cols", cols)
+
+
+_ORGANIZERS_COLUMN = ("hidden", "outlineLevel", "collapsed")  # kept on a plan column
+
+
+def _found_columns(xml: str, px: str, plan: set[int]) -> dict[int, dict[str, str]]:
+    """The attributes of the <col> entry each plan column has now."""
+    found: dict[int, dict[str, str]] = {}
+    for block in top_level(xml, px, "cols"):
+        for entry in element_pattern(px, "col").finditer(block.group("body") or ""):
+            values = attrs(entry.group("attrs"))
+            first, last = int(values.get("min", "0")), int(values.get("max", "0"))
+            for col in plan:
+                if first <= col <= last:
+                    found.setdefault(col, values)
+    return found
 
 
 def _other_columns(xml: str, px: str, plan: set[int]) -> list[tuple[int, int, dict[str, str]]]:
@@ -252,8 +271,7 @@ def _with_rules(
 ) -> str:
     """sheetsync's conditional formats replaced; organizers' kept, and tried first."""
     for block in reversed(top_level(xml, px, "conditionalFormatting")):
-        if _whole_columns(attrs(block.group("attrs")).get("sqref", "")):
-            xml = xml[: block.start()] + xml[block.end() :]
+        xml = xml[: block.start()] + _without_marked_rules(px, block) + xml[block.end() :]
     priorities = [
         int(p)
         for block in top_level(xml, px, "conditionalFormatting")
@@ -264,7 +282,7 @@ def _with_rules(
     for rule in rules:
         priority += 1
         sqref = _column_range(rule.first_col, rule.last_col)
-        formula = escape(rule.formula.removeprefix("="))
+        formula = escape(marked_formula(rule.formula))
         dxf = styles.dxf(rule.fill, rule.bold)
         blocks.append(
             f'<{px}conditionalFormatting sqref="{sqref}"><{px}cfRule type="expression"'
@@ -280,11 +298,28 @@ def _column_range(first: int, last: int, top: int = 2) -> str:
     return f"{get_column_letter(first)}{top}:{get_column_letter(last)}{LAST_ROW}"
 
 
-def _whole_columns(sqref: str) -> bool:
-    """Whether every range of an sqref runs from row 2 to the last row (sheetsync's)."""
-    ranges = sqref.split()
-    pattern = rf"\$?[A-Z]+\$?2:\$?[A-Z]+\$?{LAST_ROW}"
-    return bool(ranges) and all(re.fullmatch(pattern, r) for r in ranges)
+def marked_formula(formula: str) -> str:
+    """A rule's formula marked as sheetsync's, as on Google: N("sheetsync") is 0, so the
+    rule applies when the formula is true."""
+    return f"AND({formula.removeprefix('=')},{RULE_MARKER}=0)"
+
+
+def _without_marked_rules(px: str, block: re.Match[str]) -> str:
+    """A <conditionalFormatting> without sheetsync's rules: gone if none is left, kept as it
+    was if it held none."""
+    body = block.group("body") or ""
+    rules = list(element_pattern(px, "cfRule").finditer(body))
+    ours = [rule for rule in rules if RULE_MARKER in unescape(rule.group(0), {"&quot;": '"'})]
+    if not ours:
+        return block.group(0)
+    if len(ours) == len(rules):
+        return ""
+    for rule in reversed(ours):
+        body = body[: rule.start()] + body[rule.end() :]
+    start, end = block.span("body")
+    offset = block.start()
+    whole = block.group(0)
+    return whole[: start - offset] + body + whole[end - offset :]
 
 
 # Dropdowns, date checks and header notes
@@ -292,14 +327,11 @@ def _whole_columns(sqref: str) -> bool:
 
 def _with_validations(xml: str, px: str, columns: dict[int, ColumnFormat]) -> str:
     """sheetsync's data validations replaced, organizers' kept."""
-    ours = {_column_range(col, col) for col in columns} | {
-        f"{get_column_letter(col)}1" for col in columns
-    }
     kept = []
     for block in top_level(xml, px, "dataValidations"):
         for entry in element_pattern(px, "dataValidation").finditer(block.group("body") or ""):
             found = attrs(entry.group("attrs"))
-            if found.get("promptTitle") == MARK or found.get("sqref", "") in ours:
+            if found.get("promptTitle") == MARK:
                 continue
             kept.append(entry.group(0))
     new = [
