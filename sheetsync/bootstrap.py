@@ -2,12 +2,17 @@
 
 A column missing from a tab that has rows may have been renamed: init gives it its name
 back when it recognises it (one column whose header is the title but for case, spaces,
-underscores or a small typo, or holds it as a word, and whose values fit the field: a
-status column mostly holding statuses), whoever owns it. When a column might be it but is
-not recognised for sure, init stops with advice and writes nothing: adding the column
-again empty would reset every organizer's values (or sheetsync's history) in it. A column
-nothing in the tab could be is added at the end: it is new in this version of sheetsync,
-or it was deleted with its values (docs/errors.md).
+underscores or a small typo, and whose values fit the field: a status column mostly
+holding statuses), whoever owns it. Renaming is surer for an organizer's column than for
+one sheetsync writes, since every run would overwrite the column taken: an organizer's
+column may also be recognised by a header holding its title with words naming the tab
+("Task status"), but not with others ("Old status (2024)"); a column sheetsync writes
+only by its title but for case and spacing, or a small typo when its values can be checked
+and fit ("Decline reasons", an organizer's own column, is never taken for Tasks' reasons).
+When a column might be it but is not recognised for sure, init stops with advice and
+writes nothing: adding the column again empty would reset every organizer's values (or
+sheetsync's history) in it. A column nothing in the tab could be is added at the end: it
+is new in this version of sheetsync, or it was deleted with its values (docs/errors.md).
 """
 
 from __future__ import annotations
@@ -168,14 +173,22 @@ def _tidy(header: str) -> str:
     return " ".join(re.sub(r"[_\-]+", " ", header).casefold().split())
 
 
-def _name_close(header: str, title: str) -> bool:
-    """The header names the title's column: the same but for case and spacing, a small
-    typo, or the title as words of it ("Task status" for status)."""
+def _ratio(header: str, title: str) -> float:
+    """How alike a header and a title are, tidied: 1.0 the same."""
+    return difflib.SequenceMatcher(None, _tidy(header), _tidy(title)).ratio()
+
+
+def _tab_words(header: str, title: str, tab: str) -> bool:
+    """The header is the title with words naming its tab only: "Task status" on Tasks.
+    "Old status (2024)" or "Decline reasons" add words of their own: another column."""
     h, t = _tidy(header), _tidy(title)
-    if not h:
+    found = re.search(rf"\b{re.escape(t)}\b", h)
+    if found is None:
         return False
-    ratio = difflib.SequenceMatcher(None, h, t).ratio()
-    return ratio >= CLOSE_NAME or re.search(rf"\b{re.escape(t)}\b", h) is not None
+    rest = re.findall(r"\w+", h[: found.start()] + " " + h[found.end() :])
+    naming = {w for w in re.findall(r"\w+", _tidy(tab))}
+    naming |= {w.removesuffix("s") for w in naming}
+    return bool(rest) and set(rest) <= naming
 
 
 def _fit(spec: FieldSpec, values: list[str], *, dayfirst: bool) -> float | None:
@@ -198,7 +211,7 @@ def _renamed_columns(
     maybe: dict[str, list[int]] = {}
     for spec in (f for f in schema.fields if f.title in missing):
         for i, values in columns.items():
-            verdict = _could_be(spec, named[i], values, dayfirst=dayfirst)
+            verdict = _could_be(tab, spec, named[i], values, dayfirst=dayfirst)
             if verdict is not None:
                 (sure if verdict else maybe).setdefault(spec.title, []).append(i)
     renames = _recognised(sure)
@@ -224,13 +237,34 @@ def _recognised(sure: dict[str, list[int]]) -> list[tuple[int, str]]:
     ]
 
 
-def _could_be(spec: FieldSpec, header: str, values: list[str], *, dayfirst: bool) -> bool | None:
+def _could_be(
+    tab: str, spec: FieldSpec, header: str, values: list[str], *, dayfirst: bool
+) -> bool | None:
     """Whether a column is the field's, renamed: True when init recognises it, False when
     it might be, None when it is not."""
     fit = _fit(spec, values, dayfirst=dayfirst)
-    if _name_close(header, spec.title) and (fit is None or fit >= FITTING):
-        return True
+    fits = fit is None or fit >= FITTING
+    if not _tidy(header):
+        return False if _might_be(header, spec, fit) else None
+    same = _tidy(header) == _tidy(spec.title)
+    close = _ratio(header, spec.title) >= CLOSE_NAME
+    if spec.owner is Owner.SHEETSYNC:
+        # Every run writes the column taken: a typo is taken only when its values say so.
+        if (same and fits) or (close and fit is not None and fit >= FITTING):
+            return True
+        if same or close or _tidy_word(header, spec.title):
+            return False
+    else:
+        if (same or close or _tab_words(header, spec.title, tab)) and fits:
+            return True
+        if _tidy_word(header, spec.title):
+            return False
     return False if _might_be(header, spec, fit) else None
+
+
+def _tidy_word(header: str, title: str) -> bool:
+    """The title as a word of the header ("Old status (2024)"): it might be its column."""
+    return re.search(rf"\b{re.escape(_tidy(title))}\b", _tidy(header)) is not None
 
 
 def _unknown_columns(
@@ -250,8 +284,9 @@ def _unknown_columns(
 def _might_be(header: str, spec: FieldSpec, fit: float | None) -> bool:
     """A column that could be the field's, renamed past recognition: a header somewhat
     like its title, or values that fit its list of words."""
-    ratio = difflib.SequenceMatcher(None, _tidy(header), _tidy(spec.title)).ratio()
-    return ratio >= LOOSE_NAME or (spec.enum is not None and fit is not None and fit >= FITTING)
+    return _ratio(header, spec.title) >= LOOSE_NAME or (
+        spec.enum is not None and fit is not None and fit >= FITTING
+    )
 
 
 def _unsure(
@@ -275,7 +310,8 @@ def _unsure(
         f"renamed: {candidates} could be it, but sheetsync cannot tell for sure{more}. The "
         f"column is {owner}: adding it again empty would lose its values, so init changed "
         f"nothing. Rename the right column back to '{title}' and run `sheetsync init` again; "
-        f"if none of them is it, restore the column (Undo, or File → Version history)."
+        f"if none of them is it, restore the column (Undo, or File → Version history), or, "
+        f"if it was deleted on purpose, add an empty column headed '{title}'."
     )
 
 

@@ -269,3 +269,64 @@ def test_a_missing_sheetsync_column_says_sheetsync_writes_it(backend, config, ad
     _rename_header(backend, config, "tasks", "reasons", "")
     with pytest.raises(MissingColumnError, match="sheetsync writes this column"):
         weekly(backend, config)
+
+
+def _organizer_column_in_place_of(backend, config, logical, column, header, typed):
+    """The organizers' own column, `header`, holding `typed`, where sheetsync's `column`
+    was (deleted, or its header typed over): returns the column's letter."""
+    from sheetsync.jobs import read_state
+
+    table = read_state(backend, config).tables[logical]
+    col = table.columns[column] + 1
+    cells = [CellUpdate(row, col, typed) for row in range(2, table.n_rows + 1)]
+    update = [CellUpdate(1, col, header), *cells]
+    backend.apply([TabChanges(table.tab, start_row=table.n_rows + 1, update=update)])
+    return chr(ord("A") + col - 1)
+
+
+@pytest.mark.parametrize(
+    ("column", "header", "typed"),
+    [
+        ("reasons", "Decline reasons", "she said no: her mother is ill"),  # sheetsync writes it
+        ("zone", "Delivery zone", "back door, not the front"),
+        ("category", "Categroy", "Groceries"),  # a typo, but nothing says its values fit
+        ("status", "Old status (2024)", "done"),  # the organizers': words of its own
+    ],
+)
+def test_init_never_takes_an_organizers_column_for_another_without_asking(
+    backend, config, add_responses, column, header, typed
+):
+    from tests.test_match import records, weekly
+
+    _tasks_with_statuses(backend, config, add_responses)
+    letter = _organizer_column_in_place_of(backend, config, "tasks", column, header, typed)
+    before = config.workbook.read_bytes()
+    with pytest.raises(MissingColumnError) as stopped:
+        init_spreadsheet(backend, config)
+    message = str(stopped.value)
+    assert f"'{header}' (column {letter}) could be it" in message
+    assert f"add an empty column headed '{column}'" in message
+    assert typed not in message
+    assert config.workbook.read_bytes() == before
+
+    # The advice followed: a new empty column for sheetsync's; the organizers' keeps its text.
+    rows = backend.read_tabs(["Tasks"])["Tasks"].rows
+    added = CellUpdate(1, max(len(r) for r in rows) + 1, column)
+    backend.apply([TabChanges("Tasks", start_row=len(rows) + 1, update=[added])])
+    assert not init_spreadsheet(backend, config).renamed_columns
+    assert weekly(backend, config).outcome == "ok"
+    rows = backend.read_tabs(["Tasks"])["Tasks"].rows
+    at = rows[0].index(header)
+    assert [r[at] for r in rows[1:]] == [typed] * (len(rows) - 1)
+    assert len(records(backend, config, "tasks")) == len(rows) - 1
+
+
+def test_init_takes_a_status_column_headed_with_its_tabs_name(backend, config, add_responses):
+    """'Tasks status' on Tasks is the status column: the extra word names the tab."""
+    statuses = _tasks_with_statuses(backend, config, add_responses)
+    _rename_header(backend, config, "tasks", "status", "Tasks status")
+    report = init_spreadsheet(backend, config)
+    assert report.renamed_columns == {"Tasks": [("Tasks status", "status")]}
+    from tests.test_match import records
+
+    assert {t["task_id"]: t["status"] for t in records(backend, config, "tasks")} == statuses
