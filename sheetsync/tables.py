@@ -442,9 +442,27 @@ def _update_cell(
 
 
 # Free text that can name or describe people though its field is not `pii`: its values are
-# kept off the terminal and --json like a pii field's (a dry run lists it as changed).
+# kept off the terminal and --json like a pii field's (a dry run lists it as changed). Text
+# sheetsync writes is here too when it can hold a name: Load's next_steps ("Send Jing a
+# friendly hello"), the reasons of Tasks, Load and Errors, Duplicates' evidence, the send
+# log's recipient and message, and the Changes tab's record of any cell's values.
 FREE_TEXT = frozenset(
-    {"notes", "note", "offers_note", "volunteer_note", "evidence", "reasons", "reason", "fixed"}
+    {
+        "notes",
+        "note",
+        "offers_note",
+        "volunteer_note",
+        "evidence",
+        "reasons",
+        "reason",
+        "fixed",
+        "next_steps",
+        "message",
+        "changes",
+        "old",
+        "new",
+        "rows",
+    }
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -482,6 +483,45 @@ def test_the_demo_network_leaks_nothing(tmp_path):
     assert scan_outbox(config.email.outbox, sheet, config.email.organizers, earlier) == []
     assert scan_logs(run) == []
     assert scan_files(tmp_path, everything(sheet)) == []
+
+
+def names_of_everyone(backend: WorkbookBackend, config: Config) -> set[str]:
+    """Every name on People, whole and word by word (first names: "Jing"), as words of
+    three letters or more."""
+    people = read_state(backend, config).tables["people"].frame
+    names = {n.strip() for n in people["name"] if n.strip()}
+    return names | {w for n in names for w in re.findall(r"[^\W\d_]{3,}", n)}
+
+
+def naming(text: str, names: set[str]) -> set[str]:
+    return {n for n in names if re.search(rf"\b{re.escape(n)}\b", text)}
+
+
+@pytest.mark.parametrize("days_later", [0, 7])
+def test_a_dry_run_shows_no_name_in_the_cells_it_would_change(config, days_later):
+    """A dry run and --json show the old and new values of the cells a run changes, but
+    for personal columns: text sheetsync writes that names someone (Load's next_steps,
+    "Send Jing a friendly hello") must count as personal. Every name and first name on
+    the demo's People, searched in every value the report would show."""
+    from sheetsync.demo.network import create_demo
+    from tests.conftest import NOW
+
+    backend = WorkbookBackend(config.workbook)
+    create_demo(backend, config, history_weeks=2, now=NOW)
+    names = names_of_everyone(backend, config)
+    assert len(names) > 40
+    now = NOW + dt.timedelta(days=days_later)
+    report = run_job(find_job("weekly", config), backend, config, now=now, dry_run=True)
+    changed = [(t.tab, c) for t in report.tabs for c in t.changed]
+    assert {(tab, c.column) for tab, c in changed} >= {("Load", "next_steps")}
+    shown = {
+        (tab, c.column, n)
+        for tab, c in changed
+        if not c.personal
+        for n in naming(f"{c.old}\n{c.new}", names)
+    }
+    assert shown == set()
+    assert naming(json.dumps(report.to_dict()), names) == set()
 
 
 def test_the_scan_catches_a_leaking_digest(tmp_path, monkeypatch):
