@@ -12,13 +12,14 @@ import openpyxl
 import pytest
 
 from sheetsync.backends import open_backend
+from sheetsync.backends import workbook as workbook_module
 from sheetsync.backends import workbook_backups as backups_module
 from sheetsync.backends.base import CellUpdate, TabChanges
 from sheetsync.backends.workbook import TEMP_SUFFIX, WorkbookBackend
 from sheetsync.backends.workbook_backups import BACKUP_DIR, backups
 from sheetsync.backends.xlsx_patch import _Package
 from sheetsync.config import DEFAULT_BACKUPS, Config
-from sheetsync.errors import BackendError, ConfigError, SheetChangedError
+from sheetsync.errors import BackendError, ConfigError, SheetChangedError, WorkbookLockedError
 from tests.conftest import make_config
 
 NAME = re.compile(r"network-\d{8}T\d{6}\.\d{6}Z\.xlsx")
@@ -85,6 +86,20 @@ def test_a_refused_write_keeps_no_copy_and_rotates_out_no_backup(workbook: Path,
     # The two real backups are still there, and no copy of a write that did not happen.
     assert backups(workbook) == kept
     assert [p.read_bytes() for p in kept] == versions
+
+
+def test_a_workbook_locked_against_replacing_keeps_no_copy(workbook: Path, monkeypatch):
+    store = WorkbookBackend(workbook, backups=1)
+    first = workbook.read_bytes()
+    store.apply([rename(1)])
+
+    def locked(*args: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")  # Excel has it open
+
+    monkeypatch.setattr(workbook_module.os, "replace", locked)
+    with pytest.raises(WorkbookLockedError):
+        store.apply([rename(2)])
+    assert [p.read_bytes() for p in backups(workbook)] == [first]
 
 
 def test_no_backups_when_turned_off(workbook: Path):
