@@ -249,20 +249,30 @@ def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
     frame = pd.DataFrame(body, columns=range(len(header)), dtype=object)
     frame = frame[[columns[n] for n in schema.names]]
     frame.columns = pd.Index(schema.names)
-    text_dates: set[tuple[int, str]] = set()
-    for spec in schema.fields:
-        # sheetsync's dates are written as dates (to_cell): read back as the text written
-        # (Google answers a serial number, a workbook a datetime)
-        if spec.owner is Owner.SHEETSYNC and spec.type in (FieldType.DATE, FieldType.DATETIME):
-            column = frame[spec.name]
-            as_text = column.map(lambda v: isinstance(v, str) and bool(ISO_DATE_TEXT.fullmatch(v)))
-            text_dates.update((int(i) + 2, spec.name) for i in np.flatnonzero(as_text.to_numpy()))
-            frame[spec.name] = column.map(
-                lambda v, s=spec: date_cell_text(v, date_only=s.type is FieldType.DATE)
-            )
+    text_dates = _dates_as_written(frame, schema)
     frame = frame.map(cell_text)
     frame[ROW] = range(2, 2 + len(body))
     return Table(schema, tab, header, columns, frame, n_rows=len(data.rows), text_dates=text_dates)
+
+
+def _dates_as_written(frame: pd.DataFrame, schema: TableSchema) -> set[tuple[int, str]]:
+    """sheetsync's dates are written as dates (to_cell): in `frame`, back to the text
+    written (Google answers a serial number, a workbook a datetime). Returns the (sheet row,
+    field) of those still held as text, as earlier versions wrote them."""
+    text_dates: set[tuple[int, str]] = set()
+    for spec in schema.fields:
+        if spec.owner is not Owner.SHEETSYNC or spec.type not in (
+            FieldType.DATE,
+            FieldType.DATETIME,
+        ):
+            continue
+        column = frame[spec.name]
+        as_text = column.map(lambda v: isinstance(v, str) and bool(ISO_DATE_TEXT.fullmatch(v)))
+        text_dates.update((int(i) + 2, spec.name) for i in np.flatnonzero(as_text.to_numpy()))
+        frame[spec.name] = column.map(
+            lambda v, s=spec: date_cell_text(v, date_only=s.type is FieldType.DATE)
+        )
+    return text_dates
 
 
 def _missing_column(
