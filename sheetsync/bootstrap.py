@@ -243,23 +243,37 @@ def _could_be(
     """Whether a column is the field's, renamed: True when init recognises it, False when
     it might be, None when it is not."""
     fit = _fit(spec, values, dayfirst=dayfirst)
-    fits = fit is None or fit >= FITTING
-    if not _tidy(header):
-        return False if _might_be(header, spec, fit) else None
+    verdict = None
+    if _tidy(header):
+        named = _sheetsync_named if spec.owner is Owner.SHEETSYNC else _organizers_named
+        verdict = named(tab, spec, header, fit)
+    if verdict is None and _might_be(header, spec, fit):
+        return False
+    return verdict
+
+
+def _sheetsync_named(tab: str, spec: FieldSpec, header: str, fit: float | None) -> bool | None:
+    """A column sheetsync writes, which every run would overwrite: taken by its title but
+    for case and spacing, or a small typo whose values are checked and fit; the title
+    among other words ("Decline reasons"), or a typo with nothing to check, is a doubt."""
     same = _tidy(header) == _tidy(spec.title)
     close = _ratio(header, spec.title) >= CLOSE_NAME
-    if spec.owner is Owner.SHEETSYNC:
-        # Every run writes the column taken: a typo is taken only when its values say so.
-        if (same and fits) or (close and fit is not None and fit >= FITTING):
-            return True
-        if same or close or _tidy_word(header, spec.title):
-            return False
-    else:
-        if (same or close or _tab_words(header, spec.title, tab)) and fits:
-            return True
-        if _tidy_word(header, spec.title):
-            return False
-    return False if _might_be(header, spec, fit) else None
+    checked = fit is not None and fit >= FITTING
+    if (same and (fit is None or checked)) or (close and checked):
+        return True
+    return False if same or close or _tidy_word(header, spec.title) else None
+
+
+def _organizers_named(tab: str, spec: FieldSpec, header: str, fit: float | None) -> bool | None:
+    """An organizer's column: taken by its title but for case, spacing or a small typo, or
+    with words naming the tab ("Task status"), when its values fit; the title among words
+    of its own ("Old status (2024)") is a doubt."""
+    fits = fit is None or fit >= FITTING
+    same = _tidy(header) == _tidy(spec.title)
+    close = _ratio(header, spec.title) >= CLOSE_NAME
+    if (same or close or _tab_words(header, spec.title, tab)) and fits:
+        return True
+    return False if _tidy_word(header, spec.title) else None
 
 
 def _tidy_word(header: str, title: str) -> bool:
