@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import pytest
 
-from sheetsync.backends.base import CellUpdate, Guard, TabChanges, readdress, tab_now
+from sheetsync.backends.base import CellUpdate, Guard, TabChanges, TabData, readdress, tab_now
 from sheetsync.errors import SheetChangedError
 from sheetsync.match.unserved import Unserved
 from sheetsync.schema import load_schemas
-from sheetsync.summary.layout import HEADING_FORMULA, Line, Section, heading_formula, lay_out
+from sheetsync.summary.layout import Line, Section, lay_out
 from sheetsync.summary.network import MAX_GROUPS, unserved_lines
-from sheetsync.tables import ROW, frame_of
+from sheetsync.tables import ROW, frame_of, plan_changes, read_table
 
 SCHEMA = load_schemas()["summary"]
 
@@ -149,7 +149,60 @@ def test_a_retry_after_a_lost_write_that_moved_keys_writes_nothing_twice():
     assert placed.append == [] and [u.row for u in placed.update] == [3, 3]
 
 
-def test_the_heading_formula_names_the_section_and_item_columns():
-    names = SCHEMA.names
-    assert heading_formula(names.index("section") + 1, names.index("item") + 1) == (HEADING_FORMULA)
-    assert heading_formula(27, 3) == '=AND($AA2<>"",$C2="")'
+def _copied_below():
+    """Last run wrote a heading and lines a, b; an organizer copied line b below, in their
+    words. This run a new line comes first: b must go on a new row, below the copy."""
+    header = list(SCHEMA.titles)
+    rows = [
+        header,
+        ["Sec", None, None, "section.s", None],
+        [None, "A", 1, "a", None],
+        [None, "B", 2, "b", None],
+        [None, "B on 1 Dec", 2, "b", "my snapshot"],
+    ]
+    sections = [
+        Section(
+            "s",
+            "Sec",
+            [Line("new", "New", "1", keep=True), Line("a", "A", "1"), Line("b", "B", "3")],
+        )
+    ]
+    table = read_table(TabData("Summary", rows), SCHEMA, "Summary")
+    changes, _ = plan_changes(table, lay_out(sections, table.frame, SCHEMA))
+    return rows, changes
+
+
+def test_a_row_appended_below_a_copy_of_it_is_no_clash():
+    rows, changes = _copied_below()
+    assert changes.append == [[None, "B", 3, "b", None]] and changes.kept_keys == {"b": 1}
+    placed = readdress(changes, tab_now(rows, changes))
+    assert placed.append == changes.append and placed.start_row == 6
+    # On a retry after a lost write, the row written below the copy is this run's.
+    written = [*rows[:2], [None, "New", 1, "new", None], [None, "A", 1, "a", None], rows[4]]
+    written.append([None, "B", 3, "b", None])
+    again = readdress(changes, tab_now(written, changes), retry=True)
+    assert again.append == []
+
+
+def test_a_row_typed_meanwhile_with_the_key_of_a_row_to_add_still_stops_the_write():
+    rows, changes = _copied_below()
+    typed = [*rows, [None, "Mine", 7, "b", None]]  # a second copy, typed after the read
+    with pytest.raises(SheetChangedError, match="row 6"):
+        readdress(changes, tab_now(typed, changes))
+
+
+def test_a_copy_above_sheetsyncs_row_is_told_apart_by_its_words():
+    sections = [Section("s", "Sec", [Line("a", "A", "5"), Line("b", "B", "6")])]
+    got = laid_out(
+        sections,
+        ("Sec", "", "", "section.s", ""),
+        ("", "A", "1", "a", ""),
+        ("", "B on 1 Dec", "2", "b", "my snapshot"),  # the copy, above sheetsync's row
+        ("", "B", "2", "b", ""),
+    )
+    assert got == [
+        (2, "Sec", "", "", "section.s"),
+        (3, "", "A", "5", "a"),
+        (4, "", "B on 1 Dec", "2", "b"),
+        (5, "", "B", "6", "b"),
+    ]

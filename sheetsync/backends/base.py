@@ -88,6 +88,11 @@ class TabChanges:
     # Updates written only if their cell still holds what was read (see Condition); each
     # names a cell of `update`. Other updates are written whatever their cell holds.
     expect: list[Condition] = field(default_factory=list)
+    # {key of a row in `append`: how many rows read held it and keep it} (the Summary keeps
+    # an organizer's copy of one of its rows, keyed as the row it copied, and may append a
+    # row with that key). Those rows are no clash at write time; a row beyond them holding
+    # the key is one typed meanwhile (see readdress).
+    kept_keys: dict[str, int] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -246,6 +251,8 @@ def readdress(
       a write Google did not confirm may it be this run's own, written by the lost write: it
       is left out when every row holding that key holds the same cells (`now.rows` is read
       for that; `as_stored` is a cell as the store reads it back, e.g. a date as a number).
+      The rows read that held the key and keep it (`change.kept_keys`: a copy an organizer
+      made of a Summary row) are no clash; only a row beyond them is.
     - Updates follow their row's guard to where that row is now.
     - A conditioned update (`change.expect`) is written only if its cell, where its row is
       now, still holds the text read; else SheetChangedError. On a `retry`, a cell already
@@ -367,18 +374,23 @@ def _written(
     retry: bool,
     as_stored: Callable[[Value], Value],
 ) -> bool:
-    """Whether `row` is there already, written by a lost write; raise if its key is taken."""
+    """Whether `row` is there already, written by a lost write; raise if its key is taken.
+    The rows read that held the key and keep it (change.kept_keys) are no clash."""
     assert change.key_col is not None
-    numbers = held.get(guard_text(_cell(row, change.key_col)).strip(), [])
-    if not numbers:
+    key = guard_text(_cell(row, change.key_col)).strip()
+    numbers = held.get(key, [])
+    kept = change.kept_keys.get(key, 0)
+    if len(numbers) <= kept:
         return False
     if retry and now.rows is not None:
         mine = [as_stored(v) for v in row]
-        if all(_same_cells(_at(now.rows, n) or [], mine) for n in numbers):
+        same = [n for n in numbers if _same_cells(_at(now.rows, n) or [], mine)]
+        if same and len(numbers) - len(same) <= kept:
             return True
+    typed = [n for n in numbers if n >= change.start_row] or numbers[kept:]
     raise SheetChangedError(
         f"Tab {change.tab!r} changed while sheetsync was working: a row typed meanwhile "
-        f"(row {numbers[0]}) holds the id of a row sheetsync was about to add (column "
+        f"(row {typed[0]}) holds the id of a row sheetsync was about to add (column "
         f"{change.key_col}). Nothing was written; the run reads the sheet again and gives its "
         "new rows ids not taken."
     )

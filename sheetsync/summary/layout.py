@@ -4,8 +4,8 @@ out from the top on every run.
 A row is keyed by its hidden `metric` cell. A figure at 0 is left out unless it is a goal
 or a warning, so the rows move as figures come and go: each run writes the lines in order
 onto the rows sheetsync wrote before (and the empty ones), and empties the rows it no
-longer needs. A row someone typed (no metric, or a copy of a row whose metric comes
-earlier) stays where it is, untouched; the lines go around it.
+longer needs. A row someone typed (no metric, or a copy of sheetsync's row: the same
+metric, other words) stays where it is, untouched; the lines go around it.
 """
 
 from __future__ import annotations
@@ -19,24 +19,8 @@ from sheetsync.schema import TableSchema
 from sheetsync.tables import ROW, frame_of, records_of
 
 HEADING_PREFIX = "section."  # the metric of a heading row: "section.attention"
-# A heading row has its heading in `section` and nothing in `item`; in a new Summary tab
-# they are columns A and B. For a ColourRule (backends.formats) that bolds heading rows.
-HEADING_FORMULA = '=AND($A2<>"",$B2="")'
-
-
-def heading_formula(section_col: int, item_col: int) -> str:
-    """HEADING_FORMULA for a tab whose columns sit elsewhere (1-based columns, as the
-    tab's header has them: tables locate columns by header)."""
-    return f'=AND(${_letter(section_col)}2<>"",${_letter(item_col)}2="")'
-
-
-def _letter(col: int) -> str:
-    """1 -> A, 27 -> AA."""
-    text = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        text = chr(ord("A") + rest) + text
-    return text
+# A heading row has its heading in `section` and nothing in `item`: formatting bolds it
+# (sheetsync.formatting._summary_rules).
 
 
 @dataclass(frozen=True)
@@ -81,18 +65,43 @@ def lay_out(sections: list[Section], read: pd.DataFrame, schema: TableSchema) ->
     ones, new rows appended, the rows left over emptied, anyone else's rows as they are."""
     wanted = [row for s in sections for row in s.rows()]
     names = schema.names
+    records = records_of(read)
+    mine = _rows_of_metrics(records, _texts(sections))
     ours: list[int] = []
     others: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for record in records_of(read):
-        metric = str(record["metric"])
+    for record in records:
         blank = all(str(record[n]).strip() == "" for n in names)
-        if blank or (metric.strip() and metric not in seen):
+        if blank or mine.get(str(record["metric"])) == record[ROW]:
             ours.append(int(record[ROW]))
-            seen.add(metric)
         else:
             others.append(record)  # typed or copied by someone: never written
     ours.sort()
     placed = [{**row, ROW: ours[i] if i < len(ours) else 0} for i, row in enumerate(wanted)]
     emptied = [{**dict.fromkeys(names, ""), ROW: r} for r in ours[len(wanted) :]]
     return frame_of([*others, *placed, *emptied], schema)
+
+
+def _texts(sections: list[Section]) -> dict[str, tuple[str, str]]:
+    """{metric: (section, item)} as sheetsync writes each row, shown this run or not."""
+    texts = {HEADING_PREFIX + s.key: (s.heading, "") for s in sections}
+    texts.update((line.key, ("", line.item)) for s in sections for line in s.lines)
+    return texts
+
+
+def _rows_of_metrics(
+    records: list[dict[str, Any]], texts: dict[str, tuple[str, str]]
+) -> dict[str, int]:
+    """{metric: the row sheetsync wrote it on}. A metric on several rows: an organizer
+    copied sheetsync's row. Sheetsync's is the first whose section and item say what
+    sheetsync writes (a copy is told apart by its words, "People in the network on 1 Dec",
+    wherever it is, above or below), else the first of them."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        metric = str(record["metric"])
+        if metric.strip():
+            rows.setdefault(metric, []).append(record)
+    found = {}
+    for metric, held in rows.items():
+        said = [r for r in held if (str(r["section"]), str(r["item"])) == texts.get(metric)]
+        found[metric] = int((said or held)[0][ROW])
+    return found
