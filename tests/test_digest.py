@@ -711,3 +711,33 @@ def test_a_task_is_listed_once_when_its_two_helpers_are_one_person(network):
     policy = Policy(records_of(frames["people"]))
     [digest] = volunteer_digests(frames, config.network_name, NOW, policy).digests
     assert sorted(t.task_id for t in digest.tasks) == ["T0001", "T0002"]
+
+
+def test_bad_values_in_organizer_columns_are_counted_apart_from_form_responses(network):
+    """A task status typed "donee" is a value to fix in the organizers' tabs, not a form
+    response to fix: counted on its own line, in English and in Spanish, and not listed
+    among the form errors."""
+    backend, config = network
+    write_cell(backend, config, "tasks", "T0001", "status", "donee")
+    run_job(without_digest(config), backend, config, now=NOW + dt.timedelta(hours=1))
+    errors = records_of(read_state(backend, config).tables["errors"].frame)
+    assert [(e["form"], e["source"]) for e in errors if e["status"] == "open"] == [
+        ("organizer column", "Tasks:T0001")
+    ]
+    text = by_audience(build_digests(backend, config, NOW))["organizers"].rendered.text
+    assert "Form responses to fix on the Errors tab: 0" in text
+    assert 'Values to fix in your tabs, on the Errors tab (form "organizer column"): 1' in text
+    assert "Tasks:T0001" not in text
+    spanish = dataclasses.replace(
+        config, email=dataclasses.replace(config.email, organizers_language="es")
+    )
+    text = by_audience(build_digests(backend, spanish, NOW))["organizers"].rendered.text
+    assert "Respuestas por corregir en la pestaña Errors: 0" in text
+    assert "Valores por corregir en sus pestañas" in text and ": 1" in text
+
+
+def test_no_value_to_fix_no_line(network):
+    backend, config = network
+    text = by_audience(build_digests(backend, config, NOW))["organizers"].rendered.text
+    assert "Values to fix in your tabs" not in text
+    assert "Form responses to fix on the Errors tab: 0" in text

@@ -9,6 +9,7 @@ import re
 
 import pytest
 
+from sheetsync.backends.base import TabChanges
 from sheetsync.config import Goal
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.schema import Owner, load_schemas
@@ -185,7 +186,8 @@ def test_the_demo_summary_is_short_plain_and_leaves_zeros_out(tmp_path):
     ]
     for row in rows:
         heading = row["metric"].startswith(HEADING_PREFIX)
-        # HEADING_FORMULA: a heading row has a section and no item; a figure the reverse.
+        # The heading rule (formatting._summary_rules): a heading row has a section and no
+        # item; a figure the reverse.
         assert (row["section"] != "", row["item"] == "") == (heading, heading)
         if not heading and not row["metric"].startswith("goal."):
             assert row["value"] != "0", row["metric"]
@@ -360,3 +362,75 @@ def test_an_old_summary_is_laid_out_anew_and_its_old_rows_emptied(backend, confi
     assert figures(backend, config)["needs.status.open"] == "2"
     cells = read_state(backend, config).tables["summary"]
     assert cells.n_rows == 1 + len(shown)
+
+
+def _copy_scenario(backend_of, config, add_requests, type_row):
+    """An organizer copies the Summary's last row below it, with words of their own; the
+    next runs need one more row, whose metric the copy holds: the run appends it below the
+    copy, and every later run keeps the copy as typed."""
+    job = find_job("weekly", config)
+    add_requests(request())
+    run_job(job, backend_of(), config, now=NOW)
+    rows = backend_of().read_tabs(["Summary"])["Summary"].rows
+    copy = list(rows[-1])
+    assert copy[3] == "people.total"
+    copy[1] = f"{copy[1]} on 24 Nov"
+    copy[4] = "kept by us"
+    type_row(len(rows) + 1, copy)
+    copied = read_state(backend_of(), config).tables["summary"].frame.to_dict("records")[-1]
+    # A response to fix and a new person: "Form responses to fix" comes in, so the lines
+    # need one row more than the tab has; the last one, people.total, is appended.
+    add_requests(
+        request(name="", email="x@example.org", phone="(201) 555-0199"),
+        request(name="Ann Bell", email="ann@example.org", phone="2015550101"),
+    )
+    for day in (1, 2):
+        report = run_job(job, backend_of(), config, now=NOW + dt.timedelta(days=day))
+        assert report.outcome == "ok", report
+        after = summary_rows(backend_of(), config)
+        [kept] = [r for r in after if r["_row"] == copied["_row"]]
+        assert kept == copied
+        [ours] = [r for r in after if r["metric"] == "people.total" and r != kept]
+        assert ours["_row"] == copied["_row"] + 1 and ours["value"] == "2"
+        assert ours["item"] == "People in the network"
+        assert [r["metric"] for r in after].count("errors.open") == 1
+
+
+def test_an_organizers_copy_of_the_last_row_is_kept_and_runs_go_on(backend, config, add_responses):
+    def type_row(row, cells):
+        backend.apply([TabChanges("Summary", start_row=row, append=[cells])])
+
+    _copy_scenario(lambda: backend, config, lambda *r: add_responses("requests", *r), type_row)
+
+
+def test_on_google_an_organizers_copy_of_the_last_row_is_kept_and_runs_go_on(
+    sheets_emulator, service_account_key, tmp_path
+):
+    from sheetsync.bootstrap import init_spreadsheet
+    from tests.test_google_backend import Network
+
+    net = Network(sheets_emulator, service_account_key, tmp_path)
+    init_spreadsheet(net.backend(), net.config)
+
+    def type_row(row, cells):
+        net.emulator.set_values(net.id, "Summary", f"A{row}", [cells])
+
+    _copy_scenario(
+        net.backend, net.config, lambda *r: net.add_form_rows("requests", list(r)), type_row
+    )
+
+
+def test_a_bad_value_in_an_organizer_column_is_a_value_to_fix_not_a_form_response(
+    backend, config, add_responses
+):
+    add_responses("requests", request())
+    add_responses("offers", offer(availability="Weekday mornings, Weekends"))
+    job = find_job("weekly", config)
+    run_job(job, backend, config, now=NOW)
+    assert "errors.values_to_fix" not in figures(backend, config)  # a warning: shown at 1
+    write_cell(backend, config, "tasks", "T0001", "status", "donee")
+    run_job(job, backend, config, now=NOW + dt.timedelta(hours=1))
+    rows = by_metric(backend, config)
+    assert rows["errors.values_to_fix"]["value"] == "1"
+    assert rows["errors.values_to_fix"]["item"] == "Values to fix in your tabs (Errors tab)"
+    assert "errors.open" not in rows  # no form response to fix

@@ -31,6 +31,8 @@ from sheetsync.privacy import (
 from sheetsync.report import DeliveryOutcome, RunOutcome
 from sheetsync.statuses import (
     CHECK_FORM,
+    CHECK_FORMS,
+    ORGANIZER_FORM,
     REAL_NEEDS,
     ErrorStatus,
     NeedStatus,
@@ -119,6 +121,7 @@ class ListCounts:
     proposals: int = 0
     errors: int = 0
     rules_broken: int = 0  # Errors rows of the end of run check, open and not marked fixed
+    values_to_fix: int = 0  # bad values in organizers' columns, open and not marked fixed
 
 
 @dataclass
@@ -244,7 +247,8 @@ def organizer_digest(
             stale=sum(_days(now, n["opened"]) >= STALE_DAYS for n in waiting),
             proposals=len(proposed),
             errors=len(errors),
-            rules_broken=_rules_broken(frames["errors"]),
+            rules_broken=_open_of(frames["errors"], CHECK_FORM),
+            values_to_fix=_open_of(frames["errors"], ORGANIZER_FORM),
         ),
         more_failed_runs=max(0, len(failed) - MAX_FAILED_RUNS),
         chart=weekly_series(computed.needs, now.date()),
@@ -306,19 +310,23 @@ def _proposal_lines(
 
 
 def _open_errors(errors: pd.DataFrame) -> list[ErrorLine]:
-    """The form responses on the Errors tab still open and not marked fixed (a matching
-    rule broken, form CHECK_FORM, is counted apart: _rules_broken)."""
+    """The form responses on the Errors tab still open and not marked fixed (the rows of
+    CHECK_FORMS, a matching rule broken or a bad value in an organizer's column, are
+    counted apart: _open_of)."""
     return [
         ErrorLine(e["source"], e["reason"])
         for e in records_of(errors)
-        if e["status"] == ErrorStatus.OPEN and not e["fixed"].strip() and e["form"] != CHECK_FORM
+        if e["status"] == ErrorStatus.OPEN
+        and not e["fixed"].strip()
+        and e["form"] not in CHECK_FORMS
     ]
 
 
-def _rules_broken(errors: pd.DataFrame) -> int:
-    """The matching rules the end of run check found broken, still open, not marked fixed."""
+def _open_of(errors: pd.DataFrame, form: str) -> int:
+    """The Errors rows of `form` (CHECK_FORM: matching rules the end of run check found
+    broken; ORGANIZER_FORM: bad values in organizers' columns) open and not marked fixed."""
     return sum(
-        e["form"] == CHECK_FORM and e["status"] == ErrorStatus.OPEN and not e["fixed"].strip()
+        e["form"] == form and e["status"] == ErrorStatus.OPEN and not e["fixed"].strip()
         for e in records_of(errors)
     )
 

@@ -17,7 +17,14 @@ from sheetsync.load.figures import MONTH_WEEKS
 from sheetsync.load.flags import FlagCode
 from sheetsync.normalize import dayfirst_locale
 from sheetsync.privacy import Policy
-from sheetsync.statuses import CHECK_FORM, ErrorStatus, NeedStatus, PairStatus
+from sheetsync.statuses import (
+    CHECK_FORM,
+    CHECK_FORMS,
+    ORGANIZER_FORM,
+    ErrorStatus,
+    NeedStatus,
+    PairStatus,
+)
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings, SummaryFindings
 from sheetsync.summary.layout import Line, Section, lay_out
@@ -94,6 +101,8 @@ def _attention(ctx: StepContext) -> Section:
     errors = ctx.frames["errors"]
     open_errors = (errors["status"] == ErrorStatus.OPEN) & (errors["fixed"].str.strip() == "")
     rules = errors["form"] == CHECK_FORM  # a rule matching keeps, broken: not a form's
+    values = errors["form"] == ORGANIZER_FORM  # a bad value in an organizer's column
+    responses = ~errors["form"].isin(CHECK_FORMS)
     duplicates = ctx.frames["duplicates"]
     load = ctx.frames["load"]
     flags = load["flags"].str.split(", ")
@@ -125,7 +134,12 @@ def _attention(ctx: StepContext) -> Section:
             Line(
                 "errors.open",
                 "Form responses to fix (Errors tab)",
-                _n(int((open_errors & ~rules).sum())),
+                _n(int((open_errors & responses).sum())),
+            ),
+            Line(
+                "errors.values_to_fix",
+                "Values to fix in your tabs (Errors tab)",
+                _n(int((open_errors & values).sum())),
             ),
             Line(
                 "errors.rules_broken",
