@@ -58,7 +58,7 @@ NUMBER_FORMATS = {
     FieldType.DATE: DATE_PATTERN,
     FieldType.DATETIME: DATETIME_PATTERN,
     FieldType.INTEGER: "0",
-    FieldType.NUMBER: "0.0#",
+    # FieldType.NUMBER: none, General: a count shows as 14, hours as 26.5 ("0.0#" showed 14.0).
 }
 # Organizer fields whose answers the code knows although the schema lists none.
 KNOWN_CHOICES: Mapping[tuple[str, str], tuple[str, ...]] = {

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
+from sheetsync.backends.base import CellUpdate, TabChanges
 from sheetsync.backends.formats import OWNED_NOTE, ColumnFormat, FormatPlan, TabFormat
 from sheetsync.config import DEFAULT_FORM_TABS, SHEETSYNC_TABS, Config
-from sheetsync.formatting import AMBER, GREEN, RED, format_plan
+from sheetsync.formatting import AMBER, GREEN, RED, column_letter, format_plan
+from sheetsync.jobs import find_job, run_job
 from sheetsync.schema import TableSchema
+from sheetsync.summary.layout import HEADING_PREFIX
+from tests.conftest import NOW, offer, request
 
 
 def headers_of(schemas: dict[str, TableSchema], config: Config) -> dict[str, list[object]]:
@@ -54,7 +59,12 @@ def test_columns_by_owner_and_type(schemas, config):
     assert (status.owned, status.note) == (False, None)
     due = column(tasks, at["due"])
     assert (due.date_check, due.number_format, due.choices) == (True, "yyyy-mm-dd", ())
-    assert column(tasks, at["hours"]).number_format == "0.0#"
+    # A number shows as it is (General): 14 as 14, 26.5 as 26.5; a count as a whole number.
+    assert column(tasks, at["hours"]).number_format is None
+    load = tab_of(plan, "Load")
+    at_load = by_title(schemas, "load")
+    assert column(load, at_load["hours_this_week"]).number_format is None
+    assert column(load, at_load["tasks_this_week"]).number_format == "0"
 
 
 def test_a_decision_gets_its_known_answers_and_rest_until_a_hint_not_a_date_check(schemas, config):
@@ -151,3 +161,48 @@ def test_hidden_fields_are_hidden(schemas, config):
     tab = tab_of(plan, "People")
     col = [f.name for f in people.fields].index("household") + 1
     assert [c.col for c in tab.columns if c.hidden] == [col]
+
+
+def _matches(formula: str, row: dict[str, str]) -> bool:
+    """A heading rule's formula, =AND($A2<>"",$B2=""), on one row ({column letter: text})."""
+    tests = re.findall(r'\$([A-Z]+)2(<>|=)""', formula)
+    assert formula == "=AND(" + ",".join(f'${c}2{op}""' for c, op in tests) + ")", formula
+    return all((row.get(col, "") != "") == (op == "<>") for col, op in tests)
+
+
+@pytest.mark.parametrize("moved", [False, True])
+def test_the_summary_heading_rule_bolds_heading_rows_not_item_rows(
+    schemas, config, backend, add_responses, moved
+):
+    """Run on a real Summary tab (the weekly job's), its columns as the schema has them or
+    moved by an organizer: a heading row is matched, an item row is not."""
+    add_responses("requests", request())
+    add_responses("offers", offer())
+    if moved:  # the organizer put the note first
+        rows = backend.read_tabs(["Summary"])["Summary"].rows
+        header = list(rows[0])
+        backend.apply(
+            [
+                TabChanges(
+                    tab="Summary",
+                    start_row=2,
+                    update=[
+                        CellUpdate(1, i + 1, v) for i, v in enumerate([header[-1], *header[:-1]])
+                    ],
+                )
+            ]
+        )
+    run_job(find_job("weekly", config), backend, config, now=NOW)
+    rows = backend.read_tabs(["Summary"])["Summary"].rows
+    header = [str(h) for h in rows[0]]
+    plan = format_plan(schemas, {"Summary": list(rows[0])}, config)
+    [rule] = tab_of(plan, "Summary").rules
+    assert rule.bold and (rule.first_col, rule.last_col) == (1, len(header))
+    metric = header.index("metric")
+    headings = items = 0
+    for cells in rows[1:]:
+        row = {column_letter(i + 1): "" if v is None else str(v) for i, v in enumerate(cells)}
+        heading = str(cells[metric]).startswith(HEADING_PREFIX)
+        assert _matches(rule.formula, row) == heading, cells
+        headings, items = headings + heading, items + (not heading)
+    assert headings >= 3 and items >= 3
