@@ -133,7 +133,10 @@ def _join_decided_same(
     """Join the pairs organizers decided are the same person; return the ids of those not
     joined because that would join a pair they decided are different."""
     contradictions = []
-    for (i, j), decision in sorted(decisions.items()):
+    # In the order of the records' ids, not their places: the clusters do not depend on the
+    # order of the rows when "same" decisions contradict one another.
+    by_ids = sorted(decisions.items(), key=lambda item: sorted(p.ids[k] for k in item[0]))
+    for (i, j), decision in by_ids:
         if decision is Decision.SAME:
             a, b = groups.group(groups.find(i)), groups.group(groups.find(j))
             if _any_pair(a, b, lambda x, y: (x, y) in apart):

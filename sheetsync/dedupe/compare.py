@@ -119,11 +119,12 @@ def find_family_emails(p: Prepared) -> set[str]:
 def _named_after(user: str, a: str, b: str) -> bool:
     """ "jessica.mendez52@" used by a Jessica and a "Jessic": an email named after the longer
     of two names an ending apart is that person's, and the shorter name a slip."""
-    longer = max(a, b, key=len)
+    longest = max(len(a), len(b))
+    letters = "".join(c for c in user if c.isalpha())
     return (
-        len(longer) >= 4
+        longest >= 4
         and compare_given(a, b) is GivenMatch.ENDING
-        and longer in "".join(c for c in user if c.isalpha())
+        and any(len(name) == longest and name in letters for name in (a, b))
     )
 
 
@@ -436,9 +437,10 @@ def _compare_names(p: Prepared, i: int, j: int) -> _Names:
 
 
 def _swapped_names(p: Prepared, i: int, j: int) -> _Names:
-    """ "Smith John" / "John Smith" weighs as the same name, "Smith Johnny" as a typo."""
+    """ "Smith John" / "John Smith" weighs as the same name, "Smith Johnny" as a typo. Which
+    word is the family name is not known: the commoner's weight, whichever record is first."""
     if p.given[i] == p.family[j] and p.family[i] == p.given[j]:
-        weight = _common_name_weight(p, p.given[i]) - 0.5
+        weight = min(_common_name_weight(p, p.given[i]), _common_name_weight(p, p.given[j])) - 0.5
         return _Names(GivenMatch.SAME, True, weight, _SWAPPED_TEXT)
     return _Names(GivenMatch.TYPO, True, 2.5, _SWAPPED_TEXT)
 

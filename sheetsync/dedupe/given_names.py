@@ -59,9 +59,13 @@ def compare_given(a: str, b: str) -> GivenMatch:
 
 
 def transposed(a: str, b: str) -> bool:
-    """Same letters with two neighbours swapped."""
+    """Same letters with two neighbours swapped ("Nathan" / "Nathna"), either way round: both
+    swapped letters are checked, so "Ausitn" / "Ausein" (two letters changed) is not one."""
     diffs = [k for k in range(len(a)) if a[k] != b[k]]
-    return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]]
+    if len(diffs) != 2 or diffs[1] != diffs[0] + 1:
+        return False
+    first, second = diffs
+    return a[first] == b[second] and a[second] == b[first]
 
 
 def _gender_pair(a: str, b: str) -> bool:
