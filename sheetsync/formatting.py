@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 
+from openpyxl.utils import get_column_letter as column_letter  # 1 -> A, 27 -> AA
+
 from sheetsync.backends.formats import (
     DATE_PATTERN,
     DATETIME_PATTERN,
@@ -164,15 +166,6 @@ def _width(spec: FieldSpec, long_text: bool) -> int:
     if spec.type is FieldType.LIST:
         return LIST_WIDTH
     return TEXT_WIDTH
-
-
-def column_letter(col: int) -> str:
-    """1 -> A, 27 -> AA."""
-    letters = ""
-    while col:
-        col, rest = divmod(col - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _rules(logical: str, at: Mapping[str, int]) -> tuple[ColourRule, ...]:
