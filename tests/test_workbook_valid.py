@@ -190,3 +190,7 @@ def test_libreoffice_converts_the_demo_workbook(demo: Path, tmp_path: Path):
     # The first tab, as LibreOffice read it.
     text = (tmp_path / "csv" / "network.csv").read_text(encoding="utf-8", errors="replace")
     assert text.startswith("Timestamp")
+    # Its Timestamps read as dates in their format, not as serial numbers (the numFmts
+    # bug LibreOffice, like openpyxl, would have shown).
+    first = text.splitlines()[1].split(",")[0]
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", first), first
