@@ -16,6 +16,7 @@ from sheetsync_testkit._format import (
     SHEET_PROPERTIES,
     mask_paths,
     quantize_color,
+    set_path,
     write_cell_formats,
 )
 from sheetsync_testkit._format import HANDLERS as FORMAT_HANDLERS
@@ -121,18 +122,7 @@ def _check_title(book: Spreadsheet, title: object, keep: Sheet | None = None) ->
 
 def _set_path(target: JsonObject, path: tuple[str, ...], source: JsonObject) -> None:
     """Copy source's value at path into target; absent in source means reset (delete)."""
-    value: Any = source
-    for name in path:
-        value = value.get(name) if isinstance(value, dict) else None
-    node = target
-    for name in path[:-1]:
-        node = node.setdefault(name, {})
-    if _is_default(value, path[-1]):
-        node.pop(path[-1], None)
-    else:
-        node[path[-1]] = value
-    if not node and len(path) > 1:
-        _prune(target, path[:-1])
+    set_path(target, path, source, is_default=_is_default, prune=True)
 
 
 def _is_default(value: Any, name: str) -> bool:
@@ -140,14 +130,6 @@ def _is_default(value: Any, name: str) -> bool:
     if name == "index":
         return value is None
     return value is None or value == {} or (isinstance(value, int | float) and value == 0)
-
-
-def _prune(target: JsonObject, path: tuple[str, ...]) -> None:
-    parent = target
-    for name in path[:-1]:
-        parent = parent[name]
-    if parent.get(path[-1]) == {}:
-        del parent[path[-1]]
 
 
 def _mask_paths(body: JsonObject, props: JsonObject) -> list[tuple[str, ...]]:

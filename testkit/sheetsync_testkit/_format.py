@@ -15,6 +15,7 @@ import json
 import math
 import random
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from sheetsync_testkit._a1 import format_cells
@@ -290,18 +291,40 @@ def check_format(fmt: Any, where: str) -> JsonObject:
     return result
 
 
-def set_path(target: JsonObject, path: tuple[str, ...], source: JsonObject) -> None:
-    """Copy source's value at path into target; absent in source resets it."""
+def _unset(value: Any, name: str) -> bool:
+    return value is None or value == {}
+
+
+def set_path(
+    target: JsonObject,
+    path: tuple[str, ...],
+    source: JsonObject,
+    *,
+    is_default: Callable[[Any, str], bool] = _unset,
+    prune: bool = False,
+) -> None:
+    """Copy source's value at path into target; absent in source (or at its default, by
+    `is_default`) resets it. With `prune`, a parent left empty goes too."""
     value: Any = source
     for name in path:
         value = value.get(name) if isinstance(value, dict) else None
     node = target
     for name in path[:-1]:
         node = node.setdefault(name, {})
-    if value is None or value == {}:
+    if is_default(value, path[-1]):
         node.pop(path[-1], None)
     else:
         node[path[-1]] = copy.deepcopy(value)
+    if prune and not node and len(path) > 1:
+        _prune(target, path[:-1])
+
+
+def _prune(target: JsonObject, path: tuple[str, ...]) -> None:
+    parent = target
+    for name in path[:-1]:
+        parent = parent[name]
+    if parent.get(path[-1]) == {}:
+        del parent[path[-1]]
 
 
 # --- the requests -----------------------------------------------------------------------------
