@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, TabData, Value
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
 from sheetsync.errors import MissingColumnError
-from sheetsync.formatting import format_plan
+from sheetsync.formatting import write_formatted
 from sheetsync.normalize import cell_text, dayfirst_locale
 from sheetsync.schema import FieldSpec, Owner, TableSchema, load_schemas
 from sheetsync.state import FORM_SCHEMAS, resolve_tab
@@ -74,13 +74,8 @@ def init_spreadsheet(
     report = InitReport()
     changes = _form_tab_changes(config, schemas, forms, data, form_rows or {}, report)
     changes += _own_tab_changes(config, schemas, data, report)
-    plan = format_plan(schemas, _headers_after(data, changes), config)
-    if backend.formats_applied == plan.version:
-        if changes:
-            backend.apply(changes)
-        return report
-    backend.apply(changes, formats=plan)
-    report.formatted = len(plan.tabs)
+    headers = _headers_after(data, changes)
+    report.formatted = write_formatted(backend, changes, schemas, headers, config)
     return report
 
 

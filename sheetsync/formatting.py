@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from openpyxl.utils import get_column_letter as column_letter  # 1 -> A, 27 -> AA
 
+from sheetsync.backends.base import Backend, TabChanges
 from sheetsync.backends.formats import (
     DATE_PATTERN,
     DATETIME_PATTERN,
@@ -99,6 +100,25 @@ def format_plan(
             continue  # an empty tab: nothing to format yet
         tabs.append(_tab_format(logical, tab, schemas[logical], positions))
     return FormatPlan(tuple(tabs), plan_version(tabs))
+
+
+def write_formatted(
+    backend: Backend,
+    changes: Sequence[TabChanges],
+    schemas: Mapping[str, TableSchema],
+    headers: Mapping[str, Sequence[object]],
+    config: Config,
+) -> int:
+    """Write `changes` in one go, with the formatting of the tabs in `headers` (each tab as
+    it is once `changes` are written) when it is due: the spreadsheet was never formatted,
+    or an upgrade (or a moved column) changed the plan. Returns the tabs formatted (0: the
+    formatting in place was already this one)."""
+    plan = format_plan(schemas, headers, config)
+    if backend.formats_applied == plan.version:
+        backend.apply(changes)
+        return 0
+    backend.apply(changes, formats=plan)
+    return len(plan.tabs)
 
 
 def plan_version(tabs: Sequence[TabFormat]) -> str:

@@ -29,7 +29,7 @@ from sheetsync.errors import (
     StepError,
     failure_text,
 )
-from sheetsync.formatting import format_plan
+from sheetsync.formatting import write_formatted
 from sheetsync.report import Findings, RunOutcome, RunReport, StepReport
 from sheetsync.run_log import (
     forget_failures,
@@ -255,14 +255,16 @@ def _write(
     backend: Backend, config: Config, state: State, changes: list[TabChanges], report: RunReport
 ) -> None:
     """The run's one write; the tabs' formatting goes with it only when it is due (the first
-    run after an upgrade changed it, or on a spreadsheet never formatted)."""
-    headers = {table.tab: table.header for table in state.tables.values()}
-    plan = format_plan(state.schemas, headers, config)
-    if backend.formats_applied == plan.version:
-        backend.apply(changes)
-        return
-    backend.apply(changes, formats=plan)
-    report.formatted = len(plan.tabs)
+    run after an upgrade changed it, or on a spreadsheet never formatted). A tab the run
+    does not create (the Changes tab of an older spreadsheet, on a run that changes
+    nothing) is not there to format yet: it is formatted with the run that creates it."""
+    created = {change.tab for change in changes if change.create}
+    headers = {
+        table.tab: table.header
+        for table in state.tables.values()
+        if table.exists or table.tab in created
+    }
+    report.formatted = write_formatted(backend, changes, state.schemas, headers, config)
 
 
 def _plan_tabs(

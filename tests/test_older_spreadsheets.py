@@ -1,5 +1,6 @@
-"""sheetsync's own dates are written as dates, and a date an earlier version wrote as text is
-written once more, as a date, by the next run (then left alone)."""
+"""A spreadsheet an earlier version wrote: its dates held as text are written once more,
+as dates, by the next run (then left alone); a run that changes nothing formats the tabs it
+has, even without the Changes tab."""
 
 from __future__ import annotations
 
@@ -46,3 +47,22 @@ def test_dates_are_dates_and_text_dates_are_written_once_as_dates(backend, confi
     assert third.tab("People") is None or not [
         c for c in third.tab("People").changed if c.column == "first_seen"
     ]
+
+
+def test_a_quiet_run_on_an_older_spreadsheet_formats_the_tabs_it_has(backend, config, monkeypatch):
+    """An older spreadsheet has no Changes tab and no formatting version: the first run after
+    the upgrade formats what is there, even when it changes nothing (the Changes tab is made
+    and formatted by the first run that has something to record)."""
+    import openpyxl
+
+    from sheetsync.backends.workbook import WorkbookBackend
+
+    weekly(backend, config)
+    book = openpyxl.load_workbook(config.workbook)
+    del book["Changes"]
+    book.save(config.workbook)
+    monkeypatch.setattr(WorkbookBackend, "formats_applied", property(lambda self: None))
+    quiet = weekly(backend, config, NOW + dt.timedelta(minutes=5))
+    assert quiet.rows_added == quiet.cells_changed == 0
+    assert quiet.formatted == len(config.tabs) - 1  # every sheetsync tab but Changes
+    assert "Changes" not in backend.list_tabs()
