@@ -18,6 +18,8 @@ import jinja2
 import phonenumbers
 
 # The sections that tune the steps live beside this module; callers import them from here.
+from sheetsync.config_followup import FollowupConfig as FollowupConfig
+from sheetsync.config_followup import read_followup
 from sheetsync.config_sections import DEFAULT_REMOTE as DEFAULT_REMOTE
 from sheetsync.config_sections import GOAL_MEASURES as GOAL_MEASURES
 from sheetsync.config_sections import EmailConfig as EmailConfig
@@ -90,6 +92,7 @@ _SECTIONS = {
     "schedule",
     "privacy",
     "changes",
+    "followup",
 }
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
 _BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials", "backups"}
@@ -133,6 +136,7 @@ class Config:
     goals: tuple[Goal, ...] = ()
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    followup: FollowupConfig = field(default_factory=FollowupConfig)
     keep_runs: int = KEEP_RUNS  # [changes] keep_runs
 
     @classmethod
@@ -188,6 +192,7 @@ class Config:
             goals=read_goals(data, where),
             schedule=read_schedule(data, where, base),
             privacy=read_privacy(data, where),
+            followup=read_followup(data, where),
             keep_runs=_keep_runs(data, where),
         )
 

@@ -86,6 +86,8 @@ class Audience(StrEnum):
     ORGANIZERS = "organizers"
     VOLUNTEER = "volunteer"
     PUBLIC = "public"
+    ALERTS = "alerts"  # the organizers' same-day follow-up email (escalations, tasks past due)
+    REMINDER = "reminder"  # a volunteer's reminder of a task past its due date
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,10 @@ class TaskStatus(StrEnum):
     # sheetsync withdrew a proposal nobody had answered: its volunteer became unavailable
     # or no longer had room (the reason is in the task's reasons). Not live, not work.
     WITHDRAWN = "withdrawn"
+    # sheetsync moved on a proposal nobody accepted within [followup] expire_after (the
+    # reason is in the task's reasons): not live, and its need is never proposed to that
+    # volunteer again.
+    EXPIRED = "expired"
 
 
 # A task someone is on: it counts against their week, and its need is matched.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sheetsync.followup.model import FollowupFindings as FollowupFindings
 from sheetsync.match.unserved import Unserved
 from sheetsync.summary.outcomes import Outcomes
 
