@@ -21,8 +21,9 @@ from sheetsync.digest.deliver import send_digests
 from sheetsync.digest.mail import DeliveryError, Outbox
 from sheetsync.digest.render import render
 from sheetsync.followup.model import Escalation, FollowupFindings, PastDue, Reminder, alert_period
-from sheetsync.jobs import read_state, run_job
+from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.report import Audience, DeliveryOutcome
+from sheetsync.tables import records_of
 from tests.conftest import NOW, offer, request, write_cell
 from tests.test_digest import Inbox, serve, with_email, without_digest
 from tests.test_docs import check_shape, check_translated
@@ -402,3 +403,19 @@ def fresh_copy(backend, config):
 
 def test_audiences_of_the_followup_are_known_to_the_report():
     assert {Audience.ALERTS, Audience.REMINDER} <= set(Audience)
+
+
+def test_the_summary_says_how_many_needs_were_escalated_and_tasks_are_past_due(
+    followup_network,
+):
+    backend, config = followup_network
+    write_cell(backend, config, "needs", "N0003", "escalated", "4 hours")
+    summary_only = dataclasses.replace(find_job("weekly", config), steps=("summary",))
+    run_job(summary_only, backend, config, now=STAMP)
+    rows = {r["metric"]: r for r in records_of(read_state(backend, config).tables["summary"].frame)}
+    assert (rows["needs.open.escalated"]["value"], rows["needs.open.escalated"]["note"]) == (
+        "1",
+        "4 hours: 1",
+    )
+    assert rows["tasks.past_due"]["value"] == "2"
+    assert rows["tasks.past_due"]["item"] == "Accepted tasks past their date (Tasks tab, follow_up)"

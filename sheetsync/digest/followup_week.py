@@ -97,9 +97,7 @@ def followup_week(
     tasks = records_of(frames["tasks"])
     week.escalated = dict(sorted(_escalated(needs, week).items(), key=lambda x: x[0]))
     week.open_past_first_level = sum(_past_first_level(n, now, followup, tz) for n in needs)
-    week.tasks_past_due = sum(
-        _past_due(t, today, dayfirst=dayfirst) for t in tasks if _is(t, TaskStatus.ACCEPTED)
-    )
+    week.tasks_past_due = tasks_past_due(tasks, today, dayfirst=dayfirst)
     week.proposals_expired = sum(
         _in_week(expired_on(t["reasons"]), week) for t in tasks if _is(t, TaskStatus.EXPIRED)
     )
@@ -150,6 +148,20 @@ def due_day(task: Mapping[str, Any], *, dayfirst: bool = False) -> dt.date | Non
     """A task's due date: the one typed (due), else the one set from its urgency."""
     typed = parse_date(str(task["due"]), dayfirst=dayfirst)
     return typed or parse_date(str(task["due_from_urgency"]), dayfirst=dayfirst)
+
+
+def tasks_past_due(tasks: list[dict[str, Any]], today: dt.date, *, dayfirst: bool = False) -> int:
+    """The tasks accepted now whose due date (due, else due_from_urgency) is before today."""
+    return sum(_past_due(t, today, dayfirst=dayfirst) for t in tasks if _is(t, TaskStatus.ACCEPTED))
+
+
+def escalated_waiting(needs: list[dict[str, Any]]) -> Counter[str]:
+    """The needs still open that were escalated to organizers, by their latest level."""
+    return Counter(
+        n["escalated"].strip()
+        for n in needs
+        if n["status"] == NeedStatus.OPEN and n["escalated"].strip()
+    )
 
 
 def _past_due(task: dict[str, Any], today: dt.date, *, dayfirst: bool) -> bool:

@@ -13,6 +13,7 @@ import datetime as dt
 
 import pandas as pd
 
+from sheetsync.digest.followup_week import escalated_waiting, tasks_past_due
 from sheetsync.load.figures import MONTH_WEEKS
 from sheetsync.load.flags import FlagCode
 from sheetsync.normalize import dayfirst_locale
@@ -106,6 +107,8 @@ def _attention(ctx: StepContext) -> Section:
     duplicates = ctx.frames["duplicates"]
     load = ctx.frames["load"]
     flags = load["flags"].str.split(", ")
+    escalated = escalated_waiting(records_of(needs))
+    dayfirst = dayfirst_locale(ctx.config.locale)
     flag_counts = [
         (code.value, int(flags.map(lambda found, c=code.value: c in found).sum()))
         for code in FlagCode
@@ -127,9 +130,24 @@ def _attention(ctx: StepContext) -> Section:
                 f"The oldest has waited {oldest} days." if oldest else "",
             ),
             Line(
+                "needs.open.escalated",
+                "Of them, escalated to you: open longer than their urgency allows",
+                _n(sum(escalated.values())),
+                ", ".join(f"{level}: {n}" for level, n in sorted(escalated.items())),
+            ),
+            Line(
                 f"needs.status.{NeedStatus.MATCHED.value}",
                 "Needs with a volunteer proposed or on the way (Tasks tab)",
                 _n(int((status == NeedStatus.MATCHED).sum())),
+            ),
+            Line(
+                "tasks.past_due",
+                "Accepted tasks past their date (Tasks tab, follow_up)",
+                _n(
+                    tasks_past_due(
+                        records_of(ctx.frames["tasks"]), ctx.now.date(), dayfirst=dayfirst
+                    )
+                ),
             ),
             Line(
                 "errors.open",
