@@ -413,9 +413,10 @@ def test_the_summary_says_how_many_needs_were_escalated_and_tasks_are_past_due(
     summary_only = dataclasses.replace(find_job("weekly", config), steps=("summary",))
     run_job(summary_only, backend, config, now=STAMP)
     rows = {r["metric"]: r for r in records_of(read_state(backend, config).tables["summary"].frame)}
-    assert (rows["needs.open.escalated"]["value"], rows["needs.open.escalated"]["note"]) == (
-        "1",
-        "4 hours: 1",
+    assert rows["needs.status.open"]["note"] == (
+        "By category: Childcare 1. By zone: Eastside 1. "
+        "Escalated to you, open longer than their urgency allows: 4 hours 1."
     )
-    assert rows["tasks.past_due"]["value"] == "2"
-    assert rows["tasks.past_due"]["item"] == "Accepted tasks past their date (Tasks tab, follow_up)"
+    assert rows["needs.status.matched"]["note"] == (
+        "Accepted tasks past their date: 2 (Tasks tab, follow-up column)."
+    )

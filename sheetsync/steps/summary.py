@@ -107,8 +107,6 @@ def _attention(ctx: StepContext) -> Section:
     duplicates = ctx.frames["duplicates"]
     load = ctx.frames["load"]
     flags = load["flags"].str.split(", ")
-    escalated = escalated_waiting(records_of(needs))
-    dayfirst = dayfirst_locale(ctx.config.locale)
     flag_counts = [
         (code.value, int(flags.map(lambda found, c=code.value: c in found).sum()))
         for code in FlagCode
@@ -121,7 +119,7 @@ def _attention(ctx: StepContext) -> Section:
                 f"needs.status.{NeedStatus.OPEN.value}",
                 "Needs waiting for a volunteer (Needs tab)",
                 _n(len(waiting)),
-                _breakdown(waiting, ctx),
+                " ".join(x for x in (_breakdown(waiting, ctx), _escalated(needs)) if x),
             ),
             Line(
                 "needs.open.over_7_days",
@@ -130,24 +128,10 @@ def _attention(ctx: StepContext) -> Section:
                 f"The oldest has waited {oldest} days." if oldest else "",
             ),
             Line(
-                "needs.open.escalated",
-                "Of them, escalated to you: open longer than their urgency allows",
-                _n(sum(escalated.values())),
-                ", ".join(f"{level}: {n}" for level, n in sorted(escalated.items())),
-            ),
-            Line(
                 f"needs.status.{NeedStatus.MATCHED.value}",
                 "Needs with a volunteer proposed or on the way (Tasks tab)",
                 _n(int((status == NeedStatus.MATCHED).sum())),
-            ),
-            Line(
-                "tasks.past_due",
-                "Accepted tasks past their date (Tasks tab, follow_up)",
-                _n(
-                    tasks_past_due(
-                        records_of(ctx.frames["tasks"]), ctx.now.date(), dayfirst=dayfirst
-                    )
-                ),
+                _past_due(ctx),
             ),
             Line(
                 "errors.open",
@@ -183,6 +167,24 @@ def _attention(ctx: StepContext) -> Section:
             ),
         ],
     )
+
+
+def _escalated(needs: pd.DataFrame) -> str:
+    """The waiting needs escalated to organizers (the follow-up), by their latest level."""
+    levels = escalated_waiting(records_of(needs))
+    if not levels:
+        return ""
+    by_level = ", ".join(f"{level} {n}" for level, n in sorted(levels.items()))
+    return f"Escalated to you, open longer than their urgency allows: {by_level}."
+
+
+def _past_due(ctx: StepContext) -> str:
+    """How many accepted tasks are past their date (the follow-up flags them)."""
+    dayfirst = dayfirst_locale(ctx.config.locale)
+    late = tasks_past_due(records_of(ctx.frames["tasks"]), ctx.now.date(), dayfirst=dayfirst)
+    if not late:
+        return ""
+    return f"Accepted tasks past their date: {late} (Tasks tab, follow-up column)."
 
 
 def _breakdown(waiting: pd.DataFrame, ctx: StepContext) -> str:
