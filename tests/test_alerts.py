@@ -420,3 +420,74 @@ def test_the_summary_says_how_many_needs_were_escalated_and_tasks_are_past_due(
     assert rows["needs.status.matched"]["note"] == (
         "Accepted tasks past their date: 2 (Tasks tab, follow-up column)."
     )
+
+
+class Stopped(BaseException):
+    """The process stops here (no except catches it)."""
+
+
+def stop_before_the_outbox_writes(monkeypatch, send) -> None:
+    """The run stops as the first email is handed over: noted as pending, never written."""
+
+    def stopped(self, message, label):
+        raise Stopped(label)
+
+    with monkeypatch.context() as patch, pytest.raises(Stopped):
+        patch.setattr(Outbox, "send", stopped)
+        send()
+
+
+def test_an_alert_a_stopped_run_never_wrote_is_sent_by_its_rerun_or_failed_for_the_next(
+    followup_network, monkeypatch
+):
+    backend, config = followup_network
+    first = SendAlerts(findings(reminders=()))
+    stop_before_the_outbox_writes(monkeypatch, lambda: first.run(backend, config, STAMP))
+    # The same run's effect again (the tick retried): it sends them, once.
+    again = first.run(backend, config, STAMP + dt.timedelta(minutes=2))
+    assert [(d.recipient, d.outcome) for d in again] == [
+        ("organizers-1", "sent"),
+        ("organizers-2", "sent"),
+    ]
+    # A run stopped the same way, and the next run's alert: the one never written is
+    # failed (the followup step carries what it said into its own alert), the new sent.
+    hour = dt.timedelta(hours=1)
+    stopped = SendAlerts(findings(stamp=STAMP + hour, reminders=()))
+    stop_before_the_outbox_writes(monkeypatch, lambda: stopped.run(backend, config, STAMP + hour))
+    nxt = findings(stamp=STAMP + 2 * hour, reminders=())
+    deliveries = SendAlerts(nxt).run(backend, config, nxt.stamp)
+    assert [(d.recipient, d.period, d.outcome) for d in deliveries] == [
+        ("organizers-1", "2026-11-24T1000", "failed"),
+        ("organizers-1", "2026-11-24T1100", "sent"),
+        ("organizers-2", "2026-11-24T1100", "sent"),
+    ]
+    assert deliveries[0].detail == (
+        "The email alerts-2026-11-24T1000-organizers-1 was not handed over: a run stopped "
+        "just before. The next follow-up run sends what it said again, in its own email."
+    )
+    assert len(list(config.email.outbox.glob("*.eml"))) == 4
+
+
+def test_a_weeks_digest_a_stopped_run_never_wrote_is_left_to_the_digest_run(
+    followup_network, monkeypatch
+):
+    """An alert run between a stopped digest run and the next leaves the week's digest
+    unsettled: the digest run sends it."""
+    from sheetsync.digest.deliver import build_digests
+
+    backend, config = followup_network
+
+    def weekly():
+        return send_digests(backend, config, build_digests(backend, config, STAMP), now=STAMP)
+
+    stop_before_the_outbox_writes(monkeypatch, weekly)
+    alerts = SendAlerts(findings(reminders=())).run(backend, config, STAMP)
+    assert {(d.audience, d.outcome) for d in alerts} == {("alerts", "sent")}
+    assert {(d.audience, d.outcome) for d in weekly()} == {
+        ("organizers", "sent"),
+        ("volunteer", "sent"),
+    }
+    log = read_state(backend, config).tables["run_log"].frame
+    digest_rows = log[log["job"] == "digest"]
+    # Two organizers and two volunteers for the week, two organizers alerted.
+    assert sorted(digest_rows["outcome"]) == ["sent"] * 6
