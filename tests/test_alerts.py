@@ -491,3 +491,22 @@ def test_a_weeks_digest_a_stopped_run_never_wrote_is_left_to_the_digest_run(
     digest_rows = log[log["job"] == "digest"]
     # Two organizers and two volunteers for the week, two organizers alerted.
     assert sorted(digest_rows["outcome"]) == ["sent"] * 6
+
+
+def test_a_long_alert_lists_the_most_urgent_first_and_says_how_many_more(followup_network):
+    backend, config = followup_network
+    opened = dt.datetime(2026, 11, 1, 10, 0)
+    many = tuple(
+        Escalation(f"N{i:04d}", "7 days", "When someone can", "Rides", opened, STAMP - opened)
+        for i in range(100, 160)
+    )
+    today = Escalation("N0003", "4 hours", "Today", "Childcare", opened, dt.timedelta(hours=5))
+    late = findings(escalations=(*many, today), reminders=())
+    alert = alert_digests(late, frames_of(backend, config), config)[0]
+    lines = [line for line in alert.rendered.text.splitlines() if line.startswith("- N")]
+    assert len(lines) == 50
+    assert lines[0].startswith("- N0003 Childcare")  # for today: first, however short its wait
+    assert lines[1].startswith("- N0100 Rides")
+    assert "Needs open longer than their urgency allows: 61" in alert.rendered.text
+    assert "- … and 11 more on the Needs tab." in alert.rendered.text
+    assert "… and 11 more on the Needs tab." in alert.rendered.html

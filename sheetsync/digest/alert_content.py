@@ -17,11 +17,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sheetsync.digest.content import MAX_LINES
 from sheetsync.digest.followup_week import due_day
 from sheetsync.digest.volunteers import TaskLine, opted_in, task_line
 from sheetsync.followup.model import Escalation, PastDue, Reminder
+from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import kept_ids, rows_by_person
-from sheetsync.normalize import format_datetime, one_line, parse_date
+from sheetsync.normalize import fold, format_datetime, one_line, parse_date
 from sheetsync.privacy import Policy
 from sheetsync.statuses import TaskStatus, task_status
 
@@ -72,6 +74,17 @@ class AlertEmail:
     made: str  # when the run made it, "2026-12-03 10:15"
     escalations: list[EscalationLine] = field(default_factory=list)
     past_due: list[PastDueLine] = field(default_factory=list)
+    # Each list's full length: the email shows the first MAX_LINES (the rest are in the tabs).
+    escalations_total: int = 0
+    past_due_total: int = 0
+
+    @property
+    def more_escalations(self) -> int:
+        return self.escalations_total - len(self.escalations)
+
+    @property
+    def more_past_due(self) -> int:
+        return self.past_due_total - len(self.past_due)
 
 
 @dataclass(frozen=True)
@@ -106,14 +119,23 @@ def alert_email(
     tabs: Mapping[str, list[dict[str, Any]]],
     policy: Policy,
 ) -> AlertEmail:
-    """The organizers' alert: the most urgent and longest waiting first, as needs go."""
+    """The organizers' alert: needs the most urgent first, then the longest waiting (as
+    needs are ordered everywhere), tasks the latest first; the first MAX_LINES of each."""
     needs = {n["need_id"]: n for n in tabs["needs"]}
     tasks = {t["task_id"]: t for t in tabs["tasks"]}
-    lines = [_escalation_line(e, needs.get(e.need_id, {}), policy) for e in escalations]
-    lines.sort(key=lambda x: (-x.waited.days * 24 - x.waited.hours, x.need_id))
-    late = [_past_due_line(p, tasks.get(p.task_id, {}), policy) for p in past_due]
-    late.sort(key=lambda x: (-x.days_late, x.task_id))
-    return AlertEmail(network, period, format_datetime(stamp), lines, late)
+    ranked = sorted(
+        escalations, key=lambda e: (-URGENCY_RANK.get(fold(e.urgency), 0), -e.waited, e.need_id)
+    )[:MAX_LINES]
+    late = sorted(past_due, key=lambda p: (-p.days_late, p.task_id))[:MAX_LINES]
+    return AlertEmail(
+        network,
+        period,
+        format_datetime(stamp),
+        [_escalation_line(e, needs.get(e.need_id, {}), policy) for e in ranked],
+        [_past_due_line(p, tasks.get(p.task_id, {}), policy) for p in late],
+        escalations_total=len(escalations),
+        past_due_total=len(past_due),
+    )
 
 
 def _escalation_line(e: Escalation, need: Mapping[str, Any], policy: Policy) -> EscalationLine:
