@@ -540,6 +540,29 @@ class HistorySim:
                 return self.truth[form][i] if 0 <= i < len(self.truth[form]) else None
         return None
 
+    # Between weekly runs (issue 20, expire and urgent): time that passes with no run, and
+    # a request of a chosen urgency.
+
+    def wait(self, hours: int) -> dt.datetime:
+        """Hours pass with no run (the machine was off, a quiet night): the next run comes
+        later than an hour on, and finds proposals that waited past their limit."""
+        self.clock += dt.timedelta(hours=hours)
+        self._did(f"waited {hours} hours")
+        return self.clock
+
+    def request_of_urgency(self, pick: int, urgency: str) -> str | None:
+        """Someone known sends a request of `urgency` (the form's answer)."""
+        known = [i for i, p in enumerate(self.people) if p.first and (p.phone or p.email)]
+        who = self._pick(known, pick)
+        if who is None:
+            return None
+        self.request(who, pick)
+        self._pending["requests"][-1][self._field("requests", "urgency")] = urgency
+        return self._did(f"{urgency} request by {who}")
+
+    def _field(self, form: str, name: str) -> int:
+        return self.schemas[FORM_SCHEMAS[form]].names.index(name)
+
 
 def dedupe_score(sim: HistorySim, state: State) -> AttributionScore:
     """Every response on People, with the kept person it is attributed to and its true
