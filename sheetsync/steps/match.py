@@ -6,7 +6,8 @@ proposed -> accepted -> done, or declined / cancelled. From those statuses:
   only tasks were declined or cancelled is open again, and is proposed to someone else;
 - proposed and accepted tasks are never moved: their volunteer keeps them, and they count
   against the volunteer's week;
-- a volunteer who declined a need is never proposed it again.
+- a volunteer who declined a need, or let a proposal of it expire (steps/expire.py), is
+  never proposed it again.
 The assignment among what is left is optimal (sheetsync/match/solver.py): the most needs served,
 urgent and long-waiting ones first, and work spread to whoever has had the least of it.
 Members resting (a red check-in, or a rest confirmed on the Load tab) are left out.
