@@ -20,7 +20,7 @@ from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config_followup import FollowupConfig
 from sheetsync.jobs import find_job, run_job
-from sheetsync.match.expire import apply_expiries, expiring
+from sheetsync.match.expire import apply_expiries, expired_on, expiring
 from sheetsync.steps import get_step
 from tests.conftest import NOW, make_config, offer, request
 from tests.test_match import records, set_task_status, volunteer_offer, weekly
@@ -123,6 +123,19 @@ def test_the_reason_is_said_once_and_a_co_volunteer_goes_with_the_task():
     # Not live any more: neither holds room for it, nor is it proposed to them again
     # (the co-volunteer was not the one asked).
     assert task["co_volunteer_id"] == "P0002"
+
+
+def test_the_day_a_task_expired_is_read_back_from_its_reason():
+    tasks = [task_row(), task_row("T0002", "N0002"), task_row("T0003", "N0003")]
+    found = expiring(
+        tasks[:2], [need_row()], FollowupConfig(), PROPOSED + dt.timedelta(days=3), CHICAGO
+    )
+    apply_expiries(tasks, found, dt.date(2026, 11, 26))
+    tasks[2]["status"] = "withdrawn"
+    tasks[2]["reasons"] = "offers Groceries; withdrawn 2026-11-24: checked in red"
+    assert [expired_on(t) for t in tasks] == [dt.date(2026, 11, 26)] * 2 + [None]
+    # Typed expired by hand, with no reason sheetsync wrote: no day.
+    assert expired_on(task_row(status="expired")) is None
 
 
 def test_the_limits_come_from_the_followup_config():

@@ -13,6 +13,7 @@ of the clocks. A co-volunteer on an expiring task goes with it: the task is no l
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -66,6 +67,18 @@ def expiring(
 def reason(today: dt.date, limit: dt.timedelta) -> str:
     """ "expired 2026-11-24: no answer within 1 day" """
     return f"expired {today.isoformat()}: no answer within {duration_label(limit)}"
+
+
+_EXPIRED_ON = re.compile(r"(?:^|; )expired (\d{4}-\d\d-\d\d): ")
+
+
+def expired_on(task: dict[str, Any]) -> dt.date | None:
+    """The day a task expired, from the reason sheetsync added (for the weekly digest's
+    count of the week's expired proposals); None when it did not expire."""
+    if task_status(str(task["status"])) != TaskStatus.EXPIRED:
+        return None
+    found = _EXPIRED_ON.search(str(task["reasons"]))
+    return dt.date.fromisoformat(found[1]) if found else None
 
 
 def apply_expiries(tasks: list[dict[str, Any]], found: list[Expiry], today: dt.date) -> None:
