@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import openpyxl
 import pytest
 
 from sheetsync.config import Config
@@ -163,3 +164,20 @@ def test_the_rules_go_where_days_open_and_escalated_are(schemas, config):
     u, s, d = (letter(at[n]) for n in ("urgency", "status", "days_open"))
     assert rules[0].formula == f'=AND(${s}2="open",${u}2="Today",ISNUMBER(${d}2),${d}2>=1)'
     assert rules[0].bold and rules[0].fill == RED
+
+
+def test_a_workbook_gets_the_rules_on_its_needs_tab(backend, config, schemas):
+    """The workbook backend writes them (as for the other tabs, marked as sheetsync's)."""
+    plan = format_plan(schemas, headers_of(schemas, config), config)
+    at = by_title(schemas, "needs")
+    book = openpyxl.load_workbook(config.workbook)
+    written = {
+        str(r.sqref).split(":")[0]: [x.formula[0] for x in r.rules]
+        for r in book["Needs"].conditional_formatting
+    }
+    days, escalated = (f"{letter(at[n])}2" for n in ("days_open", "escalated"))
+    assert set(written) == {days, escalated}
+    expected = [r.formula[1:] for r in tab_of(plan, "Needs").rules]
+    assert [f.removeprefix("AND(").removesuffix(',N("sheetsync")=0)') for f in written[days]] == (
+        expected[:-1]
+    )
