@@ -12,6 +12,7 @@ reads the frames, calls it, and builds the tabs' rows:
     digest   -> sheetsync/digest/   (what each audience's email says, rendered and sent)
     withdraw -> sheetsync/match/withdraw.py   (proposals follow the present, hourly too)
     check    -> sheetsync/match/invariants.py (the rules matching keeps, whoever broke them)
+    followup -> sheetsync/followup/ (days open, escalations, tasks past due, reminders)
 
 What a step finds for later steps travels as a small dataclass (steps/findings.py); what it
 asks to be done after the write, such as sending the digests, is an Effect.
@@ -87,6 +88,7 @@ STEPS: dict[str, str] = {
     "digest": "digest",
     "withdraw": "withdraw",
     "check": "check",
+    "followup": "followup",
 }
 
 
