@@ -12,7 +12,7 @@ clock, so that a failed send is retried by the next hourly run and nothing is se
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -37,6 +37,7 @@ class Ledger:
     tz: ZoneInfo
     settled: frozenset[str]  # steps of settled send log rows: "alerts 2026-12-03T1015"
     settled_to: frozenset[tuple[str, str]]  # (steps, recipient) of the same rows
+    _periods: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, run_log: pd.DataFrame | None, now: dt.datetime, tz: ZoneInfo) -> Ledger:
@@ -52,16 +53,27 @@ class Ledger:
             frozenset(zip(steps, rows["changes"].tolist(), strict=True)),
         )
 
+    def _period(self, stamp: str) -> str:
+        """The alert period of a stamp still to be tried (before now, within RETRY_FOR);
+        "" otherwise. Stamps repeat (one per run): each is read once."""
+        if stamp not in self._periods:
+            when = parse_datetime(stamp) if stamp else None
+            fresh = (
+                when is not None
+                and when < self.now
+                and elapsed(when, self.now, self.tz) <= RETRY_FOR
+            )
+            self._periods[stamp] = alert_period(when) if fresh and when else ""
+        return self._periods[stamp]
+
     def to_carry(self, stamp: str, audience: Audience, recipient: str = "") -> bool:
         """Whether the alert stamped `stamp` (a cell's text) is to be carried again: made
         before this run, within RETRY_FOR, and its email never settled. With a recipient
         (a reminder's volunteer id), only that recipient's send log row settles it."""
-        when = parse_datetime(stamp) if stamp else None
-        if when is None or not when < self.now:
+        period = self._period(stamp)
+        if not period:
             return False
-        if elapsed(when, self.now, self.tz) > RETRY_FOR:
-            return False
-        steps = f"{audience} {alert_period(when)}"
+        steps = f"{audience} {period}"
         if recipient:
             return (steps, recipient) not in self.settled_to
         return steps not in self.settled

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -112,6 +113,7 @@ def _due_level(levels: tuple[Level, ...], waited: dt.timedelta, had: str) -> Lev
     return reached[-1] if held is None or reached[-1][1] > held else None
 
 
+@lru_cache(maxsize=256)
 def held_level(label: str) -> dt.timedelta | None:
     """How long open the escalated column's label says ("7 days"); None when empty or
     not a duration (then the need is escalated for the level it reached)."""

