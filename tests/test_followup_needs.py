@@ -8,6 +8,7 @@ import datetime as dt
 
 import pytest
 
+from sheetsync.digest.alerts import SendAlerts
 from sheetsync.followup.model import Escalation
 from tests.followup_world import World, followup_config, stamp
 
@@ -172,3 +173,20 @@ def test_levels_follow_the_config(tmp_path):
         ("N1", "5 days"),
         ("N2", "5 days"),
     ]
+
+
+def test_the_step_asks_for_the_alert_email_only_when_there_is_something_to_send(world):
+    world.need("N1", OPENED, "Today")
+    quiet = world.run(OPENED + dt.timedelta(hours=1))
+    assert quiet.effects == [] and quiet.counts == {
+        "escalated": 0,
+        "past_due": 0,
+        "reminders": 0,
+        "alerts_carried": 0,
+    }
+    assert set(quiet.frames) == {"needs"}  # days_open: 0
+    assert world.run(OPENED + dt.timedelta(hours=2)).frames == {}  # nothing new to write
+    alert = world.run(OPENED + dt.timedelta(hours=4))
+    [effect] = alert.effects
+    assert isinstance(effect, SendAlerts) and effect.findings is alert.findings
+    assert alert.findings.stamp == OPENED + dt.timedelta(hours=4)
