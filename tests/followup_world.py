@@ -105,7 +105,7 @@ class World:
                     "job": "digest",
                     "outcome": outcome,
                     "steps": f"{Audience.ALERTS} {period}",
-                    "changes": "organizers-1",
+                    "changes": self.config.email.organizers[0],
                 }
             )
         for reminder in found.reminders:
@@ -114,7 +114,8 @@ class World:
                     "job": "digest",
                     "outcome": outcome,
                     "steps": f"{Audience.REMINDER} {period}",
-                    "changes": reminder.volunteer_id,
+                    # The send log names the recipient by address, as the real one does.
+                    "changes": self.row("people", reminder.volunteer_id)["email"],
                 }
             )
 

@@ -180,7 +180,10 @@ def test_only_the_reminder_that_failed_is_carried(world):
     accepted(world, "T2", "N2", volunteer_id="V2")
     found = world.run(DAY3, sent=False).findings
     # The alert and V2's reminder went out; V1's failed.
-    world.log = [{**row, "outcome": "sent"} if row["changes"] != "V1" else row for row in world.log]
+    world.log = [
+        {**row, "outcome": "sent"} if row["changes"] != "v1@example.net" else row
+        for row in world.log
+    ]
     assert len(found.reminders) == 2
     found = world.run(DAY3 + dt.timedelta(hours=1)).findings
     assert found.past_due == () and found.reminders == (Reminder("V1", ("T1",)),)

@@ -69,7 +69,8 @@ class Ledger:
     def to_carry(self, stamp: str, audience: Audience, recipient: str = "") -> bool:
         """Whether the alert stamped `stamp` (a cell's text) is to be carried again: made
         before this run, within RETRY_FOR, and its email never settled. With a recipient
-        (a reminder's volunteer id), only that recipient's send log row settles it."""
+        (a reminder's address, as the send log names it), only that recipient's send log
+        row settles it."""
         period = self._period(stamp)
         if not period:
             return False

@@ -9,7 +9,7 @@ their rows is marked do not contact. A linked duplicate counts as its kept perso
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -36,6 +36,9 @@ class Reach:
 
     kept: Mapping[str, str]  # every person id -> the person it counts as
     why_not: Mapping[str, str]  # kept id -> why they may not be emailed ("" if they may)
+    # kept id -> the address their email goes to (their own row's): the send log names a
+    # reminder's recipient by it (the Run log's changes column)
+    address: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def of(cls, people: pd.DataFrame) -> Reach:
@@ -66,7 +69,8 @@ class Reach:
                 why_not[pid] = NOT_EMAILED_NO_EMAIL
             else:
                 why_not[pid] = ""
-        return cls(kept, why_not)
+        address = {pid: str(by_id[pid]["email"]) for pid in set(kept.values())}
+        return cls(kept, why_not, address)
 
     def person(self, person_id: str) -> str:
         """The id a person counts as (a linked duplicate's kept person)."""
@@ -75,6 +79,10 @@ class Reach:
     def reason_not(self, person_id: str) -> str:
         """Why this person may not be emailed of their tasks; "" when they may."""
         return self.why_not.get(self.person(person_id), NOT_A_PERSON)
+
+    def email(self, person_id: str) -> str:
+        """The address a person's reminder goes to ("" when none)."""
+        return self.address.get(self.person(person_id), "")
 
     def may_email(self, person_id: str) -> bool:
         return self.reason_not(person_id) == ""

@@ -159,9 +159,11 @@ def _to_remind(row: dict[str, str], rules: TaskRules) -> bool:
     every = dt.timedelta(days=clock.followup.remind_every_days)
     if elapsed(last, clock.now, clock.tz) >= every:
         return True
-    vid = rules.reach.person(row["volunteer_id"])
+    # The send log names a reminder's recipient by address (digest/alerts.py), as the
+    # weekly digests'.
+    to = rules.reach.email(row["volunteer_id"])
     ledger = clock.ledger
-    return ledger is not None and ledger.to_carry(row["reminded"], Audience.REMINDER, vid)
+    return ledger is not None and ledger.to_carry(row["reminded"], Audience.REMINDER, to)
 
 
 def _due_words(due: _Due) -> str:
