@@ -44,9 +44,9 @@ def preview(store):
         f"To forget P0002 on {store.describe()}, sheetsync would empty:",
         "  Form Responses 1 row 2: 12 cells",
         "  People row 3 (P0002): 13 cells; do_not_contact: forgotten",
-        "  Needs row 2 (N0001): 7 cells; status: withdrawn",
+        "  Needs row 2 (N0001): 8 cells; status: withdrawn",
         "  Tasks row 2 (T0001): 1 cell; status: cancelled",
-        "In all: 36 cells (Form Responses 1 12, People 14, Needs 8, Tasks 2); would remove 0 "
+        "In all: 37 cells (Form Responses 1 12, People 14, Needs 9, Tasks 2); would remove 0 "
         "outbox files and 0 lines of the send journal and log; would remove 3 backups of the "
         "workbook.",
     ]
@@ -92,7 +92,7 @@ def test_a_yes_forgets_and_says_what_sheetsync_cannot_erase(network):
         *preview(store),
         "Forget P0002 for good? It cannot be undone [y/N]: y",
         f"Forgot P0002 on {store.describe()}.",
-        "In all: 36 cells (Form Responses 1 12, People 14, Needs 8, Tasks 2); removed 0 outbox "
+        "In all: 37 cells (Form Responses 1 12, People 14, Needs 9, Tasks 2); removed 0 outbox "
         "files and 0 lines of the send journal and log; removed 4 backups of the workbook.",
         *BY_HAND,
     ]
@@ -109,7 +109,7 @@ def test_yes_and_json_print_what_was_emptied_without_asking(network):
     assert result.exit_code == 0
     printed = json.loads(result.output)
     assert (printed["person_id"], printed["linked"], printed["dry_run"]) == ("P0002", [], False)
-    assert printed["cells_by_tab"] == {"Form Responses 1": 12, "People": 14, "Needs": 8, "Tasks": 2}
+    assert printed["cells_by_tab"] == {"Form Responses 1": 12, "People": 14, "Needs": 9, "Tasks": 2}
     assert printed["rows"][1] == {
         "tab": "People",
         "row": 3,

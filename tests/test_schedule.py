@@ -349,6 +349,7 @@ def test_log_file_has_a_line_per_step_and_the_run(runner, network, tmp_path):
         "expire",
         "match",
         "load",
+        "followup",
         "check",
         "summary",
         "digest",

@@ -49,7 +49,10 @@ def test_summary_counts_needs_people_and_errors(backend, config, add_responses):
     got = {k: r["value"] for k, r in rows.items()}
     assert got["needs.status.open"] == "3"
     assert rows["needs.status.open"]["note"] == (
-        "By category: Groceries 2, Meals 1. By zone: Eastside 2, Westside 1."
+        "By category: Groceries 2, Meals 1. By zone: Eastside 2, Westside 1. "
+        # The follow-up escalated all three (the weekly job runs it before the Summary):
+        # Maria's two needs open 22 days, Ann's This week need open 3 days.
+        "Escalated to you, open longer than their urgency allows: 14 days 2, 2 days 1."
     )
     assert got["needs.open.over_7_days"] == "2"
     assert rows["needs.open.over_7_days"]["note"] == "The oldest has waited 22 days."

@@ -18,7 +18,8 @@ from sheetsync.tables import ROW, Table, records_of
 FORGOTTEN = "forgotten"  # written in People's do_not_contact: nobody contacts them again
 
 # Rows wholly about the person are emptied but for these columns: the ids other rows point
-# to, and what the network's figures count (a need's category and dates, an error's form).
+# to, and what the network's figures count (a need's category, dates and escalations, an
+# error's form).
 KEEP = {
     "people": ("person_id",),
     "load": ("person_id",),
@@ -31,6 +32,8 @@ KEEP = {
         "duplicate_of",
         "opened",
         "updated",
+        "escalated",
+        "escalated_at",
     ),
     "errors": ("error_id", "form", "first_seen", "status"),
 }
