@@ -12,7 +12,8 @@ Run log and the outbox only (never through sheetsync.match or sheetsync.followup
 - escalation-emails: each (need, level) the Needs tab's ledger (escalated) shows was
   carried by exactly one sent alert email per organizer (outbox, send log "alerts ...");
 - reminder-too-soon: a task's volunteer reminded (Tasks reminded) again sooner than
-  remind_every_days;
+  remind_every_days; reminder-emails: a reminder email in the outbox for each volunteer
+  reminded on the Tasks tab at a run, and none other;
 - rows in = records + errors (history_oracle.account);
 - digest-counts: the weekly organizers' digest's follow-up counts agree with the sheet.
 
@@ -51,6 +52,7 @@ URGENT_NOT_PROPOSED = "urgent-not-proposed"
 STALE_PROPOSAL = "stale-proposal"
 ESCALATION_EMAILS = "escalation-emails"
 REMINDER_TOO_SOON = "reminder-too-soon"
+REMINDER_EMAILS = "reminder-emails"
 ROWS_UNACCOUNTED = "rows-unaccounted"
 DIGEST_COUNTS = "digest-counts"
 # An outbox file: "<audience>-<period>-<who>.eml", e.g. alerts-2026-10-20T0915-organizers-1.
@@ -104,14 +106,18 @@ def read_outbox(folder: Path) -> list[Mail]:
     return mails
 
 
+LEVEL = re.compile(r"Level: ([^.\n]+)")
+
+
 def carried(text: str, levels: Iterable[str]) -> set[tuple[str, str]]:
-    """The (need id, level) an alert email carries: a need id on a line, with the level
-    label on that line or, failing that, on the nearest heading line above it."""
+    """The (need id, level) an alert email carries: a need id on a line with its level
+    ("Level: 7 days"), else the level label on that line or on the nearest heading above."""
     labels = sorted(set(levels), key=len, reverse=True)
     found: set[tuple[str, str]] = set()
     heading = ""
     for line in text.splitlines():
-        here = next((label for label in labels if label in line), "")
+        named = LEVEL.search(line)
+        here = named[1].strip() if named else next((x for x in labels if x in line), "")
         ids = NEED_ID.findall(line)
         if not ids and here:
             heading = here
@@ -119,6 +125,25 @@ def carried(text: str, levels: Iterable[str]) -> set[tuple[str, str]]:
             if here or heading:
                 found.add((need_id, here or heading))
     return found
+
+
+# The organizers' digest's follow-up lines (templates/digest/organizers.txt, in English).
+DIGEST_LINES = {
+    "escalated": re.compile(r"Needs escalated to you: (\d+)"),
+    "tasks_past_due": re.compile(r"Accepted tasks past their date now: (\d+)"),
+    "proposals_expired": re.compile(r"Proposals that expired without an answer: (\d+)"),
+    "tasks_reminded": re.compile(r"Tasks whose volunteer was reminded: (\d+)"),
+}
+
+
+def digest_counts(text: str) -> dict[str, int]:
+    """The follow-up counts an organizers' digest states (0 for a line it leaves out: the
+    section shows only when it has something to say)."""
+    counts = {}
+    for name, pattern in DIGEST_LINES.items():
+        found = pattern.search(text)
+        counts[name] = int(found[1]) if found else 0
+    return counts
 
 
 @dataclass
@@ -211,6 +236,8 @@ class MonthOracle:
     runs: int = 0
     digests_checked: int = 0
     reminder_emails: int = 0
+    reminder_pairs: set[tuple[str, dt.datetime]] = field(default_factory=set)
+    checked_digests: set[str] = field(default_factory=set)
 
     @property
     def tz(self) -> Any:
@@ -224,6 +251,8 @@ class MonthOracle:
         self._stale(sheet, now)
         self._ledger(sheet, now)
         self._reminders(sheet, now)
+        if weekly:
+            self.check_digest(state, now)
         books = account(state, self.config)
         if not books.ok:
             detail = (
@@ -298,6 +327,7 @@ class MonthOracle:
             seen = self.reminded[task["task_id"]]
             if when is None or (seen and seen[-1] == when):
                 continue
+            self.reminder_pairs.add((task["volunteer_id"], when))
             if seen and elapsed(seen[-1], when, self.tz) < every:
                 gap = elapsed(seen[-1], when, self.tz).total_seconds() / 86400
                 self.findings.append(
@@ -330,21 +360,34 @@ class MonthOracle:
                         f"{organizers} organizers",
                     )
                 )
-        every = dt.timedelta(days=self.config.followup.remind_every_days)
-        last: dict[tuple[str, str], dt.datetime] = {}
-        reminders = sorted((m for m in mails if m.audience == "reminder"), key=lambda m: m.period)
-        for mail in reminders:
-            stamp = mail.stamp
-            if stamp is None:
+        # Each reminder email is a volunteer reminded on the Tasks tab at that run, and back.
+        emailed = {(m.who, m.stamp) for m in mails if m.audience == "reminder" and m.stamp}
+        self.reminder_emails = len(emailed)
+        for who, stamp in sorted(emailed ^ self.reminder_pairs, key=str):
+            where = "no Tasks reminded" if (who, stamp) in emailed else "no reminder email"
+            self.findings.append(Finding(REMINDER_EMAILS, now, f"{who} at {stamp}: {where}"))
+
+    def check_digest(self, state: State, now: dt.datetime) -> None:
+        """After a weekly run: the organizers' digests it sent state the week's follow-up
+        counts as the sheet shows them."""
+        sheet = week_counts(state, self.config, now.date())
+        for mail in self.mails():
+            key = f"{mail.audience}-{mail.period}-{mail.who}"
+            if mail.audience != "organizers" or key in self.checked_digests:
                 continue
-            for task_id in sorted(set(TASK_ID.findall(mail.text))):
-                key = (mail.who, task_id)
-                if key in last and elapsed(last[key], stamp, self.tz) < every:
-                    self.findings.append(
-                        Finding(REMINDER_TOO_SOON, now, f"{task_id}: reminder emails too close")
-                    )
-                last[key] = stamp
-        self.reminder_emails = len(reminders)
+            self.checked_digests.add(key)
+            self.digests_checked += 1
+            stated = digest_counts(mail.text)
+            expected = {
+                "escalated": sheet.escalated,
+                "tasks_past_due": sheet.tasks_past_due,
+                "proposals_expired": sheet.proposals_expired,
+                "tasks_reminded": sheet.tasks_reminded,
+            }
+            if stated != expected:
+                self.findings.append(
+                    Finding(DIGEST_COUNTS, now, f"{key}: digest {stated}, sheet {expected}")
+                )
 
     def by_code(self) -> dict[str, int]:
         return dict(Counter(f.code for f in self.findings))
