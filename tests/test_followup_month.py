@@ -14,16 +14,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sheetsync_testkit.month import END, ORGANIZERS, START, MonthSim
-from sheetsync_testkit.month_oracle import MonthOracle
+from sheetsync_testkit.month_oracle import STALE_PROPOSAL, URGENT_NOT_PROPOSED, MonthOracle
 
 from sheetsync.scheduling.tick import TickAction
-
-
-def local_hours(start: dt.datetime, end: dt.datetime) -> int:
-    """The hourly job's slots (:15) on the wall clock from start to end: the hour the clocks
-    repeat counts once, as cron's schedule names it once."""
-    first = start.replace(minute=15)
-    return (end - first) // dt.timedelta(hours=1) + 1
+from sheetsync.schema import data_dir
 
 
 def findings_by_code(oracle: MonthOracle) -> dict[str, list[str]]:
@@ -39,9 +33,12 @@ def test_a_month_of_hourly_ticks_across_the_clocks_falling_back(tmp_path: Path) 
 
     assert findings_by_code(oracle) == {}
     assert month.ran(TickAction.FAILED) == 0
-    # Each job once per slot of its schedule, the night of 2026-11-01 included.
+    # Each job once per slot of its schedule, the night of 2026-11-01 included: 674 real
+    # hours at :15 (the clocks fall back once), 673 of them on distinct wall-clock times.
+    quarter_past = [t for t in month.hours() if t.minute == 15]
+    assert len(quarter_past) == (END - START) // dt.timedelta(hours=1) + 2
+    assert month.counts["runs intake"] == len(set(quarter_past)) == len(quarter_past) - 1
     assert month.counts["runs weekly"] == 4
-    assert month.counts["runs intake"] == local_hours(START, END)
     # The events happened, so that the oracle had something to check.
     assert len(oracle.urgent_needs) >= 20
     assert len(oracle.urgent_proposed) >= 10
@@ -88,3 +85,30 @@ def test_short_random_histories_keep_the_followup_rules(
         assert findings_by_code(oracle) == {}
         assert month.ran(TickAction.FAILED) == 0
         assert oracle.runs >= hours - 1
+
+
+def test_the_oracle_sees_a_between_runs_job_without_expiry_or_urgent_matching(
+    tmp_path: Path,
+) -> None:
+    """The same harness with the hourly job as it was before issue 20 (no expire, urgent or
+    followup step): the oracle must find urgent needs left waiting and stale proposals."""
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    for name in ("intake", "weekly"):
+        text = (data_dir("jobs") / f"{name}.toml").read_text(encoding="utf-8")
+        for step in ("expire", "urgent", "followup"):
+            text = text.replace(f'"{step}", ', "")
+        (jobs / f"{name}.toml").write_text(text, encoding="utf-8")
+    month = MonthSim(
+        tmp_path / "network",
+        seed=3,
+        end=START + dt.timedelta(days=1),
+        requests_per_hour=0.3,
+        settings={
+            "jobs": {"dir": str(jobs)},
+            "followup": {"expire_after": {"Today": "2 hours", "default": "3 hours"}},
+        },
+    )
+    found = findings_by_code(month.play())
+    assert found.get(URGENT_NOT_PROPOSED)
+    assert found.get(STALE_PROPOSAL)

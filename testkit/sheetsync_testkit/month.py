@@ -80,6 +80,7 @@ class MonthSim:
     end: dt.datetime = END
     requests_per_hour: float = 0.15
     size: NetworkSize = MONTH
+    settings: dict[str, Any] = field(default_factory=dict)  # sheetsync.toml sections over ours
     ticks: list[TickResult] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
 
@@ -89,7 +90,7 @@ class MonthSim:
             size=self.size,
             seed=self.seed,
             now=self.start,
-            settings=month_settings(self.folder),
+            settings={**month_settings(self.folder), **self.settings},
         )
         self.config = self.sim.config
         self.tz = ZoneInfo(TZ)
