@@ -181,17 +181,19 @@ class MonthSim:
         self.counts[f"requests {urgency}"] += 1
 
     def _opt_in(self, state: State) -> None:
-        """Organizers mark weekly_email yes for every other volunteer with an email."""
+        """Organizers mark weekly_email yes for some volunteers with an email: every one who
+        accepts and never finishes (so that reminders go out), every other one besides."""
         table = state.tables["people"]
         column = table.columns["weekly_email"] + 1
         updates = [
             CellUpdate(int(p["_row"]), column, "yes")
             for i, p in enumerate(records_of(table.frame))
-            if "volunteer" in p["roles"] and p["email"] and i % 2 == 0
+            if "volunteer" in p["roles"]
+            and p["email"]
+            and (i % 2 == 0 or manner(p["person_id"], self.seed) == Manner.NEVER_DONE)
         ]
-        self.sim.backend.apply(
-            [TabChanges(tab=table.tab, start_row=table.n_rows + 1, update=updates)]
-        )
+        change = TabChanges(tab=table.tab, start_row=table.n_rows + 1, update=updates)
+        self.sim.backend.apply([change])
         self.counts["opted in"] += len(updates)
         self.opted_in = True
 
