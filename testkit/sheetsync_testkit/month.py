@@ -119,7 +119,7 @@ class MonthSim:
         """The whole month; returns the oracle with what it found."""
         for now in self.hours():
             self.step(now)
-        self.oracle.check_emails(self.end, self._levels())
+        self.oracle.check_emails(self.sim.state(), self.end, self._levels())
         return self.oracle
 
     def step(self, now: dt.datetime) -> list[TickResult]:

@@ -15,7 +15,8 @@ Run log and the outbox only (never through sheetsync.match or sheetsync.followup
   remind_every_days; reminder-emails: a reminder email in the outbox for each volunteer
   reminded on the Tasks tab at a run, and none other;
 - rows in = records + errors (history_oracle.account);
-- digest-counts: the weekly organizers' digest's follow-up counts agree with the sheet.
+- digest-counts: the weekly organizers' digest's follow-up counts agree with the sheet;
+- unlogged-email: every alert and reminder email in the outbox has its "sent" send log row.
 
 Every finding is ids and counts only.
 """
@@ -53,6 +54,7 @@ STALE_PROPOSAL = "stale-proposal"
 ESCALATION_EMAILS = "escalation-emails"
 REMINDER_TOO_SOON = "reminder-too-soon"
 REMINDER_EMAILS = "reminder-emails"
+UNLOGGED_EMAIL = "unlogged-email"
 ROWS_UNACCOUNTED = "rows-unaccounted"
 DIGEST_COUNTS = "digest-counts"
 # An outbox file: "<audience>-<period>-<who>.eml", e.g. alerts-2026-10-20T0915-organizers-1.
@@ -340,10 +342,24 @@ class MonthOracle:
     def mails(self) -> list[Mail]:
         return read_outbox(self.outbox)
 
-    def check_emails(self, now: dt.datetime, levels: Iterable[str]) -> None:
+    def check_emails(self, state: State, now: dt.datetime, levels: Iterable[str]) -> None:
         """Each escalation in the ledger carried by exactly one alert email per organizer;
-        each task's reminder emails remind_every_days apart."""
+        a reminder email for each volunteer reminded on the Tasks tab at a run; each alert
+        and reminder email in the send log (Run log: job digest, "<audience> <period>",
+        sent) as many times as the outbox holds such emails."""
         mails = self.mails()
+        logged: Counter[str] = Counter(
+            str(row["steps"])
+            for row in records_of(state.tables["run_log"].frame)
+            if row["job"] == "digest" and row["outcome"] == "sent"
+        )
+        held = Counter(
+            f"{m.audience} {m.period}" for m in mails if m.audience in ("alerts", "reminder")
+        )
+        for steps, n in sorted(held.items()):
+            if logged[steps] != n:
+                detail = f"{steps}: {n} emails in the outbox, {logged[steps]} sent in the Run log"
+                self.findings.append(Finding(UNLOGGED_EMAIL, now, detail))
         organizers = len(self.config.email.organizers)
         carriers: Counter[tuple[str, str]] = Counter()
         for mail in mails:
