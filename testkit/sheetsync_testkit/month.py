@@ -153,7 +153,7 @@ class MonthSim:
 
     def _after_run(self, state: State, now: dt.datetime) -> None:
         """What comes in before the next run: organizers' answers now, forms a little later."""
-        if not self.opted_in:
+        if not self.opted_in or "weekly" in self._ran:  # organizers' Monday round
             self._opt_in(state)
         self._answer(state, now)
         at = now + dt.timedelta(minutes=20)
@@ -181,19 +181,25 @@ class MonthSim:
         self.counts[f"requests {urgency}"] += 1
 
     def _opt_in(self, state: State) -> None:
-        """Organizers mark weekly_email yes for some volunteers with an email: every one who
-        accepts and never finishes (so that reminders go out), every other one besides."""
+        """Organizers mark weekly_email yes for volunteers with an email not marked yet: every
+        one who accepts and never finishes (so that reminders go out), every other one
+        besides (by id)."""
         table = state.tables["people"]
         column = table.columns["weekly_email"] + 1
         updates = [
             CellUpdate(int(p["_row"]), column, "yes")
-            for i, p in enumerate(records_of(table.frame))
+            for p in records_of(table.frame)
             if "volunteer" in p["roles"]
             and p["email"]
-            and (i % 2 == 0 or manner(p["person_id"], self.seed) == Manner.NEVER_DONE)
+            and not p["weekly_email"].strip()
+            and (
+                int("0" + "".join(filter(str.isdigit, p["person_id"]))) % 2 == 0
+                or manner(p["person_id"], self.seed) == Manner.NEVER_DONE
+            )
         ]
-        change = TabChanges(tab=table.tab, start_row=table.n_rows + 1, update=updates)
-        self.sim.backend.apply([change])
+        if updates:
+            change = TabChanges(tab=table.tab, start_row=table.n_rows + 1, update=updates)
+            self.sim.backend.apply([change])
         self.counts["opted in"] += len(updates)
         self.opted_in = True
 
