@@ -99,7 +99,7 @@ def _for(table: Durations, urgency: str) -> dt.timedelta:
 
 
 def duration_label(delta: dt.timedelta) -> str:
-    """"4 hours", "1 day", "14 days": how the docs and the sheet write a duration."""
+    """ "4 hours", "1 day", "14 days": how the docs and the sheet write a duration."""
     hours = delta.total_seconds() / 3600
     if hours % 24 == 0:
         days = int(hours // 24)

@@ -156,7 +156,7 @@ class Delivery:
 
     audience: Audience
     to: str  # the address: in the send log (the Run log tab), never in logs or --json
-    period: str  # the ISO week, e.g. 2026-W48
+    period: str  # the ISO week, e.g. 2026-W48; an alert or reminder: its run, 2026-12-03T1015
     outcome: DeliveryOutcome
     detail: str = ""  # where it went, or why it was refused
     recipient: str = ""  # who, without personal data: a person_id, or organizers-1

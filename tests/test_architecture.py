@@ -57,6 +57,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.load",
             "sheetsync.summary",
             "sheetsync.digest",
+            "sheetsync.followup",
         ),
     ),
     ("steps: frames in, frames out", ("sheetsync.steps",)),

@@ -53,9 +53,17 @@ def test_columns_by_owner_and_type(schemas, config):
     assert (reasons.wrap, task_id.wrap) == (True, False)
     assert column(tasks, at["proposed"]).number_format == "yyyy-mm-dd hh:mm"
     status = column(tasks, at["status"])
-    # Yours: a dropdown (withdrawn included: sheetsync writes it in these cells, and a value
-    # off the list would show Google's warning on them), no shading, no note.
-    assert status.choices == ("proposed", "accepted", "done", "declined", "cancelled", "withdrawn")
+    # Yours: a dropdown (withdrawn and expired included: sheetsync writes them in these cells,
+    # and a value off the list would show Google's warning on them), no shading, no note.
+    assert status.choices == (
+        "proposed",
+        "accepted",
+        "done",
+        "declined",
+        "cancelled",
+        "withdrawn",
+        "expired",
+    )
     assert (status.owned, status.note) == (False, None)
     due = column(tasks, at["due"])
     assert (due.date_check, due.number_format, due.choices) == (True, "yyyy-mm-dd", ())

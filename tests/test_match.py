@@ -327,8 +327,10 @@ def test_a_need_met_between_weekly_runs_is_met_for_the_hourly_run(network, add_r
     weekly(backend, config)
     [task] = records(backend, config, "tasks")
     set_task_status(backend, config, task["task_id"], "done")
-    # Maria asks again on Wednesday; the hourly job runs before the next weekly one.
-    add_responses("requests", request(timestamp=dt.datetime(2026, 11, 25, 10, 0)))
+    # Maria asks again on Wednesday; the hourly job runs before the next weekly one. (Not
+    # urgent: the hourly job's urgent step would propose a volunteer for a need this week.)
+    again = request(timestamp=dt.datetime(2026, 11, 25, 10, 0), urgency="When someone can")
+    add_responses("requests", again)
     run_job(find_job("intake", config), backend, config, now=NOW + dt.timedelta(days=2, hours=2))
     needs = records(backend, config, "needs")
     assert [(n["status"], n["duplicate_of"]) for n in needs] == [("met", ""), ("open", "")]

@@ -1,17 +1,36 @@
 """The followup step's emails (steps/followup.py): the organizers' same-day alert
-(escalations, tasks past due) and volunteers' reminders. INTERFACE PLACEHOLDER: helper C
-implements it."""
+(escalations, tasks past due) and volunteers' reminders of their tasks past due.
+
+They go as the digests go (digest/deliver.py): a send log row per email in the Run log tab
+(job "digest", steps "alerts <period>" or "reminder <period>", the period being
+followup.model.alert_period of the run's clock), noted in the send journal before and
+after, once per (period, recipient). An alert that failed is not tried again under its
+own period: the next followup run carries what it said (it reads the send log).
+What each email may say is decided by privacy.Policy (alert_content.py).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
 
 from sheetsync.backends.base import Backend
 from sheetsync.config import Config
-from sheetsync.followup.model import FollowupFindings
-from sheetsync.report import Delivery
-from sheetsync.tables import Table
+from sheetsync.digest.alert_content import alert_email, may_remind, reminder_email
+from sheetsync.digest.deliver import Digest, SendDigests, policy_of, send_digests
+from sheetsync.digest.render import language_for, render
+from sheetsync.followup.model import FollowupFindings, alert_period
+from sheetsync.normalize import dayfirst_locale
+from sheetsync.privacy import Policy
+from sheetsync.report import Audience, Delivery
+from sheetsync.schema import load_schemas
+from sheetsync.tables import Table, read_table, records_of
+
+TABS = ("needs", "tasks", "people")  # what the emails are made from
+Records = dict[str, list[dict[str, Any]]]  # a tab's records, by its name
 
 
 @dataclass(frozen=True)
@@ -24,7 +43,92 @@ class SendAlerts:
     run_log: Table | None = None
 
     def run(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
-        raise NotImplementedError
+        digests = self.digests(read_tabs(backend, config), config)
+        return send_digests(backend, config, digests, now=now) if digests else []
 
     def plan(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
-        raise NotImplementedError
+        """What a dry run would send, from the sheet as it is (the run wrote nothing)."""
+        digests = self.digests(read_tabs(backend, config), config)
+        return SendDigests(tuple(digests), self.run_log).plan(backend, config, now)
+
+    def digests(self, tabs: dict[str, Table], config: Config) -> list[Digest]:
+        """The alert to each organizer and the reminders, rendered (no I/O)."""
+        return alert_digests(self.findings, {n: t.frame for n, t in tabs.items()}, config)
+
+
+def read_tabs(backend: Backend, config: Config) -> dict[str, Table]:
+    """The tabs the emails are made from, as the run wrote them (one read)."""
+    schemas = load_schemas()
+    titles = {name: config.tabs[name] for name in TABS}
+    data = backend.read_tabs(list(titles.values()))
+    return {n: read_table(data.get(t), schemas[n], t) for n, t in titles.items()}
+
+
+def alert_digests(
+    findings: FollowupFindings, frames: dict[str, pd.DataFrame], config: Config
+) -> list[Digest]:
+    """The organizers' alert (when something is escalated or past due) to each address
+    under [email] organizers, and each reminder to a volunteer who may be emailed."""
+    tabs = {name: records_of(frames[name]) for name in TABS}
+    policy = policy_of(frames, config)
+    return [
+        *_to_organizers(findings, tabs, policy, config),
+        *_reminders(findings, tabs, policy, config),
+    ]
+
+
+def _to_organizers(
+    findings: FollowupFindings, tabs: Records, policy: Policy, config: Config
+) -> list[Digest]:
+    """The alert, the same to each organizers' address (organizers-N, as the weekly
+    digest's), when something is escalated or past due."""
+    if not config.email.organizers or not (findings.escalations or findings.past_due):
+        return []
+    period = alert_period(findings.stamp)
+    data = alert_email(
+        config.network_name,
+        period,
+        findings.stamp,
+        findings.escalations,
+        findings.past_due,
+        tabs,
+        policy,
+    )
+    rendered = render(Audience.ALERTS, data, config.email.organizers_language)
+    return [
+        Digest(Audience.ALERTS, to, "", rendered, f"organizers-{number}", period)
+        for number, to in enumerate(config.email.organizers, start=1)
+    ]
+
+
+def _reminders(
+    findings: FollowupFindings, tabs: Records, policy: Policy, config: Config
+) -> list[Digest]:
+    """A reminder to each volunteer the findings name who may be emailed, in their
+    language; one who may not is left to the organizers' alert."""
+    period = alert_period(findings.stamp)
+    past_due = {p.task_id: p for p in findings.past_due}
+    digests = []
+    for reminder in findings.reminders:
+        person = may_remind(reminder.volunteer_id, tabs["people"], policy)
+        if not person:
+            continue
+        data = reminder_email(
+            config.network_name,
+            period,
+            reminder,
+            past_due,
+            person,
+            tabs,
+            policy,
+            today=findings.stamp.date(),
+            dayfirst=dayfirst_locale(config.locale),
+        )
+        if data is None:
+            continue
+        data.organizer_phone = config.privacy.organizer_phone
+        rendered = render(Audience.REMINDER, data, language_for(data.languages))
+        digests.append(
+            Digest(Audience.REMINDER, data.email, data.name, rendered, data.person_id, period)
+        )
+    return digests

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.config import Goal
+from sheetsync.digest.followup_week import FollowupWeek
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import Help, parse_datetime
 from sheetsync.normalize import fold, one_line
@@ -144,6 +145,9 @@ class OrganizerDigest:
     goals: list[GoalProgress] = field(default_factory=list)
     not_emailed: dict[str, int] = field(default_factory=dict)  # volunteers, reason -> count
     consent_to_check: list[str] = field(default_factory=list)  # person ids (People tab)
+    # The follow-up between digests: escalations, tasks past due, expired proposals,
+    # reminders, members waiting for help (digest/followup_week.py); None: not counted.
+    followup: FollowupWeek | None = None
 
     def more(self, name: str) -> int:
         """How many lines of a list the digest leaves out (they are in the tabs)."""
@@ -215,6 +219,7 @@ def organizer_digest(
     computed: Outcomes | None = None,
     policy: Policy | None = None,
     not_emailed: dict[str, int] | None = None,
+    followup: FollowupWeek | None = None,
 ) -> OrganizerDigest:
     """What the organizers' digest says, one part per section. `since`: failed runs from
     then on are listed (the last organizers' digest). `not_emailed`: volunteers who asked
@@ -257,6 +262,7 @@ def organizer_digest(
         goals=goal_progress(goals, computed.periods),
         not_emailed=dict(sorted((not_emailed or {}).items())),
         consent_to_check=policy.overrides_not_followed(),
+        followup=followup,
     )
 
 

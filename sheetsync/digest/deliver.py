@@ -27,6 +27,7 @@ from sheetsync.backends.base import Backend, TabChanges
 from sheetsync.config import Config
 from sheetsync.digest.chart import chart_png
 from sheetsync.digest.content import organizer_digest, period_of, public_summary
+from sheetsync.digest.followup_week import followup_week
 from sheetsync.digest.journal import JOURNAL, Journal, open_journal, pending_line, read_journal
 from sheetsync.digest.mail import (
     DeliveryError,
@@ -57,6 +58,8 @@ log = logging.getLogger(__name__)
 CHART_CID = "chart@sheetsync"
 # What a send log row says of a digest that is not sent again by itself.
 SETTLED = (DeliveryOutcome.SENT, DeliveryOutcome.UNCONFIRMED)
+# The audiences whose period is the ISO week (the others carry their own: Digest.period).
+WEEKLY = frozenset({Audience.ORGANIZERS, Audience.VOLUNTEER, Audience.PUBLIC})
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,18 @@ class Digest:
     # Who it is for, without personal data: a volunteer's person_id, or organizers-N and
     # public-N for the Nth address listed under [email] in sheetsync.toml.
     recipient_id: str = ""
+    # The send log's period: "" for the ISO week of the run (the weekly digests); the
+    # follow-up's alerts and reminders carry their own (followup.model.alert_period).
+    period: str = ""
+
+    def period_at(self, now: dt.datetime) -> str:
+        """The digest's period for a run at `now`."""
+        return self.period or period_of(now)
+
+    def key(self, now: dt.datetime) -> tuple[str, str]:
+        """What the send log knows it by: (steps, changes), "volunteer 2026-W48" and the
+        address. Once a row with this key says sent, it is never sent again."""
+        return (f"{self.audience} {self.period_at(now)}", self.to)
 
     def label(self, period: str) -> str:
         """The digest's name in file names and log lines, e.g. volunteer-2026-W48-P0042."""
@@ -96,7 +111,7 @@ class SendDigests:
             return []
         run_log = self.run_log if self.run_log is not None else _read_run_log(backend, config)
         journal = read_journal(config.state_dir / JOURNAL)
-        found = _check_in_doubt(journal, config, now)  # read only: the outbox, or nothing
+        found = _check_in_doubt(journal, config, now, self.digests)  # read only: the outbox
         return pending_deliveries(run_log, list(self.digests), now, journal=journal.rows + found)
 
 
@@ -173,17 +188,20 @@ def render_organizers_digest(
     organizers' digest went out (or the last 7 days, before the first)."""
     policy = policy or policy_of(frames, config)
     since = last_sent(frames["run_log"], Audience.ORGANIZERS, now) or now - dt.timedelta(days=7)
+    dayfirst = dayfirst_locale(config.locale)
+    followup = followup_week(frames, now, config.followup, config.tz, policy, dayfirst=dayfirst)
     data = organizer_digest(
         frames,
         config.network_name,
         now,
         since=since,
-        dayfirst=dayfirst_locale(config.locale),
+        dayfirst=dayfirst,
         hours_per_task=config.matching.hours_per_task,
         goals=config.goals,
         computed=computed,
         policy=policy,
         not_emailed=dict(not_emailed or {}),
+        followup=followup,
     )
     chart = Image(CHART_CID, f"chart-{data.period}.png", chart_png(data.chart, data.spread))
     return render(Audience.ORGANIZERS, data, config.email.organizers_language, chart=chart)
@@ -238,12 +256,11 @@ def pending_deliveries(
 ) -> list[Delivery]:
     """What a run would send (a dry run): "would send", "already sent" or "unconfirmed"
     per digest."""
-    period = period_of(now)
     settled = _settled(run_log, _not_logged(journal or [], run_log))
     return [
-        _not_again(d, period, settled[(f"{d.audience} {period}", d.to)])
-        if (f"{d.audience} {period}", d.to) in settled
-        else _delivery(d, period, DeliveryOutcome.WOULD_SEND)
+        _not_again(d, d.period_at(now), settled[d.key(now)])
+        if d.key(now) in settled
+        else _delivery(d, d.period_at(now), DeliveryOutcome.WOULD_SEND)
         for d in digests
     ]
 
@@ -286,25 +303,24 @@ def send_digests(
         digests = build_digests(backend, config, now)
     if not digests:
         return []
-    period = period_of(now)
     if resend:  # only those: a deliberate act, not a run of the week's digests
-        digests = _named(digests, resend, period)
+        digests = _named(digests, resend, now)
     transport = transport or transport_for(config)
     run_log = _read_run_log(backend, config)
     path = config.state_dir / JOURNAL
     journal = read_journal(path)
     rows = _not_logged(journal.rows, run_log)
     with open_journal(path) as record:
-        checked = _check_in_doubt(journal, config, now, transport, run_log)
+        checked = _check_in_doubt(journal, config, now, digests, transport, run_log)
         for row in checked:
             record(row)
         rows += checked
         settled = _settled(run_log, rows)
-        deliveries = _elsewhere(checked, digests, period)
+        deliveries = _elsewhere(checked, digests, now)
         for number, digest in enumerate(digests, start=1):
-            key = (f"{digest.audience} {period}", digest.to)
-            if key in settled and digest.label(period) not in resend:
-                deliveries.append(_not_again(digest, period, settled[key]))
+            period = digest.period_at(now)
+            if digest.key(now) in settled and digest.label(period) not in resend:
+                deliveries.append(_not_again(digest, period, settled[digest.key(now)]))
                 continue
             run_id = fresh_run_id(_run_id(now, number), run_log, rows)
             delivery, values = _send_one(digest, transport, config, now, run_id, record)
@@ -316,9 +332,10 @@ def send_digests(
     return deliveries
 
 
-def _named(digests: list[Digest], labels: Collection[str], period: str) -> list[Digest]:
+def _named(digests: list[Digest], labels: Collection[str], now: dt.datetime) -> list[Digest]:
     """This period's digests with these labels; each label must name one."""
-    known = {d.label(period) for d in digests}
+    period = period_of(now)
+    known = {d.label(d.period_at(now)) for d in digests}
     unknown = sorted(set(labels) - known)
     if unknown:
         raise NoSuchDigestError(
@@ -326,7 +343,7 @@ def _named(digests: list[Digest], labels: Collection[str], period: str) -> list[
             "again in its own week only, by the label its Run log row gives. This week's "
             f"are: {', '.join(sorted(known))}."
         )
-    return [d for d in digests if d.label(period) in labels]
+    return [d for d in digests if d.label(d.period_at(now)) in labels]
 
 
 def _send_one(
@@ -339,7 +356,7 @@ def _send_one(
 ) -> tuple[Delivery, dict[str, str]]:
     """Build, note, hand over, note: what became of the digest, and its send log row.
     Built before the note, so that an email that cannot be built is never left in doubt."""
-    period = period_of(now)
+    period = digest.period_at(now)
     label = digest.label(period)
     message_id = message_id_for(config.network_name, label)
     message = _message(digest, config.email.sender, label, message_id)
@@ -359,22 +376,24 @@ def _check_in_doubt(
     journal: Journal,
     config: Config,
     now: dt.datetime,
+    digests: Collection[Digest] = (),
     transport: Transport | None = None,
     run_log: Table | None = None,
 ) -> list[dict[str, str]]:
     """A send log row for each email the journal shows in doubt (the run stopped after
     noting it and before noting what became of it): "sent" when the transport finds it;
-    none when it surely did not go and is this period's (the run sends it), "failed" if
-    another period's; "unconfirmed" when the transport cannot tell (SMTP), with what to
-    do."""
+    none when it surely did not go and is this week's digest or one of this run's `digests`
+    (a run sends it), "failed" otherwise; "unconfirmed" when the transport cannot tell
+    (SMTP), with what to do."""
     if not journal.in_doubt:
         return []
     transport = transport or transport_for(config)
+    ours = {d.key(now) for d in digests}
     rows: list[dict[str, str]] = []
     for number, line in enumerate(journal.in_doubt, start=1):
         where = transport.find(line["pending"], line["label"])
-        if where == "" and line["period"] == period_of(now):
-            continue  # surely not handed over: this run sends it, as any other not sent
+        if where == "" and _sent_by_a_run(line, ours, now):
+            continue  # surely not handed over: a run sends it, as any other not sent
         outcome, detail = _what_became_of(line, where)
         delivery = Delivery(
             Audience(line["audience"]),
@@ -391,11 +410,26 @@ def _check_in_doubt(
     return rows
 
 
+def _sent_by_a_run(
+    line: Mapping[str, str], ours: Collection[tuple[str, str]], now: dt.datetime
+) -> bool:
+    """Whether an email in doubt that surely did not go is sent by a run as any other not
+    sent: one of this run's, or a weekly digest of this week (the next digest run's)."""
+    if (f"{line['audience']} {line['period']}", line["changes"]) in ours:
+        return True
+    return line["audience"] in WEEKLY and line["period"] == period_of(now)
+
+
 def _what_became_of(line: Mapping[str, str], where: str | None) -> tuple[DeliveryOutcome, str]:
     """An email in doubt, its outcome and detail, from what the transport found of it."""
     label, message_id = line["label"], line["pending"]
     if where:
         return DeliveryOutcome.SENT, f"{where} (found there after a run stopped)"
+    if where == "" and line["audience"] not in WEEKLY:
+        return DeliveryOutcome.FAILED, (
+            f"The email {label} was not handed over: a run stopped just before. The next "
+            "follow-up run sends what it said again, in its own email."
+        )
     if where == "":
         return DeliveryOutcome.FAILED, (
             f"The digest {label} was not handed over: a run stopped just before, and its "
@@ -406,14 +440,34 @@ def _what_became_of(line: Mapping[str, str], where: str | None) -> tuple[Deliver
         "its answer, and SMTP cannot be asked"
     )
     return DeliveryOutcome.UNCONFIRMED, _unconfirmed(
-        why, "a run stopped while sending it", label, message_id, line["period"]
+        why,
+        "a run stopped while sending it",
+        label,
+        message_id,
+        line["period"],
+        weekly=line["audience"] in WEEKLY,
     )
 
 
-def _unconfirmed(why: str, short: str, label: str, message_id: str, period: str) -> str:
+def _unconfirmed(
+    why: str, short: str, label: str, message_id: str, period: str, *, weekly: bool = True
+) -> str:
     """What to do about a digest that may or may not have reached the mail server (`why`),
     logged as a warning too (`short`): `tick --quiet` shows warnings, so cron mails it
-    within minutes."""
+    within minutes. An alert or reminder is not sent again (`weekly` False): what it said
+    stays on the Needs and Tasks tabs."""
+    if not weekly:
+        log.warning(
+            "email %s unconfirmed (%s): look for Message-ID %s in the mail server's log",
+            label,
+            short,
+            message_id,
+        )
+        return (
+            f"Unconfirmed: {why}. Not sent again by itself: look for Message-ID {message_id} "
+            "in the mail server's log (or ask the recipient); if it never arrived, what it "
+            "said is on the Needs tab (escalated) and the Tasks tab (follow_up)."
+        )
     log.warning(
         "digest %s unconfirmed (%s): look for Message-ID %s in the mail server's log; if it "
         "never arrived: sheetsync digest --resend %s",
@@ -429,9 +483,11 @@ def _unconfirmed(why: str, short: str, label: str, message_id: str, period: str)
     )
 
 
-def _elsewhere(checked: list[dict[str, str]], digests: list[Digest], period: str) -> list[Delivery]:
+def _elsewhere(
+    checked: list[dict[str, str]], digests: list[Digest], now: dt.datetime
+) -> list[Delivery]:
     """The checked emails that are none of this run's digests (another period's)."""
-    ours = {(f"{d.audience} {period}", d.to) for d in digests}
+    ours = {d.key(now) for d in digests}
     return [
         Delivery(
             Audience(audience),
@@ -479,7 +535,14 @@ def _hand_over(
     try:
         where = transport.send(message, label)
     except UnconfirmedError as err:
-        detail = _unconfirmed(err.why, "its answer was lost", label, message_id, period)
+        detail = _unconfirmed(
+            err.why,
+            "its answer was lost",
+            label,
+            message_id,
+            period,
+            weekly=digest.audience in WEEKLY,
+        )
         return _delivery(digest, period, DeliveryOutcome.UNCONFIRMED, detail)
     except DeliveryError as err:
         log.error("digest %s for %s not sent: %s", what, who, err)

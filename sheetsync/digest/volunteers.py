@@ -142,14 +142,14 @@ def _task_lines_by_volunteer(
         need = needs.get(task["need_id"])
         if need is None:
             continue
-        line = _task_line(task, status, need, policy)
+        line = task_line(task, status, need, policy)
         # Once per person: the volunteer and co-volunteer may be two rows of one person.
         for helper in sorted(helpers):
             tasks_of.setdefault(helper, []).append(line)
     return tasks_of
 
 
-def _task_line(
+def task_line(
     task: dict[str, Any],
     status: TaskStatus,
     need: dict[str, Any],

@@ -38,7 +38,8 @@ class Network:
     # rows and linked ones only: match.volunteers.unavailable_people
     unavailable: dict[str, str]
     households: dict[str, str]  # kept id -> household
-    declined: dict[str, set[str]]  # need id -> joined ids of the volunteers who declined it
+    # need id -> joined ids of the volunteers who declined it or let a proposal of it expire
+    declined: dict[str, set[str]]
     maybe_same: dict[str, set[str]]  # kept id -> those who may be them (to review, joined)
     unreachable: set[str]  # kept ids marked do not contact
     # need id -> joined ids it may not go to this run (a proposal just withdrawn from them)
@@ -73,7 +74,7 @@ def read_network(
         status_of=status_of,
         unavailable=unavailable_people(people, kept, resting),
         households={kept[p["person_id"]]: p["household"] for p in people if p["household"]},
-        declined=_declined(tasks, status_of, joined),
+        declined=_not_asked_again(tasks, status_of, joined),
         maybe_same=maybe_same,
         unreachable={
             kept[p["person_id"]] for p in people if p["person_id"] and p["do_not_contact"].strip()
@@ -129,15 +130,20 @@ class _Groups:
         self.members[ra] |= self.members.pop(rb)
 
 
-def _declined(
+# A volunteer who said no, or never answered in time, is not asked that need again.
+NOT_ASKED_AGAIN = frozenset({TaskStatus.DECLINED, TaskStatus.EXPIRED})
+
+
+def _not_asked_again(
     tasks: list[dict[str, Any]], status_of: list[TaskStatus], joined: dict[str, str]
 ) -> dict[str, set[str]]:
-    """Need id -> the volunteers who declined it: it is never proposed to them again."""
-    declined: dict[str, set[str]] = defaultdict(set)
+    """Need id -> the volunteers who declined it or let a proposal of it expire: it is
+    never proposed to them again, in any run after."""
+    turned: dict[str, set[str]] = defaultdict(set)
     for task, status in zip(tasks, status_of, strict=True):
-        if status == TaskStatus.DECLINED:
-            declined[task["need_id"]].add(joined.get(task["volunteer_id"], task["volunteer_id"]))
-    return declined
+        if status in NOT_ASKED_AGAIN:
+            turned[task["need_id"]].add(joined.get(task["volunteer_id"], task["volunteer_id"]))
+    return turned
 
 
 def volunteers_of(

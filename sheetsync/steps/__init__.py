@@ -11,6 +11,8 @@ reads the frames, calls it, and builds the tabs' rows:
     summary  -> sheetsync/summary/  (period outcomes, goals, network-wide flags)
     digest   -> sheetsync/digest/   (what each audience's email says, rendered and sent)
     withdraw -> sheetsync/match/withdraw.py   (proposals follow the present, hourly too)
+    expire   -> sheetsync/match/expire.py     (proposals nobody accepted in time move on)
+    urgent   -> sheetsync/match/              (the hourly matching: urgent and expired needs)
     check    -> sheetsync/match/invariants.py (the rules matching keeps, whoever broke them)
 
 What a step finds for later steps travels as a small dataclass (steps/findings.py); what it
@@ -87,6 +89,8 @@ STEPS: dict[str, str] = {
     "digest": "digest",
     "withdraw": "withdraw",
     "check": "check",
+    "expire": "expire",
+    "urgent": "urgent",
 }
 
 

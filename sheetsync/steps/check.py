@@ -12,8 +12,9 @@ the Errors tab, form "organizer column", source "<Tab>:<id>", fields the column;
 the first run that finds the cell right. The steps read such a cell as they always have.
 
 The network is read once, as matching reads it, and serves every rule. Whether the run
-proposed as many tasks as it could (not-maximal) is checked when match ran in this run:
-against a max-flow bound over the needs and volunteers as they stood before its proposals.
+proposed as many tasks as it could (not-maximal) is checked when match (or urgent, the
+hourly matching) ran in this run: against a max-flow bound over the needs and volunteers as
+they stood before its proposals; for urgent, over the needs it weighed (MatchFindings.scope).
 """
 
 from __future__ import annotations
@@ -68,9 +69,14 @@ def run(ctx: StepContext) -> StepResult:
         *unavailable_proposed(tasks, net.status_of, net.unavailable, net.kept),
     ]
     checked = set(ALWAYS)
+    counted = set(ALWAYS)
     if matched is not None:
         found += _maximal(ctx, tasks, reading, matched)
-        checked.add(IssueCode.NOT_MAXIMAL)
+        counted.add(IssueCode.NOT_MAXIMAL)
+        if matched.scope is None:
+            # Only a run that weighed every waiting need can say the rule holds again; the
+            # hourly urgent step weighed some of them: it opens a row, never resolves one.
+            checked.add(IssueCode.NOT_MAXIMAL)
     rows = _rows_of(ctx)
     bad = bad_values(ctx.tables, ctx.config)
     wanted = [*_violation_rows(ctx, found, rows), *_bad_value_rows(bad)]
@@ -81,7 +87,7 @@ def run(ctx: StepContext) -> StepResult:
             "rules_broken": len(found),
             VALUES_TO_FIX: len(bad),
             "new_error_rows": added,
-            **{code.value: sum(v.code == code for v in found) for code in sorted(checked)},
+            **{code.value: sum(v.code == code for v in found) for code in sorted(counted)},
         },
         issues=[*(_issue(ctx, v, rows) for v in found), *issues_of(bad)],
     )
@@ -145,6 +151,9 @@ def _maximal(
         withdrawn[need_id].add(volunteer_id)
     # This run's proposals change nothing waiting_needs reads in the network.
     waiting = waiting_needs(needs, replace(reading.net, withdrawn=withdrawn), ctx.now)
+    if matched.scope is not None:
+        scope = set(matched.scope)
+        waiting.needs = [n for n in waiting.needs if n.need_id in scope]
     served = {t["need_id"] for t in proposed}
     bound = max_matchable(waiting.needs, reading.volunteers, ctx.config.matching, served)
     return not_maximal(len(proposed), bound)
@@ -234,7 +243,7 @@ def _errors(ctx: StepContext, wanted: list[ErrorRow], checked: set[IssueCode]) -
             continue
         form, _, fields = key
         if form == CHECK_FORM and fields not in {c.value for c in checked}:
-            # Not checked this run (not-maximal, when match did not run): as it was.
+            # Not checked this run (not-maximal, unless match weighed every need): as it was.
             record["status"] = as_read.get(key, record["status"])
         elif record["status"] == ErrorStatus.OPEN:
             record["status"] = ErrorStatus.RESOLVED.value

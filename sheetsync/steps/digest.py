@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import logging
 
-from sheetsync.digest.deliver import SendDigests, digests_of
+from sheetsync.digest.deliver import WEEKLY, SendDigests, digests_of
 from sheetsync.errors import failure_text, trace_text
-from sheetsync.report import Audience
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import SummaryFindings
 
@@ -33,7 +32,8 @@ def run(ctx: StepContext) -> StepResult:
                 "the log; `sheetsync digest` sends them once it is fixed."
             ],
         )
-    counts = {audience.value: sum(d.audience == audience for d in digests) for audience in Audience}
+    # The weekly audiences only: alerts and reminders go from the followup step.
+    counts = {a.value: sum(d.audience == a for d in digests) for a in sorted(WEEKLY)}
     notices = []
     if not ctx.config.email.organizers:
         notices.append(

@@ -20,6 +20,10 @@ class MatchFindings:
     # (need id, volunteer id) pairs whose proposal was withdrawn this run.
     proposed: tuple[str, ...] = ()
     withdrawn: tuple[tuple[str, str], ...] = ()
+    # The need ids the run weighed when it served only some of the waiting needs (the
+    # hourly urgent step: urgent or expired ones); None when it weighed them all. The
+    # check's not-maximal bound is taken over the same needs.
+    scope: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

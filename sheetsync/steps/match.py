@@ -6,7 +6,8 @@ proposed -> accepted -> done, or declined / cancelled. From those statuses:
   only tasks were declined or cancelled is open again, and is proposed to someone else;
 - proposed and accepted tasks are never moved: their volunteer keeps them, and they count
   against the volunteer's week;
-- a volunteer who declined a need is never proposed it again.
+- a volunteer who declined a need, or let a proposal of it expire (steps/expire.py), is
+  never proposed it again.
 The assignment among what is left is optimal (sheetsync/match/solver.py): the most needs served,
 urgent and long-waiting ones first, and work spread to whoever has had the least of it.
 Members resting (a red check-in, or a rest confirmed on the Load tab) are left out.
@@ -18,6 +19,7 @@ each saying whether no volunteer could ever take it or those who could were full
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any
@@ -59,6 +61,17 @@ MENTOR_DONE = 3  # tasks done that make a volunteer experienced enough to go alo
 def run(ctx: StepContext) -> StepResult:
     """Bring Needs' status up to date from Tasks, withdraw the proposals whose volunteer can
     no longer take them, then propose tasks for open needs."""
+    return propose_for(ctx, only=None)
+
+
+# Which of the waiting needs a run serves (the urgent step's: urgent or expired ones).
+NeedFilter = Callable[[Need, dict[str, Any]], bool]
+
+
+def propose_for(ctx: StepContext, only: NeedFilter | None) -> StepResult:
+    """The matching of `run`, among the waiting needs `only` keeps (need, its Needs row):
+    all of them when None. Everything else is the same: every hard constraint, the week's
+    capacity, proposed and accepted tasks never moved, co-volunteers for someone new."""
     people = records_of(ctx.frames["people"])
     needs = records_of(ctx.frames["needs"])
     tasks = records_of(ctx.frames["tasks"])
@@ -66,6 +79,11 @@ def run(ctx: StepContext) -> StepResult:
     net, volunteers, found = follow_the_present(ctx, people, tasks, issues)
     update_need_statuses(needs, tasks)
     waiting = waiting_needs(needs, net, ctx.now)
+    scope: tuple[str, ...] | None = None
+    if only is not None:
+        row_of = {n["need_id"]: n for n in needs}
+        waiting.needs = [n for n in waiting.needs if only(n, row_of[n.need_id])]
+        scope = tuple(n.need_id for n in waiting.needs)
     assignment = _assign(waiting.needs, volunteers, ctx.config.matching)
     co = (
         _mentors(
@@ -88,6 +106,7 @@ def run(ctx: StepContext) -> StepResult:
         result.findings,
         proposed=tuple(new_tasks),
         withdrawn=tuple(sorted((n, v) for n, vs in net.withdrawn.items() for v in vs)),
+        scope=scope,
     )
     return result
 

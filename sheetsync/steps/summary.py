@@ -13,6 +13,7 @@ import datetime as dt
 
 import pandas as pd
 
+from sheetsync.digest.followup_week import escalated_waiting, tasks_past_due
 from sheetsync.load.figures import MONTH_WEEKS
 from sheetsync.load.flags import FlagCode
 from sheetsync.normalize import dayfirst_locale
@@ -118,7 +119,7 @@ def _attention(ctx: StepContext) -> Section:
                 f"needs.status.{NeedStatus.OPEN.value}",
                 "Needs waiting for a volunteer (Needs tab)",
                 _n(len(waiting)),
-                _breakdown(waiting, ctx),
+                " ".join(x for x in (_breakdown(waiting, ctx), _escalated(needs)) if x),
             ),
             Line(
                 "needs.open.over_7_days",
@@ -130,6 +131,7 @@ def _attention(ctx: StepContext) -> Section:
                 f"needs.status.{NeedStatus.MATCHED.value}",
                 "Needs with a volunteer proposed or on the way (Tasks tab)",
                 _n(int((status == NeedStatus.MATCHED).sum())),
+                _past_due(ctx),
             ),
             Line(
                 "errors.open",
@@ -165,6 +167,24 @@ def _attention(ctx: StepContext) -> Section:
             ),
         ],
     )
+
+
+def _escalated(needs: pd.DataFrame) -> str:
+    """The waiting needs escalated to organizers (the follow-up), by their latest level."""
+    levels = escalated_waiting(records_of(needs))
+    if not levels:
+        return ""
+    by_level = ", ".join(f"{level} {n}" for level, n in sorted(levels.items()))
+    return f"Escalated to you, open longer than their urgency allows: {by_level}."
+
+
+def _past_due(ctx: StepContext) -> str:
+    """How many accepted tasks are past their date (the follow-up flags them)."""
+    dayfirst = dayfirst_locale(ctx.config.locale)
+    late = tasks_past_due(records_of(ctx.frames["tasks"]), ctx.now.date(), dayfirst=dayfirst)
+    if not late:
+        return ""
+    return f"Accepted tasks past their date: {late} (Tasks tab, follow-up column)."
 
 
 def _breakdown(waiting: pd.DataFrame, ctx: StepContext) -> str:

@@ -3,7 +3,8 @@
 The hourly job runs it after intake and dedupe: a proposal sheetsync made that nobody
 answered yet, whose volunteer checked in red, started a confirmed rest, was marked do not
 contact or lowered their capacity, is withdrawn within the hour, as the match step does
-first thing (match/withdraw.py). Its need is open again and waits for the weekly run's matching.
+first thing (match/withdraw.py). Its need is open again: the hourly urgent step proposes
+it again if it is urgent; otherwise it waits for the weekly run's matching.
 """
 
 from __future__ import annotations

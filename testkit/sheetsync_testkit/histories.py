@@ -27,7 +27,7 @@ from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import Config
 from sheetsync.demo import CATEGORIES, CHECKIN_STATUSES, URGENCIES, NetworkSize, generate
 from sheetsync.demo.attribution import AttributionScore, pair_counts
-from sheetsync.jobs import find_job, run_job
+from sheetsync.jobs import Job, find_job, run_job
 from sheetsync.report import RunReport
 from sheetsync.schema import load_schemas
 from sheetsync.state import FORM_SCHEMAS, State, read_state
@@ -550,6 +550,29 @@ class HistorySim:
                 return self.truth[form][i] if 0 <= i < len(self.truth[form]) else None
         return None
 
+    # Between weekly runs (issue 20, expire and urgent): time that passes with no run, and
+    # a request of a chosen urgency.
+
+    def wait(self, hours: int) -> dt.datetime:
+        """Hours pass with no run (the machine was off, a quiet night): the next run comes
+        later than an hour on, and finds proposals that waited past their limit."""
+        self.clock += dt.timedelta(hours=hours)
+        self._did(f"waited {hours} hours")
+        return self.clock
+
+    def request_of_urgency(self, pick: int, urgency: str) -> str | None:
+        """Someone known sends a request of `urgency` (the form's answer)."""
+        known = [i for i, p in enumerate(self.people) if p.first and (p.phone or p.email)]
+        who = self._pick(known, pick)
+        if who is None:
+            return None
+        self.request(who, pick)
+        self._pending["requests"][-1][self._field("requests", "urgency")] = urgency
+        return self._did(f"{urgency} request by {who}")
+
+    def _field(self, form: str, name: str) -> int:
+        return self.schemas[FORM_SCHEMAS[form]].names.index(name)
+
 
 def dedupe_score(sim: HistorySim, state: State) -> AttributionScore:
     """Every response on People, with the kept person it is attributed to and its true
@@ -603,15 +626,17 @@ def play_week(sim: HistorySim, rng: random.Random, *, scale: int, hand_accepts: 
 # A fresh run on the final data
 
 # The organizers' decisions that stay: what they typed in a task's status (a proposal
-# nobody answered is sheetsync's, not theirs, and a fresh run makes its own).
-DECISIONS = ("accepted", "in progress", "done", "declined", "cancelled", "canceled")
+# nobody answered is sheetsync's, not theirs, and a fresh run makes its own), and the
+# proposals that expired: like a decline, the volunteer is never asked that need again.
+DECISIONS = ("accepted", "in progress", "done", "declined", "cancelled", "canceled", "expired")
 
 
 def fresh_run(sim: HistorySim, folder: Path) -> State:
     """One weekly run, at the history's clock, on the history's final data in a new
     workbook: every form response as it stands, and the organizers' decisions that stay
-    (Tasks rows accepted, done, declined or cancelled, typed in as an organizer would, with
-    their need and volunteer found again by the responses behind them). Returns its state."""
+    (Tasks rows accepted, done, declined, cancelled or expired, typed in as an organizer
+    would, with their need and volunteer found again by the responses behind them).
+    Returns its state."""
     folder.mkdir(parents=True, exist_ok=True)
     config = history_config(folder)
     assert config.workbook is not None
@@ -619,7 +644,10 @@ def fresh_run(sim: HistorySim, folder: Path) -> State:
     tabs = {form: sim.config.form_tab(form) for form in sim.truth}
     data = sim.backend.read_tabs(list(tabs.values()))
     init_spreadsheet(backend, config, form_rows={f: data[t].rows[1:] for f, t in tabs.items()})
-    run_job(find_job("intake", config), backend, config, now=sim.clock - dt.timedelta(minutes=1))
+    # Forms into People and Needs only: the hourly job would also propose for urgent needs
+    # before the organizers' decisions are in.
+    people_and_needs = Job("people and needs", "", ("intake", "dedupe"))
+    run_job(people_and_needs, backend, config, now=sim.clock - dt.timedelta(minutes=1))
     old, new = sim.state(), read_state(backend, config)
     table = new.tables["tasks"]
     backend.apply(

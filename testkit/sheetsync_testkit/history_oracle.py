@@ -51,6 +51,7 @@ KNOWN = {
     "cancelled": "cancelled",
     "canceled": "cancelled",
     "withdrawn": "withdrawn",
+    "expired": "expired",
 }
 RIDES = "Rides"
 
@@ -473,7 +474,7 @@ def matching_bound(sheet: Sheet, groups: dict[str, list[dict[str, Any]]], config
     accepted_week: dict[str, int] = defaultdict(int)
     for task in sheet.tasks:
         status = status_of(task)
-        if status == "declined":
+        if status in ("declined", "expired"):  # never asked that need again
             declined[task["need_id"]].add(sheet.unit_of.get(task["volunteer_id"], ""))
         if status == "accepted" and this_week(task, sheet.today):
             for pid in _helpers(task):

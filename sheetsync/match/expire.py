@@ -1,0 +1,91 @@
+"""Stale proposals move on: a proposal sheetsync made that still says proposed after
+[followup] expire_after for its need's urgency (1 day for Today, 3 days otherwise, by
+default) becomes `expired`, with the reason in its reasons. Its need is open again, goes to
+the next best volunteer (the hourly urgent step, or the weekly match), and is never proposed
+to that volunteer again (match.network reads expired like declined).
+
+Only what sheetsync proposed itself expires (a task_id and the `proposed` time it wrote): a
+`proposed` typed by hand without that time is the organizers' and never expires. Waiting
+is measured in real time in the network's time zone (clock.elapsed), right across a change
+of the clocks. A co-volunteer on an expiring task goes with it: the task is no longer live.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sheetsync.clock import elapsed
+from sheetsync.config_followup import FollowupConfig, duration_label
+from sheetsync.members import parse_datetime
+from sheetsync.statuses import TaskStatus, task_status
+
+
+@dataclass(frozen=True)
+class Expiry:
+    """One proposal that waited too long for a yes."""
+
+    task: int  # index in the tasks
+    limit: dt.timedelta  # how long its need's urgency lets a proposal wait
+
+
+def proposed_at(task: dict[str, Any]) -> dt.datetime | None:
+    """When sheetsync proposed the task (it writes a task_id and the time); None for a
+    task typed by hand without them."""
+    if not str(task["task_id"]).strip():
+        return None
+    return parse_datetime(str(task["proposed"]))
+
+
+def expiring(
+    tasks: list[dict[str, Any]],
+    needs: list[dict[str, Any]],
+    config: FollowupConfig,
+    now: dt.datetime,
+    tz: ZoneInfo,
+) -> list[Expiry]:
+    """The proposals sheetsync made that still read proposed and have waited their need's
+    limit or longer by `now` (naive local time in `tz`). A need not found on Needs: the
+    default limit."""
+    urgency = {n["need_id"]: str(n["urgency"]) for n in needs if n["need_id"]}
+    found = []
+    for k, task in enumerate(tasks):
+        if task_status(str(task["status"])) != TaskStatus.PROPOSED:
+            continue
+        since = proposed_at(task)
+        if since is None:
+            continue
+        limit = config.expires(urgency.get(task["need_id"], ""))
+        if elapsed(since, now, tz) >= limit:
+            found.append(Expiry(k, limit))
+    return found
+
+
+def reason(today: dt.date, limit: dt.timedelta) -> str:
+    """ "expired 2026-11-24: no answer within 1 day" """
+    return f"expired {today.isoformat()}: no answer within {duration_label(limit)}"
+
+
+_EXPIRED_ON = re.compile(r"(?:^|; )expired (\d{4}-\d\d-\d\d): ")
+
+
+def expired_on(task: dict[str, Any]) -> dt.date | None:
+    """The day a task expired, from the reason sheetsync added (for the weekly digest's
+    count of the week's expired proposals); None when it did not expire."""
+    if task_status(str(task["status"])) != TaskStatus.EXPIRED:
+        return None
+    found = _EXPIRED_ON.search(str(task["reasons"]))
+    return dt.date.fromisoformat(found[1]) if found else None
+
+
+def apply_expiries(tasks: list[dict[str, Any]], found: list[Expiry], today: dt.date) -> None:
+    """Mark each expiring task `expired` and say why in its reasons (once)."""
+    for e in found:
+        task = tasks[e.task]
+        task["status"] = TaskStatus.EXPIRED.value
+        note = reason(today, e.limit)
+        if note not in task["reasons"]:
+            task["reasons"] = "; ".join(filter(None, [task["reasons"], note]))

@@ -1,0 +1,33 @@
+"""expire: stale proposals move on (match/expire.py).
+
+Hourly and weekly, after withdraw and before the matching: a proposal sheetsync made that
+nobody accepted within [followup] expire_after for its need's urgency becomes `expired`
+(written only over a status cell that still says proposed: tasks.yaml sheetsync_writes),
+its need is open again, and the urgent step (hourly) or match (weekly) proposes it to the
+next best volunteer, never to this one again.
+"""
+
+from __future__ import annotations
+
+from sheetsync.match.expire import apply_expiries, expiring
+from sheetsync.statuses import update_need_statuses
+from sheetsync.steps import StepContext, StepResult
+from sheetsync.tables import frame_of, records_of
+
+
+def run(ctx: StepContext) -> StepResult:
+    """Expire the proposals that waited too long; bring the needs' status up to date."""
+    needs = records_of(ctx.frames["needs"])
+    tasks = records_of(ctx.frames["tasks"])
+    found = expiring(tasks, needs, ctx.config.followup, ctx.now, ctx.config.tz)
+    if not found:
+        return StepResult(counts={"expired": 0})
+    apply_expiries(tasks, found, ctx.now.date())
+    update_need_statuses(needs, tasks)
+    return StepResult(
+        frames={
+            "needs": frame_of(needs, ctx.schemas["needs"]),
+            "tasks": frame_of(tasks, ctx.schemas["tasks"]),
+        },
+        counts={"expired": len(found)},
+    )
