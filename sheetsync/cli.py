@@ -539,6 +539,8 @@ def dedupe_command(
         mapping[name.strip()] = header.strip()
     if out_path.resolve() == input_path.resolve():
         raise click.BadParameter("--out must be another file: the input is never changed.")
+    # The network's date, when there is one (two-digit years of birth read by it).
+    today = local_now(settings.config()).date() if settings.config_path.exists() else None
     if region is None:
         region = settings.config().default_region if settings.config_path.exists() else "US"
     if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
@@ -548,7 +550,7 @@ def dedupe_command(
         )
     check_output(out_path)
     frame = read_contacts(input_path, sheet)
-    result = dedupe_contacts(frame, region.upper(), mapping)
+    result = dedupe_contacts(frame, region.upper(), mapping, today=today)
     write_contacts(result.frame, out_path)
     if as_json:  # the headers compared and figures, as the text says: no row's values
         data = {

@@ -9,6 +9,7 @@ their row number in the file (the header is row 1), as a spreadsheet shows them.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import numbers
 import re
@@ -222,7 +223,9 @@ def _headers_named(headers: list[str], folded: dict[str, str], known: tuple[str,
     return [h for h in headers if any(re.search(pattern, folded[h]) for pattern in loose)]
 
 
-def _birth_dates_by_value(frame: pd.DataFrame, columns: dict[str, str], region: str) -> list[str]:
+def _birth_dates_by_value(
+    frame: pd.DataFrame, columns: dict[str, str], region: str, today: dt.date | None
+) -> list[str]:
     """With no birth-date header, the first other column whose values are mostly birth
     dates becomes the birth date (added to columns); a notice says which."""
     if "birth_date" in columns:
@@ -233,7 +236,7 @@ def _birth_dates_by_value(frame: pd.DataFrame, columns: dict[str, str], region: 
         if header in taken or _OTHER_DATES.search(folded):
             continue
         values = ["" if v is None or v != v else str(v) for v in frame[header].tolist()]
-        if looks_like_birth_dates(values, region):
+        if looks_like_birth_dates(values, region, today):
             columns["birth_date"] = header
             return [
                 f"Column '{header}' holds dates of birth, so it is compared as the birth date. "
@@ -254,11 +257,16 @@ def _require_name(found: dict[str, str], headers: list[str]) -> None:
 
 
 def dedupe_contacts(
-    frame: pd.DataFrame, region: str, mapping: Mapping[str, str] | None = None
+    frame: pd.DataFrame,
+    region: str,
+    mapping: Mapping[str, str] | None = None,
+    *,
+    today: dt.date | None = None,
 ) -> ContactsResult:
-    """Find the duplicates in a contact list; return it with the four result columns."""
+    """Find the duplicates in a contact list; return it with the four result columns.
+    `today`: the network's date when there is one (two-digit years of birth)."""
     columns, notices = recognise_columns(list(frame.columns), mapping)
-    notices += _birth_dates_by_value(frame, columns, region)
+    notices += _birth_dates_by_value(frame, columns, region, today)
     replaced = [c for c in OUTPUT_COLUMNS if c in frame.columns]
     if replaced:
         notices.append(f"The input already had {', '.join(replaced)}: replaced with new results.")
@@ -267,7 +275,7 @@ def dedupe_contacts(
     records = pd.DataFrame({"id": rows})
     for name, header in columns.items():
         records[name] = frame[header].tolist()
-    linkage = find_duplicates(records, region)
+    linkage = find_duplicates(records, region, today=today)
     return ContactsResult(_with_results(frame, rows, linkage), columns, linkage, notices)
 
 

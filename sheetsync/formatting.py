@@ -24,6 +24,7 @@ from sheetsync.backends.formats import (
     TabFormat,
 )
 from sheetsync.config import SHEETSYNC_TABS, Config
+from sheetsync.formatting_needs import Waiting, needs_rules, waiting_days
 from sheetsync.normalize import cell_text
 from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
 
@@ -78,8 +79,6 @@ RED = "#F4C7C3"
 AMBER = "#FCE8B2"
 GREEN = "#B7E1CD"
 HEADING_FILL = "#DDE5F0"  # a Summary section's heading row
-# Days a need may wait, by its urgency (the request form's answers), before it turns red.
-WAITING_DAYS = (("Today", 1), ("This week", 4), ("When someone can", 14))
 
 RuleBuilder = Callable[[Mapping[str, int]], tuple[ColourRule, ...]]
 
@@ -91,6 +90,7 @@ def format_plan(
 ) -> FormatPlan:
     """The formatting of each of sheetsync's tabs in `headers` (tab title -> header row)."""
     tabs: list[TabFormat] = []
+    waits = waiting_days(config.followup, _urgencies(schemas))
     for logical in SHEETSYNC_TABS:
         tab = config.tabs[logical]
         if tab not in headers or logical not in schemas:
@@ -98,7 +98,7 @@ def format_plan(
         positions = _positions(schemas[logical], headers[tab])
         if not positions:
             continue  # an empty tab: nothing to format yet
-        tabs.append(_tab_format(logical, tab, schemas[logical], positions))
+        tabs.append(_tab_format(logical, tab, schemas[logical], positions, waits))
     return FormatPlan(tuple(tabs), plan_version(tabs))
 
 
@@ -135,8 +135,19 @@ def _positions(schema: TableSchema, header: Sequence[object]) -> dict[str, int]:
     return {f.name: by_title[f.title] for f in schema.fields if f.title in by_title}
 
 
+def _urgencies(schemas: Mapping[str, TableSchema]) -> tuple[str, ...]:
+    """The request form's urgency answers (Today, This week, When someone can)."""
+    form = schemas.get("requests")
+    spec = next((f for f in form.fields if f.name == "urgency"), None) if form else None
+    return spec.enum if spec is not None and spec.enum else ()
+
+
 def _tab_format(
-    logical: str, tab: str, schema: TableSchema, positions: Mapping[str, int]
+    logical: str,
+    tab: str,
+    schema: TableSchema,
+    positions: Mapping[str, int],
+    waits: Sequence[Waiting],
 ) -> TabFormat:
     columns = tuple(
         sorted(
@@ -144,7 +155,7 @@ def _tab_format(
             key=lambda c: c.col,
         )
     )
-    return TabFormat(tab=tab, columns=columns, rules=_rules(logical, positions))
+    return TabFormat(tab=tab, columns=columns, rules=_rules(logical, positions, waits))
 
 
 def _column(logical: str, spec: FieldSpec, col: int) -> ColumnFormat:
@@ -188,8 +199,12 @@ def _width(spec: FieldSpec, long_text: bool) -> int:
     return TEXT_WIDTH
 
 
-def _rules(logical: str, at: Mapping[str, int]) -> tuple[ColourRule, ...]:
-    """The tab's conditional colours, for the columns it has."""
+def _rules(logical: str, at: Mapping[str, int], waits: Sequence[Waiting]) -> tuple[ColourRule, ...]:
+    """The tab's conditional colours, for the columns it has (Needs: days_open by urgency,
+    from [followup]: sheetsync.formatting_needs)."""
+    if logical == "needs":
+        refs = {name: _ref(at, name) for name in at}
+        return needs_rules(at, refs, waits, red=RED, amber=AMBER)
     builder = RULES.get(logical)
     return builder(at) if builder else ()
 
@@ -207,24 +222,6 @@ def _traffic_light(at: Mapping[str, int], name: str) -> tuple[ColourRule, ...]:
     return tuple(
         ColourRule(col, col, f'={ref}="{word}"', fill, bold=word == "red")
         for word, fill in (("red", RED), ("yellow", AMBER), ("green", GREEN))
-    )
-
-
-def _needs_rules(at: Mapping[str, int]) -> tuple[ColourRule, ...]:
-    """A need still open longer than its urgency allows: its opened date turns red."""
-    if not {"urgency", "status", "opened"} <= at.keys():
-        return ()
-    opened, col = _ref(at, "opened"), at["opened"]
-    urgency, status = _ref(at, "urgency"), _ref(at, "status")
-    return tuple(
-        ColourRule(
-            col,
-            col,
-            f'=AND({status}="open",{urgency}="{answer}",{opened}<>"",TODAY()-{opened}>={days})',
-            RED,
-            bold=True,
-        )
-        for answer, days in WAITING_DAYS
     )
 
 
@@ -248,7 +245,6 @@ def _summary_rules(at: Mapping[str, int]) -> tuple[ColourRule, ...]:
 
 
 RULES: dict[str, RuleBuilder] = {
-    "needs": _needs_rules,
     "load": lambda at: _traffic_light(at, "checkin"),
     "people": lambda at: _traffic_light(at, "checkin_status"),
     "errors": _status_rule("status", "open", RED),

@@ -45,6 +45,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.state",
             "sheetsync.run_log",
             "sheetsync.formatting",
+            "sheetsync.formatting_needs",
             "sheetsync.changes",
         ),
     ),

@@ -104,9 +104,13 @@ def test_an_organizers_extra_column_gets_nothing(schemas, config):
     needs = tab_of(plan, "Needs")
     assert 4 not in {c.col for c in needs.columns}
     assert len(needs.columns) == len(schemas["needs"].fields)
-    # The rule's column letters follow the columns' places (opened moved one right).
-    opened = by_title(schemas, "needs")["opened"] + 1
-    assert {(r.first_col, r.last_col) for r in needs.rules} == {(opened, opened)}
+    # The rules' column letters follow the columns' places (each moved one right).
+    days_open, escalated = (by_title(schemas, "needs")[n] + 1 for n in ("days_open", "escalated"))
+    assert {(r.first_col, r.last_col) for r in needs.rules} == {
+        (days_open, days_open),
+        (escalated, escalated),
+    }
+    assert all(f"${column_letter(days_open)}2" in r.formula for r in needs.rules[:-1])
 
 
 def test_a_tab_without_a_header_yet_is_left_out(schemas, config):
@@ -152,11 +156,13 @@ def test_colours_where_they_help(schemas, config, tab, field, formulas):
 
 
 def test_a_need_open_too_long_for_its_urgency_turns_red(schemas, config):
+    """Its days_open, from its urgency's first escalation level (tests/test_formatting_needs.py
+    evaluates every rule)."""
     plan = format_plan(schemas, headers_of(schemas, config), config)
     rules = tab_of(plan, "Needs").rules
-    # urgency F, status K, opened M on the schema's order
-    assert rules[0].formula == '=AND($K2="open",$F2="Today",$M2<>"",TODAY()-$M2>=1)'
-    assert [r.fill for r in rules] == [RED, RED, RED]
+    # urgency F, status K, days_open P on the schema's order
+    assert rules[0].formula == '=AND($K2="open",$F2="Today",ISNUMBER($P2),$P2>=1)'
+    assert [r.fill for r in rules] == [RED] * 4 + [AMBER] * 4
 
 
 def test_hidden_fields_are_hidden(schemas, config):

@@ -368,6 +368,40 @@ def test_a_rest_ends_when_its_day_passes(sam, add_responses):
     assert f"their rest ended on {day(4)}" in row["reasons"]
 
 
+def test_a_green_check_in_on_the_rests_last_day_is_back_that_day(sam, add_responses):
+    """Even when the first run to see the rest is on its last day (so it was confirmed that
+    day too): the check-in that day is read as after the rest."""
+    backend, config = sam
+    weekly(backend, config)
+    write_cell(backend, config, "load", "P0001", "rest_until", day(4).isoformat())
+    add_responses("requests", request(timestamp=NOW + dt.timedelta(hours=2)))
+    last_day = NOW + dt.timedelta(days=4)
+    add_responses("checkins", checkin(timestamp=last_day - dt.timedelta(hours=1)))
+    assert weekly(backend, config, now=last_day).step("match").counts["proposed"] == 1
+    row = load_row(backend, config)
+    assert row["rest_status"] == "back"
+    assert f"Back from rest: they checked in green on {day(4)}." in row["reasons"]
+
+
+def test_a_red_check_in_on_the_rests_last_day_is_a_new_red(sam, add_responses):
+    backend, config = sam
+    weekly(backend, config)
+    write_cell(backend, config, "load", "P0001", "rest_until", day(4).isoformat())
+    weekly(backend, config, now=NOW + dt.timedelta(days=1))
+    last_day = NOW + dt.timedelta(days=4)
+    add_responses(
+        "checkins",
+        checkin(timestamp=last_day - dt.timedelta(hours=1), checkin_status="Red – I need a break"),
+    )
+    add_responses("requests", request(timestamp=last_day - dt.timedelta(minutes=30)))
+    report = weekly(backend, config, now=last_day)
+    assert report.step("match").counts["proposed"] == 0  # red: left out all the same
+    row = load_row(backend, config)
+    assert (row["flags"], row["rest_status"]) == ("red check-in", "suggested")
+    assert f"Their check-in on {day(4)} was red." in row["reasons"]
+    assert f"Offer Sam a rest until {day(11):%a} {day(11)}" in row["next_steps"]
+
+
 def test_a_date_typed_the_spreadsheet_way_confirms_and_nonsense_is_reported(sam):
     backend, config = sam
     weekly(backend, config)

@@ -9,6 +9,7 @@ surely different people (clusters.py). The core never drops a record: every id i
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 import pandas as pd
@@ -26,6 +27,8 @@ def find_duplicates(
     records: pd.DataFrame,
     region: str = "US",
     decisions: Mapping[tuple[str, str], Decision] | None = None,
+    *,
+    today: dt.date | None = None,
 ) -> Linkage:
     """Link the records of one person; list the uncertain pairs; mark households.
 
@@ -33,9 +36,10 @@ def find_duplicates(
     phone, email, address, postcode, zone, birth_date. The first record of a cluster, in the
     frame's order, is the one kept. `decisions` maps `pair_key(a, b)` to what organizers
     decided; they override the scores. A "same" that would join a pair decided "different"
-    is not applied and is listed in `contradictions`.
+    is not applied and is listed in `contradictions`. `today` is the run's date (the
+    network's), for two-digit years of birth.
     """
-    prepared = prepare(records, region)
+    prepared = prepare(records, region, today)
     prepared.family_emails = find_family_emails(prepared)
     if len(set(prepared.ids)) != len(prepared.ids) or "" in prepared.ids:
         raise ValueError("find_duplicates needs a unique, non-empty id for every record")

@@ -7,6 +7,11 @@ from), and month names in English or Spanish (`9 Apr 1956`, `April 9, 1956`, `9 
 de 1956`). A two-digit year is the latest year not after this one (`56` → 1956, `07` →
 2007). A value that is not a plausible birth date is no evidence: it becomes "", never an
 error.
+
+"This year" is the run's (the network's date, passed as `today`): a two-digit year read on
+New Year's Eve in the network's time zone must not be read as next year's because the
+machine's clock says so. Without `today` (a contact list checked with no network), the
+machine's date is used.
 """
 
 from __future__ import annotations
@@ -45,12 +50,16 @@ _WORDS = re.compile(r"[a-z]+|\d+")
 _FILLER = {"de", "del", "of", "the"}
 
 
-def birth_key(raw: str, region: str = "US") -> str:
+def birth_key(raw: str, region: str = "US", today: dt.date | None = None) -> str:
     """The ISO form of a birth date written any common way, or "" when it is not one."""
     text = raw.strip().casefold()
     if not text:
         return ""
-    return _parse(text, region.upper() in MONTH_FIRST, dt.date.today().year)
+    return _parse(text, region.upper() in MONTH_FIRST, _year(today))
+
+
+def _year(today: dt.date | None) -> int:
+    return (today or dt.date.today()).year
 
 
 @lru_cache(maxsize=200_000)
@@ -124,15 +133,17 @@ def _date(year: int, month: int, day: int, this_year: int) -> dt.date | None:
         return None
 
 
-def looks_like_birth_dates(values: Iterable[str], region: str = "US") -> bool:
+def looks_like_birth_dates(
+    values: Iterable[str], region: str = "US", today: dt.date | None = None
+) -> bool:
     """Whether a column holds birth dates: most of its non-empty values read as one, over
     several years, most of them long ago (not the dates a form was sent, say)."""
     filled = [v for v in values if v.strip()]
     if len(filled) < MIN_VALUES:
         return False
-    dates = [d for d in (birth_key(v, region) for v in filled) if d]
+    dates = [d for d in (birth_key(v, region, today) for v in filled) if d]
     if len(dates) < BIRTH_COLUMN_SHARE * len(filled):
         return False
     years = sorted(int(d[:4]) for d in dates)
     median = years[len(years) // 2]
-    return len(set(years)) >= min(3, len(years)) and median <= dt.date.today().year - ADULT_AGE
+    return len(set(years)) >= min(3, len(years)) and median <= _year(today) - ADULT_AGE

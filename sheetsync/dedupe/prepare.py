@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -95,8 +96,9 @@ class Prepared:
         return len(self.ids)
 
 
-def prepare(records: pd.DataFrame, region: str) -> Prepared:
-    """Normalise a frame of contact records (missing columns count as empty)."""
+def prepare(records: pd.DataFrame, region: str, today: dt.date | None = None) -> Prepared:
+    """Normalise a frame of contact records (missing columns count as empty); `today` is
+    the run's date, for two-digit years of birth (dates.birth_key)."""
     names, given, family, suffix = _split_names(records)
     emails = _keys(records, "email", email_key)
     prepared = Prepared(
@@ -113,7 +115,7 @@ def prepare(records: pd.DataFrame, region: str) -> Prepared:
         address=_keys(records, "address", address_key),
         postcode=_keys(records, "postcode", _compact),
         zone=_keys(records, "zone", fold),
-        birth=_keys(records, "birth_date", lambda raw: birth_key(raw, region)),
+        birth=_keys(records, "birth_date", lambda raw: birth_key(raw, region, today)),
     )
     prepared.birth_digits = [
         _unreadable_date_digits(raw, iso)

@@ -113,14 +113,22 @@ def _resting_or_back(
     until: dt.date, confirmed_on: dt.date, checkin: Checkin, today: dt.date, problem: str
 ) -> Rest:
     """A confirmed rest is in force until its last day has passed, or until they check in
-    green or yellow after the day it was confirmed; then they are back."""
-    if today > until:
-        back = until + dt.timedelta(days=1)
+    green or yellow after the day it was confirmed; then they are back.
+
+    A check-in on the rest's last day is read as after the rest (they wrote it as the rest
+    ended): green or yellow, they are back that day; red, the rest is over all the same, and
+    the red check-in is a new one (flagged, with a new rest offered), not one made during
+    the rest."""
+    on, status = checkin.on, checkin.status
+    # A check-in during the rest: after the day it was confirmed, or on its last day.
+    during = on is not None and on <= until and (on > confirmed_on or on == until)
+    if during and status in ("green", "yellow"):
+        why = f"they checked in {status} on {on}"
+        return Rest(RestStatus.BACK, until, confirmed_on, why, on, problem)
+    if today > until or (on == until and status == "red"):
+        back = min(today, until + dt.timedelta(days=1))
         why = f"their rest ended on {until}"
         return Rest(RestStatus.BACK, until, confirmed_on, why, back, problem)
-    if checkin.status in ("green", "yellow") and checkin.on and checkin.on > confirmed_on:
-        why = f"they checked in {checkin.status} on {checkin.on}"
-        return Rest(RestStatus.BACK, until, confirmed_on, why, checkin.on, problem)
     return Rest(RestStatus.RESTING, until, confirmed_on, problem=problem)
 
 

@@ -22,6 +22,7 @@ class NetworkLock:
     def __init__(self, config: Config, what: str) -> None:
         self.path = config.state_dir / "run.lock"
         self.what = what
+        self.tz = config.tz  # the holder's start, as the network's organizers read time
         self._fd: int | None = None
 
     def __enter__(self) -> NetworkLock:
@@ -38,8 +39,9 @@ class NetworkLock:
                 "it to finish; the lock goes by itself when that process ends."
             ) from None
         os.ftruncate(fd, 0)
-        started = dt.datetime.now().isoformat(sep=" ", timespec="seconds")
-        os.write(fd, f"{self.what} since {started}, pid {os.getpid()}".encode())
+        started = dt.datetime.now(self.tz).replace(tzinfo=None)
+        started_text = started.isoformat(sep=" ", timespec="seconds")
+        os.write(fd, f"{self.what} since {started_text}, pid {os.getpid()}".encode())
         self._fd = fd
         return self
 

@@ -9,6 +9,10 @@ is in the Run log tab and the next organizers' digest).
 What tick has run is kept in .sheetsync/schedule.json beside the config. A job tick has
 never seen starts from its last run in the Run log: caught up if that is older than its
 latest slot, else (never run) from the next slot, so installing never runs a job at once.
+
+Changes of the clocks: each wall-clock slot runs once (sheetsync.scheduling.slots); only
+the retry wait is real time (sheetsync.clock): `now`'s fold, which state.local_now keeps,
+tells the two halves of the hour the clocks repeat apart.
 """
 
 from __future__ import annotations
@@ -16,15 +20,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NamedTuple
-
-from croniter import croniter
+from zoneinfo import ZoneInfo
 
 from sheetsync.backends.base import Backend
+from sheetsync.clock import aware, elapsed
 from sheetsync.config import Config
 from sheetsync.digest.mail import DeliveryError
 from sheetsync.errors import (
@@ -40,10 +44,18 @@ from sheetsync.members import parse_datetime
 from sheetsync.report import DeliveryOutcome, RunOutcome
 from sheetsync.run_log import last_runs
 from sheetsync.scheduling.lock import NetworkLock
+from sheetsync.scheduling.slots import latest_slot, slots_between
+
+__all__ = ["latest_slot", "tick", "tick_network"]
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 3
 RETRY_AFTER = dt.timedelta(minutes=30)
+
+# Steps that do another step's work and more: a job with "match" covers one with "urgent"
+# (the hourly matching of urgent and expired needs; the weekly matching proposes for every
+# open need, those included).
+STEP_INCLUDES: dict[str, frozenset[str]] = {"match": frozenset({"urgent"})}
 
 RunJob = Callable[[Job], RunOutcome]  # runs a job; returns its outcome, raises on failure
 LastRuns = Callable[[], dict[str, dt.datetime]]  # each job's last run, from the Run log
@@ -56,7 +68,7 @@ class Record:
     slot: dt.datetime  # the schedule time it ran (or would have run) for
     outcome: RunOutcome | None = None  # None when only the starting point was noted
     attempts: int = 0
-    tried: dt.datetime | None = None
+    tried: dt.datetime | None = None  # aware (its UTC offset kept); naive in older files
 
 
 class TickAction(StrEnum):
@@ -78,24 +90,6 @@ class TickResult:
     action: TickAction
     missed: int = 0  # slots missed before this one (caught up by one run)
     detail: str = ""
-
-
-def latest_slot(schedule: str, now: dt.datetime) -> dt.datetime:
-    """The latest time at or before `now` that a crontab expression names (naive, local)."""
-    try:
-        slots = croniter(schedule, now + dt.timedelta(seconds=1))
-    except (ValueError, KeyError) as err:
-        raise ScheduleError(f"schedule = {schedule!r} is not a crontab expression: {err}") from err
-    previous: dt.datetime = slots.get_prev(dt.datetime)
-    return previous
-
-
-def slots_between(schedule: str, after: dt.datetime, until: dt.datetime) -> int:
-    """How many slots fall after `after`, up to and including `until`."""
-    count, slots = 0, croniter(schedule, after)
-    while slots.get_next(dt.datetime) <= until and count < 10_000:
-        count += 1
-    return count
 
 
 def state_path(config: Config) -> Path:
@@ -156,7 +150,7 @@ def tick(
     """
     try:
         with NetworkLock(config, "tick"):
-            return _tick(state_path(config), jobs, now, run, last_runs, dry_run)
+            return _tick(state_path(config), jobs, now, run, last_runs, dry_run, config.tz)
     except LockHeldError as err:
         log.info("tick: %s", err)
         return [
@@ -180,22 +174,24 @@ def _tick(
     run: RunJob,
     last_runs: LastRuns,
     dry_run: bool,
+    tz: ZoneInfo,
 ) -> list[TickResult]:
     """tick's work under the lock: find the due jobs, run each (or note it covered), and
     keep the records in `path`."""
     records = load_records(path)
-    due, results = _find_due(jobs, records, now, last_runs)
+    instant = aware(now, tz)  # when this tick is, for the retry wait
+    due, results = _find_due(jobs, records, now, instant, tz, last_runs)
     due.sort(key=lambda d: d.slot)
     for item in due:
         wider = _covering_job(item.job, due)
         if wider is not None:
-            records[item.job.name] = Record(item.slot, RunOutcome.OK, 1, now)
+            records[item.job.name] = Record(item.slot, RunOutcome.OK, 1, instant)
             detail = f"by {wider.name}"
             results.append(TickResult(item.job.name, item.slot, TickAction.COVERED, detail=detail))
         elif dry_run:
             results.append(TickResult(item.job.name, item.slot, TickAction.WOULD_RUN, item.missed))
         else:
-            results.append(_run_due(item, run, records, now))
+            results.append(_run_due(item, run, records, instant))
             save_records(path, records)  # after each run: a crash later never reruns it
     if not dry_run:
         save_records(path, records)
@@ -203,7 +199,12 @@ def _tick(
 
 
 def _find_due(
-    jobs: list[Job], records: dict[str, Record], now: dt.datetime, last_runs: LastRuns
+    jobs: list[Job],
+    records: dict[str, Record],
+    now: dt.datetime,
+    instant: dt.datetime,
+    tz: ZoneInfo,
+    last_runs: LastRuns,
 ) -> tuple[list[_Due], list[TickResult]]:
     """The jobs due now, and what tick says of the others: not due, or first seen (whose
     starting slot goes in `records`). The Run log is read only if a job is new to tick."""
@@ -224,27 +225,40 @@ def _find_due(
             record = Record(last)
         if slot > record.slot:
             due.append(_Due(job, slot, slots_between(job.schedule, record.slot, slot) - 1))
-        elif _retry_due(record, now):
+        elif _retry_due(record, instant, tz):
             due.append(_Due(job, slot, 0))
         else:
             results.append(TickResult(job.name, slot, TickAction.NOT_DUE))
     return due, results
 
 
-def _retry_due(record: Record, now: dt.datetime) -> bool:
-    """A failed run is tried again RETRY_AFTER after its last attempt, ATTEMPTS times in all."""
+def _retry_due(record: Record, instant: dt.datetime, tz: ZoneInfo) -> bool:
+    """A failed run is tried again RETRY_AFTER after its last attempt (real time, whatever
+    the clocks did meanwhile), ATTEMPTS times in all."""
     return (
         record.outcome == RunOutcome.FAILED
         and record.attempts < ATTEMPTS
         and record.tried is not None
-        and now - record.tried >= RETRY_AFTER
+        and elapsed(record.tried, instant, tz) >= RETRY_AFTER
     )
 
 
+def steps_done(steps: Iterable[str]) -> frozenset[str]:
+    """The steps a job's run does, counting the work its wider steps include (STEP_INCLUDES)."""
+    named = frozenset(steps)
+    return named.union(*(STEP_INCLUDES.get(step, frozenset()) for step in named))
+
+
+def covers(wider: Iterable[str], narrower: Iterable[str]) -> bool:
+    """Whether a job with the `wider` steps does all the work of one with the `narrower`
+    steps and more (two jobs doing the same work do not cover each other)."""
+    return steps_done(narrower) < steps_done(wider)
+
+
 def _covering_job(job: Job, due: list[_Due]) -> Job | None:
-    """The first other due job that runs all of this one's steps and more: its run covers
+    """The first other due job that does all of this one's work and more: its run covers
     this one, which would only repeat the work."""
-    wider = [d.job for d in due if d.job is not job and set(job.steps) < set(d.job.steps)]
+    wider = [d.job for d in due if d.job is not job and covers(d.job.steps, job.steps)]
     return wider[0] if wider else None
 
 

@@ -61,7 +61,7 @@ def run(ctx: StepContext) -> StepResult:
         {name: [r[name] for r in by_id.values()] for name in ("name", "phone", "email", "zone")}
     )
     frame.insert(0, "id", list(by_id))
-    linkage = find_duplicates(frame, ctx.config.default_region, decisions)
+    linkage = find_duplicates(frame, ctx.config.default_region, decisions, today=ctx.now.date())
     linked = _apply_links(by_id, linkage)
     rows_of = {pair_key(r["person_a"], r["person_b"]): int(r[ROW]) for r in pairs_rows}
     issues.extend(_warnings(ctx, by_id, linkage, rows_of))
