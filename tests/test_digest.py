@@ -47,9 +47,11 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 def without_digest(config):
-    """The weekly job's steps before the digest: these tests send by hand."""
+    """The weekly job's steps but those that send email (the digest, the follow-up's
+    alerts): these tests send by hand."""
     weekly = find_job("weekly", config)
-    return dataclasses.replace(weekly, steps=tuple(s for s in weekly.steps if s != "digest"))
+    mailing = ("digest", "followup")
+    return dataclasses.replace(weekly, steps=tuple(s for s in weekly.steps if s not in mailing))
 
 
 def with_email(config, **email_settings):

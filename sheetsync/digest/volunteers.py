@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.digest.content import period_of
+from sheetsync.followup.reach import opted_in as opted_in  # the weekly email rule, shared
 from sheetsync.members import kept_ids
 from sheetsync.normalize import one_line
 from sheetsync.privacy import Policy
@@ -192,7 +193,3 @@ def _volunteer_digest(
         email=person["email"],
         languages=person["languages"],
     )
-
-
-def opted_in(weekly_email: str) -> bool:
-    return weekly_email.strip().casefold() in ("yes", "y", "sí", "si", "x")

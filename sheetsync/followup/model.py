@@ -58,13 +58,13 @@ class WaitingMember:
 @dataclass(frozen=True)
 class FollowupFindings:
     """The followup step's findings: what this run's alert emails carry (new, or made
-    earlier but never settled in the send log), and the members raised."""
+    earlier but never settled in the send log). The members raised (WaitingMember) are
+    the weekly digest's, from the tabs (followup/members.py)."""
 
     stamp: dt.datetime  # the run's clock: the alerts' period (alert_period)
     escalations: tuple[Escalation, ...] = ()
     past_due: tuple[PastDue, ...] = ()
     reminders: tuple[Reminder, ...] = ()
-    waiting_members: tuple[WaitingMember, ...] = ()
 
     @property
     def has_alerts(self) -> bool:

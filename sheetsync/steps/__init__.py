@@ -14,6 +14,7 @@ reads the frames, calls it, and builds the tabs' rows:
     expire   -> sheetsync/match/expire.py     (proposals nobody accepted in time move on)
     urgent   -> sheetsync/match/              (the hourly matching: urgent and expired needs)
     check    -> sheetsync/match/invariants.py (the rules matching keeps, whoever broke them)
+    followup -> sheetsync/followup/ (days open, escalations, tasks past due, reminders)
 
 What a step finds for later steps travels as a small dataclass (steps/findings.py); what it
 asks to be done after the write, such as sending the digests, is an Effect.
@@ -91,6 +92,7 @@ STEPS: dict[str, str] = {
     "check": "check",
     "expire": "expire",
     "urgent": "urgent",
+    "followup": "followup",
 }
 
 
