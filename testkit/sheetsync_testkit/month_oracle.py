@@ -331,10 +331,9 @@ class MonthOracle:
                 continue
             self.reminder_pairs.add((task["volunteer_id"], when))
             if seen and elapsed(seen[-1], when, self.tz) < every:
-                gap = elapsed(seen[-1], when, self.tz).total_seconds() / 86400
-                self.findings.append(
-                    Finding(REMINDER_TOO_SOON, now, f"task {task['task_id']}: {gap:.1f} days")
-                )
+                gap = elapsed(seen[-1], when, self.tz).total_seconds() / 3600
+                detail = f"task {task['task_id']}: reminded again {gap:.0f} hours after the last"
+                self.findings.append(Finding(REMINDER_TOO_SOON, now, detail))
             seen.append(when)
 
     # At the end: the outbox against the ledger
