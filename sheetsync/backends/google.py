@@ -15,7 +15,7 @@ A run costs at most four API requests, whatever the data size:
    needed, then per tab updateCells of the changed cells and appendCells of the new rows,
    values as userEnteredValue (stringValue for text, so form text never becomes a formula;
    dates as serial numbers with their number format, DATED_FIELDS).
-   It is split only where a payload passes about 5 MB (MAX_PAYLOAD); the Run log row
+   It is split only where a payload passes about 6 MB (MAX_PAYLOAD); the Run log row
    travels in the last part. When the tabs' formatting is due (init, or the first run
    after an upgrade changed it: Backend.formats_applied), its requests follow the cells in
    the last part (backends.google_format); spreadsheets.get reads what it needs.
@@ -96,9 +96,9 @@ CREDENTIALS_ENV = "GOOGLE_APPLICATION_CREDENTIALS"
 # Where a write is split. Google sets no hard size for a Sheets request (its front end
 # refuses bodies over 10 MiB) and recommends 2 MB "to speed up requests". CellData
 # (appendCells) takes about 2.5 times the bytes of the RAW values sent before, so 2 MB
-# would split an M network's first run in three; 5 MB keeps it one atomic request and
-# stays well under the hard limit.
-MAX_PAYLOAD = 5_000_000
+# would split an M network's first run in three. 6 MB keeps it one atomic request (5.4 MB
+# since the follow-up columns: days open, escalations) and stays well under the hard limit.
+MAX_PAYLOAD = 6_000_000
 # Raw values: numbers as numbers, dates as serial numbers (days since 1899-12-30, in the
 # spreadsheet's time zone), so nothing depends on the spreadsheet's locale.
 READ_OPTIONS = {

@@ -12,6 +12,7 @@ What each email may say is decided by privacy.Policy (alert_content.py).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,19 +42,26 @@ class SendAlerts:
 
     findings: FollowupFindings
     run_log: Table | None = None
+    # People, Needs and Tasks as the run writes them (the steps after followup change none
+    # of them): the emails are made from these without reading the sheet again, one read
+    # less an hour. Without them, the tabs are read as written.
+    frames: Mapping[str, pd.DataFrame] | None = None
 
     def run(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
-        digests = self.digests(read_tabs(backend, config), config)
+        digests = self.digests(backend, config)
         return send_digests(backend, config, digests, now=now) if digests else []
 
     def plan(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
-        """What a dry run would send, from the sheet as it is (the run wrote nothing)."""
-        digests = self.digests(read_tabs(backend, config), config)
+        """What a dry run would send (the run wrote nothing)."""
+        digests = self.digests(backend, config)
         return SendDigests(tuple(digests), self.run_log).plan(backend, config, now)
 
-    def digests(self, tabs: dict[str, Table], config: Config) -> list[Digest]:
-        """The alert to each organizer and the reminders, rendered (no I/O)."""
-        return alert_digests(self.findings, {n: t.frame for n, t in tabs.items()}, config)
+    def digests(self, backend: Backend, config: Config) -> list[Digest]:
+        """The alert to each organizer and the reminders, rendered."""
+        frames = self.frames
+        if frames is None:
+            frames = {n: t.frame for n, t in read_tabs(backend, config).items()}
+        return alert_digests(self.findings, dict(frames), config)
 
 
 def read_tabs(backend: Backend, config: Config) -> dict[str, Table]:

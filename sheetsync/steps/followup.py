@@ -51,7 +51,11 @@ def run(ctx: StepContext) -> StepResult:
         frames["needs"] = needs.frame
     if tasks.changed:
         frames["tasks"] = tasks.frame
-    effects: list[Effect] = [SendAlerts(findings, run_log)] if findings.has_alerts else []
+    # An email only when someone gets one: organizers for escalations and tasks past due
+    # (without them, both are recorded in the sheet only), volunteers for reminders.
+    emails = (organizers and (findings.escalations or findings.past_due)) or findings.reminders
+    written = {name: frames.get(name, ctx.frames[name]) for name in ("people", "needs", "tasks")}
+    effects: list[Effect] = [SendAlerts(findings, run_log, written)] if emails else []
     return StepResult(
         frames=frames,
         counts={
