@@ -28,9 +28,10 @@ ZONES = ("Northside", "Eastside", "Southside", "Westside", "Downtown")
 TARGETS = {"L": (60.0, 2048.0)}  # seconds, MiB: the aims for the first run at size L
 
 
-def build(size: str) -> Path:
-    """Write a network workbook for a size (form tabs filled, sheetsync tabs with headers)."""
-    folder = OUT / size
+def build(size: str, folder: Path | None = None) -> Path:
+    """Write a network workbook for a size (form tabs filled, sheetsync tabs with headers),
+    in bench/out/SIZE unless told."""
+    folder = folder or OUT / size
     folder.mkdir(parents=True, exist_ok=True)
     schemas = load_schemas()
     responses = generate_responses(SIZES[size], now=NOW, zones=ZONES)
@@ -50,8 +51,9 @@ def build(size: str) -> Path:
     return config
 
 
-def measure(config: Path) -> dict[str, float]:
-    """Run the weekly job in a fresh process; its wall time, peak RSS and what it changed."""
+def measure(config: Path, job: str = "weekly", now: dt.datetime = NOW) -> dict[str, float]:
+    """Run a job (the weekly one unless told) in a fresh process at `now`; its wall time,
+    peak RSS and what it changed."""
     code = (
         "import json, resource, sys, time, datetime as dt\n"
         "from sheetsync.config import Config\n"
@@ -59,7 +61,8 @@ def measure(config: Path) -> dict[str, float]:
         "from sheetsync.jobs import find_job, run_job\n"
         "t = time.perf_counter()\n"
         "c = Config.from_file(sys.argv[1])\n"
-        "r = run_job(find_job('weekly', c), open_backend(c), c, now=dt.datetime(2026, 11, 23, 9))\n"
+        "r = run_job(find_job(sys.argv[2], c), open_backend(c), c,\n"
+        "  now=dt.datetime.fromisoformat(sys.argv[3]))\n"
         "print(json.dumps({'seconds': time.perf_counter() - t,\n"
         "  'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,\n"
         "  'rows_added': r.rows_added, 'cells_changed': r.cells_changed,\n"
@@ -67,7 +70,10 @@ def measure(config: Path) -> dict[str, float]:
         "  'steps': {s.name: s.seconds for s in r.steps}}))\n"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(config)], check=True, capture_output=True, text=True
+        [sys.executable, "-c", code, str(config), job, now.isoformat()],
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(out.stdout)
 

@@ -71,9 +71,10 @@ STATUS_WORDS = {
 }
 
 
-def history_config(folder: Path) -> Config:
-    """A network config on folder/network.xlsx, as the tests' make_config writes it."""
-    data = {
+def history_config(folder: Path, settings: Mapping[str, Any] | None = None) -> Config:
+    """A network config on folder/network.xlsx, as the tests' make_config writes it;
+    `settings` adds or replaces sections (a section's keys over the defaults')."""
+    data: dict[str, Any] = {
         "network": {
             "name": "History network",
             "zones": list(ZONES),
@@ -82,6 +83,8 @@ def history_config(folder: Path) -> Config:
         },
         "backend": {"kind": "local", "workbook": str(folder / "network.xlsx")},
     }
+    for section, values in (settings or {}).items():
+        data[section] = {**data.get(section, {}), **values}
     return Config.from_dict(data, base_dir=folder)
 
 
@@ -159,10 +162,11 @@ class HistorySim:
     hand_made: list[HandMade] = field(default_factory=list)
     runs: list[RunRecord] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
+    settings: Mapping[str, Any] = field(default_factory=dict)  # sheetsync.toml over the defaults
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.config = history_config(self.folder)
+        self.config = history_config(self.folder, self.settings)
         assert self.config.workbook is not None
         self.backend = WorkbookBackend(self.config.workbook)
         self.schemas = load_schemas()
@@ -233,6 +237,10 @@ class HistorySim:
         """The hourly job (forms intake and duplicates), an hour on."""
         self.clock += dt.timedelta(hours=1)
         return self._run("intake")
+
+    def run_job(self, job: str) -> RunReport:
+        """A job (by name) at the history's clock, as tick would run it."""
+        return self._run(job)
 
     def _run(self, job: str) -> RunReport:
         self.flush()
@@ -306,7 +314,9 @@ class HistorySim:
         who = self.new_person(pick, volunteer=False, household_of=head)
         return self._did(f"household member {who} of {head}")
 
-    def request(self, who: int, pick: int, name: str | None = None) -> None:
+    def request(
+        self, who: int, pick: int, name: str | None = None, urgency: str | None = None
+    ) -> None:
         person = self.people[who]
         answers: dict[str, Value] = {
             "timestamp": self.tick(),
@@ -316,7 +326,7 @@ class HistorySim:
             "zone": person.zone,
             "categories": CATEGORIES[pick % 4],  # the categories most volunteers offer
             "details": "History request",
-            "urgency": URGENCIES[pick % len(URGENCIES)],
+            "urgency": urgency or URGENCIES[pick % len(URGENCIES)],
             "languages": person.languages,
             "contact_pref": "Text",
             "availability": person.availability,
