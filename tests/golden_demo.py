@@ -115,7 +115,10 @@ def _mask_run_log(rows: list[list[Any]]) -> list[list[Any]]:
 
 def _normalise_email(data: bytes) -> bytes:
     """An .eml without what differs on every send: the Message-ID and the MIME boundaries."""
-    data = re.sub(rb"(?m)^Message-ID: <[^>\r\n]*>", b"Message-ID: <normalised>", data)
+    # A long Message-ID is folded onto the next line (RFC 5322 allows it), as the alerts' are.
+    data = re.sub(
+        rb"(?m)^Message-ID:[ \t]*(?:\r?\n[ \t]+)?<[^>\r\n]*>", b"Message-ID: <normalised>", data
+    )
     boundaries = list(dict.fromkeys(re.findall(rb'boundary="([^"]+)"', data)))
     for k, boundary in enumerate(boundaries, start=1):
         data = data.replace(boundary, b"BOUNDARY-%d" % k)

@@ -20,12 +20,13 @@ from typing import Any
 from sheetsync.digest.content import MAX_LINES
 from sheetsync.digest.followup_week import due_day
 from sheetsync.digest.volunteers import TaskLine, opted_in, task_line
-from sheetsync.followup.model import Escalation, PastDue, Reminder
+from sheetsync.followup.model import Escalation, PastDue, Reminder, task_ref
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import kept_ids, rows_by_person
 from sheetsync.normalize import fold, format_datetime, one_line, parse_date
 from sheetsync.privacy import Policy
 from sheetsync.statuses import TaskStatus, task_status
+from sheetsync.tables import ROW
 
 HOURS_SHOWN = 48  # an escalation open less than this long says hours, else days
 
@@ -122,7 +123,7 @@ def alert_email(
     """The organizers' alert: needs the most urgent first, then the longest waiting (as
     needs are ordered everywhere), tasks the latest first; the first MAX_LINES of each."""
     needs = {n["need_id"]: n for n in tabs["needs"]}
-    tasks = {t["task_id"]: t for t in tabs["tasks"]}
+    tasks = {task_ref(t["task_id"], t[ROW]): t for t in tabs["tasks"]}
     ranked = sorted(
         escalations, key=lambda e: (-URGENCY_RANK.get(fold(e.urgency), 0), -e.waited, e.need_id)
     )[:MAX_LINES]
@@ -169,7 +170,12 @@ def _late(task: Mapping[str, Any], today: dt.date, *, dayfirst: bool) -> PastDue
         return None
     typed = parse_date(str(task["due"]), dayfirst=dayfirst) is not None
     return PastDue(
-        task["task_id"], task["need_id"], task["volunteer_id"], due, not typed, (today - due).days
+        task_ref(task["task_id"], task[ROW]),
+        task["need_id"],
+        task["volunteer_id"],
+        due,
+        not typed,
+        (today - due).days,
     )
 
 
@@ -211,9 +217,10 @@ def reminder_email(
     for task in tabs["tasks"]:
         helpers = {kept.get(h, h) for h in (task["volunteer_id"], task["co_volunteer_id"]) if h}
         need = needs.get(task["need_id"])
-        if task["task_id"] not in wanted or pid not in helpers or need is None:
+        ref = task_ref(task["task_id"], task[ROW])
+        if ref not in wanted or pid not in helpers or need is None:
             continue
-        late = past_due.get(task["task_id"]) or _late(task, today, dayfirst=dayfirst)
+        late = past_due.get(ref) or _late(task, today, dayfirst=dayfirst)
         if late is None or task_status(task["status"]) is not TaskStatus.ACCEPTED:
             continue
         line = task_line(task, TaskStatus.ACCEPTED, need, policy)

@@ -13,6 +13,12 @@ def alert_period(stamp: dt.datetime) -> str:
     return f"{stamp:%Y-%m-%dT%H%M}"
 
 
+def task_ref(task_id: str, row: object) -> str:
+    """How the follow-up names a task: its id, or, for one typed in by hand without an id,
+    its row ("Tasks row 14")."""
+    return task_id or f"Tasks row {row}"
+
+
 @dataclass(frozen=True)
 class Escalation:
     """A need open longer than a level allows, told to organizers once per level."""
@@ -29,7 +35,7 @@ class Escalation:
 class PastDue:
     """An accepted task past its due date without done, flagged to organizers once."""
 
-    task_id: str
+    task_id: str  # task_ref: the id, or "Tasks row N" for a task typed without one
     need_id: str
     volunteer_id: str
     due: dt.date
@@ -42,7 +48,7 @@ class Reminder:
     """A volunteer to remind of their tasks past due (one email, however many tasks)."""
 
     volunteer_id: str
-    task_ids: tuple[str, ...]
+    task_ids: tuple[str, ...]  # task_ref of each
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,14 @@ from functools import lru_cache
 import pandas as pd
 
 from sheetsync.clock import elapsed, local_after
-from sheetsync.followup.model import PastDue, Reminder
+from sheetsync.followup.model import PastDue, Reminder, task_ref
 from sheetsync.followup.needs import Clock
 from sheetsync.followup.reach import Reach
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import format_datetime, parse_date
 from sheetsync.report import Audience
 from sheetsync.statuses import TaskStatus, task_status
+from sheetsync.tables import ROW
 
 # Cells repeat (a status, a due date typed, a run's stamp): each text is read once, which
 # keeps the hourly run on 100,000 tasks well under a second.
@@ -41,7 +42,7 @@ def _own_date(text: str) -> dt.date | None:
 
 
 _OWN = ("due_from_urgency", "follow_up", "overdue_flagged", "reminded")
-_READ = ("task_id", "need_id", "volunteer_id", "status", "due", "proposed", *_OWN)
+_READ = ("task_id", "need_id", "volunteer_id", "status", "due", "proposed", ROW, *_OWN)
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def _follow_one(
         result.carried += carried
         result.past_due.append(
             PastDue(
-                task_id=row["task_id"],
+                task_id=task_ref(row["task_id"], row[ROW]),
                 need_id=row["need_id"],
                 volunteer_id=row["volunteer_id"],
                 due=due.day,
@@ -127,7 +128,8 @@ def _follow_one(
     why_not = rules.reach.reason_not(row["volunteer_id"]) if row["volunteer_id"] else "no volunteer"
     if not why_not and _to_remind(row, rules):
         row["reminded"] = stamp
-        remind.setdefault(rules.reach.person(row["volunteer_id"]), []).append(row["task_id"])
+        ref = task_ref(row["task_id"], row[ROW])
+        remind.setdefault(rules.reach.person(row["volunteer_id"]), []).append(ref)
     row["follow_up"] = _past_due_words(due, row, rules, why_not)
 
 
