@@ -35,6 +35,8 @@ _KEYS = {
 }
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
 _UNIT_HOURS = {"h": 1, "d": 24, "w": 24 * 7}
+_LONGEST_DAYS = 3650  # ten years: longer is surely a typo (and dates past 9999 overflow)
+_LONGEST_HOURS = _LONGEST_DAYS * 24
 
 Durations = Mapping[str, dt.timedelta]  # folded urgency (or "default") -> how long
 
@@ -111,11 +113,13 @@ def duration_label(delta: dt.timedelta) -> str:
 def parse_duration(text: Any, where: str) -> dt.timedelta:
     """ "4 hours", "1 day", "2 weeks" (or 4h, 1d, 2w) as a timedelta above zero."""
     found = _DURATION.match(text) if isinstance(text, str) else None
-    if found is None or float(found[1]) <= 0:
+    hours = float(found[1]) * _UNIT_HOURS[found[2][0].lower()] if found else 0.0
+    if found is None or not 0 < hours <= _LONGEST_HOURS:
         raise ConfigError(
-            f'{where} is a time in words, e.g. "4 hours", "1 day" or "3 days" (got {text!r}).'
+            f'{where} is a time in words, e.g. "4 hours", "1 day" or "3 days", up to '
+            f"{_LONGEST_DAYS} days (got {text!r})."
         )
-    return _hours(float(found[1]) * _UNIT_HOURS[found[2][0].lower()])
+    return _hours(hours)
 
 
 def _durations(section: Mapping[str, Any], key: str, where: str, default: Durations) -> Durations:
@@ -147,15 +151,17 @@ def read_followup(data: Mapping[str, Any], where: str) -> FollowupConfig:
         )
     days = section.get("escalate_days", list(base.escalate_days))
     if not isinstance(days, list) or not all(
-        isinstance(d, int) and not isinstance(d, bool) and d > 0 for d in days
+        isinstance(d, int) and not isinstance(d, bool) and 0 < d <= _LONGEST_DAYS for d in days
     ):
         raise ConfigError(
-            f"[followup] escalate_days in {where} lists whole numbers of days, e.g. [7, 14]."
+            f"[followup] escalate_days in {where} lists whole numbers of days up to "
+            f"{_LONGEST_DAYS}, e.g. [7, 14]."
         )
     every = section.get("remind_every_days", base.remind_every_days)
-    if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+    if not isinstance(every, int) or isinstance(every, bool) or not 1 <= every <= _LONGEST_DAYS:
         raise ConfigError(
-            f"[followup] remind_every_days in {where} must be a whole number of days, 1 or more."
+            f"[followup] remind_every_days in {where} must be a whole number of days, from 1 "
+            f"to {_LONGEST_DAYS}."
         )
     return FollowupConfig(
         urgent=tuple(urgent),

@@ -230,7 +230,7 @@ def _data_of(audience, frames, config):
         return alert_email(
             "Test network", PERIOD, STAMP, found.escalations, found.past_due, tabs, policy
         )
-    person = may_remind("P0001", tabs["people"], policy)
+    person = may_remind("P0001", tabs["people"])
     past_due = {p.task_id: p for p in found.past_due}
     data = reminder_email(
         "Test network",

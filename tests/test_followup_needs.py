@@ -190,3 +190,56 @@ def test_the_step_asks_for_the_alert_email_only_when_there_is_something_to_send(
     [effect] = alert.effects
     assert isinstance(effect, SendAlerts) and effect.findings is alert.findings
     assert alert.findings.stamp == OPENED + dt.timedelta(hours=4)
+
+
+def test_a_failing_alert_is_retried_hourly_only_while_its_level_is_at_most_2_days_old(world):
+    # Every send fails (an organizer address that always refuses): each hourly run carries
+    # the escalation again, moving its stamp, but only until the 4 hours level is 2 days old.
+    world.need("N1", OPENED, "Today")
+    reached = OPENED + dt.timedelta(hours=4)
+    carried_at = []
+    for h in range(5, 5 + 24 * 4):
+        now = OPENED + dt.timedelta(hours=h)
+        result = world.run(now, sent=False)
+        if result.counts["alerts_carried"]:
+            carried_at.append(now)
+    assert carried_at[0] == OPENED + dt.timedelta(hours=6)
+    assert max(carried_at) <= reached + dt.timedelta(days=2)
+    # Every hour from the second try (15:00) to 2 days after the level was reached (13:00).
+    assert len(carried_at) == 47 and max(carried_at) == reached + dt.timedelta(days=2)
+
+
+def test_an_alert_the_send_journal_holds_as_sent_is_not_carried(world):
+    # The email went out, but writing its send log row to the Run log failed: the journal
+    # still holds the row, and the ledger reads it too. Carrying it would send it twice.
+    from sheetsync.digest.journal import JOURNAL, open_journal
+
+    world.need("N1", OPENED, "Today")
+    first = OPENED + dt.timedelta(hours=5)
+    world.run(first, sent=False)
+    world.log.clear()  # the Run log tab never got the row
+    with open_journal(world.config.state_dir / JOURNAL) as record:
+        record(
+            {
+                "run_id": "M1",
+                "job": "digest",
+                "outcome": "sent",
+                "steps": f"alerts {first:%Y-%m-%dT%H%M}",
+                "changes": "org@example.net",
+            }
+        )
+    result = world.run(first + dt.timedelta(hours=1))
+    assert result.findings.escalations == () and result.counts["alerts_carried"] == 0
+
+
+def test_an_alert_in_doubt_in_the_journal_is_not_carried(world):
+    from sheetsync.digest.journal import JOURNAL, open_journal, pending_line
+
+    world.need("N1", OPENED, "Today")
+    first = OPENED + dt.timedelta(hours=5)
+    world.run(first, sent=False)
+    world.log.clear()
+    with open_journal(world.config.state_dir / JOURNAL) as record:
+        period = f"{first:%Y-%m-%dT%H%M}"
+        record(pending_line("<m@x>", "alerts-x", "alerts", period, "org@example.net", "o-1"))
+    assert world.run(first + dt.timedelta(hours=1)).findings.escalations == ()

@@ -217,3 +217,30 @@ def test_nothing_in_organizer_columns_changes(world):
     before = world.organizer_cells()
     hourly(world, PROPOSED, 5 * 24)
     assert world.organizer_cells() == before
+
+
+def test_a_task_whose_need_is_gone_flags_organizers_but_reminds_nobody(world):
+    accepted(world, "T9", "N-gone", due="2026-12-01")  # its need was deleted from Needs
+    found = world.run(DAY3).findings
+    assert [p.task_id for p in found.past_due] == ["T9"]
+    assert found.reminders == ()
+    task = world.row("tasks", "T9")
+    assert task["reminded"] == ""
+    assert "no reminder (its need is not on the Needs tab)" in task["follow_up"]
+    # Nor is a reminder carried, or stamped, on the runs after.
+    assert hourly(world, DAY3 + dt.timedelta(hours=1), 6) == ([], [])
+
+
+def test_a_person_whose_duplicate_of_names_nobody_is_reminded_as_themselves(world, tmp_path):
+    # duplicate_of typed by hand naming no row: the follow-up and the reminder email count
+    # the row as its own person (one rule, followup/reach.py), so the reminder it stamps is
+    # the one that is sent.
+    from sheetsync.digest.alert_content import may_remind
+    from sheetsync.tables import records_of
+
+    world.edit("people", "V1", "duplicate_of", "P-nobody")
+    accepted(world)
+    found = world.run(DAY3).findings
+    assert found.reminders == (Reminder("V1", ("T1",)),)
+    person = may_remind("V1", records_of(world.frames["people"]))
+    assert person["person_id"] == "V1"

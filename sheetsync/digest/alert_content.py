@@ -19,10 +19,10 @@ from typing import Any
 
 from sheetsync.digest.content import MAX_LINES
 from sheetsync.digest.followup_week import due_day
-from sheetsync.digest.volunteers import TaskLine, opted_in, task_line
+from sheetsync.digest.volunteers import TaskLine, task_line
 from sheetsync.followup.model import Escalation, PastDue, Reminder, task_ref
+from sheetsync.followup.reach import Reach
 from sheetsync.match.eligibility import URGENCY_RANK
-from sheetsync.members import kept_ids, rows_by_person
 from sheetsync.normalize import fold, format_datetime, one_line, parse_date
 from sheetsync.privacy import Policy
 from sheetsync.statuses import TaskStatus, task_status
@@ -179,18 +179,16 @@ def _late(task: Mapping[str, Any], today: dt.date, *, dayfirst: bool) -> PastDue
     )
 
 
-def may_remind(person_id: str, people: list[dict[str, Any]], policy: Policy) -> dict[str, Any]:
+def may_remind(person_id: str, people: list[dict[str, Any]]) -> dict[str, Any]:
     """The People row to email a volunteer's reminder to, or {} when they may not get one:
     as the weekly volunteer email (digest/volunteers.py), they must have opted in
     (weekly_email on any of their rows), have an email and not be marked do not contact."""
-    kept = kept_ids(people)
-    pid = kept.get(person_id, person_id)
-    rows = rows_by_person(people, kept).get(pid, [])
-    if not rows or not any(opted_in(str(r["weekly_email"])) for r in rows):
+    # One rule with the follow-up that decided to remind them (followup/reach.py).
+    reach = Reach.of_records(people)
+    if not reach.may_email(person_id):
         return {}
-    if not policy.may_email(pid) or not str(rows[0]["email"]).strip():
-        return {}
-    return rows[0]
+    pid = reach.person(person_id)
+    return next((r for r in people if r["person_id"] == pid), {})
 
 
 def reminder_email(
@@ -209,7 +207,7 @@ def reminder_email(
     any of their linked ids), accepted and past due (as this run's findings say, else as
     the Tasks tab does: a reminder comes again after the task was first flagged). None if
     none is left."""
-    kept = kept_ids(tabs["people"])
+    kept = Reach.of_records(tabs["people"]).kept  # as may_remind counts people
     pid = str(person["person_id"])
     needs = {n["need_id"]: n for n in tabs["needs"]}
     wanted = set(reminder.task_ids)

@@ -118,7 +118,7 @@ def _reminders(
     past_due = {p.task_id: p for p in findings.past_due}
     digests = []
     for reminder in findings.reminders:
-        person = may_remind(reminder.volunteer_id, tabs["people"], policy)
+        person = may_remind(reminder.volunteer_id, tabs["people"])
         if not person:
             continue
         data = reminder_email(

@@ -7,6 +7,9 @@ after that run's write, noted in the Run log (job "digest", steps "alerts <perio
 or "unconfirmed" row for its period was never delivered (the send failed, or the run
 stopped before it): the next run carries the item again and moves its stamp to its own
 clock, so that a failed send is retried by the next hourly run and nothing is sent twice.
+Rows the send journal holds that the Run log does not yet (a crash, or a failed write of
+the send log) count as the Run log's (steps/followup.py). Retries end RETRY_FOR after the
+news arose (`since`), however often the stamp moved.
 """
 
 from __future__ import annotations
@@ -66,11 +69,18 @@ class Ledger:
             self._periods[stamp] = alert_period(when) if fresh and when else ""
         return self._periods[stamp]
 
-    def to_carry(self, stamp: str, audience: Audience, recipient: str = "") -> bool:
+    def to_carry(
+        self, stamp: str, audience: Audience, recipient: str = "", *, since: dt.datetime
+    ) -> bool:
         """Whether the alert stamped `stamp` (a cell's text) is to be carried again: made
         before this run, within RETRY_FOR, and its email never settled. With a recipient
         (a reminder's address, as the send log names it), only that recipient's send log
-        row settles it."""
+        row settles it. `since`: when the news it carries arose (a need reaching its level,
+        the day after a task's due date); carrying moves the stamp on, so the retries stop
+        RETRY_FOR after that, not after the last failed send: an address that always
+        refuses is not retried every hour for ever (the weekly digest counts it all)."""
+        if since > self.now or elapsed(since, self.now, self.tz) > RETRY_FOR:
+            return False
         period = self._period(stamp)
         if not period:
             return False

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from sheetsync.clock import elapsed
+from sheetsync.clock import elapsed, local_after
 from sheetsync.config_followup import FollowupConfig, parse_duration
 from sheetsync.errors import ConfigError
 from sheetsync.followup.ledger import Ledger
@@ -80,7 +80,7 @@ def follow_needs(needs: pd.DataFrame, clock: Clock) -> NeedsFollowup:
             continue
         waited = elapsed(opened, clock.now, clock.tz)
         level = _due_level(clock.levels(cols["urgency"][i]), waited, escalated[i])
-        again = level is None and _to_carry(clock, escalated[i], escalated_at[i])
+        again = level is None and _to_carry(clock, escalated[i], escalated_at[i], opened)
         if level is None and not again:
             continue
         label = level[0] if level else escalated[i]
@@ -125,7 +125,10 @@ def held_level(label: str) -> dt.timedelta | None:
         return None
 
 
-def _to_carry(clock: Clock, label: str, stamp: str) -> bool:
-    return (
-        bool(label) and clock.ledger is not None and clock.ledger.to_carry(stamp, Audience.ALERTS)
-    )
+def _to_carry(clock: Clock, label: str, stamp: str, opened: dt.datetime) -> bool:
+    """An escalation whose alert never settled, while its level is at most RETRY_FOR old."""
+    held = held_level(label)
+    if held is None or clock.ledger is None:
+        return False
+    reached = local_after(opened, held, clock.tz)
+    return clock.ledger.to_carry(stamp, Audience.ALERTS, since=reached)

@@ -111,7 +111,10 @@ def _follow_one(
     stamp = format_datetime(clock.now)
     flagged = _datetime(row["overdue_flagged"])
     ledger = clock.ledger if rules.organizers else None
-    carried = ledger is not None and ledger.to_carry(row["overdue_flagged"], Audience.ALERTS)
+    late_since = dt.datetime.combine(due.day + dt.timedelta(days=1), dt.time())
+    carried = ledger is not None and ledger.to_carry(
+        row["overdue_flagged"], Audience.ALERTS, since=late_since
+    )
     if flagged is None or carried:
         row["overdue_flagged"] = stamp
         result.carried += carried
@@ -125,8 +128,8 @@ def _follow_one(
                 days_late=(today - due.day).days,
             )
         )
-    why_not = rules.reach.reason_not(row["volunteer_id"]) if row["volunteer_id"] else "no volunteer"
-    if not why_not and _to_remind(row, rules):
+    why_not = _why_not_reminded(row, rules)
+    if not why_not and _to_remind(row, rules, late_since):
         row["reminded"] = stamp
         ref = task_ref(row["task_id"], row[ROW])
         remind.setdefault(rules.reach.person(row["volunteer_id"]), []).append(ref)
@@ -151,9 +154,20 @@ def _due(row: dict[str, str], rules: TaskRules) -> _Due:
     return _Due(kept, True, urgency, bool(typed))
 
 
-def _to_remind(row: dict[str, str], rules: TaskRules) -> bool:
+def _why_not_reminded(row: dict[str, str], rules: TaskRules) -> str:
+    """Why the task's volunteer gets no reminder ("" when they do): the email rule
+    (followup/reach.py), or a task whose need is gone from the Needs tab (the reminder
+    says what the need is, so it could not be written)."""
+    if not row["volunteer_id"]:
+        return "no volunteer"
+    if row["need_id"] not in rules.urgency_of:
+        return "its need is not on the Needs tab"
+    return rules.reach.reason_not(row["volunteer_id"])
+
+
+def _to_remind(row: dict[str, str], rules: TaskRules, late_since: dt.datetime) -> bool:
     """Never reminded, reminded remind_every_days ago or more, or a reminder made
-    earlier whose email never settled."""
+    earlier whose email never settled (while the task is at most RETRY_FOR late)."""
     clock = rules.clock
     last = _datetime(row["reminded"])
     if last is None or last > clock.now:
@@ -165,7 +179,9 @@ def _to_remind(row: dict[str, str], rules: TaskRules) -> bool:
     # weekly digests'.
     to = rules.reach.email(row["volunteer_id"])
     ledger = clock.ledger
-    return ledger is not None and ledger.to_carry(row["reminded"], Audience.REMINDER, to)
+    return ledger is not None and ledger.to_carry(
+        row["reminded"], Audience.REMINDER, to, since=late_since
+    )
 
 
 def _due_words(due: _Due) -> str:

@@ -10,21 +10,33 @@ after the write; one that never settled is carried by the next run (followup/led
 
 from __future__ import annotations
 
+import logging
+
+import pandas as pd
+
+from sheetsync.config import Config
 from sheetsync.digest.alerts import SendAlerts
+from sheetsync.digest.journal import JOURNAL, read_journal
 from sheetsync.followup.ledger import Ledger
 from sheetsync.followup.model import FollowupFindings
 from sheetsync.followup.needs import Clock, follow_needs
 from sheetsync.followup.reach import Reach
 from sheetsync.followup.tasks import TaskRules, follow_tasks
 from sheetsync.normalize import dayfirst_locale
+from sheetsync.report import DeliveryOutcome
+from sheetsync.run_log import DIGEST_JOB
 from sheetsync.steps import Effect, StepContext, StepResult
+
+log = logging.getLogger(__name__)
+_SEND_LOG = ("job", "outcome", "steps", "changes")  # the Run log columns the ledger reads
 
 
 def run(ctx: StepContext) -> StepResult:
     """Days open, escalations, due dates, tasks past due and reminders; the alert email."""
     config = ctx.config
     run_log = ctx.tables.get("run_log")
-    ledger = Ledger.of(run_log.frame if run_log is not None else None, ctx.now, config.tz)
+    sent = run_log.frame if run_log is not None else None
+    ledger = Ledger.of(_with_journal(sent, config), ctx.now, config.tz)
     organizers = bool(config.email.organizers)
     needs_frame = ctx.frames["needs"]
     needs = follow_needs(
@@ -67,3 +79,33 @@ def run(ctx: StepContext) -> StepResult:
         findings=findings,
         effects=effects,
     )
+
+
+def _with_journal(run_log: pd.DataFrame | None, config: Config) -> pd.DataFrame | None:
+    """The send log as the Run log tab has it, with what the send journal holds that the tab
+    does not yet (digest/journal.py): rows a crash or a failed write of the send log kept
+    there, and emails in doubt (handed over, or maybe: never carried again, as unconfirmed).
+    Else an alert that went out would be carried, and sent twice."""
+    try:
+        journal = read_journal(config.state_dir / JOURNAL)
+    except OSError as err:  # unreadable: the Run log alone decides, as before the journal
+        log.warning("followup: the send journal cannot be read (%s)", err.strerror or err)
+        return run_log
+    rows = [
+        *({k: r.get(k, "") for k in _SEND_LOG} for r in journal.rows),
+        *(
+            {
+                "job": DIGEST_JOB,
+                "outcome": DeliveryOutcome.UNCONFIRMED.value,
+                "steps": f"{line.get('audience', '')} {line.get('period', '')}",
+                "changes": line.get("changes", ""),
+            }
+            for line in journal.in_doubt
+        ),
+    ]
+    if not rows:
+        return run_log
+    extra = pd.DataFrame(rows, columns=list(_SEND_LOG))
+    if run_log is None or run_log.empty:
+        return extra
+    return pd.concat([run_log[list(_SEND_LOG)], extra], ignore_index=True)
