@@ -11,10 +11,11 @@ import pytest
 
 from sheetsync.config_followup import FollowupConfig
 from sheetsync.digest.content import organizer_digest
-from sheetsync.digest.followup_week import FollowupWeek, WaitingLine, expired_on, followup_week
+from sheetsync.digest.followup_week import FollowupWeek, WaitingLine, followup_week
 from sheetsync.digest.render import Image, render
 from sheetsync.followup.members import waiting_members
 from sheetsync.followup.model import WaitingMember
+from sheetsync.match.expire import expired_on
 from sheetsync.privacy import Policy
 from sheetsync.schema import load_schemas
 from sheetsync.tables import empty_record, frame_of, records_of
@@ -132,7 +133,7 @@ def test_tasks_past_due_expired_and_reminded_are_counted_as_the_tasks_tab_shows(
     ],
 )
 def test_the_day_a_proposal_expired_is_read_from_its_reasons(reasons, on):
-    assert expired_on(reasons) == on
+    assert expired_on({"status": "expired", "reasons": reasons}) == on
 
 
 def people_and_load():

@@ -19,7 +19,6 @@ count is one the sheet itself shows, so that anyone (or a test) can count it aga
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ import pandas as pd
 from sheetsync.clock import elapsed
 from sheetsync.config_followup import FollowupConfig
 from sheetsync.followup.members import waiting_members
+from sheetsync.match.expire import expired_on
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import parse_date
 from sheetsync.privacy import Policy
@@ -38,7 +38,6 @@ from sheetsync.statuses import NeedStatus, TaskStatus, task_status
 from sheetsync.tables import records_of
 
 WEEK_DAYS = 7
-_EXPIRED = re.compile(r"\bexpired (\d{4}-\d\d-\d\d)\b")
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ def followup_week(
     week.open_past_first_level = sum(_past_first_level(n, now, followup, tz) for n in needs)
     week.tasks_past_due = tasks_past_due(tasks, today, dayfirst=dayfirst)
     week.proposals_expired = sum(
-        _in_week(expired_on(t["reasons"]), week) for t in tasks if _is(t, TaskStatus.EXPIRED)
+        _in_week(expired_on(t), week) for t in tasks if _is(t, TaskStatus.EXPIRED)
     )
     week.tasks_reminded = sum(_in_week(_day(t["reminded"]), week) for t in tasks)
     categories = {n["need_id"]: n["category"] for n in needs}
@@ -167,14 +166,3 @@ def escalated_waiting(needs: list[dict[str, Any]]) -> Counter[str]:
 def _past_due(task: dict[str, Any], today: dt.date, *, dayfirst: bool) -> bool:
     due = due_day(task, dayfirst=dayfirst)
     return due is not None and due < today
-
-
-def expired_on(reasons: str) -> dt.date | None:
-    """The day a proposal expired, from its reasons ("expired 2026-11-24: no answer ...")."""
-    found = _EXPIRED.findall(reasons)
-    if not found:
-        return None
-    try:
-        return dt.date.fromisoformat(found[-1])
-    except ValueError:
-        return None

@@ -170,8 +170,10 @@ def _to_remind(row: dict[str, str], rules: TaskRules, late_since: dt.datetime) -
     earlier whose email never settled (while the task is at most RETRY_FOR late)."""
     clock = rules.clock
     last = _datetime(row["reminded"])
-    if last is None or last > clock.now:
+    if last is None:
         return True
+    if last > clock.now:  # the repeated hour of a night the clocks go back: just reminded
+        return False
     every = dt.timedelta(days=clock.followup.remind_every_days)
     if elapsed(last, clock.now, clock.tz) >= every:
         return True

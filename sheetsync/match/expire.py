@@ -77,8 +77,11 @@ def expired_on(task: dict[str, Any]) -> dt.date | None:
     count of the week's expired proposals); None when it did not expire."""
     if task_status(str(task["status"])) != TaskStatus.EXPIRED:
         return None
-    found = _EXPIRED_ON.search(str(task["reasons"]))
-    return dt.date.fromisoformat(found[1]) if found else None
+    found = _EXPIRED_ON.findall(str(task["reasons"]))
+    try:
+        return dt.date.fromisoformat(found[-1]) if found else None
+    except ValueError:  # the reasons cell edited into a day that is none
+        return None
 
 
 def apply_expiries(tasks: list[dict[str, Any]], found: list[Expiry], today: dt.date) -> None:
