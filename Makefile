@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: demo demo-next test chromium lint bench golden clean
+.PHONY: demo demo-next test chromium libreoffice lint bench golden clean
 
 $(VENV)/.installed: pyproject.toml
 	@echo "Setting up Python packages in $(VENV) (a few minutes the first time)…"
@@ -17,27 +17,39 @@ $(VENV)/.installed-dev: $(VENV)/.installed testkit/pyproject.toml
 	$(PIP) -e '.[test,lint]' -e ./testkit
 	touch $@
 
-# The digest's browser test renders HTML in Debian's headless Chromium. It is installed
-# only where that can work: as root (CI), where a failed install stops `make test`, or with
-# passwordless sudo. Elsewhere the test is skipped, saying how to install it.
+# Two tests run a real program over what sheetsync writes: the digest's browser test
+# renders HTML in Debian's headless Chromium, and the workbook check opens the demo
+# workbook in LibreOffice. Each program is installed only where that can work: as root
+# (CI), where a failed install stops `make test`, or with passwordless sudo. Elsewhere
+# its test is skipped, saying how to install it (in CI, set CI=1, it fails instead).
 CHROMIUM := /usr/bin/chromium
+SOFFICE := /usr/bin/soffice
 APT := env DEBIAN_FRONTEND=noninteractive apt-get -q
-chromium:
-	@if [ -x "$(CHROMIUM)" ]; then :; \
+
+# $(call apt_install,PROGRAM,PACKAGE,NAME,WHAT FOR): install PACKAGE unless PROGRAM is there.
+define apt_install
+	@if [ -x "$(1)" ]; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "Installing Chromium for the digest's browser test (apt-get)…"; \
-	  $(APT) install -y chromium >/dev/null 2>&1 \
-	  || { $(APT) update >/dev/null && $(APT) install -y chromium >/dev/null; } \
-	  || { echo "make: could not install Chromium with apt-get as root (see above)." >&2; exit 1; }; \
+	  echo "Installing $(3) for $(4) (apt-get)…"; \
+	  $(APT) install -y $(2) >/dev/null 2>&1 \
+	  || { $(APT) update >/dev/null && $(APT) install -y $(2) >/dev/null; } \
+	  || { echo "make: could not install $(3) with apt-get as root (see above)." >&2; exit 1; }; \
 	elif command -v sudo >/dev/null && command -v apt-get >/dev/null && sudo -n true 2>/dev/null; then \
-	  echo "Installing Chromium for the digest's browser test (sudo apt-get)…"; \
-	  sudo -n $(APT) install -y chromium >/dev/null 2>&1 \
-	  || { sudo -n $(APT) update >/dev/null && sudo -n $(APT) install -y chromium >/dev/null; } \
-	  || echo "Could not install Chromium with sudo: the digest's browser test will be skipped."; \
+	  echo "Installing $(3) for $(4) (sudo apt-get)…"; \
+	  sudo -n $(APT) install -y $(2) >/dev/null 2>&1 \
+	  || { sudo -n $(APT) update >/dev/null && sudo -n $(APT) install -y $(2) >/dev/null; } \
+	  || echo "Could not install $(3) with sudo: $(4) will be skipped."; \
 	else \
-	  echo "Chromium is not installed, and installing it needs root: the digest's browser test"; \
-	  echo "will be skipped. To run it: sudo apt-get install chromium, then make test again."; \
+	  echo "$(3) is not installed, and installing it needs root: $(4)"; \
+	  echo "will be skipped. To run it: sudo apt-get install $(2), then make test again."; \
 	fi
+endef
+
+chromium:
+	$(call apt_install,$(CHROMIUM),chromium,Chromium,the digest's browser test)
+
+libreoffice:
+	$(call apt_install,$(SOFFICE),libreoffice-calc-nogui,LibreOffice,the workbook check)
 
 ## make demo: build the demo network workbook and run the weekly job on it
 demo: $(VENV)/.installed
@@ -60,7 +72,7 @@ demo-next:
 	@echo "    sheetsync digest --preview"
 
 ## make test: the whole suite (pytest exits non-zero, 5 included, when nothing ran)
-test: $(VENV)/.installed-dev chromium
+test: $(VENV)/.installed-dev chromium libreoffice
 	$(BIN)/python -m pytest
 
 ## make golden: write tests/golden/ anew from the demo, when a change of behaviour is meant

@@ -1,7 +1,8 @@
 """The Makefile's recipes that depend on who runs them, run by the real make with a PATH
-of fakes (id, apt-get, sudo, env): Chromium is installed as root (and a failed install
-stops `make test`), or with passwordless sudo; anyone else is told the browser test will
-be skipped and how to install it. And a first `make demo` says what it is doing."""
+of fakes (id, apt-get, sudo, env): Chromium (and LibreOffice) is installed as root (and a
+failed install stops `make test`), or with passwordless sudo; anyone else is told the
+test that needs it will be skipped and how to install it. And a first `make demo` says
+what it is doing."""
 
 from __future__ import annotations
 
@@ -31,10 +32,16 @@ FAKES = {
 
 
 def make_chromium(
-    tmp_path: Path, *, uid: int, tools: tuple[str, ...], chromium: bool = False, **env: str
+    tmp_path: Path,
+    *,
+    uid: int,
+    tools: tuple[str, ...],
+    chromium: bool = False,
+    target: str = "chromium",
+    **env: str,
 ) -> tuple[subprocess.CompletedProcess[str], list[str]]:
-    """`make chromium` with only `tools` on the PATH (besides id); returns the result and
-    the calls the fakes noted."""
+    """`make chromium` (or `make libreoffice`: `target`) with only `tools` on the PATH
+    (besides id); returns the result and the calls the fakes noted."""
     assert MAKE, "make runs these tests, as it runs the suite"
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -49,7 +56,14 @@ def make_chromium(
     calls = tmp_path / "calls"
     calls.touch()
     result = subprocess.run(
-        [MAKE, "-s", "--no-print-directory", "chromium", f"CHROMIUM={browser}"],
+        [
+            MAKE,
+            "-s",
+            "--no-print-directory",
+            target,
+            f"CHROMIUM={browser}",
+            f"SOFFICE={browser}",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -90,6 +104,24 @@ def test_root_installs_it(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Installing Chromium for the digest's browser test (apt-get)…\n"
     assert calls == ["apt-get -q install -y chromium"]
+
+
+def test_libreoffice_for_the_workbook_check_is_installed_the_same_way(tmp_path):
+    result, calls = make_chromium(tmp_path, uid=0, tools=("apt-get", "env"), target="libreoffice")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Installing LibreOffice for the workbook check (apt-get)…\n"
+    assert calls == ["apt-get -q install -y libreoffice-calc-nogui"]
+    (tmp_path / "calls").unlink()
+    other = tmp_path / "user"
+    other.mkdir()
+    result, calls = make_chromium(other, uid=1000, tools=("apt-get", "env"), target="libreoffice")
+    assert (result.returncode, result.stdout, calls) == (
+        0,
+        "LibreOffice is not installed, and installing it needs root: the workbook check\n"
+        "will be skipped. To run it: sudo apt-get install libreoffice-calc-nogui, then make "
+        "test again.\n",
+        [],
+    )
 
 
 def test_root_whose_install_fails_stops_make_test(tmp_path):
