@@ -270,7 +270,7 @@ def test_a_reminder_whose_tasks_are_no_longer_past_due_or_accepted_is_not_sent(f
 
 def test_running_the_effect_twice_sends_each_email_once_and_logs_it(followup_network):
     backend, config = followup_network
-    effect = SendAlerts(findings(), None)
+    effect = SendAlerts(findings(), frames_of(backend, config))
     assert {(d.recipient, d.outcome) for d in effect.plan(backend, config, STAMP)} == {
         ("organizers-1", "would send"),
         ("organizers-2", "would send"),
@@ -302,7 +302,10 @@ def test_running_the_effect_twice_sends_each_email_once_and_logs_it(followup_net
     ]
     # The next run's alert is another email: its own period.
     next_run = findings(stamp=STAMP + dt.timedelta(hours=1), reminders=())
-    assert [d.outcome for d in SendAlerts(next_run).run(backend, config, STAMP)] == ["sent"] * 2
+    assert [
+        d.outcome
+        for d in SendAlerts(next_run, frames_of(backend, config)).run(backend, config, STAMP)
+    ] == ["sent"] * 2
 
 
 def test_alerts_and_reminders_leave_the_weeks_digests_alone(followup_network):
@@ -310,7 +313,7 @@ def test_alerts_and_reminders_leave_the_weeks_digests_alone(followup_network):
     from sheetsync.digest.deliver import build_digests
 
     backend, config = followup_network
-    SendAlerts(findings()).run(backend, config, STAMP)
+    SendAlerts(findings(), frames_of(backend, config)).run(backend, config, STAMP)
     weekly = send_digests(backend, config, build_digests(backend, config, STAMP), now=STAMP)
     assert {(d.audience, d.outcome) for d in weekly} == {
         ("organizers", "sent"),
@@ -330,7 +333,7 @@ def test_through_a_real_smtp_server_a_refused_alert_is_logged_failed_and_tried_a
     inbox, port, cert = smtp_inbox
     smtp = {"host": "127.0.0.1", "port": port, "security": "starttls", "cafile": str(cert)}
     config = dataclasses.replace(config, email=dataclasses.replace(config.email, smtp=smtp))
-    effect = SendAlerts(findings(reminders=()), None)
+    effect = SendAlerts(findings(reminders=()), frames_of(backend, config))
     first = effect.run(backend, config, STAMP)
     assert [(d.recipient, d.outcome) for d in first] == [
         ("organizers-1", "failed"),
@@ -441,7 +444,7 @@ def test_an_alert_a_stopped_run_never_wrote_is_sent_by_its_rerun_or_failed_for_t
     followup_network, monkeypatch
 ):
     backend, config = followup_network
-    first = SendAlerts(findings(reminders=()))
+    first = SendAlerts(findings(reminders=()), frames_of(backend, config))
     stop_before_the_outbox_writes(monkeypatch, lambda: first.run(backend, config, STAMP))
     # The same run's effect again (the tick retried): it sends them, once.
     again = first.run(backend, config, STAMP + dt.timedelta(minutes=2))
@@ -452,10 +455,10 @@ def test_an_alert_a_stopped_run_never_wrote_is_sent_by_its_rerun_or_failed_for_t
     # A run stopped the same way, and the next run's alert: the one never written is
     # failed (the followup step carries what it said into its own alert), the new sent.
     hour = dt.timedelta(hours=1)
-    stopped = SendAlerts(findings(stamp=STAMP + hour, reminders=()))
+    stopped = SendAlerts(findings(stamp=STAMP + hour, reminders=()), frames_of(backend, config))
     stop_before_the_outbox_writes(monkeypatch, lambda: stopped.run(backend, config, STAMP + hour))
     nxt = findings(stamp=STAMP + 2 * hour, reminders=())
-    deliveries = SendAlerts(nxt).run(backend, config, nxt.stamp)
+    deliveries = SendAlerts(nxt, frames_of(backend, config)).run(backend, config, nxt.stamp)
     assert [(d.recipient, d.period, d.outcome) for d in deliveries] == [
         ("organizers-1", "2026-11-24T1000", "failed"),
         ("organizers-1", "2026-11-24T1100", "sent"),
@@ -481,7 +484,9 @@ def test_a_weeks_digest_a_stopped_run_never_wrote_is_left_to_the_digest_run(
         return send_digests(backend, config, build_digests(backend, config, STAMP), now=STAMP)
 
     stop_before_the_outbox_writes(monkeypatch, weekly)
-    alerts = SendAlerts(findings(reminders=())).run(backend, config, STAMP)
+    alerts = SendAlerts(findings(reminders=()), frames_of(backend, config)).run(
+        backend, config, STAMP
+    )
     assert {(d.audience, d.outcome) for d in alerts} == {("alerts", "sent")}
     assert {(d.audience, d.outcome) for d in weekly()} == {
         ("organizers", "sent"),

@@ -27,8 +27,7 @@ from sheetsync.followup.model import FollowupFindings, alert_period
 from sheetsync.normalize import dayfirst_locale
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience, Delivery
-from sheetsync.schema import load_schemas
-from sheetsync.tables import Table, read_table, records_of
+from sheetsync.tables import Table, records_of
 
 TABS = ("needs", "tasks", "people")  # what the emails are made from
 Records = dict[str, list[dict[str, Any]]]  # a tab's records, by its name
@@ -41,35 +40,22 @@ class SendAlerts:
     as the digests go (digest/deliver.py)."""
 
     findings: FollowupFindings
-    run_log: Table | None = None
     # People, Needs and Tasks as the run writes them (the steps after followup change none
-    # of them): the emails are made from these without reading the sheet again, one read
-    # less an hour. Without them, the tabs are read as written.
-    frames: Mapping[str, pd.DataFrame] | None = None
+    # of them): the emails are made from these, without reading the sheet again.
+    frames: Mapping[str, pd.DataFrame]
+    run_log: Table | None = None  # the Run log as the run read it: a dry run plans from it
 
     def run(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
-        digests = self.digests(backend, config)
+        digests = self.digests(config)
         return send_digests(backend, config, digests, now=now) if digests else []
 
     def plan(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
         """What a dry run would send (the run wrote nothing)."""
-        digests = self.digests(backend, config)
-        return SendDigests(tuple(digests), self.run_log).plan(backend, config, now)
+        return SendDigests(tuple(self.digests(config)), self.run_log).plan(backend, config, now)
 
-    def digests(self, backend: Backend, config: Config) -> list[Digest]:
-        """The alert to each organizer and the reminders, rendered."""
-        frames = self.frames
-        if frames is None:
-            frames = {n: t.frame for n, t in read_tabs(backend, config).items()}
-        return alert_digests(self.findings, dict(frames), config)
-
-
-def read_tabs(backend: Backend, config: Config) -> dict[str, Table]:
-    """The tabs the emails are made from, as the run wrote them (one read)."""
-    schemas = load_schemas()
-    titles = {name: config.tabs[name] for name in TABS}
-    data = backend.read_tabs(list(titles.values()))
-    return {n: read_table(data.get(t), schemas[n], t) for n, t in titles.items()}
+    def digests(self, config: Config) -> list[Digest]:
+        """The alert to each organizer and the reminders, rendered (no I/O)."""
+        return alert_digests(self.findings, dict(self.frames), config)
 
 
 def alert_digests(

@@ -67,7 +67,7 @@ def run(ctx: StepContext) -> StepResult:
     # (without them, both are recorded in the sheet only), volunteers for reminders.
     emails = (organizers and (findings.escalations or findings.past_due)) or findings.reminders
     written = {name: frames.get(name, ctx.frames[name]) for name in ("people", "needs", "tasks")}
-    effects: list[Effect] = [SendAlerts(findings, run_log, written)] if emails else []
+    effects: list[Effect] = [SendAlerts(findings, written, run_log)] if emails else []
     return StepResult(
         frames=frames,
         counts={
