@@ -71,7 +71,3 @@ class FollowupFindings:
     escalations: tuple[Escalation, ...] = ()
     past_due: tuple[PastDue, ...] = ()
     reminders: tuple[Reminder, ...] = ()
-
-    @property
-    def has_alerts(self) -> bool:
-        return bool(self.escalations or self.past_due or self.reminders)
