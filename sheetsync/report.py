@@ -88,6 +88,8 @@ class Audience(StrEnum):
     PUBLIC = "public"
     ALERTS = "alerts"  # the organizers' same-day follow-up email (escalations, tasks past due)
     REMINDER = "reminder"  # a volunteer's reminder of a task past its due date
+    CONFIRMATION = "confirmation"  # a requester's: your request came in, what happens next
+    FEEDBACK = "feedback"  # after help, to the requester and the volunteer: did it happen?
 
 
 @dataclass(frozen=True)

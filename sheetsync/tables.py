@@ -533,6 +533,10 @@ def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 def frame_of(records: Sequence[Mapping[str, Any]], schema: TableSchema) -> pd.DataFrame:
     """A tab frame from records (fields as text, `_row` as int)."""
+    if not records:  # typed columns, not float: fillna("") would refuse
+        return pd.DataFrame(
+            {**{n: pd.Series(dtype=str) for n in schema.names}, ROW: pd.Series(dtype="int64")}
+        )
     frame = pd.DataFrame.from_records(records, columns=[*schema.names, ROW])
     for name in schema.names:
         frame[name] = frame[name].fillna("").astype(str)

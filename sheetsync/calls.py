@@ -1,0 +1,133 @@
+"""The Call list tab: people to phone, for those sheetsync cannot email.
+
+Steps that would email someone who gave no email (or may not be emailed) ask for a call
+instead: the confirm step (their request came in), the feedback step (after help, did it
+come). Each call is added once per (reason, person, need, task): a row already on the tab,
+called or not, is never added again, so a call struck from the list by an organizer (its
+called column marked) stays done. Nothing here removes or rewrites a row.
+
+A person marked do not contact, or with no phone, gets no call: `add_calls` says how many
+were left out so the step can count them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+from sheetsync.members import kept_ids
+from sheetsync.normalize import format_datetime
+from sheetsync.schema import TableSchema
+from sheetsync.steps.ids import Ids
+from sheetsync.tables import empty_record, frame_of, records_of
+
+
+class CallReason(StrEnum):
+    """Why a person is on the Call list (the tab's reason column)."""
+
+    CONFIRMATION = "confirmation"
+    FEEDBACK = "feedback"
+    FOLLOW_UP = "follow-up"
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call a step asks for. `what_to_say` is the script, already in `language`: it must
+    hold nothing the person did not tell the network themselves (no other person's data)."""
+
+    reason: CallReason
+    person_id: str
+    what_to_say: str
+    language: str = "en"
+    need_id: str = ""
+    task_id: str = ""
+
+
+@dataclass(frozen=True)
+class CallsAdded:
+    """What add_calls did: the new frame, and how many calls it added or left out."""
+
+    frame: pd.DataFrame
+    added: int
+    already_listed: int
+    no_phone: int
+    do_not_contact: int
+
+
+def listed_keys(frame: pd.DataFrame) -> set[tuple[str, str, str, str]]:
+    """The (reason, person, need, task) of every call on the tab: a call is keyed by the
+    person its People row counts as (a linked duplicate, by its kept person)."""
+    columns = ("reason", "person_id", "need_id", "task_id")
+    return set(zip(*(frame[c].astype(str).tolist() for c in columns), strict=True))
+
+
+def add_calls(
+    frame: pd.DataFrame,
+    calls: Iterable[Call],
+    people: pd.DataFrame,
+    schema: TableSchema,
+    now: dt.datetime,
+) -> CallsAdded:
+    """The Call list with `calls` appended, each once: the person's name and phone are taken
+    from the People row they count as (a linked duplicate counts as its kept person)."""
+    records = records_of(frame)
+    seen = listed_keys(frame)
+    ids = Ids("C", (str(r["call_id"]) for r in records))
+    by_id = _people(people)
+    kept = kept_ids(by_id.values())
+    added = already = no_phone = dnc = 0
+    for call in calls:
+        person = by_id.get(kept.get(call.person_id, "")) or by_id.get(call.person_id)
+        pid = str(person["person_id"]) if person is not None else call.person_id
+        key = (call.reason.value, pid, call.need_id, call.task_id)
+        if key in seen:
+            already += 1
+            continue
+        if person is None or not str(person.get("phone", "")).strip():
+            no_phone += 1
+            continue
+        if _marked(person, by_id.values(), kept):
+            dnc += 1
+            continue
+        seen.add(key)
+        records.append(
+            empty_record(
+                schema,
+                call_id=ids(),
+                reason=call.reason.value,
+                person_id=str(person["person_id"]),
+                name=str(person.get("name", "")),
+                phone=str(person["phone"]),
+                language=call.language,
+                need_id=call.need_id,
+                task_id=call.task_id,
+                what_to_say=call.what_to_say,
+                added=format_datetime(now),
+            )
+        )
+        added += 1
+    new = frame_of(records, schema) if added else frame
+    return CallsAdded(new, added, already, no_phone, dnc)
+
+
+def _people(people: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    columns = ["person_id", "name", "phone", "duplicate_of", "do_not_contact"]
+    rows: Sequence[dict[str, Any]] = records_of(people[columns])
+    return {str(r["person_id"]): r for r in rows if r["person_id"]}
+
+
+def _marked(
+    person: Mapping[str, Any], rows: Iterable[Mapping[str, Any]], kept: Mapping[str, str]
+) -> bool:
+    """Any of the person's linked rows marked do not contact."""
+    pid = str(person["person_id"])
+    return any(
+        str(r.get("do_not_contact", "")).strip()
+        for r in rows
+        if kept.get(str(r["person_id"]), str(r["person_id"])) == pid
+    )
