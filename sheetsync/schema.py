@@ -57,6 +57,10 @@ class FieldSpec:
     # A detail column hidden from view by the tab's formatting (the data stays; unhide the
     # column to see it): keeps a tab to the columns organizers read every week.
     hidden: bool = False
+    # A form question added in a later version of sheetsync: a form made before it may not
+    # ask it, and its tab then has no such column. The answer reads as empty (never an error),
+    # so an older form keeps working; asking it turns the feature on.
+    optional_question: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ _FIELD_KEYS = {
     "description",
     "sheetsync_writes",
     "hidden",
+    "optionalQuestion",
 }
 _CONSTRAINT_KEYS = {"required", "enum", "minimum", "maximum", "maxLength", "pattern", "past"}
 
@@ -232,6 +237,7 @@ def _field(raw: Any, kind: str, path: Path) -> FieldSpec:
         description=str(raw.get("description", "")),
         sheetsync_writes=writes,
         hidden=bool(raw.get("hidden", False)),
+        optional_question=bool(raw.get("optionalQuestion", False)),
     )
 
 

@@ -141,6 +141,8 @@ def _locate_fields(
             continue
         wanted = alias if alias is not None else spec.title
         found = _columns_titled(headers, wanted)
+        if not found and spec.optional_question and alias is None:
+            continue  # an older form that does not ask it: read as unanswered
         if not found:
             raise _missing_column(tab, wanted, headers, f"forms.{name}.columns", spec)
         positions[spec.name] = found

@@ -100,6 +100,7 @@ def request(**answers: Any) -> dict[str, Value]:
         "availability": "Weekday mornings",
         "consent": "Yes",
         "offers_note": "",
+        "recurrence": "",
     }
     base.update(answers)
     return base
