@@ -59,6 +59,7 @@ BAD = [
     ("tasks", "status", "donee", True, "write proposed, accepted, done, declined"),
     ("tasks", "due", "someday", True, "write a date, e.g."),
     ("tasks", "hours", "lots", True, "write a number of 0 or more"),
+    ("tasks", "continues", "maybe", True, "write yes or no"),
     ("people", "consent_override", "maybe later", False, "write yes, first name or no"),
     ("people", "weekly_email", "sure", False, "write yes or no"),  # People: never quoted
     ("load", "rest_until", "next tuesday", True, "write a date, e.g. 2026-11-30, or yes or no"),
@@ -245,7 +246,9 @@ def _one_row_table(logical, column, value):
     from sheetsync.tables import ROW, Table
 
     schema = load_schemas()[logical]
-    frame = pd.DataFrame([{**dict.fromkeys(schema.names, ""), column: value, ROW: 2}])
+    # Every required column holds a good value but the one under test.
+    good = {f.name: f.enum[0] for f in schema.fields if f.required and f.enum}
+    frame = pd.DataFrame([{**dict.fromkeys(schema.names, ""), **good, column: value, ROW: 2}])
     header = [f.title for f in schema.fields]
     return Table(schema, schema.tab, header, {n: i for i, n in enumerate(schema.names)}, frame, 2)
 

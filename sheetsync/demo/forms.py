@@ -64,6 +64,7 @@ def make_requests(build: Build, total: int) -> None:
                     "availability": p.availability,
                     "consent": consent[row],
                     "offers_note": note,
+                    "recurrence": "Once",
                 },
             )
         )

@@ -263,6 +263,10 @@ def _weekly_email(value: str, config: Config) -> str:
     return "they get no weekly email"
 
 
+def _continues(value: str, config: Config) -> str:
+    return "the volunteer's answer on the Feedback form decides, else matching"
+
+
 def _due(value: str, config: Config) -> str:
     return "the task counts in the week it was proposed"
 
@@ -281,6 +285,7 @@ MEANWHILE: dict[tuple[str, str], Callable[[str, Config], str]] = {
     ("load", "rest_until"): _rest,
     ("people", "consent_override"): _consent,
     ("people", "weekly_email"): _weekly_email,
+    ("tasks", "continues"): _continues,
 }
 
 
