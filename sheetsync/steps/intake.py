@@ -25,6 +25,7 @@ from sheetsync.normalize import (
     parse_timestamp,
     shorten,
 )
+from sheetsync.recur.series import recurrence_of
 from sheetsync.report import Issue, RunOutcome
 from sheetsync.run_log import DIGEST_JOB
 from sheetsync.schema import TableSchema
@@ -254,6 +255,7 @@ def _need_answers(v: dict[str, Any], person_id: str) -> dict[str, str]:
         "languages": answer_text(v["languages"]),
         "availability": answer_text(v["availability"]),
         "contact_pref": v["contact_pref"],
+        "recurrence": recurrence_of(v.get("recurrence")),
         "updated": format_datetime(v["timestamp"]),
     }
 
