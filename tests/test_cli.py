@@ -155,6 +155,7 @@ def test_run_json_is_the_run_report(network, runner):
         "intake",
         "dedupe",
         "withdraw",
+        "recur",
         "expire",
         "match",
         "load",

@@ -157,6 +157,7 @@ def test_end_recurrence_stops_the_series_and_clearing_it_restarts_it(
     latest = needs(backend, config)["N0002"]
     assert latest["next_on"] == ""
     assert latest["recurrence_note"] == (
+        "Kept with P0001, who agreed on T0001. "
         "No more repeats: end_recurrence is marked on N0001 (clear it to restart)."
     )
     for day in range(1, 15):  # nothing more, however long
@@ -174,7 +175,10 @@ def test_end_recurrence_stops_the_series_and_clearing_it_restarts_it(
     report = hourly(backend, config, at)
     assert report.step("recur").counts["repeats"] == 1
     now = needs(backend, config)
-    assert (now["N0002"]["recurrence_note"], now["N0002"]["next_on"]) == ("", "")
+    assert (now["N0002"]["recurrence_note"], now["N0002"]["next_on"]) == (
+        "Kept with P0001, who agreed on T0001.",
+        "",
+    )
     assert (now["N0003"]["source"], now["N0003"]["next_on"]) == (
         "N0001 repeat 2",
         (at + dt.timedelta(days=7)).date().isoformat(),
@@ -296,8 +300,8 @@ def test_a_need_still_waiting_stands_for_its_next_period(backend, config, add_re
     assert (first["status"], first["next_on"], first["recurrence_note"]) == (
         "open",
         friday(2).date().isoformat(),
-        f"No new need on {friday(1).date().isoformat()}: N0001 still waits for a volunteer, "
-        "so it stands for that period too.",
+        f"No new need on {friday(1).date().isoformat()}: N0001 was still waiting for a volunteer "
+        "that day, so it stands for that day's help too.",
     )
     # Taken on the next Monday: the next need comes on the Friday after, not at once.
     add_responses("offers", volunteer_offer(*SAM, timestamp=monday(1) - dt.timedelta(days=1)))
@@ -342,4 +346,24 @@ def test_a_volunteer_with_no_room_left_does_not_keep_the_next_need(backend, conf
     assert needs(backend, config)["N0002"]["recurrence_note"] == (
         "To matching: P0001 agreed to continue on T0001 but has no room left this week."
     )
+    assert report.step("check").counts["rules_broken"] == 0
+
+
+def test_two_series_continue_in_one_run_each_with_its_volunteer(backend, config, add_responses):
+    add_responses("offers", volunteer_offer(*SAM), volunteer_offer(*ANA))
+    bo = {"name": "Bo Chan", "phone": "201 555 0102", "email": "bo@example.org"}
+    add_responses(
+        "requests",
+        request(timestamp=ASKED, recurrence="Every week"),
+        request(**bo, timestamp=ASKED, recurrence="Every week"),
+    )
+    weekly(backend, config, monday(0))
+    for task_id in ("T0001", "T0002"):
+        write_cell(backend, config, "tasks", task_id, "status", "accepted")
+        write_cell(backend, config, "tasks", task_id, "continues", "yes")
+    report = hourly(backend, config, friday(1))
+    assert report.step("recur").counts["continued"] == 2
+    before = {t["need_id"]: t["volunteer_id"] for t in tasks(backend, config).values()}
+    assert before["N0003"] == before["N0001"] and before["N0004"] == before["N0002"]
+    assert before["N0001"] != before["N0002"]
     assert report.step("check").counts["rules_broken"] == 0

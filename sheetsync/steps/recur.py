@@ -71,25 +71,24 @@ def run(ctx: StepContext) -> StepResult:
     for series in read_series(needs):
         for need in series.needs:
             need["recurrence"] = series.first["recurrence"]
+            need["recurrence_note"] = _own_note(need["recurrence_note"])
         latest = series.latest
         for need in series.needs[:-1]:
             need["next_on"] = ""
-            if _recomputed(need["recurrence_note"]):
-                need["recurrence_note"] = ""
         reason = stop_reason(series, unreachable)
         if reason:
             counts["series_stopped"] += 1
-            latest["next_on"], latest["recurrence_note"] = "", f"{STOPPED}{reason}."
+            latest["next_on"] = ""
+            _say(latest, f"{STOPPED}{reason}.")
             continue
         counts["series_running"] += 1
         planned = parse_date(str(latest["next_on"]), dayfirst=dayfirst)
         due = due_today(series, ctx.now.date(), planned)
-        if _recomputed(latest["recurrence_note"]):
-            latest["recurrence_note"] = ""
         if due.skipped is not None:
-            latest["recurrence_note"] = (
-                f"{WAITING}{due.skipped.isoformat()}: {latest['need_id']} still waits for a "
-                "volunteer, so it stands for that period too."
+            _say(
+                latest,
+                f"{WAITING}{due.skipped.isoformat()}: {latest['need_id']} was still waiting "
+                "for a volunteer that day, so it stands for that day's help too.",
             )
         if not due.create:
             latest["next_on"] = due.next_on.isoformat() if due.next_on else ""
@@ -114,9 +113,16 @@ def _dnc(person: dict[str, Any]) -> bool:
     return bool(str(person["do_not_contact"]).strip())
 
 
-def _recomputed(note: str) -> bool:
-    """A note this step writes afresh each run (a stop, a day skipped), not a repeat's own."""
-    return note.startswith((STOPPED, WAITING))
+def _own_note(note: str) -> str:
+    """A need's note without what this step writes afresh each run (why its series
+    stopped, a day passed while it waited): what is left was written once, with a repeat."""
+    cuts = [at for at in (note.find(STOPPED), note.find(WAITING)) if at >= 0]
+    return note[: min(cuts)].rstrip() if cuts else note
+
+
+def _say(need: dict[str, Any], words: str) -> None:
+    """Add this run's words on the series to a need's note (after any written once)."""
+    need["recurrence_note"] = " ".join(filter(None, (need["recurrence_note"], words)))
 
 
 def _repeat(ctx: StepContext, series: Series, need_id: str, next_on: str) -> dict[str, Any]:
@@ -161,9 +167,10 @@ def _continue(
     }
     waiting = {n.need_id: n for n in waiting_needs(needs, net, ctx.now).needs}
     task_ids = Ids("T", (t["task_id"] for t in tasks))
+    # Read before any task is added: status_of is the tasks' as read.
+    agreements = [agreement(series.latest["need_id"], tasks, status_of) for series, _ in new]
     continued = 0
-    for series, repeat in new:
-        agreed = agreement(series.latest["need_id"], tasks, status_of)
+    for (series, repeat), agreed in zip(new, agreements, strict=True):
         need = waiting.get(repeat["need_id"])
         if agreed is None or need is None:
             continue
