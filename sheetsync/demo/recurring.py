@@ -28,8 +28,9 @@ REGULAR = frozenset({"Groceries", "Meals", "Medicine pickup", "Rides"})
 EARLIEST, LATEST = dt.timedelta(days=56), dt.timedelta(days=29)
 
 
-def add_recurrence(network: GeneratedNetwork, now: dt.datetime) -> None:
-    """Give every request its "How often do you need this?" answer."""
+def add_recurrence(network: GeneratedNetwork, now: dt.datetime, *, mess: bool = True) -> None:
+    """Give every request its "How often do you need this?" answer: with `mess` the others
+    leave the optional question unanswered (once), else they answer Once."""
     requests = network.responses["requests"]
     now = now.replace(tzinfo=None)
     truth = network.truth
@@ -46,7 +47,7 @@ def add_recurrence(network: GeneratedNetwork, now: dt.datetime) -> None:
         and now - EARLIEST <= r["timestamp"] <= now - LATEST
     ]
     for r in requests:
-        r["recurrence"] = ""
+        r["recurrence"] = "" if mess else "Once"
     for row, answer in zip(fitting, ANSWERS, strict=False):
         requests[row]["recurrence"] = answer
 

@@ -64,7 +64,7 @@ def generate(
     add_privacy_cases(build)
     add_name_variants(build)
     network = _in_time_order(build)
-    add_recurrence(network, now)  # chosen after the draws: no row drawn changes
+    add_recurrence(network, now, mess=mess)  # chosen after the draws: no row drawn changes
     return network
 
 
