@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.jobs import find_job, run_job
 from tests.conftest import checkin, edit_response, request, write_cell
 from tests.test_match import records, volunteer_offer
@@ -83,7 +84,7 @@ def test_a_weekly_need_continues_with_its_volunteer_for_six_weeks(backend, confi
         # The previous need hands its day on; nothing else moves the same day.
         assert needs(backend, config)[f"N{week:04d}"]["next_on"] == ""
         again = hourly(backend, config, friday(week) + dt.timedelta(hours=1))
-        assert again.step("recur").counts["repeats"] == 0
+        assert (again.step("recur").counts["repeats"], again.cells_changed) == (0, 0)
         write_cell(backend, config, "tasks", task_id, "status", "done")
         weekly(backend, config, monday(week))
     # The organizers' columns were never written by sheetsync: continues stays on T0001.
@@ -367,3 +368,42 @@ def test_two_series_continue_in_one_run_each_with_its_volunteer(backend, config,
     assert before["N0003"] == before["N0001"] and before["N0004"] == before["N0002"]
     assert before["N0001"] != before["N0002"]
     assert report.step("check").counts["rules_broken"] == 0
+
+
+def test_on_google_a_weekly_need_continues_then_an_organizer_ends_it(
+    sheets_emulator, service_account_key, tmp_path
+):
+    from tests.test_google_backend import Network
+
+    net = Network(sheets_emulator, service_account_key, tmp_path)
+    config = net.config
+    init_spreadsheet(net.backend(), config)
+    net.add_form_rows("offers", [volunteer_offer(*SAM)])
+    net.add_form_rows("requests", [request(timestamp=ASKED, recurrence="Every week")])
+    weekly(net.backend(), config, monday(0))
+    assert needs(net.backend(), config)["N0001"]["next_on"] == "2026-11-27"
+    write_cell(net.backend(), config, "tasks", "T0001", "status", "accepted")
+    write_cell(net.backend(), config, "tasks", "T0001", "continues", "yes")
+
+    report = hourly(net.backend(), config, friday(1))
+    assert report.step("recur").counts["continued"] == 1
+    now = needs(net.backend(), config)
+    assert (now["N0002"]["source"], now["N0002"]["status"], now["N0002"]["next_on"]) == (
+        "N0001 repeat 1",
+        "matched",
+        "2026-12-04",
+    )
+    task = tasks(net.backend(), config)["T0002"]
+    assert (task["volunteer_id"], task["status"], task["continues"]) == ("P0001", "accepted", "")
+    again = hourly(net.backend(), config, friday(1) + dt.timedelta(hours=1))
+    assert (again.rows_added, again.cells_changed) == (0, 0)
+
+    write_cell(net.backend(), config, "needs", "N0002", "end_recurrence", "stop")
+    report = hourly(net.backend(), config, friday(2))
+    assert report.step("recur").counts["repeats"] == 0
+    now = needs(net.backend(), config)
+    assert len(now) == 2
+    assert (now["N0002"]["next_on"], now["N0002"]["end_recurrence"]) == ("", "stop")
+    assert now["N0002"]["recurrence_note"].endswith(
+        "No more repeats: end_recurrence is marked on N0002 (clear it to restart)."
+    )
