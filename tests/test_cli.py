@@ -221,6 +221,7 @@ def test_run_without_a_terminal_logs_one_line_per_step(network, runner):
         "weekly intake done in N s",
         "weekly dedupe done in N s",
         "weekly withdraw done in N s",
+        "weekly recur done in N s",
         "weekly expire done in N s",
         "weekly match done in N s",
         "weekly load done in N s",

@@ -26,6 +26,7 @@ from sheetsync.recur.series import (
     HELP_WORDS,
     STOPPED,
     WAITING,
+    Due,
     Recurrence,
     Series,
     due_today,
@@ -61,42 +62,25 @@ def run(ctx: StepContext) -> StepResult:
     people = records_of(ctx.frames["people"])
     update_need_statuses(needs, tasks)
     start_series(needs)
-    kept = kept_ids(people)
-    marked = {kept[p["person_id"]] for p in people if p["person_id"] and _dnc(p)}
-    unreachable = {pid for pid, k in kept.items() if k in marked}
+    unreachable = _unreachable(people)
     counts = dict.fromkeys(("series_running", "series_stopped", "repeats", "continued"), 0)
     new: list[tuple[Series, dict[str, Any]]] = []
     ids = Ids("N", (n["need_id"] for n in needs))
     dayfirst = dayfirst_locale(ctx.config.locale)
     for series in read_series(needs):
-        for need in series.needs:
-            need["recurrence"] = series.first["recurrence"]
-            need["recurrence_note"] = _own_note(need["recurrence_note"])
-        latest = series.latest
-        for need in series.needs[:-1]:
-            need["next_on"] = ""
+        _tidy(series)
         reason = stop_reason(series, unreachable)
         if reason:
             counts["series_stopped"] += 1
-            latest["next_on"] = ""
-            _say(latest, f"{STOPPED}{reason}.")
+            series.latest["next_on"] = ""
+            _say(series.latest, f"{STOPPED}{reason}.")
             continue
         counts["series_running"] += 1
-        planned = parse_date(str(latest["next_on"]), dayfirst=dayfirst)
-        due = due_today(series, ctx.now.date(), planned)
-        if due.skipped is not None:
-            _say(
-                latest,
-                f"{WAITING}{due.skipped.isoformat()}: {latest['need_id']} was still waiting "
-                "for a volunteer that day, so it stands for that day's help too.",
-            )
-        if not due.create:
-            latest["next_on"] = due.next_on.isoformat() if due.next_on else ""
-            continue
-        repeat = _repeat(ctx, series, ids(), due.next_on.isoformat() if due.next_on else "")
-        latest["next_on"] = ""
-        needs.append(repeat)
-        new.append((series, repeat))
+        planned = parse_date(str(series.latest["next_on"]), dayfirst=dayfirst)
+        repeat = _follow(ctx, series, due_today(series, ctx.now.date(), planned), ids)
+        if repeat is not None:
+            needs.append(repeat)
+            new.append((series, repeat))
     counts["repeats"] = len(new)
     if new:
         counts["continued"] = _continue(ctx, new, needs, tasks, people)
@@ -107,6 +91,41 @@ def run(ctx: StepContext) -> StepResult:
         },
         counts=counts,
     )
+
+
+def _unreachable(people: list[dict[str, Any]]) -> set[str]:
+    """The person ids marked do not contact, on their own row or a linked one."""
+    kept = kept_ids(people)
+    marked = {kept[p["person_id"]] for p in people if p["person_id"] and _dnc(p)}
+    return {pid for pid, k in kept.items() if k in marked}
+
+
+def _tidy(series: Series) -> None:
+    """Each need of the series with the request's recurrence and without last run's words
+    on the series; only the latest need keeps a next_on."""
+    for need in series.needs:
+        need["recurrence"] = series.first["recurrence"]
+        need["recurrence_note"] = _own_note(need["recurrence_note"])
+    for need in series.needs[:-1]:
+        need["next_on"] = ""
+
+
+def _follow(ctx: StepContext, series: Series, due: Due, ids: Ids) -> dict[str, Any] | None:
+    """A running series today: its next need when due (None otherwise), `next_on` moved on
+    and, when the latest need still waited on the day, a note saying so."""
+    latest = series.latest
+    if due.skipped is not None:
+        _say(
+            latest,
+            f"{WAITING}{due.skipped.isoformat()}: {latest['need_id']} was still waiting "
+            "for a volunteer that day, so it stands for that day's help too.",
+        )
+    next_on = due.next_on.isoformat() if due.next_on else ""
+    if not due.create:
+        latest["next_on"] = next_on
+        return None
+    latest["next_on"] = ""
+    return _repeat(ctx, series, ids(), next_on)
 
 
 def _dnc(person: dict[str, Any]) -> bool:
