@@ -121,6 +121,7 @@ def test_the_organizers_no_wins_over_the_volunteers_yes(backend, config, add_res
         "series_stopped": 0,
         "repeats": 1,
         "continued": 0,
+        "repeats_withdrawn": 0,
     }
     # The new need goes to matching like any other: This week is urgent, so within the hour.
     task = tasks(backend, config)["T0002"]
@@ -406,4 +407,41 @@ def test_on_google_a_weekly_need_continues_then_an_organizer_ends_it(
     assert (now["N0002"]["next_on"], now["N0002"]["end_recurrence"]) == ("", "stop")
     assert now["N0002"]["recurrence_note"].endswith(
         "No more repeats: end_recurrence is marked on N0002 (clear it to restart)."
+    )
+
+
+def test_a_withdrawn_request_withdraws_its_repeat_nobody_took_on(
+    backend, config, add_responses, schemas
+):
+    start(backend, config, add_responses, weekly_capacity="1")  # T0001 accepted
+    report = hourly(backend, config, friday(1))
+    assert report.step("recur").counts["repeats"] == 1
+    assert needs(backend, config)["N0002"]["status"] == "open"  # Sam has no room this week
+    # The requester unticks groceries: the request no longer asks for them.
+    edit_response(
+        backend, schemas, "requests", 2, categories="Rides", timestamp=ASKED + dt.timedelta(days=6)
+    )
+    report = hourly(backend, config, friday(1) + dt.timedelta(hours=3))
+    assert report.step("recur").counts["repeats_withdrawn"] == 1
+    now = needs(backend, config)
+    assert (now["N0001"]["status"], now["N0002"]["status"]) == ("withdrawn", "withdrawn")
+    assert now["N0002"]["recurrence_note"] == "No more repeats: the request of N0001 was withdrawn."
+
+
+def test_unticking_the_category_of_a_met_need_ends_its_series(
+    backend, config, add_responses, schemas
+):
+    start(backend, config, add_responses)
+    write_cell(backend, config, "tasks", "T0001", "status", "done")
+    hourly(backend, config, ASKED + dt.timedelta(days=5))  # N0001 met
+    edit_response(
+        backend, schemas, "requests", 2, categories="Rides", timestamp=ASKED + dt.timedelta(days=6)
+    )
+    report = hourly(backend, config, friday(1))
+    assert report.step("recur").counts["repeats"] == 0
+    first = needs(backend, config)["N0001"]
+    assert (first["status"], first["recurrence"], first["recurrence_note"]) == (
+        "met",
+        "",
+        "No more repeats: the request of N0001 no longer asks for it regularly.",
     )

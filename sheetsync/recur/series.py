@@ -139,9 +139,10 @@ def stop_reason(series: Series, unreachable: set[str]) -> str:
     first = series.first
     if first["status"] == NeedStatus.WITHDRAWN:
         return f"the request of {series.series_id} was withdrawn"
+    if first["recurrence"] == Recurrence.ONCE:
+        return f"the request of {series.series_id} now says once"
     if not series.period:
-        said = first["recurrence"] or "once"
-        return f"the request of {series.series_id} now says {said}"
+        return f"the request of {series.series_id} no longer asks for it regularly"
     marked = [n["need_id"] for n in series.needs if cell_text(n["end_recurrence"]).strip()]
     if marked:
         return f"end_recurrence is marked on {', '.join(marked)} (clear it to restart)"

@@ -265,6 +265,8 @@ def _withdraw_unasked(records: list[dict[str, Any]], asked: dict[str, Set[str]])
     for record in records:
         categories = asked.get(record["source"])
         taken_out = categories is not None and record["category"] not in categories
+        if taken_out:
+            record["recurrence"] = ""  # nor asked again: its series stops (recur/)
         if taken_out and record["status"] in _STILL_ASKED:
             # The response was edited to drop this category, made invalid, or cleared.
             record["status"] = NeedStatus.WITHDRAWN.value

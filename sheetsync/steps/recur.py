@@ -30,6 +30,7 @@ from sheetsync.recur.series import (
     Recurrence,
     Series,
     due_today,
+    is_repeat,
     read_series,
     repeat_source,
     start_series,
@@ -63,7 +64,9 @@ def run(ctx: StepContext) -> StepResult:
     update_need_statuses(needs, tasks)
     start_series(needs)
     unreachable = _unreachable(people)
-    counts = dict.fromkeys(("series_running", "series_stopped", "repeats", "continued"), 0)
+    counts = dict.fromkeys(
+        ("series_running", "series_stopped", "repeats", "continued", "repeats_withdrawn"), 0
+    )
     new: list[tuple[Series, dict[str, Any]]] = []
     ids = Ids("N", (n["need_id"] for n in needs))
     dayfirst = dayfirst_locale(ctx.config.locale)
@@ -74,6 +77,7 @@ def run(ctx: StepContext) -> StepResult:
             counts["series_stopped"] += 1
             series.latest["next_on"] = ""
             _say(series.latest, f"{STOPPED}{reason}.")
+            counts["repeats_withdrawn"] += _withdraw_waiting(series)
             continue
         counts["series_running"] += 1
         planned = parse_date(str(series.latest["next_on"]), dayfirst=dayfirst)
@@ -108,6 +112,18 @@ def _tidy(series: Series) -> None:
         need["recurrence_note"] = _own_note(need["recurrence_note"])
     for need in series.needs[:-1]:
         need["next_on"] = ""
+
+
+def _withdraw_waiting(series: Series) -> int:
+    """When the request no longer stands (its first need withdrawn), its repeats nobody
+    has taken on yet are withdrawn with it; one with a volunteer on it stays for the
+    organizers to settle. How many were withdrawn."""
+    if series.first["status"] != NeedStatus.WITHDRAWN:
+        return 0
+    waiting = [n for n in series.needs if is_repeat(n) and n["status"] == NeedStatus.OPEN]
+    for need in waiting:
+        need["status"] = NeedStatus.WITHDRAWN.value
+    return len(waiting)
 
 
 def _follow(ctx: StepContext, series: Series, due: Due, ids: Ids) -> dict[str, Any] | None:
