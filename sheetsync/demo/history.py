@@ -18,6 +18,7 @@ from typing import Any
 
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
 from sheetsync.config import Config
+from sheetsync.demo.recurring import agree_to_continue
 from sheetsync.jobs import find_job, run_job
 from sheetsync.members import split_list
 from sheetsync.normalize import parse_date
@@ -54,6 +55,7 @@ def play_history(
         run_job(job, backend, config, now=t)
         history.runs += 1
         history.go_to = _organize(backend, config, t, rng, history.go_to)
+        agree_to_continue(backend, config)  # a recurring need's volunteer continues
     _arrive(backend, later, sent, until=None)
     return history
 

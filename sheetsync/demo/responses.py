@@ -24,6 +24,7 @@ from sheetsync.demo.mess import (
     count_resubmissions,
 )
 from sheetsync.demo.people import MAX_PEOPLE, add_contact_details, make_people, pair_lookalikes
+from sheetsync.demo.recurring import add_recurrence
 from sheetsync.demo.sizes import NetworkSize
 from sheetsync.demo.truth import (
     FORMS,
@@ -62,7 +63,9 @@ def generate(
     add_formulas(build)
     add_privacy_cases(build)
     add_name_variants(build)
-    return _in_time_order(build)
+    network = _in_time_order(build)
+    add_recurrence(network, now, mess=mess)  # chosen after the draws: no row drawn changes
+    return network
 
 
 def generate_responses(

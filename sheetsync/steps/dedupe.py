@@ -21,6 +21,7 @@ from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import latest_checkin, split_list
 from sheetsync.normalize import cell_text, fold, format_datetime, one_line
 from sheetsync.privacy import Policy, consent_of, row_override
+from sheetsync.recur.series import is_repeat
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import NeedStatus, PairStatus, update_need_statuses
 from sheetsync.steps import StepContext, StepResult
@@ -285,12 +286,14 @@ def _unfold_stale(needs: list[dict[str, Any]], by_id: dict[str, dict[str, Any]])
 
 
 def _fold_repeats(needs: list[dict[str, Any]]) -> None:
-    """Among a person's standing needs in one category, the later open ones repeat the first.
+    """Among a person's standing needs in one category, the later open ones repeat the first
+    (a recurring series' repeats aside).
     The first is the earliest with a need_id: a row typed by hand without one cannot be
     pointed to, though it can repeat an earlier one."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for need in needs:
-        if need["person_id"] and need["status"] in _STANDING:
+        # A recurring need's repeat is that period's help, never a repeated ask (recur/).
+        if need["person_id"] and need["status"] in _STANDING and not is_repeat(need):
             groups[(need["person_id"], need["category"])].append(need)
     for group in groups.values():
         if len(group) < 2:

@@ -25,6 +25,7 @@ from sheetsync.normalize import (
     parse_timestamp,
     shorten,
 )
+from sheetsync.recur.series import recurrence_of
 from sheetsync.report import Issue, RunOutcome
 from sheetsync.run_log import DIGEST_JOB
 from sheetsync.schema import TableSchema
@@ -254,6 +255,7 @@ def _need_answers(v: dict[str, Any], person_id: str) -> dict[str, str]:
         "languages": answer_text(v["languages"]),
         "availability": answer_text(v["availability"]),
         "contact_pref": v["contact_pref"],
+        "recurrence": recurrence_of(v.get("recurrence")),
         "updated": format_datetime(v["timestamp"]),
     }
 
@@ -263,6 +265,8 @@ def _withdraw_unasked(records: list[dict[str, Any]], asked: dict[str, Set[str]])
     for record in records:
         categories = asked.get(record["source"])
         taken_out = categories is not None and record["category"] not in categories
+        if taken_out:
+            record["recurrence"] = ""  # nor asked again: its series stops (recur/)
         if taken_out and record["status"] in _STILL_ASKED:
             # The response was edited to drop this category, made invalid, or cleared.
             record["status"] = NeedStatus.WITHDRAWN.value

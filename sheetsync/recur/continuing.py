@@ -1,0 +1,84 @@
+"""Whether the volunteer of a series' previous need keeps its next one.
+
+They do when they agreed to continue and every hard constraint of matching still holds.
+Agreed means the previous need's task (accepted or done) says so: its `continues` column
+(the organizers') yes, or, left empty, the volunteer's own answer on the Feedback form
+(`volunteer_continues`) yes. The agreement carries on: the task made for the continuing
+volunteer names it in its reasons, and stands for it until a no is written on one.
+
+The constraints are matching's own (match/eligibility.py
+`reasons`, on the network as match/network.py reads it): the category offered, language,
+zone, availability, a car for rides, room left this week, not resting or red, not marked
+do not contact, not the requester or in their household. Otherwise the need goes to
+matching like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sheetsync.config import MatchingConfig
+from sheetsync.match.eligibility import Need, Volunteer, reasons
+from sheetsync.normalize import fold
+from sheetsync.recur.series import id_order
+from sheetsync.statuses import WORK, TaskStatus
+
+YES, NO = "yes", "no"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """The previous need's task whose volunteer agreed to continue."""
+
+    task_id: str
+    volunteer_id: str
+
+
+def agreement(
+    previous: str, tasks: list[dict[str, Any]], status_of: list[TaskStatus]
+) -> Agreement | None:
+    """The agreement to continue behind the task of need `previous` (accepted or done, the
+    latest); None when nobody agreed, or someone said no on that task."""
+    held = [
+        t
+        for t, status in zip(tasks, status_of, strict=True)
+        if t["need_id"] == previous and t["task_id"] and status in WORK
+    ]
+    if not held:
+        return None
+    task = max(held, key=lambda t: id_order(t["task_id"]))
+    said = fold(str(task["continues"])) or fold(str(task["volunteer_continues"]))
+    if said == YES:
+        return Agreement(task["task_id"], task["volunteer_id"])
+    if said == NO:
+        return None
+    # A task this step made for a continuing volunteer carries their agreement on, week
+    # after week, until someone says no on one of them.
+    earlier = _AGREED_ON.search(str(task["reasons"]))
+    return Agreement(earlier.group(1), task["volunteer_id"]) if earlier else None
+
+
+def continuing_reasons(help_words: str, series: str, agreed_on: str) -> str:
+    """A continuing volunteer's task's reasons (agreement() reads the agreement back)."""
+    return f"continues the {help_words} help of {series} (agreed on {agreed_on})"
+
+
+_AGREED_ON = re.compile(r"^continues the .* help of \S+ \(agreed on (\S+)\)$")
+
+
+def why_not(need: Need, volunteer: Volunteer | None, config: MatchingConfig) -> str:
+    """Why the volunteer who agreed to continue may not take the need now, in plain words;
+    "" when they may (every hard constraint of matching holds)."""
+    if volunteer is None:
+        return "no longer offers help"
+    if volunteer.unavailable:
+        return f"is {volunteer.unavailable}"
+    if volunteer.capacity <= 0:
+        return "has no room left this week"
+    if need.category not in volunteer.offers:
+        return f"no longer offers {need.category}"
+    if reasons(need, volunteer, config) is None:
+        return "no longer fits this need (zone, language, availability or car)"
+    return ""

@@ -1,0 +1,272 @@
+"""recur: recurring needs (sheetsync/recur/). A request asking for help every week or every
+two weeks starts a series; when its day (`next_on`) comes, this step adds the series' next
+need: a new Needs row with the request's answers, opened now, its `source` naming the
+series ("N0107 repeat 3"), never a form response, so intake leaves it alone. When the
+volunteer of the previous need agreed to continue (Tasks `continues`, else their Feedback
+answer) and every hard constraint of matching still holds, the new need gets its task with
+them, accepted; otherwise it waits for matching like any other need (an urgent one within
+the hour). A series stops when the request stops asking for it, an organizer marks
+`end_recurrence`, or the requester is marked do not contact: `recurrence_note` says why.
+
+Runs after dedupe (a need's person is the kept one, needs' statuses are brought up to date
+from Tasks) and before matching.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sheetsync.load.rest import resting_members
+from sheetsync.match.eligibility import Need, Volunteer
+from sheetsync.match.network import Network, read_network, volunteers_of, waiting_needs
+from sheetsync.members import kept_ids
+from sheetsync.normalize import dayfirst_locale, format_datetime, parse_date
+from sheetsync.recur.continuing import Agreement, agreement, why_not
+from sheetsync.recur.series import (
+    HELP_WORDS,
+    STOPPED,
+    WAITING,
+    Due,
+    Recurrence,
+    Series,
+    due_today,
+    is_repeat,
+    read_series,
+    repeat_source,
+    start_series,
+    stop_reason,
+)
+from sheetsync.statuses import NeedStatus, TaskStatus, statuses_of, update_need_statuses
+from sheetsync.steps import StepContext, StepResult
+from sheetsync.steps.ids import Ids
+from sheetsync.tables import empty_record, frame_of, records_of
+
+# The request's answers a repeat carries over from the series' first need.
+CARRIED = (
+    "person_id",
+    "name",
+    "zone",
+    "category",
+    "urgency",
+    "details",
+    "languages",
+    "availability",
+    "contact_pref",
+    "recurrence",
+)
+
+
+def run(ctx: StepContext) -> StepResult:
+    """Start, continue and stop the series on the Needs tab; tasks for continuing volunteers."""
+    needs = records_of(ctx.frames["needs"])
+    tasks = records_of(ctx.frames["tasks"])
+    people = records_of(ctx.frames["people"])
+    update_need_statuses(needs, tasks)
+    start_series(needs)
+    unreachable = _unreachable(people)
+    counts = dict.fromkeys(
+        ("series_running", "series_stopped", "repeats", "continued", "repeats_withdrawn"), 0
+    )
+    new: list[tuple[Series, dict[str, Any]]] = []
+    ids = Ids("N", (n["need_id"] for n in needs))
+    dayfirst = dayfirst_locale(ctx.config.locale)
+    for series in read_series(needs):
+        _tidy(series)
+        reason = stop_reason(series, unreachable)
+        if reason:
+            counts["series_stopped"] += 1
+            series.latest["next_on"] = ""
+            _say(series.latest, f"{STOPPED}{reason}.")
+            counts["repeats_withdrawn"] += _withdraw_waiting(series)
+            continue
+        counts["series_running"] += 1
+        planned = parse_date(str(series.latest["next_on"]), dayfirst=dayfirst)
+        repeat = _follow(ctx, series, due_today(series, ctx.now.date(), planned), ids)
+        if repeat is not None:
+            needs.append(repeat)
+            new.append((series, repeat))
+    counts["repeats"] = len(new)
+    if new:
+        counts["continued"] = _continue(ctx, new, needs, tasks, people)
+    return StepResult(
+        frames={
+            "needs": frame_of(needs, ctx.schemas["needs"]),
+            "tasks": frame_of(tasks, ctx.schemas["tasks"]),
+        },
+        counts=counts,
+    )
+
+
+def _unreachable(people: list[dict[str, Any]]) -> set[str]:
+    """The person ids marked do not contact, on their own row or a linked one."""
+    kept = kept_ids(people)
+    marked = {kept[p["person_id"]] for p in people if p["person_id"] and _dnc(p)}
+    return {pid for pid, k in kept.items() if k in marked}
+
+
+def _tidy(series: Series) -> None:
+    """Each need of the series with the request's recurrence and without last run's words
+    on the series; only the latest need keeps a next_on."""
+    for need in series.needs:
+        need["recurrence"] = series.first["recurrence"]
+        need["recurrence_note"] = _own_note(need["recurrence_note"])
+    for need in series.needs[:-1]:
+        need["next_on"] = ""
+
+
+def _withdraw_waiting(series: Series) -> int:
+    """When the request no longer stands (its first need withdrawn), its repeats nobody
+    has taken on yet are withdrawn with it; one with a volunteer on it stays for the
+    organizers to settle. How many were withdrawn."""
+    if series.first["status"] != NeedStatus.WITHDRAWN:
+        return 0
+    waiting = [n for n in series.needs if is_repeat(n) and n["status"] == NeedStatus.OPEN]
+    for need in waiting:
+        need["status"] = NeedStatus.WITHDRAWN.value
+    return len(waiting)
+
+
+def _follow(ctx: StepContext, series: Series, due: Due, ids: Ids) -> dict[str, Any] | None:
+    """A running series today: its next need when due (None otherwise), `next_on` moved on
+    and, when the latest need still waited on the day, a note saying so."""
+    latest = series.latest
+    if due.skipped is not None:
+        _say(
+            latest,
+            f"{WAITING}{due.skipped.isoformat()}: {latest['need_id']} was still waiting "
+            "for a volunteer that day, so it stands for that day's help too.",
+        )
+    next_on = due.next_on.isoformat() if due.next_on else ""
+    if not due.create:
+        latest["next_on"] = next_on
+        return None
+    latest["next_on"] = ""
+    return _repeat(ctx, series, ids(), next_on)
+
+
+def _dnc(person: dict[str, Any]) -> bool:
+    return bool(str(person["do_not_contact"]).strip())
+
+
+def _own_note(note: str) -> str:
+    """A need's note without what this step writes afresh each run (why its series
+    stopped, a day passed while it waited): what is left was written once, with a repeat."""
+    cuts = [at for at in (note.find(STOPPED), note.find(WAITING)) if at >= 0]
+    return note[: min(cuts)].rstrip() if cuts else note
+
+
+def _say(need: dict[str, Any], words: str) -> None:
+    """Add this run's words on the series to a need's note (after any written once)."""
+    need["recurrence_note"] = " ".join(filter(None, (need["recurrence_note"], words)))
+
+
+def _repeat(ctx: StepContext, series: Series, need_id: str, next_on: str) -> dict[str, Any]:
+    """The series' next need: the request's answers, opened now, waiting for a volunteer."""
+    now = format_datetime(ctx.now)
+    return empty_record(
+        ctx.schemas["needs"],
+        **{name: series.first[name] for name in CARRIED},
+        need_id=need_id,
+        status=NeedStatus.OPEN.value,
+        opened=now,
+        updated=now,
+        source=repeat_source(series.series_id, len(series.needs)),
+        series=series.series_id,
+        next_on=next_on,
+    )
+
+
+def _continue(
+    ctx: StepContext,
+    new: list[tuple[Series, dict[str, Any]]],
+    needs: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+    people: list[dict[str, Any]],
+) -> int:
+    """Give each new need whose previous need's volunteer agreed to continue its task with
+    them, accepted, when matching's hard constraints allow; the others go to matching
+    (`recurrence_note` says why, when someone had agreed). How many continued."""
+    status_of = statuses_of(tasks)
+    net = _network(ctx, people, tasks, status_of)
+    volunteers = {
+        v.person_id: v
+        for v in volunteers_of(
+            people,
+            tasks,
+            net,
+            today=ctx.now.date(),
+            dayfirst=dayfirst_locale(ctx.config.locale),
+            config=ctx.config.matching,
+            offers_tab=ctx.config.form_tab("offers"),
+        )
+    }
+    waiting = {n.need_id: n for n in waiting_needs(needs, net, ctx.now).needs}
+    task_ids = Ids("T", (t["task_id"] for t in tasks))
+    # Read before any task is added: status_of is the tasks' as read.
+    agreements = [agreement(series.latest["need_id"], tasks, status_of) for series, _ in new]
+    continued = 0
+    for (series, repeat), agreed in zip(new, agreements, strict=True):
+        need = waiting.get(repeat["need_id"])
+        if agreed is None or need is None:
+            continue
+        who = net.joined.get(agreed.volunteer_id, agreed.volunteer_id)
+        volunteer = volunteers.get(who)
+        blocked = why_not(need, volunteer, ctx.config.matching)
+        if blocked or volunteer is None:
+            repeat["recurrence_note"] = (
+                f"To matching: {who} agreed to continue on {agreed.task_id} but {blocked}."
+            )
+            continue
+        tasks.append(_task(ctx, series, repeat, need, volunteer, agreed, task_ids()))
+        volunteer.capacity -= 1
+        repeat["status"] = NeedStatus.MATCHED.value
+        repeat["recurrence_note"] = f"Kept with {who}, who agreed on {agreed.task_id}."
+        continued += 1
+    return continued
+
+
+def _network(
+    ctx: StepContext,
+    people: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+    status_of: list[TaskStatus],
+) -> Network:
+    """The network as matching reads it (match/network.py): who may be asked, and rests."""
+    return read_network(
+        people,
+        tasks,
+        records_of(ctx.frames["duplicates"]),
+        resting_members(
+            records_of(ctx.frames["load"]),
+            people,
+            kept_ids(people),
+            ctx.now.date(),
+            dayfirst=dayfirst_locale(ctx.config.locale),
+            rest_days=ctx.config.load.rest_days,
+        ),
+        status_of,
+    )
+
+
+def _task(
+    ctx: StepContext,
+    series: Series,
+    repeat: dict[str, Any],
+    need: Need,
+    volunteer: Volunteer,
+    agreed: Agreement,
+    task_id: str,
+) -> dict[str, Any]:
+    """The continuing volunteer's task for the new need, accepted as they agreed."""
+    words = HELP_WORDS.get(Recurrence(series.first["recurrence"]), "regular")
+    return empty_record(
+        ctx.schemas["tasks"],
+        task_id=task_id,
+        need_id=repeat["need_id"],
+        volunteer_id=volunteer.person_id,
+        category=need.category,
+        zone=need.zone,
+        reasons=(f"continues the {words} help of {series.series_id} (agreed on {agreed.task_id})"),
+        proposed=format_datetime(ctx.now),
+        status=TaskStatus.ACCEPTED.value,
+    )
