@@ -136,3 +136,173 @@ def test_each_request_is_confirmed_once_in_its_language(net):
             again = run_job(job, backend, config, now=later)
             assert [d for d in again.deliveries if d.audience == Audience.CONFIRMATION] == []
     assert len(outbox(config)) == 2  # no digest: no organizers, nobody opted in
+
+
+def without_confirm(config):
+    """The weekly job but its confirmations (and the emails of the digest and follow-up)."""
+    weekly = find_job("weekly", config)
+    left = ("confirm", "digest", "followup")
+    return dataclasses.replace(weekly, steps=tuple(s for s in weekly.steps if s not in left))
+
+
+def test_nobody_marked_do_not_contact_is_told_anything(net):
+    backend, config = net
+    run_job(without_confirm(config), backend, config, now=NOW - dt.timedelta(hours=1))
+    for person in ("P0001", "P0003"):  # Maria (by email), Luis (by phone)
+        write_cell(backend, config, "people", person, "do_not_contact", "asked by phone")
+    report = run_job(hourly(config), backend, config, now=NOW)
+    assert [d.recipient for d in report.deliveries] == ["P0002"]
+    marks = confirmed(backend, config)
+    assert [marks[n] for n in ("N0001", "N0002", "N0004")] == ["do not contact"] * 3
+    assert records_of(tabs(backend, config)["call_list"]) == []
+
+
+@pytest.mark.parametrize(
+    ("email", "phone", "pref", "dnc", "way"),
+    [
+        ("a@example.org", "+15550100", "", False, Way.EMAIL),
+        ("a@example.org", "+15550100", "Email", False, Way.EMAIL),
+        ("a@example.org", "+15550100", "Text", False, Way.CALL),
+        ("a@example.org", "+15550100", "WhatsApp", False, Way.CALL),
+        ("a@example.org", "", "Call", False, Way.EMAIL),  # the only way they left
+        ("", "+15550100", "Email", False, Way.CALL),
+        ("", "", "", False, Way.NO_WAY),
+        ("a@example.org", "+15550100", "Email", True, Way.DO_NOT_CONTACT),
+    ],
+)
+def test_the_rule_of_how_a_requester_is_told(email, phone, pref, dnc, way):
+    assert way_to_confirm(email=email, phone=phone, contact_pref=pref, do_not_contact=dnc) is way
+
+
+def test_the_first_run_after_an_upgrade_confirms_only_the_recent_requests(
+    backend, config, add_responses
+):
+    """Before the upgrade, weeks of requests (never confirmed); the first run with the
+    confirm step tells only the one of the last [confirmations] within."""
+    old = [
+        request(
+            name=f"Old Asker{k}",
+            email=f"old{k}@example.org",
+            contact_pref="Email",
+            timestamp=NOW - dt.timedelta(days=3 + k),
+        )
+        for k in range(3)
+    ]
+    add_responses("requests", *old)
+    config = with_email(config)
+    run_job(without_confirm(config), backend, config, now=NOW - dt.timedelta(days=2, hours=1))
+    add_responses("requests", request(contact_pref="Email", timestamp=JUST_NOW))
+    report = run_job(hourly(config), backend, config, now=NOW)
+    assert [(d.recipient, d.period) for d in report.deliveries] == [("P0004", "N0004")]
+    assert confirmed(backend, config) == {
+        "N0001": "before confirmations",
+        "N0002": "before confirmations",
+        "N0003": "before confirmations",
+        "N0004": "emailed 2026-11-23 09:00",
+    }
+    counts = report.steps[[s.name for s in report.steps].index("confirm")].counts
+    assert counts["before_confirmations"] == 3 and counts["confirmations_emailed"] == 1
+
+
+def test_a_need_an_edit_adds_gets_its_requests_mark_and_no_second_email(net, schemas):
+    from tests.conftest import edit_response
+
+    backend, config = net
+    run_job(hourly(config), backend, config, now=NOW)
+    edit_response(
+        backend,
+        schemas,
+        "requests",
+        2,
+        categories="Groceries, Rides, Meals",
+        timestamp=NOW + dt.timedelta(minutes=30),
+    )
+    report = run_job(hourly(config), backend, config, now=NOW + dt.timedelta(hours=1))
+    assert report.deliveries == []
+    marks = confirmed(backend, config)
+    assert marks["N0005"] == marks["N0001"] == "emailed 2026-11-23 09:00"
+    assert len(outbox(config)) == 2
+
+
+def test_a_dry_run_says_what_it_would_send_and_changes_nothing(net):
+    backend, config = net
+    report = run_job(hourly(config), backend, config, now=NOW, dry_run=True)
+    assert sorted((d.recipient, d.outcome) for d in report.deliveries) == [
+        ("P0001", DeliveryOutcome.WOULD_SEND),
+        ("P0002", DeliveryOutcome.WOULD_SEND),
+    ]
+    assert outbox(config) == []
+    assert tabs(backend, config)["needs"].empty  # nothing written
+
+
+def test_confirmations_can_be_turned_off(net):
+    backend, config = net
+    config = dataclasses.replace(
+        config, confirmations=dataclasses.replace(config.confirmations, enabled=False)
+    )
+    report = run_job(hourly(config), backend, config, now=NOW)
+    assert report.deliveries == [] and outbox(config) == []
+    assert set(confirmed(backend, config).values()) == {""}
+    assert records_of(tabs(backend, config)["call_list"]) == []
+
+
+@pytest.fixture
+def refusing_smtp(tmp_path, request):
+    yield from serve(Inbox(refuse=request.param), tmp_path)
+
+
+def smtp_config(config, port, cert):
+    smtp = {"host": "127.0.0.1", "port": port, "security": "starttls", "cafile": str(cert)}
+    return dataclasses.replace(config, email=dataclasses.replace(config.email, smtp=smtp))
+
+
+@pytest.mark.parametrize("refusing_smtp", [1], indirect=True)
+def test_a_refused_confirmation_is_sent_by_the_next_run_and_only_once(net, refusing_smtp):
+    backend, config = net
+    inbox, port, cert = refusing_smtp
+    config = smtp_config(config, port, cert)
+    first = run_job(hourly(config), backend, config, now=NOW)
+    assert [(d.recipient, d.outcome) for d in first.deliveries] == [
+        ("P0001", DeliveryOutcome.FAILED),
+        ("P0002", DeliveryOutcome.SENT),
+    ]
+    assert "451 Try again later" in first.deliveries[0].detail
+    second = run_job(hourly(config), backend, config, now=NOW + dt.timedelta(hours=1))
+    assert [(d.recipient, d.outcome) for d in second.deliveries] == [
+        ("P0001", DeliveryOutcome.SENT)
+    ]
+    counts = second.steps[[s.name for s in second.steps].index("confirm")].counts
+    assert counts["confirmations_sent_again"] == 1
+    third = run_job(hourly(config), backend, config, now=NOW + dt.timedelta(hours=2))
+    assert third.deliveries == []
+    assert [m["To"] for m in inbox.messages] == [
+        "Ann Bell <ann@example.org>",
+        "Maria Garcia <maria@example.org>",
+    ]
+    assert confirmed(backend, config)["N0001"] == "emailed 2026-11-23 09:00"
+    log = tabs(backend, config)["run_log"]
+    rows = log[log["steps"] == "confirmation N0001"]
+    assert list(rows["outcome"]) == ["failed", "sent"]
+
+
+@pytest.mark.parametrize("refusing_smtp", [100], indirect=True)
+def test_an_email_refused_for_two_days_gives_way_to_the_call_list(net, refusing_smtp):
+    backend, config = net
+    inbox, port, cert = refusing_smtp
+    config = smtp_config(config, port, cert)
+    for hours in (0, 1, 30):
+        report = run_job(hourly(config), backend, config, now=NOW + dt.timedelta(hours=hours))
+        assert {d.outcome for d in report.deliveries} == {DeliveryOutcome.FAILED}
+    later = NOW + dt.timedelta(days=2, hours=1)
+    report = run_job(hourly(config), backend, config, now=later)
+    assert report.deliveries == [] and inbox.messages == []
+    marks = confirmed(backend, config)
+    assert marks["N0001"] == marks["N0003"] == "email failed; on the call list 2026-11-25 10:00"
+    calls = records_of(tabs(backend, config)["call_list"])
+    assert sorted((c["person_id"], c["need_id"]) for c in calls) == [
+        ("P0001", "N0001"),
+        ("P0002", "N0003"),
+        ("P0003", "N0004"),
+    ]
+    run_job(hourly(config), backend, config, now=later + dt.timedelta(hours=1))
+    assert len(records_of(tabs(backend, config)["call_list"])) == 3

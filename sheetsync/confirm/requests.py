@@ -82,7 +82,9 @@ def requests_of(needs: pd.DataFrame) -> list[Request]:
     for source, group in rows.groupby("source", sort=False):
         if not str(source).strip():
             continue  # a row typed by hand: no request to confirm
-        group = group.iloc[sorted(range(len(group)), key=lambda i: _need_order(group.iloc[i, 0]))]
+        group = group.iloc[
+            sorted(range(len(group)), key=lambda i: _need_order(str(group.iloc[i, 0])))
+        ]
         first = group.iloc[0]
         marks = [m for m in group["confirmed"] if m.strip()]
         asked = group[group["status"] != NeedStatus.WITHDRAWN.value]
@@ -137,7 +139,7 @@ def _way(request: Request, person: Person) -> Way:
         email=person.email,
         phone=person.phone,
         contact_pref=request.contact_pref,
-        do_not_contact=person.do_not_contact or not person.person_id,
+        do_not_contact=person.do_not_contact and bool(person.person_id),
     )
 
 
