@@ -31,8 +31,16 @@ def hourly(config):
 def net(backend, config, add_responses):
     """Maria (Spanish, Groceries and Rides, best reached by email), Ann (English, by email,
     Medicine pickup: a sensitive category), Luis (Spanish, phone only)."""
-    add_responses(
-        "requests",
+    add_responses("requests", *_three_requests())
+    config = with_email(config)
+    config = dataclasses.replace(
+        config, privacy=dataclasses.replace(config.privacy, organizer_phone=PHONE)
+    )
+    return backend, config
+
+
+def _three_requests():
+    return (
         request(categories="Groceries, Rides", contact_pref="Email", timestamp=JUST_NOW),
         request(
             name="Ann Bell",
@@ -57,11 +65,6 @@ def net(backend, config, add_responses):
             timestamp=JUST_NOW,
         ),
     )
-    config = with_email(config)
-    config = dataclasses.replace(
-        config, privacy=dataclasses.replace(config.privacy, organizer_phone=PHONE)
-    )
-    return backend, config
 
 
 def tabs(backend, config):
@@ -306,3 +309,35 @@ def test_an_email_refused_for_two_days_gives_way_to_the_call_list(net, refusing_
     ]
     run_job(hourly(config), backend, config, now=later + dt.timedelta(hours=1))
     assert len(records_of(tabs(backend, config)["call_list"])) == 3
+
+
+def test_on_google_each_request_is_confirmed_once_in_its_language(
+    sheets_emulator, service_account_key, tmp_path
+):
+    """The same through real gspread against the local Sheets emulator."""
+    from sheetsync.bootstrap import init_spreadsheet
+    from tests.test_google_backend import Network
+
+    net = Network(sheets_emulator, service_account_key, tmp_path)
+    init_spreadsheet(net.backend(), net.config)
+    net.add_form_rows("requests", list(_three_requests()))
+    config = net.config
+    for hours in (0, 1):
+        report = run_job(hourly(config), net.backend(), config, now=NOW + dt.timedelta(hours=hours))
+        got = sorted((d.recipient, d.period, d.outcome) for d in report.deliveries)
+        assert got == (
+            [("P0001", "N0001", DeliveryOutcome.SENT), ("P0002", "N0003", DeliveryOutcome.SENT)]
+            if hours == 0
+            else []
+        )
+    maria, ann = outbox(config)
+    assert maria["Subject"] == "Test network: recibimos tu pedido (N0001)"
+    assert ann["Subject"] == "Test network: your request came in (N0003)"
+    assert confirmed(net.backend(), config) == {
+        "N0001": "emailed 2026-11-23 09:00",
+        "N0002": "emailed 2026-11-23 09:00",
+        "N0003": "emailed 2026-11-23 09:00",
+        "N0004": "on the call list 2026-11-23 09:00",
+    }
+    [call] = records_of(tabs(net.backend(), config)["call_list"])
+    assert (call["person_id"], call["need_id"], call["language"]) == ("P0003", "N0004", "es")
