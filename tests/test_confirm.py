@@ -341,3 +341,28 @@ def test_on_google_each_request_is_confirmed_once_in_its_language(
     }
     [call] = records_of(tabs(net.backend(), config)["call_list"])
     assert (call["person_id"], call["need_id"], call["language"]) == ("P0003", "N0004", "es")
+
+
+@pytest.mark.parametrize("when", ["today", "this week", "later", ""])
+@pytest.mark.parametrize(("categories", "unnamed"), [(["Groceries"], 0), (["Rides"], 1), ([], 2)])
+@pytest.mark.parametrize("phone", ["", PHONE])
+def test_the_confirmation_renders_in_every_language_with_nothing_left_untranslated(
+    when, categories, unnamed, phone
+):
+    from sheetsync.confirm.content import ConfirmationEmail, call_script
+    from sheetsync.digest.render import render
+    from tests.test_docs import NETWORK, check_rendered, check_translated, say
+
+    data = ConfirmationEmail(NETWORK, "N0107", "Maria", categories, unnamed, when, phone)
+    renders = {lang: render(Audience.CONFIRMATION, data, lang) for lang in ("en", "es")}
+    check_translated(renders)
+    for language, rendered in renders.items():
+        text, html_text = check_rendered(rendered, language, "N0107")
+        script = call_script(data, language)
+        for shown in (text, html_text, script):
+            assert say(
+                language, "Your request's reference is %(reference)s.", reference="N0107"
+            ) in (shown)
+            if phone:
+                assert phone in shown
+    assert renders["es"].subject == f"{NETWORK}: recibimos tu pedido (N0107)"

@@ -57,7 +57,7 @@ def run(ctx: StepContext) -> StepResult:
             "confirmations_sent_again": sum(d.retry for d in decisions),
             "confirmations_to_call": added.added,
             "confirmations_not_sent": sum(
-                bool(d.mark) and not (d.email or d.call) and d.mark != d.request.confirmed
+                d.mark not in ("", BEFORE, d.request.confirmed) and not (d.email or d.call)
                 for d in decisions
             ),
             "before_confirmations": sum(
