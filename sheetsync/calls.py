@@ -23,7 +23,7 @@ import pandas as pd
 from sheetsync.members import kept_ids
 from sheetsync.normalize import format_datetime
 from sheetsync.schema import TableSchema
-from sheetsync.steps.ids import Ids
+from sheetsync.ids import Ids
 from sheetsync.tables import empty_record, frame_of, records_of
 
 

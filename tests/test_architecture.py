@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.formatting",
             "sheetsync.formatting_needs",
             "sheetsync.changes",
+            "sheetsync.calls",
         ),
     ),
     (
@@ -59,6 +60,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.summary",
             "sheetsync.digest",
             "sheetsync.followup",
+            "sheetsync.confirm",
         ),
     ),
     ("steps: frames in, frames out", ("sheetsync.steps",)),

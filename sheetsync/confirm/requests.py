@@ -30,6 +30,7 @@ import pandas as pd
 from sheetsync.clock import elapsed
 from sheetsync.confirm.reach import Way, way_to_confirm
 from sheetsync.followup.ledger import RETRY_FOR
+from sheetsync.ids import id_number
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import format_datetime
 from sheetsync.privacy import Person
@@ -70,8 +71,8 @@ class Decision:
     retry: bool = False  # the email is sent again
 
 
-def _need_order(need_id: str) -> tuple[int, str]:
-    return (len(need_id), need_id)  # N9999 before N10000
+def _need_order(need_id: str) -> tuple[float, str]:
+    return (id_number(need_id), need_id)  # N9999 before N10000
 
 
 def requests_of(needs: pd.DataFrame) -> list[Request]:
