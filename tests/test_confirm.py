@@ -366,3 +366,26 @@ def test_the_confirmation_renders_in_every_language_with_nothing_left_untranslat
             if phone:
                 assert phone in shown
     assert renders["es"].subject == f"{NETWORK}: recibimos tu pedido (N0107)"
+
+
+def test_the_demos_weekly_run_emails_a_confirmation_and_fills_the_call_list(tmp_path):
+    """`make demo`: four played weeks confirm only what came in just before each of their
+    runs (the rest is marked, not sent), then the weekly run emails one requester and puts
+    the others of the last two days on the Call list."""
+    from sheetsync.backends.workbook import WorkbookBackend
+    from sheetsync.demo.network import create_demo
+    from tests.conftest import make_config
+
+    config = with_email(make_config(tmp_path / "network.xlsx"))
+    backend = WorkbookBackend(config.workbook)
+    create_demo(backend, config, history_weeks=4, now=NOW)
+    played = {p.name for p in config.email.outbox.glob("confirmation-*.eml")}
+    report = run_job(find_job("weekly", config), backend, config, now=NOW + dt.timedelta(minutes=1))
+    sent = [d for d in report.deliveries if d.audience == Audience.CONFIRMATION]
+    assert [d.outcome for d in sent] == [DeliveryOutcome.SENT]
+    added = [c for c in records_of(tabs(backend, config)["call_list"]) if c["added"] > str(NOW)]
+    assert added and {c["reason"] for c in added} == {"confirmation"}
+    marks = [m.split(" 20")[0] for m in confirmed(backend, config).values()]
+    assert marks.count("before confirmations") > len(played) + len(added)
+    sources = tabs(backend, config)["needs"]["source"]
+    assert "" not in {m for m, s in zip(marks, sources, strict=True) if s}
