@@ -389,3 +389,32 @@ def test_the_demos_weekly_run_emails_a_confirmation_and_fills_the_call_list(tmp_
     assert marks.count("before confirmations") > len(played) + len(added)
     sources = tabs(backend, config)["needs"]["source"]
     assert "" not in {m for m, s in zip(marks, sources, strict=True) if s}
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        ({}, (True, dt.timedelta(days=2))),
+        ({"enabled": False}, (False, dt.timedelta(days=2))),
+        ({"within": "12 hours"}, (True, dt.timedelta(hours=12))),
+        ({"enabled": "no"}, "[confirmations] enabled in the config is true or false"),
+        ({"within": "soon"}, "[confirmations] within in the config is a time in words"),
+        ({"whithin": "1 day"}, "Unknown setting 'whithin' in [confirmations] in the config."),
+    ],
+)
+def test_the_confirmations_settings(tmp_path, section, expected):
+    from sheetsync.config import Config
+    from sheetsync.errors import ConfigError
+
+    data = {
+        "network": {"name": "N", "zones": ["Eastside"]},
+        "backend": {"kind": "local", "workbook": "n.xlsx"},
+        "confirmations": section,
+    }
+    if isinstance(expected, str):
+        with pytest.raises(ConfigError) as raised:
+            Config.from_dict(data, base_dir=tmp_path)
+        assert str(raised.value).startswith(expected)
+    else:
+        found = Config.from_dict(data, base_dir=tmp_path).confirmations
+        assert (found.enabled, found.within) == expected
