@@ -418,3 +418,22 @@ def test_the_confirmations_settings(tmp_path, section, expected):
     else:
         found = Config.from_dict(data, base_dir=tmp_path).confirmations
         assert (found.enabled, found.within) == expected
+
+
+def test_forgetting_a_person_empties_their_call_and_they_are_not_called_again(net):
+    from sheetsync.forget import forget_person
+
+    backend, config = net
+    run_job(hourly(config), backend, config, now=NOW)
+    forget_person(backend, config, "P0003")
+    [call] = records_of(tabs(backend, config)["call_list"])
+    assert (call["call_id"], call["reason"], call["person_id"], call["need_id"]) == (
+        "C0001",
+        "confirmation",
+        "P0003",
+        "N0004",
+    )
+    assert call["name"] == call["phone"] == call["what_to_say"] == ""
+    assert confirmed(backend, config)["N0004"] == "on the call list 2026-11-23 09:00"
+    run_job(hourly(config), backend, config, now=NOW + dt.timedelta(hours=1))
+    assert len(records_of(tabs(backend, config)["call_list"])) == 1
