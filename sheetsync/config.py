@@ -18,6 +18,7 @@ import jinja2
 import phonenumbers
 
 # The sections that tune the steps live beside this module; callers import them from here.
+from sheetsync.config_confirm import ConfirmConfig, read_confirm
 from sheetsync.config_followup import FollowupConfig as FollowupConfig
 from sheetsync.config_followup import read_followup
 from sheetsync.config_sections import DEFAULT_REMOTE as DEFAULT_REMOTE
@@ -94,6 +95,7 @@ _SECTIONS = {
     "privacy",
     "changes",
     "followup",
+    "confirmations",
 }
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
 _BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials", "backups"}
@@ -138,6 +140,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     followup: FollowupConfig = field(default_factory=FollowupConfig)
+    confirmations: ConfirmConfig = field(default_factory=ConfirmConfig)
     keep_runs: int = KEEP_RUNS  # [changes] keep_runs
 
     @classmethod
@@ -194,6 +197,7 @@ class Config:
             schedule=read_schedule(data, where, base),
             privacy=read_privacy(data, where),
             followup=read_followup(data, where),
+            confirmations=read_confirm(data, where),
             keep_runs=_keep_runs(data, where),
         )
 

@@ -47,6 +47,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.formatting",
             "sheetsync.formatting_needs",
             "sheetsync.changes",
+            "sheetsync.calls",
         ),
     ),
     (
@@ -60,6 +61,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.digest",
             "sheetsync.followup",
             "sheetsync.recur",
+            "sheetsync.confirm",
         ),
     ),
     ("steps: frames in, frames out", ("sheetsync.steps",)),

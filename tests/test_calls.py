@@ -1,4 +1,4 @@
-"""The Call list (sheetsync/steps/calls.py): each call once, from the People row the person
+"""The Call list (sheetsync/calls.py): each call once, from the People row the person
 counts as; nobody without a phone or marked do not contact."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import datetime as dt
 import pandas as pd
 
 from sheetsync.schema import load_schemas
-from sheetsync.steps.calls import Call, CallReason, add_calls
+from sheetsync.calls import Call, CallReason, add_calls
 from sheetsync.tables import empty_record, frame_of
 
 SCHEMAS = load_schemas()

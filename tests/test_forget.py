@@ -273,9 +273,9 @@ def test_his_rows_keep_their_ids_and_nothing_goes_on_for_him(forgotten):
     needs = by_id(backend, config, "needs", "need_id")
     assert [filled(needs[n]) for n in ("N0001", "N0004")] == [
         {"need_id": "N0001", "person_id": "P0001", "category": "Groceries", "status": "withdrawn"}
-        | {k: needs["N0001"][k] for k in ("urgency", "opened", "updated")},
+        | {k: needs["N0001"][k] for k in ("urgency", "opened", "updated", "confirmed")},
         {"need_id": "N0004", "person_id": "P0001", "category": "Rides", "status": "withdrawn"}
-        | {k: needs["N0004"][k] for k in ("urgency", "opened", "updated")},
+        | {k: needs["N0004"][k] for k in ("urgency", "opened", "updated", "confirmed")},
     ]
     tasks = by_id(backend, config, "tasks", "task_id")
     # His task (Sam's for his groceries), Sam's for his ride, and his for Ann's laptop.

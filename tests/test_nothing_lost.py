@@ -40,7 +40,17 @@ from sheetsync.state import read_state
 from tests.conftest import NOW, all_values, make_config, offer, request
 
 # Every tab a weekly run appends rows to.
-APPENDED_TABS = ["People", "Needs", "Tasks", "Errors", "Duplicates", "Load", "Summary", "Run log"]
+APPENDED_TABS = [
+    "People",
+    "Needs",
+    "Tasks",
+    "Errors",
+    "Duplicates",
+    "Load",
+    "Summary",
+    "Call list",
+    "Run log",
+]
 # Run log columns that do not depend on the clock or the folder (finished, steps' seconds
 # and a digest's outbox path do).
 STEADY_LOG_COLUMNS = ["run_id", "job", "started", "outcome", "changes", "problems"]

@@ -165,6 +165,13 @@ def allowed_to_volunteer(sheet: Sheet, volunteer: str) -> set[str]:
     return allowed
 
 
+def allowed_to_requester(sheet: Sheet, requester: str) -> set[str]:
+    """A requester's confirmation: what they told the network themselves, and no more than
+    their name (the To header is not scanned); never their details (someone may share
+    their inbox), nor anyone else's anything."""
+    return set(sheet.people[requester].full_names)
+
+
 def findings(where: str, text: str, secrets: dict[str, str], allowed: set[str]) -> list[str]:
     """Each secret found in `text` that its audience may not see: "where: what"."""
     folded = text.casefold()
@@ -212,12 +219,27 @@ def scan_outbox(
                 allowed |= all_names
         elif sent.audience == "public" or sent.to not in sheet.by_address:
             allowed = set()
+        elif sent.audience == "confirmation":
+            allowed = allowed_to_requester(sheet, sheet.by_address[sent.to])
         elif sent.path in earlier:
             continue  # last week's tasks, as they stood: test_digest.py covers proposals
         else:
             allowed = allowed_to_volunteer(sheet, sheet.by_address[sent.to])
         problems += findings(sent.path.name, sent.text, secrets, allowed)
     return problems
+
+
+def scan_call_list(backend: WorkbookBackend, config: Config, sheet: Sheet) -> list[str]:
+    """What a caller reads out (what_to_say) holds nobody's personal data: not the
+    details the person gave, not anyone else's name or contact."""
+    calls = records_of(read_state(backend, config).tables["call_list"].frame)
+    return [
+        problem
+        for call in calls
+        for problem in findings(
+            f"Call list {call['call_id']}", call["what_to_say"], everything(sheet), set()
+        )
+    ]
 
 
 def scan_files(folder: Path, secrets: dict[str, str]) -> list[str]:
@@ -306,7 +328,7 @@ def run_scenario(folder: Path) -> Run:
     for task in records_of(read_state(backend, config).tables["tasks"].frame):
         write_cell(backend, config, "tasks", task["task_id"], "status", "accepted")
     withdrawal = request(consent="No", details=KEY, timestamp=now - dt.timedelta(days=2))
-    add(backend, config, "requests", withdrawal)
+    add(backend, config, "requests", withdrawal, *_confirmed(now - dt.timedelta(hours=3)))
     outputs.append(runner.invoke(cli, [*base, "run", "weekly"]))
     outputs.append(runner.invoke(cli, [*base, "check"]))
     for result in outputs:
@@ -360,6 +382,33 @@ def _requests(when: dt.datetime) -> list[dict[str, Any]]:
     ]
 
 
+def _confirmed(when: dt.datetime) -> list[dict[str, Any]]:
+    """This week's requests nobody offers to help with: the run confirms them, Tess by
+    email (her Tech help named, her story not), Bo on the Call list."""
+    return [
+        request(
+            name="Tess Okafor",
+            phone="201 555 0155",
+            email="tess.okafor@example.org",
+            categories="Tech help, Immigration help",
+            details="My phone is shared with my brother, please be discreet",
+            languages="English",
+            contact_pref="Email",
+            timestamp=when,
+        ),
+        request(
+            name="Bo Ngata",
+            phone="201 555 0166",
+            email="",
+            categories="Translation",
+            details="Letters from the landlord in English",
+            contact_pref="Call",
+            languages="Spanish",
+            timestamp=when,
+        ),
+    ]
+
+
 def _offers(when: dt.datetime) -> list[dict[str, Any]]:
     return [
         # Sam does nearly all the work, and did not consent to share: the Summary's note
@@ -395,9 +444,18 @@ def test_no_email_says_more_than_its_reader_may_know(scenario):
     sheet = read_sheet(scenario.backend, scenario.config)
     folder = scenario.config.email.outbox
     sent = list(outbox(folder))
-    # Both weeks' organizers' and public digests, and Sam's; Lee (do not contact) gets none.
-    assert {s.to for s in sent} == {"org@example.org", "news@example.org", "sam@example.net"}
+    # Both weeks' organizers' and public digests, and Sam's; Lee (do not contact) gets none;
+    # Tess her confirmation.
+    assert {s.to for s in sent} == {
+        "org@example.org",
+        "news@example.org",
+        "sam@example.net",
+        "tess.okafor@example.org",
+    }
     assert scan_outbox(folder, sheet, scenario.config.email.organizers, scenario.earlier) == []
+    [tess] = [s.text for s in sent if s.audience == "confirmation"]
+    assert "Tech help and other help you asked for" in tess and "Immigration" not in tess
+    assert "Tess Okafor" not in tess and "Hello Tess," in tess
     # And the scenario is what it says. Last week Sam had proposals: initials only.
     last_week, this_week = (s.text for s in sent if s.to == "sam@example.net")
     assert "For: M. G.\n" in last_week and "For: A. B.\n" in last_week
@@ -418,6 +476,15 @@ def test_no_email_says_more_than_its_reader_may_know(scenario):
     assert "marked do not contact: 1" in organizers
     sam = sheet.by_address["sam@example.net"]
     assert f"S. L. ({sam}) with" in organizers  # the two-busiest note, by his consent
+
+
+def test_no_call_script_holds_personal_data(scenario):
+    sheet = read_sheet(scenario.backend, scenario.config)
+    assert scan_call_list(scenario.backend, scenario.config, sheet) == []
+    calls = records_of(read_state(scenario.backend, scenario.config).tables["call_list"].frame)
+    bo = [c for c in calls if c["phone"] == "+12015550166"]
+    assert [c["language"] for c in bo] == ["es"]
+    assert "Translation" in bo[0]["what_to_say"] and "landlord" not in bo[0]["what_to_say"]
 
 
 def test_no_log_line_or_terminal_output_holds_personal_data(scenario):
@@ -481,6 +548,8 @@ def test_the_demo_network_leaks_nothing(tmp_path):
     assert any(p.do_not_contact for p in sheet.people.values())
     assert any(n["category"] == "Safety at home" for n in sheet.needs)
     assert scan_outbox(config.email.outbox, sheet, config.email.organizers, earlier) == []
+    assert any(p.name.startswith("confirmation-") for p in config.email.outbox.glob("*.eml"))
+    assert scan_call_list(run.backend, config, sheet) == []
     assert scan_logs(run) == []
     assert scan_files(tmp_path, everything(sheet)) == []
 

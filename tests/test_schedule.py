@@ -351,6 +351,7 @@ def test_log_file_has_a_line_per_step_and_the_run(runner, network, tmp_path):
         "match",
         "load",
         "followup",
+        "confirm",
         "check",
         "summary",
         "digest",

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sheetsync.backends.base import Backend, Value
 from sheetsync.bootstrap import InitReport, init_spreadsheet
 from sheetsync.config import Config
+from sheetsync.demo.confirmations import prefer_email_lately
 from sheetsync.demo.history import play_history
 from sheetsync.demo.responses import generate_responses
 from sheetsync.demo.sizes import DEMO
@@ -40,6 +41,7 @@ def create_demo(
     """
     now = now or local_now(config)
     rows = _demo_rows(config, now)
+    prefer_email_lately(rows["requests"], now)
     first, later = _split(rows, now - dt.timedelta(days=7 * history_weeks), history_weeks)
     init = init_spreadsheet(backend, config, form_rows=first)
     created = [form for form in rows if config.form_tab(form) in init.created_tabs]
@@ -56,7 +58,7 @@ def _demo_rows(config: Config, now: dt.datetime) -> FormRows:
     schemas = load_schemas()
     responses = generate_responses(DEMO, now=now, zones=config.zones)
     return {
-        form: [[r[name] for name in schemas[FORM_SCHEMAS[form]].names] for r in rows]
+        form: [[r.get(name, "") for name in schemas[FORM_SCHEMAS[form]].names] for r in rows]
         for form, rows in responses.items()
     }
 

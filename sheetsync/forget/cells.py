@@ -34,7 +34,10 @@ KEEP = {
         "updated",
         "escalated",
         "escalated_at",
+        "confirmed",  # how they were told: nothing personal, and never told again
     ),
+    # A call: its id, why and when, and whether it was made; not whom, nor what to say.
+    "call_list": ("call_id", "reason", "person_id", "need_id", "task_id", "added", "called"),
     "errors": ("error_id", "form", "first_seen", "status"),
 }
 
@@ -148,7 +151,8 @@ def _titles(data: TabData) -> Callable[[int], str]:
 def plan_cells(state: State, person: Person) -> Cells:
     """Every cell of the sheet to empty (or mark) to forget the person."""
     cells = Cells(state.data)
-    for part in (_responses, _people, _needs, _tasks, _load, _pairs, _errors, _sent, _summary):
+    parts = (_responses, _people, _needs, _tasks, _calls, _load, _pairs, _errors, _sent, _summary)
+    for part in parts:
         part(cells, state, person)
     _changes(cells, state, person)  # last: it looks for the rows the parts above empty
     return cells
@@ -205,6 +209,14 @@ def _their_tasks(state: State, person: Person) -> list[dict[str, Any]]:
         for t in records_of(state.tables["tasks"].frame)
         if t["need_id"] in needs or ids & {t["volunteer_id"], t["co_volunteer_id"]}
     ]
+
+
+def _calls(cells: Cells, state: State, person: Person) -> None:
+    """Their Call list rows: name, phone, the script (it says what they asked for) and the
+    outcome; a row stays, so that the call is never added again."""
+    table = state.tables["call_list"]
+    rows = [r for r in records_of(table.frame) if r["person_id"] in person.ids]
+    cells.empty(table, rows, keep=KEEP["call_list"])
 
 
 def _load(cells: Cells, state: State, person: Person) -> None:

@@ -16,6 +16,7 @@ reads the frames, calls it, and builds the tabs' rows:
     check    -> sheetsync/match/invariants.py (the rules matching keeps, whoever broke them)
     followup -> sheetsync/followup/ (days open, escalations, tasks past due, reminders)
     recur    -> sheetsync/recur/    (recurring needs: the next need of a series, its volunteer)
+    confirm  -> sheetsync/confirm/  (each request answered once: an email, or the Call list)
 
 What a step finds for later steps travels as a small dataclass (steps/findings.py); what it
 asks to be done after the write, such as sending the digests, is an Effect.
@@ -95,6 +96,7 @@ STEPS: dict[str, str] = {
     "urgent": "urgent",
     "followup": "followup",
     "recur": "recur",
+    "confirm": "confirm",
 }
 
 

@@ -36,7 +36,7 @@ def run(ctx: StepContext) -> StepResult:
     config = ctx.config
     run_log = ctx.tables.get("run_log")
     sent = run_log.frame if run_log is not None else None
-    ledger = Ledger.of(_with_journal(sent, config), ctx.now, config.tz)
+    ledger = Ledger.of(with_journal(sent, config), ctx.now, config.tz)
     organizers = bool(config.email.organizers)
     needs_frame = ctx.frames["needs"]
     needs = follow_needs(
@@ -81,7 +81,7 @@ def run(ctx: StepContext) -> StepResult:
     )
 
 
-def _with_journal(run_log: pd.DataFrame | None, config: Config) -> pd.DataFrame | None:
+def with_journal(run_log: pd.DataFrame | None, config: Config) -> pd.DataFrame | None:
     """The send log as the Run log tab has it, with what the send journal holds that the tab
     does not yet (digest/journal.py): rows a crash or a failed write of the send log kept
     there, and emails in doubt (handed over, or maybe: never carried again, as unconfirmed).

@@ -20,10 +20,10 @@ from typing import Any
 
 import pandas as pd
 
+from sheetsync.ids import Ids
 from sheetsync.members import kept_ids
 from sheetsync.normalize import format_datetime
 from sheetsync.schema import TableSchema
-from sheetsync.steps.ids import Ids
 from sheetsync.tables import empty_record, frame_of, records_of
 
 
