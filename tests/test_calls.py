@@ -7,8 +7,8 @@ import datetime as dt
 
 import pandas as pd
 
-from sheetsync.schema import load_schemas
 from sheetsync.calls import Call, CallReason, add_calls
+from sheetsync.schema import load_schemas
 from sheetsync.tables import empty_record, frame_of
 
 SCHEMAS = load_schemas()
