@@ -275,6 +275,8 @@ def _init_lines(store: Backend, report: InitReport, demo: DemoReport | None) -> 
     for tab, renames in report.renamed_columns.items():
         for found, title in renames:
             yield (f"Named column {found!r} of {tab!r} back to {title!r}: its values are kept.")
+    if report.board_tab:
+        yield f"Created the volunteer board's tab {report.board_tab!r} (docs/board.md)."
     if report.formatted:
         yield (
             f"Formatted {report.formatted} tabs: headers, widths, dropdowns, colours; the "

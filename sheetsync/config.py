@@ -18,6 +18,8 @@ import jinja2
 import phonenumbers
 
 # The sections that tune the steps live beside this module; callers import them from here.
+from sheetsync.config_board import BoardConfig as BoardConfig
+from sheetsync.config_board import read_board
 from sheetsync.config_followup import FollowupConfig as FollowupConfig
 from sheetsync.config_followup import read_followup
 from sheetsync.config_sections import DEFAULT_REMOTE as DEFAULT_REMOTE
@@ -94,6 +96,7 @@ _SECTIONS = {
     "privacy",
     "changes",
     "followup",
+    "board",
 }
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
 _BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials", "backups"}
@@ -139,6 +142,7 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     followup: FollowupConfig = field(default_factory=FollowupConfig)
     keep_runs: int = KEEP_RUNS  # [changes] keep_runs
+    board: BoardConfig | None = None  # [board]: the volunteer board, if the network has one
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Config:
@@ -195,6 +199,9 @@ class Config:
             privacy=read_privacy(data, where),
             followup=read_followup(data, where),
             keep_runs=_keep_runs(data, where),
+            board=read_board(
+                data, where, base, workbook=store.workbook, spreadsheet=store.spreadsheet
+            ),
         )
 
     @property

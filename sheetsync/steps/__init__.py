@@ -15,6 +15,8 @@ reads the frames, calls it, and builds the tabs' rows:
     urgent   -> sheetsync/match/              (the hourly matching: urgent and expired needs)
     check    -> sheetsync/match/invariants.py (the rules matching keeps, whoever broke them)
     followup -> sheetsync/followup/ (days open, escalations, tasks past due, reminders)
+    claims   -> sheetsync/board/     (the volunteer board's claims become accepted tasks)
+    board    -> sheetsync/board/     (the board rewritten with the open needs, after the write)
 
 What a step finds for later steps travels as a small dataclass (steps/findings.py); what it
 asks to be done after the write, such as sending the digests, is an Effect.
@@ -33,6 +35,7 @@ from typing import Protocol
 import pandas as pd
 
 from sheetsync.backends.base import Backend
+from sheetsync.board.store import BoardState
 from sheetsync.config import Config
 from sheetsync.report import Delivery, Findings, Issue
 from sheetsync.schema import TableSchema
@@ -51,6 +54,8 @@ class StepContext:
     schemas: dict[str, TableSchema]
     # What earlier steps of this run found: ctx.findings.get(MatchFindings), for example.
     findings: Findings = field(default_factory=Findings)
+    # The volunteer board as read before the steps ([board] in sheetsync.toml), else None.
+    board: BoardState | None = None
 
 
 class Effect(Protocol):
@@ -93,6 +98,8 @@ STEPS: dict[str, str] = {
     "expire": "expire",
     "urgent": "urgent",
     "followup": "followup",
+    "claims": "claims",
+    "board": "board",
 }
 
 
