@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sheetsync.config_sections import table_section
+from sheetsync.config_sections import check_keys, table_section
 from sheetsync.errors import ConfigError
 
 _KEYS = {"workbook", "spreadsheet", "show_initials", "link"}
@@ -50,12 +50,33 @@ def read_board(
     if "board" not in data:
         return None
     section = table_section(data, "board", where)
-    unknown = sorted(set(section) - _KEYS)
-    if unknown:
+    check_keys(section, _KEYS, f"[board] in {where}")
+    board_book, board_sheet = _store(section, where, local=local)
+    show = section.get("show_initials", False)
+    if not isinstance(show, bool):
+        raise ConfigError(f"[board] show_initials in {where} must be true or false.")
+    link = section.get("link", "")
+    if not isinstance(link, str) or (link and not re.match(r"https?://|file:", link)):
         raise ConfigError(
-            f"Unknown setting {unknown[0]!r} in [board] in {where}. "
-            f"Known: {', '.join(sorted(_KEYS))}."
+            f"[board] link in {where} must be the board's address for volunteers, "
+            'e.g. "https://docs.google.com/spreadsheets/d/KEY/edit"; or leave it out.'
         )
+    board = BoardConfig(
+        workbook=(base / board_book) if board_book else None,
+        spreadsheet=board_sheet,
+        show_initials=show,
+        link=link,
+    )
+    if same_store(board, workbook, spreadsheet):
+        raise ConfigError(
+            f"[board] in {where} names the organizers' own spreadsheet: the board is shared "
+            "with volunteers, so it must be a workbook or spreadsheet of its own."
+        )
+    return board
+
+
+def _store(section: Mapping[str, Any], where: str, *, local: bool) -> tuple[str, str | None]:
+    """(the board's workbook, "") or ("", its spreadsheet id), as the backend wants it."""
     board_book, board_sheet = section.get("workbook"), section.get("spreadsheet")
     if local and not (isinstance(board_book, str) and board_book.strip()):
         raise ConfigError(
@@ -67,27 +88,9 @@ def read_board(
             f'[board] in {where} needs spreadsheet = "KEY": a spreadsheet of its own for the '
             "volunteer board (never the organizers' one), shared with the service account."
         )
-    show = section.get("show_initials", False)
-    if not isinstance(show, bool):
-        raise ConfigError(f"[board] show_initials in {where} must be true or false.")
-    link = section.get("link", "")
-    if not isinstance(link, str) or (link and not re.match(r"https?://|file:", link)):
-        raise ConfigError(
-            f"[board] link in {where} must be the board's address for volunteers, "
-            'e.g. "https://docs.google.com/spreadsheets/d/KEY/edit"; or leave it out.'
-        )
-    board = BoardConfig(
-        workbook=(base / str(board_book)) if local else None,
-        spreadsheet=None if local else str(board_sheet).strip(),
-        show_initials=show,
-        link=link,
-    )
-    if same_store(board, workbook, spreadsheet):
-        raise ConfigError(
-            f"[board] in {where} names the organizers' own spreadsheet: the board is shared "
-            "with volunteers, so it must be a workbook or spreadsheet of its own."
-        )
-    return board
+    if local:
+        return str(board_book), None
+    return "", str(board_sheet).strip()
 
 
 def same_store(board: BoardConfig, workbook: Path | None, spreadsheet: str | None) -> bool:

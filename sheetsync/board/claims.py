@@ -15,7 +15,9 @@ task (its reasons start with BOARD_REASON, its volunteer is the claimer): it is 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+import itertools
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -27,7 +29,6 @@ from sheetsync.match.network import Network
 from sheetsync.normalize import format_datetime
 from sheetsync.schema import TableSchema
 from sheetsync.statuses import LIVE, NeedStatus, TaskStatus, task_status
-from sheetsync.steps.ids import Ids
 from sheetsync.tables import empty_record
 
 BOARD_REASON = "claimed on the volunteer board"
@@ -155,7 +156,7 @@ def take_claims(
     open_now = {board_id(n.need_id): n for n in waiting}
     by_board = {board_id(str(n["need_id"])): n for n in needs if n["need_id"]}
     volunteer_of = {v.person_id: v for v in volunteers}
-    ids = Ids("T", (t["task_id"] for t in tasks))
+    ids = _task_ids(tasks)
     answers: list[Answered] = []
     for claim in claims:
         pid = claimers.who(claim.token)
@@ -173,12 +174,18 @@ def take_claims(
             open_now[claim.board_id] = need  # still open to someone who may take it
             answers.append(Answered(claim, Answer.NOT_TAKEN, code))
             continue
-        task_id = ids()
+        task_id = next(ids)
         tasks.append(_task(schema, task_id, need, volunteer, claim, config, now))
         by_board[claim.board_id]["status"] = NeedStatus.MATCHED.value
         volunteer.capacity -= 1
         answers.append(Answered(claim, Answer.TAKEN, code, task_id))
     return answers
+
+
+def _task_ids(tasks: list[dict[str, Any]]) -> Iterator[str]:
+    """T0001, T0002, … after the largest task id (as steps/ids.py hands them out)."""
+    numbers = [int(m.group(1)) for t in tasks if (m := re.match(r"T(\d+)$", str(t["task_id"])))]
+    return (f"T{n:04d}" for n in itertools.count(max(numbers, default=0) + 1))
 
 
 def _not_open(row: dict[str, Any] | None, pid: str, tasks: list[dict[str, Any]]) -> Answer:
