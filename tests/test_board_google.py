@@ -41,7 +41,7 @@ def volunteers(net: Network, *people: dict[str, str], **answers: str) -> None:
 
 
 def test_init_adds_the_board_tab_to_the_board_spreadsheet_only(google):
-    net, config, _, board_sheet = google
+    net, _, _, board_sheet = google
     tabs = net.emulator.values(board_sheet, "Open needs")
     assert tabs == [board_schema().titles]
     assert "Open needs" not in net.backend().list_tabs()
