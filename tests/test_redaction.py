@@ -252,6 +252,10 @@ outbox = "outbox"
 
 [load]
 share_min_tasks = 1
+
+[board]
+workbook = "board.xlsx"
+show_initials = true
 """,
         encoding="utf-8",
     )
@@ -418,6 +422,47 @@ def test_no_email_says_more_than_its_reader_may_know(scenario):
     assert "marked do not contact: 1" in organizers
     sam = sheet.by_address["sam@example.net"]
     assert f"S. L. ({sam}) with" in organizers  # the two-busiest note, by his consent
+
+
+def test_the_volunteer_board_shows_no_personal_data(scenario):
+    """Every volunteer reads the board: no name, contact, detail or note of anyone; initials
+    (show_initials) never for a sensitive category nor for someone who asked for one."""
+    backend, config = scenario.backend, scenario.config
+    now = dt.datetime.now(config.tz).replace(tzinfo=None, microsecond=0)
+    waiting = request(
+        name="Tomas Okafor",
+        phone="201 555 0177",
+        email="tomas.okafor@example.org",
+        categories="Emotional support, Groceries",
+        details="Lost my job, feeling low, need food for the kids",
+        urgency="When someone can",
+        timestamp=now,
+    )
+    plain = request(
+        name="Greta Lindqvist",
+        phone="201 555 0178",
+        email="greta.l@example.org",
+        categories="Groceries",
+        details="Gluten free please, back door code 4471",
+        urgency="When someone can",
+        timestamp=now,
+    )
+    add(backend, config, "requests", waiting, plain)
+    run_job(find_job("intake", config), backend, config, now=now + dt.timedelta(minutes=5))
+    sheet = read_sheet(backend, config)
+    store = WorkbookBackend(config.board.workbook)
+    rows = store.read_tabs(["Open needs"])["Open needs"].rows
+    text = "\n".join(" | ".join(str(c) for c in row if c is not None) for row in rows)
+    assert findings("the board", text, everything(sheet), allowed=set()) == []
+    assert "@" not in text and "+1" not in text
+    header, *body = rows
+    shown = [dict(zip(header, row + [None] * (len(header) - len(row)))) for row in body]
+    assert shown, "the scenario leaves open needs on the board"
+    for row in shown:
+        if row["category"] in SENSITIVE:
+            assert not row["requester"]
+    assert "T. O." not in text  # Tomas asked for Emotional support: never his initials
+    assert any(row["requester"] for row in shown)  # show_initials does show some
 
 
 def test_no_log_line_or_terminal_output_holds_personal_data(scenario):
