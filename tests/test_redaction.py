@@ -456,7 +456,9 @@ def test_the_volunteer_board_shows_no_personal_data(scenario):
     assert findings("the board", text, everything(sheet), allowed=set()) == []
     assert "@" not in text and "+1" not in text
     header, *body = rows
-    shown = [dict(zip(header, row + [None] * (len(header) - len(row)))) for row in body]
+    shown = [
+        dict(zip(header, row + [None] * (len(header) - len(row)), strict=True)) for row in body
+    ]
     assert shown, "the scenario leaves open needs on the board"
     for row in shown:
         if row["category"] in SENSITIVE:
