@@ -239,3 +239,49 @@ def test_no_board_section_means_no_board_and_no_codes(backend, config, add_respo
     report = run(backend, config, NOW)
     assert report.step("claims").counts == {}
     assert [p["volunteer_code"] for p in records(backend, config, "people")] == [""]
+
+
+def test_the_volunteer_digest_tells_the_code_and_the_boards_link(tmp_path):
+    from dataclasses import replace
+
+    from sheetsync.digest.deliver import digests_of
+    from sheetsync.jobs import read_state
+    from sheetsync.report import Audience
+    from tests.conftest import write_cell
+
+    config = local_board(make_config(tmp_path / "network.xlsx"), tmp_path)
+    config = replace(config, board=replace(config.board, link="https://board.example.org/x"))
+    backend = WorkbookBackend(config.workbook)
+    init_spreadsheet(backend, config)
+    add(backend, "offers", volunteer_offer(*SAM.values()))
+    add(backend, "requests", request(**ANN, urgency="When someone can"))
+    run(backend, config, NOW)
+    code = code_of(backend, config, SAM["email"])
+    write_claim(config, board_id(need_of(backend, config, ANN["email"])), code)
+    run(backend, config, LATER)
+    sam = next(p for p in records(backend, config, "people") if p["email"] == SAM["email"])
+    write_cell(backend, config, "people", sam["person_id"], "weekly_email", "yes")
+    frames = {n: t.frame for n, t in read_state(backend, config).tables.items()}
+    [digest] = [d for d in digests_of(frames, config, LATER) if d.audience is Audience.VOLUNTEER]
+    assert f"Your volunteer code for the volunteer board is {code}." in digest.rendered.text
+    assert "https://board.example.org/x" in digest.rendered.text
+    assert code in digest.rendered.html
+    # Without a board, nothing about it.
+    plain = replace(config, board=None)
+    [digest] = [d for d in digests_of(frames, plain, LATER) if d.audience is Audience.VOLUNTEER]
+    assert "volunteer code" not in digest.rendered.text
+
+
+def test_a_volunteer_without_tasks_is_sent_their_code_when_there_is_a_board(world):
+    from sheetsync.digest.deliver import digests_of
+    from sheetsync.jobs import read_state
+    from sheetsync.report import Audience
+    from tests.conftest import write_cell
+
+    config, backend = ready(world)  # Ann's need waits on the board; Sam has no task
+    sam = next(p for p in records(backend, config, "people") if p["email"] == SAM["email"])
+    write_cell(backend, config, "people", sam["person_id"], "weekly_email", "yes")
+    frames = {n: t.frame for n, t in read_state(backend, config).tables.items()}
+    [digest] = [d for d in digests_of(frames, config, LATER) if d.audience is Audience.VOLUNTEER]
+    assert sam["volunteer_code"] in digest.rendered.text
+    assert "None yet: the volunteer board lists the needs" in digest.rendered.text
