@@ -107,8 +107,9 @@ def volunteer_digests(
     board_link: str | None = None,
 ) -> VolunteerDigests:
     """One digest per volunteer who opted in (People's weekly_email, an organizer column)
-    and has tasks proposed or accepted (or, with a board, a volunteer code). Who opted in but is marked do-not-contact or has no
-    email address gets none, counted in `not_emailed`. `board_link`: the network has a
+    and has tasks proposed or accepted (or, with a board, a volunteer code). Who opted in
+    but is marked do-not-contact or has no email address gets none, counted in
+    `not_emailed`. `board_link`: the network has a
     volunteer board (its address, or ""), so each digest tells its volunteer their code."""
     result = VolunteerDigests()
     if not frames["people"]["weekly_email"].map(opted_in).any():
