@@ -39,6 +39,7 @@ from sheetsync.cli_undo import SHOWN as UNDO_SHOWN
 from sheetsync.cli_undo import undone_lines
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
+from sheetsync.demo.board import DEMO_BOARD
 from sheetsync.demo.network import DemoReport, create_demo
 from sheetsync.errors import SheetsyncError, trace_text
 from sheetsync.files import PrivateFileHandler, private_dir, write_private_text
@@ -236,6 +237,7 @@ def init(
                 workbook=_relative(workbook, path),
                 organizers=("organizers@example.org",) if demo else (),
                 public=("newsletter@example.org",) if demo else (),
+                board_workbook=DEMO_BOARD if demo else None,
             ),
         )
         say(f"Wrote {path}: check the zones, region and time zone in it.")
@@ -288,6 +290,11 @@ def _init_lines(store: Backend, report: InitReport, demo: DemoReport | None) -> 
         yield (
             f"Played {demo.history_runs} past weeks: the weekly job and a simulated organizer "
             f"(who hands many tasks to {demo.go_to}: see the Load tab)."
+        )
+    if demo and demo.board_claim:
+        yield (
+            f"A volunteer claimed need {demo.board_claim} on the volunteer board "
+            f"({DEMO_BOARD}): the next weekly run makes it their task."
         )
     if not report.changed:
         yield f"{store.describe()} has every tab and column sheetsync needs."

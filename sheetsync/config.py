@@ -386,10 +386,11 @@ def render_config(
     form_tabs: Mapping[str, str] | None = None,
     organizers: tuple[str, ...] = (),
     public: tuple[str, ...] = (),
+    board_workbook: str | None = None,
 ) -> str:
     """The sheetsync.toml that `sheetsync init` writes, with comments for organizers
     (templates/config/sheetsync.toml.jinja). With `organizers` (the demo), the digests go
-    to them in the outbox folder."""
+    to them in the outbox folder. With `board_workbook` (the demo), a [board] section."""
     return _config_template().render(
         backend=BackendKind(backend).value,
         workbook=workbook,
@@ -403,6 +404,7 @@ def render_config(
         form_tabs={**DEFAULT_FORM_TABS, **(form_tabs or {})},
         organizers=list(organizers),
         public=list(public),
+        board_workbook=board_workbook,
     )
 
 

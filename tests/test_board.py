@@ -4,6 +4,7 @@ accepted tasks under matching's hard rules, and are answered on the board."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import stat
 
 import pytest
@@ -285,3 +286,73 @@ def test_a_volunteer_without_tasks_is_sent_their_code_when_there_is_a_board(worl
     [digest] = [d for d in digests_of(frames, config, LATER) if d.audience is Audience.VOLUNTEER]
     assert sam["volunteer_code"] in digest.rendered.text
     assert "None yet: the volunteer board lists the needs" in digest.rendered.text
+
+
+def test_the_demo_board_has_a_claim_that_the_next_weekly_run_makes_a_task(tmp_path):
+    """`init --demo --history N` sets up demo/board.xlsx; a volunteer has claimed a need on
+    it; `run weekly` (make demo) turns the claim into their accepted task."""
+    from sheetsync.board.claims import BOARD_REASON
+    from sheetsync.config import Config, render_config
+    from sheetsync.demo.board import DEMO_BOARD
+    from sheetsync.demo.network import create_demo
+
+    path = tmp_path / "sheetsync.toml"
+    path.write_text(
+        render_config(backend="local", workbook="network.xlsx", board_workbook=DEMO_BOARD)
+    )
+    config = Config.from_file(path)
+    assert config.board is not None and config.board.workbook == tmp_path / "board.xlsx"
+    backend = WorkbookBackend(config.workbook)
+    now = dt.datetime(2026, 11, 30, 9, 0)
+    made = create_demo(backend, config, history_weeks=2, now=now)
+    assert made.board_claim is not None
+    [claimed] = [r for r in board(config) if r["board_id"] == made.board_claim]
+    assert claimed["claim"] and not claimed["status"]
+    report = run(backend, config, now + dt.timedelta(hours=1), job="weekly")
+    assert report.step("claims").counts["claims_taken"] == 1
+    [task] = [t for t in records(backend, config, "tasks") if BOARD_REASON in t["reasons"]]
+    assert task["status"] == "accepted"
+    assert task["need_id"][1:] == made.board_claim[1:]
+    [claimed] = [r for r in board(config) if r["board_id"] == made.board_claim]
+    assert claimed["status"] == WORDS[Answer.TAKEN]
+
+
+BASE = {"network": {"zones": ["Eastside"]}, "backend": {"kind": "local", "workbook": "n.xlsx"}}
+
+
+@pytest.mark.parametrize(
+    ("board", "message"),
+    [
+        ({}, 'needs workbook = "board.xlsx"'),
+        ({"workbook": "n.xlsx"}, "names the organizers' own spreadsheet"),
+        ({"workbook": "b.xlsx", "show_initials": "yes"}, "show_initials"),
+        ({"workbook": "b.xlsx", "link": "board"}, "link"),
+        ({"workbook": "b.xlsx", "sheet": "x"}, "Unknown setting 'sheet' in [board]"),
+    ],
+)
+def test_board_settings_are_checked(tmp_path, board, message):
+    from sheetsync.config import Config
+    from sheetsync.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        Config.from_dict({**BASE, "board": board}, base_dir=tmp_path)
+
+
+def test_board_settings_read(tmp_path):
+    from sheetsync.config import BoardConfig, Config
+
+    config = Config.from_dict(
+        {**BASE, "board": {"workbook": "b.xlsx", "show_initials": True}}, base_dir=tmp_path
+    )
+    assert config.board == BoardConfig(workbook=tmp_path / "b.xlsx", show_initials=True)
+    assert Config.from_dict(BASE, base_dir=tmp_path).board is None
+    google = {
+        "network": {"zones": ["Eastside"]},
+        "backend": {"kind": "google", "spreadsheet": "MAIN"},
+        "board": {"spreadsheet": "BOARD", "link": "https://example.org/board"},
+    }
+    assert Config.from_dict(google, base_dir=tmp_path).board == BoardConfig(
+        spreadsheet="BOARD", link="https://example.org/board"
+    )
+    with pytest.raises(Exception, match="organizers' own"):
+        Config.from_dict({**google, "board": {"spreadsheet": "MAIN"}}, base_dir=tmp_path)
