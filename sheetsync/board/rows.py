@@ -28,7 +28,6 @@ from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import parse_datetime
 from sheetsync.privacy import Policy
 from sheetsync.report import Delivery
-from sheetsync.statuses import NeedStatus
 from sheetsync.tables import Table, to_cell
 
 log = logging.getLogger(__name__)
@@ -36,28 +35,21 @@ log = logging.getLogger(__name__)
 
 def board_rows(
     needs: list[dict[str, Any]],
-    people: list[dict[str, Any]],
+    waiting: set[str],
     answers: Iterable[RowAnswer],
     policy: Policy,
     *,
     show_initials: bool,
     now: dt.datetime,
 ) -> list[dict[str, str]]:
-    """The board's rows: open needs whose requester may be sent a volunteer, and the needs
+    """The board's rows: the needs waiting for a volunteer (`waiting`, their need ids: as
+    matching sees them, so never a requester marked do not contact), and the needs
     answered this run, most urgent and longest waiting first."""
     answered = {a.board_id: a for a in answers}
-    unreachable = {
-        policy.person(str(p["person_id"])).person_id
-        for p in people
-        if str(p["do_not_contact"]).strip()
-    }
     rows = []
     for need in needs:
         bid = board_id(str(need["need_id"])) if need["need_id"] else ""
-        is_open = (
-            need["status"] == NeedStatus.OPEN
-            and policy.person(str(need["person_id"])).person_id not in unreachable
-        )
+        is_open = need["need_id"] in waiting
         if not bid or not (is_open or (bid in answered and answered[bid].fresh)):
             continue
         answer = answered.get(bid)

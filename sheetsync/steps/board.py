@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from sheetsync.board.claims import ClaimsFindings
 from sheetsync.board.rows import WriteBoard, board_rows
+from sheetsync.match.network import waiting_needs
 from sheetsync.privacy import Policy
 from sheetsync.steps import StepContext, StepResult
+from sheetsync.steps.match import follow_the_present
 from sheetsync.tables import records_of
 
 
@@ -27,8 +29,11 @@ def run(ctx: StepContext) -> StepResult:
     needs = records_of(ctx.frames["needs"])
     found = ctx.findings.get(ClaimsFindings) or ClaimsFindings()
     policy = Policy(people, ctx.config.privacy.sensitive_categories, needs)
+    tasks = records_of(ctx.frames["tasks"])
+    net, _, _ = follow_the_present(ctx, people, tasks, [])  # the week as matching sees it
+    waiting = {n.need_id for n in waiting_needs(needs, net, ctx.now).needs}
     rows = board_rows(
-        needs, people, found.rows, policy, show_initials=board.show_initials, now=ctx.now
+        needs, waiting, found.rows, policy, show_initials=board.show_initials, now=ctx.now
     )
     notices = []
     if not ctx.board.table.exists:
