@@ -233,11 +233,7 @@ def init(
         write_private_text(
             path,
             render_config(
-                backend=backend,
-                workbook=_relative(workbook, path),
-                organizers=("organizers@example.org",) if demo else (),
-                public=("newsletter@example.org",) if demo else (),
-                board_workbook=DEMO_BOARD if demo else None,
+                backend=backend, workbook=_relative(workbook, path), **_demo_settings(demo)
             ),
         )
         say(f"Wrote {path}: check the zones, region and time zone in it.")
@@ -253,6 +249,17 @@ def init(
         say(line)
     if as_json:
         finish("init", _init_data(path, written, store, report, made) | {"messages": say.lines})
+
+
+def _demo_settings(demo: bool) -> dict[str, Any]:
+    """The demo's sheetsync.toml: digests to the outbox, and a volunteer board."""
+    if not demo:
+        return {}
+    return {
+        "organizers": ("organizers@example.org",),
+        "public": ("newsletter@example.org",),
+        "board_workbook": DEMO_BOARD,
+    }
 
 
 class Lines:
