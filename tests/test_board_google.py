@@ -15,7 +15,7 @@ from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import BoardConfig
 from tests.board_world import ANA, ANN, BO, SAM, board, code_of, need_of, records, run, with_board
 from tests.board_world import write_claim as claim
-from tests.conftest import NOW, offer, request
+from tests.conftest import NOW, checkin, offer, request
 from tests.test_google_backend import Network
 
 LATER = NOW + dt.timedelta(hours=1)
@@ -88,3 +88,28 @@ def test_on_google_an_unknown_code_and_a_need_just_matched(google):
     run(backend, config, LATER + dt.timedelta(minutes=30), job="weekly")
     assert [t["status"] for t in records(backend, config, "tasks")] == ["proposed"]
     assert board(config) == []
+
+
+def test_on_google_over_capacity_and_resting_claims_are_not_taken(google):
+    net, config, backend, _ = google
+    volunteers(net, SAM, weekly_capacity="1")
+    volunteers(net, ANA)
+    net.add_form_rows("requests", [request(**p, urgency="When someone can") for p in (ANN, BO)])
+    net.add_form_rows(
+        "checkins",
+        [checkin(name=ANA["name"], email=ANA["email"], checkin_status="Red – I need a break")],
+    )
+    run(backend, config, NOW)
+    sam, ana = (code_of(backend, config, v["email"]) for v in (SAM, ANA))
+    ann, bo = (board_id(need_of(backend, config, p["email"])) for p in (ANN, BO))
+    claim(config, ann, sam)
+    claim(config, bo, f"{sam} {ana}")  # Sam has no room left; Ana rests
+    report = run(backend, config, LATER)
+    assert report.step("claims").counts["claims_taken"] == 1
+    [task] = records(backend, config, "tasks")
+    assert (task["need_id"][1:], task["status"]) == (ann[1:], "accepted")
+    rows = {r["board_id"]: r for r in board(config)}
+    assert rows[bo]["claim"] == f"✗ …{sam[-2:]}, ✗ …{ana[-2:]}"
+    assert rows[bo]["status"].count(WORDS[Answer.NOT_TAKEN]) == 2
+    assert not any(w in rows[bo]["status"].casefold() for w in ("rest", "red", "break"))
+    assert report.step("check").counts["rules_broken"] == 0
