@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, TabData, Value
+from sheetsync.board.store import init_board
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
 from sheetsync.errors import MissingColumnError
 from sheetsync.formatting import write_formatted
@@ -48,10 +49,13 @@ class InitReport:
     # tab -> (the header found, the title given back) for each renamed column init restored
     renamed_columns: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     formatted: int = 0  # tabs whose formatting init applied (0: it was already there)
+    board_tab: str | None = None  # the volunteer board's tab, when init created it
 
     @property
     def changed(self) -> bool:
-        return bool(self.created_tabs or self.added_columns or self.renamed_columns)
+        return bool(
+            self.created_tabs or self.added_columns or self.renamed_columns or self.board_tab
+        )
 
 
 def init_spreadsheet(
@@ -76,6 +80,7 @@ def init_spreadsheet(
     changes += _own_tab_changes(config, schemas, data, report)
     headers = _headers_after(data, changes)
     report.formatted = write_formatted(backend, changes, schemas, headers, config)
+    report.board_tab = init_board(config)  # the volunteer board: a store of its own
     return report
 
 

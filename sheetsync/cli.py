@@ -39,6 +39,7 @@ from sheetsync.cli_undo import SHOWN as UNDO_SHOWN
 from sheetsync.cli_undo import undone_lines
 from sheetsync.config import CONFIG_ENV, DEFAULT_CONFIG, BackendKind, Config, render_config
 from sheetsync.contacts import check_output, dedupe_contacts, read_contacts, write_contacts
+from sheetsync.demo.board import DEMO_BOARD
 from sheetsync.demo.network import DemoReport, create_demo
 from sheetsync.errors import SheetsyncError, trace_text
 from sheetsync.files import PrivateFileHandler, private_dir, write_private_text
@@ -232,10 +233,7 @@ def init(
         write_private_text(
             path,
             render_config(
-                backend=backend,
-                workbook=_relative(workbook, path),
-                organizers=("organizers@example.org",) if demo else (),
-                public=("newsletter@example.org",) if demo else (),
+                backend=backend, workbook=_relative(workbook, path), **_demo_settings(demo)
             ),
         )
         say(f"Wrote {path}: check the zones, region and time zone in it.")
@@ -251,6 +249,17 @@ def init(
         say(line)
     if as_json:
         finish("init", _init_data(path, written, store, report, made) | {"messages": say.lines})
+
+
+def _demo_settings(demo: bool) -> dict[str, Any]:
+    """The demo's sheetsync.toml: digests to the outbox, and a volunteer board."""
+    if not demo:
+        return {}
+    return {
+        "organizers": ("organizers@example.org",),
+        "public": ("newsletter@example.org",),
+        "board_workbook": DEMO_BOARD,
+    }
 
 
 class Lines:
@@ -275,6 +284,8 @@ def _init_lines(store: Backend, report: InitReport, demo: DemoReport | None) -> 
     for tab, renames in report.renamed_columns.items():
         for found, title in renames:
             yield (f"Named column {found!r} of {tab!r} back to {title!r}: its values are kept.")
+    if report.board_tab:
+        yield f"Created the volunteer board's tab {report.board_tab!r} (docs/board.md)."
     if report.formatted:
         yield (
             f"Formatted {report.formatted} tabs: headers, widths, dropdowns, colours; the "
@@ -286,6 +297,11 @@ def _init_lines(store: Backend, report: InitReport, demo: DemoReport | None) -> 
         yield (
             f"Played {demo.history_runs} past weeks: the weekly job and a simulated organizer "
             f"(who hands many tasks to {demo.go_to}: see the Load tab)."
+        )
+    if demo and demo.board_claim:
+        yield (
+            f"A volunteer claimed need {demo.board_claim} on the volunteer board "
+            f"({DEMO_BOARD}): the next weekly run makes it their task."
         )
     if not report.changed:
         yield f"{store.describe()} has every tab and column sheetsync needs."

@@ -17,6 +17,9 @@ from typing import Any
 import jinja2
 import phonenumbers
 
+from sheetsync.config_board import BoardConfig as BoardConfig
+from sheetsync.config_board import read_board
+
 # The sections that tune the steps live beside this module; callers import them from here.
 from sheetsync.config_confirm import ConfirmConfig, read_confirm
 from sheetsync.config_followup import FollowupConfig as FollowupConfig
@@ -96,6 +99,7 @@ _SECTIONS = {
     "changes",
     "followup",
     "confirmations",
+    "board",
 }
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
 _BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials", "backups"}
@@ -142,6 +146,7 @@ class Config:
     followup: FollowupConfig = field(default_factory=FollowupConfig)
     confirmations: ConfirmConfig = field(default_factory=ConfirmConfig)
     keep_runs: int = KEEP_RUNS  # [changes] keep_runs
+    board: BoardConfig | None = None  # [board]: the volunteer board, if the network has one
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Config:
@@ -199,6 +204,9 @@ class Config:
             followup=read_followup(data, where),
             confirmations=read_confirm(data, where),
             keep_runs=_keep_runs(data, where),
+            board=read_board(
+                data, where, base, workbook=store.workbook, spreadsheet=store.spreadsheet
+            ),
         )
 
     @property
@@ -383,10 +391,11 @@ def render_config(
     form_tabs: Mapping[str, str] | None = None,
     organizers: tuple[str, ...] = (),
     public: tuple[str, ...] = (),
+    board_workbook: str | None = None,
 ) -> str:
     """The sheetsync.toml that `sheetsync init` writes, with comments for organizers
     (templates/config/sheetsync.toml.jinja). With `organizers` (the demo), the digests go
-    to them in the outbox folder."""
+    to them in the outbox folder. With `board_workbook` (the demo), a [board] section."""
     return _config_template().render(
         backend=BackendKind(backend).value,
         workbook=workbook,
@@ -400,6 +409,7 @@ def render_config(
         form_tabs={**DEFAULT_FORM_TABS, **(form_tabs or {})},
         organizers=list(organizers),
         public=list(public),
+        board_workbook=board_workbook,
     )
 
 

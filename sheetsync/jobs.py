@@ -19,6 +19,7 @@ import pandas as pd
 from croniter import croniter
 
 from sheetsync.backends.base import Backend, TabChanges
+from sheetsync.board.store import read_board
 from sheetsync.changes import NOT_RECORDED, record_changes, run_records
 from sheetsync.config import Config
 from sheetsync.errors import (
@@ -316,6 +317,8 @@ def _run_once(
     report.steps, report.issues, report.tabs = [], [], []
     report.notices = list(backend.notices)  # e.g. a key file others can read
     report.findings = Findings()
+    # The volunteer board, read once for its claims (steps/claims.py, steps/board.py).
+    board = read_board(config) if {"claims", "board"} & set(job.steps) else None
     effects: list[Effect] = []
     for name in job.steps:
         ctx = StepContext(
@@ -326,6 +329,7 @@ def _run_once(
             frames,
             state.schemas,
             report.findings,
+            board,
         )
         if on_step:
             on_step(name, None)

@@ -14,6 +14,9 @@ person agreed to and what its reader needs (docs/privacy.md):
 |                      |                                      | or "first name"; never for|
 |                      |                                      | a sensitive category      |
 | the public           | never: counts only, 1-4 as "<5"      | never                     |
+| the volunteer board  | nothing, or initials ([board]        | never                     |
+|                      | show_initials; never for a sensitive |                           |
+|                      | category or someone who asked one)   |                           |
 | logs, terminal       | never: tab, row and id               | never                     |
 
 Consent is the person's current answer: the newest answer to the consent question on any
@@ -345,6 +348,17 @@ class Policy:
             details=one_line(details) if shared else "",
             ask_organizer=bool(details.strip()) and not shared,
         )
+
+    def on_board(self, person_id: str, category: str, *, show_initials: bool) -> str:
+        """The requester of an open need on the volunteer board, which every volunteer
+        reads: nothing, or with [board] show_initials their initials, but never for a
+        sensitive category, nor for someone who asked for one (a small zone knows them)."""
+        person = self.person(person_id)
+        if not show_initials or not person.person_id or self.is_sensitive(category):
+            return ""
+        if person.person_id in self._asked_sensitive:
+            return ""
+        return initials(person.name)
 
     def overrides_not_followed(self) -> list[str]:
         """The people (kept ids) whose consent_override sheetsync does not follow: not

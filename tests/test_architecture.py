@@ -62,6 +62,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.followup",
             "sheetsync.recur",
             "sheetsync.confirm",
+            "sheetsync.board",
         ),
     ),
     ("steps: frames in, frames out", ("sheetsync.steps",)),

@@ -156,6 +156,7 @@ def test_run_json_is_the_run_report(network, runner):
         "dedupe",
         "withdraw",
         "recur",
+        "claims",
         "expire",
         "match",
         "load",
@@ -164,6 +165,7 @@ def test_run_json_is_the_run_report(network, runner):
         "check",
         "summary",
         "digest",
+        "board",
     ]
     assert report["steps"][0]["counts"]["invalid"] == 1
     assert [(i["row"], i["field"], i["code"]) for i in report["issues"]] == [
@@ -223,6 +225,7 @@ def test_run_without_a_terminal_logs_one_line_per_step(network, runner):
         "weekly dedupe done in N s",
         "weekly withdraw done in N s",
         "weekly recur done in N s",
+        "weekly claims done in N s",
         "weekly expire done in N s",
         "weekly match done in N s",
         "weekly load done in N s",
@@ -231,6 +234,7 @@ def test_run_without_a_terminal_logs_one_line_per_step(network, runner):
         "weekly check done in N s",
         "weekly summary done in N s",
         "weekly digest done in N s",
+        "weekly board done in N s",
         "weekly ok in N s",
     ]
     assert "Job weekly on workbook" in result.stdout

@@ -10,6 +10,7 @@ not from sheetsync/privacy.py, and a last test shows the scan catches a leak.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import email.policy
@@ -27,7 +28,7 @@ from click.testing import CliRunner
 from sheetsync.backends.base import TabChanges
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.cli import cli
-from sheetsync.config import Config
+from sheetsync.config import BoardConfig, Config
 from sheetsync.digest.deliver import send_digests
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.schema import load_schemas
@@ -485,6 +486,51 @@ def test_no_call_script_holds_personal_data(scenario):
     bo = [c for c in calls if c["phone"] == "+12015550166"]
     assert [c["language"] for c in bo] == ["es"]
     assert "Translation" in bo[0]["what_to_say"] and "landlord" not in bo[0]["what_to_say"]
+
+
+def test_the_volunteer_board_shows_no_personal_data(scenario):
+    """Every volunteer reads the board: no name, contact, detail or note of anyone; initials
+    (show_initials) never for a sensitive category nor for someone who asked for one."""
+    backend = scenario.backend
+    board = BoardConfig(workbook=scenario.config.workbook.parent / "board.xlsx", show_initials=True)
+    config = dataclasses.replace(scenario.config, board=board)
+    now = dt.datetime.now(config.tz).replace(tzinfo=None, microsecond=0)
+    waiting = request(
+        name="Tomas Okafor",
+        phone="201 555 0177",
+        email="tomas.okafor@example.org",
+        categories="Emotional support, Groceries",
+        details="Lost my job, feeling low, need food for the kids",
+        urgency="When someone can",
+        timestamp=now,
+    )
+    plain = request(
+        name="Greta Lindqvist",
+        phone="201 555 0178",
+        email="greta.l@example.org",
+        categories="Groceries",
+        details="Gluten free please, back door code 4471",
+        urgency="When someone can",
+        timestamp=now,
+    )
+    add(backend, config, "requests", waiting, plain)
+    run_job(find_job("intake", config), backend, config, now=now + dt.timedelta(minutes=5))
+    sheet = read_sheet(backend, config)
+    store = WorkbookBackend(config.board.workbook)
+    rows = store.read_tabs(["Open needs"])["Open needs"].rows
+    text = "\n".join(" | ".join(str(c) for c in row if c is not None) for row in rows)
+    assert findings("the board", text, everything(sheet), allowed=set()) == []
+    assert "@" not in text and "+1" not in text
+    header, *body = rows
+    shown = [
+        dict(zip(header, row + [None] * (len(header) - len(row)), strict=True)) for row in body
+    ]
+    assert shown, "the scenario leaves open needs on the board"
+    for row in shown:
+        if row["category"] in SENSITIVE:
+            assert not row["requester"]
+    assert "T. O." not in text  # Tomas asked for Emotional support: never his initials
+    assert any(row["requester"] for row in shown)  # show_initials does show some
 
 
 def test_no_log_line_or_terminal_output_holds_personal_data(scenario):

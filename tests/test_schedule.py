@@ -347,6 +347,7 @@ def test_log_file_has_a_line_per_step_and_the_run(runner, network, tmp_path):
         "dedupe",
         "withdraw",
         "recur",
+        "claims",
         "expire",
         "match",
         "load",
@@ -355,6 +356,7 @@ def test_log_file_has_a_line_per_step_and_the_run(runner, network, tmp_path):
         "check",
         "summary",
         "digest",
+        "board",
     ]
     assert lines[0].endswith("weekly started") and " weekly ok in " in lines[-1]
     assert "new people 1" in next(line for line in lines if "weekly intake" in line)

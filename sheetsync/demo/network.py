@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sheetsync.backends.base import Backend, Value
 from sheetsync.bootstrap import InitReport, init_spreadsheet
 from sheetsync.config import Config
+from sheetsync.demo.board import claim_on_demo_board
 from sheetsync.demo.confirmations import prefer_email_lately
 from sheetsync.demo.history import play_history
 from sheetsync.demo.responses import generate_responses
@@ -26,6 +27,7 @@ class DemoReport:
     init: InitReport
     responses: int = 0  # demo form responses added, those of the played weeks included
     history_runs: int = 0  # weekly runs played in the demo's past (--history)
+    board_claim: str | None = None  # the need a volunteer claimed on the demo's board
     go_to: str = ""  # the demo's go-to volunteer, whom the Load tab flags
 
 
@@ -50,6 +52,7 @@ def create_demo(
     if to_play:
         history = play_history(backend, config, to_play, weeks=history_weeks, now=now)
         report.history_runs, report.go_to = history.runs, history.go_to
+        report.board_claim = claim_on_demo_board(backend, config, now)
     return report
 
 

@@ -138,7 +138,12 @@ def digests_of(
     digests = []
     policy = policy_of(frames, config)
     volunteers = volunteer_digests(
-        frames, network, now, policy, organizer_phone=config.privacy.organizer_phone
+        frames,
+        network,
+        now,
+        policy,
+        organizer_phone=config.privacy.organizer_phone,
+        board_link=None if config.board is None else config.board.link,
     )
     if config.email.organizers:
         rendered = render_organizers_digest(

@@ -62,6 +62,9 @@ class VolunteerDigest:
     email: str = ""
     languages: str = ""  # theirs, for the digest's language
     organizer_phone: str = ""  # whom to call for what the email does not say
+    # With a volunteer board ([board]): their code to claim needs on it, and its address.
+    board_code: str = ""
+    board_link: str = ""
 
 
 @dataclass
@@ -101,10 +104,13 @@ def volunteer_digests(
     policy: Policy,
     *,
     organizer_phone: str = "",
+    board_link: str | None = None,
 ) -> VolunteerDigests:
     """One digest per volunteer who opted in (People's weekly_email, an organizer column)
-    and has tasks proposed or accepted. Who opted in but is marked do-not-contact or has no
-    email address gets none, counted in `not_emailed`."""
+    and has tasks proposed or accepted (or, with a board, a volunteer code). Who opted in
+    but is marked do-not-contact or has no email address gets none, counted in
+    `not_emailed`. `board_link`: the network has a
+    volunteer board (its address, or ""), so each digest tells its volunteer their code."""
     result = VolunteerDigests()
     if not frames["people"]["weekly_email"].map(opted_in).any():
         return result  # nobody asked: nothing to build (a large network's tasks are many)
@@ -118,11 +124,19 @@ def volunteer_digests(
             result.not_emailed[NOT_EMAILED_DO_NOT_CONTACT] += 1
         elif not person["email"]:
             result.not_emailed[NOT_EMAILED_NO_EMAIL] += 1
-        elif pid in lines_of:  # nothing to do this week: no email
-            digest = _volunteer_digest(person, lines_of[pid], network, period)
+        elif pid in lines_of or _on_board(person, board_link):  # else nothing to say
+            digest = _volunteer_digest(person, lines_of.get(pid, []), network, period)
             digest.organizer_phone = organizer_phone
+            if board_link is not None:
+                digest.board_code = str(person["volunteer_code"])
+                digest.board_link = board_link
             result.digests.append(digest)
     return result
+
+
+def _on_board(person: dict[str, Any], board_link: str | None) -> bool:
+    """With a volunteer board, a volunteer without tasks is told their code and the board."""
+    return board_link is not None and bool(str(person["volunteer_code"]).strip())
 
 
 def _task_lines_by_volunteer(

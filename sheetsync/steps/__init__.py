@@ -17,6 +17,8 @@ reads the frames, calls it, and builds the tabs' rows:
     followup -> sheetsync/followup/ (days open, escalations, tasks past due, reminders)
     recur    -> sheetsync/recur/    (recurring needs: the next need of a series, its volunteer)
     confirm  -> sheetsync/confirm/  (each request answered once: an email, or the Call list)
+    claims   -> sheetsync/board/     (the volunteer board's claims become accepted tasks)
+    board    -> sheetsync/board/     (the board rewritten with the open needs, after the write)
 
 What a step finds for later steps travels as a small dataclass (steps/findings.py); what it
 asks to be done after the write, such as sending the digests, is an Effect.
@@ -35,6 +37,7 @@ from typing import Protocol
 import pandas as pd
 
 from sheetsync.backends.base import Backend
+from sheetsync.board.store import BoardState
 from sheetsync.config import Config
 from sheetsync.report import Delivery, Findings, Issue
 from sheetsync.schema import TableSchema
@@ -53,6 +56,8 @@ class StepContext:
     schemas: dict[str, TableSchema]
     # What earlier steps of this run found: ctx.findings.get(MatchFindings), for example.
     findings: Findings = field(default_factory=Findings)
+    # The volunteer board as read before the steps ([board] in sheetsync.toml), else None.
+    board: BoardState | None = None
 
 
 class Effect(Protocol):
@@ -97,6 +102,8 @@ STEPS: dict[str, str] = {
     "followup": "followup",
     "recur": "recur",
     "confirm": "confirm",
+    "claims": "claims",
+    "board": "board",
 }
 
 

@@ -1,0 +1,84 @@
+"""claims: the volunteer board's claims become accepted tasks (sheetsync/board/claims.py).
+
+Runs early, before expire and matching, when sheetsync.toml has a [board]: the job read the
+board once before its steps (ctx.board). Every volunteer without a volunteer code gets one
+on People (their weekly email tells it). Each claim is checked against the hard rules of
+matching, with the week as it stands; a valid one is an accepted task and its need is
+matched, so matching never proposes it again. The board step (last) writes the answers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sheetsync.board.claims import (
+    Answer,
+    Claimers,
+    ClaimsFindings,
+    read_claims,
+    row_answers,
+    take_claims,
+)
+from sheetsync.board.codes import new_code
+from sheetsync.match.network import waiting_needs
+from sheetsync.report import Issue
+from sheetsync.statuses import update_need_statuses
+from sheetsync.steps import StepContext, StepResult
+from sheetsync.steps.match import follow_the_present
+from sheetsync.tables import frame_of, records_of
+
+
+def run(ctx: StepContext) -> StepResult:
+    """Give volunteers their codes; turn the board's valid claims into accepted tasks."""
+    if ctx.config.board is None or ctx.board is None:
+        return StepResult()
+    people = records_of(ctx.frames["people"])
+    given = give_codes(people)
+    frames = {"people": frame_of(people, ctx.schemas["people"])} if given else {}
+    if ctx.board.table is None:
+        return StepResult(
+            frames=frames,
+            counts={"codes_given": given},
+            notices=[f"{ctx.board.problem}: its claims wait for the next run."],
+        )
+    needs = records_of(ctx.frames["needs"])
+    tasks = records_of(ctx.frames["tasks"])
+    ignored: list[Issue] = []  # a task status nobody understands: the match step reports it
+    net, volunteers, _ = follow_the_present(ctx, people, tasks, ignored)
+    update_need_statuses(needs, tasks)
+    board_rows = records_of(ctx.board.table.frame)
+    answered = take_claims(
+        read_claims(board_rows),
+        needs=needs,
+        tasks=tasks,
+        waiting=waiting_needs(needs, net, ctx.now).needs,
+        volunteers=volunteers,
+        claimers=Claimers.of(people, net),
+        config=ctx.config.matching,
+        schema=ctx.schemas["tasks"],
+        now=ctx.now,
+    )
+    frames["needs"] = frame_of(needs, ctx.schemas["needs"])
+    frames["tasks"] = frame_of(tasks, ctx.schemas["tasks"])
+    return StepResult(
+        frames=frames,
+        counts={
+            "codes_given": given,
+            "claims": len(answered),
+            "claims_taken": sum(a.answer is Answer.TAKEN and bool(a.task_id) for a in answered),
+            "claims_refused": sum(a.answer is not Answer.TAKEN for a in answered),
+        },
+        findings=ClaimsFindings(tuple(row_answers(board_rows, answered)), tuple(answered)),
+    )
+
+
+def give_codes(people: list[dict[str, Any]]) -> int:
+    """A volunteer code for every volunteer's row without one (kept once written)."""
+    taken = [str(p["volunteer_code"]) for p in people if p["volunteer_code"]]
+    given = 0
+    for person in people:
+        if "volunteer" in person["roles"] and not str(person["volunteer_code"]).strip():
+            person["volunteer_code"] = new_code(taken)
+            taken.append(person["volunteer_code"])
+            given += 1
+    return given
