@@ -17,6 +17,9 @@ from typing import Any
 import jinja2
 import phonenumbers
 
+from sheetsync.config_feedback import FeedbackConfig as FeedbackConfig
+from sheetsync.config_feedback import read_feedback
+
 # The sections that tune the steps live beside this module; callers import them from here.
 from sheetsync.config_followup import FollowupConfig as FollowupConfig
 from sheetsync.config_followup import read_followup
@@ -45,7 +48,10 @@ from sheetsync.errors import ConfigError
 DEFAULT_CONFIG = "sheetsync.toml"
 CONFIG_ENV = "SHEETSYNC_CONFIG"
 
-FORMS = ("requests", "offers", "checkins")
+FORMS = ("requests", "offers", "checkins", "feedback")
+# Forms added after networks had their spreadsheets: a missing tab reads as no responses,
+# with a notice to run `sheetsync init` (state.read_state), rather than stopping the run.
+LATER_FORMS = frozenset({"feedback"})
 
 
 class BackendKind(StrEnum):
@@ -77,6 +83,7 @@ DEFAULT_FORM_TABS = {
     "requests": "Form Responses 1",
     "offers": "Form Responses 2",
     "checkins": "Form Responses 3",
+    "feedback": "Form Responses 4",
 }
 
 _SECTIONS = {
@@ -94,6 +101,7 @@ _SECTIONS = {
     "privacy",
     "changes",
     "followup",
+    "feedback",
 }
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
 _BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials", "backups"}
@@ -138,6 +146,7 @@ class Config:
     schedule: ScheduleConfig = field(default_factory=ScheduleConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     followup: FollowupConfig = field(default_factory=FollowupConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     keep_runs: int = KEEP_RUNS  # [changes] keep_runs
 
     @classmethod
@@ -194,6 +203,7 @@ class Config:
             schedule=read_schedule(data, where, base),
             privacy=read_privacy(data, where),
             followup=read_followup(data, where),
+            feedback=read_feedback(data, where),
             keep_runs=_keep_runs(data, where),
         )
 

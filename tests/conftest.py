@@ -145,6 +145,7 @@ FORM_OF = {
     "requests": "Form Responses 1",
     "offers": "Form Responses 2",
     "checkins": "Form Responses 3",
+    "feedback": "Form Responses 4",
 }
 
 

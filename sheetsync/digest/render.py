@@ -75,6 +75,14 @@ def _translations(language: str) -> gettext.NullTranslations:
     return gettext.GNUTranslations(buffer)
 
 
+def translate(language: str, message: str, **values: Any) -> str:
+    """One message of the catalog in a language (English where it has none), filled in:
+    for text made outside a template, such as a Call list row's script."""
+    if language not in available_languages():
+        language = "en"
+    return _translations(language).gettext(message) % values
+
+
 # Text at the start of an element: what a spreadsheet opening the .html takes for a cell
 # (leading white space, tabs and returns included, is dropped there).
 _FORMULA = "".join(c for c in FORMULA_STARTS if not c.isspace())

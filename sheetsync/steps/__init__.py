@@ -15,6 +15,7 @@ reads the frames, calls it, and builds the tabs' rows:
     urgent   -> sheetsync/match/              (the hourly matching: urgent and expired needs)
     check    -> sheetsync/match/invariants.py (the rules matching keeps, whoever broke them)
     followup -> sheetsync/followup/ (days open, escalations, tasks past due, reminders)
+    feedback -> sheetsync/feedback/ (after help: codes, asks once per person, answers)
 
 What a step finds for later steps travels as a small dataclass (steps/findings.py); what it
 asks to be done after the write, such as sending the digests, is an Effect.
@@ -93,6 +94,7 @@ STEPS: dict[str, str] = {
     "expire": "expire",
     "urgent": "urgent",
     "followup": "followup",
+    "feedback": "feedback",
 }
 
 
