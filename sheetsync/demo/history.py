@@ -18,6 +18,7 @@ from typing import Any
 
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
 from sheetsync.config import Config
+from sheetsync.demo.feedback import answer_feedback, use_demo_key
 from sheetsync.jobs import find_job, run_job
 from sheetsync.members import split_list
 from sheetsync.normalize import parse_date
@@ -48,12 +49,14 @@ def play_history(
     history = History()
     sent = dict.fromkeys(later, 0)
     job = find_job("weekly", config)
+    use_demo_key(config)  # the same feedback codes on every machine
     for k in range(weeks, 0, -1):
         t = (now - dt.timedelta(days=7 * k)).replace(hour=7, minute=0, second=0)
         _arrive(backend, later, sent, until=t)
         run_job(job, backend, config, now=t)
         history.runs += 1
         history.go_to = _organize(backend, config, t, rng, history.go_to)
+        answer_feedback(backend, config, t)  # those asked after help answer the form
     _arrive(backend, later, sent, until=None)
     return history
 

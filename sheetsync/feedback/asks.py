@@ -93,7 +93,8 @@ def asks_due(
     """The asks this run makes: done tasks, recent enough, each role not asked yet."""
     found = []
     for task in tasks:
-        if task_status(str(task["status"])) is not TaskStatus.DONE or not task["feedback_code"]:
+        done = task_status(str(task["status"])) is TaskStatus.DONE
+        if not (done and task["task_id"] and task["feedback_code"]):
             continue
         proposed = parse_timestamp(task["proposed"], dayfirst=False)
         if proposed is not None and now - proposed > ASK_WITHIN:

@@ -113,7 +113,12 @@ def run(ctx: StepContext) -> StepResult:
 
 def _give_codes(tasks: list[dict[str, Any]], ctx: StepContext) -> int:
     """A code for each accepted or done task without one; how many were given."""
-    waiting = [t for t in tasks if not t["feedback_code"] and task_status(str(t["status"])) in WORK]
+    # A row typed by hand without a task_id cannot be told apart from another: no code.
+    waiting = [
+        t
+        for t in tasks
+        if t["task_id"] and not t["feedback_code"] and task_status(str(t["status"])) in WORK
+    ]
     if not waiting:
         return 0
     key = network_key(ctx.config.state_dir)
