@@ -24,6 +24,7 @@ from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
 from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import Config, EmailConfig
 from sheetsync.feedback.codes import ALPHABET, LENGTH
+from sheetsync.feedback.model import Role
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.report import RunReport
 from sheetsync.schema import load_schemas
@@ -428,3 +429,98 @@ def test_each_person_is_asked_once_per_task_across_runs(start, actions, which):
         assert len(labels) == len(set(labels))  # one email per (task, role), ever
         calls = [(c["reason"], c["person_id"], c["task_id"]) for c in world.tab("call_list")]
         assert len(calls) == len(set(calls))
+
+
+# --- The ask's templates ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("category", ["Groceries", ""])
+def test_the_ask_renders_in_every_language_translated(role, category):
+    from sheetsync.digest.render import available_languages, render
+    from sheetsync.feedback.content import FeedbackAsk
+    from tests.test_docs import check_shape, check_translated
+
+    data = FeedbackAsk(
+        network="Eastside & Friends",
+        first_name="Maria",
+        role=role.value,
+        category=category,
+        task_id="T0042",
+        code="K7QF2M",
+        link="https://forms.example/viewform?entry.1=K7QF2M",
+        organizer_phone="555-0100",
+        recurring=role is Role.VOLUNTEER,
+    )
+    renders = {lang: render("feedback", data, lang) for lang in sorted(available_languages())}
+    for language, rendered in renders.items():
+        text = check_shape(rendered.html, language)
+        assert "T0042" in rendered.subject and "\n" not in rendered.subject
+        for shown in (rendered.text, text):
+            assert "K7QF2M" in shown and "555-0100" in shown and "Maria" in shown
+            assert (category in shown) if category else ("Groceries" not in shown)
+    assert 'href="https://forms.example/viewform?entry.1=K7QF2M"' in renders["en"].html
+    check_translated(renders)
+
+
+# --- [feedback] settings -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("section", "message"),
+    [
+        (
+            {"enabled": "yes"},
+            "[feedback] enabled in the config is true (ask after help) or false, without quotes.",
+        ),
+        (
+            {"form_url": "docs.google.com/forms"},
+            "[feedback] form_url in the config is the Feedback form's link, starting with https://",
+        ),
+        (
+            {"form": "x"},
+            "Unknown setting 'form' in [feedback] in the config. Did you mean 'form_url'?",
+        ),
+    ],
+)
+def test_a_wrong_feedback_setting_says_what_to_write(tmp_path, section, message):
+    from sheetsync.errors import ConfigError
+
+    data = {
+        "network": {"name": "N", "zones": ["Eastside"]},
+        "backend": {"kind": "local", "workbook": "n.xlsx"},
+        "feedback": section,
+    }
+    with pytest.raises(ConfigError) as raised:
+        Config.from_dict(data, base_dir=tmp_path)
+    assert message in str(raised.value)
+
+
+def test_the_feedback_settings_are_read_and_the_link_takes_the_code(tmp_path):
+    url = "https://docs.google.com/forms/d/e/x/viewform?usp=pp_url&entry.9={code}"
+    data = {
+        "network": {"name": "N", "zones": ["Eastside"]},
+        "backend": {"kind": "local", "workbook": "n.xlsx"},
+        "feedback": {"enabled": False, "form_url": url},
+    }
+    config = Config.from_dict(data, base_dir=tmp_path)
+    assert (config.feedback.enabled, config.feedback.link("K7QF2M")) == (
+        False,
+        url.replace("{code}", "K7QF2M"),
+    )
+    assert Config.from_dict(
+        {k: v for k, v in data.items() if k != "feedback"}, base_dir=tmp_path
+    ).feedback.enabled
+
+
+def test_disabled_feedback_gives_no_codes_and_asks_nobody(world):
+    world.config = dataclasses.replace(
+        world.config, feedback=dataclasses.replace(world.config.feedback, enabled=False)
+    )
+    helped(world)
+    world.run()
+    assert (world.task()["feedback_code"], world.task()["feedback_asked"], world.emails()) == (
+        "",
+        "",
+        [],
+    )
