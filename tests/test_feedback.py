@@ -283,10 +283,10 @@ def test_follow_up_wanted_puts_them_on_the_call_list_for_organizers(any_world):
     assert world.need()["status"] == "met"  # partly: not reopened, flagged
     world.run("weekly")
     summary = {r["metric"]: r for r in world.tab("summary")}
-    assert (summary["feedback.partly"]["value"], summary["feedback.follow_up"]["value"]) == (
-        "1",
-        "1",
-    )
+    assert summary["feedback.follow_up"]["value"] == "1"
+    met = summary["feedback.met"]  # partly is not met: a note on that line, shown at 0
+    assert (met["value"], met["note"]) == ("0", "Partly met, they said: 1.")
+
     assert len([c for c in world.tab("call_list") if c["reason"] == "follow-up"]) == 1
 
 

@@ -3,8 +3,9 @@
 Each task keeps the newest answer of each role: `feedback` says them in plain words,
 `help_came` the requester's "did the help happen" (no: the need is open again, by
 statuses.update_need_statuses, while the task stays done), `volunteer_continues` the
-volunteer's "will you keep helping", and `feedback_from` which answers were taken in, so
-that an answer acts once (a follow-up call asked for, counted) and an edited one again.
+volunteer's "will you keep helping", and `feedback_from` every answer naming the task
+(role, response, timestamp; those replaced too), so that an answer acts once (a follow-up
+call asked for, counted) and an edited one again, and every response is accounted for.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sheetsync.feedback.model import Answer, Happened, Role
+from sheetsync.feedback.model import FROM_SEP, Answer, Happened, Role
 
 _SAID = {Happened.YES: "the help happened", Happened.PARTLY: "partly", Happened.NO: "it did not"}
 _WHO = {Role.REQUESTER: "Requester", Role.VOLUNTEER: "Volunteer"}
-FROM_SEP = "; "
 
 
 @dataclass
@@ -38,23 +38,21 @@ class Taken:
         return [a for a in self.new if a.follow_up]
 
 
-def take_answers(tasks: list[dict[str, Any]], answers: Mapping[tuple[str, Role], Answer]) -> Taken:
-    """Write each task's newest answers on it (in place); say which are new."""
+def take_answers(tasks: list[dict[str, Any]], answers: Mapping[str, list[Answer]]) -> Taken:
+    """Write each task's newest answers on it (in place); say which are new. Every answer
+    naming the task is listed in feedback_from, those replaced too: no response is lost."""
     taken = Taken()
     for task in tasks:
-        mine = {
-            role: answers[(task["task_id"], role)]
-            for role in Role
-            if (task["task_id"], role) in answers
-        }
-        if not mine:
+        every = answers.get(str(task["task_id"]), [])
+        if not every:
             continue
+        mine = {a.role: a for a in every}  # oldest first: the newest of each role stays
         seen = {k for k in str(task["feedback_from"]).split(FROM_SEP) if k}
         taken.new += [a for a in mine.values() if a.key not in seen]
         requester, volunteer = mine.get(Role.REQUESTER), mine.get(Role.VOLUNTEER)
         cells = {
-            "feedback": " ".join(_words(a) for a in mine.values()),
-            "feedback_from": FROM_SEP.join(a.key for a in mine.values()),
+            "feedback": " ".join(_words(mine[r]) for r in Role if r in mine),
+            "feedback_from": FROM_SEP.join(a.key for a in every),
             "help_came": requester.happened.value if requester else task["help_came"],
             "volunteer_continues": (
                 volunteer.continues

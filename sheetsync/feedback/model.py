@@ -14,6 +14,8 @@ import pandas as pd
 from sheetsync.intake.responses import Response
 from sheetsync.intake.validate import FEEDBACK_CODES
 
+FROM_SEP = "; "  # between the answers a task's feedback_from lists
+
 
 class Role(StrEnum):
     """Who is asked about a task (the order they are asked and recorded in)."""
@@ -60,22 +62,29 @@ class Answer:
         return f"{self.role} {self.ref} {self.stamp:%Y-%m-%d %H:%M:%S}"
 
 
+def answer_refs(cell: str) -> list[str]:
+    """The responses a task's feedback_from cell lists ("Form Responses 4:7", ...)."""
+    keys = [k for k in cell.split(FROM_SEP) if k.strip()]
+    return [k.split(" ", 1)[1].rsplit(" ", 2)[0] for k in keys]
+
+
 def feedback_codes(tasks: pd.DataFrame) -> dict[str, Sequence[str]]:
     """The validation list of the form's code question: every code on the Tasks tab."""
     codes = [str(c).strip() for c in tasks["feedback_code"].tolist() if str(c).strip()]
     return {FEEDBACK_CODES: codes}
 
 
-def newest_answers(
+def answers_by_task(
     responses: Sequence[Response], task_of_code: Mapping[str, str]
-) -> dict[tuple[str, Role], Answer]:
-    """(task, role) -> its newest answer: a later answer from the same role replaces an
-    earlier one (a Google form edit rewrites its row with a new timestamp)."""
-    found: dict[tuple[str, Role], Answer] = {}
+) -> dict[str, list[Answer]]:
+    """Task id -> every answer naming it, oldest first: the newest of each role counts (a
+    later answer from the same role replaces an earlier one; a Google form edit rewrites
+    its row with a new timestamp)."""
+    found: dict[str, list[Answer]] = {}
     for response in sorted(responses, key=lambda r: (r.ts, r.row)):
         answer = _answer(response.values, response.ref, task_of_code)
         if answer is not None:
-            found[(answer.task_id, answer.role)] = answer
+            found.setdefault(answer.task_id, []).append(answer)
     return found
 
 

@@ -21,7 +21,7 @@ from sheetsync.feedback.answers import take_answers
 from sheetsync.feedback.asks import ASKED_SEP, Ask, Way, asks_due
 from sheetsync.feedback.codes import network_key, new_code
 from sheetsync.feedback.content import call_script, feedback_ask, follow_up_script
-from sheetsync.feedback.model import FeedbackAnswers, Happened, Role, newest_answers
+from sheetsync.feedback.model import FeedbackAnswers, Happened, Role, answers_by_task
 from sheetsync.followup.reach import Reach
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience
@@ -44,7 +44,7 @@ def run(ctx: StepContext) -> StepResult:
     code_of = {
         str(t["feedback_code"]).casefold(): t["task_id"] for t in tasks if t["feedback_code"]
     }
-    taken = take_answers(tasks, newest_answers(found.responses, code_of))
+    taken = take_answers(tasks, answers_by_task(found.responses, code_of))
     before = [n["status"] for n in needs]
     update_need_statuses(needs, tasks)
     reopened = sum(

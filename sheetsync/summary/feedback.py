@@ -12,25 +12,22 @@ from sheetsync.summary.outcomes import format_number
 
 
 def feedback_section(frames: dict[str, pd.DataFrame]) -> Section:
-    """Needs met, partly met, not met (opened again), and follow-up calls waiting."""
-    tasks = frames["tasks"]
-    came = tasks["help_came"].str.strip()
+    """Needs met and not met (open again), as requesters said, and follow-up calls waiting."""
+    came = frames["tasks"]["help_came"].str.strip()
     calls = frames["call_list"]
     waiting = (calls["reason"] == CallReason.FOLLOW_UP.value) & (calls["called"].str.strip() == "")
-    asked = tasks["feedback_asked"].str.contains(
-        "requester (?:emailed|on the Call list)", regex=True
-    )
-    unanswered = asked & (came == "")
+    partly = int((came == "partly").sum())
     return Section(
         "feedback",
         "Feedback after help",
         [
             Line(
                 "feedback.met",
-                "Needs met, the requester said (Tasks tab, feedback)",
+                "Needs met, the requester said (Tasks tab, feedback column)",
                 _n(came == "yes"),
+                f"Partly met, they said: {format_number(partly)}." if partly else "",
+                keep=bool(partly),  # shown at 0 too, for its note
             ),
-            Line("feedback.partly", "Needs partly met, the requester said", _n(came == "partly")),
             Line(
                 "feedback.not_met",
                 "Needs not met, the requester said: open again (Needs tab)",
@@ -38,13 +35,8 @@ def feedback_section(frames: dict[str, pd.DataFrame]) -> Section:
             ),
             Line(
                 "feedback.follow_up",
-                "Asked for an organizer to contact them: not called yet (Call list, follow-up)",
+                "Asked for an organizer to contact them, not called yet (Call list, follow-up)",
                 _n(waiting),
-            ),
-            Line(
-                "feedback.waiting",
-                "Requesters asked after help who have not answered yet",
-                _n(unanswered),
             ),
         ],
     )
