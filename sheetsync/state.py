@@ -50,13 +50,11 @@ def read_state(backend: Backend, config: Config, *, keep_cells: bool = False) ->
             "to create it with the tabs sheetsync needs, or check the path in sheetsync.toml."
         )
     form_tabs: dict[str, str] = {}
-    later: dict[str, FormTable] = {}
+    later = _later_forms(schemas, config, tabs)
     for form in FORMS:
         wanted = config.form_tab(form)
         found = resolve_tab(wanted, tabs)
-        if found is None and form in LATER_FORMS:
-            # A spreadsheet made before this form: no answers yet, and a word on what to do.
-            later[form] = _no_responses(schemas[FORM_SCHEMAS[form]], config.forms[form], form)
+        if form in later:
             continue
         if found is None:
             raise MissingTabError(
@@ -88,6 +86,18 @@ def read_state(backend: Backend, config: Config, *, keep_cells: bool = False) ->
         if logical in own or logical in CREATED_BY_RUN
     }
     return State(forms, tables, schemas, data if keep_cells else {})
+
+
+def _later_forms(
+    schemas: dict[str, TableSchema], config: Config, tabs: list[str]
+) -> dict[str, FormTable]:
+    """The forms added after the spreadsheet was made whose tab it lacks: read as no
+    answers yet, with a word on what to do."""
+    return {
+        form: _no_responses(schemas[FORM_SCHEMAS[form]], config.forms[form], form)
+        for form in LATER_FORMS
+        if resolve_tab(config.form_tab(form), tabs) is None
+    }
 
 
 def _no_responses(schema: TableSchema, form: FormConfig, name: str) -> FormTable:

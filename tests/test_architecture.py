@@ -59,6 +59,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.summary",
             "sheetsync.digest",
             "sheetsync.followup",
+            "sheetsync.feedback",
         ),
     ),
     ("steps: frames in, frames out", ("sheetsync.steps",)),

@@ -14,7 +14,7 @@ import datetime as dt
 
 from sheetsync.backends.base import Backend, TabChanges, Value
 from sheetsync.config import Config
-from sheetsync.feedback.asks import ASKED_SEP, Way
+from sheetsync.feedback.asks import ASKED_SEP, MARKS, Way
 from sheetsync.feedback.codes import KEY_FILE
 from sheetsync.feedback.model import Role
 from sheetsync.files import write_private_text
@@ -30,6 +30,27 @@ _HOW = {
 }
 
 
+_TITLES = {Role.REQUESTER.value: "I asked for help", Role.VOLUNTEER.value: "I helped"}
+
+
+def _answer(k: int, role: str, code: str, recurring: bool) -> dict[str, Value]:
+    """The k-th task's answer from one role, by the pattern of the module's docstring."""
+    happened = "Yes"
+    if role == Role.REQUESTER and k % 5 == 2:
+        happened = "No"
+    elif k % 7 == 3:
+        happened = "Partly"
+    volunteer = role == Role.VOLUNTEER
+    return {
+        "code": code,
+        "role": _TITLES[role],
+        "happened": happened,
+        "how": _HOW[happened],
+        "follow_up": "Yes, please contact me" if k % 4 == 1 else "No",
+        "continue": "Yes" if volunteer and recurring else "",
+    }
+
+
 def use_demo_key(config: Config) -> None:
     """The demo's fixed feedback key, unless the folder has one already."""
     path = config.state_dir / KEY_FILE
@@ -42,7 +63,7 @@ def _reached(cell: str) -> list[str]:
     return [
         mark.split(" ", 1)[0]
         for mark in cell.split(ASKED_SEP)
-        if f" {Way.EMAIL} " in mark or f" {Way.CALL} " in mark
+        if f" {MARKS[Way.EMAIL]} " in mark or f" {MARKS[Way.CALL]} " in mark
     ]
 
 
@@ -64,26 +85,10 @@ def answer_feedback(backend: Backend, config: Config, now: dt.datetime) -> int:
     for k, task in enumerate(records_of(state.tables["tasks"].frame)):
         code = str(task["feedback_code"])
         for role in _reached(str(task["feedback_asked"])):
-            title = "I asked for help" if role == Role.REQUESTER else "I helped"
-            if not code or (code.casefold(), title) in answered:
-                continue
-            happened = "Yes"
-            if role == Role.REQUESTER and k % 5 == 2:
-                happened = "No"
-            elif k % 7 == 3:
-                happened = "Partly"
-            answer: dict[str, Value] = {
-                "timestamp": now + dt.timedelta(minutes=30 + len(rows)),
-                "code": code,
-                "role": title,
-                "happened": happened,
-                "how": _HOW[happened],
-                "follow_up": "Yes, please contact me" if k % 4 == 1 else "No",
-                "continue": ("Yes" if task["need_id"] in recurring else "")
-                if role == Role.VOLUNTEER
-                else "",
-            }
-            rows.append([answer.get(n, "") for n in names])
+            if code and (code.casefold(), _TITLES[role]) not in answered:
+                answer = _answer(k, role, code, task["need_id"] in recurring)
+                answer["timestamp"] = now + dt.timedelta(minutes=30 + len(rows))
+                rows.append([answer.get(n, "") for n in names])
     if rows:
         tab = form.tab
         n_rows = len(backend.read_tabs([tab])[tab].rows)

@@ -56,7 +56,7 @@ def _demo_rows(config: Config, now: dt.datetime) -> FormRows:
     schemas = load_schemas()
     responses = generate_responses(DEMO, now=now, zones=config.zones)
     return {
-        form: [[r.get(name, "") for name in schemas[FORM_SCHEMAS[form]].names] for r in rows]
+        form: [[r[name] for name in schemas[FORM_SCHEMAS[form]].names] for r in rows]
         for form, rows in responses.items()
     }
 

@@ -46,24 +46,28 @@ def take_answers(tasks: list[dict[str, Any]], answers: Mapping[str, list[Answer]
         every = answers.get(str(task["task_id"]), [])
         if not every:
             continue
-        mine = {a.role: a for a in every}  # oldest first: the newest of each role stays
-        seen = {k for k in str(task["feedback_from"]).split(FROM_SEP) if k}
-        taken.new += [a for a in mine.values() if a.key not in seen]
-        requester, volunteer = mine.get(Role.REQUESTER), mine.get(Role.VOLUNTEER)
-        cells = {
-            "feedback": " ".join(_words(mine[r]) for r in Role if r in mine),
-            "feedback_from": FROM_SEP.join(a.key for a in every),
-            "help_came": requester.happened.value if requester else task["help_came"],
-            "volunteer_continues": (
-                volunteer.continues
-                if volunteer and volunteer.continues
-                else task["volunteer_continues"]
-            ),
-        }
+        newest = {a.role: a for a in every}  # oldest first: the newest of each role stays
+        seen = set(str(task["feedback_from"]).split(FROM_SEP))
+        taken.new += [a for a in newest.values() if a.key not in seen]
+        cells = _cells(task, every, newest)
         if any(str(task[k]) != v for k, v in cells.items()):
             task.update(cells)
             taken.changed = True
     return taken
+
+
+def _cells(
+    task: Mapping[str, Any], every: list[Answer], newest: Mapping[Role, Answer]
+) -> dict[str, str]:
+    """What a task's feedback columns say of its answers."""
+    requester, volunteer = newest.get(Role.REQUESTER), newest.get(Role.VOLUNTEER)
+    continues = volunteer.continues if volunteer else ""
+    return {
+        "feedback": " ".join(_words(newest[r]) for r in Role if r in newest),
+        "feedback_from": FROM_SEP.join(a.key for a in every),
+        "help_came": requester.happened.value if requester else str(task["help_came"]),
+        "volunteer_continues": continues or str(task["volunteer_continues"]),
+    }
 
 
 def _words(answer: Answer) -> str:

@@ -34,12 +34,21 @@ ASKED_SEP = "; "
 
 
 class Way(StrEnum):
-    """How a person was asked (the words feedback_asked keeps)."""
+    """How a person is asked after help, if at all."""
 
-    EMAIL = "emailed"
-    CALL = "on the Call list"
-    DO_NOT_CONTACT = "not asked: marked do not contact"
-    NO_WAY = "not asked: no email or phone"
+    EMAIL = "email"
+    CALL = "call"
+    DO_NOT_CONTACT = "do not contact"
+    NO_WAY = "no email or phone"
+
+
+# What the Tasks tab's feedback_asked says of each way.
+MARKS = {
+    Way.EMAIL: "emailed",
+    Way.CALL: "on the Call list",
+    Way.DO_NOT_CONTACT: "not asked: marked do not contact",
+    Way.NO_WAY: "not asked: no email or phone",
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +64,7 @@ class Ask:
 
     def mark(self, now: dt.datetime) -> str:
         """What feedback_asked notes of it."""
-        return f"{self.role} {self.way} {format_datetime(now)}"
+        return f"{self.role} {MARKS[self.way]} {format_datetime(now)}"
 
 
 def asked_roles(cell: str) -> set[str]:

@@ -12,12 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
-from sheetsync.calls import Call, CallReason, add_calls
 from sheetsync.digest.deliver import Digest, SendDigests, policy_of
 from sheetsync.digest.render import language_for, render
-from sheetsync.feedback.answers import take_answers
+from sheetsync.feedback.answers import Taken, take_answers
 from sheetsync.feedback.asks import ASKED_SEP, Ask, Way, asks_due
 from sheetsync.feedback.codes import network_key, new_code
 from sheetsync.feedback.content import call_script, feedback_ask, follow_up_script
@@ -26,7 +23,8 @@ from sheetsync.followup.reach import Reach
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience
 from sheetsync.statuses import WORK, task_status, update_need_statuses
-from sheetsync.steps import Effect, StepContext, StepResult
+from sheetsync.steps import StepContext, StepResult
+from sheetsync.steps.calls import Call, CallReason, add_calls
 from sheetsync.tables import frame_of, records_of
 
 _ONCE = ("", "once")  # a need's recurrence that is not a regular need
@@ -40,59 +38,33 @@ def run(ctx: StepContext) -> StepResult:
     tasks = records_of(ctx.frames["tasks"])
     needs = records_of(ctx.frames["needs"])
     coded = _give_codes(tasks, ctx)
-    found = ctx.findings.get(FeedbackAnswers) or FeedbackAnswers()
-    code_of = {
-        str(t["feedback_code"]).casefold(): t["task_id"] for t in tasks if t["feedback_code"]
-    }
-    taken = take_answers(tasks, answers_by_task(found.responses, code_of))
+    taken = _take(tasks, ctx)
     before = [n["status"] for n in needs]
     update_need_statuses(needs, tasks)
-    reopened = sum(
-        b != n["status"] and n["status"] == "open" for b, n in zip(before, needs, strict=True)
-    )
+    reopened = sum(b != n["status"] == "open" for b, n in zip(before, needs, strict=True))
 
     policy = policy_of(ctx.frames, config)
     by_need = {str(n["need_id"]): n for n in needs}
     asks = asks_due(tasks, by_need, policy, Reach.of(ctx.frames["people"]), ctx.now)
     _mark_asked(tasks, asks, ctx)
     digests, calls = _asks(asks, tasks, by_need, policy, ctx)
-    by_task = {str(t["task_id"]): t for t in tasks}
-    calls += [
-        Call(
-            CallReason.FOLLOW_UP,
-            _person_of(a.role, by_task[a.task_id], by_need),
-            follow_up_script(
-                a.role,
-                a.task_id,
-                _language(a.role, by_task[a.task_id], by_need, ctx),
-                config.network_name,
-            ),
-            _language(a.role, by_task[a.task_id], by_need, ctx),
-            need_id=str(by_task[a.task_id]["need_id"]),
-            task_id=a.task_id,
-        )
-        for a in taken.follow_ups
-    ]
+    calls += _follow_ups(taken, tasks, by_need, ctx)
     added = add_calls(
         ctx.frames["call_list"], calls, ctx.frames["people"], ctx.schemas["call_list"], ctx.now
     )
-    frames: dict[str, pd.DataFrame] = {}
-    if coded or taken.changed or asks:
-        frames["tasks"] = frame_of(tasks, ctx.schemas["tasks"])
-    if reopened or before != [n["status"] for n in needs]:
-        frames["needs"] = frame_of(needs, ctx.schemas["needs"])
-    if added.added:
-        frames["call_list"] = added.frame
+    frames = {
+        "tasks": frame_of(tasks, ctx.schemas["tasks"]),
+        "needs": frame_of(needs, ctx.schemas["needs"]),
+        "call_list": added.frame,
+    }
+    changed = {
+        "tasks": bool(coded or taken.changed or asks),
+        "needs": before != [n["status"] for n in needs],
+        "call_list": bool(added.added),
+    }
     run_log = ctx.tables.get("run_log")
-    effects: list[Effect] = [SendDigests(tuple(digests), run_log)] if digests else []
-    notices = []
-    if taken.follow_ups:
-        notices.append(
-            f"{len(taken.follow_ups)} Feedback form answer(s) ask an organizer to get in "
-            "touch: see the Call list (reason follow-up) and the Tasks tab's feedback column."
-        )
     return StepResult(
-        frames=frames,
+        frames={name: frame for name, frame in frames.items() if changed[name]},
         counts={
             "feedback_codes": coded,
             "feedback_emailed": len(digests),
@@ -106,9 +78,47 @@ def run(ctx: StepContext) -> StepResult:
             "feedback_follow_up": len(taken.follow_ups),
             "calls_added": added.added,
         },
-        notices=notices,
-        effects=effects,
+        notices=[FOLLOW_UP_NOTICE.format(n=len(taken.follow_ups))] if taken.follow_ups else [],
+        effects=[SendDigests(tuple(digests), run_log)] if digests else [],
     )
+
+
+FOLLOW_UP_NOTICE = (
+    "{n} Feedback form answer(s) ask an organizer to get in touch: see the Call list "
+    "(reason follow-up) and the Tasks tab's feedback column."
+)
+
+
+def _take(tasks: list[dict[str, Any]], ctx: StepContext) -> Taken:
+    """The Feedback form's answers intake passed on, written on their tasks."""
+    found = ctx.findings.get(FeedbackAnswers) or FeedbackAnswers()
+    code_of = {
+        str(t["feedback_code"]).casefold(): t["task_id"] for t in tasks if t["feedback_code"]
+    }
+    return take_answers(tasks, answers_by_task(found.responses, code_of))
+
+
+def _follow_ups(
+    taken: Taken, tasks: list[dict[str, Any]], needs: dict[str, dict[str, Any]], ctx: StepContext
+) -> list[Call]:
+    """A Call list row for each new answer asking an organizer to get in touch."""
+    by_task = {str(t["task_id"]): t for t in tasks}
+    calls = []
+    for answer in taken.follow_ups:
+        task = by_task[answer.task_id]
+        language = _language(answer.role, task, needs, ctx)
+        script = follow_up_script(answer.role, answer.task_id, language, ctx.config.network_name)
+        calls.append(
+            Call(
+                CallReason.FOLLOW_UP,
+                _person_of(answer.role, task, needs),
+                script,
+                language,
+                need_id=str(task["need_id"]),
+                task_id=answer.task_id,
+            )
+        )
+    return calls
 
 
 def _give_codes(tasks: list[dict[str, Any]], ctx: StepContext) -> int:

@@ -50,9 +50,8 @@ _LONGEST_TIME = 100
 
 def run(ctx: StepContext) -> StepResult:
     """Validate every response, then bring People, Needs and Errors up to date."""
-    validated, responses = _validate(ctx)
-    answers = tuple(r for r in responses if r.form in TASK_FORMS)
-    responses = [r for r in responses if r.form not in TASK_FORMS]
+    validated, every = _validate(ctx)
+    responses, answers = _about_tasks(every)
     invalid_refs = {
         ctx.forms[form].ref(row) for form, v in validated.items() for row in v.invalid_rows
     }
@@ -85,6 +84,12 @@ def run(ctx: StepContext) -> StepResult:
         notices=[n for t in ctx.forms.values() for n in t.notices],
         findings=FeedbackAnswers(answers),
     )
+
+
+def _about_tasks(responses: list[Response]) -> tuple[list[Response], tuple[Response, ...]]:
+    """The responses from people (to People), and the Feedback form's (about tasks)."""
+    answers = tuple(r for r in responses if r.form in TASK_FORMS)
+    return [r for r in responses if r.form not in TASK_FORMS], answers
 
 
 def _validate(ctx: StepContext) -> tuple[dict[str, Validated], list[Response]]:

@@ -28,7 +28,7 @@ from sheetsync.statuses import (
 )
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings, SummaryFindings
-from sheetsync.summary.feedback import feedback_section
+from sheetsync.steps.summary_feedback import feedback_section
 from sheetsync.summary.layout import Line, Section, lay_out
 from sheetsync.summary.network import TOP_TWO_SHARE, UNSERVED, unserved_lines, work_share
 from sheetsync.summary.outcomes import (

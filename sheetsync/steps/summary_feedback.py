@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sheetsync.calls import CallReason
+from sheetsync.steps.calls import CallReason
 from sheetsync.summary.layout import Line, Section
 from sheetsync.summary.outcomes import format_number
 
