@@ -22,6 +22,8 @@ from sheetsync.config_board import read_board
 
 # The sections that tune the steps live beside this module; callers import them from here.
 from sheetsync.config_confirm import ConfirmConfig, read_confirm
+from sheetsync.config_feedback import FeedbackConfig as FeedbackConfig
+from sheetsync.config_feedback import read_feedback
 from sheetsync.config_followup import FollowupConfig as FollowupConfig
 from sheetsync.config_followup import read_followup
 from sheetsync.config_sections import DEFAULT_REMOTE as DEFAULT_REMOTE
@@ -49,7 +51,10 @@ from sheetsync.errors import ConfigError
 DEFAULT_CONFIG = "sheetsync.toml"
 CONFIG_ENV = "SHEETSYNC_CONFIG"
 
-FORMS = ("requests", "offers", "checkins")
+FORMS = ("requests", "offers", "checkins", "feedback")
+# Forms added after networks had their spreadsheets: a missing tab reads as no responses,
+# with a notice to run `sheetsync init` (state.read_state), rather than stopping the run.
+LATER_FORMS = frozenset({"feedback"})
 
 
 class BackendKind(StrEnum):
@@ -81,6 +86,7 @@ DEFAULT_FORM_TABS = {
     "requests": "Form Responses 1",
     "offers": "Form Responses 2",
     "checkins": "Form Responses 3",
+    "feedback": "Form Responses 4",
 }
 
 _SECTIONS = {
@@ -100,6 +106,7 @@ _SECTIONS = {
     "followup",
     "confirmations",
     "board",
+    "feedback",
 }
 _NETWORK_KEYS = {"name", "default_region", "timezone", "locale", "zones"}
 _BACKEND_KEYS = {"kind", "workbook", "spreadsheet", "credentials", "backups"}
@@ -145,6 +152,7 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     followup: FollowupConfig = field(default_factory=FollowupConfig)
     confirmations: ConfirmConfig = field(default_factory=ConfirmConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     keep_runs: int = KEEP_RUNS  # [changes] keep_runs
     board: BoardConfig | None = None  # [board]: the volunteer board, if the network has one
 
@@ -203,6 +211,7 @@ class Config:
             privacy=read_privacy(data, where),
             followup=read_followup(data, where),
             confirmations=read_confirm(data, where),
+            feedback=read_feedback(data, where),
             keep_runs=_keep_runs(data, where),
             board=read_board(
                 data, where, base, workbook=store.workbook, spreadsheet=store.spreadsheet

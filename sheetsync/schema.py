@@ -92,7 +92,7 @@ class TableSchema:
 
 
 # Lists in sheetsync.toml that a field's answers may be checked against.
-ENUM_SOURCES = ("network.zones",)
+ENUM_SOURCES = ("network.zones", "tasks.feedback_code")
 
 _TOP_KEYS = {"name", "title", "kind", "tab", "fields", "primaryKey", "requiredOneOf", "description"}
 _FIELD_KEYS = {

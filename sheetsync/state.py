@@ -5,13 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from sheetsync.backends.base import Backend, TabData
-from sheetsync.config import CREATED_BY_RUN, FORMS, SHEETSYNC_TABS, Config
+from sheetsync.backends.base import Backend, TabData, Value
+from sheetsync.config import CREATED_BY_RUN, FORMS, LATER_FORMS, SHEETSYNC_TABS, Config, FormConfig
 from sheetsync.errors import MissingTabError
 from sheetsync.schema import TableSchema, load_schemas
 from sheetsync.tables import FormTable, Table, read_form, read_table
 
-FORM_SCHEMAS = {"requests": "requests", "offers": "offers", "checkins": "checkins"}
+FORM_SCHEMAS = {
+    "requests": "requests",
+    "offers": "offers",
+    "checkins": "checkins",
+    "feedback": "feedback",
+}
 
 
 @dataclass
@@ -45,9 +50,12 @@ def read_state(backend: Backend, config: Config, *, keep_cells: bool = False) ->
             "to create it with the tabs sheetsync needs, or check the path in sheetsync.toml."
         )
     form_tabs: dict[str, str] = {}
+    later = _later_forms(schemas, config, tabs)
     for form in FORMS:
         wanted = config.form_tab(form)
         found = resolve_tab(wanted, tabs)
+        if form in later:
+            continue
         if found is None:
             raise MissingTabError(
                 f"The {schemas[FORM_SCHEMAS[form]].title!r} form's tab {wanted!r} is not in "
@@ -71,13 +79,38 @@ def read_state(backend: Backend, config: Config, *, keep_cells: bool = False) ->
     forms = {
         form: read_form(data[tab], schemas[FORM_SCHEMAS[form]], config.forms[form], form)
         for form, tab in form_tabs.items()
-    }
+    } | later
     tables = {
         logical: read_table(data.get(config.tabs[logical]), schemas[logical], config.tabs[logical])
         for logical in SHEETSYNC_TABS
         if logical in own or logical in CREATED_BY_RUN
     }
     return State(forms, tables, schemas, data if keep_cells else {})
+
+
+def _later_forms(
+    schemas: dict[str, TableSchema], config: Config, tabs: list[str]
+) -> dict[str, FormTable]:
+    """The forms added after the spreadsheet was made whose tab it lacks: read as no
+    answers yet, with a word on what to do."""
+    return {
+        form: _no_responses(schemas[FORM_SCHEMAS[form]], config.forms[form], form)
+        for form in LATER_FORMS
+        if resolve_tab(config.form_tab(form), tabs) is None
+    }
+
+
+def _no_responses(schema: TableSchema, form: FormConfig, name: str) -> FormTable:
+    """A form tab the spreadsheet does not have yet, read as a header and no answers, with
+    a notice saying what to do."""
+    header: list[Value] = [form.columns.get(f.name, f.title) for f in schema.fields]
+    table = read_form(TabData(form.tab, [[h for h in header if h != ""]]), schema, form, name)
+    table.notices.append(
+        f"The {schema.title!r} form's tab {form.tab!r} is not in the spreadsheet yet: run "
+        "`sheetsync init` to add it (nothing else changes), then link the form to it. Until "
+        "then, sheetsync reads it as having no answers."
+    )
+    return table
 
 
 def local_now(config: Config) -> dt.datetime:

@@ -100,7 +100,8 @@ class PairStatus(StrEnum):
 
 def update_need_statuses(needs: list[dict[str, Any]], tasks: list[dict[str, Any]]) -> None:
     """Needs' status from their tasks': done -> met; proposed or accepted -> matched;
-    only declined or cancelled -> open.
+    only declined or cancelled -> open; a done task whose requester answered that the help
+    did not come (help_came no) does not meet it.
 
     Both the dedupe step (hourly and weekly) and the match step bring it up to date first,
     so that a need met on Tuesday is met for Wednesday's hourly run too.
@@ -109,7 +110,13 @@ def update_need_statuses(needs: list[dict[str, Any]], tasks: list[dict[str, Any]
     status is not understood counts as proposed (nothing is proposed twice meanwhile).
     """
     by_need: dict[str, set[TaskStatus]] = defaultdict(set)
+    not_met: set[str] = set()
     for task, status in zip(tasks, statuses_of(tasks), strict=True):
+        if status is TaskStatus.DONE and str(task.get("help_came", "")) == "no":
+            # The requester said on the Feedback form that the help did not come: the task
+            # stays done, its need is open again (docs/feedback.md).
+            not_met.add(task["need_id"])
+            continue
         by_need[task["need_id"]].add(status)
     for need in needs:
         if need["status"] not in REAL_NEEDS:
@@ -119,5 +126,7 @@ def update_need_statuses(needs: list[dict[str, Any]], tasks: list[dict[str, Any]
             need["status"] = NeedStatus.MET.value
         elif LIVE & statuses:
             need["status"] = NeedStatus.MATCHED.value
+        elif need["status"] == NeedStatus.MET and need["need_id"] in not_met:
+            need["status"] = NeedStatus.OPEN.value
         elif need["status"] == NeedStatus.MATCHED:
             need["status"] = NeedStatus.OPEN.value  # declined or cancelled: free for someone else

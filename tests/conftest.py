@@ -141,10 +141,26 @@ def checkin(**answers: Any) -> dict[str, Value]:
     return base
 
 
+def feedback(**answers: Any) -> dict[str, Value]:
+    """A Feedback after help response (its code matches a task only if one has it)."""
+    base: dict[str, Value] = {
+        "timestamp": dt.datetime(2026, 11, 22, 9, 0),
+        "code": "K7QF2M",
+        "role": "I asked for help",
+        "happened": "Yes",
+        "how": "",
+        "follow_up": "No",
+        "continue": "",
+    }
+    base.update(answers)
+    return base
+
+
 FORM_OF = {
     "requests": "Form Responses 1",
     "offers": "Form Responses 2",
     "checkins": "Form Responses 3",
+    "feedback": "Form Responses 4",
 }
 
 

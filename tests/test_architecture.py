@@ -63,6 +63,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.recur",
             "sheetsync.confirm",
             "sheetsync.board",
+            "sheetsync.feedback",
         ),
     ),
     ("steps: frames in, frames out", ("sheetsync.steps",)),

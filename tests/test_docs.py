@@ -228,8 +228,8 @@ CHART = Image("chart@sheetsync", "chart.png", b"")
 def test_every_template_is_rendered_here():
     folder = ROOT / "sheetsync" / "templates" / "digest"
     # The follow-up's alerts and reminders are rendered in tests/test_alerts.py, the
-    # confirmations in tests/test_confirm.py.
-    audiences = (*AUDIENCES, "alerts", "reminder", "confirmation")
+    # confirmations in tests/test_confirm.py, the asks after help in tests/test_feedback.py.
+    audiences = (*AUDIENCES, "alerts", "reminder", "confirmation", "feedback")
     shown = {f"{a}.{kind}" for a in audiences for kind in ("subject", "txt", "html")}
     assert {p.name for p in folder.iterdir()} == shown | {"base.html"}
     assert {"en", "es"} <= set(LANGUAGES)

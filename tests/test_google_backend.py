@@ -732,9 +732,10 @@ def test_a_write_whose_answer_is_lost_is_read_again_and_never_applied_twice(
     read_and_check = ["spreadsheets.get", "values.batchGet", "values.batchGet"]
     again = ["spreadsheets.get", "values.batchGet", WRITE]
     assert kinds[:7] == [*read_and_check, WRITE, *again]
-    # The emails' send logs, after the run, as in the calm run: the follow-up's alerts,
-    # the confirmations, then the weekly digests, each read, checked, written.
-    assert kinds[7:] == [*read_and_check, WRITE] * 3
+    # The emails' send logs, after the run, as in the calm run: the asks after help, the
+    # follow-up's alerts, the confirmations, then the weekly digests, each read, checked,
+    # written.
+    assert kinds[7:] == [*read_and_check, WRITE] * 4
     first, retried = [r for r in sheets_emulator.api_requests() if r.kind == WRITE][:2]
     if loss != "refused":  # it was applied: only idempotent updates go again, no row
         assert requests_of(retried, "appendCells") == []

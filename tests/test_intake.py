@@ -20,6 +20,7 @@ from sheetsync.errors import (
     SheetChangedError,
     StepError,
 )
+from sheetsync.feedback.model import answer_refs
 from sheetsync.jobs import find_job, read_state, run_job
 from tests.conftest import (
     FORM_OF,
@@ -28,6 +29,7 @@ from tests.conftest import (
     assert_only_the_failure_was_logged,
     checkin,
     edit_response,
+    feedback,
     offer,
     request,
 )
@@ -581,7 +583,7 @@ def test_a_control_character_in_an_answer_does_not_block_the_run(backend, config
 # cleaned on the way in; the response is used all the same, and the Errors tab notes it.
 
 FORMS = ("requests", "offers", "checkins")
-MAKE = {"requests": request, "offers": offer, "checkins": checkin}
+MAKE = {"requests": request, "offers": offer, "checkins": checkin, "feedback": feedback}
 # Each form's free text question, and the cell sheetsync writes it to.
 NOTE = {
     "requests": ("details", "Tell us more", "needs"),
@@ -625,6 +627,10 @@ def accounted_for(backend, config, report):
     counts = report.step("intake").counts
     assert counts["responses"] == counts["valid"] + counts["invalid"]
     used = {ref for p in records(backend, config, "people") for ref in p["source"].split("; ")}
+    # A Feedback form answer is a record on its task (feedback_from), not on People.
+    used |= {
+        ref for t in records(backend, config, "tasks") for ref in answer_refs(t["feedback_from"])
+    }
     errors = {e["source"]: e for e in records(backend, config, "errors")}
     stuck = {source for source, e in errors.items() if e["status"] == "open"}
     assert used & stuck == set()
@@ -922,7 +928,7 @@ def fresh(backend, config, schemas):
         HealthCheck.data_too_large,
     ],
 )
-@given(answers=st.fixed_dictionaries({form: _responses(form) for form in FORMS}))
+@given(answers=st.fixed_dictionaries({form: _responses(form) for form in (*FORMS, "feedback")}))
 def test_any_text_in_any_answer_never_stops_intake(fresh, monkeypatch, answers):
     backend, config = fresh.backend, fresh.config
     config.workbook.write_bytes(fresh.pristine)

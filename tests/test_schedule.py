@@ -346,6 +346,7 @@ def test_log_file_has_a_line_per_step_and_the_run(runner, network, tmp_path):
         "intake",
         "dedupe",
         "withdraw",
+        "feedback",
         "recur",
         "claims",
         "expire",

@@ -170,7 +170,7 @@ def test_the_demo_summary_is_short_plain_and_leaves_zeros_out(tmp_path):
     store = open_backend(config)
     run_job(find_job("weekly", config), store, config, now=DEMO_NOW)
     rows = [r for r in summary_rows(store, config) if any(r[n] for n in ("section", "item"))]
-    assert 20 <= len(rows) <= 40
+    assert 20 <= len(rows) <= 44  # 40, and the Feedback after help section (issue 21)
     assert [r["metric"] for r in rows[:3]] == [
         HEADING_PREFIX + "goals",
         "goal.needs_met_per_week",
@@ -182,6 +182,7 @@ def test_the_demo_summary_is_short_plain_and_leaves_zeros_out(tmp_path):
         "Goals",
         "Needs attention",
         "Needs no volunteer could take: whom to recruit",
+        "Feedback after help",
         "The last 7 days",
         "November 2026 (so far)",
         "October 2026",

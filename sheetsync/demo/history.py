@@ -18,6 +18,7 @@ from typing import Any
 
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges, Value
 from sheetsync.config import Config
+from sheetsync.demo.feedback import answer_feedback, use_demo_key
 from sheetsync.demo.recurring import agree_to_continue
 from sheetsync.jobs import find_job, run_job
 from sheetsync.members import split_list
@@ -49,6 +50,7 @@ def play_history(
     history = History()
     sent = dict.fromkeys(later, 0)
     job = find_job("weekly", config)
+    use_demo_key(config)  # the same feedback codes on every machine
     for k in range(weeks, 0, -1):
         t = (now - dt.timedelta(days=7 * k)).replace(hour=7, minute=0, second=0)
         _arrive(backend, later, sent, until=t)
@@ -56,6 +58,7 @@ def play_history(
         history.runs += 1
         history.go_to = _organize(backend, config, t, rng, history.go_to)
         agree_to_continue(backend, config)  # a recurring need's volunteer continues
+        answer_feedback(backend, config, t)  # those asked after help answer the form
     _arrive(backend, later, sent, until=None)
     return history
 

@@ -64,6 +64,9 @@ class ValidationContext:
         return response_place(self.ref_tab or self.tab, row)
 
 
+# enumFrom of the Feedback form's code question: the codes on the Tasks tab.
+FEEDBACK_CODES = "tasks.feedback_code"
+
 # A form's clock and the computer running sheetsync may differ by a little: a Timestamp up
 # to this far after the run's time is not "in the future".
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -448,6 +451,12 @@ def _allowed(spec: FieldSpec, ctx: ValidationContext) -> Sequence[str] | None:
 def _not_allowed(values: list[str], title: str, allowed: Sequence[str], spec: FieldSpec) -> str:
     """The answers are not options of the question: say how many, and the closest options
     (the network's own words; the answers themselves are not quoted)."""
+    if spec.enum_from == FEEDBACK_CODES:
+        # The codes are the tasks', not words to suggest: a near one is another task's.
+        return (
+            f"'{title}' matches no task's code: check the code in the link or email "
+            "(the Tasks tab's feedback_code column has each task's)."
+        )
     close = [
         match[0]
         for value in values

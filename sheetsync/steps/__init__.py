@@ -19,6 +19,7 @@ reads the frames, calls it, and builds the tabs' rows:
     confirm  -> sheetsync/confirm/  (each request answered once: an email, or the Call list)
     claims   -> sheetsync/board/     (the volunteer board's claims become accepted tasks)
     board    -> sheetsync/board/     (the board rewritten with the open needs, after the write)
+    feedback -> sheetsync/feedback/ (after help: codes, asks once per person, answers)
 
 What a step finds for later steps travels as a small dataclass (steps/findings.py); what it
 asks to be done after the write, such as sending the digests, is an Effect.
@@ -104,6 +105,7 @@ STEPS: dict[str, str] = {
     "confirm": "confirm",
     "claims": "claims",
     "board": "board",
+    "feedback": "feedback",
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.errors import FormRowsMovedError
+from sheetsync.feedback.model import FeedbackAnswers, feedback_codes
 from sheetsync.intake.consent import CONSENT_FORMS, tie_invalid, withdrawals, write_answers
 from sheetsync.intake.people import PeopleIndex, forget_gone, merge_person
 from sheetsync.intake.responses import Response, answer_text, ref_key, split_refs
@@ -34,7 +35,10 @@ from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.ids import Ids
 from sheetsync.tables import FormTable, empty_record, frame_of, records_of
 
-FORM_ORDER = ("requests", "offers", "checkins")
+FORM_ORDER = ("requests", "offers", "checkins", "feedback")
+# Forms whose answers are about a task, not from a person to the People tab: the feedback
+# step takes the valid ones in (steps/feedback.py).
+TASK_FORMS = frozenset({"feedback"})
 # A need its response still asks for; dropped from the response, it is withdrawn.
 _STILL_ASKED = (NeedStatus.OPEN, NeedStatus.DUPLICATE, NeedStatus.MATCHED)
 # The longest a need's details and a name on the Errors tab may be when their form sets no
@@ -47,7 +51,8 @@ _LONGEST_TIME = 100
 
 def run(ctx: StepContext) -> StepResult:
     """Validate every response, then bring People, Needs and Errors up to date."""
-    validated, responses = _validate(ctx)
+    validated, every = _validate(ctx)
+    responses, answers = _about_tasks(every)
     invalid_refs = {
         ctx.forms[form].ref(row) for form, v in validated.items() for row in v.invalid_rows
     }
@@ -67,7 +72,8 @@ def run(ctx: StepContext) -> StepResult:
         frames={"people": people, "needs": needs, "errors": errors},
         counts={
             "responses": rows_in,
-            "valid": len(responses),
+            "valid": len(responses) + len(answers),
+            "feedback_answers": len(answers),
             "invalid": len(invalid_refs),
             "noted": sum(len(v.noted_rows) for v in validated.values()),
             "blank_rows": sum(len(t.blank_rows) for t in ctx.forms.values()),
@@ -77,7 +83,14 @@ def run(ctx: StepContext) -> StepResult:
         },
         issues=issues,
         notices=[n for t in ctx.forms.values() for n in t.notices],
+        findings=FeedbackAnswers(answers),
     )
+
+
+def _about_tasks(responses: list[Response]) -> tuple[list[Response], tuple[Response, ...]]:
+    """The responses from people (to People), and the Feedback form's (about tasks)."""
+    answers = tuple(r for r in responses if r.form in TASK_FORMS)
+    return [r for r in responses if r.form not in TASK_FORMS], answers
 
 
 def _validate(ctx: StepContext) -> tuple[dict[str, Validated], list[Response]]:
@@ -91,7 +104,7 @@ def _validate(ctx: StepContext) -> tuple[dict[str, Validated], list[Response]]:
             tab=table.tab,
             region=ctx.config.default_region,
             dayfirst=dayfirst_locale(ctx.config.locale),
-            allowed={"network.zones": ctx.config.zones},
+            allowed={"network.zones": ctx.config.zones, **feedback_codes(ctx.frames["tasks"])},
             titles=table.titles,
             now=ctx.now,
             tz=ctx.config.tz,
@@ -186,6 +199,7 @@ def _people(
     invalid = {
         form: (table.ref_tab or table.tab, table.frame.loc[validated[form].invalid_rows])
         for form, table in ctx.forms.items()
+        if form not in TASK_FORMS
     }
     before = {e["source"]: e["person_id"] for e in records_of(ctx.frames["errors"])}
     tied = tie_invalid(invalid, index, before, region=ctx.config.default_region)
@@ -312,7 +326,8 @@ def _error_cells(
     cleaned. The name and timestamp are the response's cells, cut short if they are long."""
     raw = table.frame.loc[row]
     fields = dict.fromkeys(table.titles.get(i.field, i.field) for i in found)
-    name_limit = table.schema.field("name").max_length or _LONGEST_NAME
+    named = "name" in table.schema.names  # the Feedback form asks no name
+    name_limit = (table.schema.field("name").max_length if named else None) or _LONGEST_NAME
     return {
         "form": table.schema.title,
         "tab": table.ref_tab or table.tab,
@@ -320,7 +335,9 @@ def _error_cells(
         "timestamp": shorten(
             _timestamp_text(raw["timestamp"], ctx), _LONGEST_TIME, table.where(row)
         ),
-        "name": shorten(cell_text(raw["name"]).strip(), name_limit, table.where(row)),
+        "name": shorten(
+            cell_text(raw["name"] if named else "").strip(), name_limit, table.where(row)
+        ),
         "fields": ", ".join(fields),
         "reason": " ".join(i.message for i in found),
     }

@@ -28,6 +28,7 @@ from sheetsync.statuses import (
 )
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings, SummaryFindings
+from sheetsync.steps.summary_feedback import feedback_section
 from sheetsync.summary.layout import Line, Section, lay_out
 from sheetsync.summary.network import TOP_TWO_SHARE, UNSERVED, unserved_lines, work_share
 from sheetsync.summary.outcomes import (
@@ -55,6 +56,7 @@ def run(ctx: StepContext) -> StepResult:
         _attention(ctx),
         _getting_started(ctx, people),
         _recruit(ctx),
+        feedback_section(ctx.frames),
         *(
             _period(ctx, fig, people if fig.period.key == "week" else None)
             for fig in computed.periods

@@ -1,0 +1,1 @@
+"""Feedback after help (docs/feedback.md): a code per task, the asks, the answers."""

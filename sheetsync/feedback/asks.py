@@ -1,0 +1,144 @@
+"""Whom to ask after help, and how: each done task's requester and volunteer, once each.
+
+A task is asked about once it is done (its status, typed by organizers), if it was proposed
+in the last ASK_WITHIN days: a network that starts using feedback is not asking about
+last year's tasks. Each of the two people is asked once (the task's feedback_asked cell
+says whom, how and when, or why not), in the way they may be reached:
+
+- the requester, as their request came in (the confirmations' rule, confirm/reach.py on
+  helper A's branch): nobody when marked do not contact; a phone call when their "Best way
+  to reach you" is a call, text, WhatsApp or Signal and they gave a phone; else an email
+  if they gave one; else a call if they gave a phone;
+- the volunteer, as their reminders (followup/reach.py): an email when they may be emailed
+  of their tasks, else a call if they gave a phone and are not marked do not contact.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sheetsync.feedback.model import Role
+from sheetsync.followup.reach import Reach
+from sheetsync.normalize import fold, format_datetime, parse_timestamp
+from sheetsync.privacy import Policy
+from sheetsync.statuses import TaskStatus, task_status
+
+ASK_WITHIN = dt.timedelta(days=60)
+# The request form's "Best way to reach you" answers that ask for a phone, not an email.
+BY_PHONE = frozenset({"call", "text", "whatsapp", "signal"})
+ASKED_SEP = "; "
+
+
+class Way(StrEnum):
+    """How a person is asked after help, if at all."""
+
+    EMAIL = "email"
+    CALL = "call"
+    DO_NOT_CONTACT = "do not contact"
+    NO_WAY = "no email or phone"
+
+
+# What the Tasks tab's feedback_asked says of each way.
+MARKS = {
+    Way.EMAIL: "emailed",
+    Way.CALL: "on the Call list",
+    Way.DO_NOT_CONTACT: "not asked: marked do not contact",
+    Way.NO_WAY: "not asked: no email or phone",
+}
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One person to ask about one task."""
+
+    task_id: str
+    need_id: str
+    role: Role
+    person_id: str
+    way: Way
+    email: str = ""
+
+    def mark(self, now: dt.datetime) -> str:
+        """What feedback_asked notes of it."""
+        return f"{self.role} {MARKS[self.way]} {format_datetime(now)}"
+
+
+def asked_roles(cell: str) -> set[str]:
+    """The roles a feedback_asked cell says were asked (or decided not to be)."""
+    return {part.split(" ", 1)[0] for part in cell.split(ASKED_SEP) if part.strip()}
+
+
+def requester_way(*, email: str, phone: str, contact_pref: str, do_not_contact: bool) -> Way:
+    """How a requester is asked: the rule of the module's docstring."""
+    if do_not_contact:
+        return Way.DO_NOT_CONTACT
+    prefers_phone = fold(contact_pref) in BY_PHONE
+    if email.strip() and not (prefers_phone and phone.strip()):
+        return Way.EMAIL
+    return Way.CALL if phone.strip() else Way.NO_WAY
+
+
+def volunteer_way(person_id: str, reach: Reach, policy: Policy) -> tuple[Way, str]:
+    """How a volunteer is asked, and the address when by email."""
+    if reach.may_email(person_id):
+        return Way.EMAIL, reach.email(person_id)
+    person = policy.person(person_id)
+    if person.do_not_contact or not person.person_id:
+        return (Way.DO_NOT_CONTACT if person.person_id else Way.NO_WAY), ""
+    return (Way.CALL if person.phone.strip() else Way.NO_WAY), ""
+
+
+def asks_due(
+    tasks: list[dict[str, Any]],
+    needs: Mapping[str, Mapping[str, Any]],
+    policy: Policy,
+    reach: Reach,
+    now: dt.datetime,
+) -> list[Ask]:
+    """The asks this run makes: done tasks, recent enough, each role not asked yet."""
+    found = []
+    for task in tasks:
+        done = task_status(str(task["status"])) is TaskStatus.DONE
+        if not (done and task["task_id"] and task["feedback_code"]):
+            continue
+        proposed = parse_timestamp(task["proposed"], dayfirst=False)
+        if proposed is not None and now - proposed > ASK_WITHIN:
+            continue
+        asked = asked_roles(str(task["feedback_asked"]))
+        need = needs.get(str(task["need_id"]), {})
+        if Role.REQUESTER not in asked and need:
+            person = policy.person(str(need["person_id"]))
+            way = requester_way(
+                email=person.email,
+                phone=person.phone,
+                contact_pref=str(need.get("contact_pref", "")),
+                do_not_contact=person.do_not_contact or not person.person_id,
+            )
+            found.append(
+                Ask(
+                    task["task_id"],
+                    task["need_id"],
+                    Role.REQUESTER,
+                    person.person_id or str(need["person_id"]),
+                    way,
+                    person.email if way is Way.EMAIL else "",
+                )
+            )
+        if Role.VOLUNTEER not in asked and task["volunteer_id"]:
+            vid = str(task["volunteer_id"])
+            way, address = volunteer_way(vid, reach, policy)
+            found.append(
+                Ask(
+                    task["task_id"],
+                    task["need_id"],
+                    Role.VOLUNTEER,
+                    reach.person(vid),
+                    way,
+                    address,
+                )
+            )
+    return found

@@ -1,0 +1,105 @@
+"""What the feedback step works with: the Feedback form's answers as intake passed them on,
+the two people asked about a task, and the words the Tasks tab keeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+from sheetsync.intake.responses import Response
+from sheetsync.intake.validate import FEEDBACK_CODES
+
+FROM_SEP = "; "  # between the answers a task's feedback_from lists
+
+
+class Role(StrEnum):
+    """Who is asked about a task (the order they are asked and recorded in)."""
+
+    REQUESTER = "requester"
+    VOLUNTEER = "volunteer"
+
+
+# The form's answers (schemas/feedback_form.yaml) -> what they mean.
+ROLE_ANSWERS = {"I asked for help": Role.REQUESTER, "I helped": Role.VOLUNTEER}
+
+
+class Happened(StrEnum):
+    """Whether the help came, as the form asks it (no score: the three plain answers)."""
+
+    YES = "yes"
+    PARTLY = "partly"
+    NO = "no"
+
+
+@dataclass(frozen=True)
+class FeedbackAnswers:
+    """Intake's finding: the Feedback form's valid responses (never People's)."""
+
+    responses: tuple[Response, ...] = ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One role's newest answer about one task."""
+
+    task_id: str
+    role: Role
+    ref: str  # the response, "Form Responses 4:7"
+    stamp: dt.datetime
+    happened: Happened
+    how: str
+    follow_up: bool
+    continues: str  # "yes", "no" or "" (not asked, or not answered)
+
+    @property
+    def key(self) -> str:
+        """What the Tasks tab's feedback_from notes of it: an edit gives a new key."""
+        return f"{self.role} {self.ref} {self.stamp:%Y-%m-%d %H:%M:%S}"
+
+
+def answer_refs(cell: str) -> list[str]:
+    """The responses a task's feedback_from cell lists ("Form Responses 4:7", ...)."""
+    keys = [k for k in cell.split(FROM_SEP) if k.strip()]
+    return [k.split(" ", 1)[1].rsplit(" ", 2)[0] for k in keys]
+
+
+def feedback_codes(tasks: pd.DataFrame) -> dict[str, Sequence[str]]:
+    """The validation list of the form's code question: every code on the Tasks tab."""
+    codes = [str(c).strip() for c in tasks["feedback_code"].tolist() if str(c).strip()]
+    return {FEEDBACK_CODES: codes}
+
+
+def answers_by_task(
+    responses: Sequence[Response], task_of_code: Mapping[str, str]
+) -> dict[str, list[Answer]]:
+    """Task id -> every answer naming it, oldest first: the newest of each role counts (a
+    later answer from the same role replaces an earlier one; a Google form edit rewrites
+    its row with a new timestamp)."""
+    found: dict[str, list[Answer]] = {}
+    for response in sorted(responses, key=lambda r: (r.ts, r.row)):
+        answer = _answer(response.values, response.ref, task_of_code)
+        if answer is not None:
+            found.setdefault(answer.task_id, []).append(answer)
+    return found
+
+
+def _answer(values: Mapping[str, Any], ref: str, task_of_code: Mapping[str, str]) -> Answer | None:
+    task_id = task_of_code.get(str(values["code"]).strip().casefold())
+    role = ROLE_ANSWERS.get(str(values["role"]))
+    if task_id is None or role is None:
+        return None  # validated already: a code of a task since removed from the tab
+    return Answer(
+        task_id=task_id,
+        role=role,
+        ref=ref,
+        stamp=values["timestamp"],
+        happened=Happened(str(values["happened"]).casefold()),
+        how=str(values.get("how") or "").strip(),
+        follow_up=str(values.get("follow_up") or "").startswith("Yes"),
+        continues=str(values.get("continue") or "").casefold(),
+    )
