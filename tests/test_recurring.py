@@ -83,7 +83,11 @@ def test_a_weekly_need_continues_with_its_volunteer_for_six_weeks(backend, confi
         assert task["reasons"] == "continues the weekly help of N0001 (agreed on T0001)"
         # The previous need hands its day on; nothing else moves the same day.
         assert needs(backend, config)[f"N{week:04d}"]["next_on"] == ""
-        again = hourly(backend, config, friday(week) + dt.timedelta(hours=1))
+        # The next run gives the new task its feedback code (the feedback step runs before
+        # recur); then nothing moves.
+        first = hourly(backend, config, friday(week) + dt.timedelta(hours=1))
+        assert [(t.tab, t.cells_changed) for t in first.tabs] in ([], [("Tasks", 1)])
+        again = hourly(backend, config, friday(week) + dt.timedelta(hours=2))
         assert (again.step("recur").counts["repeats"], again.cells_changed) == (0, 0)
         write_cell(backend, config, "tasks", task_id, "status", "done")
         weekly(backend, config, monday(week))
@@ -396,7 +400,8 @@ def test_on_google_a_weekly_need_continues_then_an_organizer_ends_it(
     )
     task = tasks(net.backend(), config)["T0002"]
     assert (task["volunteer_id"], task["status"], task["continues"]) == ("P0001", "accepted", "")
-    again = hourly(net.backend(), config, friday(1) + dt.timedelta(hours=1))
+    hourly(net.backend(), config, friday(1) + dt.timedelta(hours=1))  # the feedback code
+    again = hourly(net.backend(), config, friday(1) + dt.timedelta(hours=2))
     assert (again.rows_added, again.cells_changed) == (0, 0)
 
     write_cell(net.backend(), config, "needs", "N0002", "end_recurrence", "stop")
