@@ -47,6 +47,7 @@ def build_demo(folder: Path, now: dt.datetime = NOW) -> Path:
             workbook="network.xlsx",
             organizers=("organizers@example.org",),
             public=("newsletter@example.org",),
+            board_workbook="board.xlsx",  # as `init --demo` writes it: the volunteer board
         ),
         encoding="utf-8",
     )
@@ -68,11 +69,25 @@ def snapshot(folder: Path) -> dict[str, bytes]:
         lines = [json.dumps(row, ensure_ascii=False) for row in rows]
         # Where the demo was built (the outbox's path in the send log) is not behaviour.
         text = "\n".join(lines).replace(json.dumps(str(folder))[1:-1], "demo")
-        files[f"tabs/{sheet.title}.jsonl"] = (text + "\n").encode("utf-8")
+        files[f"tabs/{sheet.title}.jsonl"] = _mask_codes((text + "\n").encode("utf-8"))
     for path in sorted((folder / "outbox").iterdir()):
-        data = path.read_bytes()
+        data = _mask_codes(path.read_bytes())
         files[f"outbox/{path.name}"] = _normalise_email(data) if path.suffix == ".eml" else data
     return files
+
+
+# A volunteer's code for the board (board/codes.py) is drawn at random: unguessable, so it
+# differs on every build. The golden files show where one goes, not which.
+_CODE = re.compile(rb"\b[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}\b")
+
+
+# The Changes tab's check of a People row added covers its code too: masked the same way
+# (the row's other cells are in People.jsonl, unmasked).
+_PEOPLE_CHECK = re.compile(rb"(P\d{4}):[0-9a-f]{8}")
+
+
+def _mask_codes(data: bytes) -> bytes:
+    return _PEOPLE_CHECK.sub(rb"\1:<check>", _CODE.sub(b"CODE-CODE", data))
 
 
 def _cell(cell: Any) -> Any:
