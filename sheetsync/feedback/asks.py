@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sheetsync.confirm.reach import way_to_confirm
 from sheetsync.feedback.model import Role
 from sheetsync.followup.reach import Reach
-from sheetsync.normalize import fold, format_datetime, parse_timestamp
+from sheetsync.normalize import format_datetime, parse_timestamp
 from sheetsync.privacy import Policy
 from sheetsync.statuses import TaskStatus, task_status
 
 ASK_WITHIN = dt.timedelta(days=60)
 # The request form's "Best way to reach you" answers that ask for a phone, not an email.
-BY_PHONE = frozenset({"call", "text", "whatsapp", "signal"})
 ASKED_SEP = "; "
 
 
@@ -73,13 +73,12 @@ def asked_roles(cell: str) -> set[str]:
 
 
 def requester_way(*, email: str, phone: str, contact_pref: str, do_not_contact: bool) -> Way:
-    """How a requester is asked: the rule of the module's docstring."""
-    if do_not_contact:
-        return Way.DO_NOT_CONTACT
-    prefers_phone = fold(contact_pref) in BY_PHONE
-    if email.strip() and not (prefers_phone and phone.strip()):
-        return Way.EMAIL
-    return Way.CALL if phone.strip() else Way.NO_WAY
+    """How a requester is asked: as they are told their request came in (one rule,
+    confirm/reach.way_to_confirm: their preferred way, email else phone)."""
+    way = way_to_confirm(
+        email=email, phone=phone, contact_pref=contact_pref, do_not_contact=do_not_contact
+    )
+    return Way[way.name]
 
 
 def volunteer_way(person_id: str, reach: Reach, policy: Policy) -> tuple[Way, str]:
