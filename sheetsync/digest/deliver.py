@@ -432,8 +432,8 @@ def _what_became_of(line: Mapping[str, str], where: str | None) -> tuple[Deliver
         return DeliveryOutcome.SENT, f"{where} (found there after a run stopped)"
     if where == "" and line["audience"] not in WEEKLY:
         return DeliveryOutcome.FAILED, (
-            f"The email {label} was not handed over: a run stopped just before. The next "
-            "follow-up run sends what it said again, in its own email."
+            f"The email {label} was not handed over: a run stopped just before. "
+            + _AGAIN.get(line["audience"], _AGAIN_DEFAULT)
         )
     if where == "":
         return DeliveryOutcome.FAILED, (
@@ -451,11 +451,33 @@ def _what_became_of(line: Mapping[str, str], where: str | None) -> tuple[Deliver
         message_id,
         line["period"],
         weekly=line["audience"] in WEEKLY,
+        audience=line["audience"],
     )
 
 
+# Where what an email that is not sent again said stays, by audience.
+_SAID_ON = {
+    "confirmation": "the Needs tab says so (confirmed); call them if unsure",
+    "feedback": "the Tasks tab says so (feedback_asked); ask them again by phone if unsure",
+}
+# What becomes of an email that was never handed over, by audience.
+_AGAIN = {
+    "confirmation": "A later run sends it again for two days, then lists them on the Call list.",
+    "feedback": "It is not sent again: ask them by phone (the task's feedback_code).",
+}
+_AGAIN_DEFAULT = "The next follow-up run sends what it said again, in its own email."
+_SAID_ON_DEFAULT = "what it said is on the Needs tab (escalated) and the Tasks tab (follow_up)"
+
+
 def _unconfirmed(
-    why: str, short: str, label: str, message_id: str, period: str, *, weekly: bool = True
+    why: str,
+    short: str,
+    label: str,
+    message_id: str,
+    period: str,
+    *,
+    weekly: bool = True,
+    audience: str = "",
 ) -> str:
     """What to do about a digest that may or may not have reached the mail server (`why`),
     logged as a warning too (`short`): `tick --quiet` shows warnings, so cron mails it
@@ -470,8 +492,8 @@ def _unconfirmed(
         )
         return (
             f"Unconfirmed: {why}. Not sent again by itself: look for Message-ID {message_id} "
-            "in the mail server's log (or ask the recipient); if it never arrived, what it "
-            "said is on the Needs tab (escalated) and the Tasks tab (follow_up)."
+            "in the mail server's log (or ask the recipient); if it never arrived, "
+            f"{_SAID_ON.get(audience, _SAID_ON_DEFAULT)}."
         )
     log.warning(
         "digest %s unconfirmed (%s): look for Message-ID %s in the mail server's log; if it "
@@ -547,6 +569,7 @@ def _hand_over(
             message_id,
             period,
             weekly=digest.audience in WEEKLY,
+            audience=str(digest.audience),
         )
         return _delivery(digest, period, DeliveryOutcome.UNCONFIRMED, detail)
     except DeliveryError as err:
