@@ -296,7 +296,9 @@ def test_property_each_slot_runs_once_when_ticks_are_at_most_5_minutes_apart(nig
         clock = FakeClock(network_config(Path(folder), zone), jobs, tz)
         for instant in ticks:
             clock.tick_at(instant)
-    first, last = local(ticks[0], tz), local(ticks[-1], tz)
+    # The latest wall clock the ticks reached, not the last tick's: a night that ends in the
+    # repeated time (the clocks fell back) has already run the slots up to it.
+    first, last = local(ticks[0], tz), max(local(t, tz) for t in ticks)
     for job in jobs:
         done = clock.slots_done(job.name)
         assert len(done) == len(set(done)), f"{job.name} ran twice for one slot"
@@ -305,3 +307,23 @@ def test_property_each_slot_runs_once_when_ticks_are_at_most_5_minutes_apart(nig
     for _, r in clock.results:
         missed = _slots_before(_schedule(jobs, r.job), r.slot, r.missed)
         assert not [s for s in missed if exists(s, tz)], r
+
+
+def test_a_slot_just_before_a_jump_that_is_not_on_the_hour_runs_for_itself(tmp_path):
+    """Pacific/Chatham springs forward from 02:45 to 03:45: the 02:44 slot, which happens,
+    and the 03:44 one, which the clocks skip, are a minute apart. A tick after the jump runs
+    02:44 for its own slot (not as a slot missed by 03:44's run), and 03:44 at the next tick."""
+    chatham = ZoneInfo("Pacific/Chatham")
+    jobs = [Job("hourly", "44 * * * *", ("a",))]
+    clock = FakeClock(network_config(tmp_path, "Pacific/Chatham"), jobs, chatham)
+    start = dt.datetime(2026, 9, 27, 1, 0, tzinfo=chatham).astimezone(dt.UTC)
+    for k in range(90):  # every 2 minutes to 04:45 after the jump
+        clock.tick_at(start + dt.timedelta(minutes=2 * k + 1))
+    ran = [(r.slot, r.missed) for _, r in clock.results if r.action is TickAction.RAN]
+    day = dt.datetime(2026, 9, 27)
+    assert ran == [
+        (day.replace(hour=1, minute=44), 0),
+        (day.replace(hour=2, minute=44), 0),
+        (day.replace(hour=3, minute=44), 0),
+        (day.replace(hour=4, minute=44), 0),
+    ]

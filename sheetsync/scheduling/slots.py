@@ -14,6 +14,7 @@ moves a skipped one to 03:00, so tick never gives it any.
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from croniter import croniter
 
@@ -30,6 +31,25 @@ def latest_slot(schedule: str, now: dt.datetime) -> dt.datetime:
         raise ScheduleError(f"schedule = {schedule!r} is not a crontab expression: {err}") from err
     previous: dt.datetime = slots.get_prev(dt.datetime)
     return previous
+
+
+def happens(slot: dt.datetime, tz: ZoneInfo) -> bool:
+    """Whether a wall-clock time happens at all (not in the time the clocks skip)."""
+    instant = slot.replace(tzinfo=tz).astimezone(dt.UTC)
+    return instant.astimezone(tz).replace(tzinfo=None) == slot
+
+
+def due_slot(schedule: str, now: dt.datetime, after: dt.datetime, tz: ZoneInfo) -> dt.datetime:
+    """The slot a tick at `now` runs for, the last one run being `after`: the latest slot,
+    unless that one never happens (the clocks skipped it) and the slot before it, which did
+    happen, has not run yet. Where the clocks jump at a time that is not on the hour
+    (Pacific/Chatham: 02:45 to 03:45), a slot just before the jump and one skipped by it are
+    a minute apart: the first runs for its own slot, the skipped one at the next tick."""
+    slot = latest_slot(schedule, now)
+    if happens(slot, tz):
+        return slot
+    before: dt.datetime = croniter(schedule, slot).get_prev(dt.datetime)
+    return before if before > after and happens(before, tz) else slot
 
 
 def slots_between(schedule: str, after: dt.datetime, until: dt.datetime) -> int:

@@ -44,7 +44,7 @@ from sheetsync.members import parse_datetime
 from sheetsync.report import DeliveryOutcome, RunOutcome
 from sheetsync.run_log import last_runs
 from sheetsync.scheduling.lock import NetworkLock
-from sheetsync.scheduling.slots import latest_slot, slots_between
+from sheetsync.scheduling.slots import due_slot, latest_slot, slots_between
 
 __all__ = ["latest_slot", "tick", "tick_network"]
 
@@ -223,6 +223,7 @@ def _find_due(
                 results.append(TickResult(job.name, slot, TickAction.STARTED))
                 continue
             record = Record(last)
+        slot = due_slot(job.schedule, now, record.slot, tz)
         if slot > record.slot:
             due.append(_Due(job, slot, slots_between(job.schedule, record.slot, slot) - 1))
         elif _retry_due(record, instant, tz):
