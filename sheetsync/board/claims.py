@@ -15,15 +15,14 @@ task (its reasons start with BOARD_REASON, its volunteer is the claimer): it is 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from sheetsync.board.codes import claim_tokens, code_tail, is_email, is_mark, mark, normal_code
 from sheetsync.config import MatchingConfig
+from sheetsync.ids import Ids
 from sheetsync.match.eligibility import Need, Volunteer, reasons, why
 from sheetsync.match.network import Network
 from sheetsync.normalize import format_datetime
@@ -156,7 +155,7 @@ def take_claims(
     open_now = {board_id(n.need_id): n for n in waiting}
     by_board = {board_id(str(n["need_id"])): n for n in needs if n["need_id"]}
     volunteer_of = {v.person_id: v for v in volunteers}
-    ids = _task_ids(tasks)
+    ids = Ids("T", (str(t["task_id"]) for t in tasks))
     answers: list[Answered] = []
     for claim in claims:
         pid = claimers.who(claim.token)
@@ -174,18 +173,12 @@ def take_claims(
             open_now[claim.board_id] = need  # still open to someone who may take it
             answers.append(Answered(claim, Answer.NOT_TAKEN, code))
             continue
-        task_id = next(ids)
+        task_id = ids()
         tasks.append(_task(schema, task_id, need, volunteer, claim, config, now))
         by_board[claim.board_id]["status"] = NeedStatus.MATCHED.value
         volunteer.capacity -= 1
         answers.append(Answered(claim, Answer.TAKEN, code, task_id))
     return answers
-
-
-def _task_ids(tasks: list[dict[str, Any]]) -> Iterator[str]:
-    """T0001, T0002, … after the largest task id (as steps/ids.py hands them out)."""
-    numbers = [int(m.group(1)) for t in tasks if (m := re.match(r"T(\d+)$", str(t["task_id"])))]
-    return (f"T{n:04d}" for n in itertools.count(max(numbers, default=0) + 1))
 
 
 def _not_open(row: dict[str, Any] | None, pid: str, tasks: list[dict[str, Any]]) -> Answer:

@@ -23,6 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sheetsync.ids import Ids
 from sheetsync.load.rest import resting_members
 from sheetsync.match.eligibility import Volunteer
 from sheetsync.match.invariants import (
@@ -49,7 +50,6 @@ from sheetsync.statuses import (
 )
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings
-from sheetsync.steps.ids import Ids
 from sheetsync.steps.organizer_values import VALUES_TO_FIX, BadValue, bad_values, issues_of
 from sheetsync.tables import ROW, frame_of, records_of
 

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.dedupe import Decision, Linkage, Pair, find_duplicates, pair_key
+from sheetsync.ids import Ids, id_number
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import latest_checkin, split_list
 from sheetsync.normalize import cell_text, fold, format_datetime, one_line
@@ -25,7 +26,6 @@ from sheetsync.recur.series import is_repeat
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import NeedStatus, PairStatus, update_need_statuses
 from sheetsync.steps import StepContext, StepResult
-from sheetsync.steps.ids import Ids, id_number
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
 
 # What organizers may write in the decision column, folded; English and Spanish.

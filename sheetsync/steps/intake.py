@@ -15,6 +15,7 @@ import pandas as pd
 
 from sheetsync.errors import FormRowsMovedError
 from sheetsync.feedback.model import FeedbackAnswers, feedback_codes
+from sheetsync.ids import Ids
 from sheetsync.intake.consent import CONSENT_FORMS, tie_invalid, withdrawals, write_answers
 from sheetsync.intake.people import PeopleIndex, forget_gone, merge_person
 from sheetsync.intake.responses import Response, answer_text, ref_key, split_refs
@@ -32,7 +33,6 @@ from sheetsync.run_log import DIGEST_JOB
 from sheetsync.schema import TableSchema
 from sheetsync.statuses import CHECK_FORMS, ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
-from sheetsync.steps.ids import Ids
 from sheetsync.tables import FormTable, empty_record, frame_of, records_of
 
 FORM_ORDER = ("requests", "offers", "checkins", "feedback")

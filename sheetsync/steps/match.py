@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any
 
 from sheetsync.config import MatchingConfig
+from sheetsync.ids import Ids
 from sheetsync.load.rest import resting_members
 from sheetsync.match.eligibility import (
     Eligibility,
@@ -52,7 +53,6 @@ from sheetsync.statuses import (
 )
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings
-from sheetsync.steps.ids import Ids
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
 
 MENTOR_DONE = 3  # tasks done that make a volunteer experienced enough to go along

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sheetsync.ids import Ids
 from sheetsync.load.rest import resting_members
 from sheetsync.match.eligibility import Need, Volunteer
 from sheetsync.match.network import Network, read_network, volunteers_of, waiting_needs
@@ -38,7 +39,6 @@ from sheetsync.recur.series import (
 )
 from sheetsync.statuses import NeedStatus, TaskStatus, statuses_of, update_need_statuses
 from sheetsync.steps import StepContext, StepResult
-from sheetsync.steps.ids import Ids
 from sheetsync.tables import empty_record, frame_of, records_of
 
 # The request's answers a repeat carries over from the series' first need.
