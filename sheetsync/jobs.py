@@ -211,11 +211,23 @@ def run_job(
         raise
     # After the write, outside the retry: a digest tells of the sheet as it now is, its
     # send log row goes below the run's, and nothing is sent twice.
-    for effect in effects:
+    for effect in _combined(effects, config):
         act = effect.plan if dry_run else effect.run
         report.deliveries.extend(act(backend, config, report.started))
     _log_done(job, report)
     return report
+
+
+def _combined(effects: list[Effect], config: Config) -> list[Effect]:
+    """The effects, each next to one it goes with done as one (Effect.combine)."""
+    out: list[Effect] = []
+    for effect in effects:
+        both = out[-1].combine(effect, config) if out else None
+        if both is None:
+            out.append(effect)
+        else:
+            out[-1] = both
+    return out
 
 
 def _read_again_if_changed(

@@ -135,6 +135,10 @@ class WriteBoard:
             log.warning("The volunteer board was not written (%s); the next run writes it.", err)
         return []
 
+    def combine(self, other: object, config: Config) -> None:
+        """The board's write goes alone."""
+        return None
+
     def plan(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
         """A dry run writes nothing, the board neither."""
         return []

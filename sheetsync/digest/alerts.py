@@ -57,6 +57,13 @@ class SendAlerts:
         """The alert to each organizer and the reminders, rendered (no I/O)."""
         return alert_digests(self.findings, dict(self.frames), config)
 
+    def rendered(self, config: Config) -> tuple[Digest, ...]:
+        return tuple(self.digests(config))
+
+    def combine(self, other: object, config: Config) -> SendDigests | None:
+        """With the next email effect, one send (SendDigests.combine)."""
+        return SendDigests(self.rendered(config), self.run_log).combine(other, config)
+
 
 def alert_digests(
     findings: FollowupFindings, frames: dict[str, pd.DataFrame], config: Config

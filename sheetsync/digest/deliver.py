@@ -20,6 +20,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 import pandas as pd
 
@@ -95,6 +96,17 @@ def _short_hash(text: str) -> str:
     return hashlib.sha256(text.casefold().encode()).hexdigest()[:8]
 
 
+@runtime_checkable
+class Emails(Protocol):
+    """An effect that sends emails through the send log: SendDigests, SendAlerts."""
+
+    run_log: Table | None
+
+    def rendered(self, config: Config) -> tuple[Digest, ...]:
+        """Its emails, rendered (no I/O)."""
+        ...
+
+
 @dataclass(frozen=True)
 class SendDigests:
     """The digest step's effect: the job sends the rendered digests once the sheet is
@@ -105,6 +117,16 @@ class SendDigests:
 
     def run(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
         return send_digests(backend, config, list(self.digests), now=now)
+
+    def rendered(self, config: Config) -> tuple[Digest, ...]:
+        return self.digests
+
+    def combine(self, other: object, config: Config) -> SendDigests | None:
+        """With the next email effect, one send: one read, check and write of the send log."""
+        if not isinstance(other, Emails):
+            return None
+        run_log = self.run_log if self.run_log is not None else other.run_log
+        return SendDigests((*self.digests, *other.rendered(config)), run_log)
 
     def plan(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
         if not self.digests:

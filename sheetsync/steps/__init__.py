@@ -73,6 +73,12 @@ class Effect(Protocol):
         """A dry run: say what `run` would deliver."""
         ...
 
+    def combine(self, other: Effect, config: Config) -> Effect | None:
+        """This effect and the next one done as one, or None when they do not go together.
+        A run's emails (alerts, confirmations, asks after help, digests) are sent as one:
+        one read, check and write of the send log, not one per step."""
+        ...
+
 
 @dataclass
 class StepResult:
