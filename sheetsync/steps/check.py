@@ -24,7 +24,6 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sheetsync.ids import Ids
-from sheetsync.load.rest import resting_members
 from sheetsync.match.eligibility import Volunteer
 from sheetsync.match.invariants import (
     Violation,
@@ -36,8 +35,7 @@ from sheetsync.match.invariants import (
     tasks_this_week,
     unavailable_proposed,
 )
-from sheetsync.match.network import Network, read_network, volunteers_of, waiting_needs
-from sheetsync.members import kept_ids
+from sheetsync.match.network import Network, volunteers_of, waiting_needs
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import (
@@ -50,6 +48,7 @@ from sheetsync.statuses import (
 )
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings
+from sheetsync.steps.match import network_of
 from sheetsync.steps.organizer_values import VALUES_TO_FIX, BadValue, bad_values, issues_of
 from sheetsync.tables import ROW, frame_of, records_of
 
@@ -110,16 +109,7 @@ def _read(ctx: StepContext, tasks: list[dict[str, Any]], before: list[dict[str, 
     this run's proposals."""
     people = records_of(ctx.frames["people"])
     dayfirst = dayfirst_locale(ctx.config.locale)
-    resting = resting_members(
-        records_of(ctx.frames["load"]),
-        people,
-        kept_ids(people),
-        ctx.now.date(),
-        dayfirst=dayfirst,
-        rest_days=ctx.config.load.rest_days,
-    )
-    pairs = records_of(ctx.frames["duplicates"])
-    net = read_network(people, tasks, pairs, resting, statuses_of(tasks))
+    net = network_of(ctx, people, tasks, statuses_of(tasks))
     today = ctx.now.date()
     return Reading(
         net,

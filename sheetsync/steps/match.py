@@ -160,6 +160,17 @@ def _read_network(
 ) -> Network:
     """Read the week from People, Tasks, Load and Duplicates; a task status nobody
     understands is reported in `issues`."""
+    return network_of(ctx, people, tasks, [_task_status(ctx, t, issues) for t in tasks])
+
+
+def network_of(
+    ctx: StepContext,
+    people: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+    statuses: list[TaskStatus],
+) -> Network:
+    """The network as matching reads it (match/network.py) from People, Tasks (with their
+    statuses read), Load (who rests) and Duplicates: the steps that weigh volunteers share it."""
     return read_network(
         people,
         tasks,
@@ -172,7 +183,7 @@ def _read_network(
             dayfirst=dayfirst_locale(ctx.config.locale),
             rest_days=ctx.config.load.rest_days,
         ),
-        [_task_status(ctx, t, issues) for t in tasks],
+        statuses,
     )
 
 

@@ -17,9 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from sheetsync.ids import Ids
-from sheetsync.load.rest import resting_members
 from sheetsync.match.eligibility import Need, Volunteer
-from sheetsync.match.network import Network, read_network, volunteers_of, waiting_needs
+from sheetsync.match.network import volunteers_of, waiting_needs
 from sheetsync.members import kept_ids
 from sheetsync.normalize import dayfirst_locale, format_datetime, parse_date
 from sheetsync.recur.continuing import Agreement, agreement, why_not
@@ -39,6 +38,7 @@ from sheetsync.recur.series import (
 )
 from sheetsync.statuses import NeedStatus, TaskStatus, statuses_of, update_need_statuses
 from sheetsync.steps import StepContext, StepResult
+from sheetsync.steps.match import network_of
 from sheetsync.tables import empty_record, frame_of, records_of
 
 # The request's answers a repeat carries over from the series' first need.
@@ -187,7 +187,7 @@ def _continue(
     them, accepted, when matching's hard constraints allow; the others go to matching
     (`recurrence_note` says why, when someone had agreed). How many continued."""
     status_of = statuses_of(tasks)
-    net = _network(ctx, people, tasks, status_of)
+    net = network_of(ctx, people, tasks, status_of)
     volunteers = {
         v.person_id: v
         for v in volunteers_of(
@@ -223,29 +223,6 @@ def _continue(
         repeat["recurrence_note"] = f"Kept with {who}, who agreed on {agreed.task_id}."
         continued += 1
     return continued
-
-
-def _network(
-    ctx: StepContext,
-    people: list[dict[str, Any]],
-    tasks: list[dict[str, Any]],
-    status_of: list[TaskStatus],
-) -> Network:
-    """The network as matching reads it (match/network.py): who may be asked, and rests."""
-    return read_network(
-        people,
-        tasks,
-        records_of(ctx.frames["duplicates"]),
-        resting_members(
-            records_of(ctx.frames["load"]),
-            people,
-            kept_ids(people),
-            ctx.now.date(),
-            dayfirst=dayfirst_locale(ctx.config.locale),
-            rest_days=ctx.config.load.rest_days,
-        ),
-        status_of,
-    )
 
 
 def _task(
