@@ -170,7 +170,9 @@ def test_the_demo_summary_is_short_plain_and_leaves_zeros_out(tmp_path):
     store = open_backend(config)
     run_job(find_job("weekly", config), store, config, now=DEMO_NOW)
     rows = [r for r in summary_rows(store, config) if any(r[n] for n in ("section", "item"))]
-    assert 20 <= len(rows) <= 44  # 40, and the Feedback after help section (issue 21)
+    # 40, the Feedback after help section (issue 21), and the week's median days to a yes,
+    # which shows once the week has an accepted task (the demo's board claim gives it one).
+    assert 20 <= len(rows) <= 45
     assert [r["metric"] for r in rows[:3]] == [
         HEADING_PREFIX + "goals",
         "goal.needs_met_per_week",
