@@ -41,7 +41,7 @@ def build(size: str, folder: Path | None = None) -> Path:
         sheet = book.create_sheet(tab)
         names = schemas[form].names
         sheet.append(schemas[form].titles)
-        for response in responses[form]:
+        for response in responses.get(form, []):
             sheet.append([response[n] for n in names])
     for logical in SHEETSYNC_TABS:
         book.create_sheet(SHEETSYNC_TABS[logical]).append(schemas[logical].titles)
