@@ -76,31 +76,37 @@ def _need_order(need_id: str) -> tuple[float, str]:
 
 
 def requests_of(needs: pd.DataFrame) -> list[Request]:
-    """The Needs tab's requests, in the order they came in."""
+    """The Needs tab's requests, in the order they came in.
+
+    One pass over the tab's columns as lists, grouping rows by source in a dict (in the
+    order each source first appears, as groupby(sort=False) gives): the tab's rows are
+    never looked up one by one in pandas."""
     columns = ["need_id", "person_id", "category", "urgency", "languages", "contact_pref"]
-    rows = needs[[*columns, "status", "opened", "source", "confirmed"]].astype(str)
+    frame = needs[[*columns, "status", "opened", "source", "confirmed"]].astype(str)
+    rows = list(zip(*(frame[c].tolist() for c in frame.columns), strict=True))
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for row in rows:
+        groups.setdefault(row[8], []).append(row)
+    withdrawn = NeedStatus.WITHDRAWN.value
     found = []
-    for source, group in rows.groupby("source", sort=False):
-        if not str(source).strip():
+    for source, group in groups.items():
+        if not source.strip():
             continue  # a row typed by hand: no request to confirm
-        group = group.iloc[
-            sorted(range(len(group)), key=lambda i: _need_order(str(group.iloc[i, 0])))
-        ]
-        first = group.iloc[0]
-        marks = [m for m in group["confirmed"] if m.strip()]
-        asked = group[group["status"] != NeedStatus.WITHDRAWN.value]
+        group.sort(key=lambda r: _need_order(r[0]))
+        first = group[0]
+        marks = [r[9] for r in group if r[9].strip()]
         found.append(
             Request(
-                reference=first["need_id"],
-                person_id=first["person_id"],
-                need_ids=tuple(group["need_id"]),
-                categories=tuple(asked["category"]),
-                urgency=first["urgency"],
-                languages=first["languages"],
-                contact_pref=first["contact_pref"],
-                opened=parse_datetime(first["opened"]),
+                reference=first[0],
+                person_id=first[1],
+                need_ids=tuple(r[0] for r in group),
+                categories=tuple(r[2] for r in group if r[6] != withdrawn),
+                urgency=first[3],
+                languages=first[4],
+                contact_pref=first[5],
+                opened=parse_datetime(first[7]),
                 confirmed=marks[0].strip() if marks else "",
-                unmarked=tuple(group.loc[group["confirmed"].str.strip() == "", "need_id"]),
+                unmarked=tuple(r[0] for r in group if not r[9].strip()),
             )
         )
     return sorted(found, key=lambda r: _need_order(r.reference))
