@@ -23,6 +23,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 
 from sheetsync.members import parse_datetime
@@ -63,8 +64,10 @@ def recurrence_of(answer: object) -> str:
     return ""
 
 
+@lru_cache(maxsize=1024)
 def period_of(recurrence: str) -> int:
-    """Days between the needs of a series; 0 when the need does not recur."""
+    """Days between the needs of a series; 0 when the need does not recur (worked out once
+    per distinct cell: every need of a city's Needs tab is asked about each run)."""
     for value, days in PERIOD_DAYS.items():
         if fold(recurrence) == value:
             return days

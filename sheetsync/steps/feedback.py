@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from sheetsync.calls import Call, CallReason, add_calls
 from sheetsync.digest.deliver import Digest, SendDigests, policy_of
 from sheetsync.digest.render import language_for, render
@@ -52,19 +54,16 @@ def run(ctx: StepContext) -> StepResult:
     added = add_calls(
         ctx.frames["call_list"], calls, ctx.frames["people"], ctx.schemas["call_list"], ctx.now
     )
-    frames = {
-        "tasks": frame_of(tasks, ctx.schemas["tasks"]),
-        "needs": frame_of(needs, ctx.schemas["needs"]),
-        "call_list": added.frame,
-    }
-    changed = {
-        "tasks": bool(coded or taken.changed or asks),
-        "needs": before != [n["status"] for n in needs],
-        "call_list": bool(added.added),
-    }
+    frames: dict[str, pd.DataFrame] = {}  # only the tabs that changed are built again
+    if coded or taken.changed or asks:
+        frames["tasks"] = frame_of(tasks, ctx.schemas["tasks"])
+    if before != [n["status"] for n in needs]:
+        frames["needs"] = frame_of(needs, ctx.schemas["needs"])
+    if added.added:
+        frames["call_list"] = added.frame
     run_log = ctx.tables.get("run_log")
     return StepResult(
-        frames={name: frame for name, frame in frames.items() if changed[name]},
+        frames=frames,
         counts={
             "feedback_codes": coded,
             "feedback_emailed": len(digests),

@@ -19,13 +19,13 @@ from sheetsync.tables import frame_of, records_of
 def run(ctx: StepContext) -> StepResult:
     """Withdraw what can no longer stand; bring the needs' status up to date."""
     people = records_of(ctx.frames["people"])
-    needs = records_of(ctx.frames["needs"])
     tasks = records_of(ctx.frames["tasks"])
     # A status nobody understands is reported by the weekly match step, not every hour.
     ignored: list[Issue] = []
     _, _, found = follow_the_present(ctx, people, tasks, ignored)
     if not found:
         return StepResult(counts={"withdrawn": 0})
+    needs = records_of(ctx.frames["needs"])  # read only when a status may change
     update_need_statuses(needs, tasks)
     return StepResult(
         frames={
