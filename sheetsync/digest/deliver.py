@@ -236,7 +236,8 @@ def render_organizers_digest(
 
 def policy_of(frames: Mapping[str, pd.DataFrame], config: Config) -> Policy:
     """The privacy policy over the tabs as they are, with the network's sensitive categories."""
-    people, needs = records_of(frames["people"]), records_of(frames["needs"])
+    people = records_of(frames["people"])
+    needs = records_of(frames["needs"][["person_id", "category"]])  # all Policy reads of them
     return Policy(people, config.privacy.sensitive_categories, needs)
 
 
