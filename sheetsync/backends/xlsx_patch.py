@@ -19,10 +19,11 @@ import math
 import posixpath
 import re
 import shutil
+import struct
 from collections.abc import Sequence
 from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
@@ -486,7 +487,9 @@ class _Package:
         self.replaced[name] = (xml[:at] + text + xml[at:]).encode("utf-8")
 
     def write(self, out: BinaryIO) -> None:
-        """The new zip: replaced parts, added parts, and every other part copied unchanged."""
+        """The new zip: replaced parts, added parts, and every other part copied unchanged,
+        as its compressed bytes (_copy_raw): an unchanged part is not inflated and
+        deflated again."""
         if self._styles is not None and self._styles[1].changed:
             self.replaced[self._styles[0]] = self._styles[1].xml.encode("utf-8")
         with ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True) as target:
@@ -499,10 +502,52 @@ class _Package:
                 if info.filename in self.replaced:
                     target.writestr(copy, self.replaced[info.filename])
                     continue
+                if _copy_raw(self.source, info, target):
+                    continue
                 with self.source.open(info) as src, target.open(copy, "w") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
             for name in sorted(set(self.replaced) - self.names):
                 target.writestr(name, self.replaced[name])
+
+
+def _copy_raw(source: ZipFile, info: ZipInfo, target: ZipFile) -> bool:
+    """Copy one member's compressed bytes as they are, with its CRC and sizes; False (and
+    nothing written) for a member that cannot be copied so: encrypted, or compressed
+    otherwise than stored or deflated."""
+    if info.flag_bits & _ENCRYPTED or info.compress_type not in (ZIP_STORED, ZIP_DEFLATED):
+        return False
+    src, dst = source.fp, target.fp
+    if src is None or dst is None:
+        return False
+    src.seek(info.header_offset)
+    header = src.read(_LOCAL_HEADER)
+    if len(header) != _LOCAL_HEADER or header[:4] != _LOCAL_SIGNATURE:
+        return False
+    name_length, extra_length = struct.unpack_from("<HH", header, 26)
+    src.seek(info.header_offset + _LOCAL_HEADER + name_length + extra_length)
+    raw = src.read(info.compress_size)
+    if len(raw) != info.compress_size:
+        return False
+    copy = ZipInfo(info.filename, info.date_time)
+    copy.compress_type = info.compress_type
+    copy.external_attr = info.external_attr
+    copy.CRC = info.CRC
+    copy.compress_size = info.compress_size
+    copy.file_size = info.file_size
+    # The sizes are in the header: no data descriptor follows the data.
+    copy.flag_bits = info.flag_bits & ~_DATA_DESCRIPTOR
+    dst.seek(target.start_dir)
+    copy.header_offset = dst.tell()
+    dst.write(copy.FileHeader())
+    dst.write(raw)
+    target.start_dir = dst.tell()
+    target.filelist.append(copy)
+    target.NameToInfo[copy.filename] = copy
+    return True
+
+
+_ENCRYPTED, _DATA_DESCRIPTOR = 0x1, 0x8
+_LOCAL_HEADER, _LOCAL_SIGNATURE = 30, b"PK\x03\x04"
 
 
 def _elements(xml: str, tag: str) -> list[dict[str, str]]:
