@@ -142,9 +142,11 @@ def _restyle_cells(
             whole = _CELL_TAG.fullmatch(tag.group(0))
             assert whole is not None  # _ANY_CELL_TAG's second branch is _CELL_TAG
             return general(whole)
-        style = style_of(letter, row == "1", own or "")
+        style = chosen.get((letter, row == "1", own or ""))
         if style is None:
-            return tag.group(0)
+            style = style_of(letter, row == "1", own or "")
+            if style is None:
+                return tag.group(0)
         return f'<{px}c r="{letter}{row}"{rest}{style}{end}>'
 
     try:
