@@ -405,7 +405,7 @@ def _raise(error: BaseException) -> Callable[..., None]:
     [
         (_Package, "write", OSError(28, "No space left on device"), BackendError),
         # Fails after part of the zip is written, leaving a half-written temp file behind.
-        (xlsx_patch.shutil, "copyfileobj", RuntimeError("boom"), RuntimeError),
+        (xlsx_patch, "_copy_raw", RuntimeError("boom"), RuntimeError),
         (os, "replace", PermissionError(13, "Permission denied"), WorkbookLockedError),
         (os, "replace", OSError(18, "Invalid cross-device link"), BackendError),
     ],

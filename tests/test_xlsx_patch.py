@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zipfile
 from pathlib import Path
 
@@ -73,6 +74,53 @@ def test_untouched_parts_are_copied_unchanged(workbook):
     assert set(after) == set(before)
     assert {n for n in before if before[n] != after[n]} == {people}
     assert any(n.startswith("xl/charts/") for n in after)  # the chart survives
+
+
+def raw_members(data: bytes) -> dict[str, tuple[int, int, int, bytes]]:
+    """Each member's CRC, compression, size and compressed bytes, as stored in the zip."""
+    found = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for info in z.infolist():
+            name_length, extra_length = struct.unpack_from("<HH", data, info.header_offset + 26)
+            start = info.header_offset + 30 + name_length + extra_length
+            raw = data[start : start + info.compress_size]
+            found[info.filename] = (info.CRC, info.compress_type, info.file_size, raw)
+    return found
+
+
+def test_untouched_parts_keep_their_compressed_bytes(workbook):
+    """An unchanged part is copied as it was compressed, not inflated and deflated again."""
+    before = raw_members(workbook)
+    data = patched(workbook, TabChanges("People", start_row=3, append=[["P0002", "Ben"]]))
+    after = raw_members(data)
+    people = "xl/worksheets/sheet2.xml"
+    assert {n for n in before if before[n] != after[n]} == {people}
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.testzip() is None
+    # And again on the patched file: the copy reads back as a zip like any other.
+    again = patched(data, TabChanges("People", start_row=4, append=[["P0003", "Cy"]]))
+    assert {n for n in after if after[n] != raw_members(again)[n]} == {people}
+    assert values(again, "People")[3][:2] == ["P0003", "Cy"]
+
+
+def test_stored_and_zip64_members_are_copied_raw(workbook):
+    """A member stored without compression, or written with zip64 headers, is copied as
+    stored; both read back the same."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        for name, content in parts(workbook).items():
+            info = zipfile.ZipInfo(name)
+            stored = name.endswith(".rels")
+            info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+            with z.open(info, "w", force_zip64=name.endswith("styles.xml")) as f:
+                f.write(content)
+    source = out.getvalue()
+    data = patched(source, TabChanges("People", start_row=3, append=[["P0002", "Ben"]]))
+    assert {n: c for n, c in parts(data).items() if "sheet2" not in n} == {
+        n: c for n, c in parts(source).items() if "sheet2" not in n
+    }
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        assert z.testzip() is None
 
 
 def test_cached_formula_values_of_other_cells_survive(workbook):

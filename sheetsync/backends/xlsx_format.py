@@ -26,15 +26,20 @@ from sheetsync.backends.xlsx_xml import (
     WORKSHEET_ORDER,
     attrs,
     element_pattern,
+    join_sheet,
     put_in_order,
+    split_sheet,
     top_level,
 )
 
-# sheetData's content; a cell's start tag, its reference and its style.
-_CELLS_SPAN = re.compile(
-    r"<(?:\w+:)?sheetData\b[^>]*(?<!/)>(?P<cells>.*)</(?:\w+:)?sheetData>", re.S
-)
+# A cell's start tag and its style.
 _CELL_TAG = re.compile(r"<(?P<px>(?:\w+:)?)c\b(?P<attrs>[^>]*?)(?P<end>/?)>")
+# A cell's start tag as Excel, LibreOffice, openpyxl and sheetsync write it (r="B7" first,
+# then s="3" if styled), or any other cell start tag (_CELL_TAG).
+_ANY_CELL_TAG = re.compile(
+    r'<(?:(?P<fpx>(?:\w+:)?)c r="(?P<col>[A-Z]+)(?P<row>\d+)"(?: s="(?P<s>\d*)")?'
+    r"(?P<rest>[^>]*?)(?P<fend>/?)>|(?:\w+:)?c\b[^>]*?/?>)"
+)
 _CELL_REF = re.compile(r'\br="([A-Z]+)(\d+)"')
 _CELL_STYLE = re.compile(r'\s+s="(\d*)"')
 LAST_ROW = 1048576  # Excel's last row: "from row 2 down" is rows 2..LAST_ROW
@@ -52,14 +57,25 @@ def width_chars(pixels: int) -> float:
 
 def format_sheet(xml: str, px: str, styles: Styles, tab: TabFormat) -> str:
     """The worksheet `xml` with `tab`'s formatting applied (idempotently)."""
+    skeleton, rows = split_sheet(xml, px)
+    rows = format_rows(rows, styles, tab)
+    return join_sheet(format_skeleton(skeleton, px, styles, tab), px, rows)
+
+
+def format_rows(rows: str, styles: Styles, tab: TabFormat) -> str:
+    """A worksheet's rows (sheetData's content) with `tab`'s cell looks. Run before
+    format_skeleton: the cell formats it adds come first, as they always did."""
+    body_looks = {c.col: _body_look(c) for c in tab.columns}
+    header_looks = {c.col: Look(bold=tab.bold_header, fill=_header_fill(c)) for c in tab.columns}
+    return _restyle_cells(rows, styles, body_looks, header_looks)
+
+
+def format_skeleton(skeleton: str, px: str, styles: Styles, tab: TabFormat) -> str:
+    """A worksheet's elements around its rows (split_sheet) with `tab`'s columns, frozen
+    header, conditional colours and validations."""
     columns = {c.col: c for c in tab.columns}
-    body_looks = {c.col: _body_look(c) for c in columns.values()}
-    header_looks = {
-        c.col: Look(bold=tab.bold_header, fill=_header_fill(c)) for c in columns.values()
-    }
-    xml = _restyle_cells(xml, px, styles, body_looks, header_looks)
-    column_styles = {col: styles.cell_format(0, look) for col, look in body_looks.items()}
-    xml = _with_cols(xml, px, columns, column_styles)
+    column_styles = {col: styles.cell_format(0, _body_look(c)) for col, c in columns.items()}
+    xml = _with_cols(skeleton, px, columns, column_styles)
     if tab.frozen_rows:
         xml = _with_frozen_rows(xml, px, tab.frozen_rows)
     xml = _with_rules(xml, px, styles, tab.rules, set(columns))
@@ -82,50 +98,68 @@ def _header_fill(column: ColumnFormat) -> str | None:
 
 
 def _restyle_cells(
-    xml: str, px: str, styles: Styles, body: dict[int, Look], header: dict[int, Look]
+    rows: str, styles: Styles, body: dict[int, Look], header: dict[int, Look]
 ) -> str:
-    """Every existing cell of a plan column gets the column's look on top of its own.
+    """Every existing cell of a plan column in `rows` (sheetData's content) gets the
+    column's look on top of its own.
 
     Only the cells' start tags are rewritten, each placed by its r="B7" (Excel and
     LibreOffice always write it). A tab with a cell without it is walked row by row
     (_restyle_rows)."""
-    data = _CELLS_SPAN.search(xml)
-    if data is None:
-        return xml
+    if not rows:
+        return rows
     letters = {get_column_letter(col): col for col in body}
-    chosen: dict[tuple[int, bool, str], int] = {}
+    chosen: dict[tuple[str, bool, str], str] = {}
 
-    def restyle(tag: re.Match[str]) -> str:
+    def style_of(letter: str, header_row: bool, own: str) -> str | None:
+        """The s="…" attribute a cell of this column and row with style `own` gets; None
+        outside the plan's columns."""
+        key = (letter, header_row, own)
+        found = chosen.get(key)
+        if found is None:
+            col = letters.get(letter)
+            if col is None:
+                return None
+            look = (header if header_row else body)[col]
+            number = styles.cell_format(int(own or 0), look)
+            found = chosen[key] = f' s="{number}"' if number else ""
+        return found
+
+    def general(tag: re.Match[str]) -> str:
         found = _CELL_REF.search(tag.group("attrs"))
         if found is None:
             raise _NoReference
-        col = letters.get(found.group(1))
-        if col is None:
-            return tag.group(0)
         own = _CELL_STYLE.search(tag.group("attrs"))
-        key = (col, found.group(2) == "1", own.group(1) if own else "")
-        if key not in chosen:
-            look = (header if key[1] else body)[col]
-            chosen[key] = styles.cell_format(int(key[2] or 0), look)
+        style = style_of(found.group(1), found.group(2) == "1", own.group(1) if own else "")
+        if style is None:
+            return tag.group(0)
         rest = _CELL_STYLE.sub("", tag.group("attrs"))
-        style = f' s="{chosen[key]}"' if chosen[key] else ""
         return f"<{tag.group('px')}c{rest}{style}{tag.group('end')}>"
 
-    start, end = data.span("cells")
+    def restyle(tag: re.Match[str]) -> str:
+        px, letter, row, own, rest, end = tag.group("fpx", "col", "row", "s", "rest", "fend")
+        if letter is None or (own is None and 's="' in rest):
+            whole = _CELL_TAG.fullmatch(tag.group(0))
+            assert whole is not None  # _ANY_CELL_TAG's second branch is _CELL_TAG
+            return general(whole)
+        style = chosen.get((letter, row == "1", own or ""))
+        if style is None:
+            style = style_of(letter, row == "1", own or "")
+            if style is None:
+                return tag.group(0)
+        return f'<{px}c r="{letter}{row}"{rest}{style}{end}>'
+
     try:
-        cells = _CELL_TAG.sub(restyle, xml[start:end])
+        return _ANY_CELL_TAG.sub(restyle, rows)
     except _NoReference:
-        return _restyle_rows(xml, px, styles, body, header)
-    return xml[:start] + cells + xml[end:]
+        return _restyle_rows(rows, styles, body, header)
 
 
 class _NoReference(Exception):
     """A cell without r="…": its column is known only by walking its row."""
 
 
-def _restyle_rows(
-    xml: str, px: str, styles: Styles, body: dict[int, Look], header: dict[int, Look]
-) -> str:
+def _restyle_rows(xml: str, styles: Styles, body: dict[int, Look], header: dict[int, Look]) -> str:
     """_restyle_cells for a tab with cells placed by their order in the row."""
     pieces: list[str] = []
     cursor = 0

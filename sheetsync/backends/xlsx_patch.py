@@ -15,14 +15,16 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 import posixpath
 import re
 import shutil
+import struct
 from collections.abc import Sequence
 from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
-from zipfile import ZIP_DEFLATED, ZipFile, ZipInfo
+from zipfile import ZIP_DEFLATED, ZIP_STORED, ZipFile, ZipInfo
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
@@ -46,12 +48,20 @@ from sheetsync.backends.xlsx_docprops import (
     read_property,
     with_property,
 )
-from sheetsync.backends.xlsx_format import format_sheet
+from sheetsync.backends.xlsx_format import format_rows, format_skeleton
 from sheetsync.backends.xlsx_styles import Look, Styles
 from sheetsync.backends.xlsx_xml import CELL as _CELL
 from sheetsync.backends.xlsx_xml import REF as _REF
 from sheetsync.backends.xlsx_xml import ROW as _ROW
-from sheetsync.backends.xlsx_xml import WORKSHEET_ORDER, element_pattern, put_in_order, top_level
+from sheetsync.backends.xlsx_xml import (
+    WORKSHEET_ORDER,
+    element_pattern,
+    join_sheet,
+    put_in_order,
+    sheet_pieces,
+    split_sheet,
+    top_level,
+)
 from sheetsync.backends.xlsx_xml import attrs as _attrs
 from sheetsync.backends.xlsx_xml import prefix as _prefix
 from sheetsync.errors import BackendError
@@ -133,14 +143,25 @@ class _Package:
         self.names = set(source.namelist())
         self.replaced: dict[str, bytes] = {}
         self.removed: set[str] = set()
+        self._styles: tuple[str, Styles] | None = None
+        # Found once per package: a text's cell content, and the formats dates and
+        # formula-like texts get on top of a cell's style (cell formats are only added).
+        self._texts: dict[str, tuple[str, bool]] = {}
+        self._date_styles: dict[tuple[bool, str], int] = {}
+        self._quote_styles: dict[str, int] = {}
+        # Worksheet parts changed, kept split (xlsx_xml.split_sheet) as (prefix, skeleton,
+        # rows) until written: their rows are neither scanned nor copied for other edits.
+        self._split: dict[str, tuple[str, str, str]] = {}
         self.workbook = self._office_document()
         self.workbook_rels = _rels_path(self.workbook)
         self.sheets = self._sheet_parts()
-        self._styles: tuple[str, Styles] | None = None
 
     # Reading the package
 
     def read(self, name: str) -> str:
+        if name in self._split:
+            px, skeleton, rows = self._split[name]
+            return join_sheet(skeleton, px, rows)
         if name in self.replaced:
             return self.replaced[name].decode("utf-8")
         try:
@@ -167,6 +188,19 @@ class _Package:
             if rid in targets:
                 parts[attrs["name"]] = targets[rid]
         return parts
+
+    def _sheet(self, part: str) -> tuple[str, str, str]:
+        """A worksheet part as its namespace prefix, skeleton and rows (split_sheet)."""
+        found = self._split.get(part)
+        if found is None:
+            xml = self.read(part)
+            px = _prefix(xml, "sheetData")
+            found = (px, *split_sheet(xml, px))
+        return found
+
+    def _set_sheet(self, part: str, px: str, skeleton: str, rows: str) -> None:
+        self._split[part] = (px, skeleton, rows)
+        self.replaced[part] = b""  # the part is replaced: by the split text, when written
 
     # Changing the package
 
@@ -218,9 +252,9 @@ class _Package:
         part = self.sheets.get(tab)
         if part is None:
             raise BackendError(f"Tab {tab!r} has no worksheet part in the workbook.")
-        xml = self.read(part)
-        px = _prefix(xml, "sheetData")
-        start, end = _sheet_data(xml, px, tab)
+        px, skeleton, xml = self._sheet(part)
+        _sheet_data(skeleton, px, tab)
+        start, end = 0, len(xml)
         rows = [
             (m, int(_attrs(m.group("attrs")).get("r", "0"))) for m in _ROW.finditer(xml, start, end)
         ]
@@ -231,7 +265,7 @@ class _Package:
             )
         numbers = [number for _, number in rows]
         by_number = {number: match for match, number in rows}
-        self.column_styles = _column_styles(xml, px)
+        self.column_styles = _column_styles(skeleton, px)
         pieces: list[str] = []
         cursor = start
         dropped_formula = False
@@ -252,13 +286,11 @@ class _Package:
                 pieces.append(self._row(px, f' r="{number}"', "", number, cells[number])[0])
                 cursor = position
         pieces.append(xml[cursor:end])
+        del xml, rows, by_number
         body = "".join(pieces)
-        head = xml[:start]
-        if head.endswith("/>"):  # <sheetData/>: open it
-            head = head[:-2] + ">"
-            body += f"</{px}sheetData>"
-        new = head + body + xml[end:]
-        self.replaced[part] = _with_dimension(new, px, cells).encode("utf-8")
+        del pieces
+        # A <sheetData/> is opened when the part is put together (xlsx_xml.sheet_pieces).
+        self._set_sheet(part, px, _with_dimension(skeleton, px, cells), body)
         if dropped_formula:
             self._drop_calc_chain()
 
@@ -270,6 +302,16 @@ class _Package:
         number: int,
         values: dict[int, Value | _Clear],
     ) -> tuple[str, bool]:
+        if not body:
+            # A new or empty row: every cell is written anew, looking like its column.
+            column_styles = self.column_styles
+            kept = re.sub(r'\s+spans="[^"]*"', "", attrs) if "spans" in attrs else attrs
+            row = str(number)
+            text = "".join(
+                self._cell(px, _letter(col) + row, values[col], column_styles.get(col, ""))
+                for col in sorted(values)
+            )
+            return f"<{px}row{kept}>{text}</{px}row>", False
         cells: dict[int, str] = {}
         styles: dict[int, str] = {}
         had_formula = False
@@ -283,7 +325,7 @@ class _Package:
             styles[col] = found.get("s", "")
             had_formula |= col in values and _has_formula(match)
         for col, value in values.items():
-            cell = f"{get_column_letter(col)}{number}"
+            cell = f"{_letter(col)}{number}"
             # A new cell looks like its column (a formatted column's style), as in Excel.
             style = styles[col] if col in styles else self.column_styles.get(col, "")
             cells[col] = self._cell(px, cell, value, style)
@@ -292,6 +334,29 @@ class _Package:
         return f"<{px}row{kept}>{''.join(cells[c] for c in sorted(cells))}</{px}row>", had_formula
 
     def _cell(self, px: str, ref: str, value: Value | _Clear, style: str) -> str:
+        if type(value) is str:
+            return self._text_cell(px, ref, value, style)
+        return self._other_cell(px, ref, value, style)
+
+    def _text_cell(self, px: str, ref: str, value: str, style: str) -> str:
+        """_other_cell for text, with each short text's cleaning and escaping done once."""
+        found = self._texts.get(value)
+        if found is None:
+            text = storable_text(value, XLSX_CELL_LIMIT)
+            found = (escape(text), text.startswith(FORMULA_PREFIXES))
+            if len(value) <= _TEXT_CACHED:
+                self._texts[value] = found
+        escaped, formula = found
+        if formula:
+            s = f' s="{self._quote_style(style)}"'
+        else:
+            s = f' s="{style}"' if style and style != "0" else ""
+        return (
+            f'<{px}c r="{ref}"{s} t="inlineStr"><{px}is><{px}t xml:space="preserve">'
+            f"{escaped}</{px}t></{px}is></{px}c>"
+        )
+
+    def _other_cell(self, px: str, ref: str, value: Value | _Clear, style: str) -> str:
         if isinstance(value, dt.datetime) and value.tzinfo is not None:
             # A cell has no time zone: keep the moment as text with its offset, rather than
             # a time that would silently read as another zone's.
@@ -327,6 +392,13 @@ class _Package:
     def _date_style(self, value: dt.date, style: str) -> int:
         """A cell format showing a date (and time) the same way in every locale: the cell's
         own if it shows one already, else the cell's own with such a number format."""
+        key = (isinstance(value, dt.datetime), style)
+        found = self._date_styles.get(key)
+        if found is None:
+            found = self._date_styles[key] = self._new_date_style(value, style)
+        return found
+
+    def _new_date_style(self, value: dt.date, style: str) -> int:
         styles = self.styles()
         base = int(style or 0)
         kind = styles.date_kind(base)
@@ -355,7 +427,12 @@ class _Package:
 
     def _quote_style(self, base: str) -> int:
         """A cell format like `base` (the cell's own) with quotePrefix on."""
-        return self.styles().cell_format(int(base or 0), Look(quote=True))
+        found = self._quote_styles.get(base)
+        if found is None:
+            found = self._quote_styles[base] = self.styles().cell_format(
+                int(base or 0), Look(quote=True)
+            )
+        return found
 
     # Formatting
 
@@ -369,19 +446,20 @@ class _Package:
                     f"Tab {tab.tab!r} is not in the workbook, so sheetsync cannot format it. "
                     "Run `sheetsync init` to create sheetsync's tabs."
                 )
-            xml = self.read(part)
-            px = _prefix(xml, "sheetData")
-            self.replaced[part] = format_sheet(xml, px, styles, tab).encode("utf-8")
-            self.replaced[part] = self._with_notes(part, tab).encode("utf-8")
+            px, skeleton, rows = self._sheet(part)
+            self._split.pop(part, None)  # no second copy of the rows while they are restyled
+            rows = format_rows(rows, styles, tab)
+            skeleton = format_skeleton(skeleton, px, styles, tab)
+            self._set_sheet(part, px, skeleton, rows)
+            self._set_sheet(part, px, self._with_notes(part, tab, skeleton), rows)
         self._set_property(FORMAT_KEY, plan.version)
 
     def _has(self, name: str) -> bool:
         return name in self.replaced or (name in self.names and name not in self.removed)
 
-    def _with_notes(self, part: str, tab: TabFormat) -> str:
-        """The tab's header notes as comments (xlsx_comments); the sheet's XML, with its
-        <legacyDrawing> naming the note boxes."""
-        xml = self.read(part)
+    def _with_notes(self, part: str, tab: TabFormat, xml: str) -> str:
+        """The tab's header notes as comments (xlsx_comments); the sheet's skeleton `xml`
+        (xlsx_xml.split_sheet), with its <legacyDrawing> naming the note boxes."""
         notes = {f"{get_column_letter(c.col)}1": c.note for c in tab.columns if c.note}
         rels_name = _rels_path(part)
         rels = self.read(rels_name) if self._has(rels_name) else EMPTY_RELS
@@ -486,7 +564,9 @@ class _Package:
         self.replaced[name] = (xml[:at] + text + xml[at:]).encode("utf-8")
 
     def write(self, out: BinaryIO) -> None:
-        """The new zip: replaced parts, added parts, and every other part copied unchanged."""
+        """The new zip: replaced parts, added parts, and every other part copied unchanged,
+        as its compressed bytes (_copy_raw): an unchanged part is not inflated and
+        deflated again."""
         if self._styles is not None and self._styles[1].changed:
             self.replaced[self._styles[0]] = self._styles[1].xml.encode("utf-8")
         with ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True) as target:
@@ -496,13 +576,79 @@ class _Package:
                 copy = ZipInfo(info.filename, info.date_time)
                 copy.compress_type = ZIP_DEFLATED
                 copy.external_attr = info.external_attr
+                if info.filename in self._split:
+                    self._write_sheet(target, copy)
+                    continue
                 if info.filename in self.replaced:
                     target.writestr(copy, self.replaced[info.filename])
+                    continue
+                if _copy_raw(self.source, info, target):
                     continue
                 with self.source.open(info) as src, target.open(copy, "w") as dst:
                     shutil.copyfileobj(src, dst, 1 << 20)
             for name in sorted(set(self.replaced) - self.names):
-                target.writestr(name, self.replaced[name])
+                target.writestr(name, self.read(name).encode("utf-8"))
+
+    def _write_sheet(self, target: ZipFile, copy: ZipInfo) -> None:
+        """A changed worksheet, compressed as it is encoded, a slice of its rows at a time."""
+        px, skeleton, rows = self._split[copy.filename]
+        head, rows, tail = sheet_pieces(skeleton, px, rows)
+        large = 4 * (len(head) + len(rows) + len(tail)) > _ZIP64_LIMIT  # UTF-8: <= 4 bytes
+        with target.open(copy, "w", force_zip64=large) as out:
+            out.write(head.encode("utf-8"))
+            for at in range(0, len(rows), _SLICE):
+                out.write(rows[at : at + _SLICE].encode("utf-8"))
+            out.write(tail.encode("utf-8"))
+
+
+def _copy_raw(source: ZipFile, info: ZipInfo, target: ZipFile) -> bool:
+    """Copy one member's compressed bytes as they are, with its CRC and sizes; False (and
+    nothing written) for a member that cannot be copied so: encrypted, or compressed
+    otherwise than stored or deflated."""
+    if info.flag_bits & _ENCRYPTED or info.compress_type not in (ZIP_STORED, ZIP_DEFLATED):
+        return False
+    src, dst = source.fp, target.fp
+    if src is None or dst is None:
+        return False
+    src.seek(info.header_offset)
+    header = src.read(_LOCAL_HEADER)
+    if len(header) != _LOCAL_HEADER or header[:4] != _LOCAL_SIGNATURE:
+        return False
+    name_length, extra_length = struct.unpack_from("<HH", header, 26)
+    src.seek(info.header_offset + _LOCAL_HEADER + name_length + extra_length)
+    raw = src.read(info.compress_size)
+    if len(raw) != info.compress_size:
+        return False
+    copy = ZipInfo(info.filename, info.date_time)
+    copy.compress_type = info.compress_type
+    copy.external_attr = info.external_attr
+    copy.CRC = info.CRC
+    copy.compress_size = info.compress_size
+    copy.file_size = info.file_size
+    # The sizes are in the header: no data descriptor follows the data.
+    copy.flag_bits = info.flag_bits & ~_DATA_DESCRIPTOR
+    dst.seek(target.start_dir)
+    copy.header_offset = dst.tell()
+    dst.write(copy.FileHeader())
+    dst.write(raw)
+    target.start_dir = dst.tell()
+    target.filelist.append(copy)
+    target.NameToInfo[copy.filename] = copy
+    return True
+
+
+_ENCRYPTED, _DATA_DESCRIPTOR = 0x1, 0x8
+_ZIP64_LIMIT = (1 << 31) - 1  # zipfile's: a larger member needs zip64 headers
+_SLICE = 1 << 22  # characters of a sheet's rows encoded at a time
+_LOCAL_HEADER, _LOCAL_SIGNATURE = 30, b"PK\x03\x04"
+
+
+_TEXT_CACHED = 64  # texts up to this long are cleaned and escaped once per package
+
+
+@functools.lru_cache(maxsize=1024)
+def _letter(col: int) -> str:
+    return get_column_letter(col)
 
 
 def _elements(xml: str, tag: str) -> list[dict[str, str]]:

@@ -171,3 +171,39 @@ def insertion_point(xml: str, px: str, order: Sequence[str], tag: str) -> int:
     if root is None:
         raise ValueError("not a worksheet or stylesheet part")
     return root.end()
+
+
+def split_sheet(xml: str, px: str) -> tuple[str, str]:
+    """A worksheet part as its skeleton (every element, with an empty <sheetData>) and its
+    rows (sheetData's content), so that the elements around the rows are found and edited
+    without scanning or copying a big tab's rows; join_sheet puts them together again."""
+    opening = re.search(rf"<{px}sheetData\b[^>]*?(/?)>", xml)
+    if opening is None or opening.group(1):
+        return xml, ""
+    closing = xml.rfind(f"</{px}sheetData>")
+    if closing < opening.end():
+        return xml, ""
+    return xml[: opening.end()] + xml[closing:], xml[opening.end() : closing]
+
+
+def sheet_pieces(skeleton: str, px: str, rows: str) -> tuple[str, str, str]:
+    """The text before the rows, the rows, and the text after them (see split_sheet); a
+    <sheetData/> is opened when there are rows to hold."""
+    if not rows:
+        return skeleton, "", ""
+    opening = re.search(rf"<{px}sheetData\b[^>]*?(/?)>", skeleton)
+    if opening is None:
+        raise ValueError("a worksheet with rows has no sheetData")
+    if opening.group(1):
+        # <sheetData/> opened, as patch_sheet always did: its text up to "/>", then ">".
+        return (
+            skeleton[: opening.start()] + opening.group(0)[:-2] + ">",
+            rows,
+            f"</{px}sheetData>" + skeleton[opening.end() :],
+        )
+    return skeleton[: opening.end()], rows, skeleton[opening.end() :]
+
+
+def join_sheet(skeleton: str, px: str, rows: str) -> str:
+    """The worksheet part split_sheet split."""
+    return "".join(sheet_pieces(skeleton, px, rows))
