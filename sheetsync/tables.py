@@ -486,21 +486,50 @@ def is_personal(spec: FieldSpec) -> bool:
 def _append_rows(table: Table, added: pd.DataFrame, changes: TabChanges, report: TabReport) -> None:
     """Add the new records to `changes` and `report` as whole rows in the tab's column
     order: organizers' columns too (a new row has nothing to overwrite); columns the schema
-    does not name stay empty."""
+    does not name stay empty.
+
+    Built a column at a time (each column's cells, then their texts), then turned into
+    rows: a first run on a large network appends ~300,000 rows."""
+    n = len(added)
+    if n == 0:
+        return
     specs = {f.name: f for f in table.schema.fields}
-    by_column = {i: n for n, i in table.columns.items()}
-    width = len(table.header)
-    for record in records_of(added):
-        cells = [
-            to_cell(specs[by_column[i]], str(record.get(by_column[i], "")))
-            if i in by_column
-            else None
-            for i in range(width)
-        ]
-        changes.append.append(cells)
-        report.added.append([cell_text(c) for c in cells])
-        key = table.schema.primary_key
-        report.added_ids.append(str(record.get(key, "")) if key else "")
+    by_column = {i: name for name, i in table.columns.items()}
+    cells_by_column: list[list[Value]] = []
+    texts_by_column: list[list[str]] = []
+    empty: list[Value] = [None] * n
+    for i in range(len(table.header)):
+        name = by_column.get(i)
+        if name is None:
+            cells_by_column.append(empty)
+            texts_by_column.append([""] * n)
+            continue
+        texts = [str(v) for v in added[name].tolist()] if name in added.columns else [""] * n
+        cells, written = _cells_of(specs[name], texts)
+        cells_by_column.append(cells)
+        texts_by_column.append(written)
+    if not cells_by_column:  # a tab without a header: empty rows
+        changes.append.extend([] for _ in range(n))
+        report.added.extend([] for _ in range(n))
+    changes.append.extend(list(row) for row in zip(*cells_by_column, strict=True))
+    report.added.extend(list(row) for row in zip(*texts_by_column, strict=True))
+    key = table.schema.primary_key
+    if key and key in added.columns:
+        report.added_ids.extend(str(v) for v in added[key].tolist())
+    else:
+        report.added_ids.extend([""] * n)
+
+
+def _cells_of(spec: FieldSpec, texts: list[str]) -> tuple[list[Value], list[str]]:
+    """to_cell of each text of one field's column, and the text of each such cell (as the
+    report lists it); a text repeated in the column is converted once."""
+    cache: dict[str, tuple[Value, str]] = {}
+    for text in texts:
+        if text not in cache:
+            cell = to_cell(spec, text)
+            cache[text] = (cell, cell_text(cell))
+    pairs = [cache[text] for text in texts]
+    return [cell for cell, _ in pairs], [written for _, written in pairs]
 
 
 def _kept_keys(table: Table, existing: pd.DataFrame, added: pd.DataFrame) -> dict[str, int]:
