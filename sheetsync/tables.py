@@ -94,7 +94,7 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
     frame = pd.DataFrame(body, columns=range(len(headers)), dtype=object)
     frame.index = pd.RangeIndex(2, 2 + len(body))
     out, notices = _answers(frame, schema, positions, titles, data.name)
-    blank = frame.map(cell_text).apply(lambda col: col.str.strip() == "").all(axis=1)
+    blank = blank_mask(frame)
     blank_rows = [int(r) for r in frame.index[blank]]
     answers, cleaned = _clean_answers(out[~blank], titles, data.name)
     return FormTable(
@@ -109,6 +109,16 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
         ref_tab=form.tab,
         last_row=len(data.rows),
     )
+
+
+def blank_mask(frame: pd.DataFrame) -> pd.Series:
+    """Whether each row's cells are all empty (as text, spaces aside). A row stops at its
+    first answer (a response's Timestamp, mostly): not every cell is turned into text."""
+    if len(frame.columns) == 0:
+        return pd.Series(True, index=frame.index, dtype=bool)
+    columns = [frame[c].tolist() for c in frame.columns]
+    blank = [all(not cell_text(v).strip() for v in row) for row in zip(*columns, strict=True)]
+    return pd.Series(blank, index=frame.index, dtype=bool)
 
 
 def _check_column_map(schema: TableSchema, form: FormConfig, name: str) -> None:

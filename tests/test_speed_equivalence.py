@@ -11,11 +11,22 @@ from hypothesis import strategies as st
 
 from sheetsync.backends.base import TabChanges, TabData, Value
 from sheetsync.changes import _texts_at, row_texts
+from sheetsync.ids import Ids
 from sheetsync.intake.validate import map_text
 from sheetsync.normalize import cell_text, fold, fold_uncached, tidy_name, tidy_text
 from sheetsync.report import TabReport
 from sheetsync.schema import load_schemas
-from sheetsync.tables import ROW, Table, _append_rows, read_table, records_of, to_cell
+from sheetsync.steps.intake import _Rows
+from sheetsync.tables import (
+    ROW,
+    Table,
+    _append_rows,
+    blank_mask,
+    empty_record,
+    read_table,
+    records_of,
+    to_cell,
+)
 
 # -- fold, cached -----------------------------------------------------------------------
 
@@ -162,3 +173,42 @@ def test_map_text_named_cases() -> None:
     pd.testing.assert_series_equal(map_text(series, tidy_text), series.map(tidy_text))
     empty = pd.Series([], dtype=object)
     pd.testing.assert_series_equal(map_text(empty, tidy_text), empty.map(tidy_text))
+
+
+# -- intake's new rows --------------------------------------------------------------------
+
+
+@given(
+    st.sampled_from(["people", "needs", "errors"]),
+    st.lists(st.tuples(st.sampled_from(["person_id", "need_id", "status", "zz"]), st.text())),
+)
+def test_rows_add_is_empty_record(name: str, values: list[tuple[str, str]]) -> None:
+    schema = SCHEMAS[name]
+    rows = _Rows(schema, [], Ids("P", []))
+    for _ in range(2):
+        record = rows.add(**dict(values))
+        expected = empty_record(schema, **dict(values))
+        assert record == expected
+        assert list(record) == list(expected)  # the same order of fields
+    assert rows.added == 2
+    assert rows.records[0] is not rows.records[1]
+
+
+# -- read_form's blank rows ---------------------------------------------------------------
+
+
+def _blank_mask_per_cell(frame: pd.DataFrame) -> pd.Series:
+    """The reference: read_form's blank rows as it found them, every cell as text."""
+    return frame.map(cell_text).apply(lambda col: col.str.strip() == "").all(axis=1)
+
+
+@given(st.integers(0, 4), st.integers(0, 6), st.data())
+def test_blank_mask_is_per_cell(width: int, height: int, data: st.DataObject) -> None:
+    blankish = st.sampled_from(["", " ", "\t", None, float("nan"), "\n "])
+    cell = st.one_of(blankish, blankish, CELLS)
+    body = [data.draw(st.lists(cell, min_size=width, max_size=width)) for _ in range(height)]
+    frame = pd.DataFrame(body, columns=range(width), dtype=object)
+    frame.index = pd.RangeIndex(2, 2 + height)
+    got, expected = blank_mask(frame), _blank_mask_per_cell(frame)
+    assert got.tolist() == expected.tolist()
+    assert list(got.index) == list(expected.index)

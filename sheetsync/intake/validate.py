@@ -263,7 +263,8 @@ def _check_string(
         emails = parsed.map(lambda p: p[0] or "")
         bad = filled & emails.eq("")
         if bad.any():
-            msg = text.map(
+            # Messages for the rows that need one only (_problems picks those).
+            msg = text[bad].map(
                 lambda s: f"'{title}' is not a valid email address: {_email_problem(s)}."
             )
             found.append(_problems(bad, spec.name, IssueCode.FORMAT_EMAIL, msg))
@@ -274,7 +275,7 @@ def _check_string(
         mapped = text.map(lambda s: canon.get(s.casefold(), ""))
         bad = filled & mapped.eq("")
         if bad.any():
-            msg = text.map(lambda s: _not_allowed([s], title, allowed, spec))
+            msg = text[bad].map(lambda s: _not_allowed([s], title, allowed, spec))
             found.append(_problems(bad, spec.name, IssueCode.ENUM, msg))
         values = mapped.where(filled, "")
     if spec.pattern:
@@ -334,7 +335,7 @@ def _unknown_choices(
     bad = unknown.map(bool)
     if not bad.any():
         return []
-    msg = unknown.map(lambda xs: _not_allowed(xs, title, allowed, spec))
+    msg = unknown[bad].map(lambda xs: _not_allowed(xs, title, allowed, spec))
     return [_problems(bad, spec.name, IssueCode.ENUM, msg)]
 
 
