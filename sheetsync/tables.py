@@ -208,7 +208,10 @@ def _clean_answers(
     out = frame.copy()
     for name in frame.columns:
         column = frame[name]
-        # Only text can hold them; numbers and dates the backend read as such cannot.
+        # Only text can hold them; numbers and dates the backend read as such cannot. A
+        # column is searched in one go first: nearly every column has none.
+        if storable("\n".join(v for v in column.tolist() if isinstance(v, str))):
+            continue
         texts = column[column.map(lambda v: isinstance(v, str) and not storable(v))]
         if texts.empty:
             continue

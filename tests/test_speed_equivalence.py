@@ -13,14 +13,23 @@ from sheetsync.backends.base import TabChanges, TabData, Value
 from sheetsync.changes import _texts_at, row_texts
 from sheetsync.ids import Ids
 from sheetsync.intake.validate import map_text
-from sheetsync.normalize import cell_text, fold, fold_uncached, tidy_name, tidy_text
-from sheetsync.report import TabReport
+from sheetsync.normalize import (
+    cell_text,
+    clean_text,
+    fold,
+    fold_uncached,
+    storable,
+    tidy_name,
+    tidy_text,
+)
+from sheetsync.report import Issue, IssueCode, Severity, TabReport
 from sheetsync.schema import load_schemas
 from sheetsync.steps.intake import _Rows
 from sheetsync.tables import (
     ROW,
     Table,
     _append_rows,
+    _clean_answers,
     blank_mask,
     empty_record,
     read_table,
@@ -212,3 +221,50 @@ def test_blank_mask_is_per_cell(width: int, height: int, data: st.DataObject) ->
     got, expected = blank_mask(frame), _blank_mask_per_cell(frame)
     assert got.tolist() == expected.tolist()
     assert list(got.index) == list(expected.index)
+
+
+# -- read_form's cleaned answers ------------------------------------------------------------
+
+
+def _clean_answers_per_cell(
+    frame: pd.DataFrame, titles: dict[str, str], tab: str
+) -> tuple[pd.DataFrame, list[Issue]]:
+    """The reference: tables._clean_answers as it was, every cell looked at."""
+    notes: list[Issue] = []
+    out = frame.copy()
+    for name in frame.columns:
+        column = frame[name]
+        texts = column[column.map(lambda v: isinstance(v, str) and not storable(v))]
+        if texts.empty:
+            continue
+        cleaned = texts.map(clean_text)
+        out.loc[texts.index, name] = cleaned.map(lambda c: c.text)
+        changed = cleaned[cleaned.map(bool)]
+        title = titles.get(str(name), str(name))
+        notes.extend(
+            Issue(
+                tab=tab,
+                row=int(row),
+                field=str(name),
+                code=IssueCode.CLEANED_TEXT,
+                message=f"'{title}': {c.describe()}; the response row is unchanged.",
+                severity=Severity.WARNING,
+            )
+            for row, c in zip(changed.index.tolist(), changed.tolist(), strict=True)
+        )
+    notes.sort(key=lambda i: i.row)
+    return out, notes
+
+
+@given(st.integers(0, 3), st.integers(0, 6), st.data())
+def test_clean_answers_is_per_cell(width: int, height: int, data: st.DataObject) -> None:
+    unstorable = st.sampled_from(["a\x0bb", "\ud83d\ude00", "x\ud800", "\x7f", "\ufffe", "ok"])
+    cell = st.one_of(unstorable, CELLS)
+    body = [data.draw(st.lists(cell, min_size=width, max_size=width)) for _ in range(height)]
+    frame = pd.DataFrame(body, columns=[f"q{i}" for i in range(width)], dtype=object)
+    frame.index = pd.RangeIndex(2, 2 + height)
+    titles = {"q0": "Question 0"}
+    got, got_notes = _clean_answers(frame, titles, "Form Responses 1")
+    expected, expected_notes = _clean_answers_per_cell(frame, titles, "Form Responses 1")
+    pd.testing.assert_frame_equal(got, expected)
+    assert got_notes == expected_notes
