@@ -73,6 +73,12 @@ def row_texts(table: Table, row: Sequence[str]) -> list[str]:
     return [row[i] if i < len(row) else "" for i in (table.columns[n] for n in table.schema.names)]
 
 
+def _texts_at(row: Sequence[str], at: Sequence[int]) -> list[str]:
+    """row_texts, the columns' places found once for all of a tab's rows."""
+    width = len(row)
+    return [row[i] if i < width else "" for i in at]
+
+
 # Tabs the Changes record leaves out: the record itself, and the Run log (a line per run).
 NOT_RECORDED = ("changes", "run_log")
 
@@ -104,7 +110,8 @@ def run_records(
             )
             for c in tab.changed
         ]
-        checks = [(key, fingerprint(row_texts(table, row))) for key, row in _added(tab)]
+        at = [table.columns[n] for n in table.schema.names]
+        checks = [(key, fingerprint(_texts_at(row, at))) for key, row in _added(tab)]
         records += added_records(run_id, tab.tab, checks)
     return records
 

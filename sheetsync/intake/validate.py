@@ -110,7 +110,7 @@ def _check_required_one_of(
         for name in group:
             # Given but invalid still counts as given: its own problem is reported already.
             if name in frame:
-                present |= frame[name].map(tidy_text).ne("")
+                present |= map_text(frame[name], tidy_text).ne("")
         missing = ~present
         if missing.any():
             titles = " or ".join(f"'{ctx.titles.get(n, n)}'" for n in group)
@@ -170,7 +170,7 @@ def _check_field(
     raw: pd.Series, spec: FieldSpec, ctx: ValidationContext
 ) -> tuple[pd.Series, pd.DataFrame | None]:
     title = ctx.titles.get(spec.name, spec.title)
-    text = raw.map(tidy_name if spec.name == "name" else tidy_text)
+    text = map_text(raw, tidy_name if spec.name == "name" else tidy_text)
     empty = text.eq("")
     found: list[pd.DataFrame] = []
     if spec.required and empty.any():
@@ -263,7 +263,8 @@ def _check_string(
         emails = parsed.map(lambda p: p[0] or "")
         bad = filled & emails.eq("")
         if bad.any():
-            msg = text.map(
+            # Messages for the rows that need one only (_problems picks those).
+            msg = text[bad].map(
                 lambda s: f"'{title}' is not a valid email address: {_email_problem(s)}."
             )
             found.append(_problems(bad, spec.name, IssueCode.FORMAT_EMAIL, msg))
@@ -274,7 +275,7 @@ def _check_string(
         mapped = text.map(lambda s: canon.get(s.casefold(), ""))
         bad = filled & mapped.eq("")
         if bad.any():
-            msg = text.map(lambda s: _not_allowed([s], title, allowed, spec))
+            msg = text[bad].map(lambda s: _not_allowed([s], title, allowed, spec))
             found.append(_problems(bad, spec.name, IssueCode.ENUM, msg))
         values = mapped.where(filled, "")
     if spec.pattern:
@@ -334,14 +335,14 @@ def _unknown_choices(
     bad = unknown.map(bool)
     if not bad.any():
         return []
-    msg = unknown.map(lambda xs: _not_allowed(xs, title, allowed, spec))
+    msg = unknown[bad].map(lambda xs: _not_allowed(xs, title, allowed, spec))
     return [_problems(bad, spec.name, IssueCode.ENUM, msg)]
 
 
 def _other_text(raw: pd.Series, spec: FieldSpec) -> pd.Series:
     """What people typed in a checkbox question's "Other" box, per row."""
     known = {a.casefold() for a in spec.enum or ()}
-    parts = raw.map(tidy_text).map(lambda s: [x.strip() for x in s.split(spec.delimiter)])
+    parts = map_text(raw, tidy_text).map(lambda s: [x.strip() for x in s.split(spec.delimiter)])
     return parts.map(lambda xs: ", ".join(x for x in xs if x and x.casefold() not in known))
 
 
@@ -488,3 +489,20 @@ def _map_unique(series: pd.Series, func: Callable[[str], object]) -> pd.Series:
     """Apply a slow scalar function once per distinct value (phones, emails repeat)."""
     cache = {v: func(v) for v in series.unique()}
     return series.map(cache)
+
+
+def map_text(series: pd.Series, func: Callable[[object], str]) -> pd.Series:
+    """`series.map(func)`, a text cell repeated in the column computed once (answers
+    repeat: options, zones, languages). Other cells are computed each time: 1, 1.0 and
+    True are equal keys but different cells."""
+    cache: dict[str, str] = {}
+    out: list[str] = []
+    for value in series.tolist():
+        if type(value) is str:
+            done = cache.get(value)
+            if done is None:
+                done = cache[value] = func(value)
+        else:
+            done = func(value)
+        out.append(done)
+    return pd.Series(out, index=series.index, name=series.name)
