@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -11,10 +13,13 @@ from sheetsync.match.eligibility import (
     Kind,
     Need,
     Volunteer,
+    _Candidates,
     _candidates,
+    _excluded,
     _fits,
     _has_room,
     _kind,
+    _pairs,
     eligible_pairs,
     kind_graph,
     reasons,
@@ -55,6 +60,31 @@ def reference_candidates(
         ]
         of_kind[kind] = [v for v in pool if _fits(need, volunteers[v], config)]
     return of_kind, kind_of
+
+
+def reference_pairs(
+    needs: list[Need], volunteers: list[Volunteer], found: _Candidates, narrowed: int | None
+) -> list[tuple[int, int]]:
+    """The per-pair path _pairs replaced: `_excluded` tried on each candidate in turn."""
+    of_kind, kind_of = found.of_kind, found.kind_of
+    seen: dict[Kind, int] = defaultdict(int)
+    pairs: list[tuple[int, int]] = []
+    for i, need in enumerate(needs):
+        candidates = of_kind[kind_of[i]]
+        start = 0
+        if narrowed and len(candidates) > narrowed:
+            start = seen[kind_of[i]] * narrowed
+            seen[kind_of[i]] += 1
+        kept = 0
+        for t in range(len(candidates)):
+            v = candidates[(start + t) % len(candidates)]
+            if _excluded(need, volunteers[v]):
+                continue
+            pairs.append((i, v))
+            kept += 1
+            if narrowed and kept == narrowed:
+                break
+    return pairs
 
 
 def some(values: tuple[str, ...]) -> st.SearchStrategy[set[str]]:
@@ -118,6 +148,10 @@ def test_candidates_by_groups_are_the_per_pair_ones(
     assert eligible_pairs(needs, volunteers, CONFIG).pairs == expected
     narrowed = eligible_pairs(needs, volunteers, CONFIG, max_pairs=3)
     assert set(narrowed.pairs) <= set(expected)
+    for keep in (None, 1, 2, 3, 5):
+        assert _pairs(needs, volunteers, found, keep) == reference_pairs(
+            needs, volunteers, found, keep
+        )
     graph = kind_graph(needs, volunteers, CONFIG)
     assert {
         (i, v) for i, k in enumerate(graph.kind_of) if k >= 0 for v in graph.candidates[k]

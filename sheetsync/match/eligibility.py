@@ -315,26 +315,56 @@ def _pairs(
     """Each need with its kind's candidates, less the requester themself (or who may be
     them), their household and who declined it; when `narrowed`, only that many of them."""
     of_kind, kind_of = found.of_kind, found.kind_of
+    excluded = _excluded_from(volunteers)
     seen: dict[Kind, int] = defaultdict(int)  # needs of each kind so far
     pairs: list[tuple[int, int]] = []
     for i, need in enumerate(needs):
         candidates = of_kind[kind_of[i]]
-        start = 0
-        if narrowed and len(candidates) > narrowed:
-            # Needs of one kind take turns through its candidates, least busy first, so
-            # that narrowing never piles a whole kind on the same few volunteers.
-            start = seen[kind_of[i]] * narrowed
-            seen[kind_of[i]] += 1
-        kept = 0
-        for t in range(len(candidates)):
-            v = candidates[(start + t) % len(candidates)]
-            if _excluded(need, volunteers[v]):
-                continue
-            pairs.append((i, v))
-            kept += 1
-            if narrowed and kept == narrowed:
-                break
+        out = excluded(need)
+        if not (narrowed and len(candidates) > narrowed):
+            pairs += [(i, v) for v in candidates if v not in out] if out else _all(i, candidates)
+            continue
+        # Needs of one kind take turns through its candidates, least busy first, so that
+        # narrowing never piles a whole kind on the same few volunteers.
+        start = seen[kind_of[i]] * narrowed % len(candidates)
+        seen[kind_of[i]] += 1
+        pairs += [(i, v) for v in _turn(candidates, start, narrowed, out)]
     return pairs
+
+
+def _all(i: int, candidates: list[int]) -> list[tuple[int, int]]:
+    return [(i, v) for v in candidates]
+
+
+def _turn(candidates: list[int], start: int, narrowed: int, out: set[int]) -> list[int]:
+    """The first `narrowed` candidates not `out`, from `start` on and round to the start."""
+    size = min(len(candidates), narrowed + len(out))
+    window = candidates[start : start + size]
+    window += candidates[: size - len(window)]
+    kept = [v for v in window if v not in out] if out else window
+    if len(kept) >= narrowed or size == len(candidates):
+        return kept[:narrowed]
+    # Someone left out is among the candidates more than once: go round them all.
+    turn = candidates[start:] + candidates[:start]
+    return [v for v in turn if v not in out][:narrowed]
+
+
+def _excluded_from(volunteers: list[Volunteer]) -> Callable[[Need], set[int]]:
+    """For a need: the volunteers (by index) `_excluded` leaves out, looked up, not tried."""
+    by_person: dict[str, set[int]] = defaultdict(set)
+    by_household: dict[str, set[int]] = defaultdict(set)
+    for k, v in enumerate(volunteers):
+        by_person[v.person_id].add(k)
+        if v.household:
+            by_household[v.household].add(k)
+
+    def excluded(need: Need) -> set[int]:
+        out = set(by_person.get(need.person_id, ()))
+        for p in (*need.maybe_same, *need.declined_by):
+            out |= by_person.get(p, set())
+        return out | by_household.get(need.household, set()) if need.household else out
+
+    return excluded
 
 
 @dataclass
