@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from sheetsync.config import MatchingConfig
 
 RIDES = "Rides"
@@ -192,8 +194,9 @@ def _candidates(
     needs: list[Need], volunteers: list[Volunteer], config: MatchingConfig
 ) -> _Candidates:
     """For each kind of need, the volunteers with room who fit it: only those offering the
-    category within reach (any zone for a remote category) are tried."""
-    in_zone, anywhere = _with_room(volunteers)
+    category within reach (any zone for a remote category) are tried, and those alike in
+    what a kind asks of them (languages, availability, a car) are tried as one."""
+    pools = _Pools(volunteers)
     of_kind: dict[Kind, list[int]] = {}
     kind_of: list[Kind] = []
     for need in needs:
@@ -202,12 +205,77 @@ def _candidates(
         if kind in of_kind:
             continue
         if need.category in config.remote_categories:
-            pool = anywhere.get(need.category, [])
+            of_kind[kind] = pools.fitting(need, None).tolist()
         else:
             zones = (need.zone, *config.neighbours.get(need.zone, ()))
-            pool = [v for z in zones for v in in_zone.get((need.category, z), [])]
-        of_kind[kind] = [v for v in pool if _fits(need, volunteers[v], config)]
+            parts = [pools.fitting(need, z) for z in zones]
+            of_kind[kind] = np.concatenate(parts).tolist() if parts else []
     return _Candidates(of_kind, kind_of)
+
+
+# What a kind asks of a volunteer beyond the category and the zone: their languages,
+# availability and whether they have a car.
+_Alike = tuple[frozenset[str], frozenset[str], bool]
+
+
+class _Pools:
+    """The volunteers with room, by (category offered, zone) and by category (zone None),
+    each pool with its volunteers grouped by what a kind asks of them (`_Alike`): a kind
+    tries each group once, not each volunteer. Pools keep the volunteers' order."""
+
+    def __init__(self, volunteers: list[Volunteer]) -> None:
+        in_zone, anywhere = _with_room(volunteers)
+        self._volunteers = volunteers
+        self._raw: dict[tuple[str, str | None], list[int]] = {
+            **{(c, z): vs for (c, z), vs in in_zone.items()},
+            **{(c, None): vs for c, vs in anywhere.items()},
+        }
+        self._grouped: dict[
+            tuple[str, str | None], tuple[np.ndarray, np.ndarray, list[_Alike]]
+        ] = {}
+        self._fitting: dict[tuple[str, str | None, frozenset[str], frozenset[str]], np.ndarray] = {}
+
+    def _groups(self, key: tuple[str, str | None]) -> tuple[np.ndarray, np.ndarray, list[_Alike]]:
+        if key not in self._grouped:
+            members = self._raw.get(key, [])
+            ids: dict[_Alike, int] = {}
+            group = []
+            for v in members:
+                volunteer = self._volunteers[v]
+                alike = (
+                    frozenset(volunteer.languages),
+                    frozenset(volunteer.availability),
+                    volunteer.has_car,
+                )
+                group.append(ids.setdefault(alike, len(ids)))
+            self._grouped[key] = (
+                np.asarray(members, dtype=np.int64),
+                np.asarray(group, dtype=np.int64),
+                list(ids),
+            )
+        return self._grouped[key]
+
+    def fitting(self, need: Need, zone: str | None) -> np.ndarray:
+        """The pool's volunteers (of `need`'s category, in `zone` or any zone for None)
+        who fit `need`'s languages, availability and car, in the pool's order."""
+        key = (need.category, zone, frozenset(need.languages), frozenset(need.availability))
+        if key not in self._fitting:
+            members, group, alike = self._groups((need.category, zone))
+            fits = np.asarray([_alike_fits(need, *a) for a in alike], dtype=bool)
+            self._fitting[key] = members[fits[group]] if len(alike) else members
+        return self._fitting[key]
+
+
+def _alike_fits(
+    need: Need, languages: frozenset[str], availability: frozenset[str], has_car: bool
+) -> bool:
+    """`_fits` for a volunteer with these languages, availability and car who offers the
+    need's category within its reach."""
+    if need.languages and languages and not need.languages & languages:
+        return False
+    if need.availability and availability and not need.availability & availability:
+        return False
+    return need.category != RIDES or has_car
 
 
 def _with_room(
@@ -247,26 +315,56 @@ def _pairs(
     """Each need with its kind's candidates, less the requester themself (or who may be
     them), their household and who declined it; when `narrowed`, only that many of them."""
     of_kind, kind_of = found.of_kind, found.kind_of
+    excluded = _excluded_from(volunteers)
     seen: dict[Kind, int] = defaultdict(int)  # needs of each kind so far
     pairs: list[tuple[int, int]] = []
     for i, need in enumerate(needs):
         candidates = of_kind[kind_of[i]]
-        start = 0
-        if narrowed and len(candidates) > narrowed:
-            # Needs of one kind take turns through its candidates, least busy first, so
-            # that narrowing never piles a whole kind on the same few volunteers.
-            start = seen[kind_of[i]] * narrowed
-            seen[kind_of[i]] += 1
-        kept = 0
-        for t in range(len(candidates)):
-            v = candidates[(start + t) % len(candidates)]
-            if _excluded(need, volunteers[v]):
-                continue
-            pairs.append((i, v))
-            kept += 1
-            if narrowed and kept == narrowed:
-                break
+        out = excluded(need)
+        if not (narrowed and len(candidates) > narrowed):
+            pairs += [(i, v) for v in candidates if v not in out] if out else _all(i, candidates)
+            continue
+        # Needs of one kind take turns through its candidates, least busy first, so that
+        # narrowing never piles a whole kind on the same few volunteers.
+        start = seen[kind_of[i]] * narrowed % len(candidates)
+        seen[kind_of[i]] += 1
+        pairs += [(i, v) for v in _turn(candidates, start, narrowed, out)]
     return pairs
+
+
+def _all(i: int, candidates: list[int]) -> list[tuple[int, int]]:
+    return [(i, v) for v in candidates]
+
+
+def _turn(candidates: list[int], start: int, narrowed: int, out: set[int]) -> list[int]:
+    """The first `narrowed` candidates not `out`, from `start` on and round to the start."""
+    size = min(len(candidates), narrowed + len(out))
+    window = candidates[start : start + size]
+    window += candidates[: size - len(window)]
+    kept = [v for v in window if v not in out] if out else window
+    if len(kept) >= narrowed or size == len(candidates):
+        return kept[:narrowed]
+    # Someone left out is among the candidates more than once: go round them all.
+    turn = candidates[start:] + candidates[:start]
+    return [v for v in turn if v not in out][:narrowed]
+
+
+def _excluded_from(volunteers: list[Volunteer]) -> Callable[[Need], set[int]]:
+    """For a need: the volunteers (by index) `_excluded` leaves out, looked up, not tried."""
+    by_person: dict[str, set[int]] = defaultdict(set)
+    by_household: dict[str, set[int]] = defaultdict(set)
+    for k, v in enumerate(volunteers):
+        by_person[v.person_id].add(k)
+        if v.household:
+            by_household[v.household].add(k)
+
+    def excluded(need: Need) -> set[int]:
+        out = set(by_person.get(need.person_id, ()))
+        for p in (*need.maybe_same, *need.declined_by):
+            out |= by_person.get(p, set())
+        return out | by_household.get(need.household, set()) if need.household else out
+
+    return excluded
 
 
 @dataclass

@@ -189,8 +189,9 @@ def waiting_needs(needs: list[dict[str, Any]], net: Network, now: dt.datetime) -
         if n["status"] == NeedStatus.OPEN and n["need_id"] and n["person_id"] not in net.unreachable
     ]
     taken = _taken_by_review(needs, open_needs, net)
+    lists: dict[str, frozenset[str]] = {}  # list cells repeat: each is split once
     return Waiting(
-        [_need(n, net, now) for n in open_needs if n["need_id"] not in taken], len(taken)
+        [_need(n, net, now, lists) for n in open_needs if n["need_id"] not in taken], len(taken)
     )
 
 
@@ -221,7 +222,9 @@ def _serve_first(need: dict[str, Any]) -> tuple[int, str, str]:
     return (-rank, need["opened"] or "9999", need["need_id"])
 
 
-def _need(need: dict[str, Any], net: Network, now: dt.datetime) -> Need:
+def _need(
+    need: dict[str, Any], net: Network, now: dt.datetime, lists: dict[str, frozenset[str]]
+) -> Need:
     opened = parse_datetime(need["opened"])
     days = 0 if opened is None else max(0, (now - opened).days)
     pid = need["person_id"]
@@ -230,8 +233,8 @@ def _need(need: dict[str, Any], net: Network, now: dt.datetime) -> Need:
         person_id=pid,
         category=need["category"],
         zone=need["zone"],
-        languages=split_list(need["languages"]),
-        availability=split_list(need["availability"]),
+        languages=_split(need["languages"], lists),
+        availability=_split(need["availability"], lists),
         urgency=need["urgency"],
         days_waiting=days,
         household=net.households.get(pid, ""),
@@ -239,3 +242,10 @@ def _need(need: dict[str, Any], net: Network, now: dt.datetime) -> Need:
         | net.withdrawn.get(need["need_id"], set()),
         maybe_same=net.maybe_same.get(net.kept.get(pid, pid), set()) | {net.joined.get(pid, pid)},
     )
+
+
+def _split(text: str, lists: dict[str, frozenset[str]]) -> set[str]:
+    """`split_list`, each different cell split once (a set of its own for each need)."""
+    if text not in lists:
+        lists[text] = frozenset(split_list(text))
+    return set(lists[text])
