@@ -15,8 +15,12 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from hourly_bench import HOURLY_AT, new_request
-from run_bench import NOW, ZONES  # the same network and clock as the workbook bench
+from run_bench import (  # the same network, clock and new request as the workbook bench
+    HOURLY_AT,
+    NOW,
+    ZONES,
+    new_request,
+)
 from sheetsync_testkit.sheets_emulator import SheetsEmulator, write_service_account_key
 
 from sheetsync.backends.google import MAX_PAYLOAD, GoogleBackend
