@@ -50,7 +50,8 @@ def main(sizes: list[str]) -> int:
             sheets = {
                 DEFAULT_FORM_TABS[form]: [
                     list(schemas[form].titles),
-                    *([r[n] for n in schemas[form].names] for r in responses[form]),
+                    # The generated network has no answers on some forms (feedback).
+                    *([r[n] for n in schemas[form].names] for r in responses.get(form, [])),
                 ]
                 for form in DEFAULT_FORM_TABS
             }
