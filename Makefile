@@ -89,10 +89,9 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check sheetsync testkit tests bench
 	$(BIN)/mypy
 
-## make bench: the weekly job at sizes S, M and L; the hourly job at L; dedupe quality and speed; the matching solver
+## make bench: the weekly job (first run, unchanged re-run) and the hourly job at sizes S, M and L, with the aims of issue 22; dedupe quality and speed; the matching solver
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/run_bench.py
-	$(BIN)/python bench/hourly_bench.py
 	$(BIN)/python bench/google_requests.py
 	$(BIN)/python bench/dedupe_bench.py
 	$(BIN)/python bench/matching_bench.py

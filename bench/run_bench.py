@@ -1,8 +1,18 @@
-"""make bench: wall time and peak memory of `sheetsync run weekly` at sizes S, M and L.
+"""make bench: wall time, peak memory and where the time goes, at sizes S, M and L.
 
-Each size gets a generated network workbook (bench/out/SIZE/network.xlsx). The weekly job runs
-twice in a fresh process each time: the first run takes every response in, the second finds
-nothing new and must change no data (it still appends its Run log row).
+Each size gets a generated network workbook (bench/out/SIZE/network.xlsx). Three runs follow,
+each in a fresh process:
+- first: the weekly job takes every response in;
+- rerun: the weekly job again at the same time, with nothing new: it must change no data
+  (its Run log row is written outside the run's tabs);
+- hourly: one new request comes in on the form tab, and the between-runs job (jobs/intake.toml,
+  the job named "intake") runs an hour and a quarter after the weekly run.
+Printed per run: wall time, peak memory, what it changed, and each step's share of the wall
+time, with "read" (the backend's reads), "write" (its writes) and "other" (planning the
+changes and the run report: wall time minus steps, reads and writes) as shares of their own.
+Then the growth exponent of each part of the first run from M to L, log(tL/tM)/log(nL/nM)
+with n the responses, and the aims of issue 22 with pass or fail: an aim not met is printed
+as NOT MET. The figures go to bench/out/figures.json.
 Usage: python bench/run_bench.py [S] [M] [L]
 """
 
@@ -10,22 +20,40 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
+import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 
-from sheetsync.config import DEFAULT_FORM_TABS, SHEETSYNC_TABS, render_config
+from sheetsync.backends.base import TabChanges, Value
+from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.config import DEFAULT_FORM_TABS, SHEETSYNC_TABS, Config, render_config
 from sheetsync.demo import SIZES, generate_responses
 from sheetsync.schema import load_schemas
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 NOW = dt.datetime(2026, 11, 23, 9, 0)
+HOURLY_AT = NOW + dt.timedelta(hours=1, minutes=15)  # the next hourly slot (:15)
+HOURLY_JOB = "intake"  # jobs/intake.toml: the between-runs job, every hour at :15
 ZONES = ("Northside", "Eastside", "Southside", "Westside", "Downtown")
-TARGETS = {"L": (60.0, 2048.0)}  # seconds, MiB: the aims for the first run at size L
+RUNS = ("first", "rerun", "hourly")
+
+# The aims of issue 22, at size L.
+AIM_FIRST_SECONDS = 60.0
+AIM_FIRST_MIB = 1536.0
+AIM_RERUN_SECONDS = 5.0
+AIM_HOURLY_SECONDS = 10.0
+AIM_EXPONENT = 1.1
+FIT_FLOOR_SECONDS = 0.2  # parts shorter than this at L are too small to fit an exponent
+
+Figures = dict[str, Any]
 
 
 def build(size: str, folder: Path | None = None) -> Path:
@@ -41,6 +69,7 @@ def build(size: str, folder: Path | None = None) -> Path:
         sheet = book.create_sheet(tab)
         names = schemas[form].names
         sheet.append(schemas[form].titles)
+        # The generated network has no answers on some forms (feedback): a header only.
         for response in responses.get(form, []):
             sheet.append([response[n] for n in names])
     for logical in SHEETSYNC_TABS:
@@ -51,63 +80,231 @@ def build(size: str, folder: Path | None = None) -> Path:
     return config
 
 
-def measure(config: Path, job: str = "weekly", now: dt.datetime = NOW) -> dict[str, float]:
-    """Run a job (the weekly one unless told) in a fresh process at `now`; its wall time,
-    peak RSS and what it changed."""
-    code = (
-        "import json, resource, sys, time, datetime as dt\n"
-        "from sheetsync.config import Config\n"
-        "from sheetsync.backends import open_backend\n"
-        "from sheetsync.jobs import find_job, run_job\n"
-        "t = time.perf_counter()\n"
-        "c = Config.from_file(sys.argv[1])\n"
-        "r = run_job(find_job(sys.argv[2], c), open_backend(c), c,\n"
-        "  now=dt.datetime.fromisoformat(sys.argv[3]))\n"
-        "print(json.dumps({'seconds': time.perf_counter() - t,\n"
-        "  'peak_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,\n"
-        "  'rows_added': r.rows_added, 'cells_changed': r.cells_changed,\n"
-        "  'responses': r.step('intake').counts['responses'],\n"
-        "  'steps': {s.name: s.seconds for s in r.steps}}))\n"
+def new_request(first: dict[str, Value], at: dt.datetime) -> dict[str, Value]:
+    """A request for today from someone new, shaped as the network's first request."""
+    answers = dict(first)
+    answers.update(
+        {
+            "timestamp": at,
+            "name": "Benchmark Newcomer",
+            "phone": "(212) 555-0142",
+            "email": "newcomer@example.net",
+            "urgency": "Today",
+        }
     )
+    return answers
+
+
+def append_request(config_path: Path, at: dt.datetime) -> None:
+    """The request form writes one new request below the responses the tab holds."""
+    config = Config.from_file(config_path)
+    assert config.workbook is not None
+    backend = WorkbookBackend(config.workbook)
+    names = load_schemas()["requests"].names
+    tab = DEFAULT_FORM_TABS["requests"]
+    rows = backend.read_tabs([tab])[tab].rows
+    answers = new_request(dict(zip(names, rows[1], strict=False)), at)
+    row = [answers.get(n, "") for n in names]
+    backend.apply([TabChanges(tab=tab, start_row=len(rows) + 1, append=[row])])
+
+
+def measure(config: Path, job: str = "weekly", now: dt.datetime = NOW) -> Figures:
+    """Run a job (the weekly one unless told) in a fresh process at `now`: its figures
+    (see `_child`)."""
     out = subprocess.run(
-        [sys.executable, "-c", code, str(config), job, now.isoformat()],
+        [sys.executable, __file__, "--child", str(config), job, now.isoformat()],
         check=True,
         capture_output=True,
         text=True,
     )
-    return json.loads(out.stdout)
+    figures: Figures = json.loads(out.stdout)
+    return figures
+
+
+def _timed(method: Callable[..., Any], spent: list[float]) -> Callable[..., Any]:
+    """`method`, adding the seconds each call takes to spent[0]."""
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        began = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            spent[0] += time.perf_counter() - began
+
+    return timed
+
+
+def _child(config_path: str, job: str, now: str) -> Figures:
+    """In the fresh process: run the job and return its wall time, peak RSS, the seconds of
+    each step and of the backend's reads and writes, and what it changed (tabs and columns,
+    never values)."""
+    from sheetsync.backends import open_backend
+    from sheetsync.jobs import find_job, run_job
+
+    began = time.perf_counter()
+    config = Config.from_file(Path(config_path))
+    backend = open_backend(config)
+    read, write = [0.0], [0.0]
+    # Instance attributes shadow the class's methods: every read and write of the run.
+    backend.read_tabs = _timed(backend.read_tabs, read)  # type: ignore[method-assign]
+    backend.apply = _timed(backend.apply, write)  # type: ignore[method-assign]
+    report = run_job(find_job(job, config), backend, config, now=dt.datetime.fromisoformat(now))
+    seconds = time.perf_counter() - began
+    intake = report.step("intake")
+    steps = {s.name: s.seconds for s in report.steps}
+    return {
+        "seconds": seconds,
+        "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "responses": intake.counts.get("responses", 0) if intake else 0,
+        "rows_added": report.rows_added,
+        "cells_changed": report.cells_changed,
+        "steps": steps,
+        "read": read[0],
+        "write": write[0],
+        "other": max(0.0, seconds - sum(steps.values()) - read[0] - write[0]),
+        "changed": {
+            t.tab: {
+                "rows_added": t.rows_added,
+                "cells_changed": t.cells_changed,
+                "columns": sorted({c.column for c in t.changed}),
+            }
+            for t in report.tabs
+            if t.rows_added or t.cells_changed
+        },
+    }
+
+
+def parts(run: Figures) -> dict[str, float]:
+    """A run's seconds by part: its steps, then read, write and other."""
+    return {**run["steps"], "read": run["read"], "write": run["write"], "other": run["other"]}
+
+
+def shares(run: Figures) -> str:
+    """Each part's share of a run's wall time, largest first."""
+    wall = run["seconds"] or 1.0
+    ranked = sorted(parts(run).items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{k} {100 * v / wall:.0f}%" for k, v in ranked)
+
+
+def exponents(m: Figures, big: Figures) -> dict[str, float | None]:
+    """The growth exponent of each part of a run from M to L, log(tL/tM)/log(nL/nM), n the
+    responses; None for a part under FIT_FLOOR_SECONDS at L (too small to fit)."""
+    ratio = math.log(big["responses"] / m["responses"])
+    small, large = parts(m), parts(big)
+    fitted: dict[str, float | None] = {}
+    for name, seconds in large.items():
+        before = small.get(name, 0.0)
+        if seconds < FIT_FLOOR_SECONDS or before <= 0.0:
+            fitted[name] = None
+        else:
+            fitted[name] = math.log(seconds / before) / ratio
+    return fitted
+
+
+def rerun_changes(run: Figures) -> str:
+    """What an unchanged re-run changed, by tab and column ("" when nothing)."""
+    return "; ".join(
+        f"{tab}: {c['rows_added']} rows added, {c['cells_changed']} cells changed"
+        + (f" ({', '.join(c['columns'])})" if c["columns"] else "")
+        for tab, c in run["changed"].items()
+    )
+
+
+def aims(figures: dict[str, Figures], fitted: dict[str, float | None] | None) -> list[str]:
+    """The aims of issue 22 at size L with met / NOT MET (a line each)."""
+    if "L" not in figures:
+        return ["aims: measured at size L only (run with L)"]
+    first, rerun, hourly = (figures["L"][r] for r in RUNS)
+    lines = [
+        _aim(
+            f"L first run {first['seconds']:.1f} s (aim <= {AIM_FIRST_SECONDS:.0f} s)",
+            first["seconds"] <= AIM_FIRST_SECONDS,
+        ),
+        _aim(
+            f"L first run peak {first['peak_mib']:.0f} MiB (aim <= {AIM_FIRST_MIB:.0f} MiB)",
+            first["peak_mib"] <= AIM_FIRST_MIB,
+        ),
+        _aim(
+            f"L re-run {rerun['seconds']:.1f} s (aim <= {AIM_RERUN_SECONDS:.0f} s)",
+            rerun["seconds"] <= AIM_RERUN_SECONDS,
+        ),
+        _aim(
+            "L re-run changes no data but its Run log row"
+            + (f" (it changed {rerun_changes(rerun)})" if rerun["changed"] else ""),
+            not rerun["changed"],
+        ),
+        _aim(
+            f"L hourly job with one new response {hourly['seconds']:.1f} s "
+            f"(aim <= {AIM_HOURLY_SECONDS:.0f} s)",
+            hourly["seconds"] <= AIM_HOURLY_SECONDS,
+        ),
+    ]
+    if fitted is None:
+        lines.append("growth M to L: needs sizes M and L")
+        return lines
+    for name, exponent in fitted.items():
+        if exponent is None:
+            lines.append(f"growth of {name}: too small to fit (under {FIT_FLOOR_SECONDS} s at L)")
+        else:
+            lines.append(
+                _aim(
+                    f"growth of {name}: n^{exponent:.2f} (aim <= n^{AIM_EXPONENT})",
+                    exponent <= AIM_EXPONENT,
+                )
+            )
+    return lines
+
+
+def _aim(text: str, met: bool) -> str:
+    return f"{text}: {'met' if met else 'NOT MET'}"
 
 
 def main(sizes: list[str]) -> int:
     print(
         f"{'size':<5}{'responses':>10}{'run':>8}{'wall s':>9}{'peak MiB':>10}"
-        f"{'rows+':>9}{'cells~':>8}  steps"
+        f"{'rows+':>9}{'cells~':>8}  shares of the wall time"
     )
-    verdicts = []
+    figures: dict[str, Figures] = {}
     for size in sizes:
         began = time.perf_counter()
         config = build(size)
         print(f"# {size}: workbook generated in {time.perf_counter() - began:.1f} s", flush=True)
-        for run in ("first", "second"):
-            m = measure(config)
-            steps = ", ".join(f"{k} {v:.1f}s" for k, v in m["steps"].items())
+        figures[size] = {}
+        for run in RUNS:
+            if run == "hourly":
+                append_request(config, NOW + dt.timedelta(hours=1))
+                m = measure(config, HOURLY_JOB, HOURLY_AT)
+            else:
+                m = measure(config)
+            figures[size][run] = m
             print(
                 f"{size:<5}{m['responses']:>10}{run:>8}{m['seconds']:>9.1f}"
-                f"{m['peak_mib']:>10.0f}{m['rows_added']:>9}{m['cells_changed']:>8}  {steps}",
+                f"{m['peak_mib']:>10.0f}{m['rows_added']:>9}{m['cells_changed']:>8}  {shares(m)}",
                 flush=True,
             )
-            if run == "second":
-                ok = m["rows_added"] == 0 and m["cells_changed"] == 0
-                verdicts.append(f"{size}: second run changed no data: {'yes' if ok else 'NO'}")
-            if run == "first" and size in TARGETS:
-                secs, mib = TARGETS[size]
-                verdicts.append(
-                    f"{size}: first run {m['seconds']:.0f} s (aim < {secs:.0f} s), "
-                    f"peak {m['peak_mib']:.0f} MiB (aim < {mib:.0f} MiB)"
-                )
+            if run == "rerun" and m["changed"]:
+                print(f"#   the re-run changed {rerun_changes(m)}", flush=True)
+    fitted = (
+        exponents(figures["M"]["first"], figures["L"]["first"])
+        if {"M", "L"} <= set(figures)
+        else None
+    )
+    if fitted is not None:
+        print(
+            "growth M to L (first run): "
+            + ", ".join(f"{k} {'-' if v is None else f'{v:.2f}'}" for k, v in fitted.items())
+        )
+    verdicts = aims(figures, fitted)
     print("\n".join(verdicts))
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "figures.json").write_text(
+        json.dumps({"sizes": figures, "growth": fitted, "aims": verdicts}, indent=1) + "\n"
+    )
     return 0
 
 
 if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        print(json.dumps(_child(*sys.argv[2:])))
+        sys.exit(0)
     sys.exit(main(sys.argv[1:] or ["S", "M", "L"]))
