@@ -174,10 +174,13 @@ def due_today(series: Series, today: dt.date, planned: dt.date | None) -> Due:
         return Due(False, None)
     period = dt.timedelta(days=series.period)
     due = opened + period
-    if planned is not None and planned > due:
+    moved = planned is not None and planned > due
+    if planned is not None and moved:
         due = planned
     if due > today:
-        return Due(False, due)
+        # A day passed while the latest need waited moved `next_on` on: every run says so
+        # again (the note is recomputed each run), until the series' next need is added.
+        return Due(False, due, skipped=due - period if moved else None)
     if series.latest["status"] == NeedStatus.OPEN:
         # Nobody has taken the latest need on yet: it stands for this period too.
         later = due
