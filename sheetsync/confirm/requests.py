@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -92,7 +92,8 @@ def requests_of(needs: pd.DataFrame) -> list[Request]:
     for source, group in groups.items():
         if not source.strip():
             continue  # a row typed by hand: no request to confirm
-        group.sort(key=lambda r: _need_order(r[0]))
+        if len(group) > 1:
+            group.sort(key=lambda r: _need_order(r[0]))
         first = group[0]
         marks = [r[9] for r in group if r[9].strip()]
         found.append(
@@ -123,16 +124,18 @@ class Rules:
     settled: Collection[str]  # references with a sent or unconfirmed email
 
 
-def decide(request: Request, person: Person, rules: Rules) -> Decision:
-    """What to do for one request (see the module's docstring)."""
+def decide(request: Request, person_of: Callable[[str], Person], rules: Rules) -> Decision:
+    """What to do for one request (see the module's docstring). `person_of` (Policy.person)
+    is asked for the requester only when the decision depends on them: a city's older
+    requests are marked without working out who asked."""
     if request.confirmed:
-        return _after(request, person, rules)
+        return _after(request, person_of, rules)
     if not request.categories:
         return Decision(request)  # all withdrawn: nothing to confirm, unless asked again
     opened = request.opened
     if opened is None or elapsed(opened, rules.now, rules.tz) > rules.within:
         return Decision(request, BEFORE)
-    way = _way(request, person)
+    way = _way(request, person_of(request.person_id))
     stamp = format_datetime(rules.now)
     if way is Way.EMAIL:
         return Decision(request, f"{EMAILED} {stamp}", email=True)
@@ -150,13 +153,14 @@ def _way(request: Request, person: Person) -> Way:
     )
 
 
-def _after(request: Request, person: Person, rules: Rules) -> Decision:
+def _after(request: Request, person_of: Callable[[str], Person], rules: Rules) -> Decision:
     """A request confirmed already: its needs without the mark get it; an email that
     never went is sent again, or given up for the Call list."""
     keep = request.confirmed if request.unmarked else ""
     emailed = _EMAILED_AT.match(request.confirmed)
     if emailed is None or request.reference in rules.settled:
         return Decision(request, keep)
+    person = person_of(request.person_id)
     if person.do_not_contact:  # marked since: nothing more goes
         return Decision(request, Way.DO_NOT_CONTACT.value)
     when = parse_datetime(emailed[1])

@@ -36,8 +36,7 @@ def run(ctx: StepContext) -> StepResult:
     rules = Rules(ctx.now, config.tz, config.confirmations.within, settled_references(sent))
     policy = policy_of(ctx.frames, config)
     decisions = [
-        decide(request, policy.person(request.person_id), rules)
-        for request in requests_of(ctx.frames["needs"])
+        decide(request, policy.person, rules) for request in requests_of(ctx.frames["needs"])
     ]
     needs = _marked(ctx.frames["needs"], decisions)
     digests, calls = _confirmations(decisions, policy, ctx)
