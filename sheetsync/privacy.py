@@ -275,13 +275,16 @@ class Policy:
         self._rows = rows_by_person(records, self._kept)
         self._people: dict[str, Person] = {}  # worked out when first asked for
         self.sensitive = frozenset(fold(c) for c in sensitive)
-        # Each distinct category is folded once, and only the people who asked for a
-        # sensitive kind of help are worked out here (a city has 100,000 needs, few such).
+        # Each distinct category is folded once (a city has 100,000 needs).
         needs = list(needs)
         kinds = {str(n["category"]) for n in needs}
         sensitive_kinds = {c for c in kinds if self.is_sensitive(c)}
         asking = [str(n["person_id"]) for n in needs if str(n["category"]) in sensitive_kinds]
-        self._asked_sensitive = {self.person(pid).person_id for pid in asking}
+        # Their kept ids, as self.person(pid).person_id would give ("" for an id nobody has),
+        # without working out each Person.
+        self._asked_sensitive = {
+            kept if kept in self._rows else "" for kept in (self._kept.get(p, p) for p in asking)
+        }
 
     def person(self, person_id: str) -> Person:
         """The person (kept, with their linked rows) behind any of their ids."""
