@@ -13,7 +13,7 @@ import difflib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,9 @@ class FormTable:
     def where(self, row: int) -> str:
         """Where a response is, for a person: "Form Responses 1, row 17"."""
         return response_place(self.ref_tab or self.tab, row)
+
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -506,31 +509,41 @@ def _append_rows(table: Table, added: pd.DataFrame, changes: TabChanges, report:
     n = len(added)
     if n == 0:
         return
+    cells, texts = _added_columns(table, added)
+    changes.append.extend(_rows_of(cells, n))
+    report.added.extend(_rows_of(texts, n))
+    key = table.schema.primary_key
+    if key and key in added.columns:
+        report.added_ids.extend(str(v) for v in added[key].tolist())
+    else:
+        report.added_ids.extend([""] * n)
+
+
+def _added_columns(table: Table, added: pd.DataFrame) -> tuple[list[list[Value]], list[list[str]]]:
+    """The tab's columns of the rows added: their cells, and the cells' texts."""
+    n = len(added)
     specs = {f.name: f for f in table.schema.fields}
     by_column = {i: name for name, i in table.columns.items()}
     cells_by_column: list[list[Value]] = []
     texts_by_column: list[list[str]] = []
-    empty: list[Value] = [None] * n
     for i in range(len(table.header)):
         name = by_column.get(i)
-        if name is None:
-            cells_by_column.append(empty)
+        if name is None:  # a column the schema does not name
+            cells_by_column.append([None] * n)
             texts_by_column.append([""] * n)
             continue
         texts = [str(v) for v in added[name].tolist()] if name in added.columns else [""] * n
         cells, written = _cells_of(specs[name], texts)
         cells_by_column.append(cells)
         texts_by_column.append(written)
-    if not cells_by_column:  # a tab without a header: empty rows
-        changes.append.extend([] for _ in range(n))
-        report.added.extend([] for _ in range(n))
-    changes.append.extend(list(row) for row in zip(*cells_by_column, strict=True))
-    report.added.extend(list(row) for row in zip(*texts_by_column, strict=True))
-    key = table.schema.primary_key
-    if key and key in added.columns:
-        report.added_ids.extend(str(v) for v in added[key].tolist())
-    else:
-        report.added_ids.extend([""] * n)
+    return cells_by_column, texts_by_column
+
+
+def _rows_of(columns: list[list[T]], n: int) -> list[list[T]]:
+    """`n` rows from their columns (empty rows when there are no columns)."""
+    if not columns:
+        return [[] for _ in range(n)]
+    return [list(row) for row in zip(*columns, strict=True)]
 
 
 def _cells_of(spec: FieldSpec, texts: list[str]) -> tuple[list[Value], list[str]]:
