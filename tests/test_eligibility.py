@@ -208,3 +208,14 @@ def test_named_cases_of_groups() -> None:
         [0, 2, 3, 4, 6, 8],
     ]
     assert found.of_kind == reference_candidates(needs, volunteers, CONFIG)[0]
+
+
+def test_past_63_different_words_volunteers_are_tried_by_groups() -> None:
+    volunteers = [
+        _volunteer(f"V{k}", languages={f"L{k}", "Spanish"} if k % 3 else {f"L{k}"})
+        for k in range(70)
+    ]
+    needs = [_need(), _need(languages={"L4", "L5"}), _need(category=RIDES, languages=set())]
+    found = _candidates(needs, volunteers, CONFIG)
+    assert found.of_kind == reference_candidates(needs, volunteers, CONFIG)[0]
+    assert found.of_kind[found.kind_of[1]] == [4, 5]
