@@ -19,6 +19,7 @@ from sheetsync.match.eligibility import (
     _fits,
     _has_room,
     _kind,
+    _least_busy_first,
     _pairs,
     eligible_pairs,
     kind_graph,
@@ -219,3 +220,17 @@ def test_past_63_different_words_volunteers_are_tried_by_groups() -> None:
     found = _candidates(needs, volunteers, CONFIG)
     assert found.of_kind == reference_candidates(needs, volunteers, CONFIG)[0]
     assert found.of_kind[found.kind_of[1]] == [4, 5]
+
+
+@settings(max_examples=200, deadline=None)
+@given(needs_st, volunteers_st)
+def test_least_busy_first_is_the_sort_by_recent_then_room(
+    needs: list[Need], volunteers: list[Volunteer]
+) -> None:
+    found = _candidates(needs, volunteers, CONFIG)
+    expected = {
+        kind: sorted(vs, key=lambda v: (volunteers[v].recent, -volunteers[v].capacity))
+        for kind, vs in found.of_kind.items()
+    }
+    _least_busy_first(found, volunteers)
+    assert found.of_kind == expected

@@ -363,8 +363,17 @@ def _narrowed_to(found: _Candidates, needs: int, max_pairs: int) -> int | None:
 def _least_busy_first(found: _Candidates, volunteers: list[Volunteer]) -> None:
     """Sort each kind's candidates by recent tasks, then most room: a narrowed need keeps
     those who have had the least work."""
+    # One number per volunteer orders as (recent, -capacity); a stable sort keeps ties as
+    # they were, as sorting by the pair would.
+    recent = np.asarray([v.recent for v in volunteers], dtype=np.int64)
+    capacity = np.asarray([v.capacity for v in volunteers], dtype=np.int64)
+    key = (recent - recent.min(initial=0)) * (
+        capacity.max(initial=0) - capacity.min(initial=0) + 1
+    ) + (capacity.max(initial=0) - capacity)
     for candidates in found.of_kind.values():
-        candidates.sort(key=lambda v: (volunteers[v].recent, -volunteers[v].capacity))
+        if len(candidates) > 1:
+            at = np.asarray(candidates, dtype=np.int64)
+            candidates[:] = at[np.argsort(key[at], kind="stable")].tolist()
 
 
 def _pairs(
