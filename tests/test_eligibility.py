@@ -19,6 +19,7 @@ from sheetsync.match.eligibility import (
     _fits,
     _has_room,
     _kind,
+    _least_busy_first,
     _pairs,
     eligible_pairs,
     kind_graph,
@@ -208,3 +209,28 @@ def test_named_cases_of_groups() -> None:
         [0, 2, 3, 4, 6, 8],
     ]
     assert found.of_kind == reference_candidates(needs, volunteers, CONFIG)[0]
+
+
+def test_past_63_different_words_volunteers_are_tried_by_groups() -> None:
+    volunteers = [
+        _volunteer(f"V{k}", languages={f"L{k}", "Spanish"} if k % 3 else {f"L{k}"})
+        for k in range(70)
+    ]
+    needs = [_need(), _need(languages={"L4", "L5"}), _need(category=RIDES, languages=set())]
+    found = _candidates(needs, volunteers, CONFIG)
+    assert found.of_kind == reference_candidates(needs, volunteers, CONFIG)[0]
+    assert found.of_kind[found.kind_of[1]] == [4, 5]
+
+
+@settings(max_examples=200, deadline=None)
+@given(needs_st, volunteers_st)
+def test_least_busy_first_is_the_sort_by_recent_then_room(
+    needs: list[Need], volunteers: list[Volunteer]
+) -> None:
+    found = _candidates(needs, volunteers, CONFIG)
+    expected = {
+        kind: sorted(vs, key=lambda v: (volunteers[v].recent, -volunteers[v].capacity))
+        for kind, vs in found.of_kind.items()
+    }
+    _least_busy_first(found, volunteers)
+    assert found.of_kind == expected

@@ -10,7 +10,7 @@ marked do not contact; is not the requester or in their household; has a car for
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -234,6 +234,42 @@ class _Pools:
             tuple[str, str | None], tuple[np.ndarray, np.ndarray, list[_Alike]]
         ] = {}
         self._fitting: dict[tuple[str, str | None, frozenset[str], frozenset[str]], np.ndarray] = {}
+        # Languages and times as bits (when there are few enough different ones): a pool
+        # is then tried for a kind in one array operation.
+        self._bits = (
+            _bits_of(v.languages for v in volunteers),
+            _bits_of(v.availability for v in volunteers),
+        )
+        self._masks: dict[tuple[str, str | None], tuple[np.ndarray, ...]] = {}
+
+    def _as_masks(self, key: tuple[str, str | None]) -> tuple[np.ndarray, ...]:
+        if key not in self._masks:
+            members = self._raw.get(key, [])
+            people = [self._volunteers[v] for v in members]
+            (languages, times) = self._bits
+            assert languages is not None and times is not None
+            self._masks[key] = (
+                np.asarray(members, dtype=np.int64),
+                np.asarray([_mask(p.languages, languages) for p in people], dtype=np.uint64),
+                np.asarray([_mask(p.availability, times) for p in people], dtype=np.uint64),
+                np.asarray([p.has_car for p in people], dtype=bool),
+            )
+        return self._masks[key]
+
+    def _by_masks(self, need: Need, zone: str | None) -> np.ndarray:
+        members, languages, times, car = self._as_masks((need.category, zone))
+        (language_bits, time_bits) = self._bits
+        assert language_bits is not None and time_bits is not None
+        fits = np.ones(len(members), dtype=bool)
+        if need.languages:
+            wanted = np.uint64(_mask(need.languages, language_bits))
+            fits &= (languages == 0) | ((languages & wanted) != 0)
+        if need.availability:
+            wanted = np.uint64(_mask(need.availability, time_bits))
+            fits &= (times == 0) | ((times & wanted) != 0)
+        if need.category == RIDES:
+            fits &= car
+        return members[fits]
 
     def _groups(self, key: tuple[str, str | None]) -> tuple[np.ndarray, np.ndarray, list[_Alike]]:
         if key not in self._grouped:
@@ -259,11 +295,33 @@ class _Pools:
         """The pool's volunteers (of `need`'s category, in `zone` or any zone for None)
         who fit `need`'s languages, availability and car, in the pool's order."""
         key = (need.category, zone, frozenset(need.languages), frozenset(need.availability))
+        if key not in self._fitting and None not in self._bits:
+            self._fitting[key] = self._by_masks(need, zone)
         if key not in self._fitting:
             members, group, alike = self._groups((need.category, zone))
             fits = np.asarray([_alike_fits(need, *a) for a in alike], dtype=bool)
             self._fitting[key] = members[fits[group]] if len(alike) else members
         return self._fitting[key]
+
+
+def _bits_of(lists: Iterable[set[str]]) -> dict[str, int] | None:
+    """A bit for each different word in `lists`; None past 63 of them."""
+    bits: dict[str, int] = {}
+    for words in lists:
+        for word in words:
+            if word not in bits:
+                if len(bits) == 63:
+                    return None
+                bits[word] = 1 << len(bits)
+    return bits
+
+
+def _mask(words: set[str], bits: dict[str, int]) -> int:
+    """The bits of `words` (a word no volunteer has: none)."""
+    mask = 0
+    for word in words:
+        mask |= bits.get(word, 0)
+    return mask
 
 
 def _alike_fits(
@@ -305,8 +363,17 @@ def _narrowed_to(found: _Candidates, needs: int, max_pairs: int) -> int | None:
 def _least_busy_first(found: _Candidates, volunteers: list[Volunteer]) -> None:
     """Sort each kind's candidates by recent tasks, then most room: a narrowed need keeps
     those who have had the least work."""
+    # One number per volunteer orders as (recent, -capacity); a stable sort keeps ties as
+    # they were, as sorting by the pair would.
+    recent = np.asarray([v.recent for v in volunteers], dtype=np.int64)
+    capacity = np.asarray([v.capacity for v in volunteers], dtype=np.int64)
+    key = (recent - recent.min(initial=0)) * (
+        capacity.max(initial=0) - capacity.min(initial=0) + 1
+    ) + (capacity.max(initial=0) - capacity)
     for candidates in found.of_kind.values():
-        candidates.sort(key=lambda v: (volunteers[v].recent, -volunteers[v].capacity))
+        if len(candidates) > 1:
+            at = np.asarray(candidates, dtype=np.int64)
+            candidates[:] = at[np.argsort(key[at], kind="stable")].tolist()
 
 
 def _pairs(
