@@ -309,6 +309,10 @@ def test_a_need_still_waiting_stands_for_its_next_period(backend, config, add_re
         f"No new need on {friday(1).date().isoformat()}: N0001 was still waiting for a volunteer "
         "that day, so it stands for that day's help too.",
     )
+    # The runs after it say so again and change nothing (an unchanged re-run cleared the note).
+    again = hourly(backend, config, friday(1) + dt.timedelta(hours=1))
+    assert again.cells_changed == 0 and again.rows_added == 0
+    assert needs(backend, config)["N0001"]["recurrence_note"] == first["recurrence_note"]
     # Taken on the next Monday: the next need comes on the Friday after, not at once.
     add_responses("offers", volunteer_offer(*SAM, timestamp=monday(1) - dt.timedelta(days=1)))
     weekly(backend, config, monday(1))
