@@ -574,7 +574,7 @@ def _kept_keys(table: Table, existing: pd.DataFrame, added: pd.DataFrame) -> dic
 
 def empty_record(schema: TableSchema, **values: Any) -> dict[str, Any]:
     """A new row: every field empty but `values`, and `_row` 0 (not on the sheet yet)."""
-    return {**dict.fromkeys(schema.names, ""), **values, ROW: 0}
+    return {**schema.blank, **values, ROW: 0}
 
 
 def records_of(frame: pd.DataFrame) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ from sheetsync.run_log import DIGEST_JOB
 from sheetsync.schema import TableSchema
 from sheetsync.statuses import CHECK_FORMS, ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
-from sheetsync.tables import ROW, FormTable, frame_of, records_of
+from sheetsync.tables import FormTable, empty_record, frame_of, records_of
 
 FORM_ORDER = ("requests", "offers", "checkins", "feedback")
 # Forms whose answers are about a task, not from a person to the People tab: the feedback
@@ -163,7 +163,6 @@ class _Rows:
     records: list[dict[str, Any]]
     ids: Ids  # the next id for a row: P0001, N0001, E0001
     added: int = 0
-    blank: dict[str, str] | None = None  # every field empty: a new row starts as a copy
 
     @classmethod
     def read(cls, ctx: StepContext, name: str, id_field: str, prefix: str) -> _Rows:
@@ -172,11 +171,8 @@ class _Rows:
         return cls(ctx.schemas[name], records, Ids(prefix, (r[id_field] for r in records)))
 
     def add(self, **values: Any) -> dict[str, Any]:
-        """A new row with these values, at the end of the tab: empty_record's, the
-        schema's names read once (a first run on a large network adds ~250,000 rows)."""
-        if self.blank is None:
-            self.blank = dict.fromkeys(self.schema.names, "")
-        record = {**self.blank, **values, ROW: 0}
+        """A new row with these values, at the end of the tab."""
+        record = empty_record(self.schema, **values)
         self.records.append(record)
         self.added += 1
         return record
