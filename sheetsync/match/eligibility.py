@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -114,19 +115,11 @@ def _fits(need: Need, volunteer: Volunteer, config: MatchingConfig) -> bool:
     volunteer's week): category, language, zone, availability, a car for rides."""
     if need.category not in volunteer.offers:
         return False
-    if need.languages and volunteer.languages and not need.languages & volunteer.languages:
-        return False
     if need.category not in config.remote_categories and not (
         need.zone == volunteer.zone or volunteer.zone in config.neighbours.get(need.zone, ())
     ):
         return False
-    if (
-        need.availability
-        and volunteer.availability
-        and not need.availability & volunteer.availability
-    ):
-        return False
-    return need.category != RIDES or volunteer.has_car
+    return _alike_fits(need, volunteer.languages, volunteer.availability, volunteer.has_car)
 
 
 def why(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str]:
@@ -325,10 +318,11 @@ def _mask(words: set[str], bits: dict[str, int]) -> int:
 
 
 def _alike_fits(
-    need: Need, languages: frozenset[str], availability: frozenset[str], has_car: bool
+    need: Need, languages: AbstractSet[str], availability: AbstractSet[str], has_car: bool
 ) -> bool:
-    """`_fits` for a volunteer with these languages, availability and car who offers the
-    need's category within its reach."""
+    """Whether a volunteer with these languages, availability and car, who offers the
+    need's category within its reach, fits it (the part of `_fits` that volunteers alike
+    share, so a group of them is tried once)."""
     if need.languages and languages and not need.languages & languages:
         return False
     if need.availability and availability and not need.availability & availability:
