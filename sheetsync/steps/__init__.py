@@ -90,6 +90,9 @@ class StepResult:
     notices: list[str] = field(default_factory=list)
     findings: object | None = None  # this step's dataclass from steps/findings.py, if any
     effects: list[Effect] = field(default_factory=list)
+    # When the output on the same frames next changes by time alone (sheetsync/horizon.py):
+    # None when the step does not say, and then a run of its job is never skipped.
+    until: dt.datetime | None = None
 
 
 Step = Callable[[StepContext], StepResult]
