@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sheetsync.config import MatchingConfig
+from sheetsync.horizon import NEVER, earliest, next_whole_day
 from sheetsync.match.eligibility import URGENCY_RANK, Need, Volunteer
 from sheetsync.match.volunteers import gather_volunteers, unavailable_people
 from sheetsync.members import is_volunteer, kept_ids, parse_datetime, rows_by_person, split_list
@@ -177,6 +178,9 @@ class Waiting:
 
     needs: list[Need]
     held_for_review: int = 0
+    # When a need's days_waiting next grows (sheetsync/horizon.py): the order in which they
+    # are served, and what the board shows, may change then.
+    until: dt.datetime = NEVER
 
 
 def waiting_needs(needs: list[dict[str, Any]], net: Network, now: dt.datetime) -> Waiting:
@@ -190,8 +194,12 @@ def waiting_needs(needs: list[dict[str, Any]], net: Network, now: dt.datetime) -
     ]
     taken = _taken_by_review(needs, open_needs, net)
     lists: dict[str, frozenset[str]] = {}  # list cells repeat: each is split once
+    waiting = [n for n in open_needs if n["need_id"] not in taken]
+    opened = {cell: parse_datetime(cell) for cell in {n["opened"] for n in waiting}}
     return Waiting(
-        [_need(n, net, now, lists) for n in open_needs if n["need_id"] not in taken], len(taken)
+        [_need(n, net, now, lists, opened[n["opened"]]) for n in waiting],
+        len(taken),
+        earliest((next_whole_day(o, now) for o in opened.values() if o is not None), now),
     )
 
 
@@ -223,9 +231,12 @@ def _serve_first(need: dict[str, Any]) -> tuple[int, str, str]:
 
 
 def _need(
-    need: dict[str, Any], net: Network, now: dt.datetime, lists: dict[str, frozenset[str]]
+    need: dict[str, Any],
+    net: Network,
+    now: dt.datetime,
+    lists: dict[str, frozenset[str]],
+    opened: dt.datetime | None,
 ) -> Need:
-    opened = parse_datetime(need["opened"])
     days = 0 if opened is None else max(0, (now - opened).days)
     pid = need["person_id"]
     return Need(
