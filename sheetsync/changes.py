@@ -79,8 +79,9 @@ def _texts_at(row: Sequence[str], at: Sequence[int]) -> list[str]:
     return [row[i] if i < width else "" for i in at]
 
 
-# Tabs the Changes record leaves out: the record itself, and the Run log (a line per run).
-NOT_RECORDED = ("changes", "run_log")
+# Tabs the Changes record leaves out: the record itself, the Run log (a line per run) and
+# the Fingerprints (a settled run, which changed nothing, is not the run undo reverts).
+NOT_RECORDED = ("changes", "run_log", "fingerprints")
 
 
 def run_records(

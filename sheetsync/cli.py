@@ -427,10 +427,16 @@ def check(settings: Settings, as_json: bool) -> None:
 @click.option(
     "--dry-run", is_flag=True, help="Compute everything, print the changes, write nothing."
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Run every step even when nothing is new since a run that changed nothing "
+    "(such a run is otherwise skipped: docs/performance.md).",
+)
 @json_option("the run report")
 @pass_settings
 @handle_errors
-def run(settings: Settings, job: str, dry_run: bool, as_json: bool) -> None:
+def run(settings: Settings, job: str, dry_run: bool, full: bool, as_json: bool) -> None:
     """Run JOB (a file in jobs/, e.g. weekly) on the spreadsheet."""
     config = settings.config()
     store = open_backend(config)
@@ -438,7 +444,12 @@ def run(settings: Settings, job: str, dry_run: bool, as_json: bool) -> None:
     try:
         with NetworkLock(config, f"run {job}"):
             report = run_job(
-                find_job(job, config), store, config, dry_run=dry_run, on_step=progress.on_step
+                find_job(job, config),
+                store,
+                config,
+                dry_run=dry_run,
+                on_step=progress.on_step,
+                full=full,
             )
     finally:
         progress.stop()

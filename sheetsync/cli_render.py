@@ -78,6 +78,9 @@ def report_lines(report: RunReport, where: str, *, verbose: bool) -> Iterator[st
 
 def _header_lines(report: RunReport, where: str) -> Iterator[str]:
     """Which job ran where, whether it wrote, how long its steps took, and its notes."""
+    if report.skipped_for:
+        yield f"Job {report.job} on {where}: {report.message}"
+        return
     took = sum(s.seconds for s in report.steps)
     mode = "dry run, nothing written" if report.dry_run else "done"
     yield f"Job {report.job} on {where}: {mode} ({took:.1f} s of steps)."

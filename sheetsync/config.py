@@ -76,10 +76,11 @@ SHEETSYNC_TABS = {
     "run_log": "Run log",
     "changes": "Changes",
     "call_list": "Call list",
+    "fingerprints": "Fingerprints",
 }
 # sheetsync's tabs a run creates itself when a spreadsheet made before them lacks them
 # (rather than stopping until `sheetsync init`): nothing in them is an organizer's.
-CREATED_BY_RUN = frozenset({"changes", "call_list"})
+CREATED_BY_RUN = frozenset({"changes", "call_list", "fingerprints"})
 KEEP_RUNS = 5  # [changes] keep_runs: how many runs the Changes tab keeps (docs/undo.md)
 # Google names a form's response tab "Form Responses N" (older) or "Form responses N" (newer).
 DEFAULT_FORM_TABS = {

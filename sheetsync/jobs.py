@@ -30,7 +30,11 @@ from sheetsync.errors import (
     StepError,
     failure_text,
 )
+from sheetsync.fingerprints import TAB as FINGERPRINTS
+from sheetsync.fingerprints import Settled, inputs_of, settled_frame, settled_of
 from sheetsync.formatting import write_formatted
+from sheetsync.horizon import NEVER
+from sheetsync.normalize import format_datetime
 from sheetsync.report import Findings, RunOutcome, RunReport, StepReport
 from sheetsync.run_log import (
     forget_failures,
@@ -187,11 +191,16 @@ def run_job(
     now: dt.datetime | None = None,
     dry_run: bool = False,
     on_step: OnStep | None = None,
+    full: bool = False,
 ) -> RunReport:
     """Run a job's steps on the sheet and write all changes at once (none when dry_run).
 
     Then the steps' effects run, such as the digest step's emails (a dry run lists what
     they would do).
+
+    A run that reads what the job's last settled run read, before that run's horizon, is
+    skipped: it writes only its Run log row (fingerprints.py). `full` runs every step
+    anyway; a dry run always does.
     """
     started = now or local_now(config)
     report = RunReport(
@@ -200,7 +209,7 @@ def run_job(
     log.info("%s started%s", job.name, " (dry run: nothing written)" if dry_run else "")
     try:
         effects = _read_again_if_changed(
-            job, report, lambda: _run_once(job, backend, config, report, dry_run, on_step)
+            job, report, lambda: _run_once(job, backend, config, report, dry_run, on_step, full)
         )
     except SheetsyncError as err:
         report.outcome, report.message = RunOutcome.FAILED, str(err)
@@ -259,6 +268,9 @@ def _read_again_if_changed(
 
 def _log_done(job: Job, report: RunReport) -> None:
     """The run's last log line: its outcome, the steps' time and what it changed per tab."""
+    if report.skipped_for:
+        log.info("%s skipped: nothing new since %s", job.name, report.skipped_for)
+        return
     took = sum(s.seconds for s in report.steps)
     changed = "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
     log.info("%s %s in %.1f s: %s", job.name, report.outcome, took, changed or "no changes")
@@ -322,16 +334,26 @@ def _run_once(
     report: RunReport,
     dry_run: bool,
     on_step: OnStep | None,
+    full: bool = False,
 ) -> list[Effect]:
-    """One read, the steps, one write; returns the effects the steps asked for."""
+    """One read, the steps, one write; returns the effects the steps asked for. A run whose
+    inputs are settled writes only its Run log row (_skip)."""
     state = read_state(backend, config)
     frames = {name: table.frame for name, table in state.tables.items()}
     report.steps, report.issues, report.tabs = [], [], []
     report.notices = list(backend.notices)  # e.g. a key file others can read
     report.findings = Findings()
+    report.skipped_for = ""
     # The volunteer board, read once for its claims (steps/claims.py, steps/board.py).
     board = read_board(config) if {"claims", "board"} & set(job.steps) else None
+    inputs = "" if dry_run else inputs_of(state, config, job.name, job.steps, board)
+    settled = None if full or not inputs else settled_of(state.tables[FINGERPRINTS], job.name)
+    # A failed run's row kept on this machine waits for a run that writes: not skipped.
+    if settled and settled.covers(inputs, report.started) and not pending_failures(config):
+        _skip(backend, config, state, report, settled)
+        return []
     effects: list[Effect] = []
+    untils: list[dt.datetime | None] = []
     for name in job.steps:
         ctx = StepContext(
             config,
@@ -365,6 +387,7 @@ def _run_once(
         if result.findings is not None:
             report.findings.add(result.findings)
         effects.extend(result.effects)
+        untils.append(result.until)
         report.steps.append(StepReport(name, round(seconds, 3), result.counts))
         report.issues.extend(result.issues)
         report.notices.extend(result.notices)
@@ -380,6 +403,8 @@ def _run_once(
     pending = pending_failures(config)
     kept = not_logged(pending, run_log)
     report.run_id = fresh_run_id(report.run_id, run_log, kept)
+    if inputs and not changes:
+        changes += _settle(job, backend, config, state, report, inputs, untils, effects)
     rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
     # The record before the Run log row: a write split in parts has the Run log row last.
     changes += _changes_record(state.tables, report, config)
@@ -392,3 +417,56 @@ def _run_once(
             "to the spreadsheet at the time."
         )
     return effects
+
+
+def _settle(
+    job: Job,
+    backend: Backend,
+    config: Config,
+    state: State,
+    report: RunReport,
+    inputs: str,
+    untils: list[dt.datetime | None],
+    effects: list[Effect],
+) -> list[TabChanges]:
+    """A run that changes nothing settles its inputs: its job's row on the Fingerprints tab
+    (fingerprints.py), so that a run reading the same before the steps' horizon is skipped.
+    Not when a step does not say its horizon, when the horizon is now, or when an effect
+    would still do something (an email due, the board to rewrite): the next run must run
+    it, so it is not skipped."""
+    if any(until is None for until in untils):
+        return []
+    until = min((u for u in untils if u is not None), default=NEVER)
+    if until <= report.started or not _effects_idle(effects, backend, config, report.started):
+        return []
+    table = state.tables[FINGERPRINTS]
+    frame = settled_frame(table, Settled(job.name, inputs, report.run_id, until))
+    tab_changes, tab_report = plan_changes(table, frame)
+    if tab_changes.is_empty:
+        return []
+    report.tabs.append(tab_report)
+    return [tab_changes]
+
+
+def _effects_idle(
+    effects: list[Effect], backend: Backend, config: Config, now: dt.datetime
+) -> bool:
+    """Whether the run's effects would do nothing: no email due, the board as it is."""
+    return all(effect.idle(backend, config, now) for effect in _combined(effects, config))
+
+
+def _skip(
+    backend: Backend, config: Config, state: State, report: RunReport, settled: Settled
+) -> None:
+    """The run of a job whose inputs are settled: only its Run log row, which says so."""
+    report.skipped_for = settled.settled_by
+    report.outcome = RunOutcome.OK
+    report.finished = max(report.started, local_now(config))
+    run_log = state.tables["run_log"]
+    report.run_id = fresh_run_id(report.run_id, run_log)
+    until = "" if settled.until == NEVER else f" until {format_datetime(settled.until)}"
+    report.message = (
+        f"Nothing new since run {settled.settled_by}, which changed nothing: skipped (a run "
+        f"reading the same{until} computes the same; `sheetsync run --full` runs it anyway)."
+    )
+    backend.apply([appended(run_log, [log_row(report, run_log)])])

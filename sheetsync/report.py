@@ -201,6 +201,8 @@ class RunReport:
     attempts: int = 1
     deliveries: list[Delivery] = field(default_factory=list)  # a digest step's emails
     formatted: int = 0  # tabs this run's write formatted (the first run after an upgrade)
+    # The settled run whose inputs this run read again: it was skipped (fingerprints.py).
+    skipped_for: str = ""
     # The steps' typed findings; not in to_dict (they hold frames' worth of data).
     findings: Findings = field(default_factory=Findings, repr=False, compare=False)
 

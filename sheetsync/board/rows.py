@@ -26,9 +26,10 @@ from sheetsync.config import Config
 from sheetsync.errors import SheetsyncError
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import parse_datetime
+from sheetsync.normalize import cell_text
 from sheetsync.privacy import Policy
 from sheetsync.report import Delivery
-from sheetsync.tables import Table, to_cell
+from sheetsync.tables import Table, records_of, to_cell
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,21 @@ class WriteBoard:
             self.problem = str(err)
             log.warning("The volunteer board was not written (%s); the next run writes it.", err)
         return []
+
+    def idle(self, backend: Backend, config: Config, now: dt.datetime) -> bool:
+        """The board holds these rows already, cell for cell: rewriting it changes nothing."""
+        table = self.table
+        if config.board is None:
+            return True
+        if not table.exists or table.n_rows != len(self.rows) + 1:
+            return False
+        names = [f.name for f in table.schema.fields]
+        held = records_of(table.frame[names])
+        return all(
+            [cell_text(h[n]) for n in names]
+            == [cell_text(to_cell(table.schema.field(n), r.get(n, ""))) for n in names]
+            for h, r in zip(held, self.rows, strict=True)
+        )
 
     def combine(self, other: object, config: Config) -> None:
         """The board's write goes alone."""

@@ -53,6 +53,10 @@ class SendAlerts:
         """What a dry run would send (the run wrote nothing)."""
         return SendDigests(tuple(self.digests(config)), self.run_log).plan(backend, config, now)
 
+    def idle(self, backend: Backend, config: Config, now: dt.datetime) -> bool:
+        """Nothing to send (SendDigests.idle)."""
+        return SendDigests(tuple(self.digests(config)), self.run_log).idle(backend, config, now)
+
     def digests(self, config: Config) -> list[Digest]:
         """The alert to each organizer and the reminders, rendered (no I/O)."""
         return alert_digests(self.findings, dict(self.frames), config)

@@ -128,6 +128,11 @@ class SendDigests:
         run_log = self.run_log if self.run_log is not None else other.run_log
         return SendDigests((*self.digests, *other.rendered(config)), run_log)
 
+    def idle(self, backend: Backend, config: Config, now: dt.datetime) -> bool:
+        """Nothing to send: each email went already, or waits for a person (unconfirmed)."""
+        planned = self.plan(backend, config, now)
+        return all(d.outcome is not DeliveryOutcome.WOULD_SEND for d in planned)
+
     def plan(self, backend: Backend, config: Config, now: dt.datetime) -> list[Delivery]:
         if not self.digests:
             return []

@@ -79,6 +79,11 @@ class Effect(Protocol):
         one read, check and write of the send log, not one per step."""
         ...
 
+    def idle(self, backend: Backend, config: Config, now: dt.datetime) -> bool:
+        """Whether running it would do nothing (every email sent already, the board as it
+        is): a run that changes no tab and whose effects are idle has settled its inputs."""
+        ...
+
 
 @dataclass
 class StepResult:
