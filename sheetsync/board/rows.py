@@ -24,6 +24,7 @@ from sheetsync.board.claims import RowAnswer, board_id
 from sheetsync.board.store import open_board
 from sheetsync.config import Config
 from sheetsync.errors import SheetsyncError
+from sheetsync.horizon import NEVER, earliest, next_whole_day
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import cell_text
@@ -34,6 +35,15 @@ from sheetsync.tables import Table, records_of, to_cell
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class BoardRows:
+    """The board's rows, and when their days waiting next grow (`until`: a row's days
+    waiting, and the rows' order, change then; NEVER when no row counts any)."""
+
+    rows: list[dict[str, str]]
+    until: dt.datetime = NEVER
+
+
 def board_rows(
     needs: list[dict[str, Any]],
     waiting: set[str],
@@ -42,19 +52,23 @@ def board_rows(
     *,
     show_initials: bool,
     now: dt.datetime,
-) -> list[dict[str, str]]:
+) -> BoardRows:
     """The board's rows: the needs waiting for a volunteer (`waiting`, their need ids: as
     matching sees them, so never a requester marked do not contact), and the needs
     answered this run, most urgent and longest waiting first."""
     answered = {a.board_id: a for a in answers}
     rows = []
+    opened_at: dict[str, dt.datetime | None] = {}  # each opened cell parsed once
     for need in needs:
         bid = board_id(str(need["need_id"])) if need["need_id"] else ""
         is_open = need["need_id"] in waiting
         if not bid or not (is_open or (bid in answered and answered[bid].fresh)):
             continue
         answer = answered.get(bid)
-        opened = parse_datetime(str(need["opened"]))
+        cell = str(need["opened"])
+        if cell not in opened_at:
+            opened_at[cell] = parse_datetime(cell)
+        opened = opened_at[cell]
         days = 0 if opened is None else max(0, (now - opened).days)
         rank = URGENCY_RANK.get(str(need["urgency"]).strip().casefold(), 0)
         rows.append(
@@ -77,7 +91,8 @@ def board_rows(
     rows.sort(key=lambda r: r["_order"])
     for row in rows:
         del row["_order"]
-    return rows
+    grows = (next_whole_day(o, now) for o in opened_at.values() if o is not None)
+    return BoardRows(rows, earliest(grows, now))
 
 
 def rewrite(table: Table, rows: list[dict[str, str]]) -> TabChanges:

@@ -158,11 +158,14 @@ def stop_reason(series: Series, unreachable: set[str]) -> str:
 class Due:
     """What today brings a running series: a new need (`create`), or none, and the day
     the next one is due (`next_on`); `skipped` is the day passed while its latest need
-    still waited for a volunteer."""
+    still waited for a volunteer. `changes_on`: the first day after today on which
+    due_today answers otherwise for the same needs (None: only the needs can change it),
+    when the step's output next changes by time alone (StepResult.until)."""
 
     create: bool
     next_on: dt.date | None
     skipped: dt.date | None = None
+    changes_on: dt.date | None = None
 
 
 def due_today(series: Series, today: dt.date, planned: dt.date | None) -> Due:
@@ -180,11 +183,12 @@ def due_today(series: Series, today: dt.date, planned: dt.date | None) -> Due:
     if due > today:
         # A day passed while the latest need waited moved `next_on` on: every run says so
         # again (the note is recomputed each run), until the series' next need is added.
-        return Due(False, due, skipped=due - period if moved else None)
+        return Due(False, due, skipped=due - period if moved else None, changes_on=due)
     if series.latest["status"] == NeedStatus.OPEN:
         # Nobody has taken the latest need on yet: it stands for this period too.
         later = due
         while later <= today:
             later += period
-        return Due(False, later, skipped=later - period)
-    return Due(True, today + period)
+        return Due(False, later, skipped=later - period, changes_on=later)
+    # next_on counts from today: tomorrow it says another day.
+    return Due(True, today + period, changes_on=today + dt.timedelta(days=1))

@@ -5,12 +5,14 @@ final frames (sheetsync/board/rows.py), with this run's answers to claims (steps
 It returns an Effect: the board is written after the organizers' spreadsheet, in one write,
 so a run that fails writes no board; a board that cannot be written is written by the next
 run, whose claims step answers the same claims again without making a task twice.
+Its output changes by time alone when a row's days waiting grow (BoardRows.until).
 """
 
 from __future__ import annotations
 
 from sheetsync.board.claims import ClaimsFindings
 from sheetsync.board.rows import WriteBoard, board_rows
+from sheetsync.horizon import NEVER
 from sheetsync.match.network import waiting_needs
 from sheetsync.privacy import Policy
 from sheetsync.steps import StepContext, StepResult
@@ -22,17 +24,21 @@ def run(ctx: StepContext) -> StepResult:
     """The board's rows now; the Effect that writes them after the run's write."""
     board = ctx.config.board
     if board is None or ctx.board is None:
-        return StepResult()
+        return StepResult(until=NEVER)
     if ctx.board.table is None:
-        return StepResult(notices=[f"{ctx.board.problem}: it was not written this run."])
+        return StepResult(
+            notices=[f"{ctx.board.problem}: it was not written this run."], until=NEVER
+        )
     people = records_of(ctx.frames["people"])
     needs = records_of(ctx.frames["needs"])
     found = ctx.findings.get(ClaimsFindings) or ClaimsFindings()
     policy = Policy(people, ctx.config.privacy.sensitive_categories, needs)
     tasks = records_of(ctx.frames["tasks"])
-    net, _, _ = follow_the_present(ctx, people, tasks, [])  # the week as matching sees it
+    # The week as matching sees it. Which needs wait reads no clock (their statuses, do not
+    # contact, pairs to review): the date follow_the_present reads changes nothing here.
+    net, _, _ = follow_the_present(ctx, people, tasks, [])
     waiting = {n.need_id for n in waiting_needs(needs, net, ctx.now).needs}
-    rows = board_rows(
+    shown = board_rows(
         needs, waiting, found.rows, policy, show_initials=board.show_initials, now=ctx.now
     )
     notices = []
@@ -42,7 +48,9 @@ def run(ctx: StepContext) -> StepResult:
             "(never the organizers' spreadsheet) with your volunteers (docs/board.md)."
         )
     return StepResult(
-        counts={"board_needs": len(rows)},
+        counts={"board_needs": len(shown.rows)},
         notices=notices,
-        effects=[WriteBoard(ctx.board.table, rows)],
+        effects=[WriteBoard(ctx.board.table, shown.rows)],
+        # The rows' days waiting: nothing else on the board reads the clock.
+        until=shown.until,
     )

@@ -5,10 +5,14 @@ board once before its steps (ctx.board). Every volunteer without a volunteer cod
 on People (their weekly email tells it). Each claim is checked against the hard rules of
 matching, with the week as it stands; a valid one is an accepted task and its need is
 matched, so matching never proposes it again. The board step (last) writes the answers.
+
+Its output changes by time alone (`until`) at the next midnight: the week as matching sees
+it (follow_the_present) reads only today's date, and a claim's answer nothing finer.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sheetsync.board.claims import (
@@ -20,6 +24,7 @@ from sheetsync.board.claims import (
     take_claims,
 )
 from sheetsync.board.codes import new_code
+from sheetsync.horizon import NEVER, next_midnight
 from sheetsync.match.network import waiting_needs
 from sheetsync.report import Issue
 from sheetsync.statuses import update_need_statuses
@@ -31,7 +36,7 @@ from sheetsync.tables import frame_of, records_of
 def run(ctx: StepContext) -> StepResult:
     """Give volunteers their codes; turn the board's valid claims into accepted tasks."""
     if ctx.config.board is None or ctx.board is None:
-        return StepResult()
+        return StepResult(until=NEVER)
     people = records_of(ctx.frames["people"])
     given = give_codes(people)
     frames = {"people": frame_of(people, ctx.schemas["people"])} if given else {}
@@ -40,6 +45,8 @@ def run(ctx: StepContext) -> StepResult:
             frames=frames,
             counts={"codes_given": given},
             notices=[f"{ctx.board.problem}: its claims wait for the next run."],
+            # New codes are drawn at random: another run would draw others.
+            until=ctx.now if given else NEVER,
         )
     needs = records_of(ctx.frames["needs"])
     tasks = records_of(ctx.frames["tasks"])
@@ -60,6 +67,7 @@ def run(ctx: StepContext) -> StepResult:
     )
     frames["needs"] = frame_of(needs, ctx.schemas["needs"])
     frames["tasks"] = frame_of(tasks, ctx.schemas["tasks"])
+    made = any(a.answer is Answer.TAKEN and bool(a.task_id) for a in answered)
     return StepResult(
         frames=frames,
         counts={
@@ -69,7 +77,19 @@ def run(ctx: StepContext) -> StepResult:
             "claims_refused": sum(a.answer is not Answer.TAKEN for a in answered),
         },
         findings=ClaimsFindings(tuple(row_answers(board_rows, answered)), tuple(answered)),
+        until=_until(ctx.now, changed=bool(given) or made),
     )
+
+
+def _until(now: dt.datetime, *, changed: bool) -> dt.datetime:
+    """When the step's output on the same sheet and board next changes by time alone. A
+    run that gives codes (drawn at random) or makes a task (stamped `now`, to the second)
+    would write otherwise at any moment. Otherwise the next midnight: follow_the_present
+    reads only today's date (each volunteer's room this week, their rest on the Load tab,
+    the date a withdrawn proposal's note gives), and take_claims no more than the needs
+    waiting (which ones wait does not depend on the clock; their days waiting are not
+    read) and the volunteers."""
+    return now if changed else next_midnight(now)
 
 
 def give_codes(people: list[dict[str, Any]]) -> int:

@@ -14,8 +14,11 @@ from Tasks) and before matching.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
+from sheetsync.horizon import earliest
 from sheetsync.ids import Ids
 from sheetsync.match.eligibility import Need, Volunteer
 from sheetsync.match.network import volunteers_of, waiting_needs
@@ -68,6 +71,7 @@ def run(ctx: StepContext) -> StepResult:
         ("series_running", "series_stopped", "repeats", "continued", "repeats_withdrawn"), 0
     )
     new: list[tuple[Series, dict[str, Any]]] = []
+    changes: list[dt.date | None] = []  # the day each running series' answer next changes
     ids = Ids("N", (n["need_id"] for n in needs))
     dayfirst = dayfirst_locale(ctx.config.locale)
     for series in read_series(needs):
@@ -81,7 +85,9 @@ def run(ctx: StepContext) -> StepResult:
             continue
         counts["series_running"] += 1
         planned = parse_date(str(series.latest["next_on"]), dayfirst=dayfirst)
-        repeat = _follow(ctx, series, due_today(series, ctx.now.date(), planned), ids)
+        due = due_today(series, ctx.now.date(), planned)
+        changes.append(due.changes_on)
+        repeat = _follow(ctx, series, due, ids)
         if repeat is not None:
             needs.append(repeat)
             new.append((series, repeat))
@@ -94,7 +100,19 @@ def run(ctx: StepContext) -> StepResult:
             "tasks": frame_of(tasks, ctx.schemas["tasks"]),
         },
         counts=counts,
+        until=_until(ctx.now, changes, made=bool(new)),
     )
+
+
+def _until(now: dt.datetime, changes: Iterable[dt.date | None], *, made: bool) -> dt.datetime:
+    """When the step's output on the same Needs and Tasks next changes by time alone: a
+    run that adds a need stamps it (and any continuing task) with `now` to the second, so
+    any moment; otherwise the first day a running series' next need falls due, or its
+    `next_on` moves on, starts (series.Due.changes_on). A stopped series waits for the
+    sheet, not the clock."""
+    if made:
+        return now
+    return earliest((dt.datetime.combine(d, dt.time()) for d in changes if d is not None), now)
 
 
 def _unreachable(people: list[dict[str, Any]]) -> set[str]:
