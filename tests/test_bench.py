@@ -62,8 +62,9 @@ def test_aims_not_met_are_printed_as_such() -> None:
     first = _run(120.0, 100, {"match": 30.0}, peak_mib=2000.0)
     changed = {"Needs": {"rows_added": 0, "cells_changed": 3, "columns": ["recurrence_note"]}}
     rerun = _run(1.0, 100, {}, cells_changed=3, changed=changed)
+    settled = _run(4.0, 100, {}, skipped=False)
     hourly = _run(3.0, 101, {})
-    figures = {"L": {"first": first, "rerun": rerun, "hourly": hourly}}
+    figures = {"L": {"first": first, "rerun": rerun, "settled": settled, "hourly": hourly}}
     lines = run_bench.aims(figures, {"match": 1.5, "expire": None})
     assert lines == [
         "L first run 120.0 s (aim <= 60 s): NOT MET",
@@ -71,6 +72,7 @@ def test_aims_not_met_are_printed_as_such() -> None:
         "L re-run 1.0 s (aim <= 5 s): met",
         "L re-run changes no data but its Run log row (it changed Needs: 0 rows added, "
         "3 cells changed (recurrence_note)): NOT MET",
+        "L re-run after a settled run 4.0 s, not skipped (aim <= 5 s): NOT MET",
         "L hourly job with one new response 3.0 s (aim <= 10 s): met",
         "growth of match: n^1.50 (aim <= n^1.1): NOT MET",
         "growth of expire: too small to fit (under 0.2 s at L)",
