@@ -29,6 +29,7 @@ import pandas as pd
 
 from sheetsync.clock import elapsed
 from sheetsync.confirm.reach import Way, way_to_confirm
+from sheetsync.followup.horizon import reached_at
 from sheetsync.followup.ledger import RETRY_FOR
 from sheetsync.ids import id_number
 from sheetsync.members import parse_datetime
@@ -69,6 +70,9 @@ class Decision:
     email: bool = False
     call: bool = False
     retry: bool = False  # the email is sent again
+    # When the decision for the same request may turn by time alone (sheetsync/horizon.py):
+    # the run's now when its mark is stamped with the run's clock, None never.
+    turns_at: dt.datetime | None = None
 
 
 def _need_order(need_id: str) -> tuple[float, str]:
@@ -138,10 +142,11 @@ def decide(request: Request, person_of: Callable[[str], Person], rules: Rules) -
     way = _way(request, person_of(request.person_id))
     stamp = format_datetime(rules.now)
     if way is Way.EMAIL:
-        return Decision(request, f"{EMAILED} {stamp}", email=True)
+        return Decision(request, f"{EMAILED} {stamp}", email=True, turns_at=rules.now)
     if way is Way.CALL:
-        return Decision(request, f"{ON_CALL_LIST} {stamp}", call=True)
-    return Decision(request, way.value)
+        return Decision(request, f"{ON_CALL_LIST} {stamp}", call=True, turns_at=rules.now)
+    # Past `within`, the request is one from before confirmations instead.
+    return Decision(request, way.value, turns_at=reached_at(opened, rules.within, rules.tz))
 
 
 def _way(request: Request, person: Person) -> Way:
@@ -165,9 +170,12 @@ def _after(request: Request, person_of: Callable[[str], Person], rules: Rules) -
         return Decision(request, Way.DO_NOT_CONTACT.value)
     when = parse_datetime(emailed[1])
     fresh = when is not None and elapsed(when, rules.now, rules.tz) <= RETRY_FOR
-    if fresh and person.email.strip():
-        return Decision(request, keep, email=True, retry=True)
+    if fresh and when is not None and person.email.strip():
+        # Past RETRY_FOR, the email failed: the Call list takes over.
+        turns = reached_at(when, RETRY_FOR, rules.tz)
+        return Decision(request, keep, email=True, retry=True, turns_at=turns)
     if person.phone.strip():
         stamp = format_datetime(rules.now)
-        return Decision(request, f"{EMAIL_FAILED}; {ON_CALL_LIST} {stamp}", call=True)
+        mark = f"{EMAIL_FAILED}; {ON_CALL_LIST} {stamp}"
+        return Decision(request, mark, call=True, turns_at=rules.now)
     return Decision(request, f"{EMAIL_FAILED} ({emailed[1]})")

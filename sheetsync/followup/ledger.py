@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from sheetsync.clock import elapsed
+from sheetsync.followup.horizon import reached_at
 from sheetsync.followup.model import alert_period
 from sheetsync.members import parse_datetime
 from sheetsync.report import Audience, DeliveryOutcome
@@ -29,6 +31,8 @@ from sheetsync.run_log import DIGEST_JOB
 # How long an alert that never went out is tried again: past it, the news is stale (the
 # weekly digest counts it anyway, from the sheet).
 RETRY_FOR = dt.timedelta(days=2)
+_parsed = lru_cache(maxsize=4096)(parse_datetime)  # stamps repeat: one per run
+_INSTANT = dt.timedelta(microseconds=1)  # the clock's least step
 _SETTLED = (DeliveryOutcome.SENT.value, DeliveryOutcome.UNCONFIRMED.value)
 
 
@@ -88,3 +92,24 @@ class Ledger:
         if recipient:
             return (steps, recipient) not in self.settled_to
         return steps not in self.settled
+
+    def turns_at(
+        self, stamp: str, audience: Audience, recipient: str = "", *, since: dt.datetime
+    ) -> list[dt.datetime]:
+        """The times at which `to_carry`'s answer for the same cell may turn, for the
+        step's horizon (sheetsync/horizon.py; some may be past): when the news arises
+        (`since`), right after the stamp, and when RETRY_FOR runs out after each (the
+        instant before that turn: early, which is safe). Nothing when the stamp is no time
+        or its email settled: then the answer is no whatever the clock."""
+        when = _parsed(stamp) if stamp else None
+        if when is None:
+            return []
+        steps = f"{audience} {alert_period(when)}"
+        if (steps, recipient) in self.settled_to if recipient else steps in self.settled:
+            return []
+        return [
+            since,
+            when + _INSTANT,  # carried only after its stamp: right after it, were it now
+            reached_at(since, RETRY_FOR, self.tz),
+            reached_at(when, RETRY_FOR, self.tz),
+        ]

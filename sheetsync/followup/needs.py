@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from sheetsync.clock import elapsed, local_after
+from sheetsync.clock import aware, elapsed, local_after
 from sheetsync.config_followup import FollowupConfig, parse_duration
 from sheetsync.errors import ConfigError
+from sheetsync.followup.horizon import local_at
 from sheetsync.followup.ledger import Ledger
 from sheetsync.followup.model import Escalation
+from sheetsync.horizon import NEVER, earliest, next_midnight
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import format_datetime
 from sheetsync.report import Audience
@@ -57,6 +59,36 @@ class NeedsFollowup:
     escalations: list[Escalation]
     carried: int = 0  # of which made earlier, their email never settled
     changed: bool = False
+    # When the same frame followed again could come out otherwise (sheetsync/horizon.py):
+    # now when this run stamps an escalation (escalated_at is the run's clock).
+    until: dt.datetime = NEVER
+
+
+@dataclass
+class _Turns:
+    """Where follow_needs gathers when its answers next turn: days open at midnight, a
+    need's date to come, the next escalation level, an alert's retries."""
+
+    times: list[dt.datetime] = field(default_factory=list)
+    midnight: bool = False  # a need shows its days open
+    wait: dt.timedelta | None = None  # the least real time before a need reaches a level
+
+    def level(self, levels: tuple[Level, ...], waited: dt.timedelta, had: str) -> None:
+        """The next level a need open for `waited` would be escalated for."""
+        held = held_level(had)
+        floor = waited if held is None else max(waited, held)
+        ahead = next((after for _, after in levels if after > floor), None)
+        if ahead is not None and (self.wait is None or ahead - waited < self.wait):
+            self.wait = ahead - waited
+
+    def until(self, clock: Clock) -> dt.datetime:
+        """The first of the times gathered after the clock's now; the least wait is measured
+        in real time from it (converted once, not once per need)."""
+        times = [*self.times, next_midnight(clock.now) if self.midnight else None]
+        if self.wait is not None:
+            real = aware(clock.now, clock.tz).astimezone(dt.UTC) + self.wait
+            times.append(local_at(real, clock.tz))
+        return earliest(times, clock.now)
 
 
 def follow_needs(needs: pd.DataFrame, clock: Clock) -> NeedsFollowup:
@@ -69,19 +101,26 @@ def follow_needs(needs: pd.DataFrame, clock: Clock) -> NeedsFollowup:
     found: list[Escalation] = []
     carried = 0
     today = clock.now.date()
+    turns = _Turns()
     for i, status in enumerate(cols["status"]):
         if status not in _LIVE:
             continue
         opened = parse_datetime(cols["opened"][i])
         if opened is None or opened > clock.now:
+            if opened is not None:
+                turns.times.append(opened)  # it starts waiting then
             continue  # no date, or a date to come: nothing waits yet
         days[i] = str((today - opened.date()).days)
+        turns.midnight = True  # days open grows by one then
         if status != NeedStatus.OPEN:
             continue
         waited = elapsed(opened, clock.now, clock.tz)
-        level = _due_level(clock.levels(cols["urgency"][i]), waited, escalated[i])
+        levels = clock.levels(cols["urgency"][i])
+        level = _due_level(levels, waited, escalated[i])
         again = level is None and _to_carry(clock, escalated[i], escalated_at[i], opened)
         if level is None and not again:
+            turns.level(levels, waited, escalated[i])
+            turns.times.extend(_carry_turns(clock, escalated[i], escalated_at[i], opened))
             continue
         label = level[0] if level else escalated[i]
         found.append(
@@ -101,7 +140,9 @@ def follow_needs(needs: pd.DataFrame, clock: Clock) -> NeedsFollowup:
     frame["escalated"] = escalated
     frame["escalated_at"] = escalated_at
     changed = bool(found) or days != needs["days_open"].tolist()
-    return NeedsFollowup(frame, found, carried, changed)
+    # An escalation made now is stamped with the run's clock: another clock, another stamp.
+    until = clock.now if found else turns.until(clock)
+    return NeedsFollowup(frame, found, carried, changed, until)
 
 
 def _due_level(levels: tuple[Level, ...], waited: dt.timedelta, had: str) -> Level | None:
@@ -132,3 +173,12 @@ def _to_carry(clock: Clock, label: str, stamp: str, opened: dt.datetime) -> bool
         return False
     reached = local_after(opened, held, clock.tz)
     return clock.ledger.to_carry(stamp, Audience.ALERTS, since=reached)
+
+
+def _carry_turns(clock: Clock, label: str, stamp: str, opened: dt.datetime) -> list[dt.datetime]:
+    """When `_to_carry`'s answer for a need it says no to may turn (Ledger.turns_at)."""
+    held = held_level(label)
+    if held is None or clock.ledger is None:
+        return []
+    reached = local_after(opened, held, clock.tz)
+    return clock.ledger.turns_at(stamp, Audience.ALERTS, since=reached)

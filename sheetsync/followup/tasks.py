@@ -16,9 +16,11 @@ from functools import lru_cache
 import pandas as pd
 
 from sheetsync.clock import elapsed, local_after
+from sheetsync.followup.horizon import reached_at, reached_before
 from sheetsync.followup.model import PastDue, Reminder, task_ref
 from sheetsync.followup.needs import Clock
 from sheetsync.followup.reach import Reach
+from sheetsync.horizon import NEVER, earliest, next_midnight
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import format_datetime, parse_date
 from sheetsync.report import Audience
@@ -65,6 +67,11 @@ class TasksFollowup:
     reminders: list[Reminder] = field(default_factory=list)
     carried: int = 0  # items made earlier whose email never settled
     changed: bool = False
+    # When the same frame followed again could come out otherwise (sheetsync/horizon.py):
+    # now when this run stamps a flag or a reminder (the run's clock).
+    until: dt.datetime = NEVER
+    turns: list[dt.datetime] = field(default_factory=list, repr=False)  # gathered
+    stamped: bool = False
 
 
 @dataclass
@@ -90,6 +97,8 @@ def follow_tasks(tasks: pd.DataFrame, rules: TaskRules) -> TasksFollowup:
         for c in _OWN:
             own[c][i] = row[c]
     result.reminders = [Reminder(v, tuple(ids)) for v, ids in sorted(remind.items())]
+    now = rules.clock.now
+    result.until = now if result.stamped else earliest(result.turns, now)
     frame = tasks.copy()
     for c in _OWN:
         frame[c] = own[c]
@@ -103,19 +112,21 @@ def _follow_one(
 ) -> None:
     """An accepted task: its due date, and if past it, the flag and the reminder."""
     clock = rules.clock
-    due = _due(row, rules)
+    due = _due(row, rules, result.turns)
     today = clock.now.date()
+    late_since = dt.datetime.combine(due.day + dt.timedelta(days=1), dt.time())
     if not today > due.day:
         row["follow_up"] = _due_words(due)
+        result.turns.append(late_since)  # past due from then
         return
     stamp = format_datetime(clock.now)
     flagged = _datetime(row["overdue_flagged"])
     ledger = clock.ledger if rules.organizers else None
-    late_since = dt.datetime.combine(due.day + dt.timedelta(days=1), dt.time())
     carried = ledger is not None and ledger.to_carry(
         row["overdue_flagged"], Audience.ALERTS, since=late_since
     )
     if flagged is None or carried:
+        result.stamped = True
         row["overdue_flagged"] = stamp
         result.carried += carried
         result.past_due.append(
@@ -128,17 +139,23 @@ def _follow_one(
                 days_late=(today - due.day).days,
             )
         )
+    elif ledger is not None:
+        result.turns.extend(
+            ledger.turns_at(row["overdue_flagged"], Audience.ALERTS, since=late_since)
+        )
     why_not = _why_not_reminded(row, rules)
-    if not why_not and _to_remind(row, rules, late_since):
+    if not why_not and _to_remind(row, rules, late_since, result.turns):
+        result.stamped = True
         row["reminded"] = stamp
         ref = task_ref(row["task_id"], row[ROW])
         remind.setdefault(rules.reach.person(row["volunteer_id"]), []).append(ref)
     row["follow_up"] = _past_due_words(due, row, rules, why_not)
 
 
-def _due(row: dict[str, str], rules: TaskRules) -> _Due:
+def _due(row: dict[str, str], rules: TaskRules, turns: list[dt.datetime]) -> _Due:
     """The organizer's due date when one is typed, else the one set from the need's
-    urgency (set now if the task has none yet: from its proposal, else from this run)."""
+    urgency (set now if the task has none yet: from its proposal, else from this run; then
+    `turns` gets when this run's clock would give another day)."""
     urgency = rules.urgency_of.get(row["need_id"], "")
     typed = row["due"].strip()
     day = _typed_date(typed, dayfirst=rules.dayfirst) if typed else None
@@ -148,8 +165,12 @@ def _due(row: dict[str, str], rules: TaskRules) -> _Due:
     kept = _own_date(row["due_from_urgency"])
     if kept is None:
         clock = rules.clock
-        start = _datetime(row["proposed"]) or clock.now
-        kept = local_after(start, clock.followup.due(urgency), clock.tz).date()
+        after = clock.followup.due(urgency)
+        proposed = _datetime(row["proposed"])
+        due_at = local_after(proposed or clock.now, after, clock.tz)
+        kept = due_at.date()
+        if proposed is None:  # from this run's clock: the day is another from then
+            turns.append(reached_before(next_midnight(due_at), after, clock.tz))
         row["due_from_urgency"] = kept.isoformat()
     return _Due(kept, True, urgency, bool(typed))
 
@@ -165,14 +186,18 @@ def _why_not_reminded(row: dict[str, str], rules: TaskRules) -> str:
     return rules.reach.reason_not(row["volunteer_id"])
 
 
-def _to_remind(row: dict[str, str], rules: TaskRules, late_since: dt.datetime) -> bool:
+def _to_remind(
+    row: dict[str, str], rules: TaskRules, late_since: dt.datetime, turns: list[dt.datetime]
+) -> bool:
     """Never reminded, reminded remind_every_days ago or more, or a reminder made
-    earlier whose email never settled (while the task is at most RETRY_FOR late)."""
+    earlier whose email never settled (while the task is at most RETRY_FOR late). When
+    not, `turns` gets when the answer may turn."""
     clock = rules.clock
     last = _datetime(row["reminded"])
     if last is None:
         return True
     if last > clock.now:  # the repeated hour of a night the clocks go back: just reminded
+        turns.append(last)
         return False
     every = dt.timedelta(days=clock.followup.remind_every_days)
     if elapsed(last, clock.now, clock.tz) >= every:
@@ -181,9 +206,14 @@ def _to_remind(row: dict[str, str], rules: TaskRules, late_since: dt.datetime) -
     # weekly digests'.
     to = rules.reach.email(row["volunteer_id"])
     ledger = clock.ledger
-    return ledger is not None and ledger.to_carry(
+    if ledger is not None and ledger.to_carry(
         row["reminded"], Audience.REMINDER, to, since=late_since
-    )
+    ):
+        return True
+    turns.append(reached_at(last, every, clock.tz))
+    if ledger is not None:
+        turns.extend(ledger.turns_at(row["reminded"], Audience.REMINDER, to, since=late_since))
+    return False
 
 
 def _due_words(due: _Due) -> str:

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sheetsync.clock import elapsed
+from sheetsync.clock import aware, elapsed
 from sheetsync.config_followup import FollowupConfig, duration_label
+from sheetsync.followup.horizon import local_at
+from sheetsync.horizon import NEVER
 from sheetsync.members import parse_datetime
 from sheetsync.statuses import TaskStatus, task_status
 
@@ -50,18 +53,45 @@ def expiring(
     """The proposals sheetsync made that still read proposed and have waited their need's
     limit or longer by `now` (naive local time in `tz`). A need not found on Needs: the
     default limit."""
+    return [
+        Expiry(k, limit)
+        for k, since, limit in _proposals(tasks, needs, config)
+        if elapsed(since, now, tz) >= limit
+    ]
+
+
+def next_expiry(
+    tasks: list[dict[str, Any]],
+    needs: list[dict[str, Any]],
+    config: FollowupConfig,
+    now: dt.datetime,
+    tz: ZoneInfo,
+) -> dt.datetime:
+    """When the next proposal still waiting by `now` reaches its limit (`expiring` finds
+    one more then), as a naive local time; NEVER when none waits (sheetsync/horizon.py).
+    The least real time is found first and turned into local time once."""
+    real_now = aware(now, tz).astimezone(dt.UTC)
+    ends = (
+        aware(since, tz).astimezone(dt.UTC) + limit
+        for _, since, limit in _proposals(tasks, needs, config)
+    )
+    soonest = min((end for end in ends if end > real_now), default=None)
+    return NEVER if soonest is None else local_at(soonest, tz)
+
+
+def _proposals(
+    tasks: list[dict[str, Any]], needs: list[dict[str, Any]], config: FollowupConfig
+) -> Iterator[tuple[int, dt.datetime, dt.timedelta]]:
+    """The proposals sheetsync made that still read proposed: their index in `tasks`, when
+    they were made, and how long their need's urgency lets them wait (a need not found on
+    Needs: the default limit)."""
     urgency = {n["need_id"]: str(n["urgency"]) for n in needs if n["need_id"]}
-    found = []
     for k, task in enumerate(tasks):
         if task_status(str(task["status"])) != TaskStatus.PROPOSED:
             continue
         since = proposed_at(task)
-        if since is None:
-            continue
-        limit = config.expires(urgency.get(task["need_id"], ""))
-        if elapsed(since, now, tz) >= limit:
-            found.append(Expiry(k, limit))
-    return found
+        if since is not None:
+            yield k, since, config.expires(urgency.get(task["need_id"], ""))
 
 
 def reason(today: dt.date, limit: dt.timedelta) -> str:

@@ -17,6 +17,7 @@ from sheetsync.confirm.content import call_script, confirmation_email, language_
 from sheetsync.confirm.requests import BEFORE, Decision, Rules, decide, requests_of
 from sheetsync.digest.deliver import SETTLED, Digest, SendDigests, policy_of
 from sheetsync.digest.render import render
+from sheetsync.horizon import NEVER, at_least_now
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience
 from sheetsync.run_log import DIGEST_JOB
@@ -30,7 +31,7 @@ def run(ctx: StepContext) -> StepResult:
     """Confirm the requests that came in lately; mark what was done on Needs."""
     config = ctx.config
     if not config.confirmations.enabled:
-        return StepResult()
+        return StepResult(until=NEVER)  # nothing is ever confirmed
     run_log = ctx.tables.get("run_log")
     sent = with_journal(run_log.frame if run_log is not None else None, config)
     rules = Rules(ctx.now, config.tz, config.confirmations.within, settled_references(sent))
@@ -38,6 +39,7 @@ def run(ctx: StepContext) -> StepResult:
     decisions = [
         decide(request, policy.person, rules) for request in requests_of(ctx.frames["needs"])
     ]
+    turns = [d.turns_at for d in decisions if d.turns_at is not None]
     needs = _marked(ctx.frames["needs"], decisions)
     digests, calls = _confirmations(decisions, policy, ctx)
     added = add_calls(
@@ -64,6 +66,9 @@ def run(ctx: StepContext) -> StepResult:
             ),
         },
         effects=effects,
+        # A request's `within` running out, an email's retries ending; now when a mark
+        # or a Call list row is stamped with the run's clock (confirm/requests.py).
+        until=at_least_now(min(turns, default=NEVER), ctx.now),
     )
 
 

@@ -9,7 +9,8 @@ next best volunteer, never to this one again.
 
 from __future__ import annotations
 
-from sheetsync.match.expire import apply_expiries, expiring
+from sheetsync.horizon import next_midnight
+from sheetsync.match.expire import apply_expiries, expiring, next_expiry
 from sheetsync.statuses import update_need_statuses
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import frame_of, records_of
@@ -19,9 +20,13 @@ def run(ctx: StepContext) -> StepResult:
     """Expire the proposals that waited too long; bring the needs' status up to date."""
     needs = records_of(ctx.frames["needs"])
     tasks = records_of(ctx.frames["tasks"])
-    found = expiring(tasks, needs, ctx.config.followup, ctx.now, ctx.config.tz)
+    followup, tz = ctx.config.followup, ctx.config.tz
+    found = expiring(tasks, needs, followup, ctx.now, tz)
+    # The next proposal to reach its limit; and with some expired now, their reasons say
+    # today's date, another one from midnight.
+    until = next_expiry(tasks, needs, followup, ctx.now, tz)
     if not found:
-        return StepResult(counts={"expired": 0})
+        return StepResult(counts={"expired": 0}, until=until)
     apply_expiries(tasks, found, ctx.now.date())
     update_need_statuses(needs, tasks)
     return StepResult(
@@ -30,4 +35,5 @@ def run(ctx: StepContext) -> StepResult:
             "tasks": frame_of(tasks, ctx.schemas["tasks"]),
         },
         counts={"expired": len(found)},
+        until=min(until, next_midnight(ctx.now)),
     )

@@ -10,6 +10,7 @@ contacted puts the person on the Call list (reason follow-up) for organizers.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -23,6 +24,7 @@ from sheetsync.feedback.codes import network_key, new_code
 from sheetsync.feedback.content import call_script, feedback_ask, follow_up_script
 from sheetsync.feedback.model import FeedbackAnswers, Happened, Role, answers_by_task
 from sheetsync.followup.reach import Reach
+from sheetsync.horizon import NEVER
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience
 from sheetsync.statuses import WORK, task_status, update_need_statuses
@@ -36,7 +38,7 @@ def run(ctx: StepContext) -> StepResult:
     """Codes, asks and answers; the Call list rows and the emails they need."""
     config = ctx.config
     if not config.feedback.enabled:
-        return StepResult()
+        return StepResult(until=NEVER)  # nobody is ever asked
     tasks = records_of(ctx.frames["tasks"])
     needs = records_of(ctx.frames["needs"])
     coded = _give_codes(tasks, ctx)
@@ -79,7 +81,18 @@ def run(ctx: StepContext) -> StepResult:
         },
         notices=[FOLLOW_UP_NOTICE.format(n=len(taken.follow_ups))] if taken.follow_ups else [],
         effects=[SendDigests(tuple(digests), run_log)] if digests else [],
+        until=_until(asks, added.added, ctx),
     )
+
+
+def _until(asks: list[Ask], calls_added: int, ctx: StepContext) -> dt.datetime:
+    """When the same tabs would come out otherwise by time alone (sheetsync/horizon.py).
+
+    An ask, and a Call list row, is stamped with the run's clock: now, when there is one.
+    Else never: the only clock the asks read is ASK_WITHIN (a done task proposed longer
+    ago is not asked), and time only ever takes tasks out of it; codes and answers do not
+    read the clock at all."""
+    return ctx.now if asks or calls_added else NEVER
 
 
 FOLLOW_UP_NOTICE = (

@@ -78,6 +78,10 @@ def run(ctx: StepContext) -> StepResult:
         },
         findings=findings,
         effects=effects,
+        # Days open at midnight, the next escalation level, a task's due date passing, the
+        # next reminder, an alert's retries (followup/needs.py, tasks.py); now when this
+        # run stamps anything with its clock.
+        until=min(needs.until, tasks.until),
     )
 
 
