@@ -132,6 +132,45 @@ def _resting_or_back(
     return Rest(RestStatus.RESTING, until, confirmed_on, problem=problem)
 
 
+def rest_changes(
+    row: dict[str, Any], checkin: Checkin, today: dt.date, *, dayfirst: bool, rest_days: int = 7
+) -> dt.date | None:
+    """The first day after `today` on which the rest a Load row confirms may start or end
+    (read_rest's status may differ from today's); None when no day changes it. The days
+    read_rest compares today with: the day after the rest's last day (pinned, suggested or
+    written), and around their latest check-in (a check-in dated ahead, and a "yes" seen
+    late, whose rest moves with the day). Some may change nothing: earlier is safe."""
+    cell = row["rest_until"].strip()
+    if not cell or fold(cell) in NO:
+        return None
+    last_days = [
+        parse_date(row["resting_until"], dayfirst=False),
+        parse_date(row["rest_suggested"], dayfirst=False),
+        None if fold(cell) in YES else parse_date(cell, dayfirst=dayfirst),
+    ]
+    days = [_shift(d, 1) for d in last_days if d is not None]
+    if checkin.on is not None:
+        days += [_shift(checkin.on, k) for k in (-rest_days, 1 - rest_days, 0)]
+    return min((d for d in days if d is not None and d > today), default=None)
+
+
+def _shift(day: dt.date, days: int) -> dt.date | None:
+    """`day` moved by `days`; None past the calendar's ends."""
+    try:
+        return day + dt.timedelta(days=days)
+    except OverflowError:
+        return None
+
+
+@dataclass(frozen=True)
+class Resting:
+    """The members whose confirmed rest is in force today, and the first day after today on
+    which one of the rests read may start or end (rest_changes; None: no day does)."""
+
+    members: set[str]
+    changes: dt.date | None
+
+
 def resting_members(
     load_rows: Iterable[dict[str, Any]],
     people: list[dict[str, Any]],
@@ -141,11 +180,28 @@ def resting_members(
     dayfirst: bool,
     rest_days: int = 7,
 ) -> set[str]:
-    """Kept ids of the members whose confirmed rest is in force today. Only a member's own
-    row counts (the first, if it was copied), as on the Load tab: a rest written on a row
-    since linked to another person is reported there, not applied."""
+    """Kept ids of the members whose confirmed rest is in force today (rests_in_force)."""
+    return rests_in_force(
+        load_rows, people, kept, today, dayfirst=dayfirst, rest_days=rest_days
+    ).members
+
+
+def rests_in_force(
+    load_rows: Iterable[dict[str, Any]],
+    people: list[dict[str, Any]],
+    kept: dict[str, str],
+    today: dt.date,
+    *,
+    dayfirst: bool,
+    rest_days: int = 7,
+) -> Resting:
+    """The members whose confirmed rest is in force today, by kept id, and when that may
+    next change by the day alone. Only a member's own row counts (the first, if it was
+    copied), as on the Load tab: a rest written on a row since linked to another person is
+    reported there, not applied."""
     groups = rows_by_person(people, kept)
     resting = set()
+    changes: list[dt.date] = []
     seen: set[str] = set()
     for row in load_rows:
         pid = row["person_id"]
@@ -154,9 +210,11 @@ def resting_members(
         seen.add(pid)
         if not row["rest_until"].strip():
             continue
-        rest = read_rest(
-            row, Checkin.of(groups[pid]), today, dayfirst=dayfirst, rest_days=rest_days
-        )
+        checkin = Checkin.of(groups[pid])
+        rest = read_rest(row, checkin, today, dayfirst=dayfirst, rest_days=rest_days)
         if rest.status is RestStatus.RESTING:
             resting.add(pid)
-    return resting
+        day = rest_changes(row, checkin, today, dayfirst=dayfirst, rest_days=rest_days)
+        if day is not None:
+            changes.append(day)
+    return Resting(resting, min(changes, default=None))

@@ -21,7 +21,7 @@ from typing import Any
 from sheetsync.config import MatchingConfig
 from sheetsync.horizon import NEVER, earliest, next_whole_day
 from sheetsync.match.eligibility import URGENCY_RANK, Need, Volunteer
-from sheetsync.match.volunteers import gather_volunteers, unavailable_people
+from sheetsync.match.volunteers import Weighed, unavailable_people, weigh_volunteers
 from sheetsync.members import is_volunteer, kept_ids, parse_datetime, rows_by_person, split_list
 from sheetsync.statuses import NeedStatus, PairStatus, TaskStatus
 
@@ -45,6 +45,13 @@ class Network:
     unreachable: set[str]  # kept ids marked do not contact
     # need id -> joined ids it may not go to this run (a proposal just withdrawn from them)
     withdrawn: dict[str, set[str]] = field(default_factory=dict)
+    # When what was read from the clock next changes (sheetsync/horizon.py). `until`: who
+    # may be asked (a rest starting or ending: steps.match.network_of), and after
+    # steps.match.follow_the_present also each volunteer's room and recent weeks, and the
+    # day a withdrawal is dated. `room_until`: the same but for the recent weeks, which
+    # only weigh who is chosen for a new proposal and that proposal's reasons.
+    until: dt.datetime = NEVER
+    room_until: dt.datetime = NEVER
 
 
 def read_network(
@@ -159,7 +166,30 @@ def volunteers_of(
 ) -> list[Volunteer]:
     """One Volunteer per joined group, with their room this week; `offers_tab` is the Offer
     help form's tab (config.forms["offers"].tab), which tells the newest offer."""
-    return gather_volunteers(
+    return weighed_volunteers(
+        people, tasks, net, today=today, dayfirst=dayfirst, config=config, offers_tab=offers_tab
+    ).volunteers
+
+
+def start_of(day: dt.date | None) -> dt.datetime | None:
+    """Midnight at the start of `day`: when a date compared with today's reaches it (None
+    for None, as horizon.earliest leaves out)."""
+    return None if day is None else dt.datetime.combine(day, dt.time())
+
+
+def weighed_volunteers(
+    people: list[dict[str, Any]],
+    tasks: list[dict[str, Any]],
+    net: Network,
+    *,
+    today: dt.date,
+    dayfirst: bool,
+    config: MatchingConfig,
+    offers_tab: str = "",
+) -> Weighed:
+    """volunteers_of's volunteers, with the days their tasks next count differently
+    (match.volunteers.Weighed)."""
+    return weigh_volunteers(
         people,
         tasks,
         net.joined,

@@ -31,11 +31,12 @@ from sheetsync.members import (
     whole_number,
 )
 from sheetsync.normalize import fold
-from sheetsync.statuses import TaskStatus
+from sheetsync.statuses import WORK, TaskStatus
 
 RED = "checked in red"
 RESTING = "resting (a rest confirmed on the Load tab)"
 DO_NOT_CONTACT = "marked do not contact"
+NO_DAY = dt.date.max.toordinal() + 1  # a day number past the calendar: no day
 
 
 def unavailable_people(
@@ -56,7 +57,19 @@ def unavailable_people(
     return {pid: why[k] for pid, k in kept.items() if k in why}
 
 
-def gather_volunteers(
+@dataclass(frozen=True)
+class Weighed:
+    """The volunteers, and the first day after today on which a task starts or stops
+    counting (None: no day does): in their week (`room_changes`: their room, so what they
+    may be proposed and which proposals they keep), or in their recent weeks
+    (`recent_changes`: the fairness that orders who is chosen, and a new task's reasons)."""
+
+    volunteers: list[Volunteer]
+    room_changes: dt.date | None = None
+    recent_changes: dt.date | None = None
+
+
+def weigh_volunteers(
     people: list[dict[str, Any]],
     tasks: list[dict[str, Any]],
     joined: dict[str, str],
@@ -66,18 +79,23 @@ def gather_volunteers(
     dayfirst: bool,
     config: MatchingConfig,
     offers_tab: str = "",
-) -> list[Volunteer]:
-    """One Volunteer per joined group, with their room this week. `joined` maps each person
-    id to the one their rows count under (match.network.joined_ids: linked rows, and pairs
-    still to review); `unavailable` is unavailable_people's; `offers_tab` the Offer help
-    form's tab, to tell the newest offer (_newest_offer)."""
+) -> Weighed:
+    """One Volunteer per joined group, with their room this week, and when the tasks they
+    hold next count differently by the day alone. `joined` maps each person id to the one
+    their rows count under (match.network.joined_ids: linked rows, and pairs still to
+    review); `unavailable` is unavailable_people's; `offers_tab` the Offer help form's tab,
+    to tell the newest offer (_newest_offer)."""
     rows = rows_by_person(people, joined)
     held = _tasks_held(tasks, joined, today=today, dayfirst=dayfirst, weeks=config.recent_weeks)
-    return [
-        _volunteer(pid, group, held, unavailable, config.hours_per_task, offers_tab)
-        for pid, group in rows.items()
-        if is_volunteer(group)
-    ]
+    return Weighed(
+        [
+            _volunteer(pid, group, held, unavailable, config.hours_per_task, offers_tab)
+            for pid, group in rows.items()
+            if is_volunteer(group)
+        ],
+        held.room_changes,
+        held.recent_changes,
+    )
 
 
 @dataclass
@@ -86,6 +104,9 @@ class Held:
 
     this_week: dict[str, int]  # taking room this week
     recent: dict[str, int]  # over the last recent_weeks, for fairness
+    # The first day after today on which a task counts differently in them (Weighed).
+    room_changes: dt.date | None = None
+    recent_changes: dt.date | None = None
 
 
 def _tasks_held(
@@ -93,6 +114,9 @@ def _tasks_held(
 ) -> Held:
     """Count each volunteer's tasks this week and in the last `weeks` weeks."""
     held = Held(this_week=defaultdict(int), recent=defaultdict(int))
+    # The next day a task counts differently, as a day number (date.toordinal): one pass.
+    day = today.toordinal()
+    room = recent = NO_DAY
     # Counted as on the Load tab (load.figures.counts_since): a task's date is its due
     # date, else the day it was proposed, so tasks typed in by hand count too. A proposal
     # waiting for a yes holds its place this week as well.
@@ -104,7 +128,36 @@ def _tasks_held(
             proposed and task.on is not None and task.on > today - dt.timedelta(weeks=weeks)
         ):
             held.recent[task.person_id] += 1
+        if task.on is not None:
+            on = task.on.toordinal()
+            if not proposed:
+                room = min(room, _next_count_day(task.status, on, day, 7))
+            recent = min(recent, _next_count_day(task.status, on, day, 7 * weeks))
+    held.room_changes = _date(room)
+    held.recent_changes = _date(recent)
     return held
+
+
+def _next_count_day(status: TaskStatus, on: int, today: int, days: int) -> int:
+    """The first day after `today` on which a task dated `on` may start or stop counting
+    over the last `days` days, as _tasks_held counts it (load.figures.counts_since, and a
+    proposal by its date), all as day numbers: six days before its date, one accepted or
+    done is due by the coming week; `days` days after it, one done or proposed is too old
+    (an accepted one counts until done). NO_DAY when no day changes it."""
+    if status == TaskStatus.PROPOSED:
+        shifts: tuple[int, ...] = (days,)
+    elif status == TaskStatus.ACCEPTED:
+        shifts = (-6,)
+    elif status in WORK:
+        shifts = (-6, days)
+    else:
+        return NO_DAY
+    return min((on + k for k in shifts if on + k > today), default=NO_DAY)
+
+
+def _date(day: int) -> dt.date | None:
+    """A day number as a date; None for NO_DAY (or past the calendar)."""
+    return dt.date.fromordinal(day) if day < NO_DAY else None
 
 
 def _volunteer(

@@ -19,10 +19,12 @@ they stood before its proposals; for urgent, over the needs it weighed (MatchFin
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from typing import Any
 
+from sheetsync.horizon import earliest
 from sheetsync.ids import Ids
 from sheetsync.match.eligibility import Volunteer
 from sheetsync.match.invariants import (
@@ -35,7 +37,7 @@ from sheetsync.match.invariants import (
     tasks_this_week,
     unavailable_proposed,
 )
-from sheetsync.match.network import Network, volunteers_of, waiting_needs
+from sheetsync.match.network import Network, start_of, waiting_needs, weighed_volunteers
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import (
@@ -69,8 +71,14 @@ def run(ctx: StepContext) -> StepResult:
     ]
     checked = set(ALWAYS)
     counted = set(ALWAYS)
+    times = [reading.room_until]
     if matched is not None:
-        found += _maximal(ctx, tasks, reading, matched)
+        broken, waiting_until = _maximal(ctx, tasks, reading, matched)
+        found += broken
+        if broken:
+            # Its message names the most urgent need missed: the days waiting order them,
+            # and recent weeks which flow the bound finds.
+            times += [reading.recent_until, waiting_until]
         counted.add(IssueCode.NOT_MAXIMAL)
         if matched.scope is None:
             # Only a run that weighed every waiting need can say the rule holds again; the
@@ -82,6 +90,8 @@ def run(ctx: StepContext) -> StepResult:
     errors, added = _errors(ctx, wanted, checked)
     return StepResult(
         frames={"errors": errors},
+        # A new Errors row says when it was first seen: another moment, another stamp.
+        until=ctx.now if added else earliest(times, ctx.now),
         counts={
             "rules_broken": len(found),
             VALUES_TO_FIX: len(bad),
@@ -102,6 +112,11 @@ class Reading:
     # capacity a week, whether they may be asked).
     volunteers: list[Volunteer]
     week: dict[str, Week]  # joined id -> the tasks they hold this week, now
+    # When who may be asked or anyone's room next changes by time alone, and when their
+    # recent weeks do. The week's tasks count as the volunteers' (before this run's
+    # proposals, which count in any week): no other day changes `week`.
+    room_until: dt.datetime
+    recent_until: dt.datetime
 
 
 def _read(ctx: StepContext, tasks: list[dict[str, Any]], before: list[dict[str, Any]]) -> Reading:
@@ -111,27 +126,30 @@ def _read(ctx: StepContext, tasks: list[dict[str, Any]], before: list[dict[str, 
     dayfirst = dayfirst_locale(ctx.config.locale)
     net = network_of(ctx, people, tasks, statuses_of(tasks))
     today = ctx.now.date()
+    weighed = weighed_volunteers(
+        people,
+        before,
+        net,
+        today=today,
+        dayfirst=dayfirst,
+        config=ctx.config.matching,
+        offers_tab=ctx.config.form_tab("offers"),
+    )
     return Reading(
         net,
-        volunteers_of(
-            people,
-            before,
-            net,
-            today=today,
-            dayfirst=dayfirst,
-            config=ctx.config.matching,
-            offers_tab=ctx.config.form_tab("offers"),
-        ),
+        weighed.volunteers,
         tasks_this_week(tasks, net.joined, today=today, dayfirst=dayfirst),
+        earliest([net.until, start_of(weighed.room_changes)], ctx.now),
+        earliest([start_of(weighed.recent_changes)], ctx.now),
     )
 
 
 def _maximal(
     ctx: StepContext, tasks: list[dict[str, Any]], reading: Reading, matched: MatchFindings
-) -> list[Violation]:
+) -> tuple[list[Violation], dt.datetime]:
     """This run's proposals against a max-flow bound over the needs and volunteers as match
     weighed them: before its proposals, with the proposals withdrawn this run not to go
-    back to the same volunteer."""
+    back to the same volunteer. And when a need's days waiting next grow (Waiting.until)."""
     new = set(matched.proposed)
     proposed = [t for t in tasks if t["task_id"] in new]
     needs = records_of(ctx.frames["needs"])
@@ -146,7 +164,7 @@ def _maximal(
         waiting.needs = [n for n in waiting.needs if n.need_id in scope]
     served = {t["need_id"] for t in proposed}
     bound = max_matchable(waiting.needs, reading.volunteers, ctx.config.matching, served)
-    return not_maximal(len(proposed), bound)
+    return not_maximal(len(proposed), bound), waiting.until
 
 
 def _rows_of(ctx: StepContext) -> dict[tuple[str, str], int]:

@@ -25,8 +25,9 @@ from functools import partial
 from typing import Any
 
 from sheetsync.config import MatchingConfig
+from sheetsync.horizon import earliest, next_midnight
 from sheetsync.ids import Ids
-from sheetsync.load.rest import resting_members
+from sheetsync.load.rest import rests_in_force
 from sheetsync.match.eligibility import (
     Eligibility,
     Need,
@@ -36,7 +37,13 @@ from sheetsync.match.eligibility import (
     why,
     without_volunteer,
 )
-from sheetsync.match.network import Network, read_network, volunteers_of, waiting_needs
+from sheetsync.match.network import (
+    Network,
+    read_network,
+    start_of,
+    waiting_needs,
+    weighed_volunteers,
+)
 from sheetsync.match.solver import Problem, solve, solve_by_kind
 from sheetsync.match.unserved import Unserved
 from sheetsync.match.withdraw import Withdrawal, apply_withdrawals, withdrawals
@@ -108,6 +115,11 @@ def propose_for(ctx: StepContext, only: NeedFilter | None) -> StepResult:
         withdrawn=tuple(sorted((n, v) for n, vs in net.withdrawn.items() for v in vs)),
         scope=scope,
     )
+    # A new proposal is stamped with the time it was made: another moment, another stamp.
+    # Without one, the days waiting only order needs nobody can take, and recent weeks
+    # only the choice among those who can: what may change is who rests, room and a
+    # withdrawal's day (Network.room_until).
+    result.until = ctx.now if new_tasks else net.room_until
     return result
 
 
@@ -115,10 +127,13 @@ def follow_the_present(
     ctx: StepContext, people: list[dict[str, Any]], tasks: list[dict[str, Any]], issues: list[Issue]
 ) -> tuple[Network, list[Volunteer], list[Withdrawal]]:
     """Withdraw (in `tasks`) the proposals whose volunteer can no longer take them; the
-    network and its volunteers as they stand after that, and what was withdrawn."""
+    network and its volunteers as they stand after that, and what was withdrawn. The
+    network's `until` and `room_until` say when any of it may change by time alone: a rest
+    starting or ending, a task starting or stopping counting in a volunteer's week (or
+    recent weeks), and the next day when a withdrawal is dated today."""
     net = _read_network(ctx, people, tasks, issues)
     weigh = partial(
-        volunteers_of,
+        weighed_volunteers,
         people,
         tasks,
         net,
@@ -127,15 +142,20 @@ def follow_the_present(
         config=ctx.config.matching,
         offers_tab=ctx.config.form_tab("offers"),
     )
-    volunteers = weigh()
-    found = withdrawals(tasks, volunteers, net)
+    weighed = [weigh()]
+    found = withdrawals(tasks, weighed[0].volunteers, net)
     if found:
         net.withdrawn = apply_withdrawals(tasks, found, ctx.now.date())
         net.status_of = statuses_of(tasks)
-        volunteers = weigh()
+        weighed.append(weigh())
     for need_id, who in _withdrawn_earlier(ctx, tasks, net.joined):
         net.withdrawn.setdefault(need_id, set()).add(who)
-    return net, volunteers, found
+    room = [net.until, *(start_of(w.room_changes) for w in weighed)]
+    if found:
+        room.append(next_midnight(ctx.now))  # the withdrawals' reasons say today's date
+    net.room_until = earliest(room, ctx.now)
+    net.until = earliest([*room, *(start_of(w.recent_changes) for w in weighed)], ctx.now)
+    return net, weighed[-1].volunteers, found
 
 
 def _withdrawn_earlier(
@@ -170,21 +190,21 @@ def network_of(
     statuses: list[TaskStatus],
 ) -> Network:
     """The network as matching reads it (match/network.py) from People, Tasks (with their
-    statuses read), Load (who rests) and Duplicates: the steps that weigh volunteers share it."""
-    return read_network(
+    statuses read), Load (who rests) and Duplicates: the steps that weigh volunteers share it.
+    Its `until` is when a rest starts or ends by the day alone."""
+    resting = rests_in_force(
+        records_of(ctx.frames["load"]),
         people,
-        tasks,
-        records_of(ctx.frames["duplicates"]),
-        resting_members(
-            records_of(ctx.frames["load"]),
-            people,
-            kept_ids(people),
-            ctx.now.date(),
-            dayfirst=dayfirst_locale(ctx.config.locale),
-            rest_days=ctx.config.load.rest_days,
-        ),
-        statuses,
+        kept_ids(people),
+        ctx.now.date(),
+        dayfirst=dayfirst_locale(ctx.config.locale),
+        rest_days=ctx.config.load.rest_days,
     )
+    net = read_network(
+        people, tasks, records_of(ctx.frames["duplicates"]), resting.members, statuses
+    )
+    net.until = net.room_until = earliest([start_of(resting.changes)], ctx.now)
+    return net
 
 
 @dataclass

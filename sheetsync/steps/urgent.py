@@ -8,7 +8,9 @@ across the week (proposals and this week's tasks hold it), proposed and accepted
 moved, an experienced co-volunteer for someone new. Other needs wait for the weekly run.
 
 It returns MatchFindings like match, with `scope` naming the needs it weighed, so that the
-end of run check (steps/check.py) checks its proposals against the same needs.
+end of run check (steps/check.py) checks its proposals against the same needs. Its
+`until` is propose_for's: the next moment when it proposes (each proposal is stamped), else
+when a rest ends or a task starts or stops counting in someone's week (Network.room_until).
 """
 
 from __future__ import annotations

@@ -22,9 +22,10 @@ def run(ctx: StepContext) -> StepResult:
     tasks = records_of(ctx.frames["tasks"])
     # A status nobody understands is reported by the weekly match step, not every hour.
     ignored: list[Issue] = []
-    _, _, found = follow_the_present(ctx, people, tasks, ignored)
+    net, _, found = follow_the_present(ctx, people, tasks, ignored)
+    # What is withdrawn reads who rests and their room (and dates it): Network.room_until.
     if not found:
-        return StepResult(counts={"withdrawn": 0})
+        return StepResult(counts={"withdrawn": 0}, until=net.room_until)
     needs = records_of(ctx.frames["needs"])  # read only when a status may change
     update_need_statuses(needs, tasks)
     return StepResult(
@@ -33,4 +34,5 @@ def run(ctx: StepContext) -> StepResult:
             "tasks": frame_of(tasks, ctx.schemas["tasks"]),
         },
         counts={"withdrawn": sum(not w.co_volunteer for w in found)},
+        until=net.room_until,
     )
