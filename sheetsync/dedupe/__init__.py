@@ -17,10 +17,19 @@ import pandas as pd
 from sheetsync.dedupe.blocking import candidate_pairs
 from sheetsync.dedupe.clusters import Decision, Linkage, Pair, cluster, pair_key
 from sheetsync.dedupe.compare import Verdict, compare, find_family_emails
+from sheetsync.dedupe.dates import year_until
 from sheetsync.dedupe.households import estimate_households
 from sheetsync.dedupe.prepare import prepare
 
-__all__ = ["Decision", "Linkage", "Pair", "Verdict", "find_duplicates", "pair_key"]
+__all__ = [
+    "Decision",
+    "Linkage",
+    "Pair",
+    "Verdict",
+    "find_duplicates",
+    "linkage_until",
+    "pair_key",
+]
 
 
 def find_duplicates(
@@ -67,3 +76,12 @@ def find_duplicates(
             reason=result.reason,
         )
     return cluster(prepared, scored, decided, compared=len(pairs))
+
+
+def linkage_until(records: pd.DataFrame, now: dt.datetime) -> dt.datetime:
+    """When find_duplicates on these records, with `today` = now.date(), may find another
+    linkage by time alone (sheetsync/horizon.py): only birth dates read the date (its year);
+    without a birth_date column, never."""
+    if "birth_date" not in records.columns:
+        return year_until((), now)
+    return year_until((str(v) for v in records["birth_date"].fillna("")), now)

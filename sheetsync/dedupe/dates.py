@@ -21,6 +21,8 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
+from sheetsync.horizon import NEVER
+
 # Regions that write the month first: the United States and places that follow its usage.
 MONTH_FIRST = frozenset({"US", "PH", "PR", "GU", "VI", "AS", "MP", "UM", "FM", "MH", "PW", "BZ"})
 EARLIEST_YEAR = 1900
@@ -56,6 +58,15 @@ def birth_key(raw: str, region: str = "US", today: dt.date | None = None) -> str
     if not text:
         return ""
     return _parse(text, region.upper() in MONTH_FIRST, _year(today))
+
+
+def year_until(values: Iterable[str], now: dt.datetime) -> dt.datetime:
+    """When reading these birth dates again may give other keys by time alone: the next
+    New Year's Day, when "this year" changes (two-digit years, the latest plausible year),
+    if any is filled; else NEVER."""
+    if not any(v.strip() for v in values):
+        return NEVER
+    return dt.datetime(now.year + 1, 1, 1)
 
 
 def _year(today: dt.date | None) -> int:

@@ -64,6 +64,12 @@ def period_of(now: dt.datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
+def period_end(now: dt.datetime) -> dt.datetime:
+    """When the digest period of `now` ends: the next Monday at 00:00."""
+    monday = now.date() + dt.timedelta(days=7 - now.weekday())
+    return dt.datetime.combine(monday, dt.time())
+
+
 @dataclass
 class NeedLine:
     need_id: str

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -27,7 +27,7 @@ import pandas as pd
 from sheetsync.backends.base import Backend, TabChanges
 from sheetsync.config import Config
 from sheetsync.digest.chart import chart_png
-from sheetsync.digest.content import organizer_digest, period_of, public_summary
+from sheetsync.digest.content import organizer_digest, period_end, period_of, public_summary
 from sheetsync.digest.followup_week import followup_week
 from sheetsync.digest.journal import JOURNAL, Journal, open_journal, pending_line, read_journal
 from sheetsync.digest.mail import (
@@ -46,6 +46,7 @@ from sheetsync.digest.render import Image, Rendered, language_for, render
 from sheetsync.digest.volunteers import volunteer_digests
 from sheetsync.errors import failure_text, trace_text
 from sheetsync.files import private_dir, write_private_text
+from sheetsync.horizon import NEVER
 from sheetsync.normalize import dayfirst_locale, format_datetime
 from sheetsync.privacy import Policy
 from sheetsync.report import Audience, Delivery, DeliveryOutcome
@@ -90,6 +91,17 @@ class Digest:
         # Without an id, a short hash of the address: stable, and not the address itself.
         who = self.recipient_id.removeprefix(f"{self.audience}-") or _short_hash(self.to)
         return f"{self.audience}-{period}-{who}"
+
+
+def weekly_until(digests: Iterable[Digest], now: dt.datetime) -> dt.datetime:
+    """When a run at another time would send other digests than these (sheetsync/
+    horizon.py). Each goes once per recipient and period, and who gets one is read from the
+    tabs and the config, not the clock: only a new period makes a new one due. A weekly
+    digest's period is the ISO week, which ends next Monday at 00:00; a digest carrying its
+    own period keeps it (an alert's: the followup step says when the next is due)."""
+    if not any(not d.period for d in digests):
+        return NEVER
+    return period_end(now)
 
 
 def _short_hash(text: str) -> str:

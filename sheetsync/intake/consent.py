@@ -84,10 +84,12 @@ def write_answers(
     *,
     now: str,
     last_run: str,
-) -> None:
+) -> bool:
     """Each row's newest consent answer (its valid responses', narrowed by withdrawals on
     its invalid ones), and when an override was first seen. A row whose responses all went
-    keeps the answer it had, unless a withdrawal narrows it."""
+    keeps the answer it had, unless a withdrawal narrows it. Whether an override was seen
+    for the first time: its row then holds `now`, a run at another time writes another."""
+    stamped = False
     for record in records:
         pid = record["person_id"]
         if pid in groups or pid in late:
@@ -96,7 +98,12 @@ def write_answers(
             record["consent_answer"] = answer[0].value if answer else ""
             record["consent_date"] = answer[1] if answer else ""
         if pid:
+            seen = record.get("consent_override_seen", "")
             note_override(record, now=now, last_run=last_run)
+            stamped |= bool(record["consent_override_seen"]) and (
+                record["consent_override_seen"] != seen
+            )
+    return stamped
 
 
 def _narrowed(base: Answer | None, late: list[Answer]) -> Answer | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sheetsync.horizon import NEVER
 from sheetsync.normalize import (
     date_examples,
     format_datetime,
@@ -38,6 +39,9 @@ class Validated:
     valid: pd.DataFrame  # normalised rows that passed, indexed by sheet row number
     issues: list[Issue]  # every problem found and every answer cleaned, in row then column order
     invalid_rows: list[int]  # sheet rows with at least one problem (an error)
+    # When validating the same frame again could give another outcome by time alone
+    # (sheetsync/horizon.py): a `past` date stops being in the future.
+    until: dt.datetime = NEVER
 
     @property
     def noted_rows(self) -> list[int]:
@@ -97,7 +101,23 @@ def validate_form(
         issues = sorted([*issues, *notes], key=lambda i: (i.row, order.get(i.field, 0)))
     invalid = sorted({i.row for i in issues if i.severity is Severity.ERROR})
     valid = clean.drop(index=invalid)
-    return Validated(valid=valid, issues=issues, invalid_rows=invalid)
+    return Validated(valid, issues, invalid, _until(clean, schema, ctx))
+
+
+def _until(clean: pd.DataFrame, schema: TableSchema, ctx: ValidationContext) -> dt.datetime:
+    """When the outcome may change by time alone. Only a `past` date reads the clock: one
+    in the future becomes valid CLOCK_SKEW before it, but until then its message names the
+    run's time, so the Errors tab's reason would change at any moment: `now`. Without a
+    date in the future, the outcome never changes by time alone."""
+    if ctx.now is None:
+        return NEVER
+    latest = ctx.now + CLOCK_SKEW
+    for spec in schema.fields:
+        if spec.past and spec.name in clean:
+            dates = clean[spec.name]
+            if dates.map(lambda v: v != "" and v > latest).any():
+                return ctx.now
+    return NEVER
 
 
 def _check_required_one_of(

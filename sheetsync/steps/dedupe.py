@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.dedupe import Decision, Linkage, Pair, find_duplicates, pair_key
+from sheetsync.dedupe import Decision, Linkage, Pair, find_duplicates, linkage_until, pair_key
 from sheetsync.ids import Ids, id_number
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import latest_checkin, split_list
@@ -69,7 +69,7 @@ def run(ctx: StepContext) -> StepResult:
     households = _apply_households(by_id, linkage)
     issues.extend(_consent_in_force(ctx, people))
     needs, repeated = _fold_needs(ctx, linkage)
-    pairs, to_review = _pairs_tab(ctx, pairs_rows, by_id, linkage, decisions)
+    pairs, to_review, stamped = _pairs_tab(ctx, pairs_rows, by_id, linkage, decisions)
     people.sort(key=lambda r: r[ROW] or float("inf"))
     return StepResult(
         frames={
@@ -85,6 +85,9 @@ def run(ctx: StepContext) -> StepResult:
             "repeated_needs": repeated,
         },
         issues=issues,
+        # The Duplicates rows this run adds or changes hold the run's time: another moment's
+        # run would write another. Else only birth dates read the clock (their year).
+        until=ctx.now if stamped else linkage_until(frame, ctx.now),
     )
 
 
@@ -327,9 +330,11 @@ def _pairs_tab(
     by_id: dict[str, dict[str, Any]],
     linkage: Linkage,
     decisions: dict[tuple[str, str], Decision],
-) -> tuple[pd.DataFrame, int]:
-    """Bring the Duplicates tab up to date; rows are found by their pair of ids."""
+) -> tuple[pd.DataFrame, int, bool]:
+    """Bring the Duplicates tab up to date; rows are found by their pair of ids. Also:
+    whether a row was added or changed (stamped with the run's time)."""
     now = format_datetime(ctx.now)
+    stamped = False
     ids = Ids("D", (r["pair_id"] for r in rows))
     by_pair = {pair_key(r["person_a"], r["person_b"]): r for r in rows if r["person_a"]}
     found = _pairs_found(linkage)
@@ -346,12 +351,14 @@ def _pairs_tab(
             )
             by_pair[key] = record
             rows.append(record)
+            stamped = True
         new = _pair_cells(record, found.get(key) or linkage.pairs.get(key), by_id)
         new["status"] = _status(key, linkage, decisions, key in found)
         if any(record[k] != v for k, v in new.items()):
             record.update(new, updated=now)
+            stamped = True
     to_review = sum(r["status"] == PairStatus.TO_REVIEW for r in rows)
-    return frame_of(rows, ctx.schemas["duplicates"]), to_review
+    return frame_of(rows, ctx.schemas["duplicates"]), to_review, stamped
 
 
 def _pairs_found(linkage: Linkage) -> dict[tuple[str, str], Pair]:

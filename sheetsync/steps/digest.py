@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from sheetsync.digest.deliver import WEEKLY, SendDigests, digests_of
+from sheetsync.digest.deliver import WEEKLY, SendDigests, digests_of, weekly_until
 from sheetsync.errors import failure_text, trace_text
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import SummaryFindings
@@ -26,6 +26,7 @@ def run(ctx: StepContext) -> StepResult:
         log.error("the digests could not be rendered:\n%s", trace_text(err))
         return StepResult(
             counts={"digests": 0},
+            until=ctx.now,  # at another moment they might render: cannot tell
             notices=[
                 f"The digests could not be made ({failure_text(err)}), so none "
                 "was sent; the spreadsheet was updated as usual. Please report this with "
@@ -44,4 +45,5 @@ def run(ctx: StepContext) -> StepResult:
         counts={"digests": len(digests), **counts},
         notices=notices,
         effects=[SendDigests(tuple(digests), ctx.tables["run_log"])],
+        until=weekly_until(digests, ctx.now),
     )

@@ -6,6 +6,7 @@ an edited response rewrites its own row with a new Timestamp, so it updates its 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Set
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ import pandas as pd
 
 from sheetsync.errors import FormRowsMovedError
 from sheetsync.feedback.model import FeedbackAnswers, feedback_codes
+from sheetsync.horizon import earliest
 from sheetsync.ids import Ids
 from sheetsync.intake.consent import CONSENT_FORMS, tie_invalid, withdrawals, write_answers
 from sheetsync.intake.people import PeopleIndex, forget_gone, merge_person
@@ -62,7 +64,7 @@ def run(ctx: StepContext) -> StepResult:
     responses.sort(key=lambda r: (r.ts, FORM_ORDER.index(r.form), r.row))
     _check_rows_stayed(ctx, responses)
 
-    people, person_of, new_people, tied = _people(ctx, responses, gone, validated)
+    people, person_of, new_people, tied, stamped = _people(ctx, responses, gone, validated)
     requests = [r for r in responses if r.form == "requests"]
     needs, new_needs = _needs(ctx, requests, person_of, gone)
     issues = [i for v in validated.values() for i in v.issues]
@@ -84,7 +86,19 @@ def run(ctx: StepContext) -> StepResult:
         issues=issues,
         notices=[n for t in ctx.forms.values() for n in t.notices],
         findings=FeedbackAnswers(answers),
+        until=_until(ctx, validated, stamped=stamped or new_errors > 0),
     )
+
+
+def _until(ctx: StepContext, validated: dict[str, Validated], *, stamped: bool) -> dt.datetime:
+    """When intake's output on these frames may next change by time alone (horizon.py).
+    Only validation reads the clock (a Timestamp in the future); the rest is the responses
+    and the tabs, and `_last_run` is the Run log's, not the clock's: it is written only with
+    an override seen for the first time. That stamp, and a new Errors row's first_seen, hold
+    the run's time: a run that writes one would write another at any other moment."""
+    if stamped:
+        return ctx.now
+    return earliest((v.until for v in validated.values()), ctx.now)
 
 
 def _about_tasks(responses: list[Response]) -> tuple[list[Response], tuple[Response, ...]]:
@@ -180,9 +194,10 @@ class _Rows:
 
 def _people(
     ctx: StepContext, responses: list[Response], gone: set[str], validated: dict[str, Validated]
-) -> tuple[pd.DataFrame, dict[str, str], int, dict[str, str]]:
+) -> tuple[pd.DataFrame, dict[str, str], int, dict[str, str], bool]:
     """Find each response's person (a new one if nobody matches), then update each person,
-    their consent answer last (intake/consent.py). Also: whose each invalid response is."""
+    their consent answer last (intake/consent.py). Also: whose each invalid response is, and
+    whether an override was seen for the first time (its row holds the run's time)."""
     people = _Rows.read(ctx, "people", "person_id", "P")
     index = PeopleIndex.read(people.records, people.ids)
     person_of: dict[str, str] = {}
@@ -206,9 +221,9 @@ def _people(
     consent_forms = {f: invalid[f] for f in CONSENT_FORMS}
     late = withdrawals(consent_forms, tied, dayfirst=dayfirst_locale(ctx.config.locale))
     now, last_run = format_datetime(ctx.now), _last_run(ctx)
-    write_answers(people.records, groups, late, now=now, last_run=last_run)
+    stamped = write_answers(people.records, groups, late, now=now, last_run=last_run)
     forget_gone(people.records, gone)
-    return frame_of(people.records, people.schema), person_of, people.added, tied
+    return frame_of(people.records, people.schema), person_of, people.added, tied, stamped
 
 
 def _last_run(ctx: StepContext) -> str:

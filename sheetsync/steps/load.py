@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from sheetsync.horizon import next_midnight
 from sheetsync.load.figures import figures_of
 from sheetsync.load.flags import RESTFUL, Flag, Member, first_name, flags_for, offer_rest
 from sheetsync.load.rest import BACK_NOTE_DAYS, Rest, RestStatus, read_rest
@@ -39,8 +40,10 @@ def run(ctx: StepContext) -> StepResult:
     roster = _roster(ctx)
     rows = records_of(ctx.frames["load"])
     now = format_datetime(ctx.now)
+    before = [dict(row) for row in rows]
     issues, counts = _refresh_members(ctx, roster, rows, now)
     issues += _clear_former_members(ctx, roster, rows, now)
+    changed = rows != before  # a row added or changed: stamped with the run's time
     undated = _undated_tasks(ctx, roster)
     if undated is not None:
         issues.append(undated)
@@ -48,7 +51,17 @@ def run(ctx: StepContext) -> StepResult:
         frames={"load": frame_of(rows, ctx.schemas["load"])},
         counts={"members": len(roster.members), **counts},
         issues=issues,
+        until=ctx.now if changed else _until(ctx),
     )
+
+
+def _until(ctx: StepContext) -> dt.datetime:
+    """When the Load tab may next change by time alone (sheetsync/horizon.py). The
+    figures, flags and rests read the clock as today's date only (weeks of tasks, check-ins
+    ageing, rests ending, the rest offered): the same all day, so at the latest the next
+    midnight. (A row this run adds or changes holds the run's time in `updated`: another
+    moment's run would write another, so such a run says `now`.)"""
+    return next_midnight(ctx.now)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import datetime as dt
 import pandas as pd
 
 from sheetsync.digest.followup_week import escalated_waiting, tasks_past_due
+from sheetsync.horizon import next_midnight
 from sheetsync.load.figures import MONTH_WEEKS
 from sheetsync.load.flags import FlagCode
 from sheetsync.normalize import dayfirst_locale
@@ -32,11 +33,13 @@ from sheetsync.steps.summary_feedback import feedback_section
 from sheetsync.summary.layout import Line, Section, lay_out
 from sheetsync.summary.network import TOP_TWO_SHARE, UNSERVED, unserved_lines, work_share
 from sheetsync.summary.outcomes import (
+    WAITED_LONG,
     Outcomes,
     PeriodFigures,
     figures_for,
     format_number,
     goal_progress,
+    waited_until,
 )
 from sheetsync.tables import records_of
 
@@ -69,7 +72,22 @@ def run(ctx: StepContext) -> StepResult:
         frames={"summary": frame},
         counts={"figures": sum(line.shown for s in sections for line in s.lines)},
         findings=SummaryFindings(computed),
+        until=_until(ctx),
     )
+
+
+def _until(ctx: StepContext) -> dt.datetime:
+    """When the Summary may next change by time alone (sheetsync/horizon.py): the periods'
+    outcomes, the new people, the work share and the tasks past their date read today's
+    date only (so the next midnight at the latest); the needs waiting read the time."""
+    needs = ctx.frames["needs"]
+    waiting = needs[needs["status"] == NeedStatus.OPEN]
+    return min(next_midnight(ctx.now), waited_until(_opened(waiting), ctx.now))
+
+
+def _opened(waiting: pd.DataFrame) -> pd.Series:
+    """When each waiting need opened (NaT when unreadable)."""
+    return pd.to_datetime(waiting["opened"], errors="coerce", format="ISO8601")
 
 
 def _n(value: float) -> str:
@@ -99,7 +117,7 @@ def _attention(ctx: StepContext) -> Section:
     needs = ctx.frames["needs"]
     status = needs["status"]
     waiting = needs[status == NeedStatus.OPEN]
-    opened = pd.to_datetime(waiting["opened"], errors="coerce", format="ISO8601")
+    opened = _opened(waiting)
     oldest = (ctx.now - opened.min()).days if opened.notna().any() else 0
     errors = ctx.frames["errors"]
     open_errors = (errors["status"] == ErrorStatus.OPEN) & (errors["fixed"].str.strip() == "")
@@ -126,7 +144,7 @@ def _attention(ctx: StepContext) -> Section:
             Line(
                 "needs.open.over_7_days",
                 "Of them, waiting more than 7 days",
-                _n(int((opened < ctx.now - dt.timedelta(days=7)).sum())),
+                _n(int((opened < ctx.now - WAITED_LONG).sum())),
                 f"The oldest has waited {oldest} days." if oldest else "",
             ),
             Line(

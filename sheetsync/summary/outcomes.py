@@ -14,7 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from sheetsync.config import GOAL_MEASURES, Goal
+from sheetsync.horizon import NEVER, next_whole_day
 from sheetsync.members import Help, helps, kept_ids, parse_datetime
 from sheetsync.statuses import REAL_NEEDS, WORK, NeedStatus, TaskStatus
 from sheetsync.tables import records_of
@@ -282,3 +285,20 @@ def _month_days(first: dt.date) -> int:
 def format_number(value: float) -> str:
     """A figure as the Summary writes it: 3, or 2.5."""
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+WAITED_LONG = dt.timedelta(days=7)  # "waiting more than 7 days", on the Summary
+
+
+def waited_until(opened: pd.Series, now: dt.datetime) -> dt.datetime:
+    """When the Summary's figures of the needs waiting next change by time alone
+    (sheetsync/horizon.py): a need opened at o waits "more than 7 days" once past o + 7
+    days, and the days the oldest has waited grow at each whole day after it opened.
+    `opened`: the waiting needs' opening times (NaT when unreadable). Vectorised."""
+    known = opened.dropna()
+    if known.empty:
+        return NEVER
+    week = known + WAITED_LONG
+    coming = week[week >= pd.Timestamp(now)]  # at o + 7 days exactly, still not counted
+    first = coming.min().to_pydatetime() if len(coming) else NEVER
+    return min(first, next_whole_day(known.min().to_pydatetime(), now))
