@@ -7,8 +7,9 @@ read, and that time. The next run of the job that reads the same before then is 
 it writes only its Run log row, which says so.
 
 What the fingerprint covers: sheetsync's version, the job and its steps, the settings, every
-form and sheetsync tab as read (their headers and every cell, organizers' columns too), the
-volunteer board, and the files in the state folder that steps read (the send journal and
+tab by a token (Backend.tab_tokens: a workbook's worksheet part by its CRC and size, read from
+the zip's directory without reading a cell; else a hash of the tab's cells as read, the
+organizers' own columns too), the volunteer board, and the files in the state folder that steps read (the send journal and
 the feedback key, by their bytes). Two things are left out, because a settled state does not
 depend on them: the Fingerprints tab itself, and the Run log's rows of runs that ended ok
 (a run's own row changes each time; a failed run's row and the send log's rows are kept in,
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +40,7 @@ from sheetsync.members import parse_datetime
 from sheetsync.normalize import format_datetime
 from sheetsync.report import RunOutcome
 from sheetsync.run_log import DIGEST_JOB
-from sheetsync.state import State
+from sheetsync.state import Sheet
 from sheetsync.tables import ROW, Table, frame_of, records_of
 
 TAB = "fingerprints"  # the logical name of the Fingerprints tab
@@ -61,9 +62,16 @@ class Settled:
 
 
 def inputs_of(
-    state: State, config: Config, job: str, steps: Sequence[str], board: BoardState | None
+    tabs: Mapping[str, str],
+    run_log: Table,
+    config: Config,
+    job: str,
+    steps: Sequence[str],
+    board: BoardState | None,
 ) -> str:
-    """The fingerprint of everything a run of `job` reads (module docstring)."""
+    """The fingerprint of everything a run of `job` reads (module docstring). `tabs`: a
+    token per tab title (Backend.tab_tokens, or cell_tokens), the Run log's and the
+    Fingerprints' left out here; `run_log`: the Run log as read."""
     digest = hashlib.sha256()
 
     def add(label: str, data: bytes) -> None:
@@ -73,17 +81,13 @@ def inputs_of(
     add("version", __version__.encode())
     add("job", "\0".join([job, *steps]).encode())
     add("config", repr(config).encode())
-    for name, form in sorted(state.forms.items()):
-        add(f"form {name} {form.tab} {form.last_row}", _frame_bytes(form.frame))
-        add(f"form {name} blank", repr(form.blank_rows).encode())
-    for name, table in sorted(state.tables.items()):
-        if name == TAB:
-            continue
-        if name == "run_log":  # its length too changes with each run's row: left out
-            add("tab run_log", "\0".join(table.header).encode())
-            add("tab run_log rows", _frame_bytes(_settled_part(table.frame)))
-        else:
-            add(f"tab {name}", _table_bytes(table, table.frame))
+    left_out = (config.tabs["run_log"], config.tabs[TAB])
+    for title, token in sorted(tabs.items()):
+        if title not in left_out:
+            add(f"tab {title}", token.encode())
+    # The Run log's length, too, changes with each run's row: only the rows kept count.
+    add("tab run_log", "\0".join(run_log.header).encode())
+    add("tab run_log rows", _frame_bytes(_settled_part(run_log.frame)))
     if board is not None:
         add("board", board.problem.encode())
         if board.table is not None:
@@ -91,6 +95,20 @@ def inputs_of(
     for path in _state_files(config.state_dir):
         add(f"file {path.name}", path.read_bytes() if path.exists() else b"\0absent")
     return digest.hexdigest()
+
+
+def cell_tokens(sheet: Sheet) -> dict[str, str]:
+    """A token per tab read from its cells (SHA-256 of each row as read, its types too),
+    for a store that has no cheaper one (Backend.tab_tokens); a form added later whose tab
+    is not there yet by its name, so that adding the tab changes the fingerprint."""
+    tokens = {f"later form {name}": "" for name in sheet.later}
+    for title, data in sheet.data.items():
+        digest = hashlib.sha256()
+        for row in data.rows:
+            digest.update(repr(row).encode())
+            digest.update(b"\n")
+        tokens[title] = digest.hexdigest()
+    return tokens
 
 
 def _state_files(folder: Path) -> Iterable[Path]:

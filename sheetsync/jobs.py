@@ -19,7 +19,7 @@ import pandas as pd
 from croniter import croniter
 
 from sheetsync.backends.base import Backend, TabChanges
-from sheetsync.board.store import read_board
+from sheetsync.board.store import BoardState, read_board
 from sheetsync.changes import NOT_RECORDED, record_changes, run_records
 from sheetsync.config import Config
 from sheetsync.errors import (
@@ -31,7 +31,7 @@ from sheetsync.errors import (
     failure_text,
 )
 from sheetsync.fingerprints import TAB as FINGERPRINTS
-from sheetsync.fingerprints import Settled, inputs_of, settled_frame, settled_of
+from sheetsync.fingerprints import Settled, cell_tokens, inputs_of, settled_frame, settled_of
 from sheetsync.formatting import write_formatted
 from sheetsync.horizon import NEVER
 from sheetsync.normalize import format_datetime
@@ -47,7 +47,7 @@ from sheetsync.run_log import (
     remember_failure,
 )
 from sheetsync.schema import data_dir
-from sheetsync.state import State, local_now, read_state
+from sheetsync.state import Sheet, State, local_now, read_sheet, read_state, state_of, table_of
 from sheetsync.steps import STEPS, Effect, StepContext, StepResult, get_step
 from sheetsync.steps.organizer_values import VALUES_TO_FIX, bad_values, issues_of
 from sheetsync.tables import Table, appended, plan_changes
@@ -338,20 +338,30 @@ def _run_once(
 ) -> list[Effect]:
     """One read, the steps, one write; returns the effects the steps asked for. A run whose
     inputs are settled writes only its Run log row (_skip)."""
-    state = read_state(backend, config)
-    frames = {name: table.frame for name, table in state.tables.items()}
     report.steps, report.issues, report.tabs = [], [], []
     report.notices = list(backend.notices)  # e.g. a key file others can read
     report.findings = Findings()
     report.skipped_for = ""
     # The volunteer board, read once for its claims (steps/claims.py, steps/board.py).
     board = read_board(config) if {"claims", "board"} & set(job.steps) else None
-    inputs = "" if dry_run else inputs_of(state, config, job.name, job.steps, board)
-    settled = None if full or not inputs else settled_of(state.tables[FINGERPRINTS], job.name)
+    # A store with cheap tokens of its tabs (a workbook) reads the other tabs' cells only
+    # when the run is not skipped.
+    tokens = None if dry_run else backend.tab_tokens()
+    sheet = read_sheet(backend, config, cells_of=None if tokens is None else _LOGS)
+    inputs = "" if dry_run else _inputs(sheet, tokens, config, job, board)
+    settled = (
+        None if full or not inputs else settled_of(table_of(sheet, config, FINGERPRINTS), job.name)
+    )
     # A failed run's row kept on this machine waits for a run that writes: not skipped.
     if settled and settled.covers(inputs, report.started) and not pending_failures(config):
-        _skip(backend, config, state, report, settled)
+        _skip(backend, config, table_of(sheet, config, "run_log"), report, settled)
         return []
+    if tokens is not None:
+        sheet = read_sheet(backend, config)
+        if backend.tab_tokens() != tokens:  # changed meanwhile: this run settles nothing
+            inputs = ""
+    state = state_of(sheet, config)
+    frames = {name: table.frame for name, table in state.tables.items()}
     effects: list[Effect] = []
     untils: list[dt.datetime | None] = []
     for name in job.steps:
@@ -419,6 +429,18 @@ def _run_once(
     return effects
 
 
+_LOGS = ("run_log", FINGERPRINTS)  # the tabs a skipped run reads the cells of
+
+
+def _inputs(
+    sheet: Sheet, tokens: dict[str, str] | None, config: Config, job: Job, board: BoardState | None
+) -> str:
+    """The fingerprint of what the run reads (fingerprints.py)."""
+    run_log = table_of(sheet, config, "run_log")
+    tabs = cell_tokens(sheet) if tokens is None else tokens
+    return inputs_of(tabs, run_log, config, job.name, job.steps, board)
+
+
 def _settle(
     job: Job,
     backend: Backend,
@@ -456,13 +478,12 @@ def _effects_idle(
 
 
 def _skip(
-    backend: Backend, config: Config, state: State, report: RunReport, settled: Settled
+    backend: Backend, config: Config, run_log: Table, report: RunReport, settled: Settled
 ) -> None:
     """The run of a job whose inputs are settled: only its Run log row, which says so."""
     report.skipped_for = settled.settled_by
     report.outcome = RunOutcome.OK
     report.finished = max(report.started, local_now(config))
-    run_log = state.tables["run_log"]
     report.run_id = fresh_run_id(report.run_id, run_log)
     until = "" if settled.until == NEVER else f" until {format_datetime(settled.until)}"
     report.message = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from sheetsync.backends.base import Backend, TabData, Value
@@ -39,9 +40,29 @@ def resolve_tab(name: str, tabs: list[str]) -> str | None:
     return folded[0] if len(folded) == 1 else None
 
 
+@dataclass
+class Sheet:
+    """The spreadsheet's cells as read, before any tab is made a frame (state_of): a run
+    whose inputs are settled needs no more (fingerprints.py)."""
+
+    schemas: dict[str, TableSchema]
+    form_tabs: dict[str, str]  # form -> its tab's title, for the form tabs there
+    own: dict[str, str]  # logical name -> title, for sheetsync's tabs there
+    later: dict[str, FormTable]  # the forms added later whose tab is not there yet
+    data: dict[str, TabData]  # every tab read, by title
+
+
 def read_state(backend: Backend, config: Config, *, keep_cells: bool = False) -> State:
     """Read every form tab and sheetsync tab in one go; stop on a missing tab or column.
     With keep_cells, the State keeps every tab's cells as read too."""
+    return state_of(read_sheet(backend, config), config, keep_cells=keep_cells)
+
+
+def read_sheet(
+    backend: Backend, config: Config, *, cells_of: Collection[str] | None = None
+) -> Sheet:
+    """Every form tab and sheetsync tab's cells, in one read; stop on a missing tab. With
+    `cells_of` (logical names of sheetsync's tabs), only those tabs' cells are read."""
     schemas = load_schemas()
     tabs = backend.list_tabs()
     if not tabs:
@@ -75,15 +96,30 @@ def read_state(backend: Backend, config: Config, *, keep_cells: bool = False) ->
                 "If it was never created, run `sheetsync init`."
             )
         own[logical] = title
-    data = backend.read_tabs([*form_tabs.values(), *own.values()])
+    if cells_of is None:
+        data = backend.read_tabs([*form_tabs.values(), *own.values()])
+    else:
+        data = backend.read_tabs([title for name, title in own.items() if name in cells_of])
+    return Sheet(schemas, form_tabs, own, later, data)
+
+
+def table_of(sheet: Sheet, config: Config, logical: str) -> Table:
+    """One of sheetsync's tabs from the cells read (not there yet: read as empty)."""
+    title = config.tabs[logical]
+    return read_table(sheet.data.get(title), sheet.schemas[logical], title)
+
+
+def state_of(sheet: Sheet, config: Config, *, keep_cells: bool = False) -> State:
+    """The forms and sheetsync's tabs as frames, checked: a missing column stops here."""
+    schemas, data = sheet.schemas, sheet.data
     forms = {
         form: read_form(data[tab], schemas[FORM_SCHEMAS[form]], config.forms[form], form)
-        for form, tab in form_tabs.items()
-    } | later
+        for form, tab in sheet.form_tabs.items()
+    } | sheet.later
     tables = {
-        logical: read_table(data.get(config.tabs[logical]), schemas[logical], config.tabs[logical])
+        logical: table_of(sheet, config, logical)
         for logical in SHEETSYNC_TABS
-        if logical in own or logical in CREATED_BY_RUN
+        if logical in sheet.own or logical in CREATED_BY_RUN
     }
     return State(forms, tables, schemas, data if keep_cells else {})
 

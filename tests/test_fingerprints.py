@@ -20,13 +20,13 @@ from click.testing import CliRunner
 import sheetsync.jobs as jobs
 from sheetsync.backends.base import CellUpdate, TabChanges
 from sheetsync.cli import cli
-from sheetsync.fingerprints import inputs_of, settled_of
+from sheetsync.fingerprints import cell_tokens, inputs_of, settled_of
 from sheetsync.horizon import NEVER
 from sheetsync.jobs import find_job, run_job
 from sheetsync.run_log import pending_path
-from sheetsync.state import read_state
+from sheetsync.state import read_sheet, read_state
 from sheetsync.steps import Step
-from tests.conftest import request
+from tests.conftest import offer, request
 
 NOW = dt.datetime(2026, 11, 23, 7, 0)
 LATER = NOW + dt.timedelta(hours=3)
@@ -220,15 +220,18 @@ def test_a_fingerprints_row_cleared_or_garbled_means_a_full_run_that_writes_it_a
     assert weekly(backend, config, LATER + dt.timedelta(minutes=1)).skipped_for
 
 
-def test_the_fingerprint_covers_the_settings_and_the_job(backend, config, add_responses):
+def test_the_fingerprint_covers_the_cells_the_settings_and_the_job(backend, config, add_responses):
     add_responses("requests", request())
-    state = read_state(backend, config)
-    base = inputs_of(state, config, "weekly", ("intake", "dedupe"), None)
-    assert base == inputs_of(
-        read_state(backend, config), config, "weekly", ("intake", "dedupe"), None
-    )
-    assert base != inputs_of(state, config, "intake", ("intake", "dedupe"), None)
-    assert base != inputs_of(state, config, "weekly", ("intake",), None)
+
+    def inputs(config=config, job="weekly", steps=("intake", "dedupe"), cells=False):  # type: ignore[no-untyped-def]
+        sheet = read_sheet(backend, config)
+        tokens = cell_tokens(sheet) if cells else backend.tab_tokens()
+        run_log = read_state(backend, config).tables["run_log"]
+        return inputs_of(tokens, run_log, config, job, steps, None)
+
+    base = inputs()
+    assert base == inputs() and inputs(cells=True) == inputs(cells=True)
+    assert base != inputs(job="intake") and base != inputs(steps=("intake",))
     other = type(config).from_dict(
         {
             "network": {"name": "Another", "zones": ["Eastside"], "timezone": "America/Chicago"},
@@ -236,7 +239,22 @@ def test_the_fingerprint_covers_the_settings_and_the_job(backend, config, add_re
         },
         base_dir=Path(str(config.workbook)).parent,
     )
-    assert base != inputs_of(state, other, "weekly", ("intake", "dedupe"), None)
+    assert base != inputs(config=other)
+    by_cells = inputs(cells=True)
+    add_responses("requests", request(name="Ana Lima", email="ana@example.org"))
+    assert inputs() != base and inputs(cells=True) != by_cells
+
+
+def test_a_workbook_write_keeps_the_tokens_of_the_tabs_it_does_not_change(
+    backend, config, add_responses
+):
+    add_responses("requests", request())
+    before = backend.tab_tokens()
+    add_responses("offers", offer())
+    after = backend.tab_tokens()
+    assert before is not None and after is not None
+    changed = {tab for tab in before if before[tab] != after[tab]}
+    assert changed == {"Form Responses 2"}
 
 
 def test_the_cli_says_a_run_was_skipped_and_full_runs_it(tmp_path, horizon):

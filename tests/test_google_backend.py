@@ -217,21 +217,49 @@ def test_a_key_file_other_users_can_read_is_a_warning_in_the_run_report(network,
     assert not [n for n in again.notices if "service account key" in n]
 
 
-def test_second_run_writes_only_the_run_log(network):
+def test_second_run_writes_only_the_run_log_and_its_fingerprint(network):
+    """Nothing new: no data changes. Having changed nothing, the run settles: its job's row
+    on the Fingerprints tab goes in the same write as its Run log row."""
     network.add_form_rows("requests", [request()])
     weekly(network.backend(), network.config)
     before = network.snapshot()
     network.emulator.reset_requests()
     report = weekly(network.backend(), network.config)
-    assert report.rows_added == 0 and report.cells_changed == 0
+    assert [(t.tab, t.rows_added, t.cells_changed) for t in report.tabs] == [("Fingerprints", 1, 0)]
+    after = network.snapshot()
+    logs = ("Run log", "Fingerprints")
+    assert {tab: rows for tab, rows in after.items() if tab not in logs} == {
+        tab: rows for tab, rows in before.items() if tab not in logs
+    }
+    [write] = [r for r in network.emulator.api_requests() if r.kind == WRITE]
+    assert [list(r) for r in write.body["requests"]] == [["appendCells"], ["appendCells"]]
+    sheets = {r["appendCells"]["sheetId"] for r in write.body["requests"]}
+    assert sheets == {sheet_id(network, "Run log"), sheet_id(network, "Fingerprints")}
+
+
+def test_a_run_with_nothing_new_after_a_settled_one_is_skipped_in_four_requests(network):
+    """The second run changes nothing, so it settles (the Fingerprints tab); the third reads
+    the same and is skipped: a read, the write's check and one appendCells to the Run log."""
+    network.add_form_rows("requests", [request()])
+    weekly(network.backend(), network.config)
+    second = weekly(network.backend(), network.config)
+    assert [t.tab for t in second.tabs] == ["Fingerprints"]
+    before = network.snapshot()
+    network.emulator.reset_requests()
+
+    third = weekly(network.backend(), network.config, NOW + dt.timedelta(minutes=1))
+
+    assert third.skipped_for == second.run_id and third.steps == []
+    kinds = [r.kind for r in network.emulator.api_requests()]
+    assert len(kinds) <= 4 and kinds[-1] == WRITE
+    [write] = [r for r in network.emulator.api_requests() if r.kind == WRITE]
+    assert [list(r) for r in write.body["requests"]] == [["appendCells"]]
+    assert write.body["requests"][0]["appendCells"]["sheetId"] == sheet_id(network, "Run log")
     after = network.snapshot()
     assert {tab: rows for tab, rows in after.items() if tab != "Run log"} == {
         tab: rows for tab, rows in before.items() if tab != "Run log"
     }
-    [write] = [r for r in network.emulator.api_requests() if r.kind == WRITE]
-    run_log = sheet_id(network, "Run log")
-    assert [list(r) for r in write.body["requests"]] == [["appendCells"]]
-    assert write.body["requests"][0]["appendCells"]["sheetId"] == run_log
+    assert len(after["Run log"]) == len(before["Run log"]) + 1
 
 
 def test_dry_run_sends_no_write(network):

@@ -125,6 +125,13 @@ class Backend(Protocol):
         """Read the named tabs in one go; a missing tab raises MissingTabError."""
         ...
 
+    def tab_tokens(self) -> dict[str, str] | None:
+        """Without reading any cell, a token per tab that changes whenever its cells may
+        have (the same token: the same cells), and under "" one for what every tab's cells
+        read through (a workbook's shared strings and styles). None when the store cannot
+        tell without reading the cells (then a run hashes them: fingerprints.py)."""
+        ...
+
     @property
     def formats_applied(self) -> str | None:
         """The FormatPlan.version last applied to this spreadsheet, None if never."""

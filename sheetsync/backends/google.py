@@ -210,6 +210,10 @@ class GoogleBackend:
             else (f"Google spreadsheet {self.key}")
         )
 
+    def tab_tokens(self) -> None:
+        """The Sheets API has no cheap token of a tab's cells: a run hashes what it reads."""
+        return None
+
     def list_tabs(self) -> list[str]:
         """The tabs in the spreadsheet's order (one spreadsheets.get, kept for the run)."""
         sheets = self._fetch_metadata()

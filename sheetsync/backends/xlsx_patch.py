@@ -109,6 +109,12 @@ def patch(
         package.write(out)
 
 
+def sheet_parts(source: ZipFile) -> dict[str, str]:
+    """Each tab's worksheet part in the zip, by the tab's name (from the workbook's part
+    and its relationships: nothing else is read)."""
+    return _Package(source).sheets
+
+
 def format_version(data: BinaryIO) -> str | None:
     """The FormatPlan version recorded in a workbook; None if none was ever applied."""
     with ZipFile(data) as source:
