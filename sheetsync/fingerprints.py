@@ -9,9 +9,10 @@ it writes only its Run log row, which says so.
 What the fingerprint covers: sheetsync's version, the job and its steps, the settings, every
 tab by a token (Backend.tab_tokens: a workbook's worksheet part by its CRC and size, read from
 the zip's directory without reading a cell; else a hash of the tab's cells as read, the
-organizers' own columns too), the volunteer board, and the files in the state folder that steps read (the send journal and
-the feedback key, by their bytes). Two things are left out, because a settled state does not
-depend on them: the Fingerprints tab itself, and the Run log's rows of runs that ended ok
+organizers' own columns too), the volunteer board, and the files in the state folder that
+steps read (the send journal and the feedback key, by their bytes). Two things are left
+out, because a settled state does not depend on them: the Fingerprints tab itself, and the
+Run log's rows of runs that ended ok
 (a run's own row changes each time; a failed run's row and the send log's rows are kept in,
 since the digests report failed runs and emails go once per period by the send log).
 

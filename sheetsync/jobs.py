@@ -344,64 +344,12 @@ def _run_once(
     report.skipped_for = ""
     # The volunteer board, read once for its claims (steps/claims.py, steps/board.py).
     board = read_board(config) if {"claims", "board"} & set(job.steps) else None
-    # A store with cheap tokens of its tabs (a workbook) reads the other tabs' cells only
-    # when the run is not skipped.
-    tokens = None if dry_run else backend.tab_tokens()
-    sheet = read_sheet(backend, config, cells_of=None if tokens is None else _LOGS)
-    inputs = "" if dry_run else _inputs(sheet, tokens, config, job, board)
-    settled = (
-        None if full or not inputs else settled_of(table_of(sheet, config, FINGERPRINTS), job.name)
-    )
-    # A failed run's row kept on this machine waits for a run that writes: not skipped.
-    if settled and settled.covers(inputs, report.started) and not pending_failures(config):
-        _skip(backend, config, table_of(sheet, config, "run_log"), report, settled)
+    read = _read(job, backend, config, report, board, dry_run=dry_run, full=full)
+    if read is None:
         return []
-    if tokens is not None:
-        sheet = read_sheet(backend, config)
-        if backend.tab_tokens() != tokens:  # changed meanwhile: this run settles nothing
-            inputs = ""
-    state = state_of(sheet, config)
-    frames = {name: table.frame for name, table in state.tables.items()}
-    effects: list[Effect] = []
-    untils: list[dt.datetime | None] = []
-    for name in job.steps:
-        ctx = StepContext(
-            config,
-            report.started,
-            state.forms,
-            state.tables,
-            frames,
-            state.schemas,
-            report.findings,
-            board,
-        )
-        if on_step:
-            on_step(name, None)
-        began = time.perf_counter()
-        try:
-            result = get_step(name)(ctx)
-        except SheetsyncError:
-            raise
-        except Exception as err:
-            raise StepError(
-                f"Step {name!r} of job {job.name!r} failed: {failure_text(err)}. "
-                "No data was changed; the failure is noted in the Run log tab. Please report "
-                "this with the output of the same command run with --verbose."
-            ) from err
-        seconds = time.perf_counter() - began
-        if on_step:
-            on_step(name, seconds)
-        figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts.items())
-        log.info("%s %s done in %.1f s%s", job.name, name, seconds, f": {figures}" * bool(figures))
-        frames.update(result.frames)
-        if result.findings is not None:
-            report.findings.add(result.findings)
-        effects.extend(result.effects)
-        untils.append(result.until)
-        report.steps.append(StepReport(name, round(seconds, 3), result.counts))
-        report.issues.extend(result.issues)
-        report.notices.extend(result.notices)
-
+    state, inputs = read
+    ran = _run_steps(job, config, report, state, board, on_step)
+    frames, effects = ran.frames, ran.effects
     changes = _plan_tabs(state.tables, frames, report)
     report.outcome = RunOutcome.OK
     report.finished = report.started if dry_run else None
@@ -414,7 +362,7 @@ def _run_once(
     kept = not_logged(pending, run_log)
     report.run_id = fresh_run_id(report.run_id, run_log, kept)
     if inputs and not changes:
-        changes += _settle(job, backend, config, state, report, inputs, untils, effects)
+        changes += _settle(job, backend, config, state, report, inputs, ran.untils, effects)
     rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
     # The record before the Run log row: a write split in parts has the Run log row last.
     changes += _changes_record(state.tables, report, config)
@@ -427,6 +375,100 @@ def _run_once(
             "to the spreadsheet at the time."
         )
     return effects
+
+
+@dataclass
+class _Ran:
+    """What a run's steps left: the frames, the effects they asked for, their horizons."""
+
+    frames: dict[str, pd.DataFrame]
+    effects: list[Effect]
+    untils: list[dt.datetime | None]
+
+
+def _read(
+    job: Job,
+    backend: Backend,
+    config: Config,
+    report: RunReport,
+    board: BoardState | None,
+    *,
+    dry_run: bool,
+    full: bool,
+) -> tuple[State, str] | None:
+    """The spreadsheet as the run reads it, with the fingerprint of its inputs ("" for a
+    dry run, or when it changed while being read); None when the run was skipped (_skip).
+    A store with cheap tokens of its tabs (a workbook) reads the other tabs' cells only
+    when the run is not skipped."""
+    tokens = None if dry_run else backend.tab_tokens()
+    sheet = read_sheet(backend, config, cells_of=None if tokens is None else _LOGS)
+    inputs = "" if dry_run else _inputs(sheet, tokens, config, job, board)
+    fingerprints = table_of(sheet, config, FINGERPRINTS)
+    settled = None if full or not inputs else settled_of(fingerprints, job.name)
+    # A failed run's row kept on this machine waits for a run that writes: not skipped.
+    if settled and settled.covers(inputs, report.started) and not pending_failures(config):
+        _skip(backend, config, table_of(sheet, config, "run_log"), report, settled)
+        return None
+    if tokens is not None:
+        sheet = read_sheet(backend, config)
+        if backend.tab_tokens() != tokens:  # changed meanwhile: this run settles nothing
+            inputs = ""
+    return state_of(sheet, config), inputs
+
+
+def _run_steps(
+    job: Job,
+    config: Config,
+    report: RunReport,
+    state: State,
+    board: BoardState | None,
+    on_step: OnStep | None,
+) -> _Ran:
+    """The job's steps in order, each on the frames the ones before it left."""
+    ran = _Ran({name: table.frame for name, table in state.tables.items()}, [], [])
+    for name in job.steps:
+        ctx = StepContext(
+            config,
+            report.started,
+            state.forms,
+            state.tables,
+            ran.frames,
+            state.schemas,
+            report.findings,
+            board,
+        )
+        if on_step:
+            on_step(name, None)
+        began = time.perf_counter()
+        result = _step(job, name, ctx)
+        seconds = time.perf_counter() - began
+        if on_step:
+            on_step(name, seconds)
+        figures = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in result.counts.items())
+        log.info("%s %s done in %.1f s%s", job.name, name, seconds, f": {figures}" * bool(figures))
+        ran.frames.update(result.frames)
+        if result.findings is not None:
+            report.findings.add(result.findings)
+        ran.effects.extend(result.effects)
+        ran.untils.append(result.until)
+        report.steps.append(StepReport(name, round(seconds, 3), result.counts))
+        report.issues.extend(result.issues)
+        report.notices.extend(result.notices)
+    return ran
+
+
+def _step(job: Job, name: str, ctx: StepContext) -> StepResult:
+    """One step; a failure that is not sheetsync's own becomes a StepError saying where."""
+    try:
+        return get_step(name)(ctx)
+    except SheetsyncError:
+        raise
+    except Exception as err:
+        raise StepError(
+            f"Step {name!r} of job {job.name!r} failed: {failure_text(err)}. "
+            "No data was changed; the failure is noted in the Run log tab. Please report "
+            "this with the output of the same command run with --verbose."
+        ) from err
 
 
 _LOGS = ("run_log", FINGERPRINTS)  # the tabs a skipped run reads the cells of
@@ -463,11 +505,10 @@ def _settle(
         return []
     table = state.tables[FINGERPRINTS]
     frame = settled_frame(table, Settled(job.name, inputs, report.run_id, until))
-    tab_changes, tab_report = plan_changes(table, frame)
-    if tab_changes.is_empty:
-        return []
-    report.tabs.append(tab_report)
-    return [tab_changes]
+    # Bookkeeping, as the Run log row is: not among the run's changes (report.tabs).
+    tab_changes, _ = plan_changes(table, frame)
+    report.settled_until = until
+    return [] if tab_changes.is_empty else [tab_changes]
 
 
 def _effects_idle(

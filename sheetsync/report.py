@@ -203,6 +203,9 @@ class RunReport:
     formatted: int = 0  # tabs this run's write formatted (the first run after an upgrade)
     # The settled run whose inputs this run read again: it was skipped (fingerprints.py).
     skipped_for: str = ""
+    # This run changed nothing and settled its inputs until then (dt.datetime.max: no
+    # time limit); None when it did not settle.
+    settled_until: dt.datetime | None = None
     # The steps' typed findings; not in to_dict (they hold frames' worth of data).
     findings: Findings = field(default_factory=Findings, repr=False, compare=False)
 
@@ -231,6 +234,14 @@ class RunReport:
         ]
         data["started"] = self.started.isoformat(timespec="seconds")
         data["finished"] = self.finished.isoformat(timespec="seconds") if self.finished else None
+        until = self.settled_until
+        data["settled_until"] = (
+            None
+            if until is None
+            else "never"
+            if until == dt.datetime.max
+            else until.isoformat(timespec="seconds")
+        )
         data["rows_added"] = self.rows_added
         data["cells_changed"] = self.cells_changed
         return data

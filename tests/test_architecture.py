@@ -77,6 +77,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.demo",
             "sheetsync.scheduling",
             "sheetsync.undo",
+            "sheetsync.fingerprints",
         ),
     ),
     (

@@ -76,7 +76,7 @@ def settle(backend, config, add_responses) -> None:  # type: ignore[no-untyped-d
     add_responses("requests", request())
     for minutes in range(5):
         report = weekly(backend, config, NOW + dt.timedelta(minutes=minutes))
-        if report.tab("Fingerprints") is not None:
+        if report.settled_until is not None:
             return
     raise AssertionError("no run settled")
 
@@ -86,9 +86,11 @@ def test_a_run_that_changes_nothing_settles_and_the_next_one_is_skipped(
 ):
     add_responses("requests", request())
     first = weekly(backend, config)
-    assert first.rows_added > 0 and first.tab("Fingerprints") is None  # it changed things
+    assert first.rows_added > 0 and first.settled_until is None  # it changed things
     second = weekly(backend, config, NOW + dt.timedelta(minutes=1))
-    assert [t.tab for t in second.tabs] == ["Fingerprints"]
+    # It changed nothing: no tab among its changes, and it settled.
+    assert second.tabs == [] and second.settled_until == NEVER
+    assert second.to_dict()["settled_until"] == "never"
     state = read_state(backend, config)
     settled = settled_of(state.tables["fingerprints"], "weekly")
     assert settled is not None and settled.settled_by == second.run_id
@@ -162,6 +164,7 @@ def test_a_run_after_the_horizon_runs_in_full(backend, config, add_responses, ho
     state = read_state(backend, config)
     settled = settled_of(state.tables["fingerprints"], "weekly")
     assert settled is not None and settled.until == NOW + dt.timedelta(hours=2)
+    assert weekly(backend, config, NOW + dt.timedelta(hours=1)).to_dict()["skipped_for"]
     assert weekly(backend, config, NOW + dt.timedelta(hours=1, minutes=59)).skipped_for
     assert not weekly(backend, config, NOW + dt.timedelta(hours=2)).skipped_for
 
@@ -174,7 +177,7 @@ def test_a_run_settles_only_when_every_step_says_a_horizon_after_now(
     add_responses("requests", request())
     for minutes in range(4):
         report = weekly(backend, config, NOW + dt.timedelta(minutes=minutes))
-        assert report.tab("Fingerprints") is None and not report.skipped_for
+        assert report.settled_until is None and not report.skipped_for
     assert settled_of(read_state(backend, config).tables["fingerprints"], "weekly") is None
 
 
@@ -186,9 +189,9 @@ def test_full_and_dry_runs_are_never_skipped(backend, config, add_responses, hor
     full = weekly(backend, config, LATER, full=True)
     assert not full.skipped_for and full.steps
     # It settles the same inputs again: its job's row names it.
-    [fingerprints] = full.tabs
-    assert [c.column for c in fingerprints.changed] == ["settled_by"]
-    assert fingerprints.changed[0].new == full.run_id
+    assert full.tabs == [] and full.settled_until is not None
+    settled = settled_of(read_state(backend, config).tables["fingerprints"], "weekly")
+    assert settled is not None and settled.settled_by == full.run_id
 
 
 def test_a_failed_run_kept_on_this_machine_is_written_by_the_next_run_not_skipped(
@@ -215,8 +218,7 @@ def test_a_fingerprints_row_cleared_or_garbled_means_a_full_run_that_writes_it_a
     garbled = CellUpdate(2, 2, "not a fingerprint")
     backend.apply([TabChanges(tab="Fingerprints", start_row=3, update=[garbled])])
     report = weekly(backend, config, LATER)
-    assert not report.skipped_for
-    assert [t.tab for t in report.tabs] == ["Fingerprints"]
+    assert not report.skipped_for and report.settled_until is not None
     assert weekly(backend, config, LATER + dt.timedelta(minutes=1)).skipped_for
 
 

@@ -25,9 +25,8 @@ from hypothesis import strategies as st
 from sheetsync.backends import open_backend
 from sheetsync.clock import elapsed
 from sheetsync.config import Config
-from sheetsync.followup.horizon import reached_at
 from sheetsync.followup.reach import Reach
-from sheetsync.horizon import NEVER
+from sheetsync.horizon import NEVER, reached_at
 from sheetsync.jobs import find_job, run_job
 from sheetsync.steps import get_step
 from tests.golden_demo import NOW

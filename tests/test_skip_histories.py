@@ -24,6 +24,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sheetsync_testkit.histories import HistorySim, history_config
 
 from sheetsync.backends.workbook import WorkbookBackend
+from sheetsync.feedback.codes import network_key
 from sheetsync.jobs import find_job, run_job
 from sheetsync.report import DeliveryOutcome, RunReport
 from sheetsync.state import read_state
@@ -76,6 +77,9 @@ class SkipHistory(RuleBasedStateMachine):
     @initialize(seed=st.integers(min_value=1, max_value=4))
     def network(self, seed: int) -> None:
         self.sim = HistorySim(self.folder / "net", seed=seed)
+        # The feedback codes' key, made now: a key made by a run is drawn at random, so the
+        # copy and the network would each draw their own and give different codes.
+        network_key(self.sim.config.state_dir)
         self.run("weekly", minutes=0, next_monday=True)
 
     # Events between runs
@@ -155,3 +159,21 @@ SkipHistory.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )
 TestSkipHistory = SkipHistory.TestCase
+
+
+def test_a_quiet_network_skips_its_runs_until_something_is_due(tmp_path):
+    """The history's network after its weekly run: runs a minute apart with nothing new.
+    Once one changed nothing, the next ones are skipped, each the same as a full run; a
+    new response means a full run again."""
+    history = SkipHistory()
+    history.folder = tmp_path
+    history.network(seed=1)
+    for _ in range(4):
+        history.run("intake", minutes=1)
+    quiet = [r.report for r in history.sim.runs[1:]]
+    assert [bool(r.skipped_for) for r in quiet][-2:] == [True, True]
+    settled_by = quiet[-1].skipped_for
+    assert settled_by in {r.run_id for r in quiet if not r.skipped_for}
+    history.request(pick=3, urgency="This week")
+    history.run("intake", minutes=1)
+    assert not history.sim.runs[-1].report.skipped_for

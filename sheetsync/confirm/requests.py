@@ -29,8 +29,8 @@ import pandas as pd
 
 from sheetsync.clock import elapsed
 from sheetsync.confirm.reach import Way, way_to_confirm
-from sheetsync.followup.horizon import reached_at
 from sheetsync.followup.ledger import RETRY_FOR
+from sheetsync.horizon import reached_at
 from sheetsync.ids import id_number
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import format_datetime

@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from sheetsync.clock import elapsed
-from sheetsync.followup.horizon import reached_at
 from sheetsync.followup.model import alert_period
+from sheetsync.horizon import reached_at
 from sheetsync.members import parse_datetime
 from sheetsync.report import Audience, DeliveryOutcome
 from sheetsync.run_log import DIGEST_JOB

@@ -19,10 +19,9 @@ import pandas as pd
 from sheetsync.clock import aware, elapsed, local_after
 from sheetsync.config_followup import FollowupConfig, parse_duration
 from sheetsync.errors import ConfigError
-from sheetsync.followup.horizon import local_at
 from sheetsync.followup.ledger import Ledger
 from sheetsync.followup.model import Escalation
-from sheetsync.horizon import NEVER, earliest, next_midnight
+from sheetsync.horizon import NEVER, earliest, local_at, next_midnight
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import format_datetime
 from sheetsync.report import Audience

@@ -16,11 +16,10 @@ from functools import lru_cache
 import pandas as pd
 
 from sheetsync.clock import elapsed, local_after
-from sheetsync.followup.horizon import reached_at, reached_before
 from sheetsync.followup.model import PastDue, Reminder, task_ref
 from sheetsync.followup.needs import Clock
 from sheetsync.followup.reach import Reach
-from sheetsync.horizon import NEVER, earliest, next_midnight
+from sheetsync.horizon import NEVER, earliest, next_midnight, reached_at, reached_before
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import format_datetime, parse_date
 from sheetsync.report import Audience

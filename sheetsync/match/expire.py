@@ -21,8 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sheetsync.clock import aware, elapsed
 from sheetsync.config_followup import FollowupConfig, duration_label
-from sheetsync.followup.horizon import local_at
-from sheetsync.horizon import NEVER
+from sheetsync.horizon import NEVER, local_at
 from sheetsync.members import parse_datetime
 from sheetsync.statuses import TaskStatus, task_status
 

@@ -53,23 +53,28 @@ def run(ctx: StepContext) -> StepResult:
     effects: list[Effect] = [SendDigests(tuple(digests), run_log)] if digests else []
     return StepResult(
         frames=frames,
-        counts={
-            "confirmations_emailed": sum(d.email and not d.retry for d in decisions),
-            "confirmations_sent_again": sum(d.retry for d in decisions),
-            "confirmations_to_call": added.added,
-            "confirmations_not_sent": sum(
-                d.mark not in ("", BEFORE, d.request.confirmed) and not (d.email or d.call)
-                for d in decisions
-            ),
-            "before_confirmations": sum(
-                d.mark == BEFORE and not d.request.confirmed for d in decisions
-            ),
-        },
+        counts=_counts(decisions, added.added),
         effects=effects,
         # A request's `within` running out, an email's retries ending; now when a mark
         # or a Call list row is stamped with the run's clock (confirm/requests.py).
         until=at_least_now(min(turns, default=NEVER), ctx.now),
     )
+
+
+def _counts(decisions: list[Decision], to_call: int) -> dict[str, int]:
+    """The step's figures: what was emailed, sent again, put on the Call list, not sent."""
+    return {
+        "confirmations_emailed": sum(d.email and not d.retry for d in decisions),
+        "confirmations_sent_again": sum(d.retry for d in decisions),
+        "confirmations_to_call": to_call,
+        "confirmations_not_sent": sum(
+            d.mark not in ("", BEFORE, d.request.confirmed) and not (d.email or d.call)
+            for d in decisions
+        ),
+        "before_confirmations": sum(
+            d.mark == BEFORE and not d.request.confirmed for d in decisions
+        ),
+    }
 
 
 def settled_references(sent: pd.DataFrame | None) -> frozenset[str]:
