@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from sheetsync.load.rest import Rest, RestStatus, read_rest, resting_members
+from sheetsync.load.rest import Rest, RestStatus, read_rest, rests_in_force
 from sheetsync.members import Checkin
 
 CONFIRMED = dt.date(2026, 11, 20)
@@ -83,7 +83,7 @@ def test_matching_leaves_nobody_out_for_the_rest_after_a_check_in_on_its_last_da
             "checkin_date": on.isoformat(),
         }
         kept = {"P0001": "P0001"}
-        return resting_members([rest_row()], [person], kept, LAST_DAY, dayfirst=False)
+        return rests_in_force([rest_row()], [person], kept, LAST_DAY, dayfirst=False).members
 
     assert resting(LAST_DAY) == set()
     assert resting(LAST_DAY - days(1)) == the_day_before

@@ -18,7 +18,7 @@ from sheetsync.backends.base import TabChanges
 from sheetsync.config import MatchingConfig
 from sheetsync.jobs import Job, read_state, run_job
 from sheetsync.match.eligibility import Volunteer
-from sheetsync.match.network import Network, read_network, volunteers_of
+from sheetsync.match.network import Network, read_network, weighed_volunteers
 from sheetsync.match.withdraw import Withdrawal, apply_withdrawals, withdrawals
 from sheetsync.members import helps
 from sheetsync.report import Findings
@@ -499,9 +499,9 @@ def weigh(people, tasks, pairs):
         t.setdefault("hours", "")
     status_of = [TaskStatus(t["status"]) for t in tasks]
     net = read_network(people, tasks, pairs, set(), status_of)
-    found = volunteers_of(
+    found = weighed_volunteers(
         people, tasks, net, today=LATER.date(), dayfirst=False, config=MatchingConfig()
-    )
+    ).volunteers
     return net, {v.person_id: v for v in found}
 
 

@@ -171,21 +171,6 @@ class Resting:
     changes: dt.date | None
 
 
-def resting_members(
-    load_rows: Iterable[dict[str, Any]],
-    people: list[dict[str, Any]],
-    kept: dict[str, str],
-    today: dt.date,
-    *,
-    dayfirst: bool,
-    rest_days: int = 7,
-) -> set[str]:
-    """Kept ids of the members whose confirmed rest is in force today (rests_in_force)."""
-    return rests_in_force(
-        load_rows, people, kept, today, dayfirst=dayfirst, rest_days=rest_days
-    ).members
-
-
 def rests_in_force(
     load_rows: Iterable[dict[str, Any]],
     people: list[dict[str, Any]],

@@ -20,7 +20,7 @@ from typing import Any
 
 from sheetsync.config import MatchingConfig
 from sheetsync.horizon import NEVER, earliest, next_whole_day
-from sheetsync.match.eligibility import URGENCY_RANK, Need, Volunteer
+from sheetsync.match.eligibility import URGENCY_RANK, Need
 from sheetsync.match.volunteers import Weighed, unavailable_people, weigh_volunteers
 from sheetsync.members import is_volunteer, kept_ids, parse_datetime, rows_by_person, split_list
 from sheetsync.statuses import NeedStatus, PairStatus, TaskStatus
@@ -62,7 +62,7 @@ def read_network(
     status_of: list[TaskStatus],
 ) -> Network:
     """The network from People, Tasks and the Duplicates tab's pairs; `resting` holds the
-    kept ids whose rest the Load tab confirms (load.rest.resting_members)."""
+    kept ids whose rest the Load tab confirms (load.rest.rests_in_force)."""
     kept = kept_ids(people)
     to_review, apart = [
         sorted((p["person_a"], p["person_b"]) for p in pairs if p["status"] == status)
@@ -154,23 +154,6 @@ def _not_asked_again(
     return turned
 
 
-def volunteers_of(
-    people: list[dict[str, Any]],
-    tasks: list[dict[str, Any]],
-    net: Network,
-    *,
-    today: dt.date,
-    dayfirst: bool,
-    config: MatchingConfig,
-    offers_tab: str = "",
-) -> list[Volunteer]:
-    """One Volunteer per joined group, with their room this week; `offers_tab` is the Offer
-    help form's tab (config.forms["offers"].tab), which tells the newest offer."""
-    return weighed_volunteers(
-        people, tasks, net, today=today, dayfirst=dayfirst, config=config, offers_tab=offers_tab
-    ).volunteers
-
-
 def start_of(day: dt.date | None) -> dt.datetime | None:
     """Midnight at the start of `day`: when a date compared with today's reaches it (None
     for None, as horizon.earliest leaves out)."""
@@ -187,8 +170,9 @@ def weighed_volunteers(
     config: MatchingConfig,
     offers_tab: str = "",
 ) -> Weighed:
-    """volunteers_of's volunteers, with the days their tasks next count differently
-    (match.volunteers.Weighed)."""
+    """One Volunteer per joined group, with their room this week, and the days their tasks
+    next count differently (match.volunteers.Weighed). `offers_tab` is the Offer help
+    form's tab (config.forms["offers"].tab), which tells the newest offer."""
     return weigh_volunteers(
         people,
         tasks,

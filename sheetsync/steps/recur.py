@@ -21,7 +21,7 @@ from typing import Any
 from sheetsync.horizon import earliest
 from sheetsync.ids import Ids
 from sheetsync.match.eligibility import Need, Volunteer
-from sheetsync.match.network import volunteers_of, waiting_needs
+from sheetsync.match.network import waiting_needs, weighed_volunteers
 from sheetsync.members import kept_ids
 from sheetsync.normalize import dayfirst_locale, format_datetime, parse_date
 from sheetsync.recur.continuing import Agreement, agreement, why_not
@@ -208,7 +208,7 @@ def _continue(
     net = network_of(ctx, people, tasks, status_of)
     volunteers = {
         v.person_id: v
-        for v in volunteers_of(
+        for v in weighed_volunteers(
             people,
             tasks,
             net,
@@ -216,7 +216,7 @@ def _continue(
             dayfirst=dayfirst_locale(ctx.config.locale),
             config=ctx.config.matching,
             offers_tab=ctx.config.form_tab("offers"),
-        )
+        ).volunteers
     }
     waiting = {n.need_id: n for n in waiting_needs(needs, net, ctx.now).needs}
     task_ids = Ids("T", (t["task_id"] for t in tasks))
