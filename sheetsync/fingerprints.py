@@ -6,7 +6,8 @@ writes its job's row on the Fingerprints tab: a fingerprint of everything the jo
 read, and that time. The next run of the job that reads the same before then is skipped:
 it writes only its Run log row, which says so.
 
-What the fingerprint covers: sheetsync's version, the job and its steps, the settings, every
+What the fingerprint covers: sheetsync as installed (build_id: its code, templates, schemas),
+the job and its steps, the settings, every
 tab by a token (Backend.tab_tokens: a workbook's worksheet part by its CRC and size, read from
 the zip's directory without reading a cell; else a hash of the tab's cells as read, the
 organizers' own columns too), the volunteer board, and the files in the state folder that
@@ -27,12 +28,15 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 from sheetsync import __version__
 from sheetsync.board.store import BoardState
+from sheetsync.clock import elapsed
 from sheetsync.config import Config
 from sheetsync.digest.journal import JOURNAL
 from sheetsync.feedback.codes import KEY_FILE
@@ -41,6 +45,7 @@ from sheetsync.members import parse_datetime
 from sheetsync.normalize import format_datetime
 from sheetsync.report import RunOutcome
 from sheetsync.run_log import DIGEST_JOB
+from sheetsync.schema import data_dir
 from sheetsync.state import Sheet
 from sheetsync.tables import ROW, Table, frame_of, records_of
 
@@ -57,9 +62,13 @@ class Settled:
     settled_by: str
     until: dt.datetime  # NEVER: no time limit
 
-    def covers(self, inputs: str, now: dt.datetime) -> bool:
-        """A run reading `inputs` at `now` would compute what the settled run did."""
-        return inputs == self.inputs and now < self.until
+    def covers(self, inputs: str, now: dt.datetime, tz: ZoneInfo) -> bool:
+        """A run reading `inputs` at `now` would compute what the settled run did. `now`
+        and `until` are naive local times compared as real time: in the hour the clocks
+        repeat, the second 01:10 (fold=1, as local_now reads it) comes after 01:40."""
+        if inputs != self.inputs:
+            return False
+        return self.until == NEVER or elapsed(now, self.until, tz) > dt.timedelta(0)
 
 
 def inputs_of(
@@ -79,7 +88,7 @@ def inputs_of(
         digest.update(f"{label}\0{len(data)}\0".encode())
         digest.update(data)
 
-    add("version", __version__.encode())
+    add("build", build_id().encode())
     add("job", "\0".join([job, *steps]).encode())
     add("config", repr(config).encode())
     left_out = (config.tabs["run_log"], config.tabs[TAB])
@@ -95,6 +104,22 @@ def inputs_of(
             add("board tab", _table_bytes(board.table, board.table.frame))
     for path in _state_files(config.state_dir):
         add(f"file {path.name}", path.read_bytes() if path.exists() else b"\0absent")
+    return digest.hexdigest()
+
+
+@cache
+def build_id() -> str:
+    """sheetsync as installed: a SHA-256 of its package's files and its schemas (the code,
+    templates, translations, shipped jobs), with the version. A change of any of them, an
+    upgrade or a `git pull` alike, makes every fingerprint new: the next runs run in full."""
+    digest = hashlib.sha256(__version__.encode())
+    package = Path(__file__).resolve().parent
+    folders = [package, data_dir("schemas"), data_dir("jobs")]
+    for folder in dict.fromkeys(folders):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(str(path.relative_to(folder)).encode() + b"\0")
+                digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

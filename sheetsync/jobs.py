@@ -30,11 +30,7 @@ from sheetsync.errors import (
     StepError,
     failure_text,
 )
-from sheetsync.fingerprints import TAB as FINGERPRINTS
-from sheetsync.fingerprints import Settled, cell_tokens, inputs_of, settled_frame, settled_of
 from sheetsync.formatting import write_formatted
-from sheetsync.horizon import NEVER
-from sheetsync.normalize import format_datetime
 from sheetsync.report import Findings, RunOutcome, RunReport, StepReport
 from sheetsync.run_log import (
     forget_failures,
@@ -47,7 +43,8 @@ from sheetsync.run_log import (
     remember_failure,
 )
 from sheetsync.schema import data_dir
-from sheetsync.state import Sheet, State, local_now, read_sheet, read_state, state_of, table_of
+from sheetsync.skip import read_unless_settled, settle
+from sheetsync.state import State, local_now, read_state
 from sheetsync.steps import STEPS, Effect, StepContext, StepResult, get_step
 from sheetsync.steps.organizer_values import VALUES_TO_FIX, bad_values, issues_of
 from sheetsync.tables import Table, appended, plan_changes
@@ -337,15 +334,17 @@ def _run_once(
     full: bool = False,
 ) -> list[Effect]:
     """One read, the steps, one write; returns the effects the steps asked for. A run whose
-    inputs are settled writes only its Run log row (_skip)."""
+    inputs are settled writes only its Run log row (skip.py)."""
     report.steps, report.issues, report.tabs = [], [], []
     report.notices = list(backend.notices)  # e.g. a key file others can read
     report.findings = Findings()
     report.skipped_for = ""
     # The volunteer board, read once for its claims (steps/claims.py, steps/board.py).
     board = read_board(config) if {"claims", "board"} & set(job.steps) else None
-    read = _read(job, backend, config, report, board, dry_run=dry_run, full=full)
-    if read is None:
+    read = read_unless_settled(
+        job.name, job.steps, backend, config, report, board, dry_run=dry_run, full=full
+    )
+    if read is None:  # skipped: only its Run log row is written
         return []
     state, inputs = read
     ran = _run_steps(job, config, report, state, board, on_step)
@@ -362,7 +361,8 @@ def _run_once(
     kept = not_logged(pending, run_log)
     report.run_id = fresh_run_id(report.run_id, run_log, kept)
     if inputs and not changes:
-        changes += _settle(job, backend, config, state, report, inputs, ran.untils, effects)
+        idle = _idle(effects, backend, config, report.started)
+        changes += settle(job.name, state, report, inputs, ran.untils, idle=idle)
     rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
     # The record before the Run log row: a write split in parts has the Run log row last.
     changes += _changes_record(state.tables, report, config)
@@ -386,34 +386,9 @@ class _Ran:
     untils: list[dt.datetime | None]
 
 
-def _read(
-    job: Job,
-    backend: Backend,
-    config: Config,
-    report: RunReport,
-    board: BoardState | None,
-    *,
-    dry_run: bool,
-    full: bool,
-) -> tuple[State, str] | None:
-    """The spreadsheet as the run reads it, with the fingerprint of its inputs ("" for a
-    dry run, or when it changed while being read); None when the run was skipped (_skip).
-    A store with cheap tokens of its tabs (a workbook) reads the other tabs' cells only
-    when the run is not skipped."""
-    tokens = None if dry_run else backend.tab_tokens()
-    sheet = read_sheet(backend, config, cells_of=None if tokens is None else _LOGS)
-    inputs = "" if dry_run else _inputs(sheet, tokens, config, job, board)
-    fingerprints = table_of(sheet, config, FINGERPRINTS)
-    settled = None if full or not inputs else settled_of(fingerprints, job.name)
-    # A failed run's row kept on this machine waits for a run that writes: not skipped.
-    if settled and settled.covers(inputs, report.started) and not pending_failures(config):
-        _skip(backend, config, table_of(sheet, config, "run_log"), report, settled)
-        return None
-    if tokens is not None:
-        sheet = read_sheet(backend, config)
-        if backend.tab_tokens() != tokens:  # changed meanwhile: this run settles nothing
-            inputs = ""
-    return state_of(sheet, config), inputs
+def _idle(effects: list[Effect], backend: Backend, config: Config, now: dt.datetime) -> bool:
+    """Whether the run's effects would do nothing: no email due, the board as it is."""
+    return all(effect.idle(backend, config, now) for effect in _combined(effects, config))
 
 
 def _run_steps(
@@ -469,66 +444,3 @@ def _step(job: Job, name: str, ctx: StepContext) -> StepResult:
             "No data was changed; the failure is noted in the Run log tab. Please report "
             "this with the output of the same command run with --verbose."
         ) from err
-
-
-_LOGS = ("run_log", FINGERPRINTS)  # the tabs a skipped run reads the cells of
-
-
-def _inputs(
-    sheet: Sheet, tokens: dict[str, str] | None, config: Config, job: Job, board: BoardState | None
-) -> str:
-    """The fingerprint of what the run reads (fingerprints.py)."""
-    run_log = table_of(sheet, config, "run_log")
-    tabs = cell_tokens(sheet) if tokens is None else tokens
-    return inputs_of(tabs, run_log, config, job.name, job.steps, board)
-
-
-def _settle(
-    job: Job,
-    backend: Backend,
-    config: Config,
-    state: State,
-    report: RunReport,
-    inputs: str,
-    untils: list[dt.datetime | None],
-    effects: list[Effect],
-) -> list[TabChanges]:
-    """A run that changes nothing settles its inputs: its job's row on the Fingerprints tab
-    (fingerprints.py), so that a run reading the same before the steps' horizon is skipped.
-    Not when a step does not say its horizon, when the horizon is now, or when an effect
-    would still do something (an email due, the board to rewrite): the next run must run
-    it, so it is not skipped."""
-    if any(until is None for until in untils):
-        return []
-    until = min((u for u in untils if u is not None), default=NEVER)
-    if until <= report.started or not _effects_idle(effects, backend, config, report.started):
-        return []
-    table = state.tables[FINGERPRINTS]
-    frame = settled_frame(table, Settled(job.name, inputs, report.run_id, until))
-    # Bookkeeping, as the Run log row is: not among the run's changes (report.tabs).
-    tab_changes, _ = plan_changes(table, frame)
-    report.settled_until = until
-    return [] if tab_changes.is_empty else [tab_changes]
-
-
-def _effects_idle(
-    effects: list[Effect], backend: Backend, config: Config, now: dt.datetime
-) -> bool:
-    """Whether the run's effects would do nothing: no email due, the board as it is."""
-    return all(effect.idle(backend, config, now) for effect in _combined(effects, config))
-
-
-def _skip(
-    backend: Backend, config: Config, run_log: Table, report: RunReport, settled: Settled
-) -> None:
-    """The run of a job whose inputs are settled: only its Run log row, which says so."""
-    report.skipped_for = settled.settled_by
-    report.outcome = RunOutcome.OK
-    report.finished = max(report.started, local_now(config))
-    report.run_id = fresh_run_id(report.run_id, run_log)
-    until = "" if settled.until == NEVER else f" until {format_datetime(settled.until)}"
-    report.message = (
-        f"Nothing new since run {settled.settled_by}, which changed nothing: skipped (a run "
-        f"reading the same{until} computes the same; `sheetsync run --full` runs it anyway)."
-    )
-    backend.apply([appended(run_log, [log_row(report, run_log)])])

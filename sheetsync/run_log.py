@@ -38,9 +38,7 @@ def log_values(report: RunReport) -> LogValues:
         "started": format_datetime(report.started),
         "finished": format_datetime(report.finished) if report.finished else "",
         "outcome": report.outcome.value,
-        "steps": "skipped"
-        if report.skipped_for
-        else ", ".join(f"{s.name} {s.seconds:.1f}s" for s in report.steps),
+        "steps": ", ".join(f"{s.name} {s.seconds:.1f}s" for s in report.steps),
         "changes": "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
         or "no changes",
         "problems": str(len(report.issues)),

@@ -78,6 +78,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.scheduling",
             "sheetsync.undo",
             "sheetsync.fingerprints",
+            "sheetsync.skip",
         ),
     ),
     (

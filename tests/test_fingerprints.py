@@ -12,17 +12,20 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
 
 import sheetsync.jobs as jobs
+from sheetsync import fingerprints
 from sheetsync.backends.base import CellUpdate, TabChanges
 from sheetsync.cli import cli
-from sheetsync.fingerprints import cell_tokens, inputs_of, settled_of
+from sheetsync.fingerprints import Settled, cell_tokens, inputs_of, settled_of
 from sheetsync.horizon import NEVER
 from sheetsync.jobs import find_job, run_job
+from sheetsync.normalize import format_datetime
 from sheetsync.run_log import pending_path
 from sheetsync.state import read_sheet, read_state
 from sheetsync.steps import Step
@@ -105,7 +108,8 @@ def test_a_run_that_changes_nothing_settles_and_the_next_one_is_skipped(
     assert without(after, "Run log") == without(before, "Run log")
     assert after["Run log"][:-1] == before["Run log"]
     row = dict(zip(after["Run log"][0], after["Run log"][-1], strict=True))
-    assert row["job"] == "weekly" and row["outcome"] == "ok" and row["steps"] == "skipped"
+    assert row["job"] == "weekly" and row["outcome"] == "ok"
+    assert row["steps"] == "skipped: " + ", ".join(find_job("weekly", config).steps)
     assert second.run_id in row["message"] and "--full" in row["message"]
 
 
@@ -275,3 +279,43 @@ def test_the_cli_says_a_run_was_skipped_and_full_runs_it(tmp_path, horizon):
 
     assert full.exit_code == 0, full.output
     assert "Nothing new since run" not in full.output and "intake" in full.output
+
+
+def test_in_the_hour_the_clocks_repeat_the_horizon_is_real_time():
+    """The second 01:10 of the night the clocks go back (fold=1, as the clock reads it) is
+    an hour after the first, and half an hour after a horizon at 01:40."""
+    tz = ZoneInfo("America/New_York")
+    settled = Settled("weekly", "a" * 64, "R20261101-004000", dt.datetime(2026, 11, 1, 1, 40))
+    assert settled.covers("a" * 64, dt.datetime(2026, 11, 1, 1, 10), tz)
+    assert not settled.covers("a" * 64, dt.datetime(2026, 11, 1, 1, 10, fold=1), tz)
+    assert not settled.covers("a" * 64, dt.datetime(2026, 11, 1, 1, 40), tz)
+    assert not settled.covers("b" * 64, dt.datetime(2026, 11, 1, 1, 10), tz)
+    never = Settled("weekly", "a" * 64, "R1", NEVER)
+    assert never.covers("a" * 64, dt.datetime(2026, 11, 1, 1, 10, fold=1), tz)
+
+
+def test_a_new_build_of_sheetsync_means_a_full_run(backend, config, add_responses, horizon):
+    """An upgrade, or a `git pull` of a checkout, changes sheetsync's files: the
+    fingerprint is new, so the next run runs in full (and applies what changed)."""
+    settle(backend, config, add_responses)
+    assert len(fingerprints.build_id()) == 64
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(fingerprints, "build_id", lambda: "another build")
+        assert not weekly(backend, config, LATER).skipped_for
+
+
+def test_a_skipped_run_counts_as_the_last_run_that_read_the_responses(
+    backend, config, add_responses, horizon
+):
+    """An organizer's consent_override is noted as typed after the last run that read the
+    responses: a skipped run read them too (and found nothing new)."""
+    settle(backend, config, add_responses)
+    assert weekly(backend, config, LATER).skipped_for
+    header = backend.read_tabs(["People"])["People"].rows[0]
+    typed = CellUpdate(2, header.index("consent_override") + 1, "first name")
+    backend.apply([TabChanges(tab="People", start_row=3, update=[typed])])
+
+    weekly(backend, config, LATER + dt.timedelta(hours=1))
+
+    [person] = read_state(backend, config).tables["people"].frame.to_dict("records")
+    assert person["consent_override_seen"].endswith(f"(typed after {format_datetime(LATER)})")

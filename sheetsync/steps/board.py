@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from sheetsync.board.claims import ClaimsFindings
 from sheetsync.board.rows import WriteBoard, board_rows
-from sheetsync.horizon import NEVER
+from sheetsync.horizon import NEVER, next_midnight
 from sheetsync.match.network import waiting_needs
 from sheetsync.privacy import Policy
 from sheetsync.steps import StepContext, StepResult
@@ -34,8 +34,8 @@ def run(ctx: StepContext) -> StepResult:
     found = ctx.findings.get(ClaimsFindings) or ClaimsFindings()
     policy = Policy(people, ctx.config.privacy.sensitive_categories, needs)
     tasks = records_of(ctx.frames["tasks"])
-    # The week as matching sees it. Which needs wait reads no clock (their statuses, do not
-    # contact, pairs to review): the date follow_the_present reads changes nothing here.
+    # The week as matching sees it: proposals withdrawn from volunteers who rest or are
+    # full today, which changes which needs wait (so the next midnight is a horizon too).
     net, _, _ = follow_the_present(ctx, people, tasks, [])
     waiting = {n.need_id for n in waiting_needs(needs, net, ctx.now).needs}
     shown = board_rows(
@@ -51,6 +51,6 @@ def run(ctx: StepContext) -> StepResult:
         counts={"board_needs": len(shown.rows)},
         notices=notices,
         effects=[WriteBoard(ctx.board.table, shown.rows)],
-        # The rows' days waiting: nothing else on the board reads the clock.
-        until=shown.until,
+        # The rows' days waiting, and the day follow_the_present reads.
+        until=min(shown.until, next_midnight(ctx.now)),
     )
