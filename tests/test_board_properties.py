@@ -90,7 +90,10 @@ def test_claim_histories_keep_the_rules(steps, capacity):
             elif kind == "run":
                 now += dt.timedelta(hours=1)
                 report = run(backend, config, now, job=how or "intake")
-                assert report.step("check").counts["rules_broken"] == 0
+                # A run with nothing new since one that changed nothing is skipped: it
+                # would compute what that one did, whose check found nothing broken.
+                check = report.step("check")
+                assert report.skipped_for if check is None else check.counts["rules_broken"] == 0
                 live = Counter(
                     t["need_id"]
                     for t in records(backend, config, "tasks")

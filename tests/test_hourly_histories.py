@@ -126,9 +126,12 @@ class HourlyHistory(RuleBasedStateMachine):
         assert self.overdue_proposals(state) == [], events
         assert self.asked_again(state) == [], events
         assert self.moved(before, state) == [], events
-        if hourly:
-            assert report.step("urgent").counts["withdrawn"] == 0
-        assert report.step("check").counts["not-maximal"] == 0, events
+        # A skipped run (nothing new since one that changed nothing) ran no step: it
+        # computes what that run did, and the spreadsheet is checked below all the same.
+        if not report.skipped_for:
+            if hourly:
+                assert report.step("urgent").counts["withdrawn"] == 0
+            assert report.step("check").counts["not-maximal"] == 0, events
         found = check(state, self.sim.config, self.sim.clock.date(), matching_ran=not hourly)
         assert [v.detail for v in found.by_sheetsync] == [], events
 
