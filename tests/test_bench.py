@@ -81,3 +81,24 @@ def test_aims_not_met_are_printed_as_such() -> None:
 
 def test_aims_need_size_l() -> None:
     assert run_bench.aims({}, None) == ["aims: measured at size L only (run with L)"]
+
+
+def test_the_floor_of_the_hourly_job_is_an_aim_of_its_own() -> None:
+    runs = {r: _run(1.0, 100, {}, skipped=r == "settled") for r in run_bench.RUNS}
+    floor = {"seconds": 11.6, "parse_every_tab": 8.8, "needs_inflate": 0.5, "needs_deflate": 2.3}
+    lines = run_bench.aims({"L": {**runs, "floor": floor}}, {})
+    assert lines[-1] == (
+        "L floor of the hourly job, reading every tab and rewriting Needs before any step: "
+        "11.6 s (under the hourly aim of 10 s): NOT MET"
+    )
+    floor["seconds"] = 3.0
+    assert run_bench.aims({"L": {**runs, "floor": floor}}, {})[-1].endswith("10 s): met")
+
+
+def test_the_floor_is_measured_on_the_workbook_the_runs_left(tmp_path: Path) -> None:
+    config = run_bench.build("S", tmp_path)
+    measured = run_bench.floor(config)
+    assert measured["needs_part_mib"] > 0  # the Needs tab's part was found and read
+    parts = ("parse_every_tab", "needs_inflate", "needs_deflate")
+    assert all(measured[p] >= 0 for p in parts)
+    assert math.isclose(measured["seconds"], sum(measured[p] for p in parts))
