@@ -577,7 +577,7 @@ def test_the_organizers_digest_has_the_month_and_goal_progress(network):
     text = digests["organizers"].rendered.text
     assert "November 2026 (so far): 1 needs met for 1 households (1 people)" in text
     assert "Goal: households (families) helped a month. 1 so far (0%)." in text
-    assert "- 10 Nov: 0 opened, 0 met" in text and "- 17 Nov: 2 opened, 1 met" in text
+    assert "- Nov 10: 0 opened, 0 met" in text and "- Nov 17: 2 opened, 1 met" in text
     public = digests["public"].rendered.text
     assert "Goal: households (families) helped a month. <5 so far." in public
     assert "October 2026" in public

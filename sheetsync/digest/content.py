@@ -166,6 +166,7 @@ class PublicPeriod:
 
     key: str  # week, month, last_month
     label: str
+    start: dt.date
     needs_met: str
     households_helped: str
     people_helped: str
@@ -413,6 +414,7 @@ def _public_period(f: PeriodFigures) -> PublicPeriod:
     return PublicPeriod(
         key=f.period.key,
         label=f.period.label,
+        start=f.period.start,
         needs_met=public_count(f.needs_met),
         households_helped=public_count(f.households_helped),
         people_helped=public_count(f.people_helped),

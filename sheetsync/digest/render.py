@@ -16,6 +16,7 @@ import jinja2
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from sheetsync.digest import formats
 from sheetsync.files import FORMULA_STARTS
 
 HERE = Path(__file__).resolve().parent.parent
@@ -109,7 +110,15 @@ def _environment(language: str, html: bool) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(_translations(language), newstyle=True)  # type: ignore[attr-defined]
+    translations = _translations(language)
+    env.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    env.filters.update(
+        number=lambda v: formats.number(v, language),
+        day=lambda v: formats.day(v, language),
+        day_of_month=lambda v: formats.day_of_month(v, language),
+        duration=lambda v: formats.duration(v, language),
+        period=lambda v: formats.period(v, language, translations.gettext),
+    )
     return env
 
 

@@ -63,9 +63,10 @@ class PeriodFigures:
 
 @dataclass(frozen=True)
 class WeekCount:
-    label: str  # the week's first day, e.g. "17 Nov"
+    label: str  # the week's first day, e.g. "17 Nov" (the chart's; emails format `first`)
     opened: int
     met: int
+    first: dt.date | None = None  # that day
 
 
 def periods(today: dt.date) -> list[Period]:
@@ -198,8 +199,9 @@ def weekly_series(outcomes: list[NeedOutcome], today: dt.date, weeks: int = 8) -
     for o in outcomes:
         count(o.opened, opened)
         count(o.met, met)
+    firsts = [today - dt.timedelta(days=7 * back + 6) for back in range(weeks)]
     return [
-        WeekCount(f"{today - dt.timedelta(days=7 * back + 6):%d %b}", opened[back], met[back])
+        WeekCount(f"{firsts[back]:%d %b}", opened[back], met[back], firsts[back])
         for back in range(weeks - 1, -1, -1)
     ]
 
