@@ -710,6 +710,71 @@ def _send_test_digest(config: Config, address: str, as_json: bool) -> None:
     )
 
 
+@cli.command("call-sheet", cls=JsonCommand)
+@click.option(
+    "--out",
+    "out_path",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write the page to FILE (private, 0600); - prints it on stdout. Default: "
+    "calls-WEEK.html in this folder (e.g. calls-2026-W49.html).",
+)
+@click.option(
+    "--week",
+    metavar="YYYY-Www",
+    help="Print another ISO week's open calls, e.g. 2026-W48 (default: this week, in the "
+    "network's time zone).",
+)
+@click.option(
+    "--paper",
+    type=click.Choice(["A4", "Letter"], case_sensitive=False),
+    help="The paper to print on (default: Letter where the network's locale uses it, such "
+    "as en_US or es_MX, else A4).",
+)
+@json_option("the page written and its counts")
+@pass_settings
+@handle_errors
+def call_sheet_command(
+    settings: Settings, out_path: Path | None, week: str | None, paper: str | None, as_json: bool
+) -> None:
+    """Write this week's open calls from the Call list tab as a page to print.
+
+    One row per call, by kind (confirmations, follow-ups, asks after help): the name, the
+    phone, the language to speak, what to say, and boxes for the outcome. Only people whose
+    consent lets their contact go to a volunteer, and never anyone marked do not contact.
+    """
+    from sheetsync import call_sheet as calls
+
+    if week is not None:
+        try:
+            week = calls.week_of(calls.week_start(week))  # 2026-w9 -> 2026-W09
+        except ValueError as err:
+            raise click.BadParameter(
+                "write an ISO week, e.g. 2026-W49.", param_hint="--week"
+            ) from err
+    to_stdout = str(out_path) == "-"
+    if to_stdout and as_json:
+        raise click.UsageError("--json prints the counts on stdout: give --out a FILE.")
+    config = settings.config()
+    chosen = calls.Paper(paper) if paper else None
+    sheet = calls.read_call_sheet(
+        open_backend(config), config, local_now(config), week=week, paper=chosen
+    )
+    path = out_path or Path(sheet.file_name)
+    html = calls.render_call_sheet(sheet)
+    if to_stdout:
+        click.echo(html, nl=False)
+    else:
+        calls.write_page(path, html)
+    if as_json:
+        finish("call-sheet", {"out": str(path), **sheet.to_dict()})
+        return
+    for line in calls.summary_lines(sheet):
+        click.echo(line, err=to_stdout)
+    if not to_stdout:
+        click.echo(f"Wrote {path}: open it in a browser and print it.")
+
+
 @cli.command("jobs", cls=JsonCommand)
 @json_option("the jobs")
 @pass_settings

@@ -73,6 +73,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.jobs",
             "sheetsync.bootstrap",
             "sheetsync.contacts",
+            "sheetsync.call_sheet",
             "sheetsync.forget",
             "sheetsync.demo",
             "sheetsync.scheduling",

@@ -137,3 +137,12 @@ def render(audience: str, data: Any, language: str = "en", **extra: Any) -> Rend
     )
     images = tuple(v for v in extra.values() if isinstance(v, Image))
     return Rendered(" ".join(subject.split()), text, html, language, images)
+
+
+def render_page(template: str, language: str, **values: Any) -> str:
+    """A page of its own (the call sheet: templates/calls/) as autoescaped HTML in a
+    language, made inert as the digests' HTML is; `lang` is its language."""
+    if language not in available_languages():
+        language = "en"
+    page = _environment(language, True).get_template(template)
+    return inert_html(page.render({"lang": language, **values}))
