@@ -26,6 +26,7 @@ from sheetsync.backends.base import Backend, CellUpdate, TabChanges, TabData, Va
 from sheetsync.board.store import init_board
 from sheetsync.config import FORMS, SHEETSYNC_TABS, Config
 from sheetsync.errors import MissingColumnError
+from sheetsync.form_languages import form_language, shipped_languages
 from sheetsync.formatting import write_formatted
 from sheetsync.normalize import cell_text, dayfirst_locale
 from sheetsync.schema import FieldSpec, Owner, TableSchema, load_schemas
@@ -111,17 +112,20 @@ def _form_tab_changes(
     form_rows: Mapping[str, Sequence[list[Value]]],
     report: InitReport,
 ) -> list[TabChanges]:
-    """Create missing form tabs (with their `form_rows`); give empty ones their header."""
+    """Create missing form tabs (with their `form_rows`); give empty ones their header,
+    in the first of the forms' languages ([forms] languages)."""
     changes: list[TabChanges] = []
+    words = form_language(config.form_languages[0])
     for form, found in forms.items():
         schema = schemas[FORM_SCHEMAS[form]]
+        titles = [words.title(schema.name, spec) for spec in schema.fields]
         if found is None:
-            rows = [list[Value](schema.titles), *form_rows.get(form, [])]
+            rows = [list[Value](titles), *form_rows.get(form, [])]
             changes.append(TabChanges(tab=config.form_tab(form), create=True, append=rows))
             report.created_tabs.append(config.form_tab(form))
         elif not data[found].rows:  # an empty tab waiting for a form: give it the headers
-            changes.append(TabChanges(tab=found, start_row=1, append=[list(schema.titles)]))
-            report.added_columns[found] = list(schema.titles)
+            changes.append(TabChanges(tab=found, start_row=1, append=[list[Value](titles)]))
+            report.added_columns[found] = titles
     return changes
 
 
@@ -374,8 +378,9 @@ def detect_form_tabs(backend: Backend) -> dict[str, str]:
 
     Google numbers response tabs in the order forms were linked, and names them in the
     owner's language ('Form responses 1', 'Respuestas de formulario 1'), so neither the
-    number nor the name says which form it is; the questions do. Every tab is scored by the
-    titles only its form asks; forms with no recognisable tab keep their default tab names.
+    number nor the name says which form it is; the questions do, in any shipped language.
+    Every tab is scored by the titles only its form asks; forms with no recognisable tab
+    keep their default tab names.
     """
     schemas = load_schemas()
     own = set(SHEETSYNC_TABS.values())
@@ -385,9 +390,8 @@ def detect_form_tabs(backend: Backend) -> dict[str, str]:
     for tab, tab_data in data.items():
         header = {cell_text(h).strip().casefold() for h in tab_data.header}
         for form in FORMS:
-            titles = {t.strip().casefold() for t in schemas[FORM_SCHEMAS[form]].titles}
-            # Timestamp, name, phone and email are on every form: count what sets them apart.
-            score = len(header & (titles - _COMMON_TITLES))
+            titles = _distinct_titles(schemas[FORM_SCHEMAS[form]])
+            score = len(header & titles)
             if score >= 2:
                 scores.append((score, tab, form))
     found: dict[str, str] = {}
@@ -398,3 +402,16 @@ def detect_form_tabs(backend: Backend) -> dict[str, str]:
 
 
 _COMMON_TITLES = {"timestamp", "your name", "phone number", "email", "email address"}
+_COMMON_FIELDS = {"timestamp", "name", "phone", "email"}
+
+
+def _distinct_titles(schema: TableSchema) -> set[str]:
+    """A form's question titles in every shipped language, folded to compare, but those
+    every form asks (Timestamp, name, phone and email): what sets the form apart."""
+    titles = {
+        form_language(code).title(schema.name, spec).strip().casefold()
+        for code in shipped_languages()
+        for spec in schema.fields
+        if spec.name not in _COMMON_FIELDS
+    }
+    return titles - _COMMON_TITLES

@@ -43,6 +43,7 @@ from sheetsync.demo.board import DEMO_BOARD
 from sheetsync.demo.network import DemoReport, create_demo
 from sheetsync.errors import SheetsyncError, trace_text
 from sheetsync.files import PrivateFileHandler, private_dir, write_private_text
+from sheetsync.form_languages import ENGLISH, shipped_languages
 from sheetsync.jobs import (
     Job,
     check_spreadsheet,
@@ -189,6 +190,14 @@ pass_settings = click.make_pass_decorator(Settings)
     "job, an organizer answering), so Tasks and Load have a past.",
     metavar="WEEKS",
 )
+@click.option(
+    "--language",
+    type=click.Choice(shipped_languages()),
+    default=ENGLISH,
+    show_default=True,
+    help="The language of the network's forms and organizers' digests: the new config reads "
+    "form tabs in it and in English, and new form tabs (the demo's too) are written in it.",
+)
 @json_option("what init wrote and created")
 @pass_settings
 @handle_errors
@@ -200,6 +209,7 @@ def init(
     credentials: Path | None,
     demo: bool,
     history_weeks: int,
+    language: str,
     as_json: bool,
 ) -> None:
     """Write sheetsync.toml and create the tabs and columns the spreadsheet is missing.
@@ -210,22 +220,7 @@ def init(
     say = Lines(echo=not as_json)
     written = not path.exists()
     if path.exists():
-        given = [
-            f"--{name}"
-            for name, value in (
-                ("workbook", workbook),
-                ("spreadsheet", spreadsheet),
-                ("credentials", credentials),
-            )
-            if value
-        ]
-        unused = (
-            f" {', '.join(given)} not used: to change them, edit [backend] in {path} "
-            "or remove it and run init again."
-            if given
-            else ""
-        )
-        say(f"Kept {path}: it exists already.{unused}")
+        say(_kept(path, workbook, spreadsheet, credentials, language))
     elif backend == BackendKind.LOCAL:
         if workbook is None:
             raise click.UsageError("--workbook PATH is needed to create a config.")
@@ -233,12 +228,15 @@ def init(
         write_private_text(
             path,
             render_config(
-                backend=backend, workbook=_relative(workbook, path), **_demo_settings(demo)
+                backend=backend,
+                workbook=_relative(workbook, path),
+                **_demo_settings(demo),
+                **_language_settings(language),
             ),
         )
         say(f"Wrote {path}: check the zones, region and time zone in it.")
     else:
-        _write_google_config(path, spreadsheet, credentials, say)
+        _write_google_config(path, spreadsheet, credentials, say, language)
     config = settings.config()
     store = open_backend(config)
     if history_weeks and not demo:
@@ -249,6 +247,51 @@ def init(
         say(line)
     if as_json:
         finish("init", _init_data(path, written, store, report, made) | {"messages": say.lines})
+
+
+def _kept(
+    path: Path,
+    workbook: Path | None,
+    spreadsheet: str | None,
+    credentials: Path | None,
+    language: str,
+) -> str:
+    """The config exists: init keeps it, and says which options it did not use."""
+    backend = [
+        f"--{name}"
+        for name, value in (
+            ("workbook", workbook),
+            ("spreadsheet", spreadsheet),
+            ("credentials", credentials),
+        )
+        if value
+    ]
+    given = backend + (["--language"] if language != ENGLISH else [])
+    if not given:
+        return f"Kept {path}: it exists already."
+    sections = " and ".join(
+        section
+        for section, named in (("[backend]", backend), ("[forms] languages", language != ENGLISH))
+        if named
+    )
+    return (
+        f"Kept {path}: it exists already. {', '.join(given)} not used: to change them, edit "
+        f"{sections} in {path} or remove it and run init again."
+    )
+
+
+def _language_settings(language: str, *, locale: bool = True) -> dict[str, Any]:
+    """A network in another language than English: its forms read in it (and English),
+    its organizers' digests in it, and (unless the spreadsheet says) its locale."""
+    if language == ENGLISH:
+        return {}
+    settings: dict[str, Any] = {
+        "form_languages": (language, ENGLISH),
+        "organizers_language": language,
+    }
+    if locale:  # the defaults are the United States': dates month first, as in es_US
+        settings["locale"] = f"{language}_US"
+    return settings
 
 
 def _demo_settings(demo: bool) -> dict[str, Any]:
@@ -334,7 +377,11 @@ def _relative(target: Path, config_path: Path) -> str:
 
 
 def _write_google_config(
-    path: Path, spreadsheet: str | None, credentials: Path | None, say: Lines
+    path: Path,
+    spreadsheet: str | None,
+    credentials: Path | None,
+    say: Lines,
+    language: str = ENGLISH,
 ) -> None:
     """Check access to the spreadsheet, then write a config matching what it holds."""
     from sheetsync.backends.google import CREDENTIALS_ENV, GoogleBackend
@@ -363,6 +410,7 @@ def _write_google_config(
             timezone=str(store.properties.get("timeZone") or "UTC"),
             locale=str(store.properties.get("locale") or "en_US"),
             form_tabs=form_tabs,
+            **_language_settings(language, locale=False),
         ),
     )
     say(f"Wrote {path}: check the zones and region in it.")

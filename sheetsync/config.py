@@ -47,6 +47,7 @@ from sheetsync.config_sections import (
     table_section,
 )
 from sheetsync.errors import ConfigError
+from sheetsync.form_languages import ENGLISH, shipped_languages
 
 DEFAULT_CONFIG = "sheetsync.toml"
 CONFIG_ENV = "SHEETSYNC_CONFIG"
@@ -124,6 +125,9 @@ class FormConfig:
 
     tab: str
     columns: Mapping[str, str] = field(default_factory=dict)  # field name -> header in the tab
+    # [forms] languages: the languages its titles and answers may be written in, the first
+    # the one init writes a new tab's header in (English is always read: form_languages.py)
+    languages: tuple[str, ...] = (ENGLISH,)
 
 
 @dataclass(frozen=True)
@@ -230,6 +234,12 @@ class Config:
         if self.workbook is not None:  # a config built in code, without a file
             return self.workbook.parent / ".sheetsync"
         return Path.cwd() / ".sheetsync"
+
+    @property
+    def form_languages(self) -> tuple[str, ...]:
+        """[forms] languages: those the network's forms are written in, the first first."""
+        first = next(iter(self.forms.values()), None)
+        return first.languages if first else (ENGLISH,)
 
     def form_tab(self, form: str) -> str:
         """The tab holding a form's responses."""
@@ -347,7 +357,8 @@ def _google_endpoint(google: Mapping[str, Any], where: str) -> str | None:
 def _forms(data: Mapping[str, Any], where: str) -> dict[str, FormConfig]:
     """[forms.NAME]: each form's response tab, and its renamed questions."""
     forms = table_section(data, "forms", where)
-    check_keys(forms, set(FORMS), f"[forms] in {where}")
+    check_keys(forms, {*FORMS, "languages"}, f"[forms] in {where}")
+    languages = _form_languages(forms, where)
     result = {}
     for form in FORMS:
         section = forms.get(form, {})
@@ -363,9 +374,30 @@ def _forms(data: Mapping[str, Any], where: str) -> dict[str, FormConfig]:
                 'in your form, e.g. phone = "Phone Number ".'
             )
         result[form] = FormConfig(
-            tab=str(section.get("tab", DEFAULT_FORM_TABS[form])), columns=dict(columns)
+            tab=str(section.get("tab", DEFAULT_FORM_TABS[form])),
+            columns=dict(columns),
+            languages=languages,
         )
     return result
+
+
+def _form_languages(forms: Mapping[str, Any], where: str) -> tuple[str, ...]:
+    """[forms] languages: the languages the forms are written in, each shipped."""
+    languages = forms.get("languages", [ENGLISH])
+    shipped = shipped_languages()
+    if not is_str_list(languages) or not languages:
+        raise ConfigError(
+            f"[forms] languages in {where} lists the languages your forms are written in, "
+            f'e.g. languages = ["es", "en"]; sheetsync has forms in {", ".join(shipped)}.'
+        )
+    unknown = [code for code in languages if code not in shipped]
+    if unknown:
+        raise ConfigError(
+            f"[forms] languages in {where} lists {unknown[0]!r}, a language sheetsync has no "
+            f"form words for. Use one of: {', '.join(shipped)} (to add one, see "
+            "docs/forms.md, Forms in other languages)."
+        )
+    return tuple(dict.fromkeys(languages))
 
 
 def _keep_runs(data: Mapping[str, Any], where: str) -> int:
@@ -402,10 +434,13 @@ def render_config(
     organizers: tuple[str, ...] = (),
     public: tuple[str, ...] = (),
     board_workbook: str | None = None,
+    form_languages: tuple[str, ...] = (ENGLISH,),
+    organizers_language: str = ENGLISH,
 ) -> str:
     """The sheetsync.toml that `sheetsync init` writes, with comments for organizers
     (templates/config/sheetsync.toml.jinja). With `organizers` (the demo), the digests go
-    to them in the outbox folder. With `board_workbook` (the demo), a [board] section."""
+    to them in the outbox folder. With `board_workbook` (the demo), a [board] section.
+    With forms in other languages than English alone, a [forms] languages line."""
     return _config_template().render(
         backend=BackendKind(backend).value,
         workbook=workbook,
@@ -420,6 +455,8 @@ def render_config(
         organizers=list(organizers),
         public=list(public),
         board_workbook=board_workbook,
+        form_languages=list(form_languages),
+        organizers_language=organizers_language,
     )
 
 

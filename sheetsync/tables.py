@@ -21,6 +21,7 @@ import pandas as pd
 from sheetsync.backends.base import CellUpdate, Condition, Guard, TabChanges, TabData, Value
 from sheetsync.config import FormConfig
 from sheetsync.errors import ConfigError, MissingColumnError
+from sheetsync.form_languages import FormWords, form_words
 from sheetsync.normalize import (
     ISO_DATE_TEXT,
     cell_text,
@@ -49,6 +50,7 @@ class FormTable:
     ref_tab: str = ""  # the tab's name in sheetsync.toml: refs survive "Form responses 1"
     last_row: int = 1  # the last sheet row holding anything
     cleaned: list[Issue] = field(default_factory=list)  # answers read without what a sheet refuses
+    words: FormWords | None = None  # its words in the network's languages (answers read back)
 
     def ref(self, row: int) -> str:
         """How records name a response: "Form Responses 1:17"."""
@@ -91,15 +93,17 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
             "to write the headers."
         )
     _check_column_map(schema, form, name)
+    words = form_words(schema.name, form.languages)
     headers = [cell_text(h) for h in data.header]
-    positions, titles = _locate_fields(headers, schema, form, name, data.name)
+    positions, titles = _locate_fields(headers, schema, form, name, data.name, words)
     body = _grid(data.rows[1:], len(headers))
     frame = pd.DataFrame(body, columns=range(len(headers)), dtype=object)
     frame.index = pd.RangeIndex(2, 2 + len(body))
-    out, notices = _answers(frame, schema, positions, titles, data.name)
+    out, notices = _answers(frame, schema, positions, headers, data.name)
     blank = blank_mask(frame)
     blank_rows = [int(r) for r in frame.index[blank]]
     answers, cleaned = _clean_answers(out[~blank], titles, data.name)
+    answers = _canonical_answers(answers, schema, words)
     return FormTable(
         form=name,
         tab=data.name,
@@ -111,6 +115,7 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
         notices=notices,
         ref_tab=form.tab,
         last_row=len(data.rows),
+        words=words,
     )
 
 
@@ -137,10 +142,22 @@ def _check_column_map(schema: TableSchema, form: FormConfig, name: str) -> None:
 
 
 def _locate_fields(
-    headers: list[str], schema: TableSchema, form: FormConfig, name: str, tab: str
+    headers: list[str],
+    schema: TableSchema,
+    form: FormConfig,
+    name: str,
+    tab: str,
+    words: FormWords,
 ) -> tuple[dict[str, list[int]], dict[str, str]]:
     """The columns each field is read from (field -> 0-based columns, first first) and the
-    header found for it. A field mapped to "" is not asked by this form: it has neither."""
+    header found for it. A field mapped to "" is not asked by this form: it has neither.
+
+    Without a mapping, a question is found by its title in any of the form's languages
+    ([forms] languages). A form translated by renaming its questions keeps its columns
+    (Google renames the header); one translated by adding questions in the new language
+    gets a second column per question beside the old one, which keeps the earlier
+    answers: the two are read as one, the first answer given, like two columns of one
+    title."""
     positions: dict[str, list[int]] = {}
     titles: dict[str, str] = {}
     for spec in schema.fields:
@@ -152,12 +169,14 @@ def _locate_fields(
                     "required: map it to the question that asks it."
                 )
             continue
-        wanted = alias if alias is not None else spec.title
-        found = _columns_titled(headers, wanted)
+        wanted = [alias] if alias is not None else list(words.titles[spec.name])
+        found = sorted({i for title in wanted for i in _columns_titled(headers, title)})
         if not found and spec.optional_question and alias is None:
             continue  # an older form that does not ask it: read as unanswered
         if not found:
-            raise _missing_column(tab, wanted, headers, f"forms.{name}.columns", spec)
+            raise _missing_column(
+                tab, wanted[0], headers, f"forms.{name}.columns", spec, also=wanted[1:]
+            )
         positions[spec.name] = found
         titles[spec.name] = headers[found[0]]
     return positions, titles
@@ -176,11 +195,11 @@ def _answers(
     frame: pd.DataFrame,
     schema: TableSchema,
     positions: dict[str, list[int]],
-    titles: dict[str, str],
+    headers: list[str],
     tab: str,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Each field's answers by field name ("" where the form does not ask it), and a notice
-    for each field read from more than one column."""
+    for each field read from more than one column of one title."""
     notices = []
     out = pd.DataFrame(index=frame.index)
     for spec in schema.fields:
@@ -190,15 +209,43 @@ def _answers(
             continue
         values = frame[cols[0]]
         for extra in cols[1:]:
-            # Two questions with one title give two identical headers: use the first answer.
+            # Two questions with one title give two identical headers, a form translated by
+            # adding its questions anew a column per language: use the first answer.
             values = values.where(values.map(cell_text).str.strip() != "", frame[extra])
-        if len(cols) > 1:
+        title, same = _most_repeated([headers[c] for c in cols])
+        if same > 1:  # the columns of a translation are expected; a repeated title is not
             notices.append(
-                f"Tab '{tab}' has {len(cols)} columns titled '{titles[spec.name]}'; "
+                f"Tab '{tab}' has {same} columns titled '{title}'; "
                 f"sheetsync uses the first answer given. Rename one question to tell them apart."
             )
         out[spec.name] = values
     return out, notices
+
+
+def _most_repeated(headers: list[str]) -> tuple[str, int]:
+    """The header (as first written) that most of the columns share, and how many do."""
+    keys = [h.strip().casefold() for h in headers]
+    best = max(range(len(keys)), key=lambda i: keys.count(keys[i]))
+    return headers[best], keys.count(keys[best])
+
+
+def _canonical_answers(frame: pd.DataFrame, schema: TableSchema, words: FormWords) -> pd.DataFrame:
+    """Answers written in any of the form's languages, as the schema's options: "Comida,
+    Transporte" is "Groceries, Rides". An answer in none stays as written (validation
+    refuses it, naming the languages). A form in English alone is left as it is."""
+    if words.english_only or frame.empty:
+        return frame
+    out = frame.copy()
+    for spec in schema.fields:
+        if spec.name not in words.answers:
+            continue
+        column = out[spec.name]
+        texts = column.map(lambda v: isinstance(v, str) and v.strip() != "")
+        if not texts.any():
+            continue
+        read = {v: words.canonical(spec, v) for v in set(column[texts].tolist())}
+        out.loc[texts, spec.name] = column[texts].map(read)
+    return out
 
 
 def _clean_answers(
@@ -300,9 +347,12 @@ def _missing_column(
     mapping: str | None,
     spec: FieldSpec,
     key: str | None = None,
+    also: Sequence[str] = (),
 ) -> MissingColumnError:
     close = difflib.get_close_matches(title, [h for h in headers if h], n=1, cutoff=0.5)
     hint = f" The closest header is '{close[0]}'." if close else ""
+    # The question's titles in the form's other languages, tried too.
+    named = f"'{title}'" + "".join(f" (or '{t}')" for t in also)
     if mapping:
         example = close[0] if close else "Your question title"
         how = (
@@ -328,7 +378,7 @@ def _missing_column(
             f"'{title}'. `sheetsync init` does it for you when it recognises the column, and "
             "adds the column at the end when nothing in the tab could be it."
         )
-    return MissingColumnError(f"Column '{title}' not found in tab '{tab}'.{hint}{how}")
+    return MissingColumnError(f"Column {named} not found in tab '{tab}'.{hint}{how}")
 
 
 def to_cell(spec: FieldSpec | None, text: str) -> Value:

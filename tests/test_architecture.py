@@ -30,6 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.nicknames",
             "sheetsync.config",
             "sheetsync.config_sections",
+            "sheetsync.form_languages",
             "sheetsync.schema",
             "sheetsync.report",
             "sheetsync.statuses",

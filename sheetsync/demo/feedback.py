@@ -18,6 +18,7 @@ from sheetsync.feedback.asks import ASKED_SEP, MARKS, Way
 from sheetsync.feedback.codes import KEY_FILE
 from sheetsync.feedback.model import Role
 from sheetsync.files import write_private_text
+from sheetsync.form_languages import written_in
 from sheetsync.schema import load_schemas
 from sheetsync.state import read_state
 from sheetsync.tables import records_of
@@ -68,7 +69,8 @@ def _reached(cell: str) -> list[str]:
 
 
 def answer_feedback(backend: Backend, config: Config, now: dt.datetime) -> int:
-    """Append an answer from each person asked who has not answered yet; how many."""
+    """Append an answer from each person asked who has not answered yet, in the forms'
+    first language; how many."""
     state = read_state(backend, config)
     form = state.forms["feedback"]
     answered = {
@@ -80,7 +82,7 @@ def answer_feedback(backend: Backend, config: Config, now: dt.datetime) -> int:
         for n in records_of(state.tables["needs"].frame)
         if n["recurrence"] not in ("", "once")
     }
-    names = load_schemas()["feedback"].names
+    schema = load_schemas()["feedback"]
     rows: list[list[Value]] = []
     for k, task in enumerate(records_of(state.tables["tasks"].frame)):
         code = str(task["feedback_code"])
@@ -88,7 +90,7 @@ def answer_feedback(backend: Backend, config: Config, now: dt.datetime) -> int:
             if code and (code.casefold(), _TITLES[role]) not in answered:
                 answer = _answer(k, role, code, task["need_id"] in recurring)
                 answer["timestamp"] = now + dt.timedelta(minutes=30 + len(rows))
-                rows.append([answer.get(n, "") for n in names])
+                rows.append(written_in(schema, answer, config.form_languages[0]))
     if rows:
         tab = form.tab
         n_rows = len(backend.read_tabs([tab])[tab].rows)

@@ -13,6 +13,7 @@ from sheetsync.demo.confirmations import prefer_email_lately
 from sheetsync.demo.history import play_history
 from sheetsync.demo.responses import generate_responses
 from sheetsync.demo.sizes import DEMO
+from sheetsync.form_languages import written_in
 from sheetsync.schema import load_schemas
 from sheetsync.state import FORM_SCHEMAS, local_now
 
@@ -57,11 +58,13 @@ def create_demo(
 
 
 def _demo_rows(config: Config, now: dt.datetime) -> FormRows:
-    """The demo's responses, generated at `now`."""
+    """The demo's responses, generated at `now`, their answers in the first of the forms'
+    languages (`init --demo --language es`: as a Spanish form writes them)."""
     schemas = load_schemas()
     responses = generate_responses(DEMO, now=now, zones=config.zones)
+    language = config.form_languages[0]
     return {
-        form: [[r.get(name, "") for name in schemas[FORM_SCHEMAS[form]].names] for r in rows]
+        form: [written_in(schemas[FORM_SCHEMAS[form]], r, language) for r in rows]
         for form, rows in responses.items()
     }
 

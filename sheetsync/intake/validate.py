@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from sheetsync.form_languages import FormWords, language_names
 from sheetsync.horizon import NEVER
 from sheetsync.normalize import (
     date_examples,
@@ -62,6 +63,9 @@ class ValidationContext:
     now: dt.datetime | None = None  # the run's time, naive local: a `past` date is not after it
     tz: dt.tzinfo | None = None  # the network's time zone, for a time written with an offset
     ref_tab: str = ""  # how records name the tab (FormTable.ref_tab); `tab` when empty
+    # The form's words in the network's languages (tables.read_form read its answers back
+    # to the options with them): an answer in none is refused naming the languages tried.
+    words: FormWords | None = None
 
     def where(self, row: int) -> str:
         """Where a response is, for a person: "Form Responses 1, row 17"."""
@@ -295,7 +299,7 @@ def _check_string(
         mapped = text.map(lambda s: canon.get(s.casefold(), ""))
         bad = filled & mapped.eq("")
         if bad.any():
-            msg = text[bad].map(lambda s: _not_allowed([s], title, allowed, spec))
+            msg = text[bad].map(lambda s: _not_allowed([s], title, allowed, spec, ctx.words))
             found.append(_problems(bad, spec.name, IssueCode.ENUM, msg))
         values = mapped.where(filled, "")
     if spec.pattern:
@@ -323,11 +327,15 @@ def _check_list(
     if allowed is None:
         # Free lists (languages): tidy the case so "spanish" and "Spanish" are one language.
         return items.map(lambda xs: [x[:1].upper() + x[1:] for x in xs]), []
-    return _check_choices(items, spec, allowed, title)
+    return _check_choices(items, spec, allowed, title, ctx.words)
 
 
 def _check_choices(
-    items: pd.Series, spec: FieldSpec, allowed: Sequence[str], title: str
+    items: pd.Series,
+    spec: FieldSpec,
+    allowed: Sequence[str],
+    title: str,
+    words: FormWords | None = None,
 ) -> Checked:
     """Checkbox answers as their options, in the options' order; an unknown answer is a problem."""
     canon = {a.casefold(): a for a in allowed}
@@ -336,7 +344,7 @@ def _check_choices(
         # Google writes what was typed next to "Other" instead of "Other": not an error.
         items = items.map(lambda xs: [x if x.casefold() in canon else OTHER for x in xs])
     else:
-        found = _unknown_choices(items, spec, allowed, title)
+        found = _unknown_choices(items, spec, allowed, title, words)
     order = {a: i for i, a in enumerate(allowed)}
     values = items.map(
         lambda xs: sorted(
@@ -347,7 +355,11 @@ def _check_choices(
 
 
 def _unknown_choices(
-    items: pd.Series, spec: FieldSpec, allowed: Sequence[str], title: str
+    items: pd.Series,
+    spec: FieldSpec,
+    allowed: Sequence[str],
+    title: str,
+    words: FormWords | None = None,
 ) -> list[pd.DataFrame]:
     """The rows with an answer that is none of the options, each answer named in the message."""
     known = {a.casefold() for a in allowed}
@@ -355,7 +367,7 @@ def _unknown_choices(
     bad = unknown.map(bool)
     if not bad.any():
         return []
-    msg = unknown[bad].map(lambda xs: _not_allowed(xs, title, allowed, spec))
+    msg = unknown[bad].map(lambda xs: _not_allowed(xs, title, allowed, spec, words))
     return [_problems(bad, spec.name, IssueCode.ENUM, msg)]
 
 
@@ -469,22 +481,33 @@ def _allowed(spec: FieldSpec, ctx: ValidationContext) -> Sequence[str] | None:
     return spec.enum
 
 
-def _not_allowed(values: list[str], title: str, allowed: Sequence[str], spec: FieldSpec) -> str:
-    """The answers are not options of the question: say how many, and the closest options
-    (the network's own words; the answers themselves are not quoted)."""
+def _not_allowed(
+    values: list[str],
+    title: str,
+    allowed: Sequence[str],
+    spec: FieldSpec,
+    words: FormWords | None = None,
+) -> str:
+    """The answers are not options of the question: say how many, the languages tried
+    when the forms are in more than English, and the closest options (the network's own
+    words, in those languages; the answers themselves are not quoted)."""
     if spec.enum_from == FEEDBACK_CODES:
         # The codes are the tasks', not words to suggest: a near one is another task's.
         return (
             f"'{title}' matches no task's code: check the code in the link or email "
             "(the Tasks tab's feedback_code column has each task's)."
         )
+    options = list(allowed)
+    where = " (the zones listed in sheetsync.toml under [network])" if spec.enum_from else ""
+    if words is not None and not words.english_only and not spec.enum_from:
+        options = list(dict.fromkeys([*words.texts.get(spec.name, ()), *allowed]))
+        where = f" in {language_names(words.languages)}"
     close = [
         match[0]
         for value in values
-        if (match := difflib.get_close_matches(value, list(allowed), n=1, cutoff=0.6))
+        if (match := difflib.get_close_matches(value, options, n=1, cutoff=0.6))
     ]
     hint = f" Did you mean {' or '.join(repr(c) for c in dict.fromkeys(close))}?" if close else ""
-    where = " (the zones listed in sheetsync.toml under [network])" if spec.enum_from else ""
     what = "an answer" if len(values) == 1 else f"{len(values)} answers"
     return f"'{title}' has {what} that it does not allow{where}.{hint}"
 

@@ -123,6 +123,7 @@ def _validate(ctx: StepContext) -> tuple[dict[str, Validated], list[Response]]:
             now=ctx.now,
             tz=ctx.config.tz,
             ref_tab=table.ref_tab,
+            words=table.words,
         )
         result = validate_form(table.frame, table.schema, vctx, notes=table.cleaned)
         validated[form] = result
