@@ -760,7 +760,7 @@ def _job_dict(job: Job, last: dict[str, str] | None) -> dict[str, Any]:
     type=click.IntRange(1, 30),
     help="Minutes between ticks: a job starts at most this late.  [default: 5; 30 for github]",
 )
-@json_option("what is printed, the files and commands, and whether they were installed")
+@json_option("the text, its files and commands, and whether they were installed")
 @pass_settings
 @handle_errors
 def schedule_command(
