@@ -55,6 +55,7 @@ from sheetsync.jobs import (
 from sheetsync.members import parse_datetime
 from sheetsync.report import Delivery, DeliveryOutcome, IssueCode
 from sheetsync.run_log import last_runs
+from sheetsync.scheduling.command import Rendering, Scheduler
 from sheetsync.scheduling.lock import NetworkLock
 from sheetsync.state import local_now
 from sheetsync.undo import undo_run
@@ -853,39 +854,71 @@ def _job_dict(job: Job, last: dict[str, str] | None) -> dict[str, Any]:
 
 
 @cli.command("schedule", cls=JsonCommand)
-@click.option("--install", is_flag=True, help="Add the lines to your crontab (again: no change).")
+@click.option(
+    "--for",
+    "scheduler",
+    type=click.Choice([s.value for s in Scheduler]),
+    default="cron",
+    show_default=True,
+    help="The scheduler: cron or systemd (Linux), launchd (Mac), windows (Task "
+    "Scheduler), github (GitHub Actions, for a Google spreadsheet).",
+)
+@click.option(
+    "--install",
+    is_flag=True,
+    help="Install it for you (cron, systemd, launchd; again: no change).",
+)
 @click.option(
     "--every",
     type=click.IntRange(1, 30),
-    default=5,
-    show_default=True,
-    help="Minutes between ticks: a job starts at most this late.",
+    help="Minutes between ticks: a job starts at most this late.  [default: 5; 30 for github]",
 )
-@json_option("the crontab lines and whether they were installed")
+@json_option("the text, its files and commands, and whether they were installed")
 @pass_settings
 @handle_errors
-def schedule_command(settings: Settings, install: bool, every: int, as_json: bool) -> None:
-    """Print the crontab lines that run this network's jobs (or --install them).
+def schedule_command(
+    settings: Settings, scheduler: str, install: bool, every: int | None, as_json: bool
+) -> None:
+    """Print what runs this network's jobs on a schedule (or --install it).
 
-    Cron runs `sheetsync tick` every few minutes; tick runs each job in jobs/ when its
-    schedule says, one run at a time, and catches up a missed run once.
+    The scheduler runs `sheetsync tick` every few minutes; tick runs each job in jobs/
+    when its schedule says, one run at a time, and catches up a missed run once.
     """
-    from sheetsync.scheduling.crontab import crontab_block
-    from sheetsync.scheduling.crontab import install as install_block
+    from sheetsync.scheduling.schedulers import default_every, install_schedule, render_schedule
 
     config = settings.config()
-    block = crontab_block(config, list_jobs(jobs_folder(config)), every=every)
-    changed = install_block(block) if install else False
+    chosen = Scheduler(scheduler)
+    rendering = render_schedule(
+        config,
+        list_jobs(jobs_folder(config)),
+        chosen,
+        every=every or default_every(chosen),
+        home=Path.home(),
+        environ=os.environ,
+        uid=getattr(os, "getuid", lambda: 0)(),  # launchd's gui/<uid>; Windows has none
+    )
+    changed = install_schedule(rendering, config, platform=sys.platform) if install else False
     if as_json:
-        finish("schedule", {"lines": list(block), "install": install, "changed": changed})
-        return
-    if not install:
-        click.echo("\n".join(block))
-        click.echo("# To add these lines to your crontab: sheetsync schedule --install", err=True)
-    elif changed:
-        click.echo("Installed in your crontab (`crontab -l` shows it):\n" + "\n".join(block))
+        finish("schedule", _schedule_dict(rendering, install, changed))
+    elif not install:
+        click.echo(rendering.text, nl=False)
+        click.echo(rendering.hint, err=True)
     else:
-        click.echo("Your crontab has these lines already; nothing changed.")
+        click.echo(rendering.installed if changed else rendering.unchanged)
+
+
+def _schedule_dict(rendering: Rendering, install: bool, changed: bool) -> dict[str, Any]:
+    """`schedule --json`: the printed lines, and the files and commands behind them."""
+    return {
+        "lines": rendering.text.splitlines(),
+        "install": install,
+        "changed": changed,
+        "scheduler": rendering.scheduler.value,
+        "files": [
+            {"path": str(f.path), "mode": f"{f.mode:04o}", "text": f.text} for f in rendering.files
+        ],
+        "commands": [list(command) for command in rendering.commands],
+    }
 
 
 @cli.command("tick", cls=JsonCommand)

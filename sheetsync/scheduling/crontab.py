@@ -11,52 +11,28 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-import sys
-from pathlib import Path
 
 from sheetsync.config import Config
 from sheetsync.errors import ScheduleError
 from sheetsync.jobs import Job
+from sheetsync.scheduling.command import scheduled_log_file as scheduled_log_file
+from sheetsync.scheduling.command import sheetsync_command as sheetsync_command
+from sheetsync.scheduling.command import tick_command
 
 CRONTAB_ENV = "SHEETSYNC_CRONTAB"  # the crontab program (tests point it at a stand-in)
 
 
-def sheetsync_command() -> list[str]:
-    """How cron starts this sheetsync: the script beside this Python, else python -m."""
-    script = Path(sys.executable).with_name("sheetsync")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-m", "sheetsync"]
-
-
-def scheduled_log_file(config: Config) -> Path:
-    """Where the installed crontab line appends the log: [schedule] log_file, else
-    sheetsync.log in the state folder."""
-    return config.schedule.log_file or config.state_dir / "sheetsync.log"
-
-
 def crontab_block(config: Config, jobs: list[Job], *, every: int = 5) -> list[str]:
     """The lines `sheetsync schedule` prints and `--install` writes."""
-    if config.path is None:
-        raise ScheduleError("A schedule needs a config file: run `sheetsync init` first.")
-    path = config.path.resolve()
-    log_file = scheduled_log_file(config).resolve()
-    command = [
-        *sheetsync_command(),
-        "--config",
-        str(path),
-        "--quiet",
-        "--log-file",
-        str(log_file),
-        "tick",
-    ]
+    tick = tick_command(config)
+    path = tick.config_path
     width = max((len(j.name) for j in jobs), default=0)
     return [
         f"# >>> sheetsync {path}",
         "# Managed by `sheetsync schedule --install`; `sheetsync tick` runs these jobs when",
         f"# due, in {config.timezone} time (edit jobs/*.toml, not these lines):",
         *(f"#   {j.name:<{width}}  {j.schedule:<13}  {j.description}" for j in jobs),
-        f"*/{every} * * * * cd {shlex.quote(str(path.parent))} && {shlex.join(command)}",
+        f"*/{every} * * * * cd {shlex.quote(str(tick.workdir))} && {shlex.join(tick.argv)}",
         f"# <<< sheetsync {path}",
     ]
 
