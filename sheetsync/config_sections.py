@@ -16,7 +16,15 @@ from sheetsync.errors import ConfigError
 from sheetsync.privacy import DEFAULT_SENSITIVE
 from sheetsync.schema import load_schemas
 
-_EMAIL_KEYS = {"sender", "organizers", "organizers_language", "public", "outbox", "smtp"}
+_EMAIL_KEYS = {
+    "sender",
+    "organizers",
+    "organizers_language",
+    "public",
+    "public_language",
+    "outbox",
+    "smtp",
+}
 _SMTP_KEYS = {"host", "port", "security", "user", "password_env", "cafile"}
 _MATCHING_KEYS = {
     "neighbours",
@@ -49,6 +57,7 @@ class EmailConfig:
     organizers: tuple[str, ...] = ()
     organizers_language: str = "en"
     public: tuple[str, ...] = ()  # who gets the public summary (a newsletter editor)
+    public_language: str = "en"  # the public summary's ([email] public_language)
     outbox: Path | None = None  # without [email.smtp]: digests are written here
     smtp: Mapping[str, Any] | None = None  # host, port, security, user, password_env, cafile
 
@@ -233,11 +242,14 @@ def read_email(data: Mapping[str, Any], where: str, base: Path) -> EmailConfig:
     organizers = _addresses(section, "organizers", where)
     public = _addresses(section, "public", where)
     smtp = _smtp(section.get("smtp"), where)
+    organizers_language = str(section.get("organizers_language", "en"))
     return EmailConfig(
         sender=str(section.get("sender", EmailConfig.sender)),
         organizers=organizers,
-        organizers_language=str(section.get("organizers_language", "en")),
+        organizers_language=organizers_language,
         public=public,
+        # The network's public speaks the organizers' language unless told otherwise.
+        public_language=str(section.get("public_language", organizers_language)),
         outbox=base / str(section.get("outbox", "outbox")),
         smtp=smtp,
     )

@@ -156,7 +156,7 @@ def test_one_row_per_call_grouped_by_kind_with_name_phone_language_script_and_bo
         "boxes": 4,
         "name": "Name of P0001",
         "phone": "(201) 555-0143",  # as dialled at home
-        "call-id": "Call C0001",
+        "call-id": "Call no. C0001",
         "language": "Spanish",
         "script": "Hola, somos…",
         "outcome": "Reached No answer Left a message Wrong number",
@@ -240,7 +240,7 @@ def test_in_spanish_the_pages_own_words_dates_and_language_names_are_spanish():
     cells = {r["call"]: r for r in page.rows}
     assert (cells["C0001"]["language"], cells["C0002"]["language"]) == ("Español", "Inglés")
     assert cells["C0001"]["outcome"] == "Contestó No contestó Dejé un mensaje Número equivocado"
-    assert cells["C0001"]["call-id"] == "Llamada C0001"
+    assert cells["C0001"]["call-id"] == "Llamada n.º C0001"
     text = page.all_text
     assert "Quién Hablar en Qué decir Resultado" in text
     assert "Impreso el 3 de diciembre de 2026." in text

@@ -107,7 +107,7 @@ def test_each_request_is_confirmed_once_in_its_language(net):
     assert maria["Subject"] == "Test network: recibimos tu pedido (N0001)"
     text = body(maria)
     assert "Hola Maria:" in text
-    assert "Recibimos tu pedido de ayuda con: Groceries, Rides." in text
+    assert "Recibimos tu pedido de ayuda con: Comida, Transporte." in text
     assert "buscamos a alguien voluntario en los próximos días" in text
     assert f"Llama al {PHONE}" in text and "Weekly shop" not in text
     # Ann's category is sensitive: not named, even to her (someone may share her inbox).
@@ -125,7 +125,7 @@ def test_each_request_is_confirmed_once_in_its_language(net):
     )
     assert call["phone"] == "+12015550102" and call["name"] == "Luis Ortega"
     assert call["what_to_say"].startswith("Hola, te llamamos de Test network.")
-    assert "Childcare" in call["what_to_say"] and "Two kids" not in call["what_to_say"]
+    assert "Cuidado de niños" in call["what_to_say"] and "Two kids" not in call["what_to_say"]
     assert report.steps[[s.name for s in report.steps].index("confirm")].counts == {
         "confirmations_emailed": 2,
         "confirmations_sent_again": 0,

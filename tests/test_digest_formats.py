@@ -108,3 +108,48 @@ def test_every_translation_keeps_its_placeholders_and_plurals_have_every_form(
         else:
             assert _placeholders(message.string) == _placeholders(message.id), message.id
     assert plurals >= 5  # days, days late, open days and hours, earlier failures
+
+
+def test_a_spanish_email_names_the_help_as_the_spanish_form_does() -> None:
+    assert formats.answer("Groceries", "es", "categories") == "Comida"
+    assert formats.answer("Today", "es", "urgency") == "Hoy"
+    assert formats.answer("Groceries", "en", "categories") == "Groceries"
+    assert formats.answer("Other: a ramp", "es", "categories") == "Other: a ramp"  # as typed
+    assert formats.answer("Groceries", "fr", "categories") == "Groceries"  # no forms file
+    env = _environment("es", False)
+    shown = env.from_string(
+        '{{ c|category }} ({{ u|urgency }}); {{ cs|map("category")|join(", ") }}'
+    ).render(c="Rides", u="This week", cs=["Meals", "Medicine pickup"])
+    assert shown == "Transporte (Esta semana); Comidas preparadas, Recoger medicinas"
+
+
+@given(
+    st.sampled_from(sorted(available_languages())),
+    st.sampled_from(["categories", "urgency"]),
+    st.data(),
+)
+def test_a_named_answer_reads_back_as_the_same_canonical_value(
+    language: str, field: str, data: st.DataObject
+) -> None:
+    """What an email calls a category is what the network's form would take in for it."""
+    from sheetsync.form_languages import form_words
+    from sheetsync.schema import load_schemas
+
+    spec = load_schemas()["requests"].field(field)
+    assert spec.enum is not None
+    canonical = data.draw(st.sampled_from(spec.enum))
+    shown = formats.answer(canonical, language, field)
+    assert form_words("requests", (language,)).canonical(spec, shown) == canonical
+
+
+def test_the_public_summary_speaks_the_organizers_language_unless_told() -> None:
+    from pathlib import Path
+
+    from sheetsync.config_sections import read_email
+
+    base = Path("/tmp")
+    assert read_email({}, "t", base).public_language == "en"
+    spanish = {"email": {"organizers_language": "es"}}
+    assert read_email(spanish, "t", base).public_language == "es"
+    told = {"email": {"organizers_language": "es", "public_language": "en"}}
+    assert read_email(told, "t", base).public_language == "en"

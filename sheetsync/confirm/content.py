@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sheetsync.confirm.requests import Request
+from sheetsync.digest.formats import answer
 from sheetsync.digest.render import language_for, translate
 from sheetsync.normalize import fold
 from sheetsync.privacy import Person, Policy, first_name
@@ -79,7 +80,7 @@ def call_script(data: ConfirmationEmail, language: str) -> str:
     def say(message: str, **values: object) -> str:
         return translate(language, message, **values)
 
-    asked = ", ".join(data.categories)
+    asked = ", ".join(answer(c, language, "categories") for c in data.categories)
     if data.categories and data.unnamed:
         kinds = say("%(kinds)s and other help you asked for", kinds=asked)
     else:

@@ -206,7 +206,7 @@ def digests_of(
             goals=config.goals,
             computed=computed,
         )
-        rendered = render(Audience.PUBLIC, summary)
+        rendered = render(Audience.PUBLIC, summary, config.email.public_language)
         digests += _to_each(Audience.PUBLIC, config.email.public, rendered)
     return digests
 

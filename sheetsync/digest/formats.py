@@ -18,6 +18,9 @@ from babel.dates import format_skeleton
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
+from sheetsync.form_languages import ENGLISH, form_language, shipped_languages
+from sheetsync.schema import load_schemas
+
 # A duration as [followup] writes it ("4 hours", "7 days", "2w"): config_followup's words.
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
 _UNITS = {"h": "duration-hour", "d": "duration-day", "w": "duration-week"}
@@ -63,6 +66,17 @@ def duration(label: Any, language: str) -> Any:
     amount = float(found[1])
     count: int | float = int(amount) if amount.is_integer() else amount
     return format_unit(count, _UNITS[found[2][0].lower()], length="long", locale=language)
+
+
+def answer(value: Any, language: str, field: str) -> Any:
+    """A request form's answer kept canonical on the tabs ("Groceries", "Today") in the
+    words the form uses in the language ("Comida", "Hoy": sheetsync/locale/LANG/forms.yaml),
+    so that a Spanish email does not name the help in English. An answer the forms do not
+    offer (typed by hand, "Other: …") is shown as it is."""
+    if not isinstance(value, str) or language == ENGLISH or language not in shipped_languages():
+        return value
+    spec = load_schemas()["requests"].field(field)
+    return form_language(language).answer("requests", spec, value)
 
 
 def period(value: PeriodLike, language: str, gettext: Gettext) -> str:

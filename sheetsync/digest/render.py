@@ -117,6 +117,8 @@ def _environment(language: str, html: bool) -> jinja2.Environment:
         day=lambda v: formats.day(v, language),
         day_of_month=lambda v: formats.day_of_month(v, language),
         duration=lambda v: formats.duration(v, language),
+        category=lambda v: formats.answer(v, language, "categories"),
+        urgency=lambda v: formats.answer(v, language, "urgency"),
         period=lambda v: formats.period(v, language, translations.gettext),
     )
     return env
