@@ -873,11 +873,22 @@ def _job_dict(job: Job, last: dict[str, str] | None) -> dict[str, Any]:
     type=click.IntRange(1, 30),
     help="Minutes between ticks: a job starts at most this late.  [default: 5; 30 for github]",
 )
+@click.option(
+    "--package",
+    metavar="SPEC",
+    help="github: where the runner installs sheetsync from, a git address with a tag or "
+    "commit (docs/schedule.md).",
+)
 @json_option("the text, its files and commands, and whether they were installed")
 @pass_settings
 @handle_errors
 def schedule_command(
-    settings: Settings, scheduler: str, install: bool, every: int | None, as_json: bool
+    settings: Settings,
+    scheduler: str,
+    install: bool,
+    every: int | None,
+    package: str | None,
+    as_json: bool,
 ) -> None:
     """Print what runs this network's jobs on a schedule (or --install it).
 
@@ -888,6 +899,10 @@ def schedule_command(
 
     config = settings.config()
     chosen = Scheduler(scheduler)
+    if package is not None and chosen is not Scheduler.GITHUB:
+        raise click.UsageError(
+            "--package is what a GitHub runner installs: use it with --for github."
+        )
     rendering = render_schedule(
         config,
         list_jobs(jobs_folder(config)),
@@ -896,6 +911,7 @@ def schedule_command(
         home=Path.home(),
         environ=os.environ,
         uid=getattr(os, "getuid", lambda: 0)(),  # launchd's gui/<uid>; Windows has none
+        package=package,
     )
     changed = install_schedule(rendering, config, platform=sys.platform) if install else False
     if as_json:

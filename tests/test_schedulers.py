@@ -72,17 +72,39 @@ def config_in(folder: Path, name: str = "Eastside Mutual Aid", **backend: str) -
     return Config.from_dict(data, base_dir=folder, path=folder / "sheetsync.toml")
 
 
+# Where the workflow's runner installs sheetsync from (`schedule --package`).
+PACKAGE = "git+https://github.com/eastside/sheetsync@v0.1.0"
+# Emails go by SMTP on GitHub: its runner throws an outbox away.
+SMTP = {"smtp": {"host": "smtp.example.org", "user": "u"}}
+
+
 def google_config(folder: Path, **extra: object) -> Config:
     data: dict[str, object] = {
         "network": {"name": "Eastside", "zones": ["Eastside"], "timezone": "America/Chicago"},
         "backend": {"kind": "google", "spreadsheet": "KEY"},
+        "email": SMTP,
         **extra,
     }
     return Config.from_dict(data, base_dir=folder, path=folder / "sheetsync.toml")
 
 
-def render(config: Config, scheduler: Scheduler, every: int = 5, home: Path = NOWHERE):
-    return render_schedule(config, JOBS, scheduler, every=every, home=home, environ={}, uid=501)
+def render(
+    config: Config,
+    scheduler: Scheduler,
+    every: int = 5,
+    home: Path = NOWHERE,
+    package: str | None = PACKAGE,
+):
+    return render_schedule(
+        config,
+        JOBS,
+        scheduler,
+        every=every,
+        home=home,
+        environ={},
+        uid=501,
+        package=package if scheduler is Scheduler.GITHUB else None,
+    )
 
 
 def systemd_split(line: str) -> list[str]:
@@ -485,7 +507,7 @@ def test_the_github_workflow_runs_tick_with_the_key_from_the_secret():
         "actions/setup-python",
     ]
     install = step(data, "Install sheetsync")
-    assert install["env"]["SHEETSYNC_PACKAGE"] == "sheetsync==0.1.0"
+    assert install["env"]["SHEETSYNC_PACKAGE"] == PACKAGE
     key = step(data, KEY_STEP)
     assert key["env"]["KEY"] == "${{ secrets.SHEETSYNC_GOOGLE_KEY }}"
     assert "umask 077" in key["run"]
@@ -495,7 +517,10 @@ def test_the_github_workflow_runs_tick_with_the_key_from_the_secret():
     assert key["env"]["KEY_FILE"] == "${{ runner.temp }}/service-account.json"
     # The secret is only ever an environment value: no command line names it or echoes it.
     secrets = re.findall(r"\$\{\{\s*secrets\.\w+\s*\}\}", rendering.text)
-    assert secrets == ["${{ secrets.SHEETSYNC_GOOGLE_KEY }}"]
+    assert secrets == [
+        "${{ secrets.SHEETSYNC_GOOGLE_KEY }}",
+        "${{ secrets.SHEETSYNC_SMTP_PASSWORD }}",  # [email.smtp]'s password, as an env value
+    ]
     runs = "\n".join(s.get("run", "") for s in steps)
     assert "secrets." not in runs and "set -x" not in runs
     uses = [line.strip() for line in runs.splitlines() if re.search(r"\$KEY\b", line)]
@@ -553,8 +578,27 @@ def test_the_github_workflow_writes_the_key_where_the_config_points_inside_the_r
 def test_the_github_workflow_installs_sheetsync_from_its_own_source_for_the_demo(tmp_path):
     (tmp_path / ".git").write_text("gitdir: elsewhere\n")  # a worktree's .git is a file
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "sheetsync"\n')
-    data = workflow(render(google_config(tmp_path / "demo"), Scheduler.GITHUB).text)
+    rendering = render(google_config(tmp_path / "demo"), Scheduler.GITHUB, package=None)
+    data = workflow(rendering.text)
     assert step(data, "Install sheetsync")["env"]["SHEETSYNC_PACKAGE"] == "."
+
+
+@pytest.mark.parametrize("given", ["sheetsync==0.1.0", "sheetsync", " SheetSync>=0.1", ""])
+def test_github_never_installs_sheetsync_by_name_from_the_package_index(given):
+    """The name sheetsync on the package index is another project's: a runner installing it
+    would run someone else's code with the network's key."""
+    with pytest.raises(ScheduleError, match="another project") as caught:
+        render(google_config(NOWHERE / "net"), Scheduler.GITHUB, package=given)
+    assert "--package git+https://" in str(caught.value)
+
+
+def test_github_asks_where_sheetsync_comes_from_outside_its_own_source():
+    with pytest.raises(ScheduleError, match="pinned to a tag or commit") as caught:
+        render(google_config(NOWHERE / "net"), Scheduler.GITHUB, package=None)
+    assert "--for github --package git+https://" in str(caught.value)
+    wheel = "https://example.org/sheetsync-0.1.0-py3-none-any.whl"
+    data = workflow(render(google_config(NOWHERE / "net"), Scheduler.GITHUB, package=wheel).text)
+    assert step(data, "Install sheetsync")["env"]["SHEETSYNC_PACKAGE"] == wheel
 
 
 @pytest.mark.parametrize(
@@ -562,6 +606,11 @@ def test_the_github_workflow_installs_sheetsync_from_its_own_source_for_the_demo
     [
         (config_in(NOWHERE / "net"), 30, "a workbook on this computer"),
         (google_config(NOWHERE / "net"), 4, "at most every 5 minutes: use --every 5"),
+        (
+            google_config(NOWHERE / "net", email={"organizers": ["ana@example.org"]}),
+            30,
+            r"Without \[email.smtp\].*throws that folder away",
+        ),
         (
             google_config(
                 NOWHERE / "net",
@@ -647,6 +696,7 @@ def test_any_config_file_name_gives_a_workflow_that_parses_and_names_it(every, n
     data = {
         "network": {"name": "N", "zones": ["Z"]},
         "backend": {"kind": "google", "spreadsheet": "K", "credentials": f"{name}.json"},
+        "email": SMTP,
     }
     config = Config.from_dict(data, base_dir=folder, path=folder / f"{name}.toml")
     parsed = workflow(render(config, Scheduler.GITHUB, every).text)
@@ -781,6 +831,12 @@ def test_schedule_prints_the_text_on_stdout_and_the_next_step_on_stderr(runner, 
     )
 
 
+def test_package_is_only_for_github(runner, network):
+    result = invoke(runner, network, "--for", "cron", "--package", PACKAGE)
+    assert result.exit_code == 2
+    assert "use it with --for github" in result.output
+
+
 def test_schedule_for_windows_install_is_refused_with_what_to_do(runner, network):
     result = invoke(runner, network, "--for", "windows", "--install")
     assert result.exit_code == 1
@@ -799,11 +855,16 @@ def test_schedule_for_github_prints_the_workflow_for_a_google_network(runner, tm
             [backend]
             kind = "google"
             spreadsheet = "KEY"
+            [email.smtp]
+            host = "smtp.example.org"
             """
         )
     )
-    result = invoke(runner, config_path, "--for", "github")
+    refused = invoke(runner, config_path, "--for", "github")
+    assert refused.exit_code == 1 and "--package git+https://" in refused.output
+    result = invoke(runner, config_path, "--for", "github", "--package", PACKAGE)
     assert result.exit_code == 0, result.output
+    assert step(workflow(result.stdout), "Install sheetsync")["env"]["SHEETSYNC_PACKAGE"] == PACKAGE
     data = workflow(result.stdout)
     assert data["on"]["schedule"] == [{"cron": "*/30 * * * *"}]  # GitHub's default
     assert data["on"]["workflow_dispatch"]["inputs"]["what"]["options"] == [

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import yaml
 
-import sheetsync
 from sheetsync.config import BackendKind, Config
 from sheetsync.errors import ScheduleError
 from sheetsync.jobs import Job
@@ -49,22 +48,48 @@ def repository_root(folder: Path) -> Path:
     return folder
 
 
-def package_spec(root: Path) -> str:
-    """What the runner installs: the repository itself when it is sheetsync's own source
-    (the demo), else this sheetsync's version from the package index."""
+# A requirement naming sheetsync on the package index: that name there is another
+# project's (sheetsync is not published), so a runner would install someone else's code
+# and run it with the network's key.
+_INDEX_SHEETSYNC = re.compile(r"^\s*sheetsync\s*(\[[^\]]*\])?\s*([=<>!~].*)?$", re.IGNORECASE)
+PACKAGE_EXAMPLE = "git+https://github.com/YOUR-ORG/sheetsync@v0.1.0"
+
+
+def package_spec(root: Path, given: str | None = None) -> str:
+    """What the runner installs: `given` (`--package`: a git URL at a tag or commit, a
+    wheel's address, a folder in the repository), else the repository itself when it is
+    sheetsync's own source (the demo). Never sheetsync by name from the package index."""
+    if given is not None:
+        if not given.strip() or _INDEX_SHEETSYNC.match(given):
+            raise ScheduleError(
+                f"--package {given!r} would install `sheetsync` from the package index, where "
+                "that name belongs to another project: the runner would run someone else's "
+                "code with your key. Give where this sheetsync comes from, pinned to a tag or "
+                f"commit, e.g. --package {PACKAGE_EXAMPLE}"
+            )
+        return given.strip()
     try:
         project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError):
         project = {}
     if project.get("project", {}).get("name") == "sheetsync":
         return "."
-    return f"sheetsync=={sheetsync.__version__}"
+    raise ScheduleError(
+        "The workflow must install sheetsync on GitHub's runner, and sheetsync is not on the "
+        "package index (the name there is another project's). Say where it comes from, "
+        "pinned to a tag or commit so that every run installs the same code: "
+        f"`sheetsync schedule --for github --package {PACKAGE_EXAMPLE}` (or the address of "
+        "a wheel, or a folder of the repository holding sheetsync's source)."
+    )
 
 
-def render(config: Config, tick: TickCommand, jobs: list[Job], *, every: int) -> Rendering:
+def render(
+    config: Config, tick: TickCommand, jobs: list[Job], *, every: int, package: str | None = None
+) -> Rendering:
     """The workflow file's text; it is printed, to be saved in the repository."""
     _check_fits(config, every)
     root = repository_root(tick.workdir)
+    spec = package_spec(root, package)
     key_file, extra_env = _key_file(config, root)
     extra_env += _smtp_secret(config)
     text = render_template(
@@ -72,7 +97,7 @@ def render(config: Config, tick: TickCommand, jobs: list[Job], *, every: int) ->
         every=every,
         timezone=config.timezone,
         options=[yaml_str(option) for option in ["tick", *(job.name for job in jobs)]],
-        package=yaml_str(package_spec(root)),
+        package=yaml_str(spec),
         key_secret=yaml_str(f"${{{{ secrets.{KEY_SECRET} }}}}", expression=True),
         key_file=key_file,
         secret_name=KEY_SECRET,
@@ -96,6 +121,14 @@ def _check_fits(config: Config, every: int) -> None:
             "GitHub Actions suits a network on Google Sheets (README: Using it on Google "
             "Sheets). For a workbook, schedule tick on the computer that holds it: "
             "`sheetsync schedule --for cron` (or systemd, launchd, windows)."
+        )
+    if not config.email.smtp:
+        raise ScheduleError(
+            "Without [email.smtp] in sheetsync.toml, emails (confirmations, reminders, "
+            "digests) are written to the outbox folder, and a GitHub runner throws that "
+            "folder away after each run while the Run log counts them as sent. Set up "
+            "[email.smtp] (docs/digest.md), with its password in a repository secret, "
+            "then run `sheetsync schedule --for github` again."
         )
     if every < MIN_EVERY:
         raise ScheduleError(

@@ -36,10 +36,11 @@ def render_schedule(
     home: Path,
     environ: Mapping[str, str],
     uid: int,
+    package: str | None = None,
 ) -> Rendering:
     """What `sheetsync schedule --for scheduler` prints, and the files and commands that
     --install would write and run. `home`, `environ` and `uid` are the user's (tests
-    give their own)."""
+    give their own); `package` is what a GitHub runner installs (github.package_spec)."""
     tick = tick_command(config)
     match scheduler:
         case Scheduler.CRON:
@@ -58,7 +59,7 @@ def render_schedule(
         case Scheduler.WINDOWS:
             return windows.render(tick, every=every)
         case Scheduler.GITHUB:
-            return github.render(config, tick, jobs, every=every)
+            return github.render(config, tick, jobs, every=every, package=package)
     raise AssertionError(scheduler)  # pragma: no cover: the match covers every scheduler
 
 
