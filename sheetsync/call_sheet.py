@@ -87,7 +87,7 @@ class Selection:
     calls: tuple[SheetCall, ...]
     left_out: Mapping[LeftOut, int]
     done: int  # the week's calls already marked called
-    earlier_open: int  # calls of earlier weeks still open (another --week prints them)
+    earlier_open: int  # open calls added before the week (or with no date in added): on it
 
 
 @dataclass(frozen=True)
@@ -151,9 +151,11 @@ def week_start(week: str) -> dt.datetime:
 
 
 def select_calls(rows: Iterable[Mapping[str, Any]], policy: Policy, week: str) -> Selection:
-    """The open calls `added` in `week` that may go on paper, oldest first; the others of
-    the week counted by why they are left out. Rows of other weeks, and those whose
-    `added` is not a date (typed over), are not the week's."""
+    """The calls still to make by the end of `week` that may go on paper, oldest first:
+    the open calls added in the week, those of earlier weeks still open, and those whose
+    `added` is not a date (typed over: they cannot be placed in a week, so they are not
+    hidden either). The others are counted by why they are left out; calls added after
+    the week are the later weeks'."""
     start = week_start(week)
     end = start + dt.timedelta(days=7)
     calls: list[SheetCall] = []
@@ -161,19 +163,18 @@ def select_calls(rows: Iterable[Mapping[str, Any]], policy: Policy, week: str) -
     done = earlier = 0
     for row in rows:
         added = parse_datetime(str(row["added"]))
-        is_open = not str(row["called"]).strip()
-        if added is None or not start <= added < end:
-            if is_open and added is not None and added < start:
-                earlier += 1
+        if added is not None and added >= end:
             continue
-        if not is_open:
-            done += 1
+        this_week = added is not None and added >= start
+        if str(row["called"]).strip():
+            done += this_week
             continue
         why = _left_out(row, policy)
         if why is not None:
             left_out[why] += 1
             continue
         calls.append(_sheet_call(row))
+        earlier += not this_week
     calls.sort(key=lambda c: (c.added, c.call_id))
     return Selection(tuple(calls), dict(left_out), done, earlier)
 
@@ -326,10 +327,8 @@ def summary_lines(sheet: CallSheet) -> list[str]:
             "on the row, or a person_id People does not have."
         )
     if counts["earlier_open"]:
-        before = week_of(week_start(sheet.week) - dt.timedelta(days=7))
         lines.append(
-            f"{counts['earlier_open']} calls of earlier weeks are still open (nothing in "
-            f"their called column): print them with --week, e.g. "
-            f"`sheetsync call-sheet --week {before}`."
+            f"{counts['earlier_open']} of these calls are from before {sheet.week} (or have "
+            "no date in their added column) and are still open: they are on the page too."
         )
     return lines

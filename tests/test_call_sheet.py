@@ -323,11 +323,11 @@ def test_what_the_command_says_counts_and_never_names():
     sheet = sheet_of(rows, people)
     lines = summary_lines(sheet)
     assert lines == [
-        "1 calls to make in 2026-W49: 1 confirmations, 0 follow-ups, 0 asks after help.",
+        "2 calls to make in 2026-W49: 2 confirmations, 0 follow-ups, 0 asks after help.",
         "1 calls are not on the page: the person has not agreed to share their contact "
         "beyond the organizers. Call them from the Call list tab.",
-        "1 calls of earlier weeks are still open (nothing in their called column): print "
-        "them with --week, e.g. `sheetsync call-sheet --week 2026-W48`.",
+        "1 of these calls are from before 2026-W49 (or have no date in their added column) "
+        "and are still open: they are on the page too.",
     ]
     said = " ".join(lines) + str(sheet.to_dict())
     assert not [w for w in ("Ana", "Ruiz", "Bo Li", "555", "Script") if w in said]
@@ -344,9 +344,10 @@ moments = st.datetimes(min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(
     added=st.lists(st.tuples(moments, st.booleans(), st.booleans()), max_size=12),
     now=moments,
 )
-def test_exactly_the_open_calls_of_the_current_iso_week(added, now):
+def test_exactly_the_calls_still_open_by_the_end_of_the_week(added, now):
     """Whatever the calls' dates and the day it is printed: the page holds the open calls
-    (nothing in called; an outcome alone does not close one) added in now's ISO week."""
+    (nothing in called; an outcome alone does not close one) added before the end of now's
+    ISO week: this week's and earlier weeks' still open, never a later week's."""
     people = [person("P0001", "Ana")]
     rows = [
         call(
@@ -360,16 +361,13 @@ def test_exactly_the_open_calls_of_the_current_iso_week(added, now):
     ]
     week = week_of(now)
     selection = select_calls(rows, Policy(people), week)
-    this_week = [
-        (f"C{k:04d}", called)
-        for k, (when, called, _) in enumerate(added)
-        if when.isocalendar()[:2] == now.isocalendar()[:2]
-    ]
-    assert {c.call_id for c in selection.calls} == {c for c, called in this_week if not called}
-    assert selection.done == sum(called for _, called in this_week)
-    assert selection.earlier_open == sum(
-        not called and when < week_start(week) for when, called, _ in added
-    )
+    start, end = week_start(week), week_start(week) + dt.timedelta(days=7)
+    by_end = [(f"C{k:04d}", when, called) for k, (when, called, _) in enumerate(added)]
+    assert {c.call_id for c in selection.calls} == {
+        c for c, when, called in by_end if not called and when < end
+    }
+    assert selection.done == sum(called and start <= when < end for _, when, called in by_end)
+    assert selection.earlier_open == sum(not called and when < start for _, when, called in by_end)
 
 
 @pytest.mark.parametrize(
@@ -377,12 +375,12 @@ def test_exactly_the_open_calls_of_the_current_iso_week(added, now):
     [
         ("2026-11-30 00:00", True),  # Monday midnight starts the week
         ("2026-12-06 23:59:59", True),
-        ("2026-11-29 23:59", False),
-        ("2026-12-07 00:00", False),
+        ("2026-11-29 23:59", True),  # last week's, still open
+        ("2026-12-07 00:00", False),  # next week's
         ("2026-12-01", True),  # a date typed over the stamp
         ("2026-12-01T10:00:00Z", True),  # ISO with an offset: the clock time as typed
-        ("yesterday", False),
-        ("", False),
+        ("yesterday", True),  # no date to place it by: on the page, not hidden
+        ("", True),
     ],
 )
 def test_the_weeks_edges_and_stamps_typed_over(added, on_page):
@@ -462,6 +460,7 @@ def test_the_sheet_of_a_run_leaves_out_whom_it_must(backend, config, add_respons
     assert page.rows[0]["phone"] == "(201) 555-0102"
     assert "Hola" in page.rows[0]["script"]  # the script in his language
 
-    # The next week, nothing new: last week's call is counted, not printed.
+    # The next week, nothing new: last week's call still open is on that week's page too.
     later = read_call_sheet(backend, config, NOW + dt.timedelta(days=7))
-    assert later.selection.calls == () and later.selection.earlier_open == 3
+    assert [c.call_id for c in later.selection.calls] == [c.call_id for c in sheet.selection.calls]
+    assert later.selection.earlier_open == len(later.selection.calls) == 1
