@@ -424,7 +424,18 @@ def test_launchd_install_on_a_mac_saves_the_plist_and_loads_it_again(
         f"bootout gui/501/{label}",
         f"bootstrap gui/501 {planned.path}",
     ]
+    # The same plist, loaded (print answers): nothing runs that could stop a tick.
+    monkeypatch.delenv("STANDIN_FAIL")
     assert install_schedule(rendering, config, platform="darwin") is False  # same plist
+    assert standin.read_text().splitlines()[2:] == [f"print gui/501/{label}"]
+    # The same plist, not loaded (after a restart it is, but say it was taken out): loaded.
+    monkeypatch.setenv("STANDIN_FAIL", "print")
+    assert install_schedule(rendering, config, platform="darwin") is False
+    assert standin.read_text().splitlines()[3:] == [
+        f"print gui/501/{label}",
+        f"bootout gui/501/{label}",
+        f"bootstrap gui/501 {planned.path}",
+    ]
 
 
 def test_launchd_install_says_what_to_do_when_bootstrap_fails(tmp_path, standin, monkeypatch):
@@ -506,6 +517,7 @@ def test_the_github_workflow_runs_tick_with_the_key_from_the_secret():
         "actions/checkout",
         "actions/setup-python",
     ]
+    assert steps[0]["with"]["persist-credentials"] is False  # no token left on the runner
     install = step(data, "Install sheetsync")
     assert install["env"]["SHEETSYNC_PACKAGE"] == PACKAGE
     key = step(data, KEY_STEP)
@@ -663,10 +675,11 @@ FOLDER_NAMES = st.text(
 def test_any_folder_and_interval_give_renderings_that_read_back_as_the_same_tick(every, name):
     config = config_in(NOWHERE / "net" / name)
     argv = list(tick_command(config).argv)
-    # cron: the line, split as sh does, is cd FOLDER && the same argv.
+    # cron: the line, as cron hands it to sh and sh splits it, is cd FOLDER && the argv.
     [line] = [x for x in render(config, Scheduler.CRON, every).text.splitlines() if x[0] != "#"]
     assert line.startswith(f"*/{every} * * * * ")
-    assert shlex.split(line.split(" ", 5)[5]) == ["cd", str(config.path.parent), "&&", *argv]
+    words = shlex.split(_as_cron_reads(line.split(" ", 5)[5]))
+    assert words == ["cd", str(config.path.parent), "&&", *argv]
     # systemd: ExecStart reads back as the argv, the timer every N minutes.
     if str(config.path.parent).endswith((" ", "\\")):
         with pytest.raises(ScheduleError):
@@ -875,3 +888,23 @@ def test_schedule_for_github_prints_the_workflow_for_a_google_network(runner, tm
     assert step(data, "sheetsync")["env"]["SHEETSYNC_CONFIG"] == "sheetsync.toml"
     assert result.stderr.startswith("# Save this as .github/workflows/sheetsync.yml")
     assert "SHEETSYNC_GOOGLE_KEY" in result.stderr
+
+
+def _as_cron_reads(command: str) -> str:
+    """What cron hands the shell (crontab(5)): an unescaped % ends the command (the rest
+    is its input), and \\% is a %."""
+    unescaped = re.search(r"(?<!\\)%", command)
+    assert unescaped is None, f"cron would cut the command at {unescaped.start()}"
+    return command.replace("\\%", "%")
+
+
+@settings(max_examples=60, deadline=None)
+@given(name=FOLDER_NAMES)
+def test_the_crontab_line_gives_the_shell_the_same_words_in_any_folder(name):
+    assume("\n" not in name and "\r" not in name)
+    config = config_in(NOWHERE / name / "100% volunteers")
+    rendering = render(config, Scheduler.CRON)
+    [line] = [x for x in rendering.text.splitlines() if x.startswith("*/5 ")]
+    words = shlex.split(_as_cron_reads(line.removeprefix("*/5 * * * * ")))
+    tick = tick_command(config)
+    assert words == ["cd", str(tick.workdir), "&&", *tick.argv]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+from pathlib import Path
 
 from sheetsync.config import Config
 from sheetsync.errors import ScheduleError
@@ -32,9 +33,16 @@ def crontab_block(config: Config, jobs: list[Job], *, every: int = 5) -> list[st
         "# Managed by `sheetsync schedule --install`; `sheetsync tick` runs these jobs when",
         f"# due, in {config.timezone} time (edit jobs/*.toml, not these lines):",
         *(f"#   {j.name:<{width}}  {j.schedule:<13}  {j.description}" for j in jobs),
-        f"*/{every} * * * * cd {shlex.quote(str(tick.workdir))} && {shlex.join(tick.argv)}",
+        f"*/{every} * * * * " + cron_command(tick.workdir, tick.argv),
         f"# <<< sheetsync {path}",
     ]
+
+
+def cron_command(workdir: Path, argv: tuple[str, ...]) -> str:
+    """A crontab line's command: the shell's words, with each % escaped (crontab(5): cron
+    turns an unescaped % into a new line, and takes the backslash out again)."""
+    command = f"cd {shlex.quote(str(workdir))} && {shlex.join(argv)}"
+    return command.replace("%", "\\%")
 
 
 def merged(current: str, block: list[str]) -> str:

@@ -66,7 +66,7 @@ def render(tick: TickCommand, *, every: int, home: Path, uid: int) -> Rendering:
         f"(it saves this as {shown} and runs `launchctl bootstrap gui/$(id -u) {shown}`)",
         installed=f"Saved {path} and loaded it: `launchctl print {domain}/{name}` shows "
         f"it; what tick printed is in {tick.state_dir / OUTPUT_FILE}.",
-        unchanged=f"{path} was in place already; loaded it again (nothing changed).",
+        unchanged=f"{path} was in place and loaded already; nothing changed.",
     )
 
 
@@ -85,6 +85,10 @@ def install(rendering: Rendering, *, state_dir: Path, platform: str) -> bool:
     changed = write_files(rendering.files)
     bootout, bootstrap = rendering.commands
     missing = "launchctl comes with macOS; check your PATH holds /bin."
+    if not changed and _loaded(bootout[2], missing):
+        # The same plist, loaded: left as it is. A bootout would stop a tick that is
+        # running (mid-write to the spreadsheet) for nothing.
+        return False
     with contextlib.suppress(ScheduleError):  # not loaded yet: nothing to take out
         run_program(bootout, missing=missing, failed="")
     run_program(
@@ -94,3 +98,12 @@ def install(rendering: Rendering, *, state_dir: Path, platform: str) -> bool:
         "in at the Mac (an agent needs your session), then run the command again.",
     )
     return changed
+
+
+def _loaded(target: str, missing: str) -> bool:
+    """Whether launchd has the agent (`launchctl print gui/UID/LABEL` succeeds)."""
+    try:
+        run_program(("launchctl", "print", target), missing=missing, failed="")
+    except ScheduleError:
+        return False
+    return True
