@@ -445,6 +445,7 @@ def test_each_person_is_asked_once_per_task_across_runs(start, actions, which):
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("category", ["Groceries", ""])
 def test_the_ask_renders_in_every_language_translated(role, category):
+    from sheetsync.digest.formats import answer
     from sheetsync.digest.render import available_languages, render
     from sheetsync.feedback.content import FeedbackAsk
     from tests.test_docs import check_shape, check_translated
@@ -466,7 +467,9 @@ def test_the_ask_renders_in_every_language_translated(role, category):
         assert "T0042" in rendered.subject and "\n" not in rendered.subject
         for shown in (rendered.text, text):
             assert "K7QF2M" in shown and "555-0100" in shown and "Maria" in shown
-            assert (category in shown) if category else ("Groceries" not in shown)
+            # The help named as the form in the language names it ("Comida" in Spanish).
+            named = answer(category, language, "categories")
+            assert (named in shown) if category else ("Groceries" not in shown)
     assert 'href="https://forms.example/viewform?entry.1=K7QF2M"' in renders["en"].html
     check_translated(renders)
 

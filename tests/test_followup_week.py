@@ -196,7 +196,7 @@ def test_the_organizers_digest_lists_them_as_their_consent_allows_in_each_langua
     assert "Ann" not in english.text + english.html
     spanish = render("organizers", data, "es", chart=CHART)
     assert "Miembros con demasiada carga que esperan ayuda ellos mismos" in spanish.text
-    assert "Sus necesidades: N0008 Meals, N0001 Rides" in spanish.text
+    assert "Sus necesidades: N0008 Comidas preparadas, N0001 Transporte" in spanish.text
 
 
 def test_the_follow_up_section_says_the_counts_and_is_left_out_when_there_is_nothing():

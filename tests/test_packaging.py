@@ -102,7 +102,7 @@ def shipped(root: Path, pattern: str) -> set[str]:
         ("schemas", "sheetsync/_data/schemas", "*.yaml"),
         ("jobs", "sheetsync/_data/jobs", "*.toml"),
         ("sheetsync/templates", "sheetsync/templates", "**/*"),
-        ("sheetsync/locale", "sheetsync/locale", "**/*.po"),
+        ("sheetsync/locale", "sheetsync/locale", "**/*.*"),  # catalogs and forms' words
     ],
 )
 def test_wheel_holds_the_package_data(

@@ -64,8 +64,15 @@ def every_strenum() -> list[type[StrEnum]]:
     return [found[name] for name in sorted(found)]
 
 
-# The demo's truth labels are for tests and benchmarks; sheetsync never writes them.
-NOT_WRITTEN = {"sheetsync.demo.truth.PairKind", "sheetsync.demo.truth.Problem"}
+# Never written on a tab: the demo's truth labels (for tests and benchmarks), and the call
+# sheet's keys of `--json` counts (LeftOut, snake_case as every JSON key) and CSS page sizes
+# (Paper: @page size A4 / Letter, as CSS spells them).
+NOT_WRITTEN = {
+    "sheetsync.demo.truth.PairKind",
+    "sheetsync.demo.truth.Problem",
+    "sheetsync.call_sheet.LeftOut",
+    "sheetsync.call_sheet.Paper",
+}
 WORDS = re.compile(r"[a-z]+(-[a-z]+)*( [a-z]+(-[a-z]+)*)*")  # "red check-in", "to review"
 CODE = re.compile(r"[a-z]+(-[a-z]+)*")  # "format-phone"
 
