@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.config",
             "sheetsync.config_sections",
             "sheetsync.form_languages",
+            "sheetsync.translation",
             "sheetsync.schema",
             "sheetsync.report",
             "sheetsync.statuses",

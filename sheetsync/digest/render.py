@@ -4,8 +4,6 @@ in sheetsync/locale/LANG/LC_MESSAGES/messages.po, read with Babel), English othe
 
 from __future__ import annotations
 
-import gettext
-import io
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -13,14 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 
 from sheetsync.digest import formats
 from sheetsync.files import FORMULA_STARTS
+from sheetsync.translation import LOCALES as LOCALES
+from sheetsync.translation import available_languages as available_languages
+from sheetsync.translation import translate as translate
+from sheetsync.translation import translations as _translations
 
 HERE = Path(__file__).resolve().parent.parent
-LOCALES = HERE / "locale"
 TEMPLATES = HERE / "templates"
 # A language as People's languages column writes it -> its catalog.
 LANGUAGE_CODES = {"english": "en", "spanish": "es", "español": "es", "espanol": "es"}
@@ -49,10 +48,6 @@ class Rendered:
     images: tuple[Image, ...] = ()
 
 
-def available_languages() -> set[str]:
-    return {"en"} | {p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES").is_dir()}
-
-
 def language_for(spoken: str) -> str:
     """The first language someone listed that sheetsync has a translation for; else en."""
     have = available_languages()
@@ -61,27 +56,6 @@ def language_for(spoken: str) -> str:
         if code in have:
             return code
     return "en"
-
-
-@cache
-def _translations(language: str) -> gettext.NullTranslations:
-    po = LOCALES / language / "LC_MESSAGES" / "messages.po"
-    if language == "en" or not po.exists():
-        return gettext.NullTranslations()
-    with po.open("rb") as f:
-        catalog = read_po(f, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
-
-
-def translate(language: str, message: str, **values: Any) -> str:
-    """One message of the catalog in a language (English where it has none), filled in:
-    for text made outside a template, such as a Call list row's script."""
-    if language not in available_languages():
-        language = "en"
-    return _translations(language).gettext(message) % values
 
 
 # Text at the start of an element: what a spreadsheet opening the .html takes for a cell

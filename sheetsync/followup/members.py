@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.followup.model import WaitingMember
-from sheetsync.load.flags import FlagCode
+from sheetsync.load.flags import FlagCode, flag_codes
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import Checkin, kept_ids, rows_by_person
 from sheetsync.normalize import fold
@@ -24,7 +24,7 @@ from sheetsync.statuses import NeedStatus
 from sheetsync.tables import records_of
 
 # Flags that say nothing of how much a member carries.
-NOT_A_LOAD = frozenset({FlagCode.CHECKIN_DUE.value})
+NOT_A_LOAD = frozenset({FlagCode.CHECKIN_DUE})
 WAITING = (NeedStatus.OPEN.value, NeedStatus.MATCHED.value)  # a need nobody has met yet
 
 
@@ -36,7 +36,7 @@ def waiting_members(frames: Mapping[str, pd.DataFrame]) -> tuple[WaitingMember, 
     why = _why_flagged(records_of(frames["load"]), kept)
     for pid, rows in rows_by_person(people, kept).items():
         checkin = Checkin.of(rows)
-        if checkin.status == "red" and FlagCode.RED_CHECKIN.value not in why.get(pid, ""):
+        if checkin.status == "red" and FlagCode.RED_CHECKIN not in flag_codes(why.get(pid, "")):
             red = f"red check-in on {checkin.on}" if checkin.on else "red check-in"
             why[pid] = ", ".join(x for x in (why.get(pid, ""), red) if x)
     needs_of = _waiting_needs(records_of(frames["needs"]), kept, set(why))
@@ -50,7 +50,9 @@ def _why_flagged(load: list[dict[str, Any]], kept: Mapping[str, str]) -> dict[st
     """Kept person id -> their Load flags that speak of their load, in the tab's words."""
     why: dict[str, str] = {}
     for row in load:
-        flags = [f for f in _flags(row["flags"]) if f not in NOT_A_LOAD]
+        # The tab's words (any language sheetsync writes), told apart by their codes.
+        named = zip(_flags(row["flags"]), flag_codes(row["flags"]), strict=True)
+        flags = [name for name, code in named if code not in NOT_A_LOAD]
         pid = kept.get(row["person_id"], row["person_id"])
         if flags and pid:
             why[pid] = ", ".join(x for x in (why.get(pid, ""), *flags) if x)

@@ -15,14 +15,22 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from sheetsync.form_languages import ENGLISH
 from sheetsync.members import Checkin, rows_by_person
 from sheetsync.normalize import fold, parse_date
+from sheetsync.translation import gettext_noop, translate
 
 # What an organizer may write in rest_until to confirm the suggested day, folded (TRUE: a
 # ticked checkbox); and to note that the member said no thanks.
 YES = {"yes", "y", "ok", "okay", "si", "confirmed", "confirm", "x", "✓", "✔", "true"}
 NO = {"no", "n", "no thanks", "declined", "false"}
 BACK_NOTE_DAYS = 7  # "back from rest" shows on the Load tab this long
+# Why a rest ended early, by the check-in's colour: one message each, so that a language
+# may agree its words with the colour.
+_CHECKED_IN = {
+    "green": gettext_noop("they checked in green on %(date)s"),
+    "yellow": gettext_noop("they checked in yellow on %(date)s"),
+}
 
 
 class RestStatus(StrEnum):
@@ -39,9 +47,20 @@ class Rest:
     status: RestStatus = RestStatus.NONE
     until: dt.date | None = None  # the rest's last day
     confirmed_on: dt.date | None = None
-    why_back: str = ""  # for BACK, in words
+    back_checkin: str = ""  # for BACK: the check-in (green, yellow) that ended it; "": its day
     back_on: dt.date | None = None  # for BACK: the day they were back
     problem: str = ""  # what is wrong with the rest_until cell, for the run report
+
+    @property
+    def why_back(self) -> str:
+        """For BACK, why, in words."""
+        return self.why_back_in(ENGLISH)
+
+    def why_back_in(self, language: str) -> str:
+        """For BACK, why, in a language: "they checked in green on 2026-12-03"."""
+        if self.back_checkin:
+            return translate(language, _CHECKED_IN[self.back_checkin], date=self.back_on)
+        return translate(language, "their rest ended on %(date)s", date=self.until)
 
 
 def read_rest(
@@ -123,12 +142,10 @@ def _resting_or_back(
     # A check-in during the rest: after the day it was confirmed, or on its last day.
     during = on is not None and on <= until and (on > confirmed_on or on == until)
     if during and status in ("green", "yellow"):
-        why = f"they checked in {status} on {on}"
-        return Rest(RestStatus.BACK, until, confirmed_on, why, on, problem)
+        return Rest(RestStatus.BACK, until, confirmed_on, status, on, problem)
     if today > until or (on == until and status == "red"):
         back = min(today, until + dt.timedelta(days=1))
-        why = f"their rest ended on {until}"
-        return Rest(RestStatus.BACK, until, confirmed_on, why, back, problem)
+        return Rest(RestStatus.BACK, until, confirmed_on, "", back, problem)
     return Rest(RestStatus.RESTING, until, confirmed_on, problem=problem)
 
 

@@ -17,7 +17,16 @@ from typing import Any
 
 from sheetsync.horizon import next_midnight
 from sheetsync.load.figures import figures_of
-from sheetsync.load.flags import RESTFUL, Flag, Member, first_name, flags_for, offer_rest
+from sheetsync.load.flags import (
+    RESTFUL,
+    Flag,
+    Member,
+    first_name,
+    flag_codes,
+    flag_name,
+    flags_for,
+    offer_rest,
+)
 from sheetsync.load.rest import BACK_NOTE_DAYS, Rest, RestStatus, read_rest
 from sheetsync.members import (
     Checkin,
@@ -33,6 +42,7 @@ from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import WORK
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
+from sheetsync.translation import tab_language, translate, translate_plural
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -123,8 +133,9 @@ def _refresh_members(
 
 
 def _tally(counts: dict[str, int], new: dict[str, str], rest: Rest) -> None:
-    """Count a member's flags and rest for the run report (and the Summary tab)."""
-    for flag in new["flags"].split(", ") if new["flags"] else []:
+    """Count a member's flags and rest for the run report (and the Summary tab), by the
+    flags' codes whatever the language of the tab."""
+    for flag in flag_codes(new["flags"]):
         counts[f"flag.{flag}"] += 1
     counts["flagged"] += bool(new["flags"])
     counts["resting"] += rest.status is RestStatus.RESTING
@@ -144,7 +155,12 @@ def _clear_former_members(
         if not pid or pid in current or not row[ROW]:
             continue
         kept_as = roster.kept.get(pid, pid)
-        why = f"Linked to {kept_as}: see their row." if kept_as != pid else "Not volunteering now."
+        language = tab_language(ctx.config)
+        why = (
+            translate(language, "Linked to %(person)s: see their row.", person=kept_as)
+            if kept_as != pid
+            else translate(language, "Not volunteering now.")
+        )
         if kept_as != pid and row["rest_until"].strip():
             issues.append(
                 _rest_issue(
@@ -212,13 +228,15 @@ def _member(
 def _row(
     member: Member, rest: Rest, old: dict[str, Any], ctx: StepContext, today: dt.date
 ) -> dict[str, str]:
-    """The sheetsync columns of a member's row."""
-    flags = flags_for(member, ctx.config.load, today)
-    advice = _advise(member, rest, flags, _rest_to_suggest(old, today, ctx.config.load.rest_days))
+    """The sheetsync columns of a member's row, its texts in the tab's language."""
+    language = tab_language(ctx.config)
+    flags = flags_for(member, ctx.config.load, today, language)
+    suggested = _rest_to_suggest(old, today, ctx.config.load.rest_days)
+    advice = _advise(member, rest, flags, suggested, language)
     return {
         "name": member.name,
-        "flags": ", ".join(dict.fromkeys(flag.code.value for flag in flags)),
-        "reasons": " ".join(_reasons(flags, rest, advice.status, today)),
+        "flags": ", ".join(dict.fromkeys(flag_name(flag.code, language) for flag in flags)),
+        "reasons": " ".join(_reasons(flags, rest, advice.status, today, language)),
         "next_steps": " ".join(advice.steps),
         **_figure_cells(member),
         "rest_suggested": advice.offer.isoformat() if advice.offer else "",
@@ -237,17 +255,19 @@ class Advice:
     steps: list[str]
 
 
-def _advise(member: Member, rest: Rest, flags: list[Flag], suggested: dt.date) -> Advice:
+def _advise(
+    member: Member, rest: Rest, flags: list[Flag], suggested: dt.date, language: str
+) -> Advice:
     """While resting, what the rest means for matching and their tasks; else each flag's
     next step, and after a RESTFUL flag the offer of a rest until `suggested`."""
     if rest.status is RestStatus.RESTING:
-        return Advice(rest.status, None, _while_resting(member, rest))
+        return Advice(rest.status, None, _while_resting(member, rest, language))
     steps = [f.next_step for f in flags]
     if not any(f.code in RESTFUL for f in flags):
         return Advice(rest.status, None, steps)
     # After a rest confirmed with "yes", yes still means that rest: ask for the date.
     yes_works = not (rest.status is RestStatus.BACK and rest.until is not None)
-    steps.append(offer_rest(member.name, suggested, yes_works=yes_works))
+    steps.append(offer_rest(member.name, suggested, yes_works=yes_works, language=language))
     return Advice(RestStatus.SUGGESTED, suggested, steps)
 
 
@@ -260,11 +280,15 @@ def _rest_to_suggest(old: dict[str, Any], today: dt.date, rest_days: int) -> dt.
     return suggested
 
 
-def _reasons(flags: list[Flag], rest: Rest, status: RestStatus, today: dt.date) -> list[str]:
+def _reasons(
+    flags: list[Flag], rest: Rest, status: RestStatus, today: dt.date, language: str
+) -> list[str]:
     """Each flag's reason; for BACK_NOTE_DAYS after a rest, that they are back and why."""
     reasons = [flag.reason for flag in flags]
     if status is RestStatus.BACK and rest.back_on and (today - rest.back_on).days < BACK_NOTE_DAYS:
-        reasons.append(f"Back from rest: {rest.why_back}.")
+        reasons.append(
+            translate(language, "Back from rest: %(why)s.", why=rest.why_back_in(language))
+        )
     return reasons
 
 
@@ -286,19 +310,27 @@ def _figure_cells(member: Member) -> dict[str, str]:
     }
 
 
-def _while_resting(member: Member, rest: Rest) -> list[str]:
+def _while_resting(member: Member, rest: Rest, language: str) -> list[str]:
     """The next steps during a confirmed rest: matching leaves them out; hand on their tasks."""
-    who = first_name(member.name)
     steps = [
-        f"Resting until {rest.until} (confirmed): matching leaves {who} out until then, or "
-        "until they check in again."
+        translate(
+            language,
+            "Resting until %(date)s (confirmed): matching leaves %(name)s out until then, or "
+            "until they check in again.",
+            date=rest.until,
+            name=first_name(member.name, language),
+        )
     ]
     if member.figures.accepted:
-        n = member.figures.accepted
         steps.append(
-            f"{n} accepted task{'s' if n != 1 else ''} still with them: hand "
-            f"{'them' if n != 1 else 'it'} to someone else (decline on Tasks and sheetsync "
-            "proposes someone new)."
+            translate_plural(
+                language,
+                "%(num)s accepted task still with them: hand it to someone else (decline on "
+                "Tasks and sheetsync proposes someone new).",
+                "%(num)s accepted tasks still with them: hand them to someone else (decline on "
+                "Tasks and sheetsync proposes someone new).",
+                member.figures.accepted,
+            )
         )
     return steps
 

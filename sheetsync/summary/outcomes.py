@@ -17,10 +17,12 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.config import GOAL_MEASURES, Goal
+from sheetsync.form_languages import ENGLISH
 from sheetsync.horizon import NEVER, next_whole_day
 from sheetsync.members import Help, helps, kept_ids, parse_datetime
 from sheetsync.statuses import REAL_NEEDS, WORK, NeedStatus, TaskStatus
 from sheetsync.tables import records_of
+from sheetsync.translation import month, number, translate
 
 
 @dataclass(frozen=True)
@@ -253,17 +255,42 @@ class GoalProgress:
 
     @property
     def sentence(self) -> str:
-        done = format_number(self.achieved)
-        what = GOAL_MEASURES[self.goal.measure]
-        target = format_number(self.goal.target)
-        text = f"{done} of {target} {what} ({self.percent}%) in {self.period.label}"
+        return self.sentence_in(ENGLISH)
+
+    def sentence_in(self, language: str) -> str:
+        """How far along the goal is, in a language: "40 of 500 households (families)
+        helped (8%) in December 2026 (so far); at this pace, 200 by the end of the month." """
+        text = translate(
+            language,
+            "%(done)s of %(target)s %(what)s (%(percent)s%%) in %(period)s",
+            done=said_number(self.achieved, language),
+            target=said_number(self.goal.target, language),
+            what=translate(language, GOAL_MEASURES[self.goal.measure]),
+            percent=said_number(self.percent, language),
+            period=period_name(self.period, language),
+        )
         if self.goal.per == "month":
             days = (self.period.end - self.period.start).days + 1
             length = _month_days(self.period.start)
             if days < length and self.achieved < self.goal.target:
                 pace = self.achieved * length / days
-                text += f"; at this pace, {format_number(round(pace))} by the end of the month"
+                text = translate(
+                    language,
+                    "%(progress)s; at this pace, %(pace)s by the end of the month",
+                    progress=text,
+                    pace=said_number(round(pace), language),
+                )
         return text + "."
+
+
+def period_name(period: Period, language: str) -> str:
+    """A period as the Summary names it, in a language: "the last 7 days", "December 2026
+    (so far)", "November 2026" (the digests' words for them: digest/formats.period)."""
+    if period.key == "week":
+        return translate(language, "the last 7 days")
+    if period.key == "month":
+        return translate(language, "%(month)s (so far)", month=month(period.start, language))
+    return month(period.start, language)
 
 
 def goal_progress(goals: Iterable[Goal], figures: list[PeriodFigures]) -> list[GoalProgress]:
@@ -287,6 +314,12 @@ def _month_days(first: dt.date) -> int:
 def format_number(value: float) -> str:
     """A figure as the Summary writes it: 3, or 2.5."""
     return str(int(value)) if float(value).is_integer() else f"{value:.1f}"
+
+
+def said_number(value: float, language: str) -> str:
+    """A figure in a sentence: rounded as the Summary writes it (3, 2.5), with the
+    language's separators (2,5; 1,234 or 1.234)."""
+    return number(float(format_number(value)), language)
 
 
 WAITED_LONG = dt.timedelta(days=7)  # "waiting more than 7 days", on the Summary

@@ -1,0 +1,79 @@
+"""The messages the Summary and Load tabs' texts are worded with (sheetsync/summary/,
+sheetsync/load/ and their steps), found in the code by Babel's extractor: the catalog checks
+of tests/test_tab_messages.py, and tests/test_docs.py, which leaves out what only the tabs
+say when it checks digests quoting an English network's tabs in another language."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from babel.messages.extract import extract_from_file
+
+from sheetsync.config import GOAL_MEASURES, Goal
+from sheetsync.load.flags import FlagCode
+
+SHEETSYNC = Path(__file__).resolve().parents[1] / "sheetsync"
+# The modules that word the Summary and Load tabs' texts.
+TAB_MODULES = [
+    *sorted((SHEETSYNC / "summary").glob("*.py")),
+    *sorted((SHEETSYNC / "load").glob("*.py")),
+    SHEETSYNC / "steps" / "summary.py",
+    SHEETSYNC / "steps" / "summary_feedback.py",
+    SHEETSYNC / "steps" / "load.py",
+]
+# Where the message is among a call's arguments (Babel's extractor: 1-based; two for a
+# plural). `t` is a module's translate bound to the tab's language (functools.partial).
+KEYWORDS = {
+    "translate": (2,),
+    "translate_plural": (2, 3),
+    "gettext_noop": (1,),
+    "ngettext_noop": (1, 2),
+    "t": (1,),
+}
+
+
+@cache
+def tab_messages() -> list[str | tuple[str, str]]:
+    """Every message the tabs' modules write: found in their code by Babel's extractor, and
+    those named by data (a flag's code, a goal's measure and label)."""
+    found: list[str | tuple[str, str]] = []
+    for path in TAB_MODULES:
+        for _line, message, _comments, _context in extract_from_file(
+            "python", str(path), keywords=KEYWORDS
+        ):
+            if message not in found:
+                found.append(message)
+    found += [code.value for code in FlagCode]
+    found += list(GOAL_MEASURES.values())
+    found += [Goal(m, per, 1).label for m in GOAL_MEASURES for per in ("week", "month")]
+    return found
+
+
+def _key(message: str | tuple[str, ...]) -> str:
+    return message[0] if isinstance(message, tuple) else message
+
+
+@cache
+def tab_only_messages() -> frozenset[str]:
+    """The msgids only the tabs' code says (both forms of a plural): a flag's name, and
+    each message of the tabs' modules whose words no other source or template holds."""
+    others = [
+        p.read_text(encoding="utf-8")
+        for p in sorted(SHEETSYNC.rglob("*"))
+        if p.suffix in (".py", ".html", ".txt", ".subject") and p not in TAB_MODULES
+    ]
+    extracted = [m for m in tab_messages() if not _is_data(m)]
+    only = {
+        form
+        for m in extracted
+        if not any(_key(m) in text for text in others)
+        for form in (m if isinstance(m, tuple) else (m,))
+    }
+    return frozenset(only | {code.value for code in FlagCode})
+
+
+def _is_data(message: str | tuple[str, str]) -> bool:
+    """A message named by data, not by the tabs' code (a goal's measure or label)."""
+    labels = {Goal(m, per, 1).label for m in GOAL_MEASURES for per in ("week", "month")}
+    return _key(message) in set(GOAL_MEASURES.values()) | labels
