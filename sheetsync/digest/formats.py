@@ -15,11 +15,9 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from babel.dates import format_skeleton
-from babel.numbers import format_decimal
 from babel.units import format_unit
 
-from sheetsync.form_languages import ENGLISH, form_language, shipped_languages
-from sheetsync.schema import load_schemas
+from sheetsync import translation
 
 # A duration as [followup] writes it ("4 hours", "7 days", "2w"): config_followup's words.
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(h|hours?|d|days?|w|weeks?)\s*$", re.IGNORECASE)
@@ -41,7 +39,7 @@ def number(value: Any, language: str) -> Any:
     """A count or an amount with the language's separators; text (a public "<5") as is."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         return value
-    return format_decimal(value, locale=language)
+    return translation.number(value, language)
 
 
 def day(value: Any, language: str) -> Any:
@@ -73,15 +71,12 @@ def answer(value: Any, language: str, field: str) -> Any:
     words the form uses in the language ("Comida", "Hoy": sheetsync/locale/LANG/forms.yaml),
     so that a Spanish email does not name the help in English. An answer the forms do not
     offer (typed by hand, "Other: …") is shown as it is."""
-    if not isinstance(value, str) or language == ENGLISH or language not in shipped_languages():
-        return value
-    spec = load_schemas()["requests"].field(field)
-    return form_language(language).answer("requests", spec, value)
+    return translation.answer(value, language, field) if isinstance(value, str) else value
 
 
 def period(value: PeriodLike, language: str, gettext: Gettext) -> str:
     """A Summary period's name: the last 7 days, a month so far, last month."""
-    month = format_skeleton("yMMMM", value.start, locale=language)
+    month = translation.month(value.start, language)
     if value.key == "week":
         return gettext("the last 7 days")
     if value.key == "month":
