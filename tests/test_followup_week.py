@@ -177,6 +177,10 @@ def test_members_flagged_or_red_with_needs_of_their_own_are_raised_most_urgent_f
         WaitingMember("P0006", "red check-in", ("N0006",)),  # waited longest (20 days)
         WaitingMember("P0001", "over capacity", ("N0008", "N0001")),
     )
+    # In a Spanish network the Load tab's flags are Spanish, and so is a red check-in the
+    # tab does not show.
+    spanish = waiting_members(people_and_load(), "es")
+    assert [m.why for m in spanish[:2]] == ["chequeo en rojo el 2026-11-20", "chequeo en rojo"]
 
 
 def test_the_organizers_digest_lists_them_as_their_consent_allows_in_each_language():

@@ -233,7 +233,15 @@ def render_organizers_digest(
     policy = policy or policy_of(frames, config)
     since = last_sent(frames["run_log"], Audience.ORGANIZERS, now) or now - dt.timedelta(days=7)
     dayfirst = dayfirst_locale(config.locale)
-    followup = followup_week(frames, now, config.followup, config.tz, policy, dayfirst=dayfirst)
+    followup = followup_week(
+        frames,
+        now,
+        config.followup,
+        config.tz,
+        policy,
+        dayfirst=dayfirst,
+        language=config.email.organizers_language,
+    )
     data = organizer_digest(
         frames,
         config.network_name,

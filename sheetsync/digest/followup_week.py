@@ -88,8 +88,10 @@ def followup_week(
     policy: Policy,
     *,
     dayfirst: bool = False,
+    language: str = "en",
 ) -> FollowupWeek:
-    """The follow-up section of a digest made at `now` (naive local time)."""
+    """The follow-up section of a digest made at `now` (naive local time), its words in
+    `language` (the organizers')."""
     today = now.date()
     week = FollowupWeek(week_from=today - dt.timedelta(days=WEEK_DAYS - 1), week_to=today)
     needs = records_of(frames["needs"])
@@ -108,7 +110,7 @@ def followup_week(
             m.why,
             tuple((nid, categories.get(nid, "")) for nid in m.need_ids),
         )
-        for m in waiting_members(frames)
+        for m in waiting_members(frames, language)
     ]
     return week
 

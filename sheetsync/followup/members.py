@@ -16,28 +16,37 @@ from typing import Any
 import pandas as pd
 
 from sheetsync.followup.model import WaitingMember
-from sheetsync.load.flags import FlagCode, flag_codes
+from sheetsync.form_languages import ENGLISH
+from sheetsync.load.flags import FlagCode, flag_codes, flag_name
 from sheetsync.match.eligibility import URGENCY_RANK
 from sheetsync.members import Checkin, kept_ids, rows_by_person
 from sheetsync.normalize import fold
 from sheetsync.statuses import NeedStatus
 from sheetsync.tables import records_of
+from sheetsync.translation import translate
 
 # Flags that say nothing of how much a member carries.
 NOT_A_LOAD = frozenset({FlagCode.CHECKIN_DUE})
 WAITING = (NeedStatus.OPEN.value, NeedStatus.MATCHED.value)  # a need nobody has met yet
 
 
-def waiting_members(frames: Mapping[str, pd.DataFrame]) -> tuple[WaitingMember, ...]:
+def waiting_members(
+    frames: Mapping[str, pd.DataFrame], language: str = ENGLISH
+) -> tuple[WaitingMember, ...]:
     """The members flagged on the Load tab or red at their latest check-in, with needs of
-    their own open or matched (the kept person's id; their needs' ids, oldest first)."""
+    their own open or matched (the kept person's id; their needs' ids, oldest first). Why,
+    in the Load tab's words, and a red check-in the tab does not show in `language`."""
     people = records_of(frames["people"])
     kept = kept_ids(people)
     why = _why_flagged(records_of(frames["load"]), kept)
     for pid, rows in rows_by_person(people, kept).items():
         checkin = Checkin.of(rows)
         if checkin.status == "red" and FlagCode.RED_CHECKIN not in flag_codes(why.get(pid, "")):
-            red = f"red check-in on {checkin.on}" if checkin.on else "red check-in"
+            red = (
+                translate(language, "red check-in on %(date)s", date=checkin.on)
+                if checkin.on
+                else flag_name(FlagCode.RED_CHECKIN, language)
+            )
             why[pid] = ", ".join(x for x in (why.get(pid, ""), red) if x)
     needs_of = _waiting_needs(records_of(frames["needs"]), kept, set(why))
     members = [
