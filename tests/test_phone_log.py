@@ -88,7 +88,12 @@ def test_a_phoned_request_becomes_a_person_and_a_need(backend, config) -> None:
     log_rows(backend, phoned(help="Groceries, Rides"))
     report = weekly(backend, config)
     counts = report.step("intake").counts
-    assert (counts["responses"], counts["valid"], counts["invalid"]) == (1, 1, 0)
+    assert (counts["responses"], counts["phone_log"], counts["valid"], counts["invalid"]) == (
+        1,
+        1,
+        1,
+        0,
+    )
     [person] = records(backend, config, "people")
     assert (person["name"], person["phone"], person["roles"]) == (
         "Rosa Diaz",
@@ -334,6 +339,7 @@ def _check_nothing_lost(backend: WorkbookBackend, config: Config, report: RunRep
     if intake is not None:  # None: nothing changed since the last run, which was checked
         counts = intake.counts
         assert counts["responses"] == len(typed) == counts["valid"] + counts["invalid"]
+        assert counts["phone_log"] == len(typed)  # the only tab with rows here
     asked = {n["source"] for n in records(backend, config, "needs") if n["status"] == "open"}
     k = NAMES.index("kind")
     kinds = {f"{TAB}:{i}": str(r[k] if k < len(r) else "") for i, r in enumerate(rows, start=2)}

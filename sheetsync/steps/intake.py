@@ -73,6 +73,8 @@ def run(ctx: StepContext) -> StepResult:
         frames={"people": people, "needs": needs, "errors": errors},
         counts={
             "responses": rows_in,
+            # of which typed on the Phone log (docs/phone-log.md)
+            "phone_log": len(ctx.forms[PHONE_LOG].frame) if PHONE_LOG in ctx.forms else 0,
             "valid": len(responses) + len(answers),
             "feedback_answers": len(answers),
             "invalid": len(invalid_refs),
