@@ -390,6 +390,8 @@ def detect_form_tabs(backend: Backend) -> dict[str, str]:
     for tab, tab_data in data.items():
         header = {cell_text(h).strip().casefold() for h in tab_data.header}
         for form in FORMS:
+            if form == "phone_log":  # init names it; no form writes to it
+                continue
             titles = _distinct_titles(schemas[FORM_SCHEMAS[form]])
             score = len(header & titles)
             if score >= 2:

@@ -52,10 +52,11 @@ from sheetsync.form_languages import ENGLISH, shipped_languages
 DEFAULT_CONFIG = "sheetsync.toml"
 CONFIG_ENV = "SHEETSYNC_CONFIG"
 
-FORMS = ("requests", "offers", "checkins", "feedback")
+# The Phone log is read as a form too: organizers type its rows (docs/phone-log.md).
+FORMS = ("requests", "offers", "checkins", "feedback", "phone_log")
 # Forms added after networks had their spreadsheets: a missing tab reads as no responses,
 # with a notice to run `sheetsync init` (state.read_state), rather than stopping the run.
-LATER_FORMS = frozenset({"feedback"})
+LATER_FORMS = frozenset({"feedback", "phone_log"})
 
 
 class BackendKind(StrEnum):
@@ -89,6 +90,7 @@ DEFAULT_FORM_TABS = {
     "offers": "Form Responses 2",
     "checkins": "Form Responses 3",
     "feedback": "Form Responses 4",
+    "phone_log": "Phone log",  # not a Google form's: `sheetsync init` creates it
 }
 
 _SECTIONS = {

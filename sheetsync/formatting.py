@@ -25,6 +25,7 @@ from sheetsync.backends.formats import (
 )
 from sheetsync.config import SHEETSYNC_TABS, Config
 from sheetsync.formatting_needs import Waiting, needs_rules, waiting_days
+from sheetsync.formatting_phone import phone_log_format
 from sheetsync.normalize import cell_text
 from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
 
@@ -99,6 +100,9 @@ def format_plan(
         if not positions:
             continue  # an empty tab: nothing to format yet
         tabs.append(_tab_format(logical, tab, schemas[logical], positions, waits))
+    phone_log = phone_log_format(schemas, headers, config)  # the organizers' own tab
+    if phone_log is not None:
+        tabs.append(phone_log)
     return FormatPlan(tuple(tabs), plan_version(tabs))
 
 

@@ -286,6 +286,9 @@ def _write(
         for table in state.tables.values()
         if table.exists or table.tab in created
     }
+    phone_log = state.forms.get("phone_log")  # the organizers' tab, formatted as init does
+    if phone_log is not None and phone_log.header:
+        headers[phone_log.tab] = list(phone_log.header)
     report.formatted = write_formatted(backend, changes, state.schemas, headers, config)
 
 

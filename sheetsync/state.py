@@ -17,6 +17,7 @@ FORM_SCHEMAS = {
     "offers": "offers",
     "checkins": "checkins",
     "feedback": "feedback",
+    "phone_log": "phone_log",
 }
 
 
@@ -138,9 +139,13 @@ def _later_forms(
 
 def _no_responses(schema: TableSchema, form: FormConfig, name: str) -> FormTable:
     """A form tab the spreadsheet does not have yet, read as a header and no answers, with
-    a notice saying what to do."""
+    a notice saying what to do (none for the Phone log: no form waits to be linked, and
+    `sheetsync init` adds it for a network that wants it)."""
     header: list[Value] = [form.columns.get(f.name, f.title) for f in schema.fields]
     table = read_form(TabData(form.tab, [[h for h in header if h != ""]]), schema, form, name)
+    table.header = ()  # not there: nothing to format (formatting_phone.py)
+    if name == "phone_log":  # nothing to link: it is there for whoever wants it
+        return table
     table.notices.append(
         f"The {schema.title!r} form's tab {form.tab!r} is not in the spreadsheet yet: run "
         "`sheetsync init` to add it (nothing else changes), then link the form to it. Until "

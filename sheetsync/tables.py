@@ -51,6 +51,7 @@ class FormTable:
     last_row: int = 1  # the last sheet row holding anything
     cleaned: list[Issue] = field(default_factory=list)  # answers read without what a sheet refuses
     words: FormWords | None = None  # its words in the network's languages (answers read back)
+    header: tuple[str, ...] = ()  # the header row as read; () for a tab not there yet
 
     def ref(self, row: int) -> str:
         """How records name a response: "Form Responses 1:17"."""
@@ -116,6 +117,7 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
         ref_tab=form.tab,
         last_row=len(data.rows),
         words=words,
+        header=tuple(headers),
     )
 
 

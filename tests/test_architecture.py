@@ -48,6 +48,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.run_log",
             "sheetsync.formatting",
             "sheetsync.formatting_needs",
+            "sheetsync.formatting_phone",
             "sheetsync.changes",
             "sheetsync.calls",
         ),

@@ -18,7 +18,7 @@ from sheetsync.schema import load_schemas
 from tests.conftest import NOW, request
 from tests.test_google_backend import WRITE, Network, weekly
 
-TABS = len(SHEETSYNC_TABS)
+TABS = len(SHEETSYNC_TABS) + 1  # and the Phone log, formatted as the organizers'
 STRUCTURE = "sheets(properties(sheetId,title,gridProperties),conditionalFormats,protectedRanges)"
 
 

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_schema_file_loads():
     schemas = load_schemas()
     files = sorted((ROOT / "schemas").glob("*.yaml"))
-    assert len(schemas) == len(files) == 16
+    assert len(schemas) == len(files) == 17
     assert {s.kind for s in schemas.values()} == {"form", "tab"}
 
 

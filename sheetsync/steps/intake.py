@@ -20,6 +20,7 @@ from sheetsync.horizon import earliest
 from sheetsync.ids import Ids
 from sheetsync.intake.consent import CONSENT_FORMS, tie_invalid, withdrawals, write_answers
 from sheetsync.intake.people import PeopleIndex, forget_gone, merge_person
+from sheetsync.intake.phone_log import PHONE_LOG, views, with_reach
 from sheetsync.intake.responses import Response, answer_text, ref_key, split_refs
 from sheetsync.intake.validate import Validated, ValidationContext, validate_form
 from sheetsync.normalize import (
@@ -37,7 +38,7 @@ from sheetsync.statuses import CHECK_FORMS, ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import FormTable, empty_record, frame_of, records_of
 
-FORM_ORDER = ("requests", "offers", "checkins", "feedback")
+FORM_ORDER = ("requests", "offers", "checkins", "feedback", "phone_log")
 # Forms whose answers are about a task, not from a person to the People tab: the feedback
 # step takes the valid ones in (steps/feedback.py).
 TASK_FORMS = frozenset({"feedback"})
@@ -53,27 +54,27 @@ _LONGEST_TIME = 100
 
 def run(ctx: StepContext) -> StepResult:
     """Validate every response, then bring People, Needs and Errors up to date."""
-    validated, every = _validate(ctx)
+    parts = _parts(ctx)
+    validated, every = _validate(ctx, parts)
     responses, answers = _about_tasks(every)
-    invalid_refs = {
-        ctx.forms[form].ref(row) for form, v in validated.items() for row in v.invalid_rows
-    }
-    # Responses that no longer stand: now invalid, or cleared by an organizer. Their records
-    # stay (nothing is deleted) but stop pointing at them, and their needs are withdrawn.
-    gone = invalid_refs | {t.ref(row) for t in ctx.forms.values() for row in t.blank_rows}
+    invalid_refs, gone = _not_standing(ctx, parts, validated)
     responses.sort(key=lambda r: (r.ts, FORM_ORDER.index(r.form), r.row))
     _check_rows_stayed(ctx, responses)
 
-    people, person_of, new_people, tied, stamped = _people(ctx, responses, gone, validated)
+    people, person_of, new_people, tied, stamped = _people(ctx, responses, gone, validated, parts)
     requests = [r for r in responses if r.form == "requests"]
-    needs, new_needs = _needs(ctx, requests, person_of, gone)
+    # A Phone log row typed anew as an offer asks for nothing any more (a form's never can).
+    others = {r.ref for r in responses if r.form != "requests"}
+    needs, new_needs = _needs(ctx, requests, person_of, gone | others)
     issues = [i for v in validated.values() for i in v.issues]
-    errors, new_errors = _errors(ctx, validated, issues, {**tied, **person_of})
+    errors, new_errors = _errors(ctx, validated, parts, issues, {**tied, **person_of})
     rows_in = sum(len(t.frame) for t in ctx.forms.values())
     return StepResult(
         frames={"people": people, "needs": needs, "errors": errors},
         counts={
             "responses": rows_in,
+            # of which typed on the Phone log (docs/phone-log.md)
+            "phone_log": len(ctx.forms[PHONE_LOG].frame) if PHONE_LOG in ctx.forms else 0,
             "valid": len(responses) + len(answers),
             "feedback_answers": len(answers),
             "invalid": len(invalid_refs),
@@ -88,6 +89,17 @@ def run(ctx: StepContext) -> StepResult:
         findings=FeedbackAnswers(answers),
         until=_until(ctx, validated, stamped=stamped or new_errors > 0),
     )
+
+
+def _not_standing(
+    ctx: StepContext, parts: dict[str, FormTable], validated: dict[str, Validated]
+) -> tuple[set[str], set[str]]:
+    """The responses now invalid, and all that no longer stand: invalid, or cleared by an
+    organizer. Their records stay (nothing is deleted) but stop pointing at them, and their
+    needs are withdrawn."""
+    invalid = {parts[key].ref(row) for key, v in validated.items() for row in v.invalid_rows}
+    cleared = {t.ref(row) for t in ctx.forms.values() for row in t.blank_rows}
+    return invalid, invalid | cleared | _cleared_at_end(ctx)
 
 
 def _until(ctx: StepContext, validated: dict[str, Validated], *, stamped: bool) -> dt.datetime:
@@ -107,13 +119,32 @@ def _about_tasks(responses: list[Response]) -> tuple[list[Response], tuple[Respo
     return [r for r in responses if r.form not in TASK_FORMS], answers
 
 
-def _validate(ctx: StepContext) -> tuple[dict[str, Validated], list[Response]]:
-    """Each form's responses validated (the answers read_form cleaned noted among the
-    issues), and the valid ones as Responses."""
+def _parts(ctx: StepContext) -> dict[str, FormTable]:
+    """What intake validates, by name: each form's tab, but the Phone log's, whose rows are
+    read as the form their kind names (phone_log.py): "phone_log.requests" and so on."""
+    parts: dict[str, FormTable] = {}
+    for form in FORM_ORDER:
+        if form == PHONE_LOG and form in ctx.forms:
+            parts.update((v.key, v.table) for v in views(ctx.forms[form], ctx.schemas))
+        elif form != PHONE_LOG:
+            parts[form] = ctx.forms[form]
+    return parts
+
+
+def _form_of(key: str) -> str:
+    """The form a part's valid rows are taken in as: a Phone log request is a request."""
+    return key.rpartition(".")[2]
+
+
+def _validate(
+    ctx: StepContext, parts: dict[str, FormTable]
+) -> tuple[dict[str, Validated], list[Response]]:
+    """Each part's responses validated (the answers read_form cleaned noted among the
+    issues), and the valid ones as Responses of their form."""
     validated: dict[str, Validated] = {}
     responses: list[Response] = []
-    for form in FORM_ORDER:
-        table = ctx.forms[form]
+    for key, table in parts.items():
+        form = _form_of(key)
         vctx = ValidationContext(
             tab=table.tab,
             region=ctx.config.default_region,
@@ -126,21 +157,43 @@ def _validate(ctx: StepContext) -> tuple[dict[str, Validated], list[Response]]:
             words=table.words,
         )
         result = validate_form(table.frame, table.schema, vctx, notes=table.cleaned)
-        validated[form] = result
+        validated[key] = result
         for row, values in zip(result.valid.index, records_of(result.valid), strict=True):
+            if table.form == PHONE_LOG:
+                values = with_reach(values, form)
             responses.append(Response(form, table.ref(int(row)), int(row), values))
     return validated, responses
 
 
-def _check_rows_stayed(ctx: StepContext, responses: list[Response]) -> None:
-    """Stop if form rows were deleted or sorted: every record would point at the wrong row."""
-    tabs = {t.ref_tab: t for t in ctx.forms.values()}
-    refs = [
+def _record_refs(ctx: StepContext) -> list[str]:
+    """Every response the People, Needs and Errors tabs point to."""
+    return [
         *(ref for text in ctx.frames["people"]["source"] for ref in split_refs(text)),
         *ctx.frames["needs"]["source"],
         *ctx.frames["errors"]["source"],
     ]
-    for ref in refs:
+
+
+def _cleared_at_end(ctx: StepContext) -> set[str]:
+    """The Phone log's rows past its end that records point to: cleared. A sheet reads a
+    cleared last row as no row at all, and a phone volunteer clears a row typed by mistake
+    often; unlike a form's, the tab is typed by hand, so that is no sign of a deletion."""
+    table = ctx.forms.get(PHONE_LOG)
+    if table is None:
+        return set()
+    return {
+        ref
+        for ref in _record_refs(ctx)
+        if ref_key(ref)[0] == table.ref_tab and ref_key(ref)[1] > table.last_row
+    }
+
+
+def _check_rows_stayed(ctx: StepContext, responses: list[Response]) -> None:
+    """Stop if form rows were deleted or sorted: every record would point at the wrong row.
+    The Phone log is typed by hand (its dates put right, its last rows cleared): it is not
+    checked, and docs/phone-log.md asks to clear a row rather than delete it."""
+    tabs = {t.ref_tab: t for t in ctx.forms.values() if t.form != PHONE_LOG}
+    for ref in _record_refs(ctx):
         tab, row = ref_key(ref)
         if tab in tabs and row > tabs[tab].last_row:
             raise FormRowsMovedError(
@@ -148,7 +201,7 @@ def _check_rows_stayed(ctx: StepContext, responses: list[Response]) -> None:
                 f"row {row}, but the tab now ends at row {tabs[tab].last_row}. {_ROWS_MOVED}"
             )
     # An edit only ever gives a row a newer Timestamp; an older one means rows were moved.
-    seen = {r.ref: r.ts for r in responses}
+    seen = {r.ref: r.ts for r in responses if ref_key(r.ref)[0] in tabs}
     for source, updated in zip(
         ctx.frames["needs"]["source"], ctx.frames["needs"]["updated"], strict=True
     ):
@@ -194,7 +247,11 @@ class _Rows:
 
 
 def _people(
-    ctx: StepContext, responses: list[Response], gone: set[str], validated: dict[str, Validated]
+    ctx: StepContext,
+    responses: list[Response],
+    gone: set[str],
+    validated: dict[str, Validated],
+    parts: dict[str, FormTable],
 ) -> tuple[pd.DataFrame, dict[str, str], int, dict[str, str], bool]:
     """Find each response's person (a new one if nobody matches), then update each person,
     their consent answer last (intake/consent.py). Also: whose each invalid response is, and
@@ -213,13 +270,14 @@ def _people(
     for pid, group in groups.items():
         merge_person(index.by_id[pid], group)
     invalid = {
-        form: (table.ref_tab or table.tab, table.frame.loc[validated[form].invalid_rows])
-        for form, table in ctx.forms.items()
-        if form not in TASK_FORMS
+        key: (table.ref_tab or table.tab, table.frame.loc[validated[key].invalid_rows])
+        for key, table in parts.items()
+        if _form_of(key) not in TASK_FORMS
     }
     before = {e["source"]: e["person_id"] for e in records_of(ctx.frames["errors"])}
     tied = tie_invalid(invalid, index, before, region=ctx.config.default_region)
-    consent_forms = {f: invalid[f] for f in CONSENT_FORMS}
+    # A Phone log row of neither kind may still say "No" to sharing: it narrows too.
+    consent_forms = {k: v for k, v in invalid.items() if _form_of(k) in {*CONSENT_FORMS, PHONE_LOG}}
     late = withdrawals(consent_forms, tied, dayfirst=dayfirst_locale(ctx.config.locale))
     now, last_run = format_datetime(ctx.now), _last_run(ctx)
     stamped = write_answers(people.records, groups, late, now=now, last_run=last_run)
@@ -303,7 +361,11 @@ def _withdraw_unasked(records: list[dict[str, Any]], asked: dict[str, Set[str]])
 
 
 def _errors(
-    ctx: StepContext, validated: dict[str, Validated], issues: list[Issue], whose: dict[str, str]
+    ctx: StepContext,
+    validated: dict[str, Validated],
+    parts: dict[str, FormTable],
+    issues: list[Issue],
+    whose: dict[str, str],
 ) -> tuple[pd.DataFrame, int]:
     """A row per response with an issue: open when it could not be used, noted when it was
     used after an answer was cleaned or shortened; resolved once neither is so any more."""
@@ -317,8 +379,8 @@ def _errors(
     for issue in issues:
         by_row[(issue.tab, issue.row)].append(issue)
     current: set[str] = set()
-    for form, result in validated.items():
-        table = ctx.forms[form]
+    for key, result in validated.items():
+        table = parts[key]
         invalid = set(result.invalid_rows)
         for row in sorted(invalid | set(result.noted_rows)):
             ref = table.ref(row)
