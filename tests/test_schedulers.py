@@ -34,7 +34,7 @@ from sheetsync.cli import cli
 from sheetsync.config import Config
 from sheetsync.errors import ScheduleError
 from sheetsync.jobs import Job
-from sheetsync.scheduling import launchd, systemd, windows
+from sheetsync.scheduling import command, launchd, systemd, windows
 from sheetsync.scheduling.command import Scheduler, network_slug, tick_command
 from sheetsync.scheduling.installing import PROGRAM_ENV
 from sheetsync.scheduling.schedulers import install_schedule, render_schedule
@@ -45,6 +45,8 @@ JOBS = [
     Job("intake", "15 * * * *", ("intake",), "Hourly"),
     Job("weekly", "0 7 * * 1", ("intake", "match"), "Weekly"),
 ]
+# Where a Windows venv puts the sheetsync command.
+WINDOWS_SHEETSYNC = "C:\\sheetsync\\Scripts\\sheetsync.exe"
 # A folder no test creates: configs built in code need no files, and no .git above them.
 NOWHERE = Path("/nonexistent-sheetsync-test")
 
@@ -474,7 +476,10 @@ def test_the_schtasks_command_creates_a_task_every_n_minutes():
         "ayuda mutua añasco 🤝",
     ],
 )
-def test_the_schtasks_command_reads_back_through_cmd_and_the_task(folder):
+def test_the_schtasks_command_reads_back_through_cmd_and_the_task(folder, monkeypatch):
+    # sheetsync as a Windows venv installs it, whatever the path of the one running the
+    # tests (a fresh clone's can be long enough to pass schtasks' 261 characters).
+    monkeypatch.setattr(command, "sheetsync_command", lambda: [WINDOWS_SHEETSYNC])
     config = config_in(NOWHERE / folder)
     rendering = render(config, Scheduler.WINDOWS)
     assert_schtasks_reads_back(rendering.text, list(tick_command(config).argv))
