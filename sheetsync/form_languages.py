@@ -65,8 +65,10 @@ def written_in(schema: TableSchema, response: Mapping[str, Any], language: str) 
     ]
 
 
+@cache
 def shipped_languages() -> tuple[str, ...]:
-    """English first, then every language with a forms file, by code."""
+    """English first, then every language with a forms file, by code (read once: each
+    answer an email or a tab names asks)."""
     found = sorted(p.parent.name for p in LOCALES.glob(f"*/{FORMS_FILE}"))
     return (ENGLISH, *(code for code in found if code != ENGLISH))
 

@@ -35,9 +35,12 @@ def tab_language(config: Config) -> str:
     return config.email.organizers_language
 
 
-def available_languages() -> set[str]:
-    """English, and each language with a catalog."""
-    return {ENGLISH} | {p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES").is_dir()}
+@cache
+def available_languages() -> frozenset[str]:
+    """English, and each language with a catalog (read once: every message asks)."""
+    return frozenset(
+        {ENGLISH} | {p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES").is_dir()}
+    )
 
 
 def known(language: str) -> str:
