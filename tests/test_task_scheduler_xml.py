@@ -26,8 +26,9 @@ scheduler-schema, and MS-TSCH 2.5, "XML Task Definition Format"):
   names a Principal's id (the schema's ContextKeyRef).
 - execType: xs:all of Command (pathType: 1 to 260 characters), Arguments (a string) and
   WorkingDirectory (pathType).
-- The file: UTF-16 with a byte order mark and a declaration saying UTF-16, as Task
-  Scheduler exports a task and schtasks /XML reads it.
+- The file: UTF-16 little-endian with its byte order mark and a declaration saying
+  UTF-16, as Task Scheduler exports a task; schtasks /XML refuses UTF-8 (with or without
+  a BOM) and UTF-16 big-endian as malformed.
 """
 
 from __future__ import annotations
@@ -148,8 +149,8 @@ def children(element: ET.Element, allowed: set[str]) -> dict[str, ET.Element]:
 
 def assert_follows_the_schema(data: bytes) -> ET.Element:
     """The rules of the module's docstring; the parsed Task for the test to read on."""
-    assert data[:2] in (b"\xff\xfe", b"\xfe\xff"), "UTF-16 starts with its byte order mark"
-    assert data.decode("utf-16").startswith('<?xml version="1.0" encoding="UTF-16"?>')
+    assert data[:2] == b"\xff\xfe", "UTF-16 little-endian, after its byte order mark"
+    assert data[2:].decode("utf-16-le").startswith('<?xml version="1.0" encoding="UTF-16"?>')
     task = ET.fromstring(data)
     assert local(task) == "Task" and set(task.attrib) <= {"version"}
     assert re.fullmatch(r"\d+\.\d+", task.get("version", "1.2"))
@@ -221,7 +222,7 @@ def ran(task: ET.Element) -> list[str]:
 
 def xml_of(config, every: int = 5, *, pythonw: PureWindowsPath | None = PYTHONW) -> bytes:
     text = windows.task_xml(tick_command(config), every=every, pythonw=pythonw)
-    return text.encode("utf-16")
+    return windows.task_xml_bytes(text)
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,9 @@ The XML holds what schtasks' options cannot say: a program started with no conso
 (pythonw.exe), ticks on battery power, a tick missed while the computer was off run when
 it is back, one tick at a time and a time limit, and a starting folder. It follows the
 Task Scheduler schema (https://learn.microsoft.com/windows/win32/taskschd/task-scheduler-
-schema), version 1.2 (Windows Vista and later), and is saved as UTF-16 with a byte order
-mark and a matching declaration, the form Task Scheduler exports.
+schema), version 1.2 (Windows Vista and later), and is saved as UTF-16 little-endian with
+a byte order mark and a matching declaration, the form Task Scheduler exports and the one
+schtasks /XML reads.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ MAX_TASK_RUN = 261  # characters schtasks accepts after /TR (its documented limi
 TASK_NAMESPACE = "http://schemas.microsoft.com/windows/2004/02/mit/task"
 TASK_VERSION = "1.2"  # every element below is in 1.2 (Windows Vista and later)
 MAX_TASK_PATH = 260  # the schema's pathType: Command and WorkingDirectory
-XML_ENCODING = "utf-16"  # Python writes the byte order mark; the declaration says UTF-16
+# schtasks /XML reads UTF-16 little-endian with its byte order mark (and plain ASCII);
+# UTF-8, with or without a BOM, and UTF-16 big-endian are refused as malformed.
+XML_ENCODING = "utf-16-le"
+BYTE_ORDER_MARK = "\ufeff"
 # Local time, no zone: ticks fall on the clock's multiples of N minutes, as cron's */N
 # do, whenever the task is imported. A start in the past is usual for a repeating task.
 START_BOUNDARY = "2026-01-01T00:00:00"
@@ -168,6 +172,12 @@ def task_xml(tick: TickCommand, *, every: int, pythonw: PurePath | None) -> str:
     return declaration + ET.tostring(task, encoding="unicode") + "\n"
 
 
+def task_xml_bytes(text: str) -> bytes:
+    """The XML as schtasks /XML reads it: UTF-16 little-endian after its byte order mark,
+    whatever this machine's byte order (Python's "utf-16" would follow it)."""
+    return (BYTE_ORDER_MARK + text).encode(XML_ENCODING)
+
+
 def import_argv(xml_file: Path, slug: str) -> list[str]:
     """schtasks' arguments that create (or replace) the task from the XML file."""
     return ["schtasks", "/Create", "/XML", str(xml_file), "/TN", task_name(slug), "/F"]
@@ -200,7 +210,7 @@ def save_task_xml(rendering: Rendering) -> None:
     """Write the XML file render_xml planned, as UTF-16, readable by the user alone."""
     [planned] = rendering.files
     try:
-        write_private_bytes(planned.path, planned.text.encode(XML_ENCODING))
+        write_private_bytes(planned.path, task_xml_bytes(planned.text))
     except OSError as err:
         raise ScheduleError(
             f"Cannot write {planned.path}: {err.strerror}. Give --xml a file in a folder "
