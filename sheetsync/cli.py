@@ -879,6 +879,14 @@ def _job_dict(job: Job, last: dict[str, str] | None) -> dict[str, Any]:
     help="github: where the runner installs sheetsync from, a git address with a tag or "
     "commit (docs/schedule.md).",
 )
+@click.option(
+    "--xml",
+    "task_xml",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="windows: save the task as Task Scheduler XML in FILE (no window, runs on "
+    "battery) and print the schtasks line that imports it.",
+)
 @json_option("the text, its files and commands, and whether they were installed")
 @pass_settings
 @handle_errors
@@ -888,6 +896,7 @@ def schedule_command(
     install: bool,
     every: int | None,
     package: str | None,
+    task_xml: Path | None,
     as_json: bool,
 ) -> None:
     """Print what runs this network's jobs on a schedule (or --install it).
@@ -896,6 +905,7 @@ def schedule_command(
     when its schedule says, one run at a time, and catches up a missed run once.
     """
     from sheetsync.scheduling.schedulers import default_every, install_schedule, render_schedule
+    from sheetsync.scheduling.windows import save_task_xml
 
     config = settings.config()
     chosen = Scheduler(scheduler)
@@ -903,6 +913,8 @@ def schedule_command(
         raise click.UsageError(
             "--package is what a GitHub runner installs: use it with --for github."
         )
+    if task_xml is not None and chosen is not Scheduler.WINDOWS:
+        raise click.UsageError("--xml saves a Windows task: use it with --for windows.")
     rendering = render_schedule(
         config,
         list_jobs(jobs_folder(config)),
@@ -912,8 +924,11 @@ def schedule_command(
         environ=os.environ,
         uid=getattr(os, "getuid", lambda: 0)(),  # launchd's gui/<uid>; Windows has none
         package=package,
+        task_xml=task_xml,
     )
     changed = install_schedule(rendering, config, platform=sys.platform) if install else False
+    if task_xml is not None:
+        save_task_xml(rendering)
     if as_json:
         finish("schedule", _schedule_dict(rendering, install, changed))
     elif not install:

@@ -227,3 +227,66 @@ def assert_only_the_failure_was_logged(before, after, job: str, message: str) ->
     header = log_after[0]
     assert row[header.index("job")] == job and row[header.index("outcome")] == "failed"
     assert message in row[header.index("message")]
+
+
+# Networks made by `sheetsync init` ----------------------------------------------------
+
+
+@pytest.fixture
+def runner() -> Any:
+    """click's test runner: the command line as a person types it."""
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+@pytest.fixture
+def network(tmp_path: Path, runner: Any) -> Path:
+    """The config `sheetsync init` writes in tmp_path/net, with its workbook: its path. A
+    test module that needs another network defines its own `network`, which pytest uses
+    there instead of this one."""
+    from sheetsync.cli import cli
+
+    config_path = tmp_path / "net" / "sheetsync.toml"
+    result = runner.invoke(
+        cli,
+        ["--config", str(config_path), "init", "--workbook", str(tmp_path / "net" / "n.xlsx")],
+    )
+    assert result.exit_code == 0, result.output
+    return config_path
+
+
+def init_demo(folder: Path, *options: str) -> Path:
+    """`sheetsync init --demo` in folder, with `options` ("--language", "es", "--history",
+    "3"), then `sheetsync run weekly`, through the command line: the config's path."""
+    from click.testing import CliRunner
+
+    from sheetsync.cli import cli
+
+    config = folder / "sheetsync.toml"
+    runner = CliRunner()
+    workbook = str(folder / "network.xlsx")
+    made = runner.invoke(
+        cli, ["--config", str(config), "init", "--workbook", workbook, "--demo", *options]
+    )
+    assert made.exit_code == 0, made.output
+    ran = runner.invoke(cli, ["--config", str(config), "run", "weekly"])
+    assert ran.exit_code == 0, ran.output
+    return config
+
+
+def spanish_network(folder: Path) -> tuple[WorkbookBackend, Config]:
+    """A network whose forms are in Spanish first, then English, with the workbook `init`
+    makes for it (init_spreadsheet, as a library caller makes it)."""
+    workbook = folder / "network.xlsx"
+    config = Config.from_dict(
+        {
+            "network": {"zones": list(ZONES), "timezone": "America/Chicago"},
+            "backend": {"kind": "local", "workbook": str(workbook)},
+            "forms": {"languages": ["es", "en"]},
+        },
+        base_dir=folder,
+    )
+    store = WorkbookBackend(workbook)
+    init_spreadsheet(store, config)
+    return store, config

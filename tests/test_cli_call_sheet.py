@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -21,10 +20,10 @@ from sheetsync.cli import cli
 from sheetsync.config import Config
 from sheetsync.jobs import find_job, run_job
 from sheetsync.privacy import Policy
+from tests.chromium import chromium_or_skip, headless_flags
 from tests.conftest import FORM_OF, NOW, request
 from tests.test_call_sheet import MADE, WEEK, call, person
 from tests.test_cli_json import VALIDATOR
-from tests.test_digest import CHROMIUM_MISSING
 
 NAMES = ("Luis", "Ortega", "Rosa", "Diaz", "555", "0102", "0103", "Hola", "Hello")
 
@@ -180,15 +179,6 @@ def test_spanish_network_with_a4_paper(network, tmp_path):
 # --- printed by a real browser ---
 
 
-def chromium_or_skip() -> str:
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        # make test installs it where it can (root, passwordless sudo); CI runs as root.
-        assert not os.environ.get("CI"), "make test installs Debian's chromium as root"
-        pytest.skip(CHROMIUM_MISSING)
-    return chromium
-
-
 def print_to_pdf(html: str, folder: Path) -> bytes:
     """The page printed by headless Chromium, as Print would, without its header/footer."""
     chromium = chromium_or_skip()
@@ -198,16 +188,7 @@ def print_to_pdf(html: str, folder: Path) -> bytes:
     subprocess.run(
         [
             chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={folder / 'profile'}",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf}",
+            *headless_flags(folder / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}"),
             page.as_uri(),
         ],
         capture_output=True,

@@ -10,9 +10,7 @@ import email
 import email.policy
 import ipaddress
 import json
-import os
 import re
-import shutil
 import smtplib
 import socket
 import ssl
@@ -41,6 +39,7 @@ from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.privacy import Policy
 from sheetsync.schema import load_schemas
 from sheetsync.tables import records_of
+from tests.chromium import chromium_or_skip, headless_flags
 from tests.conftest import NOW, checkin, offer, request, write_cell
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -337,19 +336,10 @@ def test_a_password_comes_only_from_the_environment(smtp_server, monkeypatch, ne
 
 # --- the preview in a real browser ---
 
-CHROMIUM_MISSING = (
-    "Chromium is not installed, and `make test` installs it only as root or with "
-    "passwordless sudo: run `sudo apt-get install chromium`, then `make test` again"
-)
-
 
 def test_the_preview_renders_in_headless_chromium_within_600px(network, tmp_path):
     backend, config = network
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        # make test installs it where it can (root, passwordless sudo); CI runs as root.
-        assert not os.environ.get("CI"), "make test installs Debian's chromium as root"
-        pytest.skip(CHROMIUM_MISSING)
+    chromium = chromium_or_skip()
     path = preview(backend, config, tmp_path / "preview", now=NOW)
     assert path.name == "organizers-2026-W48.html"
     html = path.read_text(encoding="utf-8")
@@ -367,17 +357,7 @@ def test_the_preview_renders_in_headless_chromium_within_600px(network, tmp_path
         ),
         encoding="utf-8",
     )
-    flags = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={tmp_path / 'profile'}",
-        "--window-size=600,1200",
-    ]
+    flags = headless_flags(tmp_path / "profile", "--window-size=600,1200")
     dom = subprocess.run(
         [chromium, *flags, "--dump-dom", probe.as_uri()],
         capture_output=True,

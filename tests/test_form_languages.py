@@ -26,7 +26,7 @@ from sheetsync.intake.validate import Validated, ValidationContext, validate_for
 from sheetsync.normalize import fold
 from sheetsync.schema import FieldType, TableSchema, load_schemas
 from sheetsync.tables import FormTable, read_form
-from tests.conftest import NOW, ZONES, make_config, request
+from tests.conftest import NOW, ZONES, init_demo, request, spanish_network
 
 FORMS = [s for s in load_schemas().values() if s.kind == "form"]
 OTHER_LANGUAGES = [code for code in shipped_languages() if code != ENGLISH]
@@ -385,22 +385,9 @@ def test_any_answers_in_any_configured_language_read_back_canonical(
 
 def test_intake_takes_spanish_responses_in_with_canonical_needs(tmp_path: Path) -> None:
     from sheetsync.backends.base import TabChanges
-    from sheetsync.backends.workbook import WorkbookBackend
-    from sheetsync.bootstrap import init_spreadsheet
     from sheetsync.jobs import find_job, read_state, run_job
 
-    workbook = tmp_path / "network.xlsx"
-    config = make_config(workbook)
-    config = Config.from_dict(
-        {
-            "network": {"zones": list(ZONES), "timezone": "America/Chicago"},
-            "backend": {"kind": "local", "workbook": str(workbook)},
-            "forms": {"languages": ["es", "en"]},
-        },
-        base_dir=tmp_path,
-    )
-    store = WorkbookBackend(workbook)
-    init_spreadsheet(store, config)
+    store, config = spanish_network(tmp_path)
     header = store.read_tabs(["Form Responses 1"])["Form Responses 1"].header
     assert header == _spanish_header()
     row = _spanish_request(categories="Groceries, Medicine pickup", urgency="Today")
@@ -420,28 +407,9 @@ def test_intake_takes_spanish_responses_in_with_canonical_needs(tmp_path: Path) 
 
 
 def _demo(folder: Path, *language: str) -> dict[str, list[list[Value]]]:
-    from click.testing import CliRunner
-
     from sheetsync.backends.workbook import WorkbookBackend
-    from sheetsync.cli import cli
 
-    config = folder / "sheetsync.toml"
-    runner = CliRunner()
-    made = runner.invoke(
-        cli,
-        [
-            "--config",
-            str(config),
-            "init",
-            "--workbook",
-            str(folder / "network.xlsx"),
-            "--demo",
-            *language,
-        ],
-    )
-    assert made.exit_code == 0, made.output
-    ran = runner.invoke(cli, ["--config", str(config), "run", "weekly"])
-    assert ran.exit_code == 0, ran.output
+    init_demo(folder, *language)
     store = WorkbookBackend(folder / "network.xlsx")
     return {tab: data.rows for tab, data in store.read_tabs(store.list_tabs()).items()}
 

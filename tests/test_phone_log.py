@@ -18,7 +18,7 @@ from sheetsync.config import Config
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.report import RunReport
 from sheetsync.schema import load_schemas
-from tests.conftest import NOW, ZONES, make_config
+from tests.conftest import NOW, ZONES, make_config, spanish_network
 
 TAB = "Phone log"
 NAMES = load_schemas()["phone_log"].names
@@ -251,21 +251,6 @@ def test_a_phoned_request_and_a_form_response_are_one_person(backend, config) ->
     weekly(backend, config)
     [person] = records(backend, config, "people")
     assert person["source"] == "Form Responses 1:2; Phone log:2"
-
-
-def spanish_network(tmp_path: Path) -> tuple[WorkbookBackend, Config]:
-    workbook = tmp_path / "network.xlsx"
-    config = Config.from_dict(
-        {
-            "network": {"zones": list(ZONES), "timezone": "America/Chicago"},
-            "backend": {"kind": "local", "workbook": str(workbook)},
-            "forms": {"languages": ["es", "en"]},
-        },
-        base_dir=tmp_path,
-    )
-    store = WorkbookBackend(workbook)
-    init_spreadsheet(store, config)
-    return store, config
 
 
 def test_a_spanish_network_takes_spanish_answers_on_its_phone_log(tmp_path: Path) -> None:

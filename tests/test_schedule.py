@@ -13,7 +13,6 @@ import textwrap
 import time
 
 import pytest
-from click.testing import CliRunner
 from croniter import croniter
 
 from sheetsync.cli import cli
@@ -46,22 +45,6 @@ FAKE_CRONTAB = textwrap.dedent(
         sys.exit("usage: crontab [-l | -]")
     """
 )
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-@pytest.fixture
-def network(tmp_path, runner):
-    config_path = tmp_path / "net" / "sheetsync.toml"
-    result = runner.invoke(
-        cli,
-        ["--config", str(config_path), "init", "--workbook", str(tmp_path / "net" / "n.xlsx")],
-    )
-    assert result.exit_code == 0, result.output
-    return config_path
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ import jsonschema
 import mslex
 import pytest
 import yaml
-from click.testing import CliRunner
 from croniter import croniter
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -724,22 +723,6 @@ def test_any_config_file_name_gives_a_workflow_that_parses_and_names_it(every, n
 
 
 # the command line ---------------------------------------------------------------------
-
-
-@pytest.fixture
-def runner():
-    return CliRunner()
-
-
-@pytest.fixture
-def network(tmp_path, runner):
-    config_path = tmp_path / "net" / "sheetsync.toml"
-    result = runner.invoke(
-        cli,
-        ["--config", str(config_path), "init", "--workbook", str(tmp_path / "net" / "n.xlsx")],
-    )
-    assert result.exit_code == 0, result.output
-    return config_path
 
 
 @pytest.fixture

@@ -13,37 +13,17 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from click.testing import CliRunner
 
-from sheetsync.cli import cli
 from sheetsync.form_languages import form_language
 from sheetsync.schema import load_schemas
+from tests.conftest import init_demo
 from tests.test_docs import as_pattern, translated
 
 
 @pytest.fixture(scope="module")
 def spanish(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("spanish-network")
-    config = folder / "sheetsync.toml"
-    runner = CliRunner()
-    made = runner.invoke(
-        cli,
-        [
-            "--config",
-            str(config),
-            "init",
-            "--workbook",
-            str(folder / "network.xlsx"),
-            "--demo",
-            "--history",
-            "3",
-            "--language",
-            "es",
-        ],
-    )
-    assert made.exit_code == 0, made.output
-    ran = runner.invoke(cli, ["--config", str(config), "run", "weekly"])
-    assert ran.exit_code == 0, ran.output
+    init_demo(folder, "--history", "3", "--language", "es")
     return folder
 
 

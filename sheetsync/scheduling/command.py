@@ -31,7 +31,7 @@ class Scheduler(StrEnum):
     CRON = "cron"
     SYSTEMD = "systemd"
     LAUNCHD = "launchd"
-    WINDOWS = "windows"  # a schtasks command for Task Scheduler
+    WINDOWS = "windows"  # a schtasks command, or the task as Task Scheduler XML (--xml)
     GITHUB = "github"
 
 

@@ -37,10 +37,12 @@ def render_schedule(
     environ: Mapping[str, str],
     uid: int,
     package: str | None = None,
+    task_xml: Path | None = None,
 ) -> Rendering:
     """What `sheetsync schedule --for scheduler` prints, and the files and commands that
     --install would write and run. `home`, `environ` and `uid` are the user's (tests
-    give their own); `package` is what a GitHub runner installs (github.package_spec)."""
+    give their own); `package` is what a GitHub runner installs (github.package_spec);
+    `task_xml`, where Windows' task is saved as XML (windows.render_xml)."""
     tick = tick_command(config)
     match scheduler:
         case Scheduler.CRON:
@@ -56,6 +58,8 @@ def render_schedule(
             return systemd.render(tick, every=every, home=home, environ=environ)
         case Scheduler.LAUNCHD:
             return launchd.render(tick, every=every, home=home, uid=uid)
+        case Scheduler.WINDOWS if task_xml is not None:
+            return windows.render_xml(tick, every=every, xml_file=task_xml)
         case Scheduler.WINDOWS:
             return windows.render(tick, every=every)
         case Scheduler.GITHUB:
@@ -76,8 +80,8 @@ def install_schedule(rendering: Rendering, config: Config, *, platform: str) -> 
         case Scheduler.WINDOWS:
             raise ScheduleError(
                 "sheetsync does not create the Windows task itself: run `sheetsync schedule "
-                "--for windows` on the Windows computer and paste the command it prints in a "
-                "Command Prompt there."
+                "--for windows --xml sheetsync-task.xml` on the Windows computer and paste the "
+                "command it prints in a Command Prompt there (docs/schedule.md)."
             )
         case Scheduler.GITHUB:
             raise ScheduleError(
