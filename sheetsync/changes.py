@@ -12,6 +12,12 @@ undo blanks only the rows nobody edited since.
 TabChanges cannot delete a row, so the whole tab is rewritten in place on each run that
 changes something: the how-to row, this run's records, then the kept runs' (keep_runs in
 all), and the rows left over below are blanked. Every cell of the tab is sheetsync's.
+
+The how-to row and a rows-added record's count are in the network's language
+(translation.tab_language); what undo reads back is not: the run id, the tab, the key
+(a keyless row's "row 12" too), the column, the kind (a closed value, as a status is), the
+old and new values and the hidden `rows` cell. So undo reads a tab written in any language,
+or in several after the language changed.
 """
 
 from __future__ import annotations
@@ -26,13 +32,16 @@ from sheetsync.backends.base import CellUpdate, Condition, TabChanges, Value
 from sheetsync.normalize import cell_text
 from sheetsync.report import TabReport
 from sheetsync.tables import Table, appended, records_of, to_cell
+from sheetsync.translation import gettext_noop, ngettext_noop, translate, translate_plural
 
-HOW_TO_UNDO = (
+HOW_TO_UNDO = gettext_noop(
     "How to undo a run: run `sheetsync undo` to put back the old values of the newest run "
     "below (`sheetsync undo --run RUN_ID` for another, `--dry-run` to see first). A cell "
     "changed since the run is left as it is, and listed. Newest run first; sheetsync "
     "rewrites this tab on every run that changes something."
 )
+# A rows-added record's `new` cell: what the run did, for the eye (undo reads `rows`).
+ROWS_ADDED = ngettext_noop("%(count)s row added", "%(count)s rows added")
 ROWS_PER_RECORD = 1000  # rows added, per record: their ids and checks fit one cell
 ROWS_TEXT_MAX = 30_000  # characters of the hidden `rows` cell (Excel holds 32,767)
 
@@ -85,11 +94,11 @@ NOT_RECORDED = ("changes", "run_log", "fingerprints")
 
 
 def run_records(
-    run_id: str, tabs: Sequence[TabReport], tables: Mapping[str, Table]
+    run_id: str, tabs: Sequence[TabReport], tables: Mapping[str, Table], language: str
 ) -> list[Record]:
     """The records of a run's changes: one per changed cell, and the rows it added in
     chunks. `tables` are the run's tabs by title (the Run log and Changes are left out:
-    they are the record itself)."""
+    they are the record itself); `language` the tab's."""
     records: list[Record] = []
     for tab in tabs:
         table = tables.get(tab.tab)
@@ -113,7 +122,7 @@ def run_records(
         ]
         at = [table.columns[n] for n in table.schema.names]
         checks = [(key, fingerprint(_texts_at(row, at))) for key, row in _added(tab)]
-        records += added_records(run_id, tab.tab, checks)
+        records += added_records(run_id, tab.tab, checks, language)
     return records
 
 
@@ -122,27 +131,30 @@ def _added(tab: TabReport) -> list[tuple[str, list[str]]]:
     return list(zip(tab.added_ids, tab.added, strict=False))
 
 
-def added_records(run_id: str, tab: str, checks: Sequence[tuple[str, str]]) -> list[Record]:
+def added_records(
+    run_id: str, tab: str, checks: Sequence[tuple[str, str]], language: str
+) -> list[Record]:
     """Rows added, as few records as fit: `rows` holds a line "id:check" per row (ids may
-    hold spaces: a Summary metric's does)."""
+    hold spaces: a Summary metric's does); their count said in `language`."""
     records: list[Record] = []
     chunk: list[tuple[str, str]] = []
     size = 0
     for key, check in checks:
         if chunk and (len(chunk) == ROWS_PER_RECORD or size + len(key) + 10 > ROWS_TEXT_MAX):
-            records.append(_chunk_record(run_id, tab, chunk))
+            records.append(_chunk_record(run_id, tab, chunk, language))
             chunk, size = [], 0
         chunk.append((key, check))
         size += len(key) + 10
     if chunk:
-        records.append(_chunk_record(run_id, tab, chunk))
+        records.append(_chunk_record(run_id, tab, chunk, language))
     return records
 
 
-def _chunk_record(run_id: str, tab: str, chunk: list[tuple[str, str]]) -> Record:
+def _chunk_record(run_id: str, tab: str, chunk: list[tuple[str, str]], language: str) -> Record:
     first, last = chunk[0][0], chunk[-1][0]
     key = first if len(chunk) == 1 else f"{first}–{last}"
-    count = f"{len(chunk)} row added" if len(chunk) == 1 else f"{len(chunk)} rows added"
+    # The count in plain digits, as the tab has always written it (up to ROWS_PER_RECORD).
+    count = translate_plural(language, *ROWS_ADDED, len(chunk), count=str(len(chunk)))
     rows = "\n".join(f"{k}:{check}" for k, check in chunk)
     return Record(run_id, tab, key, "", ChangeKind.ROWS_ADDED, "", count, rows)
 
@@ -199,13 +211,16 @@ def run_ids(records: Sequence[Record]) -> list[str]:
     return list(dict.fromkeys(r.run_id for r in records))
 
 
-def record_changes(table: Table, new: Sequence[Record], keep_runs: int) -> TabChanges:
+def record_changes(
+    table: Table, new: Sequence[Record], keep_runs: int, language: str
+) -> TabChanges:
     """The write that puts a run's records on top of the Changes tab, keeping the newest
-    `keep_runs` runs in all: the tab is rewritten in place, rows left over blanked."""
+    `keep_runs` runs in all: the tab is rewritten in place, rows left over blanked. The
+    how-to row is written in `language`; the kept records stay as they were written."""
     old = read_records(table)
     kept_ids = run_ids(old)[: max(0, keep_runs - 1)]
     kept = [r for r in old if r.run_id in kept_ids]
-    lines = [_how_to_row(table), *(_cells(table, r) for r in [*new, *kept])]
+    lines = [_how_to_row(table, language), *(_cells(table, r) for r in [*new, *kept])]
     change = appended(table, [])
     if not table.exists or table.n_rows == 0:
         change.append.extend(lines)
@@ -239,9 +254,10 @@ def _present_rows(table: Table) -> list[list[str]]:
     return rows
 
 
-def _how_to_row(table: Table) -> list[Value]:
+def _how_to_row(table: Table, language: str) -> list[Value]:
     first = table.columns["run_id"]
-    return [HOW_TO_UNDO if i == first else None for i in range(len(table.header))]
+    how_to = translate(language, HOW_TO_UNDO)
+    return [how_to if i == first else None for i in range(len(table.header))]
 
 
 def _cells(table: Table, record: Record) -> list[Value]:

@@ -48,6 +48,7 @@ from sheetsync.state import State, local_now, read_state
 from sheetsync.steps import STEPS, Effect, StepContext, StepResult, get_step
 from sheetsync.steps.organizer_values import VALUES_TO_FIX, bad_values, issues_of
 from sheetsync.tables import Table, appended, plan_changes
+from sheetsync.translation import tab_language
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +65,10 @@ def _record_failure(
 ) -> None:
     """Log a failed run in the Run log where the spreadsheet can be written, so the next
     digest reports it; else keep its row for the next run that can write."""
-    if _loggable(err) and log_failure(backend, config, report):
+    if _loggable(err) and log_failure(backend, config, report, err):
         return
     try:
-        kept = remember_failure(config, report)
+        kept = remember_failure(config, report, err)
     except OSError as keep_err:
         log.error(
             "%s: the failure could not be kept for the Run log either (%s in %s). Check that "
@@ -315,7 +316,8 @@ def _changes_record(
     one write; nothing when the run changes nothing (the last run that did stays the one
     `sheetsync undo` reverts). A spreadsheet made before the tab existed gets it now."""
     by_title = {t.tab: t for name, t in tables.items() if name not in NOT_RECORDED}
-    records = run_records(report.run_id, report.tabs, by_title)
+    language = tab_language(config)
+    records = run_records(report.run_id, report.tabs, by_title, language)
     if not records:
         return []
     record = tables["changes"]
@@ -324,7 +326,7 @@ def _changes_record(
             f"Created the {record.tab!r} tab: it records what each run changes, and "
             "`sheetsync undo` reverts the last run."
         )
-    return [record_changes(record, records, config.keep_runs)]
+    return [record_changes(record, records, config.keep_runs, language)]
 
 
 def _run_once(
@@ -366,7 +368,10 @@ def _run_once(
     if inputs and not changes:
         idle = _idle(effects, backend, config, report.started)
         changes += settle(job.name, state, report, inputs, ran.untils, idle=idle)
-    rows = [*(log_cells(run_log, values) for values in kept), log_row(report, run_log)]
+    rows = [
+        *(log_cells(run_log, values) for values in kept),
+        log_row(report, run_log, tab_language(config)),
+    ]
     # The record before the Run log row: a write split in parts has the Run log row last.
     changes += _changes_record(state.tables, report, config)
     changes.append(appended(run_log, rows))

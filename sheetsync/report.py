@@ -183,6 +183,23 @@ class Findings:
         return iter(self._found.values())
 
 
+@dataclass(frozen=True)
+class Wording:
+    """A message as the catalog holds it (marked with translation.gettext_noop) and its
+    values: the Run log writes it in the network's language (run_log.py), while the
+    terminal, the log and --json show its English (RunReport.message)."""
+
+    message: str
+    values: dict[str, str] = field(default_factory=dict)
+    plural: str = ""  # a plural message's other form (ngettext_noop), chosen by `num`
+    num: int = 0
+
+    @property
+    def english(self) -> str:
+        chosen = self.plural if self.plural and self.num != 1 else self.message
+        return chosen % self.values
+
+
 @dataclass
 class RunReport:
     """Everything one run of a job did and found."""
@@ -208,6 +225,9 @@ class RunReport:
     settled_until: dt.datetime | None = None
     # The steps' typed findings; not in to_dict (they hold frames' worth of data).
     findings: Findings = field(default_factory=Findings, repr=False, compare=False)
+    # `message` as the catalog words it, for the Run log (None: a failure's, or none);
+    # not in to_dict, which has the message itself.
+    wording: Wording | None = field(default=None, repr=False, compare=False)
 
     @property
     def rows_added(self) -> int:
@@ -216,6 +236,18 @@ class RunReport:
     @property
     def cells_changed(self) -> int:
         return sum(t.cells_changed for t in self.tabs)
+
+    def say(self, message: str, **values: str) -> None:
+        """Set the run's message: `message` is the catalog's (gettext_noop), in English
+        here and in the network's language on the Run log."""
+        self.wording = Wording(message, values)
+        self.message = self.wording.english
+
+    def say_plural(self, forms: tuple[str, str], num: int, **values: str) -> None:
+        """Set the run's message to a plural message of the catalog (ngettext_noop): its
+        words follow `num` in each language."""
+        self.wording = Wording(forms[0], values, forms[1], num)
+        self.message = self.wording.english
 
     def step(self, name: str) -> StepReport | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -226,8 +258,13 @@ class RunReport:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (datetimes as ISO strings), without personal data: rows are
         named by id, changed cells by row and column, digests by recipient id."""
-        # The findings stay out: they hold whole tabs' worth of data.
-        data = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "findings"}
+        # The findings stay out: they hold whole tabs' worth of data; the wording too: the
+        # message is there.
+        data = {
+            f.name: _plain(getattr(self, f.name))
+            for f in fields(self)
+            if f.name not in ("findings", "wording")
+        }
         data["tabs"] = [_tab_without_values(t) for t in self.tabs]
         data["deliveries"] = [
             {k: v for k, v in asdict(d).items() if k != "to"} for d in self.deliveries

@@ -4,6 +4,10 @@ A failed run goes in the Run log in its own write. When that write cannot be mad
 spreadsheet cannot be reached or written: a locked or read-only workbook, a full disk,
 Google down), its row is kept in the network's state folder (PENDING) and the next run that
 writes to the spreadsheet, ok or failed, adds it in the same write.
+
+The rows' texts are in the network's language (translation.tab_language): a run's message
+as its report words it (RunReport.say), "no changes", a failure's kind. What other code
+reads back stays as it is in any language: the job, the outcome, the steps' names.
 """
 
 from __future__ import annotations
@@ -14,24 +18,71 @@ from pathlib import Path
 
 from sheetsync.backends.base import Backend, Value
 from sheetsync.config import Config
-from sheetsync.errors import SheetsyncError
+from sheetsync.errors import (
+    AccessDeniedError,
+    BackendError,
+    ConfigError,
+    FormRowsMovedError,
+    MissingColumnError,
+    MissingTabError,
+    SheetChangedError,
+    SheetsyncError,
+    StepError,
+    WorkbookLockedError,
+)
 from sheetsync.files import private_dir, replace_private_text
+from sheetsync.form_languages import ENGLISH
 from sheetsync.normalize import cell_text, format_datetime
 from sheetsync.report import RunReport
 from sheetsync.schema import load_schemas
 from sheetsync.tables import Table, appended, read_table, records_of, to_cell
+from sheetsync.translation import gettext_noop, known, tab_language, translate, translate_plural
 
 log = logging.getLogger(__name__)
 
 MESSAGE_MAX = 1000  # characters of a run's message in its Run log row: room for what to do
 PENDING = "failed-runs.json"  # failed runs not in the Run log yet, in the state folder
 PENDING_MAX = 100  # the newest are kept: a store down for weeks must not grow the file
-NOT_LOGGED_THEN = " [Logged by a later run: this run could not write to the spreadsheet.]"
+NOT_LOGGED = gettext_noop("[Logged by a later run: this run could not write to the spreadsheet.]")
+NOT_LOGGED_THEN = f" {NOT_LOGGED}"  # how a kept run's message ends, in English
+NO_CHANGES = gettext_noop("no changes")
 LogValues = dict[str, str]  # a Run log row by field name
 
+# What failed, by the failure's kind, first match first: said in the network's language
+# before the failure's own message, which is English (errors.py: the terminal and the log
+# show it as it is) and says exactly what to do.
+FAILED_BECAUSE: tuple[tuple[type[SheetsyncError], str], ...] = (
+    (
+        SheetChangedError,
+        gettext_noop("The sheet changed while sheetsync worked on it; the next run tries again."),
+    ),
+    (
+        WorkbookLockedError,
+        gettext_noop("The workbook was open in another program: close it there."),
+    ),
+    (
+        AccessDeniedError,
+        gettext_noop("sheetsync may not open the spreadsheet: share it with sheetsync again."),
+    ),
+    (BackendError, gettext_noop("The spreadsheet could not be read or written.")),
+    (MissingTabError, gettext_noop("A tab sheetsync needs is missing or was renamed.")),
+    (MissingColumnError, gettext_noop("A column sheetsync needs is missing or was renamed.")),
+    (
+        FormRowsMovedError,
+        gettext_noop("Rows of a form's responses tab were deleted or sorted."),
+    ),
+    (ConfigError, gettext_noop("sheetsync.toml needs a fix before the next run.")),
+    (StepError, gettext_noop("A step of the run failed.")),
+)
+FAILED = gettext_noop("The run failed.")
+FAILED_DETAIL = gettext_noop("%(what)s Details, in English: %(detail)s")
 
-def log_values(report: RunReport) -> LogValues:
-    """The Run log row describing a run, by field name."""
+
+def log_values(
+    report: RunReport, language: str, failure: SheetsyncError | None = None
+) -> LogValues:
+    """The Run log row describing a run, by field name, its texts in `language`
+    (`failure`: what stopped a failed run)."""
     return {
         "run_id": report.run_id,
         "job": report.job,
@@ -40,15 +91,37 @@ def log_values(report: RunReport) -> LogValues:
         "outcome": report.outcome.value,
         "steps": ", ".join(f"{s.name} {s.seconds:.1f}s" for s in report.steps),
         "changes": "; ".join(f"{t.tab} +{t.rows_added} ~{t.cells_changed}" for t in report.tabs)
-        or "no changes",
+        or translate(language, NO_CHANGES),
         "problems": str(len(report.issues)),
-        "message": report.message[:MESSAGE_MAX],
+        "message": run_message(report, language, failure)[:MESSAGE_MAX],
     }
 
 
-def log_row(report: RunReport, log: Table) -> list[Value]:
+def run_message(report: RunReport, language: str, failure: SheetsyncError | None = None) -> str:
+    """A run's message in `language`: as its report words it, or what stopped it."""
+    if failure is not None:
+        return failure_message(failure, language)
+    words = report.wording
+    if words is None:
+        return report.message
+    if words.plural:
+        return translate_plural(language, words.message, words.plural, words.num, **words.values)
+    return translate(language, words.message, **words.values)
+
+
+def failure_message(err: SheetsyncError, language: str) -> str:
+    """What stopped a run, for its Run log row: the failure's own message in English (as
+    the terminal shows it); in another language, what failed in its words, then the
+    message for whoever fixes it. Either way no cell's value: errors.py never quotes one."""
+    if known(language) == ENGLISH:
+        return str(err)
+    what = next((words for kind, words in FAILED_BECAUSE if isinstance(err, kind)), FAILED)
+    return translate(language, FAILED_DETAIL, what=translate(language, what), detail=str(err))
+
+
+def log_row(report: RunReport, log: Table, language: str) -> list[Value]:
     """The Run log row describing a run, in the tab's column order."""
-    return log_cells(log, log_values(report))
+    return log_cells(log, log_values(report, language))
 
 
 def log_cells(log: Table, values: dict[str, str]) -> list[Value]:
@@ -76,9 +149,12 @@ def fresh_run_id(run_id: str, log: Table, kept: list[LogValues] | None = None) -
 DIGEST_JOB = "digest"  # the job column of a digest handed over (the send log)
 
 
-def log_failure(backend: Backend, config: Config, report: RunReport) -> bool:
-    """Best effort: record a failed run in the Run log (with the failed runs kept for it),
-    so the next reader sees it; False, with a notice in the report, when it cannot be."""
+def log_failure(
+    backend: Backend, config: Config, report: RunReport, failure: SheetsyncError
+) -> bool:
+    """Best effort: record a run `failure` stopped in the Run log (with the failed runs
+    kept for it), so the next reader sees it; False, with a notice in the report, when it
+    cannot be."""
     try:
         tab = config.tabs["run_log"]
         data = backend.read_tabs([tab])[tab]
@@ -87,7 +163,8 @@ def log_failure(backend: Backend, config: Config, report: RunReport) -> bool:
         kept = not_logged(pending, log)
         report.run_id = fresh_run_id(report.run_id, log, kept)
         rows = [log_cells(log, values) for values in kept]
-        backend.apply([appended(log, [*rows, log_row(report, log)])])
+        row = log_cells(log, log_values(report, tab_language(config), failure))
+        backend.apply([appended(log, [*rows, row])])
     except SheetsyncError as err:
         report.notices.append(f"The failure could not be written to the Run log: {err}")
         return False
@@ -123,12 +200,14 @@ def pending_failures(config: Config) -> list[LogValues]:
         return []
 
 
-def remember_failure(config: Config, report: RunReport) -> Path:
-    """Keep a failed run's Run log row for the next run that can write (a private file:
-    messages never quote a cell, but the file is sheetsync's own). Raises OSError."""
-    values = log_values(report)
-    room = MESSAGE_MAX - len(NOT_LOGGED_THEN)
-    values["message"] = report.message[:room] + NOT_LOGGED_THEN
+def remember_failure(config: Config, report: RunReport, failure: SheetsyncError) -> Path:
+    """Keep the Run log row of a run `failure` stopped for the next run that can write (a
+    private file: messages never quote a cell, but the file is sheetsync's own), worded in
+    the network's language now. Raises OSError."""
+    language = tab_language(config)
+    values = log_values(report, language, failure)
+    later = " " + translate(language, NOT_LOGGED)
+    values["message"] = values["message"][: MESSAGE_MAX - len(later)] + later
     runs = [*pending_failures(config), values][-PENDING_MAX:]
     path = pending_path(config)
     private_dir(path.parent)

@@ -24,8 +24,18 @@ from sheetsync.report import RunOutcome, RunReport
 from sheetsync.run_log import fresh_run_id, log_cells, log_values, pending_failures
 from sheetsync.state import Sheet, State, local_now, read_sheet, state_of, table_of
 from sheetsync.tables import Table, appended, plan_changes
+from sheetsync.translation import gettext_noop, tab_language, translate
 
 _LOGS = ("run_log", FINGERPRINTS)  # the tabs a skipped run reads the cells of
+# A skipped run's message (its Run log row's, in the network's language).
+SKIPPED = gettext_noop(
+    "Nothing new since run %(run)s, which changed nothing: skipped (a run reading the same "
+    "computes the same; `sheetsync run --full` runs it anyway)."
+)
+SKIPPED_UNTIL = gettext_noop(
+    "Nothing new since run %(run)s, which changed nothing: skipped (a run reading the same "
+    "until %(until)s computes the same; `sheetsync run --full` runs it anyway)."
+)
 
 
 def read_unless_settled(
@@ -118,10 +128,12 @@ def _skip(
     report.outcome = RunOutcome.OK
     report.finished = max(report.started, local_now(config))
     report.run_id = fresh_run_id(report.run_id, run_log)
-    until = "" if settled.until == NEVER else f" until {format_datetime(settled.until)}"
-    report.message = (
-        f"Nothing new since run {settled.settled_by}, which changed nothing: skipped (a run "
-        f"reading the same{until} computes the same; `sheetsync run --full` runs it anyway)."
-    )
-    values = log_values(report) | {"steps": f"skipped: {', '.join(steps)}"}
+    language = tab_language(config)
+    if settled.until == NEVER:
+        report.say(SKIPPED, run=settled.settled_by)
+    else:
+        report.say(SKIPPED_UNTIL, run=settled.settled_by, until=format_datetime(settled.until))
+    # The steps' names as the job names them: intake's "typed after" finds its own there.
+    skipped = translate(language, gettext_noop("skipped: %(steps)s"), steps=", ".join(steps))
+    values = log_values(report, language) | {"steps": skipped}
     backend.apply([appended(run_log, [log_cells(run_log, values)])])

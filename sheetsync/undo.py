@@ -8,7 +8,10 @@ blanked is added again when that undo is undone. The undo is itself a run: its c
 on top of the Changes tab (so it can be undone in turn) and it has a Run log row.
 
 Nothing here prints: the CLI renders the Undone it returns. Messages and the report name
-cells by tab, row id and column only, never by what they hold.
+cells by tab, row id and column only, never by what they hold. What undo writes on the tabs
+(its Run log row, its records' counts, the Changes tab's how-to row) is in the network's
+language; what it reads back of the Changes tab never is (changes.py), so a tab written in
+another language, or in two, is undone alike.
 """
 
 from __future__ import annotations
@@ -49,8 +52,15 @@ from sheetsync.run_log import fresh_run_id, log_row
 from sheetsync.scheduling.lock import NetworkLock
 from sheetsync.state import State, local_now, read_state
 from sheetsync.tables import ROW, Table, appended, records_of, to_cell
+from sheetsync.translation import gettext_noop, ngettext_noop, tab_language
 
 UNDO_JOB = "undo"  # the job column of an undo's Run log row
+UNDID = gettext_noop("Undid run %(run)s.")
+# The cells left, in plain digits as the message has always given them.
+UNDID_LEFT = ngettext_noop(
+    "Undid run %(run)s; %(count)s cells or rows left as they were changed since.",
+    "Undid run %(run)s; %(count)s cells or rows left as they were changed since.",
+)
 
 
 class NothingToUndoError(SheetsyncError):
@@ -156,14 +166,15 @@ def _plan(
     if dry_run:
         return undone, []
     started = now or local_now(config)
+    language = tab_language(config)
     run_log = state.tables["run_log"]
     undone.undo_id = fresh_run_id(f"U{started:%Y%m%d-%H%M%S}", run_log)
     changes = [p.changes for p in plans.values() if not p.changes.is_empty]
-    new_records = [r for p in plans.values() for r in p.records(undone.undo_id)]
+    new_records = [r for p in plans.values() for r in p.records(undone.undo_id, language)]
     if new_records:
-        changes.append(record_changes(record_table, new_records, config.keep_runs))
+        changes.append(record_changes(record_table, new_records, config.keep_runs, language))
     report = _run_report(undone.undo_id, started, plans.values(), undone)
-    changes.append(appended(run_log, [log_row(report, run_log)]))
+    changes.append(appended(run_log, [log_row(report, run_log, language)]))
     return undone, changes
 
 
@@ -195,18 +206,21 @@ def _run_report(
         for p in plans
         if not p.changes.is_empty
     ]
-    left = (
-        f"; {len(undone.left)} cells or rows left as they were changed since" if undone.left else ""
-    )
-    return RunReport(
+    report = RunReport(
         job=UNDO_JOB,
         started=started,
         finished=started,
         outcome=RunOutcome.OK,
-        message=f"Undid run {undone.run_id}{left}.",
         run_id=undo_id,
         tabs=tabs,
     )
+    if undone.left:
+        report.say_plural(
+            UNDID_LEFT, len(undone.left), run=undone.run_id, count=str(len(undone.left))
+        )
+    else:
+        report.say(UNDID, run=undone.run_id)
+    return report
 
 
 class _TabPlan:
@@ -335,12 +349,12 @@ class _TabPlan:
         self.added.append((key, fingerprint(cells.get(n, "") for n in self.schema.names)))
         undone.reverted.append(CellReverted(tab, key, "", "row added again"))
 
-    def records(self, undo_id: str) -> list[Record]:
-        """The Changes tab's records of this tab's part of the undo."""
+    def records(self, undo_id: str, language: str) -> list[Record]:
+        """The Changes tab's records of this tab's part of the undo (counts in `language`)."""
         out = [
             Record(undo_id, r.tab, r.key, r.column, r.kind, r.old, r.new, r.rows)
             for r in self.changed
         ]
         out += [removed_record(undo_id, self.table.tab, k, cells) for k, cells in self.removed]
-        out += added_records(undo_id, self.table.tab, self.added)
+        out += added_records(undo_id, self.table.tab, self.added, language)
         return out

@@ -21,11 +21,19 @@ from typing import Any
 
 from sheetsync.config import MatchingConfig
 from sheetsync.match.eligibility import Need, Volunteer, reasons
+from sheetsync.match.volunteers import DO_NOT_CONTACT, RED, RESTING
 from sheetsync.normalize import fold
 from sheetsync.recur.series import id_order
 from sheetsync.statuses import WORK, TaskStatus
+from sheetsync.translation import answer, gettext_noop, translate
 
 YES, NO = "yes", "no"
+# Why a volunteer may not be asked now (match/volunteers.py), as a recurrence note says it.
+UNAVAILABLE = {
+    RED: gettext_noop("is checked in red"),
+    RESTING: gettext_noop("is resting (a rest confirmed on the Load tab)"),
+    DO_NOT_CONTACT: gettext_noop("is marked do not contact"),
+}
 
 
 @dataclass(frozen=True)
@@ -68,17 +76,21 @@ def continuing_reasons(help_words: str, series: str, agreed_on: str) -> str:
 _AGREED_ON = re.compile(r"^continues the .* help of \S+ \(agreed on (\S+)\)$")
 
 
-def why_not(need: Need, volunteer: Volunteer | None, config: MatchingConfig) -> str:
-    """Why the volunteer who agreed to continue may not take the need now, in plain words;
-    "" when they may (every hard constraint of matching holds)."""
+def why_not(need: Need, volunteer: Volunteer | None, config: MatchingConfig, language: str) -> str:
+    """Why the volunteer who agreed to continue may not take the need now, in plain words
+    in `language`; "" when they may (every hard constraint of matching holds)."""
     if volunteer is None:
-        return "no longer offers help"
+        return translate(language, gettext_noop("no longer offers help"))
     if volunteer.unavailable:
-        return f"is {volunteer.unavailable}"
+        why = UNAVAILABLE.get(volunteer.unavailable)
+        return translate(language, why) if why else f"is {volunteer.unavailable}"
     if volunteer.capacity <= 0:
-        return "has no room left this week"
+        return translate(language, gettext_noop("has no room left this week"))
     if need.category not in volunteer.offers:
-        return f"no longer offers {need.category}"
+        category = answer(need.category, language, "categories")
+        return translate(language, gettext_noop("no longer offers %(help)s"), help=category)
     if reasons(need, volunteer, config) is None:
-        return "no longer fits this need (zone, language, availability or car)"
+        return translate(
+            language, gettext_noop("no longer fits this need (zone, language, availability or car)")
+        )
     return ""

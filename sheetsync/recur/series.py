@@ -15,6 +15,11 @@ A series stops (no repeats; `next_on` cleared, the reason in `recurrence_note`) 
 request no longer asks for it (edited to Once, withdrawn, the category taken out), when an
 organizer marks `end_recurrence` on any of its needs, or when the requester is marked do
 not contact. Undoing that (clearing the mark) restarts it.
+
+`recurrence_note` is written in the network's language (translation.tab_language). The
+words sheetsync recomputes every run are known by their start in each language sheetsync
+writes (recomputed_starts), so a note written before the language changed is replaced,
+never taken for an organizer's words.
 """
 
 from __future__ import annotations
@@ -23,12 +28,13 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import cell_text, fold
 from sheetsync.statuses import NeedStatus
+from sheetsync.translation import available_languages, gettext_noop, translate
 
 
 class Recurrence(StrEnum):
@@ -44,8 +50,27 @@ PERIOD_DAYS = {Recurrence.EVERY_WEEK: 7, Recurrence.EVERY_TWO_WEEKS: 14}
 HELP_WORDS = {Recurrence.EVERY_WEEK: "weekly", Recurrence.EVERY_TWO_WEEKS: "fortnightly"}
 
 # recurrence_note texts sheetsync recomputes every run (the others are written once).
-STOPPED = "No more repeats: "
-WAITING = "No new need on "
+STOPPED = gettext_noop("No more repeats: %(reason)s.")
+WAITING = gettext_noop(
+    "No new need on %(day)s: %(need)s was still waiting for a volunteer that day, so it "
+    "stands for that day's help too."
+)
+RECOMPUTED = (STOPPED, WAITING)
+
+
+@cache
+def recomputed_starts() -> tuple[str, ...]:
+    """How the recomputed notes start (their words before the first value), in every
+    language sheetsync writes: "No more repeats: ", "No hay más repeticiones: "…"""
+    starts = {
+        translate(language, message, reason=_VALUE, day=_VALUE, need=_VALUE).partition(_VALUE)[0]
+        for language in sorted(available_languages())
+        for message in RECOMPUTED
+    }
+    return tuple(sorted(s for s in starts if s.strip()))
+
+
+_VALUE = "\x00"  # stands for a note's values: the words before it are how the note starts
 
 
 def id_order(need_id: str) -> tuple[int, str]:
@@ -136,21 +161,33 @@ def opened_day(need: dict[str, Any]) -> dt.date | None:
     return opened.date() if opened else None
 
 
-def stop_reason(series: Series, unreachable: set[str]) -> str:
-    """Why the series makes no more repeats, in plain words (ids only); "" while it runs.
-    `unreachable`: the person ids marked do not contact (linked rows too)."""
-    first = series.first
+def stop_reason(series: Series, unreachable: set[str], language: str) -> str:
+    """Why the series makes no more repeats, in plain words (ids only) in `language`; ""
+    while it runs. `unreachable`: the person ids marked do not contact (linked rows too)."""
+    first, series_id = series.first, series.series_id
     if first["status"] == NeedStatus.WITHDRAWN:
-        return f"the request of {series.series_id} was withdrawn"
+        return translate(
+            language, gettext_noop("the request of %(id)s was withdrawn"), id=series_id
+        )
     if first["recurrence"] == Recurrence.ONCE:
-        return f"the request of {series.series_id} now says once"
+        return translate(
+            language, gettext_noop("the request of %(id)s now says once"), id=series_id
+        )
     if not series.period:
-        return f"the request of {series.series_id} no longer asks for it regularly"
+        return translate(
+            language,
+            gettext_noop("the request of %(id)s no longer asks for it regularly"),
+            id=series_id,
+        )
     marked = [n["need_id"] for n in series.needs if cell_text(n["end_recurrence"]).strip()]
     if marked:
-        return f"end_recurrence is marked on {', '.join(marked)} (clear it to restart)"
+        return translate(
+            language,
+            gettext_noop("end_recurrence is marked on %(ids)s (clear it to restart)"),
+            ids=", ".join(marked),
+        )
     if any(n["person_id"] in unreachable for n in (first, series.latest)):
-        return "the requester is marked do not contact"
+        return translate(language, gettext_noop("the requester is marked do not contact"))
     return ""
 
 

@@ -6,7 +6,8 @@ volunteer of the previous need agreed to continue (Tasks `continues`, else their
 answer) and every hard constraint of matching still holds, the new need gets its task with
 them, accepted; otherwise it waits for matching like any other need (an urgent one within
 the hour). A series stops when the request stops asking for it, an organizer marks
-`end_recurrence`, or the requester is marked do not contact: `recurrence_note` says why.
+`end_recurrence`, or the requester is marked do not contact: `recurrence_note` says why, in
+the network's language (translation.tab_language).
 
 Runs after dedupe (a need's person is the kept one, needs' statuses are brought up to date
 from Tasks) and before matching.
@@ -35,6 +36,7 @@ from sheetsync.recur.series import (
     due_today,
     is_repeat,
     read_series,
+    recomputed_starts,
     repeat_source,
     start_series,
     stop_reason,
@@ -43,6 +45,11 @@ from sheetsync.statuses import NeedStatus, TaskStatus, statuses_of, update_need_
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.match import network_of
 from sheetsync.tables import empty_record, frame_of, records_of
+from sheetsync.translation import gettext_noop, tab_language, translate
+
+# A repeat's note, written once when it is made (in the language of the day).
+KEPT = gettext_noop("Kept with %(who)s, who agreed on %(task)s.")
+TO_MATCHING = gettext_noop("To matching: %(who)s agreed to continue on %(task)s but %(why)s.")
 
 # The request's answers a repeat carries over from the series' first need.
 CARRIED = (
@@ -74,13 +81,14 @@ def run(ctx: StepContext) -> StepResult:
     changes: list[dt.date | None] = []  # the day each running series' answer next changes
     ids = Ids("N", (n["need_id"] for n in needs))
     dayfirst = dayfirst_locale(ctx.config.locale)
+    language = tab_language(ctx.config)
     for series in read_series(needs):
         _tidy(series)
-        reason = stop_reason(series, unreachable)
+        reason = stop_reason(series, unreachable, language)
         if reason:
             counts["series_stopped"] += 1
             series.latest["next_on"] = ""
-            _say(series.latest, f"{STOPPED}{reason}.")
+            _say(series.latest, translate(language, STOPPED, reason=reason))
             counts["repeats_withdrawn"] += _withdraw_waiting(series)
             continue
         counts["series_running"] += 1
@@ -149,11 +157,8 @@ def _follow(ctx: StepContext, series: Series, due: Due, ids: Ids) -> dict[str, A
     and, when the latest need still waited on the day, a note saying so."""
     latest = series.latest
     if due.skipped is not None:
-        _say(
-            latest,
-            f"{WAITING}{due.skipped.isoformat()}: {latest['need_id']} was still waiting "
-            "for a volunteer that day, so it stands for that day's help too.",
-        )
+        day, need = due.skipped.isoformat(), latest["need_id"]
+        _say(latest, translate(tab_language(ctx.config), WAITING, day=day, need=need))
     next_on = due.next_on.isoformat() if due.next_on else ""
     if not due.create:
         latest["next_on"] = next_on
@@ -168,8 +173,9 @@ def _dnc(person: dict[str, Any]) -> bool:
 
 def _own_note(note: str) -> str:
     """A need's note without what this step writes afresh each run (why its series
-    stopped, a day passed while it waited): what is left was written once, with a repeat."""
-    cuts = [at for at in (note.find(STOPPED), note.find(WAITING)) if at >= 0]
+    stopped, a day passed while it waited), in whichever language it was written: what is
+    left was written once, with a repeat."""
+    cuts = [at for at in (note.find(start) for start in recomputed_starts()) if at >= 0]
     return note[: min(cuts)].rstrip() if cuts else note
 
 
@@ -220,6 +226,7 @@ def _continue(
     }
     waiting = {n.need_id: n for n in waiting_needs(needs, net, ctx.now).needs}
     task_ids = Ids("T", (t["task_id"] for t in tasks))
+    language = tab_language(ctx.config)
     # Read before any task is added: status_of is the tasks' as read.
     agreements = [agreement(series.latest["need_id"], tasks, status_of) for series, _ in new]
     continued = 0
@@ -229,16 +236,16 @@ def _continue(
             continue
         who = net.joined.get(agreed.volunteer_id, agreed.volunteer_id)
         volunteer = volunteers.get(who)
-        blocked = why_not(need, volunteer, ctx.config.matching)
+        blocked = why_not(need, volunteer, ctx.config.matching, language)
         if blocked or volunteer is None:
-            repeat["recurrence_note"] = (
-                f"To matching: {who} agreed to continue on {agreed.task_id} but {blocked}."
+            repeat["recurrence_note"] = translate(
+                language, TO_MATCHING, who=who, task=agreed.task_id, why=blocked
             )
             continue
         tasks.append(_task(ctx, series, repeat, need, volunteer, agreed, task_ids()))
         volunteer.capacity -= 1
         repeat["status"] = NeedStatus.MATCHED.value
-        repeat["recurrence_note"] = f"Kept with {who}, who agreed on {agreed.task_id}."
+        repeat["recurrence_note"] = translate(language, KEPT, who=who, task=agreed.task_id)
         continued += 1
     return continued
 
