@@ -31,6 +31,7 @@ from sheetsync.formatting import write_formatted
 from sheetsync.normalize import cell_text, dayfirst_locale
 from sheetsync.schema import FieldSpec, Owner, TableSchema, load_schemas
 from sheetsync.state import FORM_SCHEMAS, resolve_tab
+from sheetsync.status_words import is_worded, read_word
 from sheetsync.steps.organizer_values import value_problem
 
 # A header this close to a title (difflib's ratio, after tidying) names the same column.
@@ -214,7 +215,10 @@ def _renamed_columns(
     sure: dict[str, list[int]] = {}
     maybe: dict[str, list[int]] = {}
     for spec in (f for f in schema.fields if f.title in missing):
+        column = (schema.name, spec.name)
         for i, values in columns.items():
+            if is_worded(column):  # a status in any language fits as the run reads it
+                values = [read_word(column, v) for v in values]
             verdict = _could_be(tab, spec, named[i], values, dayfirst=dayfirst)
             if verdict is not None:
                 (sure if verdict else maybe).setdefault(spec.title, []).append(i)

@@ -28,6 +28,8 @@ from sheetsync.formatting_needs import Waiting, needs_rules, waiting_days
 from sheetsync.formatting_phone import phone_log_format
 from sheetsync.normalize import cell_text
 from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
+from sheetsync.status_words import is_worded, status_language, written_word
+from sheetsync.translation import tab_language
 
 # Bump when the look changes in a way the plan's content does not show (it rarely should).
 LOOK_REVISION = "1"
@@ -81,7 +83,7 @@ AMBER = "#FCE8B2"
 GREEN = "#B7E1CD"
 HEADING_FILL = "#DDE5F0"  # a Summary section's heading row
 
-RuleBuilder = Callable[[Mapping[str, int]], tuple[ColourRule, ...]]
+RuleBuilder = Callable[[Mapping[str, int], str], tuple[ColourRule, ...]]  # (columns, language)
 
 
 def format_plan(
@@ -92,6 +94,7 @@ def format_plan(
     """The formatting of each of sheetsync's tabs in `headers` (tab title -> header row)."""
     tabs: list[TabFormat] = []
     waits = waiting_days(config.followup, _urgencies(schemas))
+    language = tab_language(config)  # the status words' (status_words.py)
     for logical in SHEETSYNC_TABS:
         tab = config.tabs[logical]
         if tab not in headers or logical not in schemas:
@@ -99,7 +102,7 @@ def format_plan(
         positions = _positions(schemas[logical], headers[tab])
         if not positions:
             continue  # an empty tab: nothing to format yet
-        tabs.append(_tab_format(logical, tab, schemas[logical], positions, waits))
+        tabs.append(_tab_format(logical, tab, schemas[logical], positions, waits, language))
     phone_log = phone_log_format(schemas, headers, config)  # the organizers' own tab
     if phone_log is not None:
         tabs.append(phone_log)
@@ -152,17 +155,22 @@ def _tab_format(
     schema: TableSchema,
     positions: Mapping[str, int],
     waits: Sequence[Waiting],
+    language: str,
 ) -> TabFormat:
     columns = tuple(
         sorted(
-            (_column(logical, schema.field(name), col) for name, col in positions.items()),
+            (
+                _column(logical, schema.field(name), col, language)
+                for name, col in positions.items()
+            ),
             key=lambda c: c.col,
         )
     )
-    return TabFormat(tab=tab, columns=columns, rules=_rules(logical, positions, waits))
+    rules = _rules(logical, positions, waits, language)
+    return TabFormat(tab=tab, columns=columns, rules=rules)
 
 
-def _column(logical: str, spec: FieldSpec, col: int) -> ColumnFormat:
+def _column(logical: str, spec: FieldSpec, col: int, language: str) -> ColumnFormat:
     long_text = spec.name in LONG_TEXT
     owned = spec.owner is Owner.SHEETSYNC
     choices: tuple[str, ...] = ()
@@ -173,6 +181,8 @@ def _column(logical: str, spec: FieldSpec, col: int) -> ColumnFormat:
         # A date or a word: a dropdown of the words would warn on every date, and a date
         # check on the word; the header note says what to type.
         choices = () if note else spec.enum or KNOWN_CHOICES.get((logical, spec.name), ())
+        if is_worded((logical, spec.name)):  # a status column: the network's words
+            choices = tuple(written_word((logical, spec.name), c, language) for c in choices)
         date_check = spec.type in (FieldType.DATE, FieldType.DATETIME) and not (choices or note)
     return ColumnFormat(
         col=col,
@@ -203,14 +213,26 @@ def _width(spec: FieldSpec, long_text: bool) -> int:
     return TEXT_WIDTH
 
 
-def _rules(logical: str, at: Mapping[str, int], waits: Sequence[Waiting]) -> tuple[ColourRule, ...]:
+def _rules(
+    logical: str, at: Mapping[str, int], waits: Sequence[Waiting], language: str
+) -> tuple[ColourRule, ...]:
     """The tab's conditional colours, for the columns it has (Needs: days_open by urgency,
-    from [followup]: sheetsync.formatting_needs)."""
+    from [followup]: sheetsync.formatting_needs). A rule on a status matches the network's
+    word and the English one (both read as the status)."""
     if logical == "needs":
         refs = {name: _ref(at, name) for name in at}
-        return needs_rules(at, refs, waits, red=RED, amber=AMBER)
+        is_open = status_is(refs.get("status", ""), ("needs", "status"), "open", language)
+        return needs_rules(at, refs, waits, red=RED, amber=AMBER, is_open=is_open)
     builder = RULES.get(logical)
-    return builder(at) if builder else ()
+    return builder(at, language) if builder else ()
+
+
+def status_is(ref: str, column: tuple[str, str], status: str, language: str) -> str:
+    """A formula's test that a status cell says `status`: $K2="open" in English, and
+    OR($K2="abierta",$K2="open") in a network that writes another word for it."""
+    words = dict.fromkeys([status_language(language).word(column, status), status])
+    tests = [f'{ref}="{word}"' for word in words]
+    return tests[0] if len(tests) == 1 else f"OR({','.join(tests)})"
 
 
 def _ref(at: Mapping[str, int], name: str) -> str:
@@ -229,11 +251,12 @@ def _traffic_light(at: Mapping[str, int], name: str) -> tuple[ColourRule, ...]:
     )
 
 
-def _status_rule(name: str, value: str, fill: str) -> RuleBuilder:
-    def build(at: Mapping[str, int]) -> tuple[ColourRule, ...]:
+def _status_rule(logical: str, name: str, value: str, fill: str) -> RuleBuilder:
+    def build(at: Mapping[str, int], language: str) -> tuple[ColourRule, ...]:
         if name not in at:
             return ()
-        return (ColourRule(at[name], at[name], f'={_ref(at, name)}="{value}"', fill),)
+        test = status_is(_ref(at, name), (logical, name), value, language)
+        return (ColourRule(at[name], at[name], f"={test}", fill),)
 
     return build
 
@@ -249,9 +272,9 @@ def _summary_rules(at: Mapping[str, int]) -> tuple[ColourRule, ...]:
 
 
 RULES: dict[str, RuleBuilder] = {
-    "load": lambda at: _traffic_light(at, "checkin"),
-    "people": lambda at: _traffic_light(at, "checkin_status"),
-    "errors": _status_rule("status", "open", RED),
-    "duplicates": _status_rule("status", "to review", AMBER),
-    "summary": _summary_rules,
+    "load": lambda at, _: _traffic_light(at, "checkin"),
+    "people": lambda at, _: _traffic_light(at, "checkin_status"),
+    "errors": _status_rule("errors", "status", "open", RED),
+    "duplicates": _status_rule("duplicates", "status", "to review", AMBER),
+    "summary": lambda at, _: _summary_rules(at),
 }

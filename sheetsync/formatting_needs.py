@@ -55,10 +55,12 @@ def needs_rules(
     *,
     red: str,
     amber: str,
+    is_open: str = "",
 ) -> tuple[ColourRule, ...]:
     """days_open red, then amber, by urgency while the need is open; escalated amber.
     `at`: field -> column; `ref`: field -> its anchored row-2 reference ($K2); `red` and
-    `amber`: the fills."""
+    `amber`: the fills; `is_open`: the test that a row's status is open (formatting.status_is),
+    its English word by default."""
     rules: list[ColourRule] = []
     if {"urgency", "status", "days_open"} <= at.keys():
         col, days = at["days_open"], ref["days_open"]
@@ -69,9 +71,8 @@ def needs_rules(
                 if threshold is None:
                     continue
                 which = _urgency_is(ref["urgency"], wait.urgency, named)
-                formula = (
-                    f'=AND({ref["status"]}="open",{which},ISNUMBER({days}),{days}>={threshold})'
-                )
+                status = is_open or f'{ref["status"]}="open"'
+                formula = f"=AND({status},{which},ISNUMBER({days}),{days}>={threshold})"
                 rules.append(ColourRule(col, col, formula, fill, bold=level == "red"))
     if "escalated" in at:
         col = at["escalated"]

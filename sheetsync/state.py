@@ -11,6 +11,7 @@ from sheetsync.config import CREATED_BY_RUN, FORMS, LATER_FORMS, SHEETSYNC_TABS,
 from sheetsync.errors import MissingTabError
 from sheetsync.schema import TableSchema, load_schemas
 from sheetsync.tables import FormTable, Table, read_form, read_table
+from sheetsync.translation import tab_language
 
 FORM_SCHEMAS = {
     "requests": "requests",
@@ -107,7 +108,9 @@ def read_sheet(
 def table_of(sheet: Sheet, config: Config, logical: str) -> Table:
     """One of sheetsync's tabs from the cells read (not there yet: read as empty)."""
     title = config.tabs[logical]
-    return read_table(sheet.data.get(title), sheet.schemas[logical], title)
+    # Its status words are written in the organizers' language, as its messages are.
+    language = tab_language(config)
+    return read_table(sheet.data.get(title), sheet.schemas[logical], title, language)
 
 
 def state_of(sheet: Sheet, config: Config, *, keep_cells: bool = False) -> State:

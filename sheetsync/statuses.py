@@ -35,12 +35,12 @@ class TaskStatus(StrEnum):
 LIVE = frozenset({TaskStatus.PROPOSED, TaskStatus.ACCEPTED})
 # A task that is work done or on someone's plate (the Load tab and the figures count these).
 WORK = frozenset({TaskStatus.ACCEPTED, TaskStatus.DONE})
-# What organizers may type in a task's status, folded.
-_TYPED = {
-    **{status.value: status for status in TaskStatus},
-    "in progress": TaskStatus.ACCEPTED,
-    "canceled": TaskStatus.CANCELLED,
-}
+# English words organizers have always typed in a task's status (read, never written).
+TASK_SYNONYMS = {"in progress": TaskStatus.ACCEPTED, "canceled": TaskStatus.CANCELLED}
+# What organizers may type in a task's status, folded, in English. The words of the other
+# languages are read where a tab is read (status_words.py, tables.read_table), so a task
+# from a tab holds its canonical status already.
+_TYPED = {**{status.value: status for status in TaskStatus}, **TASK_SYNONYMS}
 
 
 def task_status(text: str) -> TaskStatus | None:

@@ -21,7 +21,7 @@ import pandas as pd
 from sheetsync.backends.base import CellUpdate, Condition, Guard, TabChanges, TabData, Value
 from sheetsync.config import FormConfig
 from sheetsync.errors import ConfigError, MissingColumnError
-from sheetsync.form_languages import FormWords, form_words
+from sheetsync.form_languages import ENGLISH, FormWords, form_words
 from sheetsync.normalize import (
     ISO_DATE_TEXT,
     cell_text,
@@ -32,6 +32,7 @@ from sheetsync.normalize import (
 )
 from sheetsync.report import CellChange, Issue, IssueCode, Severity, TabReport
 from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
+from sheetsync.status_words import is_worded, read_word, written_word
 
 ROW = "_row"  # column of a tab frame: the sheet row a record sits on; 0 for a new record
 
@@ -79,6 +80,32 @@ class Table:
     # (sheet row, field) of sheetsync's date cells that hold their date as text (as earlier
     # versions wrote them): written once more, as a date, by the next run.
     text_dates: set[tuple[int, str]] = field(default_factory=set)
+    # The language sheetsync writes status words in (status_words.py): the network's.
+    language: str = ENGLISH
+    # (sheet row, field) -> the text of a status cell as typed, where the frame holds its
+    # canonical status instead ("Hecho" read as done): what a Condition expects there.
+    typed: dict[tuple[int, str], str] = field(default_factory=dict)
+
+    def written(self, name: str, value: str) -> str:
+        """The text sheetsync writes for a field's value: a status in the tab's language."""
+        column = (self.schema.name, name)
+        return written_word(column, value, self.language) if is_worded(column) else value
+
+    def as_typed(self, row: int, name: str, text: str) -> str:
+        """A cell's text as it is on the sheet (`text`: as the frame holds it)."""
+        return self.typed.get((row, name), text)
+
+    def typed_frame(self) -> pd.DataFrame:
+        """The frame with each status cell as typed, not read: for what compares cells with
+        what was written (undo's checks)."""
+        if not self.typed:
+            return self.frame
+        frame = self.frame.copy()
+        at = {row: i for i, row in enumerate(frame[ROW].tolist())}
+        columns = {str(name): i for i, name in enumerate(frame.columns)}
+        for (row, name), text in self.typed.items():
+            frame.iat[at[row], columns[name]] = text
+        return frame
 
 
 def _grid(rows: list[list[Value]], width: int) -> list[list[Value]]:
@@ -286,8 +313,11 @@ def _clean_answers(
     return out, notes
 
 
-def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
-    """Read one of sheetsync's tabs (None: it does not exist yet)."""
+def read_table(
+    data: TabData | None, schema: TableSchema, tab: str, language: str = ENGLISH
+) -> Table:
+    """Read one of sheetsync's tabs (None: it does not exist yet). Its status cells are read
+    in any language as their canonical status; `language` is the one written back."""
     if data is None or not data.rows:
         header = [f.title for f in schema.fields]
         frame = pd.DataFrame({f.name: pd.Series(dtype=object) for f in schema.fields})
@@ -300,6 +330,7 @@ def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
             frame,
             n_rows=0,
             exists=data is not None,
+            language=language,
         )
     header = [cell_text(h).strip() for h in data.header]
     columns: dict[str, int] = {}
@@ -318,8 +349,36 @@ def read_table(data: TabData | None, schema: TableSchema, tab: str) -> Table:
     frame.columns = pd.Index(schema.names)
     text_dates = _dates_as_written(frame, schema)
     frame = frame.map(cell_text)
+    typed = _read_words(frame, schema)
     frame[ROW] = range(2, 2 + len(body))
-    return Table(schema, tab, header, columns, frame, n_rows=len(data.rows), text_dates=text_dates)
+    return Table(
+        schema,
+        tab,
+        header,
+        columns,
+        frame,
+        n_rows=len(data.rows),
+        text_dates=text_dates,
+        language=language,
+        typed=typed,
+    )
+
+
+def _read_words(frame: pd.DataFrame, schema: TableSchema) -> dict[tuple[int, str], str]:
+    """The status cells of `frame` (status_words.py) as their canonical status, in place;
+    returns (sheet row, field) -> the text as typed, for the cells read otherwise."""
+    typed: dict[tuple[int, str], str] = {}
+    for name in schema.names:
+        if not is_worded((schema.name, name)) or frame.empty:
+            continue
+        column = frame[name]
+        read = {v: read_word((schema.name, name), v) for v in set(column.tolist())}
+        canonical = column.map(read)
+        differs = np.flatnonzero((canonical != column).to_numpy())
+        texts = column.tolist()
+        typed.update(((int(i) + 2, name), texts[i]) for i in differs)
+        frame[name] = canonical
+    return typed
 
 
 def _dates_as_written(frame: pd.DataFrame, schema: TableSchema) -> set[tuple[int, str]]:
@@ -478,7 +537,8 @@ def _update_owned_cells(
     for row, name, before, after in _changed_cells(old, existing, list(movable)):
         if after in movable[name]:
             _update_cell(table, old, changes, report, (row, name, before, after), guarded)
-            changes.expect.append(Condition(row, table.columns[name] + 1, before))
+            typed = table.as_typed(row, name, before)
+            changes.expect.append(Condition(row, table.columns[name] + 1, typed))
 
 
 def _changed_cells(
@@ -509,6 +569,8 @@ def _update_cell(
     `old` is the tab as read, indexed by sheet row."""
     row, name, before, after = cell
     schema = table.schema
+    # A status is compared as read (canonical) and written in the tab's language.
+    before, after = table.as_typed(row, name, before), table.written(name, after)
     changes.update.append(
         CellUpdate(row, table.columns[name] + 1, to_cell(schema.field(name), after))
     )
@@ -585,6 +647,9 @@ def _added_columns(table: Table, added: pd.DataFrame) -> tuple[list[list[Value]]
             texts_by_column.append([""] * n)
             continue
         texts = [str(v) for v in added[name].tolist()] if name in added.columns else [""] * n
+        if is_worded((table.schema.name, name)):  # a status in the tab's language
+            words = {t: table.written(name, t) for t in set(texts)}
+            texts = [words[t] for t in texts]
         cells, written = _cells_of(specs[name], texts)
         cells_by_column.append(cells)
         texts_by_column.append(written)

@@ -235,7 +235,9 @@ class _TabPlan:
         self.key_col = table.columns.get(key)
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.blank_keyed: list[dict[str, Any]] = []
-        for row in records_of(table.frame):
+        # The cells as they are on the sheet (a status as typed, not as read): undo compares
+        # them with what the run wrote.
+        for row in records_of(table.typed_frame()):
             text = cell_text(row.get(key)).strip()
             if text:
                 self.rows.setdefault(text, []).append(row)

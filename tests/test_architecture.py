@@ -35,6 +35,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "sheetsync.schema",
             "sheetsync.report",
             "sheetsync.statuses",
+            "sheetsync.status_words",
             "sheetsync.members",
             "sheetsync.privacy",
         ),

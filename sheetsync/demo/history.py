@@ -98,7 +98,9 @@ def _organize(
     updates: list[CellUpdate] = []
 
     def write(row: int, column: str, value: Value) -> None:
-        updates.append(CellUpdate(row, tasks.columns[column] + 1, value))
+        # An organizer types a status in the network's words ("aceptada" in Spanish).
+        typed = tasks.written(column, value) if isinstance(value, str) else value
+        updates.append(CellUpdate(row, tasks.columns[column] + 1, typed))
 
     for task in records_of(tasks.frame):
         row, status = int(task["_row"]), task["status"].strip().casefold()
@@ -170,7 +172,7 @@ def _hand_over(
             "volunteer_id": go_to,
             "category": need["category"],
             "zone": need["zone"],
-            "status": "accepted",
+            "status": tasks.written("status", "accepted"),
             # Due in the coming days: the week's GO_TO_TASKS shifts all fall in the next
             # week, whatever else the organizer's answers drew.
             "due": today + dt.timedelta(days=rng.randint(1, 4)),

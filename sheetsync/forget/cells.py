@@ -90,7 +90,14 @@ class Cells:
         columns = [table.columns[n] for n in only] or [c for c in range(width) if c not in kept]
         key = table.schema.primary_key or ""
         for record in records:
-            words = marks(record) if marks else {}
+            # A mark is written in the tab's language; a cell already saying it (a status
+            # in any language) keeps what was typed there.
+            said = marks(record) if marks else {}
+            row = int(record[ROW])
+            words = {
+                n: table.as_typed(row, n, w) if record.get(n) == w else table.written(n, w)
+                for n, w in said.items()
+            }
             self._row(
                 table.tab,
                 int(record[ROW]),
