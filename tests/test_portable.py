@@ -74,20 +74,23 @@ def windows_os(monkeypatch: pytest.MonkeyPatch) -> None:
 # The whole command line, playing Windows
 
 
+def run_standin(folder: Path, mode: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(STANDIN), mode, *args],
+        cwd=folder,
+        env=standin_env(folder / "locking.log"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def test_init_and_run_weekly_without_fcntl_o_cloexec_o_directory_or_fchmod(
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "locking.log"
-    env = standin_env(log)
     for args in (["init", "--workbook", "n.xlsx", "--demo"], ["run", "weekly"]):
-        done = subprocess.run(
-            [sys.executable, str(STANDIN), "cli", *args],
-            cwd=tmp_path,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = run_standin(tmp_path, "cli", *args)
         assert done.returncode == 0, done.stderr[-2000:]
     assert "Digest sent: organizers" in done.stdout
     # The run took the lock through msvcrt (LK_NBLCK, then LK_UNLCK), one byte past the line.
@@ -95,6 +98,16 @@ def test_init_and_run_weekly_without_fcntl_o_cloexec_o_directory_or_fchmod(
     made = [tmp_path / "n.xlsx", *(tmp_path / "outbox").iterdir(), tmp_path / ".sheetsync"]
     assert {oct(stat.S_IMODE(p.stat().st_mode)) for p in made} <= {"0o600", "0o700"}
     assert (tmp_path / ".sheetsync" / "run.lock").read_bytes() == b""
+
+
+def test_a_run_without_a_console_as_pythonw_starts_it(tmp_path: Path) -> None:
+    # Task Scheduler starts tick with pythonw.exe: sys.stdout and sys.stderr are None.
+    assert run_standin(tmp_path, "cli", "init", "--workbook", "n.xlsx").returncode == 0
+    for args in (["run", "intake"], ["tick"]):
+        done = run_standin(tmp_path, "windowless", "--log-file", "sheetsync.log", *args)
+        assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+    logged = (tmp_path / "sheetsync.log").read_text(encoding="utf-8")
+    assert " sheetsync intake ok in " in logged
 
 
 # The lock: one run at a time, across processes

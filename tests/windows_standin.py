@@ -6,6 +6,8 @@ stand-in whose locking() keeps msvcrt's contract (bytes from the file's position
 when held) with POSIX record locks, logging each call to $WINDOWS_STANDIN_LOG.
 
     python windows_standin.py cli ARGS...              sheetsync ARGS..., its exit code
+    python windows_standin.py windowless ARGS...       the same without stdout and stderr,
+                                                       as pythonw.exe starts it
     python windows_standin.py hold CONFIG READY        hold the network's lock until killed
     python windows_standin.py hold-posix CONFIG READY  the same on Linux as it is (flock)
 """
@@ -75,5 +77,8 @@ if __name__ == "__main__":
         hold(*sys.argv[2:4])
     else:
         from sheetsync.cli import cli
+
+        if sys.argv[1] == "windowless":
+            sys.stdout = sys.stderr = None  # type: ignore[assignment]  # so under pythonw
 
         cli.main(args=sys.argv[2:], prog_name="sheetsync")
