@@ -88,6 +88,8 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check sheetsync testkit tests bench
 	$(BIN)/ruff format --check sheetsync testkit tests bench
 	$(BIN)/mypy
+	$(BIN)/mypy --platform win32 --cache-dir .mypy_cache/win32  # as Windows' Python runs it
+	$(BIN)/mypy --platform darwin --cache-dir .mypy_cache/darwin  # and a Mac's
 
 ## make bench: the weekly job (first run, unchanged re-run) and the hourly job at sizes S, M and L, with the aims of issue 22; dedupe quality and speed; the matching solver
 bench: $(VENV)/.installed-bench

@@ -24,7 +24,8 @@ class Progress:
     for each step when it ends)."""
 
     def __init__(self, enabled: bool = True) -> None:
-        self.tty = enabled and sys.stderr.isatty()
+        # No stderr at all under pythonw.exe (Windows' Task Scheduler starts tick so).
+        self.tty = enabled and sys.stderr is not None and sys.stderr.isatty()
         self.enabled = enabled
         self._step: str | None = None
         self._began = 0.0

@@ -7,6 +7,12 @@ writes. The mode is given when the file is opened and set again with fchmod, so 
 whatever the process umask is (tests and library callers run in-process with theirs), and
 the umask itself is never changed. The organizers' workbook is the one exception: the
 workbook backend keeps the mode an existing workbook has (backends/workbook.py).
+
+The same code runs on Windows, where a mode is only the read-only flag: there a file is as
+private as the folder it is made in, whose access list it takes (inside the user's profile
+folder, the user's alone: docs/privacy.md). Each POSIX-only call has its Windows
+counterpart or is skipped where it has no meaning there (private_fd, sync_dir,
+open_to_others).
 """
 
 from __future__ import annotations
@@ -25,6 +31,9 @@ from sheetsync.normalize import FORMULA_PREFIXES
 
 PRIVATE_FILE = 0o600
 PRIVATE_DIR = 0o700
+# Whether permission bits say who may read a file. On Windows os.stat makes them up from
+# the read-only flag (0o666 or 0o444 for every file): access lists decide instead.
+MODES_MEAN_ACCESS = os.name != "nt"
 # OWASP's CSV injection list: text starting with one of these is read as a formula (or its
 # start) by Excel, LibreOffice and Google Sheets when they open an exported file.
 FORMULA_STARTS = (*FORMULA_PREFIXES, "\t", "\r")
@@ -50,16 +59,29 @@ def private_dir(path: Path) -> Path:
 def private_fd(path: Path, flags: int) -> int:
     """os.open a file as 0600 (its folder must exist). A file that exists is made 0600
     too, unless it belongs to someone else (then its owner's mode stands)."""
-    fd = os.open(path, flags | os.O_CLOEXEC, PRIVATE_FILE)
+    fd = os.open(path, flags | open_flags(), PRIVATE_FILE)
     try:
         if os.fstat(fd).st_mode & 0o777 != PRIVATE_FILE:
-            os.fchmod(fd, PRIVATE_FILE)
+            fchmod = getattr(os, "fchmod", None)  # Windows has one from Python 3.13 on
+            if fchmod is not None:
+                fchmod(fd, PRIVATE_FILE)
+            else:  # there chmod only clears the read-only flag: the file stays writable
+                os.chmod(path, PRIVATE_FILE)
     except PermissionError:
         pass  # not ours to change: a log file set up by an administrator, say
     except BaseException:
         os.close(fd)
         raise
     return fd
+
+
+def open_flags() -> int:
+    """The flags every os.open here adds. O_CLOEXEC where there is one, so a program
+    sheetsync starts does not inherit the file (Windows has none: Python's descriptors are
+    not inherited there anyway, PEP 446). O_BINARY where there is one: without it Windows
+    opens the file in text mode, writes each \\n of the bytes given as \\r\\n and reads
+    them back changed."""
+    return getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 def open_private(path: Path, mode: str = "w", *, encoding: str | None = "utf-8") -> IO[Any]:
@@ -115,8 +137,13 @@ def remove_quietly(path: Path) -> None:
 
 
 def sync_dir(folder: Path) -> None:
-    """fsync a folder, so that a file created or renamed in it survives a power cut."""
-    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    """fsync a folder, so that a file created or renamed in it survives a power cut. Where a
+    folder cannot be opened as a file (Windows: no O_DIRECTORY), this does nothing: there
+    a rename is as durable as the file system's own journal makes it (NTFS journals it)."""
+    directory = getattr(os, "O_DIRECTORY", None)
+    if directory is None:
+        return
+    fd = os.open(folder, os.O_RDONLY | directory | open_flags())
     try:
         os.fsync(fd)
     finally:
@@ -125,7 +152,11 @@ def sync_dir(folder: Path) -> None:
 
 def open_to_others(path: Path) -> int:
     """The permission bits a file gives its group and other users (0 when private or
-    missing): a secret such as a service account key should have none."""
+    missing): a secret such as a service account key should have none. Always 0 where
+    modes say nothing of access (Windows, see MODES_MEAN_ACCESS): a warning there would be
+    about every file, and its `chmod 600` would change nothing."""
+    if not MODES_MEAN_ACCESS:
+        return 0
     try:
         return stat.S_IMODE(path.stat().st_mode) & 0o077
     except OSError:

@@ -36,7 +36,7 @@ from sheetsync.backends.workbook_backups import backup_folder, keep_backup, rota
 from sheetsync.backends.xlsx_patch import format_version, patch, sheet_parts
 from sheetsync.config import DEFAULT_BACKUPS
 from sheetsync.errors import BackendError, MissingTabError, SheetChangedError, WorkbookLockedError
-from sheetsync.files import private_fd, remove_quietly
+from sheetsync.files import MODES_MEAN_ACCESS, private_fd, remove_quietly
 
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -53,6 +53,8 @@ TEMP_SUFFIX = ".sheetsync-tmp"
 # The disk is full, or the user's quota is (EDQUOT is not defined on Windows).
 DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
 STALE_AFTER = 24 * 3600  # seconds: no save takes that long
+# os.kill(pid, 0) asks whether a process exists on POSIX only (see _alive).
+SIGNAL_ZERO_CHECKS = os.name != "nt"
 _HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 # What calamine's to_python() hands over: Value plus time-of-day and duration.
@@ -439,7 +441,12 @@ def _is_stale(path: Path, workbook: str) -> bool:
 
 
 def _alive(pid: int) -> bool:
-    """Whether a process with this id runs on this machine (signal 0 only checks)."""
+    """Whether a process with this id runs on this machine (signal 0 only checks). On
+    Windows there is no signal 0: os.kill(pid, 0) is signal.CTRL_C_EVENT there, a Ctrl+C
+    sent to a console instead of a check. So every pid counts as alive on Windows, and a
+    copy is removed once it is a day old, as one from another machine is."""
+    if not SIGNAL_ZERO_CHECKS:
+        return True
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -452,11 +459,15 @@ def _alive(pid: int) -> bool:
 
 
 def _read_only(path: Path, access: int = os.W_OK) -> bool:
-    """Whether this user may not write `path`, or its mode lets nobody write it."""
+    """Whether this user may not write `path`, or its mode lets nobody write it. Not a
+    folder's mode on Windows: there the read-only flag marks a customised folder (such as
+    Documents), which anyone allowed may write in; a refused save says so itself."""
     try:
         mode = path.stat().st_mode
     except OSError:
         return False  # gone meanwhile: the write reports what it finds
+    if stat.S_ISDIR(mode) and not MODES_MEAN_ACCESS:
+        return not os.access(path, access)
     return not os.access(path, access) or not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
 
 

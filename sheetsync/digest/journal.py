@@ -102,7 +102,10 @@ def open_journal(path: Path) -> Iterator[Callable[[dict[str, str]], None]]:
 def _ends_cut_short(fd: int) -> bool:
     """Whether the journal's last line lacks its line end (a crash while writing it)."""
     size = os.fstat(fd).st_size
-    return size > 0 and os.pread(fd, 1, size - 1) != b"\n"
+    if size == 0:
+        return False
+    os.lseek(fd, size - 1, os.SEEK_SET)  # not os.pread, which Windows lacks; writes append
+    return os.read(fd, 1) != b"\n"
 
 
 def _cannot_write(path: Path, err: OSError) -> DeliveryError:
