@@ -115,15 +115,18 @@ def find_move(
     response is found to be by contact, "" if none (always, for the Phone log: see the
     module's docs). It is asked only of rows whose stamp settles nothing."""
     frame = table.frame
-    blank = set(table.blank_rows)
+    # Each row's cells read once (a .loc per row is slow on a large tab).
+    rows = [int(r) for r in frame.index]
+    times = dict(zip(rows, frame["timestamp"].tolist(), strict=True))
+    names = frame["name"].tolist() if "name" in frame.columns else [""] * len(rows)
+    named = dict(zip(rows, names, strict=True))
 
     def content(row: int) -> tuple[Stamp, int] | None:
-        """A row's stamp (and the row, to ask whose); None past the tab's end or blank."""
-        if row > table.last_row or row in blank or row not in frame.index:
+        """A row's stamp (and the row, to ask whose); None past the tab's end or blank
+        (a blank row is not in the frame)."""
+        if row not in times:
             return None
-        cells = frame.loc[row]
-        name = cell_text(cells["name"]) if "name" in frame.columns else ""
-        return (stamp_of(cells["timestamp"]), fold(name)), row
+        return (stamp_of(times[row]), fold(cell_text(named[row]))), row
 
     def holds(ref: str, now: tuple[Stamp, int]) -> bool:
         stamp, row = now
@@ -161,11 +164,11 @@ def reused(
     found = set()
     for ref in set(sources) - records.standing:
         at_tab, row = ref_key(ref)
-        if at_tab != tab or row not in table.frame.index or row in table.blank_rows:
-            continue
+        if at_tab != tab or ref not in newest or row not in table.frame.index:
+            continue  # a blank row is not in the frame
         cells = table.frame.loc[row]
         stamp = (stamp_of(cells["timestamp"]), fold(cell_text(cells["name"])))
-        if ref in newest and newest[ref] != stamp:
+        if newest[ref] != stamp:
             found.add(ref)
     return found
 
