@@ -218,40 +218,41 @@ _EVENTS = st.one_of(
 
 
 class _History:
-    """A requests tab under a history of events, run after each; what must always hold."""
+    """A form's tab under a history of events, run after each; what must always hold."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, form: str) -> None:
+        self.form, self.tab = form, FORM_OF[form]
         self.config = make_config(Path(folder) / "network.xlsx")
         assert self.config.workbook is not None
         self.backend = WorkbookBackend(self.config.workbook)
         init_spreadsheet(self.backend, self.config)
         self.added = 0
-        self.names: dict[str, str] = {}  # need id -> the name it was made for
+        self.names: dict[str, str] = {}  # need or person id -> the name it was made for
         self.people: set[str] = set()
         self.good: list[list[Any]] = []  # the rows of the last run that went on
 
     def apply(self, event: tuple[Any, ...]) -> bool:
         """Do the event on the tab; whether it moves a response off its row."""
-        rows = body(self.config, REQUESTS)
+        rows = body(self.config, self.tab)
         if event[0] == "append":
-            append(self.backend, REQUESTS, "requests", person(self.added))
+            append(self.backend, self.tab, self.form, answers_of(self.form, self.added))
             self.added += 1
             return False
         if event[0] == "clear_last":
-            rewrite(self.config, REQUESTS, rows[:-1])
+            rewrite(self.config, self.tab, rows[:-1])
             return False
         if event[0] == "delete" and rows:
             k = event[1] % len(rows)
-            rewrite(self.config, REQUESTS, rows[:k] + rows[k + 1 :])
+            rewrite(self.config, self.tab, rows[:k] + rows[k + 1 :])
             return k < len(rows) - 1  # the last row deleted is the last row cleared
         if event[0] == "sort":
-            rewrite(self.config, REQUESTS, rows[::-1])
+            rewrite(self.config, self.tab, rows[::-1])
             return len(rows) > 1
         return False
 
     def run(self, moves: bool) -> None:
         """Run: it stops exactly when a response moved, writing nothing; else check."""
-        rows = body(self.config, REQUESTS)
+        rows = body(self.config, self.tab)
         before = all_values(self.backend)
         try:
             weekly(self.backend, self.config)
@@ -261,7 +262,7 @@ class _History:
             after = all_values(self.backend)
             before.pop("Run log"), after.pop("Run log")
             assert after == before
-            rewrite(self.config, REQUESTS, self.good)  # what it asks: undo the change
+            rewrite(self.config, self.tab, self.good)  # what it asks: undo the change
             return
         assert not moves
         self.check(rows)
@@ -271,24 +272,39 @@ class _History:
         self.good = rows
         needs = records(self.backend, self.config, "needs")
         people = records(self.backend, self.config, "people")
-        by_ref = {f"{REQUESTS}:{i}": row[1] for i, row in enumerate(rows, start=2)}
+        by_ref = {f"{self.tab}:{i}": row[1] for i, row in enumerate(rows, start=2)}
+        for person in people:
+            pid = person["person_id"]
+            assert self.names.setdefault(pid, person["name"]) == person["name"]
         for need in needs:
             assert self.names.setdefault(need["need_id"], need["name"]) == need["name"]
             if need["source"] in by_ref:
                 assert (need["name"], need["status"]) == (by_ref[need["source"]], "open")
             else:
                 assert need["status"] == "withdrawn"
-        assert set(self.names) == {n["need_id"] for n in needs}  # none lost
+        ids = {n["need_id"] for n in needs} | {p["person_id"] for p in people}
+        assert set(self.names) == ids  # none lost
         listed = {ref: p["name"] for p in people for ref in p["source"].split("; ") if ref}
         assert listed == by_ref
         self.people |= {p["name"] for p in people}
         assert self.people == {p["name"] for p in people}  # nobody lost
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(_EVENTS, min_size=1, max_size=7))
-def test_no_response_is_ever_mispointed_nor_lost(events: list[tuple[Any, ...]]) -> None:
+def answers_of(form: str, i: int) -> dict[str, Value]:
+    """The i-th response to a form: the i-th requester's, or an offer of theirs."""
+    answers = person(i)
+    if form == "requests":
+        return answers
+    keys = ("name", "email", "phone", "timestamp")
+    return offer(**{k: answers[k] for k in keys})
+
+
+@pytest.mark.parametrize("form", ["requests", "offers"])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=st.lists(_EVENTS, min_size=1, max_size=7))
+def test_no_response_is_ever_mispointed_nor_lost(form: str, events: list[tuple[Any, ...]]) -> None:
+    """Offers make no needs: their rows are told apart by their people."""
     with tempfile.TemporaryDirectory() as folder:
-        history = _History(folder)
+        history = _History(folder, form)
         for event in events:
             history.run(history.apply(event))
