@@ -275,6 +275,7 @@ def render_call_sheet(sheet: CallSheet) -> str:
         ),
         spoken=_language_names(sheet),
         dial=lambda phone: dialled(phone, sheet.region),
+        is_phone=lambda phone: is_phone(phone, sheet.region),
     )
 
 
@@ -287,6 +288,15 @@ def _language_names(sheet: CallSheet) -> dict[str, str]:
 
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
+
+
+def is_phone(text: str, region: str) -> bool:
+    """Whether a Call list phone cell holds a number, not a note on how to reach someone
+    without a phone (calls.py: "through her neighbour at no. 12"), shown as a note."""
+    try:
+        return phonenumbers.is_possible_number(phonenumbers.parse(text, region))
+    except phonenumbers.NumberParseException:
+        return False
 
 
 def dialled(phone: str, region: str) -> str:

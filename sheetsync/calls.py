@@ -7,7 +7,11 @@ called or not, is never added again, so a call struck from the list by an organi
 called column marked) stays done. Nothing here removes or rewrites a row.
 
 A person marked do not contact, or with no phone, gets no call: `add_calls` says how many
-were left out so the step can count them.
+were left out so the step can count them. Someone without a phone whom the Phone log says
+how to reach ("No phone? How to reach them": through a neighbour, at the community centre on
+Tuesdays) has a phone for this purpose: that note (with_reach_notes), so a step decides to
+call them, and whoever calls reads the note where a phone would be, on the tab and the call
+sheet.
 """
 
 from __future__ import annotations
@@ -22,9 +26,11 @@ import pandas as pd
 
 from sheetsync.ids import Ids
 from sheetsync.members import kept_ids
-from sheetsync.normalize import format_datetime
+from sheetsync.normalize import cell_text, format_datetime
 from sheetsync.schema import TableSchema
-from sheetsync.tables import empty_record, frame_of, records_of
+from sheetsync.tables import FormTable, empty_record, frame_of, records_of
+
+PHONE_LOG = "phone_log"  # the Phone log's form name (intake/phone_log.py)
 
 
 class CallReason(StrEnum):
@@ -114,6 +120,44 @@ def add_calls(
         added += 1
     new = frame_of(records, schema) if added else frame
     return CallsAdded(new, added, already, no_phone, dnc)
+
+
+def reach_notes(needs: pd.DataFrame, forms: Mapping[str, FormTable]) -> dict[str, str]:
+    """Person id -> their newest note on how to reach them without a phone: the Phone log's
+    "No phone? How to reach them" on the rows their needs came from (the newest need's
+    last). Read from the row itself, not from the need's details, where it is a prefix."""
+    table = forms.get(PHONE_LOG)
+    if table is None or "reach" not in table.frame.columns or needs.empty:
+        return {}
+    tab = table.ref_tab or table.tab
+    notes: dict[str, str] = {}
+    columns = (needs[c].tolist() for c in ("updated", "source", "person_id"))
+    rows = zip(*columns, strict=True)
+    for _, source, pid in sorted(rows, key=lambda r: str(r[0])):
+        at, _, row = str(source).rpartition(":")
+        if at != tab or not row.isdigit() or int(row) not in table.frame.index:
+            continue
+        note = cell_text(table.frame.at[int(row), "reach"]).strip()
+        if note and pid:
+            notes[str(pid)] = note
+    return notes
+
+
+def with_reach_notes(people: pd.DataFrame, notes: Mapping[str, str]) -> pd.DataFrame:
+    """People as the steps that ask for calls read them: a person without a phone but with
+    a note on how to reach them has the note as their phone (the module's docs). Never
+    written back: People keeps what the forms and the Phone log said."""
+    if not notes or people.empty:
+        return people
+    ids = people["person_id"].astype(str)
+    empty = people["phone"].astype(str).str.strip() == ""
+    noted = ids.map(lambda pid: notes.get(pid, ""))
+    filled = empty & (noted != "")
+    if not filled.any():
+        return people
+    out = people.copy()
+    out.loc[filled, "phone"] = noted[filled]
+    return out
 
 
 def _people(people: pd.DataFrame) -> dict[str, dict[str, Any]]:

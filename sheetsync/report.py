@@ -38,6 +38,8 @@ class IssueCode(StrEnum):
     # the Errors tab so organizers can see what was changed.
     CLEANED_TEXT = "cleaned-text"
     SHORTENED = "shortened"
+    # A Phone log row's empty When, read as when sheetsync first took the row in (a warning).
+    EMPTY_WHEN = "empty-when"
     # Something typed in a tab sheetsync keeps deserves a look (a warning).
     REPEATED_ID = "repeated-id"
     UNKNOWN_DECISION = "unknown-decision"

@@ -507,9 +507,13 @@ def test_deleting_a_form_row_stops_the_run_before_writing(backend, config, add_r
     book["Form Responses 1"].delete_rows(2)
     book.save(config.workbook)
     before = all_values(backend)
-    with pytest.raises(FormRowsMovedError, match="Rows were deleted from tab 'Form Responses 1'"):
+    moved = (
+        "Rows were sorted or deleted in tab 'Form Responses 1': "
+        "row 2 now holds the response sheetsync read at row 3"
+    )
+    with pytest.raises(FormRowsMovedError, match=moved):
         weekly(backend, config)
-    assert_only_the_failure_was_logged(before, all_values(backend), "weekly", "Rows were deleted")
+    assert_only_the_failure_was_logged(before, all_values(backend), "weekly", "Rows were sorted")
 
 
 def test_sorting_a_form_tab_stops_the_run_before_writing(backend, config, add_responses):
@@ -538,7 +542,9 @@ def test_sorting_a_form_tab_stops_the_run_before_writing(backend, config, add_re
         sheet.cell(2, col, a)
         sheet.cell(3, col, b)
     book.save(config.workbook)
-    with pytest.raises(FormRowsMovedError, match="row 3 now holds an older response"):
+    with pytest.raises(
+        FormRowsMovedError, match="row 2 now holds the response sheetsync read at row 3"
+    ):
         weekly(backend, config)
 
 

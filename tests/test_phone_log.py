@@ -3,11 +3,13 @@ as form responses (sheetsync/intake/phone_log.py, docs/phone-log.md), on a temp 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +17,7 @@ from sheetsync.backends.base import CellUpdate, TabChanges, Value
 from sheetsync.backends.workbook import WorkbookBackend
 from sheetsync.bootstrap import init_spreadsheet
 from sheetsync.config import Config
+from sheetsync.errors import FormRowsMovedError
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.report import RunReport
 from sheetsync.schema import load_schemas
@@ -377,3 +380,129 @@ def test_init_gives_the_phone_log_dropdowns_in_the_network_language(tmp_path: Pa
 def test_a_run_formats_nothing_again_after_init(backend, config) -> None:
     log_rows(backend, phoned())
     assert weekly(backend, config).formatted == 0
+
+
+# -- a row with no When; rows moved; a row retyped; someone reached only by a note ----------
+
+
+def _rows_typed(backend: WorkbookBackend) -> list[list[Any]]:
+    return [list(r) for r in backend.read_tabs([TAB])[TAB].rows[1:]]
+
+
+def _retype(backend: WorkbookBackend, rows: list[list[Any]], before: int) -> None:
+    """The Phone log's rows replaced by `rows` (`before` rows were there): a deletion or a
+    sort done by hand, the rows left over emptied (a sheet reads them as no rows)."""
+    width = len(NAMES)
+    padded = [list(r) + [""] * (width - len(r)) for r in rows]
+    padded += [[""] * width] * (before - len(rows))
+    updates = [
+        CellUpdate(i, c, v) for i, row in enumerate(padded, start=2) for c, v in enumerate(row, 1)
+    ]
+    backend.apply([TabChanges(tab=TAB, start_row=before + 2, update=updates)])
+
+
+def test_an_empty_when_reads_as_the_run_that_first_took_the_row_in(backend, config) -> None:
+    log_rows(backend, phoned(timestamp=""))
+    first = weekly(backend, config)
+    assert first.step("intake").counts["valid"] == 1
+    [need] = records(backend, config, "needs")
+    assert (need["status"], need["opened"]) == ("open", "2026-11-23 09:00")  # the run's time
+    [note] = records(backend, config, "errors")
+    assert (note["status"], note["fields"], note["source"]) == ("noted", "When", f"{TAB}:2")
+    assert note["reason"] == (
+        "'When' is empty: read as 2026-11-23 09:00, when sheetsync first took the row in. "
+        "Type the date of the call or the paper form there."
+    )
+    assert _rows_typed(backend)[0][NAMES.index("timestamp")] in ("", None)  # never written
+    later = run_job(find_job("weekly", config), backend, config, now=NOW + dt.timedelta(hours=2))
+    assert later.rows_added == 0 and later.cells_changed == 0  # the same time, run after run
+    assert records(backend, config, "needs")[0]["updated"] == "2026-11-23 09:00"
+    type_cells(backend, 2, timestamp=dt.datetime(2026, 11, 22, 15, 0))
+    weekly(backend, config)
+    [need] = records(backend, config, "needs")
+    assert need["updated"] == "2026-11-22 15:00"
+    assert records(backend, config, "errors")[0]["status"] == "resolved"
+
+
+def test_an_empty_when_is_noted_in_the_organizers_language(tmp_path: Path) -> None:
+    backend, config = spanish_network(tmp_path)
+    config = dataclasses.replace(
+        config, email=dataclasses.replace(config.email, organizers_language="es")
+    )
+    log_rows(backend, phoned(timestamp=""))
+    weekly(backend, config)
+    [note] = records(backend, config, "errors")
+    assert note["reason"].startswith("'Cuándo' está vacío: se leyó como 2026-11-23 09:00")
+
+
+def test_a_phone_log_row_deleted_in_the_middle_stops_the_run(backend, config) -> None:
+    log_rows(
+        backend,
+        phoned(name="Rosa Diaz"),
+        phoned(name="Ana Ruiz", phone="201-555-0190"),
+        phoned(name="Luz Vega", phone="201-555-0191"),
+    )
+    weekly(backend, config)
+    rows = _rows_typed(backend)
+    _retype(backend, [rows[0], rows[2]], before=3)
+    with pytest.raises(FormRowsMovedError, match="row 3 now holds the response sheetsync read at"):
+        weekly(backend, config)
+    _retype(backend, rows[::-1], before=3)  # sorted instead
+    with pytest.raises(FormRowsMovedError, match="Rows were sorted or deleted in tab 'Phone log'"):
+        weekly(backend, config)
+
+
+def test_a_call_typed_on_a_row_cleared_earlier_gets_needs_of_its_own(backend, config) -> None:
+    log_rows(backend, phoned(name="Rosa Diaz"), phoned(name="Ana Ruiz", phone="201-555-0190"))
+    weekly(backend, config)
+    type_cells(backend, 2, **dict.fromkeys(NAMES, ""))
+    weekly(backend, config)
+    log_row = phoned(name="Luz Vega", phone="201-555-0191", help="Meals")
+    type_cells(backend, 2, **{k: v for k, v in log_row.items() if k in NAMES})
+    weekly(backend, config)
+    needs = {
+        (n["name"], n["category"]): (n["status"], n["source"])
+        for n in records(backend, config, "needs")
+    }
+    assert needs == {
+        ("Rosa Diaz", "Groceries"): ("withdrawn", ""),
+        ("Ana Ruiz", "Groceries"): ("open", f"{TAB}:3"),
+        ("Luz Vega", "Meals"): ("open", f"{TAB}:2"),
+    }
+
+
+def test_someone_reached_only_through_a_note_is_on_the_call_list_and_sheet(backend, config) -> None:
+    from sheetsync.call_sheet import read_call_sheet, render_call_sheet
+
+    note = "Through her neighbour at no. 12, afternoons"
+    log_rows(backend, phoned(phone="", reach=note, timestamp=NOW - dt.timedelta(hours=1)))
+    weekly(backend, config)
+    [call] = records(backend, config, "call_list")
+    assert (call["reason"], call["name"], call["phone"]) == ("confirmation", "Rosa Diaz", note)
+    [need] = records(backend, config, "needs")
+    assert need["confirmed"] == "on the call list 2026-11-23 09:00"
+    sheet = read_call_sheet(backend, config, NOW)
+    assert [c.phone for c in sheet.selection.calls] == [note]
+    page = render_call_sheet(sheet)
+    assert (
+        f'<div class="reach"><span class="label">No phone. How to reach them:</span> {note}' in page
+    )
+    assert '<div class="phone">' not in page
+
+
+def test_a_note_never_puts_someone_on_the_sheet_without_their_consent(backend, config) -> None:
+    from sheetsync.call_sheet import LeftOut, read_call_sheet
+
+    log_rows(
+        backend,
+        phoned(
+            phone="",
+            reach="At the corner shop",
+            consent="First name only",
+            timestamp=NOW - dt.timedelta(hours=1),
+        ),
+    )
+    weekly(backend, config)
+    assert len(records(backend, config, "call_list")) == 1  # the organizers call her
+    sheet = read_call_sheet(backend, config, NOW)
+    assert sheet.selection.calls == () and sheet.selection.left_out == {LeftOut.NO_CONSENT: 1}

@@ -11,13 +11,17 @@ goes to the Errors tab. The tab is the organizers': sheetsync never writes a row
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sheetsync.intake.responses import answer_text
-from sheetsync.normalize import fold
+from sheetsync.members import parse_datetime
+from sheetsync.normalize import cell_text, fold, format_datetime
+from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.schema import FieldSpec, TableSchema
 from sheetsync.tables import FormTable
+from sheetsync.translation import gettext_noop, translate
 
 PHONE_LOG = "phone_log"
 # The kind typed on a row -> the form it is taken in as.
@@ -34,6 +38,10 @@ _REQUIRED = {"requests": {"urgency"}, "offers": {"weekly_capacity"}}
 _NOT_ASKED = {"requests": ("offers_note",), "offers": ()}
 # The Phone log's own fields, kept on the view for the Errors tab and reading by hand.
 PHONE_ONLY = ("entered_by", "kind", "reach")
+_EMPTY_WHEN = gettext_noop(
+    "'%(title)s' is empty: read as %(when)s, when sheetsync first took the row in. Type the "
+    "date of the call or the paper form there."
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,34 @@ class View:
     key: str  # validation's name for the view: "phone_log.requests"
     form: str
     table: FormTable
+
+
+def with_when(
+    table: FormTable, first_seen: Mapping[str, str], now: dt.datetime, language: str
+) -> FormTable:
+    """The Phone log with each empty When read as when sheetsync first took its row in, and
+    a note saying so (the Errors tab: noted). That time is the row's Errors first_seen,
+    written by the run that first met the empty cell, else `now` (that run): it stays the
+    same from run to run with nothing written in the organizers' tab, where a default typed
+    by sheetsync could race whoever is typing the row. A row's When orders a person's answers
+    (the newest wins); the time a call is first read is the nearest sheetsync knows."""
+    column = table.frame["timestamp"]
+    rows = [int(row) for row in table.frame.index]
+    empty = [row for row, v in zip(rows, column.tolist(), strict=True) if not cell_text(v).strip()]
+    if not empty:
+        return table
+    frame = table.frame.copy()
+    title = table.titles.get("timestamp", "When")
+    notes = []
+    for row in empty:
+        when = parse_datetime(first_seen.get(table.ref(row), "")) or now
+        frame.at[row, "timestamp"] = when
+        text = translate(language, _EMPTY_WHEN, title=title, when=format_datetime(when))
+        notes.append(
+            Issue(table.tab, row, "timestamp", IssueCode.EMPTY_WHEN, text, Severity.WARNING)
+        )
+    cleaned = sorted([*table.cleaned, *notes], key=lambda i: i.row)
+    return dataclasses.replace(table, frame=frame, cleaned=cleaned)
 
 
 def views(table: FormTable, schemas: Mapping[str, TableSchema]) -> list[View]:

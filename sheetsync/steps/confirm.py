@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sheetsync.calls import Call, CallReason, add_calls
+from sheetsync.calls import Call, CallReason, add_calls, reach_notes, with_reach_notes
 from sheetsync.confirm.content import call_script, confirmation_email, language_of
 from sheetsync.confirm.requests import BEFORE, Decision, Rules, decide, requests_of
 from sheetsync.digest.deliver import SETTLED, Digest, SendDigests, policy_of
@@ -35,16 +35,16 @@ def run(ctx: StepContext) -> StepResult:
     run_log = ctx.tables.get("run_log")
     sent = with_journal(run_log.frame if run_log is not None else None, config)
     rules = Rules(ctx.now, config.tz, config.confirmations.within, settled_references(sent))
-    policy = policy_of(ctx.frames, config)
+    # Someone reached through a Phone log note gets a call, the note read as their phone.
+    people = with_reach_notes(ctx.frames["people"], reach_notes(ctx.frames["needs"], ctx.forms))
+    policy = policy_of({**ctx.frames, "people": people}, config)
     decisions = [
         decide(request, policy.person, rules) for request in requests_of(ctx.frames["needs"])
     ]
     turns = [d.turns_at for d in decisions if d.turns_at is not None]
     needs = _marked(ctx.frames["needs"], decisions)
     digests, calls = _confirmations(decisions, policy, ctx)
-    added = add_calls(
-        ctx.frames["call_list"], calls, ctx.frames["people"], ctx.schemas["call_list"], ctx.now
-    )
+    added = add_calls(ctx.frames["call_list"], calls, people, ctx.schemas["call_list"], ctx.now)
     frames = {}
     if needs is not None:
         frames["needs"] = needs

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.calls import Call, CallReason, add_calls
+from sheetsync.calls import Call, CallReason, add_calls, reach_notes, with_reach_notes
 from sheetsync.digest.deliver import Digest, SendDigests, policy_of
 from sheetsync.digest.render import language_for, render
 from sheetsync.feedback.answers import Taken, take_answers
@@ -47,15 +47,15 @@ def run(ctx: StepContext) -> StepResult:
     update_need_statuses(needs, tasks)
     reopened = sum(b != n["status"] == "open" for b, n in zip(before, needs, strict=True))
 
-    policy = policy_of(ctx.frames, config)
+    # Someone reached through a Phone log note gets a call, the note read as their phone.
+    people = with_reach_notes(ctx.frames["people"], reach_notes(ctx.frames["needs"], ctx.forms))
+    policy = policy_of({**ctx.frames, "people": people}, config)
     by_need = {str(n["need_id"]): n for n in needs}
-    asks = asks_due(tasks, by_need, policy, Reach.of(ctx.frames["people"]), ctx.now)
+    asks = asks_due(tasks, by_need, policy, Reach.of(people), ctx.now)
     _mark_asked(tasks, asks, ctx)
     digests, calls = _asks(asks, tasks, by_need, policy, ctx)
     calls += _follow_ups(taken, tasks, by_need, ctx)
-    added = add_calls(
-        ctx.frames["call_list"], calls, ctx.frames["people"], ctx.schemas["call_list"], ctx.now
-    )
+    added = add_calls(ctx.frames["call_list"], calls, people, ctx.schemas["call_list"], ctx.now)
     frames: dict[str, pd.DataFrame] = {}  # only the tabs that changed are built again
     if coded or taken.changed or asks:
         frames["tasks"] = frame_of(tasks, ctx.schemas["tasks"])

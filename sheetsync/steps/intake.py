@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Set
+from collections.abc import Callable, Set
 from dataclasses import dataclass
+from functools import cache, partial
 from typing import Any
 
 import pandas as pd
@@ -20,9 +21,18 @@ from sheetsync.horizon import earliest
 from sheetsync.ids import Ids
 from sheetsync.intake.consent import CONSENT_FORMS, tie_invalid, withdrawals, write_answers
 from sheetsync.intake.people import PeopleIndex, forget_gone, merge_person
-from sheetsync.intake.phone_log import PHONE_LOG, views, with_reach
+from sheetsync.intake.phone_log import PHONE_LOG, views, with_reach, with_when
 from sheetsync.intake.responses import Response, answer_text, ref_key, split_refs
+from sheetsync.intake.row_moves import (
+    Recorded,
+    cleared_note,
+    find_move,
+    newest_stamps,
+    recorded,
+    reused,
+)
 from sheetsync.intake.validate import Validated, ValidationContext, validate_form
+from sheetsync.members import kept_ids
 from sheetsync.normalize import (
     cell_text,
     dayfirst_locale,
@@ -37,6 +47,7 @@ from sheetsync.schema import TableSchema
 from sheetsync.statuses import CHECK_FORMS, ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import FormTable, empty_record, frame_of, records_of
+from sheetsync.translation import tab_language
 
 FORM_ORDER = ("requests", "offers", "checkins", "feedback", "phone_log")
 # Forms whose answers are about a task, not from a person to the People tab: the feedback
@@ -54,20 +65,31 @@ _LONGEST_TIME = 100
 
 def run(ctx: StepContext) -> StepResult:
     """Validate every response, then bring People, Needs and Errors up to date."""
-    parts = _parts(ctx)
+    forms = _forms(ctx)
+    parts = _parts(ctx, forms)
     validated, every = _validate(ctx, parts)
     responses, answers = _about_tasks(every)
-    invalid_refs, gone = _not_standing(ctx, parts, validated)
     responses.sort(key=lambda r: (r.ts, FORM_ORDER.index(r.form), r.row))
-    _check_rows_stayed(ctx, responses)
+    kept = kept_ids(records_of(ctx.frames["people"]))
+    records = recorded(
+        records_of(ctx.frames["needs"]),
+        records_of(ctx.frames["errors"]),
+        records_of(ctx.frames["people"]),
+        kept,
+    )
+    _check_rows_stayed(ctx, forms, responses, records, kept)
+    at_end = _cleared_at_end(ctx, forms)
+    invalid_refs, gone = _not_standing(ctx, parts, validated, at_end)
 
     people, person_of, new_people, tied, stamped = _people(ctx, responses, gone, validated, parts)
     requests = [r for r in responses if r.form == "requests"]
     # A Phone log row typed anew as an offer asks for nothing any more (a form's never can).
     others = {r.ref for r in responses if r.form != "requests"}
-    needs, new_needs = _needs(ctx, requests, person_of, gone | others)
+    taken = _reused(ctx, forms, records)
+    needs, new_needs = _needs(ctx, requests, person_of, gone | others, taken)
     issues = [i for v in validated.values() for i in v.issues]
-    errors, new_errors = _errors(ctx, validated, parts, issues, {**tied, **person_of})
+    notes = _cleared_notes(ctx, forms, at_end, records)
+    errors, new_errors = _errors(ctx, validated, parts, issues, {**tied, **person_of}, notes)
     rows_in = sum(len(t.frame) for t in ctx.forms.values())
     return StepResult(
         frames={"people": people, "needs": needs, "errors": errors},
@@ -92,14 +114,17 @@ def run(ctx: StepContext) -> StepResult:
 
 
 def _not_standing(
-    ctx: StepContext, parts: dict[str, FormTable], validated: dict[str, Validated]
+    ctx: StepContext,
+    parts: dict[str, FormTable],
+    validated: dict[str, Validated],
+    at_end: set[str],
 ) -> tuple[set[str], set[str]]:
     """The responses now invalid, and all that no longer stand: invalid, or cleared by an
-    organizer. Their records stay (nothing is deleted) but stop pointing at them, and their
-    needs are withdrawn."""
+    organizer (a blank row, or past the tab's end). Their records stay (nothing is deleted)
+    but stop pointing at them, and their needs are withdrawn."""
     invalid = {parts[key].ref(row) for key, v in validated.items() for row in v.invalid_rows}
     cleared = {t.ref(row) for t in ctx.forms.values() for row in t.blank_rows}
-    return invalid, invalid | cleared | _cleared_at_end(ctx)
+    return invalid, invalid | cleared | at_end
 
 
 def _until(ctx: StepContext, validated: dict[str, Validated], *, stamped: bool) -> dt.datetime:
@@ -119,15 +144,31 @@ def _about_tasks(responses: list[Response]) -> tuple[list[Response], tuple[Respo
     return [r for r in responses if r.form not in TASK_FORMS], answers
 
 
-def _parts(ctx: StepContext) -> dict[str, FormTable]:
+def _forms(ctx: StepContext) -> dict[str, FormTable]:
+    """The forms' tabs as intake reads them: the Phone log's rows with an empty When read
+    as when sheetsync first took them in (phone_log.with_when: the Errors tab's first_seen
+    of their row, else the run's time), and noted."""
+    table = ctx.forms.get(PHONE_LOG)
+    if table is None:
+        return dict(ctx.forms)
+    seen = {
+        str(e["source"]): str(e["first_seen"])
+        for e in records_of(ctx.frames["errors"])
+        if e["first_seen"]
+    }
+    filled = with_when(table, seen, ctx.now, tab_language(ctx.config))
+    return {**ctx.forms, PHONE_LOG: filled}
+
+
+def _parts(ctx: StepContext, forms: dict[str, FormTable]) -> dict[str, FormTable]:
     """What intake validates, by name: each form's tab, but the Phone log's, whose rows are
     read as the form their kind names (phone_log.py): "phone_log.requests" and so on."""
     parts: dict[str, FormTable] = {}
     for form in FORM_ORDER:
-        if form == PHONE_LOG and form in ctx.forms:
-            parts.update((v.key, v.table) for v in views(ctx.forms[form], ctx.schemas))
+        if form == PHONE_LOG and form in forms:
+            parts.update((v.key, v.table) for v in views(forms[form], ctx.schemas))
         elif form != PHONE_LOG:
-            parts[form] = ctx.forms[form]
+            parts[form] = forms[form]
     return parts
 
 
@@ -174,33 +215,41 @@ def _record_refs(ctx: StepContext) -> list[str]:
     ]
 
 
-def _cleared_at_end(ctx: StepContext) -> set[str]:
-    """The Phone log's rows past its end that records point to: cleared. A sheet reads a
-    cleared last row as no row at all, and a phone volunteer clears a row typed by mistake
-    often; unlike a form's, the tab is typed by hand, so that is no sign of a deletion."""
-    table = ctx.forms.get(PHONE_LOG)
-    if table is None:
-        return set()
+def _cleared_at_end(ctx: StepContext, forms: dict[str, FormTable]) -> set[str]:
+    """The rows past a tab's end that records point to: cleared. A sheet reads cleared last
+    rows as no rows at all: an organizer clearing a spam or test response, a phone
+    volunteer a row typed by mistake. A row deleted above them moves the rows below it too,
+    and _check_rows_stayed has stopped the run already (intake/row_moves.py)."""
+    ends = {t.ref_tab or t.tab: t.last_row for t in forms.values()}
     return {
         ref
         for ref in _record_refs(ctx)
-        if ref_key(ref)[0] == table.ref_tab and ref_key(ref)[1] > table.last_row
+        if ref_key(ref)[0] in ends and ref_key(ref)[1] > ends[ref_key(ref)[0]]
     }
 
 
-def _check_rows_stayed(ctx: StepContext, responses: list[Response]) -> None:
-    """Stop if form rows were deleted or sorted: every record would point at the wrong row.
-    The Phone log is typed by hand (its dates put right, its last rows cleared): it is not
-    checked, and docs/phone-log.md asks to clear a row rather than delete it."""
-    tabs = {t.ref_tab: t for t in ctx.forms.values() if t.form != PHONE_LOG}
-    for ref in _record_refs(ctx):
-        tab, row = ref_key(ref)
-        if tab in tabs and row > tabs[tab].last_row:
+def _check_rows_stayed(
+    ctx: StepContext,
+    forms: dict[str, FormTable],
+    responses: list[Response],
+    records: Recorded,
+    kept: dict[str, str],
+) -> None:
+    """Stop if rows were deleted above others or sorted: records would point at the wrong
+    rows (intake/row_moves.py). Rows cleared, the last ones included, stop nothing."""
+    whose = _whose(ctx, responses, kept)
+    for table in forms.values():
+        tab = table.ref_tab or table.tab
+        of_row = (lambda _row: "") if table.form == PHONE_LOG else partial(whose, tab)
+        move = find_move(table, records, lambda v: _timestamp_text(v, ctx), of_row)
+        if move is not None:
             raise FormRowsMovedError(
-                f"Rows were deleted from tab '{tabs[tab].tab}': sheetsync's records point to "
-                f"row {row}, but the tab now ends at row {tabs[tab].last_row}. {_ROWS_MOVED}"
+                f"Rows were sorted or deleted in tab '{move.tab}': row {move.row} now holds "
+                f"the response sheetsync read at row {move.was_at}. {_ROWS_MOVED}"
             )
-    # An edit only ever gives a row a newer Timestamp; an older one means rows were moved.
+    tabs = {t.ref_tab: t for t in forms.values() if t.form != PHONE_LOG}
+    # An edit only ever gives a form's row a newer Timestamp; an older one means rows were
+    # moved. (A Phone log's date may be put right earlier: it is an edit there.)
     seen = {r.ref: r.ts for r in responses if ref_key(r.ref)[0] in tabs}
     for source, updated in zip(
         ctx.frames["needs"]["source"], ctx.frames["needs"]["updated"], strict=True
@@ -213,6 +262,67 @@ def _check_rows_stayed(ctx: StepContext, responses: list[Response]) -> None:
                 f"row {row} now holds an older response than the one sheetsync read there. "
                 f"{_ROWS_MOVED}"
             )
+
+
+def _whose(
+    ctx: StepContext, responses: list[Response], kept: dict[str, str]
+) -> Callable[[str, int], str]:
+    """Who a row's valid response is: the person its email or phone and name are known as
+    on People before this run ("" for none, or no valid response there). Worked out only
+    for the rows asked (offers and check-ins: their records keep no Timestamp)."""
+    at = {ref_key(r.ref): r.values for r in responses if "name" in r.values}
+    index: list[PeopleIndex] = []  # read once, when first asked
+
+    @cache
+    def whose(tab: str, row: int) -> str:
+        v = at.get((tab, row))
+        if v is None:
+            return ""
+        if not index:
+            index.append(PeopleIndex.read(records_of(ctx.frames["people"]), lambda: ""))
+        pid = index[0].known(v.get("email") or "", v.get("phone") or "", v["name"])
+        return kept.get(pid, pid)
+
+    return whose
+
+
+def _reused(ctx: StepContext, forms: dict[str, FormTable], records: Recorded) -> set[str]:
+    """Rows taken back earlier that hold a new response now (row_moves.reused)."""
+    needs = records_of(ctx.frames["needs"])
+    newest = newest_stamps(needs)
+    sources = {str(n["source"]) for n in needs}
+    stamp = lambda v: _timestamp_text(v, ctx)  # noqa: E731
+    return {ref for t in forms.values() for ref in reused(t, records, sources, stamp, newest)}
+
+
+def _cleared_notes(
+    ctx: StepContext, forms: dict[str, FormTable], at_end: set[str], records: Recorded
+) -> dict[str, dict[str, str]]:
+    """The Errors tab's note on each response gone past its tab's end (cleared, or its row
+    deleted at the end): what happened, and what to do if it was a mistake. Kept noted
+    while the row stays gone; resolved once a response is on the row again."""
+    noted = {
+        str(e["source"])
+        for e in records_of(ctx.frames["errors"])
+        if e["status"] == ErrorStatus.NOTED and not e["timestamp"] and not e["fields"]
+    }
+    tables = {t.ref_tab or t.tab: t for t in forms.values()}
+    language = tab_language(ctx.config)
+    notes = {}
+    for ref in sorted(at_end & (records.standing | noted), key=ref_key):
+        tab, row = ref_key(ref)
+        table = tables[tab]
+        notes[ref] = {
+            "form": table.schema.title,
+            "tab": tab,
+            "row": str(row),
+            "timestamp": "",
+            "name": "",
+            "fields": "",
+            "reason": cleared_note(language, table.tab),
+            "person_id": records.owners.get(ref, ""),
+        }
+    return notes
 
 
 _ROWS_MOVED = (
@@ -295,10 +405,19 @@ def _last_run(ctx: StepContext) -> str:
 
 
 def _needs(
-    ctx: StepContext, requests: list[Response], person_of: dict[str, str], gone: set[str]
+    ctx: StepContext,
+    requests: list[Response],
+    person_of: dict[str, str],
+    gone: set[str],
+    taken: set[str],
 ) -> tuple[pd.DataFrame, int]:
-    """A need per request and category, kept up to date with the request's newest answers."""
+    """A need per request and category, kept up to date with the request's newest answers.
+    A row taken back and now holding a new response (`taken`) gets new needs: its old ones
+    stay, withdrawn, and stop naming the row (as People's sources do, intake/people.py)."""
     needs = _Rows.read(ctx, "needs", "need_id", "N")
+    for old in needs.records:
+        if old["source"] in taken:
+            old["source"] = ""
     request_tab = ctx.forms["requests"]
     details_limit = request_tab.schema.field("details").max_length or _LONGEST_TEXT
     by_key = {(r["source"], r["category"]): r for r in needs.records if r["need_id"]}
@@ -366,9 +485,11 @@ def _errors(
     parts: dict[str, FormTable],
     issues: list[Issue],
     whose: dict[str, str],
+    notes: dict[str, dict[str, str]],
 ) -> tuple[pd.DataFrame, int]:
     """A row per response with an issue: open when it could not be used, noted when it was
-    used after an answer was cleaned or shortened; resolved once neither is so any more."""
+    used after an answer was cleaned or shortened, or is gone past its tab's end (`notes`);
+    resolved once none is so any more."""
     errors = _Rows.read(ctx, "errors", "error_id", "E")
     # Every row but the end-of-run check's (a broken rule on the Tasks tab: "Tasks:T0042";
     # a value in an organizer's column) is intake's, those of a form renamed or taken out of
@@ -393,8 +514,25 @@ def _errors(
             record.update(_error_cells(ctx, table, row, by_row[(table.tab, row)]))
             record["status"] = (ErrorStatus.OPEN if row in invalid else ErrorStatus.NOTED).value
             record["person_id"] = whose.get(ref, "")
-    _resolve_fixed(mine, current)
+    _note_cleared(ctx, errors, by_source, notes)
+    _resolve_fixed(mine, current | set(notes))
     return frame_of(errors.records, errors.schema), errors.added
+
+
+def _note_cleared(
+    ctx: StepContext,
+    errors: _Rows,
+    by_source: dict[str, dict[str, Any]],
+    notes: dict[str, dict[str, str]],
+) -> None:
+    """Write each note on a response gone past its tab's end (_cleared_notes), noted."""
+    for ref, cells in notes.items():
+        record = by_source.get(ref)
+        if record is None:
+            first_seen = format_datetime(ctx.now)
+            record = errors.add(error_id=errors.ids(), source=ref, first_seen=first_seen)
+            by_source[ref] = record
+        record.update(cells, status=ErrorStatus.NOTED.value)
 
 
 def _error_cells(
