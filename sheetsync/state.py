@@ -11,6 +11,7 @@ from sheetsync.config import CREATED_BY_RUN, FORMS, LATER_FORMS, SHEETSYNC_TABS,
 from sheetsync.errors import MissingTabError
 from sheetsync.schema import TableSchema, load_schemas
 from sheetsync.tables import FormTable, Table, read_form, read_table
+from sheetsync.translation import tab_language
 
 FORM_SCHEMAS = {
     "requests": "requests",
@@ -114,7 +115,9 @@ def state_of(sheet: Sheet, config: Config, *, keep_cells: bool = False) -> State
     """The forms and sheetsync's tabs as frames, checked: a missing column stops here."""
     schemas, data = sheet.schemas, sheet.data
     forms = {
-        form: read_form(data[tab], schemas[FORM_SCHEMAS[form]], config.forms[form], form)
+        form: read_form(
+            data[tab], schemas[FORM_SCHEMAS[form]], config.forms[form], form, tab_language(config)
+        )
         for form, tab in sheet.form_tabs.items()
     } | sheet.later
     tables = {

@@ -37,6 +37,7 @@ from sheetsync.schema import TableSchema
 from sheetsync.statuses import CHECK_FORMS, ErrorStatus, NeedStatus
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import FormTable, empty_record, frame_of, records_of
+from sheetsync.translation import tab_language
 
 FORM_ORDER = ("requests", "offers", "checkins", "feedback", "phone_log")
 # Forms whose answers are about a task, not from a person to the People tab: the feedback
@@ -155,6 +156,8 @@ def _validate(
             tz=ctx.config.tz,
             ref_tab=table.ref_tab,
             words=table.words,
+            language=tab_language(ctx.config),
+            answered_in=table.answered_in,
         )
         result = validate_form(table.frame, table.schema, vctx, notes=table.cleaned)
         validated[key] = result
@@ -403,7 +406,7 @@ def _error_cells(
     """What the Errors tab says of a response: where it is, whose, and what is wrong or was
     cleaned. The name and timestamp are the response's cells, cut short if they are long."""
     raw = table.frame.loc[row]
-    fields = dict.fromkeys(table.titles.get(i.field, i.field) for i in found)
+    fields = dict.fromkeys(table.title(i.field, row) for i in found)
     named = "name" in table.schema.names  # the Feedback form asks no name
     name_limit = (table.schema.field("name").max_length if named else None) or _LONGEST_NAME
     return {
