@@ -84,9 +84,7 @@ class ValidationContext:
 
     def where(self, row: int) -> str:
         """Where a response is, for a person: "Form Responses 1, row 17"."""
-        return translate(
-            self.language, "%(tab)s, row %(row)s", tab=self.ref_tab or self.tab, row=row
-        )
+        return response_place(self.ref_tab or self.tab, row)
 
     def titles_of(self, name: str, index: pd.Index, default: str = "") -> pd.Series:
         """Each row's title for a question: the header of the column it answered in."""
@@ -163,14 +161,17 @@ def _check_required_one_of(
         missing = ~present
         if missing.any():
             quoted = [ctx.titles_of(n, frame.index)[missing].map("'{}'".format) for n in group]
-            named = pd.concat(quoted, axis=1).agg(list, axis=1)
-            why = named.map(
-                lambda titles: translate(
+            named = pd.concat(quoted, axis=1).agg(tuple, axis=1)
+            # Worded once per set of titles: nearly every row has the same ones.
+            worded = {
+                titles: translate(
                     ctx.language,
                     "Needs %(titles)s: the response has neither.",
                     titles=either(titles, ctx.language),
                 )
-            )
+                for titles in named.unique()
+            }
+            why = named.map(worded)
             found.append(_problems(missing, group[0], IssueCode.REQUIRED_ONE_OF, why))
     return found
 
@@ -262,18 +263,18 @@ def _check_length(
             )
         )
         return values, [_problems(long, spec.name, IssueCode.MAX_LENGTH, why)]
-    # The marker in the cut answer is the tab's (Needs): the words every network reads.
-    place = ctx.ref_tab or ctx.tab
-    cut = rows.map(lambda row: shorten(text[row], limit, response_place(place, row)))
+    # The marker in the cut answer is the Needs tab's, in its words in every network.
+    cut = rows.map(lambda row: shorten(text[row], limit, ctx.where(row)))
     why = rows.map(
         lambda row: translate(
             language,
             "'%(title)s' was shortened from %(length)s to %(limit)s characters; the full "
-            "answer is in %(place)s.",
+            "answer is in %(tab)s, row %(row)s.",
             title=title[row],
             length=number(lengths[row], language),
             limit=number(limit, language),
-            place=ctx.where(row),
+            tab=ctx.ref_tab or ctx.tab,
+            row=row,
         )
     )
     shortened = values.copy()

@@ -11,6 +11,10 @@ It also checks every value organizers typed in their own columns against the sch
 the Errors tab, form "organizer column", source "<Tab>:<id>", fields the column; resolved on
 the first run that finds the cell right. The steps read such a cell as they always have.
 
+A row's reason is worded in the organizers' language (translation.tab_language); the row is
+known by form, source and fields, never by its reason: in another language it is the same
+row, its reason rewritten.
+
 The network is read once, as matching reads it, and serves every rule. Whether the run
 proposed as many tasks as it could (not-maximal) is checked when match (or urgent, the
 hourly matching) ran in this run: against a max-flow bound over the needs and volunteers as

@@ -404,7 +404,8 @@ def _error_cells(
     ctx: StepContext, table: FormTable, row: int, found: list[Issue]
 ) -> dict[str, str]:
     """What the Errors tab says of a response: where it is, whose, and what is wrong or was
-    cleaned. The name and timestamp are the response's cells, cut short if they are long."""
+    cleaned. The name and timestamp are the response's cells, cut short if they are long;
+    the questions are named as the columns the response answered in are headed."""
     raw = table.frame.loc[row]
     fields = dict.fromkeys(table.title(i.field, row) for i in found)
     named = "name" in table.schema.names  # the Feedback form asks no name
