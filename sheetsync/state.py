@@ -117,7 +117,9 @@ def state_of(sheet: Sheet, config: Config, *, keep_cells: bool = False) -> State
     """The forms and sheetsync's tabs as frames, checked: a missing column stops here."""
     schemas, data = sheet.schemas, sheet.data
     forms = {
-        form: read_form(data[tab], schemas[FORM_SCHEMAS[form]], config.forms[form], form)
+        form: read_form(
+            data[tab], schemas[FORM_SCHEMAS[form]], config.forms[form], form, tab_language(config)
+        )
         for form, tab in sheet.form_tabs.items()
     } | sheet.later
     tables = {

@@ -24,6 +24,7 @@ from sheetsync.errors import ConfigError, MissingColumnError
 from sheetsync.form_languages import ENGLISH, FormWords, form_words
 from sheetsync.normalize import (
     ISO_DATE_TEXT,
+    Cleaned,
     cell_text,
     clean_text,
     date_cell_text,
@@ -33,6 +34,7 @@ from sheetsync.normalize import (
 from sheetsync.report import CellChange, Issue, IssueCode, Severity, TabReport
 from sheetsync.schema import FieldSpec, FieldType, Owner, TableSchema
 from sheetsync.status_words import is_worded, read_word, written_word
+from sheetsync.translation import translate, translate_plural
 
 ROW = "_row"  # column of a tab frame: the sheet row a record sits on; 0 for a new record
 
@@ -53,6 +55,9 @@ class FormTable:
     cleaned: list[Issue] = field(default_factory=list)  # answers read without what a sheet refuses
     words: FormWords | None = None  # its words in the network's languages (answers read back)
     header: tuple[str, ...] = ()  # the header row as read; () for a tab not there yet
+    # A question read from a column per language (or two of one title): the header each
+    # row's answer was read from, so a message names the question as that person saw it.
+    answered_in: dict[str, pd.Series] = field(default_factory=dict)
 
     def ref(self, row: int) -> str:
         """How records name a response: "Form Responses 1:17"."""
@@ -61,6 +66,13 @@ class FormTable:
     def where(self, row: int) -> str:
         """Where a response is, for a person: "Form Responses 1, row 17"."""
         return response_place(self.ref_tab or self.tab, row)
+
+    def title(self, name: str, row: int) -> str:
+        """The header of the column a row answered a question in (`titles` when one)."""
+        headers = self.answered_in.get(name)
+        if headers is not None and row in headers.index:
+            return str(headers[row])
+        return self.titles.get(name, name)
 
 
 T = TypeVar("T")
@@ -112,8 +124,12 @@ def _grid(rows: list[list[Value]], width: int) -> list[list[Value]]:
     return [r[:width] + [""] * (width - len(r)) for r in rows]
 
 
-def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -> FormTable:
-    """Map a response tab's headers to the form schema; fail before anything is written."""
+def read_form(
+    data: TabData, schema: TableSchema, form: FormConfig, name: str, language: str = ENGLISH
+) -> FormTable:
+    """Map a response tab's headers to the form schema; fail before anything is written.
+    `language`: the organizers' (translation.tab_language), for the notes on answers
+    cleaned, which the Errors tab shows."""
     if not data.rows:
         raise MissingColumnError(
             f"Tab '{data.name}' is empty: it has no header row yet. Link the form to this "
@@ -130,7 +146,8 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
     out, notices = _answers(frame, schema, positions, headers, data.name)
     blank = blank_mask(frame)
     blank_rows = [int(r) for r in frame.index[blank]]
-    answers, cleaned = _clean_answers(out[~blank], titles, data.name)
+    answered_in = _answered_in(frame[~blank], positions, headers)
+    answers, cleaned = _clean_answers(out[~blank], titles, data.name, answered_in, language)
     answers = _canonical_answers(answers, schema, words)
     return FormTable(
         form=name,
@@ -145,6 +162,7 @@ def read_form(data: TabData, schema: TableSchema, form: FormConfig, name: str) -
         last_row=len(data.rows),
         words=words,
         header=tuple(headers),
+        answered_in=answered_in,
     )
 
 
@@ -277,12 +295,43 @@ def _canonical_answers(frame: pd.DataFrame, schema: TableSchema, words: FormWord
     return out
 
 
+def _answered_in(
+    frame: pd.DataFrame, positions: dict[str, list[int]], headers: list[str]
+) -> dict[str, pd.Series]:
+    """For each question read from more than one column: the header of the column each row
+    answered it in (the first answer given, as `_answers` reads it). A row that left it
+    empty gets the column of the version of the form it answered most questions in: the
+    language it read the form in, so "'Barrio' is empty" is said to a Spanish answer."""
+    several = {name: cols for name, cols in positions.items() if len(cols) > 1}
+    if not several or frame.empty:
+        return {}
+    # Per question and row: which of its columns (0, 1, …) holds the answer; -1 if none.
+    used = pd.DataFrame(index=frame.index)
+    for name, cols in several.items():
+        filled = pd.DataFrame(
+            {k: frame[c].map(cell_text).str.strip() != "" for k, c in enumerate(cols)}
+        )
+        used[name] = filled.idxmax(axis=1).where(filled.any(axis=1), -1)
+    answered = used.where(used >= 0)
+    version = answered.mode(axis=1)[0].fillna(0) if answered.notna().any().any() else 0
+    found = {}
+    for name, cols in several.items():
+        k = used[name].where(used[name] >= 0, version).clip(upper=len(cols) - 1).astype(int)
+        found[name] = k.map(lambda i, cols=cols: headers[cols[i]])
+    return found
+
+
 def _clean_answers(
-    frame: pd.DataFrame, titles: dict[str, str], tab: str
+    frame: pd.DataFrame,
+    titles: dict[str, str],
+    tab: str,
+    answered_in: Mapping[str, pd.Series] | None = None,
+    language: str = ENGLISH,
 ) -> tuple[pd.DataFrame, list[Issue]]:
     """The answers without characters a workbook refuses (control characters, broken
     surrogates), and a warning for each answer cleaned: one such cell would otherwise stop
-    every run at the write. The response tab itself is never changed."""
+    every run at the write. The response tab itself is never changed. The warning names the
+    question as the row's column is headed, in the organizers' language."""
     notes: list[Issue] = []
     out = frame.copy()
     for name in frame.columns:
@@ -297,6 +346,7 @@ def _clean_answers(
         cleaned = texts.map(clean_text)
         out.loc[texts.index, name] = cleaned.map(lambda c: c.text)
         changed = cleaned[cleaned.map(bool)]
+        headers = (answered_in or {}).get(str(name))
         title = titles.get(str(name), str(name))
         notes.extend(
             Issue(
@@ -304,13 +354,47 @@ def _clean_answers(
                 row=int(row),
                 field=str(name),
                 code=IssueCode.CLEANED_TEXT,
-                message=f"'{title}': {c.describe()}; the response row is unchanged.",
+                message=cleaned_reason(
+                    str(headers[row]) if headers is not None else title, c, language
+                ),
                 severity=Severity.WARNING,
             )
             for row, c in zip(changed.index.tolist(), changed.tolist(), strict=True)
         )
     notes.sort(key=lambda i: i.row)
     return out, notes
+
+
+def cleaned_reason(title: str, cleaned: Cleaned, language: str = ENGLISH) -> str:
+    """What was taken out of an answer, for the Errors tab: "'Name': replaced 1 control
+    character with a space; the response row is unchanged." (never the answer itself)."""
+    done = []
+    if cleaned.controls:
+        done.append(
+            translate_plural(
+                language,
+                "replaced %(num)s control character with a space",
+                "replaced %(num)s control characters with a space",
+                cleaned.controls,
+            )
+        )
+    if cleaned.removed:
+        done.append(
+            translate_plural(
+                language,
+                "removed %(num)s broken character",
+                "removed %(num)s broken characters",
+                cleaned.removed,
+            )
+        )
+    what = (
+        done[0]
+        if len(done) == 1
+        else translate(language, "%(first)s and %(then)s", first=done[0], then=done[1])
+    )
+    return translate(
+        language, "'%(title)s': %(done)s; the response row is unchanged.", title=title, done=what
+    )
 
 
 def read_table(

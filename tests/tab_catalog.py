@@ -1,6 +1,7 @@
 """The messages the Summary and Load tabs' texts are worded with (sheetsync/summary/,
-sheetsync/load/ and their steps), found in the code by Babel's extractor: the catalog checks
-of tests/test_tab_messages.py, and tests/test_docs.py, which leaves out what only the tabs
+sheetsync/load/ and their steps), and the Errors tab's reasons (REASON_MODULES), found in the
+code by Babel's extractor: the catalog checks of tests/test_tab_messages.py and
+tests/test_errors_language.py, and tests/test_docs.py, which leaves out what only the tabs
 say when it checks digests quoting an English network's tabs in another language."""
 
 from __future__ import annotations
@@ -14,13 +15,23 @@ from sheetsync.config import GOAL_MEASURES, Goal
 from sheetsync.load.flags import FlagCode
 
 SHEETSYNC = Path(__file__).resolve().parents[1] / "sheetsync"
-# The modules that word the Summary and Load tabs' texts.
+# The modules that word the Errors tab's reasons: intake's, a form tab's cleaned answers,
+# the end-of-run check's broken rules and organizer values (steps/check.py only passes the
+# language on).
+REASON_MODULES = [
+    *sorted((SHEETSYNC / "intake").glob("*.py")),
+    SHEETSYNC / "tables.py",
+    SHEETSYNC / "match" / "invariants.py",
+    SHEETSYNC / "steps" / "organizer_values.py",
+]
+# The modules that word the Summary and Load tabs' texts, and the Errors tab's.
 TAB_MODULES = [
     *sorted((SHEETSYNC / "summary").glob("*.py")),
     *sorted((SHEETSYNC / "load").glob("*.py")),
     SHEETSYNC / "steps" / "summary.py",
     SHEETSYNC / "steps" / "summary_feedback.py",
     SHEETSYNC / "steps" / "load.py",
+    *REASON_MODULES,
 ]
 # Where the message is among a call's arguments (Babel's extractor: 1-based; two for a
 # plural). `t` is a module's translate bound to the tab's language (functools.partial).

@@ -144,6 +144,7 @@ def _view(table: FormTable, rows: list[int], schema: TableSchema, form: str) -> 
             if i.row in kept
         ],
         words=table.words,
+        answered_in={renamed.get(k, k): v for k, v in table.answered_in.items()},
     )
 
 

@@ -3,7 +3,10 @@
 Every problem of every row is found in one pass and returned as data (report.Issue); the
 valid rows come back normalised (phones in E.164, emails normalised, options canonical).
 A message names the question and describes what is wrong; it never quotes the answer: it
-reaches the terminal, the log, the Errors tab and the organizers' email.
+reaches the terminal, the log, the Errors tab and the organizers' email. It is worded in the
+organizers' language (ValidationContext.language; the pieces in intake/reasons.py), and
+names the question as the column the row answered it in is headed: on a tab with a column
+per language, the Spanish one for an answer given in Spanish.
 """
 
 from __future__ import annotations
@@ -12,14 +15,21 @@ import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from sheetsync.form_languages import FormWords, language_names
+from sheetsync.form_languages import ENGLISH, FormWords
 from sheetsync.horizon import NEVER
+from sheetsync.intake.reasons import (
+    date_forms,
+    either,
+    email_problem,
+    languages_tried,
+    region_name,
+    say,
+)
 from sheetsync.normalize import (
-    date_examples,
     format_datetime,
     normalize_email,
     normalize_phone,
@@ -31,6 +41,7 @@ from sheetsync.normalize import (
 )
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.schema import FieldSpec, FieldType, TableSchema
+from sheetsync.translation import gettext_noop, number, translate, translate_plural
 
 
 @dataclass
@@ -66,10 +77,22 @@ class ValidationContext:
     # The form's words in the network's languages (tables.read_form read its answers back
     # to the options with them): an answer in none is refused naming the languages tried.
     words: FormWords | None = None
+    language: str = ENGLISH  # the organizers' (translation.tab_language): the messages'
+    # FormTable.answered_in: a question read from a column per language, the header of
+    # the one each row answered in.
+    answered_in: Mapping[str, pd.Series] = field(default_factory=dict)
 
     def where(self, row: int) -> str:
         """Where a response is, for a person: "Form Responses 1, row 17"."""
         return response_place(self.ref_tab or self.tab, row)
+
+    def titles_of(self, name: str, index: pd.Index, default: str = "") -> pd.Series:
+        """Each row's title for a question: the header of the column it answered in."""
+        title = self.titles.get(name, default or name)
+        headers = self.answered_in.get(name)
+        if headers is None:
+            return pd.Series(title, index=index, dtype=object)
+        return headers.reindex(index).fillna(title).astype(object)
 
 
 # enumFrom of the Feedback form's code question: the codes on the Tasks tab.
@@ -137,15 +160,19 @@ def _check_required_one_of(
                 present |= map_text(frame[name], tidy_text).ne("")
         missing = ~present
         if missing.any():
-            titles = " or ".join(f"'{ctx.titles.get(n, n)}'" for n in group)
-            found.append(
-                _problems(
-                    missing,
-                    group[0],
-                    IssueCode.REQUIRED_ONE_OF,
-                    f"Needs {titles}: the response has neither.",
+            quoted = [ctx.titles_of(n, frame.index)[missing].map("'{}'".format) for n in group]
+            named = pd.concat(quoted, axis=1).agg(tuple, axis=1)
+            # Worded once per set of titles: nearly every row has the same ones.
+            worded = {
+                titles: translate(
+                    ctx.language,
+                    "Needs %(titles)s: the response has neither.",
+                    titles=either(titles, ctx.language),
                 )
-            )
+                for titles in named.unique()
+            }
+            why = named.map(worded)
+            found.append(_problems(missing, group[0], IssueCode.REQUIRED_ONE_OF, why))
     return found
 
 
@@ -193,14 +220,13 @@ def _to_issues(problems: list[pd.DataFrame], schema: TableSchema, tab: str) -> l
 def _check_field(
     raw: pd.Series, spec: FieldSpec, ctx: ValidationContext
 ) -> tuple[pd.Series, pd.DataFrame | None]:
-    title = ctx.titles.get(spec.name, spec.title)
+    title = ctx.titles_of(spec.name, raw.index, spec.title)
     text = map_text(raw, tidy_name if spec.name == "name" else tidy_text)
     empty = text.eq("")
     found: list[pd.DataFrame] = []
     if spec.required and empty.any():
-        found.append(
-            _problems(empty, spec.name, IssueCode.REQUIRED, f"'{title}' is empty; it is required.")
-        )
+        why = say(empty, title, ctx.language, gettext_noop("'%(title)s' is empty; it is required."))
+        found.append(_problems(empty, spec.name, IssueCode.REQUIRED, why))
     filled = ~empty
     values: pd.Series = text
     checker = _CHECKERS.get(spec.type)
@@ -214,7 +240,7 @@ def _check_field(
 
 
 def _check_length(
-    text: pd.Series, values: pd.Series, spec: FieldSpec, ctx: ValidationContext, title: str
+    text: pd.Series, values: pd.Series, spec: FieldSpec, ctx: ValidationContext, title: pd.Series
 ) -> Checked:
     """Free text past its maxLength is shortened, with a pointer to the response that holds
     it all (a warning: the need is not lost); any other answer that long is an error."""
@@ -223,20 +249,32 @@ def _check_length(
     long = lengths > limit
     if not long.any():
         return values, []
+    language = ctx.language
+    rows = pd.Series(text.index, index=text.index)[long]
     if not _free_text(spec):
-        why = lengths.map(
-            lambda n: (
-                f"'{title}' is longer than {limit:,} characters (it has {n:,}): correct "
-                "it in the response, or ask the person to send the form again."
+        why = rows.map(
+            lambda row: translate(
+                language,
+                "'%(title)s' is longer than %(limit)s characters (it has %(length)s): correct "
+                "it in the response, or ask the person to send the form again.",
+                title=title[row],
+                limit=number(limit, language),
+                length=number(lengths[row], language),
             )
         )
         return values, [_problems(long, spec.name, IssueCode.MAX_LENGTH, why)]
-    rows = pd.Series(text.index, index=text.index)[long]
+    # The marker in the cut answer is the Needs tab's, in its words in every network.
     cut = rows.map(lambda row: shorten(text[row], limit, ctx.where(row)))
     why = rows.map(
-        lambda row: (
-            f"'{title}' was shortened from {lengths[row]:,} to {limit:,} characters; "
-            f"the full answer is in {ctx.where(row)}."
+        lambda row: translate(
+            language,
+            "'%(title)s' was shortened from %(length)s to %(limit)s characters; the full "
+            "answer is in %(tab)s, row %(row)s.",
+            title=title[row],
+            length=number(lengths[row], language),
+            limit=number(limit, language),
+            tab=ctx.ref_tab or ctx.tab,
+            row=row,
         )
     )
     shortened = values.copy()
@@ -265,7 +303,7 @@ def _check_string(
     filled: pd.Series,
     spec: FieldSpec,
     ctx: ValidationContext,
-    title: str,
+    title: pd.Series,
     raw: pd.Series,
 ) -> Checked:
     found: list[pd.DataFrame] = []
@@ -274,9 +312,15 @@ def _check_string(
         phones = _map_unique(text.where(filled, ""), lambda s: normalize_phone(s, ctx.region) or "")
         bad = filled & phones.eq("")
         if bad.any():
-            why = (
-                f"'{title}' is not a valid {ctx.region} phone number: correct it, or start "
-                "it with + and its country code."
+            why = say(
+                bad,
+                title,
+                ctx.language,
+                gettext_noop(
+                    "'%(title)s' is not a valid %(region)s phone number: correct it, or start "
+                    "it with + and its country code."
+                ),
+                region=region_name(ctx.region, ctx.language),
             )
             found.append(_problems(bad, spec.name, IssueCode.FORMAT_PHONE, why))
         values = phones.where(filled, "")
@@ -288,8 +332,18 @@ def _check_string(
         bad = filled & emails.eq("")
         if bad.any():
             # Messages for the rows that need one only (_problems picks those).
-            msg = text[bad].map(
-                lambda s: f"'{title}' is not a valid email address: {_email_problem(s)}."
+            msg = pd.Series(
+                [
+                    translate(
+                        ctx.language,
+                        "'%(title)s' is not a valid email address: %(problem)s.",
+                        title=title[row],
+                        problem=email_problem(text[row], ctx.language),
+                    )
+                    for row in text.index[bad]
+                ],
+                index=text.index[bad],
+                dtype=object,
             )
             found.append(_problems(bad, spec.name, IssueCode.FORMAT_EMAIL, msg))
         values = emails
@@ -299,18 +353,24 @@ def _check_string(
         mapped = text.map(lambda s: canon.get(s.casefold(), ""))
         bad = filled & mapped.eq("")
         if bad.any():
-            msg = text[bad].map(lambda s: _not_allowed([s], title, allowed, spec, ctx.words))
+            msg = pd.Series(
+                [_not_allowed([text[r]], title[r], allowed, spec, ctx) for r in text.index[bad]],
+                index=text.index[bad],
+                dtype=object,
+            )
             found.append(_problems(bad, spec.name, IssueCode.ENUM, msg))
         values = mapped.where(filled, "")
     if spec.pattern:
         pattern = re.compile(spec.pattern)
         bad = filled & ~text.map(lambda s: bool(pattern.fullmatch(s)))
         if bad.any():
-            found.append(
-                _problems(
-                    bad, spec.name, IssueCode.PATTERN, f"'{title}' does not have the expected form."
-                )
+            why = say(
+                bad,
+                title,
+                ctx.language,
+                gettext_noop("'%(title)s' does not have the expected form."),
             )
+            found.append(_problems(bad, spec.name, IssueCode.PATTERN, why))
     return values, found
 
 
@@ -319,7 +379,7 @@ def _check_list(
     filled: pd.Series,
     spec: FieldSpec,
     ctx: ValidationContext,
-    title: str,
+    title: pd.Series,
     raw: pd.Series,
 ) -> Checked:
     items = text.map(lambda s: [i.strip() for i in s.split(spec.delimiter) if i.strip()])
@@ -327,15 +387,15 @@ def _check_list(
     if allowed is None:
         # Free lists (languages): tidy the case so "spanish" and "Spanish" are one language.
         return items.map(lambda xs: [x[:1].upper() + x[1:] for x in xs]), []
-    return _check_choices(items, spec, allowed, title, ctx.words)
+    return _check_choices(items, spec, allowed, title, ctx)
 
 
 def _check_choices(
     items: pd.Series,
     spec: FieldSpec,
     allowed: Sequence[str],
-    title: str,
-    words: FormWords | None = None,
+    title: pd.Series,
+    ctx: ValidationContext,
 ) -> Checked:
     """Checkbox answers as their options, in the options' order; an unknown answer is a problem."""
     canon = {a.casefold(): a for a in allowed}
@@ -344,7 +404,7 @@ def _check_choices(
         # Google writes what was typed next to "Other" instead of "Other": not an error.
         items = items.map(lambda xs: [x if x.casefold() in canon else OTHER for x in xs])
     else:
-        found = _unknown_choices(items, spec, allowed, title, words)
+        found = _unknown_choices(items, spec, allowed, title, ctx)
     order = {a: i for i, a in enumerate(allowed)}
     values = items.map(
         lambda xs: sorted(
@@ -358,8 +418,8 @@ def _unknown_choices(
     items: pd.Series,
     spec: FieldSpec,
     allowed: Sequence[str],
-    title: str,
-    words: FormWords | None = None,
+    title: pd.Series,
+    ctx: ValidationContext,
 ) -> list[pd.DataFrame]:
     """The rows with an answer that is none of the options, each answer named in the message."""
     known = {a.casefold() for a in allowed}
@@ -367,7 +427,11 @@ def _unknown_choices(
     bad = unknown.map(bool)
     if not bad.any():
         return []
-    msg = unknown[bad].map(lambda xs: _not_allowed(xs, title, allowed, spec, words))
+    msg = pd.Series(
+        [_not_allowed(unknown[r], title[r], allowed, spec, ctx) for r in unknown.index[bad]],
+        index=unknown.index[bad],
+        dtype=object,
+    )
     return [_problems(bad, spec.name, IssueCode.ENUM, msg)]
 
 
@@ -383,48 +447,36 @@ def _check_number(
     filled: pd.Series,
     spec: FieldSpec,
     ctx: ValidationContext,
-    title: str,
+    title: pd.Series,
     raw: pd.Series,
 ) -> Checked:
     numbers = pd.to_numeric(text.str.replace(",", ".", regex=False).where(filled), errors="coerce")
     found: list[pd.DataFrame] = []
-    kind = "a whole number" if spec.type is FieldType.INTEGER else "a number"
+    whole = spec.type is FieldType.INTEGER
     bad = filled & numbers.isna()
-    if spec.type is FieldType.INTEGER:
+    if whole:
         bad |= filled & numbers.notna() & (numbers % 1 != 0)
     if bad.any():
-        found.append(
-            _problems(
-                bad,
-                spec.name,
-                IssueCode.TYPE_INTEGER if spec.type is FieldType.INTEGER else IssueCode.TYPE_NUMBER,
-                f"'{title}' should be {kind}.",
-            )
-        )
-    if spec.minimum is not None:
-        low = numbers < spec.minimum
-        if low.any():
-            found.append(
-                _problems(
-                    low,
-                    spec.name,
-                    IssueCode.MINIMUM,
-                    f"'{title}' is below the minimum, {spec.minimum:g}.",
-                )
-            )
-    if spec.maximum is not None:
-        high = numbers > spec.maximum
-        if high.any():
-            found.append(
-                _problems(
-                    high,
-                    spec.name,
-                    IssueCode.MAXIMUM,
-                    f"'{title}' is above the maximum, {spec.maximum:g}.",
-                )
-            )
+        kind = _WHOLE_NUMBER if whole else _NUMBER
+        why = say(bad, title, ctx.language, kind)
+        code = IssueCode.TYPE_INTEGER if whole else IssueCode.TYPE_NUMBER
+        found.append(_problems(bad, spec.name, code, why))
+    limits = [
+        (spec.minimum, numbers < (spec.minimum or 0), IssueCode.MINIMUM, _BELOW),
+        (spec.maximum, numbers > (spec.maximum or 0), IssueCode.MAXIMUM, _ABOVE),
+    ]
+    for limit, out, code, message in limits:
+        if limit is not None and out.any():
+            why = say(out, title, ctx.language, message, limit=number(limit, ctx.language))
+            found.append(_problems(out, spec.name, code, why))
     values = numbers.map(lambda v: "" if pd.isna(v) else (int(v) if v % 1 == 0 else float(v)))
     return values.where(~bad, ""), found
+
+
+_WHOLE_NUMBER = gettext_noop("'%(title)s' should be a whole number.")
+_NUMBER = gettext_noop("'%(title)s' should be a number.")
+_BELOW = gettext_noop("'%(title)s' is below the minimum, %(limit)s.")
+_ABOVE = gettext_noop("'%(title)s' is above the maximum, %(limit)s.")
 
 
 def _check_datetime(
@@ -432,7 +484,7 @@ def _check_datetime(
     filled: pd.Series,
     spec: FieldSpec,
     ctx: ValidationContext,
-    title: str,
+    title: pd.Series,
     raw: pd.Series,
 ) -> Checked:
     # Parse the raw cell: the backend may give a date, a serial number or text.
@@ -441,25 +493,29 @@ def _check_datetime(
     found = []
     if bad.any():
         timed = spec.type is FieldType.DATETIME
-        what = "a date and time" if timed else "a date"
-        forms = date_examples(ctx.dayfirst, with_time=timed)
-        found.append(
-            _problems(
-                bad,
-                spec.name,
-                IssueCode.TYPE_DATETIME,
-                f"'{title}' is not {what}. Write it as {forms}.",
-            )
+        what = (
+            gettext_noop("'%(title)s' is not a date and time. Write it as %(forms)s.")
+            if timed
+            else gettext_noop("'%(title)s' is not a date. Write it as %(forms)s.")
         )
+        forms = date_forms(ctx.dayfirst, ctx.language, with_time=timed)
+        why = say(bad, title, ctx.language, what, forms=forms)
+        found.append(_problems(bad, spec.name, IssueCode.TYPE_DATETIME, why))
     if spec.past and ctx.now is not None:
         latest = ctx.now + CLOCK_SKEW
         future = parsed.map(lambda v: v is not None and not pd.isna(v) and v > latest)
         if future.any():
-            why = (
-                f"'{title}' is in the future (after this run, {format_datetime(ctx.now)}): "
-                "check the year, and that day and month are not the wrong way round. If "
-                "every new response lands here, set timezone under [network] in "
-                "sheetsync.toml to the spreadsheet's time zone."
+            why = say(
+                future,
+                title,
+                ctx.language,
+                gettext_noop(
+                    "'%(title)s' is in the future (after this run, %(now)s): check the year, "
+                    "and that day and month are not the wrong way round. If every new "
+                    "response lands here, set timezone under [network] in sheetsync.toml to "
+                    "the spreadsheet's time zone."
+                ),
+                now=format_datetime(ctx.now),
             )
             found.append(_problems(future, spec.name, IssueCode.FUTURE_DATE, why))
     return parsed.where(parsed.notna(), ""), found
@@ -486,46 +542,48 @@ def _not_allowed(
     title: str,
     allowed: Sequence[str],
     spec: FieldSpec,
-    words: FormWords | None = None,
+    ctx: ValidationContext,
 ) -> str:
     """The answers are not options of the question: say how many, the languages tried
     when the forms are in more than English, and the closest options (the network's own
     words, in those languages; the answers themselves are not quoted)."""
+    language, words = ctx.language, ctx.words
     if spec.enum_from == FEEDBACK_CODES:
         # The codes are the tasks', not words to suggest: a near one is another task's.
-        return (
-            f"'{title}' matches no task's code: check the code in the link or email "
-            "(the Tasks tab's feedback_code column has each task's)."
+        return translate(
+            language,
+            "'%(title)s' matches no task's code: check the code in the link or email "
+            "(the Tasks tab's feedback_code column has each task's).",
+            title=title,
         )
     options = list(allowed)
-    where = " (the zones listed in sheetsync.toml under [network])" if spec.enum_from else ""
+    where = (
+        translate(language, " (the zones listed in sheetsync.toml under [network])")
+        if spec.enum_from
+        else ""
+    )
     if words is not None and not words.english_only and not spec.enum_from:
         options = list(dict.fromkeys([*words.texts.get(spec.name, ()), *allowed]))
-        where = f" in {language_names(words.languages)}"
+        named = languages_tried(words.languages, language)
+        where = translate(language, " in %(languages)s", languages=named)
     close = [
         match[0]
         for value in values
         if (match := difflib.get_close_matches(value, options, n=1, cutoff=0.6))
     ]
-    hint = f" Did you mean {' or '.join(repr(c) for c in dict.fromkeys(close))}?" if close else ""
-    what = "an answer" if len(values) == 1 else f"{len(values)} answers"
-    return f"'{title}' has {what} that it does not allow{where}.{hint}"
-
-
-def _email_problem(text: str) -> str:
-    """What is wrong with an address, in words that do not repeat it."""
-    if "@" not in text:
-        return "it has no @"
-    if text.count("@") > 1:
-        return "it has more than one @"
-    if any(c.isspace() for c in text):
-        return "it has a space in it"
-    local, _, domain = text.partition("@")
-    if not local:
-        return "nothing comes before the @"
-    if "." not in domain.strip("."):
-        return "the part after the @ is not a domain such as example.org"
-    return "it holds characters or a form an address cannot have"
+    hint = ""
+    if close:
+        suggested = either([repr(c) for c in dict.fromkeys(close)], language)
+        hint = translate(language, " Did you mean %(options)s?", options=suggested)
+    return translate_plural(
+        language,
+        "'%(title)s' has an answer that it does not allow%(where)s.%(hint)s",
+        "'%(title)s' has %(num)s answers that it does not allow%(where)s.%(hint)s",
+        len(values),
+        title=title,
+        where=where,
+        hint=hint,
+    )
 
 
 def _map_unique(series: pd.Series, func: Callable[[str], object]) -> pd.Series:

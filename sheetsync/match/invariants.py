@@ -8,6 +8,10 @@ fixes or hides it.
 - unavailable-proposed: nobody red, resting or marked do not contact holds a proposed task;
 - not-maximal: the run proposed as many tasks as the rules allow at once, given the tasks
   that stay (a max-flow bound over the same eligibility, never narrowed).
+
+A broken rule's message is the Errors tab's reason: worded in the organizers' language
+(`language`, translation.tab_language), ids and counts only. The rule's code, not the
+message, keys its Errors row (steps/check.py): a message in another language updates it.
 """
 
 from __future__ import annotations
@@ -21,12 +25,15 @@ import numpy as np
 from ortools.graph.python import max_flow
 
 from sheetsync.config import MatchingConfig
+from sheetsync.form_languages import ENGLISH
 from sheetsync.load.figures import counts_since
 from sheetsync.match.eligibility import Need, Volunteer, kind_graph
 from sheetsync.match.solver import kind_arcs
+from sheetsync.match.volunteers import DO_NOT_CONTACT, RED, RESTING
 from sheetsync.members import helps, task_helpers
 from sheetsync.report import IssueCode
 from sheetsync.statuses import LIVE, TaskStatus
+from sheetsync.translation import gettext_noop, number, translate
 
 PEOPLE_PER_NEED = 1  # the Needs tab has no column for more
 SHOWN = 5  # ids named in one message at most
@@ -42,9 +49,37 @@ class Violation:
     message: str  # ids and counts only, and what to do
 
 
-def _task(task: dict[str, Any]) -> str:
+# The task statuses a message asks organizers to write, as the Tasks tab takes them.
+_STATUSES = {"declined": TaskStatus.DECLINED.value, "cancelled": TaskStatus.CANCELLED.value}
+_PROPOSED_TO_UNAVAILABLE = gettext_noop(
+    "%(task)s is proposed to %(person)s, who is %(why)s. Mark it %(cancelled)s on the Tasks "
+    "tab, and its need %(need)s goes to someone else."
+)
+# Why someone may not be asked (match.volunteers), each worded whole: the words differ by
+# reason in other languages ("whose latest check-in was red").
+_UNAVAILABLE = {
+    RED: gettext_noop(
+        "%(task)s is proposed to %(person)s, who is checked in red. Mark it %(cancelled)s on "
+        "the Tasks tab, and its need %(need)s goes to someone else."
+    ),
+    RESTING: gettext_noop(
+        "%(task)s is proposed to %(person)s, who is resting (a rest confirmed on the Load "
+        "tab). Mark it %(cancelled)s on the Tasks tab, and its need %(need)s goes to someone "
+        "else."
+    ),
+    DO_NOT_CONTACT: gettext_noop(
+        "%(task)s is proposed to %(person)s, who is marked do not contact. Mark it "
+        "%(cancelled)s on the Tasks tab, and its need %(need)s goes to someone else."
+    ),
+}
+
+
+def _task(task: dict[str, Any], language: str = ENGLISH) -> str:
     """A task by its id; one typed in by hand without an id, by its need."""
-    return task["task_id"] or f"a task for {task['need_id'] or 'no need'} (no task_id)"
+    if task["task_id"]:
+        return str(task["task_id"])
+    need = task["need_id"] or translate(language, "no need")
+    return translate(language, "a task for %(need)s (no task_id)", need=need)
 
 
 def _sentence(text: str) -> str:
@@ -52,25 +87,37 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _ids(ids: list[str]) -> str:
-    more = f" and {len(ids) - SHOWN} more" if len(ids) > SHOWN else ""
+def _ids(ids: list[str], language: str = ENGLISH) -> str:
+    more = ""
+    if len(ids) > SHOWN:
+        more = translate(language, " and %(num)s more", num=number(len(ids) - SHOWN, language))
     return ", ".join(ids[:SHOWN]) + more
 
 
-def overbooked_needs(tasks: list[dict[str, Any]], status_of: list[TaskStatus]) -> list[Violation]:
+def overbooked_needs(
+    tasks: list[dict[str, Any]], status_of: list[TaskStatus], language: str = ENGLISH
+) -> list[Violation]:
     """Needs with more live tasks than the people they need."""
     live: dict[str, list[str]] = defaultdict(list)
     for task, status in zip(tasks, status_of, strict=True):
         if status in LIVE and task["need_id"]:
-            live[task["need_id"]].append(_task(task))
+            live[task["need_id"]].append(_task(task, language))
     return [
         Violation(
             IssueCode.NEED_OVERBOOKED,
             "needs",
             need_id,
-            f"Need {need_id} has {len(ids)} tasks proposed or accepted ({_ids(ids)}) but "
-            f"needs {PEOPLE_PER_NEED} volunteer. On the Tasks tab keep one and mark the "
-            "others declined or cancelled.",
+            translate(
+                language,
+                "Need %(need)s has %(num)s tasks proposed or accepted (%(tasks)s) but needs "
+                "%(people)s volunteer. On the Tasks tab keep one and mark the others "
+                "%(declined)s or %(cancelled)s.",
+                need=need_id,
+                num=number(len(ids), language),
+                tasks=_ids(ids, language),
+                people=number(PEOPLE_PER_NEED, language),
+                **_STATUSES,
+            ),
         )
         for need_id, ids in sorted(live.items())
         if len(ids) > PEOPLE_PER_NEED
@@ -86,7 +133,12 @@ class Week:
 
 
 def tasks_this_week(
-    tasks: list[dict[str, Any]], joined: dict[str, str], *, today: dt.date, dayfirst: bool
+    tasks: list[dict[str, Any]],
+    joined: dict[str, str],
+    *,
+    today: dt.date,
+    dayfirst: bool,
+    language: str = ENGLISH,
 ) -> dict[str, Week]:
     """Joined id -> their week. A task takes room as matching counts it (match.volunteers):
     proposed, accepted and due by the coming week (or undated), or done in the last 7 days.
@@ -98,7 +150,7 @@ def tasks_this_week(
             theirs = week[h.person_id]
             theirs.taken += h.status == TaskStatus.PROPOSED or counts_since(h, today, 7)
             if h.status in LIVE:
-                theirs.live.append(_task(task))
+                theirs.live.append(_task(task, language))
     return week
 
 
@@ -107,6 +159,7 @@ def over_capacity(
     week: dict[str, Week],
     kept: dict[str, str],
     joined: dict[str, str],
+    language: str = ENGLISH,
 ) -> list[Violation]:
     """Volunteers holding more tasks this week than their capacity, with live tasks among
     them (over it with work done only, there is nothing to undo). `week` comes from
@@ -122,17 +175,29 @@ def over_capacity(
     linked, reviewed = _rows_with(kept, joined)
     found = []
     for v, theirs in over:
-        also = _with(linked[v.person_id], reviewed[v.person_id])
-        pair = "; or decide the pair on Duplicates" if reviewed[v.person_id] else ""
+        also = _with(linked[v.person_id], reviewed[v.person_id], language)
+        pair = ""
+        if reviewed[v.person_id]:
+            pair = translate(language, "; or decide the pair on Duplicates")
         found.append(
             Violation(
                 IssueCode.OVER_CAPACITY,
                 "people",
                 v.person_id,
-                f"Volunteer {v.person_id}{also} holds {theirs.taken} tasks this week but has room "
-                f"for {v.weekly} (their offer, lowered by their latest check-in). Live tasks: "
-                f"{_ids(theirs.live)}. Ask them which to keep, then mark the others declined on "
-                f"the Tasks tab{pair}.",
+                translate(
+                    language,
+                    "Volunteer %(person)s%(also)s holds %(taken)s tasks this week but has room "
+                    "for %(room)s (their offer, lowered by their latest check-in). Live tasks: "
+                    "%(tasks)s. Ask them which to keep, then mark the others %(declined)s on the "
+                    "Tasks tab%(pair)s.",
+                    person=v.person_id,
+                    also=also,
+                    taken=number(theirs.taken, language),
+                    room=number(v.weekly, language),
+                    tasks=_ids(theirs.live, language),
+                    pair=pair,
+                    **_STATUSES,
+                ),
             )
         )
     return found
@@ -151,13 +216,27 @@ def _rows_with(
     return linked, reviewed
 
 
-def _with(linked: list[str], reviewed: list[str]) -> str:
+def _with(linked: list[str], reviewed: list[str], language: str = ENGLISH) -> str:
     """The rows counted with a volunteer, after their id: " (with linked rows P0009, and
     rows P0005 counted as one person)"; "" when none."""
-    parts = [f"linked rows {_ids(linked)}"] if linked else []
+    parts = (
+        [translate(language, "linked rows %(ids)s", ids=_ids(linked, language))] if linked else []
+    )
     if reviewed:
-        parts.append(f"rows {_ids(reviewed)}{' ' if linked else ', '}counted as one person")
-    return f" (with {', and '.join(parts)})" if parts else ""
+        rows = _ids(reviewed, language)
+        parts.append(
+            translate(language, "rows %(ids)s counted as one person", ids=rows)
+            if linked
+            else translate(language, "rows %(ids)s, counted as one person", ids=rows)
+        )
+    if not parts:
+        return ""
+    joined = (
+        parts[0]
+        if len(parts) == 1
+        else translate(language, "%(one)s, and %(other)s", one=parts[0], other=parts[1])
+    )
+    return translate(language, " (with %(rows)s)", rows=joined)
 
 
 def unavailable_proposed(
@@ -165,6 +244,7 @@ def unavailable_proposed(
     status_of: list[TaskStatus],
     unavailable: dict[str, str],
     kept: dict[str, str],
+    language: str = ENGLISH,
 ) -> list[Violation]:
     """Proposed tasks held by someone red, resting or marked do not contact: `unavailable`
     maps a person id to why (match.network.Network.unavailable, each person's own rows and
@@ -184,9 +264,15 @@ def unavailable_proposed(
                     IssueCode.UNAVAILABLE_PROPOSED,
                     tab,
                     subject or task["need_id"],
-                    f"{_sentence(_task(task))} is proposed to {helper}, who is "
-                    f"{unavailable[helper]}. Mark it cancelled on the Tasks tab, and its need "
-                    f"{task['need_id']} goes to someone else.",
+                    translate(
+                        language,
+                        _UNAVAILABLE.get(unavailable[helper], _PROPOSED_TO_UNAVAILABLE),
+                        task=_sentence(_task(task, language)),
+                        person=helper,
+                        why=unavailable[helper],
+                        need=task["need_id"],
+                        **_STATUSES,
+                    ),
                 )
             )
     return found
@@ -237,7 +323,7 @@ def max_matchable(
     return Bound(int(flow.optimal_flow()), example)
 
 
-def not_maximal(proposed: int, bound: Bound) -> list[Violation]:
+def not_maximal(proposed: int, bound: Bound, language: str = ENGLISH) -> list[Violation]:
     """The run's proposals against the bound."""
     if proposed >= bound.most:
         return []
@@ -247,9 +333,15 @@ def not_maximal(proposed: int, bound: Bound) -> list[Violation]:
             IssueCode.NOT_MAXIMAL,
             "needs",
             subject,
-            f"This run proposed {proposed} tasks where the rules allowed {bound.most} at "
-            f"once; need {subject or '(none named)'} is one that could have been served. "
-            "Please report this with the run report (sheetsync run --json): matching "
-            "should always serve as many needs as it can.",
+            translate(
+                language,
+                "This run proposed %(proposed)s tasks where the rules allowed %(most)s at "
+                "once; need %(need)s is one that could have been served. Please report this "
+                "with the run report (sheetsync run --json): matching should always serve as "
+                "many needs as it can.",
+                proposed=number(proposed, language),
+                most=number(bound.most, language),
+                need=subject or translate(language, "(none named)"),
+            ),
         )
     ]

@@ -11,6 +11,10 @@ It also checks every value organizers typed in their own columns against the sch
 the Errors tab, form "organizer column", source "<Tab>:<id>", fields the column; resolved on
 the first run that finds the cell right. The steps read such a cell as they always have.
 
+A row's reason is worded in the organizers' language (translation.tab_language); the row is
+known by form, source and fields, never by its reason: in another language it is the same
+row, its reason rewritten.
+
 The network is read once, as matching reads it, and serves every rule. Whether the run
 proposed as many tasks as it could (not-maximal) is checked when match (or urgent, the
 hourly matching) ran in this run: against a max-flow bound over the needs and volunteers as
@@ -53,6 +57,7 @@ from sheetsync.steps.findings import MatchFindings
 from sheetsync.steps.match import network_of
 from sheetsync.steps.organizer_values import VALUES_TO_FIX, BadValue, bad_values, issues_of
 from sheetsync.tables import ROW, frame_of, records_of
+from sheetsync.translation import tab_language
 
 ALWAYS = (IssueCode.NEED_OVERBOOKED, IssueCode.OVER_CAPACITY, IssueCode.UNAVAILABLE_PROPOSED)
 
@@ -64,10 +69,11 @@ def run(ctx: StepContext) -> StepResult:
     new = set(matched.proposed) if matched is not None else set()
     reading = _read(ctx, tasks, [t for t in tasks if t["task_id"] not in new])
     net = reading.net
+    language = tab_language(ctx.config)
     found = [
-        *overbooked_needs(tasks, net.status_of),
-        *over_capacity(reading.volunteers, reading.week, net.kept, net.joined),
-        *unavailable_proposed(tasks, net.status_of, net.unavailable, net.kept),
+        *overbooked_needs(tasks, net.status_of, language),
+        *over_capacity(reading.volunteers, reading.week, net.kept, net.joined, language),
+        *unavailable_proposed(tasks, net.status_of, net.unavailable, net.kept, language),
     ]
     checked = set(ALWAYS)
     counted = set(ALWAYS)
@@ -138,7 +144,9 @@ def _read(ctx: StepContext, tasks: list[dict[str, Any]], before: list[dict[str, 
     return Reading(
         net,
         weighed.volunteers,
-        tasks_this_week(tasks, net.joined, today=today, dayfirst=dayfirst),
+        tasks_this_week(
+            tasks, net.joined, today=today, dayfirst=dayfirst, language=tab_language(ctx.config)
+        ),
         earliest([net.until, start_of(weighed.room_changes)], ctx.now),
         earliest([start_of(weighed.recent_changes)], ctx.now),
     )
@@ -164,7 +172,7 @@ def _maximal(
         waiting.needs = [n for n in waiting.needs if n.need_id in scope]
     served = {t["need_id"] for t in proposed}
     bound = max_matchable(waiting.needs, reading.volunteers, ctx.config.matching, served)
-    return not_maximal(len(proposed), bound), waiting.until
+    return not_maximal(len(proposed), bound, tab_language(ctx.config)), waiting.until
 
 
 def _rows_of(ctx: StepContext) -> dict[tuple[str, str], int]:

@@ -196,6 +196,8 @@ def _validate(
             tz=ctx.config.tz,
             ref_tab=table.ref_tab,
             words=table.words,
+            language=tab_language(ctx.config),
+            answered_in=table.answered_in,
         )
         result = validate_form(table.frame, table.schema, vctx, notes=table.cleaned)
         validated[key] = result
@@ -539,9 +541,10 @@ def _error_cells(
     ctx: StepContext, table: FormTable, row: int, found: list[Issue]
 ) -> dict[str, str]:
     """What the Errors tab says of a response: where it is, whose, and what is wrong or was
-    cleaned. The name and timestamp are the response's cells, cut short if they are long."""
+    cleaned. The name and timestamp are the response's cells, cut short if they are long;
+    the questions are named as the columns the response answered in are headed."""
     raw = table.frame.loc[row]
-    fields = dict.fromkeys(table.titles.get(i.field, i.field) for i in found)
+    fields = dict.fromkeys(table.title(i.field, row) for i in found)
     named = "name" in table.schema.names  # the Feedback form asks no name
     name_limit = (table.schema.field("name").max_length if named else None) or _LONGEST_NAME
     return {

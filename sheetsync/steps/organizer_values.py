@@ -17,6 +17,10 @@ never a longer value (a note typed in the wrong column: "only after her chemo en
 on People (what a person told an organizer), never in a personal column, and never in the
 run report, which reaches logs and cron mail. The Errors tab's reasons reach the
 organizers' digest, and forget empties those about the person (forget/cells.py).
+
+The words are the organizers' language (translation.tab_language); the column, the values
+it takes and the examples stay as the tab writes them. The Errors row is keyed by form,
+source and column, never by its reason: a reason worded in another language updates it.
 """
 
 from __future__ import annotations
@@ -28,14 +32,17 @@ from dataclasses import dataclass
 
 from sheetsync.config import Config
 from sheetsync.digest.volunteers import opted_in
+from sheetsync.form_languages import ENGLISH
+from sheetsync.intake.reasons import one_of
 from sheetsync.load.rest import NO, YES
 from sheetsync.normalize import dayfirst_locale, fold, one_line, parse_date
 from sheetsync.privacy import consent_of
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.schema import FieldSpec, FieldType, Owner
-from sheetsync.statuses import task_status
+from sheetsync.statuses import TaskStatus, task_status
 from sheetsync.steps.dedupe import DECISIONS
 from sheetsync.tables import ROW, Table, is_personal, records_of
+from sheetsync.translation import gettext_noop, number, tab_language, translate
 
 # Types a cell must read as; the others (text, lists) take any text.
 _TYPED = (FieldType.DATE, FieldType.DATETIME, FieldType.NUMBER, FieldType.INTEGER)
@@ -63,6 +70,7 @@ class BadValue:
     fix: str  # what to write: "write proposed, accepted, …"
     meanwhile: str  # what sheetsync does with the cell until then
     quoted: bool  # whether the Errors tab may show the value
+    language: str = ENGLISH  # the organizers' (translation.tab_language): the words'
 
     @property
     def source(self) -> str:
@@ -77,9 +85,11 @@ class BadValue:
     @property
     def message(self) -> str:
         """For the run report and logs: no value."""
-        return (
-            f"{self.field} on {self.where} {self.problem}: {self.fix}. Meanwhile "
-            f"{self.meanwhile}. The column is the organizers'."
+        return translate(
+            self.language,
+            "%(field)s on %(tab)s row %(row)s%(named)s %(problem)s: %(fix)s. Meanwhile "
+            "%(meanwhile)s. The column is the organizers'.",
+            **self._parts(""),
         )
 
     @property
@@ -87,11 +97,25 @@ class BadValue:
         """For the Errors tab: the value too where it is not personal."""
         value = one_line(self.value).strip()
         said = f" ('{value}')" if self.quoted and value else ""
-        return (
-            f"{self.field} on {self.where}{said} {self.problem}: {self.fix}. Meanwhile "
-            f"{self.meanwhile}. Owner: organizers (sheetsync never overwrites it); the row "
-            "is resolved on the first run that finds it right."
+        return translate(
+            self.language,
+            "%(field)s on %(tab)s row %(row)s%(named)s%(said)s %(problem)s: %(fix)s. "
+            "Meanwhile %(meanwhile)s. Owner: organizers (sheetsync never overwrites it); the "
+            "row is resolved on the first run that finds it right.",
+            **self._parts(said),
         )
+
+    def _parts(self, said: str) -> dict[str, str]:
+        return {
+            "field": self.field,
+            "tab": self.tab,
+            "row": str(self.row),
+            "named": f", {self.subject}" if self.subject else "",
+            "said": said,
+            "problem": self.problem,
+            "fix": self.fix,
+            "meanwhile": self.meanwhile,
+        }
 
     def issue(self) -> Issue:
         return Issue(
@@ -108,6 +132,7 @@ def bad_values(tables: Mapping[str, Table], config: Config) -> list[BadValue]:
     """Every organizer's cell, in every tab, that breaks its column's rule; tab by tab, row
     by row. Rows with nothing typed at all are skipped."""
     dayfirst = dayfirst_locale(config.locale)
+    language = tab_language(config)
     found: list[BadValue] = []
     for name, table in tables.items():
         checked = [f for f in table.schema.fields if f.owner is Owner.ORGANIZER and _ruled(f)]
@@ -118,7 +143,9 @@ def bad_values(tables: Mapping[str, Table], config: Config) -> list[BadValue]:
             if not any(str(record[f]).strip() for f in table.schema.names):
                 continue
             for spec in checked:
-                wrong = value_problem(spec, str(record[spec.name]), dayfirst=dayfirst)
+                wrong = value_problem(
+                    spec, str(record[spec.name]), dayfirst=dayfirst, language=language
+                )
                 if wrong is None:
                     continue
                 value = str(record[spec.name])
@@ -131,9 +158,10 @@ def bad_values(tables: Mapping[str, Table], config: Config) -> list[BadValue]:
                         field=spec.name,
                         value=value,
                         problem=wrong,
-                        fix=_fix(spec),
+                        fix=_fix(spec, language),
                         meanwhile=_meanwhile(name, spec.name, value, config),
                         quoted=_quotable(name, spec, value),
+                        language=language,
                     )
                 )
     return found
@@ -156,65 +184,90 @@ def _ruled(spec: FieldSpec) -> bool:
     )
 
 
-def value_problem(spec: FieldSpec, value: str, *, dayfirst: bool) -> str | None:
+def value_problem(
+    spec: FieldSpec, value: str, *, dayfirst: bool, language: str = ENGLISH
+) -> str | None:
     """What is wrong with the value, in words and without it; None when it is right."""
     text = value.strip()
     if not text:
-        return "is empty" if spec.required else None
+        return translate(language, "is empty") if spec.required else None
     if spec.max_length is not None and len(text) > spec.max_length:
-        return f"is longer than {spec.max_length} characters"
+        return translate(
+            language,
+            "is longer than %(limit)s characters",
+            limit=number(spec.max_length, language),
+        )
     if spec.enum is not None and fold(text) in {fold(v) for v in spec.enum}:
         return None
     if spec.type in _TYPED:
-        wrong = _type_problem(spec, text, dayfirst=dayfirst)
+        wrong = _type_problem(spec, text, dayfirst=dayfirst, language=language)
         if wrong is None or spec.enum is None:
             return wrong
-        return f"{wrong}, nor {_choices(spec.enum)}"
+        choices = _choices(spec.enum, language)
+        return translate(language, "%(problem)s, nor %(choices)s", problem=wrong, choices=choices)
     if spec.enum is not None:
-        return "is not a value this column takes"
+        return translate(language, "is not a value this column takes")
     if spec.pattern and re.fullmatch(spec.pattern, text) is None:
-        return "does not have the form this column takes"
+        return translate(language, "does not have the form this column takes")
     return None
 
 
-def _type_problem(spec: FieldSpec, text: str, *, dayfirst: bool) -> str | None:
+def _type_problem(spec: FieldSpec, text: str, *, dayfirst: bool, language: str) -> str | None:
     """A typed column's value read as sheetsync's steps read it."""
     if spec.type in (FieldType.DATE, FieldType.DATETIME):
-        return None if parse_date(text, dayfirst=dayfirst) else "is not a date sheetsync can read"
+        if parse_date(text, dayfirst=dayfirst):
+            return None
+        return translate(language, "is not a date sheetsync can read")
     try:
-        number = float(text)
+        value = float(text)
     except ValueError:
-        return "is not a number"
-    if not math.isfinite(number):
-        return "is not a number"
-    if spec.type is FieldType.INTEGER and not number.is_integer():
-        return "is not a whole number"
-    if spec.minimum is not None and number < spec.minimum:
-        return f"is less than {spec.minimum:g}"
-    if spec.maximum is not None and number > spec.maximum:
-        return f"is more than {spec.maximum:g}"
+        return translate(language, "is not a number")
+    if not math.isfinite(value):
+        return translate(language, "is not a number")
+    if spec.type is FieldType.INTEGER and not value.is_integer():
+        return translate(language, "is not a whole number")
+    if spec.minimum is not None and value < spec.minimum:
+        return translate(language, "is less than %(limit)s", limit=number(spec.minimum, language))
+    if spec.maximum is not None and value > spec.maximum:
+        return translate(language, "is more than %(limit)s", limit=number(spec.maximum, language))
     return None
 
 
-def _fix(spec: FieldSpec) -> str:
+def _fix(spec: FieldSpec, language: str = ENGLISH) -> str:
     """What to write instead, from the schema."""
-    words = _choices(spec.enum) if spec.enum else ""
+    words = _choices(spec.enum, language) if spec.enum else ""
     if spec.type in (FieldType.DATE, FieldType.DATETIME):
-        return f"write a date, e.g. {_EXAMPLE_DATE}" + (f", or {words}" if words else "")
+        if words:
+            return translate(
+                language,
+                "write a date, e.g. %(example)s, or %(choices)s",
+                example=_EXAMPLE_DATE,
+                choices=words,
+            )
+        return translate(language, "write a date, e.g. %(example)s", example=_EXAMPLE_DATE)
     if spec.type in (FieldType.NUMBER, FieldType.INTEGER):
-        whole = spec.type is FieldType.INTEGER
-        low = f" of {spec.minimum:g} or more" if spec.minimum is not None else ""
-        return f"write {'a whole number' if whole else 'a number'}{low}, e.g. {2 if whole else 1.5}"
+        low = ""
+        if spec.minimum is not None:
+            low = translate(language, " of %(limit)s or more", limit=number(spec.minimum, language))
+        if spec.type is FieldType.INTEGER:
+            message = gettext_noop("write a whole number%(low)s, e.g. %(example)s")
+            return translate(language, message, low=low, example=number(2, language))
+        message = gettext_noop("write a number%(low)s, e.g. %(example)s")
+        return translate(language, message, low=low, example=number(1.5, language))
     if words:
-        return f"write {words}" + ("" if spec.required else ", or leave it empty")
+        if spec.required:
+            return translate(language, "write %(choices)s", choices=words)
+        return translate(language, "write %(choices)s, or leave it empty", choices=words)
     if spec.max_length is not None:
-        return f"keep it to {spec.max_length} characters"
-    return "write it as the column's description says (docs/errors.md)"
+        return translate(
+            language, "keep it to %(limit)s characters", limit=number(spec.max_length, language)
+        )
+    return translate(language, "write it as the column's description says (docs/errors.md)")
 
 
-def _choices(enum: tuple[str, ...] | None) -> str:
-    values = list(enum or ())
-    return values[0] if len(values) == 1 else f"{', '.join(values[:-1])} or {values[-1]}"
+def _choices(enum: tuple[str, ...] | None, language: str = ENGLISH) -> str:
+    """The values a column takes, as the tab writes them: "yes or no"."""
+    return one_of(list(enum or ()), language)
 
 
 def _quotable(table: str, spec: FieldSpec, value: str) -> bool:
@@ -225,55 +278,68 @@ def _quotable(table: str, spec: FieldSpec, value: str) -> bool:
     return closed and short and not is_personal(spec) and table not in _NOT_QUOTED
 
 
+def _reads_as(value: str, config: Config) -> str:
+    """sheetsync reads the cell as another value of the column (as the tab writes it)."""
+    return translate(tab_language(config), "sheetsync reads it as %(value)s", value=value)
+
+
 def _task_status(value: str, config: Config) -> str:
     status = task_status(value)
     if status is not None:
-        return f"sheetsync reads it as {status}"
-    return (
-        "sheetsync counts the task as proposed: it keeps its volunteer's place and its "
-        "need stays matched, so nobody is booked twice"
+        return _reads_as(status.value, config)
+    return translate(
+        tab_language(config),
+        "sheetsync counts the task as %(proposed)s: it keeps its volunteer's place and its "
+        "need stays matched, so nobody is booked twice",
+        proposed=TaskStatus.PROPOSED.value,
     )
 
 
 def _decision(value: str, config: Config) -> str:
     decision = DECISIONS.get(fold(value))
     if decision is not None:
-        return f"sheetsync reads it as {decision.value}"
-    return "sheetsync treats the pair as undecided"
+        return _reads_as(decision.value, config)
+    return translate(tab_language(config), "sheetsync treats the pair as undecided")
 
 
 def _rest(value: str, config: Config) -> str:
     if fold(value) in YES:
-        return "sheetsync reads it as yes"
+        return translate(tab_language(config), "sheetsync reads it as yes")
     if fold(value) in NO:
-        return "sheetsync reads it as no"
-    return "no rest is in force"
+        return translate(tab_language(config), "sheetsync reads it as no")
+    return translate(tab_language(config), "no rest is in force")
 
 
 def _consent(value: str, config: Config) -> str:
     consent = consent_of(one_line(value))
     if consent is not None:
-        return f"sheetsync reads it as {consent.value}"
-    return "sheetsync reads it as no (organizers only)"
+        return _reads_as(consent.value, config)
+    return translate(tab_language(config), "sheetsync reads it as no (organizers only)")
 
 
 def _weekly_email(value: str, config: Config) -> str:
     if opted_in(value):
-        return "sheetsync reads it as yes"
-    return "they get no weekly email"
+        return translate(tab_language(config), "sheetsync reads it as yes")
+    return translate(tab_language(config), "they get no weekly email")
 
 
 def _continues(value: str, config: Config) -> str:
-    return "the volunteer's answer on the Feedback form decides, else matching"
+    return translate(
+        tab_language(config), "the volunteer's answer on the Feedback form decides, else matching"
+    )
 
 
 def _due(value: str, config: Config) -> str:
-    return "the task counts in the week it was proposed"
+    return translate(tab_language(config), "the task counts in the week it was proposed")
 
 
 def _hours(value: str, config: Config) -> str:
-    hours = config.matching.hours_per_task
-    return f"the task counts as {hours:g} hours ([matching] hours_per_task)"
+    language = tab_language(config)
+    return translate(
+        language,
+        "the task counts as %(hours)s hours ([matching] hours_per_task)",
+        hours=number(config.matching.hours_per_task, language),
+    )
 
 
 # What the steps do with a cell of each column until it is fixed: the same reading they use.
@@ -291,4 +357,6 @@ MEANWHILE: dict[tuple[str, str], Callable[[str, Config], str]] = {
 
 def _meanwhile(table: str, field: str, value: str, config: Config) -> str:
     reading = MEANWHILE.get((table, field))
-    return reading(value, config) if reading else "sheetsync leaves the cell out"
+    if reading is None:
+        return translate(tab_language(config), "sheetsync leaves the cell out")
+    return reading(value, config)
