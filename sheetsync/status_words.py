@@ -50,7 +50,8 @@ def _values(enum: type[StrEnum]) -> tuple[str, ...]:
 # The statuses' own StrEnums where this module may import them; else the words alone, which
 # tests/test_column_words.py checks against the schema's enum and the module reading them:
 # the Duplicates decision (dedupe.clusters.Decision, read by steps/dedupe.py), Load's
-# rest_status (load.rest.RestStatus) and the check-in lights (intake/people.py).
+# rest_status (load.rest.RestStatus), the check-in lights (intake/people.py) and the Call
+# list's reason (calls.CallReason).
 TASK_STATUS: Column = ("tasks", "status")
 DECISION: Column = ("duplicates", "decision")
 COLUMNS: Mapping[Column, tuple[str, ...]] = {
@@ -64,10 +65,20 @@ COLUMNS: Mapping[Column, tuple[str, ...]] = {
     ("load", "rest_status"): ("suggested", "resting", "back"),
     ("load", "checkin"): ("green", "yellow", "red"),
     ("people", "checkin_status"): ("green", "yellow", "red"),
+    ("call_list", "reason"): ("confirmation", "feedback", "follow-up"),
+    # Yes and no: organizers' (the first two) and the consent sheetsync writes on People
+    # (privacy.Consent). Not consent_override: consent_override_seen keeps the text typed
+    # there and a run compares the two (privacy.row_override), so a cell read otherwise
+    # would look newly typed. The hidden columns of form answers stay English.
+    ("people", "weekly_email"): ("yes", "no"),
+    ("tasks", "continues"): ("yes", "no"),
+    ("people", "consent"): ("yes", "first name", "no"),
 }
 # The columns only organizers type: read in any language, listed in the network's words
 # by their dropdown, never written by sheetsync (a demo shows none until someone decides).
-TYPED_ONLY: frozenset[Column] = frozenset({DECISION})
+TYPED_ONLY: frozenset[Column] = frozenset(
+    {DECISION, ("people", "weekly_email"), ("tasks", "continues")}
+)
 # The Needs tab's escalation label: a duration, "14 days".
 ESCALATED: Column = ("needs", "escalated")
 # A unit's hours, and its English words (one, many), as config_followup writes and reads them.

@@ -17,11 +17,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sheetsync.backends.base import TabData
+from sheetsync.calls import CallReason
 from sheetsync.config import Config
 from sheetsync.dedupe import Decision
+from sheetsync.followup.reach import opted_in
 from sheetsync.formatting import format_plan
 from sheetsync.load.rest import RestStatus
 from sheetsync.normalize import fold
+from sheetsync.privacy import Consent, consent_of
 from sheetsync.schema import load_schemas
 from sheetsync.status_words import (
     COLUMNS,
@@ -38,6 +41,12 @@ from sheetsync.tables import ROW, plan_changes, read_table, records_of
 LANGUAGES = shipped_status_languages()
 LIGHTS = (("load", "checkin"), ("people", "checkin_status"))
 REST = ("load", "rest_status")
+YES_NO = (
+    ("people", "weekly_email"),
+    ("tasks", "continues"),
+    ("people", "consent"),
+)
+NEW = (DECISION, *LIGHTS, REST, ("call_list", "reason"), *YES_NO)
 
 
 @pytest.mark.parametrize("column", list(COLUMNS))
@@ -50,6 +59,28 @@ def test_the_words_only_columns_agree_with_the_code_reading_them() -> None:
     # status_words (a foundation module) cannot import these: the tests hold them together.
     assert COLUMNS[DECISION] == tuple(d.value for d in Decision)
     assert COLUMNS[REST] == tuple(s.value for s in RestStatus if s.value)
+    assert set(COLUMNS[("call_list", "reason")]) == {r.value for r in CallReason}
+    assert set(COLUMNS[("people", "consent")]) == {c.value for c in Consent}
+
+
+def test_consent_override_is_read_as_typed() -> None:
+    # consent_override_seen holds the text typed and a run compares them
+    # (privacy.row_override): a cell read as another word would look newly typed.
+    assert ("people", "consent_override") not in COLUMNS
+    assert read_word(("people", "consent_override"), "Yes") == "Yes"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_yes_and_no_word_means_to_its_readers_what_it_reads_as(language: str) -> None:
+    for column in YES_NO:
+        for value, words in status_language(language).words[column].items():
+            for word in words:
+                read = read_word(column, word)
+                assert read == value
+                if "consent" in column[1]:
+                    assert consent_of(read) == Consent(value)
+                elif column[1] == "weekly_email":
+                    assert opted_in(read) == (value == "yes")
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -95,6 +126,14 @@ def test_what_organizers_type_as_a_decision_reads_as_it(typed: str, read: str) -
         (REST, "en descanso", "resting"),
         (REST, "de vuelta", "back"),
         (REST, "", ""),  # no rest: nothing to write in any language
+        (("call_list", "reason"), "Confirmación", "confirmation"),
+        (("call_list", "reason"), "seguimiento", "follow-up"),
+        (("call_list", "reason"), "opinion", "feedback"),
+        (("people", "weekly_email"), "Sí", "yes"),
+        (("people", "weekly_email"), "x", "x"),  # read by opted_in, as before
+        (("tasks", "continues"), "si", "yes"),
+        (("tasks", "continues"), "NO", "no"),
+        (("people", "consent"), "Solo el nombre", "first name"),
     ],
 )
 def test_the_lights_and_rests_read_back_in_any_language(
@@ -136,12 +175,7 @@ def test_decisions_are_read_in_any_language_and_never_rewritten(language: str) -
 @given(
     st.lists(
         st.sampled_from(
-            [
-                w
-                for c in (DECISION, *LIGHTS, REST)
-                for ws in status_language("es").words[c].values()
-                for w in ws
-            ]
+            [w for c in NEW for ws in status_language("es").words[c].values() for w in ws]
             + ["same", "different", "red", "green", "resting", "back"]
         ),
         min_size=1,
@@ -152,7 +186,7 @@ def test_decisions_are_read_in_any_language_and_never_rewritten(language: str) -
 def test_any_words_typed_in_these_columns_are_never_rewritten(
     typed: list[str], language: str
 ) -> None:
-    for logical, name in (DECISION, *LIGHTS, REST):
+    for logical, name in NEW:
         key = load_schemas()[logical].primary_key or "person_id"
         rows = [{key: f"X{i}", name: word} for i, word in enumerate(typed)]
         table = _tab(logical, rows, language)
@@ -218,6 +252,16 @@ def test_the_decision_dropdown_lists_the_network_words(
     [column] = [c for c in duplicates.columns if c.col == col]
     assert column.choices == words
     assert DECISION in TYPED_ONLY
+
+
+@pytest.mark.parametrize(("language", "words"), [("es", ("sí", "no")), ("en", ("yes", "no"))])
+def test_the_weekly_email_dropdown_lists_the_network_words(
+    tmp_path: Path, language: str, words: tuple[str, ...]
+) -> None:
+    people = _formats(tmp_path, language)["People"]
+    col = load_schemas()["people"].names.index("weekly_email") + 1
+    [column] = [c for c in people.columns if c.col == col]
+    assert column.choices == words
 
 
 @pytest.mark.parametrize(("tab", "name"), [("Load", "checkin"), ("People", "checkin_status")])

@@ -190,3 +190,24 @@ def test_a_decision_typed_in_spanish_is_applied_and_stays_as_typed(
     assert _cells(backend, pairs.tab, "decision")[row] == word
     spanish = SPANISH.word(("duplicates", "status"), status)
     assert _cells(backend, pairs.tab, "status")[row] == spanish
+
+
+@pytest.mark.parametrize(
+    ("logical", "name", "word"),
+    [
+        ("people", "weekly_email", "Sí"),
+        ("tasks", "continues", "si"),
+    ],
+)
+def test_a_yes_or_no_typed_in_spanish_is_read_and_stays_as_typed(
+    network, logical: str, name: str, word: str
+) -> None:
+    backend, config = network
+    table = read_state(backend, config).tables[logical]
+    row = int(records_of(table.frame)[0]["_row"])
+    _type(backend, table.tab, table.columns[name] + 1, {row: word})
+    report = run_job(find_job("weekly", config), backend, config)
+    assert report.outcome == "ok"
+    mine = [i for i in report.issues if i.code is IssueCode.ORGANIZER_VALUE and i.tab == table.tab]
+    assert not [i for i in mine if i.row == row]
+    assert _cells(backend, table.tab, name)[row] == word
