@@ -240,15 +240,26 @@ def _ref(at: Mapping[str, int], name: str) -> str:
     return f"${column_letter(at[name])}2"
 
 
-def _traffic_light(at: Mapping[str, int], name: str) -> tuple[ColourRule, ...]:
-    """A check-in column red, yellow or green, as it says."""
-    if name not in at:
-        return ()
-    col, ref = at[name], _ref(at, name)
-    return tuple(
-        ColourRule(col, col, f'={ref}="{word}"', fill, bold=word == "red")
-        for word, fill in (("red", RED), ("yellow", AMBER), ("green", GREEN))
-    )
+def _traffic_light(logical: str, name: str) -> RuleBuilder:
+    """A check-in column red, yellow or green, as it says (in the network's word or the
+    English one: both read as the light)."""
+
+    def build(at: Mapping[str, int], language: str) -> tuple[ColourRule, ...]:
+        if name not in at:
+            return ()
+        col, ref = at[name], _ref(at, name)
+        return tuple(
+            ColourRule(
+                col,
+                col,
+                f"={status_is(ref, (logical, name), light, language)}",
+                fill,
+                bold=light == "red",
+            )
+            for light, fill in (("red", RED), ("yellow", AMBER), ("green", GREEN))
+        )
+
+    return build
 
 
 def _status_rule(logical: str, name: str, value: str, fill: str) -> RuleBuilder:
@@ -272,8 +283,8 @@ def _summary_rules(at: Mapping[str, int]) -> tuple[ColourRule, ...]:
 
 
 RULES: dict[str, RuleBuilder] = {
-    "load": lambda at, _: _traffic_light(at, "checkin"),
-    "people": lambda at, _: _traffic_light(at, "checkin_status"),
+    "load": _traffic_light("load", "checkin"),
+    "people": _traffic_light("people", "checkin_status"),
     "errors": _status_rule("errors", "status", "open", RED),
     "duplicates": _status_rule("duplicates", "status", "to review", AMBER),
     "summary": lambda at, _: _summary_rules(at),

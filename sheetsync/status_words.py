@@ -9,7 +9,9 @@ the diff (tables.plan_changes) turns a status back into the network's word only 
 cells it writes. The diff compares canonical statuses, so a cell an organizer typed
 "Hecho" or "done" reads as done and is never rewritten "hecha" for its word alone.
 
-The Needs tab's escalated column ("14 days", "14 días") is read and written alike.
+The Needs tab's escalated column ("14 days", "14 días") is read and written alike, and so
+are the other columns of a few fixed words (COLUMNS): the Duplicates decision organizers
+type ("misma"), the check-in lights ("rojo") and Load's rest_status ("sugerido").
 
 English is the statuses' own words and needs no file; another language is one file,
 sheetsync/locale/LANG/statuses.yaml.
@@ -39,14 +41,44 @@ STATUS_FILE = "statuses.yaml"
 
 Column = tuple[str, str]  # (schema name, field): ("tasks", "status")
 
-# The columns holding a closed set of statuses, and the set.
+
+def _values(enum: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(s.value for s in enum if s.value)
+
+
+# The columns holding a closed set of words, and the set (canonical, as the schemas' enums).
+# The statuses' own StrEnums where this module may import them; else the words alone, which
+# tests/test_column_words.py checks against the schema's enum and the module reading them:
+# the Duplicates decision (dedupe.clusters.Decision, read by steps/dedupe.py), Load's
+# rest_status (load.rest.RestStatus), the check-in lights (intake/people.py) and the Call
+# list's reason (calls.CallReason).
 TASK_STATUS: Column = ("tasks", "status")
-COLUMNS: Mapping[Column, type[StrEnum]] = {
-    TASK_STATUS: TaskStatus,
-    ("needs", "status"): NeedStatus,
-    ("errors", "status"): ErrorStatus,
-    ("duplicates", "status"): PairStatus,
+DECISION: Column = ("duplicates", "decision")
+COLUMNS: Mapping[Column, tuple[str, ...]] = {
+    TASK_STATUS: _values(TaskStatus),
+    ("needs", "status"): _values(NeedStatus),
+    ("errors", "status"): _values(ErrorStatus),
+    ("duplicates", "status"): _values(PairStatus),
+    # Typed by organizers, never written by sheetsync: read in any language, and its
+    # dropdown lists the network's words.
+    DECISION: ("same", "different"),
+    ("load", "rest_status"): ("suggested", "resting", "back"),
+    ("load", "checkin"): ("green", "yellow", "red"),
+    ("people", "checkin_status"): ("green", "yellow", "red"),
+    ("call_list", "reason"): ("confirmation", "feedback", "follow-up"),
+    # Yes and no: organizers' (the first two) and the consent sheetsync writes on People
+    # (privacy.Consent). Not consent_override: consent_override_seen keeps the text typed
+    # there and a run compares the two (privacy.row_override), so a cell read otherwise
+    # would look newly typed. The hidden columns of form answers stay English.
+    ("people", "weekly_email"): ("yes", "no"),
+    ("tasks", "continues"): ("yes", "no"),
+    ("people", "consent"): ("yes", "first name", "no"),
 }
+# The columns only organizers type: read in any language, listed in the network's words
+# by their dropdown, never written by sheetsync (a demo shows none until someone decides).
+TYPED_ONLY: frozenset[Column] = frozenset(
+    {DECISION, ("people", "weekly_email"), ("tasks", "continues")}
+)
 # The Needs tab's escalation label: a duration, "14 days".
 ESCALATED: Column = ("needs", "escalated")
 # A unit's hours, and its English words (one, many), as config_followup writes and reads them.
@@ -105,7 +137,7 @@ def status_language(code: str) -> StatusLanguage:
 
 
 def _english() -> StatusLanguage:
-    words = {column: {s.value: (s.value,) for s in enum} for column, enum in COLUMNS.items()}
+    words = {column: {s: (s,) for s in values} for column, values in COLUMNS.items()}
     units = {unit: names[:2] for unit, names in _ENGLISH_UNITS.items()}
     return StatusLanguage(ENGLISH, words, units)
 
@@ -150,8 +182,7 @@ def reading(column: Column) -> Mapping[str, str]:
 
 @cache
 def _statuses(column: Column) -> frozenset[str]:
-    enum = COLUMNS.get(column)
-    return frozenset(s.value for s in enum) if enum else frozenset()
+    return frozenset(COLUMNS.get(column, ()))
 
 
 @cache

@@ -21,7 +21,7 @@ from sheetsync.forget import forget_person
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.normalize import cell_text
 from sheetsync.report import IssueCode, RunReport
-from sheetsync.status_words import COLUMNS, status_language
+from sheetsync.status_words import COLUMNS, TYPED_ONLY, status_language
 from sheetsync.tables import records_of
 from sheetsync.undo import undo_run
 
@@ -59,7 +59,7 @@ def _cells(backend: WorkbookBackend, tab: str, column: str) -> dict[int, str]:
     return {n: cell_text(r[at]) if at < len(r) else "" for n, r in enumerate(rows[1:], start=2)}
 
 
-@pytest.mark.parametrize("column", list(COLUMNS))
+@pytest.mark.parametrize("column", [c for c in COLUMNS if c not in TYPED_ONLY])
 def test_the_spanish_demo_writes_spanish_statuses(network, column: tuple[str, str]) -> None:
     backend, config = network
     words = {ws[0] for ws in SPANISH.words[column].values()}
@@ -169,3 +169,45 @@ def test_forget_cancels_and_withdraws_in_spanish_and_keeps_a_word_already_typed(
     assert tasks[int(live[need["need_id"]]["_row"])] == "cancelada"
     assert on_needs[int(need["_row"])] == "retirada"
     assert on_needs[int(other["_row"])] == "Withdrawn"  # already said: left as typed
+
+
+@pytest.mark.parametrize(
+    ("word", "status"), [("Diferente", "kept apart"), ("misma", "linked by organizers")]
+)
+def test_a_decision_typed_in_spanish_is_applied_and_stays_as_typed(
+    network, word: str, status: str
+) -> None:
+    backend, config = network
+    pairs = read_state(backend, config).tables["duplicates"]
+    row = next(int(p["_row"]) for p in records_of(pairs.frame) if p["status"] == "to review")
+    _type(backend, pairs.tab, pairs.columns["decision"] + 1, {row: word})
+    report = run_job(find_job("weekly", config), backend, config)
+    assert report.outcome == "ok"
+    # Read as decided, the pair's status written in Spanish; no value to fix (the check
+    # reads the word as the schema's), and the word typed is left as it is.
+    codes = {IssueCode.ORGANIZER_VALUE, IssueCode.UNKNOWN_DECISION}
+    assert not [i for i in report.issues if i.code in codes and i.tab == pairs.tab]
+    assert _cells(backend, pairs.tab, "decision")[row] == word
+    spanish = SPANISH.word(("duplicates", "status"), status)
+    assert _cells(backend, pairs.tab, "status")[row] == spanish
+
+
+@pytest.mark.parametrize(
+    ("logical", "name", "word"),
+    [
+        ("people", "weekly_email", "Sí"),
+        ("tasks", "continues", "si"),
+    ],
+)
+def test_a_yes_or_no_typed_in_spanish_is_read_and_stays_as_typed(
+    network, logical: str, name: str, word: str
+) -> None:
+    backend, config = network
+    table = read_state(backend, config).tables[logical]
+    row = int(records_of(table.frame)[0]["_row"])
+    _type(backend, table.tab, table.columns[name] + 1, {row: word})
+    report = run_job(find_job("weekly", config), backend, config)
+    assert report.outcome == "ok"
+    mine = [i for i in report.issues if i.code is IssueCode.ORGANIZER_VALUE and i.tab == table.tab]
+    assert not [i for i in mine if i.row == row]
+    assert _cells(backend, table.tab, name)[row] == word
