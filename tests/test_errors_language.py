@@ -428,16 +428,16 @@ def test_an_organizer_value_reads_in_spanish(config: Config) -> None:
         subject="T0007",
         field="status",
         value="donee",
-        problem=value_problem(spec, "donee", dayfirst=False, language="es") or "",
-        fix=_fix(spec, "es"),
+        problem=value_problem(spec, "donee", dayfirst=False, language="es", table="tasks") or "",
+        fix=_fix(spec, "es", table="tasks"),
         meanwhile=_task_status("donee", spanish),
         quoted=True,
         language="es",
     )
     assert bad.reason == (
         "El valor de status en Tasks fila 7, T0007 ('donee') no es un valor que esta columna "
-        "acepte: escriba proposed, accepted, done, declined, cancelled, withdrawn o expired. "
-        "Mientras tanto, sheetsync cuenta la tarea como proposed: conserva el lugar de su "
+        "acepte: escriba propuesta, aceptada, hecha, rechazada, cancelada, retirada o vencida. "
+        "Mientras tanto, sheetsync cuenta la tarea como propuesta: conserva el lugar de su "
         "voluntario y su necesidad sigue asignada, así nadie queda reservado dos veces. "
         "La columna es de los organizadores (sheetsync nunca la sobrescribe); la fila se "
         "marca como resuelta en la primera ejecución que la encuentre bien."
@@ -586,3 +586,13 @@ def test_changing_language_rewrites_reasons_without_new_or_reopened_rows(
     again = records(backend, config, "errors")
     assert [e["reason"] for e in again] == [e["reason"] for e in before]
     assert [{k: e[k] for k in keep} for e in again] == [{k: e[k] for k in keep} for e in before]
+
+
+def test_a_word_column_names_its_words_in_the_network_s_language(config: Config) -> None:
+    """The values to write are the words the tab shows (status_words), in Spanish; and a
+    word sheetsync reads otherwise is named as the tab writes it."""
+    decision = SCHEMAS["duplicates"].field("decision")
+    assert _fix(decision, "es", table="duplicates") == "escriba misma o diferente, o déjelo vacío"
+    assert _fix(decision, "en", table="duplicates") == "write same or different, or leave it empty"
+    assert _task_status("in progress", _in_spanish(config)).endswith("aceptada")
+    assert _task_status("in progress", config).endswith("accepted")

@@ -39,6 +39,7 @@ from sheetsync.normalize import dayfirst_locale, fold, one_line, parse_date
 from sheetsync.privacy import consent_of
 from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.schema import FieldSpec, FieldType, Owner
+from sheetsync.status_words import DECISION, TASK_STATUS, is_worded, written_word
 from sheetsync.statuses import TaskStatus, task_status
 from sheetsync.steps.dedupe import DECISIONS
 from sheetsync.tables import ROW, Table, is_personal, records_of
@@ -144,7 +145,7 @@ def bad_values(tables: Mapping[str, Table], config: Config) -> list[BadValue]:
                 continue
             for spec in checked:
                 wrong = value_problem(
-                    spec, str(record[spec.name]), dayfirst=dayfirst, language=language
+                    spec, str(record[spec.name]), dayfirst=dayfirst, language=language, table=name
                 )
                 if wrong is None:
                     continue
@@ -158,7 +159,7 @@ def bad_values(tables: Mapping[str, Table], config: Config) -> list[BadValue]:
                         field=spec.name,
                         value=value,
                         problem=wrong,
-                        fix=_fix(spec, language),
+                        fix=_fix(spec, language, table=name),
                         meanwhile=_meanwhile(name, spec.name, value, config),
                         quoted=_quotable(name, spec, value),
                         language=language,
@@ -185,9 +186,10 @@ def _ruled(spec: FieldSpec) -> bool:
 
 
 def value_problem(
-    spec: FieldSpec, value: str, *, dayfirst: bool, language: str = ENGLISH
+    spec: FieldSpec, value: str, *, dayfirst: bool, language: str = ENGLISH, table: str = ""
 ) -> str | None:
-    """What is wrong with the value, in words and without it; None when it is right."""
+    """What is wrong with the value, in words and without it; None when it is right.
+    `table` (the schema's name) names the column's words in the language."""
     text = value.strip()
     if not text:
         return translate(language, "is empty") if spec.required else None
@@ -203,7 +205,7 @@ def value_problem(
         wrong = _type_problem(spec, text, dayfirst=dayfirst, language=language)
         if wrong is None or spec.enum is None:
             return wrong
-        choices = _choices(spec.enum, language)
+        choices = _choices(spec, language, table)
         return translate(language, "%(problem)s, nor %(choices)s", problem=wrong, choices=choices)
     if spec.enum is not None:
         return translate(language, "is not a value this column takes")
@@ -233,9 +235,9 @@ def _type_problem(spec: FieldSpec, text: str, *, dayfirst: bool, language: str) 
     return None
 
 
-def _fix(spec: FieldSpec, language: str = ENGLISH) -> str:
-    """What to write instead, from the schema."""
-    words = _choices(spec.enum, language) if spec.enum else ""
+def _fix(spec: FieldSpec, language: str = ENGLISH, table: str = "") -> str:
+    """What to write instead, from the schema, in the words the tab uses in the language."""
+    words = _choices(spec, language, table) if spec.enum else ""
     if spec.type in (FieldType.DATE, FieldType.DATETIME):
         if words:
             return translate(
@@ -265,9 +267,14 @@ def _fix(spec: FieldSpec, language: str = ENGLISH) -> str:
     return translate(language, "write it as the column's description says (docs/errors.md)")
 
 
-def _choices(enum: tuple[str, ...] | None, language: str = ENGLISH) -> str:
-    """The values a column takes, as the tab writes them: "yes or no"."""
-    return one_of(list(enum or ()), language)
+def _choices(spec: FieldSpec, language: str = ENGLISH, table: str = "") -> str:
+    """The values a column takes, as the tab writes them in the language: "yes or no",
+    "propuesta, aceptada, … o vencida" (status_words: a column of words)."""
+    column = (table, spec.name)
+    enum = list(spec.enum or ())
+    if is_worded(column):
+        enum = list(dict.fromkeys(written_word(column, v, language) for v in enum))
+    return one_of(enum, language)
 
 
 def _quotable(table: str, spec: FieldSpec, value: str) -> bool:
@@ -284,21 +291,22 @@ def _reads_as(value: str, config: Config) -> str:
 
 
 def _task_status(value: str, config: Config) -> str:
+    language = tab_language(config)
     status = task_status(value)
     if status is not None:
-        return _reads_as(status.value, config)
+        return _reads_as(written_word(TASK_STATUS, status.value, language), config)
     return translate(
-        tab_language(config),
+        language,
         "sheetsync counts the task as %(proposed)s: it keeps its volunteer's place and its "
         "need stays matched, so nobody is booked twice",
-        proposed=TaskStatus.PROPOSED.value,
+        proposed=written_word(TASK_STATUS, TaskStatus.PROPOSED.value, language),
     )
 
 
 def _decision(value: str, config: Config) -> str:
     decision = DECISIONS.get(fold(value))
     if decision is not None:
-        return _reads_as(decision.value, config)
+        return _reads_as(written_word(DECISION, decision.value, tab_language(config)), config)
     return translate(tab_language(config), "sheetsync treats the pair as undecided")
 
 
