@@ -19,14 +19,17 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sheetsync.confirm.reach import way_to_confirm
-from sheetsync.feedback.model import Role
+from sheetsync.feedback.model import Role, role_of_word, role_word
 from sheetsync.followup.reach import Reach
+from sheetsync.form_languages import ENGLISH
 from sheetsync.normalize import format_datetime, parse_timestamp
 from sheetsync.privacy import Policy
 from sheetsync.statuses import TaskStatus, task_status
+from sheetsync.translation import available_languages, gettext_noop, translate
 
 ASK_WITHIN = dt.timedelta(days=60)
 # The request form's "Best way to reach you" answers that ask for a phone, not an email.
@@ -42,12 +45,13 @@ class Way(StrEnum):
     NO_WAY = "no email or phone"
 
 
-# What the Tasks tab's feedback_asked says of each way.
+# What the Tasks tab's feedback_asked says of each way, in the tab's language (only its
+# first word, the role, is read back: asked_roles).
 MARKS = {
-    Way.EMAIL: "emailed",
-    Way.CALL: "on the Call list",
-    Way.DO_NOT_CONTACT: "not asked: marked do not contact",
-    Way.NO_WAY: "not asked: no email or phone",
+    Way.EMAIL: gettext_noop("emailed"),
+    Way.CALL: gettext_noop("on the Call list"),
+    Way.DO_NOT_CONTACT: gettext_noop("not asked: marked do not contact"),
+    Way.NO_WAY: gettext_noop("not asked: no email or phone"),
 }
 
 
@@ -62,14 +66,39 @@ class Ask:
     way: Way
     email: str = ""
 
-    def mark(self, now: dt.datetime) -> str:
-        """What feedback_asked notes of it."""
-        return f"{self.role} {MARKS[self.way]} {format_datetime(now)}"
+    def mark(self, now: dt.datetime, language: str = ENGLISH) -> str:
+        """What feedback_asked notes of it, in the tab's language."""
+        said = translate(language, MARKS[self.way])
+        return f"{role_word(self.role, language)} {said} {format_datetime(now)}"
 
 
-def asked_roles(cell: str) -> set[str]:
-    """The roles a feedback_asked cell says were asked (or decided not to be)."""
-    return {part.split(" ", 1)[0] for part in cell.split(ASKED_SEP) if part.strip()}
+def asked_roles(cell: str) -> set[Role]:
+    """The roles a feedback_asked cell says were asked (or decided not to be), noted in
+    any language sheetsync writes: a network that changes its language asks nobody twice."""
+    words = (part.strip().split(" ", 1)[0] for part in cell.split(ASKED_SEP) if part.strip())
+    return {role for role in map(role_of_word, words) if role is not None}
+
+
+def reached_roles(cell: str) -> list[Role]:
+    """The roles a feedback_asked cell says were asked by email or on the Call list (not
+    those nobody could ask), noted in any language sheetsync writes."""
+    reached = _reached_marks()
+    found = []
+    for part in cell.split(ASKED_SEP):
+        word, _, rest = part.strip().partition(" ")
+        role = role_of_word(word)
+        if role is not None and any(rest.startswith(f"{mark} ") for mark in reached):
+            found.append(role)
+    return found
+
+
+@cache
+def _reached_marks() -> tuple[str, ...]:
+    return tuple(
+        translate(language, MARKS[way])
+        for language in sorted(available_languages())
+        for way in (Way.EMAIL, Way.CALL)
+    )
 
 
 def requester_way(*, email: str, phone: str, contact_pref: str, do_not_contact: bool) -> Way:

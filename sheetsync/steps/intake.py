@@ -203,7 +203,7 @@ def _validate(
         validated[key] = result
         for row, values in zip(result.valid.index, records_of(result.valid), strict=True):
             if table.form == PHONE_LOG:
-                values = with_reach(values, form)
+                values = with_reach(values, form, vctx.language)
             responses.append(Response(form, table.ref(int(row)), int(row), values))
     return validated, responses
 
