@@ -1,6 +1,7 @@
 """The notes sheetsync writes on the tabs in the network's language (issue 23): the Tasks
-tab's feedback, feedback_from and feedback_asked (sheetsync/feedback/), and the Phone log's
-"how to reach them" label in a need's details (intake/phone_log.py). Every message has its
+tab's feedback, feedback_from and feedback_asked (sheetsync/feedback/), the Duplicates tab's
+evidence (dedupe/evidence.py), and the Phone log's "how to reach them" label in a need's
+details (intake/phone_log.py). Every message has its
 Spanish in the catalog, English reads byte for byte as it always has, and what is read back
 (the role a feedback_asked or feedback_from cell names, the answers it lists) is recognised
 in every language sheetsync writes, so a network that switches language asks nobody twice
@@ -13,12 +14,16 @@ import re
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_file
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sheetsync.dedupe import find_duplicates
+from sheetsync.dedupe.evidence import Said, evidence_in
+from sheetsync.dedupe.households import HouseholdEstimate
 from sheetsync.feedback.answers import take_answers
 from sheetsync.feedback.asks import Ask, Way, asked_roles, reached_roles
 from sheetsync.feedback.model import Answer, Happened, Role, noted_answers, role_of_word
@@ -33,6 +38,8 @@ NOTE_MODULES = [
     SHEETSYNC / "feedback" / "answers.py",
     SHEETSYNC / "feedback" / "asks.py",
     SHEETSYNC / "intake" / "phone_log.py",
+    SHEETSYNC / "dedupe" / "compare.py",
+    SHEETSYNC / "dedupe" / "households.py",
 ]
 LANGUAGES = sorted(available_languages())
 STAMP = dt.datetime(2026, 11, 27, 7, 30)
@@ -233,6 +240,60 @@ def test_an_edited_answer_is_new_in_any_language() -> None:
     assert taken.new == [edited]
 
 
+# ------------------------------------------------------------------ Duplicates' evidence
+
+NAMES = "names '%(a)s' / '%(b)s' %(score)s (%(notes)s)"
+
+
+def test_evidence_in_spanish_keeps_the_names_as_typed() -> None:
+    names = Said(NAMES, a="Jesús", b="Chuy", score=0.74, notes=(Said("first names: nickname"),))
+    pieces = (names, "same phone", "different emails")
+    assert evidence_in(pieces, "en") == (
+        "names 'Jesús' / 'Chuy' 0.74 (first names: nickname); same phone; different emails"
+    )
+    assert evidence_in(pieces, "es") == (
+        "nombres 'Jesús' / 'Chuy' 0,74 (nombres de pila: apodo); mismo teléfono; emails distintos"
+    )
+
+
+def test_few_households_in_spanish_with_its_separators() -> None:
+    text = HouseholdEstimate(pairs=1200, households=3).text
+    assert text.startswith("this list has few households: 3 of the 1,200 pairs")
+    assert text.said_in("es").startswith("esta lista tiene pocos hogares: 3 de los 1.200 pares")
+
+
+@given(
+    st.text(min_size=1, max_size=12),
+    st.text(min_size=1, max_size=12),
+    st.floats(0, 1),
+    st.sampled_from(LANGUAGES),
+)
+def test_a_name_is_never_translated_nor_read_as_a_format(
+    a: str, b: str, score: float, language: str
+) -> None:
+    """Whatever a person typed as their name ("100%", "same phone") shows as typed."""
+    said = Said("names '%(a)s' / '%(b)s' %(score)s", a=a, b=b, score=score)
+    assert str(said) == f"names '{a}' / '{b}' {score:.2f}"
+    assert f"'{a}' / '{b}' " in said.said_in(language)
+
+
+def test_a_pairs_evidence_reads_in_english_as_it_always_has() -> None:
+    people = pd.DataFrame(
+        {
+            "id": ["P-1", "P-2"],
+            "name": ["Teresa Vega", "Teresa Vegas"],
+            "phone": ["+12015550101", "+12015550101"],
+            "email": ["", ""],
+        }
+    )
+    linkage = find_duplicates(people)
+    [pair] = [*linkage.links, *linkage.review]
+    assert pair.reason_in("en") == pair.reason
+    assert pair.reason.endswith("; same phone")
+    assert pair.reason_in("es").endswith("; mismo teléfono")
+    assert pair.reason_in("es").startswith("nombres 'Teresa Vega' / 'Teresa Vegas' ")
+
+
 # ------------------------------------------------------------------ the Spanish demo
 
 _TASK_NOTES = ("feedback", "feedback_from", "feedback_asked")
@@ -263,3 +324,13 @@ def test_the_spanish_demos_feedback_notes_hold_no_english_message(spanish: Path)
     assert any(c.startswith("Solicitante (") for c in cells)
     assert any(" en la Call list " in c for c in cells)
     assert any(c.startswith("solicitante Form Responses ") for c in cells)
+
+
+def test_the_spanish_demos_duplicates_evidence_holds_no_english_message(spanish: Path) -> None:
+    # The names quoted ('…') are as people typed them: only sheetsync's words are checked.
+    cells = [re.sub(r"'[^']*'", "", c) for c in _cells(spanish, "Duplicates", ("evidence",))]
+    pairs = translated("es")
+    for cell in cells:
+        for msgid, _msgstr in pairs:
+            assert not as_pattern(msgid).search(cell), f"{msgid!r} left in {cell!r}"
+    assert any(c.startswith("nombres ") and "mismo teléfono" in c for c in cells)
