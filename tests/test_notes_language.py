@@ -1,7 +1,8 @@
 """The notes sheetsync writes on the tabs in the network's language (issue 23): the Tasks
 tab's feedback, feedback_from and feedback_asked (sheetsync/feedback/), the Duplicates tab's
 evidence (dedupe/evidence.py), and the Phone log's "how to reach them" label in a need's
-details (intake/phone_log.py). Every message has its
+details (intake/phone_log.py), with the "[shortened: ...]" and "[Other: ...]" markers
+(intake/shortened.py). Every message has its
 Spanish in the catalog, English reads byte for byte as it always has, and what is read back
 (the role a feedback_asked or feedback_from cell names, the answers it lists) is recognised
 in every language sheetsync writes, so a network that switches language asks nobody twice
@@ -28,6 +29,7 @@ from sheetsync.feedback.answers import take_answers
 from sheetsync.feedback.asks import Ask, Way, asked_roles, reached_roles
 from sheetsync.feedback.model import Answer, Happened, Role, noted_answers, role_of_word
 from sheetsync.intake.phone_log import with_reach
+from sheetsync.intake.shortened import shorten_answer, with_other
 from sheetsync.translation import available_languages
 from tests.conftest import init_demo
 from tests.tab_catalog import KEYWORDS, SHEETSYNC
@@ -38,6 +40,7 @@ NOTE_MODULES = [
     SHEETSYNC / "feedback" / "answers.py",
     SHEETSYNC / "feedback" / "asks.py",
     SHEETSYNC / "intake" / "phone_log.py",
+    SHEETSYNC / "intake" / "shortened.py",
     SHEETSYNC / "dedupe" / "compare.py",
     SHEETSYNC / "dedupe" / "households.py",
 ]
@@ -60,6 +63,7 @@ def test_the_extractor_finds_the_notes_messages() -> None:
     found = _messages()
     assert {"requester", "volunteer", "on the Call list", "Will keep helping."} <= set(found)
     assert "[How to reach them: %(reach)s]" in found
+    assert "[shortened: full answer in %(tab)s, row %(row)s]" in found
     assert len(found) >= 16
 
 
@@ -166,6 +170,34 @@ def test_the_phone_logs_reach_label_in_spanish() -> None:
     offer = with_reach({"reach": "via Ana", "volunteer_note": ""}, "offers", "es")
     assert offer["volunteer_note"] == "[Cómo contactar: via Ana]"
     assert with_reach({"reach": " ", "details": "Rice"}, "requests", "es")["details"] == "Rice"
+
+
+@pytest.mark.parametrize(
+    ("language", "end"),
+    [
+        ("en", " … [shortened: full answer in Form Responses 1, row 17]"),
+        ("es", " … [acortado: la respuesta completa está en Form Responses 1, fila 17]"),
+    ],
+)
+def test_a_shortened_answer_says_where_the_rest_is(language: str, end: str) -> None:
+    cut = shorten_answer("word " * 200, 120, "Form Responses 1", 17, language)
+    assert cut.endswith(end)
+    assert len(cut) <= 120
+    assert shorten_answer("short", 120, "Form Responses 1", 17, language) == "short"
+
+
+@given(st.text(max_size=300), st.integers(1, 200), st.sampled_from(LANGUAGES))
+def test_a_shortened_answer_fits_its_limit_in_any_language(
+    text: str, limit: int, language: str
+) -> None:
+    cut = shorten_answer(text, limit, "Form Responses 1", 3, language)
+    assert len(cut) <= max(limit, 0) or cut == text
+    assert cut == text or len(text) > limit
+
+
+def test_the_other_label_in_spanish() -> None:
+    assert with_other("Dog walking", "Small dog") == "[Other: Dog walking] Small dog"
+    assert with_other("Paseo", "", "es") == "[Otro: Paseo]"
 
 
 # ------------------------------------------------------------------ read back in any language
