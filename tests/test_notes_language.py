@@ -11,6 +11,7 @@ and takes no answer in twice."""
 from __future__ import annotations
 
 import datetime as dt
+import pickle
 import re
 from pathlib import Path
 
@@ -307,6 +308,9 @@ def test_a_name_is_never_translated_nor_read_as_a_format(
     said = Said("names '%(a)s' / '%(b)s' %(score)s", a=a, b=b, score=score)
     assert str(said) == f"names '{a}' / '{b}' {score:.2f}"
     assert f"'{a}' / '{b}' " in said.said_in(language)
+    copied = pickle.loads(pickle.dumps(said))
+    assert copied == said
+    assert copied.said_in(language) == said.said_in(language)
 
 
 def test_a_pairs_evidence_reads_in_english_as_it_always_has() -> None:

@@ -37,6 +37,11 @@ class Said(str):
         said.values = values
         return said
 
+    def __reduce__(self) -> tuple[object, tuple[str, dict[str, Value]]]:
+        # str's own would make it again from its English text, read as the message: a
+        # name typed with a "%" in it would not format.
+        return _remade, (self.message, dict(self.values))
+
     def said_in(self, language: str) -> str:
         """The piece in a language (English: as it was worded)."""
         if language == ENGLISH:
@@ -44,6 +49,10 @@ class Said(str):
         return translate(
             language, self.message, **{k: _in(v, language) for k, v in self.values.items()}
         )
+
+
+def _remade(message: str, values: dict[str, Value]) -> Said:
+    return Said(message, **values)
 
 
 def evidence_in(pieces: Iterable[str], language: str) -> str:
