@@ -92,7 +92,7 @@ def _words(answer: Answer, language: str) -> str:
     """One answer in plain words: "Requester (2026-11-30): partly. “…” Asked to be
     contacted."; the date stays ISO, as feedback_from's."""
     said = _SAID[answer.role, answer.happened]
-    parts = [translate(language, said, day=f"{answer.stamp:%Y-%m-%d}")]
+    parts = [translate(language, said, day=answer.stamp.strftime("%Y-%m-%d"))]
     if answer.how:
         parts.append(f"“{answer.how}”")
     if answer.role is Role.VOLUNTEER and answer.continues:

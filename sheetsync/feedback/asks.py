@@ -23,7 +23,7 @@ from functools import cache
 from typing import Any
 
 from sheetsync.confirm.reach import way_to_confirm
-from sheetsync.feedback.model import Role, role_of_word, role_word
+from sheetsync.feedback.model import Role, role_of_word
 from sheetsync.followup.reach import Reach
 from sheetsync.form_languages import ENGLISH
 from sheetsync.normalize import format_datetime, parse_timestamp
@@ -45,13 +45,22 @@ class Way(StrEnum):
     NO_WAY = "no email or phone"
 
 
-# What the Tasks tab's feedback_asked says of each way, in the tab's language (only its
-# first word, the role, is read back: asked_roles).
+# What the Tasks tab's feedback_asked notes of each ask, by role and way, in the tab's
+# language: whole, so that each message is one a digest never says. Only its first word,
+# the role (model.role_word's), and whether the way reached them are read back.
 MARKS = {
-    Way.EMAIL: gettext_noop("emailed"),
-    Way.CALL: gettext_noop("on the Call list"),
-    Way.DO_NOT_CONTACT: gettext_noop("not asked: marked do not contact"),
-    Way.NO_WAY: gettext_noop("not asked: no email or phone"),
+    (Role.REQUESTER, Way.EMAIL): gettext_noop("requester emailed %(when)s"),
+    (Role.REQUESTER, Way.CALL): gettext_noop("requester on the Call list %(when)s"),
+    (Role.REQUESTER, Way.DO_NOT_CONTACT): gettext_noop(
+        "requester not asked: marked do not contact %(when)s"
+    ),
+    (Role.REQUESTER, Way.NO_WAY): gettext_noop("requester not asked: no email or phone %(when)s"),
+    (Role.VOLUNTEER, Way.EMAIL): gettext_noop("volunteer emailed %(when)s"),
+    (Role.VOLUNTEER, Way.CALL): gettext_noop("volunteer on the Call list %(when)s"),
+    (Role.VOLUNTEER, Way.DO_NOT_CONTACT): gettext_noop(
+        "volunteer not asked: marked do not contact %(when)s"
+    ),
+    (Role.VOLUNTEER, Way.NO_WAY): gettext_noop("volunteer not asked: no email or phone %(when)s"),
 }
 
 
@@ -68,8 +77,7 @@ class Ask:
 
     def mark(self, now: dt.datetime, language: str = ENGLISH) -> str:
         """What feedback_asked notes of it, in the tab's language."""
-        said = translate(language, MARKS[self.way])
-        return f"{role_word(self.role, language)} {said} {format_datetime(now)}"
+        return translate(language, MARKS[self.role, self.way], when=format_datetime(now))
 
 
 def asked_roles(cell: str) -> set[Role]:
@@ -85,20 +93,23 @@ def reached_roles(cell: str) -> list[Role]:
     reached = _reached_marks()
     found = []
     for part in cell.split(ASKED_SEP):
-        word, _, rest = part.strip().partition(" ")
-        role = role_of_word(word)
-        if role is not None and any(rest.startswith(f"{mark} ") for mark in reached):
+        role = role_of_word(part.strip().partition(" ")[0])
+        if role is not None and any(part.strip().startswith(mark) for mark in reached[role]):
             found.append(role)
     return found
 
 
 @cache
-def _reached_marks() -> tuple[str, ...]:
-    return tuple(
-        translate(language, MARKS[way])
-        for language in sorted(available_languages())
-        for way in (Way.EMAIL, Way.CALL)
-    )
+def _reached_marks() -> dict[Role, tuple[str, ...]]:
+    """Each role's marks of an ask that reached them, up to the time, in every language."""
+    return {
+        role: tuple(
+            translate(language, MARKS[role, way], when="")
+            for language in sorted(available_languages())
+            for way in (Way.EMAIL, Way.CALL)
+        )
+        for role in Role
+    }
 
 
 def requester_way(*, email: str, phone: str, contact_pref: str, do_not_contact: bool) -> Way:

@@ -30,16 +30,19 @@ class Role(StrEnum):
 ROLE_ANSWERS = {"I asked for help": Role.REQUESTER, "I helped": Role.VOLUNTEER}
 
 # The word the Tasks tab's feedback_asked and feedback_from note a role by, in the tabs'
-# language. One word each in every language: a cell is read back by its first word.
+# language. One word each in every language: a cell is read back by its first word. The
+# msgid says what the word is: a bare "volunteer" would be every "volunteer" an email says
+# to the catalog's checks (tests/test_docs.py). English writes the role's own value.
 ROLE_WORDS = {
-    Role.REQUESTER: gettext_noop("requester"),
-    Role.VOLUNTEER: gettext_noop("volunteer"),
+    Role.REQUESTER: gettext_noop("requester (the role, as the Tasks tab's feedback notes say it)"),
+    Role.VOLUNTEER: gettext_noop("volunteer (the role, as the Tasks tab's feedback notes say it)"),
 }
 
 
 def role_word(role: Role, language: str) -> str:
     """A role as the Tasks tab notes it in a language: "requester", "solicitante"."""
-    return translate(language, ROLE_WORDS[role])
+    said = translate(language, ROLE_WORDS[role])
+    return role.value if said == ROLE_WORDS[role] else said
 
 
 def role_of_word(word: str) -> Role | None:
@@ -51,7 +54,7 @@ def role_of_word(word: str) -> Role | None:
 @cache
 def _roles_by_word() -> dict[str, Role]:
     return {
-        translate(language, ROLE_WORDS[role]).casefold(): role
+        role_word(role, language).casefold(): role
         for language in sorted(available_languages())
         for role in Role
     }
