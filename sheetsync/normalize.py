@@ -108,9 +108,14 @@ _SHORTENED = " … [shortened: full answer in {where}]"
 def shorten(text: str, limit: int, where: str) -> str:
     """`text` cut to at most `limit` characters, ending with a marker that says where the
     full text is (`response_place`); unchanged when it fits."""
+    return cut_with(text, limit, _SHORTENED.format(where=where))
+
+
+def cut_with(text: str, limit: int, marker: str) -> str:
+    """`text` cut to at most `limit` characters, ending with `marker` (intake/shortened.py
+    words it in the tabs' language); unchanged when it fits."""
     if len(text) <= limit:
         return text
-    marker = _SHORTENED.format(where=where)
     return text[: max(0, limit - len(marker))].rstrip() + marker[:limit]
 
 

@@ -279,11 +279,13 @@ def test_english_reasons_read_as_they_always_have() -> None:
         "'Tell us more' was shortened from 12,000 to 5,000 characters; the full answer is in "
         "Form Responses 1, row 2.",
     ]
-    # The cut answer's marker is the Needs tab's, in every language.
+    # The cut answer's marker is the Needs tab's, in the tabs' language (intake/shortened.py).
     long = request(details="y" * 12000)
+    english = _validate(REQUESTS, long, language=ENGLISH).valid["details"].tolist()
+    assert english[0].endswith("[shortened: full answer in Form Responses 1, row 2]")
     spanish = _validate(REQUESTS, long).valid["details"].tolist()
-    assert spanish == _validate(REQUESTS, long, language=ENGLISH).valid["details"].tolist()
-    assert spanish[0].endswith("[shortened: full answer in Form Responses 1, row 2]")
+    assert spanish[0].endswith("[acortado: la respuesta completa está en Form Responses 1, fila 2]")
+    assert len(spanish[0]) == len(english[0]) == 5000
 
 
 def test_a_cleaned_answer_is_noted_in_spanish() -> None:

@@ -74,6 +74,7 @@ def find_duplicates(
             weight=result.weight,
             verdict=result.verdict,
             reason=result.reason,
+            evidence=result.evidence,
         )
     return cluster(prepared, scored, decided, compared=len(pairs))
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from sheetsync.dedupe.compare import Verdict, births_differ, names_clash, suffixes_differ
+from sheetsync.dedupe.evidence import evidence_in
 from sheetsync.dedupe.prepare import Prepared
 
 # A "household" bigger than this is a building, shelter or office sharing an address.
@@ -44,6 +45,12 @@ class Pair:
     weight: float
     verdict: Verdict
     reason: str
+    # The reason's pieces, each sayable in the tabs' language (dedupe/evidence.py).
+    evidence: tuple[str, ...] = ()
+
+    def reason_in(self, language: str) -> str:
+        """The evidence in the tabs' language (a pair made without its pieces: its reason)."""
+        return evidence_in(self.evidence, language) if self.evidence else self.reason
 
 
 @dataclass

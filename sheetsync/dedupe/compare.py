@@ -32,12 +32,15 @@ from typing import NamedTuple
 from rapidfuzz.distance import OSA, JaroWinkler
 from rapidfuzz.fuzz import partial_ratio, ratio, token_set_ratio, token_sort_ratio
 
+from sheetsync.dedupe.evidence import Said, Value
+
 # GivenMatch, compare_given and name_slip are also read from here (intake, households).
 from sheetsync.dedupe.given_names import GENDER_ENDINGS, name_match, transposed
 from sheetsync.dedupe.given_names import GivenMatch as GivenMatch
 from sheetsync.dedupe.given_names import compare_given as compare_given
 from sheetsync.dedupe.given_names import name_slip as name_slip
 from sheetsync.dedupe.prepare import Prepared
+from sheetsync.translation import gettext_noop
 
 LINK_WEIGHT = 11.0  # at or above: the same person, linked without asking
 REVIEW_WEIGHT = 6.0  # at or above (and below LINK_WEIGHT): organizers decide
@@ -70,8 +73,25 @@ _GIVEN_WEIGHT = {
 _UNSURE = (GivenMatch.CLASH, GivenMatch.ENDING, GivenMatch.CLOSE)
 # Given names too unsure for personal evidence to link them.
 _NOT_AGREEING = (*_UNSURE, GivenMatch.MISSING)
-_SWAPPED_TEXT = "given and family names swapped"
-_SPACING_TEXT = "the same name spaced differently"
+_SWAPPED_TEXT = Said(gettext_noop("given and family names swapped"))
+_SPACING_TEXT = Said(gettext_noop("the same name spaced differently"))
+# How the given names compare, in a pair's evidence ("same" says nothing there).
+_FIRST_NAMES = {
+    GivenMatch.NICKNAME: gettext_noop("first names: nickname"),
+    GivenMatch.SHORT: gettext_noop("first names: short form"),
+    GivenMatch.INITIAL: gettext_noop("first names: initial"),
+    GivenMatch.TYPO: gettext_noop("first names: typo"),
+    GivenMatch.CLOSE: gettext_noop("first names: close"),
+    GivenMatch.ENDING: gettext_noop("first names: different endings"),
+    GivenMatch.MISSING: gettext_noop("first names: missing"),
+    GivenMatch.CLASH: gettext_noop("first names: clash"),
+}
+_FIRST_NAMES_SLIP = gettext_noop("first names: a slip of the keyboard")
+# How the family names compare: made once, _family runs for every pair compared.
+_SAME_FAMILY = Said(gettext_noop("same family name"))
+_FAMILY_SPACED = Said(gettext_noop("family names spaced differently"))
+_FAMILY_SHARED = Said(gettext_noop("a family name in common"))
+_FAMILY_DIFFERENT = Said(gettext_noop("different family names"))
 
 
 @dataclass(frozen=True)
@@ -308,18 +328,19 @@ def _family(p: Prepared, i: int, j: int) -> tuple[float, str]:
     if not a or not b:
         return 0.0, ""
     if a == b:
-        return _common_name_weight(p, a), "same family name"
+        return _common_name_weight(p, a), _SAME_FAMILY
     if a.replace(" ", "") == b.replace(" ", ""):  # "de la cruz" / "delacruz"
-        return min(_common_name_weight(p, a), 3.5), "family names spaced differently"
+        return min(_common_name_weight(p, a), 3.5), _FAMILY_SPACED
     if p.family_tokens[i] & p.family_tokens[j]:
         shared = min(p.family_tokens[i] & p.family_tokens[j])
-        return min(_common_name_weight(p, shared), 3.5), "a family name in common"
+        return min(_common_name_weight(p, shared), 3.5), _FAMILY_SHARED
     similarity = JaroWinkler.normalized_similarity(a, b)
     if similarity >= 0.92:
-        return 2.5, f"family names close ({similarity:.2f})"
+        return 2.5, Said(gettext_noop("family names close (%(similarity)s)"), similarity=similarity)
     if similarity >= 0.85:
-        return 1.0, f"family names somewhat alike ({similarity:.2f})"
-    return -3.0, "different family names"
+        alike = gettext_noop("family names somewhat alike (%(similarity)s)")
+        return 1.0, Said(alike, similarity=similarity)
+    return -3.0, _FAMILY_DIFFERENT
 
 
 def _common_name_weight(p: Prepared, family: str) -> float:
@@ -380,17 +401,17 @@ def _contact_evidence(
     if p.phone[i] and p.phone[j]:
         if p.phone[i] == p.phone[j]:
             weight += 6.0
-            evidence.append("same phone")
+            evidence.append(gettext_noop("same phone"))
             agreed += 1
             shared += 1  # a household may share a phone
         else:
             weight -= 3.5
-            evidence.append("different phones")
+            evidence.append(gettext_noop("different phones"))
     email = p.email[i]
     if email and p.email[j]:
         if email == p.email[j]:
             weight += 7.0
-            evidence.append("same email")
+            evidence.append(gettext_noop("same email"))
             agreed += 1
             # A family's email is shared like a landline; one person's is personal.
             if email in p.family_emails:
@@ -399,10 +420,10 @@ def _contact_evidence(
                 personal = True
         elif len(p.email_user[i]) >= 5 and p.email_user[i] == p.email_user[j]:
             # Neutral: people with the same name often pick the same handle.
-            evidence.append("same email name at another provider")
+            evidence.append(gettext_noop("same email name at another provider"))
         else:
             weight -= 2.5
-            evidence.append("different emails")
+            evidence.append(gettext_noop("different emails"))
     return weight, shared, personal, agreed
 
 
@@ -451,12 +472,12 @@ def _address_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> tuple
     if not (a and b):
         return 0.0, 0
     if a == b:
-        evidence.append("same address")
+        evidence.append(gettext_noop("same address"))
         return 3.0, 1
     if _addresses_alike(a, b):
-        evidence.append("addresses alike")
+        evidence.append(gettext_noop("addresses alike"))
         return 2.0, 1
-    evidence.append("different addresses")
+    evidence.append(gettext_noop("different addresses"))
     return -2.5, 0
 
 
@@ -464,11 +485,13 @@ def _place_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> float:
     """The neighbourhood: the postcode, or else the zone; weak evidence either way."""
     if p.postcode[i] and p.postcode[j]:
         same = p.postcode[i] == p.postcode[j]
-        evidence.append("same postcode" if same else "different postcodes")
+        evidence.append(
+            gettext_noop("same postcode") if same else gettext_noop("different postcodes")
+        )
         return 1.0 if same else -1.0
     if p.zone[i] and p.zone[j]:
         same = p.zone[i] == p.zone[j]
-        evidence.append("same zone" if same else "different zones")
+        evidence.append(gettext_noop("same zone") if same else gettext_noop("different zones"))
         return 0.5 if same else -1.0
     return 0.0
 
@@ -487,16 +510,16 @@ def _birth_evidence(p: Prepared, i: int, j: int, evidence: list[str]) -> _Birth:
     a, b = p.birth[i], p.birth[j]
     if not (a and b):
         if _digits_one_slip(p, i, j):
-            evidence.append("birth dates one slip apart (one not a real date)")
+            evidence.append(gettext_noop("birth dates one slip apart (one not a real date)"))
             return _Birth(2.0, 1, False, False)
         return _Birth(0.0, 0, False, False)
     if a == b:
-        evidence.append("same birth date")
+        evidence.append(gettext_noop("same birth date"))
         return _Birth(8.0, 1, True, False)
     if _one_slip(a, b) or _day_and_month_swapped(a, b):
-        evidence.append("birth dates one slip apart")
+        evidence.append(gettext_noop("birth dates one slip apart"))
         return _Birth(2.0, 1, False, False)
-    evidence.append("different birth dates")
+    evidence.append(gettext_noop("different birth dates"))
     return _Birth(-5.0, 0, False, True)
 
 
@@ -621,15 +644,19 @@ def _linked_by_shared_contacts(facts: _Facts) -> bool:
 def _names_evidence(p: Prepared, i: int, j: int, given: GivenMatch, family_text: str) -> str:
     a, b = p.names[i], p.names[j]
     if a.casefold() == b.casefold():
-        return "same name"
+        return gettext_noop("same name")
     similarity = token_sort_ratio(f"{p.given[i]} {p.family[i]}", f"{p.given[j]} {p.family[j]}")
-    text = f"names '{a}' / '{b}' {similarity / 100:.2f}"
+    score = similarity / 100
     slip = given is not GivenMatch.SAME and slip_between(p, i, j)
-    match = "a slip of the keyboard" if slip else given.value
-    notes = [f"first names: {match}"] if given is not GivenMatch.SAME else []
-    if family_text and family_text != "same family name":
-        notes.append(family_text)
-    return f"{text} ({', '.join(notes)})" if notes else text
+    notes: list[Value] = []
+    if given is not GivenMatch.SAME:
+        notes.append(Said(_FIRST_NAMES_SLIP if slip else _FIRST_NAMES[given]))
+    if family_text and family_text != _SAME_FAMILY:
+        notes.append(family_text if isinstance(family_text, Said) else Said(family_text))
+    if not notes:
+        return Said(gettext_noop("names '%(a)s' / '%(b)s' %(score)s"), a=a, b=b, score=score)
+    with_notes = gettext_noop("names '%(a)s' / '%(b)s' %(score)s (%(notes)s)")
+    return Said(with_notes, a=a, b=b, score=score, notes=tuple(notes))
 
 
 def _addresses_alike(a: str, b: str) -> bool:

@@ -24,7 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sheetsync.dedupe.compare import GivenMatch, births_differ, compare_given, same_home
+from sheetsync.dedupe.evidence import Said
 from sheetsync.dedupe.prepare import Prepared
+from sheetsync.translation import gettext_noop
 
 # Pairs sharing a family name and an address, both with a given name and a birth date,
 # needed before the list's share of households is taken as evidence.
@@ -53,10 +55,15 @@ class HouseholdEstimate:
         return self.enough and self.households < FEW_HOUSEHOLDS_SHARE * self.pairs
 
     @property
-    def text(self) -> str:
-        return (
-            f"this list has few households: {self.households:,} of the {self.pairs:,} pairs "
-            "sharing a family name and an address have different birth dates and given names"
+    def text(self) -> Said:
+        return Said(
+            gettext_noop(
+                "this list has few households: %(households)s of the %(pairs)s pairs "
+                "sharing a family name and an address have different birth dates and given "
+                "names"
+            ),
+            households=self.households,
+            pairs=self.pairs,
         )
 
 

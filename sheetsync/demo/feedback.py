@@ -14,7 +14,7 @@ import datetime as dt
 
 from sheetsync.backends.base import Backend, TabChanges, Value
 from sheetsync.config import Config
-from sheetsync.feedback.asks import ASKED_SEP, MARKS, Way
+from sheetsync.feedback.asks import reached_roles
 from sheetsync.feedback.codes import KEY_FILE
 from sheetsync.feedback.model import Role
 from sheetsync.files import write_private_text
@@ -59,15 +59,6 @@ def use_demo_key(config: Config) -> None:
         write_private_text(path, DEMO_KEY + "\n")
 
 
-def _reached(cell: str) -> list[str]:
-    """The roles asked by email or on the Call list (not those nobody could ask)."""
-    return [
-        mark.split(" ", 1)[0]
-        for mark in cell.split(ASKED_SEP)
-        if f" {MARKS[Way.EMAIL]} " in mark or f" {MARKS[Way.CALL]} " in mark
-    ]
-
-
 def answer_feedback(backend: Backend, config: Config, now: dt.datetime) -> int:
     """Append an answer from each person asked who has not answered yet, in the forms'
     first language; how many."""
@@ -86,7 +77,7 @@ def answer_feedback(backend: Backend, config: Config, now: dt.datetime) -> int:
     rows: list[list[Value]] = []
     for k, task in enumerate(records_of(state.tables["tasks"].frame)):
         code = str(task["feedback_code"])
-        for role in _reached(str(task["feedback_asked"])):
+        for role in reached_roles(str(task["feedback_asked"])):
             if code and (code.casefold(), _TITLES[role]) not in answered:
                 answer = _answer(k, role, code, task["need_id"] in recurring)
                 answer["timestamp"] = now + dt.timedelta(minutes=30 + len(rows))

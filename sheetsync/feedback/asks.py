@@ -19,14 +19,17 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from sheetsync.confirm.reach import way_to_confirm
-from sheetsync.feedback.model import Role
+from sheetsync.feedback.model import Role, role_of_word
 from sheetsync.followup.reach import Reach
+from sheetsync.form_languages import ENGLISH
 from sheetsync.normalize import format_datetime, parse_timestamp
 from sheetsync.privacy import Policy
 from sheetsync.statuses import TaskStatus, task_status
+from sheetsync.translation import available_languages, gettext_noop, translate
 
 ASK_WITHIN = dt.timedelta(days=60)
 # The request form's "Best way to reach you" answers that ask for a phone, not an email.
@@ -42,12 +45,22 @@ class Way(StrEnum):
     NO_WAY = "no email or phone"
 
 
-# What the Tasks tab's feedback_asked says of each way.
+# What the Tasks tab's feedback_asked notes of each ask, by role and way, in the tab's
+# language: whole, so that each message is one a digest never says. Only its first word,
+# the role (model.role_word's), and whether the way reached them are read back.
 MARKS = {
-    Way.EMAIL: "emailed",
-    Way.CALL: "on the Call list",
-    Way.DO_NOT_CONTACT: "not asked: marked do not contact",
-    Way.NO_WAY: "not asked: no email or phone",
+    (Role.REQUESTER, Way.EMAIL): gettext_noop("requester emailed %(when)s"),
+    (Role.REQUESTER, Way.CALL): gettext_noop("requester on the Call list %(when)s"),
+    (Role.REQUESTER, Way.DO_NOT_CONTACT): gettext_noop(
+        "requester not asked: marked do not contact %(when)s"
+    ),
+    (Role.REQUESTER, Way.NO_WAY): gettext_noop("requester not asked: no email or phone %(when)s"),
+    (Role.VOLUNTEER, Way.EMAIL): gettext_noop("volunteer emailed %(when)s"),
+    (Role.VOLUNTEER, Way.CALL): gettext_noop("volunteer on the Call list %(when)s"),
+    (Role.VOLUNTEER, Way.DO_NOT_CONTACT): gettext_noop(
+        "volunteer not asked: marked do not contact %(when)s"
+    ),
+    (Role.VOLUNTEER, Way.NO_WAY): gettext_noop("volunteer not asked: no email or phone %(when)s"),
 }
 
 
@@ -62,14 +75,41 @@ class Ask:
     way: Way
     email: str = ""
 
-    def mark(self, now: dt.datetime) -> str:
-        """What feedback_asked notes of it."""
-        return f"{self.role} {MARKS[self.way]} {format_datetime(now)}"
+    def mark(self, now: dt.datetime, language: str = ENGLISH) -> str:
+        """What feedback_asked notes of it, in the tab's language."""
+        return translate(language, MARKS[self.role, self.way], when=format_datetime(now))
 
 
-def asked_roles(cell: str) -> set[str]:
-    """The roles a feedback_asked cell says were asked (or decided not to be)."""
-    return {part.split(" ", 1)[0] for part in cell.split(ASKED_SEP) if part.strip()}
+def asked_roles(cell: str) -> set[Role]:
+    """The roles a feedback_asked cell says were asked (or decided not to be), noted in
+    any language sheetsync writes: a network that changes its language asks nobody twice."""
+    words = (part.strip().split(" ", 1)[0] for part in cell.split(ASKED_SEP) if part.strip())
+    return {role for role in map(role_of_word, words) if role is not None}
+
+
+def reached_roles(cell: str) -> list[Role]:
+    """The roles a feedback_asked cell says were asked by email or on the Call list (not
+    those nobody could ask), noted in any language sheetsync writes."""
+    reached = _reached_marks()
+    found = []
+    for part in cell.split(ASKED_SEP):
+        role = role_of_word(part.strip().partition(" ")[0])
+        if role is not None and any(part.strip().startswith(mark) for mark in reached[role]):
+            found.append(role)
+    return found
+
+
+@cache
+def _reached_marks() -> dict[Role, tuple[str, ...]]:
+    """Each role's marks of an ask that reached them, up to the time, in every language."""
+    return {
+        role: tuple(
+            translate(language, MARKS[role, way], when="")
+            for language in sorted(available_languages())
+            for way in (Way.EMAIL, Way.CALL)
+        )
+        for role in Role
+    }
 
 
 def requester_way(*, email: str, phone: str, contact_pref: str, do_not_contact: bool) -> Way:

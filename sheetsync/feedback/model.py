@@ -7,12 +7,14 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 import pandas as pd
 
 from sheetsync.intake.responses import Response
 from sheetsync.intake.validate import FEEDBACK_CODES
+from sheetsync.translation import available_languages, gettext_noop, translate
 
 FROM_SEP = "; "  # between the answers a task's feedback_from lists
 
@@ -26,6 +28,36 @@ class Role(StrEnum):
 
 # The form's answers (schemas/feedback_form.yaml) -> what they mean.
 ROLE_ANSWERS = {"I asked for help": Role.REQUESTER, "I helped": Role.VOLUNTEER}
+
+# The word the Tasks tab's feedback_asked and feedback_from note a role by, in the tabs'
+# language. One word each in every language: a cell is read back by its first word. The
+# msgid says what the word is: a bare "volunteer" would be every "volunteer" an email says
+# to the catalog's checks (tests/test_docs.py). English writes the role's own value.
+ROLE_WORDS = {
+    Role.REQUESTER: gettext_noop("requester (the role, as the Tasks tab's feedback notes say it)"),
+    Role.VOLUNTEER: gettext_noop("volunteer (the role, as the Tasks tab's feedback notes say it)"),
+}
+
+
+def role_word(role: Role, language: str) -> str:
+    """A role as the Tasks tab notes it in a language: "requester", "solicitante"."""
+    said = translate(language, ROLE_WORDS[role])
+    return role.value if said == ROLE_WORDS[role] else said
+
+
+def role_of_word(word: str) -> Role | None:
+    """The role a noted word names, in any language sheetsync writes (the network's
+    language may have changed since the cell was written), or None."""
+    return _roles_by_word().get(word.strip().casefold())
+
+
+@cache
+def _roles_by_word() -> dict[str, Role]:
+    return {
+        role_word(role, language).casefold(): role
+        for language in sorted(available_languages())
+        for role in Role
+    }
 
 
 class Happened(StrEnum):
@@ -56,10 +88,33 @@ class Answer:
     follow_up: bool
     continues: str  # "yes", "no" or "" (not asked, or not answered)
 
+    def key(self, language: str) -> str:
+        """What the Tasks tab's feedback_from notes of it, in the tab's language: an edit
+        gives a new key."""
+        return f"{role_word(self.role, language)} {self.ref} {self._when}"
+
     @property
-    def key(self) -> str:
-        """What the Tasks tab's feedback_from notes of it: an edit gives a new key."""
-        return f"{self.role} {self.ref} {self.stamp:%Y-%m-%d %H:%M:%S}"
+    def ident(self) -> tuple[Role, str, str]:
+        """What tells it from another answer, in any language its key was written in."""
+        return self.role, self.ref, self._when
+
+    @property
+    def _when(self) -> str:
+        return f"{self.stamp:%Y-%m-%d %H:%M:%S}"
+
+
+def noted_answers(cell: str) -> set[tuple[Role, str, str]]:
+    """The answers a task's feedback_from cell lists (Answer.ident), whatever language
+    each was noted in; a part not written by sheetsync is passed over."""
+    found = set()
+    for key in cell.split(FROM_SEP):
+        word, _, rest = key.strip().partition(" ")
+        role = role_of_word(word)
+        ref, _, when = rest.rpartition(" ")
+        ref, _, day = ref.rpartition(" ")
+        if role is not None and ref:
+            found.add((role, ref, f"{day} {when}"))
+    return found
 
 
 def answer_refs(cell: str) -> list[str]:

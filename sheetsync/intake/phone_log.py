@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from sheetsync.form_languages import ENGLISH
 from sheetsync.intake.responses import answer_text
 from sheetsync.members import parse_datetime
 from sheetsync.normalize import cell_text, fold, format_datetime
@@ -148,12 +149,15 @@ def _view(table: FormTable, rows: list[int], schema: TableSchema, form: str) -> 
     )
 
 
-def with_reach(values: dict[str, object], form: str) -> dict[str, object]:
+def with_reach(values: dict[str, object], form: str, language: str = ENGLISH) -> dict[str, object]:
     """A row's answers with its note on how to reach someone without a phone or email
-    kept where a helper reads it: first in a request's details, an offer's note."""
+    kept where a helper reads it: first in a request's details, an offer's note, labelled
+    in the tabs' language (never read back: calls.reach_notes reads the Phone log's own
+    column)."""
     reach = str(values.get("reach") or "").strip()
     if not reach:
         return values
     field = "details" if form == "requests" else "volunteer_note"
     text = str(values.get(field) or "").strip()
-    return {**values, field: f"[How to reach them: {reach}] {text}".strip()}
+    label = translate(language, "[How to reach them: %(reach)s]", reach=reach)
+    return {**values, field: f"{label} {text}".strip()}

@@ -29,13 +29,13 @@ from sheetsync.intake.reasons import (
     region_name,
     say,
 )
+from sheetsync.intake.shortened import shorten_answer
 from sheetsync.normalize import (
     format_datetime,
     normalize_email,
     normalize_phone,
     parse_timestamp,
     response_place,
-    shorten,
     tidy_name,
     tidy_text,
 )
@@ -263,8 +263,9 @@ def _check_length(
             )
         )
         return values, [_problems(long, spec.name, IssueCode.MAX_LENGTH, why)]
-    # The marker in the cut answer is the Needs tab's, in its words in every network.
-    cut = rows.map(lambda row: shorten(text[row], limit, ctx.where(row)))
+    # The marker in the cut answer is the Needs tab's, in the tabs' language.
+    tab = ctx.ref_tab or ctx.tab
+    cut = rows.map(lambda row: shorten_answer(text[row], limit, tab, row, language))
     why = rows.map(
         lambda row: translate(
             language,

@@ -27,6 +27,7 @@ from sheetsync.report import Issue, IssueCode, Severity
 from sheetsync.statuses import NeedStatus, PairStatus, update_need_statuses
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
+from sheetsync.translation import tab_language
 
 # What organizers may write in the decision column, folded; English and Spanish.
 DECISIONS = {
@@ -352,7 +353,8 @@ def _pairs_tab(
             by_pair[key] = record
             rows.append(record)
             stamped = True
-        new = _pair_cells(record, found.get(key) or linkage.pairs.get(key), by_id)
+        pair = found.get(key) or linkage.pairs.get(key)
+        new = _pair_cells(record, pair, by_id, tab_language(ctx.config))
         new["status"] = _status(key, linkage, decisions, key in found)
         if any(record[k] != v for k, v in new.items()):
             record.update(new, updated=now)
@@ -372,15 +374,16 @@ def _pairs_found(linkage: Linkage) -> dict[tuple[str, str], Pair]:
 
 
 def _pair_cells(
-    record: dict[str, Any], pair: Pair | None, by_id: dict[str, dict[str, Any]]
+    record: dict[str, Any], pair: Pair | None, by_id: dict[str, dict[str, Any]], language: str
 ) -> dict[str, str]:
-    """A pair's names as People has them now; its score and evidence as last compared."""
+    """A pair's names as People has them now; its score and evidence as last compared, in
+    the tabs' language."""
     return {
         "name_a": _name(by_id, record["person_a"], record["name_a"]),
         "name_b": _name(by_id, record["person_b"], record["name_b"]),
         # as the sheet gives a number back: "1", "0.95"
         "score": cell_text(pair.score) if pair else record["score"],
-        "evidence": pair.reason if pair else record["evidence"],
+        "evidence": pair.reason_in(language) if pair else record["evidence"],
     }
 
 

@@ -30,6 +30,7 @@ from sheetsync.report import Audience
 from sheetsync.statuses import WORK, task_status, update_need_statuses
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import frame_of, records_of
+from sheetsync.translation import tab_language
 
 _ONCE = ("", "once")  # a need's recurrence that is not a regular need
 
@@ -107,7 +108,7 @@ def _take(tasks: list[dict[str, Any]], ctx: StepContext) -> Taken:
     code_of = {
         str(t["feedback_code"]).casefold(): t["task_id"] for t in tasks if t["feedback_code"]
     }
-    return take_answers(tasks, answers_by_task(found.responses, code_of))
+    return take_answers(tasks, answers_by_task(found.responses, code_of), tab_language(ctx.config))
 
 
 def _follow_ups(
@@ -154,10 +155,11 @@ def _give_codes(tasks: list[dict[str, Any]], ctx: StepContext) -> int:
 def _mark_asked(tasks: list[dict[str, Any]], asks: list[Ask], ctx: StepContext) -> None:
     """Note each ask on its task: it is never made again."""
     by_task = {str(t["task_id"]): t for t in tasks}
+    language = tab_language(ctx.config)
     for ask in asks:
         task = by_task[ask.task_id]
         marks = [m for m in str(task["feedback_asked"]).split(ASKED_SEP) if m]
-        task["feedback_asked"] = ASKED_SEP.join([*marks, ask.mark(ctx.now)])
+        task["feedback_asked"] = ASKED_SEP.join([*marks, ask.mark(ctx.now, language)])
 
 
 def _person_of(role: Role, task: dict[str, Any], needs: dict[str, dict[str, Any]]) -> str:

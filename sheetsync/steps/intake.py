@@ -31,6 +31,7 @@ from sheetsync.intake.row_moves import (
     recorded,
     reused,
 )
+from sheetsync.intake.shortened import shorten_answer, with_other
 from sheetsync.intake.validate import Validated, ValidationContext, validate_form
 from sheetsync.members import kept_ids
 from sheetsync.normalize import (
@@ -38,7 +39,6 @@ from sheetsync.normalize import (
     dayfirst_locale,
     format_datetime,
     parse_timestamp,
-    shorten,
 )
 from sheetsync.recur.series import recurrence_of
 from sheetsync.report import Issue, RunOutcome
@@ -203,7 +203,7 @@ def _validate(
         validated[key] = result
         for row, values in zip(result.valid.index, records_of(result.valid), strict=True):
             if table.form == PHONE_LOG:
-                values = with_reach(values, form)
+                values = with_reach(values, form, vctx.language)
             responses.append(Response(form, table.ref(int(row)), int(row), values))
     return validated, responses
 
@@ -422,6 +422,7 @@ def _needs(
             old["source"] = ""
     request_tab = ctx.forms["requests"]
     details_limit = request_tab.schema.field("details").max_length or _LONGEST_TEXT
+    language = tab_language(ctx.config)  # the words of the markers in details
     by_key = {(r["source"], r["category"]): r for r in needs.records if r["need_id"]}
     # A response no longer standing asks for nothing.
     asked: dict[str, Set[str]] = dict.fromkeys(gone, frozenset())
@@ -447,8 +448,11 @@ def _needs(
             record.update(answers)
             if category == "Other" and v.get("categories_other"):
                 # Google writes the text typed next to "Other", not the word "Other".
-                other = f"[Other: {v['categories_other']}] {v['details']}".strip()
-                record["details"] = shorten(other, details_limit, request_tab.where(response.row))
+                other = with_other(v["categories_other"], v["details"], language)
+                where = request_tab.ref_tab or request_tab.tab
+                record["details"] = shorten_answer(
+                    other, details_limit, where, response.row, language
+                )
     _withdraw_unasked(needs.records, asked)
     return frame_of(needs.records, needs.schema), needs.added
 
@@ -547,15 +551,16 @@ def _error_cells(
     fields = dict.fromkeys(table.title(i.field, row) for i in found)
     named = "name" in table.schema.names  # the Feedback form asks no name
     name_limit = (table.schema.field("name").max_length if named else None) or _LONGEST_NAME
+    tab, language = table.ref_tab or table.tab, tab_language(ctx.config)
     return {
         "form": table.schema.title,
         "tab": table.ref_tab or table.tab,
         "row": str(row),
-        "timestamp": shorten(
-            _timestamp_text(raw["timestamp"], ctx), _LONGEST_TIME, table.where(row)
+        "timestamp": shorten_answer(
+            _timestamp_text(raw["timestamp"], ctx), _LONGEST_TIME, tab, row, language
         ),
-        "name": shorten(
-            cell_text(raw["name"] if named else "").strip(), name_limit, table.where(row)
+        "name": shorten_answer(
+            cell_text(raw["name"] if named else "").strip(), name_limit, tab, row, language
         ),
         "fields": ", ".join(fields),
         "reason": " ".join(i.message for i in found),
