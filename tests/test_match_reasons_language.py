@@ -31,16 +31,13 @@ from sheetsync.recur.continuing import carried_agreement, continuing_reasons
 from sheetsync.recur.series import HELP_WORDS
 from sheetsync.translation import available_languages, translate
 from tests.conftest import init_demo
-from tests.tab_catalog import KEYWORDS, SHEETSYNC
+from tests.tab_catalog import KEYWORDS, SHEETSYNC, TASK_REASON_MODULES
 from tests.test_docs import as_pattern, catalog
 
-# The modules that word the Tasks tab's reasons (and the follow-up's task names).
+# The modules that word the Tasks tab's reasons, with the help words of a series and the
+# follow-up's name for a task without an id.
 REASONS_MODULES = [
-    SHEETSYNC / "match" / "eligibility.py",
-    SHEETSYNC / "match" / "reason_words.py",
-    SHEETSYNC / "match" / "withdraw.py",
-    SHEETSYNC / "match" / "expire.py",
-    SHEETSYNC / "recur" / "continuing.py",
+    *TASK_REASON_MODULES,
     SHEETSYNC / "recur" / "series.py",
     SHEETSYNC / "followup" / "model.py",
 ]
