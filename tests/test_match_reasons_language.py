@@ -21,6 +21,7 @@ from babel.messages.extract import extract_from_file
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sheetsync.board.claims import BOARD_REASON, CLAIMED, _claimed
 from sheetsync.config import MatchingConfig
 from sheetsync.followup.model import task_ref, task_ref_in
 from sheetsync.match.eligibility import Need, Volunteer, why
@@ -34,13 +35,17 @@ from tests.conftest import init_demo
 from tests.tab_catalog import KEYWORDS, SHEETSYNC, TASK_REASON_MODULES
 from tests.test_docs import as_pattern, catalog
 
-# The modules that word the Tasks tab's reasons, with the help words of a series and the
-# follow-up's name for a task without an id.
+# The modules that word the Tasks tab's reasons, with the help words of a series, a board
+# claim's task and the follow-up's name for a task without an id.
 REASONS_MODULES = [
     *TASK_REASON_MODULES,
     SHEETSYNC / "recur" / "series.py",
+    SHEETSYNC / "board" / "claims.py",
     SHEETSYNC / "followup" / "model.py",
 ]
+# Without `t` (a partial of translate in some modules): board/claims.py calls its tasks t,
+# and t["task_id"] is no message.
+REASONS_KEYWORDS = {k: v for k, v in KEYWORDS.items() if k != "t"}
 OTHER_LANGUAGES = sorted(available_languages() - {"en"})
 TODAY = dt.date(2026, 11, 24)
 
@@ -51,7 +56,7 @@ def reasons_messages() -> list[str | tuple[str, str]]:
     found: list[str | tuple[str, str]] = []
     for path in REASONS_MODULES:
         for _line, message, _comments, _context in extract_from_file(
-            "python", str(path), keywords=KEYWORDS
+            "python", str(path), keywords=REASONS_KEYWORDS
         ):
             if message not in found:
                 found.append(message)
@@ -336,3 +341,15 @@ def test_the_spanish_demos_emails_name_no_tasks_row_in_english(spanish: Path) ->
                 text = part.get_payload(decode=True).decode("utf-8")
                 if "Necesidad" in text:
                     assert "Tasks row" not in text
+
+
+# ------------------------------------------------------------------ a claim on the board
+
+
+@pytest.mark.parametrize("written_in", sorted(available_languages()))
+def test_a_claims_task_is_known_in_every_language(written_in: str) -> None:
+    said = translate(written_in, CLAIMED, board="B0043")
+    assert _claimed(f"{said}; offers Rides")
+    assert not _claimed(f"offers Rides; {said}")  # only as a claim's task starts
+    assert translate("en", CLAIMED, board="B0043") == f"{BOARD_REASON} (B0043)"
+    assert translate("es", CLAIMED, board="B0043") == "tomada en el tablero de voluntariado (B0043)"
