@@ -1,8 +1,9 @@
 """The messages the Summary and Load tabs' texts are worded with (sheetsync/summary/,
-sheetsync/load/ and their steps), and the Errors tab's reasons (REASON_MODULES), found in the
-code by Babel's extractor: the catalog checks of tests/test_tab_messages.py and
-tests/test_errors_language.py, and tests/test_docs.py, which leaves out what only the tabs
-say when it checks digests quoting an English network's tabs in another language."""
+sheetsync/load/ and their steps), the Errors tab's reasons (REASON_MODULES) and the Tasks
+tab's (TASK_REASON_MODULES), found in the code by Babel's extractor: the catalog checks of
+tests/test_tab_messages.py, tests/test_errors_language.py and
+tests/test_match_reasons_language.py, and tests/test_docs.py, which leaves out what only the
+tabs say when it checks digests quoting an English network's tabs in another language."""
 
 from __future__ import annotations
 
@@ -24,7 +25,16 @@ REASON_MODULES = [
     SHEETSYNC / "match" / "invariants.py",
     SHEETSYNC / "steps" / "organizer_values.py",
 ]
-# The modules that word the Summary and Load tabs' texts, and the Errors tab's.
+# The modules that word the Tasks tab's reasons (tests/test_match_reasons_language.py).
+TASK_REASON_MODULES = [
+    SHEETSYNC / "match" / "eligibility.py",
+    SHEETSYNC / "match" / "reason_words.py",
+    SHEETSYNC / "match" / "withdraw.py",
+    SHEETSYNC / "match" / "expire.py",
+    SHEETSYNC / "recur" / "continuing.py",
+]
+# The modules that word the Summary and Load tabs' texts, the Errors tab's and the Tasks
+# tab's reasons.
 TAB_MODULES = [
     *sorted((SHEETSYNC / "summary").glob("*.py")),
     *sorted((SHEETSYNC / "load").glob("*.py")),
@@ -32,6 +42,7 @@ TAB_MODULES = [
     SHEETSYNC / "steps" / "summary_feedback.py",
     SHEETSYNC / "steps" / "load.py",
     *REASON_MODULES,
+    *TASK_REASON_MODULES,
 ]
 # Where the message is among a call's arguments (Babel's extractor: 1-based; two for a
 # plural). `t` is a module's translate bound to the tab's language (functools.partial).

@@ -22,15 +22,20 @@ from typing import Any
 
 from sheetsync.board.codes import claim_tokens, code_tail, is_email, is_mark, mark, normal_code
 from sheetsync.config import MatchingConfig
+from sheetsync.form_languages import ENGLISH
 from sheetsync.ids import Ids
 from sheetsync.match.eligibility import Need, Volunteer, reasons, why
 from sheetsync.match.network import Network
+from sheetsync.match.reason_words import read_back
 from sheetsync.normalize import format_datetime
 from sheetsync.schema import TableSchema
 from sheetsync.statuses import LIVE, NeedStatus, TaskStatus, task_status
 from sheetsync.tables import empty_record
+from sheetsync.translation import gettext_noop, translate
 
 BOARD_REASON = "claimed on the volunteer board"
+# The reasons a claim's task starts with, in the network's language (read back in any).
+CLAIMED = gettext_noop("claimed on the volunteer board (%(board)s)")
 _HELD = LIVE | {TaskStatus.DONE}  # a need with such a task is someone's
 
 
@@ -149,9 +154,11 @@ def take_claims(
     config: MatchingConfig,
     schema: TableSchema,
     now: dt.datetime,
+    language: str = ENGLISH,
 ) -> list[Answered]:
-    """Answer each claim; a valid one appends an accepted task to `tasks` and marks its
-    need matched in `needs` (both changed in place)."""
+    """Answer each claim; a valid one appends an accepted task to `tasks` (its reasons in
+    `language`, the network's) and marks its need matched in `needs` (both changed in
+    place)."""
     open_now = {board_id(n.need_id): n for n in waiting}
     by_board = {board_id(str(n["need_id"])): n for n in needs if n["need_id"]}
     volunteer_of = {v.person_id: v for v in volunteers}
@@ -174,7 +181,8 @@ def take_claims(
             answers.append(Answered(claim, Answer.NOT_TAKEN, code))
             continue
         task_id = ids()
-        tasks.append(_task(schema, task_id, need, volunteer, claim, config, now))
+        made = _task(schema, task_id, need, volunteer, claim, config, now, language)
+        tasks.append(made)
         by_board[claim.board_id]["status"] = NeedStatus.MATCHED.value
         volunteer.capacity -= 1
         answers.append(Answered(claim, Answer.TAKEN, code, task_id))
@@ -191,7 +199,7 @@ def _not_open(row: dict[str, Any] | None, pid: str, tasks: list[dict[str, Any]])
         for t in tasks
         if t["need_id"] == row["need_id"] and task_status(str(t["status"])) in _HELD
     ]
-    if any(t["volunteer_id"] == pid and str(t["reasons"]).startswith(BOARD_REASON) for t in live):
+    if any(t["volunteer_id"] == pid and _claimed(str(t["reasons"])) for t in live):
         return Answer.TAKEN
     if live or row["status"] == NeedStatus.MATCHED:
         return Answer.ALREADY_TAKEN
@@ -206,8 +214,10 @@ def _task(
     claim: Claim,
     config: MatchingConfig,
     now: dt.datetime,
+    language: str,
 ) -> dict[str, Any]:
-    words = [f"{BOARD_REASON} ({claim.board_id})", *why(need, volunteer, config)]
+    claimed = translate(language, CLAIMED, board=claim.board_id)
+    words = [claimed, *why(need, volunteer, config, language)]
     return empty_record(
         schema,
         task_id=task_id,
@@ -219,6 +229,12 @@ def _task(
         proposed=format_datetime(now),
         status=TaskStatus.ACCEPTED.value,
     )
+
+
+def _claimed(reasons: str) -> bool:
+    """Whether a task's reasons start as a claim's task's do, in any language sheetsync
+    writes (the network's may have changed since)."""
+    return any(m.start() == 0 for m in read_back(CLAIMED, reasons, board=r"[^)]*"))
 
 
 def row_answers(rows: Iterable[dict[str, Any]], answered: list[Answered]) -> list[RowAnswer]:

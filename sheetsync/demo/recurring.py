@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from sheetsync.backends.base import Backend, CellUpdate, TabChanges
 from sheetsync.config import Config
 from sheetsync.demo.truth import GeneratedNetwork, Pair, RowRef
+from sheetsync.recur.continuing import carried_agreement
 from sheetsync.state import read_state
 from sheetsync.statuses import WORK, task_status
 from sheetsync.tables import records_of
@@ -75,7 +76,7 @@ def agree_to_continue(backend: Backend, config: Config) -> None:
         and task_status(t["status"]) in WORK
         and not str(t["continues"]).strip()
         # A task made for a continuing volunteer carries the agreement on by itself.
-        and not str(t["reasons"]).startswith("continues the ")
+        and carried_agreement(str(t["reasons"])) is None
     ]
     if update:
         backend.apply([TabChanges(tab=tasks.tab, start_row=tasks.n_rows + 1, update=update)])

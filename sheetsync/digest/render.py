@@ -14,6 +14,7 @@ import jinja2
 
 from sheetsync.digest import formats
 from sheetsync.files import FORMULA_STARTS
+from sheetsync.followup.model import task_ref_in
 from sheetsync.translation import LOCALES as LOCALES
 from sheetsync.translation import available_languages as available_languages
 from sheetsync.translation import translate as translate
@@ -93,6 +94,7 @@ def _environment(language: str, html: bool) -> jinja2.Environment:
         duration=lambda v: formats.duration(v, language),
         category=lambda v: formats.answer(v, language, "categories"),
         urgency=lambda v: formats.answer(v, language, "urgency"),
+        task_ref=lambda v: task_ref_in(str(v), language),
         period=lambda v: formats.period(v, language, translations.gettext),
     )
     return env

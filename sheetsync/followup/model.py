@@ -4,7 +4,10 @@ under the privacy policy), and the alert period that names its emails in the sen
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+
+from sheetsync.translation import gettext_noop, translate
 
 
 def alert_period(stamp: dt.datetime) -> str:
@@ -17,6 +20,17 @@ def task_ref(task_id: str, row: object) -> str:
     """How the follow-up names a task: its id, or, for one typed in by hand without an id,
     its row ("Tasks row 14")."""
     return task_id or f"Tasks row {row}"
+
+
+TASKS_ROW = gettext_noop("Tasks row %(row)s")
+_TASKS_ROW = re.compile(r"Tasks row (\d+)")
+
+
+def task_ref_in(ref: str, language: str) -> str:
+    """A task_ref as an email in `language` names it: an id as it is, "Tasks row 14" in
+    the language's words (task_ref stays English: it is a key the follow-up matches on)."""
+    row = _TASKS_ROW.fullmatch(ref)
+    return translate(language, TASKS_ROW, row=row[1]) if row else ref
 
 
 @dataclass(frozen=True)

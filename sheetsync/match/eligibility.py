@@ -9,6 +9,7 @@ marked do not contact; is not the requester or in their household; has a car for
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from collections.abc import Set as AbstractSet
@@ -17,8 +18,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sheetsync.config import MatchingConfig
+from sheetsync.form_languages import ENGLISH
+from sheetsync.translation import answer, gettext_noop, ngettext_noop, translate, translate_plural
 
 RIDES = "Rides"
+ENGLISH_NAME = "English"  # a language a volunteer speaks, as the forms keep it
 URGENCY_RANK = {"today": 2, "this week": 1}  # "When someone can" and anything else: 0
 DAY = 100  # priority per day waited; an urgency step outweighs 1,000 days
 URGENCY_STEP = 100_000
@@ -122,28 +126,47 @@ def _fits(need: Need, volunteer: Volunteer, config: MatchingConfig) -> bool:
     return _alike_fits(need, volunteer.languages, volunteer.availability, volunteer.has_car)
 
 
-def why(need: Need, volunteer: Volunteer, config: MatchingConfig) -> list[str]:
-    """The reasons a fitting volunteer was chosen, in plain words (written only for the
-    pairs the solver chose: a large network weighs millions)."""
-    words = [f"offers {need.category}"]
+def why(
+    need: Need, volunteer: Volunteer, config: MatchingConfig, language: str = ENGLISH
+) -> list[str]:
+    """The reasons a fitting volunteer was chosen, in plain words in `language` (the
+    network's: translation.tab_language), written only for the pairs the solver chose: a
+    large network weighs millions."""
+    t = functools.partial(translate, language)
+    words = [t(gettext_noop("offers %(help)s"), help=answer(need.category, language, "categories"))]
     if need.languages and volunteer.languages:
         shared = sorted(need.languages & volunteer.languages)
-        if shared != ["English"]:
-            words.append(f"speaks {' and '.join(s for s in shared if s != 'English') or shared[0]}")
+        if shared != [ENGLISH_NAME]:
+            spoken = [s for s in shared if s != ENGLISH_NAME] or shared[:1]
+            names = [answer(s, language, "languages") for s in spoken]
+            words.append(t(gettext_noop("speaks %(languages)s"), languages=_and(names, language)))
     if need.category in config.remote_categories:
-        words.append("can help by phone (any zone)")
+        words.append(t(gettext_noop("can help by phone (any zone)")))
     elif need.zone == volunteer.zone:
-        words.append(f"same zone ({need.zone})")
+        words.append(t(gettext_noop("same zone (%(zone)s)"), zone=need.zone))
     else:
-        words.append(f"neighbouring zone ({volunteer.zone})")
+        words.append(t(gettext_noop("neighbouring zone (%(zone)s)"), zone=volunteer.zone))
     if need.availability and volunteer.availability:
-        common = sorted(need.availability & volunteer.availability)
-        words.append(f"free {', '.join(common).lower()}")
+        common = [
+            answer(a, language, "availability")
+            for a in sorted(need.availability & volunteer.availability)
+        ]
+        words.append(t(gettext_noop("free %(times)s"), times=", ".join(common).lower()))
     if need.category == RIDES:
-        words.append("has a car")
-    tasks = volunteer.recent
-    words.append(f"{tasks} task{'s' if tasks != 1 else ''} in recent weeks")
+        words.append(t(gettext_noop("has a car")))
+    words.append(translate_plural(language, *_RECENT, volunteer.recent))
     return words
+
+
+_RECENT = ngettext_noop("%(num)s task in recent weeks", "%(num)s tasks in recent weeks")
+
+
+def _and(names: list[str], language: str) -> str:
+    """ "Spanish and Chinese": names joined as the language joins them."""
+    return functools.reduce(
+        lambda one, other: translate(language, "%(one)s and %(other)s", one=one, other=other),
+        names,
+    )
 
 
 @dataclass

@@ -13,17 +13,19 @@ of the clocks. A co-volunteer on an expiring task goes with it: the task is no l
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sheetsync.clock import aware, elapsed
-from sheetsync.config_followup import FollowupConfig, duration_label
+from sheetsync.config_followup import FollowupConfig
+from sheetsync.form_languages import ENGLISH
 from sheetsync.horizon import NEVER, local_at
+from sheetsync.match.reason_words import duration_in, read_back
 from sheetsync.members import parse_datetime
 from sheetsync.statuses import TaskStatus, task_status
+from sheetsync.translation import gettext_noop, translate
 
 
 @dataclass(frozen=True)
@@ -93,12 +95,13 @@ def _proposals(
             yield k, since, config.expires(urgency.get(task["need_id"], ""))
 
 
-def reason(today: dt.date, limit: dt.timedelta) -> str:
-    """ "expired 2026-11-24: no answer within 1 day" """
-    return f"expired {today.isoformat()}: no answer within {duration_label(limit)}"
+EXPIRED = gettext_noop("expired %(day)s: no answer within %(limit)s")
+_DAY = r"\d{4}-\d\d-\d\d"
 
 
-_EXPIRED_ON = re.compile(r"(?:^|; )expired (\d{4}-\d\d-\d\d): ")
+def reason(today: dt.date, limit: dt.timedelta, language: str = ENGLISH) -> str:
+    """ "expired 2026-11-24: no answer within 1 day", in `language` (the network's)."""
+    return translate(language, EXPIRED, day=today.isoformat(), limit=duration_in(limit, language))
 
 
 def expired_on(task: dict[str, Any]) -> dt.date | None:
@@ -106,18 +109,26 @@ def expired_on(task: dict[str, Any]) -> dt.date | None:
     count of the week's expired proposals); None when it did not expire."""
     if task_status(str(task["status"])) != TaskStatus.EXPIRED:
         return None
-    found = _EXPIRED_ON.findall(str(task["reasons"]))
+    # Said in any language sheetsync writes: the network's may have changed since.
+    cell = str(task["reasons"])
+    found = [
+        m["day"]
+        for m in read_back(EXPIRED, cell, day=_DAY, limit="[^;]*")
+        if m.start() == 0 or cell[: m.start()].endswith("; ")
+    ]
     try:
         return dt.date.fromisoformat(found[-1]) if found else None
     except ValueError:  # the reasons cell edited into a day that is none
         return None
 
 
-def apply_expiries(tasks: list[dict[str, Any]], found: list[Expiry], today: dt.date) -> None:
-    """Mark each expiring task `expired` and say why in its reasons (once)."""
+def apply_expiries(
+    tasks: list[dict[str, Any]], found: list[Expiry], today: dt.date, language: str = ENGLISH
+) -> None:
+    """Mark each expiring task `expired` and say why in its reasons (once), in `language`."""
     for e in found:
         task = tasks[e.task]
         task["status"] = TaskStatus.EXPIRED.value
-        note = reason(today, e.limit)
+        note = reason(today, e.limit, language)
         if note not in task["reasons"]:
             task["reasons"] = "; ".join(filter(None, [task["reasons"], note]))

@@ -17,17 +17,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from sheetsync.form_languages import ENGLISH
 from sheetsync.match.eligibility import Volunteer
 from sheetsync.match.network import Network
+from sheetsync.match.reason_words import WITHDRAWN, WITHDRAWN_AS
 from sheetsync.members import parse_datetime, task_helpers
 from sheetsync.statuses import TaskStatus, task_status
+from sheetsync.translation import gettext_noop, number, translate
 
 # Said of a co-volunteer taken off: no id and no wellbeing state, which `sheetsync forget`
 # could not find on a task that is not theirs.
-CO_VOLUNTEER_OFF = "a co-volunteer was taken off {on}: no longer available"
+CO_VOLUNTEER_OFF = gettext_noop("a co-volunteer was taken off %(day)s: no longer available")
+NO_ROOM = gettext_noop("no room left this week (capacity %(capacity)s a week)")
+NO_ROOM_COUNTED_WITH = gettext_noop(
+    "no room left this week (capacity %(capacity)s a week, counted with another People row "
+    "until their pair on Duplicates is decided)"
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,25 @@ class Withdrawal:
     joined_id: str  # the id matching counts them under
     co_volunteer: bool
     why: str  # plain words, no personal data: "checked in red", "no room left this week"
+    # For want of room: their tasks a week, and whether rows still to review count with
+    # theirs (the reason in another language is worded from these); None otherwise.
+    room: tuple[int, bool] | None = None
+
+    def why_in(self, language: str) -> str:
+        """`why` in `language` (a reason sheetsync does not word is kept as it is)."""
+        if self.room is None:
+            return self.why
+        weekly, shared = self.room
+        message = NO_ROOM_COUNTED_WITH if shared else NO_ROOM
+        return translate(language, message, capacity=number(weekly, language))
+
+    def note(self, day: dt.date, language: str) -> str:
+        """What the withdrawn task's reasons say, in `language`."""
+        if self.co_volunteer:
+            return translate(language, CO_VOLUNTEER_OFF, day=day.isoformat())
+        if self.room is None and self.why in WITHDRAWN_AS:
+            return translate(language, WITHDRAWN_AS[self.why], day=day.isoformat())
+        return translate(language, WITHDRAWN, day=day.isoformat(), why=self.why_in(language))
 
 
 # A proposal a helper holds: (task index, the helper's id as on the task, co-volunteer?).
@@ -73,6 +100,16 @@ def withdrawals(
     return sorted(found, key=lambda w: (w.task, w.co_volunteer))
 
 
+def _no_room(volunteer: Volunteer, rep: str, net: Network) -> Withdrawal:
+    """Why a proposal goes for want of room (a Withdrawal with only that filled in); rows
+    still to review counted with theirs are mentioned, not named (an id here would
+    outlive `sheetsync forget` of that row)."""
+    people = {net.kept.get(p, p) for p, r in net.joined.items() if r == rep}
+    room = (volunteer.weekly, len(people) > 1)
+    why = Withdrawal(-1, "", rep, False, "", room)
+    return replace(why, why=why.why_in(ENGLISH))
+
+
 def _proposals(tasks: list[dict[str, Any]], joined: dict[str, str]) -> dict[str, list[Held]]:
     """Joined id -> the proposals sheetsync made that they hold, each task once a person."""
     held: dict[str, list[Held]] = defaultdict(list)
@@ -89,26 +126,14 @@ def _ours(task: dict[str, Any]) -> bool:
     return bool(task["task_id"].strip()) and parse_datetime(task["proposed"]) is not None
 
 
-def _no_room(volunteer: Volunteer, rep: str, net: Network) -> str:
-    """Why a proposal goes for want of room; rows still to review counted with theirs are
-    mentioned, not named (an id here would outlive `sheetsync forget` of that row)."""
-    people = {net.kept.get(p, p) for p, r in net.joined.items() if r == rep}
-    also = (
-        ", counted with another People row until their pair on Duplicates is decided"
-        if len(people) > 1
-        else ""
-    )
-    return f"no room left this week (capacity {volunteer.weekly} a week{also})"
-
-
 def _newest(
-    tasks: list[dict[str, Any]], proposals: list[Held], over: int, rep: str, why: str
+    tasks: list[dict[str, Any]], proposals: list[Held], over: int, rep: str, why: Withdrawal
 ) -> list[Withdrawal]:
-    """The `over` newest of `proposals` taken off."""
+    """The `over` newest of `proposals` taken off, for the reason `why` gives."""
     if over <= 0:
         return []
     newest = sorted(proposals, key=lambda p: _newest_first(tasks[p[0]], p[0]), reverse=True)
-    return [Withdrawal(k, h, rep, co, why) for k, h, co in newest[:over]]
+    return [replace(why, task=k, person_id=h, co_volunteer=co) for k, h, co in newest[:over]]
 
 
 def _newest_first(task: dict[str, Any], k: int) -> tuple[dt.datetime, int]:
@@ -117,19 +142,19 @@ def _newest_first(task: dict[str, Any], k: int) -> tuple[dt.datetime, int]:
 
 
 def apply_withdrawals(
-    tasks: list[dict[str, Any]], found: list[Withdrawal], today: dt.date
+    tasks: list[dict[str, Any]], found: list[Withdrawal], today: dt.date, language: str = ENGLISH
 ) -> dict[str, set[str]]:
-    """Mark each withdrawn task `withdrawn` and say why in its reasons; take a co-volunteer
-    off theirs. Need id -> the helpers' joined ids: not proposed it again this run."""
+    """Mark each withdrawn task `withdrawn` and say why in its reasons, in `language` (the
+    network's); take a co-volunteer off theirs. Need id -> the helpers' joined ids: not
+    proposed it again this run."""
     again: dict[str, set[str]] = defaultdict(set)
     for w in found:
         task = tasks[w.task]
         if w.co_volunteer:
             task["co_volunteer_id"] = ""
-            note = CO_VOLUNTEER_OFF.format(on=today.isoformat())
         else:
             task["status"] = TaskStatus.WITHDRAWN.value
-            note = f"withdrawn {today.isoformat()}: {w.why}"
+        note = w.note(today, language)
         if note not in task["reasons"]:
             task["reasons"] = "; ".join(filter(None, [task["reasons"], note]))
         again[task["need_id"]].add(w.joined_id)

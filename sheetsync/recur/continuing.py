@@ -15,12 +15,12 @@ matching like any other.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from sheetsync.config import MatchingConfig
 from sheetsync.match.eligibility import Need, Volunteer, reasons
+from sheetsync.match.reason_words import read_back
 from sheetsync.match.volunteers import DO_NOT_CONTACT, RED, RESTING
 from sheetsync.normalize import fold
 from sheetsync.recur.series import id_order
@@ -50,13 +50,13 @@ def agreement(
     """The agreement to continue behind the task of need `previous` (accepted or done, the
     latest); None when nobody agreed, or someone said no on that task."""
     held = [
-        t
-        for t, status in zip(tasks, status_of, strict=True)
-        if t["need_id"] == previous and t["task_id"] and status in WORK
+        row
+        for row, status in zip(tasks, status_of, strict=True)
+        if row["need_id"] == previous and row["task_id"] and status in WORK
     ]
     if not held:
         return None
-    task = max(held, key=lambda t: id_order(t["task_id"]))
+    task = max(held, key=lambda row: id_order(row["task_id"]))
     said = fold(str(task["continues"])) or fold(str(task["volunteer_continues"]))
     if said == YES:
         return Agreement(task["task_id"], task["volunteer_id"])
@@ -64,16 +64,28 @@ def agreement(
         return None
     # A task this step made for a continuing volunteer carries their agreement on, week
     # after week, until someone says no on one of them.
-    earlier = _AGREED_ON.search(str(task["reasons"]))
-    return Agreement(earlier.group(1), task["volunteer_id"]) if earlier else None
+    earlier = carried_agreement(str(task["reasons"]))
+    return Agreement(earlier, task["volunteer_id"]) if earlier else None
 
 
-def continuing_reasons(help_words: str, series: str, agreed_on: str) -> str:
-    """A continuing volunteer's task's reasons (agreement() reads the agreement back)."""
-    return f"continues the {help_words} help of {series} (agreed on {agreed_on})"
+def carried_agreement(reasons: str) -> str | None:
+    """The task a continuing volunteer agreed on, when `reasons` are those this step wrote
+    for them (continuing_reasons), in any language sheetsync writes: the network's may
+    have changed since. None for any other reasons."""
+    found = read_back(CONTINUES, reasons, whole=True, **_READ)
+    return found[0]["task"] if found else None
 
 
-_AGREED_ON = re.compile(r"^continues the .* help of \S+ \(agreed on (\S+)\)$")
+# A continuing volunteer's task's reasons, which agreement() reads back.
+CONTINUES = gettext_noop("continues the %(help)s help of %(series)s (agreed on %(task)s)")
+_READ = {"help": ".*", "series": r"\S+", "task": r"\S+"}
+
+
+def continuing_reasons(help_words: str, series: str, agreed_on: str, language: str) -> str:
+    """A continuing volunteer's task's reasons in `language` (the network's): `help_words`
+    is series.HELP_WORDS' ("weekly"), a message of the catalog."""
+    help_ = translate(language, help_words)
+    return translate(language, CONTINUES, help=help_, series=series, task=agreed_on)
 
 
 def why_not(need: Need, volunteer: Volunteer | None, config: MatchingConfig, language: str) -> str:

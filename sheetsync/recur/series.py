@@ -47,7 +47,10 @@ class Recurrence(StrEnum):
 
 PERIOD_DAYS = {Recurrence.EVERY_WEEK: 7, Recurrence.EVERY_TWO_WEEKS: 14}
 # The words of a recurring need's help in a task's reasons: "continues the weekly help of".
-HELP_WORDS = {Recurrence.EVERY_WEEK: "weekly", Recurrence.EVERY_TWO_WEEKS: "fortnightly"}
+HELP_WORDS = {
+    Recurrence.EVERY_WEEK: gettext_noop("weekly"),
+    Recurrence.EVERY_TWO_WEEKS: gettext_noop("fortnightly"),
+}
 
 # recurrence_note texts sheetsync recomputes every run (the others are written once).
 STOPPED = gettext_noop("No more repeats: %(reason)s.")

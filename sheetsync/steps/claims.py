@@ -31,6 +31,7 @@ from sheetsync.statuses import update_need_statuses
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.match import follow_the_present
 from sheetsync.tables import frame_of, records_of
+from sheetsync.translation import tab_language
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -64,6 +65,7 @@ def run(ctx: StepContext) -> StepResult:
         config=ctx.config.matching,
         schema=ctx.schemas["tasks"],
         now=ctx.now,
+        language=tab_language(ctx.config),
     )
     frames["needs"] = frame_of(needs, ctx.schemas["needs"])
     frames["tasks"] = frame_of(tasks, ctx.schemas["tasks"])

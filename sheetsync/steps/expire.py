@@ -14,6 +14,7 @@ from sheetsync.match.expire import apply_expiries, expiring, next_expiry
 from sheetsync.statuses import update_need_statuses
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.tables import frame_of, records_of
+from sheetsync.translation import tab_language
 
 
 def run(ctx: StepContext) -> StepResult:
@@ -27,7 +28,7 @@ def run(ctx: StepContext) -> StepResult:
     until = next_expiry(tasks, needs, followup, ctx.now, tz)
     if not found:
         return StepResult(counts={"expired": 0}, until=until)
-    apply_expiries(tasks, found, ctx.now.date())
+    apply_expiries(tasks, found, ctx.now.date(), tab_language(ctx.config))
     update_need_statuses(needs, tasks)
     return StepResult(
         frames={

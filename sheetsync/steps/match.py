@@ -44,6 +44,7 @@ from sheetsync.match.network import (
     waiting_needs,
     weighed_volunteers,
 )
+from sheetsync.match.reason_words import FIRST_TASK_ALONE, FIRST_TASK_WITH
 from sheetsync.match.solver import Problem, solve, solve_by_kind
 from sheetsync.match.unserved import Unserved
 from sheetsync.match.withdraw import Withdrawal, apply_withdrawals, withdrawals
@@ -61,6 +62,7 @@ from sheetsync.statuses import (
 from sheetsync.steps import StepContext, StepResult
 from sheetsync.steps.findings import MatchFindings
 from sheetsync.tables import ROW, empty_record, frame_of, records_of
+from sheetsync.translation import number, tab_language, translate
 
 MENTOR_DONE = 3  # tasks done that make a volunteer experienced enough to go along
 
@@ -100,6 +102,7 @@ def propose_for(ctx: StepContext, only: NeedFilter | None) -> StepResult:
             tasks,
             net.status_of,
             net.joined,
+            tab_language(ctx.config),
         )
         if ctx.config.matching.mentor_new_volunteers
         else {}
@@ -145,7 +148,7 @@ def follow_the_present(
     weighed = [weigh()]
     found = withdrawals(tasks, weighed[0].volunteers, net)
     if found:
-        net.withdrawn = apply_withdrawals(tasks, found, ctx.now.date())
+        net.withdrawn = apply_withdrawals(tasks, found, ctx.now.date(), tab_language(ctx.config))
         net.status_of = statuses_of(tasks)
         weighed.append(weigh())
     for need_id, who in _withdrawn_earlier(ctx, tasks, net.joined):
@@ -255,6 +258,7 @@ def _propose(
     ids = Ids("T", (t["task_id"] for t in tasks))
     by_id = {n["need_id"]: n for n in needs}
     now = format_datetime(ctx.now)
+    language = tab_language(ctx.config)
     for i, v in sorted(assignment.chosen, key=lambda iv: -assignment.waiting[iv[0]].priority):
         served, volunteer = assignment.waiting[i], assignment.volunteers[v]
         mentor, note = co.get(i, ("", ""))
@@ -268,7 +272,7 @@ def _propose(
                 category=served.category,
                 zone=served.zone,
                 reasons="; ".join(
-                    [*why(served, volunteer, ctx.config.matching), *filter(None, [note])]
+                    [*why(served, volunteer, ctx.config.matching, language), *filter(None, [note])]
                 ),
                 proposed=now,
                 status=TaskStatus.PROPOSED.value,
@@ -342,10 +346,11 @@ def _mentors(
     tasks: list[dict[str, Any]],
     status_of: list[TaskStatus],
     kept: dict[str, str],
+    language: str,
 ) -> dict[int, tuple[str, str]]:
     """For a new volunteer's proposal (no task accepted or done yet): an experienced
     co-volunteer (MENTOR_DONE tasks done) eligible for the same need with room left, the
-    least busy first. Need index -> (their id, the reason's words)."""
+    least busy first. Need index -> (their id, the reason's words in `language`)."""
     done: dict[str, int] = defaultdict(int)
     started: set[str] = set()
     for task, status in zip(tasks, status_of, strict=True):
@@ -369,12 +374,13 @@ def _mentors(
             if u != v and room[u] > 0 and done[volunteers[u].person_id] >= MENTOR_DONE
         ]
         if not mentors:
-            co[i] = ("", "a first task: no experienced co-volunteer is free")
+            co[i] = ("", translate(language, FIRST_TASK_ALONE))
             continue
         u = min(mentors, key=lambda u: (volunteers[u].recent, volunteers[u].person_id))
         room[u] -= 1
         mentor = volunteers[u].person_id
-        co[i] = (mentor, f"a first task, so with {mentor} ({done[mentor]} tasks done)")
+        done_ = number(done[mentor], language)
+        co[i] = (mentor, translate(language, FIRST_TASK_WITH, mentor=mentor, done=done_))
     return co
 
 

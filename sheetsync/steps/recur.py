@@ -25,7 +25,7 @@ from sheetsync.match.eligibility import Need, Volunteer
 from sheetsync.match.network import waiting_needs, weighed_volunteers
 from sheetsync.members import kept_ids
 from sheetsync.normalize import dayfirst_locale, format_datetime, parse_date
-from sheetsync.recur.continuing import Agreement, agreement, why_not
+from sheetsync.recur.continuing import Agreement, agreement, continuing_reasons, why_not
 from sheetsync.recur.series import (
     HELP_WORDS,
     STOPPED,
@@ -260,7 +260,7 @@ def _task(
     task_id: str,
 ) -> dict[str, Any]:
     """The continuing volunteer's task for the new need, accepted as they agreed."""
-    words = HELP_WORDS.get(Recurrence(series.first["recurrence"]), "regular")
+    words = HELP_WORDS.get(Recurrence(series.first["recurrence"]), gettext_noop("regular"))
     return empty_record(
         ctx.schemas["tasks"],
         task_id=task_id,
@@ -268,7 +268,9 @@ def _task(
         volunteer_id=volunteer.person_id,
         category=need.category,
         zone=need.zone,
-        reasons=(f"continues the {words} help of {series.series_id} (agreed on {agreed.task_id})"),
+        reasons=continuing_reasons(
+            words, series.series_id, agreed.task_id, tab_language(ctx.config)
+        ),
         proposed=format_datetime(ctx.now),
         status=TaskStatus.ACCEPTED.value,
     )
