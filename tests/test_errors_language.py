@@ -371,7 +371,7 @@ def test_an_overbooked_need_reads_in_spanish() -> None:
     assert found.message == (
         "La necesidad N0042 tiene 2 tareas propuestas o aceptadas (T0001, una tarea para "
         "N0042 (sin task_id)), pero necesita 1 voluntario. En la pestaña Tasks deje una y "
-        "marque las demás como declined o cancelled."
+        "marque las demás como rechazada o cancelada."
     )
     [english] = overbooked_needs(tasks, [TaskStatus.PROPOSED] * 2)
     assert english.message.startswith("Need N0042 has 2 tasks proposed or accepted (T0001, a task")
@@ -386,7 +386,7 @@ def test_a_volunteer_over_capacity_reads_in_spanish() -> None:
         "La persona voluntaria P0001 (con las filas vinculadas P0009) tiene 7 tareas esta "
         "semana, pero solo tiene lugar para 2 (lo que ofreció, reducido por su último "
         "chequeo). Tareas activas: T0001, T0002, T0003, T0004, T0005 y 2 más. Pregúntele "
-        "cuáles quiere conservar y marque las demás como declined en la pestaña Tasks."
+        "cuáles quiere conservar y marque las demás como rechazada en la pestaña Tasks."
     )
 
 
@@ -402,7 +402,7 @@ def test_a_proposal_to_someone_unavailable_reads_in_spanish(why: str, words: str
     tasks = [_task("T0007", "N0042", "P0001")]
     [found] = unavailable_proposed(tasks, [TaskStatus.PROPOSED], {"P0001": why}, {}, "es")
     assert found.message == (
-        f"T0007 está propuesta a P0001, {words}. Márquela como cancelled en la pestaña Tasks "
+        f"T0007 está propuesta a P0001, {words}. Márquela como cancelada en la pestaña Tasks "
         "y su necesidad N0042 pasará a otra persona."
     )
     [english] = unavailable_proposed(tasks, [TaskStatus.PROPOSED], {"P0001": why}, {})

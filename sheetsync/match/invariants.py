@@ -32,6 +32,7 @@ from sheetsync.match.solver import kind_arcs
 from sheetsync.match.volunteers import DO_NOT_CONTACT, RED, RESTING
 from sheetsync.members import helps, task_helpers
 from sheetsync.report import IssueCode
+from sheetsync.status_words import TASK_STATUS, written_word
 from sheetsync.statuses import LIVE, TaskStatus
 from sheetsync.translation import gettext_noop, number, translate
 
@@ -49,8 +50,15 @@ class Violation:
     message: str  # ids and counts only, and what to do
 
 
-# The task statuses a message asks organizers to write, as the Tasks tab takes them.
-_STATUSES = {"declined": TaskStatus.DECLINED.value, "cancelled": TaskStatus.CANCELLED.value}
+def _statuses(language: str) -> dict[str, str]:
+    """The task statuses a message asks organizers to write, as the Tasks tab writes them
+    in the language ("declined", "rechazada")."""
+    return {
+        "declined": written_word(TASK_STATUS, TaskStatus.DECLINED.value, language),
+        "cancelled": written_word(TASK_STATUS, TaskStatus.CANCELLED.value, language),
+    }
+
+
 _PROPOSED_TO_UNAVAILABLE = gettext_noop(
     "%(task)s is proposed to %(person)s, who is %(why)s. Mark it %(cancelled)s on the Tasks "
     "tab, and its need %(need)s goes to someone else."
@@ -116,7 +124,7 @@ def overbooked_needs(
                 num=number(len(ids), language),
                 tasks=_ids(ids, language),
                 people=number(PEOPLE_PER_NEED, language),
-                **_STATUSES,
+                **_statuses(language),
             ),
         )
         for need_id, ids in sorted(live.items())
@@ -196,7 +204,7 @@ def over_capacity(
                     room=number(v.weekly, language),
                     tasks=_ids(theirs.live, language),
                     pair=pair,
-                    **_STATUSES,
+                    **_statuses(language),
                 ),
             )
         )
@@ -271,7 +279,7 @@ def unavailable_proposed(
                         person=helper,
                         why=unavailable[helper],
                         need=task["need_id"],
-                        **_STATUSES,
+                        **_statuses(language),
                     ),
                 )
             )
