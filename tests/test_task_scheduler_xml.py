@@ -241,7 +241,7 @@ def test_the_task_ticks_every_n_minutes_windowless_on_battery_one_at_a_time():
     assert task.get("version") == "1.2"
     assert field(task, "Triggers/TimeTrigger/Repetition/Interval") == "PT15M"
     assert task.find(f"{NS}Triggers/{NS}TimeTrigger/{NS}Repetition/{NS}Duration") is None
-    assert ran(task) == [str(PYTHONW), "-m", "sheetsync", *tick.argv[1:]]
+    assert ran(task) == [str(PYTHONW), "-P", "-m", "sheetsync", *tick.argv[1:]]
     assert field(task, "Actions/Exec/WorkingDirectory") == str(tick.workdir)
     settings_ = {local(s): s.text for s in task.find(f"{NS}Settings")}
     assert {
@@ -344,7 +344,7 @@ def test_folders_with_xml_and_cmd_characters_read_back_as_written(folder):
     config = config_in(NOWHERE / folder)
     task = assert_follows_the_schema(xml_of(config))
     assert field(task, "Actions/Exec/WorkingDirectory") == str(config.path.parent)
-    assert ran(task)[3:] == list(tick_command(config).argv[1:])
+    assert ran(task)[4:] == list(tick_command(config).argv[1:])
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -362,7 +362,7 @@ def test_any_folder_gives_a_task_that_follows_the_schema_or_a_refusal(every, nam
     task = assert_follows_the_schema(data)
     assert field(task, "Triggers/TimeTrigger/Repetition/Interval") == f"PT{every}M"
     assert field(task, "Actions/Exec/WorkingDirectory") == folder
-    assert ran(task) == [str(PYTHONW), "-m", "sheetsync", *tick_command(config).argv[1:]]
+    assert ran(task) == [str(PYTHONW), "-P", "-m", "sheetsync", *tick_command(config).argv[1:]]
 
 
 # The command line --------------------------------------------------------------------
@@ -389,7 +389,7 @@ def test_schedule_xml_saves_the_task_for_the_user_alone_and_prints_the_import_li
     assert stat.S_IMODE(xml_file.stat().st_mode) == 0o600
     task = assert_follows_the_schema(xml_file.read_bytes())
     assert field(task, "Triggers/TimeTrigger/Repetition/Interval") == "PT10M"
-    assert ran(task)[3:5] == ["--config", str(network.resolve())]
+    assert ran(task)[4:6] == ["--config", str(network.resolve())]
     again = invoke(runner, network, "--for", "windows", "--xml", str(xml_file), "--json")
     assert again.exit_code == 0, again.output
     assert '"mode": "0600"' in again.stdout and "IgnoreNew" in again.stdout
@@ -444,3 +444,25 @@ def test_tick_without_stdout_or_stderr_runs_and_exits_with_its_code(network, arg
     assert (done.returncode, done.stdout, done.stderr) == (code, b"", b"")
     if code == 0:
         assert (network.parent / ".sheetsync" / "schedule.json").exists()
+
+
+def test_the_network_s_folder_cannot_stand_in_for_sheetsync_s_imports(tmp_path: Path) -> None:
+    """The task starts Python in the network's folder: a yaml.py left there must not be
+    imported in place of the real one. The started arguments, run by this Python from such
+    a folder, import the real yaml (without -P they import the folder's)."""
+    (tmp_path / "yaml.py").write_text("raise SystemExit('the folder was imported')\n")
+    started = windows.windowless_argv(tick_command(config_in(tmp_path)), PYTHONW)
+    python_flags = list(started[1 : started.index("sheetsync")])  # between pythonw and "sheetsync"
+    probe = [sys.executable, *python_flags[:-1], "-c", "import yaml; print(yaml.__file__)"]
+    found = subprocess.run(probe, cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert str(tmp_path) not in found.stdout
+    bare = subprocess.run(
+        [sys.executable, "-c", "import sys; sys.path.insert(0, ''); import yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert "the folder was imported" in bare.stderr  # the control: the trap works
+    fallback = command.sheetsync_command()
+    if fallback[0] == sys.executable:  # no sheetsync script beside this Python
+        assert fallback[1:3] == ["-P", "-m"]

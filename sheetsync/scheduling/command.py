@@ -73,12 +73,13 @@ class Rendering:
 
 def sheetsync_command() -> list[str]:
     """How a scheduler starts this sheetsync: the script beside this Python (sheetsync.exe
-    in a Windows venv's Scripts folder), else python -m sheetsync."""
+    in a Windows venv's Scripts folder), else python -P -m sheetsync (-P: jobs run from the
+    network's folder, which -m alone would put first on the import path)."""
     for name in ("sheetsync", "sheetsync.exe"):
         script = Path(sys.executable).with_name(name)
         if script.exists():
             return [str(script)]
-    return [sys.executable, "-m", "sheetsync"]
+    return [sys.executable, "-P", "-m", "sheetsync"]
 
 
 def scheduled_log_file(config: Config) -> Path:

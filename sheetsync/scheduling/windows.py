@@ -130,12 +130,14 @@ def pythonw_path() -> Path | None:
 
 
 def windowless_argv(tick: TickCommand, pythonw: PurePath | None) -> tuple[str, ...]:
-    """tick as pythonw starts it (`pythonw -m sheetsync --config ... tick`); without
-    pythonw, tick's own command, whose console window flashes on each tick."""
+    """tick as pythonw starts it (`pythonw -P -m sheetsync --config ... tick`); without
+    pythonw, tick's own command, whose console window flashes on each tick. -P: the task
+    starts in the network's folder, and `-m` alone would put that folder first on the
+    import path, so a yaml.py or click.py left there would run in sheetsync's place."""
     if pythonw is None:
         return tick.argv
     options = tick.argv[tick.argv.index("--config") :]  # after sheetsync's own command
-    return (str(pythonw), "-m", "sheetsync", *options)
+    return (str(pythonw), "-P", "-m", "sheetsync", *options)
 
 
 def task_xml(tick: TickCommand, *, every: int, pythonw: PurePath | None) -> str:
