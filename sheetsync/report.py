@@ -189,7 +189,9 @@ class Findings:
 class Wording:
     """A message as the catalog holds it (marked with translation.gettext_noop) and its
     values: the Run log writes it in the network's language (run_log.py), while the
-    terminal, the log and --json show its English (RunReport.message)."""
+    terminal, the log and --json show its English (RunReport.message). A row problem
+    (Issue) is different: its message is also the Errors tab's reason, worded once in the
+    organizers' language, so the terminal and --json show it in that language too."""
 
     message: str
     values: dict[str, str] = field(default_factory=dict)
