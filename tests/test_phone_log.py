@@ -21,7 +21,7 @@ from sheetsync.errors import FormRowsMovedError
 from sheetsync.jobs import find_job, read_state, run_job
 from sheetsync.report import RunReport
 from sheetsync.schema import load_schemas
-from tests.conftest import NOW, ZONES, make_config, spanish_network
+from tests.conftest import NOW, ZONES, all_values, make_config, spanish_network
 
 TAB = "Phone log"
 NAMES = load_schemas()["phone_log"].names
@@ -291,9 +291,21 @@ _ROWS = st.fixed_dictionaries(
         "consent": st.sampled_from(["Yes", "No", "First name only", ""]),
     }
 )
+# A name or When put right: every row is typed with the same When and Name unless one is,
+# so a request and an offer of one call share their stamp (row_moves.Recorded.holds).
+_PUT_RIGHT = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": st.sampled_from(["Rosa Díaz Soto", "Rosa Diaz"]),
+        "timestamp": st.sampled_from(
+            [dt.datetime(2026, 11, 19, 10, 0), dt.datetime(2026, 11, 20, 10, 0)]
+        ),
+    },
+)
 _EVENTS = st.one_of(
     st.tuples(st.just("add"), _ROWS),
     st.tuples(st.just("edit"), st.integers(0, 20), _ROWS),
+    st.tuples(st.just("edit"), st.integers(0, 20), _PUT_RIGHT),
     st.tuples(st.just("clear"), st.integers(0, 20)),
 )
 
@@ -337,15 +349,29 @@ def _check_nothing_lost(backend: WorkbookBackend, config: Config, report: RunRep
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(_EVENTS, min_size=1, max_size=4), min_size=1, max_size=3))
 def test_no_phone_log_row_is_ever_lost(history: list[list[tuple[Any, ...]]]) -> None:
+    """Each run goes on and loses nothing, or stops writing nothing (several rows cleared
+    at the end at once; a swap by hand); one typed change alone never stops it. A stop is
+    undone, as it asks."""
     with tempfile.TemporaryDirectory() as folder:
         config = make_config(Path(folder) / "network.xlsx")
         assert config.workbook is not None
         backend = WorkbookBackend(config.workbook)
         init_spreadsheet(backend, config)
         for run in history:
+            good = _rows_typed(backend)
             for event in run:
                 _apply(backend, event)
-            _check_nothing_lost(backend, config, weekly(backend, config))
+            before = all_values(backend)
+            try:
+                report = weekly(backend, config)
+            except FormRowsMovedError:
+                assert len(run) > 1
+                after = all_values(backend)
+                before.pop("Run log"), after.pop("Run log")
+                assert after == before
+                _retype(backend, good, before=len(_rows_typed(backend)))
+                continue
+            _check_nothing_lost(backend, config, report)
 
 
 def test_forgetting_a_person_clears_their_phone_log_row(backend, config) -> None:

@@ -14,6 +14,10 @@ kept in the records themselves (nothing more is stored, and nothing personal):
 - on a form's tab only (Google writes its rows; a Phone log row is retyped at will), its
   person: the People row listing the response, found again by its email or phone and name.
 
+A row whose response has no stamp recorded, and whose person is unknown on either side
+(a Phone log offer: its person is never looked up), can't be told: it is taken as
+holding its own response, never as another row's.
+
 A row holds a moved response when it holds something other than what was recorded there,
 that is what was recorded for another row, and that other row no longer holds it (it holds
 a third response, or is past the tab's end). An edit gives a row new answers, never
@@ -60,11 +64,14 @@ class Recorded:
 
     def holds(self, ref: str, stamp: Stamp, who: str) -> bool:
         """Whether a row's content (its stamp, and whose it is: "" unknown) is the response
-        recorded at `ref`. A ref without a stamp is compared by person, if both are known."""
+        recorded at `ref`. A ref without a stamp is compared by person if both are known;
+        else nothing tells, and it is taken as holding it: a Phone log offer (no stamp, and
+        its person never looked up) with the When and Name of a request typed in the same
+        call must not read as that request moved when the request is edited or cleared."""
         if ref in self.stamps:
             return self.stamps[ref] == stamp
         owner = self.owners.get(ref, "")
-        return bool(owner) and owner == who
+        return not owner or not who or owner == who
 
     def recorded_as(self, stamp: Stamp, who: str) -> set[str]:
         """The refs whose recorded response this content could be."""
@@ -171,6 +178,43 @@ def reused(
         if newest[ref] != stamp:
             found.add(ref)
     return found
+
+
+def taken_over(
+    records: Recorded,
+    rows: Mapping[str, tuple[Stamp, Mapping[str, Any]]],
+    people: Iterable[Mapping[str, Any]],
+    whose: Callable[[str], str],
+) -> set[str]:
+    """The rows recorded as one person's response that now hold another person's: the last
+    response cleared and the next one landing on its row before a run reads it. Like
+    reused() rows, each gets records of its own; the old person's stay, no longer naming it.
+
+    `rows`: each valid response's ref -> its stamp and answers; `whose`: ref -> the person
+    its contact and name are known as on People ("" for nobody). A row whose stamp is
+    unchanged holds its response. A changed one is an edit unless its person is someone
+    else known, or nobody known and it shares no email, phone or name with the recorded
+    person: an edit puts one of them right, never all three at once."""
+    listed = {ref: p for p in people for ref in split_refs(str(p["source"]))}
+    found = set()
+    for ref, (stamp, answers) in rows.items():
+        owner = records.owners.get(ref, "")
+        if not owner or ref not in listed or records.stamps.get(ref) == stamp:
+            continue
+        who = whose(ref)
+        if (who and who != owner) or (not who and not _shares_contact(listed[ref], answers)):
+            found.add(ref)
+    return found
+
+
+def _shares_contact(person: Mapping[str, Any], answers: Mapping[str, Any]) -> bool:
+    """Whether a response gives a People row's email, phone or name (folded)."""
+    pairs = (
+        (str(person["email"]).casefold(), str(answers.get("email") or "").casefold()),
+        (str(person["phone"]), str(answers.get("phone") or "")),
+        (fold(str(person["name"])), fold(str(answers.get("name") or ""))),
+    )
+    return any(known and known == given for known, given in pairs)
 
 
 def newest_stamps(needs: Iterable[Mapping[str, Any]]) -> dict[str, Stamp]:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from sheetsync.errors import FormRowsMovedError
+from sheetsync.errors import FormRowsMovedError, MissingTabError
 from sheetsync.feedback.model import FeedbackAnswers, feedback_codes
 from sheetsync.horizon import earliest
 from sheetsync.ids import Ids
@@ -30,6 +30,7 @@ from sheetsync.intake.row_moves import (
     newest_stamps,
     recorded,
     reused,
+    taken_over,
 )
 from sheetsync.intake.shortened import shorten_answer, with_other
 from sheetsync.intake.validate import Validated, ValidationContext, validate_form
@@ -37,6 +38,7 @@ from sheetsync.members import kept_ids
 from sheetsync.normalize import (
     cell_text,
     dayfirst_locale,
+    fold,
     format_datetime,
     parse_timestamp,
 )
@@ -77,19 +79,25 @@ def run(ctx: StepContext) -> StepResult:
         records_of(ctx.frames["people"]),
         kept,
     )
+    _check_phone_log_there(ctx, forms, records)
     _check_rows_stayed(ctx, forms, responses, records, kept)
     at_end = _cleared_at_end(ctx, forms)
+    _check_one_taken_back(forms, at_end, records)
     invalid_refs, gone = _not_standing(ctx, parts, validated, at_end)
+    # Rows holding a new response where another one was: each gets records of its own.
+    taken = _reused(ctx, forms, records) | _taken_over(ctx, responses, records, kept)
 
-    people, person_of, new_people, tied, stamped = _people(ctx, responses, gone, validated, parts)
+    people, person_of, new_people, tied, stamped = _people(
+        ctx, responses, gone, validated, parts, taken
+    )
     requests = [r for r in responses if r.form == "requests"]
     # A Phone log row typed anew as an offer asks for nothing any more (a form's never can).
     others = {r.ref for r in responses if r.form != "requests"}
-    taken = _reused(ctx, forms, records)
     needs, new_needs = _needs(ctx, requests, person_of, gone | others, taken)
     issues = [i for v in validated.values() for i in v.issues]
     notes = _cleared_notes(ctx, forms, at_end, records)
-    errors, new_errors = _errors(ctx, validated, parts, issues, {**tied, **person_of}, notes)
+    whose = {**tied, **person_of}
+    errors, new_errors = _errors(ctx, validated, parts, issues, whose, notes, taken)
     rows_in = sum(len(t.frame) for t in ctx.forms.values())
     return StepResult(
         frames={"people": people, "needs": needs, "errors": errors},
@@ -151,10 +159,15 @@ def _forms(ctx: StepContext) -> dict[str, FormTable]:
     table = ctx.forms.get(PHONE_LOG)
     if table is None:
         return dict(ctx.forms)
+    # Only a standing note on the row's empty When: a resolved error, or the note on a row
+    # cleared earlier, was about another response (a new call typed on that row is new).
+    when = table.titles.get("timestamp", "When")
     seen = {
         str(e["source"]): str(e["first_seen"])
         for e in records_of(ctx.frames["errors"])
         if e["first_seen"]
+        and e["status"] in (ErrorStatus.OPEN, ErrorStatus.NOTED)
+        and when in str(e["fields"]).split(", ")
     }
     filled = with_when(table, seen, ctx.now, tab_language(ctx.config))
     return {**ctx.forms, PHONE_LOG: filled}
@@ -230,6 +243,46 @@ def _cleared_at_end(ctx: StepContext, forms: dict[str, FormTable]) -> set[str]:
     }
 
 
+def _check_phone_log_there(
+    ctx: StepContext, forms: dict[str, FormTable], records: Recorded
+) -> None:
+    """Stop if the Phone log's tab is gone (renamed or deleted) while records point to
+    responses on it: read as having no rows, it would withdraw every need taken by phone.
+    Before anyone types a call it may well be missing (state.py reads it as empty)."""
+    table = forms.get(PHONE_LOG)
+    if table is None or table.header:
+        return
+    tab = table.ref_tab or table.tab
+    pointing = sum(ref_key(ref)[0] == tab for ref in records.standing)
+    if pointing:
+        raise MissingTabError(
+            f"The Phone log's tab {table.tab!r} is not in the spreadsheet, but {pointing} "
+            "responses sheetsync took in are on it. sheetsync stopped before writing anything. "
+            "If you renamed it, rename it back, or tell sheetsync its new name in "
+            f'sheetsync.toml:\n  [forms.{PHONE_LOG}]\n  tab = "…"\nIf it was deleted, restore '
+            "it (File → Version history) and run again."
+        )
+
+
+def _check_one_taken_back(forms: dict[str, FormTable], at_end: set[str], records: Recorded) -> None:
+    """Stop if a run would take back more than one response at a tab's end. One cleared
+    last response is the common case (spam, a test, a row typed by mistake) and is taken
+    back; several at once are more often rows deleted or a range cleared by mistake, and
+    taking them back would withdraw every need they asked for with no word before."""
+    gone: dict[str, list[int]] = defaultdict(list)
+    for ref in at_end & records.standing:
+        tab, row = ref_key(ref)
+        gone[tab].append(row)
+    titles = {t.ref_tab or t.tab: t.tab for t in forms.values()}
+    for tab, rows in sorted(gone.items()):
+        if len(rows) > 1:
+            raise FormRowsMovedError(
+                f"{len(rows)} responses are gone from the end of tab '{titles.get(tab, tab)}' "
+                f"(rows {min(rows)} to {max(rows)}): their rows were deleted or cleared. "
+                f"{_MANY_TAKEN_BACK}"
+            )
+
+
 def _check_rows_stayed(
     ctx: StepContext,
     forms: dict[str, FormTable],
@@ -238,7 +291,8 @@ def _check_rows_stayed(
     kept: dict[str, str],
 ) -> None:
     """Stop if rows were deleted above others or sorted: records would point at the wrong
-    rows (intake/row_moves.py). Rows cleared, the last ones included, stop nothing."""
+    rows (intake/row_moves.py). Rows cleared stop nothing here (several at the tab's end at
+    once: _check_one_taken_back)."""
     whose = _whose(ctx, responses, kept)
     for table in forms.values():
         tab = table.ref_tab or table.tab
@@ -288,6 +342,21 @@ def _whose(
     return whose
 
 
+def _taken_over(
+    ctx: StepContext, responses: list[Response], records: Recorded, kept: dict[str, str]
+) -> set[str]:
+    """Rows recorded as one person's response that hold another person's now: the last
+    response cleared and the next one landing on its row before a run (row_moves.taken_over)."""
+    whose = _whose(ctx, responses, kept)
+    rows = {
+        r.ref: ((format_datetime(r.values["timestamp"]), fold(str(r.values["name"]))), r.values)
+        for r in responses
+        if "name" in r.values and r.ref in records.owners
+    }
+    people = records_of(ctx.frames["people"])
+    return taken_over(records, rows, people, lambda ref: whose(*ref_key(ref)))
+
+
 def _reused(ctx: StepContext, forms: dict[str, FormTable], records: Recorded) -> set[str]:
     """Rows taken back earlier that hold a new response now (row_moves.reused)."""
     needs = records_of(ctx.frames["needs"])
@@ -327,6 +396,13 @@ def _cleared_notes(
     return notes
 
 
+_MANY_TAKEN_BACK = (
+    "sheetsync takes back one cleared last response a run, so it stopped before writing "
+    "anything: several at once are more often a mistake than meant. If it was a mistake, undo "
+    "it (Edit → Undo, or File → Version history) and run again. If they were meant to go, put "
+    "them back, then clear them one at a time from the last row up, with a run after each."
+)
+
 _ROWS_MOVED = (
     "sheetsync knows each response by its row, so it stopped before writing anything. Undo "
     "the change (Edit → Undo, or File → Version history) and run again. To remove a response, "
@@ -364,11 +440,14 @@ def _people(
     gone: set[str],
     validated: dict[str, Validated],
     parts: dict[str, FormTable],
+    taken: set[str],
 ) -> tuple[pd.DataFrame, dict[str, str], int, dict[str, str], bool]:
     """Find each response's person (a new one if nobody matches), then update each person,
     their consent answer last (intake/consent.py). Also: whose each invalid response is, and
-    whether an override was seen for the first time (its row holds the run's time)."""
+    whether an override was seen for the first time (its row holds the run's time). A row
+    holding a new response (`taken`) is no longer its old person's."""
     people = _Rows.read(ctx, "people", "person_id", "P")
+    forget_gone(people.records, taken)
     index = PeopleIndex.read(people.records, people.ids)
     person_of: dict[str, str] = {}
     groups: dict[str, list[Response]] = defaultdict(list)
@@ -420,6 +499,9 @@ def _needs(
     for old in needs.records:
         if old["source"] in taken:
             old["source"] = ""
+            old["recurrence"] = ""  # its series stops with it (recur/)
+            if old["status"] in _STILL_ASKED:
+                old["status"] = NeedStatus.WITHDRAWN.value
     request_tab = ctx.forms["requests"]
     details_limit = request_tab.schema.field("details").max_length or _LONGEST_TEXT
     language = tab_language(ctx.config)  # the words of the markers in details
@@ -492,10 +574,12 @@ def _errors(
     issues: list[Issue],
     whose: dict[str, str],
     notes: dict[str, dict[str, str]],
+    taken: set[str],
 ) -> tuple[pd.DataFrame, int]:
     """A row per response with an issue: open when it could not be used, noted when it was
     used after an answer was cleaned or shortened, or is gone past its tab's end (`notes`);
-    resolved once none is so any more."""
+    resolved once none is so any more. A row reused for another response (resolved, the
+    note on a row gone, or `taken`) is first seen again: an empty When reads as it."""
     errors = _Rows.read(ctx, "errors", "error_id", "E")
     # Every row but the end-of-run check's (a broken rule on the Tasks tab: "Tasks:T0042";
     # a value in an organizer's column) is intake's, those of a form renamed or taken out of
@@ -517,12 +601,24 @@ def _errors(
                 first_seen = format_datetime(ctx.now)
                 record = errors.add(error_id=errors.ids(), source=ref, first_seen=first_seen)
                 by_source[ref] = record
+            elif ref in taken or _about_another(record):
+                record["first_seen"] = format_datetime(ctx.now)
             record.update(_error_cells(ctx, table, row, by_row[(table.tab, row)]))
             record["status"] = (ErrorStatus.OPEN if row in invalid else ErrorStatus.NOTED).value
             record["person_id"] = whose.get(ref, "")
     _note_cleared(ctx, errors, by_source, notes)
     _resolve_fixed(mine, current | set(notes))
     return frame_of(errors.records, errors.schema), errors.added
+
+
+def _about_another(record: dict[str, Any]) -> bool:
+    """Whether an Errors row was about another response than its row holds now: resolved,
+    or the note on a response gone past its tab's end (_cleared_notes)."""
+    if record["status"] == ErrorStatus.RESOLVED:
+        return True
+    return (
+        record["status"] == ErrorStatus.NOTED and not record["timestamp"] and not record["fields"]
+    )
 
 
 def _note_cleared(
