@@ -122,3 +122,53 @@ def test_an_empty_when_read_at_a_time_with_seconds_stays_the_same(backend, confi
     _run(backend, config, now)
     later = _run(backend, config, now + dt.timedelta(hours=2, seconds=5))
     assert later.rows_added == 0 and later.cells_changed == 0
+
+
+@pytest.mark.parametrize(
+    "fixed",
+    [
+        {"name": "Rosa Díaz"},  # reached only through a note: the name was all that tied
+        {"name": "Rosa Díaz", "reach": "Through her sister at no. 14"},
+    ],
+)
+def test_a_caller_reached_through_a_note_stays_one_person_when_the_name_is_put_right(
+    backend, config, fixed
+) -> None:
+    """Putting a name right is an edit (the When stays): the need is updated in place, not
+    withdrawn for a new person's, and its volunteer is not proposed it twice. (Review of
+    issue 23: the row was read as taken over by someone else.)"""
+    log_rows(
+        backend,
+        phoned(phone="", reach="Through her neighbour at no. 12", name="Rosa Dias"),
+        offered(),
+    )
+    assert weekly(backend, config).outcome == "ok"
+    [task] = records(backend, config, "tasks")
+    type_cells(backend, 2, **fixed)
+    assert weekly(backend, config).outcome == "ok"
+    [need] = records(backend, config, "needs")
+    assert (need["name"], need["status"], need["source"]) == (fixed["name"], "matched", f"{TAB}:2")
+    assert [t["task_id"] for t in records(backend, config, "tasks")] == [task["task_id"]]
+    requester = [p for p in records(backend, config, "people") if p["name"] == fixed["name"]]
+    assert [p["person_id"] for p in requester] == [need["person_id"]]
+
+
+def test_a_new_call_typed_on_a_cleared_row_is_its_own_person(backend, config) -> None:
+    """The other side of the rule: a row cleared and a different caller typed on it, at
+    another time and with nothing in common, before a run: records of its own."""
+    log_rows(backend, phoned(phone="", reach="Through her neighbour at no. 12"))
+    assert weekly(backend, config).outcome == "ok"
+    type_cells(
+        backend,
+        2,
+        timestamp=dt.datetime(2026, 11, 21, 9, 0),
+        name="Omar Haddad",
+        reach="At the mosque on Fridays",
+    )
+    assert weekly(backend, config).outcome == "ok"
+    needs = records(backend, config, "needs")
+    assert [(n["name"], n["status"]) for n in needs] == [
+        ("Rosa Diaz", "withdrawn"),
+        ("Omar Haddad", "open"),
+    ]
+    assert len({n["person_id"] for n in needs}) == 2

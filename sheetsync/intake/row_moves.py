@@ -193,8 +193,10 @@ def taken_over(
     `rows`: each valid response's ref -> its stamp and answers; `whose`: ref -> the person
     its contact and name are known as on People ("" for nobody). A row whose stamp is
     unchanged holds its response. A changed one is an edit unless its person is someone
-    else known, or nobody known and it shares no email, phone or name with the recorded
-    person: an edit puts one of them right, never all three at once."""
+    else known; or nobody known, its time changed too (a new response's Timestamp, a new
+    call's When) and it shares no email, phone or name with the recorded person. An
+    organizer putting a name right keeps the time: a caller reached only through a note,
+    whose name was all that tied the row to them, stays the same person."""
     listed = {ref: p for p in people for ref in split_refs(str(p["source"]))}
     found = set()
     for ref, (stamp, answers) in rows.items():
@@ -202,7 +204,11 @@ def taken_over(
         if not owner or ref not in listed or records.stamps.get(ref) == stamp:
             continue
         who = whose(ref)
-        if (who and who != owner) or (not who and not _shares_contact(listed[ref], answers)):
+        recorded = records.stamps.get(ref)
+        retimed = recorded is not None and recorded[0] != stamp[0]
+        if (who and who != owner) or (
+            not who and retimed and not _shares_contact(listed[ref], answers)
+        ):
             found.add(ref)
     return found
 
