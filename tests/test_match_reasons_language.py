@@ -209,6 +209,8 @@ def test_a_withdrawal_says_why_in_the_networks_language(
         (dt.timedelta(hours=1), "1 hour", "1 hora"),
         (dt.timedelta(hours=4), "4 hours", "4 horas"),
         (dt.timedelta(hours=1.5), "1.5 hours", "1,5 horas"),
+        # English as the Tasks tab said it before languages (config_followup.duration_label)
+        (dt.timedelta(days=1000), "1000 days", "1.000 días"),
     ],
 )
 def test_an_expiry_names_its_limit_in_the_networks_language(

@@ -14,6 +14,8 @@ import datetime as dt
 import re
 from functools import cache
 
+from sheetsync.config_followup import duration_label
+from sheetsync.form_languages import ENGLISH
 from sheetsync.match.volunteers import DO_NOT_CONTACT, RED, RESTING
 from sheetsync.translation import (
     available_languages,
@@ -43,7 +45,10 @@ _MARK = "\x00"  # stands for a placeholder while a translation is turned into a 
 
 def duration_in(delta: dt.timedelta, language: str) -> str:
     """ "4 hours", "1 day", "14 days" in `language` (config_followup.duration_label's
-    words, which the docs and the settings use, in English)."""
+    words, which the docs and the settings use, in English: English is that label itself,
+    "1000 days" without a separator, as the Tasks tab said it before it had languages)."""
+    if known(language) == ENGLISH:
+        return duration_label(delta)
     hours = delta.total_seconds() / 3600
     if hours % 24 == 0:
         return translate_plural(language, *_DAYS, int(hours // 24))
