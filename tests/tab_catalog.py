@@ -32,6 +32,10 @@ TASK_REASON_MODULES = [
     SHEETSYNC / "match" / "withdraw.py",
     SHEETSYNC / "match" / "expire.py",
     SHEETSYNC / "recur" / "continuing.py",
+    # the continuing reasons by recurrence (CONTINUES), and the Needs tab's
+    # recurrence_note, which only the tab says
+    SHEETSYNC / "recur" / "series.py",
+    SHEETSYNC / "steps" / "recur.py",
 ]
 # The modules that word the Summary and Load tabs' texts, the Errors tab's and the Tasks
 # tab's reasons.

@@ -432,13 +432,14 @@ def test_the_spanish_demo_runs_and_takes_in_what_the_english_one_does(tmp_path: 
     }
     assert "Comida" in asked and "Groceries" not in asked
     # The same responses, in Spanish: the same needs, people and errors, all canonical but
-    # the statuses, which say it in Spanish and read back as the English ones.
-    from sheetsync.status_words import read_word
+    # the word columns (statuses, consent), which say it in Spanish and read back as the
+    # English ones.
+    from sheetsync.status_words import is_worded, read_word
 
     def read(tab: str, title: str) -> list[Any]:
         column = (tab.lower(), title)
         return [
-            read_word(column, v) if title == "status" and isinstance(v, str) else v
+            read_word(column, v) if is_worded(column) and isinstance(v, str) else v
             for v in _column(spanish[tab], title)
         ]
 

@@ -29,7 +29,7 @@ from sheetsync.match.expire import apply_expiries, expired_on, reason
 from sheetsync.match.reason_words import duration_in
 from sheetsync.match.withdraw import CO_VOLUNTEER_OFF, Withdrawal, apply_withdrawals
 from sheetsync.recur.continuing import carried_agreement, continuing_reasons
-from sheetsync.recur.series import HELP_WORDS
+from sheetsync.recur.series import CONTINUES, CONTINUES_OTHER, Recurrence
 from sheetsync.translation import available_languages, translate
 from tests.conftest import init_demo
 from tests.tab_catalog import KEYWORDS, SHEETSYNC, TASK_REASON_MODULES
@@ -71,7 +71,7 @@ def test_the_extractor_finds_the_reasons_messages() -> None:
     found = reasons_messages()
     assert "offers %(help)s" in found
     assert ("%(num)s task in recent weeks", "%(num)s tasks in recent weeks") in found
-    assert "continues the %(help)s help of %(series)s (agreed on %(task)s)" in found
+    assert "continues the weekly help of %(series)s (agreed on %(task)s)" in found
     assert "expired %(day)s: no answer within %(limit)s" in found
     assert "withdrawn %(day)s: checked in red" in found
 
@@ -260,13 +260,13 @@ def test_the_expiry_day_is_read_back_in_every_language(
 
 
 def test_a_continuing_task_reads_in_english_as_it_always_has() -> None:
-    said = continuing_reasons("weekly", "N0004", "T0007", "en")
+    said = continuing_reasons(CONTINUES[Recurrence.EVERY_WEEK], "N0004", "T0007", "en")
     assert said == "continues the weekly help of N0004 (agreed on T0007)"
     assert carried_agreement(said) == "T0007"
 
 
 def test_a_continuing_task_reads_in_spanish() -> None:
-    said = continuing_reasons("fortnightly", "N0004", "T0007", "es")
+    said = continuing_reasons(CONTINUES[Recurrence.EVERY_TWO_WEEKS], "N0004", "T0007", "es")
     assert said == "continúa la ayuda quincenal de N0004 (acordado en T0007)"
     assert carried_agreement(said) == "T0007"
     assert carried_agreement("offers Groceries; " + said) is None  # the whole cell only
@@ -278,7 +278,7 @@ IDS = st.text(string.ascii_letters + string.digits + "-_", min_size=1, max_size=
 
 @given(
     written_in=st.sampled_from(sorted(available_languages())),
-    help_words=st.sampled_from([*HELP_WORDS.values(), "regular"]),
+    help_words=st.sampled_from([*CONTINUES.values(), CONTINUES_OTHER]),
     series=IDS,
     agreed_on=IDS,
 )

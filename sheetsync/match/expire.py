@@ -13,8 +13,10 @@ of the clocks. A co-volunteer on an expiring task goes with it: the task is no l
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,10 +24,10 @@ from sheetsync.clock import aware, elapsed
 from sheetsync.config_followup import FollowupConfig
 from sheetsync.form_languages import ENGLISH
 from sheetsync.horizon import NEVER, local_at
-from sheetsync.match.reason_words import duration_in, read_back
+from sheetsync.match.reason_words import duration_in
 from sheetsync.members import parse_datetime
 from sheetsync.statuses import TaskStatus, task_status
-from sheetsync.translation import gettext_noop, translate
+from sheetsync.translation import available_languages, gettext_noop, translate, translations
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,21 @@ EXPIRED = gettext_noop("expired %(day)s: no answer within %(limit)s")
 _DAY = r"\d{4}-\d\d-\d\d"
 
 
+@cache
+def _expired_on() -> re.Pattern[str]:
+    """Where a reasons cell says a task expired, in any shipped language: the words of
+    EXPIRED before its day ("expired ", "caducada el "), at the cell's start or after "; ",
+    then the day and a colon."""
+    before = sorted(
+        {
+            translations(language).gettext(EXPIRED).split("%(day)s")[0]
+            for language in available_languages()
+        }
+    )
+    words = "|".join(re.escape(b) for b in before)
+    return re.compile(rf"(?:^|; )({words})({_DAY}):")
+
+
 def reason(today: dt.date, limit: dt.timedelta, language: str = ENGLISH) -> str:
     """ "expired 2026-11-24: no answer within 1 day", in `language` (the network's)."""
     return translate(language, EXPIRED, day=today.isoformat(), limit=duration_in(limit, language))
@@ -109,13 +126,9 @@ def expired_on(task: dict[str, Any]) -> dt.date | None:
     count of the week's expired proposals); None when it did not expire."""
     if task_status(str(task["status"])) != TaskStatus.EXPIRED:
         return None
-    # Said in any language sheetsync writes: the network's may have changed since.
-    cell = str(task["reasons"])
-    found = [
-        m["day"]
-        for m in read_back(EXPIRED, cell, day=_DAY, limit="[^;]*")
-        if m.start() == 0 or cell[: m.start()].endswith("; ")
-    ]
+    # Said in any language sheetsync writes (the network's may have changed since); read
+    # up to the day and its colon, as before languages: the rest may have been shortened.
+    found = [m[1] for m in _expired_on().findall(str(task["reasons"]))]
     try:
         return dt.date.fromisoformat(found[-1]) if found else None
     except ValueError:  # the reasons cell edited into a day that is none

@@ -23,7 +23,7 @@ from sheetsync.match.eligibility import Need, Volunteer, reasons
 from sheetsync.match.reason_words import read_back
 from sheetsync.match.volunteers import DO_NOT_CONTACT, RED, RESTING
 from sheetsync.normalize import fold
-from sheetsync.recur.series import id_order
+from sheetsync.recur.series import CONTINUES, CONTINUES_OTHER, id_order
 from sheetsync.statuses import WORK, TaskStatus
 from sheetsync.translation import answer, gettext_noop, translate
 
@@ -72,20 +72,20 @@ def carried_agreement(reasons: str) -> str | None:
     """The task a continuing volunteer agreed on, when `reasons` are those this step wrote
     for them (continuing_reasons), in any language sheetsync writes: the network's may
     have changed since. None for any other reasons."""
-    found = read_back(CONTINUES, reasons, whole=True, **_READ)
-    return found[0]["task"] if found else None
+    for message in (*CONTINUES.values(), CONTINUES_OTHER):
+        found = read_back(message, reasons, whole=True, **_READ)
+        if found:
+            return found[0]["task"]
+    return None
 
 
-# A continuing volunteer's task's reasons, which agreement() reads back.
-CONTINUES = gettext_noop("continues the %(help)s help of %(series)s (agreed on %(task)s)")
-_READ = {"help": ".*", "series": r"\S+", "task": r"\S+"}
+_READ = {"series": r"\S+", "task": r"\S+"}
 
 
-def continuing_reasons(help_words: str, series: str, agreed_on: str, language: str) -> str:
-    """A continuing volunteer's task's reasons in `language` (the network's): `help_words`
-    is series.HELP_WORDS' ("weekly"), a message of the catalog."""
-    help_ = translate(language, help_words)
-    return translate(language, CONTINUES, help=help_, series=series, task=agreed_on)
+def continuing_reasons(message: str, series: str, agreed_on: str, language: str) -> str:
+    """A continuing volunteer's task's reasons in `language` (the network's): `message` is
+    series.CONTINUES' for the need's recurrence, else CONTINUES_OTHER."""
+    return translate(language, message, series=series, task=agreed_on)
 
 
 def why_not(need: Need, volunteer: Volunteer | None, config: MatchingConfig, language: str) -> str:

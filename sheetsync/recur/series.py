@@ -46,11 +46,18 @@ class Recurrence(StrEnum):
 
 
 PERIOD_DAYS = {Recurrence.EVERY_WEEK: 7, Recurrence.EVERY_TWO_WEEKS: 14}
-# The words of a recurring need's help in a task's reasons: "continues the weekly help of".
-HELP_WORDS = {
-    Recurrence.EVERY_WEEK: gettext_noop("weekly"),
-    Recurrence.EVERY_TWO_WEEKS: gettext_noop("fortnightly"),
+# A continuing volunteer's task's reasons, by the need's recurrence (recur/continuing.py
+# reads them back): whole messages, not a word put in one ("weekly" alone would be a
+# catalog message found in every English text that says the word).
+CONTINUES = {
+    Recurrence.EVERY_WEEK: gettext_noop(
+        "continues the weekly help of %(series)s (agreed on %(task)s)"
+    ),
+    Recurrence.EVERY_TWO_WEEKS: gettext_noop(
+        "continues the fortnightly help of %(series)s (agreed on %(task)s)"
+    ),
 }
+CONTINUES_OTHER = gettext_noop("continues the regular help of %(series)s (agreed on %(task)s)")
 
 # recurrence_note texts sheetsync recomputes every run (the others are written once).
 STOPPED = gettext_noop("No more repeats: %(reason)s.")

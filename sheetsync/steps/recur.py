@@ -27,7 +27,8 @@ from sheetsync.members import kept_ids
 from sheetsync.normalize import dayfirst_locale, format_datetime, parse_date
 from sheetsync.recur.continuing import Agreement, agreement, continuing_reasons, why_not
 from sheetsync.recur.series import (
-    HELP_WORDS,
+    CONTINUES,
+    CONTINUES_OTHER,
     STOPPED,
     WAITING,
     Due,
@@ -225,7 +226,7 @@ def _continue(
         ).volunteers
     }
     waiting = {n.need_id: n for n in waiting_needs(needs, net, ctx.now).needs}
-    task_ids = Ids("T", (t["task_id"] for t in tasks))
+    task_ids = Ids("T", (task["task_id"] for task in tasks))
     language = tab_language(ctx.config)
     # Read before any task is added: status_of is the tasks' as read.
     agreements = [agreement(series.latest["need_id"], tasks, status_of) for series, _ in new]
@@ -260,7 +261,7 @@ def _task(
     task_id: str,
 ) -> dict[str, Any]:
     """The continuing volunteer's task for the new need, accepted as they agreed."""
-    words = HELP_WORDS.get(Recurrence(series.first["recurrence"]), gettext_noop("regular"))
+    words = CONTINUES.get(Recurrence(series.first["recurrence"]), CONTINUES_OTHER)
     return empty_record(
         ctx.schemas["tasks"],
         task_id=task_id,
