@@ -7,6 +7,7 @@ tabs say when it checks digests quoting an English network's tabs in another lan
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -59,24 +60,34 @@ KEYWORDS = {
 }
 
 
+def messages_in(
+    paths: Iterable[Path], keywords: Mapping[str, tuple[int, ...]] = KEYWORDS
+) -> list[str | tuple[str, str]]:
+    """Every message the modules write, once each in the order found: Babel's extractor over
+    their code (the catalog checks of each tab's texts use it)."""
+    found: list[str | tuple[str, str]] = []
+    for path in paths:
+        for _line, message, _comments, _context in extract_from_file(
+            "python", str(path), keywords=dict(keywords)
+        ):
+            if message not in found:
+                found.append(message)
+    return found
+
+
 @cache
 def tab_messages() -> list[str | tuple[str, str]]:
     """Every message the tabs' modules write: found in their code by Babel's extractor, and
     those named by data (a flag's code, a goal's measure and label)."""
-    found: list[str | tuple[str, str]] = []
-    for path in TAB_MODULES:
-        for _line, message, _comments, _context in extract_from_file(
-            "python", str(path), keywords=KEYWORDS
-        ):
-            if message not in found:
-                found.append(message)
+    found = messages_in(TAB_MODULES)
     found += [code.value for code in FlagCode]
     found += list(GOAL_MEASURES.values())
     found += [Goal(m, per, 1).label for m in GOAL_MEASURES for per in ("week", "month")]
     return found
 
 
-def _key(message: str | tuple[str, ...]) -> str:
+def msgid_of(message: str | tuple[str, ...]) -> str:
+    """A message's catalog key: a plural's singular."""
     return message[0] if isinstance(message, tuple) else message
 
 
@@ -93,7 +104,7 @@ def tab_only_messages() -> frozenset[str]:
     only = {
         form
         for m in extracted
-        if not any(_key(m) in text for text in others)
+        if not any(msgid_of(m) in text for text in others)
         for form in (m if isinstance(m, tuple) else (m,))
     }
     return frozenset(only | {code.value for code in FlagCode})
@@ -102,4 +113,34 @@ def tab_only_messages() -> frozenset[str]:
 def _is_data(message: str | tuple[str, str]) -> bool:
     """A message named by data, not by the tabs' code (a goal's measure or label)."""
     labels = {Goal(m, per, 1).label for m in GOAL_MEASURES for per in ("week", "month")}
-    return _key(message) in set(GOAL_MEASURES.values()) | labels
+    return msgid_of(message) in set(GOAL_MEASURES.values()) | labels
+
+
+def untranslated(messages: Iterable[str | tuple[str, str]], language: str) -> list[object]:
+    """The messages the language's catalog lacks, or holds with an empty form or another
+    plural: what a catalog check lists as missing."""
+    from tests.test_docs import catalog  # test_docs imports this module
+
+    words = catalog(language)
+    assert words is not None, f"no catalog for {language}"
+    missing: list[object] = []
+    for message in messages:
+        entry = words.get(msgid_of(message))
+        strings = entry.string if entry is not None else ""
+        forms = strings if isinstance(strings, tuple) else (strings,)
+        if entry is None or not all(forms) or (isinstance(message, tuple) and entry.id != message):
+            missing.append(message)
+    return missing
+
+
+def placeholder_problems(
+    messages: Iterable[str | tuple[str, str]], language: str
+) -> list[tuple[object, list[object]]]:
+    """Babel's python-format checker over the messages' entries: a msgstr names the msgid's
+    %(name)s and no other."""
+    from tests.test_docs import catalog
+
+    words = catalog(language)
+    assert words is not None, f"no catalog for {language}"
+    keys = {msgid_of(m) for m in messages}
+    return [(m.id, list(errors)) for m, errors in words.check() if m.id and msgid_of(m.id) in keys]

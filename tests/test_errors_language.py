@@ -15,8 +15,6 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_file
 from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
@@ -41,8 +39,13 @@ from sheetsync.steps.organizer_values import BadValue, _fix, _task_status, value
 from sheetsync.tables import FormTable, read_form
 from sheetsync.translation import available_languages, number
 from tests.conftest import NOW, ZONES, checkin, offer, request, write_cell
-from tests.tab_catalog import KEYWORDS, REASON_MODULES
-from tests.test_docs import as_pattern, catalog, translated
+from tests.tab_catalog import (
+    REASON_MODULES,
+    messages_in,
+    placeholder_problems,
+    untranslated,
+)
+from tests.test_docs import as_pattern, translated
 from tests.test_invariants import helper, plain_task
 from tests.test_match import records, volunteer_offer, weekly
 
@@ -54,18 +57,7 @@ OTHER_LANGUAGES = sorted(available_languages() - {ENGLISH})
 @cache
 def reason_messages() -> list[str | tuple[str, str]]:
     """Every message the reasons' modules write, found by Babel's extractor."""
-    found: list[str | tuple[str, str]] = []
-    for path in REASON_MODULES:
-        for _line, message, _comments, _context in extract_from_file(
-            "python", str(path), keywords=KEYWORDS
-        ):
-            if message not in found:
-                found.append(message)
-    return found
-
-
-def _key(message: str | tuple[str, ...]) -> str:
-    return message[0] if isinstance(message, tuple) else message
+    return messages_in(REASON_MODULES)
 
 
 # ------------------------------------------------------------------------- the catalog
@@ -82,25 +74,12 @@ def test_the_extractor_finds_the_reasons() -> None:
 
 @pytest.mark.parametrize("language", OTHER_LANGUAGES)
 def test_every_reason_has_its_translation(language: str) -> None:
-    words = catalog(language)
-    assert isinstance(words, Catalog)
-    missing = []
-    for message in reason_messages():
-        entry = words.get(_key(message))
-        strings = entry.string if entry is not None else ""
-        forms = strings if isinstance(strings, tuple) else (strings,)
-        if entry is None or not all(forms) or (isinstance(message, tuple) and entry.id != message):
-            missing.append(message)
-    assert missing == []
+    assert untranslated(reason_messages(), language) == []
 
 
 @pytest.mark.parametrize("language", OTHER_LANGUAGES)
 def test_every_reason_translation_keeps_its_placeholders(language: str) -> None:
-    words = catalog(language)
-    assert isinstance(words, Catalog)
-    keys = {_key(m) for m in reason_messages()}
-    problems = [(m.id, errors) for m, errors in words.check() if m.id and _key(m.id) in keys]
-    assert problems == []
+    assert placeholder_problems(reason_messages(), language) == []
 
 
 # ------------------------------------------------------------- each kind, in Spanish

@@ -17,7 +17,6 @@ from pathlib import Path
 import openpyxl
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_file
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,7 +31,15 @@ from sheetsync.recur.continuing import carried_agreement, continuing_reasons
 from sheetsync.recur.series import CONTINUES, CONTINUES_OTHER, Recurrence
 from sheetsync.translation import available_languages, translate
 from tests.conftest import init_demo
-from tests.tab_catalog import KEYWORDS, SHEETSYNC, TASK_REASON_MODULES
+from tests.tab_catalog import (
+    KEYWORDS,
+    SHEETSYNC,
+    TASK_REASON_MODULES,
+    messages_in,
+    msgid_of,
+    placeholder_problems,
+    untranslated,
+)
 from tests.test_docs import as_pattern, catalog
 
 # The modules that word the Tasks tab's reasons, with the help words of a series, a board
@@ -53,18 +60,7 @@ TODAY = dt.date(2026, 11, 24)
 @cache
 def reasons_messages() -> list[str | tuple[str, str]]:
     """Every message the reasons' modules write, found by Babel's extractor."""
-    found: list[str | tuple[str, str]] = []
-    for path in REASONS_MODULES:
-        for _line, message, _comments, _context in extract_from_file(
-            "python", str(path), keywords=REASONS_KEYWORDS
-        ):
-            if message not in found:
-                found.append(message)
-    return found
-
-
-def _key(message: str | tuple[str, ...]) -> str:
-    return message[0] if isinstance(message, tuple) else message
+    return messages_in(REASONS_MODULES, REASONS_KEYWORDS)
 
 
 def test_the_extractor_finds_the_reasons_messages() -> None:
@@ -78,25 +74,12 @@ def test_the_extractor_finds_the_reasons_messages() -> None:
 
 @pytest.mark.parametrize("language", OTHER_LANGUAGES)
 def test_every_reasons_message_has_its_translation(language: str) -> None:
-    words = catalog(language)
-    assert isinstance(words, Catalog)
-    missing = []
-    for message in reasons_messages():
-        entry = words.get(_key(message))
-        strings = entry.string if entry is not None else ""
-        forms = strings if isinstance(strings, tuple) else (strings,)
-        if entry is None or not all(forms) or (isinstance(message, tuple) and entry.id != message):
-            missing.append(message)
-    assert missing == []
+    assert untranslated(reasons_messages(), language) == []
 
 
 @pytest.mark.parametrize("language", OTHER_LANGUAGES)
 def test_every_reasons_translation_keeps_its_placeholders(language: str) -> None:
-    words = catalog(language)
-    assert isinstance(words, Catalog)
-    keys = {_key(m) for m in reasons_messages()}
-    problems = [(m.id, errors) for m, errors in words.check() if m.id and _key(m.id) in keys]
-    assert problems == []
+    assert placeholder_problems(reasons_messages(), language) == []
 
 
 # ------------------------------------------------------------------ why a match
@@ -315,7 +298,7 @@ def _english_in_spanish() -> list[str]:
     assert isinstance(words, Catalog)
     found = []
     for message in reasons_messages():
-        entry = words.get(_key(message))
+        entry = words.get(msgid_of(message))
         assert entry is not None
         ids = message if isinstance(message, tuple) else (message,)
         strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_file
 from click.testing import CliRunner
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -49,7 +47,8 @@ from sheetsync.steps.recur import KEPT, _own_note, _say
 from sheetsync.translation import available_languages, translate
 from sheetsync.undo import CellLeft, Undone, _run_report, undo_run
 from tests.conftest import make_config, write_cell
-from tests.test_docs import as_pattern, catalog, translated
+from tests.tab_catalog import messages_in, placeholder_problems, untranslated
+from tests.test_docs import as_pattern, translated
 from tests.test_recurring import friday, hourly, monday, needs, start, weekly
 
 SHEETSYNC = Path(__file__).resolve().parents[1] / "sheetsync"
@@ -76,18 +75,7 @@ LANGUAGES = sorted(available_languages())
 @cache
 def log_messages() -> list[str | tuple[str, str]]:
     """Every message the modules write, found in their code by Babel's extractor."""
-    found: list[str | tuple[str, str]] = []
-    for path in LOG_MODULES:
-        for _line, message, _comments, _context in extract_from_file(
-            "python", str(path), keywords=KEYWORDS
-        ):
-            if message not in found:
-                found.append(message)
-    return found
-
-
-def _key(message: str | tuple[str, ...]) -> str:
-    return message[0] if isinstance(message, tuple) else message
+    return messages_in(LOG_MODULES, KEYWORDS)
 
 
 # ------------------------------------------------------------------------- the catalog
@@ -102,26 +90,13 @@ def test_the_extractor_finds_the_logs_messages() -> None:
 
 @pytest.mark.parametrize("language", sorted(available_languages() - {"en"}))
 def test_every_log_message_has_its_translation(language: str) -> None:
-    words = catalog(language)
-    assert isinstance(words, Catalog)
-    missing = []
-    for message in log_messages():
-        entry = words.get(_key(message))
-        strings = entry.string if entry is not None else ""
-        forms = strings if isinstance(strings, tuple) else (strings,)
-        if entry is None or not all(forms) or (isinstance(message, tuple) and entry.id != message):
-            missing.append(message)
-    assert missing == []
+    assert untranslated(log_messages(), language) == []
 
 
 @pytest.mark.parametrize("language", sorted(available_languages() - {"en"}))
 def test_every_log_translation_keeps_its_placeholders(language: str) -> None:
     """Babel's python-format checker: a msgstr names the msgid's %(name)s and no other."""
-    words = catalog(language)
-    assert isinstance(words, Catalog)
-    keys = {_key(m) for m in log_messages()}
-    problems = [(m.id, errors) for m, errors in words.check() if m.id and _key(m.id) in keys]
-    assert problems == []
+    assert placeholder_problems(log_messages(), language) == []
 
 
 # ------------------------------------------------------------------------- the Run log

@@ -9,7 +9,6 @@ import datetime as dt
 
 import pandas as pd
 import pytest
-from babel.messages.catalog import Catalog
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,8 +24,8 @@ from sheetsync.steps.summary import _flag_counts
 from sheetsync.summary.network import UnservedGroup, unserved_lines
 from sheetsync.summary.outcomes import GoalProgress, Period, period_name
 from sheetsync.translation import available_languages, number, translate_plural
-from tests.tab_catalog import tab_messages
-from tests.test_docs import as_pattern, catalog, translated
+from tests.tab_catalog import placeholder_problems, tab_messages, untranslated
+from tests.test_docs import as_pattern, translated
 
 TODAY = dt.date(2026, 12, 4)
 
@@ -40,27 +39,13 @@ def test_the_extractor_finds_the_tabs_messages() -> None:
 
 @pytest.mark.parametrize("language", sorted(available_languages() - {"en"}))
 def test_every_tab_message_has_its_translation(language: str) -> None:
-    words = catalog(language)
-    assert isinstance(words, Catalog)
-    missing = []
-    for message in tab_messages():
-        key = message[0] if isinstance(message, tuple) else message
-        entry = words.get(key)
-        strings = entry.string if entry is not None else ""
-        forms = strings if isinstance(strings, tuple) else (strings,)
-        if entry is None or not all(forms) or (isinstance(message, tuple) and entry.id != message):
-            missing.append(message)
-    assert missing == []
+    assert untranslated(tab_messages(), language) == []
 
 
 @pytest.mark.parametrize("language", sorted(available_languages() - {"en"}))
 def test_every_tab_translation_keeps_its_placeholders(language: str) -> None:
     """Babel's python-format checker: a msgstr names the msgid's %(name)s and no other."""
-    words = catalog(language)
-    assert isinstance(words, Catalog)
-    keys = {m[0] if isinstance(m, tuple) else m for m in tab_messages()}
-    problems = [(m.id, errors) for m, errors in words.check() if m.id and _key(m.id) in keys]
-    assert problems == []
+    assert placeholder_problems(tab_messages(), language) == []
 
 
 def _key(msgid: str | tuple[str, ...]) -> str:
